@@ -1,0 +1,77 @@
+/**
+ * Content parts of the canonical model. Every wire protocol decodes into these and encodes from them,
+ * so a conversion between two protocols never needs to know about the other one.
+ */
+
+/** Which protocol family issued an opaque continuity token. Tokens only ever go back to their issuer. */
+export type SignatureFamily = 'anthropic' | 'gemini';
+
+/** An opaque reasoning-continuity token (Anthropic thinking signature, Gemini thoughtSignature). */
+export interface Signature {
+  family: SignatureFamily;
+  value: string;
+}
+
+/** Binary or remote media. `data` is base64 without a data-URL prefix. */
+export type MediaSource =
+  | { kind: 'base64'; mediaType: string; data: string }
+  | { kind: 'url'; url: string; mediaType?: string }
+  /** Plain text carried as a document (Anthropic `source.type: text`). */
+  | { kind: 'text'; mediaType: string; data: string };
+
+export interface TextPart {
+  type: 'text';
+  text: string;
+  /** Per-protocol extras that have no canonical field (e.g. anthropic `cache_control`). */
+  extras?: ProtocolExtras;
+}
+
+export interface ImagePart {
+  type: 'image';
+  source: MediaSource;
+  /** OpenAI `detail`; dropped by protocols without it. */
+  detail?: string;
+}
+
+/** PDFs, plain-text documents, audio and other files. */
+export interface FilePart {
+  type: 'file';
+  source: MediaSource;
+  filename?: string;
+}
+
+export interface ToolCallPart {
+  type: 'tool_call';
+  /** Always set: decoders of protocols without ids (Gemini) synthesise one. */
+  id: string;
+  name: string;
+  /** Always an object: invalid or empty argument JSON becomes `{}`. */
+  args: Record<string, unknown>;
+  /** Gemini attaches thoughtSignature to function-call parts. */
+  signature?: Signature;
+}
+
+export interface ToolResultPart {
+  type: 'tool_result';
+  callId: string;
+  /** The called function's name; Gemini requires it, decoders recover it from history when absent. */
+  name?: string;
+  content: Array<TextPart | ImagePart | FilePart>;
+  isError?: boolean;
+}
+
+export interface ThinkingPart {
+  type: 'thinking';
+  text: string;
+  signature?: Signature;
+  /** Anthropic `redacted_thinking` payload: opaque, only meaningful to Anthropic. */
+  redacted?: string;
+}
+
+export type Part = TextPart | ImagePart | FilePart | ToolCallPart | ToolResultPart | ThinkingPart;
+
+/**
+ * Fields a protocol has that the canonical model does not, keyed by the protocol that produced them.
+ * An encoder reads only its own key, so an extra never reaches a protocol that would reject it.
+ */
+export type ProtocolExtras = Partial<Record<'openai' | 'anthropic' | 'gemini', Record<string, unknown>>>;

@@ -1,0 +1,12 @@
+/**
+ * Why generation stopped. A small canonical set; each codec maps its own vocabulary onto it
+ * (protocols.md §6.5). `tool_calls` wins over the raw reason whenever the turn contains tool calls.
+ */
+export type FinishReason =
+  | 'stop' // natural end of turn
+  | 'stop_sequence' // a stop sequence matched
+  | 'length' // max tokens or context window
+  | 'tool_calls'
+  | 'content_filter' // safety / refusal / recitation
+  | 'pause' // Anthropic pause_turn
+  | 'other';

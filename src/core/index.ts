@@ -1,0 +1,12 @@
+export type * from './content.ts';
+export type * from './request.ts';
+export type * from './response.ts';
+export type * from './stream-events.ts';
+export type * from './usage.ts';
+export type * from './finish-reason.ts';
+export { emptyUsage } from './usage.ts';
+export { ProxyError, badRequest, kindForStatus, statusForKind } from './errors.ts';
+export type { ErrorKind, ProxyErrorInfo } from './errors.ts';
+export * from './reasoning.ts';
+export * from './ids.ts';
+export type * from './models.ts';

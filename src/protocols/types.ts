@@ -1,0 +1,87 @@
+import type {
+  CanonicalRequest,
+  CanonicalResponse,
+  ModelInfo,
+  ProxyErrorInfo,
+  StreamEvent,
+} from '../core/index.ts';
+
+/** The three wire protocols aiproxy speaks, to clients and to upstreams alike. */
+export type Protocol = 'openai' | 'anthropic' | 'gemini';
+
+/** One server-sent event as eventsource-parser yields it. */
+export interface SSEMessage {
+  /** The `event:` field; undefined when the event had none. */
+  event?: string;
+  data: string;
+}
+
+/**
+ * Upstream SSE → canonical events, one message at a time. Holds only the state the protocol needs
+ * (open blocks, tool-call indexes, pending finish). Never throws: malformed input becomes an
+ * `error` event. Guarantees `start` first and exactly one `finish` or `error` last.
+ */
+export interface StreamDecoder {
+  message(msg: SSEMessage): StreamEvent[];
+  /** The upstream body ended. Closes what is open; a stream that ended early yields an `error`. */
+  end(): StreamEvent[];
+}
+
+export interface StreamEncoderOptions {
+  /** The model name to report to the client. */
+  model: string;
+  /** OpenAI clients: emit a usage chunk before [DONE] (stream_options.include_usage). */
+  includeUsage?: boolean;
+  /** Gemini clients: `sse` for ?alt=sse, `json-array` for the plain streamGenerateContent form. */
+  format?: 'sse' | 'json-array';
+}
+
+/** Canonical events → the client's SSE text. */
+export interface StreamEncoder {
+  /** Text to send for this event (may be empty). */
+  encode(event: StreamEvent): string;
+  /** Text that closes the stream after the last event (e.g. `]` of a JSON array); may be empty. */
+  end(): string;
+  /** A keep-alive that every client of this protocol ignores (Anthropic ping, SSE comment). */
+  keepalive(): string;
+}
+
+export interface DecodeRequestContext {
+  /** Gemini carries the model in the URL, not the body. */
+  model?: string;
+  /** Gemini carries the stream flag in the URL (streamGenerateContent). */
+  stream?: boolean;
+}
+
+export interface EncodeRequestOptions {
+  /** The model id to send upstream (after any mapping). */
+  model: string;
+  /** Used when the request has no max tokens and the protocol requires one (Anthropic). */
+  defaultMaxTokens?: number;
+}
+
+/** Everything one wire protocol needs, both as a client-facing and an upstream-facing format. */
+export interface ProtocolCodec {
+  readonly protocol: Protocol;
+
+  /** Validates and decodes a client request; throws ProxyError (400) naming what is wrong. */
+  decodeRequest(body: unknown, ctx?: DecodeRequestContext): CanonicalRequest;
+  /** Builds the upstream request body. Applies the protocol's invariants; never throws on valid canonical input. */
+  encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown>;
+
+  /** Decodes an upstream non-streaming response body (parsed JSON). */
+  decodeResponse(body: unknown): CanonicalResponse;
+  /** Encodes a response for a client of this protocol. */
+  encodeResponse(res: CanonicalResponse): unknown;
+
+  createStreamDecoder(): StreamDecoder;
+  createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder;
+
+  /** The protocol's error body for a client. */
+  encodeError(err: ProxyErrorInfo): unknown;
+  /** Reads an upstream error response (status, raw body, headers) into canonical form, retry hints included. */
+  decodeError(status: number, bodyText: string, headers: Headers): ProxyErrorInfo;
+
+  encodeModelList(models: ModelInfo[]): unknown;
+  decodeModelList(body: unknown): Array<Omit<ModelInfo, 'provider'>>;
+}
