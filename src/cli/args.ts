@@ -1,0 +1,51 @@
+import { ConfigError } from '../config/errors.ts';
+import { SETTINGS } from '../config/settings.ts';
+
+export interface ParsedArgs {
+  command: 'serve' | 'help' | 'version' | 'login';
+  /** Positional words after the command (e.g. `login gemini`). */
+  rest: string[];
+  /** Flag name (with --) → raw value. */
+  flags: Map<string, string>;
+}
+
+const VALUE_FLAGS = new Set(Object.values(SETTINGS).flatMap((s) => ('flag' in s && s.flag ? [s.flag] : [])));
+
+/**
+ * `--flag value` and `--flag=value`. Unknown flags are an error: the original silently ignored them, and a
+ * mistyped `--prot 8080` then started on the wrong port.
+ */
+export function parseArgs(argv: string[]): ParsedArgs {
+  const flags = new Map<string, string>();
+  const words: string[] = [];
+  let command: ParsedArgs['command'] = 'serve';
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      command = 'help';
+      continue;
+    }
+    if (arg === '--version' || arg === '-v') {
+      if (command !== 'help') command = 'version';
+      continue;
+    }
+    if (!arg.startsWith('-')) {
+      words.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (!VALUE_FLAGS.has(name)) throw new ConfigError(`unknown option ${name} (see --help)`);
+    let value: string | undefined;
+    if (eq > 0) value = arg.slice(eq + 1);
+    else {
+      value = argv[i + 1];
+      if (value === undefined || (value.startsWith('--') && value.length > 2)) throw new ConfigError(`${name} needs a value`);
+      i++;
+    }
+    flags.set(name, value);
+  }
+  if (words[0] === 'login' && command === 'serve') command = 'login';
+  else if (words.length > 0 && command === 'serve') throw new ConfigError(`unknown command "${words[0]}" (see --help)`);
+  return { command, rest: command === 'login' ? words.slice(1) : words, flags };
+}

@@ -1,0 +1,119 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { Value } from '@sinclair/typebox/value';
+import { ConfigError } from './errors.ts';
+import { ConfigFileSchema } from './schema.ts';
+import { DEFAULT_API_KEY, parseSetting, SETTINGS, type Setting } from './settings.ts';
+import type { Config } from './types.ts';
+
+export interface ConfigSources {
+  /** Flag name (with --) → raw value, from parseArgs. */
+  flags: Map<string, string>;
+  env: Record<string, string | undefined>;
+  /** Where a relative default config path is looked up. */
+  cwd?: string;
+}
+
+/**
+ * Merges flags > environment > config file > defaults into a validated Config.
+ * Throws ConfigError naming the key and source of the first bad value; nothing is half-applied.
+ */
+export function loadConfig(src: ConfigSources): Config {
+  const env = (name: string | undefined): string | undefined => {
+    if (!name) return undefined;
+    const v = src.env[name];
+    // An empty variable (common in container env files) means "not set".
+    return v === undefined || v === '' ? undefined : v;
+  };
+
+  const explicitFile = src.flags.get('--config') ?? env('AIPROXY_CONFIG');
+  const configPath = explicitFile
+    ? parseSetting(SETTINGS.configFile, explicitFile, src.flags.has('--config') ? '--config' : 'AIPROXY_CONFIG')
+    : `${src.cwd ?? process.cwd()}/config.yaml`;
+  const file = readConfigFile(configPath, explicitFile !== undefined, src.env);
+  const fileLabel = explicitFile ? configPath : 'config.yaml';
+
+  function resolve<T>(s: Setting<T>): T | undefined {
+    if (s.flag && src.flags.has(s.flag)) return parseSetting(s, src.flags.get(s.flag), s.flag);
+    const fromEnv = env(s.env);
+    if (fromEnv !== undefined) return parseSetting(s, fromEnv, s.env!);
+    const fromFile = file ? lookup(file, s.key) : undefined;
+    if (fromFile !== undefined) return parseSetting(s, fromFile, `${fileLabel}: ${s.key}`);
+    return typeof s.default === 'function' ? (s.default as () => T)() : s.default;
+  }
+
+  const apiKey = resolve(SETTINGS.apiKey);
+  return {
+    host: resolve(SETTINGS.host)!,
+    port: resolve(SETTINGS.port)!,
+    apiKey: apiKey ?? DEFAULT_API_KEY,
+    apiKeyIsDefault: apiKey === undefined,
+    modelProviders: resolve(SETTINGS.modelProviders)!,
+    configFile: file ? configPath : undefined,
+    logLevel: resolve(SETTINGS.logLevel)!,
+    openai: { apiKey: resolve(SETTINGS.openaiApiKey), baseUrl: resolve(SETTINGS.openaiBaseUrl)! },
+    claude: { apiKey: resolve(SETTINGS.claudeApiKey), baseUrl: resolve(SETTINGS.claudeBaseUrl)! },
+    gemini: {
+      apiKey: resolve(SETTINGS.geminiApiKey),
+      baseUrl: resolve(SETTINGS.geminiBaseUrl)!,
+      oauthCredsFile: resolve(SETTINGS.geminiOauthCredsFile)!,
+      projectId: resolve(SETTINGS.geminiProjectId),
+      codeAssistBaseUrl: resolve(SETTINGS.geminiCodeAssistBaseUrl)!,
+      oauthTokenUrl: resolve(SETTINGS.geminiOauthTokenUrl)!,
+    },
+  };
+}
+
+/** Reads and checks config.yaml. A missing default file is fine; a missing explicit one is an error. */
+function readConfigFile(
+  path: string,
+  explicit: boolean,
+  env: Record<string, string | undefined>,
+): Record<string, unknown> | undefined {
+  if (!existsSync(path)) {
+    if (explicit) throw new ConfigError(`config file ${path} does not exist`);
+    return undefined;
+  }
+  let data: unknown;
+  try {
+    data = Bun.YAML.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`${path}: invalid YAML: ${(e as Error).message}`);
+  }
+  if (data === null || data === undefined) return {}; // an empty file is an empty config
+  if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`${path}: expected a mapping of keys at the top level`);
+  const expanded = expandEnv(data, env, path, '') as Record<string, unknown>;
+  const first = Value.Errors(ConfigFileSchema, expanded).First();
+  if (first) {
+    const key = first.path.replace(/^\//, '').replaceAll('/', '.');
+    const why = first.message === 'Unexpected property' ? 'unknown key' : first.message.toLowerCase();
+    throw new ConfigError(`${path}: ${key}: ${why}`);
+  }
+  return expanded;
+}
+
+/** `${NAME}` in a string value is replaced by that environment variable, so secrets can stay out of the file. */
+function expandEnv(v: unknown, env: Record<string, string | undefined>, file: string, key: string): unknown {
+  if (typeof v === 'string') {
+    return v.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const val = env[name];
+      if (val === undefined) throw new ConfigError(`${file}: ${key}: environment variable ${name} is not set`);
+      return val;
+    });
+  }
+  if (Array.isArray(v)) return v.map((x, i) => expandEnv(x, env, file, `${key}[${i}]`));
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = expandEnv(x, env, file, key ? `${key}.${k}` : k);
+    return out;
+  }
+  return v;
+}
+
+function lookup(obj: Record<string, unknown>, dotted: string): unknown {
+  let cur: unknown = obj;
+  for (const part of dotted.split('.')) {
+    if (!cur || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}

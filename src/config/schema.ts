@@ -1,0 +1,32 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The shape of config.yaml. Unknown keys are rejected so a typo ("base_ur1") stops start-up instead of
+ * being silently ignored. Values are checked again per setting in settings.ts, with the source named.
+ */
+const Str = Type.Optional(Type.String());
+const Section = <T extends Record<string, ReturnType<typeof Type.Optional>>>(props: T) =>
+  Type.Optional(Type.Object(props, { additionalProperties: false }));
+
+export const ConfigFileSchema = Type.Object(
+  {
+    host: Str,
+    port: Type.Optional(Type.Union([Type.Integer(), Type.String()])),
+    api_key: Str,
+    model_providers: Type.Optional(Type.Union([Type.Array(Type.String()), Type.String()])),
+    log_level: Str,
+    openai: Section({ api_key: Str, base_url: Str }),
+    claude: Section({ api_key: Str, base_url: Str }),
+    gemini: Section({
+      api_key: Str,
+      base_url: Str,
+      oauth_creds_file: Str,
+      project_id: Str,
+      code_assist_base_url: Str,
+      oauth_token_url: Str,
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export type ConfigFile = Static<typeof ConfigFileSchema>;

@@ -1,0 +1,140 @@
+import { homedir } from 'node:os';
+import { ConfigError } from './errors.ts';
+import { isProviderName, PROVIDER_NAMES, type ProviderName } from './providers.ts';
+import type { LogLevel } from './types.ts';
+
+/**
+ * Every setting once: where it lives in config.yaml, its flag, its environment variable, how a raw value
+ * is checked, and its default. Flags, env and the file are all read through this one table, so the
+ * three sources cannot drift apart. The names are a public contract (README "Configuration").
+ */
+export interface Setting<T = unknown> {
+  /** Dotted path in config.yaml. */
+  key: string;
+  flag?: string;
+  env?: string;
+  parse: (raw: unknown) => T;
+  default?: T | (() => T);
+  /** Never echoed in an error message or log. */
+  secret?: boolean;
+  /** One line for --help. */
+  help: string;
+}
+
+const text = (raw: unknown): string => {
+  if (typeof raw !== 'string') throw new Error(`expected a string, got ${typeName(raw)}`);
+  return raw;
+};
+
+const nonEmpty = (raw: unknown): string => {
+  const s = text(raw).trim();
+  if (!s) throw new Error('must not be empty');
+  return s;
+};
+
+const port = (raw: unknown): number => {
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${show(raw)} is not a port number (0-65535)`);
+  return n;
+};
+
+/** A base URL; a path is kept (`http://host:8080/prefix/v1`), a trailing slash is not. */
+const baseUrl = (raw: unknown): string => {
+  const s = nonEmpty(raw);
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    throw new Error(`${show(raw)} is not a valid URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${show(raw)} must be an http(s) URL`);
+  if (u.search || u.hash) throw new Error(`${show(raw)} must not contain a query or fragment`);
+  return s.replace(/\/+$/, '');
+};
+
+const providers = (raw: unknown): ProviderName[] => {
+  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
+  if (!items) throw new Error(`expected a list of provider names, got ${typeName(raw)}`);
+  const names = items.map((x) => (typeof x === 'string' ? x.trim() : x)).filter((x) => x !== '');
+  if (names.length === 0) throw new Error(`must name at least one provider (${PROVIDER_NAMES.join(', ')})`);
+  for (const n of names) {
+    if (typeof n !== 'string' || !isProviderName(n))
+      throw new Error(`unknown provider ${show(n)}; known providers: ${PROVIDER_NAMES.join(', ')}`);
+  }
+  return [...new Set(names as ProviderName[])];
+};
+
+const path = (raw: unknown): string => {
+  const s = nonEmpty(raw);
+  return s === '~' || s.startsWith('~/') ? homedir() + s.slice(1) : s;
+};
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+const logLevel = (raw: unknown): LogLevel => {
+  const s = nonEmpty(raw).toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(s)) throw new Error(`${show(raw)} is not one of ${LOG_LEVELS.join(', ')}`);
+  return s as LogLevel;
+};
+
+export const DEFAULT_API_KEY = '123456';
+
+export const SETTINGS = {
+  host: { key: 'host', flag: '--host', env: 'AIPROXY_HOST', parse: nonEmpty, default: 'localhost', help: 'Address to listen on' },
+  port: { key: 'port', flag: '--port', env: 'AIPROXY_PORT', parse: port, default: 3000, help: 'Port to listen on (0 = any free port)' },
+  apiKey: {
+    key: 'api_key', flag: '--api-key', env: 'AIPROXY_API_KEY', parse: nonEmpty, secret: true,
+    help: `Key clients must present (default ${DEFAULT_API_KEY}: change it)`,
+  },
+  modelProviders: {
+    key: 'model_providers', flag: '--model-provider', env: 'AIPROXY_MODEL_PROVIDER', parse: providers,
+    default: ['openai-custom'] as ProviderName[], help: `Configured providers, first is the default (${PROVIDER_NAMES.join(', ')})`,
+  },
+  logLevel: { key: 'log_level', flag: '--log-level', env: 'AIPROXY_LOG_LEVEL', parse: logLevel, default: 'info' as LogLevel, help: 'debug, info, warn or error' },
+  openaiApiKey: { key: 'openai.api_key', flag: '--openai-api-key', env: 'OPENAI_API_KEY', parse: nonEmpty, secret: true, help: 'Key for openai-custom' },
+  openaiBaseUrl: {
+    key: 'openai.base_url', flag: '--openai-base-url', env: 'OPENAI_BASE_URL', parse: baseUrl,
+    default: 'https://api.openai.com/v1', help: 'Base URL of the OpenAI-compatible upstream (with its /v1)',
+  },
+  claudeApiKey: { key: 'claude.api_key', flag: '--claude-api-key', env: 'CLAUDE_API_KEY', parse: nonEmpty, secret: true, help: 'Key for claude-custom' },
+  claudeBaseUrl: {
+    key: 'claude.base_url', flag: '--claude-base-url', env: 'CLAUDE_BASE_URL', parse: baseUrl,
+    default: 'https://api.anthropic.com', help: 'Base URL of the Anthropic upstream (without /v1)',
+  },
+  geminiApiKey: { key: 'gemini.api_key', flag: '--gemini-api-key', env: 'GEMINI_API_KEY', parse: nonEmpty, secret: true, help: 'Key for gemini-cli' },
+  geminiBaseUrl: {
+    key: 'gemini.base_url', flag: '--gemini-base-url', env: 'GEMINI_BASE_URL', parse: baseUrl,
+    default: 'https://generativelanguage.googleapis.com', help: 'Base URL of the Gemini API (without /v1beta)',
+  },
+  geminiOauthCredsFile: {
+    key: 'gemini.oauth_creds_file', flag: '--gemini-oauth-creds-file', env: 'GEMINI_OAUTH_CREDS_FILE', parse: path,
+    default: () => `${homedir()}/.gemini/oauth_creds.json`, help: 'Google OAuth credentials for gemini-cli-oauth',
+  },
+  geminiProjectId: { key: 'gemini.project_id', flag: '--project-id', env: 'GOOGLE_CLOUD_PROJECT', parse: nonEmpty, help: 'Google Cloud project for gemini-cli-oauth (discovered when unset)' },
+  geminiCodeAssistBaseUrl: {
+    key: 'gemini.code_assist_base_url', parse: baseUrl, default: 'https://cloudcode-pa.googleapis.com', help: 'Code Assist API base URL',
+  },
+  geminiOauthTokenUrl: {
+    key: 'gemini.oauth_token_url', parse: baseUrl, default: 'https://oauth2.googleapis.com/token', help: 'Google OAuth token endpoint',
+  },
+  configFile: { key: '', flag: '--config', env: 'AIPROXY_CONFIG', parse: path, help: 'Config file (default ./config.yaml)' },
+} satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+/** Runs a setting's parser, turning its complaint into a ConfigError that names the source. */
+export function parseSetting<T>(s: Setting<T>, raw: unknown, source: string): T {
+  try {
+    return s.parse(raw);
+  } catch (e) {
+    const why = (e as Error).message;
+    throw new ConfigError(`${source}: ${s.secret ? why.replace(/"[^"]*"/g, '(hidden)') : why}`);
+  }
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v;
+}
+
+function show(v: unknown): string {
+  return JSON.stringify(v) ?? String(v);
+}

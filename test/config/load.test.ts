@@ -1,0 +1,175 @@
+import { afterAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from '../../src/cli/args.ts';
+import { ConfigError } from '../../src/config/errors.ts';
+import { loadConfig } from '../../src/config/load.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'aiproxy-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+const load = (argv: string[], env: Record<string, string> = {}, cwd = join(dir, 'nowhere')) =>
+  loadConfig({ flags: parseArgs(argv).flags, env, cwd });
+
+describe('config sources and precedence', () => {
+  test('defaults when nothing is set, and the default key is flagged', () => {
+    const c = load([]);
+    expect(c.host).toBe('localhost');
+    expect(c.port).toBe(3000);
+    expect(c.apiKey).toBe('123456');
+    expect(c.apiKeyIsDefault).toBe(true);
+    expect(c.modelProviders).toEqual(['openai-custom']);
+    expect(c.openai.baseUrl).toBe('https://api.openai.com/v1');
+    expect(c.claude.baseUrl).toBe('https://api.anthropic.com');
+    expect(c.gemini.baseUrl).toBe('https://generativelanguage.googleapis.com');
+    expect(c.gemini.codeAssistBaseUrl).toBe('https://cloudcode-pa.googleapis.com');
+    expect(c.gemini.oauthTokenUrl).toBe('https://oauth2.googleapis.com/token');
+    expect(c.gemini.oauthCredsFile).toEndWith('/.gemini/oauth_creds.json');
+    expect(c.configFile).toBeUndefined();
+  });
+
+  test('flag beats env beats file beats default, per key', () => {
+    const cfg = file('prec.yaml', 'port: 1111\nhost: file-host\napi_key: file-key\nopenai:\n  api_key: file-openai\n');
+    const c = load(['--config', cfg, '--port', '3333'], { AIPROXY_PORT: '2222', AIPROXY_HOST: 'env-host', OPENAI_API_KEY: 'env-openai' });
+    expect(c.port).toBe(3333);
+    expect(c.host).toBe('env-host');
+    expect(c.apiKey).toBe('file-key');
+    expect(c.apiKeyIsDefault).toBe(false);
+    expect(c.openai.apiKey).toBe('env-openai');
+    expect(c.configFile).toBe(cfg);
+  });
+
+  test('./config.yaml in the working directory is read when present', () => {
+    const cwd = mkdtempSync(join(dir, 'cwd-'));
+    writeFileSync(join(cwd, 'config.yaml'), 'model_providers: [claude-custom, gemini-cli]\n');
+    expect(load([], {}, cwd).modelProviders).toEqual(['claude-custom', 'gemini-cli']);
+  });
+
+  test('AIPROXY_CONFIG names the file; --config beats it', () => {
+    const a = file('a.yaml', 'port: 4001\n');
+    const b = file('b.yaml', 'port: 4002\n');
+    expect(load([], { AIPROXY_CONFIG: a }).port).toBe(4001);
+    expect(load(['--config', b], { AIPROXY_CONFIG: a }).port).toBe(4002);
+  });
+
+  test('comma lists and YAML lists both give providers; duplicates collapse', () => {
+    expect(load(['--model-provider', 'gemini-cli, openai-custom,gemini-cli']).modelProviders).toEqual(['gemini-cli', 'openai-custom']);
+    expect(load([], { AIPROXY_MODEL_PROVIDER: 'claude-custom' }).modelProviders).toEqual(['claude-custom']);
+    expect(load(['--model-provider=gemini-cli-oauth']).modelProviders).toEqual(['gemini-cli-oauth']);
+  });
+
+  test('a base URL keeps its path and loses a trailing slash', () => {
+    const c = load(['--openai-base-url', 'http://host:8080/prefix/v1/', '--claude-base-url', 'http://c.example/anthropic']);
+    expect(c.openai.baseUrl).toBe('http://host:8080/prefix/v1');
+    expect(c.claude.baseUrl).toBe('http://c.example/anthropic');
+  });
+
+  test('${VAR} in the file is taken from the environment', () => {
+    const cfg = file('expand.yaml', 'claude:\n  api_key: ${MY_CLAUDE_KEY}\n');
+    expect(load(['--config', cfg], { MY_CLAUDE_KEY: 'sk-ant-x' }).claude.apiKey).toBe('sk-ant-x');
+    expect(() => load(['--config', cfg])).toThrow('claude.api_key: environment variable MY_CLAUDE_KEY is not set');
+  });
+
+  test('an empty environment variable counts as unset', () => {
+    expect(load([], { AIPROXY_PORT: '' }).port).toBe(3000);
+  });
+
+  test('every flag and env name of the contract is read', () => {
+    const env = {
+      OPENAI_BASE_URL: 'http://o.example/v1',
+      CLAUDE_API_KEY: 'ck',
+      GEMINI_API_KEY: 'gk',
+      GEMINI_BASE_URL: 'http://g.example',
+      GEMINI_OAUTH_CREDS_FILE: '/tmp/creds.json',
+      GOOGLE_CLOUD_PROJECT: 'proj-1',
+      AIPROXY_API_KEY: 'proxy-key',
+    };
+    const c = load([], env);
+    expect([c.openai.baseUrl, c.claude.apiKey, c.gemini.apiKey, c.gemini.baseUrl, c.gemini.oauthCredsFile, c.gemini.projectId, c.apiKey]).toEqual([
+      'http://o.example/v1', 'ck', 'gk', 'http://g.example', '/tmp/creds.json', 'proj-1', 'proxy-key',
+    ]);
+    const f = load(['--api-key', 'k', '--openai-api-key', 'ok', '--gemini-api-key', 'g', '--gemini-base-url', 'http://x.example', '--gemini-oauth-creds-file', '/c.json', '--project-id', 'p', '--host', '0.0.0.0']);
+    expect([f.apiKey, f.openai.apiKey, f.gemini.apiKey, f.gemini.baseUrl, f.gemini.oauthCredsFile, f.gemini.projectId, f.host]).toEqual([
+      'k', 'ok', 'g', 'http://x.example', '/c.json', 'p', '0.0.0.0',
+    ]);
+  });
+
+  test('config.yaml carries the Gemini OAuth endpoints', () => {
+    const cfg = file('g.yaml', 'gemini:\n  code_assist_base_url: http://127.0.0.1:9/ca\n  oauth_token_url: http://127.0.0.1:9/token\n');
+    const c = load(['--config', cfg]);
+    expect(c.gemini.codeAssistBaseUrl).toBe('http://127.0.0.1:9/ca');
+    expect(c.gemini.oauthTokenUrl).toBe('http://127.0.0.1:9/token');
+  });
+});
+
+describe('config errors name the key and the source', () => {
+  const fails = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as Error).message;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  test('bad port from each source', () => {
+    expect(fails(() => load(['--port', 'abc']))).toBe('--port: "abc" is not a port number (0-65535)');
+    expect(fails(() => load([], { AIPROXY_PORT: '70000' }))).toContain('AIPROXY_PORT: "70000" is not a port number');
+    const cfg = file('badport.yaml', 'port: -1\n');
+    expect(fails(() => load(['--config', cfg]))).toContain(`${cfg}: port: -1 is not a port number`);
+  });
+
+  test('unknown provider names the known ones', () => {
+    const msg = fails(() => load(['--model-provider', 'openai-custom,kiro']));
+    expect(msg).toContain('--model-provider: unknown provider "kiro"');
+    expect(msg).toContain('claude-custom');
+  });
+
+  test('malformed YAML, wrong types and unknown keys in the file', () => {
+    const bad = file('bad.yaml', 'port: [1, 2\nhost: x\n');
+    expect(fails(() => load(['--config', bad]))).toContain(`${bad}: invalid YAML`);
+    const typed = file('typed.yaml', 'openai:\n  base_url: 42\n');
+    expect(fails(() => load(['--config', typed]))).toContain('openai.base_url');
+    const unknown = file('unknown.yaml', 'openai:\n  base_ur1: http://x\n');
+    expect(fails(() => load(['--config', unknown]))).toBe(`${unknown}: openai.base_ur1: unknown key`);
+    const list = file('list.yaml', '- a\n- b\n');
+    expect(fails(() => load(['--config', list]))).toContain('expected a mapping');
+  });
+
+  test('a missing explicit config file is an error', () => {
+    expect(fails(() => load(['--config', join(dir, 'absent.yaml')]))).toContain('does not exist');
+    expect(fails(() => load([], { AIPROXY_CONFIG: join(dir, 'absent2.yaml') }))).toContain('does not exist');
+  });
+
+  test('bad URLs are refused', () => {
+    expect(fails(() => load(['--claude-base-url', 'not a url']))).toContain('--claude-base-url: "not a url" is not a valid URL');
+    expect(fails(() => load(['--openai-base-url', 'ftp://x/v1']))).toContain('must be an http(s) URL');
+  });
+
+  test('a secret never appears in an error message', () => {
+    const msg = fails(() => load(['--api-key', '   ']));
+    expect(msg).toContain('--api-key');
+  });
+});
+
+describe('command line', () => {
+  test('unknown options and missing values are errors', () => {
+    expect(() => parseArgs(['--prot', '8080'])).toThrow('unknown option --prot');
+    expect(() => parseArgs(['--port'])).toThrow('--port needs a value');
+    expect(() => parseArgs(['serve-now'])).toThrow('unknown command');
+  });
+
+  test('help, version and login are commands', () => {
+    expect(parseArgs(['--help']).command).toBe('help');
+    expect(parseArgs(['-v']).command).toBe('version');
+    expect(parseArgs(['login', 'gemini'])).toMatchObject({ command: 'login', rest: ['gemini'] });
+  });
+});
