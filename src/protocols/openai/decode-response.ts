@@ -1,0 +1,71 @@
+import { ProxyError } from '../../core/errors.ts';
+import { openaiCompletionId, openaiToolCallId } from '../../core/ids.ts';
+import type { OutputPart, CanonicalResponse } from '../../core/response.ts';
+import { emptyUsage } from '../../core/usage.ts';
+import { isRecord, parseJsonObject, type JsonObject } from '../../util/json.ts';
+import { inBandError } from './errors.ts';
+import { finishReasonFromOpenAI } from './finish-reason.ts';
+import { readThoughtSignature } from './thought-signature.ts';
+import { usageFromOpenAI } from './usage.ts';
+
+/** An upstream's `chat.completion` body → canonical response. Only choice 0 is kept. */
+export function decodeResponse(body: unknown): CanonicalResponse {
+  if (!isRecord(body)) throw malformed('the body is not a JSON object');
+  // Some compatible servers answer 200 with an error body.
+  if (body.error != null) throw new ProxyError(inBandError(body));
+  const choices = Array.isArray(body.choices) ? body.choices : undefined;
+  if (!choices) throw malformed('it has no choices');
+  const choice = choices.find((c) => isRecord(c) && (c.index ?? 0) === 0);
+  const message = isRecord(choice) && isRecord(choice.message) ? choice.message : {};
+
+  const content = decodeOutput(message);
+  const sawToolCalls = content.some((p) => p.type === 'tool_call');
+  const res: CanonicalResponse = {
+    id: typeof body.id === 'string' && body.id ? body.id : openaiCompletionId(),
+    model: typeof body.model === 'string' ? body.model : '',
+    content,
+    finishReason: finishReasonFromOpenAI(isRecord(choice) ? choice.finish_reason : undefined, sawToolCalls),
+    usage: usageFromOpenAI(body.usage) ?? emptyUsage(),
+  };
+  if (typeof body.created === 'number') res.created = body.created;
+  return res;
+}
+
+function decodeOutput(message: JsonObject): OutputPart[] {
+  const out: OutputPart[] = [];
+  // `reasoning_content` is the common extension (DeepSeek, vLLM); OpenRouter calls it `reasoning`.
+  const reasoning = stringOr(message.reasoning_content) ?? stringOr(message.reasoning);
+  if (reasoning) out.push({ type: 'thinking', text: reasoning });
+  const text = contentText(message.content);
+  if (text) out.push({ type: 'text', text });
+  const refusal = stringOr(message.refusal);
+  if (refusal) out.push({ type: 'text', text: refusal });
+  if (Array.isArray(message.tool_calls)) {
+    for (const tc of message.tool_calls) {
+      if (!isRecord(tc) || !isRecord(tc.function)) continue;
+      const fn = tc.function;
+      const id = stringOr(tc.id) || openaiToolCallId();
+      const args = typeof fn.arguments === 'string' ? parseJsonObject(fn.arguments) : isRecord(fn.arguments) ? fn.arguments : {};
+      const part: OutputPart = { type: 'tool_call', id, name: stringOr(fn.name) ?? '', args };
+      const signature = readThoughtSignature(tc.extra_content);
+      if (signature) part.signature = signature;
+      out.push(part);
+    }
+  }
+  return out;
+}
+
+/** `content` is a string in OpenAI's answers, an array of text parts in some compatible servers'. */
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  let text = '';
+  for (const p of content) if (isRecord(p) && typeof p.text === 'string') text += p.text;
+  return text;
+}
+
+const stringOr = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+function malformed(why: string): ProxyError {
+  return new ProxyError({ kind: 'api_error', status: 502, message: `upstream returned an invalid chat completion: ${why}` });
+}

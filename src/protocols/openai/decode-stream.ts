@@ -1,0 +1,160 @@
+import type { ProxyErrorInfo } from '../../core/errors.ts';
+import { openaiCompletionId, openaiToolCallId } from '../../core/ids.ts';
+import type { StreamEvent } from '../../core/stream-events.ts';
+import type { Usage } from '../../core/usage.ts';
+import { emptyUsage } from '../../core/usage.ts';
+import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
+import type { SSEMessage, StreamDecoder } from '../types.ts';
+import { inBandError } from './errors.ts';
+import { finishReasonFromOpenAI } from './finish-reason.ts';
+import { readThoughtSignature } from './thought-signature.ts';
+import { usageFromOpenAI } from './usage.ts';
+
+interface OpenCall {
+  /** Our 0-based ordinal, the `index` of the canonical tool-call events. */
+  ordinal: number;
+  id: string;
+  open: boolean;
+}
+
+const NONE: StreamEvent[] = [];
+const NO_CHOICES: readonly unknown[] = [];
+
+/**
+ * Chat Completions chunks → canonical events. The finish is held back after `finish_reason` until
+ * the usage chunk (`choices: []`) or `[DONE]`, because usage only arrives after the finish chunk.
+ */
+export function createStreamDecoder(): StreamDecoder {
+  let started = false;
+  let done = false;
+  let sawFinish = false;
+  let finishRaw: unknown;
+  let usage: Usage | undefined;
+  /** Upstream tool_calls[].index → the call it refers to. */
+  const calls = new Map<number, OpenCall>();
+  let nextOrdinal = 0;
+
+  function start(out: StreamEvent[], chunk?: JsonObject): void {
+    if (started) return;
+    started = true;
+    const id = typeof chunk?.id === 'string' && chunk.id ? chunk.id : openaiCompletionId();
+    const model = typeof chunk?.model === 'string' ? chunk.model : '';
+    const ev: StreamEvent = { type: 'start', id, model };
+    if (typeof chunk?.created === 'number') ev.created = chunk.created;
+    out.push(ev);
+  }
+
+  function closeCalls(out: StreamEvent[]): void {
+    for (const call of calls.values()) {
+      if (!call.open) continue;
+      call.open = false;
+      out.push({ type: 'tool_call_end', index: call.ordinal });
+    }
+  }
+
+  function finish(out: StreamEvent[]): StreamEvent[] {
+    start(out);
+    closeCalls(out);
+    done = true;
+    out.push({ type: 'finish', reason: finishReasonFromOpenAI(finishRaw, nextOrdinal > 0), usage: usage ?? emptyUsage() });
+    return out;
+  }
+
+  function fail(error: ProxyErrorInfo): StreamEvent[] {
+    const out: StreamEvent[] = [];
+    start(out);
+    done = true;
+    out.push({ type: 'error', error });
+    return out;
+  }
+
+  function toolCalls(list: unknown[], out: StreamEvent[]): void {
+    for (let k = 0; k < list.length; k++) {
+      const tc = list[k];
+      if (!isRecord(tc)) continue;
+      // Some compatible servers omit `index`; position in the list is then the best guess.
+      const idx = typeof tc.index === 'number' ? tc.index : k;
+      const fn = isRecord(tc.function) ? tc.function : undefined;
+      const id = typeof tc.id === 'string' && tc.id ? tc.id : undefined;
+      let call = calls.get(idx);
+      // A new id at a known index is a new call: some servers send every parallel call at index 0.
+      if (!call || (id !== undefined && id !== call.id)) {
+        if (call?.open) {
+          call.open = false;
+          out.push({ type: 'tool_call_end', index: call.ordinal });
+        }
+        call = { ordinal: nextOrdinal++, id: id ?? openaiToolCallId(), open: true };
+        calls.set(idx, call);
+        const ev: StreamEvent = {
+          type: 'tool_call_start',
+          index: call.ordinal,
+          id: call.id,
+          name: typeof fn?.name === 'string' ? fn.name : '',
+        };
+        const signature = readThoughtSignature(tc.extra_content);
+        if (signature) ev.signature = signature;
+        out.push(ev);
+      }
+      const args = fn?.arguments;
+      // A few servers send the arguments as an object in one piece rather than as JSON text.
+      const text = typeof args === 'string' ? args : isRecord(args) ? JSON.stringify(args) : '';
+      if (text) out.push({ type: 'tool_call_delta', index: call.ordinal, args: text });
+    }
+  }
+
+  function choice(c: JsonObject, out: StreamEvent[]): void {
+    if (sawFinish) return; // nothing after finish_reason belongs to this turn
+    const delta = isRecord(c.delta) ? c.delta : undefined;
+    if (delta) {
+      // `reasoning_content` (DeepSeek, vLLM) or `reasoning` (OpenRouter); never both counted.
+      const reasoning =
+        typeof delta.reasoning_content === 'string' && delta.reasoning_content
+          ? delta.reasoning_content
+          : typeof delta.reasoning === 'string'
+            ? delta.reasoning
+            : '';
+      if (reasoning) out.push({ type: 'thinking', text: reasoning });
+      if (typeof delta.content === 'string' && delta.content) out.push({ type: 'text', text: delta.content });
+      if (typeof delta.refusal === 'string' && delta.refusal) out.push({ type: 'text', text: delta.refusal });
+      if (Array.isArray(delta.tool_calls)) toolCalls(delta.tool_calls, out);
+    }
+    if (c.finish_reason != null) {
+      sawFinish = true;
+      finishRaw = c.finish_reason;
+      closeCalls(out);
+    }
+  }
+
+  return {
+    message(msg: SSEMessage): StreamEvent[] {
+      if (done) return NONE;
+      const data = msg.data.trim();
+      if (data === '[DONE]') return finish([]);
+      if (data === '') return NONE; // an empty keep-alive event
+      const chunk = tryParseJson(data);
+      if (msg.event === 'error') return fail(inBandError(isRecord(chunk) ? chunk : { error: data }));
+      if (!isRecord(chunk)) {
+        const snippet = data.length > 80 ? `${data.slice(0, 80)}…` : data;
+        return fail({ status: 502, kind: 'api_error', message: `upstream sent an invalid stream event (not a JSON object): ${snippet}` });
+      }
+      if (chunk.error != null) return fail(inBandError(chunk));
+
+      const out: StreamEvent[] = [];
+      start(out, chunk);
+      const chunkUsage = usageFromOpenAI(chunk.usage ?? (isRecord(chunk.x_groq) ? chunk.x_groq.usage : undefined));
+      if (chunkUsage) usage = chunkUsage;
+      const choices = Array.isArray(chunk.choices) ? chunk.choices : NO_CHOICES;
+      for (const c of choices) if (isRecord(c) && (c.index ?? 0) === 0) choice(c, out);
+      // The usage chunk after finish_reason completes the stream; [DONE] is then a formality.
+      if (sawFinish && chunkUsage && choices.length === 0) return finish(out);
+      return out;
+    },
+
+    end(): StreamEvent[] {
+      if (done) return NONE;
+      // A finish_reason means the content was complete even if [DONE] never came.
+      if (sawFinish) return finish([]);
+      return fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before completion' });
+    },
+  };
+}

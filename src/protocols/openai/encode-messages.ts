@@ -1,0 +1,117 @@
+import type { Part, ToolCallPart, ToolResultPart } from '../../core/content.ts';
+import type { CanonicalRequest, Message } from '../../core/request.ts';
+import { encodeUserPart, joinText, userContent, type OpenAIContentPart } from './encode-content.ts';
+
+export type OpenAIMessage =
+  | { role: 'system'; content: string; name?: string }
+  | { role: 'user'; content: string | OpenAIContentPart[]; name?: string }
+  | { role: 'assistant'; content: string | null; tool_calls?: OpenAIToolCall[]; name?: string }
+  | { role: 'tool'; tool_call_id: string; content: string };
+
+export interface OpenAIToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+/** Said in place of a result the history lacks: OpenAI rejects a tool call that no tool message answers. */
+export const MISSING_RESULT = 'No result was returned for this tool call.';
+/** Said when a tool returned only media, which has to travel in the following user message. */
+const MEDIA_RESULT = 'The tool returned the content attached in the next message.';
+
+/**
+ * Canonical conversation → Chat Completions `messages`, shaped the way api.openai.com insists:
+ * one leading system message; each assistant tool call answered by a `tool` message right after it,
+ * in call order; media from tool results (which `tool` messages cannot hold) in a user message after
+ * the tool messages; thinking dropped (OpenAI rejects reasoning history); empty messages dropped.
+ */
+export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
+  const out: OpenAIMessage[] = [];
+  const system = joinText(req.system, '\n\n');
+  if (system) out.push({ role: 'system', content: system });
+
+  /** Calls of the assistant message just emitted that still await their tool messages. */
+  let open: ToolCallPart[] = [];
+  for (const msg of req.messages) {
+    if (msg.role === 'user') {
+      encodeUserTurn(msg, open, out);
+      open = [];
+      continue;
+    }
+    answerMissing(open, out);
+    open = [];
+    if (msg.role === 'system') {
+      const content = joinText(msg.content, '\n\n');
+      if (content) out.push(named({ role: 'system', content }, msg.name));
+    } else {
+      open = encodeAssistantTurn(msg, out);
+    }
+  }
+  answerMissing(open, out);
+  return out;
+}
+
+function encodeAssistantTurn(msg: Message, out: OpenAIMessage[]): ToolCallPart[] {
+  const text = joinText(msg.content, '');
+  const calls = msg.content.filter((p): p is ToolCallPart => p.type === 'tool_call');
+  if (!text && calls.length === 0) return []; // e.g. a turn that held only thinking
+  const m: OpenAIMessage = { role: 'assistant', content: text || null };
+  // Signatures stay behind: OpenAI has no field for them and rejects unknown ones.
+  if (calls.length > 0) m.tool_calls = calls.map(encodeToolCall);
+  out.push(named(m, msg.name));
+  return calls;
+}
+
+function encodeToolCall(call: ToolCallPart): OpenAIToolCall {
+  return { id: call.id, type: 'function', function: { name: call.name, arguments: JSON.stringify(call.args) } };
+}
+
+function encodeUserTurn(msg: Message, open: ToolCallPart[], out: OpenAIMessage[]): void {
+  const results = new Map<string, ToolResultPart>();
+  const rest: OpenAIContentPart[] = [];
+  const media: OpenAIContentPart[] = [];
+  for (const part of msg.content) {
+    if (part.type !== 'tool_result') {
+      const encoded = encodeUserPart(part);
+      if (encoded) rest.push(encoded);
+    } else if (open.some((c) => c.id === part.callId) && !results.has(part.callId)) {
+      results.set(part.callId, part);
+    } else {
+      // A result no preceding call asked for would be rejected as a `tool` message; as text the model still sees it.
+      const text = joinText(part.content, '\n\n');
+      const label = part.name ? `${part.name} (${part.callId})` : part.callId;
+      media.push({ type: 'text', text: `Result of tool call ${label}:\n${text}` });
+      collectMedia(part.content, media);
+    }
+  }
+  for (const call of open) {
+    const result = results.get(call.id);
+    if (!result) {
+      out.push({ role: 'tool', tool_call_id: call.id, content: MISSING_RESULT });
+      continue;
+    }
+    const before = media.length;
+    collectMedia(result.content, media);
+    const text = joinText(result.content, '\n\n');
+    out.push({ role: 'tool', tool_call_id: call.id, content: text || (media.length > before ? MEDIA_RESULT : '') });
+  }
+  const content = [...media, ...rest];
+  if (content.length > 0) out.push(named({ role: 'user', content: userContent(content) }, msg.name));
+}
+
+function collectMedia(parts: ReadonlyArray<Part>, into: OpenAIContentPart[]): void {
+  for (const p of parts) {
+    if (p.type === 'text') continue;
+    const encoded = encodeUserPart(p);
+    if (encoded) into.push(encoded);
+  }
+}
+
+function answerMissing(open: ToolCallPart[], out: OpenAIMessage[]): void {
+  for (const call of open) out.push({ role: 'tool', tool_call_id: call.id, content: MISSING_RESULT });
+}
+
+function named<M extends OpenAIMessage>(m: M, name: string | undefined): M {
+  if (name && m.role !== 'tool') (m as { name?: string }).name = name;
+  return m;
+}

@@ -1,0 +1,84 @@
+import { reasoningEffort } from '../../core/reasoning.ts';
+import type { CanonicalRequest, ResponseFormat, ToolChoice, ToolDefinition } from '../../core/request.ts';
+import { isRecord } from '../../util/json.ts';
+import type { EncodeRequestOptions } from '../types.ts';
+import { encodeMessages } from './encode-messages.ts';
+
+/**
+ * o-series and gpt-5 models reason before answering: they take `max_completion_tokens` (and reject
+ * `max_tokens`) and accept only the default sampling temperature/top_p.
+ */
+export function isReasoningModel(model: string): boolean {
+  const bare = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
+  return /^(o1|o3|o4|gpt-5)/.test(bare);
+}
+
+/** OpenAI's older chat models answer "Unsupported parameter" to reasoning_effort. */
+function rejectsReasoningEffort(model: string): boolean {
+  const bare = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
+  return /^(gpt-4|gpt-3\.5|chatgpt-4o)/.test(bare);
+}
+
+/** Canonical request → a Chat Completions body an OpenAI-compatible upstream accepts. */
+export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown> {
+  // Unknown fields the client sent go first so that nothing below can be overridden by them.
+  const { stream_options: extraStreamOptions, ...extras } = req.extras.openai ?? {};
+  const body: Record<string, unknown> = { ...extras, model: opts.model, messages: encodeMessages(req) };
+  const reasoning = isReasoningModel(opts.model);
+
+  if (req.tools.length > 0) {
+    body.tools = req.tools.map(encodeTool);
+    // OpenAI rejects tool_choice and parallel_tool_calls when no tools are declared.
+    if (req.toolChoice) body.tool_choice = encodeToolChoice(req.toolChoice);
+    if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
+  }
+  if (req.maxTokens !== undefined) body[reasoning ? 'max_completion_tokens' : 'max_tokens'] = req.maxTokens;
+  // Reasoning models answer "Unsupported value" to any temperature/top_p but the default.
+  if (!reasoning) {
+    if (req.temperature !== undefined) body.temperature = req.temperature;
+    if (req.topP !== undefined) body.top_p = req.topP;
+  }
+  // topK is dropped: OpenAI rejects unknown parameters.
+  if (req.stop?.length) body.stop = req.stop;
+  if (req.n !== undefined) body.n = req.n;
+  if (req.seed !== undefined) body.seed = req.seed;
+  if (req.presencePenalty !== undefined) body.presence_penalty = req.presencePenalty;
+  if (req.frequencyPenalty !== undefined) body.frequency_penalty = req.frequencyPenalty;
+  if (req.responseFormat) body.response_format = encodeResponseFormat(req.responseFormat);
+  const effort = reasoningEffort(req.reasoning);
+  if (effort !== undefined && !rejectsReasoningEffort(opts.model)) body.reasoning_effort = effort;
+  if (req.user !== undefined) body.user = req.user;
+  if (req.stream) {
+    body.stream = true;
+    // The proxy always wants usage, whatever the client asked for; stream_options is invalid without stream.
+    body.stream_options = { ...(isRecord(extraStreamOptions) ? extraStreamOptions : {}), include_usage: true };
+  }
+  return body;
+}
+
+function encodeTool(tool: ToolDefinition): Record<string, unknown> {
+  const fn: Record<string, unknown> = { name: tool.name };
+  if (tool.description !== undefined) fn.description = tool.description;
+  fn.parameters = tool.parameters;
+  if (tool.strict !== undefined) fn.strict = tool.strict;
+  return { type: 'function', function: fn };
+}
+
+function encodeToolChoice(choice: ToolChoice): unknown {
+  return choice.type === 'tool' ? { type: 'function', function: { name: choice.name } } : choice.type;
+}
+
+function encodeResponseFormat(rf: ResponseFormat): Record<string, unknown> {
+  switch (rf.type) {
+    case 'text':
+      return { type: 'text' };
+    case 'json':
+      return { type: 'json_object' };
+    case 'json_schema': {
+      // OpenAI requires a name; other protocols have none to give.
+      const schema: Record<string, unknown> = { name: rf.name ?? 'response', schema: rf.schema };
+      if (rf.strict !== undefined) schema.strict = rf.strict;
+      return { type: 'json_schema', json_schema: schema };
+    }
+  }
+}

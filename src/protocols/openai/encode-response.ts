@@ -1,0 +1,72 @@
+import type { CanonicalResponse } from '../../core/response.ts';
+import { clientCompletionId } from './completion-id.ts';
+import { finishReasonToOpenAI, type OpenAIFinishReason } from './finish-reason.ts';
+import { thoughtSignatureExtra } from './thought-signature.ts';
+import { usageToOpenAI, type OpenAIUsage } from './usage.ts';
+
+export interface OpenAIResponseToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+  extra_content?: { google: { thought_signature: string } };
+}
+
+export interface OpenAIChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: Array<{
+    index: 0;
+    message: {
+      role: 'assistant';
+      content: string | null;
+      refusal: null;
+      reasoning_content?: string;
+      tool_calls?: OpenAIResponseToolCall[];
+    };
+    logprobs: null;
+    finish_reason: OpenAIFinishReason;
+  }>;
+  usage: OpenAIUsage;
+}
+
+/** Canonical response → a `chat.completion` body (protocols.md §1.3). */
+export function encodeResponse(res: CanonicalResponse): OpenAIChatCompletion {
+  // Text blocks are joined without a separator, exactly as the stream encoder concatenates deltas.
+  let text = '';
+  let reasoning = '';
+  const toolCalls: OpenAIResponseToolCall[] = [];
+  for (const part of res.content) {
+    if (part.type === 'text') text += part.text;
+    else if (part.type === 'thinking') reasoning += part.text;
+    else {
+      const call: OpenAIResponseToolCall = {
+        id: part.id,
+        type: 'function',
+        function: { name: part.name, arguments: JSON.stringify(part.args) },
+      };
+      const extra = thoughtSignatureExtra(part.signature);
+      if (extra) call.extra_content = extra;
+      toolCalls.push(call);
+    }
+  }
+  const message: OpenAIChatCompletion['choices'][number]['message'] = {
+    role: 'assistant',
+    // OpenAI sends null, not "", when the turn is only tool calls.
+    content: text || toolCalls.length === 0 ? text : null,
+    refusal: null,
+  };
+  if (reasoning) message.reasoning_content = reasoning;
+  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  return {
+    id: clientCompletionId(res.id),
+    object: 'chat.completion',
+    created: res.created ?? Math.floor(Date.now() / 1000),
+    model: res.model,
+    choices: [
+      { index: 0, message, logprobs: null, finish_reason: finishReasonToOpenAI(res.finishReason, toolCalls.length > 0) },
+    ],
+    usage: usageToOpenAI(res.usage),
+  };
+}

@@ -1,0 +1,45 @@
+import type { FinishReason } from '../../core/finish-reason.ts';
+
+/** The values Chat Completions puts in `finish_reason`. */
+export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+/**
+ * OpenAI `finish_reason` → canonical (protocols.md §6.5). A turn that produced tool calls is
+ * `tool_calls` whatever the upstream said: compatible servers often report `stop` for it.
+ */
+export function finishReasonFromOpenAI(raw: unknown, sawToolCalls: boolean): FinishReason {
+  if (sawToolCalls) return 'tool_calls';
+  switch (raw) {
+    case 'stop':
+    case 'eos': // some OpenAI-compatible servers (TGI, older vLLM) report end-of-sequence this way
+      return 'stop';
+    case 'length':
+    case 'max_tokens':
+      return 'length';
+    case 'tool_calls':
+    case 'function_call':
+      return 'tool_calls';
+    case 'content_filter':
+      return 'content_filter';
+    default:
+      return 'other';
+  }
+}
+
+/** Canonical → OpenAI. OpenAI has no stop-sequence, pause or "other" reason; each is a plain `stop`. */
+export function finishReasonToOpenAI(reason: FinishReason, sawToolCalls: boolean): OpenAIFinishReason {
+  if (sawToolCalls) return 'tool_calls';
+  switch (reason) {
+    case 'length':
+      return 'length';
+    case 'tool_calls':
+      return 'tool_calls';
+    case 'content_filter':
+      return 'content_filter';
+    case 'stop':
+    case 'stop_sequence':
+    case 'pause':
+    case 'other':
+      return 'stop';
+  }
+}

@@ -1,0 +1,36 @@
+import { ProxyError } from '../../core/errors.ts';
+import type { ModelInfo } from '../../core/models.ts';
+import { isRecord } from '../../util/json.ts';
+
+export interface OpenAIModelList {
+  object: 'list';
+  data: Array<{ id: string; object: 'model'; created: number; owned_by: string }>;
+}
+
+/** `GET /v1/models` as OpenAI answers it; the provider serving a model is its owner. */
+export function encodeModelList(models: ModelInfo[]): OpenAIModelList {
+  return {
+    object: 'list',
+    data: models.map((m) => ({ id: m.id, object: 'model', created: m.created ?? 0, owned_by: m.provider })),
+  };
+}
+
+/**
+ * An upstream's model list. Entries without an id are skipped; OpenRouter-style extras
+ * (`name`, `context_length`) fill what they can.
+ */
+export function decodeModelList(body: unknown): Array<Omit<ModelInfo, 'provider'>> {
+  if (!isRecord(body) || !Array.isArray(body.data)) {
+    throw new ProxyError({ kind: 'api_error', status: 502, message: 'upstream returned an invalid model list' });
+  }
+  const out: Array<Omit<ModelInfo, 'provider'>> = [];
+  for (const m of body.data) {
+    if (!isRecord(m) || typeof m.id !== 'string' || !m.id) continue;
+    const info: Omit<ModelInfo, 'provider'> = { id: m.id };
+    if (typeof m.created === 'number') info.created = m.created;
+    if (typeof m.name === 'string' && m.name) info.displayName = m.name;
+    if (typeof m.context_length === 'number') info.inputTokenLimit = m.context_length;
+    out.push(info);
+  }
+  return out;
+}

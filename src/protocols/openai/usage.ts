@@ -1,0 +1,47 @@
+import type { Usage } from '../../core/usage.ts';
+import { isRecord } from '../../util/json.ts';
+
+/** OpenAI `usage` as it appears on responses and on the final stream chunk. */
+export interface OpenAIUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details: { cached_tokens: number; cache_write_tokens?: number };
+  completion_tokens_details: { reasoning_tokens: number };
+}
+
+const count = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+
+/**
+ * OpenAI usage → canonical. OpenAI's totals are already inclusive (prompt includes cached,
+ * completion includes reasoning), which is the canonical convention, so numbers carry over as-is.
+ * Returns undefined when `raw` is not a usage object (e.g. `"usage": null` on a stream chunk).
+ */
+export function usageFromOpenAI(raw: unknown): Usage | undefined {
+  if (!isRecord(raw)) return undefined;
+  const usage: Usage = { inputTokens: count(raw.prompt_tokens) ?? 0, outputTokens: count(raw.completion_tokens) ?? 0 };
+  const prompt = isRecord(raw.prompt_tokens_details) ? raw.prompt_tokens_details : undefined;
+  // DeepSeek reports cache hits at the top level instead of in prompt_tokens_details.
+  const cacheRead = count(prompt?.cached_tokens) ?? count(raw.prompt_cache_hit_tokens);
+  if (cacheRead !== undefined) usage.cacheReadTokens = cacheRead;
+  const cacheWrite = count(prompt?.cache_write_tokens);
+  if (cacheWrite !== undefined) usage.cacheWriteTokens = cacheWrite;
+  const completion = isRecord(raw.completion_tokens_details) ? raw.completion_tokens_details : undefined;
+  const reasoning = count(completion?.reasoning_tokens);
+  if (reasoning !== undefined) usage.reasoningTokens = reasoning;
+  return usage;
+}
+
+/** Canonical → OpenAI usage, with the detail objects the SDK types declare. */
+export function usageToOpenAI(u: Usage): OpenAIUsage {
+  const prompt: OpenAIUsage['prompt_tokens_details'] = { cached_tokens: u.cacheReadTokens ?? 0 };
+  if (u.cacheWriteTokens !== undefined) prompt.cache_write_tokens = u.cacheWriteTokens;
+  return {
+    prompt_tokens: u.inputTokens,
+    completion_tokens: u.outputTokens,
+    total_tokens: u.inputTokens + u.outputTokens,
+    prompt_tokens_details: prompt,
+    completion_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0 },
+  };
+}

@@ -1,0 +1,44 @@
+import { describe, expect, test } from 'bun:test';
+import { ProxyError } from '../../../src/core/index.ts';
+import { openaiCodec } from '../../../src/protocols/openai/index.ts';
+
+describe('openai model list', () => {
+  test('encodes the /v1/models list with the provider as owner', () => {
+    expect(
+      openaiCodec.encodeModelList([
+        { id: 'gpt-4o', provider: 'openai-custom', created: 1686935002 },
+        { id: 'claude-sonnet-4-5', provider: 'claude-custom', displayName: 'Claude Sonnet 4.5' },
+      ]),
+    ).toEqual({
+      object: 'list',
+      data: [
+        { id: 'gpt-4o', object: 'model', created: 1686935002, owned_by: 'openai-custom' },
+        { id: 'claude-sonnet-4-5', object: 'model', created: 0, owned_by: 'claude-custom' },
+      ],
+    });
+  });
+
+  test('decodes an upstream list, skipping entries without an id', () => {
+    const body = {
+      object: 'list',
+      data: [
+        { id: 'gpt-4o', object: 'model', created: 1686935002, owned_by: 'system' },
+        { object: 'model' },
+        { id: 'anthropic/claude-sonnet-4.5', name: 'Anthropic: Claude Sonnet 4.5', context_length: 1000000, created: 1758000000 },
+      ],
+    };
+    expect(openaiCodec.decodeModelList(body)).toEqual([
+      { id: 'gpt-4o', created: 1686935002 },
+      { id: 'anthropic/claude-sonnet-4.5', created: 1758000000, displayName: 'Anthropic: Claude Sonnet 4.5', inputTokenLimit: 1000000 },
+    ]);
+  });
+
+  test('a body that is not a list is an upstream error', () => {
+    expect(() => openaiCodec.decodeModelList({ models: [] })).toThrow(ProxyError);
+  });
+
+  test('round trip keeps ids and created', () => {
+    const list = [{ id: 'a', provider: 'p', created: 5 }];
+    expect(openaiCodec.decodeModelList(openaiCodec.encodeModelList(list))).toEqual([{ id: 'a', created: 5 }]);
+  });
+});
