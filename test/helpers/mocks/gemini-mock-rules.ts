@@ -1,0 +1,210 @@
+/**
+ * The Gemini API's checks beyond proto shape: required data, conversation structure, function
+ * declarations, thinking config and Gemini 3 thought signatures. Runs on a body that already passed
+ * gemini-mock-proto.ts, so field types are known; names may still be camelCase or snake_case.
+ */
+import { isRecord } from '../../../src/util/json.ts';
+import { invalidArgument, type MockHttpError } from './gemini-mock-errors.ts';
+import { isDefault, snakeCase } from './gemini-mock-proto.ts';
+
+/** The sentinel Google accepts in place of a real signature (gemini-cli's SYNTHETIC_THOUGHT_SIGNATURE). */
+export const SKIP_SIGNATURE = 'skip_thought_signature_validator';
+
+const PART_DATA_FIELDS = [
+  'text',
+  'inlineData',
+  'fileData',
+  'functionCall',
+  'functionResponse',
+  'executableCode',
+  'codeExecutionResult',
+  'toolCall',
+  'toolResponse',
+] as const;
+
+const FUNCTION_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
+const INVALID_FUNCTION_NAME =
+  'Invalid function name. Must start with a letter or an underscore. Must be a-z, A-Z, 0-9, or contain underscores (_), dots (.), colons (:), or dashes (-), with a maximum length of 64.';
+
+export const MSG = {
+  role: 'Please use a valid role: user, model.',
+  callAfterUser: 'Please ensure that function call turn comes immediately after a user turn or after a function response turn.',
+  responseAfterCall: 'Please ensure that function response turn comes immediately after a function call turn.',
+  responseCount:
+    'Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.',
+  budgetAndLevel: 'thinking_budget and thinking_level are not supported together.',
+  levelUnsupported: 'Thinking level is not supported for this model.',
+  budgetZero: 'Budget 0 is invalid. This model only works in thinking mode.',
+  corruptedSignature: 'Corrupted thought signature.',
+} as const;
+
+export function missingSignatureMessage(name: string, position: number): string {
+  return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${name}\` , position ${position}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`;
+}
+
+/** A field under its camelCase or snake_case name; null counts as absent (proto3 JSON). */
+export function field(obj: unknown, camel: string): unknown {
+  if (!isRecord(obj)) return undefined;
+  return obj[camel] ?? obj[snakeCase(camel)] ?? undefined;
+}
+
+/** A repeated field as a list (Google also takes a lone value there). */
+export function list(v: unknown): unknown[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+export const roleOf = (content: unknown): string => {
+  const r = field(content, 'role');
+  return typeof r === 'string' && r !== '' ? r : 'user';
+};
+
+const partsOf = (content: unknown): unknown[] => list(field(content, 'parts'));
+const countParts = (content: unknown, kind: 'functionCall' | 'functionResponse'): number =>
+  partsOf(content).filter((p) => field(p, kind) !== undefined).length;
+
+export interface RuleContext {
+  model: string;
+  issuedSignatures: ReadonlySet<string>;
+}
+
+/**
+ * Checks a GenerateContentRequest body. `prefix`/`pathPrefix` place the request inside a
+ * CountTokensRequest when it arrives as `generateContentRequest`.
+ */
+export function checkGenerateRequest(
+  body: Record<string, unknown>,
+  ctx: RuleContext,
+  prefix = 'GenerateContentRequest',
+): MockHttpError | undefined {
+  const contents = list(field(body, 'contents'));
+  if (contents.length === 0) return invalidArgument(`* ${prefix}.contents: contents is not specified\n`);
+
+  const lines: string[] = [];
+  contents.forEach((c, i) => checkContentData(c, `contents[${i}]`, lines));
+  const system = field(body, 'systemInstruction');
+  if (system !== undefined) checkContentData(system, 'system_instruction', lines);
+  checkTools(body, lines);
+  const responseSchema = field(field(body, 'generationConfig'), 'responseSchema');
+  if (responseSchema !== undefined) checkSchemaFormats(responseSchema, 'generation_config.response_schema', lines);
+  if (lines.length > 0) return invalidArgument(lines.map((l) => `* ${prefix}.${l}\n`).join(''));
+
+  const policy =
+    checkRoles(contents) ?? checkThinking(body, ctx.model) ?? checkSignatures(contents, ctx) ?? checkFunctionTurns(contents);
+  return policy === undefined ? undefined : invalidArgument(policy);
+}
+
+/** countTokens with bare `contents`: the same content checks, under CountTokensRequest. */
+export function checkCountContents(contents: unknown[], ctx: RuleContext): MockHttpError | undefined {
+  return checkGenerateRequest({ contents }, ctx, 'CountTokensRequest');
+}
+
+function checkContentData(content: unknown, path: string, lines: string[]): void {
+  const parts = partsOf(content);
+  if (parts.length === 0) {
+    lines.push(`${path}.parts: contents.parts must not be empty.`);
+    return;
+  }
+  parts.forEach((part, j) => {
+    const at = `${path}.parts[${j}]`;
+    // An empty string is proto3's default, so `{"text": ""}` (even with a thoughtSignature) has no data.
+    if (!PART_DATA_FIELDS.some((f) => !isDefault(field(part, f)))) {
+      lines.push(`${at}.data: required oneof field 'data' must have one initialized field`);
+    }
+    const call = field(part, 'functionCall');
+    if (call !== undefined && !nonEmptyString(field(call, 'name'))) lines.push(`${at}.function_call.name: Name cannot be empty.`);
+    const response = field(part, 'functionResponse');
+    if (response !== undefined) {
+      if (!nonEmptyString(field(response, 'name'))) lines.push(`${at}.function_response.name: Name cannot be empty.`);
+      if (field(response, 'response') === undefined) lines.push(`${at}.function_response.response: Response cannot be empty.`);
+    }
+  });
+}
+
+function checkTools(body: Record<string, unknown>, lines: string[]): void {
+  list(field(body, 'tools')).forEach((tool, t) => {
+    list(field(tool, 'functionDeclarations')).forEach((decl, d) => {
+      const at = `tools[${t}].function_declarations[${d}]`;
+      const name = field(decl, 'name');
+      if (typeof name !== 'string' || !FUNCTION_NAME.test(name)) lines.push(`${at}.name: ${INVALID_FUNCTION_NAME}`);
+      const params = field(decl, 'parameters');
+      if (params !== undefined) checkSchemaFormats(params, `${at}.parameters`, lines);
+    });
+  });
+}
+
+/** The OpenAPI subset allows only two string formats; anything else (uri, email, date…) is a 400. */
+function checkSchemaFormats(schema: unknown, path: string, lines: string[], depth = 0): void {
+  if (!isRecord(schema) || depth > 64) return;
+  const type = field(schema, 'type');
+  const format = field(schema, 'format');
+  if (typeof type === 'string' && type.toUpperCase() === 'STRING' && typeof format === 'string' && format !== '') {
+    if (format !== 'enum' && format !== 'date-time') lines.push(`${path}.format: only 'enum' and 'date-time' are supported for STRING type`);
+  }
+  const props = field(schema, 'properties');
+  if (isRecord(props)) {
+    for (const [name, sub] of Object.entries(props)) checkSchemaFormats(sub, `${path}.properties[${name}]`, lines, depth + 1);
+  }
+  const items = field(schema, 'items');
+  if (items !== undefined) checkSchemaFormats(items, `${path}.items`, lines, depth + 1);
+  list(field(schema, 'anyOf')).forEach((sub, k) => checkSchemaFormats(sub, `${path}.any_of[${k}]`, lines, depth + 1));
+}
+
+function checkRoles(contents: unknown[]): string | undefined {
+  return contents.some((c) => roleOf(c) !== 'user' && roleOf(c) !== 'model') ? MSG.role : undefined;
+}
+
+function checkThinking(body: Record<string, unknown>, model: string): string | undefined {
+  const thinking = field(field(body, 'generationConfig'), 'thinkingConfig');
+  if (thinking === undefined) return undefined;
+  const budget = field(thinking, 'thinkingBudget');
+  const level = field(thinking, 'thinkingLevel');
+  if (budget !== undefined && level !== undefined) return MSG.budgetAndLevel;
+  if (level !== undefined && !model.includes('gemini-3')) return MSG.levelUnsupported;
+  if (budget !== undefined && Number(budget) === 0 && model.includes('pro')) return MSG.budgetZero;
+  return undefined;
+}
+
+/**
+ * Gemini 3: within the current turn (everything after the last user turn that is not a function
+ * response), the first functionCall part of every model turn must carry a signature this server
+ * issued, or the documented bypass value. Older turns are not validated, as Google documents.
+ */
+function checkSignatures(contents: unknown[], ctx: RuleContext): string | undefined {
+  if (!ctx.model.includes('gemini-3')) return undefined;
+  let start = 0;
+  contents.forEach((c, i) => {
+    if (roleOf(c) === 'user' && countParts(c, 'functionResponse') === 0) start = i;
+  });
+  for (let i = start; i < contents.length; i++) {
+    const content = contents[i];
+    if (roleOf(content) !== 'model') continue;
+    const first = partsOf(content).find((p) => field(p, 'functionCall') !== undefined);
+    if (first === undefined) continue;
+    const signature = field(first, 'thoughtSignature');
+    if (typeof signature !== 'string' || signature === '') {
+      const name = field(field(first, 'functionCall'), 'name');
+      return missingSignatureMessage(typeof name === 'string' ? name : '', i + 1);
+    }
+    if (signature !== SKIP_SIGNATURE && !ctx.issuedSignatures.has(signature)) return MSG.corruptedSignature;
+  }
+  return undefined;
+}
+
+function checkFunctionTurns(contents: unknown[]): string | undefined {
+  for (let i = 0; i < contents.length; i++) {
+    const content = contents[i];
+    const prev = i > 0 ? contents[i - 1] : undefined;
+    const calls = countParts(content, 'functionCall');
+    const responses = countParts(content, 'functionResponse');
+    if (roleOf(content) === 'model' && calls > 0 && (prev === undefined || roleOf(prev) !== 'user')) return MSG.callAfterUser;
+    if (roleOf(content) !== 'user') continue;
+    const prevCalls = prev !== undefined && roleOf(prev) === 'model' ? countParts(prev, 'functionCall') : 0;
+    if (responses > 0 && prevCalls === 0) return MSG.responseAfterCall;
+    // A call turn must be answered in the very next turn, one response per call.
+    if (prevCalls > 0 && responses !== prevCalls) return MSG.responseCount;
+  }
+  return undefined;
+}
+
+const nonEmptyString = (v: unknown): boolean => typeof v === 'string' && v !== '';
