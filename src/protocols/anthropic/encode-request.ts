@@ -1,0 +1,160 @@
+import type { CanonicalRequest, ReasoningConfig, ReasoningEffort, TextPart } from '../../core/index.ts';
+import { budgetForEffort, reasoningBudget } from '../../core/reasoning.ts';
+import type { EncodeRequestOptions } from '../types.ts';
+import { isRecord, type JsonObject } from '../../util/json.ts';
+import { encodeConversation } from './encode-messages.ts';
+import { encodeText } from './encode-content.ts';
+import { finishConversation, thinkingFitsHistory } from './final-turn.ts';
+import type { AnthropicBlock } from './wire-types.ts';
+
+const DEFAULT_MAX_TOKENS = 8192;
+/** The API's floor for `budget_tokens`. */
+const MIN_BUDGET = 1024;
+const JSON_INSTRUCTION = 'Respond with a single JSON object and nothing else.';
+
+interface ThinkingPlan {
+  /** The `thinking` field; absent = thinking off. */
+  config?: JsonObject;
+  maxTokens: number;
+}
+
+/**
+ * Canonical request → a body the real Messages API accepts. Fields Anthropic has no equivalent for
+ * (`n`, `seed`, presence/frequency penalties) are dropped: the API rejects unknown parameters.
+ */
+export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown> {
+  const { turns, systemTail } = encodeConversation(req.messages);
+  let thinking = planThinking(req.reasoning, req.maxTokens ?? opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS);
+  // History produced by another upstream has no Anthropic thinking to lead the final assistant turn.
+  if (thinking.config && !thinkingFitsHistory(turns)) thinking = { maxTokens: thinking.maxTokens };
+  finishConversation(turns, thinking.config !== undefined);
+
+  const body: JsonObject = { model: opts.model, max_tokens: thinking.maxTokens, messages: turns };
+  const system = encodeSystem([...req.system, ...systemTail], req.responseFormat?.type === 'json');
+  if (system.length > 0) body.system = system;
+  if (thinking.config) body.thinking = thinking.config;
+  encodeSampling(req, body, thinking.config !== undefined);
+  encodeTools(req, body, serverToolsOf(req), thinking.config !== undefined);
+  encodeOutputConfig(req, body, thinking.config?.type === 'adaptive');
+  if (req.user) body.metadata = { user_id: req.user };
+  body.stream = req.stream;
+  mergeExtras(req, body);
+  return body;
+}
+
+/**
+ * Thinking on when the config asks for a budget (or adaptive). The budget obeys the API's bounds:
+ * ≥ 1024 and < max_tokens. Shrinking the budget is preferred over raising max_tokens, which could
+ * exceed the model's output limit; only a max_tokens too small for the minimum budget is raised.
+ */
+function planThinking(r: ReasoningConfig | undefined, maxTokens: number): ThinkingPlan {
+  if (r?.adaptive && r.enabled !== false) return { config: { type: 'adaptive' }, maxTokens };
+  let budget = reasoningBudget(r);
+  if (budget === undefined || budget === 0) return { maxTokens };
+  // -1 is Gemini's "dynamic": Anthropic needs a number, the middle setting is closest.
+  if (budget < 0) budget = budgetForEffort('medium');
+  budget = Math.max(MIN_BUDGET, Math.round(budget));
+  if (maxTokens <= MIN_BUDGET) return plan(MIN_BUDGET, MIN_BUDGET + maxTokens);
+  return plan(Math.min(budget, maxTokens - 1), maxTokens);
+}
+
+const plan = (budget: number, maxTokens: number): ThinkingPlan => ({
+  config: { type: 'enabled', budget_tokens: budget },
+  maxTokens,
+});
+
+function encodeSystem(parts: TextPart[], jsonMode: boolean): AnthropicBlock[] {
+  const out: AnthropicBlock[] = [];
+  for (const p of parts) {
+    const block = encodeText(p);
+    if (block) out.push(block);
+  }
+  // Anthropic has no JSON-object mode; without a schema an instruction is the portable way.
+  if (jsonMode) out.push({ type: 'text', text: JSON_INSTRUCTION });
+  return out;
+}
+
+/** With thinking on the API rejects a changed temperature or top_k, and top_p below 0.95. */
+function encodeSampling(req: CanonicalRequest, body: JsonObject, thinkingOn: boolean): void {
+  if (!thinkingOn) {
+    // OpenAI and Gemini allow temperatures up to 2; Anthropic's range ends at 1.
+    if (req.temperature !== undefined) body.temperature = Math.min(1, Math.max(0, req.temperature));
+    if (req.topK !== undefined) body.top_k = req.topK;
+  }
+  if (req.topP !== undefined && (!thinkingOn || req.topP >= 0.95)) body.top_p = req.topP;
+  const stop = req.stop?.filter((s) => s.trim() !== '');
+  if (stop && stop.length > 0) body.stop_sequences = stop;
+}
+
+function serverToolsOf(req: CanonicalRequest): unknown[] {
+  const server = req.extras.anthropic?.server_tools;
+  return Array.isArray(server) ? server : [];
+}
+
+function encodeTools(req: CanonicalRequest, body: JsonObject, serverTools: unknown[], thinkingOn: boolean): void {
+  const tools: unknown[] = req.tools.map((t) => {
+    const tool: JsonObject = { name: t.name };
+    if (t.description) tool.description = t.description;
+    // `strict` is dropped: a schema written for OpenAI strict mode may use what Anthropic's strict mode rejects.
+    tool.input_schema = { ...t.parameters, type: 'object' };
+    return tool;
+  });
+  tools.push(...serverTools);
+  // tool_choice without tools is a 400.
+  if (tools.length === 0) return;
+  body.tools = tools;
+  let choice: JsonObject | undefined;
+  switch (req.toolChoice?.type) {
+    case undefined:
+      break;
+    case 'auto':
+      choice = { type: 'auto' };
+      break;
+    case 'none':
+      choice = { type: 'none' };
+      break;
+    case 'required':
+      choice = { type: thinkingOn ? 'auto' : 'any' };
+      break;
+    case 'tool':
+      // Forced tool use is not allowed with thinking on.
+      choice = thinkingOn ? { type: 'auto' } : { type: 'tool', name: req.toolChoice.name };
+      break;
+  }
+  if (req.parallelToolCalls === false && choice?.type !== 'none') {
+    choice = { ...(choice ?? { type: 'auto' }), disable_parallel_tool_use: true };
+  }
+  if (choice) body.tool_choice = choice;
+}
+
+const ANTHROPIC_EFFORTS: Partial<Record<ReasoningEffort, string>> = {
+  minimal: 'low',
+  low: 'low',
+  medium: 'medium',
+  high: 'high',
+  xhigh: 'xhigh',
+  max: 'max',
+};
+
+function encodeOutputConfig(req: CanonicalRequest, body: JsonObject, adaptive: boolean): void {
+  const config: JsonObject = {};
+  const f = req.responseFormat;
+  if (f?.type === 'json_schema') config.format = { type: 'json_schema', schema: f.schema };
+  // Effort only accompanies adaptive thinking: older models reject `effort`, and with a fixed
+  // budget the budget already says how hard to think.
+  const effort = req.reasoning?.effort && ANTHROPIC_EFFORTS[req.reasoning.effort];
+  if (adaptive && effort) config.effort = effort;
+  if (Object.keys(config).length > 0) body.output_config = config;
+}
+
+/** Anthropic-only fields from an Anthropic client go back as they came; mapped fields win on conflict. */
+function mergeExtras(req: CanonicalRequest, body: JsonObject): void {
+  const extras = req.extras.anthropic;
+  if (!extras) return;
+  for (const [key, value] of Object.entries(extras)) {
+    if (key === 'server_tools') continue;
+    const mine = body[key];
+    if (mine === undefined) body[key] = value;
+    else if (isRecord(mine) && isRecord(value)) body[key] = { ...value, ...mine };
+  }
+}

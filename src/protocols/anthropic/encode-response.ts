@@ -1,0 +1,39 @@
+import type { CanonicalResponse, OutputPart } from '../../core/index.ts';
+import { finishReasonToAnthropic } from './finish-reason.ts';
+import { usageToAnthropic } from './usage.ts';
+import { formatSignature } from './signature.ts';
+import type { AnthropicBlock } from './wire-types.ts';
+
+/** Anthropic clients may check the `msg_` prefix; ids from other upstreams keep their value behind it. */
+export function messageId(id: string): string {
+  return id.startsWith('msg_') ? id : `msg_${id}`;
+}
+
+/** Canonical response → an Anthropic Message (protocols.md §2.3). */
+export function encodeResponse(res: CanonicalResponse): Record<string, unknown> {
+  const content = res.content.map(outputBlock);
+  const hasToolCalls = res.content.some((p) => p.type === 'tool_call');
+  return {
+    id: messageId(res.id),
+    type: 'message',
+    role: 'assistant',
+    model: res.model,
+    content,
+    stop_reason: finishReasonToAnthropic(res.finishReason, hasToolCalls),
+    stop_sequence: res.stopSequence ?? null,
+    usage: usageToAnthropic(res.usage),
+  };
+}
+
+function outputBlock(part: OutputPart): AnthropicBlock {
+  switch (part.type) {
+    case 'text':
+      return { type: 'text', text: part.text };
+    case 'thinking':
+      if (part.redacted !== undefined) return { type: 'redacted_thinking', data: part.redacted };
+      return { type: 'thinking', thinking: part.text, signature: formatSignature(part.signature) };
+    case 'tool_call':
+      // A Gemini tool-call signature has no Anthropic field; the Gemini codec caches it by call id.
+      return { type: 'tool_use', id: part.id, name: part.name, input: part.args };
+  }
+}

@@ -1,0 +1,38 @@
+import { isThinkingBlock } from './encode-messages.ts';
+import type { AnthropicTurn } from './wire-types.ts';
+
+/**
+ * Rules the API enforces on the end of the conversation, applied after the thinking decision.
+ * Quoted 400s: "When thinking is enabled, a final assistant message must start with a thinking
+ * block (preceding the lastmost set of tool_use and tool_result blocks)"; "When thinking is
+ * disabled, an assistant message in the final position cannot contain thinking"; and "final
+ * assistant content cannot end with trailing whitespace".
+ */
+
+/** The assistant turn the thinking rule looks at: a trailing prefill, or the one whose calls the last turn answers. */
+function finalAssistant(turns: AnthropicTurn[]): AnthropicTurn | undefined {
+  const last = turns.at(-1);
+  if (last?.role === 'assistant') return last;
+  if (last?.content[0]?.type === 'tool_result') return turns.at(-2);
+  return undefined;
+}
+
+/** False when enabling thinking would be rejected because history from elsewhere lacks Anthropic thinking. */
+export function thinkingFitsHistory(turns: AnthropicTurn[]): boolean {
+  const a = finalAssistant(turns);
+  return a === undefined || isThinkingBlock(a.content[0]);
+}
+
+export function finishConversation(turns: AnthropicTurn[], thinkingOn: boolean): void {
+  const last = turns.at(-1);
+  if (last?.role !== 'assistant') return;
+  if (!thinkingOn) last.content = last.content.filter((b) => !isThinkingBlock(b));
+  const tail = last.content.at(-1);
+  if (tail?.type === 'text' && typeof tail.text === 'string') {
+    const trimmed = tail.text.trimEnd();
+    if (trimmed) last.content[last.content.length - 1] = { ...tail, text: trimmed };
+    else last.content.pop();
+  }
+  // An emptied prefill is simply not sent; the previous turn is a user turn (alternation).
+  if (last.content.length === 0) turns.pop();
+}

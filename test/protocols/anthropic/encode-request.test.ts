@@ -1,0 +1,386 @@
+import { describe, expect, test } from 'bun:test';
+import { anthropicCodec } from '../../../src/protocols/anthropic/index.ts';
+import type { CanonicalRequest, Message } from '../../../src/core/index.ts';
+
+const opts = { model: 'claude-sonnet-4-5' };
+const canonical = (over: Partial<CanonicalRequest> = {}): CanonicalRequest => ({
+  model: 'client-model',
+  system: [],
+  messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }],
+  tools: [],
+  stream: false,
+  extras: {},
+  ...over,
+});
+// Bodies are asserted with toEqual; `any` only spares casts on the way to the asserted value.
+const encode = (over: Partial<CanonicalRequest> = {}, o: Parameters<typeof anthropicCodec.encodeRequest>[1] = opts) =>
+  anthropicCodec.encodeRequest(canonical(over), o) as Record<string, any>;
+const encodeMessages = (messages: Message[], over: Partial<CanonicalRequest> = {}) => encode({ messages, ...over }).messages;
+
+const tool = { type: 'tool_call' as const, name: 'get_weather', args: { city: 'Paris' } };
+
+describe('anthropic encodeRequest: basics', () => {
+  test('model from options, max_tokens default, stream flag', () => {
+    const body = encode();
+    expect(body.model).toBe('claude-sonnet-4-5');
+    expect(body.max_tokens).toBe(8192);
+    expect(body.stream).toBe(false);
+    expect(encode({}, { ...opts, defaultMaxTokens: 4096 }).max_tokens).toBe(4096);
+    expect(encode({ maxTokens: 100 }, { ...opts, defaultMaxTokens: 4096 }).max_tokens).toBe(100);
+  });
+
+  test('fields Anthropic lacks are not sent', () => {
+    const body = encode({ n: 2, seed: 1, presencePenalty: 0.5, frequencyPenalty: 0.5, includeUsage: true, extras: { openai: { logprobs: true } } });
+    for (const key of ['n', 'seed', 'presence_penalty', 'frequency_penalty', 'logprobs', 'stream_options']) expect(body).not.toHaveProperty(key);
+  });
+
+  test('sampling: temperature clamped to 1, top_p/top_k kept, whitespace stop sequences dropped', () => {
+    const body = encode({ temperature: 1.7, topP: 0.8, topK: 40, stop: ['###', ' ', '\n'] });
+    expect(body.temperature).toBe(1);
+    expect(body.top_p).toBe(0.8);
+    expect(body.top_k).toBe(40);
+    expect(body.stop_sequences).toEqual(['###']);
+    expect(encode({ stop: ['  '] })).not.toHaveProperty('stop_sequences');
+  });
+
+  test('metadata.user_id from user', () => {
+    expect(encode({ user: 'u-1' }).metadata).toEqual({ user_id: 'u-1' });
+  });
+});
+
+describe('anthropic encodeRequest: system', () => {
+  test('system text blocks keep cache_control; mid-conversation system messages join the system prompt', () => {
+    const body = encode({
+      system: [{ type: 'text', text: 'Base', extras: { anthropic: { cache_control: { type: 'ephemeral' } }, openai: { x: 1 } } }, { type: 'text', text: '' }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Hi' }] },
+        { role: 'system', content: [{ type: 'text', text: 'Tools changed' }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'Ok' }] },
+      ],
+    });
+    expect(body.system).toEqual([
+      { type: 'text', text: 'Base', cache_control: { type: 'ephemeral' } },
+      { type: 'text', text: 'Tools changed' },
+    ]);
+    expect(body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
+  });
+
+  test('no system field when there is no system text', () => {
+    expect(encode({ system: [{ type: 'text', text: '  ' }] })).not.toHaveProperty('system');
+  });
+
+  test('json mode without schema is an instruction; json_schema is output_config.format', () => {
+    expect(encode({ responseFormat: { type: 'json' } }).system).toEqual([
+      { type: 'text', text: 'Respond with a single JSON object and nothing else.' },
+    ]);
+    const schema = { type: 'object', properties: { a: { type: 'number' } } };
+    const body = encode({ responseFormat: { type: 'json_schema', name: 'x', schema, strict: true } });
+    expect(body.output_config).toEqual({ format: { type: 'json_schema', schema } });
+    expect(body).not.toHaveProperty('system');
+  });
+});
+
+describe('anthropic encodeRequest: messages', () => {
+  test('consecutive same-role turns merge; empty text and empty turns are dropped', () => {
+    const msgs = encodeMessages([
+      { role: 'user', content: [{ type: 'text', text: 'a' }] },
+      { role: 'user', content: [{ type: 'text', text: '' }, { type: 'text', text: 'b' }] },
+      { role: 'assistant', content: [{ type: 'text', text: '   ' }] },
+      { role: 'user', content: [{ type: 'text', text: 'c' }] },
+    ]);
+    expect(msgs).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+          { type: 'text', text: 'c' },
+        ],
+      },
+    ]);
+  });
+
+  test('the first turn is a user turn', () => {
+    const msgs = encodeMessages([
+      { role: 'assistant', content: [{ type: 'text', text: 'Hello, how can I help?' }] },
+      { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
+    ]);
+    expect(msgs[0]).toEqual({ role: 'user', content: [{ type: 'text', text: 'Continue.' }] });
+    expect(msgs.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(encodeMessages([])).toEqual([{ role: 'user', content: [{ type: 'text', text: 'Continue.' }] }]);
+  });
+
+  test('tool results come first, in call order; missing ones are synthesised', () => {
+    const msgs = encodeMessages([
+      { role: 'user', content: [{ type: 'text', text: 'Weather in Paris and Rome?' }] },
+      {
+        role: 'assistant',
+        content: [
+          { ...tool, id: 'call_1' },
+          { ...tool, id: 'call_2', args: { city: 'Rome' } },
+          { ...tool, id: 'call_3', args: { city: 'Oslo' } },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', callId: 'call_2', content: [{ type: 'text', text: '25C' }] },
+          { type: 'tool_result', callId: 'call_1', content: [{ type: 'text', text: '21C' }], isError: false },
+          { type: 'text', text: 'thanks' },
+        ],
+      },
+    ]);
+    expect(msgs[1].content).toEqual([
+      { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris' } },
+      { type: 'tool_use', id: 'call_2', name: 'get_weather', input: { city: 'Rome' } },
+      { type: 'tool_use', id: 'call_3', name: 'get_weather', input: { city: 'Oslo' } },
+    ]);
+    expect(msgs[2].content).toEqual([
+      { type: 'tool_result', tool_use_id: 'call_1', content: [{ type: 'text', text: '21C' }] },
+      { type: 'tool_result', tool_use_id: 'call_2', content: [{ type: 'text', text: '25C' }] },
+      { type: 'tool_result', tool_use_id: 'call_3', is_error: true, content: 'Tool result missing' },
+      { type: 'text', text: 'thanks' },
+    ]);
+  });
+
+  test('a trailing tool call gets a synthesised user turn', () => {
+    const msgs = encodeMessages([
+      { role: 'user', content: [{ type: 'text', text: 'go' }] },
+      { role: 'assistant', content: [{ ...tool, id: 'toolu_9' }] },
+    ]);
+    expect(msgs.at(-1)).toEqual({
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: 'toolu_9', is_error: true, content: 'Tool result missing' }],
+    });
+  });
+
+  test('an orphan tool result becomes text', () => {
+    const msgs = encodeMessages([
+      { role: 'user', content: [{ type: 'text', text: 'go' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'done' }] },
+      {
+        role: 'user',
+        content: [{ type: 'tool_result', callId: 'call_x', content: [{ type: 'text', text: 'stale' }], isError: true }, { type: 'text', text: 'next' }],
+      },
+    ]);
+    expect(msgs[2].content).toEqual([
+      { type: 'text', text: 'Result of tool call call_x (error):\nstale' },
+      { type: 'text', text: 'next' },
+    ]);
+  });
+
+  test('tool ids with characters Anthropic rejects are rewritten on both sides', () => {
+    const msgs = encodeMessages([
+      { role: 'user', content: [{ type: 'text', text: 'go' }] },
+      { role: 'assistant', content: [{ ...tool, id: 'functions.get_weather:0' }] },
+      { role: 'user', content: [{ type: 'tool_result', callId: 'functions.get_weather:0', content: [{ type: 'text', text: 'ok' }] }] },
+    ]);
+    expect(msgs[1].content[0].id).toBe('functions_get_weather_0');
+    expect(msgs[2].content[0]).toEqual({ type: 'tool_result', tool_use_id: 'functions_get_weather_0', content: [{ type: 'text', text: 'ok' }] });
+  });
+
+  test('thinking: only anthropic-signed or redacted thinking is sent, in place', () => {
+    const msgs = encodeMessages([
+      { role: 'user', content: [{ type: 'text', text: 'q' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', text: 'mine', signature: { family: 'anthropic', value: 'sigA' } },
+          { type: 'thinking', text: '', redacted: 'opaque' },
+          { type: 'thinking', text: 'theirs', signature: { family: 'gemini', value: 'sigG' } },
+          { type: 'thinking', text: 'unsigned' },
+          { type: 'text', text: 'answer' },
+        ],
+      },
+      { role: 'user', content: [{ type: 'text', text: 'more' }] },
+    ]);
+    expect(msgs[1].content).toEqual([
+      { type: 'thinking', thinking: 'mine', signature: 'sigA' },
+      { type: 'redacted_thinking', data: 'opaque' },
+      { type: 'text', text: 'answer' },
+    ]);
+  });
+
+  test('thinking that would not lead its merged turn is dropped', () => {
+    const msgs = encodeMessages([
+      { role: 'user', content: [{ type: 'text', text: 'q' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'first' }] },
+      { role: 'assistant', content: [{ type: 'thinking', text: 't', signature: { family: 'anthropic', value: 's' } }, { type: 'text', text: 'second' }] },
+      { role: 'user', content: [{ type: 'text', text: 'more' }] },
+    ]);
+    expect(msgs[1].content).toEqual([
+      { type: 'text', text: 'first' },
+      { type: 'text', text: 'second' },
+    ]);
+  });
+
+  test('a final assistant prefill loses trailing whitespace', () => {
+    const msgs = encodeMessages([
+      { role: 'user', content: [{ type: 'text', text: 'json please' }] },
+      { role: 'assistant', content: [{ type: 'text', text: '{\n  ' }] },
+    ]);
+    expect(msgs.at(-1)).toEqual({ role: 'assistant', content: [{ type: 'text', text: '{' }] });
+  });
+
+  test('media: supported images, urls, data urls, PDFs and text documents; the rest is dropped', () => {
+    const msgs = encodeMessages([
+      {
+        role: 'user',
+        content: [
+          { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'PNG' } },
+          { type: 'image', source: { kind: 'base64', mediaType: 'image/bmp', data: 'BMP' } },
+          { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.jpg' }, detail: 'high' },
+          { type: 'image', source: { kind: 'url', url: 'data:image/jpeg;base64,JPG' } },
+          { type: 'file', source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBE' }, filename: 'report.pdf' },
+          { type: 'file', source: { kind: 'text', mediaType: 'text/plain', data: 'notes' } },
+          { type: 'file', source: { kind: 'base64', mediaType: 'text/plain; charset=utf-8', data: Buffer.from('héllo').toString('base64') } },
+          { type: 'file', source: { kind: 'url', url: 'https://example.com/doc.pdf' } },
+          { type: 'file', source: { kind: 'base64', mediaType: 'audio/wav', data: 'WAV' } },
+          { type: 'text', text: 'see attached' },
+        ],
+      },
+    ]);
+    expect(msgs[0].content).toEqual([
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'PNG' } },
+      { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } },
+      { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: 'JPG' } },
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBE' }, title: 'report.pdf' },
+      { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'notes' } },
+      { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'héllo' } },
+      { type: 'document', source: { type: 'url', url: 'https://example.com/doc.pdf' } },
+      { type: 'text', text: 'see attached' },
+    ]);
+  });
+
+  test('a tool_call signature never reaches Anthropic', () => {
+    const msgs = encodeMessages([
+      { role: 'user', content: [{ type: 'text', text: 'go' }] },
+      { role: 'assistant', content: [{ ...tool, id: 'c1', signature: { family: 'gemini', value: 'sig' } }] },
+    ]);
+    expect(msgs[1].content[0]).toEqual({ type: 'tool_use', id: 'c1', name: 'get_weather', input: { city: 'Paris' } });
+  });
+});
+
+describe('anthropic encodeRequest: thinking', () => {
+  test('budget from effort, clamped below max_tokens', () => {
+    const body = encode({ maxTokens: 4096, reasoning: { effort: 'high' } });
+    expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 4095 });
+    expect(body.max_tokens).toBe(4096);
+  });
+
+  test('budget raised to the 1024 floor; max_tokens raised when it cannot hold the floor', () => {
+    expect(encode({ reasoning: { effort: 'minimal' } }).thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
+    const small = encode({ maxTokens: 500, reasoning: { budgetTokens: 2000 } });
+    expect(small.thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
+    expect(small.max_tokens).toBeGreaterThan(1024);
+  });
+
+  test('dynamic budget (-1) still turns thinking on', () => {
+    expect(encode({ reasoning: { budgetTokens: -1 } }).thinking).toEqual({ type: 'enabled', budget_tokens: 8191 });
+  });
+
+  test('no thinking when disabled, zero or unspecified', () => {
+    expect(encode({ reasoning: { enabled: false, budgetTokens: 4000 } })).not.toHaveProperty('thinking');
+    expect(encode({ reasoning: { effort: 'none' } })).not.toHaveProperty('thinking');
+    expect(encode({ reasoning: { includeThoughts: true } })).not.toHaveProperty('thinking');
+    expect(encode()).not.toHaveProperty('thinking');
+  });
+
+  test('adaptive thinking carries its effort in output_config', () => {
+    const body = encode({ reasoning: { enabled: true, adaptive: true, effort: 'high' } });
+    expect(body.thinking).toEqual({ type: 'adaptive' });
+    expect(body.output_config).toEqual({ effort: 'high' });
+    expect(encode({ reasoning: { effort: 'high' } })).not.toHaveProperty('output_config');
+  });
+
+  test('thinking on: no temperature/top_k, top_p only when >= 0.95, forced tool use becomes auto', () => {
+    const tools = [{ name: 'f', parameters: { type: 'object', properties: {} } }];
+    const body = encode({ reasoning: { budgetTokens: 2048 }, temperature: 0.2, topK: 5, topP: 0.5, tools, toolChoice: { type: 'required' } });
+    expect(body).not.toHaveProperty('temperature');
+    expect(body).not.toHaveProperty('top_k');
+    expect(body).not.toHaveProperty('top_p');
+    expect(body.tool_choice).toEqual({ type: 'auto' });
+    expect(encode({ reasoning: { budgetTokens: 2048 }, topP: 0.97 }).top_p).toBe(0.97);
+    expect(encode({ reasoning: { budgetTokens: 2048 }, tools, toolChoice: { type: 'tool', name: 'f' } }).tool_choice).toEqual({ type: 'auto' });
+  });
+
+  test('thinking is turned off when the final assistant turn has no Anthropic thinking to lead it', () => {
+    const history: Message[] = [
+      { role: 'user', content: [{ type: 'text', text: 'go' }] },
+      { role: 'assistant', content: [{ type: 'thinking', text: 'gemini thought', signature: { family: 'gemini', value: 'g' } }, { ...tool, id: 'c1' }] },
+      { role: 'user', content: [{ type: 'tool_result', callId: 'c1', content: [{ type: 'text', text: '21C' }] }] },
+    ];
+    const body = encode({ messages: history, reasoning: { budgetTokens: 4096 }, temperature: 0.3 });
+    expect(body).not.toHaveProperty('thinking');
+    expect(body.temperature).toBe(0.3);
+
+    const signed = structuredClone(history);
+    signed[1]!.content[0] = { type: 'thinking', text: 'mine', signature: { family: 'anthropic', value: 'a' } };
+    expect(encode({ messages: signed, reasoning: { budgetTokens: 4096 } }).thinking).toEqual({ type: 'enabled', budget_tokens: 4096 });
+  });
+
+  test('thinking off: a final assistant turn sheds its thinking blocks', () => {
+    const msgs = encodeMessages([
+      { role: 'user', content: [{ type: 'text', text: 'q' }] },
+      { role: 'assistant', content: [{ type: 'thinking', text: 't', signature: { family: 'anthropic', value: 's' } }, { type: 'text', text: 'Partial' }] },
+    ]);
+    expect(msgs.at(-1)).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'Partial' }] });
+  });
+});
+
+describe('anthropic encodeRequest: tools', () => {
+  const tools = [
+    { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: true },
+    { name: 'noop', parameters: { properties: {} } },
+  ];
+
+  test('definitions get input_schema with type object', () => {
+    expect(encode({ tools }).tools).toEqual([
+      { name: 'get_weather', description: 'Weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } },
+      { name: 'noop', input_schema: { type: 'object', properties: {} } },
+    ]);
+  });
+
+  test('tool_choice mapping and disable_parallel_tool_use', () => {
+    expect(encode({ tools, toolChoice: { type: 'auto' } }).tool_choice).toEqual({ type: 'auto' });
+    expect(encode({ tools, toolChoice: { type: 'required' } }).tool_choice).toEqual({ type: 'any' });
+    expect(encode({ tools, toolChoice: { type: 'none' } }).tool_choice).toEqual({ type: 'none' });
+    expect(encode({ tools, toolChoice: { type: 'tool', name: 'noop' } }).tool_choice).toEqual({ type: 'tool', name: 'noop' });
+    expect(encode({ tools, parallelToolCalls: false }).tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true });
+    expect(encode({ tools, toolChoice: { type: 'required' }, parallelToolCalls: false }).tool_choice).toEqual({
+      type: 'any',
+      disable_parallel_tool_use: true,
+    });
+    expect(encode({ tools })).not.toHaveProperty('tool_choice');
+  });
+
+  test('no tools: no tools and no tool_choice', () => {
+    const body = encode({ toolChoice: { type: 'required' } });
+    expect(body).not.toHaveProperty('tools');
+    expect(body).not.toHaveProperty('tool_choice');
+  });
+
+  test('anthropic extras merge back: server tools appended, other fields restored', () => {
+    const body = encode({
+      tools,
+      responseFormat: { type: 'json_schema', schema: { type: 'object' } },
+      user: 'u',
+      extras: {
+        anthropic: {
+          server_tools: [{ type: 'web_search_20250305', name: 'web_search' }],
+          context_management: { edits: [] },
+          output_config: { task_budget: 3 },
+          metadata: { session: 's' },
+        },
+        gemini: { safetySettings: [] },
+      },
+    });
+    expect(body.tools.at(-1)).toEqual({ type: 'web_search_20250305', name: 'web_search' });
+    expect(body.tools).toHaveLength(3);
+    expect(body.context_management).toEqual({ edits: [] });
+    expect(body.output_config).toEqual({ task_budget: 3, format: { type: 'json_schema', schema: { type: 'object' } } });
+    expect(body.metadata).toEqual({ session: 's', user_id: 'u' });
+    expect(body).not.toHaveProperty('safetySettings');
+    expect(body).not.toHaveProperty('server_tools');
+  });
+});
