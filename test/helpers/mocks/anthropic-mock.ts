@@ -1,0 +1,172 @@
+/**
+ * Strict in-process stand-in for api.anthropic.com (Messages, count_tokens, models).
+ * `url` is `http://127.0.0.1:<port>`: the proxy appends `/v1/messages`.
+ * Requests the real API would reject get its status and
+ * `{"type":"error","error":{type,message},"request_id":…}` body.
+ */
+import { randomId } from '../../../src/core/ids.ts';
+import {
+  anthropicErrorBody,
+  anthropicRequestId,
+  surrogateError,
+  unparsableBody,
+  type AnthropicErrorInfo,
+} from './anthropic-mock-errors.ts';
+import { ANTHROPIC_STREAM_ERROR, promptChars, renderMessage, renderStreamFrames } from './anthropic-mock-render.ts';
+import { validateMessagesRequest } from './anthropic-mock-validate.ts';
+import {
+  jsonResponse,
+  randomBase64,
+  replyErrorResponse,
+  roughTokens,
+  SSE_HEADERS,
+  sseBody,
+  startMockShell,
+  type MockRequest,
+  type MockResult,
+} from './mock-util.ts';
+import type { MockServer } from './types.ts';
+
+export { anthropicErrorBody } from './anthropic-mock-errors.ts';
+
+export interface AnthropicMockOptions {
+  key?: string;
+  /** Models GET /v1/models lists, newest first as the API orders them. */
+  models?: Array<{ id: string; displayName: string; createdAt: string }>;
+}
+
+const DEFAULT_MODELS: NonNullable<AnthropicMockOptions['models']> = [
+  { id: 'claude-sonnet-4-5-20250929', displayName: 'Claude Sonnet 4.5', createdAt: '2025-09-29T00:00:00Z' },
+  { id: 'claude-opus-4-1-20250805', displayName: 'Claude Opus 4.1', createdAt: '2025-08-05T00:00:00Z' },
+  { id: 'claude-3-5-haiku-20241022', displayName: 'Claude Haiku 3.5', createdAt: '2024-10-22T00:00:00Z' },
+];
+
+interface State {
+  key: string;
+  models: NonNullable<AnthropicMockOptions['models']>;
+  /** Every signature this mock issued → the thinking text it signs. Kept across reset(): real ones never expire. */
+  signatures: Map<string, string>;
+}
+
+export function startAnthropicMock(opts: AnthropicMockOptions = {}): Promise<MockServer> {
+  const state: State = {
+    key: opts.key ?? `sk-ant-mock-${randomId(32)}`,
+    models: opts.models ?? DEFAULT_MODELS,
+    signatures: new Map(),
+  };
+  return startMockShell({
+    key: state.key,
+    baseUrl: (port) => `http://127.0.0.1:${port}`,
+    handle: (r) => handle(r, state),
+  });
+}
+
+function headers(requestId: string): Record<string, string> {
+  return { 'request-id': requestId };
+}
+
+function errorResult(e: AnthropicErrorInfo): MockResult {
+  const id = anthropicRequestId();
+  return { response: jsonResponse(e.status, anthropicErrorBody(e.type, e.message, id), headers(id)) };
+}
+
+function authError(h: Record<string, string>, key: string): AnthropicErrorInfo | undefined {
+  const bearer = /^Bearer\s+(.+)$/i.exec(h.authorization?.trim() ?? '')?.[1];
+  const given = h['x-api-key'] ?? bearer;
+  if (given === undefined || given === '') {
+    return { status: 401, type: 'authentication_error', message: 'x-api-key header is required' };
+  }
+  return given === key ? undefined : { status: 401, type: 'authentication_error', message: 'invalid x-api-key' };
+}
+
+function handle(r: MockRequest, state: State): MockResult {
+  const auth = authError(r.headers, state.key);
+  if (auth) return errorResult(auth);
+  if (!r.headers['anthropic-version']) {
+    return errorResult({ status: 400, type: 'invalid_request_error', message: 'anthropic-version: header is required' });
+  }
+
+  const path = r.url.pathname;
+  const method = r.req.method;
+  if (method === 'POST' && path === '/v1/messages') return messages(r, state, false);
+  if (method === 'POST' && path === '/v1/messages/count_tokens') return messages(r, state, true);
+  if (method === 'GET' && path === '/v1/models') return listModels(r, state);
+  if (method === 'GET' && path.startsWith('/v1/models/')) {
+    const id = decodeURIComponent(path.slice('/v1/models/'.length));
+    const model = state.models.find((m) => m.id === id);
+    if (model) return ok(modelObject(model));
+    return errorResult({ status: 404, type: 'not_found_error', message: `model: ${id}` });
+  }
+  return errorResult({ status: 404, type: 'not_found_error', message: 'Not Found' });
+}
+
+function ok(body: unknown): MockResult {
+  const id = anthropicRequestId();
+  return { response: jsonResponse(200, body, headers(id)) };
+}
+
+const modelObject = (m: State['models'][number]): Record<string, unknown> => ({
+  type: 'model',
+  id: m.id,
+  display_name: m.displayName,
+  created_at: m.createdAt,
+});
+
+/** Cursor pagination as the API does it: `limit` (default 20), `after_id`, `before_id`. */
+function listModels(r: MockRequest, state: State): MockResult {
+  const q = r.url.searchParams;
+  const limit = Math.min(Math.max(Number(q.get('limit') ?? 20) || 20, 1), 1000);
+  let start = 0;
+  let end = state.models.length;
+  const after = q.get('after_id');
+  const before = q.get('before_id');
+  if (after !== null) start = state.models.findIndex((m) => m.id === after) + 1;
+  if (before !== null) end = Math.max(0, state.models.findIndex((m) => m.id === before));
+  const page = before !== null ? state.models.slice(Math.max(start, end - limit), end) : state.models.slice(start, start + limit);
+  const hasMore = before !== null ? end - limit > start : start + limit < end;
+  return ok({
+    data: page.map(modelObject),
+    has_more: hasMore,
+    first_id: page[0]?.id ?? null,
+    last_id: page[page.length - 1]?.id ?? null,
+  });
+}
+
+function messages(r: MockRequest, state: State, countTokens: boolean): MockResult {
+  if (r.body === undefined) return errorResult(unparsableBody(r.text));
+  const bad =
+    surrogateError(r.text) ??
+    validateMessagesRequest(r.body, {
+      signatures: state.signatures,
+      betas: (r.headers['anthropic-beta'] ?? '').split(',').map((b) => b.trim()).filter(Boolean),
+      countTokens,
+    });
+  if (bad) return errorResult(bad);
+  const body = r.body as Record<string, unknown>;
+  if (countTokens) return ok({ input_tokens: Math.max(1, roughTokens(promptChars(body))) });
+
+  const reply = r.takeReply() ?? {};
+  const id = anthropicRequestId();
+  if (reply.error) return { response: replyErrorResponse(reply.error, headers(id)), headerDelayMs: reply.headerDelayMs };
+
+  const sign = (thinking: string): string => {
+    const signature = randomBase64(48);
+    state.signatures.set(signature, thinking);
+    return signature;
+  };
+  if (body.stream !== true) {
+    return { response: jsonResponse(200, renderMessage(body, reply, sign), headers(id)), headerDelayMs: reply.headerDelayMs };
+  }
+  const stream = sseBody(renderStreamFrames(body, reply, sign), {
+    reply,
+    errorFrame: ANTHROPIC_STREAM_ERROR,
+    call: r.call,
+    settle: r.settle,
+  });
+  return {
+    response: new Response(stream, { status: 200, headers: { ...SSE_HEADERS, ...headers(id) } }),
+    headerDelayMs: reply.headerDelayMs,
+    streaming: true,
+  };
+}
+
