@@ -1,0 +1,22 @@
+import type { CanonicalRequest } from '../../core/request.ts';
+import { isRecord, type JsonObject } from '../../util/json.ts';
+import { encodePrompt } from './encode-request.ts';
+
+/**
+ * `:countTokens` body, built by the same encoder as generateContent. The Gemini API's CountTokensRequest
+ * has only `contents` and `generateContentRequest` (the genai SDK refuses systemInstruction and tools in
+ * Developer-API mode), so a prompt with a system instruction or tools goes in the wrapped form.
+ */
+export function encodeCountTokensRequest(req: CanonicalRequest): JsonObject {
+  const prompt = encodePrompt(req);
+  if (prompt.systemInstruction === undefined && prompt.tools === undefined) return prompt;
+  return { generateContentRequest: { model: `models/${req.model.replace(/^models\//, '')}`, ...prompt } };
+}
+
+/** `totalTokens` of a countTokens response; NaN for a body that is not one, for the caller to reject. */
+export function decodeCountTokensResponse(body: unknown): number {
+  if (!isRecord(body) || 'error' in body) return NaN;
+  // proto3 JSON leaves out zero values, so a missing count is 0.
+  if (body.totalTokens === undefined) return 0;
+  return typeof body.totalTokens === 'number' ? body.totalTokens : NaN;
+}

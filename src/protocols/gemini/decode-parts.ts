@@ -1,0 +1,92 @@
+import type { FilePart, ImagePart, Part, TextPart, ThinkingPart, ToolCallPart } from '../../core/content.ts';
+import { isRecord, type JsonObject } from '../../util/json.ts';
+
+/**
+ * Gemini part → canonical part pieces shared by the request and response decoders.
+ */
+
+export const isImageType = (mime: string | undefined): boolean => mime !== undefined && mime.startsWith('image/');
+
+/** A `text` part: thought text becomes thinking, a signature on plain text rides in extras. */
+export function decodeTextPart(part: JsonObject): TextPart | ThinkingPart {
+  const text = typeof part.text === 'string' ? part.text : '';
+  const signature = typeof part.thoughtSignature === 'string' ? part.thoughtSignature : undefined;
+  if (part.thought === true) {
+    return signature === undefined
+      ? { type: 'thinking', text }
+      : { type: 'thinking', text, signature: { family: 'gemini', value: signature } };
+  }
+  return signature === undefined
+    ? { type: 'text', text }
+    : { type: 'text', text, extras: { gemini: { thoughtSignature: signature } } };
+}
+
+export function decodeFunctionCall(part: JsonObject, call: JsonObject, id: string): ToolCallPart {
+  const out: ToolCallPart = {
+    type: 'tool_call',
+    id,
+    name: typeof call.name === 'string' ? call.name : '',
+    args: isRecord(call.args) ? call.args : {},
+  };
+  if (typeof part.thoughtSignature === 'string') out.signature = { family: 'gemini', value: part.thoughtSignature };
+  return out;
+}
+
+/** inlineData (base64) or fileData (a Files-API / gs:// URI). */
+export function decodeMedia(part: JsonObject): ImagePart | FilePart | undefined {
+  if (isRecord(part.inlineData)) {
+    const { mimeType, data, displayName } = part.inlineData;
+    const mediaType = typeof mimeType === 'string' ? mimeType : 'application/octet-stream';
+    const source = { kind: 'base64' as const, mediaType, data: typeof data === 'string' ? data : '' };
+    return media(source, mediaType, displayName);
+  }
+  if (isRecord(part.fileData)) {
+    const { mimeType, fileUri, displayName } = part.fileData;
+    const mediaType = typeof mimeType === 'string' ? mimeType : undefined;
+    const url = typeof fileUri === 'string' ? fileUri : '';
+    const source = mediaType === undefined ? { kind: 'url' as const, url } : { kind: 'url' as const, url, mediaType };
+    return media(source, mediaType, displayName);
+  }
+  return undefined;
+}
+
+function media(source: ImagePart['source'], mediaType: string | undefined, displayName: unknown): ImagePart | FilePart {
+  if (isImageType(mediaType)) return { type: 'image', source };
+  return typeof displayName === 'string' ? { type: 'file', source, filename: displayName } : { type: 'file', source };
+}
+
+/**
+ * executableCode / codeExecutionResult (Gemini's built-in code tool) have no canonical part. They are
+ * shown as text to other protocols, and the original part rides along so a Gemini encoder can send it back.
+ */
+export function decodeCodePart(part: JsonObject): TextPart | undefined {
+  let text: string;
+  if (isRecord(part.executableCode)) {
+    const { language, code } = part.executableCode;
+    const lang = typeof language === 'string' ? language.toLowerCase().replace('language_unspecified', '') : '';
+    text = `\`\`\`${lang}\n${typeof code === 'string' ? code : ''}\n\`\`\``;
+  } else if (isRecord(part.codeExecutionResult)) {
+    const { outcome, output } = part.codeExecutionResult;
+    text = `Code execution result (${typeof outcome === 'string' ? outcome : 'OUTCOME_UNSPECIFIED'}):\n${typeof output === 'string' ? output : ''}`;
+  } else {
+    return undefined;
+  }
+  return { type: 'text', text, extras: { gemini: { part } } };
+}
+
+/** `{text: ""}` with nothing else of note: Gemini ends streams with one; it carries no content. */
+export const isEmptyText = (part: JsonObject): boolean =>
+  (part.text === '' || part.text === undefined) && typeof part.thoughtSignature !== 'string';
+
+/**
+ * Streams end a thought with an empty part that only carries its signature; it belongs to the thinking
+ * part before it. Returns true when `part` was folded into the previous one.
+ */
+export function foldSignatureOnly(out: Part[], part: JsonObject): boolean {
+  if (typeof part.thoughtSignature !== 'string' || (typeof part.text === 'string' && part.text !== '')) return false;
+  for (const k in part) if (k !== 'text' && k !== 'thought' && k !== 'thoughtSignature') return false;
+  const prev = out[out.length - 1];
+  if (prev?.type !== 'thinking' || prev.signature !== undefined) return false;
+  prev.signature = { family: 'gemini', value: part.thoughtSignature };
+  return true;
+}

@@ -1,0 +1,69 @@
+import type { ToolCallPart } from '../../core/content.ts';
+import { ProxyError } from '../../core/errors.ts';
+import { openaiToolCallId, randomId } from '../../core/ids.ts';
+import type { CanonicalResponse, OutputPart } from '../../core/response.ts';
+import { emptyUsage } from '../../core/usage.ts';
+import { isRecord, type JsonObject } from '../../util/json.ts';
+import { blockReason, candidateParts, firstCandidate } from './candidate.ts';
+import { decodeCodePart, decodeFunctionCall, decodeTextPart, foldSignatureOnly, isEmptyText } from './decode-parts.ts';
+import { errorInfoFromGoogle, googleErrorObject } from './errors.ts';
+import { finishReasonFromGemini } from './finish-reason.ts';
+import { rememberSignature } from './signature-cache.ts';
+import { usageFromGemini } from './usage.ts';
+
+/**
+ * A functionCall part → tool_call. The Gemini API sends no ids, so one is made up; when the call is
+ * signed, the signature is remembered under that id for clients that cannot carry it back.
+ */
+export function toolCallFromPart(part: JsonObject, call: JsonObject): ToolCallPart {
+  const given = typeof call.id === 'string' && call.id !== '' ? call.id : undefined;
+  const id = given ?? openaiToolCallId();
+  const out = decodeFunctionCall(part, call, id);
+  if (given === undefined && out.signature) rememberSignature(id, out.signature.value);
+  return out;
+}
+
+export const responseIdOf = (body: JsonObject): string =>
+  typeof body.responseId === 'string' && body.responseId !== '' ? body.responseId : `gemini-${randomId(24)}`;
+
+export function createdOf(body: JsonObject): number | undefined {
+  const t = typeof body.createTime === 'string' ? Date.parse(body.createTime) : NaN;
+  return Number.isNaN(t) ? undefined : Math.floor(t / 1000);
+}
+
+export function decodeResponse(body: unknown): CanonicalResponse {
+  const error = googleErrorObject(body);
+  if (error) throw new ProxyError(errorInfoFromGoogle(error));
+  if (!isRecord(body)) {
+    throw new ProxyError({ kind: 'api_error', status: 502, message: 'upstream response is not a JSON object' });
+  }
+
+  const candidate = firstCandidate(body);
+  const content: OutputPart[] = [];
+  let hasToolCalls = false;
+  for (const part of candidateParts(candidate)) {
+    if (isRecord(part.functionCall)) {
+      content.push(toolCallFromPart(part, part.functionCall));
+      hasToolCalls = true;
+    } else if (typeof part.text === 'string' || typeof part.thoughtSignature === 'string') {
+      if (isEmptyText(part) || foldSignatureOnly(content, part)) continue;
+      content.push(decodeTextPart(part));
+    } else {
+      const code = decodeCodePart(part);
+      if (code) content.push(code);
+      // Generated images (inlineData) have no place in a canonical response and are dropped.
+    }
+  }
+
+  const blocked = candidate === undefined ? blockReason(body) : undefined;
+  const res: CanonicalResponse = {
+    id: responseIdOf(body),
+    model: typeof body.modelVersion === 'string' ? body.modelVersion : '',
+    content,
+    finishReason: blocked ? 'content_filter' : finishReasonFromGemini(candidate?.finishReason, hasToolCalls),
+    usage: usageFromGemini(body.usageMetadata) ?? emptyUsage(),
+  };
+  const created = createdOf(body);
+  if (created !== undefined) res.created = created;
+  return res;
+}

@@ -1,0 +1,217 @@
+import type { FilePart, ImagePart, Part, ToolResultPart } from '../../core/content.ts';
+import type { CanonicalRequest } from '../../core/request.ts';
+import { parseDataUrl } from '../../util/data-url.ts';
+import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
+import { recallSignature } from './signature-cache.ts';
+
+/**
+ * Canonical messages → Gemini `contents` that the real API accepts. Applies the history invariants
+ * Google's own client enforces (protocols.md §7): alternating user/model turns, starting and ending
+ * with user; no empty parts or turns; every functionCall answered by exactly one functionResponse in
+ * the next user turn, in call order and before other parts; a thoughtSignature on the first
+ * functionCall of each model turn; thought parts stripped.
+ */
+
+/** Gemini's documented bypass for calls whose real signature is unknown (history made elsewhere). */
+export const SKIP_SIGNATURE = 'skip_thought_signature_validator';
+const LOST_RESULT = 'The tool result was lost.';
+/** Gemini wants the history to start and end with the user. */
+const OPENING_USER_TEXT = '(conversation continued)';
+const CLOSING_USER_TEXT = 'Please continue.';
+
+type GeminiPart = JsonObject;
+
+interface Call {
+  id: string;
+  name: string;
+  part: GeminiPart;
+}
+
+interface Turn {
+  role: 'user' | 'model';
+  /** Model: all parts in order (calls included). User: everything but tool results. */
+  parts: GeminiPart[];
+  calls: Call[];
+  results: ToolResultPart[];
+}
+
+export interface EncodedContents {
+  contents: JsonObject[];
+  /** Text of `system` messages that stood mid-conversation; Gemini has only the one system instruction. */
+  lateSystem: string[];
+}
+
+export function encodeContents(req: CanonicalRequest): EncodedContents {
+  const lateSystem: string[] = [];
+  const drafts: Turn[] = [];
+  for (const m of req.messages) {
+    if (m.role === 'system') {
+      for (const p of m.content) if (p.type === 'text' && p.text !== '') lateSystem.push(p.text);
+      continue;
+    }
+    const turn = m.role === 'assistant' ? modelTurn(m.content) : userTurn(m.content);
+    if (turn.parts.length > 0 || turn.results.length > 0) drafts.push(turn);
+  }
+  const turns = repairToolTurns(mergeSameRole(drafts));
+  for (const t of turns) if (t.role === 'model') signFirstCall(t);
+
+  if (turns[0]?.role !== 'user') turns.unshift(textTurn('user', OPENING_USER_TEXT));
+  if (turns[turns.length - 1]?.role !== 'user') turns.push(textTurn('user', CLOSING_USER_TEXT));
+  return { contents: turns.map((t) => ({ role: t.role, parts: t.parts })), lateSystem };
+}
+
+const textTurn = (role: Turn['role'], text: string): Turn => ({ role, parts: [{ text }], calls: [], results: [] });
+
+/** The original Gemini part a Gemini client sent (executableCode…), carried in extras by the decoder. */
+function originalPart(p: Part): GeminiPart | undefined {
+  if (p.type !== 'text') return undefined;
+  const original = p.extras?.gemini?.part;
+  return isRecord(original) ? original : undefined;
+}
+
+function textSignature(p: Part): string | undefined {
+  if (p.type !== 'text') return undefined;
+  const sig = p.extras?.gemini?.thoughtSignature;
+  return typeof sig === 'string' && sig !== '' ? sig : undefined;
+}
+
+const IMAGE_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  heic: 'image/heic',
+};
+
+export function mediaPart(p: ImagePart | FilePart): GeminiPart {
+  const s = p.source;
+  if (s.kind === 'base64') return { inlineData: { mimeType: s.mediaType, data: s.data } };
+  // A plain-text document has no media form every Gemini model takes; as text it always works.
+  if (s.kind === 'text') return { text: s.data };
+  const inline = parseDataUrl(s.url);
+  if (inline) return { inlineData: { mimeType: inline.mediaType, data: inline.data } };
+  const ext = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(s.url)?.[1]?.toLowerCase();
+  const mimeType = s.mediaType ?? (p.type === 'image' && ext ? IMAGE_TYPES[ext] : undefined);
+  return { fileData: mimeType ? { mimeType, fileUri: s.url } : { fileUri: s.url } };
+}
+
+function userTurn(content: Part[]): Turn {
+  const turn: Turn = { role: 'user', parts: [], calls: [], results: [] };
+  for (const p of content) {
+    const original = originalPart(p);
+    if (original) turn.parts.push(original);
+    else if (p.type === 'tool_result') turn.results.push(p);
+    else if (p.type === 'text' && p.text !== '') turn.parts.push({ text: p.text });
+    else if (p.type === 'image' || p.type === 'file') turn.parts.push(mediaPart(p));
+    // thinking and tool calls cannot stand in a user turn; empty text is rejected by Gemini.
+  }
+  return turn;
+}
+
+function modelTurn(content: Part[]): Turn {
+  const turn: Turn = { role: 'model', parts: [], calls: [], results: [] };
+  // A signature from a stripped thought (or an empty text part) moves to the next part of the turn.
+  let pending: string | undefined;
+  const push = (part: GeminiPart, own: string | undefined): void => {
+    const sig = own ?? pending;
+    pending = undefined;
+    if (sig !== undefined) part.thoughtSignature = sig;
+    turn.parts.push(part);
+  };
+  for (const p of content) {
+    const original = originalPart(p);
+    if (original) {
+      push({ ...original }, undefined);
+    } else if (p.type === 'thinking') {
+      // gemini-cli strips thought text from history; only a Gemini signature is worth keeping.
+      if (p.signature?.family === 'gemini') pending = p.signature.value;
+    } else if (p.type === 'text') {
+      if (p.text !== '') push({ text: p.text }, textSignature(p));
+      else pending = textSignature(p) ?? pending;
+    } else if (p.type === 'tool_call') {
+      const own = p.signature?.family === 'gemini' && p.signature.value !== SKIP_SIGNATURE ? p.signature.value : undefined;
+      const part: GeminiPart = { functionCall: { name: p.name, args: p.args } };
+      push(part, own ?? (pending === undefined ? recallSignature(p.id) : undefined));
+      turn.calls.push({ id: p.id, name: p.name, part });
+    } else if (p.type === 'image' || p.type === 'file') {
+      push(mediaPart(p), undefined);
+    }
+  }
+  const last = turn.parts[turn.parts.length - 1];
+  if (pending !== undefined && last && last.thoughtSignature === undefined) last.thoughtSignature = pending;
+  return turn;
+}
+
+function mergeSameRole(turns: Turn[]): Turn[] {
+  const out: Turn[] = [];
+  for (const t of turns) {
+    const prev = out[out.length - 1];
+    if (prev && prev.role === t.role) {
+      prev.parts.push(...t.parts);
+      prev.calls.push(...t.calls);
+      prev.results.push(...t.results);
+    } else {
+      out.push({ role: t.role, parts: [...t.parts], calls: [...t.calls], results: [...t.results] });
+    }
+  }
+  return out;
+}
+
+/** Turns are already merged, so a model turn is followed by a user turn or nothing. */
+function repairToolTurns(turns: Turn[]): Turn[] {
+  const out: Turn[] = [];
+  turns.forEach((t, i) => {
+    if (t.role === 'model') {
+      out.push(t);
+      if (t.calls.length > 0 && turns[i + 1] === undefined) out.push(answerTurn(t.calls, { role: 'user', parts: [], calls: [], results: [] }));
+      return;
+    }
+    const prev = turns[i - 1];
+    out.push(answerTurn(prev?.role === 'model' ? prev.calls : [], t));
+  });
+  return out;
+}
+
+/** The user turn with one response per call, in call order, hoisted before its other parts. */
+function answerTurn(calls: Call[], user: Turn): Turn {
+  const unused = [...user.results];
+  const responses: GeminiPart[] = [];
+  const media: GeminiPart[] = [];
+  for (const call of calls) {
+    const i = unused.findIndex((r) => r.callId === call.id);
+    if (i < 0) {
+      responses.push({ functionResponse: { name: call.name, response: { error: LOST_RESULT } } });
+      continue;
+    }
+    const result = unused.splice(i, 1)[0]!;
+    responses.push({ functionResponse: { name: call.name, response: responseObject(result) } });
+    for (const c of result.content) if (c.type !== 'text') media.push(mediaPart(c));
+  }
+  // Results without a call just before them would be rejected as function responses; keep them as text.
+  const orphans = unused.map((r) => {
+    const label = `[tool result${r.name ? ` for ${r.name}` : ''}${r.isError ? ' (error)' : ''}]`;
+    return { text: `${label}\n${resultText(r)}` };
+  });
+  return { role: 'user', parts: [...responses, ...media, ...orphans, ...user.parts], calls: [], results: [] };
+}
+
+function resultText(r: ToolResultPart): string {
+  let text = '';
+  for (const c of r.content) if (c.type === 'text') text = text === '' ? c.text : `${text}\n${c.text}`;
+  return text;
+}
+
+/** functionResponse.response must be an object: `{output}` / `{error}`, or the result itself when it is one. */
+function responseObject(r: ToolResultPart): JsonObject {
+  const text = resultText(r);
+  if (r.isError) return { error: text };
+  const parsed = text.startsWith('{') ? tryParseJson(text) : undefined;
+  return isRecord(parsed) ? parsed : { output: text };
+}
+
+/** Gemini 3 validates a signature on the first call of each model turn; the bypass value stands in when none is known. */
+function signFirstCall(turn: Turn): void {
+  const first = turn.calls[0];
+  if (first && first.part.thoughtSignature === undefined) first.part.thoughtSignature = SKIP_SIGNATURE;
+}

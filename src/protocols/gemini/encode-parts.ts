@@ -1,0 +1,37 @@
+import type { Signature } from '../../core/content.ts';
+import type { OutputPart } from '../../core/response.ts';
+import { isRecord, type JsonObject } from '../../util/json.ts';
+
+/**
+ * Canonical output → the parts a Gemini client reads. Unlike the upstream encoder, function calls keep
+ * their id: the genai SDK and gemini-cli echo `functionCall.id` in `functionResponse.id`, which lets
+ * ids made by another upstream (Anthropic `toolu_…`) survive the client's round trip.
+ */
+export function functionCallPart(id: string, name: string, args: JsonObject, signature: Signature | undefined): JsonObject {
+  const part: JsonObject = { functionCall: { id, name, args } };
+  // A signature of another family means nothing to a Gemini client, and would be rejected if sent back.
+  if (signature?.family === 'gemini') part.thoughtSignature = signature.value;
+  return part;
+}
+
+export function outputPart(p: OutputPart): JsonObject | undefined {
+  switch (p.type) {
+    case 'text': {
+      const original = p.extras?.gemini?.part;
+      if (isRecord(original)) return original;
+      const part: JsonObject = { text: p.text };
+      const sig = p.extras?.gemini?.thoughtSignature;
+      if (typeof sig === 'string') part.thoughtSignature = sig;
+      return part;
+    }
+    case 'thinking': {
+      // Anthropic redacted thinking is opaque to anyone but Anthropic.
+      if (p.redacted !== undefined && p.text === '') return undefined;
+      const part: JsonObject = { text: p.text, thought: true };
+      if (p.signature?.family === 'gemini') part.thoughtSignature = p.signature.value;
+      return part;
+    }
+    case 'tool_call':
+      return functionCallPart(p.id, p.name, p.args, p.signature);
+  }
+}

@@ -1,0 +1,104 @@
+import type { CanonicalRequest, ToolChoice } from '../../core/request.ts';
+import { isRecord, type JsonObject } from '../../util/json.ts';
+import type { EncodeRequestOptions } from '../types.ts';
+import { encodeContents } from './encode-contents.ts';
+import { cleanSchema } from './schema-clean.ts';
+import { thinkingConfigFor } from './thinking-config.ts';
+
+/** Gemini has historically rejected more stop sequences than this. */
+const MAX_STOP_SEQUENCES = 5;
+
+/** The pieces a countTokens call needs too: contents, systemInstruction and tools. */
+export function encodePrompt(req: CanonicalRequest): JsonObject {
+  const { contents, lateSystem } = encodeContents(req);
+  const body: JsonObject = { contents };
+  const system = [...req.system.map((p) => p.text), ...lateSystem].filter((t) => t !== '');
+  if (system.length > 0) body.systemInstruction = { parts: [{ text: system.join('\n\n') }] };
+  const tools = encodeTools(req);
+  if (tools.length > 0) body.tools = tools;
+  return body;
+}
+
+export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): JsonObject {
+  const body = encodePrompt(req);
+  const toolConfig = encodeToolChoice(req.toolChoice, req.tools.length > 0);
+  if (toolConfig) body.toolConfig = toolConfig;
+  const gc = generationConfig(req, opts.model);
+  if (Object.keys(gc).length > 0) body.generationConfig = gc;
+  // parallelToolCalls, user and includeUsage have no Gemini field; Gemini always reports usage.
+  mergeExtras(body, req.extras.gemini);
+  return body;
+}
+
+function encodeTools(req: CanonicalRequest): JsonObject[] {
+  const tools: JsonObject[] = [];
+  if (req.tools.length > 0) {
+    const functionDeclarations = req.tools.map((t) => {
+      const decl: JsonObject = { name: t.name };
+      if (t.description) decl.description = t.description;
+      const parameters = cleanSchema(t.parameters);
+      // Gemini rejects an OBJECT with empty properties; a tool without arguments simply has no parameters.
+      if (!(parameters.type === 'OBJECT' && parameters.properties === undefined)) decl.parameters = parameters;
+      return decl;
+    });
+    tools.push({ functionDeclarations });
+  }
+  const extra = req.extras.gemini?.tools;
+  if (Array.isArray(extra)) tools.push(...extra.filter(isRecord));
+  return tools;
+}
+
+function encodeToolChoice(choice: ToolChoice | undefined, hasTools: boolean): JsonObject | undefined {
+  // Gemini rejects a calling mode when no function is declared.
+  if (!choice || !hasTools) return undefined;
+  switch (choice.type) {
+    case 'auto':
+      return { functionCallingConfig: { mode: 'AUTO' } };
+    case 'none':
+      return { functionCallingConfig: { mode: 'NONE' } };
+    case 'required':
+      return { functionCallingConfig: { mode: 'ANY' } };
+    case 'tool':
+      return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.name] } };
+  }
+}
+
+function generationConfig(req: CanonicalRequest, model: string): JsonObject {
+  const gc: JsonObject = {};
+  if (req.temperature !== undefined) gc.temperature = req.temperature;
+  if (req.topP !== undefined) gc.topP = req.topP;
+  if (req.topK !== undefined) gc.topK = req.topK;
+  if (req.maxTokens !== undefined) gc.maxOutputTokens = req.maxTokens;
+  if (req.stop && req.stop.length > 0) gc.stopSequences = req.stop.slice(0, MAX_STOP_SEQUENCES);
+  if (req.n !== undefined) gc.candidateCount = req.n;
+  if (req.seed !== undefined) gc.seed = req.seed;
+  if (req.presencePenalty !== undefined) gc.presencePenalty = req.presencePenalty;
+  if (req.frequencyPenalty !== undefined) gc.frequencyPenalty = req.frequencyPenalty;
+  const format = req.responseFormat;
+  if (format?.type === 'json') gc.responseMimeType = 'application/json';
+  else if (format?.type === 'json_schema') {
+    gc.responseMimeType = 'application/json';
+    // responseJsonSchema takes plain JSON Schema, so no cleaning is needed (unlike `parameters`).
+    gc.responseJsonSchema = format.schema;
+  }
+  const thinking = thinkingConfigFor(req.reasoning, model);
+  if (thinking) gc.thinkingConfig = thinking;
+  return gc;
+}
+
+/** What the encoder computed wins; extras fill in the fields it does not know (safetySettings…). */
+function mergeUnder(computed: unknown, extra: unknown): unknown {
+  if (computed === undefined) return extra;
+  if (!isRecord(computed) || !isRecord(extra)) return computed;
+  const out: JsonObject = { ...extra };
+  for (const [k, v] of Object.entries(computed)) out[k] = mergeUnder(v, extra[k]);
+  return out;
+}
+
+function mergeExtras(body: JsonObject, extras: JsonObject | undefined): void {
+  if (!extras) return;
+  for (const [k, v] of Object.entries(extras)) {
+    if (k === 'tools') continue; // already appended by encodeTools
+    body[k] = mergeUnder(body[k], v);
+  }
+}

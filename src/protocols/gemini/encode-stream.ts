@@ -1,0 +1,120 @@
+import type { Signature } from '../../core/content.ts';
+import type { StreamEvent } from '../../core/stream-events.ts';
+import { parseJsonObject, type JsonObject } from '../../util/json.ts';
+import { sseFrame } from '../../util/sse.ts';
+import type { StreamEncoder, StreamEncoderOptions } from '../types.ts';
+import { functionCallPart } from './encode-parts.ts';
+import { encodeError } from './errors.ts';
+import { finishReasonToGemini } from './finish-reason.ts';
+import { usageToGemini } from './usage.ts';
+
+interface OpenCall {
+  id: string;
+  name: string;
+  signature?: Signature;
+  args: string;
+}
+
+/**
+ * Canonical events → Gemini stream chunks, each a whole GenerateContentResponse with only the new
+ * parts: `data: …\n\n` frames for `?alt=sse`, or one JSON array written piece by piece. Tool calls are
+ * buffered until complete because Gemini clients expect a functionCall whole, with parsed args.
+ */
+export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
+  const jsonArray = opts.format === 'json-array';
+  let responseId = '';
+  let opened = false; // json-array: `[` written
+  let closed = false; // json-array: `]` written
+  let over = false; // finish or error seen
+  const calls = new Map<number, OpenCall>();
+
+  const frame = (obj: JsonObject): string => {
+    const json = JSON.stringify(obj);
+    if (!jsonArray) return sseFrame(json);
+    const sep = opened ? ',\r\n' : '[';
+    opened = true;
+    return sep + json;
+  };
+
+  const chunk = (parts: JsonObject[], finishReason?: string, usage?: JsonObject): string => {
+    const candidate: JsonObject = { content: { parts, role: 'model' } };
+    if (finishReason !== undefined) candidate.finishReason = finishReason;
+    candidate.index = 0;
+    const body: JsonObject = { candidates: [candidate] };
+    if (usage) body.usageMetadata = usage;
+    body.modelVersion = opts.model;
+    body.responseId = responseId;
+    return frame(body);
+  };
+
+  const flushCall = (index: number): string => {
+    const call = calls.get(index);
+    if (!call) return '';
+    calls.delete(index);
+    return chunk([functionCallPart(call.id, call.name, parseJsonObject(call.args), call.signature)]);
+  };
+
+  return {
+    encode(ev: StreamEvent): string {
+      if (over) return '';
+      switch (ev.type) {
+        case 'start':
+          responseId = ev.id;
+          return '';
+        case 'text':
+          return ev.text === '' ? '' : chunk([{ text: ev.text }]);
+        case 'thinking':
+          return ev.text === '' ? '' : chunk([{ text: ev.text, thought: true }]);
+        case 'thinking_signature':
+          // Like Gemini itself: an empty part carrying the signature. Not marked as a thought, because
+          // clients strip thought parts from their history and the signature would be lost with them.
+          return ev.signature.family === 'gemini' ? chunk([{ text: '', thoughtSignature: ev.signature.value }]) : '';
+        case 'redacted_thinking':
+          return ''; // opaque Anthropic data, meaningless to a Gemini client
+        case 'tool_call_start': {
+          const call: OpenCall = { id: ev.id, name: ev.name, args: '' };
+          if (ev.signature) call.signature = ev.signature;
+          calls.set(ev.index, call);
+          return '';
+        }
+        case 'tool_call_delta': {
+          const call = calls.get(ev.index);
+          if (call) call.args += ev.args;
+          return '';
+        }
+        case 'tool_call_end':
+          return flushCall(ev.index);
+        case 'usage':
+          return '';
+        case 'finish': {
+          over = true;
+          let out = '';
+          for (const index of [...calls.keys()]) out += flushCall(index);
+          // The empty text part keeps the chunk a valid content: the genai SDK's chat drops a turn whose
+          // last chunk has no parts from its history.
+          return out + chunk([{ text: '' }], finishReasonToGemini(ev.reason), usageToGemini(ev.usage));
+        }
+        case 'error': {
+          over = true;
+          const json = JSON.stringify(encodeError(ev.error));
+          if (!jsonArray) return sseFrame(json);
+          const text = `${opened ? ',\r\n' : '['}${json}]`;
+          opened = true;
+          closed = true;
+          return text;
+        }
+      }
+    },
+
+    end(): string {
+      if (!jsonArray || closed) return '';
+      closed = true;
+      return opened ? ']' : '[]';
+    },
+
+    keepalive(): string {
+      // An SSE comment is skipped by every SSE parser; whitespace is legal between JSON array elements.
+      return jsonArray ? '\n' : ': keepalive\n\n';
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { FinishReason } from '../../core/finish-reason.ts';
+
+/** Gemini's finishReason / blockReason vocabulary → canonical (protocols.md §6.5). */
+export function finishReasonFromGemini(raw: unknown, hasToolCalls: boolean): FinishReason {
+  // Gemini reports STOP for a turn that called tools; the parts are the only evidence.
+  if (hasToolCalls) return 'tool_calls';
+  switch (raw) {
+    case 'STOP':
+    case undefined:
+      return 'stop';
+    case 'MAX_TOKENS':
+      return 'length';
+    case 'SAFETY':
+    case 'RECITATION':
+    case 'LANGUAGE':
+    case 'BLOCKLIST':
+    case 'PROHIBITED_CONTENT':
+    case 'SPII':
+    case 'IMAGE_SAFETY':
+    case 'IMAGE_PROHIBITED_CONTENT':
+    case 'IMAGE_RECITATION':
+    case 'IMAGE_OTHER':
+    case 'NO_IMAGE':
+      return 'content_filter';
+    default:
+      // MALFORMED_FUNCTION_CALL, UNEXPECTED_TOOL_CALL, TOO_MANY_TOOL_CALLS, OTHER, unknown values.
+      return 'other';
+  }
+}
+
+/** Canonical → Gemini. Tool calls, stop sequences and pauses are all a plain STOP to Gemini clients. */
+export function finishReasonToGemini(reason: FinishReason): string {
+  switch (reason) {
+    case 'stop':
+    case 'stop_sequence':
+    case 'tool_calls':
+    case 'pause':
+      return 'STOP';
+    case 'length':
+      return 'MAX_TOKENS';
+    case 'content_filter':
+      return 'SAFETY';
+    case 'other':
+      return 'OTHER';
+  }
+}

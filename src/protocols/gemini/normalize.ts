@@ -1,0 +1,60 @@
+import { isRecord, type JsonObject } from '../../util/json.ts';
+
+/**
+ * Gemini parses requests with proto3-JSON rules, so every field may arrive as `snake_case` or
+ * `lowerCamelCase`. We rename keys to camelCase, but only inside known proto messages: `args`,
+ * `response`, schemas and map fields (labels) hold user data whose keys must stay untouched.
+ */
+
+/** For each message, the fields that hold further messages (`[m]` = repeated). */
+type Children = Record<string, string | [string]>;
+
+const MESSAGES: Record<string, Children> = {
+  request: {
+    contents: ['content'],
+    systemInstruction: 'content',
+    tools: ['tool'],
+    toolConfig: 'toolConfig',
+    generationConfig: 'generationConfig',
+  },
+  content: { parts: ['part'] },
+  part: {
+    inlineData: 'blob',
+    fileData: 'blob',
+    functionCall: 'leaf',
+    functionResponse: 'functionResponse',
+    executableCode: 'leaf',
+    codeExecutionResult: 'leaf',
+  },
+  functionResponse: { parts: ['part'] },
+  tool: { functionDeclarations: ['leaf'] },
+  toolConfig: { functionCallingConfig: 'leaf' },
+  generationConfig: { thinkingConfig: 'leaf' },
+  // Messages whose own keys are renamed but which hold no further messages.
+  blob: {},
+  leaf: {},
+};
+
+const snakeToCamel = (key: string): string =>
+  key.includes('_') ? key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()) : key;
+
+function normalizeMessage(value: unknown, kind: string): unknown {
+  if (!isRecord(value)) return value;
+  const children = MESSAGES[kind] ?? {};
+  const out: JsonObject = {};
+  for (const [rawKey, v] of Object.entries(value)) {
+    const key = snakeToCamel(rawKey);
+    // When both spellings are present the camelCase one wins; it is what Google's own SDKs send.
+    if (key !== rawKey && key in value) continue;
+    const child = children[key];
+    if (child === undefined) out[key] = v;
+    else if (Array.isArray(child)) out[key] = Array.isArray(v) ? v.map((x) => normalizeMessage(x, child[0])) : v;
+    else out[key] = normalizeMessage(v, child);
+  }
+  return out;
+}
+
+/** The request with every proto field name in camelCase; anything that is not an object is returned as is. */
+export function normalizeRequest(body: unknown): unknown {
+  return normalizeMessage(body, 'request');
+}

@@ -1,0 +1,182 @@
+import { isRecord, type JsonObject } from '../../util/json.ts';
+
+/**
+ * JSON Schema → the OpenAPI-3.0 subset Gemini accepts in `functionDeclarations[].parameters`
+ * (protocols.md §7 items 6-7). Gemini answers 400 to `$ref`, `additionalProperties`, `const`, type
+ * arrays, `type` beside `anyOf`, non-string enums and more; what cannot be kept is either rewritten
+ * into an equivalent form or described in `description`, so the model still sees the constraint.
+ * Pure: the input is never mutated.
+ */
+export function cleanSchema(schema: Record<string, unknown>): JsonObject {
+  const defs: JsonObject = {
+    ...(isRecord(schema.definitions) ? schema.definitions : {}),
+    ...(isRecord(schema.$defs) ? schema.$defs : {}),
+  };
+  return clean(schema, { defs, refs: [] }, 0);
+}
+
+interface Ctx {
+  defs: JsonObject;
+  /** $ref names being expanded on the current path, to stop cycles. */
+  refs: string[];
+}
+
+/** Deeper than this is either a cycle we failed to see or a schema no model can use. */
+const MAX_DEPTH = 32;
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'STRING',
+  number: 'NUMBER',
+  integer: 'INTEGER',
+  boolean: 'BOOLEAN',
+  array: 'ARRAY',
+  object: 'OBJECT',
+};
+
+const STRING_FORMATS = new Set(['enum', 'date-time']);
+const NUMBER_FORMATS = new Set(['int32', 'int64', 'float', 'double']);
+/** Constraints Gemini's Schema has fields for; copied as they are. */
+const KEPT_NUMBERS = ['minimum', 'maximum', 'minItems', 'maxItems', 'minLength', 'maxLength', 'minProperties', 'maxProperties'];
+/** Constraints it lacks; kept as a description hint. */
+const HINTED = ['exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'uniqueItems'];
+
+const geminiType = (t: unknown): string | undefined =>
+  typeof t === 'string' ? TYPE_NAMES[t.toLowerCase()] : undefined;
+
+const isNullSchema = (s: unknown): boolean =>
+  isRecord(s) &&
+  (s.type === 'null' || (Array.isArray(s.type) && s.type.length === 1 && s.type[0] === 'null') || s.const === null);
+
+function refName(ref: string): string | undefined {
+  const m = /^#\/(?:\$defs|definitions)\/(.+)$/.exec(ref);
+  return m?.[1]?.replaceAll('~1', '/').replaceAll('~0', '~');
+}
+
+function clean(node: unknown, ctx: Ctx, depth: number): JsonObject {
+  if (!isRecord(node)) return {};
+  if (depth > MAX_DEPTH) return { type: 'OBJECT' };
+
+  if (typeof node.$ref === 'string') {
+    const { $ref, ...siblings } = node;
+    const name = refName($ref);
+    const target = name === undefined ? undefined : ctx.defs[name];
+    // A cycle cannot be inlined and an unknown ref cannot be resolved; an open object is the honest rest.
+    if (name === undefined || !isRecord(target) || ctx.refs.includes(name)) {
+      const description = typeof siblings.description === 'string' ? siblings.description : undefined;
+      return description === undefined ? { type: 'OBJECT' } : { type: 'OBJECT', description };
+    }
+    return clean({ ...target, ...siblings }, { defs: ctx.defs, refs: [...ctx.refs, name] }, depth + 1);
+  }
+
+  const out: JsonObject = {};
+  const hints: string[] = [];
+  let nullable = node.nullable === true;
+
+  // type: a string, or an array that may contain "null".
+  let types: string[] = [];
+  if (typeof node.type === 'string') types = [node.type];
+  else if (Array.isArray(node.type)) types = node.type.filter((t): t is string => typeof t === 'string');
+  if (types.some((t) => t === 'null')) nullable = true;
+  const realTypes = types.map(geminiType).filter((t): t is string => t !== undefined);
+  let anyOf: JsonObject[] | undefined;
+  if (realTypes.length === 1) out.type = realTypes[0];
+  else if (realTypes.length > 1) anyOf = realTypes.map((t) => ({ type: t }));
+  else if (types.length > 0 && nullable) out.type = 'STRING'; // `type: "null"` alone: Gemini has no null type
+
+  if (typeof node.title === 'string') out.title = node.title;
+
+  // const and enum: Gemini only knows string enums.
+  let values: unknown[] | undefined = Array.isArray(node.enum) ? node.enum : undefined;
+  if ('const' in node) values = [node.const];
+  if (values) {
+    if (values.includes(null)) nullable = true;
+    const nonNull = values.filter((v) => v !== null);
+    if (out.type === undefined || out.type === 'STRING') {
+      out.type = 'STRING';
+      if (nonNull.length > 0) out.enum = nonNull.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+    } else if (nonNull.length > 0) {
+      hints.push(`allowed values: ${nonNull.map((v) => JSON.stringify(v)).join(', ')}`);
+    }
+  }
+
+  if (typeof node.format === 'string') {
+    const t = out.type;
+    const keep =
+      (t === 'STRING' && STRING_FORMATS.has(node.format)) ||
+      ((t === 'NUMBER' || t === 'INTEGER') && NUMBER_FORMATS.has(node.format));
+    if (keep) out.format = node.format;
+    else hints.push(`format: ${node.format}`);
+  }
+
+  if (typeof node.pattern === 'string') out.pattern = node.pattern;
+  for (const k of KEPT_NUMBERS) if (typeof node[k] === 'number') out[k] = node[k];
+  for (const k of HINTED) if (node[k] !== undefined && node[k] !== false) hints.push(`${k}: ${JSON.stringify(node[k])}`);
+
+  if (isRecord(node.properties)) {
+    const props: JsonObject = {};
+    for (const [k, v] of Object.entries(node.properties)) props[k] = clean(v, ctx, depth + 1);
+    // Gemini rejects `properties: {}` on an object.
+    if (Object.keys(props).length > 0) {
+      out.properties = props;
+      if (Array.isArray(node.required)) {
+        const required = node.required.filter((r): r is string => typeof r === 'string' && r in props);
+        if (required.length > 0) out.required = required;
+      }
+    }
+    out.type ??= 'OBJECT';
+  }
+
+  if (isRecord(node.items)) out.items = clean(node.items, ctx, depth + 1);
+  else if (Array.isArray(node.items) && node.items.length > 0) {
+    const items = node.items.map((i) => clean(i, ctx, depth + 1));
+    out.items = items.length === 1 ? items[0] : { anyOf: items };
+  }
+  if (out.items !== undefined) out.type ??= 'ARRAY';
+  // Gemini rejects an ARRAY without items; strings are the least surprising element type.
+  if (out.type === 'ARRAY' && out.items === undefined) out.items = { type: 'STRING' };
+
+  // anyOf / oneOf: null members become `nullable`, a single remaining member is flattened.
+  const alternatives = [
+    ...(Array.isArray(node.anyOf) ? node.anyOf : []),
+    ...(Array.isArray(node.oneOf) ? node.oneOf : []),
+  ];
+  if (alternatives.length > 0) {
+    if (alternatives.some(isNullSchema)) nullable = true;
+    const rest = alternatives.filter((a) => !isNullSchema(a)).map((a) => clean(a, ctx, depth + 1));
+    if (rest.length === 1) mergeInto(out, rest[0]!);
+    else if (rest.length > 1) anyOf = [...(anyOf ?? []), ...rest];
+  }
+  if (anyOf) {
+    // Gemini rejects `type` next to `anyOf`.
+    delete out.type;
+    out.anyOf = anyOf;
+  }
+
+  if (Array.isArray(node.allOf)) {
+    for (const part of node.allOf) mergeInto(out, clean(part, ctx, depth + 1));
+    if (out.anyOf !== undefined) delete out.type;
+  }
+
+  let description = typeof node.description === 'string' ? node.description : undefined;
+  if (hints.length > 0) description = description ? `${description} (${hints.join('; ')})` : `(${hints.join('; ')})`;
+  if (description === undefined && typeof out.description === 'string') description = out.description;
+  if (description !== undefined) out.description = description;
+  if (nullable) out.nullable = true;
+  return out;
+}
+
+/** Adds `src` to `dst`: properties and required are unioned, other keys keep the first value seen. */
+function mergeInto(dst: JsonObject, src: JsonObject): void {
+  for (const [k, v] of Object.entries(src)) {
+    if (k === 'properties' && isRecord(v)) {
+      dst.properties = { ...v, ...(isRecord(dst.properties) ? dst.properties : {}) };
+    } else if (k === 'required' && Array.isArray(v)) {
+      const have = Array.isArray(dst.required) ? (dst.required as unknown[]) : [];
+      dst.required = [...new Set([...have, ...v])];
+    } else if (k === 'description' && typeof v === 'string' && typeof dst.description === 'string') {
+      dst.description = `${dst.description} ${v}`;
+    } else if (!(k in dst)) {
+      dst[k] = v;
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Tool-call id → Gemini thoughtSignature. Gemini 3 rejects a replayed functionCall without its
+ * signature, but clients of other protocols (Anthropic tool_use, OpenAI tool_calls) cannot carry one.
+ * The decoders remember the signature under the id they synthesised; encodeRequest looks it up when
+ * the call comes back without one. Bounded and insertion-ordered: the oldest entries go first.
+ */
+const MAX_ENTRIES = 10_000;
+
+const entries = new Map<string, string>();
+
+export function rememberSignature(callId: string, signature: string): void {
+  // Re-inserting moves the id to the young end, so a call still in use is not evicted.
+  entries.delete(callId);
+  entries.set(callId, signature);
+  if (entries.size > MAX_ENTRIES) {
+    const oldest = entries.keys().next();
+    if (!oldest.done) entries.delete(oldest.value);
+  }
+}
+
+export function recallSignature(callId: string): string | undefined {
+  return entries.get(callId);
+}
+
+/** Tests only. */
+export function clearSignatureCache(): void {
+  entries.clear();
+}
+
+export const SIGNATURE_CACHE_LIMIT = MAX_ENTRIES;

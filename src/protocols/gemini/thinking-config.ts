@@ -1,0 +1,40 @@
+import { reasoningBudget, reasoningEffort } from '../../core/reasoning.ts';
+import type { ReasoningConfig, ReasoningEffort } from '../../core/request.ts';
+import type { JsonObject } from '../../util/json.ts';
+
+/** Efforts that map to Gemini 3's LOW level; the rest ask for HIGH (3-pro knows only these two). */
+const LOW_EFFORTS = new Set<ReasoningEffort>(['none', 'minimal', 'low']);
+
+/** The thinkingBudget a model accepts (protocols.md §3.2); -1 (dynamic) is always allowed. */
+function clampBudget(budget: number, model: string): number {
+  if (budget === -1) return -1;
+  if (model.includes('2.5-pro')) return Math.min(32768, Math.max(128, budget)); // cannot be switched off
+  if (model.includes('2.5-flash-lite')) return budget === 0 ? 0 : Math.min(24576, Math.max(512, budget));
+  if (model.includes('2.5-flash')) return Math.min(24576, Math.max(0, budget));
+  return budget;
+}
+
+/**
+ * Canonical reasoning → generationConfig.thinkingConfig for `model`. Gemini 3 takes a level, older
+ * models a budget; sending both is a 400, and so is any thinkingConfig on models that cannot think.
+ */
+export function thinkingConfigFor(r: ReasoningConfig | undefined, model: string): JsonObject | undefined {
+  if (!r) return undefined;
+  const m = model.toLowerCase();
+  if (/gemini-(?:1\.|2\.0)/.test(m)) return undefined;
+
+  const cfg: JsonObject = {};
+  const budget = reasoningBudget(r);
+  const on = r.enabled !== false && (r.enabled === true || r.adaptive === true || (budget !== undefined && budget !== 0));
+  if (m.includes('gemini-3')) {
+    const effort = reasoningEffort(r);
+    if (effort !== undefined) cfg.thinkingLevel = LOW_EFFORTS.has(effort) ? 'LOW' : 'HIGH';
+  } else {
+    // "On" without a size (Anthropic adaptive) is Gemini's dynamic budget.
+    const wanted = budget ?? (r.enabled === true || r.adaptive === true ? -1 : undefined);
+    if (wanted !== undefined) cfg.thinkingBudget = clampBudget(wanted, m);
+  }
+  const include = r.includeThoughts ?? (on ? true : undefined);
+  if (include !== undefined) cfg.includeThoughts = include;
+  return Object.keys(cfg).length > 0 ? cfg : undefined;
+}

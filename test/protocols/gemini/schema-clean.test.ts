@@ -1,0 +1,180 @@
+import { describe, expect, test } from 'bun:test';
+import { cleanSchema } from '../../../src/protocols/gemini/schema-clean.ts';
+import { schemaToJson } from '../../../src/protocols/gemini/schema-to-json.ts';
+
+describe('cleanSchema', () => {
+  test('drops keywords Gemini rejects and upper-cases types', () => {
+    const input = {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      $id: 'urn:x',
+      $comment: 'internal',
+      type: 'object',
+      additionalProperties: false,
+      patternProperties: { '^x-': { type: 'string' } },
+      propertyNames: { pattern: '^[a-z]+$' },
+      if: { properties: { a: { const: 1 } } },
+      then: { required: ['b'] },
+      else: {},
+      'x-google-extension': true,
+      default: {},
+      examples: [{}],
+      properties: {
+        path: { type: 'string', description: 'Where.', default: '.', examples: ['src'], minLength: 1, maxLength: 200 },
+        count: { type: 'integer', minimum: 1, maximum: 10, format: 'int32' },
+      },
+      required: ['path', 'ghost'],
+    };
+    const before = structuredClone(input);
+    expect(cleanSchema(input)).toEqual({
+      type: 'OBJECT',
+      properties: {
+        path: { type: 'STRING', minLength: 1, maxLength: 200, description: 'Where.' },
+        count: { type: 'INTEGER', format: 'int32', minimum: 1, maximum: 10 },
+      },
+      // A required name without a property would be rejected.
+      required: ['path'],
+    });
+    expect(input).toEqual(before); // pure
+  });
+
+  test('unsupported formats move into the description; enum and date-time stay', () => {
+    expect(cleanSchema({ type: 'string', format: 'email', description: 'Contact.' })).toEqual({
+      type: 'STRING',
+      description: 'Contact. (format: email)',
+    });
+    expect(cleanSchema({ type: 'string', format: 'uri' })).toEqual({ type: 'STRING', description: '(format: uri)' });
+    expect(cleanSchema({ type: 'string', format: 'date-time' })).toEqual({ type: 'STRING', format: 'date-time' });
+  });
+
+  test('inlines $ref from $defs and definitions, with siblings', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        home: { $ref: '#/$defs/Address', description: 'Home address' },
+        work: { $ref: '#/definitions/Address' },
+      },
+      $defs: { Address: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+      definitions: { Address: { type: 'object', properties: { street: { type: 'string' } } } },
+    };
+    expect(cleanSchema(schema)).toEqual({
+      type: 'OBJECT',
+      properties: {
+        home: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'], description: 'Home address' },
+        // $defs wins over definitions for the same name.
+        work: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] },
+      },
+    });
+  });
+
+  test('recursive and unknown $refs end as open objects instead of looping', () => {
+    const tree = {
+      type: 'object',
+      properties: { root: { $ref: '#/$defs/Node' }, other: { $ref: 'https://example.com/schema.json' } },
+      $defs: {
+        Node: {
+          type: 'object',
+          properties: { value: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/Node', description: 'child' } } },
+        },
+      },
+    };
+    expect(cleanSchema(tree)).toEqual({
+      type: 'OBJECT',
+      properties: {
+        root: {
+          type: 'OBJECT',
+          properties: {
+            value: { type: 'STRING' },
+            children: { type: 'ARRAY', items: { type: 'OBJECT', description: 'child' } },
+          },
+        },
+        other: { type: 'OBJECT' },
+      },
+    });
+  });
+
+  test('const and enums become string enums; non-string enums are described instead', () => {
+    expect(cleanSchema({ const: 'fixed' })).toEqual({ type: 'STRING', enum: ['fixed'] });
+    expect(cleanSchema({ enum: ['a', 1, true] })).toEqual({ type: 'STRING', enum: ['a', '1', 'true'] });
+    expect(cleanSchema({ type: 'string', enum: ['a', null] })).toEqual({ type: 'STRING', enum: ['a'], nullable: true });
+    expect(cleanSchema({ type: 'integer', enum: [1, 2, 3] })).toEqual({ type: 'INTEGER', description: '(allowed values: 1, 2, 3)' });
+  });
+
+  test('type arrays and null alternatives become nullable', () => {
+    expect(cleanSchema({ type: ['string', 'null'] })).toEqual({ type: 'STRING', nullable: true });
+    expect(cleanSchema({ anyOf: [{ type: 'integer' }, { type: 'null' }], description: 'n' })).toEqual({
+      type: 'INTEGER',
+      description: 'n',
+      nullable: true,
+    });
+    expect(cleanSchema({ oneOf: [{ type: 'null' }, { $ref: '#/$defs/A' }], $defs: { A: { type: 'boolean' } } })).toEqual({
+      type: 'BOOLEAN',
+      nullable: true,
+    });
+    expect(cleanSchema({ type: 'null' })).toEqual({ type: 'STRING', nullable: true });
+  });
+
+  test('real alternatives stay as anyOf, never next to a type', () => {
+    expect(cleanSchema({ type: ['string', 'number'] })).toEqual({ anyOf: [{ type: 'STRING' }, { type: 'NUMBER' }] });
+    expect(cleanSchema({ type: 'object', oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }, { type: 'null' }] })).toEqual({
+      anyOf: [{ type: 'STRING' }, { type: 'ARRAY', items: { type: 'STRING' } }],
+      nullable: true,
+    });
+  });
+
+  test('allOf is merged', () => {
+    expect(
+      cleanSchema({
+        allOf: [
+          { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] },
+          { properties: { b: { type: 'number', exclusiveMinimum: 0 } }, required: ['b'] },
+        ],
+      }),
+    ).toEqual({
+      type: 'OBJECT',
+      properties: { a: { type: 'STRING' }, b: { type: 'NUMBER', description: '(exclusiveMinimum: 0)' } },
+      required: ['a', 'b'],
+    });
+  });
+
+  test('arrays always get items; empty objects lose their empty properties', () => {
+    expect(cleanSchema({ type: 'array' })).toEqual({ type: 'ARRAY', items: { type: 'STRING' } });
+    expect(cleanSchema({ type: 'array', items: [{ type: 'string' }, { type: 'integer' }], uniqueItems: true })).toEqual({
+      type: 'ARRAY',
+      items: { anyOf: [{ type: 'STRING' }, { type: 'INTEGER' }] },
+      description: '(uniqueItems: true)',
+    });
+    expect(cleanSchema({ type: 'object', properties: {} })).toEqual({ type: 'OBJECT' });
+    expect(cleanSchema({ type: 'object', properties: { m: { type: 'object', additionalProperties: { type: 'string' } } } })).toEqual({
+      type: 'OBJECT',
+      properties: { m: { type: 'OBJECT' } },
+    });
+  });
+
+  test('a very deep schema is cut off instead of overflowing', () => {
+    let s: Record<string, unknown> = { type: 'string' };
+    for (let i = 0; i < 200; i++) s = { type: 'object', properties: { x: s } };
+    const out = cleanSchema(s);
+    let depth = 0;
+    let node: unknown = out;
+    while (typeof node === 'object' && node !== null && 'properties' in node && depth < 500) {
+      node = (node as { properties: { x: unknown } }).properties.x;
+      depth++;
+    }
+    expect(depth).toBeLessThan(40);
+    expect(node).toEqual({ type: 'OBJECT' });
+  });
+
+  test('schemaToJson undoes cleaning for what cleaning keeps', () => {
+    const json = {
+      type: 'object',
+      properties: {
+        name: { type: 'string', description: 'who' },
+        tags: { type: 'array', items: { type: 'string', enum: ['a', 'b'] } },
+        age: { type: ['integer', 'null'], minimum: 0 },
+        when: { type: 'string', format: 'date-time' },
+      },
+      required: ['name'],
+    };
+    expect(schemaToJson(cleanSchema(json))).toEqual(json);
+  });
+});
