@@ -1,0 +1,51 @@
+import { parseArgs } from './cli/args.ts';
+import { helpText } from './cli/help.ts';
+import { ConfigError } from './config/errors.ts';
+import { loadConfig } from './config/load.ts';
+import { createApp } from './server/app.ts';
+import { Logger } from './util/log.ts';
+import { COMMIT, VERSION } from './version.ts';
+
+/** CLI entry: parse flags, load config, start the server. Nothing else belongs here. */
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.command === 'help') {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  if (args.command === 'version') {
+    process.stdout.write(`aiproxy ${VERSION} (${COMMIT})\n`);
+    return 0;
+  }
+  if (args.command === 'login') {
+    process.stderr.write('aiproxy: "login" is not available in this build yet\n');
+    return 2;
+  }
+  const config = loadConfig({ flags: args.flags, env: process.env });
+  const log = new Logger(config.logLevel);
+  if (config.apiKeyIsDefault) {
+    log.warn('using the default proxy key 123456: anyone who can reach this port can use your upstream keys; set --api-key or AIPROXY_API_KEY');
+  }
+  const app = createApp(config, { log });
+  app.listen({ hostname: config.host, port: config.port });
+  const server = app.server!;
+  log.info(`aiproxy ${VERSION} listening on http://${server.hostname}:${server.port}`, {
+    providers: config.modelProviders.join(','),
+    config: config.configFile ?? 'none',
+  });
+  return -1; // keep running
+}
+
+main(Bun.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (e: unknown) => {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`aiproxy: ${e.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`aiproxy: ${(e as Error)?.stack ?? e}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,30 @@
+import type { ProviderName } from '../config/providers.ts';
+import type { Protocol } from '../protocols/types.ts';
+
+/** One HTTP request to an upstream, fully built (URL, auth, body). */
+export interface UpstreamRequest {
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** How a generate call wants its answer: one JSON body, SSE, or (Gemini only) a streamed JSON array. */
+export type GenerateMode = 'unary' | 'sse' | 'json-array';
+
+/**
+ * A configured upstream: where it is, how it authenticates, which wire protocol it speaks.
+ * Everything protocol-specific lives in src/protocols; an adapter only builds requests.
+ */
+export interface ProviderAdapter {
+  readonly name: ProviderName;
+  readonly protocol: Protocol;
+  /** Models listed when the upstream cannot list its own. */
+  readonly fallbackModels: readonly string[];
+  /** `body` is the upstream-protocol JSON text, already final. */
+  generate(model: string, mode: GenerateMode, body: string): Promise<UpstreamRequest>;
+  /** The request that lists the upstream's models, or undefined when it has no such endpoint. */
+  listModels(): Promise<UpstreamRequest | undefined>;
+  /** Native token counting, when the upstream has it (`body` in the upstream's count format). */
+  countTokens?(model: string, body: string): Promise<UpstreamRequest>;
+}

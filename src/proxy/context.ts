@@ -1,0 +1,18 @@
+import type { ProviderName } from '../config/providers.ts';
+import type { Config } from '../config/types.ts';
+import type { ProviderAdapter } from '../providers/types.ts';
+import type { Logger } from '../util/log.ts';
+import type { ModelCatalog } from './models.ts';
+
+/** Everything a request handler needs, built once at start-up (never copied per request). */
+export interface AppContext {
+  config: Config;
+  providers: Map<ProviderName, ProviderAdapter>;
+  log: Logger;
+  fetch: typeof fetch;
+  models: ModelCatalog;
+  /** Time allowed for an upstream's response headers. */
+  headersTimeoutMs: number;
+  /** Anthropic requires max_tokens; used when a client of another protocol gave none. */
+  defaultMaxTokens: number;
+}

@@ -1,0 +1,104 @@
+import { ProxyError } from '../core/errors.ts';
+import type { CanonicalRequest, Part } from '../core/index.ts';
+import { codecs, type Protocol } from '../protocols/index.ts';
+import { decodeCountTokensResponse, encodeCountTokensRequest } from '../protocols/gemini/index.ts';
+import { callUpstream, readLimited, relayHeaders } from '../upstream/fetch.ts';
+import { isRecord } from '../util/json.ts';
+import type { AppContext } from './context.ts';
+import { errorResponse } from './errors.ts';
+import { resolveProvider } from './generate.ts';
+
+export interface CountInput {
+  protocol: Extract<Protocol, 'anthropic' | 'gemini'>;
+  request: Request;
+  bodyText: string;
+  body: Record<string, unknown>;
+  model: string;
+  prefix?: string;
+}
+
+/**
+ * Token counting for Anthropic (`/v1/messages/count_tokens`) and Gemini (`:countTokens`) clients against any
+ * upstream: the upstream's own counter where it has one, otherwise a documented local estimate.
+ */
+export async function handleCountTokens(ctx: AppContext, input: CountInput): Promise<Response> {
+  const { adapter } = resolveProvider(ctx, input);
+  const opts = { signal: input.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch };
+
+  if (adapter.protocol === input.protocol && adapter.countTokens) {
+    const res = await callUpstream(await adapter.countTokens(input.model, input.bodyText), opts);
+    return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
+  }
+
+  const req = decodeForCount(input);
+  let tokens: number;
+  if (adapter.countTokens && (adapter.protocol === 'gemini' || adapter.protocol === 'anthropic')) {
+    const body =
+      adapter.protocol === 'gemini'
+        ? encodeCountTokensRequest(req)
+        : anthropicCountBody(codecs.anthropic.encodeRequest(req, { model: req.model, defaultMaxTokens: ctx.defaultMaxTokens }));
+    const res = await callUpstream(await adapter.countTokens(req.model, JSON.stringify(body)), opts);
+    if (!res.ok) return errorResponse(input.protocol, codecs[adapter.protocol].decodeError(res.status, await readLimited(res), res.headers));
+    const json: unknown = await res.json().catch(() => undefined);
+    tokens =
+      adapter.protocol === 'gemini'
+        ? decodeCountTokensResponse(json)
+        : isRecord(json) && typeof json.input_tokens === 'number'
+          ? json.input_tokens
+          : NaN;
+    if (!Number.isFinite(tokens)) throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent an unreadable token count` });
+  } else {
+    tokens = estimateTokens(req);
+  }
+  return Response.json(input.protocol === 'anthropic' ? { input_tokens: tokens } : { totalTokens: tokens });
+}
+
+function decodeForCount(input: CountInput): CanonicalRequest {
+  if (input.protocol === 'anthropic') {
+    // count_tokens bodies carry no max_tokens, which the message decoder otherwise requires.
+    return codecs.anthropic.decodeRequest({ ...input.body, max_tokens: 1 }, {});
+  }
+  const inner = isRecord(input.body.generateContentRequest) ? input.body.generateContentRequest : input.body;
+  return codecs.gemini.decodeRequest(inner, { model: input.model, stream: false });
+}
+
+/** count_tokens accepts the message fields minus the generation-only ones. */
+function anthropicCountBody(body: Record<string, unknown>): Record<string, unknown> {
+  const { max_tokens: _m, stream: _s, temperature: _t, top_p: _p, top_k: _k, stop_sequences: _q, metadata: _d, ...rest } = body;
+  return rest;
+}
+
+/**
+ * A local estimate for upstreams without a counter (OpenAI-compatible): about four characters per token
+ * for text and JSON, and fixed costs for media. Good enough for clients that budget their context window.
+ */
+export function estimateTokens(req: CanonicalRequest): number {
+  let chars = 0;
+  let fixed = 0;
+  const visit = (parts: Part[]): void => {
+    for (const p of parts) {
+      switch (p.type) {
+        case 'text':
+        case 'thinking':
+          chars += p.text.length;
+          break;
+        case 'tool_call':
+          chars += p.name.length + JSON.stringify(p.args).length;
+          break;
+        case 'tool_result':
+          visit(p.content);
+          break;
+        case 'image':
+          fixed += 1600;
+          break;
+        case 'file':
+          fixed += 1000;
+          break;
+      }
+    }
+  };
+  visit(req.system);
+  for (const m of req.messages) visit(m.content);
+  for (const t of req.tools) chars += JSON.stringify(t).length;
+  return Math.ceil(chars / 4) + fixed + req.messages.length * 3;
+}

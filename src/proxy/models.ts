@@ -1,0 +1,75 @@
+import type { ModelInfo } from '../core/index.ts';
+import type { ProviderName } from '../config/providers.ts';
+import { codecs } from '../protocols/index.ts';
+import type { ProviderAdapter } from '../providers/types.ts';
+import type { Logger } from '../util/log.ts';
+
+const TTL_MS = 5 * 60_000;
+const FETCH_TIMEOUT_MS = 10_000;
+
+interface Entry {
+  at: number;
+  models: Promise<ModelInfo[]>;
+}
+
+/**
+ * Model lists from the configured upstreams, fetched on demand and cached for a while. An upstream that
+ * cannot list (no endpoint, error, timeout) is represented by its built-in list instead, so a model
+ * picker in a client never comes up empty because one upstream is down.
+ */
+export class ModelCatalog {
+  private readonly cache = new Map<ProviderName, Entry>();
+
+  constructor(
+    private readonly providers: Map<ProviderName, ProviderAdapter>,
+    private readonly fetchFn: typeof fetch,
+    private readonly log: Logger,
+    private readonly ttlMs = TTL_MS,
+  ) {}
+
+  async list(names: readonly ProviderName[]): Promise<ModelInfo[]> {
+    const lists = await Promise.all(names.map((n) => this.forProvider(n)));
+    const seen = new Set<string>();
+    const out: ModelInfo[] = [];
+    for (const list of lists) {
+      for (const m of list) {
+        if (seen.has(m.id)) continue;
+        seen.add(m.id);
+        out.push(m);
+      }
+    }
+    return out;
+  }
+
+  private forProvider(name: ProviderName): Promise<ModelInfo[]> {
+    const adapter = this.providers.get(name);
+    if (!adapter) return Promise.resolve([]);
+    const hit = this.cache.get(name);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.models;
+    const models = this.fetchList(adapter);
+    this.cache.set(name, { at: Date.now(), models });
+    return models;
+  }
+
+  private async fetchList(adapter: ProviderAdapter): Promise<ModelInfo[]> {
+    const fallback = (): ModelInfo[] => adapter.fallbackModels.map((id) => ({ id, provider: adapter.name }));
+    const req = await adapter.listModels().catch(() => undefined);
+    if (!req) return fallback();
+    try {
+      const res = await this.fetchFn(req.url, { method: req.method, headers: req.headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+      if (!res.ok) {
+        res.body?.cancel().catch(() => {});
+        throw new Error(`HTTP ${res.status}`);
+      }
+      const list = codecs[adapter.protocol].decodeModelList(await res.json());
+      if (list.length === 0) return fallback();
+      return list.map((m) => ({ ...m, provider: adapter.name }));
+    } catch (e) {
+      this.log.warn('model list unavailable, using built-in list', { provider: adapter.name, reason: (e as Error).message });
+      // Try again sooner than the normal TTL: the upstream may be back in a minute.
+      const entry = this.cache.get(adapter.name);
+      if (entry) entry.at = Date.now() - this.ttlMs + 60_000;
+      return fallback();
+    }
+  }
+}

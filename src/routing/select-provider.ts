@@ -1,0 +1,47 @@
+import { ProxyError } from '../core/errors.ts';
+import type { ProviderName } from '../config/providers.ts';
+
+export interface RoutingInput {
+  /** `X-Model-Provider` or `Model-Provider` header. */
+  header?: string | null;
+  /** The first path segment when the route was mounted under a provider prefix. */
+  prefix?: string;
+  model?: string;
+  /** Configured providers in model_providers order. */
+  configured: readonly ProviderName[];
+}
+
+/**
+ * Which provider serves a request; first match wins: header, path prefix, the model's family (when that
+ * family's provider is configured), then the first configured provider.
+ */
+export function selectProvider(input: RoutingInput): ProviderName {
+  const explicit = input.header?.trim() || input.prefix;
+  if (explicit) {
+    const found = input.configured.find((p) => p === explicit);
+    if (!found) {
+      throw new ProxyError({
+        kind: 'invalid_request',
+        message: `provider "${explicit}" is not configured; configured providers: ${input.configured.join(', ')}`,
+      });
+    }
+    return found;
+  }
+  if (input.model) {
+    const family = familyOf(input.model);
+    if (family) {
+      const match = input.configured.find((p) => family.includes(p));
+      if (match) return match;
+    }
+  }
+  return input.configured[0]!;
+}
+
+/** Providers that natively serve a model name, most specific first. */
+function familyOf(model: string): readonly ProviderName[] | undefined {
+  const m = model.toLowerCase().replace(/^models\//, '');
+  if (/^(gpt-|o1|o3|o4|chatgpt-)/.test(m)) return ['openai-custom'];
+  if (m.startsWith('claude-')) return ['claude-custom'];
+  if (m.startsWith('gemini-')) return ['gemini-cli', 'gemini-cli-oauth'];
+  return undefined;
+}

@@ -1,0 +1,24 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** The proxy key as a client sent it, from any of the places SDKs put keys. */
+export function presentedKey(request: Request, url: URL): string | undefined {
+  const auth = request.headers.get('authorization');
+  if (auth) {
+    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
+    if (m) return m[1]!.trim();
+  }
+  return (
+    request.headers.get('x-api-key') ?? request.headers.get('x-goog-api-key') ?? url.searchParams.get('key') ?? undefined
+  );
+}
+
+/**
+ * Constant-time comparison. Both sides are hashed first so the comparison length never depends on the
+ * secret's length either.
+ */
+export function keyMatches(presented: string | undefined, expected: string): boolean {
+  if (presented === undefined) return false;
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { startStack, type Stack } from '../helpers/stack.ts';
+import { startProxy } from '../helpers/proxy.ts';
+
+let s: Stack;
+beforeAll(async () => {
+  s = await startStack('openai-custom,claude-custom,gemini-cli');
+});
+afterAll(() => s.stop());
+
+describe('model lists', () => {
+  test('OpenAI shape with every configured upstream’s models, via the SDK', async () => {
+    const ids: string[] = [];
+    for await (const m of s.openaiClient.models.list()) ids.push(m.id);
+    const upstreamOpenAI = s.openai.calls.find((c) => c.url.endsWith('/models'));
+    expect(upstreamOpenAI).toBeDefined();
+    expect(ids.some((id) => id.startsWith('gpt-'))).toBe(true);
+    expect(ids.some((id) => id.startsWith('claude-'))).toBe(true);
+    expect(ids.some((id) => id.startsWith('gemini-'))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  test('Anthropic shape when the request carries anthropic-version, via the SDK', async () => {
+    const page = await s.anthropicClient.models.list();
+    expect(page.data.length).toBeGreaterThan(0);
+    expect(page.data[0]).toMatchObject({ type: 'model' });
+    expect(typeof page.data[0]!.created_at).toBe('string');
+  });
+
+  test('Gemini shape with models/ names, via the SDK', async () => {
+    const names: string[] = [];
+    for await (const m of await s.geminiClient.models.list()) names.push(m.name ?? '');
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.every((n) => n.startsWith('models/'))).toBe(true);
+  });
+
+  test('a provider prefix lists only that provider', async () => {
+    const res = await fetch(`${s.proxy.url}/claude-custom/v1/models`, { headers: { authorization: `Bearer ${s.proxy.key}` } });
+    const body = (await res.json()) as { object: string; data: Array<{ id: string; owned_by: string }> };
+    expect(body.object).toBe('list');
+    expect(body.data.length).toBeGreaterThan(0);
+    expect(body.data.every((m) => m.id.startsWith('claude-'))).toBe(true);
+  });
+
+  test('an upstream that cannot list falls back to the built-in list', async () => {
+    const p = await startProxy(['--model-provider', 'claude-custom', '--claude-base-url', 'http://127.0.0.1:9', '--claude-api-key', 'x']);
+    try {
+      const res = await fetch(`${p.url}/v1/models`, { headers: { authorization: `Bearer ${p.key}` } });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { data: Array<{ id: string }> };
+      expect(body.data.map((m) => m.id)).toContain('claude-sonnet-4-6');
+    } finally {
+      await p.stop();
+    }
+  });
+});
