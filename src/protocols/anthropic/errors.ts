@@ -1,6 +1,6 @@
 import { kindForStatus, type ErrorKind, type ProxyErrorInfo } from '../../core/errors.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
-import { retryAfterSeconds } from './retry-after.ts';
+import { retryAfterFromHeaders } from '../../util/retry-after.ts';
 
 /** Anthropic `error.type` ↔ canonical kind and its usual status (protocols.md §2.5). */
 const TYPES: Record<string, { kind: ErrorKind; status: number }> = {
@@ -72,7 +72,7 @@ export function decodeError(status: number, bodyText: string, headers: Headers):
   const info: ProxyErrorInfo = isRecord(parsed)
     ? errorFromBody(parsed, status)
     : { status, kind: kindForStatus(status), message: plainMessage(status, bodyText) };
-  const retryAfter = retryAfterSeconds(headers);
+  const retryAfter = retryAfterFromHeaders(headers);
   if (retryAfter !== undefined) info.retryAfter = retryAfter;
   return info;
 }

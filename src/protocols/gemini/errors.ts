@@ -1,6 +1,7 @@
 import { kindForStatus, type ErrorKind, type ProxyErrorInfo } from '../../core/errors.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
-import { retryAfterFromGoogleError, retryAfterFromHeaders } from './retry-after.ts';
+import { retryAfterFromHeaders } from '../../util/retry-after.ts';
+import { retryAfterFromGoogleError } from './retry-after.ts';
 
 /** google.rpc canonical status names (protocols.md §3.5, §6.10). */
 const STATUS_FOR_KIND: Record<ErrorKind, string> = {

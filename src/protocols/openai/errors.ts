@@ -1,6 +1,6 @@
 import { kindForStatus, statusForKind, type ErrorKind, type ProxyErrorInfo } from '../../core/errors.ts';
 import { isRecord, tryParseJson } from '../../util/json.ts';
-import { retryAfterSeconds } from './retry-after.ts';
+import { retryAfterFromHeaders, retryAfterFromMessage } from '../../util/retry-after.ts';
 
 /** The body OpenAI answers errors with (protocols.md §1.5). */
 export interface OpenAIErrorBody {
@@ -39,7 +39,7 @@ export function decodeError(status: number, bodyText: string, headers: Headers):
   const info: ProxyErrorInfo = { status, kind: kindForStatus(status), message };
   if (detail?.code) info.code = detail.code;
   if (detail?.param) info.param = detail.param;
-  const retryAfter = retryAfterSeconds(headers, message);
+  const retryAfter = retryAfterFromHeaders(headers) ?? retryAfterFromMessage(message);
   if (retryAfter !== undefined) info.retryAfter = retryAfter;
   return info;
 }

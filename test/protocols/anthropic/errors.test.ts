@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { anthropicCodec } from '../../../src/protocols/anthropic/index.ts';
 import { kindForStatus } from '../../../src/core/errors.ts';
-import { retryAfterSeconds } from '../../../src/protocols/anthropic/retry-after.ts';
+import { retryAfterFromHeaders as retryAfterSeconds } from '../../../src/util/retry-after.ts';
 
 describe('anthropic encodeError', () => {
   const cases: Array<[number, string]> = [

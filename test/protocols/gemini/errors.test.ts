@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import type { ProxyErrorInfo } from '../../../src/core/index.ts';
 import { geminiCodec } from '../../../src/protocols/gemini/index.ts';
-import { parseDurationSeconds } from '../../../src/protocols/gemini/retry-after.ts';
+import { parseDurationSeconds } from '../../../src/util/retry-after.ts';
 
 const decode = (status: number, body: string, headers: Record<string, string> = {}): ProxyErrorInfo =>
   geminiCodec.decodeError(status, body, new Headers(headers));
