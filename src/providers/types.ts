@@ -27,4 +27,14 @@ export interface ProviderAdapter {
   listModels(): Promise<UpstreamRequest | undefined>;
   /** Native token counting, when the upstream has it (`body` in the upstream's count format). */
   countTokens?(model: string, body: string): Promise<UpstreamRequest>;
+  /**
+   * For upstreams that wrap their protocol in an envelope (Code Assist's `{response: …}`): turns one
+   * response body or stream message into the protocol's own JSON. Absent for plain upstreams.
+   */
+  unwrap?(json: unknown): unknown;
+  /**
+   * Called when the upstream answered 401. Resolves true when credentials were refreshed and one
+   * retry is worthwhile (OAuth upstreams); the request is then rebuilt and sent once more.
+   */
+  refreshAuth?(): Promise<boolean>;
 }

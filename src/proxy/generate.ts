@@ -4,11 +4,13 @@ import type { ProviderName } from '../config/providers.ts';
 import { codecs, type Protocol } from '../protocols/index.ts';
 import type { GenerateMode, ProviderAdapter, UpstreamRequest } from '../providers/types.ts';
 import { selectProvider } from '../routing/select-provider.ts';
-import { callUpstream, readLimited, relayHeaders } from '../upstream/fetch.ts';
+import { callProvider } from '../upstream/call-provider.ts';
+import { readLimited, relayHeaders } from '../upstream/fetch.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
-import { convertStream, relayStream, type StreamEnd } from './stream-pipeline.ts';
+import { convertStream, relayStream, unwrapStream, type StreamEnd } from './stream-pipeline.ts';
+import { unwrappingDecoder } from './unwrap.ts';
 
 export interface GenerateInput {
   /** The protocol the client speaks (decided by the route). */
@@ -68,9 +70,15 @@ function forwardedHeaders(input: GenerateInput, req: UpstreamRequest): UpstreamR
 }
 
 async function passthrough(ctx: AppContext, adapter: ProviderAdapter, input: GenerateInput): Promise<Response> {
-  const req = forwardedHeaders(input, await adapter.generate(input.model, modeFor(input), input.bodyText));
-  const res = await callUpstream(req, { signal: input.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch });
+  // An envelope upstream (Code Assist) cannot stream a JSON array; it streams SSE, re-framed below.
+  const mode = adapter.unwrap && modeFor(input) === 'json-array' ? 'sse' : modeFor(input);
+  const res = await callProvider(
+    adapter,
+    async () => forwardedHeaders(input, await adapter.generate(input.model, mode, input.bodyText)),
+    { signal: input.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch },
+  );
   const headers = relayHeaders(res.headers);
+  if (adapter.unwrap && res.ok) return unwrapped(adapter, input, res);
   if (!res.body) {
     input.onDone({ status: res.status });
     return new Response(null, { status: res.status, headers });
@@ -85,6 +93,33 @@ async function passthrough(ctx: AppContext, adapter: ProviderAdapter, input: Gen
     (end) => input.onDone({ status: res.status, error: end.error }),
   );
   return new Response(body, { status: res.status, headers });
+}
+
+/** Same protocol behind an envelope: only the envelope comes off; parts are not re-encoded. */
+async function unwrapped(adapter: ProviderAdapter, input: GenerateInput, res: Response): Promise<Response> {
+  const unwrap = adapter.unwrap!;
+  if (!input.stream) {
+    const json = await readJson(res, adapter);
+    input.onDone({ status: 200 });
+    return Response.json(unwrap(json));
+  }
+  const format = input.geminiFormat ?? 'sse';
+  const body = unwrapStream(res.body!, unwrap, format, (message, relayedAny) => inBandError(input, message, relayedAny), (end) =>
+    input.onDone({ status: 200, error: end.error }),
+  );
+  return new Response(body, { status: 200, headers: streamHeaders(format) });
+}
+
+async function readJson(res: Response, adapter: ProviderAdapter): Promise<unknown> {
+  try {
+    return JSON.parse(await res.text());
+  } catch {
+    throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent a response that is not JSON` });
+  }
+}
+
+function streamHeaders(format: 'sse' | 'json-array'): Record<string, string> {
+  return { 'content-type': format === 'json-array' ? 'application/json' : 'text/event-stream', 'cache-control': 'no-cache' };
 }
 
 /** The protocol's in-band error for a relayed stream that broke off. */
@@ -105,8 +140,11 @@ async function convert(ctx: AppContext, adapter: ProviderAdapter, input: Generat
   if (adapter.protocol === 'gemini') await inlineRemoteMedia(canonical, { fetch: ctx.fetch, signal: input.request.signal });
   const upstreamBody = target.encodeRequest(canonical, { model: canonical.model, defaultMaxTokens: ctx.defaultMaxTokens });
   const mode: GenerateMode = input.stream ? 'sse' : 'unary';
-  const req = await adapter.generate(canonical.model, mode, JSON.stringify(upstreamBody));
-  const res = await callUpstream(req, { signal: input.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch });
+  const res = await callProvider(adapter, () => adapter.generate(canonical.model, mode, JSON.stringify(upstreamBody)), {
+    signal: input.request.signal,
+    headersTimeoutMs: ctx.headersTimeoutMs,
+    fetch: ctx.fetch,
+  });
 
   if (!res.ok) {
     const err = target.decodeError(res.status, await readLimited(res), res.headers);
@@ -115,13 +153,8 @@ async function convert(ctx: AppContext, adapter: ProviderAdapter, input: Generat
   }
 
   if (!input.stream) {
-    let json: unknown;
-    try {
-      json = JSON.parse(await res.text());
-    } catch {
-      throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent a response that is not JSON` });
-    }
-    const response = target.decodeResponse(json);
+    const json = await readJson(res, adapter);
+    const response = target.decodeResponse(adapter.unwrap ? adapter.unwrap(json) : json);
     input.onDone({ status: 200, inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens });
     return Response.json(client.encodeResponse(response));
   }
@@ -129,9 +162,9 @@ async function convert(ctx: AppContext, adapter: ProviderAdapter, input: Generat
   if (!res.body) throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent an empty stream` });
   const format = input.protocol === 'gemini' ? (input.geminiFormat ?? 'sse') : 'sse';
   const enc = client.createStreamEncoder({ model: canonical.model, includeUsage: canonical.includeUsage, format });
-  const body = convertStream(res.body, target.createStreamDecoder(), enc, (end: StreamEnd) =>
+  const decoder = adapter.unwrap ? unwrappingDecoder(target.createStreamDecoder(), adapter.unwrap) : target.createStreamDecoder();
+  const body = convertStream(res.body, decoder, enc, (end: StreamEnd) =>
     input.onDone({ status: 200, error: end.error, inputTokens: end.inputTokens, outputTokens: end.outputTokens }),
   );
-  const contentType = format === 'json-array' ? 'application/json' : 'text/event-stream';
-  return new Response(body, { status: 200, headers: { 'content-type': contentType, 'cache-control': 'no-cache' } });
+  return new Response(body, { status: 200, headers: streamHeaders(format) });
 }

@@ -148,3 +148,78 @@ export function relayStream(
     { highWaterMark: 0 },
   );
 }
+
+/**
+ * SSE from an envelope upstream → the same protocol without the envelope, as SSE or as the streamed
+ * JSON array. Messages are parsed only to take the envelope off; their content is not re-encoded.
+ */
+export function unwrapStream(
+  upstream: ReadableStream<Uint8Array>,
+  unwrap: (json: unknown) => unknown,
+  format: 'sse' | 'json-array',
+  errorFrame: (message: string, relayedAny: boolean) => string,
+  onEnd?: (end: StreamEnd) => void,
+): ReadableStream<Uint8Array> {
+  const reader = upstream.getReader();
+  const sse = new SSEReader();
+  const end: StreamEnd = {};
+  let sent = 0;
+  let closed = false;
+
+  const frame = (json: unknown): string => {
+    const text = JSON.stringify(json);
+    if (format === 'sse') return `data: ${text}\n\n`;
+    return `${sent === 0 ? '[' : ',\r\n'}${text}`;
+  };
+  const close = (controller: ReadableStreamDefaultController<Uint8Array>, tail: string): void => {
+    if (closed) return;
+    closed = true;
+    if (tail) controller.enqueue(encoder.encode(tail));
+    controller.close();
+    onEnd?.(end);
+  };
+  const fail = (controller: ReadableStreamDefaultController<Uint8Array>, message: string): void => {
+    end.error = message;
+    reader.cancel().catch(() => {});
+    close(controller, errorFrame(message, sent > 0));
+  };
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          let result: Awaited<ReturnType<typeof reader.read>>;
+          try {
+            result = await reader.read();
+          } catch (e) {
+            return fail(controller, `upstream connection broke off mid-stream: ${(e as Error).message ?? e}`);
+          }
+          let out = '';
+          for (const m of result.done ? sse.end() : sse.push(result.value)) {
+            let json: unknown;
+            try {
+              json = JSON.parse(m.data);
+            } catch {
+              if (out) controller.enqueue(encoder.encode(out));
+              return fail(controller, 'malformed upstream stream: a message is not JSON');
+            }
+            out += frame(unwrap(json));
+            sent++;
+          }
+          if (out) controller.enqueue(encoder.encode(out));
+          if (result.done) return close(controller, format === 'json-array' ? (sent === 0 ? '[]' : ']') : '');
+          if (out) return;
+        }
+      },
+      cancel(reason) {
+        if (!closed) {
+          closed = true;
+          end.error = 'client disconnected';
+          onEnd?.(end);
+        }
+        return reader.cancel(reason).catch(() => {});
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}

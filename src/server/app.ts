@@ -59,7 +59,9 @@ export function createContext(config: Config, deps: AppDeps = {}): AppContext {
  * what a request does lives in src/proxy.
  */
 export function createApp(config: Config, deps: AppDeps = {}) {
-  const ctx = createContext(config, deps);
+  const log = deps.log ?? new Logger(config.logLevel);
+  // Requests read the context through this holder, so a reload swaps it without touching live requests.
+  const holder = { ctx: createContext(config, { ...deps, log }) };
   // idleTimeout bounds dead keep-alive sockets; generate routes lift it per request (server.timeout)
   // because a reasoning model may be silent for minutes.
   const app = new Elysia({ serve: { idleTimeout: 255, reusePort: false } })
@@ -67,23 +69,23 @@ export function createApp(config: Config, deps: AppDeps = {}) {
       const path = new URL(request.url).pathname;
       const protocol = protocolOf(path, request.headers);
       if (error instanceof ProxyError) return errorResponse(protocol, error.info);
-      if (error instanceof ClientGoneError) return new Response(null, { status: 499 });
       if (code === 'NOT_FOUND') {
         return errorResponse(protocol, { status: 404, kind: 'not_found', message: `no route for ${request.method} ${path}` });
       }
       if (code === 'PARSE') return errorResponse(protocol, { status: 400, kind: 'invalid_request', message: 'request body could not be parsed' });
-      ctx.log.error('unhandled error', { path, error: (error as Error)?.message ?? String(error) });
+      holder.ctx.log.error('unhandled error', { path, error: (error as Error)?.message ?? String(error) });
       return errorResponse(protocol, { status: 500, kind: 'api_error', message: 'internal proxy error' });
     })
-    .get('/health', () => health(ctx));
+    .get('/health', () => health(holder.ctx));
 
   for (const [method, path, handler, streaming] of ROUTES) {
     for (const mounted of [path, `/:provider${path}`]) {
       const route = async ({ request, params, server }: { request: Request; params?: Record<string, string>; server: unknown }) => {
+        const ctx = holder.ctx;
         const url = new URL(request.url);
         const protocol = protocolOf(url.pathname, request.headers);
         const log = requestLogger(ctx.log, request, url.pathname);
-        if (!keyMatches(presentedKey(request, url), config.apiKey)) {
+        if (!keyMatches(presentedKey(request, url), ctx.config.apiKey)) {
           log({ status: 401, error: 'missing or invalid proxy key' });
           return errorResponse(protocol, {
             status: 401,
@@ -113,7 +115,16 @@ export function createApp(config: Config, deps: AppDeps = {}) {
       else app.post(mounted, route, { parse: 'none' });
     }
   }
-  return Object.assign(app, { context: ctx });
+  return Object.assign(app, {
+    get context(): AppContext {
+      return holder.ctx;
+    },
+    /** Serves new requests with a new configuration; requests in flight finish with the old one. */
+    reload(next: Config): void {
+      log.setLevel(next.logLevel);
+      holder.ctx = createContext(next, { ...deps, log });
+    },
+  });
 }
 
 export type App = ReturnType<typeof createApp>;
