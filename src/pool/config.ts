@@ -1,0 +1,187 @@
+import { ConfigError } from '../config/errors.ts';
+import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../config/providers.ts';
+import { isRecord } from '../util/json.ts';
+import { STRATEGIES, DEFAULT_POOL_SETTINGS, type PoolSettings, type Strategy } from './settings.ts';
+
+/** Credentials and endpoint of one member; unset fields come from the provider's own config section. */
+export interface MemberCredentials {
+  apiKey?: string;
+  baseUrl?: string;
+  oauthCredsFile?: string;
+  oauthCredsBase64?: string;
+  projectId?: string;
+}
+
+export interface MemberConfig {
+  name: string;
+  weight: number;
+  models?: string[];
+  modelMap: Record<string, string>;
+  maxConcurrency?: number;
+  disabled: boolean;
+  healthCheckModel?: string;
+  credentials: MemberCredentials;
+}
+
+export type PoolsConfig = Partial<Record<ProviderName, MemberConfig[]>>;
+
+const CREDENTIAL_KEYS: Record<string, keyof MemberCredentials> = {
+  api_key: 'apiKey',
+  base_url: 'baseUrl',
+  oauth_creds_file: 'oauthCredsFile',
+  oauth_creds_base64: 'oauthCredsBase64',
+  project_id: 'projectId',
+};
+
+/** The original project's provider_pools.json keys, so its users can move over without rewriting it. */
+const ORIGINAL_KEYS: Record<string, keyof MemberCredentials> = {
+  OPENAI_API_KEY: 'apiKey',
+  OPENAI_BASE_URL: 'baseUrl',
+  CLAUDE_API_KEY: 'apiKey',
+  CLAUDE_BASE_URL: 'baseUrl',
+  GEMINI_API_KEY: 'apiKey',
+  GEMINI_BASE_URL: 'baseUrl',
+  GEMINI_OAUTH_CREDS_FILE_PATH: 'oauthCredsFile',
+  GEMINI_OAUTH_CREDS_BASE64: 'oauthCredsBase64',
+  PROJECT_ID: 'projectId',
+};
+/** Runtime state the original wrote into its pool file; meaningless as configuration. */
+const ORIGINAL_STATE_KEYS = new Set([
+  'uuid', 'isHealthy', 'lastUsed', 'usageCount', 'errorCount', 'lastErrorTime', 'lastErrorMessage', 'lastHealthCheckTime',
+  'lastHealthCheckModel', 'scheduledRecoveryTime', 'needsRefresh', 'refreshCount', '_lastSelectionSeq', 'checkHealth',
+  'notSupportedModels', 'queueLimit',
+]);
+
+const MEMBER_KEYS = new Set(['name', 'weight', 'models', 'model_map', 'max_concurrency', 'disabled', 'health_check_model', ...Object.keys(CREDENTIAL_KEYS)]);
+
+/**
+ * Reads `provider_pools` (ours, snake_case) or the original project's provider_pools.json (UPPER_SNAKE
+ * keys). `where` names the source in error messages (`config.yaml: provider_pools`).
+ */
+export function parsePools(raw: unknown, where: string): PoolsConfig {
+  if (!isRecord(raw)) throw new ConfigError(`${where}: expected a mapping of provider name → list of members`);
+  const out: PoolsConfig = {};
+  for (const [provider, list] of Object.entries(raw)) {
+    const at = `${where}.${provider}`;
+    if (!isProviderName(provider)) throw new ConfigError(`${at}: unknown provider; known providers: ${PROVIDER_NAMES.join(', ')}`);
+    if (!Array.isArray(list)) throw new ConfigError(`${at}: expected a list of members`);
+    const members = list.map((m, i) => parseMember(m, `${at}[${i}]`, provider, i));
+    const names = new Set<string>();
+    for (const m of members) {
+      if (names.has(m.name)) throw new ConfigError(`${at}: two members are named "${m.name}"`);
+      names.add(m.name);
+    }
+    out[provider] = members;
+  }
+  return out;
+}
+
+function parseMember(raw: unknown, at: string, provider: ProviderName, index: number): MemberConfig {
+  if (!isRecord(raw)) throw new ConfigError(`${at}: expected a mapping`);
+  const original = Object.keys(raw).some((k) => k in ORIGINAL_KEYS || k === 'isDisabled' || k === 'checkModelName' || k === 'customName');
+  return original ? parseOriginalMember(raw, at, provider, index) : parseOurMember(raw, at, provider, index);
+}
+
+function parseOurMember(raw: Record<string, unknown>, at: string, provider: ProviderName, index: number): MemberConfig {
+  for (const k of Object.keys(raw)) if (!MEMBER_KEYS.has(k)) throw new ConfigError(`${at}.${k}: unknown key`);
+  const credentials: MemberCredentials = {};
+  for (const [key, field] of Object.entries(CREDENTIAL_KEYS)) {
+    if (raw[key] !== undefined) credentials[field] = str(raw[key], `${at}.${key}`);
+  }
+  const models = raw.models === undefined ? undefined : strList(raw.models, `${at}.models`);
+  const modelMap: Record<string, string> = {};
+  if (raw.model_map !== undefined) {
+    if (!isRecord(raw.model_map)) throw new ConfigError(`${at}.model_map: expected a mapping of alias → upstream model`);
+    for (const [alias, target] of Object.entries(raw.model_map)) modelMap[alias] = str(target, `${at}.model_map.${alias}`);
+  }
+  return {
+    name: raw.name === undefined ? `${provider}-${index + 1}` : str(raw.name, `${at}.name`),
+    weight: raw.weight === undefined ? 1 : positive(raw.weight, `${at}.weight`),
+    models,
+    modelMap,
+    maxConcurrency: raw.max_concurrency === undefined ? undefined : positiveInt(raw.max_concurrency, `${at}.max_concurrency`),
+    disabled: raw.disabled === undefined ? false : bool(raw.disabled, `${at}.disabled`),
+    healthCheckModel: raw.health_check_model === undefined ? undefined : str(raw.health_check_model, `${at}.health_check_model`),
+    credentials,
+  };
+}
+
+function parseOriginalMember(raw: Record<string, unknown>, at: string, provider: ProviderName, index: number): MemberConfig {
+  const credentials: MemberCredentials = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const field = ORIGINAL_KEYS[key];
+    if (field && value !== null && value !== undefined && value !== '') credentials[field] = str(value, `${at}.${key}`);
+  }
+  // The original joined CLAUDE_BASE_URL + '/messages', so its users wrote the /v1 that our base_url omits.
+  if (provider === 'claude-custom' && credentials.baseUrl) credentials.baseUrl = credentials.baseUrl.replace(/\/v1\/?$/, '');
+  const name = raw.customName ?? raw.uuid;
+  return {
+    name: typeof name === 'string' && name ? name : `${provider}-${index + 1}`,
+    weight: 1,
+    modelMap: {},
+    maxConcurrency: typeof raw.concurrencyLimit === 'number' && raw.concurrencyLimit > 0 ? Math.floor(raw.concurrencyLimit) : undefined,
+    disabled: raw.isDisabled === true,
+    healthCheckModel: typeof raw.checkModelName === 'string' && raw.checkModelName ? raw.checkModelName : undefined,
+    credentials,
+  };
+}
+
+/** The `pool:` section. */
+export function parsePoolSettings(raw: unknown, where: string): PoolSettings {
+  if (raw === undefined || raw === null) return { ...DEFAULT_POOL_SETTINGS };
+  if (!isRecord(raw)) throw new ConfigError(`${where}: expected a mapping`);
+  const known = ['strategy', 'max_attempts', 'cooldown_ms', 'error_window_ms', 'error_threshold', 'health_check_interval_ms', 'affinity', 'state_file'];
+  for (const k of Object.keys(raw)) if (!known.includes(k)) throw new ConfigError(`${where}.${k}: unknown key`);
+  const s = { ...DEFAULT_POOL_SETTINGS };
+  if (raw.strategy !== undefined) {
+    if (!STRATEGIES.includes(raw.strategy as Strategy)) throw new ConfigError(`${where}.strategy: expected one of ${STRATEGIES.join(', ')}`);
+    s.strategy = raw.strategy as Strategy;
+  }
+  if (raw.max_attempts !== undefined) s.maxAttempts = positiveInt(raw.max_attempts, `${where}.max_attempts`);
+  if (raw.cooldown_ms !== undefined) s.cooldownMs = nonNegativeInt(raw.cooldown_ms, `${where}.cooldown_ms`);
+  if (raw.error_window_ms !== undefined) s.errorWindowMs = positiveInt(raw.error_window_ms, `${where}.error_window_ms`);
+  if (raw.error_threshold !== undefined) s.errorThreshold = positiveInt(raw.error_threshold, `${where}.error_threshold`);
+  if (raw.health_check_interval_ms !== undefined) s.healthCheckIntervalMs = nonNegativeInt(raw.health_check_interval_ms, `${where}.health_check_interval_ms`);
+  if (raw.affinity !== undefined) s.affinity = bool(raw.affinity, `${where}.affinity`);
+  if (raw.state_file !== undefined) s.stateFile = str(raw.state_file, `${where}.state_file`);
+  return s;
+}
+
+/** `fallbacks: {claude-custom: [openai-custom]}`. */
+export function parseFallbacks(raw: unknown, where: string): Partial<Record<ProviderName, ProviderName[]>> {
+  if (raw === undefined || raw === null) return {};
+  if (!isRecord(raw)) throw new ConfigError(`${where}: expected a mapping of provider → list of providers`);
+  const out: Partial<Record<ProviderName, ProviderName[]>> = {};
+  for (const [from, list] of Object.entries(raw)) {
+    if (!isProviderName(from)) throw new ConfigError(`${where}.${from}: unknown provider`);
+    const chain = strList(list, `${where}.${from}`);
+    for (const p of chain) if (!isProviderName(p)) throw new ConfigError(`${where}.${from}: unknown provider "${p}"`);
+    out[from] = chain as ProviderName[];
+  }
+  return out;
+}
+
+function str(v: unknown, at: string): string {
+  if (typeof v !== 'string' || !v.trim()) throw new ConfigError(`${at}: expected a non-empty string`);
+  return v.trim();
+}
+function strList(v: unknown, at: string): string[] {
+  if (!Array.isArray(v)) throw new ConfigError(`${at}: expected a list`);
+  return v.map((x, i) => str(x, `${at}[${i}]`));
+}
+function bool(v: unknown, at: string): boolean {
+  if (typeof v !== 'boolean') throw new ConfigError(`${at}: expected true or false`);
+  return v;
+}
+function positive(v: unknown, at: string): number {
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new ConfigError(`${at}: expected a positive number`);
+  return v;
+}
+function positiveInt(v: unknown, at: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(`${at}: expected a positive whole number`);
+  return v;
+}
+function nonNegativeInt(v: unknown, at: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ConfigError(`${at}: expected a whole number ≥ 0`);
+  return v;
+}

@@ -1,0 +1,151 @@
+import type { ProviderName } from '../config/providers.ts';
+import type { ProviderAdapter } from '../providers/types.ts';
+import { MAX_BACKOFF_MS, type PoolSettings } from './settings.ts';
+
+export type Health = 'healthy' | 'cooling' | 'unhealthy';
+
+/** What happened to one upstream call, as the pool needs to know it. */
+export type Outcome =
+  | { kind: 'success' }
+  /** A client error (400, 404, 413…): the member is fine, the request was not. */
+  | { kind: 'client_error'; status: number }
+  | { kind: 'rate_limited'; status: number; retryAfterMs?: number; message: string }
+  | { kind: 'auth_failed'; status: number; message: string }
+  /** 5xx, network errors, timeouts. */
+  | { kind: 'server_error'; status: number; message: string };
+
+export interface MemberSpec {
+  name: string;
+  provider: ProviderName;
+  adapter: ProviderAdapter;
+  weight: number;
+  /** Allowed client model names (after aliasing); undefined = any. */
+  models?: ReadonlySet<string>;
+  /** Client alias → upstream model. */
+  modelMap: Readonly<Record<string, string>>;
+  maxConcurrency?: number;
+  disabled: boolean;
+  healthCheckModel?: string;
+  /** Identifies the member's credentials and endpoint without holding them: state survives a reload only when this is unchanged. */
+  fingerprint: string;
+}
+
+/** The persisted part of a member's state. */
+export interface MemberState {
+  health: Health;
+  cooldownUntil: number;
+  /** Consecutive cooldowns, for exponential backoff. */
+  strikes: number;
+  errors: number[];
+  lastUsed: number;
+  served: number;
+  lastError?: { status: number; message: string; at: number };
+}
+
+/**
+ * One account/key behind a provider and its health. Errors decay (a sliding window), cooldowns end by
+ * themselves, and a member whose cooldown ended is let through once (half-open) before it counts as healthy.
+ */
+export class Member {
+  readonly spec: MemberSpec;
+  state: MemberState = { health: 'healthy', cooldownUntil: 0, strikes: 0, errors: [], lastUsed: 0, served: 0 };
+  inflight = 0;
+  /** A half-open probe is in flight: nobody else gets this member until it reports. */
+  probing = false;
+  /** Smooth weighted round-robin's running weight. */
+  currentWeight = 0;
+
+  constructor(spec: MemberSpec) {
+    this.spec = spec;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** The upstream model for a client model, after model_map. */
+  upstreamModel(model: string): string {
+    return this.spec.modelMap[model] ?? model;
+  }
+
+  serves(model: string): boolean {
+    return !this.spec.models || this.spec.models.has(model) || model in this.spec.modelMap;
+  }
+
+  atCapacity(): boolean {
+    return this.spec.maxConcurrency !== undefined && this.inflight >= this.spec.maxConcurrency;
+  }
+
+  /** Whether this member may take a request now (ignoring capacity and model). */
+  available(now: number): boolean {
+    if (this.spec.disabled) return false;
+    if (this.state.health === 'healthy') return true;
+    return now >= this.state.cooldownUntil && !this.probing;
+  }
+
+  /** Takes a request: counts it in flight; a member past its cooldown is let through as the half-open probe. */
+  acquire(now: number): void {
+    this.inflight++;
+    this.state.lastUsed = now;
+    if (this.state.health !== 'healthy') this.probing = true;
+  }
+
+  /** Reports how the request went and releases it. */
+  release(outcome: Outcome, now: number, s: PoolSettings): void {
+    this.inflight = Math.max(0, this.inflight - 1);
+    this.record(outcome, now, s);
+  }
+
+  /** Applies an outcome (also used by active health checks, which hold no slot). */
+  record(outcome: Outcome, now: number, s: PoolSettings): void {
+    const wasProbe = this.probing;
+    this.probing = false;
+    switch (outcome.kind) {
+      case 'success':
+      case 'client_error':
+        if (outcome.kind === 'success') this.state.served++;
+        if (this.state.health !== 'healthy' || wasProbe) this.recover();
+        return;
+      case 'rate_limited':
+        this.state.lastError = { status: outcome.status, message: outcome.message, at: now };
+        this.state.health = 'cooling';
+        this.state.cooldownUntil = now + (outcome.retryAfterMs ?? s.cooldownMs);
+        return;
+      case 'auth_failed':
+        this.state.lastError = { status: outcome.status, message: outcome.message, at: now };
+        this.state.health = 'unhealthy';
+        this.state.cooldownUntil = now + this.backoff(s);
+        return;
+      case 'server_error': {
+        this.state.lastError = { status: outcome.status, message: outcome.message, at: now };
+        const errors = this.state.errors.filter((t) => now - t < s.errorWindowMs);
+        errors.push(now);
+        this.state.errors = errors;
+        if (wasProbe || errors.length >= s.errorThreshold) {
+          this.state.health = 'cooling';
+          this.state.cooldownUntil = now + this.backoff(s);
+          this.state.errors = [];
+        }
+        return;
+      }
+    }
+  }
+
+  /** Errors in the window right now (they decay). */
+  recentErrors(now: number, s: PoolSettings): number {
+    return this.state.errors.filter((t) => now - t < s.errorWindowMs).length;
+  }
+
+  private backoff(s: PoolSettings): number {
+    const ms = s.cooldownMs * 2 ** Math.min(this.state.strikes, 10);
+    this.state.strikes++;
+    return Math.min(ms, MAX_BACKOFF_MS);
+  }
+
+  private recover(): void {
+    this.state.health = 'healthy';
+    this.state.cooldownUntil = 0;
+    this.state.strikes = 0;
+    this.state.errors = [];
+  }
+}

@@ -1,0 +1,100 @@
+import type { ProviderName } from '../config/providers.ts';
+import { Member } from './member.ts';
+import type { PoolSettings } from './settings.ts';
+
+const AFFINITY_LIMIT = 10_000;
+
+export interface PickOptions {
+  /** Members already tried for this request. */
+  exclude?: ReadonlySet<Member>;
+  /** Session affinity key (X-Session-Id, Anthropic metadata.user_id). */
+  sessionKey?: string;
+}
+
+/** Why a pool could not take a request: for the fast 429/503 answer. */
+export interface Unavailable {
+  /** Milliseconds until the soonest member comes back, if one is cooling down. */
+  retryAfterMs?: number;
+  /** Every otherwise-usable member is at its max_concurrency. */
+  busy: boolean;
+}
+
+/** The members behind one provider and the strategy that spreads requests over them. */
+export class Pool {
+  private cursor = 0;
+  private readonly affinity = new Map<string, string>();
+
+  constructor(
+    readonly provider: ProviderName,
+    readonly members: readonly Member[],
+    readonly settings: PoolSettings,
+  ) {}
+
+  /** The member for the next attempt, or undefined when none can take it. Acquires the member. */
+  pick(model: string, opts: PickOptions, now = Date.now()): Member | undefined {
+    const eligible = this.members.filter(
+      (m) => !opts.exclude?.has(m) && m.serves(model) && m.available(now) && !m.atCapacity(),
+    );
+    if (eligible.length === 0) return undefined;
+    const chosen = this.sticky(eligible, opts.sessionKey) ?? this.byStrategy(eligible);
+    if (this.settings.affinity && opts.sessionKey) this.remember(opts.sessionKey, chosen);
+    chosen.acquire(now);
+    return chosen;
+  }
+
+  unavailable(model: string, now = Date.now()): Unavailable {
+    const candidates = this.members.filter((m) => !m.spec.disabled && m.serves(model));
+    const waits = candidates.filter((m) => !m.available(now)).map((m) => Math.max(0, m.state.cooldownUntil - now));
+    const busy = candidates.length > 0 && candidates.every((m) => m.atCapacity() || !m.available(now)) && candidates.some((m) => m.atCapacity());
+    return { retryAfterMs: waits.length ? Math.min(...waits) : undefined, busy };
+  }
+
+  /** True when at least one enabled member is healthy. */
+  hasHealthyMember(): boolean {
+    return this.members.some((m) => !m.spec.disabled && m.state.health === 'healthy');
+  }
+
+  private sticky(eligible: Member[], key: string | undefined): Member | undefined {
+    if (!this.settings.affinity || !key) return undefined;
+    const name = this.affinity.get(key);
+    return name === undefined ? undefined : eligible.find((m) => m.name === name);
+  }
+
+  private remember(key: string, m: Member): void {
+    this.affinity.delete(key);
+    this.affinity.set(key, m.name);
+    if (this.affinity.size > AFFINITY_LIMIT) this.affinity.delete(this.affinity.keys().next().value!);
+  }
+
+  private byStrategy(eligible: Member[]): Member {
+    switch (this.settings.strategy) {
+      case 'fill_first':
+        return eligible[0]!;
+      case 'least_inflight':
+        return eligible.reduce((a, b) => (b.inflight < a.inflight || (b.inflight === a.inflight && b.state.lastUsed < a.state.lastUsed) ? b : a));
+      case 'weighted': {
+        // Smooth weighted round robin: even spread, exact proportions over time.
+        let total = 0;
+        let best = eligible[0]!;
+        for (const m of eligible) {
+          m.currentWeight += m.spec.weight;
+          total += m.spec.weight;
+          if (m.currentWeight > best.currentWeight) best = m;
+        }
+        best.currentWeight -= total;
+        return best;
+      }
+      case 'round_robin': {
+        // Rotate over the whole member list so the order does not shift when one member drops out.
+        for (let i = 0; i < this.members.length; i++) {
+          const m = this.members[(this.cursor + i) % this.members.length]!;
+          if (eligible.includes(m)) {
+            this.cursor = (this.cursor + i + 1) % this.members.length;
+            return m;
+          }
+        }
+        return eligible[0]!;
+      }
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import { describe, expect, test } from 'bun:test';
+import { parseFallbacks, parsePools, parsePoolSettings } from '../../src/pool/config.ts';
+
+describe('provider_pools', () => {
+  test('our format: credentials, weights, allowlists and model maps', () => {
+    const pools = parsePools(
+      {
+        'openai-custom': [
+          { name: 'primary', api_key: 'k1', base_url: 'http://a/v1', weight: 3, models: ['gpt-4o'], model_map: { fast: 'gpt-4o-mini' }, max_concurrency: 2 },
+          { api_key: 'k2', disabled: true },
+        ],
+      },
+      'config.yaml: provider_pools',
+    );
+    expect(pools['openai-custom']).toEqual([
+      { name: 'primary', weight: 3, models: ['gpt-4o'], modelMap: { fast: 'gpt-4o-mini' }, maxConcurrency: 2, disabled: false, healthCheckModel: undefined, credentials: { apiKey: 'k1', baseUrl: 'http://a/v1' } },
+      { name: 'openai-custom-2', weight: 1, models: undefined, modelMap: {}, maxConcurrency: undefined, disabled: true, healthCheckModel: undefined, credentials: { apiKey: 'k2' } },
+    ]);
+  });
+
+  test("the original project's provider_pools.json", () => {
+    const pools = parsePools(
+      {
+        'claude-custom': [{ uuid: 'u-1', CLAUDE_API_KEY: 'sk-ant', CLAUDE_BASE_URL: 'https://api.anthropic.com/v1', checkModelName: 'claude-haiku-4-5', isHealthy: false, usageCount: 9 }],
+        'gemini-cli-oauth': [{ customName: 'work', GEMINI_OAUTH_CREDS_FILE_PATH: '/creds/a.json', PROJECT_ID: 'proj', isDisabled: true }],
+        'openai-custom': [{ OPENAI_API_KEY: 'sk', OPENAI_BASE_URL: 'http://o/v1', concurrencyLimit: 4 }],
+      },
+      'provider_pools.json',
+    );
+    expect(pools['claude-custom']![0]).toMatchObject({ name: 'u-1', healthCheckModel: 'claude-haiku-4-5', credentials: { apiKey: 'sk-ant', baseUrl: 'https://api.anthropic.com' } });
+    expect(pools['gemini-cli-oauth']![0]).toMatchObject({ name: 'work', disabled: true, credentials: { oauthCredsFile: '/creds/a.json', projectId: 'proj' } });
+    expect(pools['openai-custom']![0]).toMatchObject({ maxConcurrency: 4, credentials: { apiKey: 'sk', baseUrl: 'http://o/v1' } });
+  });
+
+  test('errors name the key', () => {
+    expect(() => parsePools({ kiro: [] }, 'p')).toThrow('p.kiro: unknown provider');
+    expect(() => parsePools({ 'openai-custom': [{ weight: -1 }] }, 'p')).toThrow('p.openai-custom[0].weight: expected a positive number');
+    expect(() => parsePools({ 'openai-custom': [{ api_kee: 'x' }] }, 'p')).toThrow('p.openai-custom[0].api_kee: unknown key');
+    expect(() => parsePools({ 'openai-custom': [{ name: 'a' }, { name: 'a' }] }, 'p')).toThrow('two members are named "a"');
+  });
+
+  test('pool settings and fallbacks', () => {
+    expect(parsePoolSettings({ strategy: 'weighted', max_attempts: 5, affinity: true }, 'pool')).toMatchObject({ strategy: 'weighted', maxAttempts: 5, affinity: true, cooldownMs: 60000 });
+    expect(() => parsePoolSettings({ strategy: 'random' }, 'pool')).toThrow('pool.strategy: expected one of');
+    expect(parseFallbacks({ 'claude-custom': ['openai-custom'] }, 'fallbacks')).toEqual({ 'claude-custom': ['openai-custom'] });
+    expect(() => parseFallbacks({ 'claude-custom': ['nope'] }, 'fallbacks')).toThrow('unknown provider "nope"');
+  });
+});

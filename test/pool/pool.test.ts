@@ -1,0 +1,141 @@
+import { describe, expect, test } from 'bun:test';
+import { Member, type MemberSpec } from '../../src/pool/member.ts';
+import { Pool } from '../../src/pool/pool.ts';
+import { DEFAULT_POOL_SETTINGS, type PoolSettings } from '../../src/pool/settings.ts';
+import type { ProviderAdapter } from '../../src/providers/types.ts';
+
+const adapter = {} as ProviderAdapter;
+const member = (name: string, extra: Partial<MemberSpec> = {}): Member =>
+  new Member({ name, provider: 'openai-custom', adapter, weight: 1, modelMap: {}, disabled: false, fingerprint: name, ...extra });
+const settings = (s: Partial<PoolSettings> = {}): PoolSettings => ({ ...DEFAULT_POOL_SETTINGS, ...s });
+
+/** Picks n times, releasing each pick as a success; returns the member names in order. */
+function picks(pool: Pool, n: number, now = 1000): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const m = pool.pick('gpt-4o', {}, now)!;
+    out.push(m.name);
+    m.release({ kind: 'success' }, now, pool.settings);
+  }
+  return out;
+}
+
+describe('strategies', () => {
+  test('round_robin rotates and keeps its order when a member drops out', () => {
+    const [a, b, c] = [member('a'), member('b'), member('c')];
+    const pool = new Pool('openai-custom', [a, b, c], settings());
+    expect(picks(pool, 6)).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+    b.record({ kind: 'rate_limited', status: 429, message: 'slow down', retryAfterMs: 10_000 }, 1000, pool.settings);
+    expect(picks(pool, 4)).toEqual(['a', 'c', 'a', 'c']);
+  });
+
+  test('weighted spreads in proportion, evenly', () => {
+    const pool = new Pool('openai-custom', [member('a', { weight: 3 }), member('b', { weight: 1 })], settings({ strategy: 'weighted' }));
+    const got = picks(pool, 8);
+    expect(got.filter((n) => n === 'a').length).toBe(6);
+    expect(got.slice(0, 4).filter((n) => n === 'b').length).toBe(1);
+  });
+
+  test('fill_first uses the first member until it cannot take more', () => {
+    const a = member('a', { maxConcurrency: 1 });
+    const pool = new Pool('openai-custom', [a, member('b')], settings({ strategy: 'fill_first' }));
+    expect(picks(pool, 3)).toEqual(['a', 'a', 'a']);
+    const first = pool.pick('gpt-4o', {}, 1)!;
+    expect(first.name).toBe('a');
+    expect(pool.pick('gpt-4o', {}, 1)!.name).toBe('b');
+  });
+
+  test('least_inflight picks the least busy member', () => {
+    const pool = new Pool('openai-custom', [member('a'), member('b'), member('c')], settings({ strategy: 'least_inflight' }));
+    const held = [pool.pick('gpt-4o', {}, 1)!, pool.pick('gpt-4o', {}, 2)!, pool.pick('gpt-4o', {}, 3)!];
+    expect(new Set(held.map((m) => m.name)).size).toBe(3);
+    held[1]!.release({ kind: 'success' }, 4, pool.settings);
+    expect(pool.pick('gpt-4o', {}, 5)!.name).toBe(held[1]!.name);
+  });
+
+  test('affinity keeps a session on its member while it is healthy', () => {
+    const pool = new Pool('openai-custom', [member('a'), member('b'), member('c')], settings({ affinity: true }));
+    const first = pool.pick('gpt-4o', { sessionKey: 's1' }, 1)!;
+    first.release({ kind: 'success' }, 1, pool.settings);
+    for (let i = 0; i < 5; i++) {
+      const m = pool.pick('gpt-4o', { sessionKey: 's1' }, 2)!;
+      expect(m.name).toBe(first.name);
+      m.release({ kind: 'success' }, 2, pool.settings);
+    }
+    first.record({ kind: 'auth_failed', status: 401, message: 'bad key' }, 3, pool.settings);
+    expect(pool.pick('gpt-4o', { sessionKey: 's1' }, 3)!.name).not.toBe(first.name);
+  });
+});
+
+describe('health', () => {
+  test('a 429 cools a member down for its retry-after, then a half-open probe brings it back', () => {
+    const s = settings();
+    const a = member('a');
+    a.record({ kind: 'rate_limited', status: 429, message: 'x', retryAfterMs: 5000 }, 0, s);
+    expect(a.available(4999)).toBe(false);
+    expect(a.available(5000)).toBe(true);
+    a.acquire(5000);
+    expect(a.available(5001)).toBe(false); // one probe at a time
+    a.release({ kind: 'success' }, 5002, s);
+    expect(a.state.health).toBe('healthy');
+  });
+
+  test('a 429 without retry-after uses cooldown_ms', () => {
+    const a = member('a');
+    a.record({ kind: 'rate_limited', status: 429, message: 'x' }, 0, settings({ cooldownMs: 700 }));
+    expect(a.state.cooldownUntil).toBe(700);
+  });
+
+  test('5xx count in a sliding window; old errors decay; the threshold cools the member with backoff', () => {
+    const s = settings({ errorThreshold: 3, errorWindowMs: 1000, cooldownMs: 100 });
+    const a = member('a');
+    a.record({ kind: 'server_error', status: 500, message: 'x' }, 0, s);
+    a.record({ kind: 'server_error', status: 500, message: 'x' }, 100, s);
+    a.record({ kind: 'server_error', status: 500, message: 'x' }, 1500, s); // the first two have decayed
+    expect(a.state.health).toBe('healthy');
+    a.record({ kind: 'server_error', status: 502, message: 'x' }, 1600, s);
+    a.record({ kind: 'server_error', status: 503, message: 'x' }, 1700, s);
+    expect(a.state.health).toBe('cooling');
+    expect(a.state.cooldownUntil).toBe(1800);
+    a.acquire(1800);
+    a.release({ kind: 'server_error', status: 500, message: 'still down' }, 1810, s); // failed probe: longer backoff
+    expect(a.state.cooldownUntil).toBe(1810 + 200);
+  });
+
+  test('client errors do not count against a member', () => {
+    const s = settings({ errorThreshold: 1 });
+    const a = member('a');
+    for (let i = 0; i < 5; i++) a.record({ kind: 'client_error', status: 400 }, i, s);
+    expect(a.state.health).toBe('healthy');
+  });
+
+  test('401 marks a member unhealthy until a probe succeeds', () => {
+    const s = settings({ cooldownMs: 1000 });
+    const a = member('a');
+    a.record({ kind: 'auth_failed', status: 401, message: 'invalid key' }, 0, s);
+    expect(a.state.health).toBe('unhealthy');
+    expect(a.available(999)).toBe(false);
+    expect(a.state.lastError).toEqual({ status: 401, message: 'invalid key', at: 0 });
+  });
+
+  test('unavailable() tells the soonest recovery, and when everyone is busy', () => {
+    const s = settings();
+    const a = member('a', { maxConcurrency: 1 });
+    const b = member('b');
+    const pool = new Pool('openai-custom', [a, b], s);
+    b.record({ kind: 'rate_limited', status: 429, message: 'x', retryAfterMs: 3000 }, 0, s);
+    expect(pool.pick('gpt-4o', {}, 10)!.name).toBe('a');
+    expect(pool.pick('gpt-4o', {}, 10)).toBeUndefined();
+    expect(pool.unavailable('gpt-4o', 10)).toEqual({ retryAfterMs: 2990, busy: true });
+  });
+
+  test('models allowlist and model_map', () => {
+    const a = member('a', { models: new Set(['gpt-4o']) });
+    const b = member('b', { modelMap: { fast: 'gpt-4o-mini' } });
+    const pool = new Pool('openai-custom', [a, b], settings({ strategy: 'fill_first' }));
+    expect(pool.pick('fast', {}, 1)!.name).toBe('b');
+    expect(b.upstreamModel('fast')).toBe('gpt-4o-mini');
+    expect(a.serves('gpt-4.1')).toBe(false);
+    expect(pool.pick('gpt-4o', {}, 1)!.name).toBe('a');
+  });
+});
