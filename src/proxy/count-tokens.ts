@@ -7,6 +7,8 @@ import { isRecord } from '../util/json.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { resolveProvider } from './generate.ts';
+import { inlineRemoteMedia } from './inline-media.ts';
+import { renameToolsFor } from './tool-names.ts';
 
 export interface CountInput {
   protocol: Extract<Protocol, 'anthropic' | 'gemini'>;
@@ -31,6 +33,12 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
   }
 
   const req = decodeForCount(input);
+  // Counting needs no names back, only an upstream that accepts them.
+  renameToolsFor(adapter.protocol, req);
+  // Gemini cannot fetch URLs when counting any more than when generating; it must see the same inline media.
+  if (adapter.protocol === 'gemini' && adapter.countTokens) {
+    await inlineRemoteMedia(req, { fetch: ctx.fetch, signal: input.request.signal });
+  }
   let tokens: number;
   if (adapter.countTokens && (adapter.protocol === 'gemini' || adapter.protocol === 'anthropic')) {
     const body =

@@ -10,6 +10,7 @@ import type { AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
 import { convertStream, relayStream, unwrapStream, type StreamEnd } from './stream-pipeline.ts';
+import { renameToolsFor, restoreToolNames, restoringDecoder } from './tool-names.ts';
 import { unwrappingDecoder } from './unwrap.ts';
 
 export interface GenerateInput {
@@ -138,6 +139,7 @@ async function convert(ctx: AppContext, adapter: ProviderAdapter, input: Generat
   const target = codecs[adapter.protocol];
   const canonical: CanonicalRequest = client.decodeRequest(input.body, { model: input.model, stream: input.stream });
   if (adapter.protocol === 'gemini') await inlineRemoteMedia(canonical, { fetch: ctx.fetch, signal: input.request.signal });
+  const toolNames = renameToolsFor(adapter.protocol, canonical);
   const upstreamBody = target.encodeRequest(canonical, { model: canonical.model, defaultMaxTokens: ctx.defaultMaxTokens });
   const mode: GenerateMode = input.stream ? 'sse' : 'unary';
   const res = await callProvider(adapter, () => adapter.generate(canonical.model, mode, JSON.stringify(upstreamBody)), {
@@ -155,6 +157,7 @@ async function convert(ctx: AppContext, adapter: ProviderAdapter, input: Generat
   if (!input.stream) {
     const json = await readJson(res, adapter);
     const response = target.decodeResponse(adapter.unwrap ? adapter.unwrap(json) : json);
+    if (toolNames) restoreToolNames(response, toolNames);
     input.onDone({ status: 200, inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens });
     return Response.json(client.encodeResponse(response));
   }
@@ -162,7 +165,8 @@ async function convert(ctx: AppContext, adapter: ProviderAdapter, input: Generat
   if (!res.body) throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent an empty stream` });
   const format = input.protocol === 'gemini' ? (input.geminiFormat ?? 'sse') : 'sse';
   const enc = client.createStreamEncoder({ model: canonical.model, includeUsage: canonical.includeUsage, format });
-  const decoder = adapter.unwrap ? unwrappingDecoder(target.createStreamDecoder(), adapter.unwrap) : target.createStreamDecoder();
+  const upstreamDecoder = adapter.unwrap ? unwrappingDecoder(target.createStreamDecoder(), adapter.unwrap) : target.createStreamDecoder();
+  const decoder = toolNames ? restoringDecoder(upstreamDecoder, toolNames) : upstreamDecoder;
   const body = convertStream(res.body, decoder, enc, (end: StreamEnd) =>
     input.onDone({ status: 200, error: end.error, inputTokens: end.inputTokens, outputTokens: end.outputTokens }),
   );

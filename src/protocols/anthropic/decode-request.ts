@@ -136,6 +136,8 @@ function decodeReasoning(wire: MessagesRequest): ReasoningConfig | undefined {
       if (t.budget_tokens === undefined) throw badRequest('thinking.budget_tokens: Field required', 'thinking.budget_tokens');
       r = { enabled: true, budgetTokens: t.budget_tokens };
     } else if (t.type === 'adaptive') r = { enabled: true, adaptive: true };
+    // The current SDK's `between_tools` is thinking on, sized by the model; other protocols know no "when".
+    else if (t.type === 'between_tools') r = { enabled: true };
     else r = { enabled: false };
     if (t.display === 'omitted') r.includeThoughts = false;
     else if (t.display === 'summarized') r.includeThoughts = true;

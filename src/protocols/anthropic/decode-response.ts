@@ -6,6 +6,8 @@ import { finishReasonFromAnthropic } from './finish-reason.ts';
 import { usageFromAnthropic } from './usage.ts';
 import { parseSignature } from './signature.ts';
 import { errorFromBody } from './errors.ts';
+import { rememberThinking } from './thinking-cache.ts';
+import type { AnthropicBlock } from './wire-types.ts';
 
 /** An upstream Messages response (protocols.md §2.3) → canonical. */
 export function decodeResponse(body: unknown): CanonicalResponse {
@@ -13,11 +15,16 @@ export function decodeResponse(body: unknown): CanonicalResponse {
   if (body.type === 'error') throw new ProxyError(errorFromBody(body, undefined));
   if (!Array.isArray(body.content)) throw malformed('response has no content array');
   const content: OutputPart[] = [];
+  const thinking: AnthropicBlock[] = [];
   for (const block of body.content) {
     const part = isRecord(block) ? outputPart(block) : undefined;
     if (part) content.push(part);
+    const replay = isRecord(block) ? replayable(block) : undefined;
+    if (replay) thinking.push(replay);
   }
-  const hasToolCalls = content.some((p) => p.type === 'tool_call');
+  const firstCall = content.find((p) => p.type === 'tool_call');
+  const hasToolCalls = firstCall !== undefined;
+  if (firstCall && thinking.length > 0) rememberThinking(firstCall.id, thinking);
   const res: CanonicalResponse = {
     id: typeof body.id === 'string' ? body.id : anthropicMessageId(),
     model: typeof body.model === 'string' ? body.model : '',
@@ -27,6 +34,13 @@ export function decodeResponse(body: unknown): CanonicalResponse {
   };
   if (typeof body.stop_sequence === 'string') res.stopSequence = body.stop_sequence;
   return res;
+}
+
+/** A thinking block as it can be sent back (signed or redacted), with only the fields a request takes. */
+function replayable(block: JsonObject): AnthropicBlock | undefined {
+  if (block.type === 'redacted_thinking') return typeof block.data === 'string' ? { type: 'redacted_thinking', data: block.data } : undefined;
+  if (block.type !== 'thinking' || typeof block.thinking !== 'string' || typeof block.signature !== 'string' || block.signature === '') return undefined;
+  return { type: 'thinking', thinking: block.thinking, signature: block.signature };
 }
 
 /** Server-tool blocks (web search calls and results) have no canonical form and are skipped. */

@@ -6,6 +6,8 @@ import { finishReasonFromAnthropic } from './finish-reason.ts';
 import { partialUsageFromAnthropic, usageFromAnthropic } from './usage.ts';
 import { parseSignature } from './signature.ts';
 import { errorFromBody } from './errors.ts';
+import { rememberThinking } from './thinking-cache.ts';
+import type { AnthropicBlock } from './wire-types.ts';
 
 /** What the decoder remembers about an open content block, by its `index`. */
 interface Block {
@@ -16,6 +18,8 @@ interface Block {
   signature?: string;
   /** Tool input given whole in content_block_start; used only if no input_json_delta follows. */
   input?: string;
+  /** Thinking text so far (thinking blocks), kept to replay the signed block later. */
+  thought?: string;
 }
 
 const USAGE_FIELDS = ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'output_tokens_details'];
@@ -32,6 +36,9 @@ export function createStreamDecoder(): StreamDecoder {
   let stopSequence: string | undefined;
   const blocks = new Map<number, Block>();
   const counters: JsonObject = {};
+  /** Signed and redacted thinking of this message, and its first tool call: see thinking-cache.ts. */
+  const replay: AnthropicBlock[] = [];
+  let firstToolId: string | undefined;
 
   function ensureStart(out: StreamEvent[]): void {
     if (started) return;
@@ -56,12 +63,14 @@ export function createStreamDecoder(): StreamDecoder {
     } else if (b.kind === 'thinking' && b.signature) {
       const signature = parseSignature(b.signature);
       if (signature) out.push({ type: 'thinking_signature', signature });
+      replay.push({ type: 'thinking', thinking: b.thought ?? '', signature: b.signature });
     }
   }
 
   function finish(out: StreamEvent[]): StreamEvent[] {
     ensureStart(out);
     for (const index of [...blocks.keys()]) closeBlock(out, index);
+    if (firstToolId !== undefined && replay.length > 0) rememberThinking(firstToolId, replay);
     const usage = usageFromAnthropic(counters);
     const reason = finishReasonFromAnthropic(stopReason, toolCount > 0);
     out.push(stopSequence === undefined ? { type: 'finish', reason, usage } : { type: 'finish', reason, stopSequence, usage });
@@ -81,7 +90,7 @@ export function createStreamDecoder(): StreamDecoder {
         if (typeof cb.text === 'string' && cb.text) out.push({ type: 'text', text: cb.text });
         return;
       case 'thinking': {
-        const b: Block = { kind: 'thinking', tool: -1 };
+        const b: Block = { kind: 'thinking', tool: -1, thought: typeof cb.thinking === 'string' ? cb.thinking : '' };
         if (typeof cb.signature === 'string' && cb.signature) b.signature = cb.signature;
         blocks.set(index, b);
         if (typeof cb.thinking === 'string' && cb.thinking) out.push({ type: 'thinking', text: cb.thinking });
@@ -92,12 +101,16 @@ export function createStreamDecoder(): StreamDecoder {
         if (isRecord(cb.input) && Object.keys(cb.input).length > 0) b.input = JSON.stringify(cb.input);
         blocks.set(index, b);
         const id = typeof cb.id === 'string' ? cb.id : '';
+        firstToolId ??= id;
         out.push({ type: 'tool_call_start', index: b.tool, id, name: typeof cb.name === 'string' ? cb.name : '' });
         return;
       }
       case 'redacted_thinking':
         blocks.set(index, { kind: 'other', tool: -1 });
-        if (typeof cb.data === 'string') out.push({ type: 'redacted_thinking', data: cb.data });
+        if (typeof cb.data === 'string') {
+          out.push({ type: 'redacted_thinking', data: cb.data });
+          replay.push({ type: 'redacted_thinking', data: cb.data });
+        }
         return;
       default:
         // Server-tool blocks (web search calls/results) have no canonical form.
@@ -110,14 +123,21 @@ export function createStreamDecoder(): StreamDecoder {
       case 'text_delta':
         if (typeof delta.text === 'string' && delta.text) out.push({ type: 'text', text: delta.text });
         return;
-      case 'thinking_delta':
-        if (typeof delta.thinking === 'string' && delta.thinking) out.push({ type: 'thinking', text: delta.thinking });
+      case 'thinking_delta': {
+        if (typeof delta.thinking !== 'string' || !delta.thinking) return;
+        const b = blocks.get(index);
+        if (b?.kind === 'thinking') b.thought = (b.thought ?? '') + delta.thinking;
+        out.push({ type: 'thinking', text: delta.thinking });
         return;
+      }
       case 'signature_delta': {
         const signature = parseSignature(delta.signature);
         if (!signature) return;
         const b = blocks.get(index);
         if (b) delete b.signature;
+        if (b?.kind === 'thinking' && typeof delta.signature === 'string') {
+          replay.push({ type: 'thinking', thinking: b.thought ?? '', signature: delta.signature });
+        }
         out.push({ type: 'thinking_signature', signature });
         return;
       }

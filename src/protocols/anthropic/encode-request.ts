@@ -4,7 +4,7 @@ import type { EncodeRequestOptions } from '../types.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import { encodeConversation } from './encode-messages.ts';
 import { encodeText } from './encode-content.ts';
-import { finishConversation, thinkingFitsHistory } from './final-turn.ts';
+import { finishConversation, restoreThinking, thinkingFitsHistory } from './final-turn.ts';
 import type { AnthropicBlock } from './wire-types.ts';
 
 const DEFAULT_MAX_TOKENS = 8192;
@@ -25,8 +25,9 @@ interface ThinkingPlan {
 export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown> {
   const { turns, systemTail } = encodeConversation(req.messages);
   let thinking = planThinking(req.reasoning, req.maxTokens ?? opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS);
-  // History produced by another upstream has no Anthropic thinking to lead the final assistant turn.
-  if (thinking.config && !thinkingFitsHistory(turns)) thinking = { maxTokens: thinking.maxTokens };
+  // History from a client that cannot carry signatures gets the thinking back from the cache; history
+  // produced by another upstream has none to lead the final assistant turn, so thinking goes off.
+  if (thinking.config && !thinkingFitsHistory(turns) && !restoreThinking(turns)) thinking = { maxTokens: thinking.maxTokens };
   finishConversation(turns, thinking.config !== undefined);
 
   const body: JsonObject = { model: opts.model, max_tokens: thinking.maxTokens, messages: turns };

@@ -1,4 +1,5 @@
 import { isThinkingBlock } from './encode-messages.ts';
+import { recallThinking } from './thinking-cache.ts';
 import type { AnthropicTurn } from './wire-types.ts';
 
 /**
@@ -21,6 +22,19 @@ function finalAssistant(turns: AnthropicTurn[]): AnthropicTurn | undefined {
 export function thinkingFitsHistory(turns: AnthropicTurn[]): boolean {
   const a = finalAssistant(turns);
   return a === undefined || isThinkingBlock(a.content[0]);
+}
+
+/**
+ * Puts back the signed thinking the upstream sent with the final assistant turn's tool calls, when the
+ * client's history came without it (thinking-cache.ts). True when the turn now leads with thinking.
+ */
+export function restoreThinking(turns: AnthropicTurn[]): boolean {
+  const a = finalAssistant(turns);
+  const call = a?.content.find((b) => b.type === 'tool_use');
+  const blocks = typeof call?.id === 'string' ? recallThinking(call.id) : undefined;
+  if (!a || !blocks) return false;
+  a.content = [...blocks.map((b) => ({ ...b })), ...a.content.filter((b) => !isThinkingBlock(b))];
+  return true;
 }
 
 export function finishConversation(turns: AnthropicTurn[], thinkingOn: boolean): void {

@@ -47,7 +47,7 @@ const ToolChoice = Type.Object(
 
 const Thinking = Type.Object(
   {
-    type: oneOf(['enabled', 'disabled', 'adaptive'] as const),
+    type: oneOf(['enabled', 'disabled', 'adaptive', 'between_tools'] as const),
     budget_tokens: Type.Optional(Type.Integer({ minimum: 1, errorMessage: 'expected a positive integer' })),
     display: nullable(oneOf(['summarized', 'omitted'] as const)),
   },

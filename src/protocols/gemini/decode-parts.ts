@@ -1,5 +1,6 @@
 import type { FilePart, ImagePart, Part, TextPart, ThinkingPart, ToolCallPart } from '../../core/content.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
+import { parseSignature } from './signature.ts';
 
 /**
  * Gemini part → canonical part pieces shared by the request and response decoders.
@@ -12,9 +13,8 @@ export function decodeTextPart(part: JsonObject): TextPart | ThinkingPart {
   const text = typeof part.text === 'string' ? part.text : '';
   const signature = typeof part.thoughtSignature === 'string' ? part.thoughtSignature : undefined;
   if (part.thought === true) {
-    return signature === undefined
-      ? { type: 'thinking', text }
-      : { type: 'thinking', text, signature: { family: 'gemini', value: signature } };
+    const parsed = parseSignature(signature);
+    return parsed === undefined ? { type: 'thinking', text } : { type: 'thinking', text, signature: parsed };
   }
   return signature === undefined
     ? { type: 'text', text }
@@ -28,7 +28,8 @@ export function decodeFunctionCall(part: JsonObject, call: JsonObject, id: strin
     name: typeof call.name === 'string' ? call.name : '',
     args: isRecord(call.args) ? call.args : {},
   };
-  if (typeof part.thoughtSignature === 'string') out.signature = { family: 'gemini', value: part.thoughtSignature };
+  const signature = parseSignature(part.thoughtSignature);
+  if (signature) out.signature = signature;
   return out;
 }
 
@@ -87,6 +88,21 @@ export function foldSignatureOnly(out: Part[], part: JsonObject): boolean {
   for (const k in part) if (k !== 'text' && k !== 'thought' && k !== 'thoughtSignature') return false;
   const prev = out[out.length - 1];
   if (prev?.type !== 'thinking' || prev.signature !== undefined) return false;
-  prev.signature = { family: 'gemini', value: part.thoughtSignature };
+  prev.signature = parseSignature(part.thoughtSignature);
+  return true;
+}
+
+/**
+ * A streamed thought reaches a client's history as one part per chunk, but it is one thought, and an
+ * Anthropic signature signs its whole text. Appends `next` to an unsigned thought right before it;
+ * returns true when it did.
+ */
+export function joinThought(out: Part[], next: TextPart | ThinkingPart): boolean {
+  const prev = out[out.length - 1];
+  if (next.type !== 'thinking' || prev?.type !== 'thinking' || prev.signature !== undefined || prev.redacted !== undefined) {
+    return false;
+  }
+  prev.text += next.text;
+  if (next.signature) prev.signature = next.signature;
   return true;
 }

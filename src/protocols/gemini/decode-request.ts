@@ -12,7 +12,15 @@ import type {
 } from '../../core/request.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import type { DecodeRequestContext } from '../types.ts';
-import { decodeCodePart, decodeFunctionCall, decodeMedia, decodeTextPart, foldSignatureOnly, isEmptyText } from './decode-parts.ts';
+import {
+  decodeCodePart,
+  decodeFunctionCall,
+  decodeMedia,
+  decodeTextPart,
+  foldSignatureOnly,
+  isEmptyText,
+  joinThought,
+} from './decode-parts.ts';
 import { normalizeRequest } from './normalize.ts';
 import { assertValidRequest, type GenerateContentRequest } from './schema.ts';
 import { schemaToJson } from './schema-to-json.ts';
@@ -110,50 +118,59 @@ interface PendingCall {
  * Contents → messages. The Gemini API has no tool-call ids, so calls without one get an id from their
  * position (stable as the conversation grows, which keeps upstream prompt caches warm) and each
  * functionResponse is paired with the latest model turn's calls: by id, else by name, else by order.
+ *
+ * Consecutive contents of one role are one turn: the genai SDK records every streamed chunk as its
+ * own model content, and Gemini reads such runs as one continuous turn.
  */
 function decodeContents(contents: Req['contents']): Message[] {
   const messages: Message[] = [];
   let pending: PendingCall[] = [];
 
-  contents.forEach((content, ci) => {
-    const isModel = content.role === 'model';
+  for (let start = 0; start < contents.length; ) {
+    const isModel = contents[start]!.role === 'model';
+    let end = start + 1;
+    while (end < contents.length && (contents[end]!.role === 'model') === isModel) end++;
+
     const results: ToolResultPart[] = [];
     const others: Part[] = [];
     const calls: PendingCall[] = [];
-
-    content.parts.forEach((raw, pi) => {
-      const part = raw as JsonObject;
-      const path = `contents.${ci}.parts.${pi}`;
-      if (!DATA_FIELDS.some((f) => part[f] !== undefined) && typeof part.thoughtSignature !== 'string') {
-        throw badRequest(`${path}: part has no data (expected one of ${DATA_FIELDS.join(', ')})`, path);
-      }
-      if (isRecord(part.functionCall)) {
-        if (!isModel) throw badRequest(`${path}: functionCall is only allowed in model turns`, path);
-        const fc = part.functionCall;
-        const id = typeof fc.id === 'string' && fc.id !== '' ? fc.id : `call_${ci}_${pi}`;
-        const call = decodeFunctionCall(part, fc, id);
-        calls.push({ id, name: call.name, answered: false });
-        others.push(call);
-      } else if (isRecord(part.functionResponse)) {
-        if (isModel) throw badRequest(`${path}: functionResponse is only allowed in user turns`, path);
-        results.push(decodeFunctionResponse(part.functionResponse, pending, `call_${ci}_${pi}`));
-      } else if (part.inlineData !== undefined || part.fileData !== undefined) {
-        const media = decodeMedia(part);
-        if (media) others.push(media);
-      } else if (part.executableCode !== undefined || part.codeExecutionResult !== undefined) {
-        const code = decodeCodePart(part);
-        if (code) others.push(code);
-      } else if (!isEmptyText(part) && !foldSignatureOnly(others, part)) {
-        others.push(decodeTextPart(part));
-      }
-    });
+    for (let ci = start; ci < end; ci++) {
+      contents[ci]!.parts.forEach((raw, pi) => {
+        const part = raw as JsonObject;
+        const path = `contents.${ci}.parts.${pi}`;
+        if (!DATA_FIELDS.some((f) => part[f] !== undefined) && typeof part.thoughtSignature !== 'string') {
+          throw badRequest(`${path}: part has no data (expected one of ${DATA_FIELDS.join(', ')})`, path);
+        }
+        if (isRecord(part.functionCall)) {
+          if (!isModel) throw badRequest(`${path}: functionCall is only allowed in model turns`, path);
+          const fc = part.functionCall;
+          const id = typeof fc.id === 'string' && fc.id !== '' ? fc.id : `call_${ci}_${pi}`;
+          const call = decodeFunctionCall(part, fc, id);
+          calls.push({ id, name: call.name, answered: false });
+          others.push(call);
+        } else if (isRecord(part.functionResponse)) {
+          if (isModel) throw badRequest(`${path}: functionResponse is only allowed in user turns`, path);
+          results.push(decodeFunctionResponse(part.functionResponse, pending, `call_${ci}_${pi}`));
+        } else if (part.inlineData !== undefined || part.fileData !== undefined) {
+          const media = decodeMedia(part);
+          if (media) others.push(media);
+        } else if (part.executableCode !== undefined || part.codeExecutionResult !== undefined) {
+          const code = decodeCodePart(part);
+          if (code) others.push(code);
+        } else if (!isEmptyText(part) && !foldSignatureOnly(others, part)) {
+          const text = decodeTextPart(part);
+          if (!joinThought(others, text)) others.push(text);
+        }
+      });
+    }
 
     if (calls.length > 0) pending = calls;
     // Canonical tool results come first in their user message. A turn of nothing but empty text is no turn.
     if (results.length + others.length > 0) {
       messages.push({ role: isModel ? 'assistant' : 'user', content: [...results, ...others] });
     }
-  });
+    start = end;
+  }
   return messages;
 }
 

@@ -8,18 +8,21 @@ import { blockReason, candidateParts, firstCandidate } from './candidate.ts';
 import { decodeCodePart, decodeFunctionCall, decodeTextPart, foldSignatureOnly, isEmptyText } from './decode-parts.ts';
 import { errorInfoFromGoogle, googleErrorObject } from './errors.ts';
 import { finishReasonFromGemini } from './finish-reason.ts';
+import { fromGeminiName } from './function-name.ts';
 import { rememberSignature } from './signature-cache.ts';
 import { usageFromGemini } from './usage.ts';
 
 /**
- * A functionCall part → tool_call. The Gemini API sends no ids, so one is made up; when the call is
- * signed, the signature is remembered under that id for clients that cannot carry it back.
+ * A functionCall part → tool_call. The Gemini API usually sends no ids, so one is made up; when the call
+ * is signed, the signature is remembered under the id for clients that cannot carry it back. That holds
+ * for an id Gemini gave too: an Anthropic or OpenAI client echoes the id, never the signature.
  */
 export function toolCallFromPart(part: JsonObject, call: JsonObject): ToolCallPart {
   const given = typeof call.id === 'string' && call.id !== '' ? call.id : undefined;
   const id = given ?? openaiToolCallId();
   const out = decodeFunctionCall(part, call, id);
-  if (given === undefined && out.signature) rememberSignature(id, out.signature.value);
+  out.name = fromGeminiName(out.name);
+  if (out.signature) rememberSignature(id, out.signature.value);
   return out;
 }
 

@@ -2,6 +2,7 @@ import type { FilePart, ImagePart, Part, ToolResultPart } from '../../core/conte
 import type { CanonicalRequest } from '../../core/request.ts';
 import { parseDataUrl } from '../../util/data-url.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
+import { toGeminiName } from './function-name.ts';
 import { recallSignature } from './signature-cache.ts';
 
 /**
@@ -131,9 +132,10 @@ function modelTurn(content: Part[]): Turn {
       else pending = textSignature(p) ?? pending;
     } else if (p.type === 'tool_call') {
       const own = p.signature?.family === 'gemini' && p.signature.value !== SKIP_SIGNATURE ? p.signature.value : undefined;
-      const part: GeminiPart = { functionCall: { name: p.name, args: p.args } };
+      const name = toGeminiName(p.name);
+      const part: GeminiPart = { functionCall: { name, args: p.args } };
       push(part, own ?? (pending === undefined ? recallSignature(p.id) : undefined));
-      turn.calls.push({ id: p.id, name: p.name, part });
+      turn.calls.push({ id: p.id, name, part });
     } else if (p.type === 'image' || p.type === 'file') {
       push(mediaPart(p), undefined);
     }

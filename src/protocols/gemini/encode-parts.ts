@@ -1,6 +1,7 @@
 import type { Signature } from '../../core/content.ts';
 import type { OutputPart } from '../../core/response.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
+import { formatSignature } from './signature.ts';
 
 /**
  * Canonical output → the parts a Gemini client reads. Unlike the upstream encoder, function calls keep
@@ -28,7 +29,8 @@ export function outputPart(p: OutputPart): JsonObject | undefined {
       // Anthropic redacted thinking is opaque to anyone but Anthropic.
       if (p.redacted !== undefined && p.text === '') return undefined;
       const part: JsonObject = { text: p.text, thought: true };
-      if (p.signature?.family === 'gemini') part.thoughtSignature = p.signature.value;
+      // Anthropic's signature rides along wrapped, so the client's history can bring it back.
+      if (p.signature) part.thoughtSignature = formatSignature(p.signature);
       return part;
     }
     case 'tool_call':

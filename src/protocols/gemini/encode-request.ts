@@ -2,6 +2,7 @@ import type { CanonicalRequest, ToolChoice } from '../../core/request.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import type { EncodeRequestOptions } from '../types.ts';
 import { encodeContents } from './encode-contents.ts';
+import { toGeminiName } from './function-name.ts';
 import { cleanSchema } from './schema-clean.ts';
 import { thinkingConfigFor } from './thinking-config.ts';
 
@@ -34,7 +35,7 @@ function encodeTools(req: CanonicalRequest): JsonObject[] {
   const tools: JsonObject[] = [];
   if (req.tools.length > 0) {
     const functionDeclarations = req.tools.map((t) => {
-      const decl: JsonObject = { name: t.name };
+      const decl: JsonObject = { name: toGeminiName(t.name) };
       if (t.description) decl.description = t.description;
       const parameters = cleanSchema(t.parameters);
       // Gemini rejects an OBJECT with empty properties; a tool without arguments simply has no parameters.
@@ -59,7 +60,7 @@ function encodeToolChoice(choice: ToolChoice | undefined, hasTools: boolean): Js
     case 'required':
       return { functionCallingConfig: { mode: 'ANY' } };
     case 'tool':
-      return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.name] } };
+      return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [toGeminiName(choice.name)] } };
   }
 }
 

@@ -4,6 +4,7 @@ import { parseJsonObject, type JsonObject } from '../../util/json.ts';
 import { sseFrame } from '../../util/sse.ts';
 import type { StreamEncoder, StreamEncoderOptions } from '../types.ts';
 import { functionCallPart } from './encode-parts.ts';
+import { formatSignature } from './signature.ts';
 import { encodeError } from './errors.ts';
 import { finishReasonToGemini } from './finish-reason.ts';
 import { usageToGemini } from './usage.ts';
@@ -68,7 +69,8 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
         case 'thinking_signature':
           // Like Gemini itself: an empty part carrying the signature. Not marked as a thought, because
           // clients strip thought parts from their history and the signature would be lost with them.
-          return ev.signature.family === 'gemini' ? chunk([{ text: '', thoughtSignature: ev.signature.value }]) : '';
+          // Anthropic's signature rides along wrapped, so the client's history can bring it back.
+          return chunk([{ text: '', thoughtSignature: formatSignature(ev.signature) }]);
         case 'redacted_thinking':
           return ''; // opaque Anthropic data, meaningless to a Gemini client
         case 'tool_call_start': {

@@ -37,8 +37,23 @@ const HTTP_FOR_STATUS: Record<string, number> = {
   DEADLINE_EXCEEDED: 504,
 };
 
+/** Google pairs each HTTP code it uses with one canonical status; the kind names the rest (502, 413…). */
+const STATUS_FOR_HTTP: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  501: 'UNIMPLEMENTED',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
 export function encodeError(err: ProxyErrorInfo): JsonObject {
-  const error: JsonObject = { code: err.status, message: err.message, status: STATUS_FOR_KIND[err.kind] };
+  // Anthropic's 529 (overloaded) is a 503 in Google's vocabulary, in-band errors included.
+  const code = err.status === 529 ? 503 : err.status;
+  const error: JsonObject = { code, message: err.message, status: STATUS_FOR_HTTP[code] ?? STATUS_FOR_KIND[err.kind] };
   if (err.retryAfter !== undefined) {
     error.details = [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${err.retryAfter}s` }];
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { reasoningEffort } from '../../core/reasoning.ts';
 import type { CanonicalRequest, ResponseFormat, ToolChoice, ToolDefinition } from '../../core/request.ts';
 import { isRecord } from '../../util/json.ts';
@@ -47,13 +48,24 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
   if (req.responseFormat) body.response_format = encodeResponseFormat(req.responseFormat);
   const effort = reasoningEffort(req.reasoning);
   if (effort !== undefined && !rejectsReasoningEffort(opts.model)) body.reasoning_effort = effort;
-  if (req.user !== undefined) body.user = req.user;
+  if (req.user !== undefined) body.user = openaiUser(req.user);
   if (req.stream) {
     body.stream = true;
     // The proxy always wants usage, whatever the client asked for; stream_options is invalid without stream.
     body.stream_options = { ...(isRecord(extraStreamOptions) ? extraStreamOptions : {}), include_usage: true };
   }
   return body;
+}
+
+const MAX_USER_LENGTH = 64;
+
+/**
+ * OpenAI answers 400 to a `user` longer than 64 characters, and Claude Code's metadata.user_id is a
+ * ~150-character JSON blob. Its SHA-256 hex digest is exactly 64 characters and still one stable id per
+ * end user, which is all OpenAI uses the field for (abuse detection, cache bucketing).
+ */
+function openaiUser(user: string): string {
+  return user.length <= MAX_USER_LENGTH ? user : createHash('sha256').update(user).digest('hex');
 }
 
 function encodeTool(tool: ToolDefinition): Record<string, unknown> {

@@ -90,7 +90,11 @@ export function checkGenerateRequest(
   if (lines.length > 0) return invalidArgument(lines.map((l) => `* ${prefix}.${l}\n`).join(''));
 
   const policy =
-    checkRoles(contents) ?? checkThinking(body, ctx.model) ?? checkSignatures(contents, ctx) ?? checkFunctionTurns(contents);
+    checkRoles(contents) ??
+    checkFileUris(contents) ??
+    checkThinking(body, ctx.model) ??
+    checkSignatures(contents, ctx) ??
+    checkFunctionTurns(contents);
   return policy === undefined ? undefined : invalidArgument(policy);
 }
 
@@ -148,6 +152,22 @@ function checkSchemaFormats(schema: unknown, path: string, lines: string[], dept
   const items = field(schema, 'items');
   if (items !== undefined) checkSchemaFormats(items, `${path}.items`, lines, depth + 1);
   list(field(schema, 'anyOf')).forEach((sub, k) => checkSchemaFormats(sub, `${path}.any_of[${k}]`, lines, depth + 1));
+}
+
+/**
+ * The Gemini API does not fetch arbitrary URLs (protocols.md §6.2): fileData must name an uploaded file,
+ * a Cloud Storage object or a YouTube video, else "Invalid or unsupported file uri" (as users quote it).
+ */
+const FETCHABLE_URI = /^(?:https:\/\/generativelanguage\.googleapis\.com\/|gs:\/\/|https:\/\/(?:www\.)?youtube\.com\/|https:\/\/youtu\.be\/)/;
+
+function checkFileUris(contents: unknown[]): string | undefined {
+  for (const content of contents) {
+    for (const part of partsOf(content)) {
+      const uri = field(field(part, 'fileData'), 'fileUri');
+      if (typeof uri === 'string' && !FETCHABLE_URI.test(uri)) return `Invalid or unsupported file uri: ${uri}`;
+    }
+  }
+  return undefined;
 }
 
 function checkRoles(contents: unknown[]): string | undefined {

@@ -308,6 +308,14 @@ describe('content rules', () => {
     );
   });
 
+  test('fileData must name an uploaded file, a Cloud Storage object or a YouTube video, not any URL', async () => {
+    const withFile = (fileUri: string) => ({ contents: [{ role: 'user', parts: [{ text: 'what?' }, { fileData: { mimeType: 'image/png', fileUri } }] }] });
+    await expect400(generate(withFile('https://example.com/cat.png')), 'Invalid or unsupported file uri: https://example.com/cat.png');
+    for (const ok of ['https://generativelanguage.googleapis.com/v1beta/files/abc123', 'gs://bucket/cat.png', 'https://www.youtube.com/watch?v=x']) {
+      expect((await generate(withFile(ok))).status).toBe(200);
+    }
+  });
+
   test('functionResponse needs a name and an object response', async () => {
     const history = (response: unknown) => ({
       contents: [user('hi'), { role: 'model', parts: [call('f')] }, { role: 'user', parts: [response] }],

@@ -97,7 +97,8 @@ export function validateChatRequest(body: unknown): OpenAIErrorInfo | undefined 
     validateToolPairing(body.messages) ??
     validateSampling(body) ??
     validateTools(body) ??
-    validateStreamOptions(body)
+    validateStreamOptions(body) ??
+    validateUser(body)
   );
 }
 
@@ -337,6 +338,16 @@ function validateTools(body: Record<string, unknown>): OpenAIErrorInfo | undefin
     );
   }
   return undefined;
+}
+
+/** OpenAI caps the end-user id at 64 characters (error text as proxies quote it from the real API). */
+function validateUser(body: Record<string, unknown>): OpenAIErrorInfo | undefined {
+  if (typeof body.user !== 'string' || body.user.length <= 64) return undefined;
+  return invalid(
+    `Invalid 'user': string too long. Expected a string with maximum length 64, but got a string with length ${body.user.length} instead.`,
+    'user',
+    'string_above_max_length',
+  );
 }
 
 function validateStreamOptions(body: Record<string, unknown>): OpenAIErrorInfo | undefined {

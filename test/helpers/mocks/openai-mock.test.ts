@@ -255,6 +255,15 @@ describe('openai mock: request validation', () => {
     expect((await rejected({ model: 'gpt-4o', messages: [user('x')], reasoning_effort: 'huge' })).code).toBe('invalid_value');
   });
 
+  test('an end-user id longer than 64 characters is rejected', async () => {
+    expect(await rejected({ model: 'gpt-4o', messages: [user('x')], user: 'u'.repeat(65) })).toMatchObject({
+      message: "Invalid 'user': string too long. Expected a string with maximum length 64, but got a string with length 65 instead.",
+      param: 'user',
+      code: 'string_above_max_length',
+    });
+    expect((await post({ model: 'gpt-4o', messages: [user('x')], user: 'u'.repeat(64) })).status).toBe(200);
+  });
+
   test('rejected requests are recorded with their status and body', async () => {
     await post({ model: 'gpt-4o', messages: [user('x')], top_k: 1 });
     expect(mock.calls).toHaveLength(1);

@@ -226,6 +226,7 @@ describe('anthropic decodeRequest: blocks and knobs', () => {
       adaptive: true,
       includeThoughts: false,
     });
+    expect(decode({ ...base, thinking: { type: 'between_tools' } }).reasoning).toEqual({ enabled: true });
     expect(decode({ ...base, output_config: { effort: 'low' } }).reasoning).toEqual({ effort: 'low' });
     const schema = { type: 'object', properties: { a: { type: 'string' } } };
     expect(decode({ ...base, output_config: { format: { type: 'json_schema', schema } } }).responseFormat).toEqual({
@@ -309,7 +310,7 @@ describe('anthropic decodeRequest: validation', () => {
     ['tool_choice of unknown type', { ...base, tool_choice: { type: 'required' } }, 'tool_choice.type: expected one of auto, any, tool, none'],
     ['tool_choice tool without name', { ...base, tool_choice: { type: 'tool' } }, 'tool_choice.name: Field required'],
     ['thinking enabled without budget', { ...base, thinking: { type: 'enabled' } }, 'thinking.budget_tokens: Field required'],
-    ['thinking of unknown type', { ...base, thinking: { type: 'on' } }, 'thinking.type: expected one of enabled, disabled, adaptive'],
+    ['thinking of unknown type', { ...base, thinking: { type: 'on' } }, 'thinking.type: expected one of enabled, disabled, adaptive, between_tools'],
     ['negative budget', { ...base, thinking: { type: 'enabled', budget_tokens: -1 } }, 'thinking.budget_tokens: expected a positive integer'],
     ['unknown effort', { ...base, output_config: { effort: 'extreme' } }, 'output_config.effort: expected one of low, medium, high, xhigh, max'],
     ['display of unknown value', { ...base, thinking: { type: 'adaptive', display: 'loud' } }, 'thinking.display: expected one of summarized, omitted'],

@@ -439,6 +439,36 @@ describe('gemini decodeRequest', () => {
     ]);
   });
 
+  test('consecutive contents of one role are one turn (the SDK records each streamed chunk as a content)', () => {
+    const req = decode({
+      contents: [
+        { role: 'user', parts: [{ text: 'weather in Paris and Rome?' }] },
+        { role: 'model', parts: [{ text: 'Checking ', thought: true }] },
+        { role: 'model', parts: [{ text: '', thoughtSignature: 'U2ln' }] },
+        { role: 'model', parts: [{ text: 'Let me ' }] },
+        { role: 'model', parts: [{ text: 'look.' }] },
+        { role: 'model', parts: [{ functionCall: { name: 'weather', args: { city: 'Paris' } } }] },
+        { role: 'model', parts: [{ functionCall: { name: 'weather', args: { city: 'Rome' } } }] },
+        { role: 'model', parts: [{ text: '' }] },
+        { role: 'user', parts: [{ functionResponse: { name: 'weather', response: { output: 'sunny' } } }] },
+        { role: 'user', parts: [{ functionResponse: { name: 'weather', response: { output: 'rain' } } }] },
+      ],
+    });
+    expect(req.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(req.messages[1]!.content).toEqual([
+      { type: 'thinking', text: 'Checking ', signature: { family: 'gemini', value: 'U2ln' } },
+      { type: 'text', text: 'Let me ' },
+      { type: 'text', text: 'look.' },
+      { type: 'tool_call', id: 'call_5_0', name: 'weather', args: { city: 'Paris' } },
+      { type: 'tool_call', id: 'call_6_0', name: 'weather', args: { city: 'Rome' } },
+    ]);
+    // Both calls of the run are answered, in order, although they came in separate contents.
+    expect((req.messages[2]!.content as ToolResultPart[]).map((r) => [r.callId, r.content[0]])).toEqual([
+      ['call_5_0', { type: 'text', text: 'sunny' }],
+      ['call_6_0', { type: 'text', text: 'rain' }],
+    ]);
+  });
+
   test('a string systemInstruction and a body model are accepted', () => {
     const req = geminiCodec.decodeRequest({ model: 'models/gemini-2.0-flash', systemInstruction: 'Be brief.', contents: [{ parts: [{ text: 'x' }] }] });
     expect(req.model).toBe('gemini-2.0-flash');

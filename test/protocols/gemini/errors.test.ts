@@ -21,6 +21,17 @@ describe('gemini encodeError', () => {
     expect(geminiCodec.encodeError(info)).toEqual({ error: { code: info.status, message: info.message, status } });
   });
 
+  test.each([
+    // An upstream's type can disagree with its status (an Anthropic api_error sent as 503); Google never does.
+    [{ status: 503, kind: 'api_error', message: 'x' }, 503, 'UNAVAILABLE'],
+    // Google has no 529: overloaded is a 503, also when it arrives in-band mid-stream.
+    [{ status: 529, kind: 'overloaded', message: 'Overloaded' }, 503, 'UNAVAILABLE'],
+    [{ status: 502, kind: 'api_error', message: 'bad gateway' }, 502, 'INTERNAL'],
+    [{ status: 400, kind: 'authentication', message: 'API key not valid.' }, 400, 'INVALID_ARGUMENT'],
+  ] as const)('the HTTP code decides the status name where Google has one: %j', (info, code, status) => {
+    expect(geminiCodec.encodeError(info)).toEqual({ error: { code, message: info.message, status } });
+  });
+
   test('a retry hint becomes RetryInfo, which decodeError reads back', () => {
     const info: ProxyErrorInfo = { status: 429, kind: 'rate_limit', message: 'Slow down', retryAfter: 12 };
     const body = geminiCodec.encodeError(info);

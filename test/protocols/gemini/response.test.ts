@@ -52,12 +52,12 @@ describe('gemini decodeResponse', () => {
     expect((geminiCodec.decodeResponse(toolCallResponse).content[0] as ToolCallPart).id).not.toBe(call.id);
   });
 
-  test('a given functionCall.id is used and nothing is cached for it', () => {
+  test('a given functionCall.id is used, and its signature is remembered under it for non-Gemini clients', () => {
     const body = structuredClone(toolCallResponse);
     (body.candidates[0]!.content.parts[0]!.functionCall as Record<string, unknown>).id = 'fc_1';
     const call = geminiCodec.decodeResponse(body).content[0] as ToolCallPart;
     expect(call.id).toBe('fc_1');
-    expect(recallSignature('fc_1')).toBeUndefined();
+    expect(recallSignature('fc_1')).toBe('CiQBVKhc7gVN');
   });
 
   test('thoughts, text, signatures on text, and cached/tool-use tokens', () => {
@@ -178,7 +178,8 @@ describe('gemini encodeResponse', () => {
           content: {
             role: 'model',
             parts: [
-              { text: 'hmm', thought: true },
+              // Anthropic's signature travels wrapped (see the round-trip test below).
+              { text: 'hmm', thought: true, thoughtSignature: 'YWlwcm94eTphbnRocm9waWM6RXFRQkNrZ0k=' },
               { text: 'Calling.' },
               { functionCall: { id: 'toolu_01', name: 'get_weather', args: { city: 'Paris' } } },
             ],
@@ -197,6 +198,37 @@ describe('gemini encodeResponse', () => {
       modelVersion: 'claude-sonnet-4-5',
       responseId: 'msg_01',
     });
+  });
+
+  test('an Anthropic thinking signature survives a Gemini client’s history, streamed chunk by chunk or whole', () => {
+    const anthropic = { family: 'anthropic' as const, value: 'EqQBCkgIARAB/+sig==' };
+    const whole = geminiCodec.encodeResponse({
+      id: 'msg_01',
+      model: 'claude-sonnet-4-5',
+      content: [{ type: 'thinking', text: 'Let me think.', signature: anthropic }],
+      finishReason: 'stop',
+      usage: { inputTokens: 1, outputTokens: 1 },
+    }) as { candidates: Array<{ content: { parts: Array<Record<string, unknown>> } }> };
+    const wholeParts = whole.candidates[0]!.content.parts;
+    // The wrapped value is valid base64, as Gemini's `bytes` field requires.
+    expect(String(wholeParts[0]!.thoughtSignature)).toMatch(/^[A-Za-z0-9+/]+=*$/);
+
+    // The genai SDK records a streamed answer as one model content per chunk.
+    const streamed = [
+      { role: 'model', parts: [{ text: 'Let me ', thought: true }] },
+      { role: 'model', parts: [{ text: 'think.', thought: true }] },
+      { role: 'model', parts: [{ text: '', thoughtSignature: wholeParts[0]!.thoughtSignature }] },
+      { role: 'model', parts: [{ text: 'Done.' }] },
+    ];
+    for (const model of [[{ role: 'model', parts: wholeParts }], streamed]) {
+      const req = geminiCodec.decodeRequest({ contents: [{ role: 'user', parts: [{ text: 'q' }] }, ...model] }, { model: 'claude-sonnet-4-5' });
+      expect(req.messages[1]!.content[0]).toEqual({ type: 'thinking', text: 'Let me think.', signature: anthropic });
+    }
+    // Gemini's own signatures are left as they are.
+    const gemini = geminiCodec.decodeRequest({
+      contents: [{ role: 'model', parts: [{ text: 't', thought: true, thoughtSignature: 'skip_thought_signature_validator' }] }],
+    });
+    expect(gemini.messages[0]!.content[0]).toEqual({ type: 'thinking', text: 't', signature: { family: 'gemini', value: 'skip_thought_signature_validator' } });
   });
 
   test.each([

@@ -209,6 +209,15 @@ describe('openai encodeRequest: parameters', () => {
     expect(encode(base({ reasoning: { effort: 'low' } }), 'deepseek-reasoner').reasoning_effort).toBe('low');
   });
 
+  test('user: kept up to OpenAI\'s 64 characters, a longer one (Claude Code\'s user_id) becomes its stable SHA-256 hex', () => {
+    expect(encode(base({ user: 'u-1' })).user).toBe('u-1');
+    const long = JSON.stringify({ device_id: 'd'.repeat(64), account_uuid: 'a', session_id: 's'.repeat(36) });
+    const user = encode(base({ user: long })).user;
+    expect(user).toMatch(/^[0-9a-f]{64}$/);
+    expect(encode(base({ user: long })).user).toBe(user);
+    expect(encode(base({ user: `${long}x` })).user).not.toBe(user);
+  });
+
   test('tools, tool_choice and parallel_tool_calls; the latter two only with tools', () => {
     const tool = { name: 'f', description: 'does f', parameters: { type: 'object', properties: {} }, strict: true };
     const body = encode(base({ tools: [tool], toolChoice: { type: 'tool', name: 'f' }, parallelToolCalls: false }));
