@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import { GEMINI_CLI_OAUTH_CLIENT_ID, GEMINI_CLI_OAUTH_CLIENT_SECRET } from '../auth/google/oauth-constants.ts';
 import { ConfigError } from './errors.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from './providers.ts';
 import type { LogLevel } from './types.ts';
@@ -69,6 +70,30 @@ const path = (raw: unknown): string => {
   return s === '~' || s.startsWith('~/') ? homedir() + s.slice(1) : s;
 };
 
+/**
+ * A credentials file as base64, checked at start-up so a truncated paste fails there and not on the first
+ * request. The value itself is kept as given; the token manager decodes it.
+ */
+const base64Json = (raw: unknown): string => {
+  const s = nonEmpty(raw).replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(s)) throw new Error('is not base64');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(s, 'base64').toString('utf8'));
+  } catch {
+    throw new Error('is not base64 of a JSON credentials file');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('is not base64 of a JSON object');
+  return s;
+};
+
+/** A duration in whole milliseconds, up to a day (a longer shutdown wait is a typo, not a plan). */
+const milliseconds = (raw: unknown): number => {
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 86_400_000) throw new Error(`${show(raw)} is not a number of milliseconds (0-86400000)`);
+  return n;
+};
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 const logLevel = (raw: unknown): LogLevel => {
   const s = nonEmpty(raw).toLowerCase();
@@ -90,6 +115,10 @@ export const SETTINGS = {
     default: ['openai-custom'] as ProviderName[], help: `Configured providers, first is the default (${PROVIDER_NAMES.join(', ')})`,
   },
   logLevel: { key: 'log_level', flag: '--log-level', env: 'AIPROXY_LOG_LEVEL', parse: logLevel, default: 'info' as LogLevel, help: 'debug, info, warn or error' },
+  shutdownTimeoutMs: {
+    key: 'shutdown_timeout_ms', flag: '--shutdown-timeout-ms', env: 'AIPROXY_SHUTDOWN_TIMEOUT_MS', parse: milliseconds, default: 30_000,
+    help: 'On SIGTERM/SIGINT, how long requests in flight may finish before they are ended',
+  },
   openaiApiKey: { key: 'openai.api_key', flag: '--openai-api-key', env: 'OPENAI_API_KEY', parse: nonEmpty, secret: true, help: 'Key for openai-custom' },
   openaiBaseUrl: {
     key: 'openai.base_url', flag: '--openai-base-url', env: 'OPENAI_BASE_URL', parse: baseUrl,
@@ -108,6 +137,17 @@ export const SETTINGS = {
   geminiOauthCredsFile: {
     key: 'gemini.oauth_creds_file', flag: '--gemini-oauth-creds-file', env: 'GEMINI_OAUTH_CREDS_FILE', parse: path,
     default: () => `${homedir()}/.gemini/oauth_creds.json`, help: 'Google OAuth credentials for gemini-cli-oauth',
+  },
+  geminiOauthCredsBase64: {
+    key: 'gemini.oauth_creds_base64', env: 'GEMINI_OAUTH_CREDS_BASE64', parse: base64Json, secret: true,
+    help: 'The credentials file as base64 (containers); wins over gemini.oauth_creds_file',
+  },
+  geminiOauthClientId: {
+    key: 'gemini.oauth_client_id', parse: nonEmpty, default: GEMINI_CLI_OAUTH_CLIENT_ID, help: 'OAuth client that issued the refresh token',
+  },
+  geminiOauthClientSecret: {
+    key: 'gemini.oauth_client_secret', parse: nonEmpty, secret: true, default: GEMINI_CLI_OAUTH_CLIENT_SECRET,
+    help: 'Secret of that OAuth client',
   },
   geminiProjectId: { key: 'gemini.project_id', flag: '--project-id', env: 'GOOGLE_CLOUD_PROJECT', parse: nonEmpty, help: 'Google Cloud project for gemini-cli-oauth (discovered when unset)' },
   geminiCodeAssistBaseUrl: {

@@ -16,11 +16,18 @@ export interface Config {
     apiKey?: string;
     baseUrl: string;
     oauthCredsFile: string;
+    /** The credentials file as base64 (GEMINI_OAUTH_CREDS_BASE64); wins over oauthCredsFile. */
+    oauthCredsBase64?: string;
+    /** The OAuth client that issued the refresh token (default: the Gemini CLI's public installed-app client). */
+    oauthClientId: string;
+    oauthClientSecret: string;
     projectId?: string;
     codeAssistBaseUrl: string;
     oauthTokenUrl: string;
   };
   logLevel: LogLevel;
+  /** How long a graceful shutdown waits for requests in flight before it ends them. */
+  shutdownTimeoutMs: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

@@ -2,8 +2,10 @@ import type { ProviderName } from '../config/providers.ts';
 import type { Config } from '../config/types.ts';
 import { claudeCustom } from './claude-custom.ts';
 import { geminiCli } from './gemini-cli.ts';
+import { geminiCliOauth } from './gemini-cli-oauth/adapter.ts';
 import { openaiCustom } from './openai-custom.ts';
 import type { ProviderAdapter } from './types.ts';
+import { Logger } from '../util/log.ts';
 
 /** Adapters for the configured providers, in model_providers order (the first is the default). */
 export function createProviders(config: Config): Map<ProviderName, ProviderAdapter> {
@@ -24,7 +26,7 @@ function createProvider(name: ProviderName, config: Config): ProviderAdapter | u
     case 'gemini-cli':
       return geminiCli(config.gemini);
     case 'gemini-cli-oauth':
-      // Accepted by the config now; its adapter (Code Assist + OAuth) comes with its own issue.
-      return undefined;
+      // Background token refreshes happen outside any request, so the adapter logs on its own.
+      return geminiCliOauth(config.gemini, { log: new Logger(config.logLevel) });
   }
 }

@@ -1,0 +1,38 @@
+import { chmod, mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomId } from '../../core/ids.ts';
+
+export interface AtomicWriteOptions {
+  /** Permission bits for the file. Default: those of the file being replaced, else 0600. */
+  mode?: number;
+  /** Create missing parent directories (with 0700: they hold secrets). */
+  makeDir?: boolean;
+}
+
+/**
+ * Replaces a file so that a reader (the Gemini CLI, a restarted proxy) sees either the old or the new
+ * content, never a half-written one: write a temporary file in the same directory, flush it, rename it
+ * over the target. A symlinked target is followed, so the link keeps pointing at the updated file.
+ */
+export async function writeFileAtomic(path: string, text: string, opts: AtomicWriteOptions = {}): Promise<void> {
+  const target = await realpath(path).catch(() => path);
+  const dir = dirname(target);
+  if (opts.makeDir) await mkdir(dir, { recursive: true, mode: 0o700 });
+  const mode = opts.mode ?? (await stat(target).then((s) => s.mode & 0o777, () => 0o600));
+  const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomId(8)}.tmp`);
+  const handle = await open(tmp, 'wx', mode);
+  try {
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    // The umask may have narrowed the mode given to open(); the copy must match the original exactly.
+    await chmod(tmp, mode);
+    await rename(tmp, target);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,192 @@
+import type { OAuth2Client } from 'google-auth-library';
+import { ProxyError } from '../../core/errors.ts';
+import type { Logger } from '../../util/log.ts';
+import type { CredentialStore } from './credential-store.ts';
+import { isFresh, mergeRefreshed, type GoogleCredentials } from './credentials.ts';
+import { createOAuthClient, type OAuthClientSettings } from './oauth-client.ts';
+import { refreshFailure } from './refresh-error.ts';
+
+export interface TokenManagerOptions {
+  store: CredentialStore;
+  oauth: OAuthClientSettings;
+  /** A token expiring sooner than this is refreshed before it is handed out. */
+  refreshMarginMs?: number;
+  /** The background timer refreshes this long before expiry, so requests rarely wait for a refresh. */
+  backgroundLeadMs?: number;
+  /** After a transient background failure, try again this much later. */
+  retryMs?: number;
+  /** After a 401, a refresh that finished this recently already replaced the rejected token. */
+  recentMs?: number;
+  log?: Logger;
+  now?: () => number;
+  /** For tests: how the OAuth client is made (default: google-auth-library, imported on first use). */
+  createClient?: (s: OAuthClientSettings) => Promise<Pick<OAuth2Client, 'setCredentials' | 'refreshAccessToken'>>;
+}
+
+export interface TokenManager {
+  /** An access token good for at least the refresh margin; refreshes first when needed. */
+  accessToken(): Promise<string>;
+  /**
+   * The API answered 401 to a token we believed valid: refresh once (joining a refresh already under way)
+   * and resolve true so the caller retries. Throws a ProxyError naming the cause when refreshing fails.
+   */
+  refreshAfterRejection(): Promise<boolean>;
+  /** Keeps the token fresh without traffic. The timer never keeps the process alive. */
+  startBackground(): void;
+  stopBackground(): void;
+}
+
+const MINUTE = 60_000;
+const MIN_TIMER_MS = 1_000;
+/** setTimeout's ceiling (about 24.8 days); a longer delay would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * One OAuth access token shared by every request of an upstream. All refreshes go through one promise
+ * (single flight), so a burst of requests on an expired token costs one refresh grant, not one each.
+ * A refresh token Google refused for good is remembered, and not tried again until the credentials
+ * change (a new sign-in), so a broken sign-in does not hammer the token endpoint.
+ */
+export function createTokenManager(o: TokenManagerOptions): TokenManager {
+  const now = o.now ?? Date.now;
+  const margin = o.refreshMarginMs ?? 5 * MINUTE;
+  const lead = Math.max(o.backgroundLeadMs ?? 10 * MINUTE, margin);
+  const retryMs = o.retryMs ?? MINUTE;
+  const recentMs = o.recentMs ?? 10_000;
+  const makeClient = o.createClient ?? createOAuthClient;
+
+  let creds: GoogleCredentials | undefined;
+  let loading: Promise<GoogleCredentials> | undefined;
+  let refreshing: Promise<GoogleCredentials> | undefined;
+  let refreshedAt = -Infinity;
+  let dead: { refreshToken: string; error: ProxyError } | undefined;
+  let client: ReturnType<typeof makeClient> | undefined;
+  let background = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const loaded = (): Promise<GoogleCredentials> => {
+    if (creds) return Promise.resolve(creds);
+    loading ??= o.store
+      .load()
+      .then(adopt)
+      .finally(() => {
+        loading = undefined;
+      });
+    return loading;
+  };
+
+  function adopt(next: GoogleCredentials): GoogleCredentials {
+    creds = next;
+    if (dead && dead.refreshToken !== next.refresh_token) dead = undefined;
+    schedule();
+    return next;
+  }
+
+  const refresh = (): Promise<GoogleCredentials> => {
+    refreshing ??= runRefresh().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  };
+
+  async function runRefresh(): Promise<GoogleCredentials> {
+    // The Gemini CLI or a new sign-in may have renewed the stored token since we read it: use theirs
+    // rather than spend another grant, and pick up a replaced refresh token.
+    const stored = await o.store.load().catch(() => undefined);
+    if (stored && stored.access_token !== creds?.access_token && isFresh(stored, margin, now())) return adopt(stored);
+    const base = stored ?? creds;
+    if (!base?.refresh_token) {
+      throw new ProxyError({
+        kind: 'authentication',
+        message: `the gemini-cli-oauth access token has expired and ${o.store.where} holds no refresh_token to renew it. ${o.store.renewHint}`,
+      });
+    }
+    if (dead?.refreshToken === base.refresh_token) throw dead.error;
+
+    let answer: Record<string, unknown>;
+    try {
+      client ??= makeClient(o.oauth).catch((e: unknown) => {
+        client = undefined;
+        throw e;
+      });
+      const c = await client;
+      c.setCredentials({ ...base });
+      answer = { ...(await c.refreshAccessToken()).credentials };
+    } catch (e) {
+      const failure = refreshFailure(e, { where: o.store.where, renewHint: o.store.renewHint, tokenUrl: o.oauth.tokenUrl });
+      if (failure.permanent) dead = { refreshToken: base.refresh_token, error: failure.error };
+      throw failure.error;
+    }
+    if (typeof answer.access_token !== 'string' || answer.access_token === '') {
+      throw new ProxyError({ kind: 'api_error', status: 502, message: 'the Google token endpoint answered the refresh without a new access_token' });
+    }
+    const next = mergeRefreshed(base, answer);
+    refreshedAt = now();
+    adopt(next);
+    try {
+      await o.store.save(next);
+    } catch (e) {
+      // The new token works from memory; only a restart would need another refresh. Not worth failing a request.
+      o.log?.warn('could not write refreshed Google credentials back', { where: o.store.where, error: (e as Error).message });
+    }
+    return next;
+  }
+
+  function schedule(): void {
+    if (!background) return;
+    clearTimeout(timer);
+    timer = undefined;
+    const c = creds;
+    if (!c?.refresh_token || c.expiry_date === undefined || dead?.refreshToken === c.refresh_token) return;
+    arm(c.expiry_date - lead - now());
+  }
+
+  function arm(delayMs: number): void {
+    timer = setTimeout(tick, Math.min(Math.max(delayMs, MIN_TIMER_MS), MAX_TIMER_MS));
+    timer.unref();
+  }
+
+  function tick(): void {
+    timer = undefined;
+    if (!background) return;
+    if (creds && isFresh(creds, lead, now())) return schedule();
+    refresh().then(
+      () => o.log?.debug('refreshed the Google access token in the background', { where: o.store.where }),
+      (e: unknown) => {
+        const message = (e as Error).message;
+        if (dead) {
+          o.log?.warn('Google refused the background token refresh; requests fail until you sign in again', { error: message });
+          return;
+        }
+        o.log?.warn('background Google token refresh failed; retrying', { error: message, retry_s: Math.round(retryMs / 1000) });
+        if (background && timer === undefined) arm(retryMs);
+      },
+    );
+  }
+
+  return {
+    async accessToken() {
+      const c = await loaded();
+      if (isFresh(c, margin, now())) return c.access_token!;
+      return (await refresh()).access_token!;
+    },
+    async refreshAfterRejection() {
+      await loaded();
+      if (refreshing) await refreshing;
+      else if (now() - refreshedAt >= recentMs) await refresh();
+      return true;
+    },
+    startBackground() {
+      if (background) return;
+      background = true;
+      if (creds) schedule();
+      // A missing or broken file is reported by the first request, where someone can read it.
+      else loaded().catch(() => {});
+    },
+    stopBackground() {
+      background = false;
+      clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}

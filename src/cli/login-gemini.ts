@@ -1,0 +1,63 @@
+import { loginWithGoogle } from '../auth/google/login-flow.ts';
+import { ConfigError } from '../config/errors.ts';
+import { loadConfig } from '../config/load.ts';
+import type { ParsedArgs } from './args.ts';
+
+export interface LoginIO {
+  env: Record<string, string | undefined>;
+  out(text: string): void;
+  err(text: string): void;
+  /** Pasted lines (stdin). */
+  input?: AsyncIterable<string>;
+}
+
+const USAGE = 'usage: aiproxy login gemini [--gemini-oauth-creds-file PATH] [--config FILE]';
+
+/**
+ * `aiproxy login gemini`: signs in with Google and writes the credentials file gemini-cli-oauth reads
+ * (gemini.oauth_creds_file, default ~/.gemini/oauth_creds.json, the same file the Gemini CLI uses).
+ * The same flags, environment and config.yaml as the server apply, so the file lands where the server looks.
+ * NO_BROWSER, OAUTH_CALLBACK_PORT and OAUTH_CALLBACK_HOST work as in the Gemini CLI.
+ */
+export async function loginCommand(args: ParsedArgs, io: LoginIO = defaultIO()): Promise<number> {
+  if (args.rest.length !== 1 || args.rest[0] !== 'gemini') throw new ConfigError(USAGE);
+  const g = loadConfig({ flags: args.flags, env: io.env }).gemini;
+  let result;
+  try {
+    result = await loginWithGoogle({
+      oauth: { clientId: g.oauthClientId, clientSecret: g.oauthClientSecret, tokenUrl: g.oauthTokenUrl },
+      credsFile: g.oauthCredsFile,
+      pasteOnly: /^(1|true|yes)$/i.test(io.env.NO_BROWSER ?? ''),
+      callbackHost: io.env.OAUTH_CALLBACK_HOST || undefined,
+      callbackPort: callbackPort(io.env.OAUTH_CALLBACK_PORT),
+      print: io.out,
+      pasted: io.input,
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    // A refused or abandoned sign-in is an outcome to report, not a crash with a stack trace.
+    io.err(`aiproxy: sign-in failed: ${(e as Error).message}`);
+    return 1;
+  }
+  io.out(`\nSigned in${result.email ? ` as ${result.email}` : ''}. Credentials written to ${result.credsFile} (mode 0600).`);
+  io.out(`For a container: GEMINI_OAUTH_CREDS_BASE64="$(base64 < ${result.credsFile} | tr -d '\\n')"`);
+  if (g.oauthCredsBase64) io.out('Note: GEMINI_OAUTH_CREDS_BASE64 / gemini.oauth_creds_base64 is set and wins over this file; update or unset it.');
+  return 0;
+}
+
+function callbackPort(raw: string | undefined): number | undefined {
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 65535) throw new ConfigError(`OAUTH_CALLBACK_PORT: ${JSON.stringify(raw)} is not a port number (1-65535)`);
+  return n;
+}
+
+function defaultIO(): LoginIO {
+  return {
+    env: process.env,
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+    // Bun's console is an async iterable over stdin lines.
+    input: console as unknown as AsyncIterable<string>,
+  };
+}

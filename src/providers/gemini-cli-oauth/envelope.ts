@@ -1,0 +1,52 @@
+import { badRequest } from '../../core/errors.ts';
+import { randomId } from '../../core/ids.ts';
+import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
+
+/** Code Assist names models bare (`gemini-2.5-pro`) in generate calls; clients may send `models/…`. */
+export const bareModel = (model: string): string => model.replace(/^models\//, '');
+
+function parseObject(bodyText: string): JsonObject {
+  const body = tryParseJson(bodyText);
+  if (!isRecord(body)) throw badRequest('the request body must be a JSON object');
+  return body;
+}
+
+/**
+ * A generateContent body → Code Assist's envelope (protocols.md §4.2). The body is parsed only to prove it
+ * is exactly one JSON object, so a client cannot smuggle its own envelope fields in; then its text goes in
+ * as it is, parts and media bytes untouched and never re-serialised. `user_prompt_id` is what the Gemini CLI
+ * sends to tie the calls of one prompt together; each proxied request is its own prompt.
+ */
+export function wrapGenerateRequest(model: string, project: string, bodyText: string): string {
+  parseObject(bodyText);
+  const head = JSON.stringify({ model: bareModel(model), project, user_prompt_id: randomId(16) });
+  return `${head.slice(0, -1)},"request":${bodyText}}`;
+}
+
+/**
+ * `{response, traceId}` → the GenerateContentResponse inside, for a whole body and each stream message
+ * (protocols.md §4.3). A missing `response` is an answer with no candidates; an in-band error (object or
+ * Google's array-wrapped form) passes through for the Gemini decoder to report.
+ */
+export function unwrapResponse(json: unknown): unknown {
+  if (!isRecord(json)) return json;
+  if ('error' in json && !('response' in json)) return json;
+  const response = isRecord(json.response) ? json.response : {};
+  // The Gemini CLI does the same: traceId is the only id Code Assist gives an answer.
+  if (response.responseId === undefined && typeof json.traceId === 'string') response.responseId = json.traceId;
+  return response;
+}
+
+/**
+ * A Gemini countTokens body (`{contents}` or `{generateContentRequest}`) → Code Assist's
+ * `{request: {model: "models/…", contents}}`. Code Assist counts contents only, so a system instruction
+ * is counted as a leading user turn rather than left out; tool declarations cannot be counted.
+ */
+export function wrapCountTokensRequest(model: string, bodyText: string): string {
+  const body = parseObject(bodyText);
+  const inner = isRecord(body.generateContentRequest) ? body.generateContentRequest : body;
+  const contents = Array.isArray(inner.contents) ? [...inner.contents] : [];
+  const system = inner.systemInstruction ?? inner.system_instruction;
+  if (isRecord(system) && Array.isArray(system.parts) && system.parts.length > 0) contents.unshift({ role: 'user', parts: system.parts });
+  return JSON.stringify({ request: { model: `models/${bareModel(model)}`, contents } });
+}

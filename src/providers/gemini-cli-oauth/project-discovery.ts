@@ -1,0 +1,112 @@
+import { ProxyError } from '../../core/errors.ts';
+import { isRecord, type JsonObject } from '../../util/json.ts';
+import { callCodeAssist, type CodeAssistCallOptions } from './code-assist-call.ts';
+import { withCodeAssistHint } from './error-hints.ts';
+
+export interface ProjectDiscoveryOptions extends CodeAssistCallOptions {
+  /** gemini.project_id / --project-id / GOOGLE_CLOUD_PROJECT: used as is, no discovery. */
+  configured?: string;
+  /** Onboarding is a long-running operation, polled this often… */
+  pollIntervalMs?: number;
+  /** …at most this many times. */
+  maxPolls?: number;
+}
+
+export interface ProjectResolver {
+  /** The project for generate calls; discovered once and cached. Throws a ProxyError with Google's reason. */
+  project(): Promise<string>;
+}
+
+/** What the Gemini CLI sends; Code Assist uses it to pick the plugin's tiers. */
+const METADATA = { ideType: 'IDE_UNSPECIFIED', platform: 'PLATFORM_UNSPECIFIED', pluginType: 'GEMINI' } as const;
+const PROJECT_SETTINGS = 'gemini.project_id (--project-id, GOOGLE_CLOUD_PROJECT)';
+
+/**
+ * The Code Assist project, found the way the Gemini CLI's setup does it (protocols.md §4.4): loadCodeAssist
+ * says whether the account is onboarded and which project it was given; if it is not onboarded yet,
+ * onboardUser on the default tier, polling the operation until Google has provisioned the project.
+ * Free tier: no project in onboardUser (Google answers Precondition Failed otherwise).
+ */
+export function createProjectResolver(o: ProjectDiscoveryOptions): ProjectResolver {
+  let found: string | undefined = o.configured;
+  let discovering: Promise<string> | undefined;
+  return {
+    project() {
+      if (found) return Promise.resolve(found);
+      // One discovery for every request that arrives meanwhile; a failure is not cached, the next request tries again.
+      discovering ??= discover(o)
+        .then((p) => (found = p))
+        .finally(() => {
+          discovering = undefined;
+        });
+      return discovering;
+    },
+  };
+}
+
+async function discover(o: ProjectDiscoveryOptions): Promise<string> {
+  const load = await callCodeAssist(o, 'POST', ':loadCodeAssist', { metadata: METADATA });
+  if (isRecord(load.currentTier)) {
+    const project = projectId(load.cloudaicompanionProject);
+    if (project) return project;
+    throw noProject(load, `the account is on ${tierName(load.currentTier)} but Google assigned it no project`);
+  }
+
+  const tier = defaultTier(load);
+  if (tier.userDefinedCloudaicompanionProject === true) {
+    throw new ProxyError({
+      kind: 'permission',
+      message: `this Google account's Code Assist tier (${tierName(tier)}) needs your own Google Cloud project: set ${PROJECT_SETTINGS}.`,
+    });
+  }
+  const tierId = typeof tier.id === 'string' ? tier.id : 'legacy-tier';
+  let op = await callCodeAssist(o, 'POST', ':onboardUser', { tierId, metadata: METADATA });
+  const maxPolls = o.maxPolls ?? 30;
+  for (let polls = 0; op.done !== true; polls++) {
+    if (polls >= maxPolls) {
+      throw new ProxyError({
+        kind: 'timeout',
+        message: `Google is still setting up Code Assist for this account (onboardUser did not finish after ${maxPolls} polls); try again in a minute, or set ${PROJECT_SETTINGS}.`,
+      });
+    }
+    await Bun.sleep(o.pollIntervalMs ?? 2_000);
+    // Newer Gemini CLIs poll the operation; older ones re-sent onboardUser, which also answers with it.
+    op = typeof op.name === 'string' && op.name !== '' ? await callCodeAssist(o, 'GET', `/${op.name}`) : await callCodeAssist(o, 'POST', ':onboardUser', { tierId, metadata: METADATA });
+  }
+  if (isRecord(op.error)) {
+    const message = typeof op.error.message === 'string' ? op.error.message : 'unknown error';
+    throw new ProxyError(withCodeAssistHint({ status: 403, kind: 'permission', message: `Code Assist onboarding failed: ${message}` }));
+  }
+  const project = isRecord(op.response) ? projectId(op.response.cloudaicompanionProject) : undefined;
+  if (project) return project;
+  throw noProject(load, `onboarding on ${tierName(tier)} finished without a project`);
+}
+
+/** loadCodeAssist gives the project as a string; the onboarding operation as `{id, name}`. */
+function projectId(v: unknown): string | undefined {
+  if (typeof v === 'string' && v !== '') return v;
+  if (isRecord(v) && typeof v.id === 'string' && v.id !== '') return v.id;
+  return undefined;
+}
+
+function defaultTier(load: JsonObject): JsonObject {
+  const tiers = Array.isArray(load.allowedTiers) ? load.allowedTiers.filter(isRecord) : [];
+  return tiers.find((t) => t.isDefault === true) ?? { id: 'legacy-tier' };
+}
+
+function tierName(tier: unknown): string {
+  if (!isRecord(tier)) return 'an unknown tier';
+  return typeof tier.id === 'string' ? tier.id : typeof tier.name === 'string' ? tier.name : 'an unknown tier';
+}
+
+/** Google's own reasons (ineligibleTiers) beat our guess when it sent them. */
+function noProject(load: JsonObject, what: string): ProxyError {
+  const reasons = (Array.isArray(load.ineligibleTiers) ? load.ineligibleTiers : []).filter(isRecord).map((t) => {
+    const text = typeof t.reasonMessage === 'string' ? t.reasonMessage : 'not eligible';
+    const code = typeof t.reasonCode === 'string' ? ` (${t.reasonCode})` : '';
+    const url = typeof t.validationUrl === 'string' ? ` ${t.validationUrl}` : '';
+    return `${text}${code}${url}`;
+  });
+  const why = reasons.length > 0 ? `Google says: ${reasons.join('; ')}.` : `Set ${PROJECT_SETTINGS} to a project to use.`;
+  return new ProxyError(withCodeAssistHint({ status: 403, kind: 'permission', message: `no Code Assist project for this Google account: ${what}. ${why}` }));
+}

@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { CODE_ASSIST_MODELS } from '../../src/providers/gemini-cli-oauth/models.ts';
+import { parseSSE } from '../../src/util/sse.ts';
+import { startCodeAssistStack, type CodeAssistStack } from '../helpers/code-assist-stack.ts';
+import { codeAssistQuotaError, generateChatDenied } from '../helpers/mocks/code-assist-mock.ts';
+
+let s: CodeAssistStack;
+beforeAll(async () => {
+  s = await startCodeAssistStack();
+});
+afterAll(() => s.stop());
+
+const last = <T>(xs: T[]): T => xs[xs.length - 1]!;
+const lastGenerate = () => last(s.api.calls.filter((c) => /:(stream)?[gG]enerateContent/.test(c.url)));
+const envelope = () => lastGenerate().body as { model: string; project: string; user_prompt_id: string; request: Record<string, unknown> };
+const MULTIBYTE = 'Grüße 你好 🙂 — done';
+
+describe('Gemini client → gemini-cli-oauth (envelope only)', () => {
+  test('generateContent: the body goes upstream inside the envelope, the answer comes back unwrapped', async () => {
+    const res = await s.geminiClient.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hello 你好', config: { topK: 64 } });
+    expect(res.text).toBe('mock(code-assist) heard: Hello 你好');
+    expect(res.responseId).toMatch(/^[a-z0-9]{16}$/);
+    const call = lastGenerate();
+    expect(call.url).toBe('/v1internal:generateContent');
+    expect(call.headers.authorization).toBe('Bearer ya29.initial');
+    expect(call.headers['user-agent']).toStartWith('GeminiCLI/');
+    expect(call.headers['user-agent']).toContain('/gemini-2.5-flash (');
+    const env = envelope();
+    expect(env.model).toBe('gemini-2.5-flash');
+    expect(env.project).toBe(s.api.project);
+    expect(typeof env.user_prompt_id).toBe('string');
+    expect(env.request).toEqual({ contents: [{ parts: [{ text: 'Hello 你好' }], role: 'user' }], generationConfig: { topK: 64 } });
+  });
+
+  test('streamGenerateContent (SSE): every chunk unwrapped, split multi-byte text intact', async () => {
+    s.api.queue({ text: MULTIBYTE, splitBytes: 3 });
+    let text = '';
+    let finish: string | undefined;
+    for await (const chunk of await s.geminiClient.models.generateContentStream({ model: 'gemini-2.5-pro', contents: 'hi' })) {
+      text += chunk.text ?? '';
+      finish = chunk.candidates?.[0]?.finishReason ?? finish;
+    }
+    expect(text).toBe(MULTIBYTE);
+    expect(finish).toBe('STOP');
+    expect(lastGenerate().url).toBe('/v1internal:streamGenerateContent?alt=sse');
+    expect(lastGenerate().headers.accept).toBe('text/event-stream');
+  });
+
+  test('the plain streamGenerateContent JSON array is served from Code Assist’s SSE', async () => {
+    const res = await fetch(`${s.proxy.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'array please' }] }] }),
+    });
+    expect(res.status).toBe(200);
+    const items = (await res.json()) as Array<{ candidates: Array<{ content: { parts: Array<{ text: string }> } }>; response?: unknown }>;
+    expect(items.length).toBeGreaterThan(1);
+    expect(items.every((i) => i.response === undefined && Array.isArray(i.candidates))).toBe(true);
+    expect(items.map((i) => i.candidates[0]!.content.parts.map((p) => p.text).join('')).join('')).toBe('mock(code-assist) heard: array please');
+  });
+
+  test('countTokens goes to v1internal:countTokens as {request: {model: "models/…", contents}}', async () => {
+    const res = await s.geminiClient.models.countTokens({ model: 'gemini-2.5-flash', contents: 'count these words please' });
+    expect(res.totalTokens).toBeGreaterThan(0);
+    const call = last(s.api.calls);
+    expect(call.url).toBe('/v1internal:countTokens');
+    expect(call.body).toEqual({ request: { model: 'models/gemini-2.5-flash', contents: [{ parts: [{ text: 'count these words please' }], role: 'user' }] } });
+  });
+
+  test('a quota error keeps Google’s RetryInfo for the Gemini client', async () => {
+    s.api.queue({ error: codeAssistQuotaError() });
+    const res = await fetch(`${s.proxy.url}/v1beta/models/gemini-2.5-pro:generateContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'x' }] }] }),
+    });
+    expect(res.status).toBe(429);
+    const body = (await res.json()) as { error: { status: string; details: Array<{ retryDelay?: string }> } };
+    expect(body.error.status).toBe('RESOURCE_EXHAUSTED');
+    expect(body.error.details.some((d) => d.retryDelay === '68940s')).toBe(true);
+  });
+});
+
+describe('OpenAI client → gemini-cli-oauth (canonical conversion)', () => {
+  test('non-streaming chat with a system prompt', async () => {
+    const res = await s.openaiClient.chat.completions.create({
+      model: 'gemini-2.5-pro',
+      messages: [
+        { role: 'system', content: 'Be terse.' },
+        { role: 'user', content: 'Hello there' },
+      ],
+    });
+    expect(res.choices[0]!.message.content).toBe('mock(code-assist) heard: Hello there');
+    expect(res.choices[0]!.finish_reason).toBe('stop');
+    expect(res.usage?.prompt_tokens).toBeGreaterThan(0);
+    const env = envelope();
+    expect(env.model).toBe('gemini-2.5-pro');
+    expect(env.project).toBe(s.api.project);
+    expect(env.request.systemInstruction).toMatchObject({ parts: [{ text: 'Be terse.' }] });
+  });
+
+  test('streaming tool calls through the unwrapping decoder', async () => {
+    s.api.queue({ toolCalls: [{ name: 'get_weather', args: { city: 'Zürich' } }] });
+    const final = await s.openaiClient.chat.completions
+      .stream({
+        model: 'gemini-2.5-flash',
+        messages: [{ role: 'user', content: 'weather?' }],
+        tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+        stream_options: { include_usage: true },
+      })
+      .finalChatCompletion();
+    const call = final.choices[0]!.message.tool_calls![0]!;
+    expect(call.type === 'function' && [call.function.name, JSON.parse(call.function.arguments)]).toEqual(['get_weather', { city: 'Zürich' }]);
+    expect(final.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(final.usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  test('a quota error is a 429 with retry-after taken from RetryInfo', async () => {
+    s.api.queue({ error: codeAssistQuotaError() });
+    const err = await s.openaiClient.chat.completions.create({ model: 'gemini-2.5-pro', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(err.headers.get('retry-after')).toBe('68940');
+    expect(err.error.message).toContain('exhausted your capacity');
+  });
+
+  test('the cloudaicompanion permission error reaches the client with Google’s message', async () => {
+    s.api.queue({ error: generateChatDenied(s.api.project) });
+    const err = await s.openaiClient.chat.completions.create({ model: 'gemini-2.5-pro', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(err.error.message).toContain("Permission 'cloudaicompanion.companions.generateChat' denied");
+  });
+
+  test('an unknown model is Google’s 404, never swapped for another model', async () => {
+    const err = await s.openaiClient.chat.completions.create({ model: 'gemini-9-ultra', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(envelope().model).toBe('gemini-9-ultra');
+    expect(lastGenerate().status).toBe(404);
+  });
+
+  test('the model list is the free-tier list', async () => {
+    const ids = (await s.openaiClient.models.list()).data.map((m) => m.id);
+    expect(ids).toEqual([...CODE_ASSIST_MODELS]);
+  });
+});
+
+describe('Anthropic client → gemini-cli-oauth (canonical conversion)', () => {
+  test('non-streaming message', async () => {
+    const msg = await s.anthropicClient.messages.create({ model: 'gemini-2.5-flash', max_tokens: 256, messages: [{ role: 'user', content: 'Hallo' }] });
+    expect(msg.content[0]).toMatchObject({ type: 'text', text: 'mock(code-assist) heard: Hallo' });
+    expect(msg.stop_reason).toBe('end_turn');
+  });
+
+  test('streaming with thinking: thought parts become thinking blocks', async () => {
+    s.api.queue({ thinking: 'Let me think… 考える', text: MULTIBYTE });
+    const final = await s.anthropicClient.messages
+      .stream({ model: 'gemini-2.5-pro', max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'go' }] })
+      .finalMessage();
+    expect(final.content.map((b) => b.type)).toEqual(['thinking', 'text']);
+    expect(final.content[0]).toMatchObject({ thinking: 'Let me think… 考える' });
+    expect(final.content[1]).toMatchObject({ text: MULTIBYTE });
+    expect(envelope().request.generationConfig).toMatchObject({ thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } });
+  });
+
+  test('count_tokens through Code Assist', async () => {
+    const res = await s.anthropicClient.messages.countTokens({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'count me in' }] });
+    expect(res.input_tokens).toBeGreaterThan(0);
+    expect(last(s.api.calls).url).toBe('/v1internal:countTokens');
+  });
+
+  test('a quota error is a 429 rate_limit_error with retry-after', async () => {
+    s.api.queue({ error: codeAssistQuotaError('RATE_LIMIT_EXCEEDED', '12s') });
+    const err = await s.anthropicClient.messages.create({ model: 'gemini-2.5-flash', max_tokens: 8, messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(err.headers.get('retry-after')).toBe('12');
+    expect(err.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+  });
+
+  test('a mid-stream upstream error ends the stream with an in-band error event', async () => {
+    s.api.queue({ text: 'one two three four', midStreamErrorAfter: 2 });
+    const res = await fetch(`${s.proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': s.proxy.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gemini-2.5-flash', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'x' }] }),
+    });
+    const events = parseSSE(await res.text());
+    expect(events.at(-1)?.event).toBe('error');
+    expect(events.at(-1)?.data).toContain('overloaded');
+  });
+
+  test('model lists in the Anthropic and Gemini shapes show the same free-tier models', async () => {
+    const anthropicIds = (await s.anthropicClient.models.list()).data.map((m) => m.id);
+    expect(anthropicIds).toEqual([...CODE_ASSIST_MODELS]);
+    const names: string[] = [];
+    for await (const m of await s.geminiClient.models.list()) names.push(m.name ?? '');
+    expect(names).toEqual(CODE_ASSIST_MODELS.map((m) => `models/${m}`));
+  });
+});
