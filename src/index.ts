@@ -3,6 +3,7 @@ import { helpText } from './cli/help.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadConfig } from './config/load.ts';
 import { createApp } from './server/app.ts';
+import { handleSignals } from './server/signals.ts';
 import { Logger } from './util/log.ts';
 import { COMMIT, VERSION } from './version.ts';
 
@@ -18,8 +19,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (args.command === 'login') {
-    process.stderr.write('aiproxy: "login" is not available in this build yet\n');
-    return 2;
+    // Loaded only for this command: it pulls in google-auth-library, which a server start should not pay for.
+    const { loginCommand } = await import('./cli/login-gemini.ts');
+    return loginCommand(args);
   }
   const config = loadConfig({ flags: args.flags, env: process.env });
   const log = new Logger(config.logLevel);
@@ -27,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
     log.warn('using the default proxy key 123456: anyone who can reach this port can use your upstream keys; set --api-key or AIPROXY_API_KEY');
   }
   const app = createApp(config, { log });
+  // Before listening: a signal that arrives as soon as the port is open must find its handler.
+  handleSignals(app, { log, loadConfig: () => loadConfig({ flags: args.flags, env: process.env }) });
   app.listen({ hostname: config.host, port: config.port });
   const server = app.server!;
   log.info(`aiproxy ${VERSION} listening on http://${server.hostname}:${server.port}`, {

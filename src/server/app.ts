@@ -8,6 +8,7 @@ import { ModelCatalog } from '../proxy/models.ts';
 import { ClientGoneError } from '../upstream/fetch.ts';
 import { Logger } from '../util/log.ts';
 import { keyMatches, presentedKey } from './auth.ts';
+import { createLifecycle } from './lifecycle.ts';
 import { protocolOf } from './protocol-of.ts';
 import { requestLogger } from './request-log.ts';
 import { countTokens, messages } from './routes/anthropic.ts';
@@ -62,6 +63,8 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   const log = deps.log ?? new Logger(config.logLevel);
   // Requests read the context through this holder, so a reload swaps it without touching live requests.
   const holder = { ctx: createContext(config, { ...deps, log }) };
+  // Counts what is in flight so a shutdown can wait for it, and end it in-band at the deadline.
+  const lifecycle = createLifecycle();
   // idleTimeout bounds dead keep-alive sockets; generate routes lift it per request (server.timeout)
   // because a reasoning model may be silent for minutes.
   const app = new Elysia({ serve: { idleTimeout: 255, reusePort: false } })
@@ -76,7 +79,11 @@ export function createApp(config: Config, deps: AppDeps = {}) {
       holder.ctx.log.error('unhandled error', { path, error: (error as Error)?.message ?? String(error) });
       return errorResponse(protocol, { status: 500, kind: 'api_error', message: 'internal proxy error' });
     })
-    .get('/health', () => health(holder.ctx));
+    .get('/health', () =>
+      lifecycle.draining
+        ? Response.json({ status: 'shutting_down' }, { status: 503, headers: { connection: 'close' } })
+        : health(holder.ctx),
+    );
 
   for (const [method, path, handler, streaming] of ROUTES) {
     for (const mounted of [path, `/:provider${path}`]) {
@@ -84,6 +91,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         const ctx = holder.ctx;
         const url = new URL(request.url);
         const protocol = protocolOf(url.pathname, request.headers);
+        if (lifecycle.draining) return lifecycle.refuse(protocol);
         const log = requestLogger(ctx.log, request, url.pathname);
         if (!keyMatches(presentedKey(request, url), ctx.config.apiKey)) {
           log({ status: 401, error: 'missing or invalid proxy key' });
@@ -97,7 +105,9 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         if (streaming) (server as { timeout?: (r: Request, s: number) => void } | null)?.timeout?.(request, 0);
         const p = params ?? {};
         try {
-          return await handler(ctx, { request, prefix: p.provider, path: url.pathname, params: p, log });
+          return await lifecycle.track(protocol, url.pathname, async () =>
+            handler(ctx, { request, prefix: p.provider, path: url.pathname, params: p, log }),
+          );
         } catch (e) {
           if (e instanceof ClientGoneError) {
             log({ status: 499, error: 'client disconnected' });
@@ -116,6 +126,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     }
   }
   return Object.assign(app, {
+    lifecycle,
     get context(): AppContext {
       return holder.ctx;
     },

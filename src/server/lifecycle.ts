@@ -1,0 +1,121 @@
+import type { ProxyErrorInfo } from '../core/errors.ts';
+import type { Protocol } from '../protocols/types.ts';
+import { errorResponse } from '../proxy/errors.ts';
+import { cuttableBody, type CuttableBody, type StreamFormat } from './cuttable-body.ts';
+
+/**
+ * What is in flight, for a graceful shutdown: requests still waiting for their response, and streamed
+ * bodies still being relayed. At the shutdown deadline the former get a 503 and the latter an in-band
+ * error in their protocol, so no client is left with a silently truncated answer.
+ */
+export interface Lifecycle {
+  /** True once a shutdown began; new requests are refused. */
+  readonly draining: boolean;
+  /** Requests and streams not finished yet. */
+  readonly inFlight: number;
+  /** Runs one request as in-flight work; a streamed response stays counted until its body ends. */
+  track(protocol: Protocol, path: string, run: () => Promise<Response>): Promise<Response>;
+  /** The answer for a request that arrives while draining (on a connection that was already open). */
+  refuse(protocol: Protocol): Response;
+  beginDrain(): void;
+  /**
+   * Ends everything in flight: waiting requests get a 503, streams an in-band error at the end of the
+   * event being relayed (or at once, with `force`). Returns how many requests and streams it ended.
+   */
+  cut(force: boolean): number;
+}
+
+const DEADLINE_ERROR: ProxyErrorInfo = {
+  status: 503,
+  kind: 'overloaded',
+  message: 'aiproxy is shutting down and ended this request at its shutdown deadline; retry it',
+};
+
+const DRAINING_ERROR: ProxyErrorInfo = {
+  status: 503,
+  kind: 'overloaded',
+  message: 'aiproxy is shutting down and takes no new requests; retry it',
+  retryAfter: 1,
+};
+
+/** Gemini's streamGenerateContent without `alt=sse` streams a JSON array, which has no content type of its own. */
+const GEMINI_STREAM_PATH = /(:|%3A)streamGenerateContent$/i;
+
+function streamFormat(res: Response, path: string): StreamFormat | undefined {
+  if (res.headers.get('content-type')?.startsWith('text/event-stream')) return 'sse';
+  if (GEMINI_STREAM_PATH.test(path)) return 'json-array';
+  return undefined;
+}
+
+export function createLifecycle(): Lifecycle {
+  let draining = false;
+  let inFlight = 0;
+  let deadlinePassed = false;
+  // Requests still waiting for their handler's response, each with the function that gives up on it.
+  // Per request rather than one shared promise: a promise that never settles would keep a reaction
+  // for every request ever raced against it.
+  const waiting = new Set<() => void>();
+  const streams = new Set<CuttableBody>();
+
+  async function track(protocol: Protocol, path: string, run: () => Promise<Response>): Promise<Response> {
+    inFlight++;
+    let giveUp!: () => void;
+    const cut = new Promise<undefined>((resolve) => {
+      giveUp = () => resolve(undefined);
+    });
+    if (deadlinePassed) giveUp();
+    else waiting.add(giveUp);
+    let res: Response | undefined;
+    try {
+      res = await Promise.race([run(), cut]);
+    } catch (e) {
+      inFlight--;
+      throw e;
+    } finally {
+      waiting.delete(giveUp);
+    }
+    if (res === undefined) {
+      // The handler goes on in the background until the process exits; its upstream socket dies with it.
+      inFlight--;
+      return errorResponse(protocol, DEADLINE_ERROR);
+    }
+    const format = res.ok ? streamFormat(res, path) : undefined;
+    const body = format ? res.body : null;
+    if (!format || !body) {
+      inFlight--;
+      return res;
+    }
+    const tracked = cuttableBody(body, protocol, format, () => {
+      inFlight--;
+      streams.delete(tracked);
+    });
+    streams.add(tracked);
+    return new Response(tracked.stream, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }
+
+  return {
+    get draining() {
+      return draining;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    track,
+    refuse(protocol) {
+      const res = errorResponse(protocol, DRAINING_ERROR);
+      // The client should not send its retry down a connection that is about to close.
+      res.headers.set('connection', 'close');
+      return res;
+    },
+    beginDrain() {
+      draining = true;
+    },
+    cut(force) {
+      deadlinePassed = true;
+      let ended = waiting.size;
+      for (const giveUp of [...waiting]) giveUp();
+      for (const s of [...streams]) if (s.cut(DEADLINE_ERROR, force)) ended++;
+      return ended;
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Smoke test of the compiled binary as a user runs it. Needs `bun run build --target linux-amd64`
+ * first (.ci/run does that); skipped when dist/aiproxy-linux-amd64 is absent or cannot run here.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import pkg from '../../package.json' with { type: 'json' };
+import { parseSSE } from '../../src/util/sse.ts';
+import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
+import type { MockServer } from '../helpers/mocks/types.ts';
+import { post, readStream, ROOT, startCli, tempDir, writeFile, type CliProcess } from '../lifecycle/cli-process.ts';
+
+const BINARY = join(ROOT, 'dist/aiproxy-linux-amd64');
+const runnable = existsSync(BINARY) && process.platform === 'linux' && process.arch === 'x64';
+const KEY = 'binary-smoke-key';
+
+let upstream: MockServer;
+let cli: CliProcess | undefined;
+
+describe.skipIf(!runnable)('compiled binary (dist/aiproxy-linux-amd64)', () => {
+  beforeAll(async () => {
+    upstream = await startOpenAIMock();
+  });
+  afterAll(() => upstream.stop());
+  afterEach(async () => {
+    await cli?.cleanup();
+    cli = undefined;
+  });
+
+  test('--version prints the version and the commit it was built from', () => {
+    const r = Bun.spawnSync([BINARY, '--version'], { env: { PATH: process.env.PATH ?? '' } });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.toString()).toMatch(new RegExp(`^aiproxy ${pkg.version.replaceAll('.', '\\.')} \\(([0-9a-f]{7,}(-dirty)?|[^)]+)\\)\\n$`));
+    expect(r.stdout.toString()).not.toContain('(dev)');
+  });
+
+  test('proxies a plain and a streamed request; SIGTERM mid-stream lets the stream finish and exits 0', async () => {
+    const dir = tempDir('aiproxy-binary-');
+    const config = writeFile(
+      dir,
+      'config.yaml',
+      [
+        'host: 127.0.0.1',
+        'port: 0',
+        `api_key: ${KEY}`,
+        'shutdown_timeout_ms: 10000',
+        'openai:',
+        `  api_key: ${upstream.key}`,
+        `  base_url: ${upstream.url}`,
+        '',
+      ].join('\n'),
+    );
+    // A binary that read these would start with another key (.env) or not start at all (bunfig preload).
+    writeFile(dir, '.env', 'AIPROXY_API_KEY=from-dotenv\n');
+    writeFile(dir, 'bunfig.toml', 'preload = ["./missing-preload.ts"]\n');
+    const proxy = (cli = await startCli([BINARY], ['--config', config], dir));
+
+    const plain = await post(`${proxy.url}/v1/chat/completions`, KEY, { model: 'gpt-4o', messages: [{ role: 'user', content: 'ping' }] });
+    expect(plain.status).toBe(200);
+    const json = (await plain.json()) as { choices: Array<{ message: { content: string } }> };
+    expect(json.choices[0]!.message.content).toBe('mock(openai) heard: ping');
+
+    upstream.queue({ text: 'one two three four five six seven eight', chunkDelayMs: 150 });
+    const stream = await readStream(
+      await post(`${proxy.url}/v1/chat/completions`, KEY, { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'count' }] }),
+    );
+    expect(stream.status).toBe(200);
+    await stream.firstBytes;
+    proxy.signal('SIGTERM');
+    await proxy.waitForLog(/SIGTERM received/);
+
+    const events = parseSSE(await stream.body);
+    expect(events.at(-1)!.data).toBe('[DONE]');
+    const text = events
+      .slice(0, -1)
+      .map((m) => (JSON.parse(m.data) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? '')
+      .join('');
+    expect(text).toBe('one two three four five six seven eight');
+    expect(await proxy.exited).toBe(0);
+  }, 20_000);
+});

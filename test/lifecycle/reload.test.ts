@@ -1,0 +1,120 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
+import type { MockServer } from '../helpers/mocks/types.ts';
+import { post, readStream, SOURCE_CMD, startCli, tempDir, writeFile, type CliProcess } from './cli-process.ts';
+
+const KEY = 'reload-test-key';
+let first: MockServer;
+let second: MockServer;
+let cli: CliProcess | undefined;
+
+beforeAll(async () => {
+  [first, second] = await Promise.all([startOpenAIMock(), startOpenAIMock()]);
+});
+afterAll(async () => {
+  await Promise.all([first.stop(), second.stop()]);
+});
+afterEach(async () => {
+  await cli?.cleanup();
+  cli = undefined;
+  first.reset();
+  second.reset();
+});
+
+function configText(upstream: MockServer, extra: string[] = []): string {
+  return [
+    'host: 127.0.0.1',
+    'port: 0',
+    `api_key: ${KEY}`,
+    'model_providers: [openai-custom]',
+    'openai:',
+    `  api_key: ${upstream.key}`,
+    `  base_url: ${upstream.url}`,
+    ...extra,
+    '',
+  ].join('\n');
+}
+
+const ask = async (url: string): Promise<string> => {
+  const res = await post(`${url}/v1/chat/completions`, KEY, { model: 'gpt-4o', messages: [{ role: 'user', content: 'which one?' }] });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { choices: Array<{ message: { content: string } }> };
+  return body.choices[0]!.message.content;
+};
+
+/** Sends SIGHUP and waits for the reload's outcome line, so a request after it sees the new state. */
+async function hangUp(proxy: CliProcess, outcome: RegExp): Promise<string> {
+  const from = proxy.log().length;
+  proxy.signal('SIGHUP');
+  return proxy.waitForLog(outcome, 5000, from);
+}
+
+describe('SIGHUP reloads the config file', () => {
+  test('a good file is served from the next request on; the log names changed keys, never secret values', async () => {
+    const dir = tempDir('aiproxy-reload-');
+    const file = writeFile(dir, 'config.yaml', configText(first));
+    const proxy = (cli = await startCli(SOURCE_CMD, ['--config', file], dir));
+    await ask(proxy.url);
+    expect(first.calls.length).toBe(1);
+
+    // A stream that started under the old config keeps its upstream to the end.
+    first.queue({ text: 'old config stream', chunkDelayMs: 150 });
+    const stream = await readStream(
+      await post(`${proxy.url}/v1/chat/completions`, KEY, { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'x' }] }),
+    );
+    await stream.firstBytes;
+
+    writeFile(dir, 'config.yaml', configText(second, ['shutdown_timeout_ms: 1234']));
+    const line = await hangUp(proxy, /config reload/);
+    expect(line).toContain('config reloaded');
+    expect(line).toMatch(/changed=\S*openai\.api_key/);
+    expect(line).toMatch(/changed=\S*openai\.base_url/);
+    expect(line).toMatch(/changed=\S*shutdown_timeout_ms/);
+
+    await ask(proxy.url);
+    expect(second.calls.length).toBe(1);
+    expect(first.calls.length).toBe(2);
+    expect(await stream.body).toContain('data: [DONE]');
+    expect(proxy.log()).not.toContain(first.key);
+    expect(proxy.log()).not.toContain(second.key);
+  }, 20_000);
+
+  test('a bad file is rejected with its reason logged, and the running config keeps serving', async () => {
+    const dir = tempDir('aiproxy-reload-');
+    const file = writeFile(dir, 'config.yaml', configText(first));
+    const proxy = (cli = await startCli(SOURCE_CMD, ['--config', file], dir));
+
+    writeFile(dir, 'config.yaml', configText(second, ['shutdown_timout_ms: 5']));
+    let line = await hangUp(proxy, /config reload/);
+    expect(line).toContain('config reload rejected');
+    expect(line).toContain('shutdown_timout_ms: unknown key');
+    await ask(proxy.url);
+
+    writeFile(dir, 'config.yaml', `${configText(second)}model_providers: [openai-custom\n`);
+    line = await hangUp(proxy, /config reload/);
+    expect(line).toContain('config reload rejected');
+    expect(line).toContain('invalid YAML');
+    await ask(proxy.url);
+
+    writeFile(dir, 'config.yaml', configText(second, ['log_level: loud']));
+    line = await hangUp(proxy, /config reload/);
+    expect(line).toMatch(/rejected.*log_level: .*loud.* is not one of/);
+    await ask(proxy.url);
+
+    expect(first.calls.length).toBe(3);
+    expect(second.calls.length).toBe(0);
+  }, 20_000);
+
+  test('a changed address is reported as needing a restart; the rest of the file still applies', async () => {
+    const dir = tempDir('aiproxy-reload-');
+    const file = writeFile(dir, 'config.yaml', configText(first));
+    const proxy = (cli = await startCli(SOURCE_CMD, ['--config', file], dir));
+    writeFile(dir, 'config.yaml', configText(second).replace('port: 0', 'port: 1'));
+    const from = proxy.log().length;
+    proxy.signal('SIGHUP');
+    await proxy.waitForLog(/port changed: that takes a restart/, 5000, from);
+    expect(await proxy.waitForLog(/config reloaded/, 5000, from)).toMatch(/changed=openai\.api_key,openai\.base_url$/);
+    await ask(proxy.url);
+    expect(second.calls.length).toBe(1);
+  }, 20_000);
+});
