@@ -2,6 +2,8 @@ import type { Config } from './types.ts';
 
 /** Fields derived from others or from where the file was found: a change in them is not a setting change. */
 const DERIVED = new Set(['apiKeyIsDefault', 'configFile']);
+/** Sections compared whole and reported under their config.yaml name. */
+const WHOLE: Record<string, string> = { pools: 'provider_pools', pool: 'pool', fallbacks: 'fallbacks' };
 
 /** `openai.baseUrl` → `openai.base_url`: the name an operator wrote in config.yaml. */
 function fileKey(path: string): string {
@@ -23,6 +25,10 @@ export function changedKeys(prev: Config, next: Config): string[] {
       const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
       for (const k of [...keys].sort()) {
         if (depth === 0 && DERIVED.has(k)) continue;
+        if (depth === 0 && k in WHOLE) {
+          if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push(WHOLE[k]!);
+          continue;
+        }
         walk(a[k], b[k], path ? `${path}.${k}` : k, depth + 1);
       }
       return;

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
+import { parseFallbacks, parsePools, parsePoolSettings } from '../pool/config.ts';
 import { ConfigError } from './errors.ts';
+import type { ProviderName } from './providers.ts';
 import { ConfigFileSchema } from './schema.ts';
 import { DEFAULT_API_KEY, parseSetting, SETTINGS, type Setting } from './settings.ts';
 import type { Config } from './types.ts';
@@ -42,15 +44,25 @@ export function loadConfig(src: ConfigSources): Config {
   }
 
   const apiKey = resolve(SETTINGS.apiKey);
+  const poolsFile = resolve(SETTINGS.providerPoolsFile);
+  const pools = poolsFile
+    ? parsePools(readPoolsFile(poolsFile, src.env), poolsFile)
+    : file?.provider_pools !== undefined
+      ? parsePools(file.provider_pools, `${fileLabel}: provider_pools`)
+      : {};
   return {
     host: resolve(SETTINGS.host)!,
     port: resolve(SETTINGS.port)!,
     apiKey: apiKey ?? DEFAULT_API_KEY,
     apiKeyIsDefault: apiKey === undefined,
-    modelProviders: resolve(SETTINGS.modelProviders)!,
+    // A provider with a pool is configured even when model_providers does not list it.
+    modelProviders: [...new Set([...resolve(SETTINGS.modelProviders)!, ...(Object.keys(pools) as ProviderName[])])],
     configFile: file ? configPath : undefined,
     logLevel: resolve(SETTINGS.logLevel)!,
     shutdownTimeoutMs: resolve(SETTINGS.shutdownTimeoutMs)!,
+    pools,
+    pool: parsePoolSettings(file?.pool, `${fileLabel}: pool`),
+    fallbacks: parseFallbacks(file?.fallbacks, `${fileLabel}: fallbacks`),
     openai: { apiKey: resolve(SETTINGS.openaiApiKey), baseUrl: resolve(SETTINGS.openaiBaseUrl)! },
     claude: { apiKey: resolve(SETTINGS.claudeApiKey), baseUrl: resolve(SETTINGS.claudeBaseUrl)! },
     gemini: {
@@ -65,6 +77,18 @@ export function loadConfig(src: ConfigSources): Config {
       oauthTokenUrl: resolve(SETTINGS.geminiOauthTokenUrl)!,
     },
   };
+}
+
+/** The pool file: our YAML/JSON format or the original project's provider_pools.json. */
+function readPoolsFile(path: string, env: Record<string, string | undefined>): unknown {
+  if (!existsSync(path)) throw new ConfigError(`provider pools file ${path} does not exist`);
+  try {
+    const text = readFileSync(path, 'utf8');
+    return expandEnv(path.endsWith('.json') ? JSON.parse(text) : Bun.YAML.parse(text), env, path, '');
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(`${path}: cannot be parsed: ${(e as Error).message}`);
+  }
 }
 
 /** Reads and checks config.yaml. A missing default file is fine; a missing explicit one is an error. */

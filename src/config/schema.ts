@@ -16,6 +16,11 @@ export const ConfigFileSchema = Type.Object(
     model_providers: Type.Optional(Type.Union([Type.Array(Type.String()), Type.String()])),
     log_level: Str,
     shutdown_timeout_ms: Type.Optional(Type.Union([Type.Integer(), Type.String()])),
+    // Checked in detail by src/pool/config.ts, which names the offending member key.
+    provider_pools: Type.Optional(Type.Unknown()),
+    provider_pools_file: Str,
+    pool: Type.Optional(Type.Unknown()),
+    fallbacks: Type.Optional(Type.Unknown()),
     openai: Section({ api_key: Str, base_url: Str }),
     claude: Section({ api_key: Str, base_url: Str }),
     gemini: Section({

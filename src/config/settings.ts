@@ -115,6 +115,10 @@ export const SETTINGS = {
     default: ['openai-custom'] as ProviderName[], help: `Configured providers, first is the default (${PROVIDER_NAMES.join(', ')})`,
   },
   logLevel: { key: 'log_level', flag: '--log-level', env: 'AIPROXY_LOG_LEVEL', parse: logLevel, default: 'info' as LogLevel, help: 'debug, info, warn or error' },
+  providerPoolsFile: {
+    key: 'provider_pools_file', flag: '--provider-pools-file', env: 'AIPROXY_PROVIDER_POOLS_FILE', parse: path,
+    help: 'Provider pools file (YAML or JSON; also the original project\'s provider_pools.json)',
+  },
   shutdownTimeoutMs: {
     key: 'shutdown_timeout_ms', flag: '--shutdown-timeout-ms', env: 'AIPROXY_SHUTDOWN_TIMEOUT_MS', parse: milliseconds, default: 30_000,
     help: 'On SIGTERM/SIGINT, how long requests in flight may finish before they are ended',

@@ -1,3 +1,5 @@
+import type { PoolsConfig } from '../pool/config.ts';
+import type { PoolSettings } from '../pool/settings.ts';
 import type { ProviderName } from './providers.ts';
 
 /** The resolved configuration: every source merged, validated and defaulted. Read-only after start-up. */
@@ -28,6 +30,11 @@ export interface Config {
   logLevel: LogLevel;
   /** How long a graceful shutdown waits for requests in flight before it ends them. */
   shutdownTimeoutMs: number;
+  /** Members per provider (provider_pools / provider_pools_file); a provider without one is a pool of one. */
+  pools: PoolsConfig;
+  pool: PoolSettings;
+  /** Providers to try, in order, when a whole pool is unavailable. */
+  fallbacks: Partial<Record<ProviderName, ProviderName[]>>;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

@@ -26,6 +26,11 @@ export interface MemberSpec {
   maxConcurrency?: number;
   disabled: boolean;
   healthCheckModel?: string;
+  /**
+   * A provider configured without provider_pools is a pool of one: with nowhere else to go, its only
+   * member always takes requests (its health is still tracked and shown).
+   */
+  alwaysAvailable?: boolean;
   /** Identifies the member's credentials and endpoint without holding them: state survives a reload only when this is unchanged. */
   fingerprint: string;
 }
@@ -79,7 +84,7 @@ export class Member {
   /** Whether this member may take a request now (ignoring capacity and model). */
   available(now: number): boolean {
     if (this.spec.disabled) return false;
-    if (this.state.health === 'healthy') return true;
+    if (this.state.health === 'healthy' || this.spec.alwaysAvailable) return true;
     return now >= this.state.cooldownUntil && !this.probing;
   }
 
@@ -87,7 +92,7 @@ export class Member {
   acquire(now: number): void {
     this.inflight++;
     this.state.lastUsed = now;
-    if (this.state.health !== 'healthy') this.probing = true;
+    if (this.state.health !== 'healthy' && !this.spec.alwaysAvailable) this.probing = true;
   }
 
   /** Reports how the request went and releases it. */

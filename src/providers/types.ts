@@ -1,3 +1,4 @@
+import type { ProxyErrorInfo } from '../core/errors.ts';
 import type { ProviderName } from '../config/providers.ts';
 import type { Protocol } from '../protocols/types.ts';
 
@@ -37,4 +38,6 @@ export interface ProviderAdapter {
    * retry is worthwhile (OAuth upstreams); the request is then rebuilt and sent once more.
    */
   refreshAuth?(): Promise<boolean>;
+  /** Adds the upstream's own advice to an error it returned (e.g. how to fix a Code Assist 403). */
+  describeError?(info: ProxyErrorInfo, rawBody: string): ProxyErrorInfo;
 }

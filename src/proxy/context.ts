@@ -1,5 +1,6 @@
 import type { ProviderName } from '../config/providers.ts';
 import type { Config } from '../config/types.ts';
+import type { Pool } from '../pool/pool.ts';
 import type { ProviderAdapter } from '../providers/types.ts';
 import type { Logger } from '../util/log.ts';
 import type { ModelCatalog } from './models.ts';
@@ -7,6 +8,9 @@ import type { ModelCatalog } from './models.ts';
 /** Everything a request handler needs, built once at start-up (never copied per request). */
 export interface AppContext {
   config: Config;
+  /** The members behind each reachable provider. */
+  pools: Map<ProviderName, Pool>;
+  /** One adapter per provider (its first enabled member), for model lists and token counting. */
   providers: Map<ProviderName, ProviderAdapter>;
   log: Logger;
   fetch: typeof fetch;

@@ -1,4 +1,6 @@
-import { ProxyError } from '../core/errors.ts';
+import { ProxyError, type ProxyErrorInfo } from '../core/errors.ts';
+import type { Member, Outcome } from '../pool/member.ts';
+import { isRetryable, noMemberAvailable, once, outcomeOf, outcomeOfInfo, RetryNext, sessionKeyOf, thrownOutcome } from './failover.ts';
 import type { CanonicalRequest } from '../core/index.ts';
 import type { ProviderName } from '../config/providers.ts';
 import { codecs, type Protocol } from '../protocols/index.ts';
@@ -27,31 +29,102 @@ export interface GenerateInput {
   /** Provider named by the path prefix. */
   prefix?: string;
   /** Called once the request is over (stream end included), for the request log line. */
-  onDone: (fields: { provider?: string; status: number; error?: string; inputTokens?: number; outputTokens?: number }) => void;
+  onDone: (fields: DoneFields) => void;
+}
+
+export interface DoneFields {
+  provider?: string;
+  /** The pool member that served the request. */
+  member?: string;
+  status: number;
+  error?: string;
+  /** Seconds, from the upstream's 429/503. */
+  retryAfter?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  /** Upstream attempts made (failover included). */
+  attempts?: number;
+}
+
+/** One try against one pool member. */
+interface Attempt {
+  adapter: ProviderAdapter;
+  /** The model to send upstream (after the member's model_map). */
+  model: string;
+  /** When true, a retryable upstream failure throws RetryNext instead of answering the client. */
+  canRetry: boolean;
 }
 
 export function resolveProvider(ctx: AppContext, input: { request: Request; prefix?: string; model?: string }): {
   name: ProviderName;
   adapter: ProviderAdapter;
 } {
-  const name = selectProvider({
-    header: input.request.headers.get('x-model-provider') ?? input.request.headers.get('model-provider'),
-    prefix: input.prefix,
-    model: input.model,
-    configured: ctx.config.modelProviders,
-  });
+  const name = selectProviderName(ctx, input);
   const adapter = ctx.providers.get(name);
   if (!adapter) throw new ProxyError({ kind: 'not_implemented', message: `provider ${name} is configured but not available in this build yet` });
   return { name, adapter };
 }
 
-/** Serves one generate request: same-protocol byte relay when possible, canonical conversion otherwise. */
+/**
+ * Serves one generate request: same-protocol byte relay when possible, canonical conversion otherwise.
+ * A failure before the first byte (connect error, 5xx, 429, 401/403) moves on to the next pool member,
+ * then along the provider's fallbacks, up to pool.max_attempts.
+ */
 export async function handleGenerate(ctx: AppContext, input: GenerateInput): Promise<Response> {
-  const { name, adapter } = resolveProvider(ctx, input);
-  const onDone: GenerateInput['onDone'] = (f) => input.onDone({ provider: name, ...f });
-  return adapter.protocol === input.protocol
-    ? passthrough(ctx, adapter, { ...input, onDone })
-    : convert(ctx, adapter, { ...input, onDone });
+  const name = selectProviderName(ctx, input);
+  const chain = [...new Set([name, ...(ctx.config.fallbacks[name] ?? [])])];
+  const sessionKey = sessionKeyOf(input);
+  const tried = new Set<Member>();
+  const max = ctx.config.pool.maxAttempts;
+  let last: RetryNext | undefined;
+  for (const provider of chain) {
+    const pool = ctx.pools.get(provider);
+    if (!pool) continue;
+    for (;;) {
+      if (tried.size >= max) break;
+      const member = pool.pick(input.model, { exclude: tried, sessionKey });
+      if (!member) break;
+      tried.add(member);
+      const release = once((o: Outcome) => member.release(o, Date.now(), pool.settings));
+      const attempt: Attempt = { adapter: member.spec.adapter, model: member.upstreamModel(input.model), canRetry: tried.size < max };
+      const onDone = (f: DoneFields): void => {
+        release(outcomeOf(f));
+        input.onDone({ ...f, provider, member: member.name, attempts: tried.size });
+      };
+      try {
+        const run = attempt.adapter.protocol === input.protocol ? passthrough : convert;
+        return await run(ctx, attempt, { ...input, onDone });
+      } catch (e) {
+        if (e instanceof RetryNext) {
+          release(e.outcome);
+          last = e;
+          ctx.log.debug('upstream failed, trying the next member', { provider, member: member.name, status: e.info.status });
+          continue;
+        }
+        const outcome = thrownOutcome(e);
+        release(outcome);
+        if (attempt.canRetry && e instanceof ProxyError && outcome.kind !== 'client_error') {
+          last = new RetryNext(e.info, outcome, () => errorResponse(input.protocol, e.info));
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+  if (last) {
+    input.onDone({ provider: name, status: last.info.status, error: last.info.message, retryAfter: last.info.retryAfter, attempts: tried.size });
+    return last.respond();
+  }
+  throw noMemberAvailable(ctx, chain, input.model);
+}
+
+function selectProviderName(ctx: AppContext, input: { request: Request; prefix?: string; model?: string }): ProviderName {
+  return selectProvider({
+    header: input.request.headers.get('x-model-provider') ?? input.request.headers.get('model-provider'),
+    prefix: input.prefix,
+    model: input.model,
+    configured: ctx.config.modelProviders,
+  });
 }
 
 function modeFor(input: GenerateInput): GenerateMode {
@@ -70,21 +143,32 @@ function forwardedHeaders(input: GenerateInput, req: UpstreamRequest): UpstreamR
   return { ...req, headers };
 }
 
-async function passthrough(ctx: AppContext, adapter: ProviderAdapter, input: GenerateInput): Promise<Response> {
+async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput): Promise<Response> {
+  const adapter = att.adapter;
   // An envelope upstream (Code Assist) cannot stream a JSON array; it streams SSE, re-framed below.
   const mode = adapter.unwrap && modeFor(input) === 'json-array' ? 'sse' : modeFor(input);
+  // Only a mapped model changes the body; Gemini carries the model in the URL.
+  const bodyText = att.model === input.model || input.protocol === 'gemini' ? input.bodyText : JSON.stringify({ ...input.body, model: att.model });
   const res = await callProvider(
     adapter,
-    async () => forwardedHeaders(input, await adapter.generate(input.model, mode, input.bodyText)),
+    async () => forwardedHeaders(input, await adapter.generate(att.model, mode, bodyText)),
     { signal: input.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch },
   );
   const headers = relayHeaders(res.headers);
-  if (adapter.unwrap && res.ok) return unwrapped(adapter, input, res);
-  if (!res.body) {
-    input.onDone({ status: res.status });
-    return new Response(null, { status: res.status, headers });
+  if (!res.ok) {
+    // The error body is small and read whole: a retry needs its reason, a Gemini client its retry hint.
+    const text = await readLimited(res, 1024 * 1024);
+    const info = describe(adapter, codecs[adapter.protocol].decodeError(res.status, text, res.headers), text);
+    if (info.retryAfter !== undefined && !headers.has('retry-after')) headers.set('retry-after', String(info.retryAfter));
+    const relay = (): Response =>
+      // An envelope upstream's own hint is added to the message; other bodies go back as they came.
+      adapter.describeError ? errorResponse(input.protocol, info) : new Response(text, { status: res.status, headers });
+    if (att.canRetry && isRetryable(res.status)) throw new RetryNext(info, outcomeOfInfo(info), relay);
+    input.onDone({ status: res.status, error: info.message, retryAfter: info.retryAfter });
+    return relay();
   }
-  if (!res.ok || !input.stream) {
+  if (adapter.unwrap) return unwrapped(adapter, input, res);
+  if (!res.body || !input.stream) {
     input.onDone({ status: res.status });
     return new Response(res.body, { status: res.status, headers });
   }
@@ -134,10 +218,12 @@ function inBandError(input: GenerateInput, message: string, relayedAny: boolean)
   return enc.encode({ type: 'error', error }) + enc.end();
 }
 
-async function convert(ctx: AppContext, adapter: ProviderAdapter, input: GenerateInput): Promise<Response> {
+async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Promise<Response> {
+  const adapter = att.adapter;
   const client = codecs[input.protocol];
   const target = codecs[adapter.protocol];
   const canonical: CanonicalRequest = client.decodeRequest(input.body, { model: input.model, stream: input.stream });
+  canonical.model = att.model;
   if (adapter.protocol === 'gemini') await inlineRemoteMedia(canonical, { fetch: ctx.fetch, signal: input.request.signal });
   const toolNames = renameToolsFor(adapter.protocol, canonical);
   const upstreamBody = target.encodeRequest(canonical, { model: canonical.model, defaultMaxTokens: ctx.defaultMaxTokens });
@@ -149,8 +235,10 @@ async function convert(ctx: AppContext, adapter: ProviderAdapter, input: Generat
   });
 
   if (!res.ok) {
-    const err = target.decodeError(res.status, await readLimited(res), res.headers);
-    input.onDone({ status: err.status, error: err.message });
+    const text = await readLimited(res);
+    const err = describe(adapter, target.decodeError(res.status, text, res.headers), text);
+    if (att.canRetry && isRetryable(res.status)) throw new RetryNext(err, outcomeOfInfo(err), () => errorResponse(input.protocol, err));
+    input.onDone({ status: err.status, error: err.message, retryAfter: err.retryAfter });
     return errorResponse(input.protocol, err);
   }
 
@@ -171,4 +259,9 @@ async function convert(ctx: AppContext, adapter: ProviderAdapter, input: Generat
     input.onDone({ status: 200, error: end.error, inputTokens: end.inputTokens, outputTokens: end.outputTokens }),
   );
   return new Response(body, { status: 200, headers: streamHeaders(format) });
+}
+
+/** Lets an upstream add its own advice to an error (Code Assist: how to fix account and project errors). */
+function describe(adapter: ProviderAdapter, info: ProxyErrorInfo, rawBody: string): ProxyErrorInfo {
+  return adapter.describeError ? adapter.describeError(info, rawBody) : info;
 }

@@ -1,7 +1,9 @@
 import { Elysia } from 'elysia';
 import { ProxyError } from '../core/errors.ts';
 import type { Config } from '../config/types.ts';
-import { createProviders } from '../providers/registry.ts';
+import { createPools } from '../pool/build.ts';
+import { representatives } from '../pool/representatives.ts';
+import { startPoolTasks } from '../pool/tasks.ts';
 import type { AppContext } from '../proxy/context.ts';
 import { errorResponse } from '../proxy/errors.ts';
 import { ModelCatalog } from '../proxy/models.ts';
@@ -13,7 +15,7 @@ import { protocolOf } from './protocol-of.ts';
 import { requestLogger } from './request-log.ts';
 import { countTokens, messages } from './routes/anthropic.ts';
 import { modelAction } from './routes/gemini.ts';
-import { health } from './routes/health.ts';
+import { health, pools } from './routes/health.ts';
 import { listModels } from './routes/models.ts';
 import { chatCompletions } from './routes/openai.ts';
 import type { RouteArgs } from './routes/types.ts';
@@ -38,14 +40,17 @@ const ROUTES: Array<[method: 'GET' | 'POST', path: string, handler: Handler, str
   ['POST', '/v1/models/:modelAction', modelAction, true],
   ['GET', '/v1beta/models', listModels],
   ['GET', '/v1beta/models/:model', listModels],
+  ['GET', '/pools', pools],
 ];
 
-export function createContext(config: Config, deps: AppDeps = {}): AppContext {
+export function createContext(config: Config, deps: AppDeps = {}, previous?: AppContext): AppContext {
   const log = deps.log ?? new Logger(config.logLevel);
   const fetchFn = deps.fetch ?? fetch;
-  const providers = createProviders(config);
+  const pools = createPools(config, previous?.pools);
+  const providers = representatives(pools);
   return {
     config,
+    pools,
     providers,
     log,
     fetch: fetchFn,
@@ -63,6 +68,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   const log = deps.log ?? new Logger(config.logLevel);
   // Requests read the context through this holder, so a reload swaps it without touching live requests.
   const holder = { ctx: createContext(config, { ...deps, log }) };
+  let stopPoolTasks = startPoolTasks(holder.ctx);
   // Counts what is in flight so a shutdown can wait for it, and end it in-band at the deadline.
   const lifecycle = createLifecycle();
   // idleTimeout bounds dead keep-alive sockets; generate routes lift it per request (server.timeout)
@@ -133,7 +139,9 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     /** Serves new requests with a new configuration; requests in flight finish with the old one. */
     reload(next: Config): void {
       log.setLevel(next.logLevel);
-      holder.ctx = createContext(next, { ...deps, log });
+      stopPoolTasks();
+      holder.ctx = createContext(next, { ...deps, log }, holder.ctx);
+      stopPoolTasks = startPoolTasks(holder.ctx);
     },
   });
 }

@@ -28,7 +28,7 @@ describe('changedKeys', () => {
 
   test('every key it can report is a real config.yaml key', () => {
     // A config where every setting with a default differs from another one reaches every leaf.
-    const keys = new Set<string>(Object.values(SETTINGS).map((s) => s.key));
+    const keys = new Set<string>([...Object.values(SETTINGS).map((s) => s.key), 'provider_pools', 'pool', 'fallbacks']);
     const base = load([]);
     const flipped = JSON.parse(JSON.stringify(base), (k, v) => (typeof v === 'string' || typeof v === 'number' ? `${v}x` : v));
     for (const k of changedKeys(base, flipped)) expect(keys.has(k)).toBe(true);

@@ -43,6 +43,9 @@ describe('scripts/config.example.yaml', () => {
       const line = new RegExp(`^${indent}(# )?${leaf}:`, 'm');
       if (!line.test(sectionText(text, section))) missing.push(s.key);
     }
+    for (const key of ['provider_pools', 'pool', 'fallbacks', 'strategy', 'max_attempts', 'cooldown_ms', 'error_window_ms', 'error_threshold', 'health_check_interval_ms', 'affinity', 'state_file']) {
+      if (!new RegExp(`^\\s*(# )?${key}:`, 'm').test(text)) missing.push(key);
+    }
     expect(missing).toEqual([]);
   });
 });

@@ -1,0 +1,88 @@
+import type { CanonicalRequest } from '../core/index.ts';
+import type { ProviderName } from '../config/providers.ts';
+import { codecs } from '../protocols/index.ts';
+import { outcomeOfInfo } from '../proxy/failover.ts';
+import { readLimited } from '../upstream/fetch.ts';
+import type { Logger } from '../util/log.ts';
+import type { Member, Outcome } from './member.ts';
+import type { Pool } from './pool.ts';
+
+const CHECK_TIMEOUT_MS = 30_000;
+
+/** A cheap model per provider when a member names no health_check_model. */
+const DEFAULT_CHECK_MODEL: Record<ProviderName, string> = {
+  'openai-custom': 'gpt-4o-mini',
+  'claude-custom': 'claude-haiku-4-5',
+  'gemini-cli': 'gemini-2.5-flash-lite',
+  'gemini-cli-oauth': 'gemini-2.5-flash-lite',
+};
+
+export interface HealthCheckDeps {
+  pools: ReadonlyMap<ProviderName, Pool>;
+  fetch: typeof fetch;
+  log: Logger;
+  intervalMs: number;
+}
+
+/**
+ * Active checks: every interval, a one-word request to each member that is cooling down or unhealthy
+ * and whose cooldown is over, so it comes back without waiting for a real request to risk it.
+ * Jittered, one check at a time per member, never a storm. Returns a stop function.
+ */
+export function startHealthChecks(deps: HealthCheckDeps): () => void {
+  if (deps.intervalMs <= 0) return () => {};
+  const checking = new Set<Member>();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const tick = (): void => {
+    const now = Date.now();
+    for (const pool of deps.pools.values()) {
+      for (const m of pool.members) {
+        if (m.spec.disabled || m.state.health === 'healthy' || checking.has(m) || m.probing || now < m.state.cooldownUntil) continue;
+        checking.add(m);
+        const t = setTimeout(() => {
+          timers.delete(t);
+          void checkMember(m, pool, deps).finally(() => checking.delete(m));
+        }, Math.random() * Math.min(deps.intervalMs, 5_000) * 0.5);
+        t.unref?.();
+        timers.add(t);
+      }
+    }
+  };
+  const interval = setInterval(tick, deps.intervalMs);
+  interval.unref?.();
+  return () => {
+    clearInterval(interval);
+    for (const t of timers) clearTimeout(t);
+  };
+}
+
+export async function checkMember(m: Member, pool: Pool, deps: Pick<HealthCheckDeps, 'fetch' | 'log'>): Promise<Outcome> {
+  const adapter = m.spec.adapter;
+  const model = m.spec.healthCheckModel ?? DEFAULT_CHECK_MODEL[m.spec.provider];
+  const req: CanonicalRequest = {
+    model,
+    system: [],
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'ping' }] }],
+    tools: [],
+    maxTokens: 16,
+    stream: false,
+    extras: {},
+  };
+  let outcome: Outcome;
+  try {
+    const body = codecs[adapter.protocol].encodeRequest(req, { model, defaultMaxTokens: 16 });
+    const r = await adapter.generate(model, 'unary', JSON.stringify(body));
+    const res = await deps.fetch(r.url, { method: r.method, headers: r.headers, body: r.body, signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+    if (res.ok) {
+      await res.arrayBuffer();
+      outcome = { kind: 'success' };
+    } else {
+      outcome = outcomeOfInfo(codecs[adapter.protocol].decodeError(res.status, await readLimited(res), res.headers));
+    }
+  } catch (e) {
+    outcome = { kind: 'server_error', status: 502, message: `health check failed: ${(e as Error).message}` };
+  }
+  m.record(outcome, Date.now(), pool.settings);
+  deps.log.info('health check', { provider: m.spec.provider, member: m.name, result: outcome.kind, health: m.state.health });
+  return outcome;
+}
