@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../../src/config/types.ts';
+import { createPools } from '../../src/pool/build.ts';
+import { startHealthChecks } from '../../src/pool/health-check.ts';
+import { persistPoolState } from '../../src/pool/state-file.ts';
+import { DEFAULT_POOL_SETTINGS } from '../../src/pool/settings.ts';
+import { parseArgs } from '../../src/cli/args.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { Logger } from '../../src/util/log.ts';
+import { openaiErrorBody, startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
+import type { MockServer } from '../helpers/mocks/types.ts';
+import { eventually } from '../helpers/stack.ts';
+
+let mock: MockServer;
+const dir = mkdtempSync(join(tmpdir(), 'aiproxy-hc-'));
+beforeAll(async () => {
+  mock = await startOpenAIMock({ key: 'sk-hc' });
+});
+afterAll(async () => {
+  await mock.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function config(intervalMs: number): Config {
+  const c = loadConfig({ flags: parseArgs([]).flags, env: {}, cwd: '/nonexistent' });
+  return {
+    ...c,
+    modelProviders: ['openai-custom'],
+    pools: { 'openai-custom': [{ name: 'm1', weight: 1, modelMap: {}, disabled: false, healthCheckModel: 'gpt-4o-mini', credentials: { apiKey: mock.key, baseUrl: mock.url } }] },
+    pool: { ...DEFAULT_POOL_SETTINGS, cooldownMs: 50, healthCheckIntervalMs: intervalMs },
+  };
+}
+const quiet = new Logger('error', () => {});
+
+describe('active health checks', () => {
+  test('a cooling member is checked with a cheap request once its cooldown is over, and recovers', async () => {
+    const pools = createPools(config(60));
+    const m = pools.get('openai-custom')!.members[0]!;
+    m.record({ kind: 'server_error', status: 500, message: 'x' }, Date.now(), { ...DEFAULT_POOL_SETTINGS, errorThreshold: 1, cooldownMs: 50 });
+    expect(m.state.health).toBe('cooling');
+    mock.queue({ error: { status: 500, body: openaiErrorBody({ message: 'still down', type: 'server_error', param: null, code: null }) } });
+    const stop = startHealthChecks({ pools, fetch, log: quiet, intervalMs: 60 });
+    try {
+      await eventually(() => mock.calls.length >= 1, 3000);
+      expect(m.state.health).not.toBe('healthy'); // the first check failed
+      await eventually(() => m.state.health === 'healthy', 5000);
+      const check = mock.calls.at(-1)!;
+      expect(check.body).toMatchObject({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'ping' }] });
+    } finally {
+      stop();
+    }
+  });
+
+  test('the state file keeps member health across a restart, for the same account only', async () => {
+    const file = join(dir, 'state.json');
+    const first = createPools(config(0));
+    first.get('openai-custom')!.members[0]!.record({ kind: 'rate_limited', status: 429, message: 'slow', retryAfterMs: 600_000 }, Date.now(), DEFAULT_POOL_SETTINGS);
+    persistPoolState(file, first, quiet)(); // stop() saves
+    await eventually(() => {
+      try {
+        return readFileSync(file, 'utf8').includes('cooling');
+      } catch {
+        return false;
+      }
+    });
+    const second = createPools(config(0));
+    const stop = persistPoolState(file, second, quiet);
+    stop();
+    expect(second.get('openai-custom')!.members[0]!.state.health).toBe('cooling');
+    const changed = config(0);
+    changed.pools['openai-custom']![0]!.credentials.apiKey = 'sk-another-account';
+    const third = createPools(changed);
+    persistPoolState(file, third, quiet);
+    expect(third.get('openai-custom')!.members[0]!.state.health).toBe('healthy');
+    expect(readFileSync(file, 'utf8')).not.toContain(mock.key);
+  });
+
+  test('a reload keeps the state of unchanged members', () => {
+    const before = createPools(config(0));
+    before.get('openai-custom')!.members[0]!.state.served = 41;
+    const after = createPools(config(0), before);
+    expect(after.get('openai-custom')!.members[0]!.state.served).toBe(41);
+  });
+});
