@@ -2,7 +2,8 @@ import { ProxyError } from '../core/errors.ts';
 import type { CanonicalRequest, Part } from '../core/index.ts';
 import { codecs, type Protocol } from '../protocols/index.ts';
 import { decodeCountTokensResponse, encodeCountTokensRequest } from '../protocols/gemini/index.ts';
-import { callUpstream, readLimited, relayHeaders } from '../upstream/fetch.ts';
+import { callProvider } from '../upstream/call-provider.ts';
+import { readLimited, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord } from '../util/json.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
@@ -28,7 +29,7 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
   const opts = { signal: input.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch };
 
   if (adapter.protocol === input.protocol && adapter.countTokens) {
-    const res = await callUpstream(await adapter.countTokens(input.model, input.bodyText), opts);
+    const res = await callProvider(adapter, () => adapter.countTokens!(input.model, input.bodyText), opts);
     return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
   }
 
@@ -45,7 +46,7 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
       adapter.protocol === 'gemini'
         ? encodeCountTokensRequest(req)
         : anthropicCountBody(codecs.anthropic.encodeRequest(req, { model: req.model, defaultMaxTokens: ctx.defaultMaxTokens }));
-    const res = await callUpstream(await adapter.countTokens(req.model, JSON.stringify(body)), opts);
+    const res = await callProvider(adapter, () => adapter.countTokens!(req.model, JSON.stringify(body)), opts);
     if (!res.ok) return errorResponse(input.protocol, codecs[adapter.protocol].decodeError(res.status, await readLimited(res), res.headers));
     const json: unknown = await res.json().catch(() => undefined);
     tokens =

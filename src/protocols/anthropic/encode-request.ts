@@ -24,7 +24,7 @@ interface ThinkingPlan {
  */
 export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown> {
   const { turns, systemTail } = encodeConversation(req.messages);
-  let thinking = planThinking(req.reasoning, req.maxTokens ?? opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS);
+  let thinking = planThinking(req.reasoning, req.maxTokens, opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS);
   // History from a client that cannot carry signatures gets the thinking back from the cache; history
   // produced by another upstream has none to lead the final assistant turn, so thinking goes off.
   if (thinking.config && !thinkingFitsHistory(turns) && !restoreThinking(turns)) thinking = { maxTokens: thinking.maxTokens };
@@ -45,19 +45,26 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
 
 /**
  * Thinking on when the config asks for a budget (or adaptive). The budget obeys the API's bounds:
- * ≥ 1024 and < max_tokens. Shrinking the budget is preferred over raising max_tokens, which could
- * exceed the model's output limit; only a max_tokens too small for the minimum budget is raised.
+ * ≥ 1024 and < max_tokens, and leaves the answer room: up to 4096 tokens, at most half of max_tokens.
+ * When the client set max tokens, the budget shrinks to fit (raising max_tokens could exceed the
+ * model's output limit); when it did not, max_tokens grows to budget + answer room.
  */
-function planThinking(r: ReasoningConfig | undefined, maxTokens: number): ThinkingPlan {
+function planThinking(r: ReasoningConfig | undefined, clientMax: number | undefined, defaultMax: number): ThinkingPlan {
+  const maxTokens = clientMax ?? defaultMax;
   if (r?.adaptive && r.enabled !== false) return { config: { type: 'adaptive' }, maxTokens };
   let budget = reasoningBudget(r);
   if (budget === undefined || budget === 0) return { maxTokens };
   // -1 is Gemini's "dynamic": Anthropic needs a number, the middle setting is closest.
   if (budget < 0) budget = budgetForEffort('medium');
   budget = Math.max(MIN_BUDGET, Math.round(budget));
+  if (clientMax === undefined) return plan(budget, Math.max(defaultMax, budget + ANSWER_ROOM));
   if (maxTokens <= MIN_BUDGET) return plan(MIN_BUDGET, MIN_BUDGET + maxTokens);
-  return plan(Math.min(budget, maxTokens - 1), maxTokens);
+  const room = Math.max(1, Math.min(ANSWER_ROOM, Math.floor(maxTokens / 2)));
+  return plan(Math.max(MIN_BUDGET, Math.min(budget, maxTokens - room)), maxTokens);
 }
+
+/** Tokens kept for the answer itself when thinking shares max_tokens with it. */
+const ANSWER_ROOM = 4096;
 
 const plan = (budget: number, maxTokens: number): ThinkingPlan => ({
   config: { type: 'enabled', budget_tokens: budget },

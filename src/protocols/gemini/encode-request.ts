@@ -71,7 +71,8 @@ function generationConfig(req: CanonicalRequest, model: string): JsonObject {
   if (req.topK !== undefined) gc.topK = req.topK;
   if (req.maxTokens !== undefined) gc.maxOutputTokens = req.maxTokens;
   if (req.stop && req.stop.length > 0) gc.stopSequences = req.stop.slice(0, MAX_STOP_SEQUENCES);
-  if (req.n !== undefined) gc.candidateCount = req.n;
+  // One candidate only: the canonical response carries one choice, and extra candidates would be billed unseen.
+  if (req.n === 1) gc.candidateCount = 1;
   if (req.seed !== undefined) gc.seed = req.seed;
   if (req.presencePenalty !== undefined) gc.presencePenalty = req.presencePenalty;
   if (req.frequencyPenalty !== undefined) gc.frequencyPenalty = req.frequencyPenalty;

@@ -41,7 +41,8 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
   }
   // topK is dropped: OpenAI rejects unknown parameters.
   if (req.stop?.length) body.stop = req.stop;
-  if (req.n !== undefined) body.n = req.n;
+  // n > 1 is not sent: the canonical response carries one choice, and extra ones would be billed unseen.
+  if (req.n === 1) body.n = 1;
   if (req.seed !== undefined) body.seed = req.seed;
   if (req.presencePenalty !== undefined) body.presence_penalty = req.presencePenalty;
   if (req.frequencyPenalty !== undefined) body.frequency_penalty = req.frequencyPenalty;

@@ -262,10 +262,18 @@ describe('anthropic encodeRequest: messages', () => {
 });
 
 describe('anthropic encodeRequest: thinking', () => {
-  test('budget from effort, clamped below max_tokens', () => {
+  test('budget from effort, shrunk to leave the answer room inside the client max_tokens', () => {
     const body = encode({ maxTokens: 4096, reasoning: { effort: 'high' } });
-    expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 4095 });
+    expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
     expect(body.max_tokens).toBe(4096);
+    const big = encode({ maxTokens: 32000, reasoning: { effort: 'high' } });
+    expect(big.thinking).toEqual({ type: 'enabled', budget_tokens: 24576 });
+  });
+
+  test('without client max tokens, max_tokens grows to budget + answer room', () => {
+    const body = encode({ reasoning: { effort: 'high' } });
+    expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 24576 });
+    expect(body.max_tokens).toBe(24576 + 4096);
   });
 
   test('budget raised to the 1024 floor; max_tokens raised when it cannot hold the floor', () => {
@@ -276,7 +284,7 @@ describe('anthropic encodeRequest: thinking', () => {
   });
 
   test('dynamic budget (-1) still turns thinking on', () => {
-    expect(encode({ reasoning: { budgetTokens: -1 } }).thinking).toEqual({ type: 'enabled', budget_tokens: 8191 });
+    expect(encode({ reasoning: { budgetTokens: -1 } }).thinking).toEqual({ type: 'enabled', budget_tokens: 8192 });
   });
 
   test('no thinking when disabled, zero or unspecified', () => {

@@ -330,7 +330,6 @@ describe('gemini encodeRequest: tools and config', () => {
       topK: 40,
       maxOutputTokens: 1000,
       stopSequences: ['a', 'b', 'c', 'd', 'e'],
-      candidateCount: 2,
       seed: 7,
       presencePenalty: 0.1,
       frequencyPenalty: 0.2,
