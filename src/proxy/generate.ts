@@ -10,6 +10,7 @@ import { callProvider } from '../upstream/call-provider.ts';
 import { readLimited, relayHeaders } from '../upstream/fetch.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
+import { droppedFields } from './dropped-fields.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
 import { convertStream, relayStream, unwrapStream, type StreamEnd } from './stream-pipeline.ts';
 import { renameToolsFor, restoreToolNames, restoringDecoder } from './tool-names.ts';
@@ -225,6 +226,10 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const canonical: CanonicalRequest = client.decodeRequest(input.body, { model: input.model, stream: input.stream });
   canonical.model = att.model;
   if (adapter.protocol === 'gemini') await inlineRemoteMedia(canonical, { fetch: ctx.fetch, signal: input.request.signal });
+  if (ctx.log.enabled('debug')) {
+    const dropped = droppedFields(input.protocol, adapter.protocol, canonical);
+    if (dropped.length) ctx.log.debug('fields the upstream protocol cannot express were dropped', { target: adapter.name, fields: dropped.join(',') });
+  }
   const toolNames = renameToolsFor(adapter.protocol, canonical);
   const upstreamBody = target.encodeRequest(canonical, { model: canonical.model, defaultMaxTokens: ctx.defaultMaxTokens });
   const mode: GenerateMode = input.stream ? 'sse' : 'unary';
