@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { parseFallbacks, parsePools, parsePoolSettings } from '../pool/config.ts';
+import { parseApiKeys } from './api-keys.ts';
 import { ConfigError } from './errors.ts';
 import type { ProviderName } from './providers.ts';
 import { ConfigFileSchema } from './schema.ts';
@@ -63,6 +64,20 @@ export function loadConfig(src: ConfigSources): Config {
     pools,
     pool: parsePoolSettings(file?.pool, `${fileLabel}: pool`),
     fallbacks: parseFallbacks(file?.fallbacks, `${fileLabel}: fallbacks`),
+    limits: { maxBodyBytes: resolve(SETTINGS.maxBodyBytes)!, maxJsonDepth: resolve(SETTINGS.maxJsonDepth)! },
+    timeouts: {
+      connectMs: resolve(SETTINGS.connectTimeoutMs)!,
+      headersMs: resolve(SETTINGS.headersTimeoutMs)!,
+      idleMs: resolve(SETTINGS.idleTimeoutMs)!,
+    },
+    keepaliveMs: resolve(SETTINGS.keepaliveMs)!,
+    maxInflight: resolve(SETTINGS.maxInflight)!,
+    logFormat: resolve(SETTINGS.logFormat)!,
+    apiKeys: parseApiKeys(file?.api_keys, `${fileLabel}: api_keys`),
+    systemPromptFile: resolve(SETTINGS.systemPromptFile),
+    systemPromptMode: resolve(SETTINGS.systemPromptMode)!,
+    logPrompts: resolve(SETTINGS.logPrompts)!,
+    promptLogFile: resolve(SETTINGS.promptLogFile)!,
     openai: { apiKey: resolve(SETTINGS.openaiApiKey), baseUrl: resolve(SETTINGS.openaiBaseUrl)! },
     claude: { apiKey: resolve(SETTINGS.claudeApiKey), baseUrl: resolve(SETTINGS.claudeBaseUrl)! },
     gemini: {

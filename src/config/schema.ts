@@ -5,6 +5,8 @@ import { Type, type Static } from '@sinclair/typebox';
  * being silently ignored. Values are checked again per setting in settings.ts, with the source named.
  */
 const Str = Type.Optional(Type.String());
+/** A number; flags and `${ENV}` expansion give strings, which the setting's parser checks. */
+const Num = Type.Optional(Type.Union([Type.Integer(), Type.String()]));
 const Section = <T extends Record<string, ReturnType<typeof Type.Optional>>>(props: T) =>
   Type.Optional(Type.Object(props, { additionalProperties: false }));
 
@@ -21,6 +23,17 @@ export const ConfigFileSchema = Type.Object(
     provider_pools_file: Str,
     pool: Type.Optional(Type.Unknown()),
     fallbacks: Type.Optional(Type.Unknown()),
+    limits: Section({ max_body_bytes: Num, max_json_depth: Num }),
+    timeouts: Section({ connect_ms: Num, headers_ms: Num, idle_ms: Num }),
+    keepalive_ms: Num,
+    max_inflight: Num,
+    log_format: Str,
+    system_prompt_file: Str,
+    system_prompt_mode: Str,
+    log_prompts: Type.Optional(Type.Union([Type.String(), Type.Boolean()])),
+    prompt_log_file: Str,
+    // Checked in detail by src/config/api-keys.ts, which names the offending entry (never its key).
+    api_keys: Type.Optional(Type.Unknown()),
     openai: Section({ api_key: Str, base_url: Str }),
     claude: Section({ api_key: Str, base_url: Str }),
     gemini: Section({

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { GEMINI_CLI_OAUTH_CLIENT_ID, GEMINI_CLI_OAUTH_CLIENT_SECRET } from '../auth/google/oauth-constants.ts';
 import { ConfigError } from './errors.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from './providers.ts';
+import { OPERATIONAL_SETTINGS } from './operational-settings.ts';
 import type { LogLevel } from './types.ts';
 
 /**
@@ -123,6 +124,7 @@ export const SETTINGS = {
     key: 'shutdown_timeout_ms', flag: '--shutdown-timeout-ms', env: 'AIPROXY_SHUTDOWN_TIMEOUT_MS', parse: milliseconds, default: 30_000,
     help: 'On SIGTERM/SIGINT, how long requests in flight may finish before they are ended',
   },
+  ...OPERATIONAL_SETTINGS,
   openaiApiKey: { key: 'openai.api_key', flag: '--openai-api-key', env: 'OPENAI_API_KEY', parse: nonEmpty, secret: true, help: 'Key for openai-custom' },
   openaiBaseUrl: {
     key: 'openai.base_url', flag: '--openai-base-url', env: 'OPENAI_BASE_URL', parse: baseUrl,

@@ -1,5 +1,7 @@
 import type { PoolsConfig } from '../pool/config.ts';
 import type { PoolSettings } from '../pool/settings.ts';
+import type { ClientKeyConfig } from './api-keys.ts';
+import type { LogFormat, PromptLogMode, SystemPromptMode } from './operational-settings.ts';
 import type { ProviderName } from './providers.ts';
 
 /** The resolved configuration: every source merged, validated and defaulted. Read-only after start-up. */
@@ -35,6 +37,29 @@ export interface Config {
   pool: PoolSettings;
   /** Providers to try, in order, when a whole pool is unavailable. */
   fallbacks: Partial<Record<ProviderName, ProviderName[]>>;
+  limits: {
+    /** Largest request body, after decompression. */
+    maxBodyBytes: number;
+    /** Deepest nesting of objects and arrays in a request body. */
+    maxJsonDepth: number;
+  };
+  /** Upstream deadlines in ms; 0 = none. */
+  timeouts: { connectMs: number; headersMs: number; idleMs: number };
+  /** Keep-alive interval while a started stream is silent; 0 = none. */
+  keepaliveMs: number;
+  /** Requests served at once; 0 = unlimited. */
+  maxInflight: number;
+  logFormat: LogFormat;
+  /**
+   * Client keys besides api_key, each with a name and optional limits. When set and api_key is not,
+   * only these keys are accepted (the public default is not).
+   */
+  apiKeys: ClientKeyConfig[];
+  systemPromptFile?: string;
+  systemPromptMode: SystemPromptMode;
+  logPrompts: PromptLogMode;
+  promptLogFile: string;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type { ClientKeyConfig, LogFormat, PromptLogMode, SystemPromptMode };

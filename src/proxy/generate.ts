@@ -13,6 +13,7 @@ import { errorResponse } from './errors.ts';
 import { droppedFields } from './dropped-fields.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
 import { convertStream, relayStream, unwrapStream, type StreamEnd } from './stream-pipeline.ts';
+import { streamOptions } from './stream-options.ts';
 import { renameToolsFor, restoreToolNames, restoringDecoder } from './tool-names.ts';
 import { unwrappingDecoder } from './unwrap.ts';
 
@@ -168,7 +169,7 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     input.onDone({ status: res.status, error: info.message, retryAfter: info.retryAfter });
     return relay();
   }
-  if (adapter.unwrap) return unwrapped(adapter, input, res);
+  if (adapter.unwrap) return unwrapped(ctx, adapter, input, res);
   if (!res.body || !input.stream) {
     input.onDone({ status: res.status });
     return new Response(res.body, { status: res.status, headers });
@@ -177,12 +178,13 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     res.body,
     (message, relayedAny) => inBandError(input, message, relayedAny),
     (end) => input.onDone({ status: res.status, error: end.error }),
+    streamOptions(ctx.config, input.protocol, input.geminiFormat),
   );
   return new Response(body, { status: res.status, headers });
 }
 
 /** Same protocol behind an envelope: only the envelope comes off; parts are not re-encoded. */
-async function unwrapped(adapter: ProviderAdapter, input: GenerateInput, res: Response): Promise<Response> {
+async function unwrapped(ctx: AppContext, adapter: ProviderAdapter, input: GenerateInput, res: Response): Promise<Response> {
   const unwrap = adapter.unwrap!;
   if (!input.stream) {
     const json = await readJson(res, adapter);
@@ -190,8 +192,13 @@ async function unwrapped(adapter: ProviderAdapter, input: GenerateInput, res: Re
     return Response.json(unwrap(json));
   }
   const format = input.geminiFormat ?? 'sse';
-  const body = unwrapStream(res.body!, unwrap, format, (message, relayedAny) => inBandError(input, message, relayedAny), (end) =>
-    input.onDone({ status: 200, error: end.error }),
+  const body = unwrapStream(
+    res.body!,
+    unwrap,
+    format,
+    (message, relayedAny) => inBandError(input, message, relayedAny),
+    (end) => input.onDone({ status: 200, error: end.error }),
+    streamOptions(ctx.config, input.protocol, format),
   );
   return new Response(body, { status: 200, headers: streamHeaders(format) });
 }
@@ -260,8 +267,12 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const enc = client.createStreamEncoder({ model: canonical.model, includeUsage: canonical.includeUsage, format });
   const upstreamDecoder = adapter.unwrap ? unwrappingDecoder(target.createStreamDecoder(), adapter.unwrap) : target.createStreamDecoder();
   const decoder = toolNames ? restoringDecoder(upstreamDecoder, toolNames) : upstreamDecoder;
-  const body = convertStream(res.body, decoder, enc, (end: StreamEnd) =>
-    input.onDone({ status: 200, error: end.error, inputTokens: end.inputTokens, outputTokens: end.outputTokens }),
+  const body = convertStream(
+    res.body,
+    decoder,
+    enc,
+    (end: StreamEnd) => input.onDone({ status: 200, error: end.error, inputTokens: end.inputTokens, outputTokens: end.outputTokens }),
+    streamOptions(ctx.config, input.protocol, format),
   );
   return new Response(body, { status: 200, headers: streamHeaders(format) });
 }

@@ -1,24 +1,34 @@
 import { Elysia } from 'elysia';
-import { ProxyError } from '../core/errors.ts';
+import { ProxyError, type ProxyErrorInfo } from '../core/errors.ts';
+import { configSecrets } from '../config/secrets.ts';
 import type { Config } from '../config/types.ts';
+import { ProxyMetrics } from '../metrics/proxy-metrics.ts';
 import { createPools } from '../pool/build.ts';
 import { representatives } from '../pool/representatives.ts';
 import { startPoolTasks } from '../pool/tasks.ts';
 import type { AppContext } from '../proxy/context.ts';
 import { errorResponse } from '../proxy/errors.ts';
 import { ModelCatalog } from '../proxy/models.ts';
+import type { Protocol } from '../protocols/types.ts';
+import { withConnectTimeout } from '../upstream/connect-timeout.ts';
 import { ClientGoneError } from '../upstream/fetch.ts';
 import { Logger } from '../util/log.ts';
-import { keyMatches, presentedKey } from './auth.ts';
-import { createLifecycle } from './lifecycle.ts';
+import { runInRequest, type RequestScope } from '../util/request-context.ts';
+import { presentedKey } from './auth.ts';
+import { clientKeysFor, identifyClient } from './client-keys.ts';
+import { createLifecycle, streamFormat } from './lifecycle.ts';
+import { captureAnswer, promptSinkFor } from './prompt-log.ts';
 import { protocolOf } from './protocol-of.ts';
+import { requestIdOf, serverTiming, withHeaders } from './request-id.ts';
 import { requestLogger } from './request-log.ts';
 import { countTokens, messages } from './routes/anthropic.ts';
 import { modelAction } from './routes/gemini.ts';
 import { health, pools } from './routes/health.ts';
+import { metricsResponse } from './routes/metrics.ts';
 import { listModels } from './routes/models.ts';
 import { chatCompletions } from './routes/openai.ts';
 import type { RouteArgs } from './routes/types.ts';
+import { systemPromptFor } from './system-prompt.ts';
 
 export interface AppDeps {
   fetch?: typeof fetch;
@@ -45,7 +55,8 @@ const ROUTES: Array<[method: 'GET' | 'POST', path: string, handler: Handler, str
 
 export function createContext(config: Config, deps: AppDeps = {}, previous?: AppContext): AppContext {
   const log = deps.log ?? new Logger(config.logLevel);
-  const fetchFn = deps.fetch ?? fetch;
+  // Every upstream call (generate, models, count, media) gets the connect timeout.
+  const fetchFn = withConnectTimeout(deps.fetch ?? fetch, config.timeouts.connectMs);
   const pools = createPools(config, previous?.pools);
   const providers = representatives(pools);
   return {
@@ -55,41 +66,86 @@ export function createContext(config: Config, deps: AppDeps = {}, previous?: App
     log,
     fetch: fetchFn,
     models: new ModelCatalog(providers, fetchFn, log),
-    headersTimeoutMs: deps.headersTimeoutMs ?? 300_000,
+    headersTimeoutMs: deps.headersTimeoutMs ?? config.timeouts.headersMs,
     defaultMaxTokens: 8192,
   };
 }
 
+/** Each route path as a pattern (a provider prefix allowed), with its methods: for a 405 instead of a 404. */
+const ROUTE_PATTERNS: Array<[RegExp, string]> = [...ROUTES.map(([method, path]) => [method, path] as const), ['GET', '/health'] as const, ['GET', '/metrics'] as const].map(
+  ([method, path]) => [new RegExp(`^(?:/[^/]+)?${path.replace(/:[A-Za-z]+/g, '[^/]+')}$`), method],
+);
+
+function allowedMethods(path: string): string[] {
+  return [...new Set(ROUTE_PATTERNS.filter(([re]) => re.test(path)).map(([, m]) => m))];
+}
+
+/** Longest request URL; Bun itself refuses a header block (URL included) over 16 KiB with a bare 431. */
+const MAX_URL_LENGTH = 8192;
+
+/** Applies what a configuration says about the logger; throws ConfigError when its system prompt file is unreadable. */
+function configure(log: Logger, config: Config): void {
+  systemPromptFor(config);
+  log.setLevel(config.logLevel);
+  log.setFormat(config.logFormat);
+  log.setSecrets(configSecrets(config));
+}
+
 /**
- * The HTTP layer: the only module that knows Elysia. Auth, routing and error rendering live here;
- * what a request does lives in src/proxy.
+ * The HTTP layer: the only module that knows Elysia. Auth, admission, request ids, logging and error
+ * rendering live here; what a request does lives in src/proxy.
  */
 export function createApp(config: Config, deps: AppDeps = {}) {
   const log = deps.log ?? new Logger(config.logLevel);
+  configure(log, config);
   // Requests read the context through this holder, so a reload swaps it without touching live requests.
   const holder = { ctx: createContext(config, { ...deps, log }) };
   let stopPoolTasks = startPoolTasks(holder.ctx);
   // Counts what is in flight so a shutdown can wait for it, and end it in-band at the deadline.
   const lifecycle = createLifecycle();
+  // Per process, not per configuration: a reload keeps the counts.
+  const metrics = new ProxyMetrics({
+    inFlight: () => lifecycle.inFlight,
+    *members() {
+      for (const [provider, pool] of holder.ctx.pools) {
+        for (const m of pool.members) {
+          yield { provider, member: m.name, healthy: !m.spec.disabled && m.state.health === 'healthy', inflight: m.inflight };
+        }
+      }
+    },
+  });
   // idleTimeout bounds dead keep-alive sockets; generate routes lift it per request (server.timeout)
-  // because a reasoning model may be silent for minutes.
-  const app = new Elysia({ serve: { idleTimeout: 255, reusePort: false } })
+  // because a reasoning model may be silent for minutes. Bun's body limit is only a backstop: ours
+  // (limits.max_body_bytes, counted after decompression) answers first, in the client's protocol.
+  const maxRequestBodySize = Math.max(config.limits.maxBodyBytes * 2, config.limits.maxBodyBytes + 1024 * 1024);
+  const app = new Elysia({ serve: { idleTimeout: 255, reusePort: false, maxRequestBodySize } })
     .onError(({ error, request, code }) => {
       const path = new URL(request.url).pathname;
       const protocol = protocolOf(path, request.headers);
-      if (error instanceof ProxyError) return errorResponse(protocol, error.info);
+      const id = { 'x-request-id': requestIdOf(request) };
+      if (error instanceof ProxyError) return withHeaders(errorResponse(protocol, error.info), id);
       if (code === 'NOT_FOUND') {
-        return errorResponse(protocol, { status: 404, kind: 'not_found', message: `no route for ${request.method} ${path}` });
+        const allowed = allowedMethods(path);
+        if (allowed.length > 0 && !allowed.includes(request.method)) {
+          const message = `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`;
+          return withHeaders(errorResponse(protocol, { status: 405, kind: 'invalid_request', message }), { ...id, allow: allowed.join(', ') });
+        }
+        return withHeaders(errorResponse(protocol, { status: 404, kind: 'not_found', message: `no route for ${request.method} ${path}` }), id);
       }
-      if (code === 'PARSE') return errorResponse(protocol, { status: 400, kind: 'invalid_request', message: 'request body could not be parsed' });
+      if (code === 'PARSE') return withHeaders(errorResponse(protocol, { status: 400, kind: 'invalid_request', message: 'request body could not be parsed' }), id);
       holder.ctx.log.error('unhandled error', { path, error: (error as Error)?.message ?? String(error) });
-      return errorResponse(protocol, { status: 500, kind: 'api_error', message: 'internal proxy error' });
+      return withHeaders(errorResponse(protocol, { status: 500, kind: 'api_error', message: 'internal proxy error' }), id);
     })
     .get('/health', () =>
       lifecycle.draining
         ? Response.json({ status: 'shutting_down' }, { status: 503, headers: { connection: 'close' } })
         : health(holder.ctx),
-    );
+    )
+    .get('/metrics', ({ request }) => {
+      const url = new URL(request.url);
+      if (!identifyClient(clientKeysFor(holder.ctx.config), presentedKey(request, url))) return unauthorized('openai');
+      return metricsResponse(metrics);
+    });
 
   for (const [method, path, handler, streaming] of ROUTES) {
     for (const mounted of [path, `/:provider${path}`]) {
@@ -97,34 +153,57 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         const ctx = holder.ctx;
         const url = new URL(request.url);
         const protocol = protocolOf(url.pathname, request.headers);
-        if (lifecycle.draining) return lifecycle.refuse(protocol);
-        const log = requestLogger(ctx.log, request, url.pathname);
-        if (!keyMatches(presentedKey(request, url), ctx.config.apiKey)) {
-          log({ status: 401, error: 'missing or invalid proxy key' });
-          return errorResponse(protocol, {
-            status: 401,
-            kind: 'authentication',
-            code: 'invalid_api_key',
-            message: 'missing or invalid API key: send the proxy key as Authorization: Bearer, x-api-key, x-goog-api-key or ?key=',
+        const id = requestIdOf(request);
+        const idHeader = { 'x-request-id': id };
+        if (lifecycle.draining) return withHeaders(lifecycle.refuse(protocol), idHeader);
+        const tracker = requestLogger(ctx.log, request, url.pathname, { id, protocol, metrics });
+        const fail = (info: ProxyErrorInfo): Response => {
+          tracker.log({ status: info.status, error: info.message });
+          return withHeaders(errorResponse(protocol, info), idHeader);
+        };
+        if (request.url.length > MAX_URL_LENGTH) {
+          return fail({ status: 414, kind: 'invalid_request', message: `request URL is longer than ${MAX_URL_LENGTH} characters` });
+        }
+        const caller = identifyClient(clientKeysFor(ctx.config), presentedKey(request, url));
+        if (!caller) {
+          tracker.log({ status: 401, error: 'missing or invalid proxy key' });
+          return withHeaders(unauthorized(protocol), idHeader);
+        }
+        tracker.setCaller(caller.name);
+        const max = ctx.config.maxInflight;
+        if (max > 0 && lifecycle.inFlight >= max) {
+          return fail({
+            status: 503,
+            kind: 'overloaded',
+            message: `aiproxy is serving its maximum of ${max} requests at once (max_inflight); retry shortly`,
+            retryAfter: 1,
           });
         }
         if (streaming) (server as { timeout?: (r: Request, s: number) => void } | null)?.timeout?.(request, 0);
         const p = params ?? {};
+        const scope: RequestScope = { id, upstreamMs: 0 };
         try {
-          return await lifecycle.track(protocol, url.pathname, async () =>
-            handler(ctx, { request, prefix: p.provider, path: url.pathname, params: p, log }),
+          const res = await runInRequest(scope, () =>
+            lifecycle.track(
+              protocol,
+              url.pathname,
+              async () => {
+                const res = await handler(ctx, { request, prefix: p.provider, path: url.pathname, params: p, log: tracker.log, caller });
+                return scope.prompt ? logPrompt(ctx, res, protocol, url.pathname, id, scope.prompt) : res;
+              },
+              tracker.firstByte,
+            ),
           );
+          // A stream's overhead is spread over its life; only a whole response gets the header.
+          if (streamFormat(res, url.pathname)) return withHeaders(res, idHeader);
+          return withHeaders(res, { ...idHeader, 'server-timing': serverTiming(tracker.elapsed(), scope.upstreamMs) });
         } catch (e) {
           if (e instanceof ClientGoneError) {
-            log({ status: 499, error: 'client disconnected' });
+            tracker.log({ status: 499, error: 'client disconnected' });
             return new Response(null, { status: 499 });
           }
-          if (e instanceof ProxyError) {
-            log({ status: e.status, error: e.message });
-            return errorResponse(protocol, e.info);
-          }
-          log({ status: 500, error: (e as Error)?.message ?? String(e) });
-          return errorResponse(protocol, { status: 500, kind: 'api_error', message: 'internal proxy error' });
+          if (e instanceof ProxyError) return fail(e.info);
+          return fail({ status: 500, kind: 'api_error', message: 'internal proxy error' });
         }
       };
       if (method === 'GET') app.get(mounted, route);
@@ -133,16 +212,33 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   }
   return Object.assign(app, {
     lifecycle,
+    metrics,
     get context(): AppContext {
       return holder.ctx;
     },
     /** Serves new requests with a new configuration; requests in flight finish with the old one. */
     reload(next: Config): void {
-      log.setLevel(next.logLevel);
+      configure(log, next);
       stopPoolTasks();
       holder.ctx = createContext(next, { ...deps, log }, holder.ctx);
       stopPoolTasks = startPoolTasks(holder.ctx);
     },
+  });
+}
+
+/** With --log-prompts: the response, its answer collected for the prompt log on the way out. */
+function logPrompt(ctx: AppContext, res: Response, protocol: Protocol, path: string, rid: string, prompt: { text: string; model: string }): Response {
+  const sink = promptSinkFor(ctx.config, ctx.log);
+  if (!sink) return res;
+  return captureAnswer(res, protocol, streamFormat(res, path), (answer) => sink({ rid, protocol, model: prompt.model, prompt: prompt.text, answer }));
+}
+
+function unauthorized(protocol: Protocol): Response {
+  return errorResponse(protocol, {
+    status: 401,
+    kind: 'authentication',
+    code: 'invalid_api_key',
+    message: 'missing or invalid API key: send the proxy key as Authorization: Bearer, x-api-key, x-goog-api-key or ?key=',
   });
 }
 

@@ -1,15 +1,54 @@
-import { badRequest } from '../core/errors.ts';
+import { badRequest, ProxyError } from '../core/errors.ts';
+import { ClientGoneError } from '../upstream/fetch.ts';
 import { isRecord } from '../util/json.ts';
+import { jsonDepthExceeds } from '../util/json-depth.ts';
 
 export interface JsonBody {
   text: string;
   json: Record<string, unknown>;
 }
 
-/** Reads a JSON object body. Anything else is the client's mistake and a 400 that says what was wrong. */
-export async function readJsonBody(request: Request): Promise<JsonBody> {
-  const text = await request.text();
+export interface BodyLimits {
+  /** Largest body, counted after decompression. */
+  maxBodyBytes: number;
+  /** Deepest nesting of objects and arrays. */
+  maxJsonDepth: number;
+}
+
+const DEFAULT_LIMITS: BodyLimits = { maxBodyBytes: 32 * 1024 * 1024, maxJsonDepth: 64 };
+
+/** Form encodings are what `curl -d` and HTML forms send; every SDK sends application/json. */
+const FORM_TYPES = ['multipart/form-data', 'application/x-www-form-urlencoded'];
+const DECOMPRESSED: Record<string, 'gzip' | 'deflate'> = { gzip: 'gzip', 'x-gzip': 'gzip', deflate: 'deflate' };
+// Stateless (no `stream`), so one decoder serves every request.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads a JSON object body. Everything wrong with it is the client's mistake and answered with a 4xx
+ * that says what was wrong: a form content type (415), a body over the size limit (413, counted while
+ * reading, so a huge body is never held whole), bytes that are not UTF-8, nesting deeper than the limit,
+ * text that is not JSON or JSON that is not an object (400).
+ */
+export async function readJsonBody(request: Request, limits: BodyLimits = DEFAULT_LIMITS): Promise<JsonBody> {
+  const type = request.headers.get('content-type')?.toLowerCase();
+  if (type && FORM_TYPES.some((t) => type.startsWith(t))) {
+    throw new ProxyError({
+      kind: 'invalid_request',
+      status: 415,
+      message: `content-type ${type.split(';')[0]} is not supported: send the request as JSON with content-type: application/json`,
+    });
+  }
+  const bytes = await readBytes(request, limits.maxBodyBytes);
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw badRequest('request body is not valid UTF-8 text');
+  }
   if (!text.trim()) throw badRequest('request body is empty; expected a JSON object');
+  if (jsonDepthExceeds(text, limits.maxJsonDepth)) {
+    throw badRequest(`request body nests objects and arrays more than ${limits.maxJsonDepth} levels deep (limits.max_json_depth)`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -18,4 +57,57 @@ export async function readJsonBody(request: Request): Promise<JsonBody> {
   }
   if (!isRecord(json)) throw badRequest('request body must be a JSON object');
   return { text, json };
+}
+
+function tooLarge(max: number): ProxyError {
+  return new ProxyError({
+    kind: 'request_too_large',
+    message: `request body is larger than ${max} bytes (limits.max_body_bytes)`,
+  });
+}
+
+/** The body's bytes, decompressed, refusing more than `max` of them. */
+async function readBytes(request: Request, max: number): Promise<Uint8Array> {
+  const encoding = request.headers.get('content-encoding')?.trim().toLowerCase();
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  const plain = !encoding || encoding === 'identity';
+  if (!plain && !(encoding in DECOMPRESSED)) {
+    throw new ProxyError({
+      kind: 'invalid_request',
+      status: 415,
+      message: `content-encoding ${encoding} is not supported; send the body uncompressed, gzip or deflate`,
+    });
+  }
+  if (plain && declared > max) throw tooLarge(max);
+  if (!request.body) return new Uint8Array(0);
+  try {
+    // A plain body of known size is read natively in one go; anything else is counted as it arrives.
+    if (plain && Number.isFinite(declared)) return new Uint8Array(await request.arrayBuffer());
+    const source = plain ? request.body : request.body.pipeThrough(new DecompressionStream(DECOMPRESSED[encoding]!));
+    return await readCounted(source, max);
+  } catch (e) {
+    if (e instanceof ProxyError) throw e;
+    if (request.signal.aborted) throw new ClientGoneError();
+    if (!plain) throw badRequest(`request body could not be decompressed as ${encoding}`);
+    throw badRequest(`request body could not be read: ${(e as Error)?.message ?? String(e)}`);
+  }
+}
+
+async function readCounted(source: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array> {
+  const reader = source.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) throw tooLarge(max);
+      chunks.push(value);
+    }
+  } catch (e) {
+    reader.cancel().catch(() => {});
+    throw e;
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }

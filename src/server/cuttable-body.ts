@@ -1,5 +1,6 @@
 import type { ProxyErrorInfo } from '../core/errors.ts';
 import { codecs, type Protocol } from '../protocols/index.ts';
+import { isKeepalive } from '../proxy/keepalive.ts';
 
 /** How a streamed body is framed: SSE events, or Gemini's streamed JSON array (`[{…},\r\n{…}]`). */
 export type StreamFormat = 'sse' | 'json-array';
@@ -35,6 +36,7 @@ export function cuttableBody(
   protocol: Protocol,
   format: StreamFormat,
   onEnd: () => void,
+  onFirstByte?: () => void,
 ): CuttableBody {
   const reader = source.getReader();
   let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -122,6 +124,11 @@ export function cuttableBody(
           c.close();
           end();
           return;
+        }
+        // Keep-alives are not the answer's first byte.
+        if (onFirstByte && result.value.length > 0 && !isKeepalive(result.value)) {
+          onFirstByte();
+          onFirstByte = undefined;
         }
         c.enqueue(result.value);
         remember(result.value);

@@ -13,8 +13,11 @@ export interface Lifecycle {
   readonly draining: boolean;
   /** Requests and streams not finished yet. */
   readonly inFlight: number;
-  /** Runs one request as in-flight work; a streamed response stays counted until its body ends. */
-  track(protocol: Protocol, path: string, run: () => Promise<Response>): Promise<Response>;
+  /**
+   * Runs one request as in-flight work; a streamed response stays counted until its body ends.
+   * `onFirstByte` runs when a streamed body's first byte (not a keep-alive) leaves.
+   */
+  track(protocol: Protocol, path: string, run: () => Promise<Response>, onFirstByte?: () => void): Promise<Response>;
   /** The answer for a request that arrives while draining (on a connection that was already open). */
   refuse(protocol: Protocol): Response;
   beginDrain(): void;
@@ -41,7 +44,8 @@ const DRAINING_ERROR: ProxyErrorInfo = {
 /** Gemini's streamGenerateContent without `alt=sse` streams a JSON array, which has no content type of its own. */
 const GEMINI_STREAM_PATH = /(:|%3A)streamGenerateContent$/i;
 
-function streamFormat(res: Response, path: string): StreamFormat | undefined {
+/** How a response streams its body, or undefined when it is sent whole. */
+export function streamFormat(res: Response, path: string): StreamFormat | undefined {
   if (res.headers.get('content-type')?.startsWith('text/event-stream')) return 'sse';
   if (GEMINI_STREAM_PATH.test(path)) return 'json-array';
   return undefined;
@@ -57,7 +61,7 @@ export function createLifecycle(): Lifecycle {
   const waiting = new Set<() => void>();
   const streams = new Set<CuttableBody>();
 
-  async function track(protocol: Protocol, path: string, run: () => Promise<Response>): Promise<Response> {
+  async function track(protocol: Protocol, path: string, run: () => Promise<Response>, onFirstByte?: () => void): Promise<Response> {
     inFlight++;
     let giveUp!: () => void;
     const cut = new Promise<undefined>((resolve) => {
@@ -85,10 +89,16 @@ export function createLifecycle(): Lifecycle {
       inFlight--;
       return res;
     }
-    const tracked = cuttableBody(body, protocol, format, () => {
-      inFlight--;
-      streams.delete(tracked);
-    });
+    const tracked = cuttableBody(
+      body,
+      protocol,
+      format,
+      () => {
+        inFlight--;
+        streams.delete(tracked);
+      },
+      onFirstByte,
+    );
     streams.add(tracked);
     return new Response(tracked.stream, { status: res.status, statusText: res.statusText, headers: res.headers });
   }

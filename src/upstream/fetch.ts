@@ -1,10 +1,13 @@
 import { ProxyError } from '../core/errors.ts';
 import type { UpstreamRequest } from '../providers/types.ts';
+import { currentRequest } from '../util/request-context.ts';
+import { ConnectTimeoutError } from './connect-timeout.ts';
+import { credentialsOf, scrubSecrets } from './scrub.ts';
 
 export interface CallOptions {
   /** The client request's signal: a client that goes away aborts the upstream call, before or after headers. */
   signal: AbortSignal;
-  /** How long to wait for the upstream's response headers. Reasoning models think long before answering. */
+  /** How long to wait for the upstream's response headers (0 = no limit). Reasoning models think long before answering. */
   headersTimeoutMs: number;
   fetch?: typeof fetch;
 }
@@ -19,14 +22,20 @@ export class ClientGoneError extends Error {
 
 /**
  * Calls an upstream. Resolves with the Response as soon as headers arrive (the body is not read).
- * Network failures become 502 and a header timeout 504, with messages that name the host, never the key.
+ * Network failures become 502, a connect or header timeout 504, with messages that name the host, never
+ * the key. What no client should get is settled here, for every caller: an error body is read (up to
+ * 1 MiB) and returned with the request's credentials scrubbed out of it, and a 200 that is an HTML page
+ * (a wrong base URL, a captive portal) is a 502.
  */
 export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Promise<Response> {
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), opts.headersTimeoutMs);
+  const timer = opts.headersTimeoutMs > 0 ? setTimeout(() => deadline.abort(), opts.headersTimeoutMs) : undefined;
   const signal = AbortSignal.any([opts.signal, deadline.signal]);
+  const scope = currentRequest();
+  const started = performance.now();
+  let res: Response;
   try {
-    return await (opts.fetch ?? fetch)(req.url, {
+    res = await (opts.fetch ?? fetch)(req.url, {
       method: req.method,
       headers: req.headers,
       body: req.body,
@@ -37,16 +46,40 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
   } catch (e) {
     if (opts.signal.aborted) throw new ClientGoneError();
     const host = safeHost(req.url);
+    if (e instanceof ConnectTimeoutError) throw new ProxyError({ kind: 'timeout', message: e.message });
     if (deadline.signal.aborted) {
       throw new ProxyError({
         kind: 'timeout',
-        message: `upstream ${host} did not answer within ${Math.round(opts.headersTimeoutMs / 1000)} s`,
+        message: `upstream ${host} did not answer within ${Math.round(opts.headersTimeoutMs / 1000)} s (timeouts.headers_ms)`,
       });
     }
     throw new ProxyError({ kind: 'api_error', status: 502, message: `could not reach upstream ${host}: ${reason(e)}` });
   } finally {
     clearTimeout(timer);
+    if (scope) scope.upstreamMs += performance.now() - started;
   }
+  if (!res.ok) return scrubbed(res, credentialsOf(req));
+  if (HTML.test(res.headers.get('content-type') ?? '')) {
+    res.body?.cancel().catch(() => {});
+    throw new ProxyError({
+      kind: 'api_error',
+      status: 502,
+      message: `upstream ${safeHost(req.url)} answered with an HTML page instead of an API response (wrong base URL, or a proxy or login page in between?)`,
+    });
+  }
+  return res;
+}
+
+const HTML = /^\s*(text\/html|application\/xhtml)/i;
+const ERROR_BODY_LIMIT = 1024 * 1024;
+
+/** The error response with its body read and any echoed credential blanked out. */
+async function scrubbed(res: Response, secrets: string[]): Promise<Response> {
+  const text = scrubSecrets(await readLimited(res, ERROR_BODY_LIMIT), secrets);
+  const headers = new Headers(res.headers);
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  return new Response(text, { status: res.status, statusText: res.statusText, headers });
 }
 
 function safeHost(url: string): string {
@@ -65,10 +98,15 @@ function reason(e: unknown): string {
 /** Upstream response headers worth relaying; everything else (encoding, length, hop-by-hop, cookies) is dropped. */
 const RELAYED = /^(content-type|retry-after|retry-after-ms|x-request-id|request-id|x-ratelimit-.*|anthropic-ratelimit-.*|openai-processing-ms|x-should-retry)$/;
 
+/**
+ * The headers of an upstream response a client may see. The upstream's x-request-id becomes
+ * x-upstream-request-id: x-request-id is aiproxy's own, the id its log lines carry.
+ */
 export function relayHeaders(upstream: Headers): Headers {
   const out = new Headers();
   upstream.forEach((value, name) => {
-    if (RELAYED.test(name)) out.set(name, value);
+    if (!RELAYED.test(name)) return;
+    out.set(name === 'x-request-id' ? 'x-upstream-request-id' : name, value);
   });
   return out;
 }

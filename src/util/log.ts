@@ -1,20 +1,43 @@
-import type { LogLevel } from '../config/types.ts';
+import type { LogFormat, LogLevel } from '../config/types.ts';
+import { currentRequest } from './request-context.ts';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export type LogFields = Record<string, string | number | boolean | undefined | null>;
 
+/** Characters that make a text-format value need quoting. Compiled once: logging is on every request. */
+const NEEDS_QUOTES = /[\s"=]/;
+/** Secrets shorter than this are not redacted: "123456" would also blank out token counts. */
+const MIN_SECRET_LENGTH = 8;
+const REDACTED = '[redacted]';
+
 /**
- * A small leveled logger writing one line per entry to stderr. Callers pass fields, never raw headers
- * or bodies, so a key cannot slip into a log line by accident.
+ * A small leveled logger writing one line per entry to stderr: readable `key=value` text by default,
+ * one JSON object per line with `json`. Callers pass fields, never raw headers or bodies; as a second
+ * line of defence, every configured secret is blanked out of each line before it is written. Inside a
+ * request, each line carries the request id (`rid`).
  */
 export class Logger {
   private threshold: number;
-  constructor(level: LogLevel = 'info', private readonly sink: (line: string) => void = (l) => process.stderr.write(l + '\n')) {
+  private secrets: readonly string[] = [];
+  constructor(
+    level: LogLevel = 'info',
+    private readonly sink: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+    private format: LogFormat = 'text',
+  ) {
     this.threshold = ORDER[level];
   }
   setLevel(level: LogLevel): void {
     this.threshold = ORDER[level];
+  }
+  setFormat(format: LogFormat): void {
+    this.format = format;
+  }
+  /** Values that must never appear in a log line (upstream keys, client keys). */
+  setSecrets(secrets: Iterable<string | undefined>): void {
+    const out = new Set<string>();
+    for (const s of secrets) if (s && s.length >= MIN_SECRET_LENGTH) out.add(s);
+    this.secrets = [...out];
   }
   enabled(level: LogLevel): boolean {
     return ORDER[level] >= this.threshold;
@@ -33,14 +56,37 @@ export class Logger {
   }
   private write(level: LogLevel, msg: string, fields?: LogFields): void {
     if (ORDER[level] < this.threshold) return;
-    let line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}`;
-    if (fields) {
-      for (const [k, v] of Object.entries(fields)) {
-        if (v === undefined || v === null) continue;
-        const s = String(v);
-        line += ` ${k}=${/[\s"=]/.test(s) ? JSON.stringify(s) : s}`;
-      }
-    }
+    // A request's own line names its id explicitly (it may be written from a stream callback, outside the scope).
+    const rid = fields?.rid === undefined ? currentRequest()?.id : undefined;
+    let line = this.format === 'json' ? jsonLine(level, msg, rid, fields) : textLine(level, msg, rid, fields);
+    for (const s of this.secrets) if (line.includes(s)) line = line.replaceAll(s, REDACTED);
     this.sink(line);
   }
+}
+
+function textLine(level: LogLevel, msg: string, rid: string | undefined, fields?: LogFields): string {
+  let line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}`;
+  if (rid !== undefined) line += ` rid=${rid}`;
+  if (fields) {
+    for (const k in fields) {
+      const v = fields[k];
+      if (v === undefined || v === null) continue;
+      const s = String(v);
+      line += ` ${k}=${NEEDS_QUOTES.test(s) ? JSON.stringify(s) : s}`;
+    }
+  }
+  return line;
+}
+
+function jsonLine(level: LogLevel, msg: string, rid: string | undefined, fields?: LogFields): string {
+  const entry: Record<string, unknown> = { time: new Date().toISOString(), level, msg };
+  if (rid !== undefined) entry.rid = rid;
+  if (fields) {
+    for (const k in fields) {
+      const v = fields[k];
+      // The entry's own keys win: a field must not be able to forge the level or the message.
+      if (v !== undefined && v !== null && !(k in entry)) entry[k] = v;
+    }
+  }
+  return JSON.stringify(entry);
 }

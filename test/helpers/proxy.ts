@@ -1,7 +1,7 @@
 import { parseArgs } from '../../src/cli/args.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/types.ts';
-import { createApp, type AppDeps } from '../../src/server/app.ts';
+import { createApp, type App, type AppDeps } from '../../src/server/app.ts';
 import { Logger } from '../../src/util/log.ts';
 
 export interface TestProxy {
@@ -10,6 +10,8 @@ export interface TestProxy {
   config: Config;
   /** Every log line the proxy wrote. */
   logs: string[];
+  /** The app itself, for its lifecycle (in-flight count) and metrics. */
+  app: App;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function startProxy(flags: string[], deps: AppDeps = {}): Promise<T
     key,
     config,
     logs,
+    app,
     stop: async () => {
       await app.stop(true);
     },

@@ -3,14 +3,16 @@ import type { AppContext } from '../../proxy/context.ts';
 import { handleCountTokens } from '../../proxy/count-tokens.ts';
 import { handleGenerate } from '../../proxy/generate.ts';
 import { readJsonBody } from '../body.ts';
+import { allowFor, generateBody } from './generate-body.ts';
 import type { RouteArgs } from './types.ts';
 
 /** A model id as it may appear in a path segment; anything else (slashes, dots-only, control bytes) is refused. */
 const MODEL_ID = /^(?!\.+$)[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** POST /v1beta/models/{model}:{generateContent|streamGenerateContent|countTokens} */
-export async function modelAction(ctx: AppContext, { request, prefix, params, log }: RouteArgs): Promise<Response> {
-  const segment = decodeURIComponent(params.modelAction ?? '');
+export async function modelAction(ctx: AppContext, args: RouteArgs): Promise<Response> {
+  const { request, prefix, params, log } = args;
+  const segment = decodePathSegment(params.modelAction ?? '');
   const colon = segment.lastIndexOf(':');
   const model = colon > 0 ? segment.slice(0, colon) : segment;
   const action = colon > 0 ? segment.slice(colon + 1) : '';
@@ -18,12 +20,14 @@ export async function modelAction(ctx: AppContext, { request, prefix, params, lo
   if (action !== 'generateContent' && action !== 'streamGenerateContent' && action !== 'countTokens') {
     throw new ProxyError({ kind: 'not_found', message: `unknown method "${action}" for models/${model}; expected generateContent, streamGenerateContent or countTokens` });
   }
-  const { text, json } = await readJsonBody(request);
   if (action === 'countTokens') {
+    const { text, json } = await readJsonBody(request, ctx.config.limits);
+    allowFor(ctx, args, model);
     const res = await handleCountTokens(ctx, { protocol: 'gemini', request, bodyText: text, body: json, model, prefix });
     log({ status: res.status, model });
     return res;
   }
+  const { text, json } = await generateBody(ctx, args, 'gemini', model);
   const stream = action === 'streamGenerateContent';
   const alt = new URL(request.url).searchParams.get('alt');
   return handleGenerate(ctx, {
@@ -37,4 +41,13 @@ export async function modelAction(ctx: AppContext, { request, prefix, params, lo
     prefix,
     onDone: (f) => log({ ...f, model }),
   });
+}
+
+/** A percent-encoded path segment; a malformed escape is the client's mistake, not a crash. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest('the model in the path has a malformed percent-escape');
+  }
 }

@@ -1,3 +1,4 @@
+import type { ClientKey } from '../client-keys.ts';
 import type { RequestLog } from '../request-log.ts';
 
 export interface RouteArgs {
@@ -9,4 +10,6 @@ export interface RouteArgs {
   params: Record<string, string | undefined>;
   /** Writes the request's log line; the first call wins. */
   log: RequestLog;
+  /** The client key that authenticated the request. */
+  caller?: ClientKey;
 }

@@ -1,0 +1,80 @@
+import { Registry, type Counter, type Histogram } from './registry.ts';
+
+/** How one request went, as the request log line states it. */
+export interface RequestOutcome {
+  /** The client's protocol. */
+  protocol: string;
+  provider?: string;
+  model?: string;
+  /** The status the client got (200 for a stream that later ended with an in-band error). */
+  status: number;
+  /** The request failed: a status ≥ 400 or a stream that ended with an error. */
+  failed: boolean;
+  durationMs: number;
+  ttfbMs?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  /** Upstream attempts; more than one means retries. */
+  attempts?: number;
+}
+
+/** One pool member as /metrics shows it. */
+export interface MemberGauge {
+  provider: string;
+  member: string;
+  healthy: boolean;
+  inflight: number;
+}
+
+export interface MetricSources {
+  inFlight(): number;
+  members(): Iterable<MemberGauge>;
+}
+
+const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+const TTFB_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+/** The metrics aiproxy exposes at GET /metrics. One instance per process: a config reload keeps the counts. */
+export class ProxyMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter;
+  private readonly errors: Counter;
+  private readonly duration: Histogram;
+  private readonly ttfb: Histogram;
+  private readonly tokens: Counter;
+  private readonly retries: Counter;
+
+  constructor(sources: MetricSources) {
+    const r = this.registry;
+    this.requests = r.counter('aiproxy_requests_total', 'Requests answered, by client protocol, provider, model and status', ['protocol', 'provider', 'model', 'status']);
+    this.errors = r.counter('aiproxy_request_errors_total', 'Requests that failed (status >= 400, or a stream that ended with an error)', ['protocol', 'provider', 'model', 'status']);
+    this.duration = r.histogram('aiproxy_request_duration_seconds', 'Time from request to the end of the response (a stream\'s end)', ['protocol', 'provider'], DURATION_BUCKETS);
+    this.ttfb = r.histogram('aiproxy_time_to_first_byte_seconds', 'Time from request to the first response body byte', ['protocol', 'provider'], TTFB_BUCKETS);
+    this.tokens = r.counter('aiproxy_tokens_total', 'Tokens reported by upstreams, by direction (input or output)', ['provider', 'model', 'direction']);
+    this.retries = r.counter('aiproxy_upstream_retries_total', 'Upstream attempts beyond the first (failover to another member or provider)', ['provider']);
+    r.gauge('aiproxy_requests_in_flight', 'Requests and streams being served', [], () => [[[], sources.inFlight()]]);
+    r.gauge('aiproxy_pool_member_healthy', '1 when a pool member takes requests, 0 while cooling down or unhealthy', ['provider', 'member'], function* () {
+      for (const m of sources.members()) yield [[m.provider, m.member], m.healthy ? 1 : 0] as const;
+    });
+    r.gauge('aiproxy_pool_member_in_flight', 'Requests a pool member is serving', ['provider', 'member'], function* () {
+      for (const m of sources.members()) yield [[m.provider, m.member], m.inflight] as const;
+    });
+  }
+
+  observe(o: RequestOutcome): void {
+    const provider = o.provider ?? '';
+    const model = o.model ?? '';
+    const status = String(o.status);
+    this.requests.inc([o.protocol, provider, model, status]);
+    if (o.failed) this.errors.inc([o.protocol, provider, model, status]);
+    this.duration.observe([o.protocol, provider], o.durationMs / 1000);
+    if (o.ttfbMs !== undefined) this.ttfb.observe([o.protocol, provider], o.ttfbMs / 1000);
+    if (o.inputTokens) this.tokens.inc([provider, model, 'input'], o.inputTokens);
+    if (o.outputTokens) this.tokens.inc([provider, model, 'output'], o.outputTokens);
+    if (o.attempts !== undefined && o.attempts > 1) this.retries.inc([provider], o.attempts - 1);
+  }
+
+  render(): string {
+    return this.registry.render();
+  }
+}

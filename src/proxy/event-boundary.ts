@@ -1,0 +1,88 @@
+/**
+ * Whether the bytes relayed so far end between two events, so something of our own (a keep-alive, an
+ * in-band error) can be written without landing inside an upstream event. Only a little state is kept,
+ * never the stream itself.
+ */
+export interface EventBoundary {
+  push(chunk: Uint8Array): void;
+  /** Nothing was relayed, or the last relayed byte ended an event. */
+  atBoundary(): boolean;
+  /** What to write before an event of our own: a line break to end a half-sent SSE line, `[` or `,` in an array. */
+  lead(): string;
+  /** Whether anything was relayed. */
+  readonly sentAny: boolean;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+
+/** SSE: an event ends with a blank line (LF LF, CRLF CRLF or CR CR). The last three bytes tell. */
+export function sseBoundary(): EventBoundary {
+  let b1 = -1;
+  let b2 = -1;
+  let b3 = -1;
+  let sentAny = false;
+  const atBoundary = (): boolean => !sentAny || (b1 === LF && (b2 === LF || (b2 === CR && b3 === LF))) || (b1 === CR && b2 === CR);
+  return {
+    push(chunk) {
+      if (chunk.length === 0) return;
+      sentAny = true;
+      for (let i = Math.max(0, chunk.length - 3); i < chunk.length; i++) {
+        b3 = b2;
+        b2 = b1;
+        b1 = chunk[i]!;
+      }
+    },
+    atBoundary,
+    lead: () => (atBoundary() ? '' : b1 === LF ? '\n' : '\n\n'),
+    get sentAny() {
+      return sentAny;
+    },
+  };
+}
+
+/**
+ * Gemini's streamed JSON array (`[{…},\r\n{…}]`): between elements means outside any string and no
+ * deeper than the array itself. A byte scan that follows strings and nesting, nothing more.
+ */
+export function jsonArrayBoundary(): EventBoundary {
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let sentAny = false;
+  let opened = false;
+  let elements = 0;
+  return {
+    push(chunk) {
+      if (chunk.length > 0) sentAny = true;
+      for (let i = 0; i < chunk.length; i++) {
+        const c = chunk[i]!;
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (c === BACKSLASH) escaped = true;
+          else if (c === QUOTE) inString = false;
+          continue;
+        }
+        // Multi-byte UTF-8 characters never contain ASCII bytes, so a byte scan is exact.
+        if (c === QUOTE) {
+          inString = true;
+        } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+          if (depth++ === 0) opened = true;
+        } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+          if (--depth === 1) elements++;
+        }
+      }
+    },
+    atBoundary: () => !inString && depth <= 1,
+    lead: () => (!opened ? '[' : elements === 0 ? '' : ','),
+    get sentAny() {
+      return sentAny;
+    },
+  };
+}

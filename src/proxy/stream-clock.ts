@@ -1,0 +1,86 @@
+/** Deadlines of one relayed stream; 0 turns a deadline off. */
+export interface StreamTiming {
+  /** Longest upstream silence while the client waits for more; then the stream ends with a timeout error. */
+  idleMs: number;
+  /** Interval of keep-alives to a waiting client while nothing else is sent. */
+  keepaliveMs: number;
+}
+
+export interface ClockHandlers {
+  /** The upstream was silent for idleMs while a read was pending. */
+  idle(): void;
+  /** Nothing reached the waiting client for keepaliveMs; returns whether a keep-alive was sent. */
+  keepalive(): void;
+}
+
+/**
+ * One timer per stream for the idle deadline and the keep-alive interval. The hot path only stores
+ * timestamps (`readStarted`, `readEnded`, `wrote`); the timer, armed for the nearest deadline, checks
+ * them when it fires and re-arms itself, so a steadily flowing stream costs no timer operation per chunk.
+ * Both deadlines count only while a read is pending: a client that stops reading is not an idle upstream.
+ */
+export class StreamClock {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the pending read started; -1 while none is pending. */
+  private waitingSince = -1;
+  private lastWrite = performance.now();
+  private stopped = false;
+
+  constructor(
+    private readonly timing: StreamTiming,
+    private readonly handlers: ClockHandlers,
+  ) {}
+
+  /** A clock, or undefined when neither deadline is on (nothing to do per chunk then). */
+  static create(timing: StreamTiming | undefined, handlers: ClockHandlers): StreamClock | undefined {
+    if (!timing || (timing.idleMs <= 0 && timing.keepaliveMs <= 0)) return undefined;
+    return new StreamClock(timing, handlers);
+  }
+
+  readStarted(): void {
+    this.waitingSince = performance.now();
+    if (this.timer === undefined && !this.stopped) this.arm(this.waitingSince);
+  }
+
+  readEnded(): void {
+    this.waitingSince = -1;
+  }
+
+  wrote(): void {
+    this.lastWrite = performance.now();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(now: number): void {
+    if (this.waitingSince < 0) return; // re-armed by the next read
+    const { idleMs, keepaliveMs } = this.timing;
+    let next = Infinity;
+    if (idleMs > 0) next = this.waitingSince + idleMs;
+    if (keepaliveMs > 0) next = Math.min(next, this.lastWrite + keepaliveMs);
+    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(next - now)));
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    if (this.stopped) return;
+    const now = performance.now();
+    if (this.waitingSince >= 0) {
+      if (this.timing.idleMs > 0 && now - this.waitingSince >= this.timing.idleMs) {
+        this.stop();
+        this.handlers.idle();
+        return;
+      }
+      if (this.timing.keepaliveMs > 0 && now - this.lastWrite >= this.timing.keepaliveMs) {
+        // Counted as a write even when the handler could not send (mid-event): it tries again an interval later.
+        this.lastWrite = now;
+        this.handlers.keepalive();
+      }
+    }
+    if (!this.stopped) this.arm(now);
+  };
+}

@@ -1,0 +1,75 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ProxyError } from '../core/errors.ts';
+import type { ProviderName } from '../config/providers.ts';
+import type { Config } from '../config/types.ts';
+
+/** A key a client may present, kept only as a digest. */
+export interface ClientKey {
+  /** Shown in logs and metrics instead of the key. */
+  readonly name: string;
+  readonly digest: Buffer;
+  readonly allowedProviders?: ReadonlySet<ProviderName>;
+  /** Exact names, or prefixes (entries that ended in `*`, stored without it). */
+  readonly allowedModels?: { exact: ReadonlySet<string>; prefixes: readonly string[] };
+}
+
+/** The name api_key is logged under. */
+export const DEFAULT_KEY_NAME = 'default';
+
+const digest = (key: string): Buffer => createHash('sha256').update(key).digest();
+
+const tables = new WeakMap<Config, ClientKey[]>();
+
+/**
+ * Every key the configuration accepts: api_key (unless only api_keys were configured) and each api_keys
+ * entry. Built once per configuration.
+ */
+export function clientKeysFor(config: Config): ClientKey[] {
+  let table = tables.get(config);
+  if (table) return table;
+  table = [];
+  if (!config.apiKeyIsDefault || config.apiKeys.length === 0) table.push({ name: DEFAULT_KEY_NAME, digest: digest(config.apiKey) });
+  for (const k of config.apiKeys) {
+    const exact = new Set<string>();
+    const prefixes: string[] = [];
+    for (const m of k.allowedModels ?? []) {
+      if (m.endsWith('*')) prefixes.push(m.slice(0, -1));
+      else exact.add(m);
+    }
+    table.push({
+      name: k.name,
+      digest: digest(k.key),
+      allowedProviders: k.allowedProviders ? new Set(k.allowedProviders) : undefined,
+      allowedModels: k.allowedModels ? { exact, prefixes } : undefined,
+    });
+  }
+  tables.set(config, table);
+  return table;
+}
+
+/**
+ * The key a client presented, or undefined. Constant-time: every entry is compared (digests of equal
+ * length), so neither the match's position nor the keys' lengths show in the timing.
+ */
+export function identifyClient(table: readonly ClientKey[], presented: string | undefined): ClientKey | undefined {
+  if (presented === undefined) return undefined;
+  const d = digest(presented);
+  let found: ClientKey | undefined;
+  for (const k of table) if (timingSafeEqual(d, k.digest) && !found) found = k;
+  return found;
+}
+
+/** Throws a 403 naming what the key may use when it may not use this provider or model. */
+export function assertAllowed(key: ClientKey | undefined, provider: ProviderName, model: string): void {
+  if (!key) return;
+  if (key.allowedProviders && !key.allowedProviders.has(provider)) {
+    throw new ProxyError({
+      kind: 'permission',
+      message: `the key "${key.name}" may not use provider ${provider}; it may use ${[...key.allowedProviders].join(', ')}`,
+    });
+  }
+  const models = key.allowedModels;
+  if (models && !models.exact.has(model) && !models.prefixes.some((p) => model.startsWith(p))) {
+    throw new ProxyError({ kind: 'permission', message: `the key "${key.name}" may not use model ${model}` });
+  }
+}

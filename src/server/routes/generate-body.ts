@@ -1,0 +1,44 @@
+import { badRequest } from '../../core/errors.ts';
+import type { Protocol } from '../../protocols/types.ts';
+import type { AppContext } from '../../proxy/context.ts';
+import { resolveProvider } from '../../proxy/generate.ts';
+import { readJsonBody } from '../body.ts';
+import { currentRequest } from '../../util/request-context.ts';
+import { checkGenerateRequest } from '../check-request.ts';
+import { assertAllowed } from '../client-keys.ts';
+import { lastUserText } from '../prompt-log.ts';
+import { applySystemPrompt, systemPromptFor } from '../system-prompt.ts';
+import type { RouteArgs } from './types.ts';
+
+export interface GenerateBody {
+  /** The body text to forward (re-serialised only when the system prompt changed it). */
+  text: string;
+  json: Record<string, unknown>;
+  model: string;
+}
+
+/**
+ * A generate request's body, ready for handleGenerate: read within the limits, checked for what any
+ * upstream would refuse, allowed for the caller's key, and with the operator's system prompt in place.
+ * `pathModel` is the model from a Gemini URL; other protocols carry it in the body.
+ */
+export async function generateBody(ctx: AppContext, args: RouteArgs, protocol: Protocol, pathModel?: string): Promise<GenerateBody> {
+  const { text, json } = await readJsonBody(args.request, ctx.config.limits);
+  const model = pathModel ?? json.model;
+  if (typeof model !== 'string' || !model) throw badRequest(protocol === 'anthropic' ? 'model: Field required' : 'model: required string', 'model');
+  checkGenerateRequest(protocol, json);
+  allowFor(ctx, args, model);
+  const scope = ctx.config.logPrompts === 'off' ? undefined : currentRequest();
+  if (scope) scope.prompt = { text: lastUserText(protocol, json), model };
+  const sp = systemPromptFor(ctx.config);
+  if (!sp) return { text, json, model };
+  const withPrompt = applySystemPrompt(protocol, json, sp);
+  return { text: JSON.stringify(withPrompt), json: withPrompt, model };
+}
+
+/** Throws a 403 when the caller's key may not use the provider or model this request goes to. */
+export function allowFor(ctx: AppContext, args: RouteArgs, model: string): void {
+  const key = args.caller;
+  if (!key?.allowedProviders && !key?.allowedModels) return;
+  assertAllowed(key, resolveProvider(ctx, { request: args.request, prefix: args.prefix, model }).name, model);
+}

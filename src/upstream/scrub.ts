@@ -1,0 +1,44 @@
+import type { UpstreamRequest } from '../providers/types.ts';
+
+/** Headers that carry an upstream credential. */
+const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'x-goog-api-key', 'api-key', 'proxy-authorization'];
+const BEARER = /^(?:Bearer|Basic)\s+/i;
+/**
+ * A key echoed with most of it starred out, as OpenAI does ("Incorrect API key provided: sk-proj-***…1234"):
+ * even the visible ends narrow a key down, so the whole token goes.
+ */
+const MASKED_KEY = /[A-Za-z0-9_-]*\*{4,}[A-Za-z0-9_-]*/g;
+/** Shorter values are not treated as secrets: blanking them would mangle ordinary text. */
+const MIN_SECRET = 8;
+const REDACTED = '[redacted]';
+
+/** The credentials an upstream request carries: auth header values and a `key` query parameter. */
+export function credentialsOf(req: UpstreamRequest): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!CREDENTIAL_HEADERS.includes(name.toLowerCase())) continue;
+    const bare = value.replace(BEARER, '').trim();
+    if (bare) out.push(bare);
+  }
+  const q = req.url.indexOf('?');
+  if (q >= 0) {
+    const key = new URLSearchParams(req.url.slice(q + 1)).get('key');
+    if (key) out.push(key);
+  }
+  return out;
+}
+
+/**
+ * Text an upstream sent back (an error body) with the credentials it may echo blanked out: every given
+ * secret wherever it appears (also JSON-escaped), and any starred-out key.
+ */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) {
+    if (s.length < MIN_SECRET) continue;
+    if (out.includes(s)) out = out.replaceAll(s, REDACTED);
+    const escaped = JSON.stringify(s).slice(1, -1);
+    if (escaped !== s && out.includes(escaped)) out = out.replaceAll(escaped, REDACTED);
+  }
+  return out.includes('****') ? out.replace(MASKED_KEY, REDACTED) : out;
+}

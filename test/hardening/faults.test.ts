@@ -1,0 +1,307 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { connect } from 'node:net';
+import OpenAI from 'openai';
+import { eventually } from '../helpers/stack.ts';
+import { openaiChunk, openaiStream, SSE_HEAD, startFaultServer, type FaultConnection, type FaultServer } from '../helpers/fault-upstream.ts';
+import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+
+/**
+ * The faults of issue 8, one test each, against an upstream that misbehaves on purpose. Every test
+ * checks what the client sees, that the upstream call is over (socket closed), that nothing is left
+ * in flight, and that the next request is served normally.
+ */
+let up: FaultServer;
+let proxy: TestProxy;
+const UPSTREAM_KEY = 'sk-fault-upstream-key-0123456789';
+
+beforeAll(async () => {
+  up = await startFaultServer(healthy);
+  proxy = await startProxy([
+    '--model-provider', 'openai-custom',
+    '--openai-base-url', `${up.url}/v1`, '--openai-api-key', UPSTREAM_KEY,
+    '--headers-timeout-ms', '500', '--idle-timeout-ms', '500', '--keepalive-ms', '0',
+  ]);
+});
+afterAll(async () => {
+  await proxy.stop();
+  await up.stop();
+});
+
+/** A well-behaved upstream: a JSON completion, or a complete stream. */
+function healthy(c: FaultConnection): void {
+  const stream = JSON.parse(c.request.body || '{}').stream === true;
+  if (stream) {
+    c.head(200, SSE_HEAD);
+    c.write(openaiStream('fine'));
+  } else {
+    const body = JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: 'fine' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
+    c.head(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+    c.write(body);
+  }
+  c.socket.end();
+}
+
+type Client = 'openai' | 'anthropic';
+
+/** OpenAI clients are relayed byte for byte; Anthropic clients to the same upstream are converted. */
+function request(client: Client, stream: boolean, signal?: AbortSignal): Promise<Response> {
+  const body =
+    client === 'openai'
+      ? { model: 'gpt-4o', stream, messages: [{ role: 'user', content: 'hi' }] }
+      : { model: 'gpt-4o', max_tokens: 64, stream, messages: [{ role: 'user', content: 'hi' }] };
+  return fetch(`${proxy.url}${client === 'openai' ? '/v1/chat/completions' : '/v1/messages'}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${proxy.key}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify(body),
+    signal,
+  });
+}
+
+/** The fault is over: upstream sockets closed, nothing in flight, and a normal request works again. */
+async function recovered(): Promise<void> {
+  up.setScript(healthy);
+  await eventually(() => up.open === 0 && proxy.app.lifecycle.inFlight === 0, 3000);
+  const res = await request('openai', false);
+  expect(res.status).toBe(200);
+  expect(((await res.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe('fine');
+  await eventually(() => up.open === 0, 3000);
+}
+
+/** The last SSE event's data as JSON. */
+function lastData(text: string): Record<string, unknown> {
+  const datas = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6));
+  return JSON.parse(datas.filter((d) => d !== '[DONE]').at(-1)!) as Record<string, unknown>;
+}
+
+describe('upstream faults', () => {
+  test('refused connection: 502 in the client protocol, naming the host and not the key', async () => {
+    const dead = await startFaultServer(() => {});
+    const port = dead.port;
+    await dead.stop();
+    const p = await startProxy(['--model-provider', 'openai-custom', '--openai-base-url', `http://127.0.0.1:${port}/v1`, '--openai-api-key', UPSTREAM_KEY]);
+    try {
+      const res = await fetch(`${p.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': p.key, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(502);
+      const body = (await res.json()) as { type: string; error: { type: string; message: string } };
+      expect(body.type).toBe('error');
+      expect(body.error.message).toContain(`could not reach upstream 127.0.0.1:${port}`);
+      expect(JSON.stringify(body)).not.toContain(UPSTREAM_KEY);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  test('reset mid-stream: the partial stream ends with an in-band error (relay and conversion)', async () => {
+    up.setScript(async (c) => {
+      c.head(200, { ...SSE_HEAD, 'transfer-encoding': 'chunked' });
+      const frame = openaiChunk('partial');
+      c.write(`${Buffer.byteLength(frame).toString(16)}\r\n${frame}\r\n`);
+      await Bun.sleep(30);
+      c.socket.resetAndDestroy();
+    });
+    const relayed = await (await request('openai', true)).text();
+    expect(relayed).toContain('partial');
+    expect(lastData(relayed)).toMatchObject({ error: { message: expect.stringContaining('broke off mid-stream') } });
+
+    const converted = await (await request('anthropic', true)).text();
+    expect(converted).toContain('"text":"partial"');
+    expect(converted).toContain('event: error');
+    expect(lastData(converted)).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+    await recovered();
+  });
+
+  test('truncated stream without its terminator: an in-band error, not a silent end', async () => {
+    up.setScript((c) => {
+      c.head(200, SSE_HEAD);
+      c.write(openaiChunk('half an ans'));
+      c.socket.end(); // a clean close: no [DONE], no finish_reason
+    });
+    const relayed = await (await request('openai', true)).text();
+    expect(relayed).toContain('half an ans');
+    expect(lastData(relayed)).toMatchObject({ error: { message: expect.stringContaining('truncated') } });
+
+    const converted = await (await request('anthropic', true)).text();
+    expect(converted).toContain('event: error');
+    await recovered();
+  });
+
+  test('malformed SSE and invalid JSON in a chunk: the SDK raises an error, conversion ends in-band', async () => {
+    up.setScript((c) => {
+      c.head(200, SSE_HEAD);
+      c.write(openaiChunk('ok so far'));
+      c.write('data: {"choices": [ {not json\n\n');
+      c.write(openaiStream('more'));
+      c.socket.end();
+    });
+    const sdk = new OpenAI({ apiKey: proxy.key, baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+    const err = await (async () => {
+      const stream = await sdk.chat.completions.create({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      for await (const _ of stream) {
+        // drain
+      }
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+
+    const converted = await (await request('anthropic', true)).text();
+    expect(converted).toContain('"text":"ok so far"');
+    expect(converted).toContain('event: error');
+    expect(lastData(converted)).toMatchObject({ error: { message: expect.stringContaining('invalid stream event') } });
+    await recovered();
+  });
+
+  test('a 200 with an HTML page is a 502 that says so, for a stream and a JSON request alike', async () => {
+    up.setScript((c) => {
+      c.head(200, { 'content-type': 'text/html; charset=utf-8' });
+      c.write('<html><body><h1>Sign in to the corporate proxy</h1></body></html>');
+      c.socket.end();
+    });
+    for (const [client, stream] of [['openai', true], ['openai', false], ['anthropic', true], ['anthropic', false]] as const) {
+      const res = await request(client, stream);
+      expect(res.status).toBe(502);
+      expect(await res.text()).toContain('HTML page');
+    }
+    await recovered();
+  });
+
+  test('hang before headers: 504 after timeouts.headers_ms, and the upstream call is abandoned', async () => {
+    up.setScript(() => {}); // reads the request, never answers
+    const abortedBefore = up.abortedByPeer;
+    const started = performance.now();
+    const res = await request('anthropic', true);
+    expect(res.status).toBe(504);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(450);
+    expect(((await res.json()) as { error: { type: string; message: string } }).error).toMatchObject({
+      type: 'timeout_error',
+      message: expect.stringContaining('timeouts.headers_ms'),
+    });
+    await eventually(() => up.abortedByPeer > abortedBefore);
+    await recovered();
+  });
+
+  test('hang mid-stream: an in-band timeout after timeouts.idle_ms, and the upstream is closed', async () => {
+    up.setScript((c) => {
+      c.head(200, SSE_HEAD);
+      c.write(openaiChunk('and then'));
+    });
+    const relayed = await (await request('openai', true)).text();
+    expect(relayed).toContain('and then');
+    expect(lastData(relayed)).toMatchObject({ error: { message: expect.stringContaining('timeouts.idle_ms') } });
+    const converted = await (await request('anthropic', true)).text();
+    expect(lastData(converted)).toMatchObject({ type: 'error', error: { type: 'timeout_error' } });
+    await recovered();
+  });
+
+  test('a very slow upstream, byte by byte: the answer arrives whole (the idle deadline is per silence, not total)', async () => {
+    const answer = 'slow but steady 你好';
+    up.setScript(async (c) => {
+      c.head(200, SSE_HEAD);
+      for (const byte of Buffer.from(openaiStream(answer))) {
+        if (c.isClosed) return;
+        c.write(Uint8Array.of(byte));
+        await Bun.sleep(3);
+      }
+      c.socket.end();
+    });
+    const started = performance.now();
+    const text = await (await request('openai', true)).text();
+    expect(performance.now() - started).toBeGreaterThan(500); // longer than the idle deadline, in total
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    const converted = await (await request('anthropic', true)).text();
+    expect(converted).toContain('event: message_stop');
+    const deltas = converted.split('\n').filter((l) => l.includes('text_delta')).map((l) => (JSON.parse(l.slice(6)) as { delta: { text: string } }).delta.text);
+    expect(deltas.join('')).toBe(answer);
+    await recovered();
+  });
+
+  test('a huge response streams through whole, and only as fast as the client reads (nothing is buffered whole)', async () => {
+    const piece = openaiChunk('x'.repeat(8000));
+    const count = 5000; // ~40 MB; loopback socket buffers alone hold ~15 MB
+    let written = 0;
+    up.setScript(async (c) => {
+      c.head(200, SSE_HEAD);
+      for (let i = 0; i < count && !c.isClosed; i++) {
+        written += piece.length;
+        if (!c.socket.write(piece)) await new Promise((r) => c.socket.once('drain', r));
+      }
+      c.write(openaiChunk('', 'stop') + 'data: [DONE]\n\n');
+      c.socket.end();
+    });
+    for (const client of ['openai', 'anthropic'] as const) {
+      written = 0;
+      const res = await request(client, true);
+      await Bun.sleep(300); // the client reads nothing yet: backpressure must reach the upstream
+      expect(written).toBeLessThan((count * piece.length) / 2);
+      let bytes = 0;
+      let tail = '';
+      const reader = res.body!.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        bytes += value.byteLength;
+        tail = new TextDecoder().decode(value.subarray(-200));
+      }
+      expect(bytes).toBeGreaterThan(count * 8000);
+      expect(tail).toContain(client === 'openai' ? 'data: [DONE]' : 'message_stop');
+    }
+    await recovered();
+  });
+});
+
+describe('client faults', () => {
+  test('disconnect before headers: the upstream call is aborted, nothing stays in flight', async () => {
+    up.setScript(() => {}); // thinks forever
+    const abortedBefore = up.abortedByPeer;
+    const ac = new AbortController();
+    const pending = request('openai', true, ac.signal).catch((e: unknown) => e);
+    await eventually(() => up.open > 0);
+    ac.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await eventually(() => up.abortedByPeer > abortedBefore);
+    await eventually(() => proxy.logs.some((l) => l.includes('status=499')));
+    await recovered();
+  });
+
+  test('disconnect mid-stream: the upstream is closed for relay and conversion alike', async () => {
+    up.setScript(async (c) => {
+      c.head(200, SSE_HEAD);
+      for (let i = 0; i < 200 && !c.isClosed; i++) {
+        c.write(openaiChunk(`tick ${i} `));
+        await Bun.sleep(20);
+      }
+      c.socket.end();
+    });
+    for (const client of ['openai', 'anthropic'] as const) {
+      const abortedBefore = up.abortedByPeer;
+      const ac = new AbortController();
+      const res = await request(client, true, ac.signal);
+      const reader = res.body!.getReader();
+      await reader.read();
+      await reader.read();
+      ac.abort();
+      await eventually(() => up.abortedByPeer > abortedBefore, 3000);
+    }
+    await recovered();
+  });
+
+  test('disconnect during upload: no upstream call, nothing in flight, the server goes on', async () => {
+    const requestsBefore = up.requests.length;
+    const { port } = new URL(proxy.url);
+    await new Promise<void>((resolve) => {
+      const s = connect(Number(port), '127.0.0.1', () => {
+        s.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${proxy.key}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{"model":"gpt-4o","messages":[`);
+        setTimeout(() => {
+          s.destroy();
+          resolve();
+        }, 100);
+      });
+      s.on('error', () => {});
+    });
+    await eventually(() => proxy.app.lifecycle.inFlight === 0);
+    expect(up.requests.length).toBe(requestsBefore);
+    await recovered();
+  });
+});

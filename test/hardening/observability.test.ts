@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { Registry } from '../../src/metrics/registry.ts';
+import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+import { eventually, startStack, type Stack } from '../helpers/stack.ts';
+
+let s: Stack;
+let json: TestProxy;
+beforeAll(async () => {
+  s = await startStack();
+  json = await startProxy(['--model-provider', 'openai-custom,claude-custom', '--openai-base-url', s.openai.url, '--openai-api-key', s.openai.key,
+    '--claude-base-url', s.claude.url, '--claude-api-key', s.claude.key, '--log-format', 'json']);
+});
+afterAll(async () => {
+  await json.stop();
+  await s.stop();
+});
+
+const chat = (p: TestProxy, init: { headers?: Record<string, string>; stream?: boolean } = {}): Promise<Response> =>
+  fetch(`${p.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${p.key}`, 'content-type': 'application/json', ...init.headers },
+    body: JSON.stringify({ model: 'gpt-4o', stream: init.stream ?? false, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+
+describe('request ids and the request log line', () => {
+  test('the client’s x-request-id is returned and on the request’s log line; otherwise one is made', async () => {
+    const res = await chat(s.proxy, { headers: { 'x-request-id': 'client-trace-42' } });
+    expect(res.headers.get('x-request-id')).toBe('client-trace-42');
+    await res.text();
+    expect(s.proxy.logs.some((l) => l.includes(' request ') && l.includes('rid=client-trace-42'))).toBe(true);
+    const made = await chat(s.proxy);
+    const id = made.headers.get('x-request-id')!;
+    expect(id).toMatch(/^req_/);
+    // The upstream's own id is still there, under another name.
+    expect(made.headers.get('x-upstream-request-id')).toMatch(/^req_/);
+    expect(made.headers.get('x-upstream-request-id')).not.toBe(id);
+  });
+
+  test('--log-format json: one object per line, with protocol, provider, model, status, ttfb, duration and tokens', async () => {
+    const res = await chat(json, { headers: { 'x-request-id': 'json-line-1' }, stream: true });
+    await res.text();
+    const a = await fetch(`${json.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': json.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await a.text();
+    await eventually(() => json.logs.filter((l) => l.includes('"msg":"request"')).length >= 2);
+    const lines = json.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const streamed = lines.find((l) => l.rid === 'json-line-1')!;
+    expect(streamed).toMatchObject({ level: 'info', msg: 'request', protocol: 'openai', provider: 'openai-custom', model: 'gpt-4o', status: 200, key: 'default', member: 'openai-custom' });
+    expect(typeof streamed.ttfb_ms).toBe('number');
+    expect(streamed.ms as number).toBeGreaterThanOrEqual(streamed.ttfb_ms as number);
+    const converted = lines.find((l) => l.msg === 'request' && l.protocol === 'anthropic')!;
+    expect(converted).toMatchObject({ provider: 'openai-custom', status: 200 });
+    expect(converted.in).toBeGreaterThan(0);
+    expect(converted.out).toBeGreaterThan(0);
+    expect(typeof converted.time).toBe('string');
+  });
+
+  test('Server-Timing on whole responses states aiproxy’s own overhead; streams do not get it', async () => {
+    const res = await chat(s.proxy);
+    const timing = res.headers.get('server-timing')!;
+    expect(timing).toMatch(/^aiproxy;dur=\d+(\.\d)?;desc="proxy overhead", upstream;dur=\d+(\.\d)?;desc="upstream response time"$/);
+    const stream = await chat(s.proxy, { stream: true });
+    expect(stream.headers.get('server-timing')).toBeNull();
+    await stream.text();
+  });
+});
+
+describe('GET /metrics', () => {
+  test('needs the proxy key', async () => {
+    expect((await fetch(`${s.proxy.url}/metrics`)).status).toBe(401);
+  });
+
+  test('Prometheus text: requests, errors, latency and TTFB histograms, tokens, in-flight, pool health', async () => {
+    await (await chat(s.proxy)).text();
+    // Converted answers are decoded, so their token counts are known.
+    await s.anthropicClient.messages.create({ model: 'gpt-4o', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+    s.openai.queue({ error: { status: 500, body: { error: { message: 'boom', type: 'server_error', param: null, code: null } } } });
+    await (await chat(s.proxy)).text();
+    const res = await fetch(`${s.proxy.url}/metrics`, { headers: { authorization: `Bearer ${s.proxy.key}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+    const text = await res.text();
+    expect(text).toMatch(/^aiproxy_requests_total\{protocol="openai",provider="openai-custom",model="gpt-4o",status="200"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^aiproxy_request_errors_total\{protocol="openai",provider="openai-custom",model="gpt-4o",status="500"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^aiproxy_request_duration_seconds_bucket\{protocol="openai",provider="openai-custom",le="\+Inf"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^aiproxy_time_to_first_byte_seconds_count\{protocol="openai",provider="openai-custom"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^aiproxy_tokens_total\{provider="openai-custom",model="gpt-4o",direction="input"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^aiproxy_requests_in_flight 0$/m);
+    expect(text).toMatch(/^aiproxy_pool_member_healthy\{provider="claude-custom",member="claude-custom"\} 1$/m);
+    for (const line of text.trimEnd().split('\n')) {
+      expect(line).toMatch(/^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{([a-z_]+="([^"\\\n]|\\.)*",?)*\})? ([0-9.e+-]+|\+Inf|NaN))$/);
+    }
+    expect(text).not.toContain(s.openai.key);
+  });
+
+  test('label values from clients are escaped and their number is capped', () => {
+    const r = new Registry(3);
+    const c = r.counter('x_total', 'help', ['model']);
+    c.inc(['a"b\\c\nd']);
+    for (let i = 0; i < 10; i++) c.inc([`m${i}`]);
+    const text = r.render();
+    expect(text).toContain('x_total{model="a\\"b\\\\c\\nd"} 1');
+    expect(text).toContain('x_total{model="_other"} 8');
+    // Three label sets, then everything else under one `_other`.
+    expect(text.split('\n').filter((l) => l.startsWith('x_total{')).length).toBe(4);
+  });
+});

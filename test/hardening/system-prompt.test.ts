@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startStack, type Stack } from '../helpers/stack.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'aiproxy-sp-'));
+const file = join(dir, 'prompt.txt');
+writeFileSync(file, 'Answer in French.\n');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const last = <T>(xs: T[]): T => xs[xs.length - 1]!;
+type Body = Record<string, unknown>;
+const sentTo = (m: { calls: Array<{ body: unknown }> }): Body => last(m.calls).body as Body;
+
+describe('--system-prompt-mode overwrite (the default)', () => {
+  let s: Stack;
+  beforeAll(async () => {
+    s = await startStack('openai-custom,claude-custom,gemini-cli', ['--system-prompt-file', file]);
+  });
+  afterAll(() => s.stop());
+
+  test('each protocol gets it in its own place, replacing the client’s', async () => {
+    await s.openaiClient.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'developer', content: 'Be terse.' }, { role: 'user', content: 'hi' }] });
+    expect(sentTo(s.openai).messages).toEqual([{ role: 'system', content: 'Answer in French.' }, { role: 'user', content: 'hi' }]);
+    await s.anthropicClient.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 8, system: 'Be terse.', messages: [{ role: 'user', content: 'hi' }] });
+    expect(sentTo(s.claude).system).toBe('Answer in French.');
+    await s.geminiClient.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi', config: { systemInstruction: 'Be terse.' } });
+    expect(sentTo(s.gemini).systemInstruction).toEqual({ parts: [{ text: 'Answer in French.' }] });
+  });
+
+  test('also across a conversion (OpenAI client → Anthropic upstream)', async () => {
+    await s.openaiClient.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'hi' }] });
+    expect(JSON.stringify(sentTo(s.claude).system)).toContain('Answer in French.');
+    expect(JSON.stringify(sentTo(s.claude).system)).not.toContain('Be terse.');
+  });
+});
+
+describe('--system-prompt-mode append', () => {
+  let s: Stack;
+  beforeAll(async () => {
+    s = await startStack('openai-custom,claude-custom,gemini-cli', ['--system-prompt-file', file, '--system-prompt-mode', 'append']);
+  });
+  afterAll(() => s.stop());
+
+  test('after the client’s system prompt, in each protocol', async () => {
+    await s.openaiClient.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'hi' }] });
+    expect(sentTo(s.openai).messages).toEqual([
+      { role: 'system', content: 'Be terse.' },
+      { role: 'system', content: 'Answer in French.' },
+      { role: 'user', content: 'hi' },
+    ]);
+    await s.anthropicClient.messages.create({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 8,
+      system: [{ type: 'text', text: 'Be terse.', cache_control: { type: 'ephemeral' } }],
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(sentTo(s.claude).system).toEqual([
+      { type: 'text', text: 'Be terse.', cache_control: { type: 'ephemeral' } },
+      { type: 'text', text: 'Answer in French.' },
+    ]);
+    await s.geminiClient.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi', config: { systemInstruction: 'Be terse.' } });
+    expect((sentTo(s.gemini).systemInstruction as { parts: unknown[] }).parts).toEqual([{ text: 'Be terse.' }, { text: 'Answer in French.' }]);
+  });
+
+  test('without a client system prompt: only the file’s, never a copy of the first user message', async () => {
+    await s.anthropicClient.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 8, messages: [{ role: 'user', content: 'my private question' }] });
+    expect(sentTo(s.claude).system).toBe('Answer in French.');
+    await s.openaiClient.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'my private question' }] });
+    expect(sentTo(s.openai).messages).toEqual([{ role: 'system', content: 'Answer in French.' }, { role: 'user', content: 'my private question' }]);
+  });
+});

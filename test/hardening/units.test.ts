@@ -1,0 +1,120 @@
+import { describe, expect, test } from 'bun:test';
+import { jsonArrayBoundary, sseBoundary } from '../../src/proxy/event-boundary.ts';
+import { StreamClock } from '../../src/proxy/stream-clock.ts';
+import { StreamTail } from '../../src/proxy/stream-tail.ts';
+import { jsonDepthExceeds } from '../../src/util/json-depth.ts';
+import { Logger } from '../../src/util/log.ts';
+import { runInRequest } from '../../src/util/request-context.ts';
+import { eventually } from '../helpers/stack.ts';
+
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+describe('jsonDepthExceeds', () => {
+  test('counts nesting outside strings only, escapes included', () => {
+    expect(jsonDepthExceeds('[[[1]]]', 3)).toBe(false);
+    expect(jsonDepthExceeds('[[[[1]]]]', 3)).toBe(true);
+    expect(jsonDepthExceeds(JSON.stringify({ s: '[[[[[[[[{{{{' }), 2)).toBe(false);
+    expect(jsonDepthExceeds(JSON.stringify({ s: 'a\\"[[[[[' }), 2)).toBe(false);
+    expect(jsonDepthExceeds('{"a":"\\\\"}', 1)).toBe(false);
+    expect(jsonDepthExceeds('['.repeat(100_000), 64)).toBe(true);
+  });
+});
+
+describe('event boundaries', () => {
+  test('SSE: only after a blank line (LF, CRLF or CR)', () => {
+    const b = sseBoundary();
+    expect(b.atBoundary()).toBe(true);
+    b.push(bytes('data: {"a"'));
+    expect([b.atBoundary(), b.lead()]).toEqual([false, '\n\n']);
+    b.push(bytes(':1}\n'));
+    expect([b.atBoundary(), b.lead()]).toEqual([false, '\n']);
+    b.push(bytes('\n'));
+    expect(b.atBoundary()).toBe(true);
+    b.push(bytes('data: x\r\n\r\n'));
+    expect(b.atBoundary()).toBe(true);
+  });
+
+  test('JSON array: between elements, never inside a string that looks like a boundary', () => {
+    const b = jsonArrayBoundary();
+    expect(b.lead()).toBe('[');
+    b.push(bytes('['));
+    expect([b.atBoundary(), b.lead()]).toEqual([true, '']);
+    b.push(bytes('{"t":"a}, {\\"b'));
+    expect(b.atBoundary()).toBe(false);
+    b.push(bytes('"}'));
+    expect([b.atBoundary(), b.lead()]).toEqual([true, ',']);
+    b.push(bytes(',\r\n{"n":{"m":[1]}'));
+    expect(b.atBoundary()).toBe(false);
+    b.push(bytes('}'));
+    expect(b.atBoundary()).toBe(true);
+  });
+});
+
+describe('StreamTail: a clean end is not always a complete stream', () => {
+  const tail = (...chunks: string[]): StreamTail => {
+    const t = new StreamTail();
+    for (const c of chunks) t.push(bytes(c));
+    return t;
+  };
+  test('each protocol’s end marker, an upstream error, and their absence', () => {
+    expect(tail('data: {"a":1}\n\n', 'data: [DONE]\n\n').complete('openai', 'sse')).toBe(true);
+    expect(tail('data: {"a":1}\n\n').complete('openai', 'sse')).toBe(false);
+    expect(tail('data: {"error":{"message":"x"}}\n\n').complete('openai', 'sse')).toBe(true);
+    expect(tail('event: message_stop\ndata: {"type":"message_stop"}\n\n', ': trailing comment\n\n').complete('anthropic', 'sse')).toBe(true);
+    expect(tail('event: content_block_delta\ndata: {}\n\n').complete('anthropic', 'sse')).toBe(false);
+    expect(tail('event: error\ndata: {"type":"error"}\n\n').complete('anthropic', 'sse')).toBe(true);
+    expect(tail('data: {"candidates":[{"finishReason":"STOP"}]}\r\n\r\n').complete('gemini', 'sse')).toBe(true);
+    expect(tail('data: {"candidates":[{"content":{}}]}\n\n').complete('gemini', 'sse')).toBe(false);
+    expect(tail('data: {"promptFeedback":{"blockReason":"SAFETY"}}\n\n').complete('gemini', 'sse')).toBe(true);
+    expect(tail('[{"a":1}', ',\r\n{"b":2}]\n').complete('gemini', 'json-array')).toBe(true);
+    expect(tail('[{"a":1}').complete('gemini', 'json-array')).toBe(false);
+    expect(tail('').complete('openai', 'sse')).toBe(false);
+  });
+
+  test('a last event longer than the window is given the benefit of the doubt', () => {
+    const t = new StreamTail();
+    t.push(bytes('data: {"choices":[{"delta":{"content":"'));
+    for (let i = 0; i < 20; i++) t.push(bytes('x'.repeat(8192)));
+    expect(t.complete('gemini', 'sse')).toBe(true);
+  });
+});
+
+describe('StreamClock', () => {
+  test('idle fires only while a read is pending; keep-alives at the interval; stop() leaves nothing behind', async () => {
+    let idle = 0;
+    let keepalive = 0;
+    const clock = new StreamClock({ idleMs: 400, keepaliveMs: 30 }, { idle: () => idle++, keepalive: () => keepalive++ });
+    await Bun.sleep(80); // no read pending: nothing counts
+    expect([idle, keepalive]).toEqual([0, 0]);
+    clock.readStarted();
+    await Bun.sleep(100);
+    expect(idle).toBe(0);
+    expect(keepalive).toBeGreaterThanOrEqual(1);
+    clock.readEnded();
+    clock.readStarted();
+    await eventually(() => idle === 1, 2000);
+    const after = keepalive;
+    await Bun.sleep(80);
+    expect(keepalive).toBe(after); // stopped by the idle deadline
+
+    const quiet = new StreamClock({ idleMs: 30, keepaliveMs: 10 }, { idle: () => idle++, keepalive: () => keepalive++ });
+    quiet.readStarted();
+    quiet.stop();
+    await Bun.sleep(60);
+    expect(idle).toBe(1);
+  });
+});
+
+describe('Logger', () => {
+  test('json lines carry the request id; secrets are blanked out; fields cannot forge the level', () => {
+    const lines: string[] = [];
+    const log = new Logger('info', (l) => lines.push(l), 'json');
+    log.setSecrets(['sk-very-secret-key', 'short']);
+    runInRequest({ id: 'req_1', upstreamMs: 0 }, () => log.warn('upstream said sk-very-secret-key', { level: 'debug', n: 1, short: 'short' }));
+    const entry = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(entry).toMatchObject({ level: 'warn', msg: 'upstream said [redacted]', rid: 'req_1', n: 1, short: 'short' });
+    log.setFormat('text');
+    log.info('plain', { a: 'x y' });
+    expect(lines[1]).toMatch(/ INFO  plain a="x y"$/);
+  });
+});
