@@ -30,6 +30,8 @@ export interface GenerateInput {
   geminiFormat?: 'sse' | 'json-array';
   /** Provider named by the path prefix. */
   prefix?: string;
+  /** The caller's key may use only these providers: fallbacks outside it are skipped. */
+  allowedProviders?: ReadonlySet<ProviderName>;
   /** Called once the request is over (stream end included), for the request log line. */
   onDone: (fields: DoneFields) => void;
 }
@@ -74,7 +76,8 @@ export function resolveProvider(ctx: AppContext, input: { request: Request; pref
  */
 export async function handleGenerate(ctx: AppContext, input: GenerateInput): Promise<Response> {
   const name = selectProviderName(ctx, input);
-  const chain = [...new Set([name, ...(ctx.config.fallbacks[name] ?? [])])];
+  const allowed = input.allowedProviders;
+  const chain = [...new Set([name, ...(ctx.config.fallbacks[name] ?? []).filter((p) => !allowed || allowed.has(p))])];
   const sessionKey = sessionKeyOf(input);
   const tried = new Set<Member>();
   const max = ctx.config.pool.maxAttempts;

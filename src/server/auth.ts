@@ -1,5 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-
 /** The proxy key as a client sent it, from any of the places SDKs put keys. */
 export function presentedKey(request: Request, url: URL): string | undefined {
   const auth = request.headers.get('authorization');
@@ -10,15 +8,4 @@ export function presentedKey(request: Request, url: URL): string | undefined {
   return (
     request.headers.get('x-api-key') ?? request.headers.get('x-goog-api-key') ?? url.searchParams.get('key') ?? undefined
   );
-}
-
-/**
- * Constant-time comparison. Both sides are hashed first so the comparison length never depends on the
- * secret's length either.
- */
-export function keyMatches(presented: string | undefined, expected: string): boolean {
-  if (presented === undefined) return false;
-  const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }

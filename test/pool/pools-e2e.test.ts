@@ -187,3 +187,16 @@ describe('provider pools', () => {
     }
   });
 });
+
+describe('fallbacks respect the caller key', () => {
+  test('a key limited to one provider never falls back to another', async () => {
+    claude.queue(...repeat({ error: { status: 529, body: anthropicErrorBody('overloaded_error', 'Overloaded') } }, 3));
+    const p = await start(
+      `api_keys:\n  - {key: team-key-123, name: team, allowed_providers: [claude-custom]}\nmodel_providers: [claude-custom]\nfallbacks:\n  claude-custom: [openai-custom]\nprovider_pools:\n  claude-custom:\n    - {name: main, api_key: ${claude.key}, base_url: "${claude.url}"}\n  openai-custom:\n${member('spare', a)}`,
+    );
+    const anthropic = new Anthropic({ apiKey: 'team-key-123', baseURL: p.url, maxRetries: 0 });
+    const err = await anthropic.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }).catch((e) => e);
+    expect(err.status).toBe(529);
+    expect(a.calls.length).toBe(0);
+  });
+});

@@ -31,6 +31,7 @@ export async function messages(ctx: AppContext, args: RouteArgs): Promise<Respon
     model,
     stream: json.stream === true,
     prefix: args.prefix,
+    allowedProviders: args.caller?.allowedProviders,
     onDone: (f) => args.log({ ...f, model }),
   });
 }

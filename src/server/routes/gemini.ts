@@ -39,6 +39,7 @@ export async function modelAction(ctx: AppContext, args: RouteArgs): Promise<Res
     stream,
     geminiFormat: stream ? (alt === 'sse' ? 'sse' : 'json-array') : undefined,
     prefix,
+    allowedProviders: args.caller?.allowedProviders,
     onDone: (f) => log({ ...f, model }),
   });
 }

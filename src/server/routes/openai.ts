@@ -14,6 +14,7 @@ export async function chatCompletions(ctx: AppContext, args: RouteArgs): Promise
     model,
     stream: json.stream === true,
     prefix: args.prefix,
+    allowedProviders: args.caller?.allowedProviders,
     onDone: (f) => args.log({ ...f, model }),
   });
 }
