@@ -130,6 +130,7 @@ describe('OpenAI client → gemini-cli-oauth (canonical conversion)', () => {
     const err = await s.openaiClient.chat.completions.create({ model: 'gemini-2.5-pro', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect(err.error.message).toContain("Permission 'cloudaicompanion.companions.generateChat' denied");
+    expect(err.error.message).toContain('Hint:');
   });
 
   test('an unknown model is Google’s 404, never swapped for another model', async () => {
