@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import type { LogFormat, LogLevel } from '../config/types.ts';
 import { currentRequest } from './request-context.ts';
 
@@ -22,7 +23,7 @@ export class Logger {
   private secrets: readonly string[] = [];
   constructor(
     level: LogLevel = 'info',
-    private readonly sink: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+    private readonly sink: (line: string) => void = stderrSink(),
     private format: LogFormat = 'text',
   ) {
     this.threshold = ORDER[level];
@@ -62,6 +63,30 @@ export class Logger {
     for (const s of this.secrets) if (line.includes(s)) line = line.replaceAll(s, REDACTED);
     this.sink(line);
   }
+}
+
+/**
+ * Lines written to stderr once per event-loop turn instead of one write per line: under load a
+ * synchronous write per request was a tenth of the proxy's CPU. Flushed synchronously at exit, so a
+ * last line before a crash or a shutdown is not lost.
+ */
+export function stderrSink(): (line: string) => void {
+  let pending = '';
+  const flush = (): void => {
+    if (!pending) return;
+    const out = pending;
+    pending = '';
+    try {
+      writeSync(2, out);
+    } catch {
+      // stderr gone (closed pipe): nothing sensible to do with a log line.
+    }
+  };
+  process.on('exit', flush);
+  return (line) => {
+    if (!pending) setImmediate(flush);
+    pending += line + '\n';
+  };
 }
 
 function textLine(level: LogLevel, msg: string, rid: string | undefined, fields?: LogFields): string {
