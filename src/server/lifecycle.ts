@@ -64,14 +64,17 @@ export function createLifecycle(): Lifecycle {
   async function track(protocol: Protocol, path: string, run: () => Promise<Response>, onFirstByte?: () => void): Promise<Response> {
     inFlight++;
     let giveUp!: () => void;
-    const cut = new Promise<undefined>((resolve) => {
+    // One promise settled by whichever comes first, the handler or the deadline: cheaper per request
+    // than a second promise and a Promise.race.
+    const settled = new Promise<Response | undefined>((resolve, reject) => {
       giveUp = () => resolve(undefined);
+      run().then(resolve, reject);
     });
     if (deadlinePassed) giveUp();
     else waiting.add(giveUp);
     let res: Response | undefined;
     try {
-      res = await Promise.race([run(), cut]);
+      res = await settled;
     } catch (e) {
       inFlight--;
       throw e;
