@@ -40,13 +40,121 @@ const idleTimeout = (idleMs: number): ProxyErrorInfo => ({
   message: `upstream sent nothing for ${idleMs / 1000} s and was abandoned (timeouts.idle_ms)`,
 });
 
+/** What a stream kind writes to its client; `fail` sends the kind's in-band error and ends the stream. */
+interface PumpSink {
+  send(data: string | Uint8Array): void;
+  fail(error: ProxyErrorInfo): void;
+}
+
+interface PumpHandlers {
+  /**
+   * One upstream chunk, or undefined when the upstream ended. Returns true when the stream is over.
+   * A pull ends as soon as something was sent; chunks that yield nothing (pings, partial lines) loop on.
+   */
+  chunk(value: Uint8Array | undefined, sink: PumpSink): boolean;
+  /** The kind's in-band error text, after whatever was sent so far. */
+  failure(error: ProxyErrorInfo): string;
+  /** Keep-alives are written only when this allows (relays: between whole events). */
+  canKeepalive?(): boolean;
+}
+
+/**
+ * The pull loop every stream kind shares: reads the upstream only when the client wants more, cancels
+ * it when the client goes away, turns a broken connection or an idle upstream into the kind's in-band
+ * error, writes keep-alives while the client waits, and reports the end once.
+ */
+function pump(
+  upstream: ReadableStream<Uint8Array>,
+  handlers: PumpHandlers,
+  end: StreamEnd,
+  onEnd: ((end: StreamEnd) => void) | undefined,
+  opts: StreamOptions | undefined,
+): ReadableStream<Uint8Array> {
+  const reader = upstream.getReader();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let closed = false;
+  let timedOut = false;
+  let sentNow = false;
+
+  const clock = StreamClock.create(opts, {
+    idle() {
+      timedOut = true;
+      // Resolves the pending read as done; pull() then ends the stream with the timeout error.
+      reader.cancel('idle timeout').catch(() => {});
+    },
+    keepalive() {
+      if (!closed && opts?.keepalive && (handlers.canKeepalive?.() ?? true)) controller.enqueue(opts.keepalive);
+    },
+  });
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    clock?.stop();
+    controller.close();
+    onEnd?.(end);
+  };
+  const sink: PumpSink = {
+    send(data) {
+      if (closed || (typeof data === 'string' ? !data : data.byteLength === 0)) return;
+      controller.enqueue(typeof data === 'string' ? encoder.encode(data) : data);
+      sentNow = true;
+      clock?.wrote();
+    },
+    fail(error) {
+      if (closed) return;
+      end.error ??= error.message;
+      sink.send(handlers.failure(error));
+      close();
+    },
+  };
+
+  return new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+      },
+      async pull() {
+        sentNow = false;
+        for (;;) {
+          let result: Awaited<ReturnType<typeof reader.read>>;
+          clock?.readStarted();
+          try {
+            result = await reader.read();
+          } catch (e) {
+            return sink.fail(brokeOff(e));
+          } finally {
+            clock?.readEnded();
+          }
+          if (closed) return; // the client went away while this read was pending
+          if (timedOut) return sink.fail(idleTimeout(opts!.idleMs));
+          const over = handlers.chunk(result.done ? undefined : result.value, sink);
+          if (result.done || over || closed) {
+            if (!result.done) reader.cancel().catch(() => {});
+            return close();
+          }
+          if (sentNow) return;
+        }
+      },
+      cancel(reason) {
+        if (!closed) {
+          closed = true;
+          clock?.stop();
+          end.error = 'client disconnected';
+          onEnd?.(end);
+        }
+        return reader.cancel(reason).catch(() => {});
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
 /**
  * Upstream SSE bytes → canonical events → client SSE bytes, one upstream chunk at a time.
- * Pull-based: nothing is read from the upstream until the client wants more, and a client that goes
- * away cancels the upstream read. A broken upstream connection becomes an in-band error event in the
- * client's protocol instead of a reset socket, so the client can tell a cut stream from a complete one.
- * With `opts`, an upstream silent for idleMs is abandoned with an in-band timeout error, and a waiting
- * client gets a keep-alive every keepaliveMs (always between whole events: each enqueue is whole events).
+ * A broken upstream connection becomes an in-band error event in the client's protocol instead of a
+ * reset socket, so the client can tell a cut stream from a complete one. With `opts`, an upstream
+ * silent for idleMs is abandoned with an in-band timeout error, and a waiting client gets a keep-alive
+ * every keepaliveMs (always between whole events: each write is whole events).
  */
 export function convertStream(
   upstream: ReadableStream<Uint8Array>,
@@ -55,12 +163,9 @@ export function convertStream(
   onEnd?: (end: StreamEnd) => void,
   opts?: StreamOptions,
 ): ReadableStream<Uint8Array> {
-  const reader = upstream.getReader();
   const sse = new SSEReader();
   const end: StreamEnd = {};
   let finished = false;
-  let timedOut = false;
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
 
   /** Encodes events until the stream's last one; returns the client text. */
   const emit = (events: StreamEvent[]): string => {
@@ -81,89 +186,27 @@ export function convertStream(
     return out;
   };
 
-  const fromMessages = (chunk: Uint8Array | undefined): string => {
-    const messages = chunk ? sse.push(chunk) : sse.end();
-    let out = '';
-    for (const m of messages) {
-      out += emit(decoder.message(m));
-      if (finished) return out;
-    }
-    if (sse.failure !== undefined) {
-      return out + emit([{ type: 'error', error: { status: 502, kind: 'api_error', message: `malformed upstream stream: ${sse.failure}` } }]);
-    }
-    if (!chunk) out += emit(decoder.end());
-    return out;
-  };
-
-  const clock = StreamClock.create(opts, {
-    idle() {
-      timedOut = true;
-      // Resolves the pending read as done; pull() then ends the stream with the timeout error.
-      reader.cancel('idle timeout').catch(() => {});
-    },
-    keepalive() {
-      if (!closed && opts?.keepalive) controller.enqueue(opts.keepalive);
-    },
-  });
-
-  let closed = false;
-  const finish = (): void => {
-    if (closed) return;
-    closed = true;
-    clock?.stop();
-    controller.close();
-    onEnd?.(end);
-  };
-  const send = (text: string): void => {
-    if (!text) return;
-    controller.enqueue(encoder.encode(text));
-    clock?.wrote();
-  };
-
-  return new ReadableStream<Uint8Array>(
+  return pump(
+    upstream,
     {
-      start(c) {
-        controller = c;
-      },
-      async pull() {
-        // Loop until there is something to send: many upstream chunks (pings, partial lines) yield nothing.
-        for (;;) {
-          let result: Awaited<ReturnType<typeof reader.read>>;
-          clock?.readStarted();
-          try {
-            result = await reader.read();
-          } catch (e) {
-            send(emit([{ type: 'error', error: brokeOff(e) }]));
-            finish();
-            return;
-          } finally {
-            clock?.readEnded();
-          }
-          if (closed) return; // the client went away while this read was pending
-          if (timedOut) {
-            send(emit([{ type: 'error', error: idleTimeout(opts!.idleMs) }]));
-            finish();
-            return;
-          }
-          const text = fromMessages(result.done ? undefined : result.value);
-          send(text);
-          if (result.done || finished) {
-            if (!result.done) reader.cancel().catch(() => {});
-            finish();
-            return;
-          }
-          if (text) return;
+      chunk(value, sink) {
+        let out = '';
+        for (const m of value ? sse.push(value) : sse.end()) {
+          out += emit(decoder.message(m));
+          if (finished) break;
         }
+        if (!finished && sse.failure !== undefined) {
+          out += emit([{ type: 'error', error: { status: 502, kind: 'api_error', message: `malformed upstream stream: ${sse.failure}` } }]);
+        }
+        if (!finished && !value) out += emit(decoder.end());
+        sink.send(out);
+        return finished;
       },
-      cancel(reason) {
-        closed = true;
-        clock?.stop();
-        end.error = 'client disconnected';
-        onEnd?.(end);
-        return reader.cancel(reason).catch(() => {});
-      },
+      failure: (error) => emit([{ type: 'error', error }]),
     },
-    { highWaterMark: 0 },
+    end,
+    onEnd,
+    opts,
   );
 }
 
@@ -186,78 +229,29 @@ export function relayStream(
   onEnd?: (end: StreamEnd) => void,
   opts?: RelayOptions,
 ): ReadableStream<Uint8Array> {
-  const reader = upstream.getReader();
-  let closed = false;
-  let timedOut = false;
-  const end: StreamEnd = {};
   const boundary = opts?.format === 'json-array' ? jsonArrayBoundary() : sseBoundary();
   const tail = opts ? new StreamTail() : undefined;
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-
-  const clock = StreamClock.create(opts, {
-    idle() {
-      timedOut = true;
-      reader.cancel('idle timeout').catch(() => {});
-    },
-    keepalive() {
-      if (!closed && opts?.keepalive && boundary.atBoundary()) controller.enqueue(opts.keepalive);
-    },
-  });
-
-  const close = (errorText?: string): void => {
-    if (closed) return;
-    closed = true;
-    clock?.stop();
-    if (errorText) controller.enqueue(encoder.encode(errorText));
-    controller.close();
-    onEnd?.(end);
-  };
-  const fail = (error: ProxyErrorInfo): void => {
-    end.error = error.message;
-    close(opts ? relayError(opts, boundary.lead(), error) : errorFrame(error.message, boundary.sentAny));
-  };
-
-  return new ReadableStream<Uint8Array>(
+  return pump(
+    upstream,
     {
-      start(c) {
-        controller = c;
-      },
-      async pull() {
-        let result: Awaited<ReturnType<typeof reader.read>>;
-        clock?.readStarted();
-        try {
-          result = await reader.read();
-        } catch (e) {
-          fail(brokeOff(e));
-          return;
-        } finally {
-          clock?.readEnded();
-        }
-        if (closed) return;
-        if (timedOut) return fail(idleTimeout(opts!.idleMs));
-        if (!result.done) {
-          controller.enqueue(result.value);
-          boundary.push(result.value);
-          tail?.push(result.value);
-          clock?.wrote();
-          return;
+      chunk(value, sink) {
+        if (value) {
+          sink.send(value);
+          boundary.push(value);
+          tail?.push(value);
+          return false;
         }
         if (opts && tail && !tail.complete(opts.protocol, opts.format)) {
-          return fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before its end marker: the answer is truncated' });
+          sink.fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before its end marker: the answer is truncated' });
         }
-        close();
+        return true;
       },
-      cancel(reason) {
-        if (!closed) {
-          closed = true;
-          clock?.stop();
-          end.error = 'client disconnected';
-          onEnd?.(end);
-        }
-        return reader.cancel(reason).catch(() => {});
-      },
+      failure: (error) => (opts ? relayError(opts, boundary.lead(), error) : errorFrame(error.message, boundary.sentAny)),
+      canKeepalive: () => boundary.atBoundary(),
     },
-    { highWaterMark: 0 },
+    {},
+    onEnd,
+    opts,
   );
 }
 
@@ -275,99 +269,47 @@ export function unwrapStream(
   onEnd?: (end: StreamEnd) => void,
   opts?: StreamOptions,
 ): ReadableStream<Uint8Array> {
-  const reader = upstream.getReader();
   const sse = new SSEReader();
-  const end: StreamEnd = {};
   let sent = 0;
   let lastData = '';
-  let closed = false;
-  let timedOut = false;
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
 
   const frame = (json: unknown): string => {
     const text = JSON.stringify(json);
     if (format === 'sse') return `data: ${text}\n\n`;
     return `${sent === 0 ? '[' : ',\r\n'}${text}`;
   };
-  const clock = StreamClock.create(opts, {
-    idle() {
-      timedOut = true;
-      reader.cancel('idle timeout').catch(() => {});
-    },
-    keepalive() {
-      if (!closed && opts?.keepalive) controller.enqueue(opts.keepalive);
-    },
-  });
-  const close = (tail: string): void => {
-    if (closed) return;
-    closed = true;
-    clock?.stop();
-    if (tail) controller.enqueue(encoder.encode(tail));
-    controller.close();
-    onEnd?.(end);
-  };
-  const fail = (message: string): void => {
-    end.error = message;
-    reader.cancel().catch(() => {});
-    close(errorFrame(message, sent > 0));
-  };
-  const send = (text: string): void => {
-    if (!text) return;
-    controller.enqueue(encoder.encode(text));
-    clock?.wrote();
-  };
 
-  return new ReadableStream<Uint8Array>(
+  return pump(
+    upstream,
     {
-      start(c) {
-        controller = c;
-      },
-      async pull() {
-        for (;;) {
-          let result: Awaited<ReturnType<typeof reader.read>>;
-          clock?.readStarted();
+      chunk(value, sink) {
+        let out = '';
+        for (const m of value ? sse.push(value) : sse.end()) {
+          let json: unknown;
           try {
-            result = await reader.read();
-          } catch (e) {
-            return fail(brokeOff(e).message);
-          } finally {
-            clock?.readEnded();
+            json = JSON.parse(m.data);
+          } catch {
+            sink.send(out);
+            sink.fail({ status: 502, kind: 'api_error', message: 'malformed upstream stream: a message is not JSON' });
+            return true;
           }
-          if (closed) return;
-          if (timedOut) return fail(idleTimeout(opts!.idleMs).message);
-          let out = '';
-          for (const m of result.done ? sse.end() : sse.push(result.value)) {
-            let json: unknown;
-            try {
-              json = JSON.parse(m.data);
-            } catch {
-              send(out);
-              return fail('malformed upstream stream: a message is not JSON');
-            }
-            out += frame(unwrap(json));
-            lastData = m.data;
-            sent++;
-          }
-          send(out);
-          if (result.done) {
-            if (opts && !lastData.includes('"finishReason"') && !lastData.includes('"error"') && !lastData.includes('"blockReason"')) {
-              return fail('upstream stream ended before its last chunk: the answer is truncated');
-            }
-            return close(format === 'json-array' ? (sent === 0 ? '[]' : ']') : '');
-          }
-          if (out) return;
+          out += frame(unwrap(json));
+          lastData = m.data;
+          sent++;
         }
-      },
-      cancel(reason) {
-        if (!closed) {
-          closed = true;
-          clock?.stop();
-          end.error = 'client disconnected';
-          onEnd?.(end);
+        sink.send(out);
+        if (value) return false;
+        if (opts && !lastData.includes('"finishReason"') && !lastData.includes('"error"') && !lastData.includes('"blockReason"')) {
+          sink.fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before its last chunk: the answer is truncated' });
+        } else {
+          sink.send(format === 'json-array' ? (sent === 0 ? '[]' : ']') : '');
         }
-        return reader.cancel(reason).catch(() => {});
+        return true;
       },
+      failure: (error) => errorFrame(error.message, sent > 0),
     },
-    { highWaterMark: 0 },
+    {},
+    onEnd,
+    opts,
   );
 }
