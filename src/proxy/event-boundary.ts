@@ -9,8 +9,8 @@ export interface EventBoundary {
   atBoundary(): boolean;
   /** What to write before an event of our own: a line break to end a half-sent SSE line, `[` or `,` in an array. */
   lead(): string;
-  /** Whether anything was relayed. */
-  readonly sentAny: boolean;
+  /** The stream is already complete (a JSON array's closing `]` went out): nothing may follow. */
+  ended(): boolean;
 }
 
 const LF = 0x0a;
@@ -41,9 +41,7 @@ export function sseBoundary(): EventBoundary {
     },
     atBoundary,
     lead: () => (atBoundary() ? '' : b1 === LF ? '\n' : '\n\n'),
-    get sentAny() {
-      return sentAny;
-    },
+    ended: () => false,
   };
 }
 
@@ -55,12 +53,10 @@ export function jsonArrayBoundary(): EventBoundary {
   let depth = 0;
   let inString = false;
   let escaped = false;
-  let sentAny = false;
   let opened = false;
   let elements = 0;
   return {
     push(chunk) {
-      if (chunk.length > 0) sentAny = true;
       for (let i = 0; i < chunk.length; i++) {
         const c = chunk[i]!;
         if (inString) {
@@ -81,8 +77,6 @@ export function jsonArrayBoundary(): EventBoundary {
     },
     atBoundary: () => !inString && depth <= 1,
     lead: () => (!opened ? '[' : elements === 0 ? '' : ','),
-    get sentAny() {
-      return sentAny;
-    },
+    ended: () => opened && depth === 0,
   };
 }

@@ -177,11 +177,8 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     input.onDone({ status: res.status });
     return new Response(res.body, { status: res.status, headers });
   }
-  const body = relayStream(
-    res.body,
-    (message, relayedAny) => inBandError(input, message, relayedAny),
-    (end) => input.onDone({ status: res.status, error: end.error }),
-    streamOptions(ctx.config, input.protocol, input.geminiFormat),
+  const body = relayStream(res.body, streamOptions(ctx.config, input.protocol, input.geminiFormat), (end) =>
+    input.onDone({ status: res.status, error: end.error }),
   );
   return new Response(body, { status: res.status, headers });
 }
@@ -195,13 +192,8 @@ async function unwrapped(ctx: AppContext, adapter: ProviderAdapter, input: Gener
     return Response.json(unwrap(json));
   }
   const format = input.geminiFormat ?? 'sse';
-  const body = unwrapStream(
-    res.body!,
-    unwrap,
-    format,
-    (message, relayedAny) => inBandError(input, message, relayedAny),
-    (end) => input.onDone({ status: 200, error: end.error }),
-    streamOptions(ctx.config, input.protocol, format),
+  const body = unwrapStream(res.body!, unwrap, streamOptions(ctx.config, input.protocol, format), (end) =>
+    input.onDone({ status: 200, error: end.error }),
   );
   return new Response(body, { status: 200, headers: streamHeaders(format) });
 }
@@ -216,17 +208,6 @@ async function readJson(res: Response, adapter: ProviderAdapter): Promise<unknow
 
 function streamHeaders(format: 'sse' | 'json-array'): Record<string, string> {
   return { 'content-type': format === 'json-array' ? 'application/json' : 'text/event-stream', 'cache-control': 'no-cache' };
-}
-
-/** The protocol's in-band error for a relayed stream that broke off. */
-function inBandError(input: GenerateInput, message: string, relayedAny: boolean): string {
-  const error = { status: 502, kind: 'api_error' as const, message };
-  if (input.geminiFormat === 'json-array') {
-    // Continue (or open) the JSON array the upstream was streaming, then close it.
-    return `${relayedAny ? ',' : '['}${JSON.stringify(codecs.gemini.encodeError(error))}]`;
-  }
-  const enc = codecs[input.protocol].createStreamEncoder({ model: input.model, format: input.geminiFormat });
-  return enc.encode({ type: 'error', error }) + enc.end();
 }
 
 async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Promise<Response> {

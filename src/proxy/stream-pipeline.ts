@@ -1,9 +1,10 @@
 import type { ProxyErrorInfo } from '../core/errors.ts';
 import type { StreamEvent } from '../core/index.ts';
-import { codecs, type Protocol } from '../protocols/index.ts';
+import type { Protocol } from '../protocols/index.ts';
 import type { StreamDecoder, StreamEncoder } from '../protocols/types.ts';
 import { SSEReader } from '../util/sse.ts';
 import { jsonArrayBoundary, sseBoundary } from './event-boundary.ts';
+import { inBandErrorText } from './in-band-error.ts';
 import { StreamClock, type StreamTiming } from './stream-clock.ts';
 import { StreamTail } from './stream-tail.ts';
 
@@ -210,27 +211,19 @@ export function convertStream(
   );
 }
 
-/** The in-band error for a relayed stream, in the client's protocol, after what was relayed so far. */
-function relayError(opts: RelayOptions, lead: string, error: ProxyErrorInfo): string {
-  if (opts.format === 'json-array') return `${lead}${JSON.stringify(codecs.gemini.encodeError(error))}]`;
-  const enc = codecs[opts.protocol].createStreamEncoder({ model: '', format: 'sse' });
-  return lead + enc.encode({ type: 'error', error }) + enc.end();
-}
-
 /**
- * Same-protocol relay: the upstream bytes untouched, but a connection that breaks mid-stream still ends
- * with the protocol's in-band error (`errorFrame`) rather than a silent or reset end. With `opts`, also
- * a stream the upstream ended cleanly but early (no `[DONE]`, `message_stop`, `finishReason`), an idle
- * upstream (timeout error) and keep-alives to a waiting client, written only between upstream events.
+ * Same-protocol relay: the upstream bytes untouched, but a connection that breaks mid-stream, a stream
+ * the upstream ended cleanly but early (no `[DONE]`, `message_stop`, `finishReason`) and an idle
+ * upstream still end with the protocol's in-band error rather than a silent or reset end. Keep-alives
+ * to a waiting client are written only between upstream events.
  */
 export function relayStream(
   upstream: ReadableStream<Uint8Array>,
-  errorFrame: (message: string, relayedAny: boolean) => string,
+  opts: RelayOptions,
   onEnd?: (end: StreamEnd) => void,
-  opts?: RelayOptions,
 ): ReadableStream<Uint8Array> {
-  const boundary = opts?.format === 'json-array' ? jsonArrayBoundary() : sseBoundary();
-  const tail = opts ? new StreamTail() : undefined;
+  const boundary = opts.format === 'json-array' ? jsonArrayBoundary() : sseBoundary();
+  const tail = new StreamTail();
   return pump(
     upstream,
     {
@@ -238,15 +231,15 @@ export function relayStream(
         if (value) {
           sink.send(value);
           boundary.push(value);
-          tail?.push(value);
+          tail.push(value);
           return false;
         }
-        if (opts && tail && !tail.complete(opts.protocol, opts.format)) {
+        if (!tail.complete(opts.protocol, opts.format)) {
           sink.fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before its end marker: the answer is truncated' });
         }
         return true;
       },
-      failure: (error) => (opts ? relayError(opts, boundary.lead(), error) : errorFrame(error.message, boundary.sentAny)),
+      failure: (error) => inBandErrorText(opts.protocol, opts.format, boundary.lead(), error),
       canKeepalive: () => boundary.atBoundary(),
     },
     {},
@@ -258,17 +251,16 @@ export function relayStream(
 /**
  * SSE from an envelope upstream → the same protocol without the envelope, as SSE or as the streamed
  * JSON array. Messages are parsed only to take the envelope off; their content is not re-encoded.
- * With `opts`, idle deadline and keep-alives as in convertStream, and a stream whose last message
- * carries no finishReason ends with an in-band error.
+ * Idle deadline and keep-alives as in convertStream; a stream whose last message carries no
+ * finishReason ends with an in-band error.
  */
 export function unwrapStream(
   upstream: ReadableStream<Uint8Array>,
   unwrap: (json: unknown) => unknown,
-  format: 'sse' | 'json-array',
-  errorFrame: (message: string, relayedAny: boolean) => string,
+  opts: RelayOptions,
   onEnd?: (end: StreamEnd) => void,
-  opts?: StreamOptions,
 ): ReadableStream<Uint8Array> {
+  const format = opts.format;
   const sse = new SSEReader();
   let sent = 0;
   let lastData = '';
@@ -299,14 +291,14 @@ export function unwrapStream(
         }
         sink.send(out);
         if (value) return false;
-        if (opts && !lastData.includes('"finishReason"') && !lastData.includes('"error"') && !lastData.includes('"blockReason"')) {
+        if (!lastData.includes('"finishReason"') && !lastData.includes('"error"') && !lastData.includes('"blockReason"')) {
           sink.fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before its last chunk: the answer is truncated' });
         } else {
           sink.send(format === 'json-array' ? (sent === 0 ? '[]' : ']') : '');
         }
         return true;
       },
-      failure: (error) => errorFrame(error.message, sent > 0),
+      failure: (error) => inBandErrorText(opts.protocol, format, format === 'sse' ? '' : sent > 0 ? ',' : '[', error),
     },
     {},
     onEnd,

@@ -1,5 +1,7 @@
 import type { ProxyErrorInfo } from '../core/errors.ts';
-import { codecs, type Protocol } from '../protocols/index.ts';
+import type { Protocol } from '../protocols/index.ts';
+import { jsonArrayBoundary, sseBoundary } from '../proxy/event-boundary.ts';
+import { inBandErrorText } from '../proxy/in-band-error.ts';
 import { isKeepalive } from '../proxy/keepalive.ts';
 
 /** How a streamed body is framed: SSE events, or Gemini's streamed JSON array (`[{…},\r\n{…}]`). */
@@ -15,16 +17,7 @@ export interface CuttableBody {
   cut(error: ProxyErrorInfo, force: boolean): boolean;
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const CLOSE_BRACE = 0x7d;
 const encoder = new TextEncoder();
-
-function isSpace(b: number): boolean {
-  return b === 0x20 || b === 0x09 || b === LF || b === CR;
-}
 
 /**
  * Wraps `source` so it can be cut. Only the last few bytes are remembered (not the stream), enough to
@@ -42,30 +35,8 @@ export function cuttableBody(
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let closed = false;
   let pending: ProxyErrorInfo | undefined;
-  let sentAny = false;
-  // The last three bytes sent (SSE) and the last non-space byte (JSON array); -1 = none yet.
-  let b1 = -1;
-  let b2 = -1;
-  let b3 = -1;
-  let lastSignificant = -1;
-
-  const remember = (chunk: Uint8Array): void => {
-    if (chunk.length === 0) return;
-    sentAny = true;
-    for (let i = Math.max(0, chunk.length - 3); i < chunk.length; i++) {
-      b3 = b2;
-      b2 = b1;
-      b1 = chunk[i]!;
-    }
-    if (format === 'json-array') {
-      for (let i = chunk.length - 1; i >= 0; i--) {
-        if (!isSpace(chunk[i]!)) {
-          lastSignificant = chunk[i]!;
-          break;
-        }
-      }
-    }
-  };
+  // Tracks whether the client has just received a complete event, from the bytes sent (not kept).
+  const boundary = format === 'json-array' ? jsonArrayBoundary() : sseBoundary();
 
   const end = (): void => {
     if (closed) return;
@@ -75,19 +46,10 @@ export function cuttableBody(
 
   /** The bytes that end the stream with `error`, or undefined when an event is half-sent and not forced. */
   const closingText = (error: ProxyErrorInfo, force: boolean): string | undefined => {
-    if (format === 'json-array') {
-      if (lastSignificant === CLOSE_BRACKET) return ''; // the array is already complete
-      const atBoundary = !sentAny || lastSignificant === CLOSE_BRACE || lastSignificant === OPEN_BRACKET;
-      if (!atBoundary && !force) return undefined;
-      const lead = !sentAny ? '[' : lastSignificant === OPEN_BRACKET ? '' : ',';
-      return `${lead}${JSON.stringify(codecs.gemini.encodeError(error))}]`;
-    }
-    const atBoundary = !sentAny || (b1 === LF && (b2 === LF || (b2 === CR && b3 === LF))) || (b1 === CR && b2 === CR);
-    if (!atBoundary && !force) return undefined;
-    const enc = codecs[protocol].createStreamEncoder({ model: '', format: 'sse' });
-    // Forced mid-event: terminate what was half-sent so the error arrives as an event of its own.
-    const lead = atBoundary ? '' : b1 === LF ? '\n' : '\n\n';
-    return lead + enc.encode({ type: 'error', error }) + enc.end();
+    if (boundary.ended()) return ''; // the array is already complete
+    // Forced mid-event, the lead terminates what was half-sent so the error arrives as an event of its own.
+    if (!boundary.atBoundary() && !force) return undefined;
+    return inBandErrorText(protocol, format, boundary.lead(), error);
   };
 
   const cut = (error: ProxyErrorInfo, force: boolean): boolean => {
@@ -131,7 +93,7 @@ export function cuttableBody(
           onFirstByte = undefined;
         }
         c.enqueue(result.value);
-        remember(result.value);
+        boundary.push(result.value);
         if (pending) cut(pending, false);
       },
       cancel(reason) {
