@@ -20,6 +20,7 @@ import { createLifecycle, streamFormat } from './lifecycle.ts';
 import { captureAnswer, promptSinkFor } from './prompt-log.ts';
 import { protocolOf } from './protocol-of.ts';
 import { requestIdOf, serverTiming, withHeaders } from './request-id.ts';
+import { requestTarget } from './request-target.ts';
 import { requestLogger } from './request-log.ts';
 import { countTokens, messages } from './routes/anthropic.ts';
 import { modelAction } from './routes/gemini.ts';
@@ -142,8 +143,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         : health(holder.ctx),
     )
     .get('/metrics', ({ request }) => {
-      const url = new URL(request.url);
-      if (!identifyClient(clientKeysFor(holder.ctx.config), presentedKey(request, url))) return unauthorized('openai');
+      if (!identifyClient(clientKeysFor(holder.ctx.config), presentedKey(request, requestTarget(request.url).query))) return unauthorized('openai');
       return metricsResponse(metrics);
     });
 
@@ -151,12 +151,12 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     for (const mounted of [path, `/:provider${path}`]) {
       const route = async ({ request, params, server }: { request: Request; params?: Record<string, string>; server: unknown }) => {
         const ctx = holder.ctx;
-        const url = new URL(request.url);
-        const protocol = protocolOf(url.pathname, request.headers);
+        const url = requestTarget(request.url);
+        const protocol = protocolOf(url.path, request.headers);
         const id = requestIdOf(request);
         const idHeader = { 'x-request-id': id };
         if (lifecycle.draining) return withHeaders(lifecycle.refuse(protocol), idHeader);
-        const tracker = requestLogger(ctx.log, request, url.pathname, { id, protocol, metrics });
+        const tracker = requestLogger(ctx.log, request, url.path, { id, protocol, metrics });
         const fail = (info: ProxyErrorInfo): Response => {
           tracker.log({ status: info.status, error: info.message });
           return withHeaders(errorResponse(protocol, info), idHeader);
@@ -164,7 +164,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         if (request.url.length > MAX_URL_LENGTH) {
           return fail({ status: 414, kind: 'invalid_request', message: `request URL is longer than ${MAX_URL_LENGTH} characters` });
         }
-        const caller = identifyClient(clientKeysFor(ctx.config), presentedKey(request, url));
+        const caller = identifyClient(clientKeysFor(ctx.config), presentedKey(request, url.query));
         if (!caller) {
           tracker.log({ status: 401, error: 'missing or invalid proxy key' });
           return withHeaders(unauthorized(protocol), idHeader);
@@ -186,16 +186,16 @@ export function createApp(config: Config, deps: AppDeps = {}) {
           const res = await runInRequest(scope, () =>
             lifecycle.track(
               protocol,
-              url.pathname,
+              url.path,
               async () => {
-                const res = await handler(ctx, { request, prefix: p.provider, path: url.pathname, params: p, log: tracker.log, caller });
-                return scope.prompt ? logPrompt(ctx, res, protocol, url.pathname, id, scope.prompt) : res;
+                const res = await handler(ctx, { request, prefix: p.provider, path: url.path, params: p, log: tracker.log, caller });
+                return scope.prompt ? logPrompt(ctx, res, protocol, url.path, id, scope.prompt) : res;
               },
               tracker.firstByte,
             ),
           );
           // A stream's overhead is spread over its life; only a whole response gets the header.
-          if (streamFormat(res, url.pathname)) return withHeaders(res, idHeader);
+          if (streamFormat(res, url.path)) return withHeaders(res, idHeader);
           return withHeaders(res, { ...idHeader, 'server-timing': serverTiming(tracker.elapsed(), scope.upstreamMs) });
         } catch (e) {
           if (e instanceof ClientGoneError) {

@@ -1,11 +1,11 @@
 /** The proxy key as a client sent it, from any of the places SDKs put keys. */
-export function presentedKey(request: Request, url: URL): string | undefined {
+export function presentedKey(request: Request, query: string): string | undefined {
   const auth = request.headers.get('authorization');
   if (auth) {
     const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
     if (m) return m[1]!.trim();
   }
   return (
-    request.headers.get('x-api-key') ?? request.headers.get('x-goog-api-key') ?? url.searchParams.get('key') ?? undefined
+    request.headers.get('x-api-key') ?? request.headers.get('x-goog-api-key') ?? (query ? new URLSearchParams(query).get('key') : null) ?? undefined
   );
 }

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { ProxyError } from '../core/errors.ts';
 import type { ProviderName } from '../config/providers.ts';
 import type { Config } from '../config/types.ts';
@@ -7,7 +7,7 @@ import type { Config } from '../config/types.ts';
 export interface ClientKey {
   /** Shown in logs and metrics instead of the key. */
   readonly name: string;
-  readonly digest: Buffer;
+  readonly digest: Uint8Array;
   readonly allowedProviders?: ReadonlySet<ProviderName>;
   /** Exact names, or prefixes (entries that ended in `*`, stored without it). */
   readonly allowedModels?: { exact: ReadonlySet<string>; prefixes: readonly string[] };
@@ -16,7 +16,8 @@ export interface ClientKey {
 /** The name api_key is logged under. */
 export const DEFAULT_KEY_NAME = 'default';
 
-const digest = (key: string): Buffer => createHash('sha256').update(key).digest();
+// Bun's one-shot hash: node:crypto's createHash builds a Hash object per call, on every request.
+const digest = (key: string): Uint8Array => Bun.SHA256.hash(key) as Uint8Array;
 
 const tables = new WeakMap<Config, ClientKey[]>();
 

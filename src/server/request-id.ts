@@ -1,22 +1,26 @@
 import { randomId } from '../core/ids.ts';
 
+// Unique per process, and across restarts by the random part; a counter is cheaper than random bytes per request.
+const PROCESS_PART = randomId(14);
+let sequence = 0;
+
 /** Ids a client may choose: echoed in a response header and written to logs, so nothing that could break either. */
 const USABLE = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 /** The client's `x-request-id` when it is a plain token, otherwise a new one. */
 export function requestIdOf(request: Request): string {
   const given = request.headers.get('x-request-id');
-  return given && USABLE.test(given) ? given : `req_${randomId(20)}`;
+  return given && USABLE.test(given) ? given : `req_${PROCESS_PART}${(++sequence).toString(36).padStart(6, '0')}`;
 }
 
 /** Sets headers on a response, copying it first when its headers are immutable (a fetch() response). */
 export function withHeaders(res: Response, headers: Record<string, string>): Response {
   try {
-    for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
+    for (const k in headers) res.headers.set(k, headers[k]!);
     return res;
   } catch {
     const copy = new Response(res.body, { status: res.status, statusText: res.statusText, headers: res.headers });
-    for (const [k, v] of Object.entries(headers)) copy.headers.set(k, v);
+    for (const k in headers) copy.headers.set(k, headers[k]!);
     return copy;
   }
 }

@@ -28,9 +28,21 @@ export class ClientGoneError extends Error {
  * (a wrong base URL, a captive portal) is a 502.
  */
 export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Promise<Response> {
-  const deadline = new AbortController();
-  const timer = opts.headersTimeoutMs > 0 ? setTimeout(() => deadline.abort(), opts.headersTimeoutMs) : undefined;
-  const signal = AbortSignal.any([opts.signal, deadline.signal]);
+  // One controller aborted by the client leaving or by the headers deadline. AbortSignal.any would do the
+  // same, but under load it cost about a tenth of a relayed request's CPU (bun 1.4).
+  const upstream = new AbortController();
+  let timedOut = false;
+  const timer =
+    opts.headersTimeoutMs > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          upstream.abort();
+        }, opts.headersTimeoutMs)
+      : undefined;
+  if (opts.signal.aborted) upstream.abort(opts.signal.reason);
+  // The client's request, and with it this listener, goes away when the exchange ends.
+  else opts.signal.addEventListener('abort', () => upstream.abort(opts.signal.reason), { once: true });
+  const signal = upstream.signal;
   const scope = currentRequest();
   const started = performance.now();
   let res: Response;
@@ -47,7 +59,7 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
     if (opts.signal.aborted) throw new ClientGoneError();
     const host = safeHost(req.url);
     if (e instanceof ConnectTimeoutError) throw new ProxyError({ kind: 'timeout', message: e.message });
-    if (deadline.signal.aborted) {
+    if (timedOut) {
       throw new ProxyError({
         kind: 'timeout',
         message: `upstream ${host} did not answer within ${Math.round(opts.headersTimeoutMs / 1000)} s (timeouts.headers_ms)`,

@@ -89,22 +89,39 @@ export function stderrSink(): (line: string) => void {
   };
 }
 
+const LEVEL_TEXT: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR' };
+
+// Many lines share a millisecond under load; formatting the time once per millisecond is enough.
+let stampMs = -1;
+let stampText = '';
+function timestamp(): string {
+  const now = Date.now();
+  if (now !== stampMs) {
+    stampMs = now;
+    stampText = new Date(now).toISOString();
+  }
+  return stampText;
+}
+
 function textLine(level: LogLevel, msg: string, rid: string | undefined, fields?: LogFields): string {
-  let line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}`;
+  let line = `${timestamp()} ${LEVEL_TEXT[level]} ${msg}`;
   if (rid !== undefined) line += ` rid=${rid}`;
   if (fields) {
     for (const k in fields) {
       const v = fields[k];
       if (v === undefined || v === null) continue;
-      const s = String(v);
-      line += ` ${k}=${NEEDS_QUOTES.test(s) ? JSON.stringify(s) : s}`;
+      if (typeof v !== 'string') {
+        line += ` ${k}=${v}`;
+        continue;
+      }
+      line += ` ${k}=${NEEDS_QUOTES.test(v) ? JSON.stringify(v) : v}`;
     }
   }
   return line;
 }
 
 function jsonLine(level: LogLevel, msg: string, rid: string | undefined, fields?: LogFields): string {
-  const entry: Record<string, unknown> = { time: new Date().toISOString(), level, msg };
+  const entry: Record<string, unknown> = { time: timestamp(), level, msg };
   if (rid !== undefined) entry.rid = rid;
   if (fields) {
     for (const k in fields) {

@@ -220,7 +220,7 @@ describe('bad requests around the body', () => {
       body: JSON.stringify(VALID.openai),
     });
     expect(res.status).toBe(200);
-    expect(res.headers.get('x-request-id')).toMatch(/^req_[A-Za-z0-9]{20}$/);
+    expect(res.headers.get('x-request-id')).toMatch(/^req_[A-Za-z0-9]{20,}$/);
   });
 
   test('URL and header size limits', async () => {
