@@ -77,7 +77,8 @@ export function resolveProvider(ctx: AppContext, input: { request: Request; pref
 export async function handleGenerate(ctx: AppContext, input: GenerateInput): Promise<Response> {
   const name = selectProviderName(ctx, input);
   const allowed = input.allowedProviders;
-  const chain = [...new Set([name, ...(ctx.config.fallbacks[name] ?? []).filter((p) => !allowed || allowed.has(p))])];
+  const fallbacks = ctx.config.fallbacks[name];
+  const chain = fallbacks?.length ? [...new Set([name, ...fallbacks.filter((p) => !allowed || allowed.has(p))])] : [name];
   const sessionKey = sessionKeyOf(input);
   const tried = new Set<Member>();
   const max = ctx.config.pool.maxAttempts;
@@ -94,7 +95,10 @@ export async function handleGenerate(ctx: AppContext, input: GenerateInput): Pro
       const attempt: Attempt = { adapter: member.spec.adapter, model: member.upstreamModel(input.model), canRetry: tried.size < max };
       const onDone = (f: DoneFields): void => {
         release(outcomeOf(f));
-        input.onDone({ ...f, provider, member: member.name, attempts: tried.size });
+        f.provider = provider;
+        f.member = member.name;
+        f.attempts = tried.size;
+        input.onDone(f);
       };
       try {
         const run = attempt.adapter.protocol === input.protocol ? passthrough : convert;

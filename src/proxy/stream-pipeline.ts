@@ -6,6 +6,7 @@ import { SSEReader } from '../util/sse.ts';
 import { jsonArrayBoundary, sseBoundary } from './event-boundary.ts';
 import { inBandErrorText } from './in-band-error.ts';
 import { StreamClock, type StreamTiming } from './stream-clock.ts';
+import { attachControl, detachControl } from './stream-control.ts';
 import { StreamTail } from './stream-tail.ts';
 
 export interface StreamEnd {
@@ -53,16 +54,21 @@ interface PumpHandlers {
    * A pull ends as soon as something was sent; chunks that yield nothing (pings, partial lines) loop on.
    */
   chunk(value: Uint8Array | undefined, sink: PumpSink): boolean;
-  /** The kind's in-band error text, after whatever was sent so far. */
+  /** The kind's in-band error text, after whatever was sent so far ('' when the stream is already complete). */
   failure(error: ProxyErrorInfo): string;
-  /** Keep-alives are written only when this allows (relays: between whole events). */
-  canKeepalive?(): boolean;
+  /**
+   * Whether what was sent so far ends between two events, so a keep-alive or an error of our own can
+   * follow. Kinds that send whole events only leave it out.
+   */
+  atBoundary?(): boolean;
 }
 
 /**
  * The pull loop every stream kind shares: reads the upstream only when the client wants more, cancels
  * it when the client goes away, turns a broken connection or an idle upstream into the kind's in-band
- * error, writes keep-alives while the client waits, and reports the end once.
+ * error, writes keep-alives while the client waits, and reports the end once. The stream carries a
+ * StreamControl, so the server can count it and cut it at a shutdown deadline without wrapping it in
+ * a second stream (which cost a JS pull per chunk).
  */
 function pump(
   upstream: ReadableStream<Uint8Array>,
@@ -76,6 +82,11 @@ function pump(
   let closed = false;
   let timedOut = false;
   let sentNow = false;
+  // A cut asked for while an event was half-sent: done right after the chunk that completes it.
+  let pendingCut: ProxyErrorInfo | undefined;
+  let endListeners: Array<() => void> | undefined;
+  let firstByte: (() => void) | undefined;
+  const atBoundary = (): boolean => handlers.atBoundary?.() ?? true;
 
   const clock = StreamClock.create(opts, {
     idle() {
@@ -84,15 +95,21 @@ function pump(
       reader.cancel('idle timeout').catch(() => {});
     },
     keepalive() {
-      if (!closed && opts?.keepalive && (handlers.canKeepalive?.() ?? true)) controller.enqueue(opts.keepalive);
+      if (!closed && opts?.keepalive && atBoundary()) controller.enqueue(opts.keepalive);
     },
   });
+  const ended = (): void => {
+    detachControl(stream);
+    onEnd?.(end);
+    if (endListeners) for (const fn of endListeners) fn();
+    endListeners = undefined;
+  };
   const close = (): void => {
     if (closed) return;
     closed = true;
     clock?.stop();
     controller.close();
-    onEnd?.(end);
+    ended();
   };
   const sink: PumpSink = {
     send(data) {
@@ -100,16 +117,34 @@ function pump(
       controller.enqueue(typeof data === 'string' ? encoder.encode(data) : data);
       sentNow = true;
       clock?.wrote();
+      if (firstByte) {
+        firstByte();
+        firstByte = undefined;
+      }
     },
     fail(error) {
       if (closed) return;
-      end.error ??= error.message;
-      sink.send(handlers.failure(error));
+      const text = handlers.failure(error);
+      // No text: the stream was already complete, so it just ends.
+      if (text) {
+        end.error ??= error.message;
+        sink.send(text);
+      }
       close();
     },
   };
+  const cut = (error: ProxyErrorInfo, force: boolean): boolean => {
+    if (closed) return true;
+    if (!force && !atBoundary()) {
+      pendingCut = error;
+      return false;
+    }
+    sink.fail(error);
+    reader.cancel('aiproxy is shutting down').catch(() => {});
+    return true;
+  };
 
-  return new ReadableStream<Uint8Array>(
+  const stream = new ReadableStream<Uint8Array>(
     {
       start(c) {
         controller = c;
@@ -133,6 +168,10 @@ function pump(
             if (!result.done) reader.cancel().catch(() => {});
             return close();
           }
+          if (pendingCut && atBoundary()) {
+            cut(pendingCut, false);
+            return;
+          }
           if (sentNow) return;
         }
       },
@@ -141,13 +180,23 @@ function pump(
           closed = true;
           clock?.stop();
           end.error = 'client disconnected';
-          onEnd?.(end);
+          ended();
         }
         return reader.cancel(reason).catch(() => {});
       },
     },
     { highWaterMark: 0 },
   );
+  return attachControl(stream, {
+    cut,
+    onEnd(fn) {
+      if (closed) fn();
+      else (endListeners ??= []).push(fn);
+    },
+    onFirstByte(fn) {
+      firstByte = fn;
+    },
+  });
 }
 
 /**
@@ -239,8 +288,8 @@ export function relayStream(
         }
         return true;
       },
-      failure: (error) => inBandErrorText(opts.protocol, opts.format, boundary.lead(), error),
-      canKeepalive: () => boundary.atBoundary(),
+      failure: (error) => (boundary.ended() ? '' : inBandErrorText(opts.protocol, opts.format, boundary.lead(), error)),
+      atBoundary: () => boundary.atBoundary(),
     },
     {},
     onEnd,

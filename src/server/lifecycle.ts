@@ -1,7 +1,8 @@
 import type { ProxyErrorInfo } from '../core/errors.ts';
 import type { Protocol } from '../protocols/types.ts';
 import { errorResponse } from '../proxy/errors.ts';
-import { cuttableBody, type CuttableBody, type StreamFormat } from './cuttable-body.ts';
+import { controlOf } from '../proxy/stream-control.ts';
+import { cuttableBody, type StreamFormat } from './cuttable-body.ts';
 
 /**
  * What is in flight, for a graceful shutdown: requests still waiting for their response, and streamed
@@ -64,7 +65,8 @@ export function createLifecycle(): Lifecycle {
   // for every request ever raced against it. The set holds plain objects, not the functions: under
   // load a Set of closures cost several times more per request (bun 1.4).
   const waiting = new Set<Waiter>();
-  const streams = new Set<CuttableBody>();
+  // Streamed bodies being relayed, each with what cuts it.
+  const streams = new Set<{ cut(error: ProxyErrorInfo, force: boolean): boolean }>();
 
   async function track(protocol: Protocol, path: string, run: () => Promise<Response>, onFirstByte?: () => void): Promise<Response> {
     inFlight++;
@@ -95,6 +97,18 @@ export function createLifecycle(): Lifecycle {
     const body = format ? res.body : null;
     if (!format || !body) {
       inFlight--;
+      return res;
+    }
+    // The proxy's own streams can be counted and cut as they are; any other body (the prompt log's
+    // copy) is wrapped in a stream that can be.
+    const control = controlOf(body);
+    if (control) {
+      streams.add(control);
+      control.onEnd(() => {
+        inFlight--;
+        streams.delete(control);
+      });
+      if (onFirstByte) control.onFirstByte(onFirstByte);
       return res;
     }
     const tracked = cuttableBody(
