@@ -1,4 +1,4 @@
-import { Registry, type Counter, type Histogram } from './registry.ts';
+import { Registry, type Counter, type Histogram, type HistogramState } from './registry.ts';
 
 /** How one request went, as the request log line states it. */
 export interface RequestOutcome {
@@ -31,6 +31,7 @@ export interface MetricSources {
   members(): Iterable<MemberGauge>;
 }
 
+const HOT_SERIES = 4096;
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 const TTFB_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
@@ -43,6 +44,11 @@ export class ProxyMetrics {
   private readonly ttfb: Histogram;
   private readonly tokens: Counter;
   private readonly retries: Counter;
+  /**
+   * The series every request updates, by protocol, provider, model and status: one map lookup per
+   * request instead of one per metric. Bounded like the series themselves.
+   */
+  private readonly hot = new Map<string, { requests: { n: number }; duration: HistogramState; ttfb: HistogramState }>();
 
   constructor(sources: MetricSources) {
     const r = this.registry;
@@ -65,10 +71,21 @@ export class ProxyMetrics {
     const provider = o.provider ?? '';
     const model = o.model ?? '';
     const status = String(o.status);
-    this.requests.inc([o.protocol, provider, model, status]);
+    const key = `${o.protocol}\u0001${provider}\u0001${model}\u0001${status}`;
+    let hot = this.hot.get(key);
+    if (!hot) {
+      if (this.hot.size >= HOT_SERIES) this.hot.clear();
+      hot = {
+        requests: this.requests.series([o.protocol, provider, model, status]),
+        duration: this.duration.series([o.protocol, provider]),
+        ttfb: this.ttfb.series([o.protocol, provider]),
+      };
+      this.hot.set(key, hot);
+    }
+    hot.requests.n++;
     if (o.failed) this.errors.inc([o.protocol, provider, model, status]);
-    this.duration.observe([o.protocol, provider], o.durationMs / 1000);
-    if (o.ttfbMs !== undefined) this.ttfb.observe([o.protocol, provider], o.ttfbMs / 1000);
+    this.duration.record(hot.duration, o.durationMs / 1000);
+    if (o.ttfbMs !== undefined) this.ttfb.record(hot.ttfb, o.ttfbMs / 1000);
     if (o.inputTokens) this.tokens.inc([provider, model, 'input'], o.inputTokens);
     if (o.outputTokens) this.tokens.inc([provider, model, 'output'], o.outputTokens);
     if (o.attempts !== undefined && o.attempts > 1) this.retries.inc([provider], o.attempts - 1);

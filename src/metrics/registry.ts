@@ -33,7 +33,7 @@ function labelText(names: readonly string[], values: Values, extra?: string): st
 }
 
 abstract class Metric<S> {
-  protected readonly series = new Map<string, { values: Values; state: S }>();
+  protected readonly byKey = new Map<string, { values: Values; state: S }>();
   constructor(
     readonly name: string,
     readonly help: string,
@@ -45,18 +45,19 @@ abstract class Metric<S> {
   abstract readonly type: string;
   abstract renderSeries(values: Values, state: S, out: string[]): void;
 
-  protected get(values: Values): S {
+  /** The state of the series with these label values, for a caller that keeps it to update it often. */
+  series(values: Values): S {
     let key = values.join(SEP);
-    let entry = this.series.get(key);
+    let entry = this.byKey.get(key);
     if (!entry) {
-      if (this.series.size >= this.maxSeries) {
+      if (this.byKey.size >= this.maxSeries) {
         values = this.labelNames.map(() => OTHER);
         key = values.join(SEP);
-        entry = this.series.get(key);
+        entry = this.byKey.get(key);
       }
       if (!entry) {
         entry = { values, state: this.fresh() };
-        this.series.set(key, entry);
+        this.byKey.set(key, entry);
       }
     }
     return entry.state;
@@ -64,7 +65,7 @@ abstract class Metric<S> {
 
   render(out: string[]): void {
     out.push(`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} ${this.type}`);
-    for (const { values, state } of this.series.values()) this.renderSeries(values, state, out);
+    for (const { values, state } of this.byKey.values()) this.renderSeries(values, state, out);
   }
 }
 
@@ -74,14 +75,14 @@ export class Counter extends Metric<{ n: number }> {
     return { n: 0 };
   }
   inc(values: Values, by = 1): void {
-    this.get(values).n += by;
+    this.series(values).n += by;
   }
   renderSeries(values: Values, s: { n: number }, out: string[]): void {
     out.push(`${this.name}${labelText(this.labelNames, values)} ${formatNumber(s.n)}`);
   }
 }
 
-interface HistogramState {
+export interface HistogramState {
   counts: number[];
   sum: number;
   count: number;
@@ -96,7 +97,10 @@ export class Histogram extends Metric<HistogramState> {
     return { counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 };
   }
   observe(values: Values, v: number): void {
-    const s = this.get(values);
+    this.record(this.series(values), v);
+  }
+  /** Adds one observation to a series state from series(). */
+  record(s: HistogramState, v: number): void {
     // Counts per bucket, made cumulative when rendered: an observation costs one increment.
     let i = 0;
     while (i < this.buckets.length && v > this.buckets[i]!) i++;
