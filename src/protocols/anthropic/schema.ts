@@ -1,5 +1,5 @@
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 
 /**
  * TypeBox schemas of the Anthropic Messages request: only the structure aiproxy relies on.
@@ -128,23 +128,33 @@ const ToolResultBlock = Type.Object(
 const ThinkingBlock = Type.Object({ thinking: Type.String(), signature: Type.Optional(Type.String()) }, open);
 const RedactedThinkingBlock = Type.Object({ data: Type.String() }, open);
 
-const compile = <T extends TSchema>(schema: T) => TypeCompiler.Compile(schema);
+/**
+ * Each schema compiled on first use, then kept: validation runs on every request, but a proxy whose
+ * clients never speak Anthropic should not pay the compile (time and a few MB) at start-up.
+ */
+function compiledOnUse<T extends Record<string, TSchema>>(schemas: T): { readonly [K in keyof T]: TypeCheck<T[K]> } {
+  const out = {} as { [K in keyof T]: TypeCheck<T[K]> };
+  for (const name of Object.keys(schemas) as Array<keyof T>) {
+    let check: TypeCheck<T[typeof name]> | undefined;
+    Object.defineProperty(out, name, { enumerable: true, get: () => (check ??= TypeCompiler.Compile(schemas[name]!)) });
+  }
+  return out;
+}
 
-/** Compiled once at load: validation runs on every request. */
-export const checkers = {
-  request: compile(MessagesRequest),
-  customTool: compile(CustomTool),
-  textBlock: compile(TextBlock),
-  imageBlock: compile(ImageBlock),
-  documentBlock: compile(DocumentBlock),
-  imageSourceType: compile(ImageSourceType),
-  documentSourceType: compile(DocumentSourceType),
-  base64Source: compile(Base64Source),
-  urlSource: compile(UrlSource),
-  textSource: compile(TextSource),
-  contentSource: compile(ContentSource),
-  toolUse: compile(ToolUseBlock),
-  toolResult: compile(ToolResultBlock),
-  thinking: compile(ThinkingBlock),
-  redactedThinking: compile(RedactedThinkingBlock),
-};
+export const checkers = compiledOnUse({
+  request: MessagesRequest,
+  customTool: CustomTool,
+  textBlock: TextBlock,
+  imageBlock: ImageBlock,
+  documentBlock: DocumentBlock,
+  imageSourceType: ImageSourceType,
+  documentSourceType: DocumentSourceType,
+  base64Source: Base64Source,
+  urlSource: UrlSource,
+  textSource: TextSource,
+  contentSource: ContentSource,
+  toolUse: ToolUseBlock,
+  toolResult: ToolResultBlock,
+  thinking: ThinkingBlock,
+  redactedThinking: RedactedThinkingBlock,
+});

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { badRequest } from '../../core/errors.ts';
 
@@ -87,7 +87,8 @@ export const GenerateContentRequest = obj({
   generationConfig: opt(GenerationConfig),
 });
 
-const check = TypeCompiler.Compile(GenerateContentRequest);
+// Compiled on first use: a proxy whose clients never speak Gemini should not pay for it at start-up.
+let compiled: TypeCheck<typeof GenerateContentRequest> | undefined;
 
 /** `/contents/2/role` → `contents.2.role`, the form the client wrote its JSON in. */
 const dottedPath = (path: string): string => (path === '' ? 'body' : path.slice(1).replaceAll('/', '.'));
@@ -103,6 +104,7 @@ function describe(e: ValueError): string {
 
 /** Throws a 400 naming the first problem, e.g. `contents.2.role: expected one of user, model`. */
 export function assertValidRequest(body: unknown): void {
+  const check = (compiled ??= TypeCompiler.Compile(GenerateContentRequest));
   if (check.Check(body)) return;
   const first = check.Errors(body).First();
   if (!first) throw badRequest('invalid generateContent request');
