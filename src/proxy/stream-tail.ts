@@ -2,6 +2,8 @@ import type { Protocol } from '../protocols/types.ts';
 
 /** How much of a relayed stream's end is kept to check it ended properly. */
 const WINDOW_BYTES = 64 * 1024;
+// Decodes whole buffers only (no `stream` state), so one serves every relay.
+const utf8 = new TextDecoder();
 const EVENT_SEPARATOR = /\r\n\r\n|\n\n|\r\r/;
 const DONE_LINE = /^data:\s*\[DONE\]\s*$/m;
 const LINE_BREAK = /\r\n|\n|\r/;
@@ -33,7 +35,7 @@ export class StreamTail {
 
   /** Whether the stream ended with its protocol's end marker (or an upstream error). */
   complete(protocol: Protocol, format: 'sse' | 'json-array'): boolean {
-    const text = new TextDecoder().decode(this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks));
+    const text = utf8.decode(this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks));
     if (format === 'json-array') return text.trimEnd().endsWith(']');
     const events = text.split(EVENT_SEPARATOR);
     // Without a separator in view, the window may start inside the last event: do not guess.

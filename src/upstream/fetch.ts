@@ -83,6 +83,8 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
 }
 
 const HTML = /^\s*(text\/html|application\/xhtml)/i;
+// Whole buffers only, so one decoder serves every call.
+const utf8 = new TextDecoder();
 const ERROR_BODY_LIMIT = 1024 * 1024;
 
 /** The error response with its body read and any echoed credential blanked out. */
@@ -141,5 +143,5 @@ export async function readLimited(res: Response, limit = 64 * 1024): Promise<str
   } finally {
     reader.cancel().catch(() => {});
   }
-  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, limit));
+  return utf8.decode(Buffer.concat(chunks).subarray(0, limit));
 }
