@@ -37,12 +37,16 @@ export function withConnectTimeout(
 ): typeof fetch {
   if (connectMs <= 0 || PROXY_VARIABLES.some((v) => env[v])) return fetchFn;
   const warm = new Map<string, number>();
-  const wrapped = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+  // Not async itself: a warm origin (the common case) goes straight to fetch, with no promise of our own.
+  const wrapped = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    // The origin by slicing: a warm origin (the common case) is then served without parsing the URL.
+    // The origin by slicing, without parsing the URL.
     const slash = href.indexOf('/', href.indexOf('//') + 2);
     const origin = slash < 0 ? href : href.slice(0, slash);
     if ((warm.get(origin) ?? -Infinity) > Date.now() - WARM_MS) return fetchFn(input, init);
+    return probed(input, init, href, origin);
+  };
+  const probed = async (input: string | URL | Request, init: RequestInit | undefined, href: string, origin: string): Promise<Response> => {
     const url = new URL(href);
     const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
     const timedOut = new AbortController();
