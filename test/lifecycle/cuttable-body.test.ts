@@ -3,47 +3,11 @@ import type { ProxyErrorInfo } from '../../src/core/errors.ts';
 import { cuttableBody } from '../../src/server/cuttable-body.ts';
 import { createLifecycle } from '../../src/server/lifecycle.ts';
 import { parseSSE } from '../../src/util/sse.ts';
+import { manualSource, readChunks, readRest } from '../helpers/manual-stream.ts';
 
 const ERROR: ProxyErrorInfo = { status: 503, kind: 'overloaded', message: 'shutting down' };
-const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-/** A source the test feeds by hand, so a cut can land between any two chunks. */
-function manualSource() {
-  let ctl!: ReadableStreamDefaultController<Uint8Array>;
-  let cancelled = false;
-  const stream = new ReadableStream<Uint8Array>({
-    start(c) {
-      ctl = c;
-    },
-    cancel() {
-      cancelled = true;
-    },
-  });
-  return { stream, push: (s: string) => ctl.enqueue(bytes(s)), close: () => ctl.close(), cancelled: () => cancelled };
-}
-
 /** Reads the wrapped stream to its end (bounded by the number of reads). */
-async function drain(stream: ReadableStream<Uint8Array>, maxReads = 100): Promise<string> {
-  const reader = stream.getReader();
-  const decoder = new TextDecoder();
-  let out = '';
-  for (let i = 0; i < maxReads; i++) {
-    const { done, value } = await reader.read();
-    if (done) return out;
-    out += decoder.decode(value, { stream: true });
-  }
-  throw new Error('stream did not end');
-}
-
-/** Reads exactly n chunks. */
-async function readChunks(reader: { read(): Promise<{ value?: Uint8Array }> }, n: number): Promise<string> {
-  let out = '';
-  for (let i = 0; i < n; i++) {
-    const { value } = await reader.read();
-    out += new TextDecoder().decode(value);
-  }
-  return out;
-}
+const drain = (stream: ReadableStream<Uint8Array>, maxReads = 100): Promise<string> => readRest(stream.getReader(), maxReads);
 
 describe('cuttableBody', () => {
   test('passes chunks through untouched and reports its end once', async () => {

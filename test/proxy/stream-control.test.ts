@@ -4,43 +4,9 @@ import { codecs } from '../../src/protocols/index.ts';
 import { controlOf } from '../../src/proxy/stream-control.ts';
 import { convertStream, relayStream } from '../../src/proxy/stream-pipeline.ts';
 import { createLifecycle } from '../../src/server/lifecycle.ts';
+import { manualSource, readChunks, readRest as rest } from '../helpers/manual-stream.ts';
 
 const ERROR: ProxyErrorInfo = { status: 503, kind: 'overloaded', message: 'shutting down' };
-const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-/** A source the test feeds by hand, so a cut can land between any two chunks. */
-function manualSource() {
-  let ctl!: ReadableStreamDefaultController<Uint8Array>;
-  let cancelled = false;
-  const stream = new ReadableStream<Uint8Array>({
-    start(c) {
-      ctl = c;
-    },
-    cancel() {
-      cancelled = true;
-    },
-  });
-  return { stream, push: (s: string) => ctl.enqueue(bytes(s)), close: () => ctl.close(), cancelled: () => cancelled };
-}
-
-async function readChunks(reader: { read(): Promise<{ value?: Uint8Array }> }, n: number): Promise<string> {
-  let out = '';
-  for (let i = 0; i < n; i++) {
-    const { value } = await reader.read();
-    out += new TextDecoder().decode(value);
-  }
-  return out;
-}
-
-async function rest(reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> }, maxReads = 50): Promise<string> {
-  let out = '';
-  for (let i = 0; i < maxReads; i++) {
-    const { done, value } = await reader.read();
-    if (done) return out;
-    out += new TextDecoder().decode(value);
-  }
-  throw new Error('stream did not end');
-}
 
 describe('stream control of the proxy pipeline', () => {
   test('a relay cut mid-event waits for the event to complete, then ends with the in-band error', async () => {
