@@ -86,6 +86,7 @@ function pump(
   let pendingCut: ProxyErrorInfo | undefined;
   let endListeners: Array<() => void> | undefined;
   let firstByte: (() => void) | undefined;
+  let sentAny = false;
   const atBoundary = (): boolean => handlers.atBoundary?.() ?? true;
 
   const clock = StreamClock.create(opts, {
@@ -117,6 +118,7 @@ function pump(
       controller.enqueue(typeof data === 'string' ? encoder.encode(data) : data);
       sentNow = true;
       clock?.wrote();
+      sentAny = true;
       if (firstByte) {
         firstByte();
         firstByte = undefined;
@@ -197,7 +199,9 @@ function pump(
       else (endListeners ??= []).push(fn);
     },
     onFirstByte(fn) {
-      firstByte = fn;
+      // With the read-ahead, the first chunk may be queued before the server asks: it leaves now.
+      if (sentAny) fn();
+      else firstByte = fn;
     },
   });
 }

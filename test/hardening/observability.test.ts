@@ -36,6 +36,17 @@ describe('request ids and the request log line', () => {
     expect(made.headers.get('x-upstream-request-id')).not.toBe(id);
   });
 
+  test('a stream’s ttfb_ms is when its first token left, not when it ended', async () => {
+    // Six words 60 ms apart: the answer takes ~300 ms, its first token only the upstream's first frame.
+    s.openai.queue({ text: 'one two three four five six', chunkDelayMs: 60 });
+    const res = await chat(json, { headers: { 'x-request-id': 'ttfb-line-1' }, stream: true });
+    await res.text();
+    await eventually(() => json.logs.some((l) => l.includes('"rid":"ttfb-line-1"')));
+    const line = JSON.parse(json.logs.find((l) => l.includes('"rid":"ttfb-line-1"'))!) as { ttfb_ms: number; ms: number };
+    expect(line.ms).toBeGreaterThanOrEqual(250);
+    expect(line.ttfb_ms).toBeLessThan(line.ms - 200);
+  });
+
   test('--log-format json: one object per line, with protocol, provider, model, status, ttfb, duration and tokens', async () => {
     const res = await chat(json, { headers: { 'x-request-id': 'json-line-1' }, stream: true });
     await res.text();

@@ -33,6 +33,20 @@ describe('stream control of the proxy pipeline', () => {
     expect([ends, listened, firstBytes]).toEqual([1, 1, 1]);
   });
 
+  test('a first byte already sent when the server registers for it (read-ahead) is reported at once', async () => {
+    const src = manualSource();
+    const body = relayStream(src.stream, { protocol: 'openai', format: 'sse', idleMs: 0, keepaliveMs: 0 });
+    src.push('data: {"choices":[]}\n\n');
+    // The stream reads one chunk ahead by itself; give that read its turn.
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    let firstBytes = 0;
+    controlOf(body)!.onFirstByte(() => firstBytes++);
+    expect(firstBytes).toBe(1);
+    const reader = body.getReader();
+    expect(await readChunks(reader, 1)).toBe('data: {"choices":[]}\n\n');
+    expect(firstBytes).toBe(1);
+  });
+
   test('a forced cut ends a half-sent SSE line first, so the error is an event of its own', async () => {
     const src = manualSource();
     const body = relayStream(src.stream, { protocol: 'anthropic', format: 'sse', idleMs: 0, keepaliveMs: 0 });
