@@ -57,6 +57,8 @@ interface Attempt {
   model: string;
   /** When true, a retryable upstream failure throws RetryNext instead of answering the client. */
   canRetry: boolean;
+  /** Reports how the attempt ended (once the stream is over, for a stream): releases the member, logs. */
+  done: (fields: DoneFields) => void;
 }
 
 export function resolveProvider(ctx: AppContext, input: { request: Request; prefix?: string; model?: string }): {
@@ -92,17 +94,21 @@ export async function handleGenerate(ctx: AppContext, input: GenerateInput): Pro
       if (!member) break;
       tried.add(member);
       const release = once((o: Outcome) => member.release(o, Date.now(), pool.settings));
-      const attempt: Attempt = { adapter: member.spec.adapter, model: member.upstreamModel(input.model), canRetry: tried.size < max };
-      const onDone = (f: DoneFields): void => {
-        release(outcomeOf(f));
-        f.provider = provider;
-        f.member = member.name;
-        f.attempts = tried.size;
-        input.onDone(f);
+      const attempt: Attempt = {
+        adapter: member.spec.adapter,
+        model: member.upstreamModel(input.model),
+        canRetry: tried.size < max,
+        done(f) {
+          release(outcomeOf(f));
+          f.provider = provider;
+          f.member = member.name;
+          f.attempts = tried.size;
+          input.onDone(f);
+        },
       };
       try {
         const run = attempt.adapter.protocol === input.protocol ? passthrough : convert;
-        return await run(ctx, attempt, { ...input, onDone });
+        return await run(ctx, attempt, input);
       } catch (e) {
         if (e instanceof RetryNext) {
           release(e.outcome);
@@ -173,31 +179,32 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
       // An envelope upstream's own hint is added to the message; other bodies go back as they came.
       adapter.describeError ? errorResponse(input.protocol, info) : new Response(text, { status: res.status, headers });
     if (att.canRetry && isRetryable(res.status)) throw new RetryNext(info, outcomeOfInfo(info), relay);
-    input.onDone({ status: res.status, error: info.message, retryAfter: info.retryAfter });
+    att.done({ status: res.status, error: info.message, retryAfter: info.retryAfter });
     return relay();
   }
-  if (adapter.unwrap) return unwrapped(ctx, adapter, input, res);
+  if (adapter.unwrap) return unwrapped(ctx, att, input, res);
   if (!res.body || !input.stream) {
-    input.onDone({ status: res.status });
+    att.done({ status: res.status });
     return new Response(res.body, { status: res.status, headers });
   }
   const body = relayStream(res.body, streamOptions(ctx.config, input.protocol, input.geminiFormat), (end) =>
-    input.onDone({ status: res.status, error: end.error }),
+    att.done({ status: res.status, error: end.error }),
   );
   return new Response(body, { status: res.status, headers });
 }
 
 /** Same protocol behind an envelope: only the envelope comes off; parts are not re-encoded. */
-async function unwrapped(ctx: AppContext, adapter: ProviderAdapter, input: GenerateInput, res: Response): Promise<Response> {
+async function unwrapped(ctx: AppContext, att: Attempt, input: GenerateInput, res: Response): Promise<Response> {
+  const adapter = att.adapter;
   const unwrap = adapter.unwrap!;
   if (!input.stream) {
     const json = await readJson(res, adapter);
-    input.onDone({ status: 200 });
+    att.done({ status: 200 });
     return Response.json(unwrap(json));
   }
   const format = input.geminiFormat ?? 'sse';
   const body = unwrapStream(res.body!, unwrap, streamOptions(ctx.config, input.protocol, format), (end) =>
-    input.onDone({ status: 200, error: end.error }),
+    att.done({ status: 200, error: end.error }),
   );
   return new Response(body, { status: 200, headers: streamHeaders(format) });
 }
@@ -238,7 +245,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
     const text = await readLimited(res);
     const err = describe(adapter, target.decodeError(res.status, text, res.headers), text);
     if (att.canRetry && isRetryable(res.status)) throw new RetryNext(err, outcomeOfInfo(err), () => errorResponse(input.protocol, err));
-    input.onDone({ status: err.status, error: err.message, retryAfter: err.retryAfter });
+    att.done({ status: err.status, error: err.message, retryAfter: err.retryAfter });
     return errorResponse(input.protocol, err);
   }
 
@@ -246,7 +253,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
     const json = await readJson(res, adapter);
     const response = target.decodeResponse(adapter.unwrap ? adapter.unwrap(json) : json);
     if (toolNames) restoreToolNames(response, toolNames);
-    input.onDone({ status: 200, inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens });
+    att.done({ status: 200, inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens });
     return Response.json(client.encodeResponse(response));
   }
 
@@ -259,7 +266,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
     res.body,
     decoder,
     enc,
-    (end: StreamEnd) => input.onDone({ status: 200, error: end.error, inputTokens: end.inputTokens, outputTokens: end.outputTokens }),
+    (end: StreamEnd) => att.done({ status: 200, error: end.error, inputTokens: end.inputTokens, outputTokens: end.outputTokens }),
     streamOptions(ctx.config, input.protocol, format),
   );
   return new Response(body, { status: 200, headers: streamHeaders(format) });

@@ -196,7 +196,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
           );
           // A stream's overhead is spread over its life; only a whole response gets the header.
           if (streamFormat(res, url.path)) return withHeaders(res, idHeader);
-          return withHeaders(res, { ...idHeader, 'server-timing': serverTiming(tracker.elapsed(), scope.upstreamMs) });
+          return withHeaders(res, { 'x-request-id': id, 'server-timing': serverTiming(tracker.elapsed(), scope.upstreamMs) });
         } catch (e) {
           if (e instanceof ClientGoneError) {
             tracker.log({ status: 499, error: 'client disconnected' });
