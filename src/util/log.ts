@@ -15,12 +15,13 @@ const REDACTED = '[redacted]';
 /**
  * A small leveled logger writing one line per entry to stderr: readable `key=value` text by default,
  * one JSON object per line with `json`. Callers pass fields, never raw headers or bodies; as a second
- * line of defence, every configured secret is blanked out of each line before it is written. Inside a
+ * line of defence, every configured secret is blanked out of the message and every string value. Inside a
  * request, each line carries the request id (`rid`).
  */
 export class Logger {
   private threshold: number;
   private secrets: readonly string[] = [];
+  private shortestSecret = Infinity;
   constructor(
     level: LogLevel = 'info',
     private readonly sink: (line: string) => void = stderrSink(),
@@ -39,6 +40,7 @@ export class Logger {
     const out = new Set<string>();
     for (const s of secrets) if (s && s.length >= MIN_SECRET_LENGTH) out.add(s);
     this.secrets = [...out];
+    this.shortestSecret = Math.min(...this.secrets.map((s) => s.length));
   }
   enabled(level: LogLevel): boolean {
     return ORDER[level] >= this.threshold;
@@ -59,10 +61,20 @@ export class Logger {
     if (ORDER[level] < this.threshold) return;
     // A request's own line names its id explicitly (it may be written from a stream callback, outside the scope).
     const rid = fields?.rid === undefined ? currentRequest()?.id : undefined;
-    let line = this.format === 'json' ? jsonLine(level, msg, rid, fields) : textLine(level, msg, rid, fields);
-    for (const s of this.secrets) if (line.includes(s)) line = line.replaceAll(s, REDACTED);
-    this.sink(line);
+    this.sink(this.format === 'json' ? jsonLine(level, msg, rid, fields, this.clean) : textLine(level, msg, rid, fields, this.clean));
   }
+
+  /**
+   * A text with every secret blanked out. Applied to the message and each string value before they
+   * are put together: short flat strings are cheap to search, where searching the finished line meant
+   * flattening it first, on every line (about a tenth of a relayed request's own JavaScript).
+   */
+  private readonly clean = (text: string): string => {
+    // Most values (methods, protocols, names, ids) are shorter than any secret.
+    if (text.length < this.shortestSecret) return text;
+    for (const s of this.secrets) if (text.includes(s)) text = text.replaceAll(s, REDACTED);
+    return text;
+  };
 }
 
 /** Longest a log line waits to be written. */
@@ -117,9 +129,12 @@ function timestamp(): string {
   return stampText;
 }
 
-function textLine(level: LogLevel, msg: string, rid: string | undefined, fields?: LogFields): string {
-  let line = `${timestamp()} ${LEVEL_TEXT[level]} ${msg}`;
-  if (rid !== undefined) line += ` rid=${rid}`;
+/** Field names are the code's own; messages and string values may carry anything and are cleaned. */
+type Clean = (text: string) => string;
+
+function textLine(level: LogLevel, msg: string, rid: string | undefined, fields: LogFields | undefined, clean: Clean): string {
+  let line = `${timestamp()} ${LEVEL_TEXT[level]} ${clean(msg)}`;
+  if (rid !== undefined) line += ` rid=${clean(rid)}`;
   if (fields) {
     for (const k in fields) {
       const v = fields[k];
@@ -128,20 +143,21 @@ function textLine(level: LogLevel, msg: string, rid: string | undefined, fields?
         line += ` ${k}=${v}`;
         continue;
       }
-      line += ` ${k}=${NEEDS_QUOTES.test(v) ? JSON.stringify(v) : v}`;
+      const s = clean(v);
+      line += ` ${k}=${NEEDS_QUOTES.test(s) ? JSON.stringify(s) : s}`;
     }
   }
   return line;
 }
 
-function jsonLine(level: LogLevel, msg: string, rid: string | undefined, fields?: LogFields): string {
-  const entry: Record<string, unknown> = { time: timestamp(), level, msg };
-  if (rid !== undefined) entry.rid = rid;
+function jsonLine(level: LogLevel, msg: string, rid: string | undefined, fields: LogFields | undefined, clean: Clean): string {
+  const entry: Record<string, unknown> = { time: timestamp(), level, msg: clean(msg) };
+  if (rid !== undefined) entry.rid = clean(rid);
   if (fields) {
     for (const k in fields) {
       const v = fields[k];
       // The entry's own keys win: a field must not be able to forge the level or the message.
-      if (v !== undefined && v !== null && !(k in entry)) entry[k] = v;
+      if (v !== undefined && v !== null && !(k in entry)) entry[k] = typeof v === 'string' ? clean(v) : v;
     }
   }
   return JSON.stringify(entry);

@@ -117,4 +117,19 @@ describe('Logger', () => {
     log.info('plain', { a: 'x y' });
     expect(lines[1]).toMatch(/ INFO  plain a="x y"$/);
   });
+
+  test('secrets are blanked out of every string value, in both formats, even where quoting would escape them', () => {
+    const lines: string[] = [];
+    const log = new Logger('info', (l) => lines.push(l), 'text');
+    // A key with a quote: in a finished JSON line it would read a\"b…, no longer the configured text.
+    log.setSecrets(['sk-very-secret-key', 'a"b-secret-value']);
+    const fields = { error: 'upstream echoed a"b-secret-value back', model: 'sk-very-secret-key', n: 12345678 };
+    log.warn('request', fields);
+    log.setFormat('json');
+    log.warn('request', fields);
+    expect(lines[0]).not.toContain('secret');
+    expect(lines[0]).toContain('error="upstream echoed [redacted] back" model=[redacted] n=12345678');
+    expect(JSON.parse(lines[1]!)).toMatchObject({ error: 'upstream echoed [redacted] back', model: '[redacted]', n: 12345678 });
+    expect(lines[1]).not.toContain('secret');
+  });
 });
