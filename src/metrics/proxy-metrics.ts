@@ -32,6 +32,14 @@ export interface MetricSources {
 }
 
 const HOT_SERIES = 4096;
+
+interface HotSeries {
+  requests: { n: number };
+  duration: HistogramState;
+  ttfb: HistogramState;
+  tokensIn?: { n: number };
+  tokensOut?: { n: number };
+}
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 const TTFB_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
@@ -48,7 +56,7 @@ export class ProxyMetrics {
    * The series every request updates, by protocol, provider, model and status: one map lookup per
    * request instead of one per metric. Bounded like the series themselves.
    */
-  private readonly hot = new Map<string, { requests: { n: number }; duration: HistogramState; ttfb: HistogramState }>();
+  private readonly hot = new Map<string, HotSeries>();
 
   constructor(sources: MetricSources) {
     const r = this.registry;
@@ -86,8 +94,9 @@ export class ProxyMetrics {
     if (o.failed) this.errors.inc([o.protocol, provider, model, status]);
     this.duration.record(hot.duration, o.durationMs / 1000);
     if (o.ttfbMs !== undefined) this.ttfb.record(hot.ttfb, o.ttfbMs / 1000);
-    if (o.inputTokens) this.tokens.inc([provider, model, 'input'], o.inputTokens);
-    if (o.outputTokens) this.tokens.inc([provider, model, 'output'], o.outputTokens);
+    // Token series only where tokens were reported: a relayed request has none to count.
+    if (o.inputTokens) (hot.tokensIn ??= this.tokens.series([provider, model, 'input'])).n += o.inputTokens;
+    if (o.outputTokens) (hot.tokensOut ??= this.tokens.series([provider, model, 'output'])).n += o.outputTokens;
     if (o.attempts !== undefined && o.attempts > 1) this.retries.inc([provider], o.attempts - 1);
   }
 
