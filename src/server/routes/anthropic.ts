@@ -1,9 +1,8 @@
 import { badRequest } from '../../core/errors.ts';
 import type { AppContext } from '../../proxy/context.ts';
 import { handleCountTokens } from '../../proxy/count-tokens.ts';
-import { handleGenerate } from '../../proxy/generate.ts';
 import { readJsonBody } from '../body.ts';
-import { allowFor, generateBody } from './generate-body.ts';
+import { allowFor, generateBody, serveGenerate } from './generate-body.ts';
 import type { RouteArgs } from './types.ts';
 
 /**
@@ -22,18 +21,8 @@ function checkForwardedHeaders(request: Request): void {
 /** POST /v1/messages */
 export async function messages(ctx: AppContext, args: RouteArgs): Promise<Response> {
   checkForwardedHeaders(args.request);
-  const { text, json, model } = await generateBody(ctx, args, 'anthropic');
-  return handleGenerate(ctx, {
-    protocol: 'anthropic',
-    request: args.request,
-    bodyText: text,
-    body: json,
-    model,
-    stream: json.stream === true,
-    prefix: args.prefix,
-    allowedProviders: args.caller?.allowedProviders,
-    onDone: (f) => args.log({ ...f, model }),
-  });
+  const body = await generateBody(ctx, args, 'anthropic');
+  return serveGenerate(ctx, args, 'anthropic', body, body.json.stream === true);
 }
 
 /** POST /v1/messages/count_tokens */

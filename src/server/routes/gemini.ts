@@ -1,9 +1,9 @@
 import { badRequest, ProxyError } from '../../core/errors.ts';
 import type { AppContext } from '../../proxy/context.ts';
 import { handleCountTokens } from '../../proxy/count-tokens.ts';
-import { handleGenerate } from '../../proxy/generate.ts';
 import { readJsonBody } from '../body.ts';
-import { allowFor, generateBody } from './generate-body.ts';
+import { requestTarget } from '../request-target.ts';
+import { allowFor, generateBody, serveGenerate } from './generate-body.ts';
 import type { RouteArgs } from './types.ts';
 
 /** A model id as it may appear in a path segment; anything else (slashes, dots-only, control bytes) is refused. */
@@ -27,21 +27,10 @@ export async function modelAction(ctx: AppContext, args: RouteArgs): Promise<Res
     log({ status: res.status, model });
     return res;
   }
-  const { text, json } = await generateBody(ctx, args, 'gemini', model);
-  const stream = action === 'streamGenerateContent';
-  const alt = new URL(request.url).searchParams.get('alt');
-  return handleGenerate(ctx, {
-    protocol: 'gemini',
-    request,
-    bodyText: text,
-    body: json,
-    model,
-    stream,
-    geminiFormat: stream ? (alt === 'sse' ? 'sse' : 'json-array') : undefined,
-    prefix,
-    allowedProviders: args.caller?.allowedProviders,
-    onDone: (f) => log({ ...f, model }),
-  });
+  const body = await generateBody(ctx, args, 'gemini', model);
+  if (action !== 'streamGenerateContent') return serveGenerate(ctx, args, 'gemini', body, false);
+  const alt = new URLSearchParams(requestTarget(request.url).query).get('alt');
+  return serveGenerate(ctx, args, 'gemini', body, true, alt === 'sse' ? 'sse' : 'json-array');
 }
 
 /** A percent-encoded path segment; a malformed escape is the client's mistake, not a crash. */

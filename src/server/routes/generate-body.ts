@@ -1,7 +1,7 @@
 import { badRequest } from '../../core/errors.ts';
 import type { Protocol } from '../../protocols/types.ts';
 import type { AppContext } from '../../proxy/context.ts';
-import { resolveProvider } from '../../proxy/generate.ts';
+import { handleGenerate, resolveProvider } from '../../proxy/generate.ts';
 import { readJsonBody } from '../body.ts';
 import { currentRequest } from '../../util/request-context.ts';
 import { checkGenerateRequest } from '../check-request.ts';
@@ -41,4 +41,31 @@ export function allowFor(ctx: AppContext, args: RouteArgs, model: string): void 
   const key = args.caller;
   if (!key?.allowedProviders && !key?.allowedModels) return;
   assertAllowed(key, resolveProvider(ctx, { request: args.request, prefix: args.prefix, model }).name, model);
+}
+
+/**
+ * Serves a generate request whose body generateBody read: the same for every protocol but for how it
+ * streams. The log line names the model the client asked for.
+ */
+export function serveGenerate(
+  ctx: AppContext,
+  args: RouteArgs,
+  protocol: Protocol,
+  body: GenerateBody,
+  stream: boolean,
+  geminiFormat?: 'sse' | 'json-array',
+): Promise<Response> {
+  const { model } = body;
+  return handleGenerate(ctx, {
+    protocol,
+    request: args.request,
+    bodyText: body.text,
+    body: body.json,
+    model,
+    stream,
+    geminiFormat,
+    prefix: args.prefix,
+    allowedProviders: args.caller?.allowedProviders,
+    onDone: (f) => args.log({ ...f, model }),
+  });
 }
