@@ -53,7 +53,7 @@ export function streamFormat(res: Response, path: string): StreamFormat | undefi
 }
 
 interface Waiter {
-  giveUp: ((res: undefined) => void) | undefined;
+  giveUp(res: undefined): void;
 }
 
 export function createLifecycle(): Lifecycle {
@@ -70,14 +70,14 @@ export function createLifecycle(): Lifecycle {
 
   async function track(protocol: Protocol, path: string, run: () => Promise<Response>, onFirstByte?: () => void): Promise<Response> {
     inFlight++;
-    const waiter: Waiter = { giveUp: undefined };
+    let waiter!: Waiter;
     // One promise settled by whichever comes first, the handler or the deadline: cheaper per request
     // than a second promise and a Promise.race.
     const settled = new Promise<Response | undefined>((resolve, reject) => {
-      waiter.giveUp = resolve;
+      waiter = { giveUp: resolve };
       run().then(resolve, reject);
     });
-    if (deadlinePassed) waiter.giveUp!(undefined);
+    if (deadlinePassed) waiter.giveUp(undefined);
     else waiting.add(waiter);
     let res: Response | undefined;
     try {
@@ -145,7 +145,7 @@ export function createLifecycle(): Lifecycle {
     cut(force) {
       deadlinePassed = true;
       let ended = waiting.size;
-      for (const w of [...waiting]) w.giveUp!(undefined);
+      for (const w of [...waiting]) w.giveUp(undefined);
       for (const s of [...streams]) if (s.cut(DEADLINE_ERROR, force)) ended++;
       return ended;
     },
