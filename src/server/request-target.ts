@@ -1,3 +1,5 @@
+import { pathStart } from '../util/url-path.ts';
+
 /** A request URL's path and query string (without the `?`). */
 export interface RequestTarget {
   path: string;
@@ -9,7 +11,7 @@ export interface RequestTarget {
  * Elysia routes on the same slice, so the path seen here is the one the route was matched on.
  */
 export function requestTarget(url: string): RequestTarget {
-  const start = url.indexOf('/', url.indexOf('//') + 2);
+  const start = pathStart(url);
   if (start < 0) return { path: '/', query: '' };
   const q = url.indexOf('?', start);
   return q < 0 ? { path: url.slice(start), query: '' } : { path: url.slice(start, q), query: url.slice(q + 1) };

@@ -1,3 +1,5 @@
+import { pathStart } from '../util/url-path.ts';
+
 /** Thrown (as the abort reason) when an upstream could not be connected to in time. */
 export class ConnectTimeoutError extends Error {
   constructor(
@@ -40,8 +42,7 @@ export function withConnectTimeout(
   // Not async itself: a warm origin (the common case) goes straight to fetch, with no promise of our own.
   const wrapped = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    // The origin by slicing, without parsing the URL.
-    const slash = href.indexOf('/', href.indexOf('//') + 2);
+    const slash = pathStart(href);
     const origin = slash < 0 ? href : href.slice(0, slash);
     if ((warm.get(origin) ?? -Infinity) > Date.now() - WARM_MS) return fetchFn(input, init);
     return probed(input, init, href, origin);
