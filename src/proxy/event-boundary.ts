@@ -1,3 +1,5 @@
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../util/json-chars.ts';
+
 /**
  * Whether the bytes relayed so far end between two events, so something of our own (a keep-alive, an
  * in-band error) can be written without landing inside an upstream event. Only a little state is kept,
@@ -15,12 +17,6 @@ export interface EventBoundary {
 
 const LF = 0x0a;
 const CR = 0x0d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACE = 0x7d;
-const CLOSE_BRACKET = 0x5d;
 
 /** SSE: an event ends with a blank line (LF LF, CRLF CRLF or CR CR). The last three bytes tell. */
 export function sseBoundary(): EventBoundary {
