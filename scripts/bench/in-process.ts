@@ -36,7 +36,8 @@ function repliesFor(replies: MockReplies, url: string, body: string): { r: Proto
 export function fakeUpstream(replies: MockReplies): typeof fetch {
   const fake = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = String(input instanceof Request ? input.url : input);
-    const body = typeof init?.body === 'string' ? init.body : '';
+    const sent = init?.body;
+    const body = typeof sent === 'string' ? sent : sent instanceof Uint8Array ? new TextDecoder().decode(sent) : '';
     const { r, stream, usage } = repliesFor(replies, url, body);
     if (!stream) return new Response(r.unary, { headers: { 'content-type': 'application/json' } });
     const events = usage ? r.streamWithUsage! : r.stream;
@@ -117,15 +118,48 @@ export async function measureInProcess(o: { iterations: number; rounds?: number;
   return results;
 }
 
+const USAGE = `bun run bench:inproc [options]
+
+Sends each aiproxy scenario of the benchmark through app.handle() with a fake upstream (no sockets) and
+prints aiproxy's own CPU and wall time per request, best of several rounds.
+
+  --only a,b          only these scenarios (${SCENARIOS.filter((s) => s.target === 'aiproxy').map((s) => s.name).join(', ')})
+  --iterations N      requests per round (default 4000)
+  --rounds N          rounds per scenario; the quickest is reported (default 5)
+  -h, --help          this text
+`;
+
+function usageError(message: string): never {
+  process.stderr.write(`bench:inproc: ${message}\n`);
+  process.exit(2);
+}
+
 if (import.meta.main) {
-  const { values } = (await import('node:util')).parseArgs({
-    options: { iterations: { type: 'string', default: '4000' }, rounds: { type: 'string', default: '5' }, only: { type: 'string' } },
-  });
+  const { parseArgs } = await import('node:util');
+  const options = {
+    iterations: { type: 'string', default: '4000' },
+    rounds: { type: 'string', default: '5' },
+    only: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  } as const;
+  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
+  try {
+    ({ values } = parseArgs({ options }));
+  } catch (e) {
+    usageError(`${(e as Error).message}; see --help`);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
   const iterations = Number(values.iterations);
-  if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`--iterations must be a positive integer, got ${values.iterations}`);
+  if (!Number.isInteger(iterations) || iterations < 1) usageError(`--iterations must be a positive integer, got ${values.iterations}`);
   const rounds = Number(values.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
+  if (!Number.isInteger(rounds) || rounds < 1) usageError(`--rounds must be a positive integer, got ${values.rounds}`);
   const only = values.only?.split(',').map((s) => s.trim());
+  const known = new Set(SCENARIOS.filter((s) => s.target === 'aiproxy').map((s) => s.name));
+  const unknown = only?.filter((name) => !known.has(name)) ?? [];
+  if (unknown.length) usageError(`--only: no aiproxy scenario named ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
   process.stdout.write(`aiproxy in-process: best of ${rounds} rounds of ${iterations} requests per scenario, after a warm-up; bun ${Bun.version}\n`);
   for (const r of await measureInProcess({ iterations, rounds, only })) {
     process.stdout.write(`${r.name.padEnd(26)} ${r.cpuUs.toFixed(1).padStart(7)} µs CPU/request ${r.wallUs.toFixed(1).padStart(7)} µs wall\n`);

@@ -7,8 +7,12 @@ export interface UpstreamRequest {
   url: string;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
-  body?: string;
+  /** Text, or the client's own bytes when they pass through untouched. */
+  body?: string | Uint8Array;
 }
+
+/** A generate request's body: upstream-protocol JSON text, or the client's UTF-8 bytes of it. */
+export type RequestBody = string | Uint8Array;
 
 /** How a generate call wants its answer: one JSON body, SSE, or (Gemini only) a streamed JSON array. */
 export type GenerateMode = 'unary' | 'sse' | 'json-array';
@@ -22,8 +26,12 @@ export interface ProviderAdapter {
   readonly protocol: Protocol;
   /** Models listed when the upstream cannot list its own. */
   readonly fallbackModels: readonly string[];
-  /** `body` is the upstream-protocol JSON text, already final. */
-  generate(model: string, mode: GenerateMode, body: string): Promise<UpstreamRequest>;
+  /**
+   * `body` is one upstream-protocol JSON object, already final and already checked to be exactly one
+   * object (the route parsed the client's bytes; a conversion serialised its own): adapters forward or
+   * wrap it, never parse it again. Large prompts make a second parse (or a decode and re-encode) costly.
+   */
+  generate(model: string, mode: GenerateMode, body: RequestBody): Promise<UpstreamRequest>;
   /** The request that lists the upstream's models, or undefined when it has no such endpoint. */
   listModels(): Promise<UpstreamRequest | undefined>;
   /** Native token counting, when the upstream has it (`body` in the upstream's count format). */

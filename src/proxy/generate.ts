@@ -4,7 +4,7 @@ import { isRetryable, noMemberAvailable, once, outcomeOf, outcomeOfInfo, RetryNe
 import type { CanonicalRequest } from '../core/index.ts';
 import type { ProviderName } from '../config/providers.ts';
 import { codecs, type Protocol } from '../protocols/index.ts';
-import type { GenerateMode, ProviderAdapter, UpstreamRequest } from '../providers/types.ts';
+import type { GenerateMode, ProviderAdapter, RequestBody, UpstreamRequest } from '../providers/types.ts';
 import { selectProvider } from '../routing/select-provider.ts';
 import { callProvider } from '../upstream/call-provider.ts';
 import { readLimited, relayHeaders } from '../upstream/fetch.ts';
@@ -21,8 +21,8 @@ export interface GenerateInput {
   /** The protocol the client speaks (decided by the route). */
   protocol: Protocol;
   request: Request;
-  /** The raw body text, forwarded untouched on the same-protocol path. */
-  bodyText: string;
+  /** The client's body (its bytes, unless the system prompt rewrote it), forwarded untouched on the same-protocol path. */
+  rawBody: RequestBody;
   body: Record<string, unknown>;
   model: string;
   stream: boolean;
@@ -163,10 +163,10 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
   // An envelope upstream (Code Assist) cannot stream a JSON array; it streams SSE, re-framed below.
   const mode = adapter.unwrap && modeFor(input) === 'json-array' ? 'sse' : modeFor(input);
   // Only a mapped model changes the body; Gemini carries the model in the URL.
-  const bodyText = att.model === input.model || input.protocol === 'gemini' ? input.bodyText : JSON.stringify({ ...input.body, model: att.model });
+  const sent = att.model === input.model || input.protocol === 'gemini' ? input.rawBody : JSON.stringify({ ...input.body, model: att.model });
   const res = await callProvider(
     adapter,
-    async () => forwardedHeaders(input, await adapter.generate(att.model, mode, bodyText)),
+    async () => forwardedHeaders(input, await adapter.generate(att.model, mode, sent)),
     { signal: input.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch },
   );
   const headers = relayHeaders(res.headers);

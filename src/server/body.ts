@@ -4,6 +4,8 @@ import { isRecord } from '../util/json.ts';
 import { jsonDepthExceeds } from '../util/json-depth.ts';
 
 export interface JsonBody {
+  /** The body's UTF-8 bytes (decompressed, without a byte order mark): what a relay forwards. */
+  bytes: Uint8Array;
   text: string;
   json: Record<string, unknown>;
 }
@@ -56,7 +58,12 @@ export async function readJsonBody(request: Request, limits: BodyLimits = DEFAUL
     throw badRequest(`request body is not valid JSON: ${(e as Error).message}`);
   }
   if (!isRecord(json)) throw badRequest('request body must be a JSON object');
-  return { text, json };
+  // The decoder dropped a byte order mark from the text; upstream JSON parsers may refuse one.
+  return { bytes: hasBom(bytes) ? bytes.subarray(3) : bytes, text, json };
+}
+
+function hasBom(b: Uint8Array): boolean {
+  return b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
 }
 
 function tooLarge(max: number): ProxyError {

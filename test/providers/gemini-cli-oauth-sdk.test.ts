@@ -34,6 +34,17 @@ describe('Gemini client → gemini-cli-oauth (envelope only)', () => {
     expect(env.request).toEqual({ contents: [{ parts: [{ text: 'Hello 你好' }], role: 'user' }], generationConfig: { topK: 64 } });
   });
 
+  test('the client’s bytes go inside the envelope as they are', async () => {
+    const text = '{ "contents": [{"role":"user","parts":[{"text":"caf\\u00e9 \\ud83d\\ude80 Grüße"}]}],\n "generationConfig": {"temperature": 0.70} }';
+    const res = await fetch(`${s.proxy.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json' },
+      body: text,
+    });
+    expect(res.status).toBe(200);
+    expect(lastGenerate().text.endsWith(`,"request":${text}}`)).toBe(true);
+  });
+
   test('streamGenerateContent (SSE): every chunk unwrapped, split multi-byte text intact', async () => {
     s.api.queue({ text: MULTIBYTE, splitBytes: 3 });
     let text = '';

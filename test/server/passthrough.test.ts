@@ -65,6 +65,29 @@ describe('OpenAI client → openai-custom (byte passthrough)', () => {
     expect(err.error).toMatchObject({ message: 'Rate limit reached for gpt-4o', code: 'rate_limit_exceeded' });
   });
 
+  test('the client’s bytes are forwarded as they are: spacing, key order, escapes and numbers unchanged', async () => {
+    // Re-serialising would drop the spaces, turn \u00e9 into é and 1.50 into 1.5.
+    const text = '{ "messages" : [ { "content" : "caf\\u00e9 \\ud83d\\ude80 Grüße", "role" : "user" } ],\n  "model": "gpt-4o", "temperature": 1.50 }\n';
+    const res = await fetch(`${s.proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.proxy.key}`, 'content-type': 'application/json' },
+      body: text,
+    });
+    expect(res.status).toBe(200);
+    expect(last(s.openai.calls).text).toBe(text);
+  });
+
+  test('a body that starts with a byte order mark is forwarded without it', async () => {
+    const text = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'bom' }] });
+    const res = await fetch(`${s.proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.proxy.key}`, 'content-type': 'application/json' },
+      body: new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(text)]),
+    });
+    expect(res.status).toBe(200);
+    expect(last(s.openai.calls).text).toBe(text);
+  });
+
   test('the upstream’s own validation errors come back untouched', async () => {
     const res = await fetch(`${s.proxy.url}/v1/chat/completions`, {
       method: 'POST',
@@ -141,6 +164,17 @@ describe('Gemini client → gemini-cli (byte passthrough)', () => {
     const arr = JSON.parse(await res.text()) as Array<{ candidates: Array<{ content: { parts: Array<{ text: string }> } }> }>;
     expect(arr.map((c) => c.candidates[0]!.content.parts.map((p) => p.text).join('')).join('')).toBe('one two three');
     expect(last(s.gemini.calls).url).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent');
+  });
+
+  test('the client’s bytes are forwarded as they are', async () => {
+    const text = '{"contents":[{"role":"user","parts":[{"text":"caf\\u00e9 \\ud83d\\ude80"}]}] ,\n "generationConfig":{"temperature":0.70}}';
+    const res = await fetch(`${s.proxy.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json' },
+      body: text,
+    });
+    expect(res.status).toBe(200);
+    expect(last(s.gemini.calls).text).toBe(text);
   });
 
   test('a 429 with RetryInfo passes through unchanged', async () => {

@@ -1,6 +1,7 @@
 import { badRequest } from '../../core/errors.ts';
 import { randomId } from '../../core/ids.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
+import type { RequestBody } from '../types.ts';
 
 /** Code Assist names models bare (`gemini-2.5-pro`) in generate calls; clients may send `models/…`. */
 export const bareModel = (model: string): string => model.replace(/^models\//, '');
@@ -12,16 +13,20 @@ function parseObject(bodyText: string): JsonObject {
 }
 
 /**
- * A generateContent body → Code Assist's envelope (protocols.md §4.2). The body is parsed only to prove it
- * is exactly one JSON object, so a client cannot smuggle its own envelope fields in; then its text goes in
- * as it is, parts and media bytes untouched and never re-serialised. `user_prompt_id` is what the Gemini CLI
- * sends to tie the calls of one prompt together; each proxied request is its own prompt.
+ * A generateContent body → Code Assist's envelope (protocols.md §4.2). The body goes in as it is, parts
+ * and media bytes untouched and never re-serialised or parsed again: it is exactly one JSON object (the
+ * adapter contract, see ProviderAdapter.generate), so it cannot smuggle envelope fields of its own.
+ * `user_prompt_id` is what the Gemini CLI sends to tie the calls of one prompt together; each proxied
+ * request is its own prompt.
  */
-export function wrapGenerateRequest(model: string, project: string, bodyText: string): string {
-  parseObject(bodyText);
+export function wrapGenerateRequest(model: string, project: string, body: RequestBody): RequestBody {
   const head = JSON.stringify({ model: bareModel(model), project, user_prompt_id: randomId(16) });
-  return `${head.slice(0, -1)},"request":${bodyText}}`;
+  const open = `${head.slice(0, -1)},"request":`;
+  if (typeof body === 'string') return `${open}${body}}`;
+  return Buffer.concat([Buffer.from(open), body, CLOSE]);
 }
+
+const CLOSE = Buffer.from('}');
 
 /**
  * `{response, traceId}` → the GenerateContentResponse inside, for a whole body and each stream message

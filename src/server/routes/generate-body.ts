@@ -1,5 +1,6 @@
 import { badRequest } from '../../core/errors.ts';
 import type { Protocol } from '../../protocols/types.ts';
+import type { RequestBody } from '../../providers/types.ts';
 import type { AppContext } from '../../proxy/context.ts';
 import { handleGenerate, resolveProvider } from '../../proxy/generate.ts';
 import { readJsonBody } from '../body.ts';
@@ -11,8 +12,8 @@ import { applySystemPrompt, systemPromptFor } from '../system-prompt.ts';
 import type { RouteArgs } from './types.ts';
 
 export interface GenerateBody {
-  /** The body text to forward (re-serialised only when the system prompt changed it). */
-  text: string;
+  /** The body to forward: the client's bytes, or text re-serialised when the system prompt changed it. */
+  raw: RequestBody;
   json: Record<string, unknown>;
   model: string;
 }
@@ -23,7 +24,7 @@ export interface GenerateBody {
  * `pathModel` is the model from a Gemini URL; other protocols carry it in the body.
  */
 export async function generateBody(ctx: AppContext, args: RouteArgs, protocol: Protocol, pathModel?: string): Promise<GenerateBody> {
-  const { text, json } = await readJsonBody(args.request, ctx.config.limits);
+  const { bytes, json } = await readJsonBody(args.request, ctx.config.limits);
   const model = pathModel ?? json.model;
   if (typeof model !== 'string' || !model) throw badRequest(protocol === 'anthropic' ? 'model: Field required' : 'model: required string', 'model');
   checkGenerateRequest(protocol, json);
@@ -31,9 +32,9 @@ export async function generateBody(ctx: AppContext, args: RouteArgs, protocol: P
   const scope = ctx.config.logPrompts === 'off' ? undefined : currentRequest();
   if (scope) scope.prompt = { text: lastUserText(protocol, json), model };
   const sp = systemPromptFor(ctx.config);
-  if (!sp) return { text, json, model };
+  if (!sp) return { raw: bytes, json, model };
   const withPrompt = applySystemPrompt(protocol, json, sp);
-  return { text: JSON.stringify(withPrompt), json: withPrompt, model };
+  return { raw: JSON.stringify(withPrompt), json: withPrompt, model };
 }
 
 /** Throws a 403 when the caller's key may not use the provider or model this request goes to. */
@@ -59,7 +60,7 @@ export function serveGenerate(
   return handleGenerate(ctx, {
     protocol,
     request: args.request,
-    bodyText: body.text,
+    rawBody: body.raw,
     body: body.json,
     model,
     stream,

@@ -125,6 +125,7 @@ export async function startGeminiMock(opts: GeminiMockOptions = {}): Promise<Gem
       url: url.pathname + url.search,
       headers: Object.fromEntries(req.headers.entries()),
       body: rawBody === '' ? undefined : tryParseJson(rawBody),
+      text: rawBody,
       status: 0,
       aborted: false,
     };

@@ -84,6 +84,7 @@ export function startMockShell(opts: MockShellOptions): Promise<MockServer> {
         url: url.pathname + url.search,
         headers,
         body,
+        text,
         status: 0,
         aborted: false,
       };

@@ -36,6 +36,8 @@ export interface RecordedCall {
   headers: Record<string, string>;
   /** Parsed JSON body, or undefined for GET / invalid JSON. */
   body: unknown;
+  /** The body exactly as received ('' for GET). */
+  text: string;
   /** The status the mock answered with. */
   status: number;
   /** For streams: set when the client went away before the stream finished. */
