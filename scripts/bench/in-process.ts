@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { createApp } from '../../src/server/app.ts';
 import { Logger } from '../../src/util/log.ts';
 import { renderReplies, type MockReplies, type ProtocolReplies } from './mock-replies.ts';
-import { PROXY_KEY, SCENARIOS, type Scenario } from './scenarios.ts';
+import { PROXY_KEY, SCENARIOS, SYSTEM_PROMPT, type Scenario } from './scenarios.ts';
 
 export interface InProcessResult {
   name: string;
@@ -25,7 +25,7 @@ export interface InProcessResult {
 const ORIGIN = 'http://upstream.invalid';
 
 /** The pre-rendered replies of the upstream `url` speaks, and whether the request asked for a stream. */
-function repliesFor(replies: MockReplies, url: string, body: string): { r: ProtocolReplies; stream: boolean; usage: boolean } {
+function repliesFor(replies: MockReplies, url: string, body: string | Buffer): { r: ProtocolReplies; stream: boolean; usage: boolean } {
   const stream = body.includes('"stream":true') || url.includes(':streamGenerateContent');
   if (url.endsWith('/chat/completions')) return { r: replies.openai, stream, usage: body.includes('"include_usage":true') };
   if (url.endsWith('/v1/messages')) return { r: replies.anthropic, stream, usage: false };
@@ -37,7 +37,8 @@ export function fakeUpstream(replies: MockReplies): typeof fetch {
   const fake = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = String(input instanceof Request ? input.url : input);
     const sent = init?.body;
-    const body = typeof sent === 'string' ? sent : sent instanceof Uint8Array ? new TextDecoder().decode(sent) : '';
+    // Searched as bytes, not decoded: with --prompt-kb a decode would be the harness's cost, not aiproxy's.
+    const body = typeof sent === 'string' ? sent : sent instanceof Uint8Array ? Buffer.from(sent.buffer, sent.byteOffset, sent.byteLength) : '';
     const { r, stream, usage } = repliesFor(replies, url, body);
     if (!stream) return new Response(r.unary, { headers: { 'content-type': 'application/json' } });
     const events = usage ? r.streamWithUsage! : r.stream;
@@ -77,22 +78,31 @@ function app(replies: MockReplies) {
   return createApp(config, { fetch: fakeUpstream(replies), log });
 }
 
-function request(s: Scenario): Request {
+/** The scenario's request body with its system prompt padded to about `promptKb` KiB (mixed-script text). */
+export function paddedBody(body: string, promptKb: number): string {
+  const filler = 'The quick brown fox jumps over the lazy dog; Grüße, 你好. ';
+  const padded = SYSTEM_PROMPT + ' ' + filler.repeat(Math.ceil((promptKb * 1024) / Buffer.byteLength(filler)));
+  if (!body.includes(SYSTEM_PROMPT)) throw new Error('the scenario body has no system prompt to pad');
+  return body.replace(SYSTEM_PROMPT, padded);
+}
+
+function request(s: Scenario, promptKb: number): Request {
   const r = s.request;
-  const headers = { ...r.headers, ...(r.body ? { 'content-length': String(Buffer.byteLength(r.body)) } : {}) };
-  return new Request(`http://127.0.0.1${r.path}`, { method: r.method, headers, body: r.body });
+  const body = r.body !== undefined && promptKb > 0 ? paddedBody(r.body, promptKb) : r.body;
+  const headers = { ...r.headers, ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}) };
+  return new Request(`http://127.0.0.1${r.path}`, { method: r.method, headers, body });
 }
 
 /**
  * For each aiproxy scenario: a warm-up of `iterations` requests, then `rounds` rounds of `iterations`
  * requests each; the round with the least wall time is reported.
  */
-export async function measureInProcess(o: { iterations: number; rounds?: number; only?: string[] }): Promise<InProcessResult[]> {
+export async function measureInProcess(o: { iterations: number; rounds?: number; only?: string[]; promptKb?: number }): Promise<InProcessResult[]> {
   const replies = renderReplies({ chunks: 20, unaryBytes: 600 });
   const results: InProcessResult[] = [];
   const picked = SCENARIOS.filter((s) => s.target === 'aiproxy' && (!o.only || o.only.includes(s.name)));
   const send = async (proxy: ReturnType<typeof app>, s: Scenario): Promise<void> => {
-    const res = await proxy.handle(request(s));
+    const res = await proxy.handle(request(s, o.promptKb ?? 0));
     const text = await res.text();
     if (res.status !== 200 || !text.includes(s.expect)) throw new Error(`${s.name}: unexpected reply ${res.status} ${text.slice(0, 200)}`);
   };
@@ -126,6 +136,7 @@ prints aiproxy's own CPU and wall time per request, best of several rounds.
   --only a,b          only these scenarios (${SCENARIOS.filter((s) => s.target === 'aiproxy').map((s) => s.name).join(', ')})
   --iterations N      requests per round (default 4000)
   --rounds N          rounds per scenario; the quickest is reported (default 5)
+  --prompt-kb N       pad each request's system prompt to about N KiB (coding tools send 50-200)
   -h, --help          this text
 `;
 
@@ -140,6 +151,7 @@ if (import.meta.main) {
     iterations: { type: 'string', default: '4000' },
     rounds: { type: 'string', default: '5' },
     only: { type: 'string' },
+    'prompt-kb': { type: 'string', default: '0' },
     help: { type: 'boolean', short: 'h', default: false },
   } as const;
   let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
@@ -157,11 +169,14 @@ if (import.meta.main) {
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) usageError(`--rounds must be a positive integer, got ${values.rounds}`);
   const only = values.only?.split(',').map((s) => s.trim());
+  const promptKb = Number(values['prompt-kb']);
+  if (!Number.isFinite(promptKb) || promptKb < 0) usageError(`--prompt-kb must be a number of KiB, got ${values['prompt-kb']}`);
   const known = new Set(SCENARIOS.filter((s) => s.target === 'aiproxy').map((s) => s.name));
   const unknown = only?.filter((name) => !known.has(name)) ?? [];
   if (unknown.length) usageError(`--only: no aiproxy scenario named ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
-  process.stdout.write(`aiproxy in-process: best of ${rounds} rounds of ${iterations} requests per scenario, after a warm-up; bun ${Bun.version}\n`);
-  for (const r of await measureInProcess({ iterations, rounds, only })) {
+  const prompt = promptKb > 0 ? `, system prompts padded to ${promptKb} KiB` : '';
+  process.stdout.write(`aiproxy in-process: best of ${rounds} rounds of ${iterations} requests per scenario, after a warm-up${prompt}; bun ${Bun.version}\n`);
+  for (const r of await measureInProcess({ iterations, rounds, only, promptKb })) {
     process.stdout.write(`${r.name.padEnd(26)} ${r.cpuUs.toFixed(1).padStart(7)} µs CPU/request ${r.wallUs.toFixed(1).padStart(7)} µs wall\n`);
   }
 }

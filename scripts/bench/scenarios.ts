@@ -28,14 +28,14 @@ export interface Scenario {
 /** The key aiproxy is configured with; the mock and the forwarder ignore keys. */
 export const PROXY_KEY = 'bench-proxy-key';
 
-const SYSTEM = 'You are a concise assistant. Answer in one short paragraph.';
+export const SYSTEM_PROMPT = 'You are a concise assistant. Answer in one short paragraph.';
 const QUESTION = 'Explain in two sentences why a proxy should stream tokens instead of buffering the whole reply.';
 
 function openaiRequest(model: string, stream: boolean): BenchRequest {
   const body: Record<string, unknown> = {
     model,
     messages: [
-      { role: 'system', content: SYSTEM },
+      { role: 'system', content: SYSTEM_PROMPT },
       { role: 'user', content: QUESTION },
     ],
     max_tokens: 256,
@@ -58,7 +58,7 @@ function anthropicRequest(model: string, stream: boolean): BenchRequest {
     body: JSON.stringify({
       model,
       max_tokens: 256,
-      system: SYSTEM,
+      system: SYSTEM_PROMPT,
       messages: [{ role: 'user', content: QUESTION }],
       temperature: 0.7,
       ...(stream ? { stream: true } : {}),
@@ -72,7 +72,7 @@ function geminiRequest(model: string, stream: boolean): BenchRequest {
     path: `/v1beta/models/${model}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
     headers: { 'content-type': 'application/json', 'x-goog-api-key': PROXY_KEY },
     body: JSON.stringify({
-      systemInstruction: { parts: [{ text: SYSTEM }] },
+      systemInstruction: { parts: [{ text: SYSTEM_PROMPT }] },
       contents: [{ role: 'user', parts: [{ text: QUESTION }] }],
       generationConfig: { maxOutputTokens: 256, temperature: 0.7 },
     }),

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { measureInProcess } from '../in-process.ts';
+import { measureInProcess, paddedBody } from '../in-process.ts';
 import { SCENARIOS } from '../scenarios.ts';
 
 describe('in-process benchmark', () => {
@@ -11,6 +11,16 @@ describe('in-process benchmark', () => {
       expect(r.wallUs).toBeGreaterThan(0);
       expect(r.cpuUs).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  test('--prompt-kb pads every scenario’s system prompt and the replies are still checked', async () => {
+    for (const s of SCENARIOS.filter((x) => x.target === 'aiproxy')) {
+      const body = paddedBody(s.request.body!, 64);
+      expect(Buffer.byteLength(body)).toBeGreaterThan(64 * 1024);
+      expect(JSON.parse(body)).toBeTruthy();
+    }
+    const results = await measureInProcess({ iterations: 3, rounds: 1, promptKb: 64 });
+    expect(results).toHaveLength(SCENARIOS.filter((s) => s.target === 'aiproxy').length);
   });
 
   test('--only limits the scenarios', async () => {
