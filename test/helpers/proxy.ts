@@ -41,3 +41,12 @@ export async function startProxy(flags: string[], deps: AppDeps = {}): Promise<T
     },
   };
 }
+
+/** POSTs a JSON body exactly as given (text or bytes, never re-serialised) to the proxy, with its key. */
+export function postRaw(proxy: TestProxy, path: string, body: string | Uint8Array): Promise<Response> {
+  return fetch(`${proxy.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${proxy.key}`, 'content-type': 'application/json' },
+    body,
+  });
+}

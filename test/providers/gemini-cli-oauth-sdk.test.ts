@@ -4,6 +4,7 @@ import OpenAI from 'openai';
 import { CODE_ASSIST_MODELS } from '../../src/providers/gemini-cli-oauth/models.ts';
 import { parseSSE } from '../../src/util/sse.ts';
 import { startCodeAssistStack, type CodeAssistStack } from '../helpers/code-assist-stack.ts';
+import { postRaw } from '../helpers/proxy.ts';
 import { codeAssistQuotaError, generateChatDenied } from '../helpers/mocks/code-assist-mock.ts';
 
 let s: CodeAssistStack;
@@ -36,11 +37,7 @@ describe('Gemini client → gemini-cli-oauth (envelope only)', () => {
 
   test('the client’s bytes go inside the envelope as they are', async () => {
     const text = '{ "contents": [{"role":"user","parts":[{"text":"caf\\u00e9 \\ud83d\\ude80 Grüße"}]}],\n "generationConfig": {"temperature": 0.70} }';
-    const res = await fetch(`${s.proxy.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
-      method: 'POST',
-      headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json' },
-      body: text,
-    });
+    const res = await postRaw(s.proxy, '/v1beta/models/gemini-2.5-flash:generateContent', text);
     expect(res.status).toBe(200);
     expect(lastGenerate().text.endsWith(`,"request":${text}}`)).toBe(true);
   });

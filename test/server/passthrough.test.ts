@@ -4,6 +4,7 @@ import OpenAI from 'openai';
 import { anthropicErrorBody } from '../helpers/mocks/anthropic-mock.ts';
 import { geminiQuotaError } from '../helpers/mocks/gemini-mock.ts';
 import { openaiErrorBody } from '../helpers/mocks/openai-mock.ts';
+import { postRaw } from '../helpers/proxy.ts';
 import { eventually, startStack, type Stack } from '../helpers/stack.ts';
 
 let s: Stack;
@@ -68,22 +69,14 @@ describe('OpenAI client → openai-custom (byte passthrough)', () => {
   test('the client’s bytes are forwarded as they are: spacing, key order, escapes and numbers unchanged', async () => {
     // Re-serialising would drop the spaces, turn \u00e9 into é and 1.50 into 1.5.
     const text = '{ "messages" : [ { "content" : "caf\\u00e9 \\ud83d\\ude80 Grüße", "role" : "user" } ],\n  "model": "gpt-4o", "temperature": 1.50 }\n';
-    const res = await fetch(`${s.proxy.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${s.proxy.key}`, 'content-type': 'application/json' },
-      body: text,
-    });
+    const res = await postRaw(s.proxy, '/v1/chat/completions', text);
     expect(res.status).toBe(200);
     expect(last(s.openai.calls).text).toBe(text);
   });
 
   test('a body that starts with a byte order mark is forwarded without it', async () => {
     const text = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'bom' }] });
-    const res = await fetch(`${s.proxy.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${s.proxy.key}`, 'content-type': 'application/json' },
-      body: new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(text)]),
-    });
+    const res = await postRaw(s.proxy, '/v1/chat/completions', new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(text)]));
     expect(res.status).toBe(200);
     expect(last(s.openai.calls).text).toBe(text);
   });
@@ -168,11 +161,7 @@ describe('Gemini client → gemini-cli (byte passthrough)', () => {
 
   test('the client’s bytes are forwarded as they are', async () => {
     const text = '{"contents":[{"role":"user","parts":[{"text":"caf\\u00e9 \\ud83d\\ude80"}]}] ,\n "generationConfig":{"temperature":0.70}}';
-    const res = await fetch(`${s.proxy.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
-      method: 'POST',
-      headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json' },
-      body: text,
-    });
+    const res = await postRaw(s.proxy, '/v1beta/models/gemini-2.5-flash:generateContent', text);
     expect(res.status).toBe(200);
     expect(last(s.gemini.calls).text).toBe(text);
   });
