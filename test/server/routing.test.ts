@@ -78,6 +78,10 @@ describe('malformed input', () => {
     expect(await gemRes.json()).toMatchObject({ error: { code: 400, status: 'INVALID_ARGUMENT' } });
     const empty = await post('/v1/chat/completions', '');
     expect(empty.status).toBe(400);
+    expect(((await empty.json()) as { error: { message: string } }).error.message).toBe('request body is empty; expected a JSON object');
+    const none = await fetch(`${s.proxy.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${s.proxy.key}` } });
+    expect(none.status).toBe(400);
+    expect(((await none.json()) as { error: { message: string } }).error.message).toBe('request body is empty; expected a JSON object');
     const notObject = await post('/v1/chat/completions', '[]');
     expect(notObject.status).toBe(400);
     expect(await servedBy(() => post('/v1/chat/completions', oa('gpt-4o')))).toBe('openai-custom');
