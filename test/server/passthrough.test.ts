@@ -103,6 +103,13 @@ describe('Anthropic client → claude-custom (byte passthrough)', () => {
     expect(last(s.claude.calls).headers['x-api-key']).toBe(s.claude.key);
   });
 
+  test('the client’s bytes are forwarded as they are', async () => {
+    const text = '{"model":"claude-sonnet-4-6", "max_tokens": 64,\n "messages":[{"role":"user","content":"caf\\u00e9 \\ud83d\\ude80"}], "temperature": 0.50}';
+    const res = await postRaw(s.proxy, '/v1/messages', text);
+    expect(res.status).toBe(200);
+    expect(last(s.claude.calls).text).toBe(text);
+  });
+
   test('streaming with thinking and tool use, split bytes', async () => {
     s.claude.queue({ thinking: 'Let me think… 考える', text: MULTIBYTE, toolCalls: [{ name: 'lookup', args: { q: 'ß' } }], splitBytes: 2 });
     const final = await s.anthropicClient.messages
