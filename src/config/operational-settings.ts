@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { integer, milliseconds as ms, oneOf, path } from './parsers.ts';
 
 /**
  * The settings that bound what a request may cost and say how the proxy reports itself: limits,
@@ -10,37 +10,11 @@ export type LogFormat = 'text' | 'json';
 export type SystemPromptMode = 'overwrite' | 'append';
 export type PromptLogMode = 'off' | 'console' | 'file';
 
-function show(v: unknown): string {
-  return JSON.stringify(v) ?? String(v);
-}
-
-/** A whole number in [min, max], from YAML (a number) or a flag/env (digits). */
-const integer =
-  (min: number, max: number, what: string) =>
-  (raw: unknown): number => {
-    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${show(raw)} is not ${what} (${min}-${max})`);
-    return n;
-  };
-
-const oneOf =
-  <T extends string>(values: readonly T[], aliases: Record<string, T> = {}) =>
-  (raw: unknown): T => {
-    // YAML 1.1 readers turn `off` into false.
-    const s = typeof raw === 'string' ? raw.trim().toLowerCase() : typeof raw === 'boolean' ? String(raw) : '';
-    const v = aliases[s] ?? s;
-    if (!(values as readonly string[]).includes(v)) throw new Error(`${show(raw)} is not one of ${values.join(', ')}`);
-    return v as T;
-  };
-
+/** A file path; anything but a non-empty string is refused with the same words. */
 const filePath = (raw: unknown): string => {
-  const s = typeof raw === 'string' ? raw.trim() : '';
-  if (!s) throw new Error('must be a file path');
-  return s === '~' || s.startsWith('~/') ? homedir() + s.slice(1) : s;
+  if (typeof raw !== 'string' || !raw.trim()) throw new Error('must be a file path');
+  return path(raw);
 };
-
-const DAY_MS = 86_400_000;
-const ms = integer(0, DAY_MS, 'a number of milliseconds');
 
 export const OPERATIONAL_SETTINGS = {
   maxBodyBytes: {

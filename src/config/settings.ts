@@ -3,6 +3,7 @@ import { GEMINI_CLI_OAUTH_CLIENT_ID, GEMINI_CLI_OAUTH_CLIENT_SECRET } from '../a
 import { ConfigError } from './errors.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from './providers.ts';
 import { OPERATIONAL_SETTINGS } from './operational-settings.ts';
+import { integer, milliseconds, nonEmpty, path, show, typeName } from './parsers.ts';
 import type { LogLevel } from './types.ts';
 
 /**
@@ -23,22 +24,7 @@ export interface Setting<T = unknown> {
   help: string;
 }
 
-const text = (raw: unknown): string => {
-  if (typeof raw !== 'string') throw new Error(`expected a string, got ${typeName(raw)}`);
-  return raw;
-};
-
-const nonEmpty = (raw: unknown): string => {
-  const s = text(raw).trim();
-  if (!s) throw new Error('must not be empty');
-  return s;
-};
-
-const port = (raw: unknown): number => {
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${show(raw)} is not a port number (0-65535)`);
-  return n;
-};
+const port = integer(0, 65535, 'a port number');
 
 /** A base URL; a path is kept (`http://host:8080/prefix/v1`), a trailing slash is not. */
 const baseUrl = (raw: unknown): string => {
@@ -66,10 +52,6 @@ const providers = (raw: unknown): ProviderName[] => {
   return [...new Set(names as ProviderName[])];
 };
 
-const path = (raw: unknown): string => {
-  const s = nonEmpty(raw);
-  return s === '~' || s.startsWith('~/') ? homedir() + s.slice(1) : s;
-};
 
 /**
  * A credentials file as base64, checked at start-up so a truncated paste fails there and not on the first
@@ -88,12 +70,6 @@ const base64Json = (raw: unknown): string => {
   return s;
 };
 
-/** A duration in whole milliseconds, up to a day (a longer shutdown wait is a typo, not a plan). */
-const milliseconds = (raw: unknown): number => {
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-  if (!Number.isInteger(n) || n < 0 || n > 86_400_000) throw new Error(`${show(raw)} is not a number of milliseconds (0-86400000)`);
-  return n;
-};
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 const logLevel = (raw: unknown): LogLevel => {
@@ -175,12 +151,4 @@ export function parseSetting<T>(s: Setting<T>, raw: unknown, source: string): T 
     const why = (e as Error).message;
     throw new ConfigError(`${source}: ${s.secret ? why.replace(/"[^"]*"/g, '(hidden)') : why}`);
   }
-}
-
-function typeName(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v;
-}
-
-function show(v: unknown): string {
-  return JSON.stringify(v) ?? String(v);
 }

@@ -1,0 +1,55 @@
+import { homedir } from 'node:os';
+
+/**
+ * The value checks settings are built from (src/config/settings.ts and operational-settings.ts). Each
+ * takes a raw value from YAML (typed) or a flag/env (a string) and returns it checked, or throws an
+ * Error whose message says what was wrong; the loader adds where the value came from.
+ */
+
+export function show(v: unknown): string {
+  return JSON.stringify(v) ?? String(v);
+}
+
+export function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v;
+}
+
+export const text = (raw: unknown): string => {
+  if (typeof raw !== 'string') throw new Error(`expected a string, got ${typeName(raw)}`);
+  return raw;
+};
+
+export const nonEmpty = (raw: unknown): string => {
+  const s = text(raw).trim();
+  if (!s) throw new Error('must not be empty');
+  return s;
+};
+
+/** A whole number in [min, max], from YAML (a number) or a flag/env (digits). */
+export const integer =
+  (min: number, max: number, what: string) =>
+  (raw: unknown): number => {
+    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${show(raw)} is not ${what} (${min}-${max})`);
+    return n;
+  };
+
+/** A duration in whole milliseconds, up to a day (a longer wait is a typo, not a plan). */
+export const milliseconds = integer(0, 86_400_000, 'a number of milliseconds');
+
+/** One of `values` (case-insensitive), or an alias of one. */
+export const oneOf =
+  <T extends string>(values: readonly T[], aliases: Record<string, T> = {}) =>
+  (raw: unknown): T => {
+    // YAML 1.1 readers turn `off` into false.
+    const s = typeof raw === 'string' ? raw.trim().toLowerCase() : typeof raw === 'boolean' ? String(raw) : '';
+    const v = aliases[s] ?? s;
+    if (!(values as readonly string[]).includes(v)) throw new Error(`${show(raw)} is not one of ${values.join(', ')}`);
+    return v as T;
+  };
+
+/** A file path; a leading `~` is the home directory. */
+export const path = (raw: unknown): string => {
+  const s = nonEmpty(raw);
+  return s === '~' || s.startsWith('~/') ? homedir() + s.slice(1) : s;
+};
