@@ -1,4 +1,5 @@
 import type { UpstreamRequest } from '../providers/types.ts';
+import { blankOut, REDACTED } from '../util/redact.ts';
 
 /** Headers that carry an upstream credential. */
 const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'x-goog-api-key', 'api-key', 'proxy-authorization'];
@@ -8,9 +9,6 @@ const BEARER = /^(?:Bearer|Basic)\s+/i;
  * even the visible ends narrow a key down, so the whole token goes.
  */
 const MASKED_KEY = /[A-Za-z0-9_-]*\*{4,}[A-Za-z0-9_-]*/g;
-/** Shorter values are not treated as secrets: blanking them would mangle ordinary text. */
-const MIN_SECRET = 8;
-const REDACTED = '[redacted]';
 
 /** The credentials an upstream request carries: auth header values and a `key` query parameter. */
 export function credentialsOf(req: UpstreamRequest): string[] {
@@ -33,12 +31,8 @@ export function credentialsOf(req: UpstreamRequest): string[] {
  * secret wherever it appears (also JSON-escaped), and any starred-out key.
  */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) {
-    if (s.length < MIN_SECRET) continue;
-    if (out.includes(s)) out = out.replaceAll(s, REDACTED);
-    const escaped = JSON.stringify(s).slice(1, -1);
-    if (escaped !== s && out.includes(escaped)) out = out.replaceAll(escaped, REDACTED);
-  }
+  // Each secret as it is, then as it reads inside a JSON string (quotes and backslashes escaped).
+  const escaped = secrets.map((s) => JSON.stringify(s).slice(1, -1)).filter((e, i) => e !== secrets[i]);
+  const out = blankOut(blankOut(text, secrets), escaped);
   return out.includes('****') ? out.replace(MASKED_KEY, REDACTED) : out;
 }

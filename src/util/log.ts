@@ -1,5 +1,6 @@
 import { writeSync } from 'node:fs';
 import type { LogFormat, LogLevel } from '../config/types.ts';
+import { blankOut, MIN_SECRET_LENGTH } from './redact.ts';
 import { currentRequest } from './request-context.ts';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -8,9 +9,6 @@ export type LogFields = Record<string, string | number | boolean | undefined | n
 
 /** Characters that make a text-format value need quoting. Compiled once: logging is on every request. */
 const NEEDS_QUOTES = /[\s"=]/;
-/** Secrets shorter than this are not redacted: "123456" would also blank out token counts. */
-const MIN_SECRET_LENGTH = 8;
-const REDACTED = '[redacted]';
 
 /**
  * A small leveled logger writing one line per entry to stderr: readable `key=value` text by default,
@@ -71,9 +69,7 @@ export class Logger {
    */
   private readonly clean = (text: string): string => {
     // Most values (methods, protocols, names, ids) are shorter than any secret.
-    if (text.length < this.shortestSecret) return text;
-    for (const s of this.secrets) if (text.includes(s)) text = text.replaceAll(s, REDACTED);
-    return text;
+    return text.length < this.shortestSecret ? text : blankOut(text, this.secrets);
   };
 }
 
