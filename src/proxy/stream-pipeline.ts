@@ -5,7 +5,7 @@ import { SSEReader } from '../util/sse.ts';
 import { jsonArrayBoundary, sseBoundary } from './event-boundary.ts';
 import { inBandErrorText } from './in-band-error.ts';
 import { pump, type StreamEnd, type StreamOptions } from './stream-pump.ts';
-import { StreamTail } from './stream-tail.ts';
+import { isLastGeminiChunk, StreamTail } from './stream-tail.ts';
 
 export type { StreamEnd, StreamOptions };
 
@@ -156,7 +156,7 @@ export function unwrapStream(
         }
         sink.send(out);
         if (value) return false;
-        if (!lastData.includes('"finishReason"') && !lastData.includes('"error"') && !lastData.includes('"blockReason"')) {
+        if (!isLastGeminiChunk(lastData) && !lastData.includes('"error"')) {
           sink.fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before its last chunk: the answer is truncated' });
         } else {
           sink.send(format === 'json-array' ? (sent === 0 ? '[]' : ']') : '');

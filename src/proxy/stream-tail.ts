@@ -11,6 +11,11 @@ const ERROR_EVENT = /^event:\s*error\s*$/m;
 /** `data: {"error": …}` (OpenAI, Gemini) or `data: {"type": "error", …}` (Anthropic). */
 const ERROR_DATA = /^data:\s*\{\s*"(error"|type"\s*:\s*"error")/m;
 
+/** Whether a Gemini stream chunk is one a complete stream ends with: a finish reason, or a blocked prompt. */
+export function isLastGeminiChunk(text: string): boolean {
+  return text.includes('"finishReason"') || text.includes('"blockReason"');
+}
+
 /**
  * The last bytes of a relayed stream, by reference (chunks are not copied while relaying), so that at
  * its end we can tell a complete stream from one the upstream cut off cleanly: OpenAI ends with
@@ -53,7 +58,7 @@ export class StreamTail {
       case 'anthropic':
         return last.includes('message_stop');
       case 'gemini':
-        return last.includes('"finishReason"') || last.includes('"blockReason"');
+        return isLastGeminiChunk(last);
     }
   }
 }

@@ -22,8 +22,6 @@ export interface RequestMeta {
   id: string;
   /** The client's protocol. */
   protocol: string;
-  /** The name of the client key that authenticated the request. */
-  caller?: string;
   metrics?: ProxyMetrics;
 }
 
@@ -41,7 +39,8 @@ export interface RequestTracker {
 export function requestLogger(log: Logger, request: Request, path: string, meta: RequestMeta): RequestTracker {
   const started = performance.now();
   let firstByteAt: number | undefined;
-  let caller = meta.caller;
+  // The name of the client key, once authentication has found it.
+  let caller: string | undefined;
   let written = false;
   const write: RequestLog = (f) => {
     if (written) return;
