@@ -1,8 +1,7 @@
 import { badRequest } from '../../core/errors.ts';
 import type { AppContext } from '../../proxy/context.ts';
-import { handleCountTokens } from '../../proxy/count-tokens.ts';
-import { readJsonBody } from '../body.ts';
-import { allowFor, generateBody, serveGenerate } from './generate-body.ts';
+import { serveCountTokens } from './count-tokens.ts';
+import { generateBody, serveGenerate } from './generate-body.ts';
 import type { RouteArgs } from './types.ts';
 
 /**
@@ -27,12 +26,6 @@ export async function messages(ctx: AppContext, args: RouteArgs): Promise<Respon
 
 /** POST /v1/messages/count_tokens */
 export async function countTokens(ctx: AppContext, args: RouteArgs): Promise<Response> {
-  const { request, prefix, log } = args;
-  checkForwardedHeaders(request);
-  const { text, json } = await readJsonBody(request, ctx.config.limits);
-  if (typeof json.model !== 'string' || !json.model) throw badRequest('model: Field required', 'model');
-  allowFor(ctx, args, json.model);
-  const res = await handleCountTokens(ctx, { protocol: 'anthropic', request, bodyText: text, body: json, model: json.model, prefix });
-  log({ status: res.status, model: json.model });
-  return res;
+  checkForwardedHeaders(args.request);
+  return serveCountTokens(ctx, args, 'anthropic');
 }

@@ -1,9 +1,8 @@
 import { badRequest, ProxyError } from '../../core/errors.ts';
 import type { AppContext } from '../../proxy/context.ts';
-import { handleCountTokens } from '../../proxy/count-tokens.ts';
-import { readJsonBody } from '../body.ts';
 import { requestTarget } from '../request-target.ts';
-import { allowFor, generateBody, serveGenerate } from './generate-body.ts';
+import { serveCountTokens } from './count-tokens.ts';
+import { generateBody, serveGenerate } from './generate-body.ts';
 import type { RouteArgs } from './types.ts';
 
 /** A model id as it may appear in a path segment; anything else (slashes, dots-only, control bytes) is refused. */
@@ -11,7 +10,7 @@ const MODEL_ID = /^(?!\.+$)[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** POST /v1beta/models/{model}:{generateContent|streamGenerateContent|countTokens} */
 export async function modelAction(ctx: AppContext, args: RouteArgs): Promise<Response> {
-  const { request, prefix, params, log } = args;
+  const { request, params } = args;
   const segment = decodePathSegment(params.modelAction ?? '');
   const colon = segment.lastIndexOf(':');
   const model = colon > 0 ? segment.slice(0, colon) : segment;
@@ -20,13 +19,7 @@ export async function modelAction(ctx: AppContext, args: RouteArgs): Promise<Res
   if (action !== 'generateContent' && action !== 'streamGenerateContent' && action !== 'countTokens') {
     throw new ProxyError({ kind: 'not_found', message: `unknown method "${action}" for models/${model}; expected generateContent, streamGenerateContent or countTokens` });
   }
-  if (action === 'countTokens') {
-    const { text, json } = await readJsonBody(request, ctx.config.limits);
-    allowFor(ctx, args, model);
-    const res = await handleCountTokens(ctx, { protocol: 'gemini', request, bodyText: text, body: json, model, prefix });
-    log({ status: res.status, model });
-    return res;
-  }
+  if (action === 'countTokens') return serveCountTokens(ctx, args, 'gemini', model);
   const body = await generateBody(ctx, args, 'gemini', model);
   if (action !== 'streamGenerateContent') return serveGenerate(ctx, args, 'gemini', body, false);
   const alt = new URLSearchParams(requestTarget(request.url).query).get('alt');
