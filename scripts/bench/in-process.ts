@@ -23,6 +23,8 @@ export interface InProcessResult {
 }
 
 const ORIGIN = 'http://upstream.invalid';
+/** The scenarios that go through aiproxy (the baselines have no in-process form). */
+const AIPROXY_SCENARIOS = SCENARIOS.filter((s) => s.target === 'aiproxy');
 
 /** The pre-rendered replies of the upstream `url` speaks, and whether the request asked for a stream. */
 function repliesFor(replies: MockReplies, url: string, body: string | Buffer): { r: ProtocolReplies; stream: boolean; usage: boolean } {
@@ -106,7 +108,7 @@ function requestMaker(s: Scenario, promptKb: number): () => Request {
 export async function measureInProcess(o: { iterations: number; rounds?: number; only?: string[]; promptKb?: number }): Promise<InProcessResult[]> {
   const replies = renderReplies({ chunks: 20, unaryBytes: 600 });
   const results: InProcessResult[] = [];
-  const picked = SCENARIOS.filter((s) => s.target === 'aiproxy' && (!o.only || o.only.includes(s.name)));
+  const picked = AIPROXY_SCENARIOS.filter((s) => !o.only || o.only.includes(s.name));
   const makers = new Map(picked.map((s) => [s.name, requestMaker(s, o.promptKb ?? 0)]));
   const send = async (proxy: ReturnType<typeof app>, s: Scenario): Promise<void> => {
     const res = await proxy.handle(makers.get(s.name)!());
@@ -140,7 +142,7 @@ const USAGE = `bun run bench:inproc [options]
 Sends each aiproxy scenario of the benchmark through app.handle() with a fake upstream (no sockets) and
 prints aiproxy's own CPU and wall time per request, best of several rounds.
 
-  --only a,b          only these scenarios (${SCENARIOS.filter((s) => s.target === 'aiproxy').map((s) => s.name).join(', ')})
+  --only a,b          only these scenarios (${AIPROXY_SCENARIOS.map((s) => s.name).join(', ')})
   --iterations N      requests per round (default 4000)
   --rounds N          rounds per scenario; the quickest is reported (default 5)
   --prompt-kb N       pad each request's system prompt to about N KiB (coding tools send 50-200)
@@ -178,7 +180,7 @@ if (import.meta.main) {
   const only = values.only?.split(',').map((s) => s.trim());
   const promptKb = Number(values['prompt-kb']);
   if (!Number.isFinite(promptKb) || promptKb < 0) usageError(`--prompt-kb must be a number of KiB, got ${values['prompt-kb']}`);
-  const known = new Set(SCENARIOS.filter((s) => s.target === 'aiproxy').map((s) => s.name));
+  const known = new Set(AIPROXY_SCENARIOS.map((s) => s.name));
   const unknown = only?.filter((name) => !known.has(name)) ?? [];
   if (unknown.length) usageError(`--only: no aiproxy scenario named ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
   const prompt = promptKb > 0 ? `, system prompts padded to ${promptKb} KiB` : '';
