@@ -210,12 +210,9 @@ export function createApp(config: Config, deps: AppDeps = {}) {
       else app.post(mounted, route, { parse: 'none' });
     }
   }
-  return Object.assign(app, {
+  const extended = Object.assign(app, {
     lifecycle,
     metrics,
-    get context(): AppContext {
-      return holder.ctx;
-    },
     /** Serves new requests with a new configuration; requests in flight finish with the old one. */
     reload(next: Config): void {
       configure(log, next);
@@ -224,6 +221,11 @@ export function createApp(config: Config, deps: AppDeps = {}) {
       stopPoolTasks = startPoolTasks(holder.ctx);
     },
   });
+  // A getter, not a value: Object.assign would copy the context of start-up, and after a reload the
+  // signal handlers would compare with, and shut down by, a configuration no longer served.
+  return Object.defineProperty(extended, 'context', { get: (): AppContext => holder.ctx, enumerable: true }) as typeof extended & {
+    readonly context: AppContext;
+  };
 }
 
 /** With --log-prompts: the response, its answer collected for the prompt log on the way out. */

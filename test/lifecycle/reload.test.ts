@@ -117,4 +117,26 @@ describe('SIGHUP reloads the config file', () => {
     await ask(proxy.url);
     expect(second.calls.length).toBe(1);
   }, 20_000);
+
+  test('a second reload compares with the first one, and a later shutdown uses the reloaded deadline', async () => {
+    const dir = tempDir('aiproxy-reload-');
+    const file = writeFile(dir, 'config.yaml', configText(first));
+    const proxy = (cli = await startCli(SOURCE_CMD, ['--config', file], dir));
+    writeFile(dir, 'config.yaml', configText(second, ['shutdown_timeout_ms: 4321']));
+    expect(await hangUp(proxy, /config reload/)).toMatch(/config reloaded.*changed=openai\.api_key,openai\.base_url,shutdown_timeout_ms$/);
+    // The same file again: nothing differs from what is now served.
+    expect(await hangUp(proxy, /config reload/)).toContain('config reloaded: nothing changed');
+
+    // A stream in flight makes the shutdown say which deadline it waits for.
+    second.queue({ text: 'slow', chunkDelayMs: 200 });
+    const stream = await readStream(
+      await post(`${proxy.url}/v1/chat/completions`, KEY, { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'x' }] }),
+    );
+    await stream.firstBytes;
+    const from = proxy.log().length;
+    proxy.signal('SIGTERM');
+    expect(await proxy.waitForLog(/shutting down/, 5000, from)).toMatch(/deadline_ms=4321/);
+    expect(await stream.body).toContain('data: [DONE]');
+    expect(await proxy.exited).toBe(0);
+  }, 20_000);
 });
