@@ -3,6 +3,7 @@ import { helpText } from './cli/help.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadConfig } from './config/load.ts';
 import { createApp } from './server/app.ts';
+import { createMemoryGuard } from './server/memory-guard.ts';
 import { handleSignals } from './server/signals.ts';
 import { Logger } from './util/log.ts';
 import { COMMIT, VERSION } from './version.ts';
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
   // Before listening: a signal that arrives as soon as the port is open must find its handler.
   handleSignals(app, { log, loadConfig: () => loadConfig({ flags: args.flags, env: process.env }) });
   app.listen({ hostname: config.host, port: config.port });
+  createMemoryGuard({ limitMb: () => app.context.config.limits.softMemoryMb, log });
   const server = app.server!;
   log.info(`aiproxy ${VERSION} listening on http://${server.hostname}:${server.port}`, {
     providers: config.modelProviders.join(','),

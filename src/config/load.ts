@@ -64,7 +64,11 @@ export function loadConfig(src: ConfigSources): Config {
     pools,
     pool: parsePoolSettings(file?.pool, `${fileLabel}: pool`),
     fallbacks: parseFallbacks(file?.fallbacks, `${fileLabel}: fallbacks`),
-    limits: { maxBodyBytes: resolve(SETTINGS.maxBodyBytes)!, maxJsonDepth: resolve(SETTINGS.maxJsonDepth)! },
+    limits: {
+      maxBodyBytes: resolve(SETTINGS.maxBodyBytes)!,
+      maxJsonDepth: resolve(SETTINGS.maxJsonDepth)!,
+      softMemoryMb: resolve(SETTINGS.softMemoryMb)!,
+    },
     timeouts: {
       connectMs: resolve(SETTINGS.connectTimeoutMs)!,
       headersMs: resolve(SETTINGS.headersTimeoutMs)!,

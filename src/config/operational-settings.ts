@@ -1,9 +1,9 @@
 import { integer, milliseconds as ms, oneOf, path } from './parsers.ts';
 
 /**
- * The settings that bound what a request may cost and say how the proxy reports itself: limits,
- * timeouts, keep-alive, admission, logging and the system prompt (issue 8). Spread into SETTINGS, so
- * they are read from flags, environment and config.yaml like every other setting.
+ * The settings that bound what a request and the process may cost and say how the proxy reports
+ * itself: limits, timeouts, keep-alive, admission, logging and the system prompt (issue 8). Spread into
+ * SETTINGS, so they are read from flags, environment and config.yaml like every other setting.
  */
 
 export type LogFormat = 'text' | 'json';
@@ -26,6 +26,11 @@ export const OPERATIONAL_SETTINGS = {
     key: 'limits.max_json_depth', flag: '--max-json-depth', env: 'AIPROXY_MAX_JSON_DEPTH',
     parse: integer(2, 10_000, 'a nesting depth'), default: 64,
     help: 'Deepest nesting of objects and arrays in a request body (400 beyond it)',
+  },
+  softMemoryMb: {
+    key: 'limits.soft_memory_mb', flag: '--soft-memory-mb', env: 'AIPROXY_SOFT_MEMORY_MB',
+    parse: integer(0, 1_048_576, 'a size in MB'), default: 96,
+    help: 'Resident memory beyond which garbage is collected at once rather than when the runtime would (0 = off)',
   },
   connectTimeoutMs: {
     key: 'timeouts.connect_ms', flag: '--connect-timeout-ms', env: 'AIPROXY_CONNECT_TIMEOUT_MS', parse: ms, default: 10_000,

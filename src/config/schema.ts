@@ -23,7 +23,7 @@ export const ConfigFileSchema = Type.Object(
     provider_pools_file: Str,
     pool: Type.Optional(Type.Unknown()),
     fallbacks: Type.Optional(Type.Unknown()),
-    limits: Section({ max_body_bytes: Num, max_json_depth: Num }),
+    limits: Section({ max_body_bytes: Num, max_json_depth: Num, soft_memory_mb: Num }),
     timeouts: Section({ connect_ms: Num, headers_ms: Num, idle_ms: Num }),
     keepalive_ms: Num,
     max_inflight: Num,

@@ -42,6 +42,8 @@ export interface Config {
     maxBodyBytes: number;
     /** Deepest nesting of objects and arrays in a request body. */
     maxJsonDepth: number;
+    /** Resident memory (MB) beyond which the memory guard collects garbage at once; 0 = off. */
+    softMemoryMb: number;
   };
   /** Upstream deadlines in ms; 0 = none. */
   timeouts: { connectMs: number; headersMs: number; idleMs: number };

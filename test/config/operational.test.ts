@@ -22,7 +22,7 @@ const load = (argv: string[], env: Record<string, string> = {}) => loadConfig({ 
 describe('limits, timeouts, keep-alive, admission and logging settings', () => {
   test('documented defaults', () => {
     const c = load([]);
-    expect(c.limits).toEqual({ maxBodyBytes: 33_554_432, maxJsonDepth: 64 });
+    expect(c.limits).toEqual({ maxBodyBytes: 33_554_432, maxJsonDepth: 64, softMemoryMb: 96 });
     expect(c.timeouts).toEqual({ connectMs: 10_000, headersMs: 300_000, idleMs: 300_000 });
     expect(c.keepaliveMs).toBe(15_000);
     expect(c.maxInflight).toBe(0);
@@ -40,6 +40,7 @@ describe('limits, timeouts, keep-alive, admission and logging settings', () => {
         'limits:',
         '  max_body_bytes: 1048576',
         '  max_json_depth: 20',
+        '  soft_memory_mb: 256',
         'timeouts:',
         '  connect_ms: 2000',
         '  headers_ms: 60000',
@@ -53,7 +54,7 @@ describe('limits, timeouts, keep-alive, admission and logging settings', () => {
       ].join('\n'),
     );
     const c = load(['--config', cfg]);
-    expect(c.limits).toEqual({ maxBodyBytes: 1_048_576, maxJsonDepth: 20 });
+    expect(c.limits).toEqual({ maxBodyBytes: 1_048_576, maxJsonDepth: 20, softMemoryMb: 256 });
     expect(c.timeouts).toEqual({ connectMs: 2000, headersMs: 60_000, idleMs: 90_000 });
     expect(c.keepaliveMs).toBe(5000);
     expect(c.maxInflight).toBe(100);
@@ -65,20 +66,21 @@ describe('limits, timeouts, keep-alive, admission and logging settings', () => {
 
   test('flags and environment variables, flags first', () => {
     const c = load(
-      ['--max-body-bytes', '2048', '--max-json-depth', '8', '--connect-timeout-ms', '1', '--headers-timeout-ms', '2', '--idle-timeout-ms', '3',
+      ['--max-body-bytes', '2048', '--max-json-depth', '8', '--soft-memory-mb', '0', '--connect-timeout-ms', '1', '--headers-timeout-ms', '2', '--idle-timeout-ms', '3',
         '--keepalive-ms', '0', '--max-inflight', '7', '--log-format', 'json', '--system-prompt-file', '/etc/sp.txt', '--system-prompt-mode', 'append',
         '--log-prompts', 'console'],
-      { AIPROXY_MAX_BODY_BYTES: '4096', AIPROXY_IDLE_TIMEOUT_MS: '99', AIPROXY_MAX_INFLIGHT: '3' },
+      { AIPROXY_MAX_BODY_BYTES: '4096', AIPROXY_IDLE_TIMEOUT_MS: '99', AIPROXY_MAX_INFLIGHT: '3', AIPROXY_SOFT_MEMORY_MB: '500' },
     );
-    expect(c.limits).toEqual({ maxBodyBytes: 2048, maxJsonDepth: 8 });
+    expect(c.limits).toEqual({ maxBodyBytes: 2048, maxJsonDepth: 8, softMemoryMb: 0 });
     expect(c.timeouts).toEqual({ connectMs: 1, headersMs: 2, idleMs: 3 });
     expect(c.keepaliveMs).toBe(0);
     expect(c.maxInflight).toBe(7);
     expect(c.logFormat).toBe('json');
     expect(c.systemPromptFile).toBe('/etc/sp.txt');
     expect(c.logPrompts).toBe('console');
-    const e = load([], { AIPROXY_MAX_BODY_BYTES: '4096', AIPROXY_LOG_FORMAT: 'JSON', AIPROXY_LOG_PROMPTS: 'none' });
+    const e = load([], { AIPROXY_MAX_BODY_BYTES: '4096', AIPROXY_LOG_FORMAT: 'JSON', AIPROXY_LOG_PROMPTS: 'none', AIPROXY_SOFT_MEMORY_MB: '500' });
     expect(e.limits.maxBodyBytes).toBe(4096);
+    expect(e.limits.softMemoryMb).toBe(500);
     expect(e.logFormat).toBe('json');
     expect(e.logPrompts).toBe('off');
   });
@@ -86,6 +88,7 @@ describe('limits, timeouts, keep-alive, admission and logging settings', () => {
   test('bad values name the key and the source', () => {
     expect(() => load(['--max-body-bytes', '-1'])).toThrow('--max-body-bytes: "-1" is not a size in bytes');
     expect(() => load([], { AIPROXY_MAX_JSON_DEPTH: 'deep' })).toThrow('AIPROXY_MAX_JSON_DEPTH');
+    expect(() => load(['--soft-memory-mb', '96MB'])).toThrow('--soft-memory-mb: "96MB" is not a size in MB');
     expect(() => load(['--log-format', 'xml'])).toThrow('--log-format: "xml" is not one of text, json');
     expect(() => load(['--system-prompt-mode', 'prepend'])).toThrow('overwrite, append');
     expect(() => load(['--config', file('bad-timeouts.yaml', 'timeouts:\n  idle: 5\n')])).toThrow('timeouts.idle: unknown key');
