@@ -8,15 +8,15 @@ import type { Logger } from '../util/log.ts';
  *
  * A full collection stops JavaScript for ~10-20 ms under load, so two rules keep the guard cheap: never
  * more than one per MIN_GAP_MS nor more than MAX_SHARE of the time, and when what is alive after a
- * collection is itself above the limit (many large requests in flight), the next one waits for real
- * growth beyond that instead of collecting over and over for nothing.
+ * collection is itself above the limit (many large requests in flight), the next one waits for an
+ * eighth of the limit in growth beyond that instead of collecting over and over for little.
  */
 export const CHECK_MS = 100;
 const MIN_GAP_MS = 250;
 /** Most of the time spent in the guard's collections: a 15 ms one is followed by 285 ms without. */
 const MAX_SHARE = 0.05;
-/** When a collection leaves more than the limit in use, the next waits for this much growth beyond that. */
-const GROWTH = 1.25;
+/** When a collection leaves more than the limit in use, the next waits for this share of the limit on top. */
+const HEADROOM = 0.125;
 const MB = 1024 * 1024;
 
 export interface MemoryGuardOptions {
@@ -49,7 +49,7 @@ export function createMemoryGuard(o: MemoryGuardOptions): MemoryGuard {
     if (limitMb <= 0) return false;
     const limit = limitMb * MB;
     const before = rss();
-    if (before < Math.max(limit, floor * GROWTH)) return false;
+    if (before < (floor > 0 ? floor + limit * HEADROOM : limit)) return false;
     const started = now();
     if (started < nextAllowed) return false;
     collect();

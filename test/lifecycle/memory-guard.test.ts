@@ -65,7 +65,7 @@ describe('memory guard (limits.soft_memory_mb)', () => {
     expect(state.collections).toBe(4);
   });
 
-  test('when what is alive exceeds the limit, it warns once and waits for real growth before collecting again', () => {
+  test('when what is alive exceeds the limit, it warns once and waits for an eighth of the limit in growth before collecting again', () => {
     const { state, lines, guard } = fakeGuard(() => 96);
     state.rss = 130 * MB;
     state.afterCollect = 120 * MB;
@@ -73,9 +73,9 @@ describe('memory guard (limits.soft_memory_mb)', () => {
     expect(lines.filter((l) => l.includes('stays above limits.soft_memory_mb'))).toHaveLength(1);
     expect(lines.join('\n')).toMatch(/rss_mb=120 soft_memory_mb=96/);
     state.now = 10_000;
-    state.rss = 149 * MB; // below 1.25 x 120
+    state.rss = 131 * MB; // below 120 + 96 / 8
     expect(guard.check()).toBe(false);
-    state.rss = 150 * MB;
+    state.rss = 132 * MB;
     expect(guard.check()).toBe(true);
     expect(lines.filter((l) => l.includes('stays above'))).toHaveLength(1);
     // Once a collection gets below the limit again, the limit itself is the threshold.
