@@ -75,6 +75,11 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
     return frame({ type: 'content_block_delta', index, delta: d });
   }
 
+  /** What delta() writes for a text or thinking delta, built as a string: one JSON.stringify of the text per delta. */
+  function textDelta(index: number, type: string, key: string, text: string): string {
+    return sseFrame(`{"type":"content_block_delta","index":${index},"delta":{"type":"${type}",${key}${JSON.stringify(text)}}}`, 'content_block_delta');
+  }
+
   function encode(event: StreamEvent): string {
     if (done) return '';
     switch (event.type) {
@@ -83,12 +88,12 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
       case 'text': {
         if (!event.text) return '';
         const s = ensureStarted() + openImplicit('text');
-        return s + delta(open!.index, { type: 'text_delta', text: event.text });
+        return s + textDelta(open!.index, 'text_delta', '"text":', event.text);
       }
       case 'thinking': {
         if (!event.text) return '';
         const s = ensureStarted() + openImplicit('thinking');
-        return s + delta(open!.index, { type: 'thinking_delta', thinking: event.text });
+        return s + textDelta(open!.index, 'thinking_delta', '"thinking":', event.text);
       }
       case 'thinking_signature': {
         // The API sends exactly one signature_delta, right before the thinking block stops.

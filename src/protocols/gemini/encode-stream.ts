@@ -29,8 +29,7 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
   let over = false; // finish or error seen
   const calls = new Map<number, OpenCall>();
 
-  const frame = (obj: JsonObject): string => {
-    const json = JSON.stringify(obj);
+  const frame = (json: string): string => {
     if (!jsonArray) return sseFrame(json);
     const sep = opened ? ',\r\n' : '[';
     opened = true;
@@ -45,7 +44,15 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
     if (usage) body.usageMetadata = usage;
     body.modelVersion = opts.model;
     body.responseId = responseId;
-    return frame(body);
+    return frame(JSON.stringify(body));
+  };
+
+  // A text delta's chunk is built as a string around its one part, as chunk() would write it: one
+  // JSON.stringify of the text per delta instead of one of a five-object chunk (a quarter of the cost).
+  let partSuffix = '';
+  const partChunk = (part: string): string => {
+    partSuffix ||= `],"role":"model"},"index":0}],"modelVersion":${JSON.stringify(opts.model)},"responseId":${JSON.stringify(responseId)}}`;
+    return frame(`{"candidates":[{"content":{"parts":[${part}${partSuffix}`);
   };
 
   const flushCall = (index: number): string => {
@@ -61,11 +68,12 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
       switch (ev.type) {
         case 'start':
           responseId = ev.id;
+          partSuffix = '';
           return '';
         case 'text':
-          return ev.text === '' ? '' : chunk([{ text: ev.text }]);
+          return ev.text === '' ? '' : partChunk(`{"text":${JSON.stringify(ev.text)}}`);
         case 'thinking':
-          return ev.text === '' ? '' : chunk([{ text: ev.text, thought: true }]);
+          return ev.text === '' ? '' : partChunk(`{"text":${JSON.stringify(ev.text)},"thought":true}`);
         case 'thinking_signature':
           // Like Gemini itself: an empty part carrying the signature. Not marked as a thought, because
           // clients strip thought parts from their history and the signature would be lost with them.

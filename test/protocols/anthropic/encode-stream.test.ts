@@ -40,6 +40,19 @@ function sdkClient(sse: string): Anthropic {
 const streamParams = { model: 'claude-proxy', max_tokens: 1024, messages: [{ role: 'user' as const, content: 'hi' }] };
 
 describe('anthropic stream encoder: exact SSE', () => {
+  test('thinking and text deltas, with characters JSON must escape, byte for byte', () => {
+    const sse = encodeAll([
+      { type: 'start', id: 'msg_1', model: 'upstream-model', usage: { inputTokens: 10 } },
+      { type: 'thinking', text: 'Say "hi"\n\\ in 中文' },
+      { type: 'text', text: '你好 "x"\t\u2028' },
+    ]);
+    const frames = sse.split('\n\n').filter((f) => f.startsWith('event: content_block_delta'));
+    expect(frames).toEqual([
+      'event: content_block_delta\ndata: ' + JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Say "hi"\n\\ in 中文' } }),
+      'event: content_block_delta\ndata: ' + JSON.stringify({ type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: '你好 "x"\t\u2028' } }),
+    ]);
+  });
+
   test('text-only stream, byte for byte', () => {
     const sse = encodeAll([
       { type: 'start', id: 'msg_1', model: 'upstream-model', usage: { inputTokens: 10 } },
