@@ -49,7 +49,8 @@ export function createMemoryGuard(o: MemoryGuardOptions): MemoryGuard {
     if (limitMb <= 0) return false;
     const limit = limitMb * MB;
     const before = rss();
-    if (before < (floor > 0 ? floor + limit * HEADROOM : limit)) return false;
+    // A floor left under an earlier, lower limit (before a reload raised it) no longer applies.
+    if (before < (floor >= limit ? floor + limit * HEADROOM : limit)) return false;
     const started = now();
     if (started < nextAllowed) return false;
     collect();

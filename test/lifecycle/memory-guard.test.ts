@@ -88,6 +88,20 @@ describe('memory guard (limits.soft_memory_mb)', () => {
     expect(guard.check()).toBe(true);
   });
 
+  test('a limit raised by a reload replaces the wait for growth set under the old one', () => {
+    let limit = 50;
+    const { state, guard } = fakeGuard(() => limit);
+    state.rss = 70 * MB;
+    state.afterCollect = 60 * MB; // above 50: the next collection would wait for 60 + 50 / 8
+    expect(guard.check()).toBe(true);
+    state.now = 10_000;
+    limit = 200;
+    state.rss = 150 * MB;
+    expect(guard.check()).toBe(false);
+    state.rss = 200 * MB;
+    expect(guard.check()).toBe(true);
+  });
+
   test('0 turns it off, and the limit is read at every check (a reload applies)', () => {
     let limit = 0;
     const { state, guard } = fakeGuard(() => limit);
