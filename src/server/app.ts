@@ -81,6 +81,9 @@ function allowedMethods(path: string): string[] {
   return [...new Set(ROUTE_PATTERNS.filter(([re]) => re.test(path)).map(([, m]) => m))];
 }
 
+/** Twice the largest limits.max_body_bytes the settings accept (2^31 - 1), so compressed bodies too are ours to refuse. */
+const BUN_BODY_BACKSTOP = 2 ** 32;
+
 /** Longest request URL; Bun itself refuses a header block (URL included) over 16 KiB with a bare 431. */
 const MAX_URL_LENGTH = 8192;
 
@@ -116,10 +119,11 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     },
   });
   // idleTimeout bounds dead keep-alive sockets; generate routes lift it per request (server.timeout)
-  // because a reasoning model may be silent for minutes. Bun's body limit is only a backstop: ours
-  // (limits.max_body_bytes, counted after decompression) answers first, in the client's protocol.
-  const maxRequestBodySize = Math.max(config.limits.maxBodyBytes * 2, config.limits.maxBodyBytes + 1024 * 1024);
-  const app = new Elysia({ serve: { idleTimeout: 255, reusePort: false, maxRequestBodySize } })
+  // because a reasoning model may be silent for minutes. Bun's own body limit is set above anything
+  // limits.max_body_bytes may say, now or after a reload: ours answers first, in the client's protocol,
+  // refusing a declared length before reading and counting the rest as it arrives (Bun never holds a
+  // body whole for us), where Bun's would be a bare 413 with no body.
+  const app = new Elysia({ serve: { idleTimeout: 255, reusePort: false, maxRequestBodySize: BUN_BODY_BACKSTOP } })
     .onError(({ error, request, code }) => {
       const path = new URL(request.url).pathname;
       const protocol = protocolOf(path, request.headers);

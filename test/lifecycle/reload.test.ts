@@ -139,4 +139,21 @@ describe('SIGHUP reloads the config file', () => {
     expect(await stream.body).toContain('data: [DONE]');
     expect(await proxy.exited).toBe(0);
   }, 20_000);
+
+  test('a reload that raises limits.max_body_bytes lets larger bodies through at once', async () => {
+    const dir = tempDir('aiproxy-reload-');
+    const file = writeFile(dir, 'config.yaml', configText(first, ['limits:', '  max_body_bytes: 1048576']));
+    const proxy = (cli = await startCli(SOURCE_CMD, ['--config', file], dir));
+    const big = { model: 'gpt-4o', messages: [{ role: 'user', content: 'x'.repeat(3 * 1024 * 1024) }] };
+    const refused = await post(`${proxy.url}/v1/chat/completions`, KEY, big);
+    expect(refused.status).toBe(413);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('limits.max_body_bytes');
+
+    writeFile(dir, 'config.yaml', configText(first, ['limits:', '  max_body_bytes: 8388608']));
+    expect(await hangUp(proxy, /config reload/)).toMatch(/changed=limits\.max_body_bytes$/);
+    const res = await post(`${proxy.url}/v1/chat/completions`, KEY, big);
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    expect(first.calls.length).toBe(1);
+  }, 20_000);
 });
