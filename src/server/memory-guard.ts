@@ -11,7 +11,7 @@ import type { Logger } from '../util/log.ts';
  * collection is itself above the limit (many large requests in flight), the next one waits for an
  * eighth of the limit in growth beyond that instead of collecting over and over for little.
  */
-export const CHECK_MS = 100;
+const CHECK_MS = 100;
 const MIN_GAP_MS = 250;
 /** Most of the time spent in the guard's collections: a 15 ms one is followed by 285 ms without. */
 const MAX_SHARE = 0.05;
