@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
   // Before listening: a signal that arrives as soon as the port is open must find its handler.
   handleSignals(app, { log, loadConfig: () => loadConfig({ flags: args.flags, env: process.env }) });
   app.listen({ hostname: config.host, port: config.port });
-  createMemoryGuard({ limitMb: () => app.context.config.limits.softMemoryMb, log });
+  createMemoryGuard({ limitMb: () => app.context.config.limits.softMemoryMb, log, onCollect: () => app.metrics.memoryCollected() });
   const server = app.server!;
   log.info(`aiproxy ${VERSION} listening on http://${server.hostname}:${server.port}`, {
     providers: config.modelProviders.join(','),

@@ -40,6 +40,7 @@ interface HotSeries {
   tokensIn?: { n: number };
   tokensOut?: { n: number };
 }
+const START_TIME_S = Math.round(performance.timeOrigin) / 1000;
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 const TTFB_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
@@ -52,6 +53,7 @@ export class ProxyMetrics {
   private readonly ttfb: Histogram;
   private readonly tokens: Counter;
   private readonly retries: Counter;
+  private readonly collections: { n: number };
   /**
    * The series every request updates, by protocol, provider, model and status: one map lookup per
    * request instead of one per metric. Bounded like the series themselves.
@@ -73,6 +75,16 @@ export class ProxyMetrics {
     r.gauge('aiproxy_pool_member_in_flight', 'Requests a pool member is serving', ['provider', 'member'], function* () {
       for (const m of sources.members()) yield [[m.provider, m.member], m.inflight] as const;
     });
+    // Shown from the start at 0, so a rate over it works before the first collection.
+    this.collections = r.counter('aiproxy_memory_collections_total', 'Full garbage collections run because resident memory passed limits.soft_memory_mb', []).series([]);
+    // The names every Prometheus client library uses for its process, so existing dashboards find them.
+    r.gauge('process_resident_memory_bytes', 'Resident memory size in bytes', [], () => [[[], process.memoryUsage.rss()]]);
+    r.gauge('process_start_time_seconds', 'Start time of the process since unix epoch in seconds', [], () => [[[], START_TIME_S]]);
+  }
+
+  /** The memory guard ran a collection. */
+  memoryCollected(): void {
+    this.collections.n++;
   }
 
   observe(o: RequestOutcome): void {

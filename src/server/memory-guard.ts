@@ -23,6 +23,8 @@ export interface MemoryGuardOptions {
   /** The limit in MB, read at each check so a config reload applies; 0 turns the guard off. */
   limitMb: () => number;
   log: Logger;
+  /** Told of each collection (the metrics count them). */
+  onCollect?: () => void;
   /** For tests: the resident set size in bytes, a full collection and the clock. */
   rss?: () => number;
   collect?: () => void;
@@ -58,6 +60,7 @@ export function createMemoryGuard(o: MemoryGuardOptions): MemoryGuard {
     const after = rss();
     nextAllowed = started + Math.max(MIN_GAP_MS, took / MAX_SHARE);
     floor = after >= limit ? after : 0;
+    o.onCollect?.();
     o.log.debug('memory guard: collected garbage', { before_mb: mb(before), after_mb: mb(after), ms: Math.round(took) });
     if (after >= limit && warnedFor !== limitMb) {
       warnedFor = limitMb;

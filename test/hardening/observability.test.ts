@@ -101,6 +101,14 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^aiproxy_tokens_total\{provider="openai-custom",model="gpt-4o",direction="input"\} [1-9]\d*$/m);
     expect(text).toMatch(/^aiproxy_requests_in_flight 0$/m);
     expect(text).toMatch(/^aiproxy_pool_member_healthy\{provider="claude-custom",member="claude-custom"\} 1$/m);
+    // Memory: the guard's collections from 0 (this app has none), and the process figures Prometheus clients name so.
+    expect(text).toMatch(/^# TYPE aiproxy_memory_collections_total counter\naiproxy_memory_collections_total 0$/m);
+    const rss = Number(/^process_resident_memory_bytes (\d+)$/m.exec(text)?.[1]);
+    expect(rss).toBeGreaterThan(10 * 1024 * 1024);
+    expect(Math.abs(rss - process.memoryUsage.rss())).toBeLessThan(64 * 1024 * 1024);
+    const started = Number(/^process_start_time_seconds ([\d.]+)$/m.exec(text)?.[1]);
+    expect(started).toBeLessThanOrEqual(Date.now() / 1000);
+    expect(started).toBeGreaterThan(Date.now() / 1000 - 3600);
     for (const line of text.trimEnd().split('\n')) {
       expect(line).toMatch(/^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{([a-z_]+="([^"\\\n]|\\.)*",?)*\})? ([0-9.e+-]+|\+Inf|NaN))$/);
     }

@@ -7,11 +7,12 @@ const MB = 1024 * 1024;
 
 /** A guard on a fake process: resident size, collections and clock are the test's. */
 function fakeGuard(limitMb: () => number) {
-  const state = { rss: 50 * MB, now: 0, collections: 0, collectMs: 10, afterCollect: 60 * MB, rssReads: 0 };
+  const state = { rss: 50 * MB, now: 0, collections: 0, collectMs: 10, afterCollect: 60 * MB, rssReads: 0, reported: 0 };
   const lines: string[] = [];
   const guard = createMemoryGuard({
     limitMb,
     log: new Logger('debug', (line) => lines.push(line)),
+    onCollect: () => state.reported++,
     rss: () => {
       state.rssReads++;
       return state.rss;
@@ -63,6 +64,7 @@ describe('memory guard (limits.soft_memory_mb)', () => {
     state.now = 600 + 800;
     expect(guard.check()).toBe(true);
     expect(state.collections).toBe(4);
+    expect(state.reported).toBe(4);
   });
 
   test('when what is alive exceeds the limit, it warns once and waits for an eighth of the limit in growth before collecting again', () => {
@@ -150,5 +152,8 @@ describe('memory guard in the running proxy', () => {
     await Bun.sleep(500);
     expect(proxy.log().match(/memory guard: collected garbage/g)).toHaveLength(1);
     expect(proxy.log().match(/stays above/g)).toHaveLength(1);
+    // (Serving this request may itself grow memory past the 1 MB limit's small headroom: it is the last step.)
+    const metrics = await (await fetch(`${proxy.url}/metrics`, { headers: { authorization: 'Bearer test-proxy-key-1' } })).text();
+    expect(metrics).toMatch(/^aiproxy_memory_collections_total 1$/m);
   }, 15_000);
 });
