@@ -8,14 +8,16 @@ import type { Logger } from '../util/log.ts';
  *
  * A full collection stops JavaScript for ~10-20 ms under load, so two rules keep the guard cheap: never
  * more than one per MIN_GAP_MS nor more than MAX_SHARE of the time, and when what is alive after a
- * collection is itself above the limit (many large requests in flight), the next one waits for an
- * eighth of the limit in growth beyond that instead of collecting over and over for little.
+ * collection is itself above the limit (many large requests in flight), the next one waits for growth
+ * beyond that: as much as it exceeded the limit by, and at least an eighth of the limit. Just above the
+ * limit the guard keeps trying; far above it, it backs off towards the runtime's own pacing (which
+ * collects at about twice what is alive) instead of pausing a large heap over and over for little.
  */
 const CHECK_MS = 100;
 const MIN_GAP_MS = 250;
 /** Most of the time spent in the guard's collections: a 15 ms one is followed by 285 ms without. */
 const MAX_SHARE = 0.05;
-/** When a collection leaves more than the limit in use, the next waits for this share of the limit on top. */
+/** The least growth awaited after a collection that left more than the limit in use, as a share of the limit. */
 const HEADROOM = 0.125;
 const MB = 1024 * 1024;
 
@@ -52,7 +54,8 @@ export function createMemoryGuard(o: MemoryGuardOptions): MemoryGuard {
     const limit = limitMb * MB;
     const before = rss();
     // A floor left under an earlier, lower limit (before a reload raised it) no longer applies.
-    if (before < (floor >= limit ? floor + limit * HEADROOM : limit)) return false;
+    const threshold = floor >= limit ? floor + Math.max(limit * HEADROOM, floor - limit) : limit;
+    if (before < threshold) return false;
     const started = now();
     if (started < nextAllowed) return false;
     collect();

@@ -67,7 +67,7 @@ describe('memory guard (limits.soft_memory_mb)', () => {
     expect(state.reported).toBe(4);
   });
 
-  test('when what is alive exceeds the limit, it warns once and waits for an eighth of the limit in growth before collecting again', () => {
+  test('when what is alive exceeds the limit, it warns once and waits for growth before collecting again', () => {
     const { state, lines, guard } = fakeGuard(() => 96);
     state.rss = 130 * MB;
     state.afterCollect = 120 * MB;
@@ -75,9 +75,10 @@ describe('memory guard (limits.soft_memory_mb)', () => {
     expect(lines.filter((l) => l.includes('stays above limits.soft_memory_mb'))).toHaveLength(1);
     expect(lines.join('\n')).toMatch(/rss_mb=120 soft_memory_mb=96/);
     state.now = 10_000;
-    state.rss = 131 * MB; // below 120 + 96 / 8
+    // 120 is 24 over the limit: the next collection waits for 24 more (more than 96 / 8 = 12).
+    state.rss = 143 * MB;
     expect(guard.check()).toBe(false);
-    state.rss = 132 * MB;
+    state.rss = 144 * MB;
     expect(guard.check()).toBe(true);
     expect(lines.filter((l) => l.includes('stays above'))).toHaveLength(1);
     // Once a collection gets below the limit again, the limit itself is the threshold.
@@ -90,11 +91,23 @@ describe('memory guard (limits.soft_memory_mb)', () => {
     expect(guard.check()).toBe(true);
   });
 
+  test('just above the limit, the wait is an eighth of the limit', () => {
+    const { state, guard } = fakeGuard(() => 96);
+    state.rss = 110 * MB;
+    state.afterCollect = 100 * MB; // 4 over: the eighth (12) is the larger wait
+    expect(guard.check()).toBe(true);
+    state.now = 10_000;
+    state.rss = 111 * MB;
+    expect(guard.check()).toBe(false);
+    state.rss = 112 * MB;
+    expect(guard.check()).toBe(true);
+  });
+
   test('a limit raised by a reload replaces the wait for growth set under the old one', () => {
     let limit = 50;
     const { state, guard } = fakeGuard(() => limit);
     state.rss = 70 * MB;
-    state.afterCollect = 60 * MB; // above 50: the next collection would wait for 60 + 50 / 8
+    state.afterCollect = 60 * MB; // above 50: the next collection would wait for 60 + 10
     expect(guard.check()).toBe(true);
     state.now = 10_000;
     limit = 200;
