@@ -219,9 +219,10 @@ describe('upstream faults', () => {
 
   test('a huge response streams through whole, and only as fast as the client reads (nothing is buffered whole)', async () => {
     const piece = openaiChunk('x'.repeat(8000));
-    // ~80 MB. Loopback socket buffers and Bun's own hold 11-31 MB between them, depending on timing and
-    // on how large the chunks the relay gets are; the answer must be far larger for the test to tell.
-    const count = 10_000;
+    // ~128 MB. Loopback socket buffers, the test client's fetch and Bun's own hold 11-44 MB between them
+    // (44 seen in a loaded CI run), depending on timing and on how large the chunks the relay gets are;
+    // the answer must be far larger for the test to tell backpressure from buffering it whole.
+    const count = 16_000;
     let written = 0;
     up.setScript(async (c) => {
       c.head(200, SSE_HEAD);
@@ -244,10 +245,11 @@ describe('upstream faults', () => {
       }
       try {
         expect(written).toBe(before);
-        expect(written).toBeLessThan((count * piece.length) / 2);
+        expect(written).toBeLessThan(count * piece.length * 0.6);
       } catch (e) {
         // Not left open on failure: the stream would keep the next tests from seeing nothing in flight.
         await res.body?.cancel();
+        await recovered();
         throw e;
       }
       let bytes = 0;
