@@ -28,6 +28,15 @@ function fakeGuard(limitMb: () => number) {
   return { state, lines, guard };
 }
 
+/** Later on (no pacing in the way): the guard leaves `mb - 1` MB alone and collects at `mb`. */
+function expectNextCollectionAt(f: ReturnType<typeof fakeGuard>, mb: number): void {
+  f.state.now += 10_000;
+  f.state.rss = (mb - 1) * MB;
+  expect(f.guard.check()).toBe(false);
+  f.state.rss = mb * MB;
+  expect(f.guard.check()).toBe(true);
+}
+
 describe('memory guard (limits.soft_memory_mb)', () => {
   test('collects only once resident memory reaches the limit, and logs what it freed', () => {
     const { state, lines, guard } = fakeGuard(() => 96);
@@ -68,53 +77,40 @@ describe('memory guard (limits.soft_memory_mb)', () => {
   });
 
   test('when what is alive exceeds the limit, it warns once and waits for growth before collecting again', () => {
-    const { state, lines, guard } = fakeGuard(() => 96);
+    const f = fakeGuard(() => 96);
+    const { state, lines, guard } = f;
     state.rss = 130 * MB;
     state.afterCollect = 120 * MB;
     expect(guard.check()).toBe(true);
     expect(lines.filter((l) => l.includes('stays above limits.soft_memory_mb'))).toHaveLength(1);
     expect(lines.join('\n')).toMatch(/rss_mb=120 soft_memory_mb=96/);
-    state.now = 10_000;
     // 120 is 24 over the limit: the next collection waits for 24 more (more than 96 / 8 = 12).
-    state.rss = 143 * MB;
-    expect(guard.check()).toBe(false);
-    state.rss = 144 * MB;
-    expect(guard.check()).toBe(true);
+    expectNextCollectionAt(f, 144);
     expect(lines.filter((l) => l.includes('stays above'))).toHaveLength(1);
     // Once a collection gets below the limit again, the limit itself is the threshold.
     state.now = 20_000;
     state.rss = 190 * MB;
     state.afterCollect = 70 * MB;
     expect(guard.check()).toBe(true);
-    state.now = 30_000;
-    state.rss = 97 * MB;
-    expect(guard.check()).toBe(true);
+    expectNextCollectionAt(f, 96);
   });
 
   test('just above the limit, the wait is an eighth of the limit', () => {
-    const { state, guard } = fakeGuard(() => 96);
-    state.rss = 110 * MB;
-    state.afterCollect = 100 * MB; // 4 over: the eighth (12) is the larger wait
-    expect(guard.check()).toBe(true);
-    state.now = 10_000;
-    state.rss = 111 * MB;
-    expect(guard.check()).toBe(false);
-    state.rss = 112 * MB;
-    expect(guard.check()).toBe(true);
+    const f = fakeGuard(() => 96);
+    f.state.rss = 110 * MB;
+    f.state.afterCollect = 100 * MB; // 4 over: the eighth (12) is the larger wait
+    expect(f.guard.check()).toBe(true);
+    expectNextCollectionAt(f, 112);
   });
 
   test('a limit raised by a reload replaces the wait for growth set under the old one', () => {
     let limit = 50;
-    const { state, guard } = fakeGuard(() => limit);
-    state.rss = 70 * MB;
-    state.afterCollect = 60 * MB; // above 50: the next collection would wait for 60 + 10
-    expect(guard.check()).toBe(true);
-    state.now = 10_000;
+    const f = fakeGuard(() => limit);
+    f.state.rss = 70 * MB;
+    f.state.afterCollect = 60 * MB; // above 50: the next collection would wait for 60 + 10
+    expect(f.guard.check()).toBe(true);
     limit = 200;
-    state.rss = 150 * MB;
-    expect(guard.check()).toBe(false);
-    state.rss = 200 * MB;
-    expect(guard.check()).toBe(true);
+    expectNextCollectionAt(f, 200);
   });
 
   test('0 turns it off, and the limit is read at every check (a reload applies)', () => {
