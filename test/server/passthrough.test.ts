@@ -14,6 +14,13 @@ beforeAll(async () => {
 afterAll(() => s.stop());
 
 const last = <T>(xs: T[]): T => xs[xs.length - 1]!;
+
+/** Posts `body` as the client's own bytes, checks the 200, and returns the text the upstream received. */
+async function forwardedText(path: string, body: string | Uint8Array, upstream: { calls: Array<{ text: string }> }): Promise<string> {
+  const res = await postRaw(s.proxy, path, body);
+  expect(res.status).toBe(200);
+  return last(upstream.calls).text;
+}
 const MULTIBYTE = 'Grüße 你好 🙂🚀 ünïcödé — done';
 
 describe('OpenAI client → openai-custom (byte passthrough)', () => {
@@ -69,16 +76,13 @@ describe('OpenAI client → openai-custom (byte passthrough)', () => {
   test('the client’s bytes are forwarded as they are: spacing, key order, escapes and numbers unchanged', async () => {
     // Re-serialising would drop the spaces, turn \u00e9 into é and 1.50 into 1.5.
     const text = '{ "messages" : [ { "content" : "caf\\u00e9 \\ud83d\\ude80 Grüße", "role" : "user" } ],\n  "model": "gpt-4o", "temperature": 1.50 }\n';
-    const res = await postRaw(s.proxy, '/v1/chat/completions', text);
-    expect(res.status).toBe(200);
-    expect(last(s.openai.calls).text).toBe(text);
+    expect(await forwardedText('/v1/chat/completions', text, s.openai)).toBe(text);
   });
 
   test('a body that starts with a byte order mark is forwarded without it', async () => {
     const text = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'bom' }] });
-    const res = await postRaw(s.proxy, '/v1/chat/completions', new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(text)]));
-    expect(res.status).toBe(200);
-    expect(last(s.openai.calls).text).toBe(text);
+    const withBom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(text)]);
+    expect(await forwardedText('/v1/chat/completions', withBom, s.openai)).toBe(text);
   });
 
   test('the upstream’s own validation errors come back untouched', async () => {
@@ -105,9 +109,7 @@ describe('Anthropic client → claude-custom (byte passthrough)', () => {
 
   test('the client’s bytes are forwarded as they are', async () => {
     const text = '{"model":"claude-sonnet-4-6", "max_tokens": 64,\n "messages":[{"role":"user","content":"caf\\u00e9 \\ud83d\\ude80"}], "temperature": 0.50}';
-    const res = await postRaw(s.proxy, '/v1/messages', text);
-    expect(res.status).toBe(200);
-    expect(last(s.claude.calls).text).toBe(text);
+    expect(await forwardedText('/v1/messages', text, s.claude)).toBe(text);
   });
 
   test('streaming with thinking and tool use, split bytes', async () => {
@@ -168,9 +170,7 @@ describe('Gemini client → gemini-cli (byte passthrough)', () => {
 
   test('the client’s bytes are forwarded as they are', async () => {
     const text = '{"contents":[{"role":"user","parts":[{"text":"caf\\u00e9 \\ud83d\\ude80"}]}] ,\n "generationConfig":{"temperature":0.70}}';
-    const res = await postRaw(s.proxy, '/v1beta/models/gemini-2.5-flash:generateContent', text);
-    expect(res.status).toBe(200);
-    expect(last(s.gemini.calls).text).toBe(text);
+    expect(await forwardedText('/v1beta/models/gemini-2.5-flash:generateContent', text, s.gemini)).toBe(text);
   });
 
   test('a 429 with RetryInfo passes through unchanged', async () => {
