@@ -52,7 +52,6 @@ const providers = (raw: unknown): ProviderName[] => {
   return [...new Set(names as ProviderName[])];
 };
 
-
 /**
  * A credentials file as base64, checked at start-up so a truncated paste fails there and not on the first
  * request. The value itself is kept as given; the token manager decodes it.
@@ -69,7 +68,6 @@ const base64Json = (raw: unknown): string => {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('is not base64 of a JSON object');
   return s;
 };
-
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 const logLevel = (raw: unknown): LogLevel => {
