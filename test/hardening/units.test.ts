@@ -71,6 +71,20 @@ describe('StreamTail: a clean end is not always a complete stream', () => {
     expect(tail('').complete('openai', 'sse')).toBe(false);
   });
 
+  test('a last event split over chunks, or followed by many comments, is judged whole', () => {
+    const x = 'x'.repeat(700);
+    // The marker sits in an early chunk of a long last event: the last chunks alone do not show it.
+    expect(tail('data: {"a":1}\n\n', 'data: {"candidates":[{"finishReason":"STOP","text":"', x, '"}]}\n\n').complete('gemini', 'sse')).toBe(true);
+    expect(tail('data: {"a":1}\n\n', 'data: {"candidates":[{"text":"', x, '"}]}\n\n').complete('gemini', 'sse')).toBe(false);
+    const pings = Array.from({ length: 100 }, () => ': ping\n\n');
+    expect(tail('event: message_stop\ndata: {"type":"message_stop"}\n\n', ...pings).complete('anthropic', 'sse')).toBe(true);
+    expect(tail('event: content_block_delta\ndata: {}\n\n', ...pings).complete('anthropic', 'sse')).toBe(false);
+    expect(tail(`data: {"c":"${x}"}\n\n`, 'data: [DONE]\n\n').complete('openai', 'sse')).toBe(true);
+    expect(tail('data: [DONE]\n\n', `data: {"c":"${x}"}\n\n`).complete('openai', 'sse')).toBe(false);
+    expect(tail('[{"a":1}]', '\r\n', '  ').complete('gemini', 'json-array')).toBe(true);
+    expect(tail('[{"a":"]"}', '\r\n').complete('gemini', 'json-array')).toBe(false);
+  });
+
   test('a last event longer than the window is given the benefit of the doubt', () => {
     const t = new StreamTail();
     t.push(bytes('data: {"choices":[{"delta":{"content":"'));
