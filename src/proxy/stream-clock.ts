@@ -24,6 +24,8 @@ export class StreamClock {
   /** When the pending read started; -1 while none is pending. */
   private waitingSince = -1;
   private lastWrite = performance.now();
+  /** Something was written since the last read started; the next read's start stands for its time. */
+  private wroteSinceRead = false;
   private stopped = false;
 
   constructor(
@@ -38,7 +40,14 @@ export class StreamClock {
   }
 
   readStarted(): void {
-    this.waitingSince = performance.now();
+    const now = performance.now();
+    this.waitingSince = now;
+    if (this.wroteSinceRead) {
+      // Writes happen between two reads, and the keep-alive interval only counts while a read is
+      // pending: the next read's start does for the write's time, one clock read per chunk, not two.
+      this.lastWrite = now;
+      this.wroteSinceRead = false;
+    }
     if (this.timer === undefined && !this.stopped) this.arm(this.waitingSince);
   }
 
@@ -47,7 +56,7 @@ export class StreamClock {
   }
 
   wrote(): void {
-    this.lastWrite = performance.now();
+    this.wroteSinceRead = true;
   }
 
   stop(): void {
