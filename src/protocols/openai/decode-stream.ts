@@ -77,8 +77,11 @@ export function createStreamDecoder(): StreamDecoder {
       const fn = isRecord(tc.function) ? tc.function : undefined;
       const id = typeof tc.id === 'string' && tc.id ? tc.id : undefined;
       let call = calls.get(idx);
-      // A new id at a known index is a new call: some servers send every parallel call at index 0.
-      if (!call || (id !== undefined && id !== call.id)) {
+      // A new id at a known index is a new call: some servers send every parallel call at index 0. The head
+      // of a call always names its function; a nameless fragment under another id is the same call from a
+      // server whose ids are not stable across fragments (Poolside).
+      const named = typeof fn?.name === 'string' && fn.name !== '';
+      if (!call || (id !== undefined && id !== call.id && named)) {
         if (call?.open) {
           call.open = false;
           out.push({ type: 'tool_call_end', index: call.ordinal });
@@ -118,7 +121,8 @@ export function createStreamDecoder(): StreamDecoder {
       if (typeof delta.refusal === 'string' && delta.refusal) out.push({ type: 'text', text: delta.refusal });
       if (Array.isArray(delta.tool_calls)) toolCalls(delta.tool_calls, out);
     }
-    if (c.finish_reason != null) {
+    // Older Ollama, SGLang and LocalAI send `""` rather than null on every chunk before the last.
+    if (c.finish_reason != null && c.finish_reason !== '') {
       sawFinish = true;
       finishRaw = c.finish_reason;
       closeCalls(out);
