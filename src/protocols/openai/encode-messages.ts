@@ -5,7 +5,7 @@ import { encodeUserPart, joinText, userContent, type OpenAIContentPart } from '.
 export type OpenAIMessage =
   | { role: 'system'; content: string; name?: string }
   | { role: 'user'; content: string | OpenAIContentPart[]; name?: string }
-  | { role: 'assistant'; content: string | null; tool_calls?: OpenAIToolCall[]; name?: string }
+  | { role: 'assistant'; content: string | null; reasoning_content?: string; tool_calls?: OpenAIToolCall[]; name?: string }
   | { role: 'tool'; tool_call_id: string; content: string };
 
 export interface OpenAIToolCall {
@@ -23,7 +23,9 @@ const MEDIA_RESULT = 'The tool returned the content attached in the next message
  * Canonical conversation → Chat Completions `messages`, shaped the way api.openai.com insists:
  * one leading system message; each assistant tool call answered by a `tool` message right after it,
  * in call order; media from tool results (which `tool` messages cannot hold) in a user message after
- * the tool messages; thinking dropped (OpenAI rejects reasoning history); empty messages dropped.
+ * the tool messages; empty messages dropped. Thinking is dropped (OpenAI rejects reasoning history),
+ * except unsigned thinking on a tool-call turn: it came from a compatible server's `reasoning_content`,
+ * and DeepSeek (also Kimi, GLM) answers 400 to a tool-call turn of its thinking mode without it.
  */
 export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
   const out: OpenAIMessage[] = [];
@@ -56,10 +58,21 @@ function encodeAssistantTurn(msg: Message, out: OpenAIMessage[]): ToolCallPart[]
   const calls = msg.content.filter((p): p is ToolCallPart => p.type === 'tool_call');
   if (!text && calls.length === 0) return []; // e.g. a turn that held only thinking
   const m: OpenAIMessage = { role: 'assistant', content: text || null };
-  // Signatures stay behind: OpenAI has no field for them and rejects unknown ones.
-  if (calls.length > 0) m.tool_calls = calls.map(encodeToolCall);
+  if (calls.length > 0) {
+    const reasoning = unsignedReasoning(msg.content);
+    if (reasoning) m.reasoning_content = reasoning;
+    // Signatures stay behind: OpenAI has no field for them and rejects unknown ones.
+    m.tool_calls = calls.map(encodeToolCall);
+  }
   out.push(named(m, msg.name));
   return calls;
+}
+
+/** Thinking no provider signed: what an OpenAI-compatible server streamed as `reasoning_content`. */
+function unsignedReasoning(parts: ReadonlyArray<Part>): string {
+  let out = '';
+  for (const p of parts) if (p.type === 'thinking' && !p.signature && !p.redacted) out += p.text;
+  return out;
 }
 
 function encodeToolCall(call: ToolCallPart): OpenAIToolCall {
