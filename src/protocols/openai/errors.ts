@@ -1,6 +1,6 @@
 import { kindForStatus, statusForKind, type ErrorKind, type ProxyErrorInfo } from '../../core/errors.ts';
 import { isRecord, tryParseJson } from '../../util/json.ts';
-import { retryAfterFromHeaders, retryAfterFromMessage } from '../../util/retry-after.ts';
+import { parseDurationSeconds, retryAfterFromHeaders, retryAfterFromMessage } from '../../util/retry-after.ts';
 
 /** The body OpenAI answers errors with (protocols.md §1.5). */
 export interface OpenAIErrorBody {
@@ -39,7 +39,7 @@ export function decodeError(status: number, bodyText: string, headers: Headers):
   const info: ProxyErrorInfo = { status, kind: kindForStatus(status), message };
   if (detail?.code) info.code = detail.code;
   if (detail?.param) info.param = detail.param;
-  const retryAfter = retryAfterFromHeaders(headers) ?? retryAfterFromMessage(message);
+  const retryAfter = retryAfterFromHeaders(headers) ?? detail?.retryDelay ?? retryAfterFromMessage(message);
   if (retryAfter !== undefined) info.retryAfter = retryAfter;
   return info;
 }
@@ -66,6 +66,8 @@ interface ErrorDetail {
   param?: string;
   /** A numeric HTTP-like code found in the body. */
   status?: number;
+  /** Seconds from a google.rpc.RetryInfo detail: Google's compat endpoint puts its hint only there. */
+  retryDelay?: number;
 }
 
 /** Finds the error object in the shapes seen in the wild: `{error:{…}}`, `{error:"…"}`, `[{error:{…}}]`, `{message}`. */
@@ -81,7 +83,20 @@ function errorDetail(body: unknown): ErrorDetail | undefined {
   if (typeof obj.code === 'string') detail.code = obj.code;
   else if (typeof obj.code === 'number' && obj.code >= 400 && obj.code < 600) detail.status = obj.code;
   if (typeof obj.param === 'string') detail.param = obj.param;
+  const retryDelay = googleRetryDelay(obj.details);
+  if (retryDelay !== undefined) detail.retryDelay = retryDelay;
   return detail;
+}
+
+function googleRetryDelay(details: unknown): number | undefined {
+  if (!Array.isArray(details)) return undefined;
+  for (const d of details) {
+    if (isRecord(d) && typeof d.retryDelay === 'string') {
+      const s = parseDurationSeconds(d.retryDelay);
+      if (s !== undefined) return s;
+    }
+  }
+  return undefined;
 }
 
 function kindForType(type: string | undefined, code: string | undefined): ErrorKind {
