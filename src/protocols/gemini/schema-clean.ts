@@ -143,6 +143,9 @@ function clean(node: unknown, ctx: Ctx, depth: number): JsonObject {
   if (alternatives.length > 0) {
     if (alternatives.some(isNullSchema)) nullable = true;
     const rest = alternatives.filter((a) => !isNullSchema(a)).map((a) => clean(a, ctx, depth + 1));
+    // A member left with no type information (`{required: [...]}` once cleaned) accepts anything, and so
+    // does the whole alternative; keeping it would strip the node's own type for nothing.
+    if (rest.some(isUntyped)) rest.length = 0;
     if (rest.length === 1) mergeInto(out, rest[0]!);
     else if (rest.length > 1) anyOf = [...(anyOf ?? []), ...rest];
   }
@@ -156,6 +159,7 @@ function clean(node: unknown, ctx: Ctx, depth: number): JsonObject {
     for (const part of node.allOf) mergeInto(out, clean(part, ctx, depth + 1));
     if (out.anyOf !== undefined) delete out.type;
   }
+  if (Array.isArray(out.anyOf)) moveIntoBranches(out, out.anyOf as JsonObject[]);
 
   let description = typeof node.description === 'string' ? node.description : undefined;
   if (hints.length > 0) description = description ? `${description} (${hints.join('; ')})` : `(${hints.join('; ')})`;
@@ -163,6 +167,34 @@ function clean(node: unknown, ctx: Ctx, depth: number): JsonObject {
   if (description !== undefined) out.description = description;
   if (nullable) out.nullable = true;
   return out;
+}
+
+const isUntyped = (s: JsonObject): boolean =>
+  s.type === undefined && s.anyOf === undefined && s.properties === undefined && s.items === undefined && s.enum === undefined;
+
+/** Keywords that only apply to one type; Gemini rejects them on a node without that type. */
+const TYPE_KEYWORDS: Record<string, string[]> = {
+  OBJECT: ['properties', 'required', 'minProperties', 'maxProperties'],
+  ARRAY: ['items', 'minItems', 'maxItems'],
+  STRING: ['enum', 'format', 'pattern', 'minLength', 'maxLength'],
+  NUMBER: ['format', 'minimum', 'maximum'],
+  INTEGER: ['format', 'minimum', 'maximum'],
+};
+
+/**
+ * A node with `anyOf` has no `type` of its own, so `{type: ["string","array"], items}` or an object with
+ * `properties` beside object alternatives would be a 400 ("properties: only allowed for OBJECT type",
+ * an ARRAY member without items). Each type's keywords move into the members of that type.
+ */
+function moveIntoBranches(out: JsonObject, branches: JsonObject[]): void {
+  for (const key of new Set(Object.values(TYPE_KEYWORDS).flat())) {
+    if (out[key] === undefined) continue;
+    for (const b of branches) {
+      if (typeof b.type === 'string' && TYPE_KEYWORDS[b.type]?.includes(key)) mergeInto(b, { [key]: out[key] });
+    }
+    delete out[key];
+  }
+  for (const b of branches) if (b.type === 'ARRAY' && b.items === undefined) b.items = { type: 'STRING' };
 }
 
 /** Adds `src` to `dst`: properties and required are unioned, other keys keep the first value seen. */

@@ -1,6 +1,12 @@
 import { isRecord, type JsonObject } from '../../util/json.ts';
 
 /**
+ * Gemini's int64 Schema fields: proto3 JSON writes int64 as a string, and the genai SDK types them as
+ * strings (`minItems: "1"`). JSON Schema wants integers; OpenAI and Anthropic reject a string there.
+ */
+const INT64_FIELDS = new Set(['minItems', 'maxItems', 'minLength', 'maxLength', 'minProperties', 'maxProperties']);
+
+/**
  * Gemini's OpenAPI-style `Schema` (upper-case `OBJECT`, `nullable`) → plain JSON Schema, so a tool
  * declared by a Gemini client can be sent to OpenAI or Anthropic, which expect lower-case types.
  * The inverse of schema-clean.ts for everything that cleaning keeps.
@@ -35,7 +41,7 @@ export function schemaToJson(schema: unknown, depth = 0): JsonObject {
         if (v !== 'enum') out.format = v; // `format: enum` is OpenAPI's marker, implied by `enum` in JSON Schema
         break;
       default:
-        out[k] = v;
+        out[k] = INT64_FIELDS.has(k) && typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
     }
   }
   if (schema.nullable === true) {

@@ -323,7 +323,7 @@ describe('gemini encodeRequest: tools and config', () => {
         responseFormat: { type: 'json_schema', schema: { type: 'object', properties: { a: { type: 'string' } } } },
         parallelToolCalls: false,
         user: 'u1',
-      }).generationConfig,
+      }, 'gemini-2.0-flash').generationConfig,
     ).toEqual({
       temperature: 0.7,
       topP: 0.9,
