@@ -37,8 +37,12 @@ export function encodeText(part: TextPart): AnthropicBlock | undefined {
   return { ...part.extras?.anthropic, type: 'text', text: part.text };
 }
 
+/** Names clients use for a type the API knows by another (`data:image/jpg` from a `.jpg` extension). */
+const MEDIA_TYPE_ALIASES: Record<string, string> = { 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg' };
+
 function baseMediaType(mediaType: string | undefined): string {
-  return (mediaType ?? '').split(';')[0]!.trim().toLowerCase();
+  const base = (mediaType ?? '').split(';')[0]!.trim().toLowerCase();
+  return MEDIA_TYPE_ALIASES[base] ?? base;
 }
 
 /** A `url` source that is really a data URL is inline data. */
@@ -70,14 +74,17 @@ function encodeFile(part: FilePart): AnthropicBlock | undefined {
   return block;
 }
 
-/** PDFs and plain text are what `document` takes; audio, spreadsheets and the rest are dropped. */
+/**
+ * PDFs and plain text are what `document` takes. Any other text type (markdown, CSV, HTML, source code)
+ * is still text, so it goes as plain text rather than vanishing; audio, spreadsheets and the rest are dropped.
+ */
 function documentSource(part: FilePart): Record<string, string> | undefined {
   const s = part.source;
   if (s.kind === 'text') return { type: 'text', media_type: 'text/plain', data: s.data };
   const data = inline(part);
   if (data) {
     if (data.mediaType === 'application/pdf') return { type: 'base64', media_type: 'application/pdf', data: data.data };
-    if (data.mediaType === 'text/plain') {
+    if (data.mediaType.startsWith('text/')) {
       return { type: 'text', media_type: 'text/plain', data: Buffer.from(data.data, 'base64').toString('utf8') };
     }
     return undefined;
