@@ -24,11 +24,11 @@ const MEDIA_RESULT = 'The tool returned the content attached in the next message
  * one leading system message; each assistant tool call answered by a `tool` message right after it,
  * in call order; media from tool results (which `tool` messages cannot hold) in a user message after
  * the tool messages; empty messages dropped. Thinking is dropped (OpenAI rejects reasoning history),
- * except unsigned thinking on a tool-call turn: it came from a compatible server's `reasoning_content`,
- * and DeepSeek (also Kimi, GLM) answers 400 to a tool-call turn of its thinking mode without it.
+ * except unsigned thinking on a tool-call turn to a model that requires it back (REASONING_BACK).
  */
 export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
   const out: OpenAIMessage[] = [];
+  const reasoningBack = REASONING_BACK.test(req.model);
   const system = joinText(req.system, '\n\n');
   if (system) out.push({ role: 'system', content: system });
 
@@ -46,20 +46,20 @@ export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
       const content = joinText(msg.content, '\n\n');
       if (content) out.push(named({ role: 'system', content }, msg.name));
     } else {
-      open = encodeAssistantTurn(msg, out);
+      open = encodeAssistantTurn(msg, out, reasoningBack);
     }
   }
   answerMissing(open, out);
   return out;
 }
 
-function encodeAssistantTurn(msg: Message, out: OpenAIMessage[]): ToolCallPart[] {
+function encodeAssistantTurn(msg: Message, out: OpenAIMessage[], reasoningBack: boolean): ToolCallPart[] {
   const text = joinText(msg.content, '');
   const calls = msg.content.filter((p): p is ToolCallPart => p.type === 'tool_call');
   if (!text && calls.length === 0) return []; // e.g. a turn that held only thinking
   const m: OpenAIMessage = { role: 'assistant', content: text || null };
   if (calls.length > 0) {
-    const reasoning = unsignedReasoning(msg.content);
+    const reasoning = reasoningBack ? unsignedReasoning(msg.content) : '';
     if (reasoning) m.reasoning_content = reasoning;
     // Signatures stay behind: OpenAI has no field for them and rejects unknown ones.
     m.tool_calls = calls.map(encodeToolCall);
@@ -67,6 +67,13 @@ function encodeAssistantTurn(msg: Message, out: OpenAIMessage[]): ToolCallPart[]
   out.push(named(m, msg.name));
   return calls;
 }
+
+/**
+ * Models whose thinking mode answers 400 to a tool-call turn without the `reasoning_content` it streamed
+ * ("Missing `reasoning_content` field in the assistant message": DeepSeek; Kimi's thinking models
+ * likewise). Others must not get the field: Mistral (422 extra_forbidden), Cerebras and StepFun reject it.
+ */
+const REASONING_BACK = /deepseek|kimi|moonshot/i;
 
 /** Thinking no provider signed: what an OpenAI-compatible server streamed as `reasoning_content`. */
 function unsignedReasoning(parts: ReadonlyArray<Part>): string {

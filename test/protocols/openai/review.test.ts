@@ -59,6 +59,13 @@ describe('openai encodeRequest: reasoning history for DeepSeek-style upstreams',
     });
   });
 
+  test('servers that reject the field (Mistral, Cerebras, OpenAI) never get it', () => {
+    for (const model of ['mistral-medium-3', 'zai-glm-4.7', 'gpt-4o']) {
+      const body = openaiCodec.encodeRequest({ ...req, model }, { model });
+      expect('reasoning_content' in ((body.messages as Array<Record<string, unknown>>)[1] ?? {})).toBe(false);
+    }
+  });
+
   test("another model's signed thinking still stays behind", () => {
     const signed = structuredClone(req);
     (signed.messages[1]!.content[0] as { signature?: unknown }).signature = { family: 'anthropic', value: 'EqQB' };
