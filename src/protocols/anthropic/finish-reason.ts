@@ -2,7 +2,8 @@ import type { FinishReason } from '../../core/finish-reason.ts';
 
 /** Anthropic `stop_reason` → canonical (protocols.md §6.5). */
 export function finishReasonFromAnthropic(stopReason: unknown, hasToolCalls: boolean): FinishReason {
-  if (hasToolCalls) return 'tool_calls';
+  // A call cut off by max_tokens is not one to run (src/core/finish-reason.ts).
+  if (hasToolCalls && stopReason !== 'max_tokens' && stopReason !== 'model_context_window_exceeded') return 'tool_calls';
   switch (stopReason) {
     case 'end_turn':
       return 'stop';
@@ -24,9 +25,12 @@ export function finishReasonFromAnthropic(stopReason: unknown, hasToolCalls: boo
 
 export type AnthropicStopReason = 'end_turn' | 'stop_sequence' | 'max_tokens' | 'tool_use' | 'pause_turn' | 'refusal';
 
-/** Canonical → Anthropic `stop_reason`. A turn with tool calls is always `tool_use`: clients loop on it. */
+/**
+ * Canonical → Anthropic `stop_reason`. A turn with tool calls is `tool_use` (clients loop on it), unless
+ * the token limit cut it: then `max_tokens`, as the API itself says, so the cut call is not run.
+ */
 export function finishReasonToAnthropic(reason: FinishReason, hasToolCalls: boolean): AnthropicStopReason {
-  if (hasToolCalls) return 'tool_use';
+  if (hasToolCalls && reason !== 'length') return 'tool_use';
   switch (reason) {
     case 'stop':
     case 'other':

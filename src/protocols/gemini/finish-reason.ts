@@ -2,8 +2,9 @@ import type { FinishReason } from '../../core/finish-reason.ts';
 
 /** Gemini's finishReason / blockReason vocabulary → canonical (protocols.md §6.5). */
 export function finishReasonFromGemini(raw: unknown, hasToolCalls: boolean): FinishReason {
-  // Gemini reports STOP for a turn that called tools; the parts are the only evidence.
-  if (hasToolCalls) return 'tool_calls';
+  // Gemini reports STOP for a turn that called tools; the parts are the only evidence. A turn cut by
+  // the token limit stays `length` (src/core/finish-reason.ts).
+  if (hasToolCalls && raw !== 'MAX_TOKENS') return 'tool_calls';
   switch (raw) {
     case 'STOP':
     case undefined:

@@ -5,10 +5,11 @@ export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_fil
 
 /**
  * OpenAI `finish_reason` → canonical (protocols.md §6.5). A turn that produced tool calls is
- * `tool_calls` whatever the upstream said: compatible servers often report `stop` for it.
+ * `tool_calls` whatever the upstream said (compatible servers often report `stop` for it), except a
+ * turn the token limit cut: its last call's arguments are not whole (src/core/finish-reason.ts).
  */
 export function finishReasonFromOpenAI(raw: unknown, sawToolCalls: boolean): FinishReason {
-  if (sawToolCalls) return 'tool_calls';
+  if (sawToolCalls && raw !== 'length' && raw !== 'max_tokens') return 'tool_calls';
   switch (raw) {
     case 'stop':
     case 'eos': // some OpenAI-compatible servers (TGI, older vLLM) report end-of-sequence this way
@@ -28,7 +29,8 @@ export function finishReasonFromOpenAI(raw: unknown, sawToolCalls: boolean): Fin
 
 /** Canonical → OpenAI. OpenAI has no stop-sequence, pause or "other" reason; each is a plain `stop`. */
 export function finishReasonToOpenAI(reason: FinishReason, sawToolCalls: boolean): OpenAIFinishReason {
-  if (sawToolCalls) return 'tool_calls';
+  // As OpenAI itself reports a call cut off by max_tokens: `length`.
+  if (sawToolCalls && reason !== 'length') return 'tool_calls';
   switch (reason) {
     case 'length':
       return 'length';

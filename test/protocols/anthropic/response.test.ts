@@ -66,8 +66,9 @@ describe('anthropic decodeResponse', () => {
     }
   });
 
-  test('tool calls win over the raw stop reason', () => {
-    expect(anthropicCodec.decodeResponse({ ...upstream, stop_reason: 'max_tokens' }).finishReason).toBe('tool_calls');
+  test('tool calls win over the raw stop reason, except the token limit', () => {
+    expect(anthropicCodec.decodeResponse({ ...upstream, stop_reason: 'end_turn' }).finishReason).toBe('tool_calls');
+    expect(anthropicCodec.decodeResponse({ ...upstream, stop_reason: 'max_tokens' }).finishReason).toBe('length');
   });
 
   test('malformed bodies and error bodies become ProxyErrors', () => {
