@@ -3,6 +3,7 @@ import { openaiCompletionId, openaiToolCallId } from '../../core/ids.ts';
 import type { OutputPart, CanonicalResponse } from '../../core/response.ts';
 import { emptyUsage } from '../../core/usage.ts';
 import { isRecord, parseJsonObject, type JsonObject } from '../../util/json.ts';
+import { contentPieces, type ContentPiece } from './content-chunks.ts';
 import { inBandError } from './errors.ts';
 import { finishReasonFromOpenAI } from './finish-reason.ts';
 import { readThoughtSignature } from './thought-signature.ts';
@@ -34,9 +35,12 @@ export function decodeResponse(body: unknown): CanonicalResponse {
 function decodeOutput(message: JsonObject): OutputPart[] {
   const out: OutputPart[] = [];
   // `reasoning_content` is the common extension (DeepSeek, vLLM); OpenRouter calls it `reasoning`.
-  const reasoning = stringOr(message.reasoning_content) ?? stringOr(message.reasoning);
+  // `content` is a string in OpenAI's answers, an array of parts in some compatible servers' (Mistral's
+  // reasoning models put their thinking there).
+  const pieces = contentPieces(message.content);
+  const reasoning = (stringOr(message.reasoning_content) ?? stringOr(message.reasoning) ?? '') + joined(pieces, 'thinking');
   if (reasoning) out.push({ type: 'thinking', text: reasoning });
-  const text = contentText(message.content);
+  const text = typeof message.content === 'string' ? message.content : joined(pieces, 'text');
   if (text) out.push({ type: 'text', text });
   const refusal = stringOr(message.refusal);
   if (refusal) out.push({ type: 'text', text: refusal });
@@ -55,14 +59,11 @@ function decodeOutput(message: JsonObject): OutputPart[] {
   return out;
 }
 
-/** `content` is a string in OpenAI's answers, an array of text parts in some compatible servers'. */
-function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  let text = '';
-  for (const p of content) if (isRecord(p) && typeof p.text === 'string') text += p.text;
-  return text;
-}
+const joined = (pieces: ContentPiece[], kind: ContentPiece['kind']): string =>
+  pieces
+    .filter((p) => p.kind === kind)
+    .map((p) => p.text)
+    .join('');
 
 const stringOr = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 

@@ -5,6 +5,7 @@ import type { Usage } from '../../core/usage.ts';
 import { emptyUsage } from '../../core/usage.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
 import type { SSEMessage, StreamDecoder } from '../types.ts';
+import { contentPieces } from './content-chunks.ts';
 import { inBandError } from './errors.ts';
 import { finishReasonFromOpenAI } from './finish-reason.ts';
 import { readThoughtSignature } from './thought-signature.ts';
@@ -40,7 +41,7 @@ export function createStreamDecoder(): StreamDecoder {
     const id = typeof chunk?.id === 'string' && chunk.id ? chunk.id : openaiCompletionId();
     const model = typeof chunk?.model === 'string' ? chunk.model : '';
     const ev: StreamEvent = { type: 'start', id, model };
-    if (typeof chunk?.created === 'number') ev.created = chunk.created;
+    if (typeof chunk?.created === 'number' && chunk.created > 0) ev.created = chunk.created;
     out.push(ev);
   }
 
@@ -118,6 +119,7 @@ export function createStreamDecoder(): StreamDecoder {
             : '';
       if (reasoning) out.push({ type: 'thinking', text: reasoning });
       if (typeof delta.content === 'string' && delta.content) out.push({ type: 'text', text: delta.content });
+      for (const piece of contentPieces(delta.content)) out.push({ type: piece.kind, text: piece.text });
       if (typeof delta.refusal === 'string' && delta.refusal) out.push({ type: 'text', text: delta.refusal });
       if (Array.isArray(delta.tool_calls)) toolCalls(delta.tool_calls, out);
     }
@@ -143,12 +145,19 @@ export function createStreamDecoder(): StreamDecoder {
       }
       if (chunk.error != null) return fail(inBandError(chunk));
 
-      const out: StreamEvent[] = [];
-      start(out, chunk);
       const chunkUsage = usageFromOpenAI(chunk.usage ?? (isRecord(chunk.x_groq) ? chunk.x_groq.usage : undefined));
       if (chunkUsage) usage = chunkUsage;
       const choices = Array.isArray(chunk.choices) ? chunk.choices : NO_CHOICES;
+      const out: StreamEvent[] = [];
+      // Azure opens with a chunk for prompt_filter_results whose id and model are "": the start waits
+      // for a chunk that names them, unless this one already carries content (then it goes first).
+      if (named(chunk)) start(out, chunk);
       for (const c of choices) if (isRecord(c) && (c.index ?? 0) === 0) choice(c, out);
+      if (!started && out.length > 0) {
+        const head: StreamEvent[] = [];
+        start(head, chunk);
+        out.unshift(...head);
+      }
       // The usage chunk after finish_reason completes the stream; [DONE] is then a formality.
       if (sawFinish && chunkUsage && choices.length === 0) return finish(out);
       return out;
@@ -161,4 +170,8 @@ export function createStreamDecoder(): StreamDecoder {
       return fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before completion' });
     },
   };
+}
+
+function named(chunk: JsonObject): boolean {
+  return (typeof chunk.id === 'string' && chunk.id !== '') || (typeof chunk.model === 'string' && chunk.model !== '');
 }

@@ -70,7 +70,10 @@ interface ErrorDetail {
   retryDelay?: number;
 }
 
-/** Finds the error object in the shapes seen in the wild: `{error:{…}}`, `{error:"…"}`, `[{error:{…}}]`, `{message}`. */
+/**
+ * Finds the error object in the shapes seen in the wild: `{error:{…}}`, `{error:"…"}`, `[{error:{…}}]`,
+ * `{message}`, and FastAPI's `{detail}`.
+ */
 function errorDetail(body: unknown): ErrorDetail | undefined {
   const root = Array.isArray(body) ? body[0] : body;
   if (!isRecord(root)) return undefined;
@@ -79,6 +82,7 @@ function errorDetail(body: unknown): ErrorDetail | undefined {
   const obj = isRecord(err) ? err : root;
   const detail: ErrorDetail = {};
   if (typeof obj.message === 'string') detail.message = obj.message;
+  else if (root.detail != null) detail.message = fastapiDetail(root.detail);
   if (typeof obj.type === 'string') detail.type = obj.type;
   if (typeof obj.code === 'string') detail.code = obj.code;
   else if (typeof obj.code === 'number' && obj.code >= 400 && obj.code < 600) detail.status = obj.code;
@@ -86,6 +90,23 @@ function errorDetail(body: unknown): ErrorDetail | undefined {
   const retryDelay = googleRetryDelay(obj.details);
   if (retryDelay !== undefined) detail.retryDelay = retryDelay;
   return detail;
+}
+
+/**
+ * FastAPI answers `{"detail":"…"}` for an HTTPException and `{"detail":[{loc,msg,type}]}` for a request
+ * that fails validation; servers built on it (and proxies in front of them) pass these through.
+ */
+function fastapiDetail(detail: unknown): string | undefined {
+  if (typeof detail === 'string') return detail;
+  if (isRecord(detail)) return errorDetail(detail)?.message;
+  if (!Array.isArray(detail)) return undefined;
+  const issues: string[] = [];
+  for (const d of detail) {
+    if (!isRecord(d) || typeof d.msg !== 'string') continue;
+    const loc = Array.isArray(d.loc) ? d.loc.join('.') : '';
+    issues.push(loc ? `${loc}: ${d.msg}` : d.msg);
+  }
+  return issues.join('; ') || undefined;
 }
 
 function googleRetryDelay(details: unknown): number | undefined {
