@@ -6,14 +6,17 @@ export interface ContentPiece {
   text: string;
 }
 
+const NONE: readonly ContentPiece[] = Object.freeze([]);
+
 /**
  * An assistant `content` that is an array rather than a string. Some compatible servers send text
  * parts; Mistral's reasoning models (Magistral) send their reasoning as
  * `{"type":"thinking","thinking":[{"type":"text","text":"…"}]}`, streamed and not, which is thinking,
  * not answer text.
  */
-export function contentPieces(content: unknown): ContentPiece[] {
-  if (!Array.isArray(content)) return [];
+export function contentPieces(content: unknown): readonly ContentPiece[] {
+  // Called for every streamed delta, nearly all of them strings: no array made for those.
+  if (!Array.isArray(content)) return NONE;
   const out: ContentPiece[] = [];
   for (const p of content) {
     if (!isRecord(p)) continue;

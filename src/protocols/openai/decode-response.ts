@@ -59,7 +59,7 @@ function decodeOutput(message: JsonObject): OutputPart[] {
   return out;
 }
 
-const joined = (pieces: ContentPiece[], kind: ContentPiece['kind']): string =>
+const joined = (pieces: readonly ContentPiece[], kind: ContentPiece['kind']): string =>
   pieces
     .filter((p) => p.kind === kind)
     .map((p) => p.text)
