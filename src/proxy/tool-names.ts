@@ -1,22 +1,41 @@
 import type { CanonicalRequest, CanonicalResponse, Part, StreamEvent } from '../core/index.ts';
+import { toGeminiName } from '../protocols/gemini/function-name.ts';
 import type { Protocol, StreamDecoder } from '../protocols/types.ts';
 
 /**
  * OpenAI and Anthropic take tool names of `[A-Za-z0-9_-]`, at most 64 long, and answer anything else
  * with a 400; Gemini clients may declare `fs.read_file` or `mcp:search` (protocols.md §7.8). Such names
  * are renamed for the upstream, the same way in declarations, tool choice and history, and the
- * upstream's calls are renamed back, so the client only ever sees its own names. Gemini's own rule is
- * kept by its codec (function-name.ts), which needs no per-request map.
+ * upstream's calls are renamed back, so the client only ever sees its own names. Gemini allows `.` and
+ * `:` too, also at most 64 long (an Anthropic client may send 128: Claude Code's MCP tools often are
+ * longer), and wants a letter or `_` first: its codec (function-name.ts) marks names that start
+ * otherwise, without a per-request map, and only the length is left to this map.
  */
-const STRICT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_LENGTH = 64;
+
+interface NameRule {
+  /** Whether a client's name may go upstream as it is. */
+  accepts(name: string): boolean;
+  /** Characters the upstream rejects. */
+  invalid: RegExp;
+  /** Longest renamed name, room for the codec's own marking left. */
+  max: number;
+}
+
+const STRICT: NameRule = { accepts: (n) => /^[A-Za-z0-9_-]{1,64}$/.test(n), invalid: /[^A-Za-z0-9_-]/g, max: MAX_LENGTH };
+const GEMINI_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
+const GEMINI: NameRule = {
+  accepts: (n) => GEMINI_NAME.test(toGeminiName(n)),
+  invalid: /[^A-Za-z0-9_.:-]/g,
+  max: MAX_LENGTH - 4, // room for the 4-character mark function-name.ts may add
+};
 
 /** Upstream name → the client's name, for the names that had to change. */
 export type ToolNameMap = ReadonlyMap<string, string>;
 
 /** Renames what `protocol` would reject, in place; undefined when every name can go as it is. */
 export function renameToolsFor(protocol: Protocol, req: CanonicalRequest): ToolNameMap | undefined {
-  if (protocol === 'gemini') return undefined;
+  const rule = protocol === 'gemini' ? GEMINI : STRICT;
   const names = new Set<string>();
   for (const t of req.tools) names.add(t.name);
   if (req.toolChoice?.type === 'tool') names.add(req.toolChoice.name);
@@ -30,7 +49,7 @@ export function renameToolsFor(protocol: Protocol, req: CanonicalRequest): ToolN
   const taken = new Set<string>();
   const rejected: string[] = [];
   for (const n of names) {
-    if (STRICT_NAME.test(n)) taken.add(n);
+    if (rule.accepts(n)) taken.add(n);
     else rejected.push(n);
   }
   if (rejected.length === 0) return undefined;
@@ -38,10 +57,10 @@ export function renameToolsFor(protocol: Protocol, req: CanonicalRequest): ToolN
   const upstream = new Map<string, string>();
   const back = new Map<string, string>();
   for (const name of rejected) {
-    const base = (name.replace(/[^A-Za-z0-9_-]/g, '_') || 'tool').slice(0, MAX_LENGTH);
+    const base = (name.replace(rule.invalid, '_') || 'tool').slice(0, rule.max);
     let candidate = base;
-    // Two names may clean up the same way (`a.b`, `a:b`); a suffix keeps them apart.
-    for (let i = 2; taken.has(candidate); i++) candidate = base.slice(0, MAX_LENGTH - `_${i}`.length) + `_${i}`;
+    // Two names may clean up the same way (`a.b`, `a:b`, two long names alike at the start); a suffix keeps them apart.
+    for (let i = 2; taken.has(candidate); i++) candidate = base.slice(0, rule.max - `_${i}`.length) + `_${i}`;
     taken.add(candidate);
     upstream.set(name, candidate);
     back.set(candidate, name);

@@ -231,6 +231,33 @@ describe('Anthropic client → gemini-cli: tools', () => {
     expect(calls[0]!.id).not.toBe(calls[1]!.id);
   });
 
+  test('an MCP tool name longer than Gemini takes (Claude Code allows 128) goes up shortened and comes back whole', async () => {
+    const name = 'mcp__claude_ai_Google_Workspace__google_drive_search_documents_by_owner_and_date';
+    expect(name.length).toBeGreaterThan(64);
+    const tool = { name, description: 'Search Drive', input_schema: { type: 'object' as const, properties: { q: { type: 'string' } } } };
+    s.gemini.queue({ toolCalls: [{ name: name.slice(0, 60), args: { q: 'budget' } }] });
+    const msg = await client.messages.create({ model: 'gemini-2.5-flash', max_tokens: 64, tools: [tool], messages: [{ role: 'user', content: 'find it' }] });
+    const call = msg.content[0] as Anthropic.ToolUseBlock;
+    expect([msg.stop_reason, call.name, call.input]).toEqual(['tool_use', name, { q: 'budget' }]);
+    const declared = (lastBody(s.gemini.calls).tools as Array<{ functionDeclarations: Array<{ name: string }> }>)[0]!.functionDeclarations[0]!.name;
+    expect(declared.length).toBeLessThanOrEqual(64);
+
+    // The tool loop's next turn: history with the long name reaches Gemini under the same short one.
+    s.gemini.queue({ text: 'Found it.' });
+    const next = await client.messages.create({
+      model: 'gemini-2.5-flash',
+      max_tokens: 64,
+      tools: [tool],
+      messages: [
+        { role: 'user', content: 'find it' },
+        { role: 'assistant', content: [call] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: 'budget.xlsx' }] },
+      ],
+    });
+    expect(next.content).toMatchObject([{ type: 'text', text: 'Found it.' }]);
+    expect(contents()[1]!.parts[0]!.functionCall!.name).toBe(declared);
+  });
+
   test('parallel calls, streaming: whole tool_use blocks with their input in input_json_delta', async () => {
     s.gemini.queue({ text: 'Checking.', toolCalls: [{ name: 'get_weather', args: { city: 'Zürich' } }, { name: 'get_time', args: { tz: 'Asia/Tokyo' } }] });
     const { events, final } = await streamAll(client, {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import type { CanonicalRequest, CanonicalResponse, StreamEvent } from '../../src/core/index.ts';
+import { toGeminiName } from '../../src/protocols/gemini/function-name.ts';
 import { renameToolsFor, restoreToolNames, restoringDecoder } from '../../src/proxy/tool-names.ts';
 import type { StreamDecoder } from '../../src/protocols/types.ts';
 
@@ -39,7 +40,7 @@ describe('tool names towards OpenAI and Anthropic', () => {
     ]);
   });
 
-  test('nothing changes when every name is acceptable, or towards Gemini (its codec has its own rule)', () => {
+  test('nothing changes when every name is acceptable, or towards Gemini for names it takes (dots, colons)', () => {
     const plain = request();
     plain.tools = plain.tools.filter((t) => /^[\w-]+$/.test(t.name));
     plain.toolChoice = undefined;
@@ -59,6 +60,19 @@ describe('tool names towards OpenAI and Anthropic', () => {
     renameToolsFor('anthropic', req);
     expect(req.tools.map((t) => t.name.length)).toEqual([64, 64]);
     expect(new Set(req.tools.map((t) => t.name)).size).toBe(2);
+  });
+
+  test('towards Gemini only the length matters: 64 at most once its codec has marked a name', () => {
+    const req = request();
+    const long = `mcp__server__${'x'.repeat(70)}`;
+    const digitFirst = `9${'y'.repeat(70)}`;
+    const dotted = `fs.${'z'.repeat(61)}`; // 64: taken as it is
+    req.tools = [long, digitFirst, dotted].map((name) => ({ name, parameters: {} }));
+    const back = renameToolsFor('gemini', req)!;
+    const sent = req.tools.map((t) => toGeminiName(t.name));
+    expect(sent.map((n) => /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(n))).toEqual([true, true, true]);
+    expect(req.tools[2]!.name).toBe(dotted);
+    expect(req.tools.slice(0, 2).map((t) => back.get(t.name))).toEqual([long, digitFirst]);
   });
 
   test('responses and streams get the client’s names back', () => {
