@@ -136,9 +136,11 @@ describe.each(UPSTREAMS)('Gemini CLI-shaped requests → $provider', (up) => {
       expect(body.tools).toEqual(TOOLS[0]!.functionDeclarations.map((d) => ({ type: 'function', function: { name: d.name, description: d.description, parameters: d.parametersJsonSchema } })));
     } else {
       // No Anthropic thinking precedes the replayed call, so thinking cannot be on for this turn;
-      // with it off, Anthropic takes temperature and top_k as they are.
+      // with it off, Anthropic takes temperature and top_k as they are; Gemini CLI's topP goes no further,
+      // as Claude 4.5 and later refuse temperature and top_p together.
       expect(body.thinking).toBeUndefined();
-      expect(body).toMatchObject({ top_k: 64, temperature: 0, top_p: 1 });
+      expect(body).toMatchObject({ top_k: 64, temperature: 0 });
+      expect(body).not.toHaveProperty('top_p');
       expect(body.system).toEqual([{ type: 'text', text: SYSTEM }]);
     }
   });

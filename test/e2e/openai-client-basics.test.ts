@@ -262,7 +262,9 @@ for (const u of UPSTREAMS) {
       });
       const body = lastBody(u.mock(s));
       if (u === CLAUDE) {
-        expect(body).toMatchObject({ temperature: 0, top_p: 0.5, stop_sequences: ['END', 'STOP'], max_tokens: 100, metadata: { user_id: 'user-42' } });
+        // Claude 4.5 and later refuse temperature and top_p together: temperature goes, top_p stays behind.
+        expect(body).toMatchObject({ temperature: 0, stop_sequences: ['END', 'STOP'], max_tokens: 100, metadata: { user_id: 'user-42' } });
+        expect(body).not.toHaveProperty('top_p');
         expect(body.seed).toBeUndefined();
       } else {
         expect(body.generationConfig).toEqual({ temperature: 0, topP: 0.5, stopSequences: ['END', 'STOP'], maxOutputTokens: 100, seed: 7 });

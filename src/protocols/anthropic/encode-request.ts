@@ -1,10 +1,11 @@
 import type { CanonicalRequest, ReasoningConfig, ReasoningEffort, TextPart } from '../../core/index.ts';
-import { budgetForEffort, reasoningBudget } from '../../core/reasoning.ts';
+import { budgetForEffort, reasoningBudget, reasoningEffort } from '../../core/reasoning.ts';
 import type { EncodeRequestOptions } from '../types.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import { encodeConversation } from './encode-messages.ts';
 import { encodeText } from './encode-content.ts';
 import { finishConversation, restoreThinking, thinkingFitsHistory } from './final-turn.ts';
+import { adaptiveOnly } from './model-rules.ts';
 import type { AnthropicBlock } from './wire-types.ts';
 
 const DEFAULT_MAX_TOKENS = 8192;
@@ -24,7 +25,8 @@ interface ThinkingPlan {
  */
 export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown> {
   const { turns, systemTail } = encodeConversation(req.messages);
-  let thinking = planThinking(req.reasoning, req.maxTokens, opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS);
+  const newest = adaptiveOnly(opts.model);
+  let thinking = planThinking(req.reasoning, req.maxTokens, opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS, newest);
   // History from a client that cannot carry signatures gets the thinking back from the cache; history
   // produced by another upstream has none to lead the final assistant turn, so thinking goes off.
   if (thinking.config && !thinkingFitsHistory(turns) && !restoreThinking(turns)) thinking = { maxTokens: thinking.maxTokens };
@@ -34,7 +36,8 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
   const system = encodeSystem([...req.system, ...systemTail], req.responseFormat?.type === 'json');
   if (system.length > 0) body.system = system;
   if (thinking.config) body.thinking = thinking.config;
-  encodeSampling(req, body, thinking.config !== undefined);
+  if (!newest) encodeSampling(req, body, thinking.config !== undefined);
+  encodeStops(req, body);
   encodeTools(req, body, serverToolsOf(req), thinking.config !== undefined);
   encodeOutputConfig(req, body, thinking.config?.type === 'adaptive');
   if (req.user) body.metadata = { user_id: req.user };
@@ -49,11 +52,13 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
  * When the client set max tokens, the budget shrinks to fit (raising max_tokens could exceed the
  * model's output limit); when it did not, max_tokens grows to budget + answer room.
  */
-function planThinking(r: ReasoningConfig | undefined, clientMax: number | undefined, defaultMax: number): ThinkingPlan {
+function planThinking(r: ReasoningConfig | undefined, clientMax: number | undefined, defaultMax: number, adaptiveOnly: boolean): ThinkingPlan {
   const maxTokens = clientMax ?? defaultMax;
   if (r?.adaptive && r.enabled !== false) return { config: { type: 'adaptive' }, maxTokens };
   let budget = reasoningBudget(r);
   if (budget === undefined || budget === 0) return { maxTokens };
+  // These models take no budget; the effort the budget stands for goes in output_config instead.
+  if (adaptiveOnly) return { config: { type: 'adaptive' }, maxTokens };
   // -1 is Gemini's "dynamic": Anthropic needs a number, the middle setting is closest.
   if (budget < 0) budget = budgetForEffort('medium');
   budget = Math.max(MIN_BUDGET, Math.round(budget));
@@ -82,14 +87,21 @@ function encodeSystem(parts: TextPart[], jsonMode: boolean): AnthropicBlock[] {
   return out;
 }
 
-/** With thinking on the API rejects a changed temperature or top_k, and top_p below 0.95. */
+/**
+ * With thinking on the API rejects a changed temperature or top_k, and top_p below 0.95. Since Sonnet
+ * and Haiku 4.5 it also rejects temperature and top_p together ("cannot both be specified for this
+ * model. Please use only one"), which OpenAI clients and Gemini CLI send by default: temperature wins.
+ */
 function encodeSampling(req: CanonicalRequest, body: JsonObject, thinkingOn: boolean): void {
   if (!thinkingOn) {
     // OpenAI and Gemini allow temperatures up to 2; Anthropic's range ends at 1.
     if (req.temperature !== undefined) body.temperature = Math.min(1, Math.max(0, req.temperature));
     if (req.topK !== undefined) body.top_k = req.topK;
   }
-  if (req.topP !== undefined && (!thinkingOn || req.topP >= 0.95)) body.top_p = req.topP;
+  if (req.topP !== undefined && body.temperature === undefined && (!thinkingOn || req.topP >= 0.95)) body.top_p = req.topP;
+}
+
+function encodeStops(req: CanonicalRequest, body: JsonObject): void {
   const stop = req.stop?.filter((s) => s.trim() !== '');
   if (stop && stop.length > 0) body.stop_sequences = stop;
 }
@@ -150,7 +162,8 @@ function encodeOutputConfig(req: CanonicalRequest, body: JsonObject, adaptive: b
   if (f?.type === 'json_schema') config.format = { type: 'json_schema', schema: f.schema };
   // Effort only accompanies adaptive thinking: older models reject `effort`, and with a fixed
   // budget the budget already says how hard to think.
-  const effort = req.reasoning?.effort && ANTHROPIC_EFFORTS[req.reasoning.effort];
+  const wanted = reasoningEffort(req.reasoning);
+  const effort = wanted && ANTHROPIC_EFFORTS[wanted];
   if (adaptive && effort) config.effort = effort;
   if (Object.keys(config).length > 0) body.output_config = config;
 }

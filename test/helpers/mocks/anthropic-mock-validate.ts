@@ -68,6 +68,7 @@ export function validateMessagesRequest(body: unknown, ctx: RequestContext): Ant
     validateMessages(body.messages, { signatures: ctx.signatures }) ??
     validateSystem(body.system) ??
     validateSampling(body) ??
+    validateModelSurface(body) ??
     validateMetadata(body.metadata) ??
     validateTools(body.tools) ??
     validateToolChoice(body.tool_choice) ??
@@ -108,6 +109,27 @@ function validateSampling(body: Record<string, unknown>): AnthropicErrorInfo | u
     if (typeof s !== 'string') return invalidRequest('stop_sequences: Input should be a valid string');
     if (s === '') return invalidRequest('stop_sequences: each stop sequence must be non-empty');
     if (s.trim() === '') return invalidRequest('stop_sequences: each stop sequence must contain non-whitespace');
+  }
+  return undefined;
+}
+
+/**
+ * What newer models refuse (public reports of the live API, 2025-2026): since Sonnet/Haiku 4.5 and Opus
+ * 4.1, temperature and top_p together; Opus 4.7/4.8 and the 5 family dropped sampling and manual
+ * thinking altogether.
+ */
+const NO_SAMPLING_MODEL = /claude-(?:opus-4-[7-9]|(?:sonnet|opus|haiku|fable|mythos)-[5-9])(?!\d)/;
+const ONE_OF_SAMPLING_MODEL = /claude-(?:sonnet-4-[5-9]|haiku-4-[5-9]|opus-4-[1-6])(?!\d)/;
+
+function validateModelSurface(body: Record<string, unknown>): AnthropicErrorInfo | undefined {
+  const model = typeof body.model === 'string' ? body.model : '';
+  if (NO_SAMPLING_MODEL.test(model)) {
+    for (const p of ['temperature', 'top_p', 'top_k']) if (body[p] != null) return invalidRequest(`\`${p}\` is deprecated for this model.`);
+    if (isRecord(body.thinking) && body.thinking.type === 'enabled') {
+      return invalidRequest('"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.');
+    }
+  } else if (ONE_OF_SAMPLING_MODEL.test(model) && body.temperature != null && body.top_p != null) {
+    return invalidRequest('`temperature` and `top_p` cannot both be specified for this model. Please use only one.');
   }
   return undefined;
 }

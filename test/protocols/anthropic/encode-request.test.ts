@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { anthropicCodec } from '../../../src/protocols/anthropic/index.ts';
+import { adaptiveOnly } from '../../../src/protocols/anthropic/model-rules.ts';
 import type { CanonicalRequest, Message } from '../../../src/core/index.ts';
 
 const opts = { model: 'claude-sonnet-4-5' };
@@ -34,10 +35,11 @@ describe('anthropic encodeRequest: basics', () => {
     for (const key of ['n', 'seed', 'presence_penalty', 'frequency_penalty', 'logprobs', 'stream_options']) expect(body).not.toHaveProperty(key);
   });
 
-  test('sampling: temperature clamped to 1, top_p/top_k kept, whitespace stop sequences dropped', () => {
+  test('sampling: temperature clamped to 1, top_k kept, top_p only without temperature, whitespace stop sequences dropped', () => {
     const body = encode({ temperature: 1.7, topP: 0.8, topK: 40, stop: ['###', ' ', '\n'] });
     expect(body.temperature).toBe(1);
-    expect(body.top_p).toBe(0.8);
+    expect(body).not.toHaveProperty('top_p'); // "temperature and top_p cannot both be specified" since Claude 4.5
+    expect(encode({ topP: 0.8 }).top_p).toBe(0.8);
     expect(body.top_k).toBe(40);
     expect(body.stop_sequences).toEqual(['###']);
     expect(encode({ stop: ['  '] })).not.toHaveProperty('stop_sequences');
@@ -390,5 +392,14 @@ describe('anthropic encodeRequest: tools', () => {
     expect(body.metadata).toEqual({ session: 's', user_id: 'u' });
     expect(body).not.toHaveProperty('safetySettings');
     expect(body).not.toHaveProperty('server_tools');
+  });
+});
+
+describe('anthropic model rules', () => {
+  test('the models without sampling or manual thinking, by the ids upstreams use', () => {
+    const yes = ['claude-sonnet-5', 'claude-sonnet-5-20260630', 'claude-opus-4-7', 'claude-opus-4-8', 'claude-opus-5', 'claude-fable-5', 'anthropic.claude-sonnet-5-v1:0', 'us.anthropic.claude-opus-4-7'];
+    const no = ['claude-opus-4-20250514', 'claude-opus-4-1-20250805', 'claude-sonnet-4-5', 'claude-sonnet-4-6', 'claude-haiku-4-5-20251001', 'claude-3-5-sonnet-20241022', 'claude-3-7-sonnet-20250219'];
+    expect(yes.filter((m) => !adaptiveOnly(m))).toEqual([]);
+    expect(no.filter(adaptiveOnly)).toEqual([]);
   });
 });
