@@ -5,7 +5,7 @@ import { isRecord, type JsonObject } from '../../util/json.ts';
 import { encodeConversation } from './encode-messages.ts';
 import { encodeText } from './encode-content.ts';
 import { finishConversation, restoreThinking, thinkingFitsHistory } from './final-turn.ts';
-import { adaptiveOnly } from './model-rules.ts';
+import { adaptiveOnly, disableThinkingExplicitly, outputLimit, refusesForcedToolChoice } from './model-rules.ts';
 import type { AnthropicBlock } from './wire-types.ts';
 
 const DEFAULT_MAX_TOKENS = 8192;
@@ -17,6 +17,8 @@ interface ThinkingPlan {
   /** The `thinking` field; absent = thinking off. */
   config?: JsonObject;
   maxTokens: number;
+  /** Off, on a model that thinks unless told `{type: "disabled"}`. */
+  disabled?: boolean;
 }
 
 /**
@@ -26,7 +28,7 @@ interface ThinkingPlan {
 export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown> {
   const { turns, systemTail } = encodeConversation(req.messages);
   const newest = adaptiveOnly(opts.model);
-  let thinking = planThinking(req.reasoning, req.maxTokens, opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS, newest);
+  let thinking = planThinking(req.reasoning, req.maxTokens, opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS, opts.model);
   // History from a client that cannot carry signatures gets the thinking back from the cache; history
   // produced by another upstream has none to lead the final assistant turn, so thinking goes off.
   if (thinking.config && !thinkingFitsHistory(turns) && !restoreThinking(turns)) thinking = { maxTokens: thinking.maxTokens };
@@ -36,9 +38,10 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
   const system = encodeSystem([...req.system, ...systemTail], req.responseFormat?.type === 'json');
   if (system.length > 0) body.system = system;
   if (thinking.config) body.thinking = thinking.config;
+  else if (thinking.disabled) body.thinking = { type: 'disabled' };
   if (!newest) encodeSampling(req, body, thinking.config !== undefined);
   encodeStops(req, body);
-  encodeTools(req, body, serverToolsOf(req), thinking.config !== undefined);
+  encodeTools(req, body, serverToolsOf(req), thinking.config !== undefined || refusesForcedToolChoice(opts.model));
   encodeOutputConfig(req, body, thinking.config?.type === 'adaptive');
   if (req.user) body.metadata = { user_id: req.user };
   body.stream = req.stream;
@@ -49,20 +52,29 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
 /**
  * Thinking on when the config asks for a budget (or adaptive). The budget obeys the API's bounds:
  * ≥ 1024 and < max_tokens, and leaves the answer room: up to 4096 tokens, at most half of max_tokens.
- * When the client set max tokens, the budget shrinks to fit (raising max_tokens could exceed the
- * model's output limit); when it did not, max_tokens grows to budget + answer room.
+ * max_tokens never passes the model's output ceiling (above it the API answers 400). When the client
+ * set max tokens, the budget shrinks to fit; when it did not, max_tokens grows to budget + answer
+ * room, or to the ceiling with the budget shrunk under it.
  */
-function planThinking(r: ReasoningConfig | undefined, clientMax: number | undefined, defaultMax: number, adaptiveOnly: boolean): ThinkingPlan {
-  const maxTokens = clientMax ?? defaultMax;
+function planThinking(r: ReasoningConfig | undefined, clientMax: number | undefined, defaultMax: number, model: string): ThinkingPlan {
+  const limit = outputLimit(model) ?? Number.POSITIVE_INFINITY;
+  const maxTokens = Math.min(clientMax ?? defaultMax, limit);
   if (r?.adaptive && r.enabled !== false) return { config: { type: 'adaptive' }, maxTokens };
   let budget = reasoningBudget(r);
-  if (budget === undefined || budget === 0) return { maxTokens };
+  if (budget === 0) return { maxTokens, disabled: disableThinkingExplicitly(model) };
+  if (budget === undefined) return { maxTokens };
   // These models take no budget; the effort the budget stands for goes in output_config instead.
-  if (adaptiveOnly) return { config: { type: 'adaptive' }, maxTokens };
+  if (adaptiveOnly(model)) return { config: { type: 'adaptive' }, maxTokens };
   // -1 is Gemini's "dynamic": Anthropic needs a number, the middle setting is closest.
   if (budget < 0) budget = budgetForEffort('medium');
   budget = Math.max(MIN_BUDGET, Math.round(budget));
-  if (clientMax === undefined) return plan(budget, Math.max(defaultMax, budget + ANSWER_ROOM));
+  if (clientMax !== undefined) return fitBudget(budget, maxTokens);
+  if (budget + ANSWER_ROOM <= limit) return plan(budget, Math.max(maxTokens, budget + ANSWER_ROOM));
+  return fitBudget(budget, limit);
+}
+
+/** A budget shrunk to leave the answer room within a fixed max_tokens. */
+function fitBudget(budget: number, maxTokens: number): ThinkingPlan {
   if (maxTokens <= MIN_BUDGET) return plan(MIN_BUDGET, MIN_BUDGET + maxTokens);
   const room = Math.max(1, Math.min(ANSWER_ROOM, Math.floor(maxTokens / 2)));
   return plan(Math.max(MIN_BUDGET, Math.min(budget, maxTokens - room)), maxTokens);
@@ -111,7 +123,11 @@ function serverToolsOf(req: CanonicalRequest): unknown[] {
   return Array.isArray(server) ? server : [];
 }
 
-function encodeTools(req: CanonicalRequest, body: JsonObject, serverTools: unknown[], thinkingOn: boolean): void {
+/**
+ * `noForcing`: the request cannot force a tool, because thinking is on or because the model refuses
+ * forced tool use; `required` and a named tool then become `auto`.
+ */
+function encodeTools(req: CanonicalRequest, body: JsonObject, serverTools: unknown[], noForcing: boolean): void {
   const tools: unknown[] = req.tools.map((t) => {
     const tool: JsonObject = { name: t.name };
     if (t.description) tool.description = t.description;
@@ -134,11 +150,10 @@ function encodeTools(req: CanonicalRequest, body: JsonObject, serverTools: unkno
       choice = { type: 'none' };
       break;
     case 'required':
-      choice = { type: thinkingOn ? 'auto' : 'any' };
+      choice = { type: noForcing ? 'auto' : 'any' };
       break;
     case 'tool':
-      // Forced tool use is not allowed with thinking on.
-      choice = thinkingOn ? { type: 'auto' } : { type: 'tool', name: req.toolChoice.name };
+      choice = noForcing ? { type: 'auto' } : { type: 'tool', name: req.toolChoice.name };
       break;
   }
   if (req.parallelToolCalls === false && choice?.type !== 'none') {

@@ -10,3 +10,45 @@ const ADAPTIVE_ONLY = /claude-(?:opus-4-[7-9]|(?:sonnet|opus|haiku|fable|mythos)
 export function adaptiveOnly(model: string): boolean {
   return ADAPTIVE_ONLY.test(model);
 }
+
+/**
+ * Output ceilings the API enforces with 400 "max_tokens: N > M, which is the maximum allowed number of
+ * output tokens for <model>", each from a public report of that message: claude-3-haiku 4096
+ * (continuedev/continue#4225, microsoft/vscode#295720), Opus 4.5 64000 (anthropics/claude-code#24451),
+ * Opus 4.8 128000 (Effect-TS/effect#7129). Models not listed get no ceiling from aiproxy.
+ */
+const OUTPUT_LIMITS: ReadonlyArray<readonly [RegExp, number]> = [
+  [/claude-3-haiku(?!\d)/i, 4096],
+  [/claude-opus-4-5(?!\d)/i, 64000],
+  [/claude-opus-4-8(?!\d)/i, 128000],
+];
+
+export function outputLimit(model: string): number | undefined {
+  return OUTPUT_LIMITS.find(([re]) => re.test(model))?.[1];
+}
+
+/**
+ * Opus 5 and Sonnet 5 think when `thinking` is absent (docs: "What's new in Claude Opus 5", Sonnet 5
+ * overview), so a client that asked for no thinking needs `thinking: {type: "disabled"}`, which both
+ * accept (ChatGPTBox-dev/chatGPTBox#1026; Opus 5 only at effort high or below). Their successors and
+ * Fable/Mythos refuse it ("\"thinking.type.disabled\" is not supported for this model":
+ * ex-machina-co/opencode-anthropic-auth#159, cline/cline#13203 for Fable 5; Opus 5.5 per its
+ * migration notes), so they are not matched: not `claude-opus-5-5`, but dated and cloud ids are.
+ */
+const THINKS_BY_DEFAULT_CAN_DISABLE = /claude-(?:opus|sonnet)-5(?:-\d{8})?(?!\d|-\d)/i;
+
+export function disableThinkingExplicitly(model: string): boolean {
+  return THINKS_BY_DEFAULT_CAN_DISABLE.test(model);
+}
+
+/**
+ * Models that refuse forced tool use outright, thinking or not: 400 "tool_choice: type \"tool\" and
+ * \"any\" are not supported for this model." Fable 5.1 (anthropics/claude-cookbooks#854, where
+ * Fable 5 still accepts it), Opus 5.5 (can1357/oh-my-pi#12939), Mythos 5.1 and Sonnet 5.5 (their
+ * migration guides list the same breaking change).
+ */
+const NO_FORCED_TOOL = /claude-(?:(?:fable|mythos)-5-[1-9]|(?:opus|sonnet)-5-[5-9])(?!\d)/i;
+
+export function refusesForcedToolChoice(model: string): boolean {
+  return NO_FORCED_TOOL.test(model);
+}

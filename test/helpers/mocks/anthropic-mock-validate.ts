@@ -12,6 +12,7 @@ import {
   extraInput,
   type AnthropicErrorInfo,
 } from './anthropic-mock-errors.ts';
+import { validateModelLimits } from './anthropic-mock-model-limits.ts';
 import { validateMessages, validateThinkingContinuation } from './anthropic-mock-validate-messages.ts';
 
 export interface RequestContext {
@@ -69,6 +70,7 @@ export function validateMessagesRequest(body: unknown, ctx: RequestContext): Ant
     validateSystem(body.system) ??
     validateSampling(body) ??
     validateModelSurface(body) ??
+    validateModelLimits(body, ctx.countTokens) ??
     validateMetadata(body.metadata) ??
     validateTools(body.tools) ??
     validateToolChoice(body.tool_choice) ??

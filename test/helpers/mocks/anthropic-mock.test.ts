@@ -348,6 +348,23 @@ describe('anthropic mock: request validation', () => {
     expect(await rejected(req({ metadata: { session: 'x' } }))).toBe('metadata.session: Extra inputs are not permitted');
   });
 
+  test('per-model refusals: output ceilings, forced tool use, disabled thinking', async () => {
+    expect(await rejected(req({ model: 'claude-3-haiku-20240307', max_tokens: 8192 }))).toBe(
+      'max_tokens: 8192 > 4096, which is the maximum allowed number of output tokens for claude-3-haiku-20240307',
+    );
+    expect((await post(req({ model: 'claude-3-5-haiku-20241022', max_tokens: 8192 }))).status).toBe(200);
+    const forced = { tools: [weatherTool], tool_choice: { type: 'any' } };
+    expect(await rejected(req({ model: 'claude-fable-5-1', ...forced }))).toBe('tool_choice: type "tool" and "any" are not supported for this model.');
+    expect((await post(req({ model: 'claude-fable-5', ...forced }))).status).toBe(200);
+    expect(await rejected(req({ model: 'claude-fable-5', thinking: { type: 'disabled' } }))).toStartWith('"thinking.type.disabled" is not supported for this model.');
+    expect(await rejected(req({ model: 'claude-opus-5-5', thinking: { type: 'disabled' } }))).toStartWith('"thinking.type.disabled" is not supported');
+    const off = { thinking: { type: 'disabled' } };
+    expect((await post(req({ model: 'claude-opus-5', ...off, output_config: { effort: 'high' } }))).status).toBe(200);
+    expect(await rejected(req({ model: 'claude-opus-5', ...off, output_config: { effort: 'max' } }))).toBe(
+      "output_config.effort 'max' is not supported when thinking is disabled on this model. Use effort 'high' or below, or enable thinking.",
+    );
+  });
+
   test('rejected requests are recorded with status and body', async () => {
     await rejected(req({ top_k: -1 }));
     expect(mock.calls).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { anthropicCodec } from '../../../src/protocols/anthropic/index.ts';
-import { adaptiveOnly } from '../../../src/protocols/anthropic/model-rules.ts';
+import { adaptiveOnly, disableThinkingExplicitly, outputLimit, refusesForcedToolChoice } from '../../../src/protocols/anthropic/model-rules.ts';
 import type { CanonicalRequest, Message } from '../../../src/core/index.ts';
 
 const opts = { model: 'claude-sonnet-4-5' };
@@ -401,5 +401,58 @@ describe('anthropic model rules', () => {
     const no = ['claude-opus-4-20250514', 'claude-opus-4-1-20250805', 'claude-sonnet-4-5', 'claude-sonnet-4-6', 'claude-haiku-4-5-20251001', 'claude-3-5-sonnet-20241022', 'claude-3-7-sonnet-20250219'];
     expect(yes.filter((m) => !adaptiveOnly(m))).toEqual([]);
     expect(no.filter(adaptiveOnly)).toEqual([]);
+  });
+
+  test('output ceilings, by the ids upstreams use; unknown models get none', () => {
+    expect(['claude-3-haiku-20240307', 'anthropic.claude-3-haiku-20240307-v1:0'].map(outputLimit)).toEqual([4096, 4096]);
+    expect(['claude-opus-4-5-20251101', 'claude-opus-4-8'].map(outputLimit)).toEqual([64000, 128000]);
+    expect(['claude-3-5-haiku-20241022', 'claude-opus-4-1-20250805', 'claude-sonnet-5'].map(outputLimit)).toEqual([undefined, undefined, undefined]);
+  });
+
+  test('forced tool use refused by Fable/Mythos 5.1 and Opus/Sonnet 5.5, not by their predecessors', () => {
+    const yes = ['claude-fable-5-1', 'claude-mythos-5-1', 'claude-opus-5-5', 'claude-sonnet-5-5', 'anthropic.claude-opus-5-5-v1:0'];
+    const no = ['claude-fable-5', 'claude-fable-5-20260609', 'claude-opus-5', 'claude-sonnet-5', 'claude-opus-4-8'];
+    expect(yes.filter((m) => !refusesForcedToolChoice(m))).toEqual([]);
+    expect(no.filter(refusesForcedToolChoice)).toEqual([]);
+  });
+
+  test('thinking disabled explicitly only for Opus 5 and Sonnet 5', () => {
+    const yes = ['claude-opus-5', 'claude-sonnet-5-20260630', 'anthropic.claude-opus-5-v1:0', 'claude-opus-5@20260715'];
+    const no = ['claude-opus-5-5', 'claude-sonnet-5-5', 'claude-fable-5', 'claude-mythos-5', 'claude-opus-4-8', 'claude-sonnet-4-5'];
+    expect(yes.filter((m) => !disableThinkingExplicitly(m))).toEqual([]);
+    expect(no.filter(disableThinkingExplicitly)).toEqual([]);
+  });
+});
+
+describe('anthropic encodeRequest: per-model shaping', () => {
+  test('max_tokens never passes the ceiling; a thinking budget shrinks under it', () => {
+    expect(encode({}, { model: 'claude-3-haiku-20240307' }).max_tokens).toBe(4096);
+    expect(encode({ maxTokens: 1000 }, { model: 'claude-3-haiku-20240307' }).max_tokens).toBe(1000);
+    const opus45 = { model: 'claude-opus-4-5-20251101' };
+    expect(encode({ reasoning: { enabled: true, budgetTokens: 63000 } }, opus45)).toMatchObject({
+      max_tokens: 64000,
+      thinking: { type: 'enabled', budget_tokens: 64000 - 4096 },
+    });
+    expect(encode({ maxTokens: 100000, reasoning: { enabled: true, budgetTokens: 8000 } }, opus45)).toMatchObject({
+      max_tokens: 64000,
+      thinking: { type: 'enabled', budget_tokens: 8000 },
+    });
+  });
+
+  test('forced tool choices become auto on models that refuse them', () => {
+    const tools = [{ name: 'get_weather', parameters: { type: 'object' } }];
+    expect(encode({ tools, toolChoice: { type: 'required' } }, { model: 'claude-fable-5-1' }).tool_choice).toEqual({ type: 'auto' });
+    expect(encode({ tools, toolChoice: { type: 'tool', name: 'get_weather' } }, { model: 'claude-sonnet-5-5' }).tool_choice).toEqual({ type: 'auto' });
+    expect(encode({ tools, toolChoice: { type: 'required' } }, { model: 'claude-fable-5' }).tool_choice).toEqual({ type: 'any' });
+  });
+
+  test('no thinking asked: disabled on Opus/Sonnet 5, nothing elsewhere', () => {
+    const none = { reasoning: { enabled: false, effort: 'none' as const } };
+    expect(encode(none, { model: 'claude-opus-5' }).thinking).toEqual({ type: 'disabled' });
+    expect(encode(none, { model: 'claude-opus-5' })).not.toHaveProperty('output_config');
+    expect(encode({ reasoning: { budgetTokens: 0 } }, { model: 'claude-sonnet-5' }).thinking).toEqual({ type: 'disabled' });
+    for (const model of ['claude-fable-5', 'claude-opus-5-5', 'claude-sonnet-4-5']) expect(encode(none, { model })).not.toHaveProperty('thinking');
+    // Unasked, the model's default (thinking on) stays.
+    expect(encode({}, { model: 'claude-opus-5' })).not.toHaveProperty('thinking');
   });
 });
