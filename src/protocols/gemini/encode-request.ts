@@ -3,6 +3,7 @@ import { isRecord, type JsonObject } from '../../util/json.ts';
 import type { EncodeRequestOptions } from '../types.ts';
 import { encodeContents } from './encode-contents.ts';
 import { toGeminiName } from './function-name.ts';
+import { plainGemma } from './model-rules.ts';
 import { cleanSchema } from './schema-clean.ts';
 import { thinkingConfigFor } from './thinking-config.ts';
 
@@ -15,19 +16,39 @@ const MAX_STOP_SEQUENCES = 5;
 const PENALTY_MODELS = /gemini-(?:1\.|2\.0)/;
 
 /** The pieces a countTokens call needs too: contents, systemInstruction and tools. */
-export function encodePrompt(req: CanonicalRequest): JsonObject {
+export function encodePrompt(req: CanonicalRequest, model = req.model): JsonObject {
   const { contents, lateSystem } = encodeContents(req);
   const body: JsonObject = { contents };
   const system = [...req.system.map((p) => p.text), ...lateSystem].filter((t) => t !== '');
-  if (system.length > 0) body.systemInstruction = { parts: [{ text: system.join('\n\n') }] };
-  const tools = encodeTools(req);
+  const gemma = plainGemma(model);
+  if (gemma) {
+    // No system instruction, no JSON mode: both go to the top of the first user turn, as Google's ADK does.
+    const format = jsonInstruction(req);
+    if (format) system.push(format);
+    const first = contents[0];
+    if (system.length > 0 && first && Array.isArray(first.parts)) first.parts.unshift({ text: system.join('\n\n') });
+  } else if (system.length > 0) {
+    body.systemInstruction = { parts: [{ text: system.join('\n\n') }] };
+  }
+  // Function calling is refused outright; without declarations the model answers in text.
+  const tools = encodeTools(req, !gemma);
   if (tools.length > 0) body.tools = tools;
   return body;
 }
 
+/** What JSON mode asked for, said in words for a model without JSON mode. */
+function jsonInstruction(req: CanonicalRequest): string | undefined {
+  const format = req.responseFormat;
+  if (format?.type === 'json') return 'Reply with a single JSON value and nothing else.';
+  if (format?.type === 'json_schema') {
+    return `Reply with a single JSON value and nothing else, valid against this JSON Schema:\n${JSON.stringify(format.schema)}`;
+  }
+  return undefined;
+}
+
 export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): JsonObject {
-  const body = encodePrompt(req);
-  const toolConfig = encodeToolChoice(req.toolChoice, req.tools.length > 0);
+  const body = encodePrompt(req, opts.model);
+  const toolConfig = encodeToolChoice(req.toolChoice, req.tools.length > 0 && !plainGemma(opts.model));
   if (toolConfig) body.toolConfig = toolConfig;
   const gc = generationConfig(req, opts.model);
   if (Object.keys(gc).length > 0) body.generationConfig = gc;
@@ -36,9 +57,9 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
   return body;
 }
 
-function encodeTools(req: CanonicalRequest): JsonObject[] {
+function encodeTools(req: CanonicalRequest, functions: boolean): JsonObject[] {
   const tools: JsonObject[] = [];
-  if (req.tools.length > 0) {
+  if (functions && req.tools.length > 0) {
     const functionDeclarations = req.tools.map((t) => {
       const decl: JsonObject = { name: toGeminiName(t.name) };
       if (t.description) decl.description = t.description;
@@ -83,7 +104,8 @@ function generationConfig(req: CanonicalRequest, model: string): JsonObject {
     if (req.presencePenalty !== undefined) gc.presencePenalty = req.presencePenalty;
     if (req.frequencyPenalty !== undefined) gc.frequencyPenalty = req.frequencyPenalty;
   }
-  const format = req.responseFormat;
+  // Plain Gemma has no JSON mode; encodePrompt asks for JSON in words instead.
+  const format = plainGemma(model) ? undefined : req.responseFormat;
   if (format?.type === 'json') gc.responseMimeType = 'application/json';
   else if (format?.type === 'json_schema') {
     gc.responseMimeType = 'application/json';

@@ -1,8 +1,9 @@
 import { reasoningBudget, reasoningEffort } from '../../core/reasoning.ts';
 import type { ReasoningConfig, ReasoningEffort } from '../../core/request.ts';
 import type { JsonObject } from '../../util/json.ts';
+import { canThink, thinkingLevels } from './model-rules.ts';
 
-/** Efforts that map to Gemini 3's LOW level; the rest ask for HIGH (3-pro knows only these two). */
+/** Efforts that map to a model's lower level (Gemini 3's LOW, Gemma 4's MINIMAL); the rest ask for HIGH. */
 const LOW_EFFORTS = new Set<ReasoningEffort>(['none', 'minimal', 'low']);
 
 /** The thinkingBudget a model accepts (protocols.md §3.2); -1 (dynamic) is always allowed. */
@@ -15,20 +16,22 @@ function clampBudget(budget: number, model: string): number {
 }
 
 /**
- * Canonical reasoning → generationConfig.thinkingConfig for `model`. Gemini 3 takes a level, older
- * models a budget; sending both is a 400, and so is any thinkingConfig on models that cannot think.
+ * Canonical reasoning → generationConfig.thinkingConfig for `model`. Gemini 3 and Gemma 4 take a level,
+ * older models a budget; sending both is a 400, and so is any thinkingConfig on models that cannot think
+ * (model-rules.ts).
  */
 export function thinkingConfigFor(r: ReasoningConfig | undefined, model: string): JsonObject | undefined {
   if (!r) return undefined;
   const m = model.toLowerCase();
-  if (/gemini-(?:1\.|2\.0)/.test(m)) return undefined;
+  if (!canThink(m)) return undefined;
 
   const cfg: JsonObject = {};
   const budget = reasoningBudget(r);
   const on = r.enabled !== false && (r.enabled === true || r.adaptive === true || (budget !== undefined && budget !== 0));
-  if (m.includes('gemini-3')) {
+  const levels = thinkingLevels(m);
+  if (levels) {
     const effort = reasoningEffort(r);
-    if (effort !== undefined) cfg.thinkingLevel = LOW_EFFORTS.has(effort) ? 'LOW' : 'HIGH';
+    if (effort !== undefined) cfg.thinkingLevel = LOW_EFFORTS.has(effort) ? levels[0] : levels[1];
   } else {
     // "On" without a size (Anthropic adaptive) is Gemini's dynamic budget.
     const wanted = budget ?? (r.enabled === true || r.adaptive === true ? -1 : undefined);

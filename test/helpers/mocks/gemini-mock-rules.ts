@@ -34,9 +34,28 @@ export const MSG = {
     'Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.',
   budgetAndLevel: 'thinking_budget and thinking_level are not supported together.',
   levelUnsupported: 'Thinking level is not supported for this model.',
+  budgetUnsupported: 'Thinking budget is not supported for this model.',
+  thinkingConfigUnsupported: 'thinking_config is not supported.',
   budgetZero: 'Budget 0 is invalid. This model only works in thinking mode.',
   corruptedSignature: 'Corrupted thought signature.',
 } as const;
+
+/** Refusals that name the model (`models/gemma-3-27b-it`), as the live API words them. */
+export const notEnabled = {
+  system: (model: string) => `Developer instruction is not enabled for models/${model}`,
+  functions: (model: string) => `Function calling is not enabled for models/${model}`,
+  json: (model: string) => `JSON mode is not enabled for models/${model}`,
+  thinking: (model: string) => `Thinking is not enabled for models/${model}`,
+};
+
+/** Gemma 1–3 on the Gemini API: no system instruction, function calling or JSON mode (model-rules.ts has the sources). */
+const PLAIN_GEMMA = /gemma-[1-3](?!\d)/;
+/** Gemma 4 thinks by level, MINIMAL or HIGH only. */
+const GEMMA_4 = /gemma-4(?!\d)/;
+const GEMMA_4_LEVELS = new Set(['MINIMAL', 'HIGH']);
+/** Models that cannot think: the 2.x image models name themselves in the refusal, 1.x and 2.0 do not. */
+const IMAGE_NO_THINKING = /gemini-2\.(?:0|5)-flash-(?:preview-|exp-)?image/;
+const NO_THINKING = /gemini-(?:1\.|2\.0)/;
 
 export function missingSignatureMessage(name: string, position: number): string {
   return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${name}\` , position ${position}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`;
@@ -90,6 +109,7 @@ export function checkGenerateRequest(
   if (lines.length > 0) return invalidArgument(lines.map((l) => `* ${prefix}.${l}\n`).join(''));
 
   const policy =
+    checkModelFeatures(body, ctx.model) ??
     checkRoles(contents) ??
     checkFileUris(contents) ??
     checkThinking(body, ctx.model) ??
@@ -174,12 +194,31 @@ function checkRoles(contents: unknown[]): string | undefined {
   return contents.some((c) => roleOf(c) !== 'user' && roleOf(c) !== 'model') ? MSG.role : undefined;
 }
 
+/** What a model cannot do at all, whatever the values. */
+function checkModelFeatures(body: Record<string, unknown>, model: string): string | undefined {
+  if (!PLAIN_GEMMA.test(model)) return undefined;
+  if (field(body, 'systemInstruction') !== undefined) return notEnabled.system(model);
+  const declarations = list(field(body, 'tools')).some((t) => list(field(t, 'functionDeclarations')).length > 0);
+  if (declarations) return notEnabled.functions(model);
+  const gc = field(body, 'generationConfig');
+  const mime = field(gc, 'responseMimeType');
+  const json = mime === 'application/json' || field(gc, 'responseSchema') !== undefined || field(gc, 'responseJsonSchema') !== undefined;
+  return json ? notEnabled.json(model) : undefined;
+}
+
 function checkThinking(body: Record<string, unknown>, model: string): string | undefined {
   const thinking = field(field(body, 'generationConfig'), 'thinkingConfig');
   if (thinking === undefined) return undefined;
+  if (IMAGE_NO_THINKING.test(model)) return notEnabled.thinking(model);
+  if (NO_THINKING.test(model)) return MSG.thinkingConfigUnsupported;
   const budget = field(thinking, 'thinkingBudget');
   const level = field(thinking, 'thinkingLevel');
   if (budget !== undefined && level !== undefined) return MSG.budgetAndLevel;
+  if (GEMMA_4.test(model)) {
+    if (budget !== undefined) return MSG.budgetUnsupported;
+    if (level !== undefined && !GEMMA_4_LEVELS.has(String(level).toUpperCase())) return MSG.levelUnsupported;
+    return undefined;
+  }
   if (level !== undefined && !model.includes('gemini-3')) return MSG.levelUnsupported;
   if (budget !== undefined && Number(budget) === 0 && model.includes('pro')) return MSG.budgetZero;
   return undefined;

@@ -1,0 +1,47 @@
+/**
+ * What particular models behind the Gemini API refuse, matched on the model id the upstream gets (dated
+ * ids, `models/` and cloud prefixes included). Each rule names the public reports of the live API's 400.
+ */
+
+/**
+ * Gemma 1–3 take no systemInstruction (400 "Developer instruction is not enabled for models/gemma-3-27b-it":
+ * lobehub/lobehub#7128, google/adk-python#3900), no function declarations ("Function calling is not enabled
+ * for models/gemma-3-12b-it": agno-agi/agno#3505, BerriAI/litellm#10313) and no JSON mode ("JSON mode is not
+ * enabled for models/gemma-3-27b-it": vercel/ai#8080). Gemma 4 has all three (PAIR-code/deliberate-lab#1223).
+ */
+const PLAIN_GEMMA = /gemma-[1-3](?!\d)/i;
+
+/**
+ * Gemma 4 thinks, but by level only, and only MINIMAL or HIGH: a thinkingBudget is 400 "Thinking budget is
+ * not supported for this model." (aduermael/herm#23, perminder-klair/subwave#1044), LOW or MEDIUM is 400
+ * "Thinking level is not supported for this model." (earendil-works/pi#2812, Kilo-Org/kilocode#12063), while
+ * MINIMAL and HIGH work (simonw/llm-gemini#130, livekit/agents#7071).
+ */
+const GEMMA_4 = /gemma-4(?!\d)/i;
+
+/**
+ * Models that cannot think refuse any thinkingConfig: Gemini 1.x and 2.0 ("thinking_config is not
+ * supported.": immersive-translate/immersive-translate#2976) and the 2.x image models ("Thinking is not
+ * enabled for models/gemini-2.0-flash-preview-image-generation": lobehub/lobehub#7985; the same for
+ * gemini-2.5-flash-image: anomalyco/models.dev#576, iBUHub/AIStudioToAPI#207).
+ */
+const NO_THINKING = /gemini-(?:1\.|2\.0)|gemini-2\.5-flash-image/i;
+
+/** Gemini 3 (3.1, 3.5…) takes a thinkingLevel; a budget alongside one is a 400 (protocols.md §3.2). */
+const LEVEL_THINKING = /gemini-3/i;
+
+export function plainGemma(model: string): boolean {
+  return PLAIN_GEMMA.test(model);
+}
+
+export function canThink(model: string): boolean {
+  return !NO_THINKING.test(model);
+}
+
+/** The thinking levels a model takes, low to high; undefined for models that take a budget instead. */
+export function thinkingLevels(model: string): readonly [low: string, high: string] | undefined {
+  if (GEMMA_4.test(model)) return ['MINIMAL', 'HIGH'];
+  // Gemini 3 Pro knows only LOW and HIGH ("Thinking level MEDIUM is not supported": egoist/chatwise-releases#1206).
+  if (LEVEL_THINKING.test(model)) return ['LOW', 'HIGH'];
+  return undefined;
+}

@@ -1,0 +1,67 @@
+import { describe, expect, test } from 'bun:test';
+import type { CanonicalRequest } from '../../../src/core/index.ts';
+import { encodeCountTokensRequest, geminiCodec } from '../../../src/protocols/gemini/index.ts';
+import { canThink, plainGemma, thinkingLevels } from '../../../src/protocols/gemini/model-rules.ts';
+
+const base = (over: Partial<CanonicalRequest> = {}): CanonicalRequest => ({
+  model: 'gemma-3-27b-it',
+  system: [{ type: 'text', text: 'Be terse.' }],
+  messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+  tools: [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }],
+  toolChoice: { type: 'required' },
+  stream: false,
+  extras: {},
+  ...over,
+});
+const encode = (model: string, over: Partial<CanonicalRequest> = {}) =>
+  geminiCodec.encodeRequest(base(over), { model }) as Record<string, unknown> & { contents: Array<{ parts: unknown[] }> };
+
+describe('gemini model rules', () => {
+  test('ids match with dates, versions and prefixes', () => {
+    for (const m of ['gemma-3-27b-it', 'models/gemma-3n-e4b-it', 'gemma-2-9b-it', 'google/gemma-3-12b-it']) expect(plainGemma(m)).toBe(true);
+    for (const m of ['gemma-4-31b-it', 'gemini-2.5-flash', 'gemma-30b']) expect(plainGemma(m)).toBe(false);
+    expect(thinkingLevels('models/gemma-4-26b-a4b-it')).toEqual(['MINIMAL', 'HIGH']);
+    expect(thinkingLevels('gemini-3.1-pro-preview')).toEqual(['LOW', 'HIGH']);
+    expect(thinkingLevels('gemini-2.5-pro')).toBeUndefined();
+    for (const m of ['gemini-2.5-flash-image', 'gemini-2.5-flash-image-preview', 'gemini-2.0-flash-001', 'gemini-1.5-pro']) expect(canThink(m)).toBe(false);
+    for (const m of ['gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-3-pro-image-preview']) expect(canThink(m)).toBe(true);
+  });
+
+  test('Gemma 3: system and JSON mode go into the first user turn; function declarations and the calling mode stay behind', () => {
+    const body = encode('gemma-3-27b-it', { responseFormat: { type: 'json' }, temperature: 0.3 });
+    expect(body.systemInstruction).toBeUndefined();
+    expect(body.tools).toBeUndefined();
+    expect(body.toolConfig).toBeUndefined();
+    expect(body.generationConfig).toEqual({ temperature: 0.3 });
+    expect(body.contents[0]!.parts).toEqual([{ text: 'Be terse.\n\nReply with a single JSON value and nothing else.' }, { text: 'hi' }]);
+  });
+
+  test('Gemma 3: tools a Gemini client added itself (googleSearch) are left to the client', () => {
+    const body = encode('gemma-3-27b-it', { extras: { gemini: { tools: [{ googleSearch: {} }] } } });
+    expect(body.tools).toEqual([{ googleSearch: {} }]);
+    expect(body.toolConfig).toBeUndefined();
+  });
+
+  test('Gemma 3 countTokens counts the prompt as generateContent would send it', () => {
+    const body = encodeCountTokensRequest(base({ tools: [], toolChoice: undefined }));
+    expect(body).toEqual({ contents: [{ role: 'user', parts: [{ text: 'Be terse.' }, { text: 'hi' }] }] });
+  });
+
+  test('other models keep systemInstruction, tools and JSON mode', () => {
+    const body = encode('gemma-4-31b-it', { responseFormat: { type: 'json' } });
+    expect(body.systemInstruction).toEqual({ parts: [{ text: 'Be terse.' }] });
+    expect(body.toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY' } });
+    expect(body.generationConfig).toEqual({ responseMimeType: 'application/json' });
+  });
+
+  test.each([
+    ['gemma-4-31b-it', { budgetTokens: 8192 }, { thinkingLevel: 'HIGH', includeThoughts: true }],
+    ['gemma-4-31b-it', { effort: 'low' }, { thinkingLevel: 'MINIMAL', includeThoughts: true }],
+    ['gemma-4-31b-it', { enabled: false }, { thinkingLevel: 'MINIMAL' }],
+    ['gemma-4-31b-it', { adaptive: true, enabled: true }, { includeThoughts: true }],
+    ['gemini-2.5-flash-image', { effort: 'high' }, undefined],
+  ] as const)('%s with reasoning %j → thinkingConfig %j', (model, reasoning, expected) => {
+    const gc = encode(model, { tools: [], toolChoice: undefined, reasoning: { ...reasoning } }).generationConfig as Record<string, unknown> | undefined;
+    expect(gc?.thinkingConfig).toEqual(expected);
+  });
+});
