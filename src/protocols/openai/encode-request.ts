@@ -4,6 +4,7 @@ import type { CanonicalRequest, ResponseFormat, ToolChoice, ToolDefinition } fro
 import { isRecord } from '../../util/json.ts';
 import type { EncodeRequestOptions } from '../types.ts';
 import { encodeMessages } from './encode-messages.ts';
+import { effortFor, refusesParallelToolCalls, refusesSampling, refusesStop } from './model-rules.ts';
 
 /**
  * o-series and gpt-5 models reason before answering: they take `max_completion_tokens` (and reject
@@ -26,29 +27,36 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
   const { stream_options: extraStreamOptions, ...extras } = req.extras.openai ?? {};
   const body: Record<string, unknown> = { ...extras, model: opts.model, messages: encodeMessages(req) };
   const reasoning = isReasoningModel(opts.model);
+  // Reasoning models answer 400 to a temperature/top_p but the default and to any penalty ("Unsupported
+  // parameter: 'presence_penalty'": gpt-5-mini, nextai-translator/nextai-translator#1781; o3-mini,
+  // TabbyML/tabby#3974); the search models too (model-rules.ts).
+  const sampling = !reasoning && !refusesSampling(opts.model);
 
   if (req.tools.length > 0) {
     body.tools = req.tools.map(encodeTool);
     // OpenAI rejects tool_choice and parallel_tool_calls when no tools are declared.
     if (req.toolChoice) body.tool_choice = encodeToolChoice(req.toolChoice);
-    if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
+    if (req.parallelToolCalls !== undefined && !refusesParallelToolCalls(opts.model)) {
+      body.parallel_tool_calls = req.parallelToolCalls;
+    }
   }
   if (req.maxTokens !== undefined) body[reasoning ? 'max_completion_tokens' : 'max_tokens'] = req.maxTokens;
-  // Reasoning models answer "Unsupported value" to any temperature/top_p but the default.
-  if (!reasoning) {
+  if (sampling) {
     if (req.temperature !== undefined) body.temperature = req.temperature;
     if (req.topP !== undefined) body.top_p = req.topP;
   }
   // topK is dropped: OpenAI rejects unknown parameters.
-  if (req.stop?.length) body.stop = req.stop;
+  if (req.stop?.length && !refusesStop(opts.model)) body.stop = req.stop;
   // n > 1 is not sent: the canonical response carries one choice, and extra ones would be billed unseen.
   if (req.n === 1) body.n = 1;
   if (req.seed !== undefined) body.seed = req.seed;
-  if (req.presencePenalty !== undefined) body.presence_penalty = req.presencePenalty;
-  if (req.frequencyPenalty !== undefined) body.frequency_penalty = req.frequencyPenalty;
+  if (sampling && req.presencePenalty !== undefined) body.presence_penalty = req.presencePenalty;
+  if (sampling && req.frequencyPenalty !== undefined) body.frequency_penalty = req.frequencyPenalty;
   if (req.responseFormat) body.response_format = encodeResponseFormat(req.responseFormat);
-  const effort = reasoningEffort(req.reasoning);
-  if (effort !== undefined && !rejectsReasoningEffort(opts.model)) body.reasoning_effort = effort;
+  if (!rejectsReasoningEffort(opts.model)) {
+    const effort = effortFor(opts.model, reasoningEffort(req.reasoning), req.tools.length > 0);
+    if (effort !== undefined) body.reasoning_effort = effort;
+  }
   if (req.user !== undefined) body.user = openaiUser(req.user);
   if (req.stream) {
     body.stream = true;

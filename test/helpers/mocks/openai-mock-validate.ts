@@ -5,6 +5,7 @@
  */
 import { isRecord } from '../../../src/util/json.ts';
 import { parseDataUrl } from '../../../src/util/data-url.ts';
+import { validateModelRules } from './openai-mock-model-rules.ts';
 
 export interface OpenAIErrorInfo {
   status: number;
@@ -98,7 +99,8 @@ export function validateChatRequest(body: unknown): OpenAIErrorInfo | undefined 
     validateSampling(body) ??
     validateTools(body) ??
     validateStreamOptions(body) ??
-    validateUser(body)
+    validateUser(body) ??
+    validateModelRules(body)
   );
 }
 

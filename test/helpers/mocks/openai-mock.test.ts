@@ -286,6 +286,50 @@ describe('openai mock: request validation', () => {
   });
 });
 
+describe('openai mock: what newer models refuse', () => {
+  const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }];
+  const ask = (model: string, extra: Record<string, unknown>) => ({ model, messages: [user('hi')], ...extra });
+
+  test('stop on o3, o4-mini and gpt-5; parallel_tool_calls on the o-series', async () => {
+    for (const model of ['o3', 'o4-mini-2025-04-16', 'gpt-5.2', 'openai/gpt-5-nano']) {
+      expect(await rejected(ask(model, { stop: ['x'] }))).toMatchObject({
+        message: "Unsupported parameter: 'stop' is not supported with this model.",
+        param: 'stop',
+        code: 'unsupported_parameter',
+      });
+    }
+    expect((await post(ask('o3-mini', { stop: ['x'] }))).status).toBe(200);
+    expect((await rejected(ask('o1', { tools, parallel_tool_calls: false }))).param).toBe('parallel_tool_calls');
+  });
+
+  test('reasoning_effort values per model, in the API\'s words', async () => {
+    expect((await rejected(ask('gpt-5.1', { reasoning_effort: 'minimal' }))).message).toBe(
+      "Unsupported value: 'reasoning_effort' does not support 'minimal' with this model. Supported values are: 'none', 'low', 'medium', and 'high'.",
+    );
+    expect((await rejected(ask('gpt-5-mini-2025-08-07', { reasoning_effort: 'xhigh' }))).code).toBe('unsupported_value');
+    expect((await rejected(ask('gpt-5.2-chat-latest', { reasoning_effort: 'high' }))).message).toContain("Supported values are: 'medium'.");
+    expect((await post(ask('gpt-5.2', { reasoning_effort: 'xhigh' }))).status).toBe(200);
+  });
+
+  test('function tools with reasoning: gpt-5.4 refuses an effort; gpt-5.6 anything but "none"', async () => {
+    expect((await rejected(ask('gpt-5.4', { tools, reasoning_effort: 'low' }))).message).toBe(
+      'Function tools with reasoning_effort are not supported for gpt-5.4 in /v1/chat/completions. Please use /v1/responses instead.',
+    );
+    expect((await post(ask('gpt-5.4', { tools }))).status).toBe(200);
+    expect((await rejected(ask('gpt-5.6-terra', { tools }))).message).toContain("set reasoning_effort to 'none'");
+    expect((await post(ask('gpt-5.6-terra', { tools, reasoning_effort: 'none' }))).status).toBe(200);
+  });
+
+  test('the search models refuse sampling; reasoning models max_tokens and penalties', async () => {
+    expect(await rejected(ask('gpt-4o-search-preview', { temperature: 0.5, top_p: 1 }))).toMatchObject({
+      message: 'Model incompatible request arguments supplied: temperature, top_p',
+      param: null,
+    });
+    expect((await rejected(ask('o3-mini', { max_tokens: 10 }))).message).toContain("Use 'max_completion_tokens' instead.");
+    expect((await rejected(ask('gpt-5-mini', { presence_penalty: 0.5 }))).param).toBe('presence_penalty');
+  });
+});
+
 describe('openai mock: non-streaming replies', () => {
   test('default reply echoes the last user text, with realistic ids and usage', async () => {
     const res = await client.chat.completions.create({

@@ -1,0 +1,88 @@
+/**
+ * What OpenAI's newer models refuse on /v1/chat/completions, each with the public report that quotes
+ * the API's 400. Matched on the id the upstream gets, without a provider prefix (`openai/o3`) and
+ * with or without a date (`gpt-5-mini-2025-08-07`).
+ */
+import type { ReasoningEffort } from '../../core/request.ts';
+
+const bare = (model: string): string => model.slice(model.lastIndexOf('/') + 1).toLowerCase();
+
+/**
+ * "Unsupported parameter: 'stop' is not supported with this model.": o3 and o4-mini
+ * (crewAIInc/crewAI#2738, langgenius/dify#18971; o3-mini keeps it, huggingface/smolagents#1211),
+ * o1-preview (crewAIInc/crewAI#1908), the gpt-5 family (FlowiseAI/Flowise#5046; gpt-5.2:
+ * huggingface/smolagents#1893).
+ */
+const NO_STOP = /^(?:o3(?!-mini)|o4-mini|o1-preview|gpt-5)/;
+
+/**
+ * "Unsupported parameter: 'parallel_tool_calls' is not supported with this model.", even for false:
+ * o1 (langchain-ai/langchain#29416), o3-mini (microsoft/semantic-kernel#10365), o4-mini
+ * (evalstate/fast-agent#279, run-llama/llama_index#20865), o3 (defog-ai/defog#171).
+ */
+const NO_PARALLEL_TOOL_CALLS = /^o[134](?!\d)/;
+
+/**
+ * The search models: "Model incompatible request arguments supplied: frequency_penalty,
+ * presence_penalty, temperature, top_p" (ChatGPTNextWeb/NextChat#6569, raycast/extensions#18304).
+ */
+const NO_SAMPLING = /^gpt-4o(?:-mini)?-search-preview/;
+
+export const refusesStop = (model: string): boolean => NO_STOP.test(bare(model));
+export const refusesParallelToolCalls = (model: string): boolean => NO_PARALLEL_TOOL_CALLS.test(bare(model));
+export const refusesSampling = (model: string): boolean => NO_SAMPLING.test(bare(model));
+
+const EFFORT_ORDER: readonly ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
+
+/**
+ * The reasoning_effort values a model takes, as its 400 lists them ("Unsupported value:
+ * 'reasoning_effort' does not support 'minimal' with this model. Supported values are: …"). First match wins.
+ */
+const EFFORTS: ReadonlyArray<readonly [RegExp, readonly ReasoningEffort[]]> = [
+  // gpt-5.1-chat-latest, gpt-5.2-chat: only 'medium' (Laisky/one-api#266, #285, egoist/chatwise-releases#1257).
+  [/^gpt-5(?:\.\d+)?-chat/, ['medium']],
+  // 'none' refused: "Supported values are: 'low', 'medium', and 'high'." (openai/codex#6647).
+  [/^gpt-5\.1-codex(?!-)/, ['low', 'medium', 'high']],
+  // 'minimal' and 'xhigh' refused (anomalyco/opencode#4451, CortexReach/memory-lancedb-pro#201).
+  [/^gpt-5\.1(?!\d)/, ['none', 'low', 'medium', 'high']],
+  // 'minimal' refused: gpt-5.2 (CherryHQ/cherry-studio#11864), gpt-5.5 (earendil-works/pi#5243),
+  // gpt-5.6 (livekit/agents#7169); gpt-5.4 takes the same set (anomalyco/models.dev#2351).
+  [/^gpt-5\.[2-6](?!\d)/, ['none', 'low', 'medium', 'high', 'xhigh']],
+  // gpt-5, -mini, -nano: 'none' (rikkahub/rikkahub#856) and 'xhigh' (microsoft/vscode#301045) refused.
+  [/^gpt-5(?![.\d])/, ['minimal', 'low', 'medium', 'high']],
+];
+
+/**
+ * Function tools with reasoning on /v1/chat/completions: "Function tools with reasoning_effort are not
+ * supported for gpt-5.4 in /v1/chat/completions. Please use /v1/responses instead." Without
+ * reasoning_effort the tools are taken: gpt-5.4 (pipecat-ai/pipecat#4043, openai/openai-openapi#541),
+ * gpt-5.5 (charmbracelet/crush#2913), gpt-5.2 (livekit/agents#5088).
+ */
+const TOOLS_WITHOUT_EFFORT = /^gpt-5\.[245](?!\d)/;
+
+/**
+ * The same refusal, "… or set reasoning_effort to 'none'", also when none is sent, as these models
+ * reason by default: gpt-5.6 and its sol/terra/luna (BerriAI/litellm#34569, GEMISIS/leviath#333,
+ * livekit/agents#7169), gpt-6-sol and gpt-6-astra (onyx-dot-app/onyx#15008, Wei-Shaw/sub2api#6740).
+ */
+const TOOLS_WITH_EFFORT_NONE = /^gpt-(?:5\.6|6)(?!\d)/;
+
+/**
+ * The reasoning_effort to send, if any: what the client asked for, or the nearest value the model
+ * takes (on a tie the higher, so a model asked to think a little still thinks); with function tools,
+ * what those models need to take the tools at all (reasoning can't be had with tools there).
+ */
+export function effortFor(model: string, effort: ReasoningEffort | undefined, hasTools: boolean): ReasoningEffort | undefined {
+  const id = bare(model);
+  if (hasTools && TOOLS_WITH_EFFORT_NONE.test(id)) return 'none';
+  if (hasTools && TOOLS_WITHOUT_EFFORT.test(id)) return undefined;
+  if (effort === undefined) return undefined;
+  const allowed = EFFORTS.find(([re]) => re.test(id))?.[1];
+  if (!allowed || allowed.includes(effort)) return effort;
+  const at = EFFORT_ORDER.indexOf(effort);
+  let best = allowed[0]!;
+  for (const a of allowed) {
+    if (Math.abs(EFFORT_ORDER.indexOf(a) - at) <= Math.abs(EFFORT_ORDER.indexOf(best) - at)) best = a;
+  }
+  return best;
+}

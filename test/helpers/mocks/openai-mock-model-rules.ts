@@ -1,0 +1,95 @@
+/**
+ * Per-model refusals of OpenAI's Chat Completions endpoint, with the API's own messages as public
+ * reports quote them (sources beside each rule in src/protocols/openai/model-rules.ts). Written
+ * independently of that file so the mock keeps answering what the real API does, whatever aiproxy sends.
+ */
+import type { OpenAIErrorInfo } from './openai-mock-validate.ts';
+
+const bare = (model: string): string => model.slice(model.lastIndexOf('/') + 1).toLowerCase();
+
+const unsupportedParameter = (param: string): OpenAIErrorInfo => ({
+  status: 400,
+  message: `Unsupported parameter: '${param}' is not supported with this model.`,
+  type: 'invalid_request_error',
+  param,
+  code: 'unsupported_parameter',
+});
+
+function listValues(values: readonly string[]): string {
+  const q = values.map((v) => `'${v}'`);
+  return q.length <= 2 ? q.join(' and ') : `${q.slice(0, -1).join(', ')}, and ${q[q.length - 1]}`;
+}
+
+const EFFORTS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
+  [/^gpt-5(?:\.\d+)?-chat/, ['medium']],
+  [/^gpt-5\.1-codex(?!-)/, ['low', 'medium', 'high']],
+  [/^gpt-5\.1(?!\d)/, ['none', 'low', 'medium', 'high']],
+  [/^gpt-5\.[2-6](?!\d)/, ['none', 'low', 'medium', 'high', 'xhigh']],
+  [/^gpt-5(?![.\d])/, ['minimal', 'low', 'medium', 'high']],
+];
+
+const SAMPLING = ['frequency_penalty', 'presence_penalty', 'temperature', 'top_p'];
+
+export function validateModelRules(body: Record<string, unknown>): OpenAIErrorInfo | undefined {
+  const model = String(body.model);
+  const id = bare(model);
+  const reasoning = /^(o1|o3|o4|gpt-5)/.test(id);
+
+  if (/^gpt-4o(?:-mini)?-search-preview/.test(id)) {
+    const sent = SAMPLING.filter((p) => body[p] != null);
+    if (sent.length > 0) {
+      return {
+        status: 400,
+        message: `Model incompatible request argument${sent.length > 1 ? 's' : ''} supplied: ${sent.join(', ')}`,
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      };
+    }
+  }
+  if (reasoning && body.max_tokens != null) {
+    return {
+      ...unsupportedParameter('max_tokens'),
+      message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+    };
+  }
+  for (const p of ['presence_penalty', 'frequency_penalty']) {
+    if (reasoning && body[p] != null) return unsupportedParameter(p);
+  }
+  if (body.stop != null && /^(?:o3(?!-mini)|o4-mini|o1-preview|gpt-5)/.test(id)) return unsupportedParameter('stop');
+  if (body.parallel_tool_calls != null && /^o[134](?!\d)/.test(id)) return unsupportedParameter('parallel_tool_calls');
+
+  const effort = body.reasoning_effort;
+  const allowed = EFFORTS.find(([re]) => re.test(id))?.[1];
+  if (typeof effort === 'string' && allowed && !allowed.includes(effort)) {
+    return {
+      status: 400,
+      message: `Unsupported value: 'reasoning_effort' does not support '${effort}' with this model. Supported values are: ${listValues(allowed)}.`,
+      type: 'invalid_request_error',
+      param: 'reasoning_effort',
+      code: 'unsupported_value',
+    };
+  }
+  return toolsWithReasoning(body, model, id);
+}
+
+/**
+ * Function tools with reasoning on /v1/chat/completions: gpt-5.2/5.4/5.5 refuse an explicit effort;
+ * gpt-5.6 and gpt-6 also their own default, so only `reasoning_effort: "none"` passes.
+ */
+function toolsWithReasoning(body: Record<string, unknown>, model: string, id: string): OpenAIErrorInfo | undefined {
+  const tools = Array.isArray(body.tools) && body.tools.some((t) => (t as { type?: unknown })?.type === 'function');
+  if (!tools || body.reasoning_effort === 'none') return undefined;
+  const error = (hint: string): OpenAIErrorInfo => ({
+    status: 400,
+    message: `Function tools with reasoning_effort are not supported for ${model} in /v1/chat/completions. ${hint}`,
+    type: 'invalid_request_error',
+    param: 'reasoning_effort',
+    code: null,
+  });
+  if (/^gpt-(?:5\.6|6)(?!\d)/.test(id)) {
+    return error("To use function tools, use /v1/responses or set reasoning_effort to 'none'.");
+  }
+  if (body.reasoning_effort != null && /^gpt-5\.[245](?!\d)/.test(id)) return error('Please use /v1/responses instead.');
+  return undefined;
+}
