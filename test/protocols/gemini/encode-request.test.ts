@@ -6,16 +6,9 @@ import {
   geminiCodec,
 } from '../../../src/protocols/gemini/index.ts';
 import { clearSignatureCache, rememberSignature } from '../../../src/protocols/gemini/signature-cache.ts';
+import { canonicalRequest } from '../../helpers/canonical.ts';
 
-const base = (over: Partial<CanonicalRequest> = {}): CanonicalRequest => ({
-  model: 'gemini-2.5-flash',
-  system: [],
-  messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
-  tools: [],
-  stream: false,
-  extras: {},
-  ...over,
-});
+const base = (over: Partial<CanonicalRequest> = {}): CanonicalRequest => canonicalRequest({ model: 'gemini-2.5-flash', ...over });
 
 const encode = (over: Partial<CanonicalRequest> = {}, model = 'gemini-2.5-flash') =>
   geminiCodec.encodeRequest(base(over), { model }) as Record<string, unknown> & {

@@ -2,16 +2,9 @@ import { describe, expect, test } from 'bun:test';
 import type { CanonicalRequest, Message } from '../../../src/core/index.ts';
 import { openaiCodec } from '../../../src/protocols/openai/index.ts';
 import { MISSING_RESULT } from '../../../src/protocols/openai/encode-messages.ts';
+import { canonicalRequest } from '../../helpers/canonical.ts';
 
-const base = (over: Partial<CanonicalRequest> = {}): CanonicalRequest => ({
-  model: 'client-model',
-  system: [],
-  messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
-  tools: [],
-  stream: false,
-  extras: {},
-  ...over,
-});
+const base = (over: Partial<CanonicalRequest> = {}): CanonicalRequest => canonicalRequest(over);
 
 const encode = (req: CanonicalRequest, model = 'gpt-4o') => openaiCodec.encodeRequest(req, { model });
 const messagesOf = (req: CanonicalRequest, model?: string) => encode(req, model).messages as unknown[];

@@ -1,16 +1,9 @@
 import { describe, expect, test } from 'bun:test';
 import type { CanonicalRequest, ReasoningConfig } from '../../../src/core/index.ts';
 import { openaiCodec } from '../../../src/protocols/openai/index.ts';
+import { canonicalRequest } from '../../helpers/canonical.ts';
 
-const base = (over: Partial<CanonicalRequest> = {}): CanonicalRequest => ({
-  model: 'client-model',
-  system: [],
-  messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
-  tools: [],
-  stream: false,
-  extras: {},
-  ...over,
-});
+const base = (over: Partial<CanonicalRequest> = {}): CanonicalRequest => canonicalRequest(over);
 const encode = (req: CanonicalRequest, model: string) => openaiCodec.encodeRequest(req, { model });
 const tool = { name: 'f', parameters: { type: 'object', properties: {} } };
 const effortOf = (model: string, reasoning: ReasoningConfig, tools = false) =>
