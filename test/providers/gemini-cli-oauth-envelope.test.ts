@@ -63,6 +63,26 @@ describe('403 hints', () => {
     expect(out.message).toContain('gemini-cli provider');
   });
 
+  test('VALIDATION_REQUIRED names the verification link from Help or ErrorInfo, once', () => {
+    const url = 'https://accounts.google.com/signin/continue?plt=x';
+    const help = JSON.stringify({ error: { code: 403, message: 'Verify your account to continue.', details: [
+      { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'VALIDATION_REQUIRED', domain: 'cloudcode-pa.googleapis.com' },
+      { '@type': 'type.googleapis.com/google.rpc.Help', links: [{ description: 'Verify your account', url }] },
+    ] } });
+    const meta = JSON.stringify({ error: { code: 403, message: 'Verify your account to continue.', details: [
+      { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'VALIDATION_REQUIRED', domain: 'cloudcode-pa.googleapis.com', metadata: { validation_url: url } },
+    ] } });
+    for (const body of [help, meta]) {
+      const out = withCodeAssistHint({ status: 403, kind: 'permission', message: 'Verify your account to continue.' }, body).message;
+      expect(out).toContain(url);
+      expect(out).not.toContain('gemini.project_id');
+    }
+    // The older wording already carries the link in the message.
+    const inline = `To continue, verify your account at\n\n${url}\n`;
+    const out = withCodeAssistHint({ status: 403, kind: 'permission', message: inline }, meta).message;
+    expect(out.split(url).length).toBe(2);
+  });
+
   test('VPC Service Controls get their own hint; other statuses none', () => {
     expect(withCodeAssistHint({ status: 403, kind: 'permission', message: 'denied' }, '{"reason":"SECURITY_POLICY_VIOLATED"}').message).toContain('VPC Service Controls');
     expect(withCodeAssistHint({ status: 429, kind: 'rate_limit', message: 'slow down' }).message).toBe('slow down');

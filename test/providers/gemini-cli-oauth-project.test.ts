@@ -113,6 +113,19 @@ describe('project discovery', () => {
     expect(e.message).toContain('Hint:');
   });
 
+  test('an account Google wants verified is shown the link and not onboarded, as the Gemini CLI does', async () => {
+    const validationUrl = 'https://accounts.google.com/signin/continue?sarp=1&plt=verify';
+    const r = await setup({
+      onboarded: false,
+      ineligibleTiers: [{ reasonCode: 'VALIDATION_REQUIRED', reasonMessage: 'Verify your account to continue.', tierId: 'free-tier', validationUrl }],
+    });
+    const e = await failure(r.project());
+    expect(e.status).toBe(403);
+    expect(e.message).toContain(validationUrl);
+    expect(e.message).toContain('Verify your account to continue.');
+    expect(paths()).toEqual(['POST /v1internal:loadCodeAssist']);
+  });
+
   test('an onboarded account without a project and without reasons is told to configure one', async () => {
     const r = await setup({ withholdProject: true });
     const e = await failure(r.project());

@@ -5,7 +5,7 @@ import { CODE_ASSIST_MODELS } from '../../src/providers/gemini-cli-oauth/models.
 import { parseSSE } from '../../src/util/sse.ts';
 import { startCodeAssistStack, type CodeAssistStack } from '../helpers/code-assist-stack.ts';
 import { postRaw } from '../helpers/proxy.ts';
-import { codeAssistQuotaError, generateChatDenied } from '../helpers/mocks/code-assist-mock.ts';
+import { codeAssistQuotaError, generateChatDenied, modelCapacityExhausted, validationRequired } from '../helpers/mocks/code-assist-mock.ts';
 
 let s: CodeAssistStack;
 beforeAll(async () => {
@@ -141,11 +141,29 @@ describe('OpenAI client → gemini-cli-oauth (canonical conversion)', () => {
     expect(err.error.message).toContain('Hint:');
   });
 
+  test('an account Google wants verified gets the verification link, not advice to change projects', async () => {
+    const url = 'https://accounts.google.com/signin/continue?sarp=1&plt=verify-me';
+    s.api.queue({ error: validationRequired(url) });
+    const err = await s.openaiClient.chat.completions.create({ model: 'gemini-2.5-pro', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(err.error.message).toStartWith('Verify your account to continue.');
+    expect(err.error.message).toContain(url);
+    expect(err.error.message).not.toContain('gemini.project_id');
+  });
+
   test('an unknown model is Google’s 404, never swapped for another model', async () => {
     const err = await s.openaiClient.chat.completions.create({ model: 'gemini-9-ultra', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
     expect(envelope().model).toBe('gemini-9-ultra');
     expect(lastGenerate().status).toBe(404);
+  });
+
+  test('a model the account cannot use is a 404 that says so, not only “Requested entity was not found”', async () => {
+    const err = await s.openaiClient.chat.completions.create({ model: 'gemini-9-ultra', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(err.error.message).toStartWith('Requested entity was not found.');
+    expect(err.error.message).toContain('gemini-2.5-flash');
+    expect(err.error.code).toBe('model_not_found');
   });
 
   test('the model list is the free-tier list', async () => {
@@ -184,6 +202,15 @@ describe('Anthropic client → gemini-cli-oauth (canonical conversion)', () => {
     expect(err).toBeInstanceOf(Anthropic.RateLimitError);
     expect(err.headers.get('retry-after')).toBe('12');
     expect(err.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+  });
+
+  test('Google running out of capacity for a model is overloaded, not the account’s rate limit', async () => {
+    s.api.queue({ error: modelCapacityExhausted() });
+    const err = await s.anthropicClient.messages.create({ model: 'gemini-2.5-pro', max_tokens: 64, messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect(err.status).not.toBe(429);
+    expect(err.error.error.type).toBe('overloaded_error');
+    expect(err.error.error.message).toContain('No capacity available for model gemini-2.5-pro');
   });
 
   test('a mid-stream upstream error ends the stream with an in-band error event', async () => {

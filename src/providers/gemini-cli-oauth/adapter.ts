@@ -1,4 +1,4 @@
-import { withCodeAssistHint } from './error-hints.ts';
+import { describeGenerateError } from './error-hints.ts';
 import type { TokenManager } from '../../auth/google/token-manager.ts';
 import type { Config } from '../../config/types.ts';
 import type { Logger } from '../../util/log.ts';
@@ -74,6 +74,6 @@ export function geminiCliOauth(cfg: Config['gemini'], deps: GeminiCliOauthDeps =
     },
     unwrap: unwrapResponse,
     refreshAuth: () => tokens.refreshAfterRejection(),
-    describeError: withCodeAssistHint,
+    describeError: describeGenerateError,
   };
 }

@@ -1,5 +1,8 @@
 import type { ProxyErrorInfo } from '../../core/errors.ts';
 import { LOGIN_COMMAND } from '../../auth/google/oauth-constants.ts';
+import { googleErrorObject } from '../../protocols/gemini/errors.ts';
+import { isRecord, tryParseJson } from '../../util/json.ts';
+import { CODE_ASSIST_MODELS } from './models.ts';
 
 const ACCOUNT_HINT =
   'Hint: Google does not let this account or project use Gemini Code Assist. Set gemini.project_id ' +
@@ -23,9 +26,55 @@ export function withCodeAssistHint(info: ProxyErrorInfo, rawBody = ''): ProxyErr
   return hint && !info.message.includes(hint) ? { ...info, message: `${info.message} ${hint}` } : info;
 }
 
+/**
+ * A generate call's error as the client should see it. Code Assist answers a model the account cannot use
+ * with a bare "Requested entity was not found."; and it sends MODEL_CAPACITY_EXHAUSTED (Google's servers
+ * are full for that model) as a 429 or a 503 alike: that is an overload to retry, not the account's quota,
+ * so it must not read as a rate limit nor cool the account down as one.
+ */
+export function describeGenerateError(info: ProxyErrorInfo, rawBody: string): ProxyErrorInfo {
+  // Only Google's own 404: an HTML one means a wrong code_assist_base_url, not a model.
+  if (info.status === 404 && googleErrorObject(tryParseJson(rawBody))) {
+    const hint = `Hint: Code Assist answers 404 for a model this Google account cannot use; it usually serves ${CODE_ASSIST_MODELS.join(', ')}.`;
+    return { ...info, code: 'model_not_found', message: info.message.includes(hint) ? info.message : `${info.message} ${hint}` };
+  }
+  if (info.status === 429 && hasReason(rawBody, 'MODEL_CAPACITY_EXHAUSTED')) return { ...info, status: 503, kind: 'overloaded' };
+  return withCodeAssistHint(info, rawBody);
+}
+
+function hasReason(rawBody: string, reason: string): boolean {
+  const error = googleErrorObject(tryParseJson(rawBody));
+  return !!error && Array.isArray(error.details) && error.details.some((d) => isRecord(d) && d.reason === reason);
+}
+
 function hintFor(info: ProxyErrorInfo, rawBody: string): string | undefined {
   if (info.status === 401) return SIGN_IN_HINT;
   if (info.status !== 403) return undefined;
+  const validation = validationLink(rawBody);
+  if (validation !== undefined) {
+    // Google's message is only "Verify your account to continue."; the link it means sits in the details.
+    if (validation && info.message.includes(validation)) return undefined;
+    return `Hint: Google wants this account verified before it serves Code Assist: open ${validation || 'the link Google shows in the Gemini CLI'} in a browser signed in to the same Google account, then retry.`;
+  }
   if (/SECURITY_POLICY_VIOLATED|VPC Service Controls/i.test(`${info.message} ${rawBody}`)) return VPC_HINT;
   return ACCOUNT_HINT;
+}
+
+/**
+ * A VALIDATION_REQUIRED refusal's verification link ('' when Google sent none), undefined for other errors.
+ * The Gemini CLI reads the first Help link, then ErrorInfo's `validation_link`; current bodies name it
+ * `validation_url` (googleQuotaErrors.ts classifyValidationRequiredError).
+ */
+function validationLink(rawBody: string): string | undefined {
+  const error = googleErrorObject(tryParseJson(rawBody));
+  const details = error && Array.isArray(error.details) ? error.details.filter(isRecord) : [];
+  const info = details.find((d) => d.reason === 'VALIDATION_REQUIRED');
+  if (!info) return undefined;
+  for (const d of details) {
+    const first = Array.isArray(d.links) && isRecord(d.links[0]) ? d.links[0].url : undefined;
+    if (typeof first === 'string' && first !== '') return first;
+  }
+  const meta = isRecord(info.metadata) ? info.metadata : {};
+  const url = meta.validation_url ?? meta.validation_link;
+  return typeof url === 'string' ? url : '';
 }

@@ -52,6 +52,16 @@ async function discover(o: ProjectDiscoveryOptions): Promise<string> {
     throw noProject(load, `the account is on ${tierName(load.currentTier)} but Google assigned it no project`);
   }
 
+  // The Gemini CLI does not onboard an account Google first wants verified; it shows the link instead.
+  const verify = ineligibleTiers(load).find((t) => t.reasonCode === 'VALIDATION_REQUIRED' && typeof t.validationUrl === 'string' && t.validationUrl !== '');
+  if (verify) {
+    const why = typeof verify.reasonMessage === 'string' ? ` (Google says: ${verify.reasonMessage})` : '';
+    throw new ProxyError({
+      kind: 'permission',
+      message: `Google wants this account verified before it can use Code Assist${why}: open ${String(verify.validationUrl)} in a browser signed in to the same Google account, then retry.`,
+    });
+  }
+
   const tier = defaultTier(load);
   if (tier.userDefinedCloudaicompanionProject === true) {
     throw new ProxyError({
@@ -99,9 +109,13 @@ function tierName(tier: unknown): string {
   return typeof tier.id === 'string' ? tier.id : typeof tier.name === 'string' ? tier.name : 'an unknown tier';
 }
 
+function ineligibleTiers(load: JsonObject): JsonObject[] {
+  return (Array.isArray(load.ineligibleTiers) ? load.ineligibleTiers : []).filter(isRecord);
+}
+
 /** Google's own reasons (ineligibleTiers) beat our guess when it sent them. */
 function noProject(load: JsonObject, what: string): ProxyError {
-  const reasons = (Array.isArray(load.ineligibleTiers) ? load.ineligibleTiers : []).filter(isRecord).map((t) => {
+  const reasons = ineligibleTiers(load).map((t) => {
     const text = typeof t.reasonMessage === 'string' ? t.reasonMessage : 'not eligible';
     const code = typeof t.reasonCode === 'string' ? ` (${t.reasonCode})` : '';
     const url = typeof t.validationUrl === 'string' ? ` ${t.validationUrl}` : '';

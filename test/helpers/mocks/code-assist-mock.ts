@@ -63,6 +63,19 @@ export function codeAssistQuotaError(reason = 'QUOTA_EXHAUSTED', retryDelay = '6
   };
 }
 
+/**
+ * Google's own capacity running out for a model: a 429 like a quota error but with this reason, not the
+ * account's quota (body as in google-gemini/gemini-cli#27548; the same reason also comes as 503 UNAVAILABLE, #23520).
+ */
+export function modelCapacityExhausted(model = 'gemini-2.5-pro'): MockHttpError {
+  return {
+    status: 429,
+    body: googleError(429, `No capacity available for model ${model} on the server`, [
+      { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'MODEL_CAPACITY_EXHAUSTED', domain: 'cloudcode-pa.googleapis.com', metadata: { model } },
+    ]),
+  };
+}
+
 /** The permission error users of accounts without Code Assist access report. */
 export function generateChatDenied(project: string): MockHttpError {
   return {
@@ -79,6 +92,38 @@ export function generateChatDenied(project: string): MockHttpError {
         },
       ],
     ),
+  };
+}
+
+/**
+ * The 403 Google sends when the account must be verified in a browser first (gemini-cli
+ * googleQuotaErrors.ts classifyValidationRequiredError; body as users quote it, e.g.
+ * lbjlaq/Antigravity-Manager#2362): the link is in a Help detail and in ErrorInfo metadata, not in the message.
+ */
+export function validationRequired(url = 'https://accounts.google.com/signin/continue?sarp=1&scc=1&plt=AKgnsbs-mock&flowName=GlifWebSignIn'): MockHttpError {
+  return {
+    status: 403,
+    body: googleError(403, 'Verify your account to continue.', [
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'VALIDATION_REQUIRED',
+        domain: 'cloudcode-pa.googleapis.com',
+        metadata: {
+          validation_error_message: 'Verify your account to continue.',
+          validation_url_link_text: 'Verify your account',
+          validation_url: url,
+          validation_learn_more_link_text: 'Learn more',
+          validation_learn_more_url: 'https://support.google.com/accounts?p=al_alert',
+        },
+      },
+      {
+        '@type': 'type.googleapis.com/google.rpc.Help',
+        links: [
+          { description: 'Verify your account', url },
+          { description: 'Learn more', url: 'https://support.google.com/accounts?p=al_alert' },
+        ],
+      },
+    ]),
   };
 }
 
