@@ -1,13 +1,14 @@
 import { ProxyError } from '../core/errors.ts';
 import type { CanonicalRequest, Part } from '../core/index.ts';
 import { codecs, type Protocol } from '../protocols/index.ts';
+import type { ProviderAdapter } from '../providers/types.ts';
 import { decodeCountTokensResponse, encodeCountTokensRequest } from '../protocols/gemini/index.ts';
 import { callProvider } from '../upstream/call-provider.ts';
 import { readLimited, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord } from '../util/json.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
-import { resolveProvider } from './generate.ts';
+import { forwardedHeaders, resolveProvider } from './generate.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
 import { renameToolsFor } from './tool-names.ts';
 
@@ -25,15 +26,19 @@ export interface CountInput {
  * upstream: the upstream's own counter where it has one, otherwise a documented local estimate.
  */
 export async function handleCountTokens(ctx: AppContext, input: CountInput): Promise<Response> {
-  const { adapter } = resolveProvider(ctx, input);
+  const { adapter, model } = counterFor(ctx, input);
   const opts = { signal: input.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch };
 
   if (adapter.protocol === input.protocol && adapter.countTokens) {
-    const res = await callProvider(adapter, () => adapter.countTokens!(input.model, input.bodyText), opts);
+    // As for generating: a mapped model changes the body (Gemini carries it in the URL), and Anthropic
+    // refuses beta fields (context_management, …) without the client's anthropic-beta.
+    const body = model === input.model || input.protocol === 'gemini' ? input.bodyText : JSON.stringify({ ...input.body, model });
+    const res = await callProvider(adapter, async () => forwardedHeaders(input, await adapter.countTokens!(model, body)), opts);
     return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
   }
 
   const req = decodeForCount(input);
+  req.model = model;
   // Counting needs no names back, only an upstream that accepts them.
   renameToolsFor(adapter.protocol, req);
   // Gemini cannot fetch URLs when counting any more than when generating; it must see the same inline media.
@@ -60,6 +65,18 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
     tokens = estimateTokens(req);
   }
   return Response.json(input.protocol === 'anthropic' ? { input_tokens: tokens } : { totalTokens: tokens });
+}
+
+/**
+ * Who counts, and for which upstream model: a pool member that would serve this model (its model_map,
+ * its credentials), so a count for an alias such as claude-sonnet-4-5 asks about the model that answers it.
+ */
+function counterFor(ctx: AppContext, input: CountInput): { adapter: ProviderAdapter; model: string } {
+  const { name, adapter } = resolveProvider(ctx, input);
+  const now = Date.now();
+  const members = (ctx.pools.get(name)?.members ?? []).filter((m) => m.serves(input.model));
+  const member = members.find((m) => m.available(now)) ?? members.find((m) => !m.spec.disabled);
+  return member ? { adapter: member.spec.adapter, model: member.upstreamModel(input.model) } : { adapter, model: input.model };
 }
 
 function decodeForCount(input: CountInput): CanonicalRequest {

@@ -148,7 +148,7 @@ function modeFor(input: GenerateInput): GenerateMode {
 }
 
 /** Client headers an upstream of the same protocol needs (Claude Code relies on its betas). */
-function forwardedHeaders(input: GenerateInput, req: UpstreamRequest): UpstreamRequest {
+export function forwardedHeaders(input: { protocol: Protocol; request: Request }, req: UpstreamRequest): UpstreamRequest {
   if (input.protocol !== 'anthropic') return req;
   const beta = input.request.headers.get('anthropic-beta');
   const version = input.request.headers.get('anthropic-version');

@@ -2,6 +2,7 @@ import type { ModelInfo } from '../core/index.ts';
 import type { ProviderName } from '../config/providers.ts';
 import { codecs } from '../protocols/index.ts';
 import type { ProviderAdapter } from '../providers/types.ts';
+import type { Pool } from '../pool/pool.ts';
 import type { Logger } from '../util/log.ts';
 
 const TTL_MS = 5 * 60_000;
@@ -72,4 +73,27 @@ export class ModelCatalog {
       return fallback();
     }
   }
+}
+
+/**
+ * The list with each pool member's model_map aliases added (claude-sonnet-4-5 → gemini-2.5-pro): they are
+ * names clients may ask for, and Claude Code's model discovery keeps only claude-* and anthropic-* ids,
+ * so without them its picker shows nothing from a non-Anthropic upstream. An alias is shown with its
+ * target's name and limits; a name an upstream lists itself is not repeated.
+ */
+export function withAliases(models: ModelInfo[], pools: ReadonlyMap<ProviderName, Pool>, names: readonly ProviderName[]): ModelInfo[] {
+  const seen = new Set(models.map((m) => m.id));
+  const out = [...models];
+  for (const name of names) {
+    for (const member of pools.get(name)?.members ?? []) {
+      if (member.spec.disabled) continue;
+      for (const [alias, target] of Object.entries(member.spec.modelMap)) {
+        if (seen.has(alias)) continue;
+        seen.add(alias);
+        const known = models.find((m) => m.id === target);
+        out.push({ ...known, id: alias, provider: name, displayName: known?.displayName ?? target });
+      }
+    }
+  }
+  return out;
 }

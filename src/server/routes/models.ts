@@ -3,6 +3,7 @@ import type { ProviderName } from '../../config/providers.ts';
 import { codecs, type Protocol } from '../../protocols/index.ts';
 import type { AppContext } from '../../proxy/context.ts';
 import { resolveProvider } from '../../proxy/generate.ts';
+import { withAliases } from '../../proxy/models.ts';
 import { protocolOf } from '../protocol-of.ts';
 import type { RouteArgs } from './types.ts';
 
@@ -14,7 +15,7 @@ export async function listModels(ctx: AppContext, { request, prefix, path, param
   const protocol: Protocol = protocolOf(path, request.headers);
   const named = prefix ?? request.headers.get('x-model-provider') ?? request.headers.get('model-provider');
   const names: readonly ProviderName[] = named ? [resolveProvider(ctx, { request, prefix }).name] : ctx.config.modelProviders;
-  const models = await ctx.models.list(names);
+  const models = withAliases(await ctx.models.list(names), ctx.pools, names);
   const wanted = params.model ? decodeURIComponent(params.model).replace(/^models\//, '') : undefined;
   log({ status: 200, provider: names.join(',') });
   if (wanted === undefined) return Response.json(codecs[protocol].encodeModelList(models));

@@ -1,0 +1,154 @@
+/**
+ * What Claude Code does besides generating, against aiproxy with pool members that map its model names
+ * (model_map) to other upstreams: count_tokens (its /context view and compaction), and gateway model
+ * discovery (GET /v1/models?limit=1000 with CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY=1, which keeps
+ * only claude-* and anthropic-* ids). Its documented gateway contract: /v1/messages and
+ * /v1/messages/count_tokens, forwarding anthropic-beta and anthropic-version
+ * (https://code.claude.com/docs/en/llm-gateway).
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAnthropicMock } from '../helpers/mocks/anthropic-mock.ts';
+import { googleError } from '../helpers/mocks/gemini-mock-errors.ts';
+import { startGeminiMock, type GeminiMock } from '../helpers/mocks/gemini-mock.ts';
+import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
+import type { MockServer } from '../helpers/mocks/types.ts';
+import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+import { last } from './anthropic-client-util.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'aiproxy-cc-'));
+let openai: MockServer;
+let claude: MockServer;
+let gemini: GeminiMock;
+let proxy: TestProxy;
+
+const BETAS = 'claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27';
+
+beforeAll(async () => {
+  [openai, claude, gemini] = await Promise.all([startOpenAIMock(), startAnthropicMock(), startGeminiMock()]);
+  const file = join(dir, 'pools.yaml');
+  const member = (m: MockServer, map: string) => `  - {name: main, api_key: ${m.key}, base_url: "${m.url}", model_map: {${map}}}\n`;
+  writeFileSync(
+    file,
+    `gemini-cli:\n${member(gemini, 'claude-sonnet-4-5: gemini-2.5-pro, claude-haiku-4-5: gemini-2.5-flash')}` +
+      `openai-custom:\n${member(openai, 'claude-opus-4-1: gpt-4o')}` +
+      `claude-custom:\n${member(claude, 'claude-sonnet-4-5: claude-sonnet-4-6')}`,
+  );
+  proxy = await startProxy(['--provider-pools-file', file, '--model-provider', 'gemini-cli,openai-custom,claude-custom']);
+});
+afterAll(async () => {
+  await Promise.all([proxy.stop(), openai.stop(), claude.stop(), gemini.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Claude Code as configured with ANTHROPIC_BASE_URL=<aiproxy>/<provider>. */
+function claudeCode(provider: string): Anthropic {
+  return new Anthropic({
+    apiKey: proxy.key,
+    baseURL: `${proxy.url}/${provider}`,
+    maxRetries: 0,
+    defaultQuery: { beta: 'true' },
+    defaultHeaders: { 'anthropic-beta': BETAS },
+  });
+}
+
+/** A count_tokens body as Claude Code sends it for its context view: tools, thinking, context_management. */
+const countBody = (model: string) =>
+  ({
+    model,
+    messages: [{ role: 'user', content: 'How big is this conversation?' }],
+    system: [{ type: 'text', text: 'You are Claude Code.', cache_control: { type: 'ephemeral' } }],
+    tools: [{ name: 'Bash', description: 'Run a command.', input_schema: { type: 'object', properties: { command: { type: 'string' } } } }],
+    thinking: { type: 'enabled', budget_tokens: 4096 },
+    context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+  }) as unknown as Anthropic.MessageCountTokensParams;
+
+describe('Claude Code count_tokens with model_map', () => {
+  test('gemini-cli: the count is asked of the mapped Gemini model, not of the Claude name Gemini does not know', async () => {
+    const { input_tokens } = await claudeCode('gemini-cli').messages.countTokens(countBody('claude-sonnet-4-5'));
+    expect(input_tokens).toBeGreaterThan(0);
+    expect(last(gemini.calls).url).toBe('/v1beta/models/gemini-2.5-pro:countTokens');
+    expect(JSON.stringify(last(gemini.calls).body)).not.toContain('claude-sonnet-4-5');
+  });
+
+  test('claude-custom: anthropic-beta reaches the counter (context_management accepted) and the body names the mapped model', async () => {
+    const { input_tokens } = await claudeCode('claude-custom').messages.countTokens(countBody('claude-sonnet-4-5'));
+    expect(input_tokens).toBeGreaterThan(0);
+    const call = last(claude.calls);
+    expect(call.url).toBe('/v1/messages/count_tokens');
+    expect(call.headers['anthropic-beta']).toBe(BETAS);
+    expect((call.body as { model: string }).model).toBe('claude-sonnet-4-6');
+  });
+});
+
+describe('Claude Code gateway model discovery', () => {
+  test('GET /v1/models?limit=1000 lists the model_map aliases (the only claude-* ids a non-Anthropic upstream has)', async () => {
+    const res = await fetch(`${proxy.url}/v1/models?limit=1000`, {
+      headers: { authorization: `Bearer ${proxy.key}`, 'anthropic-version': '2023-06-01' },
+    });
+    expect(res.status).toBe(200);
+    const { data } = (await res.json()) as { data: Array<{ id: string; type: string; display_name: string; max_input_tokens?: number }> };
+    const ids = data.map((m) => m.id);
+    for (const alias of ['claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-1']) expect(ids.filter((id) => id === alias)).toHaveLength(1);
+    const sonnet = data.find((m) => m.id === 'claude-sonnet-4-5')!;
+    // Shown under the model that answers, with its limits.
+    expect(sonnet).toMatchObject({ type: 'model', display_name: 'Gemini 2.5 Pro', max_input_tokens: 1048576 });
+  });
+
+  test('GET /v1/models/{alias} answers with the alias, not 404', async () => {
+    const res = await fetch(`${proxy.url}/openai-custom/v1/models/claude-opus-4-1`, { headers: { 'x-api-key': proxy.key, 'anthropic-version': '2023-06-01' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ type: 'model', id: 'claude-opus-4-1' });
+  });
+});
+
+/**
+ * Claude Code recovers from an over-long conversation only when the error is in Anthropic's words:
+ * "prompt is too long: N tokens > M maximum" (it compacts) or "input length and `max_tokens` exceed
+ * context limit: I + O > M" (it lowers max_tokens); see musistudio/claude-code-router#1799 and the
+ * messages quoted in anthropics/claude-code#42.
+ */
+describe('Claude Code and an upstream context overflow', () => {
+  const ask = (provider: string, model: string) =>
+    claudeCode(provider)
+      .messages.create({ model, max_tokens: 32000, stream: true, messages: [{ role: 'user', content: 'one more file' }] })
+      .then(
+        () => undefined,
+        (e: unknown) => e as InstanceType<typeof Anthropic.APIError>,
+      );
+
+  test('OpenAI context_length_exceeded → "prompt is too long: N tokens > M maximum", still a 400 invalid_request_error', async () => {
+    const message = "This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens. Please reduce the length of the messages.";
+    openai.queue({ error: { status: 400, body: { error: { message, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } } } });
+    const err = await ask('openai-custom', 'claude-opus-4-1');
+    expect(err?.status).toBe(400);
+    expect(err?.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    expect((err?.error as { error: { message: string } }).error.message).toStartWith('prompt is too long: 131072 tokens > 128000 maximum');
+  });
+
+  test('OpenAI, prompt fits but not with max_tokens → the "input length and `max_tokens`" form Claude Code retries', async () => {
+    const message =
+      "This model's maximum context length is 128000 tokens. However, you requested 150000 tokens (118000 in the messages, 32000 in the completion). Please reduce the length of the messages or completion.";
+    openai.queue({ error: { status: 400, body: { error: { message, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } } } });
+    const err = await ask('openai-custom', 'claude-opus-4-1');
+    expect((err?.error as { error: { message: string } }).error.message).toStartWith(
+      'input length and `max_tokens` exceed context limit: 118000 + 32000 > 128000',
+    );
+  });
+
+  test('Gemini "input token count exceeds the maximum" → "prompt is too long"', async () => {
+    gemini.queue({ error: { status: 400, body: googleError(400, 'The input token count (1200293) exceeds the maximum number of tokens allowed (1048576).') } });
+    const err = await ask('gemini-cli', 'claude-sonnet-4-5');
+    expect(err?.status).toBe(400);
+    expect((err?.error as { error: { message: string } }).error.message).toStartWith('prompt is too long: 1200293 tokens > 1048576 maximum');
+  });
+
+  test('other 400s keep their message', async () => {
+    gemini.queue({ error: { status: 400, body: googleError(400, 'Request contains an invalid argument.') } });
+    const err = await ask('gemini-cli', 'claude-sonnet-4-5');
+    expect((err?.error as { error: { message: string } }).error.message).toBe('Request contains an invalid argument.');
+  });
+});
