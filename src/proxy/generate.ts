@@ -179,7 +179,8 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
       // An envelope upstream's own hint is added to the message; other bodies go back as they came.
       adapter.describeError ? errorResponse(input.protocol, info) : new Response(text, { status: res.status, headers });
     if (att.canRetry && isRetryable(res.status)) throw new RetryNext(info, outcomeOfInfo(info), relay);
-    att.done({ status: res.status, error: info.message, retryAfter: info.retryAfter });
+    // Recorded as the client sees it: an envelope upstream's describeError may turn a 429 into a 503 overload.
+    att.done({ status: adapter.describeError ? info.status : res.status, error: info.message, retryAfter: info.retryAfter });
     return relay();
   }
   if (adapter.unwrap) return unwrapped(ctx, att, input, res);

@@ -29,6 +29,8 @@ export interface CodeAssistStackOptions {
   mock?: CodeAssistMockOptions;
   /** Extra proxy flags (e.g. --project-id). */
   flags?: string[];
+  /** Extra top-level config.yaml lines (e.g. pool settings). */
+  config?: string[];
 }
 
 export async function startCodeAssistStack(opts: CodeAssistStackOptions = {}): Promise<CodeAssistStack> {
@@ -48,6 +50,7 @@ export async function startCodeAssistStack(opts: CodeAssistStackOptions = {}): P
       `  oauth_token_url: ${token.url}`,
       `  oauth_client_id: ${token.clientId}`,
       `  oauth_client_secret: ${token.clientSecret}`,
+      ...(opts.config ?? []),
       '',
     ].join('\n'),
   );

@@ -213,6 +213,24 @@ describe('Anthropic client → gemini-cli-oauth (canonical conversion)', () => {
     expect(err.error.error.message).toContain('No capacity available for model gemini-2.5-pro');
   });
 
+  test('Google’s capacity shortage on a last attempt does not cool the account down as rate-limited', async () => {
+    // One attempt only: the failure is the request's last, recorded as the client saw it.
+    const one = await startCodeAssistStack({ config: ['pool: {max_attempts: 1}'] });
+    try {
+      one.api.queue({ error: modelCapacityExhausted() });
+      const err = await one.geminiClient.models.generateContent({ model: 'gemini-2.5-pro', contents: 'x' }).catch((e) => e);
+      expect((err as { status?: number }).status).toBe(503);
+      const view = (await (await fetch(`${one.proxy.url}/pools`, { headers: { authorization: `Bearer ${one.proxy.key}` } })).json()) as {
+        providers: Record<string, { members: Array<{ health: string; last_error: { status: number } | null }> }>;
+      };
+      const member = view.providers['gemini-cli-oauth']!.members[0]!;
+      expect(member.last_error?.status).toBe(503);
+      expect(member.health).not.toBe('cooling');
+    } finally {
+      await one.stop();
+    }
+  });
+
   test('a mid-stream upstream error ends the stream with an in-band error event', async () => {
     s.api.queue({ text: 'one two three four', midStreamErrorAfter: 2 });
     const res = await fetch(`${s.proxy.url}/v1/messages`, {
