@@ -24,6 +24,11 @@ export interface ProxyErrorInfo {
   code?: string;
   /** The offending parameter, when known. */
   param?: string;
+  /**
+   * The upstream model a rate limit belongs to, when the upstream names one (Google's per-model
+   * quotas): only that model cools down on the account, not the account's other models.
+   */
+  quotaModel?: string;
 }
 
 /** Statuses whose kind is implied; anything else ≥500 is api_error, other 4xx invalid_request. */

@@ -9,7 +9,8 @@ export type Outcome =
   | { kind: 'success' }
   /** A client error (400, 404, 413…): the member is fine, the request was not. */
   | { kind: 'client_error'; status: number }
-  | { kind: 'rate_limited'; status: number; retryAfterMs?: number; message: string }
+  /** `model`: the upstream model the limit belongs to, when the upstream said (only it cools down). */
+  | { kind: 'rate_limited'; status: number; retryAfterMs?: number; message: string; model?: string }
   | { kind: 'auth_failed'; status: number; message: string }
   /** 5xx, network errors, timeouts. */
   | { kind: 'server_error'; status: number; message: string };
@@ -45,6 +46,8 @@ export interface MemberState {
   lastUsed: number;
   served: number;
   lastError?: { status: number; message: string; at: number };
+  /** Upstream model → when its own rate limit ends (Google's per-model quotas); the member serves other models meanwhile. */
+  modelCooldowns?: Record<string, number>;
 }
 
 /**
@@ -81,11 +84,23 @@ export class Member {
     return this.spec.maxConcurrency !== undefined && this.inflight >= this.spec.maxConcurrency;
   }
 
-  /** Whether this member may take a request now (ignoring capacity and model). */
-  available(now: number): boolean {
+  /** Whether this member may take a request now (ignoring capacity), for `model` when given. */
+  available(now: number, model?: string): boolean {
     if (this.spec.disabled) return false;
-    if (this.state.health === 'healthy' || this.spec.alwaysAvailable) return true;
+    if (this.spec.alwaysAvailable) return true;
+    if (model !== undefined && this.modelCooldownUntil(model) > now) return false;
+    if (this.state.health === 'healthy') return true;
     return now >= this.state.cooldownUntil && !this.probing;
+  }
+
+  /** When this member can next take `model`: its own cooldown and the model's, whichever ends later. */
+  availableAt(model: string): number {
+    const own = this.state.health === 'healthy' ? 0 : this.state.cooldownUntil;
+    return Math.max(own, this.modelCooldownUntil(model));
+  }
+
+  private modelCooldownUntil(model: string): number {
+    return this.state.modelCooldowns?.[this.upstreamModel(model)] ?? 0;
   }
 
   /** Takes a request: counts it in flight; a member past its cooldown is let through as the half-open probe. */
@@ -113,6 +128,12 @@ export class Member {
         return;
       case 'rate_limited':
         this.state.lastError = { status: outcome.status, message: outcome.message, at: now };
+        if (outcome.model) {
+          this.coolModel(outcome.model, now + (outcome.retryAfterMs ?? s.cooldownMs), now);
+          // A half-open probe answered for the account: it is reachable, only this model is spent.
+          if (wasProbe) this.recover();
+          return;
+        }
         this.state.health = 'cooling';
         this.state.cooldownUntil = now + (outcome.retryAfterMs ?? s.cooldownMs);
         return;
@@ -145,6 +166,13 @@ export class Member {
     const ms = s.cooldownMs * 2 ** Math.min(this.state.strikes, 10);
     this.state.strikes++;
     return Math.min(ms, MAX_BACKOFF_MS);
+  }
+
+  private coolModel(model: string, until: number, now: number): void {
+    const cooldowns: Record<string, number> = {};
+    for (const [m, t] of Object.entries(this.state.modelCooldowns ?? {})) if (t > now) cooldowns[m] = t;
+    cooldowns[model] = until;
+    this.state.modelCooldowns = cooldowns;
   }
 
   private recover(): void {

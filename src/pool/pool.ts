@@ -33,7 +33,7 @@ export class Pool {
   /** The member for the next attempt, or undefined when none can take it. Acquires the member. */
   pick(model: string, opts: PickOptions, now = Date.now()): Member | undefined {
     const eligible = this.members.filter(
-      (m) => !opts.exclude?.has(m) && m.serves(model) && m.available(now) && !m.atCapacity(),
+      (m) => !opts.exclude?.has(m) && m.serves(model) && m.available(now, model) && !m.atCapacity(),
     );
     if (eligible.length === 0) return undefined;
     const chosen = this.sticky(eligible, opts.sessionKey) ?? this.byStrategy(eligible);
@@ -44,8 +44,8 @@ export class Pool {
 
   unavailable(model: string, now = Date.now()): Unavailable {
     const candidates = this.members.filter((m) => !m.spec.disabled && m.serves(model));
-    const waits = candidates.filter((m) => !m.available(now)).map((m) => Math.max(0, m.state.cooldownUntil - now));
-    const busy = candidates.length > 0 && candidates.every((m) => m.atCapacity() || !m.available(now)) && candidates.some((m) => m.atCapacity());
+    const waits = candidates.filter((m) => !m.available(now, model)).map((m) => Math.max(0, m.availableAt(model) - now));
+    const busy = candidates.length > 0 && candidates.every((m) => m.atCapacity() || !m.available(now, model)) && candidates.some((m) => m.atCapacity());
     return { retryAfterMs: waits.length ? Math.min(...waits) : undefined, busy };
   }
 

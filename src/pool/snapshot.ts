@@ -6,6 +6,7 @@ export interface MemberView {
   name: string;
   health: 'healthy' | 'cooling' | 'unhealthy' | 'disabled';
   cooldown_remaining_ms: number;
+  model_cooldowns_ms: Record<string, number>;
   in_flight: number;
   errors: number;
   last_error: { status: number; message: string; at: string } | null;
@@ -24,6 +25,10 @@ export function poolsView(pools: ReadonlyMap<ProviderName, Pool>, now = Date.now
         name: m.name,
         health: m.spec.disabled ? 'disabled' : m.state.health,
         cooldown_remaining_ms: Math.max(0, m.state.cooldownUntil - now),
+        // Per-model rate limits still running (Google's per-model quotas): model → milliseconds left.
+        model_cooldowns_ms: Object.fromEntries(
+          Object.entries(m.state.modelCooldowns ?? {}).flatMap(([model, until]) => (until > now ? [[model, until - now]] : [])),
+        ),
         in_flight: m.inflight,
         errors: m.recentErrors(now, pool.settings),
         last_error: m.state.lastError ? { ...m.state.lastError, at: new Date(m.state.lastError.at).toISOString() } : null,

@@ -26,17 +26,20 @@ export class RetryNext extends Error {
 }
 
 export function outcomeOfInfo(info: ProxyErrorInfo): Outcome {
-  return outcomeOf({ status: info.status, error: info.message, retryAfter: info.retryAfter });
+  return outcomeOf({ status: info.status, error: info.message, retryAfter: info.retryAfter, quotaModel: info.quotaModel });
 }
 
 /** How a finished request counts for the member that served it. */
-export function outcomeOf(f: Pick<DoneFields, 'status' | 'error' | 'retryAfter'>): Outcome {
+export function outcomeOf(f: Pick<DoneFields, 'status' | 'error' | 'retryAfter' | 'quotaModel'>): Outcome {
   const message = f.error ?? `HTTP ${f.status}`;
   if (f.status < 400) {
     // A stream the upstream broke off counts against it; one the client left does not.
     return f.error && f.error !== 'client disconnected' ? { kind: 'server_error', status: 502, message } : { kind: 'success' };
   }
-  if (f.status === 429) return { kind: 'rate_limited', status: 429, message, retryAfterMs: f.retryAfter === undefined ? undefined : f.retryAfter * 1000 };
+  if (f.status === 429) {
+    const limited: Outcome = { kind: 'rate_limited', status: 429, message, retryAfterMs: f.retryAfter === undefined ? undefined : f.retryAfter * 1000 };
+    return f.quotaModel ? { ...limited, model: f.quotaModel } : limited;
+  }
   if (f.status === 401 || f.status === 403) return { kind: 'auth_failed', status: f.status, message };
   if (f.status >= 500 && f.status !== 501) return { kind: 'server_error', status: f.status, message };
   return { kind: 'client_error', status: f.status };

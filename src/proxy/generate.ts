@@ -44,6 +44,8 @@ export interface DoneFields {
   error?: string;
   /** Seconds, from the upstream's 429/503. */
   retryAfter?: number;
+  /** The upstream model a 429's quota belongs to, when the upstream named it. */
+  quotaModel?: string;
   inputTokens?: number;
   outputTokens?: number;
   /** Upstream attempts made (failover included). */
@@ -180,7 +182,7 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
       adapter.describeError ? errorResponse(input.protocol, info) : new Response(text, { status: res.status, headers });
     if (att.canRetry && isRetryable(res.status)) throw new RetryNext(info, outcomeOfInfo(info), relay);
     // Recorded as the client sees it: an envelope upstream's describeError may turn a 429 into a 503 overload.
-    att.done({ status: adapter.describeError ? info.status : res.status, error: info.message, retryAfter: info.retryAfter });
+    att.done({ status: adapter.describeError ? info.status : res.status, error: info.message, retryAfter: info.retryAfter, quotaModel: info.quotaModel });
     return relay();
   }
   if (adapter.unwrap) return unwrapped(ctx, att, input, res);
@@ -246,7 +248,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
     const text = await readLimited(res);
     const err = describe(adapter, target.decodeError(res.status, text, res.headers), text);
     if (att.canRetry && isRetryable(res.status)) throw new RetryNext(err, outcomeOfInfo(err), () => errorResponse(input.protocol, err));
-    att.done({ status: err.status, error: err.message, retryAfter: err.retryAfter });
+    att.done({ status: err.status, error: err.message, retryAfter: err.retryAfter, quotaModel: err.quotaModel });
     return errorResponse(input.protocol, err);
   }
 

@@ -139,3 +139,29 @@ describe('health', () => {
     expect(pool.pick('gpt-4o', {}, 1)!.name).toBe('a');
   });
 });
+
+describe('per-model rate limits', () => {
+  test('a 429 naming its model cools only that model (aliases included) for its retry-after', () => {
+    const a = member('a', { modelMap: { smart: 'gemini-2.5-pro' } });
+    const b = member('b');
+    const pool = new Pool('gemini-cli', [a, b], settings({ strategy: 'fill_first' }));
+    a.record({ kind: 'rate_limited', status: 429, message: 'quota', retryAfterMs: 5000, model: 'gemini-2.5-pro' }, 0, pool.settings);
+    expect(a.state.health).toBe('healthy');
+    expect(a.available(1000, 'gemini-2.5-pro')).toBe(false);
+    expect(a.available(1000, 'smart')).toBe(false);
+    expect(a.available(1000, 'gemini-2.5-flash')).toBe(true);
+    expect(pool.pick('gemini-2.5-pro', {}, 1000)!.name).toBe('b');
+    expect(pool.pick('gemini-2.5-flash', {}, 1000)!.name).toBe('a');
+    b.record({ kind: 'rate_limited', status: 429, message: 'quota', retryAfterMs: 9000, model: 'gemini-2.5-pro' }, 1000, pool.settings);
+    expect(pool.pick('gemini-2.5-pro', {}, 1000)).toBeUndefined();
+    expect(pool.unavailable('gemini-2.5-pro', 1000).retryAfterMs).toBe(4000);
+    expect(a.available(5000, 'gemini-2.5-pro')).toBe(true);
+  });
+
+  test('a 429 without a model still cools the whole member', () => {
+    const a = member('a');
+    a.record({ kind: 'rate_limited', status: 429, message: 'x', retryAfterMs: 5000 }, 0, settings());
+    expect(a.state.health).toBe('cooling');
+    expect(a.available(1000, 'anything')).toBe(false);
+  });
+});

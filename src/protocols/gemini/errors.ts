@@ -90,7 +90,29 @@ export function errorInfoFromGoogle(error: JsonObject, httpStatus?: number): Pro
   } else if (statusName === 'UNAUTHENTICATED') info.kind = 'authentication';
   const retryAfter = retryAfterFromGoogleError(error);
   if (retryAfter !== undefined) info.retryAfter = retryAfter;
+  if (status === 429) {
+    const model = quotaModelOf(error);
+    if (model) info.quotaModel = model;
+  }
   return info;
+}
+
+/**
+ * The model a Google 429 says its quota belongs to: Code Assist's ErrorInfo `metadata.model`
+ * (QUOTA_EXHAUSTED, RATE_LIMIT_EXCEEDED), the Gemini API's QuotaFailure `quotaDimensions.model`.
+ * Google's quotas are per model (a day's gemini-2.5-pro requests used up leaves flash usable).
+ */
+function quotaModelOf(error: JsonObject): string | undefined {
+  if (!Array.isArray(error.details)) return undefined;
+  for (const d of error.details) {
+    if (!isRecord(d)) continue;
+    if (isRecord(d.metadata) && typeof d.metadata.model === 'string' && d.metadata.model) return d.metadata.model.replace(/^models\//, '');
+    for (const v of Array.isArray(d.violations) ? d.violations : []) {
+      const dims = isRecord(v) && isRecord(v.quotaDimensions) ? v.quotaDimensions : undefined;
+      if (dims && typeof dims.model === 'string' && dims.model) return dims.model.replace(/^models\//, '');
+    }
+  }
+  return undefined;
 }
 
 const MAX_MESSAGE_CHARS = 300;

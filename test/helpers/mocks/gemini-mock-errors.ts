@@ -120,7 +120,7 @@ export function htmlNotFound(path: string): MockHttpError {
  * A 429 the way the free tier answers it: QuotaFailure + RetryInfo, and no Retry-After header
  * (the delay lives only in the body). Queue it with `mock.queue({ error: geminiQuotaError('37s') })`.
  */
-export function geminiQuotaError(retryDelay = '37s'): MockHttpError {
+export function geminiQuotaError(retryDelay = '37s', model = 'gemini-2.5-flash'): MockHttpError {
   return {
     status: 429,
     body: googleError(
@@ -133,7 +133,7 @@ export function geminiQuotaError(retryDelay = '37s'): MockHttpError {
             {
               quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
               quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
-              quotaDimensions: { location: 'global', model: 'gemini-2.5-flash' },
+              quotaDimensions: { location: 'global', model },
               quotaValue: '10',
             },
           ],

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import type { ProxyErrorInfo } from '../../../src/core/index.ts';
 import { geminiCodec } from '../../../src/protocols/gemini/index.ts';
 import { parseDurationSeconds } from '../../../src/util/retry-after.ts';
+import { geminiQuotaError } from '../../helpers/mocks/gemini-mock.ts';
 
 const decode = (status: number, body: string, headers: Record<string, string> = {}): ProxyErrorInfo =>
   geminiCodec.decodeError(status, body, new Headers(headers));
@@ -149,3 +150,25 @@ describe('gemini decodeError', () => {
     expect(parseDurationSeconds('5')).toBeUndefined();
   });
 });
+
+describe('gemini decodeError: the model a quota belongs to', () => {
+  test('Code Assist ErrorInfo metadata.model and the Gemini API QuotaFailure quotaDimensions.model', () => {
+    const codeAssist = JSON.stringify({
+      error: {
+        code: 429,
+        message: 'You have exhausted your capacity on this model. Your quota will reset after 19h9m0s.',
+        status: 'RESOURCE_EXHAUSTED',
+        details: [
+          { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'QUOTA_EXHAUSTED', domain: 'cloudcode-pa.googleapis.com', metadata: { uiMessage: 'true', model: 'gemini-2.5-pro' } },
+          { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '68940s' },
+        ],
+      },
+    });
+    expect(geminiCodec.decodeError(429, codeAssist, new Headers())).toMatchObject({ status: 429, retryAfter: 68940, quotaModel: 'gemini-2.5-pro' });
+    const api = JSON.stringify(geminiQuotaError('37s', 'models/gemini-2.5-flash').body);
+    expect(geminiCodec.decodeError(429, api, new Headers()).quotaModel).toBe('gemini-2.5-flash');
+    const other = JSON.stringify({ error: { code: 400, message: 'bad', status: 'INVALID_ARGUMENT', details: [{ metadata: { model: 'x' } }] } });
+    expect(geminiCodec.decodeError(400, other, new Headers()).quotaModel).toBeUndefined();
+  });
+});
+

@@ -1,0 +1,52 @@
+/**
+ * Google's quotas are per model: a day's gemini-2.5-pro requests used up on one account leaves its
+ * flash quota untouched. A pool must cool down only that model on that account, or flash requests
+ * are refused for hours ("every account … is cooling down") once every account has spent its pro quota.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import OpenAI from 'openai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { geminiQuotaError, startGeminiMock, type GeminiMock } from '../helpers/mocks/gemini-mock.ts';
+import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'aiproxy-model-quota-'));
+let a: GeminiMock;
+let b: GeminiMock;
+let proxy: TestProxy;
+
+beforeAll(async () => {
+  [a, b] = await Promise.all([startGeminiMock(), startGeminiMock()]);
+  const member = (name: string, m: GeminiMock) => `    - {name: ${name}, api_key: ${m.key}, base_url: "${m.url}"}\n`;
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, `model_providers: [gemini-cli]\npool: {strategy: fill_first}\nprovider_pools:\n  gemini-cli:\n${member('a', a)}${member('b', b)}`);
+  proxy = await startProxy(['--config', file]);
+});
+afterAll(async () => {
+  await Promise.all([proxy.stop(), a.stop(), b.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const ask = (model: string) =>
+  new OpenAI({ apiKey: proxy.key, baseURL: `${proxy.url}/v1`, maxRetries: 0 }).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
+
+describe('a per-model quota cools down only that model', () => {
+  test('pro spent on account a: pro goes to b, flash still to a; /pools shows the model cooling', async () => {
+    a.queue({ error: geminiQuotaError('68940s', 'gemini-2.5-pro') });
+    await ask('gemini-2.5-pro'); // a: 429 for pro → failover to b
+    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+    await ask('gemini-2.5-pro'); // a's pro is cooling: b
+    expect([a.calls.length, b.calls.length]).toEqual([1, 2]);
+    await ask('gemini-2.5-flash'); // a is fine for flash (fill_first: a first)
+    expect([a.calls.length, b.calls.length]).toEqual([2, 2]);
+    expect(a.calls.at(-1)!.url).toContain('gemini-2.5-flash');
+
+    const view = (await (await fetch(`${proxy.url}/pools`, { headers: { authorization: `Bearer ${proxy.key}` } })).json()) as {
+      providers: Record<string, { members: Array<{ name: string; health: string; model_cooldowns_ms: Record<string, number> }> }>;
+    };
+    const ma = view.providers['gemini-cli']!.members.find((m) => m.name === 'a')!;
+    expect(ma.health).toBe('healthy');
+    expect(ma.model_cooldowns_ms['gemini-2.5-pro']).toBeGreaterThan(68_000_000);
+  });
+});
