@@ -29,6 +29,12 @@ export interface ProxyErrorInfo {
    * quotas): only that model cools down on the account, not the account's other models.
    */
   quotaModel?: string;
+  /**
+   * Google's error details (ErrorInfo reasons, RetryInfo, Help links), as a Google upstream sent them:
+   * a Gemini client gets them back (Gemini CLI acts on QUOTA_EXHAUSTED or VALIDATION_REQUIRED);
+   * the other protocols have no place for them.
+   */
+  details?: unknown[];
 }
 
 /** Statuses whose kind is implied; anything else ≥500 is api_error, other 4xx invalid_request. */

@@ -231,6 +231,26 @@ describe('Anthropic client → gemini-cli-oauth (canonical conversion)', () => {
     }
   });
 
+  test('a Gemini client gets Google’s error details back: the reason Gemini CLI acts on, the verification link', async () => {
+    const raw = async (error: ReturnType<typeof codeAssistQuotaError>) => {
+      s.api.queue({ error });
+      const res = await fetch(`${s.proxy.url}/v1beta/models/gemini-2.5-pro:generateContent`, {
+        method: 'POST',
+        headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json' },
+        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'x' }] }] }),
+      });
+      return { status: res.status, body: (await res.json()) as { error: { details?: Array<Record<string, unknown>> } } };
+    };
+    const quota = await raw(codeAssistQuotaError());
+    expect(quota.status).toBe(429);
+    expect(quota.body.error.details).toContainEqual(expect.objectContaining({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'QUOTA_EXHAUSTED' }));
+    expect(quota.body.error.details!.filter((d) => d['@type'] === 'type.googleapis.com/google.rpc.RetryInfo')).toHaveLength(1);
+    const url = 'https://accounts.google.com/signin/continue?plt=verify-gemini';
+    const verify = await raw(validationRequired(url));
+    expect(verify.status).toBe(403);
+    expect(JSON.stringify(verify.body.error.details)).toContain(url);
+  });
+
   test('a mid-stream upstream error ends the stream with an in-band error event', async () => {
     s.api.queue({ text: 'one two three four', midStreamErrorAfter: 2 });
     const res = await fetch(`${s.proxy.url}/v1/messages`, {

@@ -50,13 +50,17 @@ const STATUS_FOR_HTTP: Record<number, string> = {
   504: 'DEADLINE_EXCEEDED',
 };
 
+const RETRY_INFO = 'type.googleapis.com/google.rpc.RetryInfo';
+
 export function encodeError(err: ProxyErrorInfo): JsonObject {
   // Anthropic's 529 (overloaded) is a 503 in Google's vocabulary, in-band errors included.
   const code = err.status === 529 ? 503 : err.status;
   const error: JsonObject = { code, message: err.message, status: STATUS_FOR_HTTP[code] ?? STATUS_FOR_KIND[err.kind] };
-  if (err.retryAfter !== undefined) {
-    error.details = [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${err.retryAfter}s` }];
+  const details = err.details ? [...err.details] : [];
+  if (err.retryAfter !== undefined && !details.some((d) => isRecord(d) && d['@type'] === RETRY_INFO)) {
+    details.push({ '@type': RETRY_INFO, retryDelay: `${err.retryAfter}s` });
   }
+  if (details.length > 0) error.details = details;
   return { error };
 }
 
@@ -90,6 +94,7 @@ export function errorInfoFromGoogle(error: JsonObject, httpStatus?: number): Pro
   } else if (statusName === 'UNAUTHENTICATED') info.kind = 'authentication';
   const retryAfter = retryAfterFromGoogleError(error);
   if (retryAfter !== undefined) info.retryAfter = retryAfter;
+  if (Array.isArray(error.details) && error.details.length > 0) info.details = error.details;
   if (status === 429) {
     const model = quotaModelOf(error);
     if (model) info.quotaModel = model;

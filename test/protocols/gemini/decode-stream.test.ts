@@ -130,7 +130,7 @@ describe('gemini stream decoder', () => {
       'data: [{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"37.2s"}]}}]\n\n';
     const events = decodeAll(text);
     expect(events[0]!.type).toBe('start');
-    expect(events[1]).toEqual({ type: 'error', error: { status: 429, kind: 'rate_limit', message: 'Quota exceeded', retryAfter: 38 } });
+    expect(events[1]).toMatchObject({ type: 'error', error: { status: 429, kind: 'rate_limit', message: 'Quota exceeded', retryAfter: 38 } });
     expect(events).toHaveLength(2);
   });
 

@@ -44,7 +44,7 @@ describe('gemini encodeError', () => {
         details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '12s' }],
       },
     });
-    expect(decode(429, JSON.stringify(body))).toEqual(info);
+    expect(decode(429, JSON.stringify(body))).toEqual({ ...info, details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '12s' }] });
   });
 });
 
@@ -65,7 +65,7 @@ describe('gemini decodeError', () => {
         ],
       },
     });
-    expect(decode(429, body)).toEqual({
+    expect(decode(429, body)).toMatchObject({
       status: 429,
       kind: 'rate_limit',
       message: 'You exceeded your current quota, please check your plan and billing details.',
@@ -98,7 +98,7 @@ describe('gemini decodeError', () => {
         details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' }],
       },
     });
-    expect(decode(400, body)).toEqual({
+    expect(decode(400, body)).toMatchObject({
       status: 400,
       kind: 'authentication',
       message: 'API key not valid. Please pass a valid API key.',
