@@ -15,12 +15,17 @@ export function adaptiveOnly(model: string): boolean {
  * Output ceilings the API enforces with 400 "max_tokens: N > M, which is the maximum allowed number of
  * output tokens for <model>", each from a public report of that message: claude-3-haiku 4096
  * (continuedev/continue#4225, microsoft/vscode#295720), Opus 4.5 64000 (anthropics/claude-code#24451),
- * Opus 4.8 128000 (Effect-TS/effect#7129). Models not listed get no ceiling from aiproxy.
+ * Opus 4.8 128000 (Effect-TS/effect#7129); the others as the models overview and model pages of
+ * platform.claude.com list them ("Max output"). A dated id (`-20250514`) is the same model; `-4-5` is not `-4`.
  */
 const OUTPUT_LIMITS: ReadonlyArray<readonly [RegExp, number]> = [
-  [/claude-3-haiku(?!\d)/i, 4096],
-  [/claude-opus-4-5(?!\d)/i, 64000],
-  [/claude-opus-4-8(?!\d)/i, 128000],
+  [/claude-3-(?:haiku|opus)(?!\d)/i, 4096],
+  [/claude-3-5-(?:sonnet|haiku)(?!\d)/i, 8192],
+  [/claude-3-7-sonnet(?!\d)/i, 64000],
+  [/claude-opus-4(?:-1)?(?:-\d{8})?(?!\d|-\d)/i, 32000],
+  [/claude-(?:sonnet-4(?:-[56])?|haiku-4-5|opus-4-5)(?:-\d{8})?(?!\d|-\d)/i, 64000],
+  [/claude-opus-4-[6-9](?!\d)/i, 128000],
+  [/claude-(?:sonnet|opus|fable|mythos)-5(?!\d)/i, 128000],
 ];
 
 export function outputLimit(model: string): number | undefined {

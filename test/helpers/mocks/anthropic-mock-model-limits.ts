@@ -6,11 +6,15 @@
 import { isRecord } from '../../../src/util/json.ts';
 import { invalidRequest, type AnthropicErrorInfo } from './anthropic-mock-errors.ts';
 
-/** continuedev/continue#4225, anthropics/claude-code#24451, Effect-TS/effect#7129. */
+/** continuedev/continue#4225, anthropics/claude-code#24451, Effect-TS/effect#7129; platform.claude.com's "Max output" for the rest. */
 const OUTPUT_CEILINGS: ReadonlyArray<readonly [RegExp, number]> = [
-  [/claude-3-haiku(?!\d)/, 4096],
-  [/claude-opus-4-5(?!\d)/, 64000],
-  [/claude-opus-4-8(?!\d)/, 128000],
+  [/claude-3-(?:haiku|opus)(?!\d)/, 4096],
+  [/claude-3-5-(?:sonnet|haiku)(?!\d)/, 8192],
+  [/claude-3-7-sonnet(?!\d)/, 64000],
+  [/claude-opus-4(?:-1)?(?:-\d{8})?(?!\d|-\d)/, 32000],
+  [/claude-(?:sonnet-4(?:-[56])?|haiku-4-5|opus-4-5)(?:-\d{8})?(?!\d|-\d)/, 64000],
+  [/claude-opus-4-[6-9](?!\d)/, 128000],
+  [/claude-(?:sonnet|opus|fable|mythos)-5(?!\d)/, 128000],
 ];
 /** Fable 5.1 (anthropics/claude-cookbooks#854), Opus 5.5 (can1357/oh-my-pi#12939), Mythos 5.1, Sonnet 5.5. */
 const NO_FORCED_TOOL = /claude-(?:(?:fable|mythos)-5-[1-9]|(?:opus|sonnet)-5-[5-9])(?!\d)/;

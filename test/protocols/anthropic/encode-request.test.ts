@@ -406,7 +406,7 @@ describe('anthropic model rules', () => {
   test('output ceilings, by the ids upstreams use; unknown models get none', () => {
     expect(['claude-3-haiku-20240307', 'anthropic.claude-3-haiku-20240307-v1:0'].map(outputLimit)).toEqual([4096, 4096]);
     expect(['claude-opus-4-5-20251101', 'claude-opus-4-8'].map(outputLimit)).toEqual([64000, 128000]);
-    expect(['claude-3-5-haiku-20241022', 'claude-opus-4-1-20250805', 'claude-sonnet-5'].map(outputLimit)).toEqual([undefined, undefined, undefined]);
+    expect(['claude-2.1', 'my-gateway-model'].map(outputLimit)).toEqual([undefined, undefined]);
   });
 
   test('forced tool use refused by Fable/Mythos 5.1 and Opus/Sonnet 5.5, not by their predecessors', () => {
@@ -454,5 +454,47 @@ describe('anthropic encodeRequest: per-model shaping', () => {
     for (const model of ['claude-fable-5', 'claude-opus-5-5', 'claude-sonnet-4-5']) expect(encode(none, { model })).not.toHaveProperty('thinking');
     // Unasked, the model's default (thinking on) stays.
     expect(encode({}, { model: 'claude-opus-5' })).not.toHaveProperty('thinking');
+  });
+});
+
+describe('anthropic output ceilings by model id', () => {
+  test('dated ids, cloud prefixes, and minor versions that are other models', async () => {
+    const { outputLimit } = await import('../../../src/protocols/anthropic/model-rules.ts');
+    const cases: Array<[string, number | undefined]> = [
+      ['claude-3-haiku-20240307', 4096],
+      ['claude-3-5-haiku-20241022', 8192],
+      ['claude-3-7-sonnet-20250219', 64000],
+      ['claude-opus-4-20250514', 32000],
+      ['claude-opus-4-1-20250805', 32000],
+      ['anthropic.claude-opus-4-1-20250805-v1:0', 32000],
+      ['claude-opus-4-5', 64000],
+      ['claude-sonnet-4-20250514', 64000],
+      ['claude-sonnet-4-5-20250929', 64000],
+      ['claude-haiku-4-5-20251001', 64000],
+      ['claude-opus-4-6', 128000],
+      ['claude-opus-4-8', 128000],
+      ['claude-sonnet-5', 128000],
+      ['claude-opus-5-5', 128000],
+      ['claude-fable-5-1', 128000],
+      ['some-other-model', undefined],
+    ];
+    expect(cases.map(([m]) => [m, outputLimit(m)])).toEqual(cases);
+  });
+
+  test('a Gemini client asking a large thinking budget of Opus 4.1 stays under its 32000', () => {
+    const body = anthropicCodec.encodeRequest(
+      {
+        model: 'claude-opus-4-1-20250805',
+        system: [],
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+        tools: [],
+        stream: false,
+        extras: {},
+        reasoning: { budgetTokens: 32768 },
+      },
+      { model: 'claude-opus-4-1-20250805' },
+    ) as { max_tokens: number; thinking: { budget_tokens: number } };
+    expect(body.max_tokens).toBe(32000);
+    expect(body.thinking.budget_tokens).toBeLessThan(32000);
   });
 });
