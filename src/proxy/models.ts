@@ -6,26 +6,37 @@ import type { Pool } from '../pool/pool.ts';
 import type { Logger } from '../util/log.ts';
 
 const TTL_MS = 5 * 60_000;
+/** After a failed listing, the built-in list is served this long before asking again. */
+const RETRY_MS = 60_000;
 const FETCH_TIMEOUT_MS = 10_000;
+/**
+ * The longest a first listing makes a client wait before it gets the built-in list instead (the real
+ * one fills the cache when it comes): Claude Code's model discovery gives up after 3 s.
+ */
+const FIRST_ANSWER_MS = 2_000;
 
 interface Entry {
   at: number;
-  models: Promise<ModelInfo[]>;
+  ttl: number;
+  models: ModelInfo[];
 }
 
 /**
  * Model lists from the configured upstreams, fetched on demand and cached for a while. An upstream that
  * cannot list (no endpoint, error, timeout) is represented by its built-in list instead, so a model
- * picker in a client never comes up empty because one upstream is down.
+ * picker in a client never comes up empty because one upstream is down; and a list past its time is
+ * served while a fresh one is fetched, so no listing waits on an upstream it has listed before.
  */
 export class ModelCatalog {
   private readonly cache = new Map<ProviderName, Entry>();
+  private readonly pending = new Map<ProviderName, Promise<ModelInfo[]>>();
 
   constructor(
     private readonly providers: Map<ProviderName, ProviderAdapter>,
     private readonly fetchFn: typeof fetch,
     private readonly log: Logger,
     private readonly ttlMs = TTL_MS,
+    private readonly firstAnswerMs = FIRST_ANSWER_MS,
   ) {}
 
   async list(names: readonly ProviderName[]): Promise<ModelInfo[]> {
@@ -42,20 +53,29 @@ export class ModelCatalog {
     return out;
   }
 
-  private forProvider(name: ProviderName): Promise<ModelInfo[]> {
+  private forProvider(name: ProviderName): Promise<ModelInfo[]> | ModelInfo[] {
     const adapter = this.providers.get(name);
-    if (!adapter) return Promise.resolve([]);
+    if (!adapter) return [];
     const hit = this.cache.get(name);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.models;
-    const models = this.fetchList(adapter);
-    this.cache.set(name, { at: Date.now(), models });
-    return models;
+    if (hit && Date.now() - hit.at < hit.ttl) return hit.models;
+    const fresh = this.pending.get(name) ?? this.refresh(name, adapter);
+    if (hit) return hit.models;
+    return firstOf(fresh, this.firstAnswerMs, () => fallback(adapter));
   }
 
-  private async fetchList(adapter: ProviderAdapter): Promise<ModelInfo[]> {
-    const fallback = (): ModelInfo[] => adapter.fallbackModels.map((id) => ({ id, provider: adapter.name }));
+  private refresh(name: ProviderName, adapter: ProviderAdapter): Promise<ModelInfo[]> {
+    const done = this.fetchList(adapter).then(({ models, ok }) => {
+      this.cache.set(name, { at: Date.now(), ttl: ok ? this.ttlMs : Math.min(this.ttlMs, RETRY_MS), models });
+      this.pending.delete(name);
+      return models;
+    });
+    this.pending.set(name, done);
+    return done;
+  }
+
+  private async fetchList(adapter: ProviderAdapter): Promise<{ models: ModelInfo[]; ok: boolean }> {
     const req = await adapter.listModels().catch(() => undefined);
-    if (!req) return fallback();
+    if (!req) return { models: fallback(adapter), ok: true };
     try {
       const res = await this.fetchFn(req.url, { method: req.method, headers: req.headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
       if (!res.ok) {
@@ -63,16 +83,27 @@ export class ModelCatalog {
         throw new Error(`HTTP ${res.status}`);
       }
       const list = codecs[adapter.protocol].decodeModelList(await res.json());
-      if (list.length === 0) return fallback();
-      return list.map((m) => ({ ...m, provider: adapter.name }));
+      if (list.length === 0) return { models: fallback(adapter), ok: true };
+      return { models: list.map((m) => ({ ...m, provider: adapter.name })), ok: true };
     } catch (e) {
       this.log.warn('model list unavailable, using built-in list', { provider: adapter.name, reason: (e as Error).message });
-      // Try again sooner than the normal TTL: the upstream may be back in a minute.
-      const entry = this.cache.get(adapter.name);
-      if (entry) entry.at = Date.now() - this.ttlMs + 60_000;
-      return fallback();
+      // Asked again sooner than the normal TTL: the upstream may be back in a minute.
+      return { models: fallback(adapter), ok: false };
     }
   }
+}
+
+function fallback(adapter: ProviderAdapter): ModelInfo[] {
+  return adapter.fallbackModels.map((id) => ({ id, provider: adapter.name }));
+}
+
+/** `p`'s value, or `late()` if `p` takes longer than `ms` (p still settles, into the cache). */
+function firstOf<T>(p: Promise<T>, ms: number, late: () => T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const slow = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(late()), ms);
+  });
+  return Promise.race([p, slow]).finally(() => clearTimeout(timer));
 }
 
 /**
