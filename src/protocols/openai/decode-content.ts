@@ -1,6 +1,7 @@
 import { badRequest } from '../../core/errors.ts';
 import type { FilePart, ImagePart, MediaSource, TextPart } from '../../core/content.ts';
 import { parseDataUrl } from '../../util/data-url.ts';
+import { textPartFrom } from './cache-control.ts';
 import {
   ASSISTANT_PART_TYPES,
   FilePartSchema,
@@ -27,7 +28,7 @@ export function decodeUserContent(content: string | Array<{ type: string }>, pat
 function decodeUserPart(part: { type: string }, path: string): UserContentPart {
   switch (part.type) {
     case 'text':
-      return { type: 'text', text: expectShape(TextPartSchema, part, path).text };
+      return decodeText(part, path);
     case 'image_url': {
       const { image_url } = expectShape(ImageUrlPartSchema, part, path);
       const image: ImagePart = { type: 'image', source: mediaSource(image_url.url, `${path}.image_url.url`) };
@@ -86,7 +87,7 @@ export function decodeAssistantContent(content: string | Array<{ type: string }>
   if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
   return content.map((part, i) => {
     const at = `${path}.${i}`;
-    if (part.type === 'text') return { type: 'text', text: expectShape(TextPartSchema, part, at).text };
+    if (part.type === 'text') return decodeText(part, at);
     if (part.type === 'refusal') return { type: 'text', text: expectShape(RefusalPartSchema, part, at).refusal };
     throw unknownPartType(part.type, ASSISTANT_PART_TYPES, at);
   });
@@ -98,8 +99,13 @@ export function decodeTextContent(content: string | Array<{ type: string }>, pat
   return content.map((part, i) => {
     const at = `${path}.${i}`;
     if (part.type !== 'text') throw unknownPartType(part.type, ['text'], at);
-    return { type: 'text', text: expectShape(TextPartSchema, part, at).text };
+    return decodeText(part, at);
   });
+}
+
+function decodeText(part: { type: string }, path: string): TextPart {
+  const { text, cache_control } = expectShape(TextPartSchema, part, path) as { text: string; cache_control?: unknown };
+  return textPartFrom(text, cache_control);
 }
 
 function unknownPartType(type: string, allowed: readonly string[], path: string) {

@@ -1,6 +1,7 @@
 import type { Part, TextPart, ToolCallPart, ToolResultPart } from '../../core/content.ts';
 import type { Message } from '../../core/request.ts';
 import { isRecord, parseJsonObject } from '../../util/json.ts';
+import { capBreakpoints } from './cache-control.ts';
 import { decodeAssistantContent, decodeTextContent, decodeUserContent } from './decode-content.ts';
 import {
   AssistantMessageSchema,
@@ -62,6 +63,7 @@ export function decodeMessages(raw: ReadonlyArray<{ role: string }>): DecodedCon
         return;
     }
   });
+  capBreakpoints(system, messages);
   return { system, messages };
 }
 

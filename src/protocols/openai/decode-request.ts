@@ -8,6 +8,7 @@ import type {
 } from '../../core/request.ts';
 import { isRecord } from '../../util/json.ts';
 import { decodeMessages } from './decode-messages.ts';
+import { decodeReasoning } from './decode-reasoning.ts';
 import {
   FunctionToolSchema,
   KNOWN_REQUEST_FIELDS,
@@ -52,9 +53,8 @@ export function decodeRequest(body: unknown): CanonicalRequest {
   if (b.presence_penalty != null) req.presencePenalty = b.presence_penalty;
   if (b.frequency_penalty != null) req.frequencyPenalty = b.frequency_penalty;
   if (b.response_format != null) req.responseFormat = decodeResponseFormat(b.response_format);
-  if (b.reasoning_effort != null) {
-    req.reasoning = { effort: b.reasoning_effort, enabled: b.reasoning_effort !== 'none' };
-  }
+  const reasoning = decodeReasoning(body, b.reasoning_effort);
+  if (reasoning) req.reasoning = reasoning;
   if (b.stream_options?.include_usage != null) req.includeUsage = b.stream_options.include_usage;
   if (b.user != null) req.user = b.user;
 

@@ -1,6 +1,7 @@
 import { kindForStatus, statusForKind, type ErrorKind, type ProxyErrorInfo } from '../../core/errors.ts';
 import { isRecord, tryParseJson } from '../../util/json.ts';
 import { parseDurationSeconds, retryAfterFromHeaders, retryAfterFromMessage } from '../../util/retry-after.ts';
+import { openaiContextOverflow } from './context-overflow.ts';
 
 /** The body OpenAI answers errors with (protocols.md §1.5). */
 export interface OpenAIErrorBody {
@@ -25,7 +26,8 @@ const WIRE: Record<ErrorKind, { type: string; code: string | null }> = {
   timeout: { type: 'server_error', code: null },
 };
 
-export function encodeError(err: ProxyErrorInfo): OpenAIErrorBody {
+export function encodeError(info: ProxyErrorInfo): OpenAIErrorBody {
+  const err = openaiContextOverflow(info);
   const wire = WIRE[err.kind];
   // An exhausted quota has its own type in OpenAI's vocabulary; clients use it to stop retrying.
   const type = err.code === 'insufficient_quota' ? 'insufficient_quota' : wire.type;
