@@ -60,7 +60,8 @@ function planThinking(r: ReasoningConfig | undefined, clientMax: number | undefi
   const limit = outputLimit(model) ?? Number.POSITIVE_INFINITY;
   const maxTokens = Math.min(clientMax ?? defaultMax, limit);
   if (r?.adaptive && r.enabled !== false) return { config: { type: 'adaptive' }, maxTokens };
-  let budget = reasoningBudget(r);
+  // "On" without a size (thinking enabled with no budget): the middle setting, as Gemini's dynamic budget is.
+  let budget = reasoningBudget(r) ?? (r?.enabled === true ? -1 : undefined);
   if (budget === 0) return { maxTokens, disabled: disableThinkingExplicitly(model) };
   if (budget === undefined) return { maxTokens };
   // These models take no budget; the effort the budget stands for goes in output_config instead.

@@ -498,3 +498,15 @@ describe('anthropic output ceilings by model id', () => {
     expect(body.thinking.budget_tokens).toBeLessThan(32000);
   });
 });
+
+describe('anthropic encodeRequest: thinking asked for without a size', () => {
+  test('enabled with no budget thinks at the middle budget (adaptive on models without budgets)', () => {
+    const req = (model: string) =>
+      anthropicCodec.encodeRequest(
+        { model, system: [], messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], tools: [], stream: false, extras: {}, reasoning: { enabled: true } },
+        { model },
+      ) as { thinking?: { type: string; budget_tokens?: number } };
+    expect(req('claude-sonnet-4-5').thinking).toEqual({ type: 'enabled', budget_tokens: 8192 });
+    expect(req('claude-sonnet-5').thinking).toEqual({ type: 'adaptive' });
+  });
+});
