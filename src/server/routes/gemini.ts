@@ -5,8 +5,12 @@ import { serveCountTokens } from './count-tokens.ts';
 import { generateBody, serveGenerate } from './generate-body.ts';
 import type { RouteArgs } from './types.ts';
 
-/** A model id as it may appear in a path segment; anything else (slashes, dots-only, control bytes) is refused. */
-const MODEL_ID = /^(?!\.+$)[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/**
+ * A model id as it may appear in a path segment; anything else (slashes, dots-only, control bytes) is refused.
+ * `:` and `@` belong to ids of other upstreams that Gemini CLI users pass with `-m`: Ollama tags
+ * (qwen3:8b), Bedrock ids (…-v2:0), Vertex Claude versions (…@20250929). The action is after the last `:`.
+ */
+const MODEL_ID = /^(?!\.+$)[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 
 /** POST /v1beta/models/{model}:{generateContent|streamGenerateContent|countTokens} */
 export async function modelAction(ctx: AppContext, args: RouteArgs): Promise<Response> {

@@ -1,0 +1,27 @@
+/**
+ * Gemini CLI against aiproxy, beyond the request shapes of gemini-client-cli.test.ts: what a user of
+ * the current Gemini CLI (GOOGLE_GEMINI_BASE_URL=<aiproxy>/<provider>, `gemini -m <model>`) runs into.
+ * The CLI puts whatever `-m` names into the URL path, `models/{model}:streamGenerateContent?alt=sse`
+ * (google-gemini/gemini-cli packages/core/src/core/contentGenerator.ts, via @google/genai).
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { startStack, type Stack } from '../helpers/stack.ts';
+import { collect, geminiClient, lastCall } from './gemini-client-helpers.ts';
+
+let s: Stack;
+beforeAll(async () => {
+  s = await startStack();
+});
+afterAll(() => s.stop());
+
+describe('Gemini CLI -m with model ids of OpenAI-compatible upstreams', () => {
+  // Ollama tags (qwen3:8b), Bedrock ids behind LiteLLM (…-v2:0), Vertex Claude versions (…@20250929).
+  for (const model of ['qwen3:8b', 'anthropic.claude-3-5-sonnet-20241022-v2:0', 'claude-sonnet-4-5@20250929']) {
+    test(`${model} reaches the upstream as it was named`, async () => {
+      const g = geminiClient(s, 'openai-custom');
+      const { text } = await collect(await g.models.generateContentStream({ model, contents: 'hello' }));
+      expect(text).toBe('mock(openai) heard: hello');
+      expect((lastCall(s.openai).body as { model?: string }).model).toBe(model);
+    });
+  }
+});
