@@ -25,3 +25,24 @@ describe('Gemini CLI -m with model ids of OpenAI-compatible upstreams', () => {
     });
   }
 });
+
+describe('Gemini CLI side requests with tool history and no tools, to Claude', () => {
+  // Chat compression, loop detection and the next-speaker check send the whole history, function calls
+  // and results included, without tool declarations (gemini-cli loopDetectionService.ts, baseLlmClient.ts).
+  test('the history goes up with its tools declared and none callable; the answer comes back', async () => {
+    const g = geminiClient(s, 'claude-custom');
+    const res = await g.models.generateContent({
+      model: 'claude-sonnet-4-5',
+      contents: [
+        { role: 'user', parts: [{ text: 'list the files' }] },
+        { role: 'model', parts: [{ functionCall: { name: 'list_directory', args: { path: '.' } } }] },
+        { role: 'user', parts: [{ functionResponse: { name: 'list_directory', response: { output: 'a.ts b.ts' } } }] },
+        { role: 'user', parts: [{ text: 'Summarize the conversation so far.' }] },
+      ],
+    });
+    expect(res.text).toContain('Summarize the conversation so far.');
+    const body = lastCall(s.claude).body as { tools?: Array<{ name: string }>; tool_choice?: unknown };
+    expect(body.tools?.map((t) => t.name)).toEqual(['list_directory']);
+    expect(body.tool_choice).toEqual({ type: 'none' });
+  });
+});

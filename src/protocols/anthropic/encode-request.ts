@@ -125,6 +125,21 @@ function serverToolsOf(req: CanonicalRequest): unknown[] {
 }
 
 /**
+ * A request that declares no tools but replays tool calls in its history (Gemini CLI's chat compression,
+ * loop and next-speaker checks; summaries by other agents) is a 400 for Claude: "Requests which include
+ * tool_use or tool_result blocks must define tools" (Bedrock: "The toolConfig field must be defined when
+ * using the toolUse and toolResult content blocks"). The called names are declared, bare, and none may be
+ * called now.
+ */
+function historyOnlyTools(req: CanonicalRequest, body: JsonObject): void {
+  const names = new Set<string>();
+  for (const m of req.messages) for (const p of m.content) if (p.type === 'tool_call') names.add(p.name);
+  if (names.size === 0) return;
+  body.tools = [...names].map((name) => ({ name, description: 'Used earlier in this conversation.', input_schema: { type: 'object' } }));
+  body.tool_choice = { type: 'none' };
+}
+
+/**
  * `noForcing`: the request cannot force a tool, because thinking is on or because the model refuses
  * forced tool use; `required` and a named tool then become `auto`.
  */
@@ -137,8 +152,11 @@ function encodeTools(req: CanonicalRequest, body: JsonObject, serverTools: unkno
     return tool;
   });
   tools.push(...serverTools);
-  // tool_choice without tools is a 400.
-  if (tools.length === 0) return;
+  if (tools.length === 0) {
+    historyOnlyTools(req, body);
+    // tool_choice without tools is a 400.
+    return;
+  }
   body.tools = tools;
   let choice: JsonObject | undefined;
   switch (req.toolChoice?.type) {

@@ -74,6 +74,7 @@ export function validateMessagesRequest(body: unknown, ctx: RequestContext): Ant
     validateMetadata(body.metadata) ??
     validateTools(body.tools) ??
     validateToolChoice(body.tool_choice) ??
+    validateToolsDeclared(body) ??
     validateThinking(body, ctx.countTokens)
   );
 }
@@ -180,6 +181,16 @@ const TOOL_CHOICE_KEYS: Record<string, ReadonlySet<string>> = {
   tool: new Set(['type', 'name', 'disable_parallel_tool_use']),
   none: new Set(['type']),
 };
+
+/** Tool blocks in the history need declared tools (anthropic-sdk-python#494; Bedrock says it as toolConfig). */
+function validateToolsDeclared(body: Record<string, unknown>): AnthropicErrorInfo | undefined {
+  if (Array.isArray(body.tools) && body.tools.length > 0) return undefined;
+  const messages = Array.isArray(body.messages) ? body.messages.filter(isRecord) : [];
+  const usesTools = messages.some(
+    (m) => Array.isArray(m.content) && m.content.some((b) => isRecord(b) && (b.type === 'tool_use' || b.type === 'tool_result')),
+  );
+  return usesTools ? invalidRequest('Requests which include `tool_use` or `tool_result` blocks must define tools.') : undefined;
+}
 
 function validateToolChoice(choice: unknown): AnthropicErrorInfo | undefined {
   if (choice === undefined || choice === null) return undefined;

@@ -190,6 +190,7 @@ describe('anthropic mock: request validation', () => {
   test('consecutive same-role messages count as one turn for the pairing', async () => {
     const { status } = await post(
       req({
+        tools: [{ name: 'get_weather', input_schema: { type: 'object' } }],
         messages: [
           { role: 'user', content: 'w?' },
           toolTurn('toolu_01A'),
@@ -199,6 +200,13 @@ describe('anthropic mock: request validation', () => {
         ],
       }),
     );
+    expect(status).toBe(200);
+  });
+
+  test('tool blocks in the history need declared tools', async () => {
+    const history = [{ role: 'user', content: 'w?' }, toolTurn('toolu_01A'), resultTurn('toolu_01A')];
+    expect(await rejected(req({ messages: history }))).toBe('Requests which include `tool_use` or `tool_result` blocks must define tools.');
+    const { status } = await post(req({ messages: history, tools: [{ name: 'get_weather', input_schema: { type: 'object' } }], tool_choice: { type: 'none' } }));
     expect(status).toBe(200);
   });
 
