@@ -13,6 +13,7 @@ import { errorResponse } from './errors.ts';
 import { droppedFields } from './dropped-fields.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
 import { convertStream, relayStream, unwrapStream, type StreamEnd } from './stream-pipeline.ts';
+import { thinkingForModel } from '../protocols/gemini/thinking-config.ts';
 import { streamOptions } from './stream-options.ts';
 import { renameToolsFor, restoreToolNames, restoringDecoder } from './tool-names.ts';
 import { unwrappingDecoder } from './unwrap.ts';
@@ -160,12 +161,22 @@ export function forwardedHeaders(input: { protocol: Protocol; request: Request }
   return { ...req, headers };
 }
 
+/**
+ * The client's bytes, unless a mapped model changes them: the body's `model` field (OpenAI, Anthropic),
+ * or, as Gemini carries the model in the URL, a thinkingConfig the target model takes another way.
+ */
+function passthroughBody(input: GenerateInput, model: string): RequestBody {
+  if (model === input.model) return input.rawBody;
+  if (input.protocol !== 'gemini') return JSON.stringify({ ...input.body, model });
+  const retargeted = thinkingForModel(input.body, model);
+  return retargeted ? JSON.stringify(retargeted) : input.rawBody;
+}
+
 async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput): Promise<Response> {
   const adapter = att.adapter;
   // An envelope upstream (Code Assist) cannot stream a JSON array; it streams SSE, re-framed below.
   const mode = adapter.unwrap && modeFor(input) === 'json-array' ? 'sse' : modeFor(input);
-  // Only a mapped model changes the body; Gemini carries the model in the URL.
-  const sent = att.model === input.model || input.protocol === 'gemini' ? input.rawBody : JSON.stringify({ ...input.body, model: att.model });
+  const sent = passthroughBody(input, att.model);
   const res = await callProvider(
     adapter,
     async () => forwardedHeaders(input, await adapter.generate(att.model, mode, sent)),

@@ -5,7 +5,6 @@ import type {
   CanonicalRequest,
   Message,
   ReasoningConfig,
-  ReasoningEffort,
   ResponseFormat,
   ToolChoice,
   ToolDefinition,
@@ -24,6 +23,7 @@ import {
 import { normalizeRequest } from './normalize.ts';
 import { assertValidRequest, type GenerateContentRequest } from './schema.ts';
 import { schemaToJson } from './schema-to-json.ts';
+import { EFFORT_FOR_LEVEL } from './thinking-config.ts';
 
 type Req = Static<typeof GenerateContentRequest>;
 type GenConfig = NonNullable<Req['generationConfig']>;
@@ -45,12 +45,6 @@ const GENERATION_FIELDS = new Set([
   'thinkingConfig',
 ]);
 const THINKING_FIELDS = new Set(['includeThoughts', 'thinkingBudget', 'thinkingLevel']);
-const EFFORT_FOR_LEVEL: Record<string, ReasoningEffort> = {
-  MINIMAL: 'minimal',
-  LOW: 'low',
-  MEDIUM: 'medium',
-  HIGH: 'high',
-};
 const DATA_FIELDS = ['text', 'inlineData', 'fileData', 'functionCall', 'functionResponse', 'executableCode', 'codeExecutionResult'];
 
 /** The object without the listed keys, or undefined when nothing is left. */

@@ -1,6 +1,6 @@
 import { reasoningBudget, reasoningEffort } from '../../core/reasoning.ts';
 import type { ReasoningConfig, ReasoningEffort } from '../../core/request.ts';
-import type { JsonObject } from '../../util/json.ts';
+import { isRecord, type JsonObject } from '../../util/json.ts';
 import { canThink, thinkingLevels } from './model-rules.ts';
 
 /** Efforts that map to a model's lower level (Gemini 3's LOW, Gemma 4's MINIMAL); the rest ask for HIGH. */
@@ -41,3 +41,37 @@ export function thinkingConfigFor(r: ReasoningConfig | undefined, model: string)
   if (include !== undefined) cfg.includeThoughts = include;
   return Object.keys(cfg).length > 0 ? cfg : undefined;
 }
+
+/**
+ * A Gemini client's own body for another Gemini model (a model_map alias, relayed as it came): its
+ * thinkingConfig said the way the target takes it, or undefined when nothing needs to change. Gemini
+ * CLI asks gemini-3 models for a thinkingLevel and its helper calls for thinkingBudget 0; mapped to
+ * gemini-2.5-pro those are 400s ("Thinking level is not supported for this model", "Budget 0 is invalid").
+ */
+export function thinkingForModel(body: JsonObject, model: string): JsonObject | undefined {
+  const gc = body.generationConfig;
+  if (!isRecord(gc) || !isRecord(gc.thinkingConfig)) return undefined;
+  const tc = gc.thinkingConfig;
+  const r: ReasoningConfig = {};
+  if (typeof tc.thinkingLevel === 'string') {
+    r.effort = EFFORT_FOR_LEVEL[tc.thinkingLevel.toUpperCase()] ?? 'medium';
+    r.enabled = true;
+  }
+  if (typeof tc.thinkingBudget === 'number') {
+    r.budgetTokens = tc.thinkingBudget;
+    r.enabled = tc.thinkingBudget !== 0;
+  }
+  if (typeof tc.includeThoughts === 'boolean') r.includeThoughts = tc.includeThoughts;
+  let next = thinkingConfigFor(r, model);
+  // Thoughts are shown only if the client asked: converting requests turns them on, relaying must not.
+  if (next && typeof tc.includeThoughts !== 'boolean') {
+    const { includeThoughts: _added, ...rest } = next;
+    next = Object.keys(rest).length > 0 ? rest : undefined;
+  }
+  if (JSON.stringify(next) === JSON.stringify(tc)) return undefined;
+  const { thinkingConfig: _old, ...restGc } = gc;
+  return { ...body, generationConfig: next ? { ...restGc, thinkingConfig: next } : restGc };
+}
+
+/** Gemini's thinking levels as canonical efforts. */
+export const EFFORT_FOR_LEVEL: Record<string, ReasoningEffort> = { MINIMAL: 'minimal', LOW: 'low', MEDIUM: 'medium', HIGH: 'high' };

@@ -1,0 +1,60 @@
+/**
+ * A Gemini client's request relayed to another Gemini model (model_map): the body goes as it came,
+ * except a thinkingConfig the target takes another way. Gemini CLI asks gemini-3 models for a
+ * thinkingLevel and its helper calls for thinkingBudget 0; gemini-2.5-pro refuses both.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { GoogleGenAI } from '@google/genai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { thinkingForModel } from '../../src/protocols/gemini/thinking-config.ts';
+import { startGeminiMock, type GeminiMock } from '../helpers/mocks/gemini-mock.ts';
+import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'aiproxy-gemini-map-'));
+let gemini: GeminiMock;
+let proxy: TestProxy;
+
+beforeAll(async () => {
+  gemini = await startGeminiMock();
+  const file = join(dir, 'config.yaml');
+  const map = '{gemini-3-pro-preview: gemini-2.5-pro, gemini-2.5-flash-lite: gemini-2.5-pro}';
+  writeFileSync(file, `model_providers: [gemini-cli]\nprovider_pools:\n  gemini-cli:\n    - {name: a, api_key: ${gemini.key}, base_url: "${gemini.url}", model_map: ${map}}\n`);
+  proxy = await startProxy(['--config', file]);
+});
+afterAll(async () => {
+  await Promise.all([proxy.stop(), gemini.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const client = () => new GoogleGenAI({ apiKey: proxy.key, httpOptions: { baseUrl: proxy.url, apiVersion: 'v1beta' } });
+const sentThinking = () => ((gemini.calls.at(-1)!.body as { generationConfig?: { thinkingConfig?: unknown } }).generationConfig ?? {}).thinkingConfig;
+
+describe('Gemini client, model_map to another Gemini model', () => {
+  test('a thinkingLevel for gemini-3 reaches gemini-2.5-pro as a budget', async () => {
+    const res = await client().models.generateContent({
+      model: 'gemini-3-pro-preview',
+      contents: 'hello',
+      config: { thinkingConfig: { thinkingLevel: 'HIGH' as never, includeThoughts: true } },
+    });
+    expect(res.text).toContain('hello');
+    expect(gemini.calls.at(-1)!.url).toContain('gemini-2.5-pro');
+    expect(sentThinking()).toEqual({ thinkingBudget: 24576, includeThoughts: true });
+  });
+
+  test('thinkingBudget 0 (thinking off) to a model that cannot turn it off gets its smallest budget', async () => {
+    await client().models.generateContent({ model: 'gemini-2.5-flash-lite', contents: 'hello', config: { thinkingConfig: { thinkingBudget: 0 } } });
+    expect(sentThinking()).toEqual({ thinkingBudget: 128 });
+  });
+
+  test('a config the target takes as it is leaves the body untouched', () => {
+    const body = { contents: [], generationConfig: { thinkingConfig: { thinkingBudget: 2048, includeThoughts: true } } };
+    expect(thinkingForModel(body, 'gemini-2.5-pro')).toBeUndefined();
+    expect(thinkingForModel({ contents: [] }, 'gemini-2.5-pro')).toBeUndefined();
+    expect(thinkingForModel({ contents: [], generationConfig: { thinkingConfig: { thinkingBudget: 1024 } } }, 'gemini-3-pro-preview')).toEqual({
+      contents: [],
+      generationConfig: { thinkingConfig: { thinkingLevel: 'LOW' } },
+    });
+  });
+});
