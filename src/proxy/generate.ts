@@ -9,6 +9,7 @@ import { selectProvider } from '../routing/select-provider.ts';
 import { callProvider } from '../upstream/call-provider.ts';
 import { readLimited, relayHeaders } from '../upstream/fetch.ts';
 import type { AppContext } from './context.ts';
+import { isRecord } from '../util/json.ts';
 import { errorResponse } from './errors.ts';
 import { droppedFields } from './dropped-fields.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
@@ -223,6 +224,22 @@ async function unwrapped(ctx: AppContext, att: Attempt, input: GenerateInput, re
   return new Response(body, { status: 200, headers: streamHeaders(format) });
 }
 
+/**
+ * A Gemini client's request whose only tools are Google's own (googleSearch, urlContext, codeExecution)
+ * cannot be served by another upstream: answering without them would pass the model's guess off as a
+ * search or a fetched page (Gemini CLI labels the answer as web results). A clear 400 instead, on which
+ * Gemini CLI's web_fetch falls back to fetching the page itself.
+ */
+function refuseGoogleOnlyTools(req: CanonicalRequest, adapter: ProviderAdapter): void {
+  const google = req.extras.gemini?.tools;
+  if (adapter.protocol === 'gemini' || req.tools.length > 0 || !Array.isArray(google) || google.length === 0) return;
+  const names = google.flatMap((t) => (isRecord(t) ? Object.keys(t) : []));
+  throw new ProxyError({
+    kind: 'invalid_request',
+    message: `${names.join(', ')} ${names.length === 1 ? 'is a tool' : 'are tools'} only Google runs; provider ${adapter.name} cannot (route this request to a Gemini provider)`,
+  });
+}
+
 async function readJson(res: Response, adapter: ProviderAdapter): Promise<unknown> {
   try {
     return JSON.parse(await res.text());
@@ -241,6 +258,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const target = codecs[adapter.protocol];
   const canonical: CanonicalRequest = client.decodeRequest(input.body, { model: input.model, stream: input.stream });
   canonical.model = att.model;
+  refuseGoogleOnlyTools(canonical, adapter);
   if (adapter.protocol === 'gemini') await inlineRemoteMedia(canonical, { fetch: ctx.fetch, signal: input.request.signal });
   if (ctx.log.enabled('debug')) {
     const dropped = droppedFields(input.protocol, adapter.protocol, canonical);

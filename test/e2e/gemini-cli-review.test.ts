@@ -46,3 +46,20 @@ describe('Gemini CLI side requests with tool history and no tools, to Claude', (
     expect(body.tool_choice).toEqual({ type: 'none' });
   });
 });
+
+describe('Gemini CLI web tools to an upstream that cannot run them', () => {
+  // google_web_search sends tools: [{googleSearch: {}}], web_fetch [{urlContext: {}}] (gemini-cli tools/web-search.ts, web-fetch.ts).
+  for (const tool of [{ googleSearch: {} }, { urlContext: {} }]) {
+    test(`${Object.keys(tool)[0]} alone is a 400 that says so, and nothing is asked of Claude`, async () => {
+      const before = s.claude.calls.length;
+      const g = geminiClient(s, 'claude-custom');
+      const err = (await g.models.generateContent({ model: 'claude-sonnet-4-5', contents: 'news today?', config: { tools: [tool] } }).catch((e) => e)) as {
+        status?: number;
+        message?: string;
+      };
+      expect(err.status).toBe(400);
+      expect(err.message).toContain(`${Object.keys(tool)[0]} is a tool only Google runs`);
+      expect(s.claude.calls.length).toBe(before);
+    });
+  }
+});
