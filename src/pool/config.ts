@@ -89,7 +89,8 @@ function parseOurMember(raw: Record<string, unknown>, at: string, provider: Prov
     if (raw[key] !== undefined) credentials[field] = str(raw[key], `${at}.${key}`);
   }
   const models = raw.models === undefined ? undefined : strList(raw.models, `${at}.models`);
-  const modelMap: Record<string, string> = {};
+  // No prototype: aliases are looked up by client-chosen names.
+  const modelMap: Record<string, string> = Object.create(null) as Record<string, string>;
   if (raw.model_map !== undefined) {
     if (!isRecord(raw.model_map)) throw new ConfigError(`${at}.model_map: expected a mapping of alias → upstream model`);
     for (const [alias, target] of Object.entries(raw.model_map)) modelMap[alias] = str(target, `${at}.model_map.${alias}`);

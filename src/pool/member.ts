@@ -73,11 +73,12 @@ export class Member {
 
   /** The upstream model for a client model, after model_map. */
   upstreamModel(model: string): string {
-    return this.spec.modelMap[model] ?? model;
+    // Own keys only: a client's model name may be "constructor" or "__proto__".
+    return Object.hasOwn(this.spec.modelMap, model) ? this.spec.modelMap[model]! : model;
   }
 
   serves(model: string): boolean {
-    return !this.spec.models || this.spec.models.has(model) || model in this.spec.modelMap;
+    return !this.spec.models || this.spec.models.has(model) || Object.hasOwn(this.spec.modelMap, model);
   }
 
   atCapacity(): boolean {
@@ -100,7 +101,10 @@ export class Member {
   }
 
   private modelCooldownUntil(model: string): number {
-    return this.state.modelCooldowns?.[this.upstreamModel(model)] ?? 0;
+    const cooldowns = this.state.modelCooldowns;
+    const upstream = this.upstreamModel(model);
+    // Own keys only: a client's model name may be "constructor".
+    return cooldowns && Object.hasOwn(cooldowns, upstream) ? cooldowns[upstream]! : 0;
   }
 
   /** Takes a request: counts it in flight; a member past its cooldown is let through as the half-open probe. */

@@ -97,7 +97,11 @@ export async function handleGenerate(ctx: AppContext, input: GenerateInput): Pro
       const member = pool.pick(input.model, { exclude: tried, sessionKey });
       if (!member) break;
       tried.add(member);
-      const release = once((o: Outcome) => member.release(o, Date.now(), pool.settings));
+      // A quota the upstream scoped to a model cools the model this member was asked for: Google may
+      // name it differently (an alias such as gemini-flash-latest, a dated id, a models/ prefix).
+      const release = once((o: Outcome) =>
+        member.release(o.kind === 'rate_limited' && o.model ? { ...o, model: member.upstreamModel(input.model) } : o, Date.now(), pool.settings),
+      );
       const attempt: Attempt = {
         adapter: member.spec.adapter,
         model: member.upstreamModel(input.model),

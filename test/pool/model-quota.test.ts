@@ -49,4 +49,18 @@ describe('a per-model quota cools down only that model', () => {
     expect(ma.health).toBe('healthy');
     expect(ma.model_cooldowns_ms['gemini-2.5-pro']).toBeGreaterThan(68_000_000);
   });
+
+  test('Google naming the model otherwise (an alias, a models/ prefix) still cools the model that was asked', async () => {
+    const before = [a.calls.length, b.calls.length];
+    a.queue({ error: geminiQuotaError('600s', 'models/gemini-flash-lite-latest') });
+    await ask('gemini-2.5-flash-lite'); // a: 429 → b
+    await ask('gemini-2.5-flash-lite'); // a's flash-lite is cooling: b again
+    expect([a.calls.length - before[0]!, b.calls.length - before[1]!]).toEqual([1, 2]);
+  });
+
+  test('a model named "constructor" is just a model', async () => {
+    const err = (await ask('constructor').catch((e) => e)) as { status?: number };
+    expect(err.status).not.toBe(500);
+  });
 });
+

@@ -31,7 +31,9 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
   let thinking = planThinking(req.reasoning, req.maxTokens, opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS, opts.model);
   // History from a client that cannot carry signatures gets the thinking back from the cache; history
   // produced by another upstream has none to lead the final assistant turn, so thinking goes off.
-  if (thinking.config && !thinkingFitsHistory(turns) && !restoreThinking(turns)) thinking = { maxTokens: thinking.maxTokens };
+  if (thinking.config && !thinkingFitsHistory(turns) && !restoreThinking(turns)) {
+    thinking = { maxTokens: thinking.maxTokens, disabled: disableThinkingExplicitly(opts.model) };
+  }
   finishConversation(turns, thinking.config !== undefined);
 
   const body: JsonObject = { model: opts.model, max_tokens: thinking.maxTokens, messages: turns };

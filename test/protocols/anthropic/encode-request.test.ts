@@ -510,3 +510,27 @@ describe('anthropic encodeRequest: thinking asked for without a size', () => {
     expect(req('claude-sonnet-5').thinking).toEqual({ type: 'adaptive' });
   });
 });
+
+describe('anthropic encodeRequest: thinking turned off for a history that cannot carry it', () => {
+  test('Opus 5 / Sonnet 5, which think unless told, are told disabled; others get no field', () => {
+    const encode = (model: string) =>
+      anthropicCodec.encodeRequest(
+        {
+          model,
+          system: [],
+          messages: [
+            { role: 'user', content: [{ type: 'text', text: 'weather?' }] },
+            { role: 'assistant', content: [{ type: 'tool_call', id: 'toolu_1', name: 'get_weather', args: {} }] },
+            { role: 'user', content: [{ type: 'tool_result', callId: 'toolu_1', content: [{ type: 'text', text: 'sunny' }] }] },
+          ],
+          tools: [{ name: 'get_weather', parameters: { type: 'object', properties: {} } }],
+          stream: false,
+          extras: {},
+          reasoning: { effort: 'high' },
+        },
+        { model },
+      ) as { thinking?: unknown };
+    expect(encode('claude-sonnet-5').thinking).toEqual({ type: 'disabled' });
+    expect(encode('claude-sonnet-4-5').thinking).toBeUndefined();
+  });
+});
