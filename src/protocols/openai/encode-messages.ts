@@ -1,6 +1,7 @@
 import type { Part, ToolCallPart, ToolResultPart } from '../../core/content.ts';
 import type { CanonicalRequest, Message } from '../../core/request.ts';
 import { encodeUserPart, joinText, userContent, type OpenAIContentPart } from './encode-content.ts';
+import { wantsReasoningBack } from './model-rules.ts';
 
 export type OpenAIMessage =
   | { role: 'system'; content: string; name?: string }
@@ -24,11 +25,11 @@ const MEDIA_RESULT = 'The tool returned the content attached in the next message
  * one leading system message; each assistant tool call answered by a `tool` message right after it,
  * in call order; media from tool results (which `tool` messages cannot hold) in a user message after
  * the tool messages; empty messages dropped. Thinking is dropped (OpenAI rejects reasoning history),
- * except unsigned thinking on a tool-call turn to a model that requires it back (REASONING_BACK).
+ * except unsigned thinking on a tool-call turn to a model that requires it back (model-rules.ts).
  */
 export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
   const out: OpenAIMessage[] = [];
-  const reasoningBack = REASONING_BACK.test(req.model);
+  const reasoningBack = wantsReasoningBack(req.model);
   const system = joinText(req.system, '\n\n');
   if (system) out.push({ role: 'system', content: system });
 
@@ -67,13 +68,6 @@ function encodeAssistantTurn(msg: Message, out: OpenAIMessage[], reasoningBack: 
   out.push(named(m, msg.name));
   return calls;
 }
-
-/**
- * Models whose thinking mode answers 400 to a tool-call turn without the `reasoning_content` it streamed
- * ("Missing `reasoning_content` field in the assistant message": DeepSeek; Kimi's thinking models
- * likewise). Others must not get the field: Mistral (422 extra_forbidden), Cerebras and StepFun reject it.
- */
-const REASONING_BACK = /deepseek|kimi|moonshot/i;
 
 /** Thinking no provider signed: what an OpenAI-compatible server streamed as `reasoning_content`. */
 function unsignedReasoning(parts: ReadonlyArray<Part>): string {

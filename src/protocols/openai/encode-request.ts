@@ -4,22 +4,7 @@ import type { CanonicalRequest, ResponseFormat, ToolChoice, ToolDefinition } fro
 import { isRecord } from '../../util/json.ts';
 import type { EncodeRequestOptions } from '../types.ts';
 import { encodeMessages } from './encode-messages.ts';
-import { effortFor, refusesParallelToolCalls, refusesSampling, refusesStop } from './model-rules.ts';
-
-/**
- * o-series and gpt-5 models reason before answering: they take `max_completion_tokens` (and reject
- * `max_tokens`) and accept only the default sampling temperature/top_p.
- */
-export function isReasoningModel(model: string): boolean {
-  const bare = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
-  return /^(o1|o3|o4|gpt-5)/.test(bare);
-}
-
-/** OpenAI's older chat models answer "Unsupported parameter" to reasoning_effort. */
-function rejectsReasoningEffort(model: string): boolean {
-  const bare = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
-  return /^(gpt-4|gpt-3\.5|chatgpt-4o)/.test(bare);
-}
+import { effortFor, isReasoningModel, refusesParallelToolCalls, refusesReasoningEffort, refusesSampling, refusesStop } from './model-rules.ts';
 
 /** Canonical request → a Chat Completions body an OpenAI-compatible upstream accepts. */
 export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown> {
@@ -53,7 +38,7 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
   if (sampling && req.presencePenalty !== undefined) body.presence_penalty = req.presencePenalty;
   if (sampling && req.frequencyPenalty !== undefined) body.frequency_penalty = req.frequencyPenalty;
   if (req.responseFormat) body.response_format = encodeResponseFormat(req.responseFormat);
-  if (!rejectsReasoningEffort(opts.model)) {
+  if (!refusesReasoningEffort(opts.model)) {
     const effort = effortFor(opts.model, reasoningEffort(req.reasoning), req.tools.length > 0);
     if (effort !== undefined) body.reasoning_effort = effort;
   }

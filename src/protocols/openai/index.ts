@@ -23,4 +23,4 @@ export const openaiCodec: ProtocolCodec = {
   decodeModelList,
 };
 
-export { isReasoningModel } from './encode-request.ts';
+export { isReasoningModel } from './model-rules.ts';

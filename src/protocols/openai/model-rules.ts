@@ -8,6 +8,24 @@ import type { ReasoningEffort } from '../../core/request.ts';
 const bare = (model: string): string => model.slice(model.lastIndexOf('/') + 1).toLowerCase();
 
 /**
+ * Models that reason before answering: they take `max_completion_tokens` (and refuse `max_tokens`) and
+ * only the default temperature/top_p. The o-series and gpt-5; gpt-6 reasons by default too (below).
+ */
+const REASONING_MODEL = /^(?:o[1-9]|gpt-(?:[5-9]|\d\d))/;
+/** OpenAI's older chat models answer "Unsupported parameter" to reasoning_effort. */
+const NO_REASONING_EFFORT = /^(?:gpt-4|gpt-3\.5|chatgpt-4o)/;
+/**
+ * Models whose thinking mode answers 400 to a tool-call turn without the `reasoning_content` it streamed
+ * ("Missing `reasoning_content` field in the assistant message": DeepSeek; Kimi's thinking models
+ * likewise). Others must not get the field: Mistral (422 extra_forbidden), Cerebras and StepFun refuse it.
+ */
+const REASONING_BACK = /deepseek|kimi|moonshot/i;
+
+export const isReasoningModel = (model: string): boolean => REASONING_MODEL.test(bare(model));
+export const refusesReasoningEffort = (model: string): boolean => NO_REASONING_EFFORT.test(bare(model));
+export const wantsReasoningBack = (model: string): boolean => REASONING_BACK.test(model);
+
+/**
  * "Unsupported parameter: 'stop' is not supported with this model.": o3 and o4-mini
  * (crewAIInc/crewAI#2738, langgenius/dify#18971; o3-mini keeps it, huggingface/smolagents#1211),
  * o1-preview (crewAIInc/crewAI#1908), the gpt-5 family (FlowiseAI/Flowise#5046; gpt-5.2:

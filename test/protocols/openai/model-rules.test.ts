@@ -71,3 +71,12 @@ describe('openai encodeRequest: parameters newer models refuse', () => {
     expect(encode(req, 'gpt-4o')).toMatchObject({ temperature: 0.3, top_p: 0.9, presence_penalty: 0.5, frequency_penalty: 0.2 });
   });
 });
+
+describe('openai encodeRequest: gpt-6 is a reasoning model', () => {
+  test('max_completion_tokens, no temperature, like gpt-5', () => {
+    const body = encode(base({ maxTokens: 100, temperature: 0.5 }), 'gpt-6-sol');
+    expect(body).toMatchObject({ max_completion_tokens: 100 });
+    expect(body).not.toHaveProperty('max_tokens');
+    expect(body).not.toHaveProperty('temperature');
+  });
+});
