@@ -36,8 +36,10 @@ export function outcomeOf(f: Pick<DoneFields, 'status' | 'error' | 'retryAfter' 
     // A stream the upstream broke off counts against it; one the client left does not.
     return f.error && f.error !== 'client disconnected' ? { kind: 'server_error', status: 502, message } : { kind: 'success' };
   }
-  if (f.status === 429) {
-    const limited: Outcome = { kind: 'rate_limited', status: 429, message, retryAfterMs: f.retryAfter === undefined ? undefined : f.retryAfter * 1000 };
+  // Also a 503 that names its model: Google out of capacity for one model (MODEL_CAPACITY_EXHAUSTED)
+  // says nothing about the account, which must go on serving its other models.
+  if (f.status === 429 || (f.status === 503 && f.quotaModel)) {
+    const limited: Outcome = { kind: 'rate_limited', status: f.status, message, retryAfterMs: f.retryAfter === undefined ? undefined : f.retryAfter * 1000 };
     return f.quotaModel ? { ...limited, model: f.quotaModel } : limited;
   }
   if (f.status === 401 || f.status === 403) return { kind: 'auth_failed', status: f.status, message };

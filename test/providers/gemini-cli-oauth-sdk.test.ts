@@ -213,7 +213,7 @@ describe('Anthropic client → gemini-cli-oauth (canonical conversion)', () => {
     expect(err.error.error.message).toContain('No capacity available for model gemini-2.5-pro');
   });
 
-  test('Google’s capacity shortage on a last attempt does not cool the account down as rate-limited', async () => {
+  test('Google’s capacity shortage cools only that model on the account, not the account', async () => {
     // One attempt only: the failure is the request's last, recorded as the client saw it.
     const one = await startCodeAssistStack({ config: ['pool: {max_attempts: 1}'] });
     try {
@@ -221,11 +221,13 @@ describe('Anthropic client → gemini-cli-oauth (canonical conversion)', () => {
       const err = await one.geminiClient.models.generateContent({ model: 'gemini-2.5-pro', contents: 'x' }).catch((e) => e);
       expect((err as { status?: number }).status).toBe(503);
       const view = (await (await fetch(`${one.proxy.url}/pools`, { headers: { authorization: `Bearer ${one.proxy.key}` } })).json()) as {
-        providers: Record<string, { members: Array<{ health: string; last_error: { status: number } | null }> }>;
+        providers: Record<string, { members: Array<{ health: string; last_error: { status: number } | null; model_cooldowns_ms: Record<string, number> }> }>;
       };
       const member = view.providers['gemini-cli-oauth']!.members[0]!;
       expect(member.last_error?.status).toBe(503);
-      expect(member.health).not.toBe('cooling');
+      expect(member.health).toBe('healthy');
+      // Only the model Google had no room for waits; the account's other models do not.
+      expect(Object.keys(member.model_cooldowns_ms)).toEqual(['gemini-2.5-pro']);
     } finally {
       await one.stop();
     }

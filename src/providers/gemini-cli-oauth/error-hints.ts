@@ -30,7 +30,7 @@ export function withCodeAssistHint(info: ProxyErrorInfo, rawBody = ''): ProxyErr
  * A generate call's error as the client should see it. Code Assist answers a model the account cannot use
  * with a bare "Requested entity was not found."; and it sends MODEL_CAPACITY_EXHAUSTED (Google's servers
  * are full for that model) as a 429 or a 503 alike: that is an overload to retry, not the account's quota,
- * so it must not read as a rate limit nor cool the account down as one.
+ * so it must not read as a rate limit; the pool cools only that model (failover.ts, by its quotaModel).
  */
 export function describeGenerateError(info: ProxyErrorInfo, rawBody: string): ProxyErrorInfo {
   // Only Google's own 404: an HTML one means a wrong code_assist_base_url, not a model.
