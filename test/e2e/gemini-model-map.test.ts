@@ -58,3 +58,15 @@ describe('Gemini client, model_map to another Gemini model', () => {
     });
   });
 });
+
+describe('Gemini relay: what the target takes as it is stays untouched', () => {
+  test('a level to another level-taking model is left as the client chose it', () => {
+    const body = { contents: [], generationConfig: { thinkingConfig: { thinkingLevel: 'MINIMAL' } } };
+    expect(thinkingForModel(body, 'gemini-3-flash-preview')).toBeUndefined();
+  });
+});
+
+test('a config the target takes, in another key order, still leaves the body untouched', () => {
+  const body = { contents: [], generationConfig: { thinkingConfig: { includeThoughts: true, thinkingBudget: 2048 } } };
+  expect(thinkingForModel(body, 'gemini-2.5-pro')).toBeUndefined();
+});

@@ -52,6 +52,8 @@ export function thinkingForModel(body: JsonObject, model: string): JsonObject | 
   const gc = body.generationConfig;
   if (!isRecord(gc) || !isRecord(gc.thinkingConfig)) return undefined;
   const tc = gc.thinkingConfig;
+  // A level to a model that takes levels stays as the client chose it (gemini-3-flash takes all four).
+  if (typeof tc.thinkingLevel === 'string' && thinkingLevels(model.toLowerCase())) return undefined;
   const r: ReasoningConfig = {};
   if (typeof tc.thinkingLevel === 'string') {
     r.effort = EFFORT_FOR_LEVEL[tc.thinkingLevel.toUpperCase()] ?? 'medium';
@@ -68,10 +70,17 @@ export function thinkingForModel(body: JsonObject, model: string): JsonObject | 
     const { includeThoughts: _added, ...rest } = next;
     next = Object.keys(rest).length > 0 ? rest : undefined;
   }
-  if (JSON.stringify(next) === JSON.stringify(tc)) return undefined;
+  if (sameThinking(next, tc)) return undefined;
   const { thinkingConfig: _old, ...restGc } = gc;
   return { ...body, generationConfig: next ? { ...restGc, thinkingConfig: next } : restGc };
 }
 
 /** Gemini's thinking levels as canonical efforts. */
 export const EFFORT_FOR_LEVEL: Record<string, ReasoningEffort> = { MINIMAL: 'minimal', LOW: 'low', MEDIUM: 'medium', HIGH: 'high' };
+
+/** Whether two thinkingConfigs say the same, whatever their key order (a body is re-serialised only if not). */
+function sameThinking(a: JsonObject | undefined, b: JsonObject): boolean {
+  const keys = new Set([...Object.keys(a ?? {}), ...Object.keys(b)]);
+  for (const k of keys) if ((a ?? {})[k] !== b[k]) return false;
+  return true;
+}
