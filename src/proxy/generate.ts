@@ -89,9 +89,16 @@ export async function handleGenerate(ctx: AppContext, input: GenerateInput): Pro
   const tried = new Set<Member>();
   const max = ctx.config.pool.maxAttempts;
   let last: RetryNext | undefined;
+  const googleTools = input.protocol === 'gemini' ? googleOnlyTools(input.body) : undefined;
+  let cannotRunTools: ProviderName | undefined;
   for (const provider of chain) {
     const pool = ctx.pools.get(provider);
     if (!pool) continue;
+    // Checked before a member is taken: no attempt is spent (nor a cooling member's probe) on it.
+    if (googleTools && pool.members[0]?.spec.adapter.protocol !== 'gemini') {
+      cannotRunTools ??= provider;
+      continue;
+    }
     for (;;) {
       if (tried.size >= max) break;
       const member = pool.pick(input.model, { exclude: tried, sessionKey });
@@ -138,6 +145,7 @@ export async function handleGenerate(ctx: AppContext, input: GenerateInput): Pro
     input.onDone({ provider: name, status: last.info.status, error: last.info.message, retryAfter: last.info.retryAfter, attempts: tried.size });
     return last.respond();
   }
+  if (googleTools && cannotRunTools && tried.size === 0) throw googleToolsRefused(googleTools, cannotRunTools);
   throw noMemberAvailable(ctx, chain, input.model);
 }
 
@@ -231,16 +239,19 @@ async function unwrapped(ctx: AppContext, att: Attempt, input: GenerateInput, re
 /**
  * A Gemini client's request whose only tools are Google's own (googleSearch, urlContext, codeExecution)
  * cannot be served by another upstream: answering without them would pass the model's guess off as a
- * search or a fetched page (Gemini CLI labels the answer as web results). A clear 400 instead, on which
- * Gemini CLI's web_fetch falls back to fetching the page itself.
+ * search or a fetched page (Gemini CLI labels the answer as web results). Their names, or undefined.
  */
-function refuseGoogleOnlyTools(req: CanonicalRequest, adapter: ProviderAdapter): void {
-  const google = req.extras.gemini?.tools;
-  if (adapter.protocol === 'gemini' || req.tools.length > 0 || !Array.isArray(google) || google.length === 0) return;
-  const names = google.flatMap((t) => (isRecord(t) ? Object.keys(t) : []));
-  throw new ProxyError({
+function googleOnlyTools(body: Record<string, unknown>): string[] | undefined {
+  const tools = Array.isArray(body.tools) ? body.tools.filter(isRecord) : [];
+  if (tools.length === 0 || tools.some((t) => t.functionDeclarations !== undefined || t.function_declarations !== undefined)) return undefined;
+  return tools.flatMap((t) => Object.keys(t));
+}
+
+/** A clear 400 instead, on which Gemini CLI's web_fetch falls back to fetching the page itself. */
+function googleToolsRefused(names: string[], provider: ProviderName): ProxyError {
+  return new ProxyError({
     kind: 'invalid_request',
-    message: `${names.join(', ')} ${names.length === 1 ? 'is a tool' : 'are tools'} only Google runs; provider ${adapter.name} cannot (route this request to a Gemini provider)`,
+    message: `${names.join(', ')} ${names.length === 1 ? 'is a tool' : 'are tools'} only Google runs; provider ${provider} cannot (route this request to a Gemini provider)`,
   });
 }
 
@@ -262,7 +273,6 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const target = codecs[adapter.protocol];
   const canonical: CanonicalRequest = client.decodeRequest(input.body, { model: input.model, stream: input.stream });
   canonical.model = att.model;
-  refuseGoogleOnlyTools(canonical, adapter);
   if (adapter.protocol === 'gemini') await inlineRemoteMedia(canonical, { fetch: ctx.fetch, signal: input.request.signal });
   if (ctx.log.enabled('debug')) {
     const dropped = droppedFields(input.protocol, adapter.protocol, canonical);

@@ -63,3 +63,30 @@ describe('Gemini CLI web tools to an upstream that cannot run them', () => {
     });
   }
 });
+
+describe('Gemini CLI web tools with a Gemini provider among the fallbacks', () => {
+  test('the request skips the provider that cannot run them and reaches the Gemini one', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'aiproxy-google-tools-'));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'fallbacks:\n  claude-custom: [gemini-cli]\n');
+    const fb = await startStack('claude-custom,gemini-cli', ['--config', file]);
+    try {
+      const claudeBefore = fb.claude.calls.length;
+      // A name both could serve (operators map Gemini CLI's names to Claude); the prefix picks claude-custom.
+      const res = await geminiClient(fb, 'claude-custom').models.generateContent({
+        model: 'gemini-2.5-flash',
+        contents: 'news today?',
+        config: { tools: [{ googleSearch: {} }] },
+      });
+      expect(res.text).toBeTruthy();
+      expect(fb.claude.calls.length).toBe(claudeBefore);
+      expect(lastCall(fb.gemini).body).toMatchObject({ tools: [{ googleSearch: {} }] });
+    } finally {
+      await fb.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
