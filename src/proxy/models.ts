@@ -65,9 +65,11 @@ export class ModelCatalog {
 
   private refresh(name: ProviderName, adapter: ProviderAdapter): Promise<ModelInfo[]> {
     const done = this.fetchList(adapter).then(({ models, ok }) => {
-      this.cache.set(name, { at: Date.now(), ttl: ok ? this.ttlMs : Math.min(this.ttlMs, RETRY_MS), models });
+      // A failed refresh keeps the last real list rather than falling back to the built-in one.
+      const kept = ok ? models : (this.cache.get(name)?.models ?? models);
+      this.cache.set(name, { at: Date.now(), ttl: ok ? this.ttlMs : Math.min(this.ttlMs, RETRY_MS), models: kept });
       this.pending.delete(name);
-      return models;
+      return kept;
     });
     this.pending.set(name, done);
     return done;

@@ -73,3 +73,18 @@ describe('model catalog', () => {
     await until(async () => ids(await catalog.list(['openai-custom']))[0] === 'model-r2');
   });
 });
+
+test('a refresh that fails keeps the last real list', async () => {
+  const u = upstream();
+  const fetchFn = (async (...args: Parameters<typeof fetch>) => {
+    if (u.state.round === 2) return new Response('down', { status: 503 });
+    return (u.fetchFn as (...a: Parameters<typeof fetch>) => Promise<Response>)(...args);
+  }) as unknown as typeof fetch;
+  const catalog = new ModelCatalog(new Map([['openai-custom', u.adapter]]), fetchFn, quiet, 100, 1_000);
+  expect(ids(await catalog.list(['openai-custom']))).toEqual(['model-r1']);
+  await Bun.sleep(150); // past the TTL: the next listing refreshes, and the refresh fails
+  u.state.round = 2;
+  await catalog.list(['openai-custom']); // serves the stale list, starts the refresh
+  await Bun.sleep(20); // the refresh's 503 has come back
+  expect(ids(await catalog.list(['openai-custom']))).toEqual(['model-r1']);
+});

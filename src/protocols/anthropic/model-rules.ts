@@ -8,7 +8,12 @@
 const ADAPTIVE_ONLY = /claude-(?:opus-4-[7-9]|(?:sonnet|opus|haiku|fable|mythos)-(?:[5-9]|\d\d))(?!\d)/i;
 
 export function adaptiveOnly(model: string): boolean {
-  return ADAPTIVE_ONLY.test(model);
+  return ADAPTIVE_ONLY.test(canonicalId(model));
+}
+
+/** Gateways write versions with dots (claude-opus-4.5); the API's ids use dashes. */
+function canonicalId(model: string): string {
+  return model.replace(/(\d)\.(\d)/g, '$1-$2');
 }
 
 /**
@@ -22,14 +27,15 @@ const OUTPUT_LIMITS: ReadonlyArray<readonly [RegExp, number]> = [
   [/claude-3-(?:haiku|opus)(?!\d)/i, 4096],
   [/claude-3-5-(?:sonnet|haiku)(?!\d)/i, 8192],
   [/claude-3-7-sonnet(?!\d)/i, 64000],
-  [/claude-opus-4(?:-1)?(?:-\d{8})?(?!\d|-\d)/i, 32000],
-  [/claude-(?:sonnet-4(?:-[56])?|haiku-4-5|opus-4-5)(?:-\d{8})?(?!\d|-\d)/i, 64000],
+  [/claude-opus-4(?:-[01])?(?:-\d{8})?(?!\d|-\d)/i, 32000],
+  [/claude-(?:sonnet-4(?:-[056])?|haiku-4-5|opus-4-5)(?:-\d{8})?(?!\d|-\d)/i, 64000],
   [/claude-opus-4-[6-9](?!\d)/i, 128000],
   [/claude-(?:sonnet|opus|fable|mythos)-5(?!\d)/i, 128000],
 ];
 
 export function outputLimit(model: string): number | undefined {
-  return OUTPUT_LIMITS.find(([re]) => re.test(model))?.[1];
+  const id = canonicalId(model);
+  return OUTPUT_LIMITS.find(([re]) => re.test(id))?.[1];
 }
 
 /**
@@ -43,7 +49,7 @@ export function outputLimit(model: string): number | undefined {
 const THINKS_BY_DEFAULT_CAN_DISABLE = /claude-(?:opus|sonnet)-5(?:-\d{8})?(?!\d|-\d)/i;
 
 export function disableThinkingExplicitly(model: string): boolean {
-  return THINKS_BY_DEFAULT_CAN_DISABLE.test(model);
+  return THINKS_BY_DEFAULT_CAN_DISABLE.test(canonicalId(model));
 }
 
 /**
@@ -55,5 +61,5 @@ export function disableThinkingExplicitly(model: string): boolean {
 const NO_FORCED_TOOL = /claude-(?:(?:fable|mythos)-5-[1-9]|(?:opus|sonnet)-5-[5-9])(?!\d)/i;
 
 export function refusesForcedToolChoice(model: string): boolean {
-  return NO_FORCED_TOOL.test(model);
+  return NO_FORCED_TOOL.test(canonicalId(model));
 }

@@ -400,6 +400,7 @@ describe('anthropic model rules', () => {
     const yes = ['claude-sonnet-5', 'claude-sonnet-5-20260630', 'claude-opus-4-7', 'claude-opus-4-8', 'claude-opus-5', 'claude-fable-5', 'anthropic.claude-sonnet-5-v1:0', 'us.anthropic.claude-opus-4-7'];
     const no = ['claude-opus-4-20250514', 'claude-opus-4-1-20250805', 'claude-sonnet-4-5', 'claude-sonnet-4-6', 'claude-haiku-4-5-20251001', 'claude-3-5-sonnet-20241022', 'claude-3-7-sonnet-20250219'];
     expect(yes.filter((m) => !adaptiveOnly(m))).toEqual([]);
+    expect(adaptiveOnly('claude-opus-4.7')).toBe(true);
     expect(no.filter(adaptiveOnly)).toEqual([]);
   });
 
@@ -476,6 +477,10 @@ describe('anthropic output ceilings by model id', () => {
       ['claude-sonnet-5', 128000],
       ['claude-opus-5-5', 128000],
       ['claude-fable-5-1', 128000],
+      ['claude-opus-4-0', 32000],
+      ['claude-sonnet-4-0', 64000],
+      ['claude-opus-4.5', 64000],
+      ['claude-opus-4.6', 128000],
       ['some-other-model', undefined],
     ];
     expect(cases.map(([m]) => [m, outputLimit(m)])).toEqual(cases);
