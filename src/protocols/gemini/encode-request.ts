@@ -25,8 +25,12 @@ export function encodePrompt(req: CanonicalRequest, model = req.model): JsonObje
     // No system instruction, no JSON mode: both go to the top of the first user turn, as Google's ADK does.
     const format = jsonInstruction(req);
     if (format) system.push(format);
-    const first = contents[0];
-    if (system.length > 0 && first && Array.isArray(first.parts)) first.parts.unshift({ text: system.join('\n\n') });
+    if (system.length > 0) {
+      const text = { text: system.join('\n\n') };
+      const firstUser = contents.find((c) => isRecord(c) && c.role === 'user' && Array.isArray(c.parts));
+      if (firstUser) (firstUser.parts as JsonObject[]).unshift(text);
+      else contents.unshift({ role: 'user', parts: [text] });
+    }
   } else if (system.length > 0) {
     body.systemInstruction = { parts: [{ text: system.join('\n\n') }] };
   }

@@ -181,13 +181,15 @@ const TYPE_KEYWORDS: Record<string, string[]> = {
   INTEGER: ['format', 'minimum', 'maximum'],
 };
 
+const ALL_TYPE_KEYWORDS = new Set(Object.values(TYPE_KEYWORDS).flat());
+
 /**
  * A node with `anyOf` has no `type` of its own, so `{type: ["string","array"], items}` or an object with
  * `properties` beside object alternatives would be a 400 ("properties: only allowed for OBJECT type",
  * an ARRAY member without items). Each type's keywords move into the members of that type.
  */
 function moveIntoBranches(out: JsonObject, branches: JsonObject[]): void {
-  for (const key of new Set(Object.values(TYPE_KEYWORDS).flat())) {
+  for (const key of ALL_TYPE_KEYWORDS) {
     if (out[key] === undefined) continue;
     for (const b of branches) {
       if (typeof b.type === 'string' && TYPE_KEYWORDS[b.type]?.includes(key)) mergeInto(b, { [key]: out[key] });

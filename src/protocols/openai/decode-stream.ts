@@ -151,7 +151,7 @@ export function createStreamDecoder(): StreamDecoder {
       const out: StreamEvent[] = [];
       // Azure opens with a chunk for prompt_filter_results whose id and model are "": the start waits
       // for a chunk that names them, unless this one already carries content (then it goes first).
-      if (named(chunk)) start(out, chunk);
+      if (!started && named(chunk)) start(out, chunk);
       for (const c of choices) if (isRecord(c) && (c.index ?? 0) === 0) choice(c, out);
       if (!started && out.length > 0) {
         const head: StreamEvent[] = [];

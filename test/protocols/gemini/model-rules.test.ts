@@ -65,3 +65,26 @@ describe('gemini model rules', () => {
     expect(gc?.thinkingConfig).toEqual(expected);
   });
 });
+
+describe('Gemma: where the system text goes', () => {
+  test('the first user turn, never a model turn', () => {
+    const req = (messages: CanonicalRequest['messages']): CanonicalRequest => ({
+      model: 'gemma-3-27b-it',
+      system: [{ type: 'text', text: 'Be terse.' }],
+      messages,
+      tools: [],
+      stream: false,
+      extras: {},
+    });
+    const started = geminiCodec.encodeRequest(
+      req([
+        { role: 'assistant', content: [{ type: 'text', text: 'Hello!' }] },
+        { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+      ]),
+      { model: 'gemma-3-27b-it' },
+    ) as { contents: Array<{ role: string; parts: Array<{ text?: string }> }> };
+    const user = started.contents.find((c) => c.role === 'user')!;
+    expect(user.parts[0]!.text).toBe('Be terse.');
+    expect(started.contents.find((c) => c.role === 'model')!.parts.some((p) => p.text === 'Be terse.')).toBe(false);
+  });
+});
