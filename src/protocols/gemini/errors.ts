@@ -94,7 +94,7 @@ export function errorInfoFromGoogle(error: JsonObject, httpStatus?: number): Pro
   } else if (statusName === 'UNAUTHENTICATED') info.kind = 'authentication';
   const retryAfter = retryAfterFromGoogleError(error);
   if (retryAfter !== undefined) info.retryAfter = retryAfter;
-  if (Array.isArray(error.details) && error.details.length > 0) info.details = error.details;
+  if (Array.isArray(error.details) && error.details.length > 0) info.details = error.details.map(withoutAccountIds);
   if (status === 429) {
     const model = quotaModelOf(error);
     if (model) info.quotaModel = model;
@@ -142,3 +142,14 @@ export function decodeError(status: number, bodyText: string, headers: Headers):
   if (fromHeaders !== undefined) info.retryAfter = fromHeaders;
   return info;
 }
+
+/**
+ * A detail as a client may see it: ErrorInfo metadata can name the operator's Google Cloud project
+ * (`consumer: "projects/…"`, `project_id`), which the proxy's users have no business knowing.
+ */
+function withoutAccountIds(detail: unknown): unknown {
+  if (!isRecord(detail) || !isRecord(detail.metadata)) return detail;
+  const metadata = Object.fromEntries(Object.entries(detail.metadata).filter(([k]) => k !== 'consumer' && !/project/i.test(k)));
+  return { ...detail, metadata };
+}
+

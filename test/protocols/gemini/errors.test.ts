@@ -172,3 +172,19 @@ describe('gemini decodeError: the model a quota belongs to', () => {
   });
 });
 
+
+describe('gemini decodeError: details a client may see', () => {
+  test('ErrorInfo metadata keeps its reason and model, not the operator project', () => {
+    const body = JSON.stringify({
+      error: {
+        code: 429,
+        message: 'quota',
+        status: 'RESOURCE_EXHAUSTED',
+        details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'QUOTA_EXHAUSTED', metadata: { consumer: 'projects/123456789', model: 'gemini-2.5-pro', project_id: 'my-proj' } }],
+      },
+    });
+    const info = geminiCodec.decodeError(429, body, new Headers());
+    expect(info.details).toEqual([{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'QUOTA_EXHAUSTED', metadata: { model: 'gemini-2.5-pro' } }]);
+    expect(JSON.stringify(geminiCodec.encodeError(info))).not.toContain('123456789');
+  });
+});
