@@ -1,6 +1,7 @@
 import { kindForStatus, type ErrorKind, type ProxyErrorInfo } from '../../core/errors.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
 import { retryAfterFromHeaders } from '../../util/retry-after.ts';
+import { anthropicContextOverflow } from './context-overflow.ts';
 
 /** Anthropic `error.type` ↔ canonical kind and its usual status (protocols.md §2.5). */
 const TYPES: Record<string, { kind: ErrorKind; status: number }> = {
@@ -42,7 +43,9 @@ function anthropicErrorType(err: Pick<ProxyErrorInfo, 'kind' | 'status'>): strin
   }
 }
 
-export function encodeError(err: ProxyErrorInfo): { type: 'error'; error: { type: string; message: string } } {
+export function encodeError(info: ProxyErrorInfo): { type: 'error'; error: { type: string; message: string } } {
+  // An upstream's context overflow in the words Claude Code acts on (context-overflow.ts).
+  const err = anthropicContextOverflow(info);
   return { type: 'error', error: { type: anthropicErrorType(err), message: err.message } };
 }
 
