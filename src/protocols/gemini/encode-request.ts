@@ -3,17 +3,12 @@ import { isRecord, type JsonObject } from '../../util/json.ts';
 import type { EncodeRequestOptions } from '../types.ts';
 import { encodeContents } from './encode-contents.ts';
 import { toGeminiName } from './function-name.ts';
-import { plainGemma } from './model-rules.ts';
+import { plainGemma, takesPenalties } from './model-rules.ts';
 import { cleanSchema } from './schema-clean.ts';
 import { thinkingConfigFor } from './thinking-config.ts';
 
 /** Gemini has historically rejected more stop sequences than this. */
 const MAX_STOP_SEQUENCES = 5;
-/**
- * Only Gemini 1.x and 2.0 take presence/frequency penalties; 2.5 and later answer any non-zero one with
- * 400 "Penalty is not enabled for this model", and OpenAI clients send them routinely.
- */
-const PENALTY_MODELS = /gemini-(?:1\.|2\.0)/;
 
 /** The pieces a countTokens call needs too: contents, systemInstruction and tools. */
 export function encodePrompt(req: CanonicalRequest, model = req.model): JsonObject {
@@ -104,7 +99,7 @@ function generationConfig(req: CanonicalRequest, model: string): JsonObject {
   // One candidate only: the canonical response carries one choice, and extra candidates would be billed unseen.
   if (req.n === 1) gc.candidateCount = 1;
   if (req.seed !== undefined) gc.seed = req.seed;
-  if (PENALTY_MODELS.test(model.toLowerCase())) {
+  if (takesPenalties(model)) {
     if (req.presencePenalty !== undefined) gc.presencePenalty = req.presencePenalty;
     if (req.frequencyPenalty !== undefined) gc.frequencyPenalty = req.frequencyPenalty;
   }

@@ -27,8 +27,18 @@ const GEMMA_4 = /gemma-4(?!\d)/i;
  */
 const NO_THINKING = /gemini-(?:1\.|2\.0)|gemini-2\.5-flash-image/i;
 
+/**
+ * Only Gemini 1.x and 2.0 take presence/frequency penalties; 2.5 and later answer any non-zero one with
+ * 400 "Penalty is not enabled for this model" (google-gemini/cookbook#1290), and OpenAI clients send them.
+ */
+const PENALTIES = /gemini-(?:1\.|2\.0)/i;
+
 /** Gemini 3 (3.1, 3.5…) takes a thinkingLevel; a budget alongside one is a 400 (protocols.md §3.2). */
 const LEVEL_THINKING = /gemini-3/i;
+
+export function takesPenalties(model: string): boolean {
+  return PENALTIES.test(model);
+}
 
 export function plainGemma(model: string): boolean {
   return PLAIN_GEMMA.test(model);
