@@ -244,7 +244,8 @@ async function unwrapped(ctx: AppContext, att: Attempt, input: GenerateInput, re
 function googleOnlyTools(body: Record<string, unknown>): string[] | undefined {
   const tools = Array.isArray(body.tools) ? body.tools.filter(isRecord) : [];
   if (tools.length === 0 || tools.some((t) => t.functionDeclarations !== undefined || t.function_declarations !== undefined)) return undefined;
-  return tools.flatMap((t) => Object.keys(t));
+  const names = tools.flatMap((t) => Object.keys(t));
+  return names.length > 0 ? names : undefined;
 }
 
 /** A clear 400 instead, on which Gemini CLI's web_fetch falls back to fetching the page itself. */
