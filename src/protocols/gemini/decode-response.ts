@@ -7,7 +7,7 @@ import { isRecord, type JsonObject } from '../../util/json.ts';
 import { blockReason, candidateParts, firstCandidate } from './candidate.ts';
 import { decodeCodePart, decodeFunctionCall, decodeTextPart, foldSignatureOnly, isEmptyText } from './decode-parts.ts';
 import { errorInfoFromGoogle, googleErrorObject } from './errors.ts';
-import { finishReasonFromGemini } from './finish-reason.ts';
+import { failedCallNote, finishReasonFromGemini } from './finish-reason.ts';
 import { fromGeminiName } from './function-name.ts';
 import { rememberSignature } from './signature-cache.ts';
 import { usageFromGemini } from './usage.ts';
@@ -57,6 +57,9 @@ export function decodeResponse(body: unknown): CanonicalResponse {
       // Generated images (inlineData) have no place in a canonical response and are dropped.
     }
   }
+
+  const note = content.some((p) => p.type !== 'thinking') ? undefined : failedCallNote(candidate?.finishReason, candidate?.finishMessage);
+  if (note) content.push({ type: 'text', text: note });
 
   const blocked = candidate === undefined ? blockReason(body) : undefined;
   const res: CanonicalResponse = {

@@ -7,7 +7,7 @@ import { blockReason, candidateParts, firstCandidate } from './candidate.ts';
 import { decodeCodePart } from './decode-parts.ts';
 import { createdOf, responseIdOf, toolCallFromPart } from './decode-response.ts';
 import { errorInfoFromGoogle, googleErrorObject } from './errors.ts';
-import { finishReasonFromGemini } from './finish-reason.ts';
+import { failedCallNote, finishReasonFromGemini } from './finish-reason.ts';
 import { usageFromGemini } from './usage.ts';
 
 const badStream = (message: string): ProxyErrorInfo => ({ status: 502, kind: 'api_error', message });
@@ -25,6 +25,9 @@ export function createStreamDecoder(): StreamDecoder {
   let sawToolCall = false;
   let sawFinish = false;
   let finishRaw: unknown;
+  let finishMessage: unknown;
+  /** Whether any text or call reached the client (thoughts do not count: they are not an answer). */
+  let sawOutput = false;
   let blocked = false;
   let usage: Usage | undefined;
   /** What the last content event was, so a lone signature can close the thought it belongs to. */
@@ -38,7 +41,9 @@ export function createStreamDecoder(): StreamDecoder {
       model: typeof chunk?.modelVersion === 'string' ? chunk.modelVersion : '',
     };
     const u = usageFromGemini(chunk?.usageMetadata);
-    if (u && u.inputTokens > 0) ev.usage = { inputTokens: u.inputTokens };
+    // The cached share too, as Anthropic's message_start has it: older Anthropic SDKs take only
+    // output_tokens from message_delta, so the prompt split they keep is this one.
+    if (u && u.inputTokens > 0) ev.usage = u.cacheReadTokens ? { inputTokens: u.inputTokens, cacheReadTokens: u.cacheReadTokens } : { inputTokens: u.inputTokens };
     const created = chunk ? createdOf(chunk) : undefined;
     if (created !== undefined) ev.created = created;
     out.push(ev);
@@ -58,6 +63,7 @@ export function createStreamDecoder(): StreamDecoder {
       if (call.signature) startEv.signature = call.signature;
       out.push(startEv, { type: 'tool_call_delta', index, args: JSON.stringify(call.args) }, { type: 'tool_call_end', index });
       sawToolCall = true;
+      sawOutput = true;
       last = 'other';
       return;
     }
@@ -66,6 +72,7 @@ export function createStreamDecoder(): StreamDecoder {
       if (text !== '') {
         out.push({ type: p.thought === true ? 'thinking' : 'text', text });
         last = p.thought === true ? 'thinking' : 'other';
+        if (p.thought !== true) sawOutput = true;
       }
       // The canonical stream can only carry a signature that closes a thought; one on answer text is dropped.
       if (typeof p.thoughtSignature === 'string' && last === 'thinking' && (p.thought === true || text === '')) {
@@ -77,6 +84,7 @@ export function createStreamDecoder(): StreamDecoder {
     const code = decodeCodePart(p);
     if (code) {
       out.push({ type: 'text', text: code.text });
+      sawOutput = true;
       last = 'other';
     }
   };
@@ -92,6 +100,7 @@ export function createStreamDecoder(): StreamDecoder {
     if (candidate?.finishReason !== undefined) {
       sawFinish = true;
       finishRaw = candidate.finishReason;
+      finishMessage = candidate.finishMessage;
     }
     usage = usageFromGemini(c.usageMetadata) ?? usage;
   };
@@ -125,6 +134,8 @@ export function createStreamDecoder(): StreamDecoder {
         out.push({ type: 'error', error: badStream('upstream stream ended before completion') });
         return out;
       }
+      const note = sawOutput ? undefined : failedCallNote(finishRaw, finishMessage);
+      if (note) out.push({ type: 'text', text: note });
       const reason = sawFinish ? finishReasonFromGemini(finishRaw, sawToolCall) : 'content_filter';
       out.push({ type: 'finish', reason, usage: usage ?? emptyUsage() });
       return out;

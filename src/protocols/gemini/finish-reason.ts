@@ -29,6 +29,19 @@ export function finishReasonFromGemini(raw: unknown, hasToolCalls: boolean): Fin
   }
 }
 
+/** Reasons for which Gemini ends a turn that tried to call a tool but produced no usable call. */
+const FAILED_CALL = new Set(['MALFORMED_FUNCTION_CALL', 'UNEXPECTED_TOOL_CALL', 'TOO_MANY_TOOL_CALLS']);
+
+/**
+ * What a client is told when Gemini failed a tool call and said nothing else. Without it an agent
+ * (Claude Code, Cline) gets an empty `end_turn` and silently stops mid-task; with Gemini's own
+ * finishMessage the user sees why, and the model sees it in the history when asked to continue.
+ */
+export function failedCallNote(raw: unknown, finishMessage: unknown): string | undefined {
+  if (typeof raw !== 'string' || !FAILED_CALL.has(raw)) return undefined;
+  return typeof finishMessage === 'string' && finishMessage !== '' ? finishMessage : `The model's tool call failed (${raw}).`;
+}
+
 /** Canonical → Gemini. Tool calls, stop sequences and pauses are all a plain STOP to Gemini clients. */
 export function finishReasonToGemini(reason: FinishReason): string {
   switch (reason) {
