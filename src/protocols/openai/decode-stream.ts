@@ -145,9 +145,9 @@ export function createStreamDecoder(): StreamDecoder {
       }
       if (chunk.error != null) return fail(inBandError(chunk));
 
-      const chunkUsage = usageFromOpenAI(chunk.usage ?? (isRecord(chunk.x_groq) ? chunk.x_groq.usage : undefined));
-      if (chunkUsage) usage = chunkUsage;
       const choices = Array.isArray(chunk.choices) ? chunk.choices : NO_CHOICES;
+      const chunkUsage = usageFromOpenAI(chunk.usage ?? (isRecord(chunk.x_groq) ? chunk.x_groq.usage : undefined) ?? choiceUsage(choices));
+      if (chunkUsage) usage = chunkUsage;
       const out: StreamEvent[] = [];
       // Azure opens with a chunk for prompt_filter_results whose id and model are "": the start waits
       // for a chunk that names them, unless this one already carries content (then it goes first).
@@ -170,6 +170,12 @@ export function createStreamDecoder(): StreamDecoder {
       return fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before completion' });
     },
   };
+}
+
+/** Moonshot's Kimi puts the usage in the finishing choice rather than beside `choices` (higress-group/higress#1568). */
+function choiceUsage(choices: readonly unknown[]): unknown {
+  const c = choices[0];
+  return isRecord(c) ? c.usage : undefined;
 }
 
 function named(chunk: JsonObject): boolean {

@@ -1,7 +1,7 @@
-import type { Part, ToolCallPart, ToolResultPart } from '../../core/content.ts';
+import type { Part, TextPart, ToolCallPart, ToolResultPart } from '../../core/content.ts';
 import type { CanonicalRequest, Message } from '../../core/request.ts';
 import { encodeUserPart, joinText, userContent, type OpenAIContentPart } from './encode-content.ts';
-import { wantsReasoningBack } from './model-rules.ts';
+import { takesTextOnly, wantsReasoningBack } from './model-rules.ts';
 
 export type OpenAIMessage =
   | { role: 'system'; content: string; name?: string }
@@ -19,6 +19,8 @@ export interface OpenAIToolCall {
 export const MISSING_RESULT = 'No result was returned for this tool call.';
 /** Said when a tool returned only media, which has to travel in the following user message. */
 const MEDIA_RESULT = 'The tool returned the content attached in the next message.';
+/** Said in place of an image or file to a model that takes text only, so it knows something was there. */
+export const MEDIA_OMITTED = '[An image or file was attached here, but this model accepts text only.]';
 
 /**
  * Canonical conversation → Chat Completions `messages`, shaped the way api.openai.com insists:
@@ -30,6 +32,7 @@ const MEDIA_RESULT = 'The tool returned the content attached in the next message
 export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
   const out: OpenAIMessage[] = [];
   const reasoningBack = wantsReasoningBack(req.model);
+  const textOnly = takesTextOnly(req.model);
   const system = joinText(req.system, '\n\n');
   if (system) out.push({ role: 'system', content: system });
 
@@ -37,7 +40,7 @@ export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
   let open: ToolCallPart[] = [];
   for (const msg of req.messages) {
     if (msg.role === 'user') {
-      encodeUserTurn(msg, open, out);
+      encodeUserTurn(textOnly ? withoutMedia(msg) : msg, open, out);
       open = [];
       continue;
     }
@@ -111,6 +114,16 @@ function encodeUserTurn(msg: Message, open: ToolCallPart[], out: OpenAIMessage[]
   }
   const content = [...media, ...rest];
   if (content.length > 0) out.push(named({ role: 'user', content: userContent(content) }, msg.name));
+}
+
+/** The user turn with every image and base64 file, in tool results too, as a note the model can read. */
+function withoutMedia(msg: Message): Message {
+  const content = msg.content.map((p) => (p.type === 'tool_result' ? { ...p, content: p.content.map(noteForMedia) } : noteForMedia(p)));
+  return { ...msg, content };
+}
+
+function noteForMedia<P extends Part>(p: P): P | TextPart {
+  return p.type === 'image' || (p.type === 'file' && p.source.kind === 'base64') ? { type: 'text', text: MEDIA_OMITTED } : p;
 }
 
 function collectMedia(parts: ReadonlyArray<Part>, into: OpenAIContentPart[]): void {

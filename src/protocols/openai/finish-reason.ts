@@ -21,6 +21,7 @@ export function finishReasonFromOpenAI(raw: unknown, sawToolCalls: boolean): Fin
     case 'function_call':
       return 'tool_calls';
     case 'content_filter':
+    case 'sensitive': // Z.ai's GLM: its content filter stopped the output (promptfoo/promptfoo#9905)
       return 'content_filter';
     default:
       return 'other';

@@ -21,6 +21,15 @@ const NO_REASONING_EFFORT = /^(?:gpt-4|gpt-3\.5|chatgpt-4o)/;
  */
 const REASONING_BACK = /deepseek|kimi|moonshot/i;
 
+/**
+ * Models that take text parts only: DeepSeek's chat API answers 400 "unknown variant `image_url`, expected
+ * `text`" to any other part, and the part stays in every later request of the session (Gitlawb/openclaude#1071,
+ * farion1231/cc-switch#3663). Its vision and OCR models (deepseek-vl2, DeepSeek-OCR, Janus) do take images.
+ */
+const TEXT_ONLY = /deepseek(?![-_]?(?:vl|ocr))/i;
+const NOT_TEXT_ONLY = /janus/i;
+
+export const takesTextOnly = (model: string): boolean => TEXT_ONLY.test(model) && !NOT_TEXT_ONLY.test(model);
 export const isReasoningModel = (model: string): boolean => REASONING_MODEL.test(bare(model));
 export const refusesReasoningEffort = (model: string): boolean => NO_REASONING_EFFORT.test(bare(model));
 export const wantsReasoningBack = (model: string): boolean => REASONING_BACK.test(model);

@@ -22,8 +22,9 @@ export function usageFromOpenAI(raw: unknown): Usage | undefined {
   if (!isRecord(raw)) return undefined;
   const usage: Usage = { inputTokens: count(raw.prompt_tokens) ?? 0, outputTokens: count(raw.completion_tokens) ?? 0 };
   const prompt = isRecord(raw.prompt_tokens_details) ? raw.prompt_tokens_details : undefined;
-  // DeepSeek reports cache hits at the top level instead of in prompt_tokens_details.
-  const cacheRead = count(prompt?.cached_tokens) ?? count(raw.prompt_cache_hit_tokens);
+  // DeepSeek (prompt_cache_hit_tokens) and Moonshot's Kimi (cached_tokens, with no prompt_tokens_details
+  // on kimi-k3: promptfoo/promptfoo#10132) report cache hits at the top level.
+  const cacheRead = count(prompt?.cached_tokens) ?? count(raw.prompt_cache_hit_tokens) ?? count(raw.cached_tokens);
   if (cacheRead !== undefined) usage.cacheReadTokens = cacheRead;
   const cacheWrite = count(prompt?.cache_write_tokens);
   if (cacheWrite !== undefined) usage.cacheWriteTokens = cacheWrite;

@@ -1,0 +1,284 @@
+/**
+ * Claude Code (the Anthropic SDK as the CLI calls it) on openai-custom pointed at OpenAI-compatible
+ * servers, each answering with the chunk shapes it really streams: DeepSeek, Kimi (Moonshot), GLM
+ * (Z.ai), Qwen (DashScope), vLLM and Ollama. The upstream here replays scripted SSE frames, since the
+ * strict OpenAI mock only ever answers as api.openai.com does.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
+import type { MessageStreamEvent } from '@anthropic-ai/sdk/resources/messages/messages';
+import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+import { PNG_BASE64, expectWellFormed } from './anthropic-client-util.ts';
+
+interface Scripted {
+  status?: number;
+  headers?: Record<string, string>;
+  /** SSE data payloads (objects are JSON-encoded); `[DONE]` is not added. */
+  frames?: Array<Record<string, unknown> | string>;
+  /** A non-stream body. */
+  body?: unknown;
+}
+
+const script: Scripted[] = [];
+const received: Array<Record<string, unknown>> = [];
+let upstream: ReturnType<typeof Bun.serve>;
+let proxy: TestProxy;
+let client: Anthropic;
+
+beforeAll(async () => {
+  upstream = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    async fetch(req) {
+      received.push((await req.json()) as Record<string, unknown>);
+      const s = script.shift() ?? { frames: [chunk({ content: 'ok' }, 'stop'), '[DONE]'] };
+      const headers = { 'content-type': s.frames ? 'text/event-stream' : 'application/json', ...s.headers };
+      if (!s.frames) return new Response(JSON.stringify(s.body ?? {}), { status: s.status ?? 200, headers });
+      const text = s.frames.map((f) => `data: ${typeof f === 'string' ? f : JSON.stringify(f)}\n\n`).join('');
+      return new Response(text, { status: s.status ?? 200, headers });
+    },
+  });
+  proxy = await startProxy([
+    '--model-provider', 'openai-custom',
+    '--openai-base-url', `http://127.0.0.1:${upstream.port}/v1`, '--openai-api-key', 'sk-upstream',
+  ]);
+  client = new Anthropic({
+    apiKey: proxy.key,
+    baseURL: `${proxy.url}/openai-custom`,
+    maxRetries: 0,
+    defaultQuery: { beta: 'true' },
+    defaultHeaders: { 'anthropic-beta': 'claude-code-20250219,interleaved-thinking-2025-05-14', 'x-app': 'cli' },
+  });
+});
+afterAll(async () => {
+  await proxy.stop();
+  upstream.stop(true);
+});
+
+/** One chat.completion.chunk with choice 0. */
+function chunk(delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}, choiceExtra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'chatcmpl-1',
+    object: 'chat.completion.chunk',
+    created: 1764115200,
+    model: 'm',
+    choices: [{ index: 0, delta, finish_reason: finish, ...choiceExtra }],
+    ...extra,
+  };
+}
+
+const READ_TOOL: Anthropic.Tool = {
+  name: 'Read',
+  description: 'Read a file.',
+  input_schema: { type: 'object', properties: { file_path: { type: 'string' } }, required: ['file_path'] },
+};
+const LS_TOOL: Anthropic.Tool = { name: 'LS', description: 'List the cwd.', input_schema: { type: 'object', properties: {} } };
+
+async function turn(model: string, messages: Anthropic.MessageParam[]): Promise<{ events: MessageStreamEvent[]; final: Anthropic.Message }> {
+  const stream = client.messages.stream({
+    model,
+    max_tokens: 32000,
+    system: [{ type: 'text', text: 'You are Claude Code.' }],
+    tools: [READ_TOOL, LS_TOOL],
+    thinking: { type: 'enabled', budget_tokens: 4000 },
+    messages,
+  });
+  const events: MessageStreamEvent[] = [];
+  for await (const ev of stream) events.push(ev);
+  return { events, final: await stream.finalMessage() };
+}
+
+describe('Claude Code on OpenAI-compatible servers: streamed tool loops', () => {
+  test('DeepSeek: reasoning_content, parallel calls with ids only in the head, finish and usage in one chunk', async () => {
+    script.push({
+      frames: [
+        chunk({ role: 'assistant', content: null, reasoning_content: '' }),
+        chunk({ reasoning_content: 'Need both files.' }),
+        chunk({ content: 'Reading.' }),
+        chunk({ tool_calls: [{ index: 0, id: 'call_00_a', type: 'function', function: { name: 'Read', arguments: '' } }] }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '{"file_path":' } }] }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '"a.ts"}' } }] }),
+        chunk({ tool_calls: [{ index: 1, id: 'call_01_b', type: 'function', function: { name: 'LS', arguments: '' } }] }),
+        chunk({ tool_calls: [{ index: 1, function: { arguments: '{}' } }] }),
+        chunk({}, 'tool_calls', {
+          usage: { prompt_tokens: 1200, completion_tokens: 40, total_tokens: 1240, prompt_cache_hit_tokens: 1000, prompt_cache_miss_tokens: 200 },
+        }),
+        '[DONE]',
+      ],
+    });
+    const { events, final } = await turn('deepseek-chat', [{ role: 'user', content: 'read a.ts and list' }]);
+    expectWellFormed(events);
+    expect(final.stop_reason).toBe('tool_use');
+    expect(final.content.map((b) => b.type)).toEqual(['thinking', 'text', 'tool_use', 'tool_use']);
+    expect(final.content[2]).toMatchObject({ id: 'call_00_a', name: 'Read', input: { file_path: 'a.ts' } });
+    expect(final.content[3]).toMatchObject({ id: 'call_01_b', name: 'LS', input: {} });
+    expect(final.usage).toMatchObject({ input_tokens: 200, cache_read_input_tokens: 1000, output_tokens: 40 });
+  });
+
+  test("Kimi: usage inside the finishing choice (Moonshot's own place for it) reaches Claude Code", async () => {
+    // Shape from Moonshot's docs as quoted in northes/go-moonshot#17 and higress-group/higress#1568.
+    script.push({
+      frames: [
+        chunk({ role: 'assistant', content: '' }),
+        chunk({ content: 'Done.' }),
+        chunk({}, 'stop', {}, { usage: { prompt_tokens: 19, completion_tokens: 13, total_tokens: 32, cached_tokens: 16 } }),
+        '[DONE]',
+      ],
+    });
+    const { final } = await turn('kimi-k2-0905-preview', [{ role: 'user', content: 'hi' }]);
+    expect(final.stop_reason).toBe('end_turn');
+    expect(final.usage).toMatchObject({ input_tokens: 3, cache_read_input_tokens: 16, output_tokens: 13 });
+  });
+
+  test('GLM: whole arguments in one chunk, index gaps, and a no-argument call with empty arguments', async () => {
+    script.push({
+      frames: [
+        chunk({ role: 'assistant', reasoning_content: 'Plan.' }),
+        chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'Read', arguments: '{"file_path":"x.md"}' } }] }),
+        chunk({ tool_calls: [{ index: 2, id: 'call_b', type: 'function', function: { name: 'LS', arguments: '' } }] }),
+        chunk({}, 'tool_calls'),
+        { id: 'chatcmpl-1', choices: [], usage: { prompt_tokens: 50, completion_tokens: 9, total_tokens: 59, prompt_tokens_details: { cached_tokens: 32 } } },
+        '[DONE]',
+      ],
+    });
+    const { events, final } = await turn('glm-4.6', [{ role: 'user', content: 'go' }]);
+    expectWellFormed(events);
+    expect(final.stop_reason).toBe('tool_use');
+    expect(final.content.slice(1)).toMatchObject([
+      { type: 'tool_use', id: 'call_a', name: 'Read', input: { file_path: 'x.md' } },
+      { type: 'tool_use', id: 'call_b', name: 'LS', input: {} },
+    ]);
+    expect(final.usage).toMatchObject({ input_tokens: 18, cache_read_input_tokens: 32 });
+  });
+
+  test('GLM: finish_reason "sensitive" (its content filter) is a refusal, not a normal end of turn', async () => {
+    // Z.ai documents "sensitive" beside stop/length/tool_calls (promptfoo/promptfoo#9905).
+    script.push({ frames: [chunk({ role: 'assistant', content: 'I' }), chunk({}, 'sensitive'), '[DONE]'] });
+    const { final } = await turn('glm-4.6', [{ role: 'user', content: 'x' }]);
+    expect(final.stop_reason).toBe('refusal');
+  });
+
+  test('Qwen and vLLM: usage on every chunk and `reasoning` before content; the last count wins', async () => {
+    const u = (n: number) => ({ usage: { prompt_tokens: 70, completion_tokens: n, total_tokens: 70 + n } });
+    script.push({
+      frames: [
+        chunk({ role: 'assistant', reasoning: 'hmm' }, null, u(1)),
+        chunk({ content: 'A' }, null, u(2)),
+        chunk({ tool_calls: [{ index: 0, id: 'c1', function: { name: 'Read', arguments: '{"file_path":"a"}' } }] }, null, u(3)),
+        chunk({}, 'tool_calls', u(5)),
+        '[DONE]',
+      ],
+    });
+    const { final } = await turn('qwen3-coder-plus', [{ role: 'user', content: 'x' }]);
+    expect(final.stop_reason).toBe('tool_use');
+    expect(final.content.map((b) => b.type)).toEqual(['thinking', 'text', 'tool_use']);
+    expect(final.usage).toMatchObject({ input_tokens: 70, output_tokens: 5 });
+  });
+
+  test('a turn cut by max_tokens mid-call is max_tokens, so Claude Code does not run the cut call', async () => {
+    script.push({
+      frames: [
+        chunk({ tool_calls: [{ index: 0, id: 'c1', function: { name: 'Read', arguments: '{"file_pa' } }] }),
+        chunk({}, 'length'),
+        '[DONE]',
+      ],
+    });
+    const { final } = await turn('deepseek-chat', [{ role: 'user', content: 'x' }]);
+    expect(final.stop_reason).toBe('max_tokens');
+  });
+});
+
+describe('Claude Code on OpenAI-compatible servers: history it sends back', () => {
+  test('unsigned thinking Claude Code sends back on a tool turn reaches DeepSeek as reasoning_content', async () => {
+    await turn('deepseek-reasoner', [
+      { role: 'user', content: 'read a' },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 'Need a.', signature: '' },
+          { type: 'tool_use', id: 'call_00_a', name: 'Read', input: { file_path: 'a' } },
+        ],
+      },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_00_a', content: 'A' }] },
+    ]);
+    const messages = received.at(-1)!.messages as Array<Record<string, unknown>>;
+    expect(messages.find((m) => m.role === 'assistant')).toMatchObject({ reasoning_content: 'Need a.' });
+  });
+
+  test('a screenshot in a tool result does not reach DeepSeek, which takes text parts only', async () => {
+    // DeepSeek answers 400 "unknown variant `image_url`, expected `text`" to any image part, and the
+    // image stays in every later request: the session is stuck (Gitlawb/openclaude#1071, farion1231/cc-switch#3663).
+    await turn('deepseek-chat', [
+      { role: 'user', content: 'look' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'call_00_a', name: 'Read', input: { file_path: 'a.png' } }] },
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'tool_result',
+            tool_use_id: 'call_00_a',
+            content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_BASE64 } }],
+          },
+        ],
+      },
+    ]);
+    const sent = JSON.stringify(received.at(-1)!.messages);
+    expect(sent).not.toContain('image_url');
+    const tool = (received.at(-1)!.messages as Array<Record<string, unknown>>).find((m) => m.role === 'tool');
+    expect(typeof tool?.content).toBe('string');
+    expect(String(tool?.content)).not.toBe('');
+  });
+
+  test("DeepSeek's vision model still gets the image", async () => {
+    const image = { type: 'image' as const, source: { type: 'base64' as const, media_type: 'image/png' as const, data: PNG_BASE64 } };
+    await turn('deepseek-vl2', [{ role: 'user', content: [image, { type: 'text', text: 'what is this?' }] }]);
+    expect(JSON.stringify(received.at(-1)!.messages)).toContain('image_url');
+  });
+});
+
+describe('Claude Code on OpenAI-compatible servers: errors', () => {
+  const err = async (): Promise<InstanceType<typeof Anthropic.APIError>> => {
+    try {
+      await client.messages.create({ model: 'deepseek-chat', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] });
+    } catch (e) {
+      return e as InstanceType<typeof Anthropic.APIError>;
+    }
+    throw new Error('expected an error');
+  };
+
+  test('DeepSeek 402 Insufficient Balance is a billing_error Claude Code does not retry', async () => {
+    script.push({
+      status: 402,
+      body: { error: { message: 'Insufficient Balance', type: 'unknown_error', param: null, code: 'invalid_request_error' } },
+    });
+    const e = await err();
+    expect(e.status).toBe(402);
+    expect(e.error).toMatchObject({ type: 'error', error: { type: 'billing_error', message: 'Insufficient Balance' } });
+  });
+
+  test('429 with and without retry-after stays a rate_limit_error', async () => {
+    script.push({
+      status: 429,
+      headers: { 'retry-after': '7' },
+      body: { error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' } },
+    });
+    const a = await err();
+    expect(a.status).toBe(429);
+    expect(a.headers?.get('retry-after')).toBe('7');
+    expect(a.error).toMatchObject({ error: { type: 'rate_limit_error' } });
+    script.push({ status: 429, body: { error: { message: 'Rate limit reached', type: 'rate_limit_error' } } });
+    const b = await err();
+    expect(b.status).toBe(429);
+    expect(b.error).toMatchObject({ error: { type: 'rate_limit_error' } });
+  });
+
+  test('Qwen data_inspection_failed (400) is an invalid_request_error with its message', async () => {
+    script.push({
+      status: 400,
+      body: { error: { message: 'Input data may contain inappropriate content.', type: 'data_inspection_failed', code: 'data_inspection_failed' } },
+    });
+    const e = await err();
+    expect(e.status).toBe(400);
+    expect(e.error).toMatchObject({ error: { type: 'invalid_request_error', message: 'Input data may contain inappropriate content.' } });
+  });
+});
