@@ -158,6 +158,13 @@ describe('Claude Code on OpenAI-compatible servers: streamed tool loops', () => 
     expect(final.stop_reason).toBe('refusal');
   });
 
+  test('GLM: finish_reason "network_error" (generation failed part-way) ends in an error, not a finished turn', async () => {
+    script.push({ frames: [chunk({ role: 'assistant', content: 'Half an ans' }), chunk({}, 'network_error'), '[DONE]'] });
+    const err = await turn('glm-4.6', [{ role: 'user', content: 'x' }]).catch((e) => e as Error);
+    expect(err).toBeInstanceOf(Error);
+    expect(String((err as Error).message)).toContain('network_error');
+  });
+
   test('Qwen and vLLM: usage on every chunk and `reasoning` before content; the last count wins', async () => {
     const u = (n: number) => ({ usage: { prompt_tokens: 70, completion_tokens: n, total_tokens: 70 + n } });
     script.push({

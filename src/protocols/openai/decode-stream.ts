@@ -158,6 +158,12 @@ export function createStreamDecoder(): StreamDecoder {
         start(head, chunk);
         out.unshift(...head);
       }
+      if (finishRaw === 'network_error' && !done) {
+        // Z.ai's GLM: generation failed upstream part-way. A cut answer must not read as a finished one.
+        done = true;
+        out.push({ type: 'error', error: { status: 502, kind: 'api_error', message: 'upstream stopped generating with finish_reason network_error: the answer is incomplete' } });
+        return out;
+      }
       // The usage chunk after finish_reason completes the stream; [DONE] is then a formality.
       if (sawFinish && chunkUsage && choices.length === 0) return finish(out);
       return out;
