@@ -65,7 +65,22 @@ async function inlineOne(part: ImagePart | FilePart, opts: InlineOptions): Promi
     }
     chunks.push(value);
   }
-  const mediaType =
-    part.source.mediaType ?? res.headers.get('content-type')?.split(';')[0]?.trim() ?? 'application/octet-stream';
-  part.source = { kind: 'base64', mediaType, data: Buffer.concat(chunks).toString('base64') };
+  const bytes = Buffer.concat(chunks);
+  const declaredType = res.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+  // Object stores often serve images as application/octet-stream (or nothing); the bytes say what they are.
+  const generic = !declaredType || declaredType.endsWith('/octet-stream');
+  const mediaType = part.source.mediaType ?? (generic ? sniff(bytes) : declaredType) ?? 'application/octet-stream';
+  if (part.type === 'image' && !mediaType.startsWith('image/')) return fail(`not an image (${mediaType})`);
+  part.source = { kind: 'base64', mediaType, data: bytes.toString('base64') };
+}
+
+/** The media type named by a file's magic number, for the formats models take. */
+function sniff(b: Buffer): string | undefined {
+  const ascii = (at: number, s: string): boolean => b.toString('latin1', at, at + s.length) === s;
+  if (ascii(0, '\x89PNG')) return 'image/png';
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+  if (ascii(0, 'GIF8')) return 'image/gif';
+  if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'image/webp';
+  if (ascii(0, '%PDF-')) return 'application/pdf';
+  return undefined;
 }

@@ -170,7 +170,7 @@ describe.each(UPSTREAMS)('Gemini SDK → $provider: text, system, history, media
         { type: 'text', text: 'What is in these?' },
         { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_1X1}` } },
         { type: 'image_url', image_url: { url: imageUrl } },
-        { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0xLjQK' } },
+        { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0xLjQK', filename: 'document.pdf' } },
       ]);
     } else {
       expect(content).toEqual([

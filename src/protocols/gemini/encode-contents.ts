@@ -85,13 +85,27 @@ const IMAGE_TYPES: Record<string, string> = {
   heic: 'image/heic',
 };
 
+/** The image types Gemini takes inline (ai.google.dev image-understanding); others are a 400 for the whole request. */
+const ACCEPTED_IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/heic', 'image/heif']);
+const MIME_ALIASES: Record<string, string> = { 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg' };
+
+function inlinePart(mediaType: string, data: string): GeminiPart {
+  const base = mediaType.split(';')[0]!.trim().toLowerCase();
+  const mimeType = MIME_ALIASES[base] ?? base;
+  // "Unsupported MIME type: image/gif" would fail the request; the model at least learns an image was there.
+  if (mimeType.startsWith('image/') && !ACCEPTED_IMAGE_TYPES.has(mimeType)) {
+    return { text: `[An image of type ${mimeType} was attached here, but this model does not accept that format.]` };
+  }
+  return { inlineData: { mimeType, data } };
+}
+
 export function mediaPart(p: ImagePart | FilePart): GeminiPart {
   const s = p.source;
-  if (s.kind === 'base64') return { inlineData: { mimeType: s.mediaType, data: s.data } };
+  if (s.kind === 'base64') return inlinePart(s.mediaType, s.data);
   // A plain-text document has no media form every Gemini model takes; as text it always works.
   if (s.kind === 'text') return { text: s.data };
   const inline = parseDataUrl(s.url);
-  if (inline) return { inlineData: { mimeType: inline.mediaType, data: inline.data } };
+  if (inline) return inlinePart(inline.mediaType, inline.data);
   const ext = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(s.url)?.[1]?.toLowerCase();
   const mimeType = s.mediaType ?? (p.type === 'image' && ext ? IMAGE_TYPES[ext] : undefined);
   return { fileData: mimeType ? { mimeType, fileUri: s.url } : { fileUri: s.url } };

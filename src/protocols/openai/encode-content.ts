@@ -49,9 +49,9 @@ function encodeFile(part: FilePart): OpenAIContentPart | undefined {
     case 'base64': {
       const audio = AUDIO_FORMATS[source.mediaType];
       if (audio) return { type: 'input_audio', input_audio: { data: source.data, format: audio } };
-      const file: { file_data: string; filename?: string } = { file_data: toDataUrl(source.mediaType, source.data) };
-      if (part.filename) file.filename = part.filename;
-      return { type: 'file', file };
+      // OpenAI refuses file_data without a filename ("Missing required parameter: '…file.file_id'").
+      const filename = part.filename || defaultFilename(source.mediaType);
+      return { type: 'file', file: { file_data: toDataUrl(source.mediaType, source.data), filename } };
     }
     case 'text':
       // Chat Completions takes files only as base64 (and in practice PDFs); a plain-text document reads
@@ -61,6 +61,12 @@ function encodeFile(part: FilePart): OpenAIContentPart | undefined {
       // There is no remote-file input; the model at least learns where the document lives.
       return { type: 'text', text: part.filename ? `${part.filename}: ${source.url}` : source.url };
   }
+}
+
+/** A name for a file the client sent unnamed (an Anthropic document without title, Gemini inlineData). */
+function defaultFilename(mediaType: string): string {
+  const ext = /^[\w.+-]+\/(?:x-)?([a-z0-9]+)/i.exec(mediaType)?.[1]?.toLowerCase();
+  return ext ? `document.${ext}` : 'document';
 }
 
 /** Text parts joined into one string (system prompts, tool results, assistant turns). */

@@ -112,6 +112,7 @@ export function checkGenerateRequest(
     checkModelFeatures(body, ctx.model) ??
     checkRoles(contents) ??
     checkFileUris(contents) ??
+    checkImageTypes(contents) ??
     checkThinking(body, ctx.model) ??
     checkSignatures(contents, ctx) ??
     checkFunctionTurns(contents);
@@ -185,6 +186,25 @@ function checkFileUris(contents: unknown[]): string | undefined {
     for (const part of partsOf(content)) {
       const uri = field(field(part, 'fileData'), 'fileUri');
       if (typeof uri === 'string' && !FETCHABLE_URI.test(uri)) return `Invalid or unsupported file uri: ${uri}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Images must be PNG, JPEG, WEBP, HEIC or HEIF (ai.google.dev image-understanding "supported formats");
+ * anything else, image/gif and the image/jpg alias included, is "Unsupported MIME type: …" as users
+ * quote it (Mai-with-u/MaiBot#1435, CherryHQ/cherry-studio#3088).
+ */
+const GEMINI_IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/heic', 'image/heif'];
+
+function checkImageTypes(contents: unknown[]): string | undefined {
+  for (const content of contents) {
+    for (const part of partsOf(content)) {
+      const mime = field(field(part, 'inlineData'), 'mimeType');
+      if (typeof mime === 'string' && mime.startsWith('image/') && !GEMINI_IMAGE_TYPES.includes(mime)) {
+        return `Unsupported MIME type: ${mime}`;
+      }
     }
   }
   return undefined;

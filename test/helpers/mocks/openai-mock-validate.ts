@@ -185,6 +185,8 @@ function validatePart(part: Record<string, unknown>, at: string): OpenAIErrorInf
       if (!isRecord(file) || (typeof file.file_data !== 'string' && typeof file.file_id !== 'string')) {
         return missing(`${at}.file.file_data`);
       }
+      // file_data without a filename is refused as if no file were named (openai/openai-agents-python#1513).
+      if (typeof file.file_id !== 'string' && typeof file.filename !== 'string') return missing(`${at}.file.file_id`);
       return undefined;
     }
   }
