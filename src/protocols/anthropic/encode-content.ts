@@ -56,10 +56,16 @@ function inline(part: ImagePart | FilePart): { mediaType: string; data: string }
   return undefined;
 }
 
+/**
+ * In place of media the API refuses (a BMP or HEIC image, audio, a spreadsheet): a note, so the model
+ * knows something was there, and a message made only of such media is not lost whole.
+ */
+const omitted = (what: string): AnthropicBlock => ({ type: 'text', text: `[${what} was attached here, but Claude does not accept that format.]` });
+
 function encodeImage(part: ImagePart): AnthropicBlock | undefined {
   const data = inline(part);
   if (data) {
-    if (!IMAGE_TYPES.has(data.mediaType)) return undefined;
+    if (!IMAGE_TYPES.has(data.mediaType)) return omitted(`An image of type ${data.mediaType || 'unknown'}`);
     return { type: 'image', source: { type: 'base64', media_type: data.mediaType, data: data.data } };
   }
   if (part.source.kind === 'url') return { type: 'image', source: { type: 'url', url: part.source.url } };
@@ -68,7 +74,7 @@ function encodeImage(part: ImagePart): AnthropicBlock | undefined {
 
 function encodeFile(part: FilePart): AnthropicBlock | undefined {
   const source = documentSource(part);
-  if (!source) return undefined;
+  if (!source) return omitted(`A file${part.filename ? ` (${part.filename})` : ''} of type ${fileType(part)}`);
   const block: AnthropicBlock = { type: 'document', source };
   if (part.filename) block.title = part.filename;
   return block;
@@ -133,3 +139,10 @@ function encodeToolResult(part: ToolResultPart): AnthropicBlock {
   if (part.isError) block.is_error = true;
   return block;
 }
+
+function fileType(part: FilePart): string {
+  const s = part.source;
+  if (s.kind === 'base64') return baseMediaType(s.mediaType) || 'unknown';
+  return (s.kind === 'url' ? parseDataUrl(s.url)?.mediaType : undefined) ?? ('mediaType' in s && s.mediaType ? s.mediaType : 'unknown');
+}
+

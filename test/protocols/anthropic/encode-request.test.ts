@@ -224,7 +224,7 @@ describe('anthropic encodeRequest: messages', () => {
     expect(msgs.at(-1)).toEqual({ role: 'assistant', content: [{ type: 'text', text: '{' }] });
   });
 
-  test('media: supported images, urls, data urls, PDFs and text documents; the rest is dropped', () => {
+  test('media: supported images, urls, data urls, PDFs and text documents; the rest becomes a note in its place', () => {
     const msgs = encodeMessages([
       {
         role: 'user',
@@ -244,12 +244,14 @@ describe('anthropic encodeRequest: messages', () => {
     ]);
     expect(msgs[0].content).toEqual([
       { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'PNG' } },
+      { type: 'text', text: '[An image of type image/bmp was attached here, but Claude does not accept that format.]' },
       { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } },
       { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: 'JPG' } },
       { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBE' }, title: 'report.pdf' },
       { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'notes' } },
       { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'héllo' } },
       { type: 'document', source: { type: 'url', url: 'https://example.com/doc.pdf' } },
+      { type: 'text', text: '[A file of type audio/wav was attached here, but Claude does not accept that format.]' },
       { type: 'text', text: 'see attached' },
     ]);
   });
