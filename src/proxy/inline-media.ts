@@ -52,9 +52,10 @@ async function inlineOne(part: ImagePart | FilePart, opts: InlineOptions): Promi
     res.body?.cancel().catch(() => {});
     return fail(`larger than ${maxBytes} bytes`);
   }
+  if (!res.body) return fail('empty response');
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = res.body!.getReader();
+  const reader = res.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;

@@ -25,6 +25,8 @@ beforeAll(async () => {
       if (path === '/blob/abc123') return new Response(png, { headers: { 'content-type': 'application/octet-stream' } });
       // A login page where an image was expected.
       if (path === '/private/cat.png') return new Response('<html>sign in</html>', { headers: { 'content-type': 'text/html' } });
+      // A server answering 200 with nothing at all.
+      if (path === '/empty.png') return new Response(null, { status: 200 });
       return new Response('not found', { status: 404 });
     },
   });
@@ -84,6 +86,18 @@ describe('media to gemini-cli', () => {
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);
     expect((err as Error).message).toContain('not an image (text/html)');
     expect(s.gemini.calls.length).toBe(before);
+  });
+
+  test('an image URL that answers 200 with no body is a 400 naming the URL, not an internal error', async () => {
+    const err = await viaPrefix(s, 'gemini-cli')
+      .messages.create({
+        model: 'gemini-2.5-flash',
+        max_tokens: 32,
+        messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: `${base}/empty.png` } }] }],
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((err as Error).message).toContain(`${base}/empty.png`);
   });
 
   test('an OpenAI data:image/jpg URL reaches Gemini as image/jpeg', async () => {
