@@ -52,6 +52,15 @@ describe('Code Assist envelope', () => {
       request: { model: 'models/gemini-2.5-flash', contents: [{ role: 'user', parts: [{ text: 'be terse' }] }, ...contents] },
     });
   });
+
+  test('tool declarations, which Code Assist cannot count, are counted as their text', () => {
+    const tools = [{ functionDeclarations: [{ name: 'mcp__github__create_issue', description: 'Create an issue', parametersJsonSchema: { type: 'object' } }] }];
+    const wrapped = JSON.parse(wrapCountTokensRequest('gemini-2.5-flash', JSON.stringify({ contents: [], tools }))) as {
+      request: { contents: Array<{ role: string; parts: Array<{ text: string }> }> };
+    };
+    expect(wrapped.request.contents).toHaveLength(1);
+    expect(wrapped.request.contents[0]!.parts[0]!.text).toContain('mcp__github__create_issue');
+  });
 });
 
 describe('403 hints', () => {

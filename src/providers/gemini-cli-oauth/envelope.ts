@@ -53,5 +53,8 @@ export function wrapCountTokensRequest(model: string, bodyText: string): string 
   const contents = Array.isArray(inner.contents) ? [...inner.contents] : [];
   const system = inner.systemInstruction ?? inner.system_instruction;
   if (isRecord(system) && Array.isArray(system.parts) && system.parts.length > 0) contents.unshift({ role: 'user', parts: system.parts });
+  // Code Assist counts contents only; tool declarations are counted as the text they are, or a request
+  // with only tools (Claude Code's /context sizing its MCP tools) would count as nothing.
+  if (Array.isArray(inner.tools) && inner.tools.length > 0) contents.push({ role: 'user', parts: [{ text: JSON.stringify(inner.tools) }] });
   return JSON.stringify({ request: { model: `models/${bareModel(model)}`, contents } });
 }
