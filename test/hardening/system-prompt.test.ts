@@ -29,6 +29,11 @@ describe('--system-prompt-mode overwrite (the default)', () => {
     expect(sentTo(s.gemini).systemInstruction).toEqual({ parts: [{ text: 'Answer in French.' }] });
   });
 
+  test('token counts are asked with it too: the count is of what will be sent', async () => {
+    await s.anthropicClient.messages.countTokens({ model: 'claude-sonnet-4-6', system: 'Be terse.', messages: [{ role: 'user', content: 'hi' }] });
+    expect(sentTo(s.claude).system).toBe('Answer in French.');
+  });
+
   test('also across a conversion (OpenAI client → Anthropic upstream)', async () => {
     await s.openaiClient.chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'hi' }] });
     expect(JSON.stringify(sentTo(s.claude).system)).toContain('Answer in French.');

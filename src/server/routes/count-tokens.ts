@@ -1,7 +1,9 @@
 import { badRequest } from '../../core/errors.ts';
 import type { AppContext } from '../../proxy/context.ts';
 import { handleCountTokens, type CountInput } from '../../proxy/count-tokens.ts';
+import { isRecord, type JsonObject } from '../../util/json.ts';
 import { readJsonBody } from '../body.ts';
+import { applySystemPrompt, systemPromptFor } from '../system-prompt.ts';
 import { allowFor } from './generate-body.ts';
 import type { RouteArgs } from './types.ts';
 
@@ -15,7 +17,22 @@ export async function serveCountTokens(ctx: AppContext, args: RouteArgs, protoco
   const model = pathModel ?? json.model;
   if (typeof model !== 'string' || !model) throw badRequest('model: Field required', 'model');
   allowFor(ctx, args, model);
-  const res = await handleCountTokens(ctx, { protocol, request: args.request, bodyText: text, body: json, model, prefix: args.prefix });
+  // Counted as it will be sent: with the operator's system prompt.
+  const withPrompt = withSystemPrompt(ctx, protocol, json);
+  const body = withPrompt ?? json;
+  const bodyText = withPrompt ? JSON.stringify(withPrompt) : text;
+  const res = await handleCountTokens(ctx, { protocol, request: args.request, bodyText, body, model, prefix: args.prefix });
   args.log({ status: res.status, model });
   return res;
 }
+
+/** The body with the operator's system prompt, or undefined when there is none or no place for it. */
+function withSystemPrompt(ctx: AppContext, protocol: CountInput['protocol'], json: JsonObject): JsonObject | undefined {
+  const sp = systemPromptFor(ctx.config);
+  if (!sp) return undefined;
+  if (protocol !== 'gemini') return applySystemPrompt(protocol, json, sp);
+  // Gemini's countTokens takes a system instruction only inside generateContentRequest.
+  const inner = json.generateContentRequest;
+  return isRecord(inner) ? { ...json, generateContentRequest: applySystemPrompt('gemini', inner, sp) } : undefined;
+}
+
