@@ -11,3 +11,13 @@ export function parseDataUrl(url: string): { mediaType: string; data: string } |
 export function toDataUrl(mediaType: string, data: string): string {
   return `data:${mediaType};base64,${data}`;
 }
+
+/** Names clients use for a type the APIs know by another (`data:image/jpg` from a `.jpg` extension). */
+const MEDIA_TYPE_ALIASES: Record<string, string> = { 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg' };
+
+/** A media type without its parameters, lower-cased, under the name the APIs know it by. */
+export function baseMediaType(mediaType: string | undefined): string {
+  const base = (mediaType ?? '').split(';')[0]!.trim().toLowerCase();
+  return MEDIA_TYPE_ALIASES[base] ?? base;
+}
+

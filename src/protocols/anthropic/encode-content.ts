@@ -7,7 +7,7 @@ import type {
   ToolCallPart,
   ToolResultPart,
 } from '../../core/content.ts';
-import { parseDataUrl } from '../../util/data-url.ts';
+import { baseMediaType, parseDataUrl } from '../../util/data-url.ts';
 import type { AnthropicBlock } from './wire-types.ts';
 
 /** The only image types the Messages API accepts (protocols.md §6.2). */
@@ -35,14 +35,6 @@ export function encodePart(part: Part): AnthropicBlock | undefined {
 export function encodeText(part: TextPart): AnthropicBlock | undefined {
   if (part.text.trim() === '') return undefined;
   return { ...part.extras?.anthropic, type: 'text', text: part.text };
-}
-
-/** Names clients use for a type the API knows by another (`data:image/jpg` from a `.jpg` extension). */
-const MEDIA_TYPE_ALIASES: Record<string, string> = { 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg' };
-
-function baseMediaType(mediaType: string | undefined): string {
-  const base = (mediaType ?? '').split(';')[0]!.trim().toLowerCase();
-  return MEDIA_TYPE_ALIASES[base] ?? base;
 }
 
 /** A `url` source that is really a data URL is inline data. */

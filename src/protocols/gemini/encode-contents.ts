@@ -1,6 +1,6 @@
 import type { FilePart, ImagePart, Part, ToolResultPart } from '../../core/content.ts';
 import type { CanonicalRequest } from '../../core/request.ts';
-import { parseDataUrl } from '../../util/data-url.ts';
+import { baseMediaType, parseDataUrl } from '../../util/data-url.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
 import { toGeminiName } from './function-name.ts';
 import { recallSignature } from './signature-cache.ts';
@@ -87,11 +87,9 @@ const IMAGE_TYPES: Record<string, string> = {
 
 /** The image types Gemini takes inline (ai.google.dev image-understanding); others are a 400 for the whole request. */
 const ACCEPTED_IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/heic', 'image/heif']);
-const MIME_ALIASES: Record<string, string> = { 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg' };
 
 function inlinePart(mediaType: string, data: string): GeminiPart {
-  const base = mediaType.split(';')[0]!.trim().toLowerCase();
-  const mimeType = MIME_ALIASES[base] ?? base;
+  const mimeType = baseMediaType(mediaType);
   // "Unsupported MIME type: image/gif" would fail the request; the model at least learns an image was there.
   if (mimeType.startsWith('image/') && !ACCEPTED_IMAGE_TYPES.has(mimeType)) {
     return { text: `[An image of type ${mimeType} was attached here, but this model does not accept that format.]` };
