@@ -31,3 +31,16 @@ export function retryAfterFromMessage(message: string): number | undefined {
   const m = /try again in ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)/i.exec(message);
   return m?.[1] ? parseDurationSeconds(m[1]) : undefined;
 }
+
+/** The delay of a google.rpc.RetryInfo among an error's `details` (Google's APIs and its OpenAI-compatible endpoint). */
+export function retryInfoDelay(details: unknown): number | undefined {
+  if (!Array.isArray(details)) return undefined;
+  for (const d of details) {
+    if (d === null || typeof d !== 'object') continue;
+    const delay = (d as Record<string, unknown>).retryDelay;
+    const s = typeof delay === 'string' ? parseDurationSeconds(delay) : undefined;
+    if (s !== undefined) return s;
+  }
+  return undefined;
+}
+

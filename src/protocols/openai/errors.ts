@@ -1,6 +1,6 @@
 import { kindForStatus, statusForKind, type ErrorKind, type ProxyErrorInfo } from '../../core/errors.ts';
 import { isRecord, tryParseJson } from '../../util/json.ts';
-import { parseDurationSeconds, retryAfterFromHeaders, retryAfterFromMessage } from '../../util/retry-after.ts';
+import { retryAfterFromHeaders, retryAfterFromMessage, retryInfoDelay } from '../../util/retry-after.ts';
 import { openaiContextOverflow } from './context-overflow.ts';
 
 /** The body OpenAI answers errors with (protocols.md §1.5). */
@@ -89,7 +89,7 @@ function errorDetail(body: unknown): ErrorDetail | undefined {
   if (typeof obj.code === 'string') detail.code = obj.code;
   else if (typeof obj.code === 'number' && obj.code >= 400 && obj.code < 600) detail.status = obj.code;
   if (typeof obj.param === 'string') detail.param = obj.param;
-  const retryDelay = googleRetryDelay(obj.details);
+  const retryDelay = retryInfoDelay(obj.details);
   if (retryDelay !== undefined) detail.retryDelay = retryDelay;
   return detail;
 }
@@ -109,17 +109,6 @@ function fastapiDetail(detail: unknown): string | undefined {
     issues.push(loc ? `${loc}: ${d.msg}` : d.msg);
   }
   return issues.join('; ') || undefined;
-}
-
-function googleRetryDelay(details: unknown): number | undefined {
-  if (!Array.isArray(details)) return undefined;
-  for (const d of details) {
-    if (isRecord(d) && typeof d.retryDelay === 'string') {
-      const s = parseDurationSeconds(d.retryDelay);
-      if (s !== undefined) return s;
-    }
-  }
-  return undefined;
 }
 
 function kindForType(type: string | undefined, code: string | undefined): ErrorKind {
