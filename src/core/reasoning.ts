@@ -45,3 +45,10 @@ export function reasoningEffort(r: ReasoningConfig | undefined): ReasoningEffort
   if (r.budgetTokens !== undefined) return effortForBudget(r.budgetTokens);
   return undefined;
 }
+
+/** Gemini's thinking levels (MINIMAL…HIGH, any case) are effort words; undefined for anything else. */
+export function effortForLevel(level: string): ReasoningEffort | undefined {
+  const effort = level.toLowerCase();
+  return effort === 'minimal' || effort === 'low' || effort === 'medium' || effort === 'high' ? effort : undefined;
+}
+

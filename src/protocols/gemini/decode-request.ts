@@ -23,7 +23,7 @@ import {
 import { normalizeRequest } from './normalize.ts';
 import { assertValidRequest, type GenerateContentRequest } from './schema.ts';
 import { schemaToJson } from './schema-to-json.ts';
-import { EFFORT_FOR_LEVEL } from './thinking-config.ts';
+import { effortForLevel } from '../../core/reasoning.ts';
 
 type Req = Static<typeof GenerateContentRequest>;
 type GenConfig = NonNullable<Req['generationConfig']>;
@@ -303,7 +303,7 @@ function decodeThinking(tc: NonNullable<GenConfig['thinkingConfig']>): Reasoning
   const r: ReasoningConfig = {};
   const level = tc.thinkingLevel?.toUpperCase();
   if (level !== undefined && level !== 'THINKING_LEVEL_UNSPECIFIED') {
-    const effort = EFFORT_FOR_LEVEL[level];
+    const effort = effortForLevel(level);
     if (!effort) throw badRequest(`${path}.thinkingLevel: expected one of MINIMAL, LOW, MEDIUM, HIGH`, `${path}.thinkingLevel`);
     if (tc.thinkingBudget !== undefined) {
       throw badRequest(`${path}: thinkingBudget and thinkingLevel cannot both be set`, path);

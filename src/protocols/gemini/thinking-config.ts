@@ -1,4 +1,4 @@
-import { reasoningBudget, reasoningEffort } from '../../core/reasoning.ts';
+import { effortForLevel, reasoningBudget, reasoningEffort } from '../../core/reasoning.ts';
 import type { ReasoningConfig, ReasoningEffort } from '../../core/request.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import { canThink, thinkingLevels } from './model-rules.ts';
@@ -56,7 +56,7 @@ export function thinkingForModel(body: JsonObject, model: string): JsonObject | 
   if (typeof tc.thinkingLevel === 'string' && thinkingLevels(model.toLowerCase())) return undefined;
   const r: ReasoningConfig = {};
   if (typeof tc.thinkingLevel === 'string') {
-    r.effort = EFFORT_FOR_LEVEL[tc.thinkingLevel.toUpperCase()] ?? 'medium';
+    r.effort = effortForLevel(tc.thinkingLevel) ?? 'medium';
     r.enabled = true;
   }
   if (typeof tc.thinkingBudget === 'number') {
@@ -74,9 +74,6 @@ export function thinkingForModel(body: JsonObject, model: string): JsonObject | 
   const { thinkingConfig: _old, ...restGc } = gc;
   return { ...body, generationConfig: next ? { ...restGc, thinkingConfig: next } : restGc };
 }
-
-/** Gemini's thinking levels as canonical efforts. */
-export const EFFORT_FOR_LEVEL: Record<string, ReasoningEffort> = { MINIMAL: 'minimal', LOW: 'low', MEDIUM: 'medium', HIGH: 'high' };
 
 /** Whether two thinkingConfigs say the same, whatever their key order (a body is re-serialised only if not). */
 function sameThinking(a: JsonObject | undefined, b: JsonObject): boolean {

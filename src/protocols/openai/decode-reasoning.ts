@@ -1,6 +1,7 @@
 import type { ReasoningConfig, ReasoningEffort } from '../../core/request.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import { REASONING_EFFORTS } from './schema.ts';
+import { effortForLevel } from '../../core/reasoning.ts';
 
 const isEffort = (v: unknown): v is ReasoningEffort => (REASONING_EFFORTS as readonly unknown[]).includes(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
@@ -34,13 +35,11 @@ function fromThinking(t: unknown): ReasoningConfig | undefined {
   }
 }
 
-const EFFORT_FOR_LEVEL: Record<string, ReasoningEffort> = { minimal: 'minimal', low: 'low', medium: 'medium', high: 'high' };
-
 /** Google's `{thinking_budget, thinking_level, include_thoughts}`; -1 is "dynamic", 0 is off. */
 function fromGoogle(c: unknown): ReasoningConfig | undefined {
   if (!isRecord(c)) return undefined;
   const r: ReasoningConfig = {};
-  const level = typeof c.thinking_level === 'string' ? EFFORT_FOR_LEVEL[c.thinking_level.toLowerCase()] : undefined;
+  const level = typeof c.thinking_level === 'string' ? effortForLevel(c.thinking_level) : undefined;
   if (level) {
     r.effort = level;
     r.enabled = true;
