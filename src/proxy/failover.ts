@@ -1,10 +1,136 @@
 import { ProxyError, type ProxyErrorInfo } from '../core/errors.ts';
 import type { ProviderName } from '../config/providers.ts';
-import type { Outcome } from '../pool/member.ts';
+import type { Member, Outcome } from '../pool/member.ts';
+import type { Pool } from '../pool/pool.ts';
+import type { Protocol } from '../protocols/index.ts';
+import type { ProviderAdapter } from '../providers/types.ts';
+import { selectProvider } from '../routing/select-provider.ts';
 import { ClientGoneError } from '../upstream/fetch.ts';
 import { isRecord } from '../util/json.ts';
 import type { AppContext } from './context.ts';
-import type { DoneFields, GenerateInput } from './generate.ts';
+import { errorResponse } from './errors.ts';
+
+export interface DoneFields {
+  provider?: string;
+  /** The pool member that served the request. */
+  member?: string;
+  status: number;
+  error?: string;
+  /** Seconds, from the upstream's 429/503. */
+  retryAfter?: number;
+  /** The upstream model a 429's quota belongs to, when the upstream named it. */
+  quotaModel?: string;
+  inputTokens?: number;
+  outputTokens?: number;
+  /** Upstream attempts made (failover included). */
+  attempts?: number;
+}
+
+/** One try against one pool member. */
+export interface Attempt {
+  adapter: ProviderAdapter;
+  /** The model to send upstream (after the member's model_map). */
+  model: string;
+  /** When true, a retryable upstream failure throws RetryNext instead of answering the client. */
+  canRetry: boolean;
+  /** Reports how the attempt ended (once the stream is over, for a stream): releases the member, logs. */
+  done: (fields: DoneFields) => void;
+}
+
+/** What the failover loop needs to know of a request, whatever it asks the upstream for. */
+export interface FailoverInput {
+  /** The protocol the client speaks: failures are rendered in it. */
+  protocol: Protocol;
+  request: Request;
+  model: string;
+  /** Provider named by the path prefix. */
+  prefix?: string;
+  /** The caller's key may use only these providers: fallbacks outside it are skipped. */
+  allowedProviders?: ReadonlySet<ProviderName>;
+  sessionKey?: string;
+  /** Called once the request is over (stream end included), for the request log line. */
+  onDone: (fields: DoneFields) => void;
+  /** A provider whose pool cannot serve this kind of request; it is passed over before a member is taken. */
+  skip?: (provider: ProviderName, pool: Pool) => boolean;
+  /** The error when every provider was passed over (skip) and no member tried; else "no member available". */
+  noneTried?: () => ProxyError | undefined;
+}
+
+export function selectProviderName(ctx: AppContext, input: { request: Request; prefix?: string; model?: string }): ProviderName {
+  return selectProvider({
+    header: input.request.headers.get('x-model-provider') ?? input.request.headers.get('model-provider'),
+    prefix: input.prefix,
+    model: input.model,
+    configured: ctx.config.modelProviders,
+  });
+}
+
+/**
+ * Runs a request against one pool member after another. A failure before the first byte (connect
+ * error, 5xx, 429, 401/403) moves on to the next member, then along the provider's fallbacks, up to
+ * pool.max_attempts; the last such failure is what the client gets.
+ */
+export async function withFailover(ctx: AppContext, input: FailoverInput, run: (attempt: Attempt) => Promise<Response>): Promise<Response> {
+  const name = selectProviderName(ctx, input);
+  const allowed = input.allowedProviders;
+  const fallbacks = ctx.config.fallbacks[name];
+  const chain = fallbacks?.length ? [...new Set([name, ...fallbacks.filter((p) => !allowed || allowed.has(p))])] : [name];
+  const tried = new Set<Member>();
+  const max = ctx.config.pool.maxAttempts;
+  let last: RetryNext | undefined;
+  for (const provider of chain) {
+    const pool = ctx.pools.get(provider);
+    if (!pool) continue;
+    // Checked before a member is taken: no attempt is spent (nor a cooling member's probe) on it.
+    if (input.skip?.(provider, pool)) continue;
+    for (;;) {
+      if (tried.size >= max) break;
+      const member = pool.pick(input.model, { exclude: tried, sessionKey: input.sessionKey });
+      if (!member) break;
+      tried.add(member);
+      // A quota the upstream scoped to a model cools the model this member was asked for: Google may
+      // name it differently (an alias such as gemini-flash-latest, a dated id, a models/ prefix).
+      const release = once((o: Outcome) =>
+        member.release(o.kind === 'rate_limited' && o.model ? { ...o, model: member.upstreamModel(input.model) } : o, Date.now(), pool.settings),
+      );
+      const attempt: Attempt = {
+        adapter: member.spec.adapter,
+        model: member.upstreamModel(input.model),
+        canRetry: tried.size < max,
+        done(f) {
+          release(outcomeOf(f));
+          f.provider = provider;
+          f.member = member.name;
+          f.attempts = tried.size;
+          input.onDone(f);
+        },
+      };
+      try {
+        return await run(attempt);
+      } catch (e) {
+        if (e instanceof RetryNext) {
+          release(e.outcome);
+          last = e;
+          ctx.log.debug('upstream failed, trying the next member', { provider, member: member.name, status: e.info.status });
+          continue;
+        }
+        const outcome = thrownOutcome(e);
+        release(outcome);
+        if (attempt.canRetry && e instanceof ProxyError && outcome.kind !== 'client_error') {
+          last = new RetryNext(e.info, outcome, () => errorResponse(input.protocol, e.info));
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+  if (last) {
+    input.onDone({ provider: name, status: last.info.status, error: last.info.message, retryAfter: last.info.retryAfter, attempts: tried.size });
+    return last.respond();
+  }
+  const refusal = tried.size === 0 ? input.noneTried?.() : undefined;
+  throw refusal ?? noMemberAvailable(ctx, chain, input.model);
+}
 
 /** Statuses worth another member: rate limits, auth failures of this account, upstream faults. */
 export function isRetryable(status: number): boolean {
@@ -65,7 +191,7 @@ export function once<A>(fn: (a: A) => void): (a: A) => void {
 }
 
 /** Session affinity key: `X-Session-Id`, else Anthropic's `metadata.user_id`. */
-export function sessionKeyOf(input: GenerateInput): string | undefined {
+export function sessionKeyOf(input: { request: Request; body: Record<string, unknown> }): string | undefined {
   const header = input.request.headers.get('x-session-id');
   if (header) return header;
   const meta = input.body.metadata;

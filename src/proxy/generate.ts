@@ -1,12 +1,19 @@
 import { ProxyError, type ProxyErrorInfo } from '../core/errors.ts';
-import type { Member, Outcome } from '../pool/member.ts';
-import { isRetryable, noMemberAvailable, once, outcomeOf, outcomeOfInfo, RetryNext, sessionKeyOf, thrownOutcome } from './failover.ts';
+import {
+  isRetryable,
+  outcomeOfInfo,
+  RetryNext,
+  selectProviderName,
+  sessionKeyOf,
+  withFailover,
+  type Attempt,
+  type DoneFields,
+} from './failover.ts';
 import type { CanonicalRequest } from '../core/index.ts';
 import type { ProviderName } from '../config/providers.ts';
 import { codecs, type Protocol } from '../protocols/index.ts';
 import { thinkingForModel } from '../protocols/gemini/thinking-config.ts';
 import type { GenerateMode, ProviderAdapter, RequestBody, UpstreamRequest } from '../providers/types.ts';
-import { selectProvider } from '../routing/select-provider.ts';
 import { callProvider } from '../upstream/call-provider.ts';
 import { readLimited, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord } from '../util/json.ts';
@@ -38,32 +45,7 @@ export interface GenerateInput {
   onDone: (fields: DoneFields) => void;
 }
 
-export interface DoneFields {
-  provider?: string;
-  /** The pool member that served the request. */
-  member?: string;
-  status: number;
-  error?: string;
-  /** Seconds, from the upstream's 429/503. */
-  retryAfter?: number;
-  /** The upstream model a 429's quota belongs to, when the upstream named it. */
-  quotaModel?: string;
-  inputTokens?: number;
-  outputTokens?: number;
-  /** Upstream attempts made (failover included). */
-  attempts?: number;
-}
-
-/** One try against one pool member. */
-interface Attempt {
-  adapter: ProviderAdapter;
-  /** The model to send upstream (after the member's model_map). */
-  model: string;
-  /** When true, a retryable upstream failure throws RetryNext instead of answering the client. */
-  canRetry: boolean;
-  /** Reports how the attempt ended (once the stream is over, for a stream): releases the member, logs. */
-  done: (fields: DoneFields) => void;
-}
+export type { DoneFields };
 
 export function resolveProvider(ctx: AppContext, input: { request: Request; prefix?: string; model?: string }): {
   name: ProviderName;
@@ -76,86 +58,33 @@ export function resolveProvider(ctx: AppContext, input: { request: Request; pref
 }
 
 /**
- * Serves one generate request: same-protocol byte relay when possible, canonical conversion otherwise.
- * A failure before the first byte (connect error, 5xx, 429, 401/403) moves on to the next pool member,
- * then along the provider's fallbacks, up to pool.max_attempts.
+ * Serves one generate request: same-protocol byte relay when possible, canonical conversion otherwise,
+ * with failover across pool members and fallbacks (withFailover).
  */
-export async function handleGenerate(ctx: AppContext, input: GenerateInput): Promise<Response> {
-  const name = selectProviderName(ctx, input);
-  const allowed = input.allowedProviders;
-  const fallbacks = ctx.config.fallbacks[name];
-  const chain = fallbacks?.length ? [...new Set([name, ...fallbacks.filter((p) => !allowed || allowed.has(p))])] : [name];
-  const sessionKey = sessionKeyOf(input);
-  const tried = new Set<Member>();
-  const max = ctx.config.pool.maxAttempts;
-  let last: RetryNext | undefined;
+export function handleGenerate(ctx: AppContext, input: GenerateInput): Promise<Response> {
   const googleTools = input.protocol === 'gemini' ? googleOnlyTools(input.body) : undefined;
   let cannotRunTools: ProviderName | undefined;
-  for (const provider of chain) {
-    const pool = ctx.pools.get(provider);
-    if (!pool) continue;
-    // Checked before a member is taken: no attempt is spent (nor a cooling member's probe) on it.
-    if (googleTools && pool.members[0]?.spec.adapter.protocol !== 'gemini') {
-      cannotRunTools ??= provider;
-      continue;
-    }
-    for (;;) {
-      if (tried.size >= max) break;
-      const member = pool.pick(input.model, { exclude: tried, sessionKey });
-      if (!member) break;
-      tried.add(member);
-      // A quota the upstream scoped to a model cools the model this member was asked for: Google may
-      // name it differently (an alias such as gemini-flash-latest, a dated id, a models/ prefix).
-      const release = once((o: Outcome) =>
-        member.release(o.kind === 'rate_limited' && o.model ? { ...o, model: member.upstreamModel(input.model) } : o, Date.now(), pool.settings),
-      );
-      const attempt: Attempt = {
-        adapter: member.spec.adapter,
-        model: member.upstreamModel(input.model),
-        canRetry: tried.size < max,
-        done(f) {
-          release(outcomeOf(f));
-          f.provider = provider;
-          f.member = member.name;
-          f.attempts = tried.size;
-          input.onDone(f);
-        },
-      };
-      try {
-        const run = attempt.adapter.protocol === input.protocol ? passthrough : convert;
-        return await run(ctx, attempt, input);
-      } catch (e) {
-        if (e instanceof RetryNext) {
-          release(e.outcome);
-          last = e;
-          ctx.log.debug('upstream failed, trying the next member', { provider, member: member.name, status: e.info.status });
-          continue;
-        }
-        const outcome = thrownOutcome(e);
-        release(outcome);
-        if (attempt.canRetry && e instanceof ProxyError && outcome.kind !== 'client_error') {
-          last = new RetryNext(e.info, outcome, () => errorResponse(input.protocol, e.info));
-          continue;
-        }
-        throw e;
-      }
-    }
-  }
-  if (last) {
-    input.onDone({ provider: name, status: last.info.status, error: last.info.message, retryAfter: last.info.retryAfter, attempts: tried.size });
-    return last.respond();
-  }
-  if (googleTools && cannotRunTools && tried.size === 0) throw googleToolsRefused(googleTools, cannotRunTools);
-  throw noMemberAvailable(ctx, chain, input.model);
-}
-
-function selectProviderName(ctx: AppContext, input: { request: Request; prefix?: string; model?: string }): ProviderName {
-  return selectProvider({
-    header: input.request.headers.get('x-model-provider') ?? input.request.headers.get('model-provider'),
-    prefix: input.prefix,
-    model: input.model,
-    configured: ctx.config.modelProviders,
-  });
+  return withFailover(
+    ctx,
+    {
+      protocol: input.protocol,
+      request: input.request,
+      model: input.model,
+      prefix: input.prefix,
+      allowedProviders: input.allowedProviders,
+      sessionKey: sessionKeyOf(input),
+      onDone: input.onDone,
+      skip: googleTools
+        ? (provider, pool) => {
+            if (pool.members[0]?.spec.adapter.protocol === 'gemini') return false;
+            cannotRunTools ??= provider;
+            return true;
+          }
+        : undefined,
+      noneTried: () => (googleTools && cannotRunTools ? googleToolsRefused(googleTools, cannotRunTools) : undefined),
+    },
+    (attempt) => (attempt.adapter.protocol === input.protocol ? passthrough : convert)(ctx, attempt, input),
+  );
 }
 
 function modeFor(input: GenerateInput): GenerateMode {
@@ -256,7 +185,7 @@ function googleToolsRefused(names: string[], provider: ProviderName): ProxyError
   });
 }
 
-async function readJson(res: Response, adapter: ProviderAdapter): Promise<unknown> {
+export async function readJson(res: Response, adapter: ProviderAdapter): Promise<unknown> {
   try {
     return JSON.parse(await res.text());
   } catch {
@@ -320,6 +249,6 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
 }
 
 /** Lets an upstream add its own advice to an error (Code Assist: how to fix account and project errors). */
-function describe(adapter: ProviderAdapter, info: ProxyErrorInfo, rawBody: string): ProxyErrorInfo {
+export function describe(adapter: ProviderAdapter, info: ProxyErrorInfo, rawBody: string): ProxyErrorInfo {
   return adapter.describeError ? adapter.describeError(info, rawBody) : info;
 }
