@@ -10,3 +10,4 @@ export type { ErrorKind, ProxyErrorInfo } from './errors.ts';
 export * from './reasoning.ts';
 export * from './ids.ts';
 export type * from './models.ts';
+export type * from './embeddings.ts';

@@ -32,6 +32,9 @@ export function geminiCli(cfg: Config['gemini']): ProviderAdapter {
     async listModels() {
       return { url: `${cfg.baseUrl}/v1beta/models?pageSize=1000`, method: 'GET', headers: headers() };
     },
+    async embed(model, body, single) {
+      return { url: modelUrl(model, single ? 'embedContent' : 'batchEmbedContents'), method: 'POST', headers: headers(), body };
+    },
     async countTokens(model, body) {
       return { url: modelUrl(model, 'countTokens'), method: 'POST', headers: headers(), body };
     },

@@ -34,6 +34,11 @@ export interface ProviderAdapter {
   generate(model: string, mode: GenerateMode, body: RequestBody): Promise<UpstreamRequest>;
   /** The request that lists the upstream's models, or undefined when it has no such endpoint. */
   listModels(): Promise<UpstreamRequest | undefined>;
+  /**
+   * The embeddings endpoint, when the upstream has one (`body` in the upstream's embeddings format).
+   * `single` asks Gemini for `:embedContent` instead of its batch form, for a client that sent that.
+   */
+  embed?(model: string, body: RequestBody, single?: boolean): Promise<UpstreamRequest>;
   /** Native token counting, when the upstream has it (`body` in the upstream's count format). */
   countTokens?(model: string, body: string): Promise<UpstreamRequest>;
   /**

@@ -23,6 +23,7 @@ import { requestIdOf, serverTiming, withHeaders } from './request-id.ts';
 import { requestTarget } from './request-target.ts';
 import { requestLogger } from './request-log.ts';
 import { countTokens, messages } from './routes/anthropic.ts';
+import { embeddings } from './routes/embeddings.ts';
 import { modelAction } from './routes/gemini.ts';
 import { health, pools } from './routes/health.ts';
 import { metricsResponse } from './routes/metrics.ts';
@@ -44,6 +45,7 @@ const ROUTES: Array<[method: 'GET' | 'POST', path: string, handler: Handler, str
   ['POST', '/v1/chat/completions', chatCompletions, true],
   ['POST', '/v1/messages', messages, true],
   ['POST', '/v1/messages/count_tokens', countTokens],
+  ['POST', '/v1/embeddings', embeddings],
   ['GET', '/v1/models', listModels],
   ['GET', '/v1/models/:model', listModels],
   ['POST', '/v1beta/models/:modelAction', modelAction, true],

@@ -5,7 +5,7 @@ import type { Protocol } from '../protocols/types.ts';
  * `/v1/models` is shared: Anthropic SDKs send `anthropic-version`/`x-api-key`, OpenAI SDKs do not.
  */
 /** `/v1/models/{model}:generateContent`: the Gemini SDK's default API version is v1. */
-const GEMINI_ACTION = /\/models\/[^/]+:(generateContent|streamGenerateContent|countTokens)$/;
+const GEMINI_ACTION = /\/models\/[^/]+:(generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents)$/;
 
 export function protocolOf(path: string, headers: Headers): Protocol {
   if (path.includes('/v1beta/') || GEMINI_ACTION.test(path)) return 'gemini';

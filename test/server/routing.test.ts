@@ -99,7 +99,7 @@ describe('malformed input', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain('/v2/whatever');
     const bad = await post('/v1beta/models/..%2F..%2Fetc:generateContent', { contents: [] });
     expect(bad.status).toBe(400);
-    const method = await post('/v1beta/models/gemini-2.5-flash:embedContent', { contents: [] });
+    const method = await post('/v1beta/models/gemini-2.5-flash:predictLongRunning', { contents: [] });
     expect(method.status).toBe(404);
   });
 });

@@ -2,6 +2,7 @@ import { badRequest, ProxyError } from '../../core/errors.ts';
 import type { AppContext } from '../../proxy/context.ts';
 import { requestTarget } from '../request-target.ts';
 import { serveCountTokens } from './count-tokens.ts';
+import { serveEmbeddings } from './embeddings.ts';
 import { generateBody, serveGenerate } from './generate-body.ts';
 import type { RouteArgs } from './types.ts';
 
@@ -12,7 +13,9 @@ import type { RouteArgs } from './types.ts';
  */
 const MODEL_ID = /^(?!\.+$)[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 
-/** POST /v1beta/models/{model}:{generateContent|streamGenerateContent|countTokens} */
+const ACTIONS = ['generateContent', 'streamGenerateContent', 'countTokens', 'embedContent', 'batchEmbedContents'];
+
+/** POST /v1beta/models/{model}:{generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents} */
 export async function modelAction(ctx: AppContext, args: RouteArgs): Promise<Response> {
   const { request, params } = args;
   const segment = decodePathSegment(params.modelAction ?? '');
@@ -20,10 +23,11 @@ export async function modelAction(ctx: AppContext, args: RouteArgs): Promise<Res
   const model = colon > 0 ? segment.slice(0, colon) : segment;
   const action = colon > 0 ? segment.slice(colon + 1) : '';
   if (!MODEL_ID.test(model)) throw badRequest(`invalid model name in path: ${JSON.stringify(model.slice(0, 80))}`);
-  if (action !== 'generateContent' && action !== 'streamGenerateContent' && action !== 'countTokens') {
-    throw new ProxyError({ kind: 'not_found', message: `unknown method "${action}" for models/${model}; expected generateContent, streamGenerateContent or countTokens` });
+  if (!ACTIONS.includes(action)) {
+    throw new ProxyError({ kind: 'not_found', message: `unknown method "${action}" for models/${model}; expected ${ACTIONS.slice(0, -1).join(', ')} or ${ACTIONS.at(-1)}` });
   }
   if (action === 'countTokens') return serveCountTokens(ctx, args, 'gemini', model);
+  if (action === 'embedContent' || action === 'batchEmbedContents') return serveEmbeddings(ctx, args, 'gemini', model, action);
   const body = await generateBody(ctx, args, 'gemini', model);
   if (action !== 'streamGenerateContent') return serveGenerate(ctx, args, 'gemini', body, false);
   const alt = new URLSearchParams(requestTarget(request.url).query).get('alt');

@@ -244,6 +244,38 @@ export const CountTokensRequest: MessageDesc = {
   fields: { contents: msg(() => Content, true), generateContentRequest: msg(() => GenerateContentRequest) },
 };
 
+/** The Gemini API's TaskType for embeddings (ai.google.dev/api/embeddings#tasktype). */
+const TASK_TYPES = [
+  'TASK_TYPE_UNSPECIFIED',
+  'RETRIEVAL_QUERY',
+  'RETRIEVAL_DOCUMENT',
+  'SEMANTIC_SIMILARITY',
+  'CLASSIFICATION',
+  'CLUSTERING',
+  'QUESTION_ANSWERING',
+  'FACT_VERIFICATION',
+  'CODE_RETRIEVAL_QUERY',
+] as const;
+
+export const EmbedContentRequest: MessageDesc = {
+  typeName: `${PKG}.EmbedContentRequest`,
+  fields: {
+    model: str,
+    content: msg(() => Content),
+    taskType: enumOf('TaskType', TASK_TYPES),
+    title: str,
+    outputDimensionality: int32,
+    // Seen accepted per request on the live API (`{autoTruncate: false}`); not policed here.
+    embedContentConfig: any,
+  },
+};
+
+export const BatchEmbedContentsRequest: MessageDesc = {
+  typeName: `${PKG}.BatchEmbedContentsRequest`,
+  // `model` is the URL's; the proto has it, so a body may carry it too.
+  fields: { model: str, requests: msg(() => EmbedContentRequest, true) },
+};
+
 export const snakeCase = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const camelCase = (name: string): string => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 

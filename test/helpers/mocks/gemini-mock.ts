@@ -3,7 +3,8 @@
  * (`http://127.0.0.1:<port>`); the proxy appends `/v1beta/models/{model}:generateContent` etc.
  *
  * Routes: POST :generateContent, :streamGenerateContent (`?alt=sse` → SSE, else one JSON array
- * streamed incrementally), :countTokens; GET /v1beta/models and /v1beta/models/{model}.
+ * streamed incrementally), :countTokens, :embedContent and :batchEmbedContents (gemini-embedding-*
+ * models only, gemini-mock-embeddings.ts); GET /v1beta/models and /v1beta/models/{model}.
  * Auth: `x-goog-api-key` header or `?key=`. Requests are rejected the way Google rejects them
  * (gemini-mock-proto.ts for proto shape, gemini-mock-rules.ts for the rest).
  */
@@ -19,13 +20,28 @@ import {
   unregisteredCaller,
   type MockHttpError,
 } from './gemini-mock-errors.ts';
-import { CountTokensRequest, GenerateContentRequest, checkProto, type MessageDesc } from './gemini-mock-proto.ts';
+import {
+  checkBatchEmbedContents,
+  checkEmbedContent,
+  isGeminiEmbeddingModel,
+  renderBatchEmbedContents,
+  renderEmbedContent,
+} from './gemini-mock-embeddings.ts';
+import {
+  BatchEmbedContentsRequest,
+  CountTokensRequest,
+  EmbedContentRequest,
+  GenerateContentRequest,
+  checkProto,
+  type MessageDesc,
+} from './gemini-mock-proto.ts';
 import { checkCountContents, checkGenerateRequest, field, list, type RuleContext } from './gemini-mock-rules.ts';
 import { estimateTokens, planReply, promptChars, renderResponse, type ReplyPlan } from './gemini-mock-reply.ts';
 import { sleep, streamBody, streamFrames, type StreamSettings } from './gemini-mock-stream.ts';
 
 export { geminiQuotaError, googleError, MID_STREAM_ERROR } from './gemini-mock-errors.ts';
 export { SKIP_SIGNATURE } from './gemini-mock-rules.ts';
+export { GEMINI_MOCK_EMBEDDING_DIMS, geminiMockEmbedding } from './gemini-mock-embeddings.ts';
 
 export interface GeminiMockOptions {
   /** The API key to accept; default a random `AIzaSy…` key. */
@@ -43,7 +59,7 @@ export interface GeminiMock extends MockServer {
 
 type Outcome =
   | { kind: 'error'; error: MockHttpError; reply?: MockReply }
-  | { kind: 'json'; body: unknown }
+  | { kind: 'json'; body: unknown; reply?: MockReply }
   | { kind: 'generate'; plan: ReplyPlan; reply: MockReply; stream?: StreamSettings };
 
 const ROUTE_ACTION = /^\/v1beta\/models\/([^/:]+):([A-Za-z]+)$/;
@@ -52,6 +68,18 @@ const JSON_TYPE = 'application/json; charset=UTF-8';
 const WAIT_LIMIT_MS = 30_000;
 
 const isKnownModel = (model: string): boolean => model.startsWith('gemini-') || model.startsWith('gemma-');
+const EMBED_METHODS = ['embedContent', 'batchEmbedContents'];
+const POST_METHODS = ['generateContent', 'streamGenerateContent', 'countTokens', ...EMBED_METHODS];
+/** Embedding models serve only the embed methods, and generation models never do (Google answers 404). */
+const servesMethod = (model: string, method: string): boolean =>
+  EMBED_METHODS.includes(method) ? isGeminiEmbeddingModel(model) : isKnownModel(model) && !isGeminiEmbeddingModel(model);
+
+function bodyDesc(method: string): MessageDesc {
+  if (method === 'countTokens') return CountTokensRequest;
+  if (method === 'embedContent') return EmbedContentRequest;
+  if (method === 'batchEmbedContents') return BatchEmbedContentsRequest;
+  return GenerateContentRequest;
+}
 
 /** A malformed escape is just an unknown model name, not a crash. */
 function decodePathSegment(segment: string): string {
@@ -86,7 +114,7 @@ export async function startGeminiMock(opts: GeminiMockOptions = {}): Promise<Gem
     const modelPath = ROUTE_MODEL.exec(url.pathname);
     const isList = url.pathname === '/v1beta/models';
     const known =
-      (action && req.method === 'POST' && ['generateContent', 'streamGenerateContent', 'countTokens'].includes(action[2] ?? '')) ||
+      (action && req.method === 'POST' && POST_METHODS.includes(action[2] ?? '')) ||
       ((isList || modelPath) && req.method === 'GET');
     if (!known) return { kind: 'error', error: htmlNotFound(url.pathname) };
     const denied = authError(req, url);
@@ -99,9 +127,10 @@ export async function startGeminiMock(opts: GeminiMockOptions = {}): Promise<Gem
     }
     const model = decodePathSegment(action?.[1] ?? '');
     const method = action?.[2] ?? '';
-    const parsed = parseBody(rawBody, method === 'countTokens' ? CountTokensRequest : GenerateContentRequest);
+    const parsed = parseBody(rawBody, bodyDesc(method));
     if ('error' in parsed) return { kind: 'error', error: parsed.error };
-    if (!isKnownModel(model)) return { kind: 'error', error: modelNotFound(model, method) };
+    if (!servesMethod(model, method)) return { kind: 'error', error: modelNotFound(model, method) };
+    if (EMBED_METHODS.includes(method)) return embed(parsed.body, model, method);
     const ctx: RuleContext = { model, issuedSignatures };
 
     if (method === 'countTokens') return countTokens(parsed.body, ctx);
@@ -115,6 +144,15 @@ export async function startGeminiMock(opts: GeminiMockOptions = {}): Promise<Gem
         ? { format: url.searchParams.get('alt') === 'sse' ? 'sse' : 'json-array', lineEnding }
         : undefined;
     return { kind: 'generate', plan, reply, stream };
+  }
+
+  /** An embed method: checked, then the next queued reply's `error` / `headerDelayMs`, then the vectors. */
+  function embed(body: Record<string, unknown>, model: string, method: string): Outcome {
+    const invalid = method === 'embedContent' ? checkEmbedContent(body) : checkBatchEmbedContents(body, model);
+    if (invalid) return { kind: 'error', error: invalid };
+    const reply = replies.shift() ?? {};
+    if (reply.error) return { kind: 'error', error: reply.error, reply };
+    return { kind: 'json', body: method === 'embedContent' ? renderEmbedContent(body) : renderBatchEmbedContents(body), reply };
   }
 
   async function handle(req: Request): Promise<Response> {
@@ -134,7 +172,7 @@ export async function startGeminiMock(opts: GeminiMockOptions = {}): Promise<Gem
     call.status = outcome.kind === 'error' ? outcome.error.status : 200;
     calls.push(call);
 
-    const reply = outcome.kind === 'json' ? undefined : outcome.reply;
+    const reply = outcome.reply;
     if (reply?.headerDelayMs) {
       await sleep(reply.headerDelayMs, req.signal);
       if (req.signal.aborted) call.aborted = true;
@@ -237,6 +275,17 @@ const MODELS: readonly ModelEntry[] = [
 ];
 
 function modelInfo(id: string): Record<string, unknown> {
+  if (isGeminiEmbeddingModel(id)) {
+    return {
+      name: `models/${id}`,
+      version: '001',
+      displayName: id,
+      description: `${id} (mock)`,
+      inputTokenLimit: 2048,
+      outputTokenLimit: 1,
+      supportedGenerationMethods: ['embedContent'],
+    };
+  }
   const entry = MODELS.find((m) => m.id === id) ?? {
     id,
     displayName: id,

@@ -63,9 +63,9 @@ function typeName(v: unknown): string {
   return `a ${typeof v}`;
 }
 
-const invalidType = (param: string, expected: string, got: unknown): OpenAIErrorInfo =>
+export const invalidType = (param: string, expected: string, got: unknown): OpenAIErrorInfo =>
   invalid(`Invalid type for '${param}': expected ${expected}, but got ${typeName(got)} instead.`, param, 'invalid_type');
-const missing = (param: string): OpenAIErrorInfo =>
+export const missing = (param: string): OpenAIErrorInfo =>
   invalid(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
 const invalidValue = (param: string, value: string, allowed: string[]): OpenAIErrorInfo =>
   invalid(`Invalid value: '${value}'. Supported values are: ${listValues(allowed)}.`, param, 'invalid_value');

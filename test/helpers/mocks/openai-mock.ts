@@ -1,6 +1,6 @@
 /**
- * Strict in-process stand-in for api.openai.com (Chat Completions + models).
- * `url` is `http://127.0.0.1:<port>/v1`: the proxy appends `/chat/completions` and `/models`.
+ * Strict in-process stand-in for api.openai.com (Chat Completions, embeddings, models).
+ * `url` is `http://127.0.0.1:<port>/v1`: the proxy appends `/chat/completions`, `/embeddings` and `/models`.
  * Requests the real API would reject get its status and `{"error":{message,type,param,code}}` body.
  */
 import { randomId } from '../../../src/core/ids.ts';
@@ -13,6 +13,7 @@ import {
   type MockRequest,
   type MockResult,
 } from './mock-util.ts';
+import { renderEmbeddings, validateEmbeddingsRequest } from './openai-mock-embeddings.ts';
 import { OPENAI_STREAM_ERROR, renderCompletion, renderStreamFrames } from './openai-mock-render.ts';
 import { openaiErrorBody, unparsableBody, validateChatRequest, type OpenAIErrorInfo } from './openai-mock-validate.ts';
 import type { MockServer } from './types.ts';
@@ -34,6 +35,12 @@ export function maskOpenAIKey(key: string): string {
 }
 
 export { openaiErrorBody } from './openai-mock-validate.ts';
+export {
+  float32Base64,
+  OPENAI_MOCK_EMBEDDING_DIMS,
+  openaiMockEmbedding,
+  openaiMockEmbeddingTokens,
+} from './openai-mock-embeddings.ts';
 
 export function startOpenAIMock(opts: OpenAIMockOptions = {}): Promise<MockServer> {
   const key = opts.key ?? `sk-mock-openai-${randomId(32)}`;
@@ -79,6 +86,7 @@ function handle(r: MockRequest, key: string, models: string[]): MockResult {
 
   const path = r.url.pathname;
   if (r.req.method === 'POST' && path === '/v1/chat/completions') return chat(r);
+  if (r.req.method === 'POST' && path === '/v1/embeddings') return embeddings(r);
   if (r.req.method === 'GET' && path === '/v1/models') {
     return {
       response: jsonResponse(200, { object: 'list', data: models.map(modelObject) }, requestHeaders()),
@@ -110,6 +118,17 @@ const modelObject = (id: string): Record<string, unknown> => ({
   created: MODEL_CREATED,
   owned_by: 'openai',
 });
+
+/** `POST /v1/embeddings`; a queued reply's `error`, `headerDelayMs` and `usage.input` apply. */
+function embeddings(r: MockRequest): MockResult {
+  if (r.body === undefined) return errorResult(unparsableBody());
+  const invalid = validateEmbeddingsRequest(r.body);
+  if (invalid) return errorResult(invalid);
+  const reply = r.takeReply() ?? {};
+  if (reply.error) return { response: replyErrorResponse(reply.error, requestHeaders()), headerDelayMs: reply.headerDelayMs };
+  const body = renderEmbeddings(r.body as Record<string, unknown>, reply.usage?.input);
+  return { response: jsonResponse(200, body, requestHeaders()), headerDelayMs: reply.headerDelayMs };
+}
 
 function chat(r: MockRequest): MockResult {
   if (r.body === undefined) return errorResult(unparsableBody());

@@ -1,0 +1,128 @@
+import type { CanonicalEmbedRequest, CanonicalEmbedResponse } from '../core/index.ts';
+import { badRequest } from '../core/errors.ts';
+import type { ProviderName } from '../config/providers.ts';
+import { codecs } from '../protocols/index.ts';
+import * as geminiEmbed from '../protocols/gemini/embeddings.ts';
+import * as openaiEmbed from '../protocols/openai/embeddings.ts';
+import type { RequestBody } from '../providers/types.ts';
+import { callProvider } from '../upstream/call-provider.ts';
+import { readLimited, relayHeaders } from '../upstream/fetch.ts';
+import type { AppContext } from './context.ts';
+import { errorResponse } from './errors.ts';
+import { isRetryable, outcomeOfInfo, RetryNext, withFailover, type Attempt, type DoneFields } from './failover.ts';
+import { describe, readJson } from './generate.ts';
+
+export interface EmbedInput {
+  /** Anthropic has no embeddings API, so its clients have no such route. */
+  protocol: 'openai' | 'gemini';
+  request: Request;
+  /** The client's bytes, forwarded untouched to an upstream of the same protocol. */
+  rawBody: RequestBody;
+  body: Record<string, unknown>;
+  model: string;
+  /** Gemini clients: the action in their URL. */
+  geminiAction?: geminiEmbed.EmbedAction;
+  prefix?: string;
+  allowedProviders?: ReadonlySet<ProviderName>;
+  onDone: (fields: DoneFields) => void;
+}
+
+/**
+ * Serves an embeddings request: the client's bytes to an upstream of its own protocol, converted
+ * through the canonical embeddings model otherwise, with the same failover as generation. Providers
+ * without an embeddings API (Anthropic, Code Assist) are passed over, and alone they are a clear 400.
+ */
+export function handleEmbeddings(ctx: AppContext, input: EmbedInput): Promise<Response> {
+  // Decoded first: a malformed request is the client's 400 before any upstream is tried.
+  const canonical =
+    input.protocol === 'openai'
+      ? openaiEmbed.decodeEmbedRequest(input.body, input.model)
+      : geminiEmbed.decodeEmbedRequest(input.body, input.model, input.geminiAction ?? 'batchEmbedContents');
+  const encoding = input.protocol === 'openai' ? openaiEmbed.embeddingEncoding(input.body) : 'float';
+  let cannotEmbed: ProviderName | undefined;
+  return withFailover(
+    ctx,
+    {
+      protocol: input.protocol,
+      request: input.request,
+      model: input.model,
+      prefix: input.prefix,
+      allowedProviders: input.allowedProviders,
+      sessionKey: input.request.headers.get('x-session-id') ?? undefined,
+      onDone: input.onDone,
+      skip: (provider, pool) => {
+        if (pool.members[0]?.spec.adapter.embed) return false;
+        cannotEmbed ??= provider;
+        return true;
+      },
+      noneTried: () =>
+        cannotEmbed
+          ? badRequest(`provider ${cannotEmbed} has no embeddings API; send embeddings to an openai-custom or gemini-cli provider (X-Model-Provider header or a /<provider>/ path prefix)`)
+          : undefined,
+    },
+    (attempt) => embedOnce(ctx, attempt, input, canonical, encoding),
+  );
+}
+
+async function embedOnce(
+  ctx: AppContext,
+  att: Attempt,
+  input: EmbedInput,
+  canonical: CanonicalEmbedRequest,
+  encoding: openaiEmbed.EmbeddingEncoding,
+): Promise<Response> {
+  const adapter = att.adapter;
+  const same = adapter.protocol === input.protocol;
+  const action = input.geminiAction ?? 'batchEmbedContents';
+  const body = same ? sameProtocolBody(input, att.model) : JSON.stringify(encodeFor(adapter.protocol, canonical, att.model));
+  const res = await callProvider(adapter, () => adapter.embed!(att.model, body, same && action === 'embedContent'), {
+    signal: input.request.signal,
+    headersTimeoutMs: ctx.headersTimeoutMs,
+    fetch: ctx.fetch,
+  });
+  if (!res.ok) {
+    const text = await readLimited(res, 1024 * 1024);
+    const info = describe(adapter, codecs[adapter.protocol].decodeError(res.status, text, res.headers), text);
+    const respond = (): Response =>
+      same && !adapter.describeError ? new Response(text, { status: res.status, headers: relayHeaders(res.headers) }) : errorResponse(input.protocol, info);
+    if (att.canRetry && isRetryable(res.status)) throw new RetryNext(info, outcomeOfInfo(info), respond);
+    att.done({ status: info.status, error: info.message, retryAfter: info.retryAfter, quotaModel: info.quotaModel });
+    return respond();
+  }
+  if (same) {
+    att.done({ status: res.status });
+    return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
+  }
+  const json = await readJson(res, adapter);
+  const answer = decodeFor(adapter.protocol, json, canonical.inputs.length);
+  answer.inputTokens ??= estimateTokens(canonical);
+  att.done({ status: 200, inputTokens: answer.inputTokens });
+  return Response.json(
+    input.protocol === 'openai' ? openaiEmbed.encodeEmbedResponse(answer, input.model, encoding) : geminiEmbed.encodeEmbedResponse(answer, action),
+  );
+}
+
+/** The client's bytes, unless a mapped model has to be named in them. */
+function sameProtocolBody(input: EmbedInput, model: string): RequestBody {
+  if (model === input.model) return input.rawBody;
+  if (input.protocol === 'openai') return JSON.stringify({ ...input.body, model });
+  // Gemini names the model in the URL, and again in each request of a batch (which must match it).
+  const requests = input.body.requests;
+  if (Array.isArray(requests)) return JSON.stringify({ ...input.body, requests: requests.map((r) => ({ ...r, model: `models/${model}` })) });
+  return input.body.model === undefined ? input.rawBody : JSON.stringify({ ...input.body, model: `models/${model}` });
+}
+
+function encodeFor(protocol: string, req: CanonicalEmbedRequest, model: string): Record<string, unknown> {
+  return protocol === 'openai' ? openaiEmbed.encodeEmbedRequest(req, model) : geminiEmbed.encodeEmbedRequest(req, model);
+}
+
+function decodeFor(protocol: string, json: unknown, expected: number): CanonicalEmbedResponse {
+  return protocol === 'openai' ? openaiEmbed.decodeEmbedResponse(json, expected) : geminiEmbed.decodeEmbedResponse(json, expected);
+}
+
+/** About four characters per token, for an upstream that does not count (the Gemini API). */
+function estimateTokens(req: CanonicalEmbedRequest): number {
+  let tokens = 0;
+  for (const input of req.inputs) tokens += typeof input === 'string' ? Math.ceil(input.length / 4) : input.length;
+  return tokens;
+}

@@ -1,0 +1,463 @@
+/**
+ * Embeddings through aiproxy, end to end, with the official SDKs as clients:
+ * - OpenAI clients (`POST /v1/embeddings`): passed through unchanged to openai-custom; converted to
+ *   `:batchEmbedContents` for gemini-cli (floats or base64 float32 back, as the client asked); refused
+ *   with a 400 for claude-custom (no embeddings API) and for token arrays to a non-OpenAI upstream.
+ * - Gemini clients (`:embedContent`, `:batchEmbedContents`): passed through unchanged to gemini-cli;
+ *   converted to OpenAI's `/embeddings` for openai-custom.
+ * - Upstream errors reach the client in its own protocol's error shape with the upstream's status;
+ *   a 429/5xx on one pool member moves the request to the next; no proxy key, no upstream call.
+ * Expected vectors are what the mocks compute for a text (openaiMockEmbedding / geminiMockEmbedding),
+ * so a test sees both which upstream answered and that order was kept.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+import { ApiError, GoogleGenAI } from '@google/genai';
+import OpenAI from 'openai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { geminiMockEmbedding, geminiQuotaError, googleError, startGeminiMock, type GeminiMock } from '../helpers/mocks/gemini-mock.ts';
+import { openaiErrorBody, openaiMockEmbedding, openaiMockEmbeddingTokens, startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
+import type { MockServer } from '../helpers/mocks/types.ts';
+import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+import { startStack, type Stack } from '../helpers/stack.ts';
+import { geminiClient, rejection } from './gemini-client-helpers.ts';
+
+const OPENAI_MODEL = 'text-embedding-3-small';
+const GEMINI_MODEL = 'gemini-embedding-001';
+/** Every request a test makes itself gives up after this long. */
+const WAIT_MS = 5_000;
+
+let s: Stack;
+beforeAll(async () => {
+  s = await startStack();
+});
+afterAll(() => s.stop());
+beforeEach(() => {
+  s.openai.reset();
+  s.claude.reset();
+  s.gemini.reset();
+});
+
+/** POSTs JSON to the proxy with its key (Bearer, or x-goog-api-key for Gemini paths) unless `auth` is false. */
+async function post(
+  path: string,
+  body: unknown,
+  opts: { headers?: Record<string, string>; auth?: boolean; gemini?: boolean } = {},
+): Promise<{ status: number; json: any }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+  if (opts.auth !== false) {
+    if (opts.gemini) headers['x-goog-api-key'] = s.proxy.key;
+    else headers.authorization = `Bearer ${s.proxy.key}`;
+  }
+  const res = await fetch(`${s.proxy.url}${path}`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(WAIT_MS),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json };
+}
+
+const openaiVia = (prefix: string, headers: Record<string, string> = {}): OpenAI =>
+  new OpenAI({ apiKey: s.proxy.key, baseURL: `${s.proxy.url}${prefix}/v1`, maxRetries: 0, timeout: WAIT_MS, defaultHeaders: headers });
+
+/** Little-endian float32s out of OpenAI's base64 embedding. */
+function fromFloat32Base64(b64: string): number[] {
+  const bytes = Buffer.from(b64, 'base64');
+  expect(bytes.length % 4).toBe(0);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Array.from({ length: bytes.length / 4 }, (_, i) => view.getFloat32(i * 4, true));
+}
+
+/** Google's batch body for these texts, the way the contract has aiproxy build it. */
+const batchBody = (model: string, texts: string[], dims?: number) => ({
+  requests: texts.map((text) => ({
+    model: `models/${model}`,
+    content: { parts: [{ text }] },
+    ...(dims === undefined ? {} : { outputDimensionality: dims }),
+  })),
+});
+
+/** An OpenAI error object: message and type strings. */
+function expectOpenAIError(json: any, status: number, got: number): { message: string } {
+  expect(got).toBe(status);
+  expect(typeof json?.error?.message).toBe('string');
+  expect(typeof json?.error?.type).toBe('string');
+  return json.error;
+}
+
+/** A Google error object: {code, message, status}. */
+function expectGoogleError(json: any, code: number, status: string, got: number): { message: string } {
+  expect(got).toBe(code);
+  expect(json?.error).toMatchObject({ code, status });
+  expect(typeof json.error.message).toBe('string');
+  return json.error;
+}
+
+describe('OpenAI client → openai-custom: passed through unchanged', () => {
+  test('embeddings.create (base64 on the wire by default): decoded vectors in order, usage, body and key as sent', async () => {
+    const input = ['first text', 'second text', 'third'];
+    const res = await s.openaiClient.embeddings.create({ model: OPENAI_MODEL, input });
+    expect(res.data.map((d) => d.embedding)).toEqual(input.map((t) => openaiMockEmbedding(t)));
+    expect(res.data.map((d) => d.index)).toEqual([0, 1, 2]);
+    expect(res.model).toBe(OPENAI_MODEL);
+    const tokens = openaiMockEmbeddingTokens(input);
+    expect(res.usage).toEqual({ prompt_tokens: tokens, total_tokens: tokens });
+
+    expect(s.openai.calls).toHaveLength(1);
+    const call = s.openai.calls[0]!;
+    expect(call.method).toBe('POST');
+    expect(call.url).toBe('/v1/embeddings');
+    expect(call.headers.authorization).toBe(`Bearer ${s.openai.key}`);
+    expect(call.body).toEqual({ model: OPENAI_MODEL, input, encoding_format: 'base64' });
+    expect(s.gemini.calls).toHaveLength(0);
+  });
+
+  test("encoding_format 'float' with dimensions and user: number vectors of that length; the body arrives as sent", async () => {
+    const res = await s.openaiClient.embeddings.create({ model: OPENAI_MODEL, input: 'just one', encoding_format: 'float', dimensions: 4, user: 'user-7' });
+    expect(res.data).toHaveLength(1);
+    expect(res.data[0]!.embedding).toEqual(openaiMockEmbedding('just one', 4));
+    expect(s.openai.calls[0]!.body).toEqual({ model: OPENAI_MODEL, input: 'just one', encoding_format: 'float', dimensions: 4, user: 'user-7' });
+  });
+
+  test('token arrays (one, and several) go through unchanged', async () => {
+    const one = await s.openaiClient.embeddings.create({ model: OPENAI_MODEL, input: [101, 202, 303], encoding_format: 'float' });
+    expect(one.data.map((d) => d.embedding)).toEqual([openaiMockEmbedding([101, 202, 303])]);
+    expect(one.usage.prompt_tokens).toBe(3);
+    const many = await s.openaiClient.embeddings.create({ model: OPENAI_MODEL, input: [[1, 2], [3]] });
+    expect(many.data.map((d) => d.embedding)).toEqual([openaiMockEmbedding([1, 2]), openaiMockEmbedding([3])]);
+    expect(s.openai.calls.map((c) => (c.body as { input: unknown }).input)).toEqual([[101, 202, 303], [[1, 2], [3]]]);
+  });
+
+  test('the /openai-custom prefix and the X-Model-Provider header route there too', async () => {
+    const viaPrefix = await openaiVia('/openai-custom').embeddings.create({ model: OPENAI_MODEL, input: 'p', encoding_format: 'float' });
+    expect(viaPrefix.data[0]!.embedding).toEqual(openaiMockEmbedding('p'));
+    const viaHeader = await post('/v1/embeddings', { model: OPENAI_MODEL, input: ['h'], encoding_format: 'float' }, { headers: { 'x-model-provider': 'openai-custom' } });
+    expect(viaHeader.status).toBe(200);
+    expect(viaHeader.json.data[0].embedding).toEqual(openaiMockEmbedding('h'));
+    expect(s.openai.calls).toHaveLength(2);
+    expect(s.gemini.calls).toHaveLength(0);
+  });
+
+  test("the upstream's 400 (empty input) reaches the client as its 400, in OpenAI's shape", async () => {
+    const e = await rejection(() => s.openaiClient.embeddings.create({ model: OPENAI_MODEL, input: '' }));
+    expect(e).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(e.status).toBe(400);
+    expect(e.message).toContain("'$.input' is invalid");
+  });
+
+  test("a queued upstream 500 reaches the client as a 500 with the upstream's message", async () => {
+    s.openai.queue({ error: { status: 500, body: openaiErrorBody({ message: 'The server had an error', type: 'server_error', param: null, code: null }) } });
+    const r = await post('/v1/embeddings', { model: OPENAI_MODEL, input: 'x' });
+    expect(expectOpenAIError(r.json, 500, r.status).message).toContain('The server had an error');
+  });
+});
+
+describe('OpenAI client → gemini-cli: converted to :batchEmbedContents', () => {
+  test('gemini-* model, default base64: vectors Gemini computed, in order; usage; one request per input upstream', async () => {
+    const input = ['uno', 'dos', 'tres'];
+    const res = await s.openaiClient.embeddings.create({ model: GEMINI_MODEL, input });
+    expect(res.data.map((d) => d.embedding)).toEqual(input.map((t) => geminiMockEmbedding(t)));
+    expect(res.data.map((d) => d.index)).toEqual([0, 1, 2]);
+    expect(res.model).toBe(GEMINI_MODEL);
+    expect(typeof res.usage.prompt_tokens).toBe('number');
+    expect(typeof res.usage.total_tokens).toBe('number');
+
+    expect(s.openai.calls).toHaveLength(0);
+    expect(s.gemini.calls).toHaveLength(1);
+    const call = s.gemini.calls[0]!;
+    expect(call.method).toBe('POST');
+    expect(call.url).toBe(`/v1beta/models/${GEMINI_MODEL}:batchEmbedContents`);
+    expect(call.headers['x-goog-api-key']).toBe(s.gemini.key);
+    expect(call.body).toEqual(batchBody(GEMINI_MODEL, input));
+  });
+
+  test("raw base64: each embedding is the base64 of the vector's little-endian float32s, in OpenAI's list shape", async () => {
+    const r = await post('/v1/embeddings', { model: GEMINI_MODEL, input: ['a b c', 'd e f'], encoding_format: 'base64' });
+    expect(r.status).toBe(200);
+    expect(r.json.object).toBe('list');
+    expect(r.json.model).toBe(GEMINI_MODEL);
+    expect(r.json.data.map((d: any) => [d.object, d.index, typeof d.embedding])).toEqual([
+      ['embedding', 0, 'string'],
+      ['embedding', 1, 'string'],
+    ]);
+    expect(fromFloat32Base64(r.json.data[0].embedding)).toEqual(geminiMockEmbedding('a b c'));
+    expect(fromFloat32Base64(r.json.data[1].embedding)).toEqual(geminiMockEmbedding('d e f'));
+    expect(r.json.usage).toEqual({ prompt_tokens: expect.any(Number), total_tokens: expect.any(Number) });
+  });
+
+  test("/gemini-cli prefix, encoding_format 'float', dimensions → outputDimensionality on every request; user is not sent", async () => {
+    const res = await openaiVia('/gemini-cli').embeddings.create({
+      model: GEMINI_MODEL,
+      input: ['short', 'longer text'],
+      encoding_format: 'float',
+      dimensions: 5,
+      user: 'someone',
+    });
+    expect(res.data.map((d) => d.embedding)).toEqual([geminiMockEmbedding('short', 5), geminiMockEmbedding('longer text', 5)]);
+    expect(s.gemini.calls[0]!.body).toEqual(batchBody(GEMINI_MODEL, ['short', 'longer text'], 5));
+  });
+
+  test('the X-Model-Provider header routes a single string there, as a batch of one', async () => {
+    const r = await post('/v1/embeddings', { model: GEMINI_MODEL, input: 'solo', encoding_format: 'float' }, { headers: { 'x-model-provider': 'gemini-cli' } });
+    expect(r.status).toBe(200);
+    expect(r.json.data).toEqual([{ object: 'embedding', index: 0, embedding: geminiMockEmbedding('solo') }]);
+    expect(s.gemini.calls[0]!.body).toEqual(batchBody(GEMINI_MODEL, ['solo']));
+  });
+
+  test('token arrays cannot go to Gemini: 400 in OpenAI’s shape naming token arrays; nothing is sent', async () => {
+    const e = await rejection(() => s.openaiClient.embeddings.create({ model: GEMINI_MODEL, input: [1, 2, 3] }));
+    expect(e).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(e.status).toBe(400);
+    expect(e.message.toLowerCase()).toContain('token');
+    const nested = await post('/gemini-cli/v1/embeddings', { model: GEMINI_MODEL, input: [[1, 2], [3]] });
+    expect(expectOpenAIError(nested.json, 400, nested.status).message.toLowerCase()).toContain('token');
+    expect(s.gemini.calls).toHaveLength(0);
+  });
+
+  test("Gemini's 400 for an empty text reaches the client as a 400 in OpenAI's shape", async () => {
+    const r = await post('/v1/embeddings', { model: GEMINI_MODEL, input: ['fine', ''], encoding_format: 'float' });
+    expect(expectOpenAIError(r.json, 400, r.status).message).toContain('contains an empty Part');
+    expect(s.gemini.calls.map((c) => c.status)).toEqual([400]);
+    expect(s.openai.calls).toHaveLength(0);
+  });
+
+  test("a queued Gemini error keeps its status and message: 400 and 503", async () => {
+    s.gemini.queue({ error: { status: 400, body: googleError(400, 'upstream says no') } });
+    const bad = await rejection(() => s.openaiClient.embeddings.create({ model: GEMINI_MODEL, input: 'x' }));
+    expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(bad.message).toContain('upstream says no');
+    s.gemini.queue({ error: { status: 503, body: googleError(503, 'The model is overloaded. Please try again later.') } });
+    const busy = await post('/v1/embeddings', { model: GEMINI_MODEL, input: 'x' });
+    expect(expectOpenAIError(busy.json, 503, busy.status).message).toContain('overloaded');
+  });
+});
+
+describe('OpenAI client → claude-custom: no embeddings API', () => {
+  test('by prefix and by header: 400 in OpenAI’s shape saying so; the Anthropic mock sees nothing', async () => {
+    const e = await rejection(() => openaiVia('/claude-custom').embeddings.create({ model: 'claude-sonnet-4-5', input: 'x' }));
+    expect(e).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(e.status).toBe(400);
+    expect(e.message.toLowerCase()).toContain('embedding');
+    const r = await post('/v1/embeddings', { model: 'claude-sonnet-4-5', input: ['x'] }, { headers: { 'x-model-provider': 'claude-custom' } });
+    expect(expectOpenAIError(r.json, 400, r.status).message.toLowerCase()).toContain('embedding');
+    expect(s.claude.calls).toHaveLength(0);
+    expect(s.openai.calls).toHaveLength(0);
+    expect(s.gemini.calls).toHaveLength(0);
+  });
+});
+
+describe('Gemini client → gemini-cli: passed through unchanged', () => {
+  test('models.embedContent (→ :batchEmbedContents): vectors in order; the SDK’s body arrives unchanged with the upstream key', async () => {
+    const res = await s.geminiClient.models.embedContent({
+      model: GEMINI_MODEL,
+      contents: ['north', 'south'],
+      config: { outputDimensionality: 6, taskType: 'RETRIEVAL_DOCUMENT', title: 'Compass' },
+    });
+    expect(res.embeddings?.map((e) => e.values)).toEqual([geminiMockEmbedding('north', 6), geminiMockEmbedding('south', 6)]);
+    expect(s.gemini.calls).toHaveLength(1);
+    const call = s.gemini.calls[0]!;
+    expect(call.url).toBe(`/v1beta/models/${GEMINI_MODEL}:batchEmbedContents`);
+    expect(call.headers['x-goog-api-key']).toBe(s.gemini.key);
+    expect(call.body).toEqual({
+      requests: ['north', 'south'].map((text) => ({
+        content: { role: 'user', parts: [{ text }] },
+        taskType: 'RETRIEVAL_DOCUMENT',
+        title: 'Compass',
+        outputDimensionality: 6,
+        model: `models/${GEMINI_MODEL}`,
+      })),
+    });
+    expect(s.openai.calls).toHaveLength(0);
+  });
+
+  test(':embedContent by fetch: {embedding:{values}} back; the same action and body upstream', async () => {
+    const body = { content: { parts: [{ text: 'what is a vector?' }] }, taskType: 'RETRIEVAL_QUERY', outputDimensionality: 3 };
+    const r = await post(`/v1beta/models/${GEMINI_MODEL}:embedContent`, body, { gemini: true });
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ embedding: { values: geminiMockEmbedding('what is a vector?', 3) } });
+    expect(s.gemini.calls[0]!.url).toBe(`/v1beta/models/${GEMINI_MODEL}:embedContent`);
+    expect(s.gemini.calls[0]!.body).toEqual(body);
+  });
+
+  test('a batch request naming another model is refused with a 400 in Google’s shape', async () => {
+    const r = await post(
+      `/gemini-cli/v1beta/models/${GEMINI_MODEL}:batchEmbedContents`,
+      { requests: [{ model: `models/${GEMINI_MODEL}`, content: { parts: [{ text: 'a' }] } }, { model: 'models/gemini-embedding-2', content: { parts: [{ text: 'b' }] } }] },
+      { gemini: true },
+    );
+    expectGoogleError(r.json, 400, 'INVALID_ARGUMENT', r.status);
+  });
+
+  test('a queued Gemini 500 reaches the SDK as a 500', async () => {
+    s.gemini.queue({ error: { status: 500, body: googleError(500, 'An internal error has occurred.') } });
+    const e = await rejection(() => s.geminiClient.models.embedContent({ model: GEMINI_MODEL, contents: 'x' }));
+    expect(e).toBeInstanceOf(ApiError);
+    expect(e.status).toBe(500);
+    expect(e.message).toContain('An internal error has occurred.');
+  });
+});
+
+describe('Gemini client → openai-custom: converted to /embeddings', () => {
+  test('models.embedContent by prefix: vectors OpenAI computed, in order; {model, input, float, dimensions} upstream', async () => {
+    const res = await geminiClient(s, 'openai-custom').models.embedContent({
+      model: OPENAI_MODEL,
+      contents: ['red', 'green', 'blue'],
+      config: { outputDimensionality: 4, taskType: 'CLUSTERING' },
+    });
+    expect(res.embeddings?.map((e) => e.values)).toEqual(['red', 'green', 'blue'].map((t) => openaiMockEmbedding(t, 4)));
+    expect(s.gemini.calls).toHaveLength(0);
+    expect(s.openai.calls).toHaveLength(1);
+    const call = s.openai.calls[0]!;
+    expect(call.url).toBe('/v1/embeddings');
+    expect(call.headers.authorization).toBe(`Bearer ${s.openai.key}`);
+    expect(call.body).toEqual({ model: OPENAI_MODEL, input: ['red', 'green', 'blue'], encoding_format: 'float', dimensions: 4 });
+  });
+
+  test(':embedContent by header: {embedding:{values}} back; no dimensions upstream when none was asked', async () => {
+    const r = await post(
+      `/v1beta/models/${OPENAI_MODEL}:embedContent`,
+      { content: { parts: [{ text: 'hello' }] } },
+      { gemini: true, headers: { 'x-model-provider': 'openai-custom' } },
+    );
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ embedding: { values: openaiMockEmbedding('hello') } });
+    expect(s.openai.calls[0]!.body).toEqual({ model: OPENAI_MODEL, input: ['hello'], encoding_format: 'float' });
+  });
+
+  test(':batchEmbedContents by fetch: {embeddings:[{values}]} in request order', async () => {
+    const texts = ['one', 'two'];
+    const r = await post(
+      `/openai-custom/v1beta/models/${OPENAI_MODEL}:batchEmbedContents`,
+      { requests: texts.map((text) => ({ model: `models/${OPENAI_MODEL}`, content: { parts: [{ text }] }, outputDimensionality: 2 })) },
+      { gemini: true },
+    );
+    expect(r.status).toBe(200);
+    expect(r.json.embeddings).toEqual(texts.map((t) => ({ values: openaiMockEmbedding(t, 2) })));
+    expect(s.openai.calls[0]!.body).toEqual({ model: OPENAI_MODEL, input: texts, encoding_format: 'float', dimensions: 2 });
+  });
+
+  test('an inlineData part cannot be embedded by OpenAI: 400 in Google’s shape; nothing is sent', async () => {
+    const r = await post(
+      `/openai-custom/v1beta/models/${OPENAI_MODEL}:embedContent`,
+      { content: { parts: [{ inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } }] } },
+      { gemini: true },
+    );
+    expectGoogleError(r.json, 400, 'INVALID_ARGUMENT', r.status);
+    expect(s.openai.calls).toHaveLength(0);
+  });
+
+  test("OpenAI's 400 (ada-002 takes no dimensions) reaches the SDK as a 400 with OpenAI's message", async () => {
+    const e = await rejection(() =>
+      geminiClient(s, 'openai-custom').models.embedContent({ model: 'text-embedding-ada-002', contents: 'x', config: { outputDimensionality: 8 } }),
+    );
+    expect(e).toBeInstanceOf(ApiError);
+    expect(e.status).toBe(400);
+    expect(e.message).toContain('This model does not support specifying dimensions.');
+    expect(s.openai.calls.map((c) => c.status)).toEqual([400]);
+  });
+
+  test("a queued OpenAI 400 arrives as Google's INVALID_ARGUMENT with the upstream's message", async () => {
+    s.openai.queue({ error: { status: 400, body: openaiErrorBody({ message: 'upstream refuses', type: 'invalid_request_error', param: null, code: null }) } });
+    const r = await post(`/openai-custom/v1beta/models/${OPENAI_MODEL}:embedContent`, { content: { parts: [{ text: 'x' }] } }, { gemini: true });
+    expect(expectGoogleError(r.json, 400, 'INVALID_ARGUMENT', r.status).message).toContain('upstream refuses');
+  });
+});
+
+describe('the proxy key is required', () => {
+  test('no key or a wrong key: 401, and no upstream is called', async () => {
+    const openaiNone = await post('/v1/embeddings', { model: OPENAI_MODEL, input: 'x' }, { auth: false });
+    expect(openaiNone.status).toBe(401);
+    const openaiWrong = await post('/v1/embeddings', { model: GEMINI_MODEL, input: 'x' }, { auth: false, headers: { authorization: 'Bearer not-the-key' } });
+    expect(openaiWrong.status).toBe(401);
+    const geminiNone = await post(`/v1beta/models/${GEMINI_MODEL}:embedContent`, { content: { parts: [{ text: 'x' }] } }, { auth: false });
+    expect(geminiNone.status).toBe(401);
+    const geminiWrong = await post(
+      `/v1beta/models/${GEMINI_MODEL}:batchEmbedContents`,
+      { requests: [{ model: `models/${GEMINI_MODEL}`, content: { parts: [{ text: 'x' }] } }] },
+      { auth: false, headers: { 'x-goog-api-key': 'not-the-key' } },
+    );
+    expect(geminiWrong.status).toBe(401);
+    expect([s.openai.calls.length, s.claude.calls.length, s.gemini.calls.length]).toEqual([0, 0, 0]);
+  });
+});
+
+describe('pools: a failing member hands the request to the next', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aiproxy-embeddings-'));
+  let oa: MockServer;
+  let ob: MockServer;
+  let ga: GeminiMock;
+  let gb: GeminiMock;
+  let proxy: TestProxy | undefined;
+
+  beforeAll(async () => {
+    [oa, ob, ga, gb] = await Promise.all([
+      startOpenAIMock({ key: 'sk-embed-member-a-0000' }),
+      startOpenAIMock({ key: 'sk-embed-member-b-1111' }),
+      startGeminiMock(),
+      startGeminiMock(),
+    ]);
+  });
+  afterEach(async () => {
+    await proxy?.stop();
+    proxy = undefined;
+    for (const m of [oa, ob, ga, gb]) m.reset();
+  });
+  afterAll(async () => {
+    await Promise.all([oa.stop(), ob.stop(), ga.stop(), gb.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A proxy whose openai-custom and gemini-cli are two-member pools, first member first. */
+  async function start(): Promise<TestProxy> {
+    const member = (name: string, m: MockServer) => `    - {name: ${name}, api_key: ${m.key}, base_url: "${m.url}"}\n`;
+    const file = join(dir, `c-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(
+      file,
+      `model_providers: [openai-custom, gemini-cli]\npool: {strategy: fill_first}\nprovider_pools:\n` +
+        `  openai-custom:\n${member('oa', oa)}${member('ob', ob)}` +
+        `  gemini-cli:\n${member('ga', ga)}${member('gb', gb)}`,
+    );
+    proxy = await startProxy(['--config', file]);
+    return proxy;
+  }
+
+  test('OpenAI client → openai-custom: a 500 on the first member, the second answers', async () => {
+    const p = await start();
+    oa.queue({ error: { status: 500, body: openaiErrorBody({ message: 'The server had an error', type: 'server_error', param: null, code: null }) } });
+    const client = new OpenAI({ apiKey: p.key, baseURL: `${p.url}/v1`, maxRetries: 0, timeout: WAIT_MS });
+    const res = await client.embeddings.create({ model: OPENAI_MODEL, input: ['x', 'y'], encoding_format: 'float' });
+    expect(res.data.map((d) => d.embedding)).toEqual([openaiMockEmbedding('x'), openaiMockEmbedding('y')]);
+    expect([oa.calls.length, ob.calls.length]).toEqual([1, 1]);
+    expect(ob.calls[0]!.body).toEqual(oa.calls[0]!.body);
+    expect(ob.calls[0]!.headers.authorization).toBe(`Bearer ${ob.key}`);
+  });
+
+  test('Gemini client → gemini-cli: a 429 on the first member, the second answers', async () => {
+    const p = await start();
+    ga.queue({ error: geminiQuotaError('30s', GEMINI_MODEL) });
+    const ai = new GoogleGenAI({ apiKey: p.key, httpOptions: { baseUrl: p.url, apiVersion: 'v1beta', timeout: WAIT_MS } });
+    const res = await ai.models.embedContent({ model: GEMINI_MODEL, contents: ['m', 'n'] });
+    expect(res.embeddings?.map((e) => e.values)).toEqual([geminiMockEmbedding('m'), geminiMockEmbedding('n')]);
+    expect([ga.calls.length, gb.calls.length]).toEqual([1, 1]);
+    expect(gb.calls[0]!.headers['x-goog-api-key']).toBe(gb.key);
+  });
+
+  test('OpenAI client → gemini-cli (converted): a 503 on the first member, the second answers', async () => {
+    const p = await start();
+    ga.queue({ error: { status: 503, body: googleError(503, 'The model is overloaded. Please try again later.') } });
+    const client = new OpenAI({ apiKey: p.key, baseURL: `${p.url}/v1`, maxRetries: 0, timeout: WAIT_MS });
+    const res = await client.embeddings.create({ model: GEMINI_MODEL, input: ['q'] });
+    expect(res.data.map((d) => d.embedding)).toEqual([geminiMockEmbedding('q')]);
+    expect([ga.calls.length, gb.calls.length]).toEqual([1, 1]);
+    expect(gb.calls[0]!.body).toEqual(batchBody(GEMINI_MODEL, ['q']));
+  });
+});
