@@ -64,6 +64,9 @@ export function handleEmbeddings(ctx: AppContext, input: EmbedInput): Promise<Re
   );
 }
 
+/** Gemini takes at most 100 requests per batch; OpenAI clients send up to 2048 inputs at once. */
+const GEMINI_BATCH_MAX = 100;
+
 async function embedOnce(
   ctx: AppContext,
   att: Attempt,
@@ -74,32 +77,51 @@ async function embedOnce(
   const adapter = att.adapter;
   const same = adapter.protocol === input.protocol;
   const action = input.geminiAction ?? 'batchEmbedContents';
-  const body = same ? sameProtocolBody(input, att.model) : JSON.stringify(encodeFor(adapter.protocol, canonical, att.model));
-  const res = await callProvider(adapter, () => adapter.embed!(att.model, body, same && action === 'embedContent'), {
-    signal: input.request.signal,
-    headersTimeoutMs: ctx.headersTimeoutMs,
-    fetch: ctx.fetch,
-  });
-  if (!res.ok) {
-    const text = await readLimited(res, 1024 * 1024);
-    const info = describe(adapter, codecs[adapter.protocol].decodeError(res.status, text, res.headers), text);
-    const respond = (): Response =>
-      same && !adapter.describeError ? new Response(text, { status: res.status, headers: relayHeaders(res.headers) }) : errorResponse(input.protocol, info);
-    if (att.canRetry && isRetryable(res.status)) throw new RetryNext(info, outcomeOfInfo(info), respond);
-    att.done({ status: info.status, error: info.message, retryAfter: info.retryAfter, quotaModel: info.quotaModel });
-    return respond();
-  }
+  const call = (body: RequestBody): Promise<Response> =>
+    callProvider(adapter, () => adapter.embed!(att.model, body, same && action === 'embedContent'), {
+      signal: input.request.signal,
+      headersTimeoutMs: ctx.headersTimeoutMs,
+      fetch: ctx.fetch,
+    });
   if (same) {
+    const res = await call(sameProtocolBody(input, att.model));
+    if (!res.ok) return failed(att, input, res, true);
     att.done({ status: res.status });
     return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
   }
-  const json = await readJson(res, adapter);
-  const answer = decodeFor(adapter.protocol, json, canonical.inputs.length);
-  answer.inputTokens ??= estimateTokens(canonical);
+  // Converted: in batches the upstream takes, one after another (a burst would only meet its rate limit).
+  const size = adapter.protocol === 'gemini' ? GEMINI_BATCH_MAX : canonical.inputs.length;
+  const answer: CanonicalEmbedResponse = { vectors: [] };
+  let counted = true;
+  for (let start = 0; start < canonical.inputs.length; start += size) {
+    const part = { ...canonical, inputs: canonical.inputs.slice(start, start + size) };
+    const res = await call(JSON.stringify(encodeFor(adapter.protocol, part, att.model)));
+    if (!res.ok) return failed(att, input, res, false);
+    const got = decodeFor(adapter.protocol, await readJson(res, adapter), part.inputs.length);
+    for (const v of got.vectors) answer.vectors.push(v);
+    if (got.inputTokens === undefined) counted = false;
+    else answer.inputTokens = (answer.inputTokens ?? 0) + got.inputTokens;
+  }
+  if (!counted) answer.inputTokens = estimateTokens(canonical);
   att.done({ status: 200, inputTokens: answer.inputTokens });
   return Response.json(
     input.protocol === 'openai' ? openaiEmbed.encodeEmbedResponse(answer, input.model, encoding) : geminiEmbed.encodeEmbedResponse(answer, action),
   );
+}
+
+/**
+ * An upstream error: the next member's turn when it is worth one, else the client's answer (the
+ * upstream's own body when it speaks the client's protocol).
+ */
+async function failed(att: Attempt, input: EmbedInput, res: Response, same: boolean): Promise<Response> {
+  const adapter = att.adapter;
+  const text = await readLimited(res, 1024 * 1024);
+  const info = describe(adapter, codecs[adapter.protocol].decodeError(res.status, text, res.headers), text);
+  const respond = (): Response =>
+    same && !adapter.describeError ? new Response(text, { status: res.status, headers: relayHeaders(res.headers) }) : errorResponse(input.protocol, info);
+  if (att.canRetry && isRetryable(res.status)) throw new RetryNext(info, outcomeOfInfo(info), respond);
+  att.done({ status: info.status, error: info.message, retryAfter: info.retryAfter, quotaModel: info.quotaModel });
+  return respond();
 }
 
 /** The client's bytes, unless a mapped model has to be named in them. */

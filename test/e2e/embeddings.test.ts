@@ -180,6 +180,19 @@ describe('OpenAI client → gemini-cli: converted to :batchEmbedContents', () =>
     expect(call.body).toEqual(batchBody(GEMINI_MODEL, input));
   });
 
+  test('more inputs than Gemini takes in one batch (100): sent in batches of 100, vectors back in order', async () => {
+    const input = Array.from({ length: 250 }, (_, i) => `text number ${i}`);
+    const res = await s.openaiClient.embeddings.create({ model: GEMINI_MODEL, input, encoding_format: 'float' });
+    expect(res.data.map((d) => d.embedding)).toEqual(input.map((t) => geminiMockEmbedding(t)));
+    expect(res.data.map((d) => d.index)).toEqual(input.map((_, i) => i));
+    expect(s.gemini.calls.map((c) => (c.body as { requests: unknown[] }).requests.length)).toEqual([100, 100, 50]);
+    expect(s.gemini.calls.map((c) => c.body)).toEqual([
+      batchBody(GEMINI_MODEL, input.slice(0, 100)),
+      batchBody(GEMINI_MODEL, input.slice(100, 200)),
+      batchBody(GEMINI_MODEL, input.slice(200)),
+    ]);
+  });
+
   test("raw base64: each embedding is the base64 of the vector's little-endian float32s, in OpenAI's list shape", async () => {
     const r = await post('/v1/embeddings', { model: GEMINI_MODEL, input: ['a b c', 'd e f'], encoding_format: 'base64' });
     expect(r.status).toBe(200);
