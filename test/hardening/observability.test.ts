@@ -69,6 +69,32 @@ describe('request ids and the request log line', () => {
     expect(typeof converted.time).toBe('string');
   });
 
+  test('a model lookup that finds nothing is logged as the 404 the client got; a malformed id is a 400', async () => {
+    const get = (path: string, rid: string): Promise<Response> =>
+      fetch(`${json.url}${path}`, { headers: { authorization: `Bearer ${json.key}`, 'x-request-id': rid } });
+    const missing = await get('/v1/models/no-such-model', 'models-404');
+    expect(missing.status).toBe(404);
+    const malformed = await get('/v1/models/bad%25E0', 'models-400');
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: { message: string } }).error.message).toContain('percent-escape');
+    await eventually(() => ['models-404', 'models-400'].every((rid) => json.logs.some((l) => l.includes(`"rid":"${rid}"`))));
+    const line = (rid: string) => JSON.parse(json.logs.find((l) => l.includes(`"rid":"${rid}"`))!) as Record<string, unknown>;
+    expect(line('models-404')).toMatchObject({ status: 404, provider: 'openai-custom,claude-custom' });
+    expect(line('models-400')).toMatchObject({ status: 400 });
+  });
+
+  test('a token count names the provider that counted', async () => {
+    const res = await fetch(`${json.url}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { 'x-api-key': json.key, 'content-type': 'application/json', 'x-request-id': 'count-line-1' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(200);
+    await eventually(() => json.logs.some((l) => l.includes('"rid":"count-line-1"')));
+    const line = JSON.parse(json.logs.find((l) => l.includes('"rid":"count-line-1"'))!) as Record<string, unknown>;
+    expect(line).toMatchObject({ status: 200, provider: 'claude-custom', model: 'claude-sonnet-4-5' });
+  });
+
   test('Server-Timing on whole responses states aiproxy’s own overhead; streams do not get it', async () => {
     const res = await chat(s.proxy);
     const timing = res.headers.get('server-timing')!;

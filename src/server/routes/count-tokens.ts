@@ -1,6 +1,7 @@
 import { badRequest } from '../../core/errors.ts';
 import type { AppContext } from '../../proxy/context.ts';
 import { handleCountTokens, type CountInput } from '../../proxy/count-tokens.ts';
+import { resolveProvider } from '../../proxy/generate.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import { readJsonBody } from '../body.ts';
 import { applySystemPrompt, systemPromptFor } from '../system-prompt.ts';
@@ -22,7 +23,7 @@ export async function serveCountTokens(ctx: AppContext, args: RouteArgs, protoco
   const body = withPrompt ?? json;
   const bodyText = withPrompt ? JSON.stringify(withPrompt) : text;
   const res = await handleCountTokens(ctx, { protocol, request: args.request, bodyText, body, model, prefix: args.prefix });
-  args.log({ status: res.status, model });
+  args.log({ status: res.status, model, provider: resolveProvider(ctx, { request: args.request, prefix: args.prefix, model }).name });
   return res;
 }
 

@@ -1,4 +1,4 @@
-import { ProxyError } from '../../core/errors.ts';
+import { badRequest, ProxyError } from '../../core/errors.ts';
 import type { ProviderName } from '../../config/providers.ts';
 import { codecs, type Protocol } from '../../protocols/index.ts';
 import type { AppContext } from '../../proxy/context.ts';
@@ -16,13 +16,28 @@ export async function listModels(ctx: AppContext, { request, prefix, path, param
   const named = prefix ?? request.headers.get('x-model-provider') ?? request.headers.get('model-provider');
   const names: readonly ProviderName[] = named ? [resolveProvider(ctx, { request, prefix }).name] : ctx.config.modelProviders;
   const models = withAliases(await ctx.models.list(names), ctx.pools, names);
-  const wanted = params.model ? decodeURIComponent(params.model).replace(/^models\//, '') : undefined;
-  log({ status: 200, provider: names.join(',') });
-  if (wanted === undefined) return Response.json(codecs[protocol].encodeModelList(models));
-  const one = models.find((m) => m.id === wanted);
-  if (!one) throw new ProxyError({ kind: 'not_found', message: `model ${wanted} is not offered by the configured providers` });
+  const wanted = params.model ? modelParam(params.model) : undefined;
+  const provider = names.join(',');
+  const one = wanted === undefined ? undefined : models.find((m) => m.id === wanted);
+  if (wanted !== undefined && !one) {
+    const message = `model ${wanted} is not offered by the configured providers`;
+    // Logged here, with the providers asked; the first log call of a request is the one that counts.
+    log({ status: 404, provider, error: message });
+    throw new ProxyError({ kind: 'not_found', message });
+  }
+  log({ status: 200, provider });
+  if (!one) return Response.json(codecs[protocol].encodeModelList(models));
   const list = codecs[protocol].encodeModelList([one]) as Record<string, unknown>;
   // Single-model endpoints answer with the bare object, as the real APIs do.
   const items = (list.data ?? list.models) as unknown[] | undefined;
   return Response.json(items?.[0] ?? list);
+}
+
+/** The model id of a path segment; a malformed percent-escape is the client's mistake, not a crash. */
+function modelParam(segment: string): string {
+  try {
+    return decodeURIComponent(segment).replace(/^models\//, '');
+  } catch {
+    throw badRequest('the model in the path has a malformed percent-escape');
+  }
 }
