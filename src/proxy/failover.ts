@@ -78,6 +78,8 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
   const tried = new Set<Member>();
   const max = ctx.config.pool.maxAttempts;
   let last: RetryNext | undefined;
+  // Who failed last: the log line of a request every attempt failed names that account.
+  let lastTried: { provider: ProviderName; member: string } | undefined;
   for (const provider of chain) {
     const pool = ctx.pools.get(provider);
     if (!pool) continue;
@@ -105,6 +107,7 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
           input.onDone(f);
         },
       };
+      lastTried = { provider, member: member.name };
       try {
         return await run(attempt);
       } catch (e) {
@@ -125,7 +128,14 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
     }
   }
   if (last) {
-    input.onDone({ provider: name, status: last.info.status, error: last.info.message, retryAfter: last.info.retryAfter, attempts: tried.size });
+    input.onDone({
+      provider: lastTried?.provider ?? name,
+      member: lastTried?.member,
+      status: last.info.status,
+      error: last.info.message,
+      retryAfter: last.info.retryAfter,
+      attempts: tried.size,
+    });
     return last.respond();
   }
   const refusal = tried.size === 0 ? input.noneTried?.() : undefined;

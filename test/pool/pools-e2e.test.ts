@@ -8,6 +8,7 @@ import { anthropicErrorBody, startAnthropicMock } from '../helpers/mocks/anthrop
 import { openaiErrorBody, startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
 import type { MockReply, MockServer } from '../helpers/mocks/types.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+import { eventually } from '../helpers/stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'aiproxy-pools-'));
 let a: MockServer;
@@ -70,6 +71,19 @@ describe('provider pools', () => {
     expect(res.choices[0]!.message.content).toBe('mock(openai) heard: hi');
     expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
     const log = p.logs.find((l) => l.includes('status=200') && l.includes('member=b'));
+    expect(log).toContain('attempts=2');
+  });
+
+  test('when every member fails, the log line names the account that failed last', async () => {
+    a.queue(...repeat(err500, 5));
+    b.queue(...repeat(err500, 5));
+    const p = await start(`pool: {strategy: fill_first}\nprovider_pools:\n  openai-custom:\n${member('a', a)}${member('b', b)}`);
+    const err = await ask(p).catch((e) => e);
+    expect(err.status).toBe(500);
+    await eventually(() => p.logs.some((l) => l.includes(' request ') && l.includes('status=500')));
+    const log = p.logs.find((l) => l.includes(' request ') && l.includes('status=500'))!;
+    expect(log).toContain('provider=openai-custom');
+    expect(log).toContain('member=b');
     expect(log).toContain('attempts=2');
   });
 
