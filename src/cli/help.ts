@@ -2,13 +2,12 @@ import { SETTINGS } from '../config/settings.ts';
 import { VERSION } from '../version.ts';
 
 export function helpText(): string {
-  const rows = Object.values(SETTINGS)
+  const options: Array<[string, string]> = Object.values(SETTINGS)
     .filter((s) => 'flag' in s && s.flag)
-    .map((s) => {
-      const left = `  ${(s as { flag: string }).flag} <value>`;
-      const env = 'env' in s && s.env ? ` [env ${s.env}]` : '';
-      return `${left.padEnd(34)} ${s.help}${env}`;
-    });
+    .map((s) => [`${(s as { flag: string }).flag} <value>`, `${s.help}${'env' in s && s.env ? ` [env ${s.env}]` : ''}`]);
+  options.push(['--help, -h', 'Show this help'], ['--version, -v', 'Show the version']);
+  // One column for every description, however long the longest flag.
+  const width = Math.max(...options.map(([flag]) => flag.length)) + 1;
   return [
     `aiproxy ${VERSION}: OpenAI, Anthropic and Gemini APIs behind one door`,
     '',
@@ -16,9 +15,7 @@ export function helpText(): string {
     '       aiproxy login gemini',
     '',
     'Options (flags beat environment variables, which beat config.yaml, which beats defaults):',
-    ...rows,
-    '  --help, -h                         Show this help',
-    '  --version, -v                      Show the version',
+    ...options.map(([flag, text]) => `  ${flag.padEnd(width)} ${text}`),
     '',
   ].join('\n');
 }

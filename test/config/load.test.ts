@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from '../../src/cli/args.ts';
+import { helpText } from '../../src/cli/help.ts';
 import { ConfigError } from '../../src/config/errors.ts';
 import { loadConfig } from '../../src/config/load.ts';
 
@@ -165,6 +166,14 @@ describe('command line', () => {
     expect(() => parseArgs(['--prot', '8080'])).toThrow('unknown option --prot');
     expect(() => parseArgs(['--port'])).toThrow('--port needs a value');
     expect(() => parseArgs(['serve-now'])).toThrow('unknown command');
+  });
+
+  test('--help lists every flag with its environment variable, descriptions in one column', () => {
+    const lines = helpText().split('\n').filter((l) => l.startsWith('  --'));
+    expect(lines.some((l) => l.startsWith('  --gemini-oauth-creds-file <value>') && l.includes('[env GEMINI_OAUTH_CREDS_FILE]'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('  --help, -h'))).toBe(true);
+    const columns = new Set(lines.map((l) => /^  \S.*?\s{2,}(?=\S)/.exec(l)?.[0].length));
+    expect([...columns]).toHaveLength(1);
   });
 
   test('help, version and login are commands', () => {
