@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { Value } from '@sinclair/typebox/value';
+import { Value, type ValueError } from '@sinclair/typebox/value';
 import { parseFallbacks, parsePools, parsePoolSettings } from '../pool/config.ts';
 import { parseApiKeys } from './api-keys.ts';
 import { ConfigError } from './errors.ts';
@@ -132,10 +132,17 @@ function readConfigFile(
   const first = Value.Errors(ConfigFileSchema, expanded).First();
   if (first) {
     const key = first.path.replace(/^\//, '').replaceAll('/', '.');
-    const why = first.message === 'Unexpected property' ? 'unknown key' : first.message.toLowerCase();
-    throw new ConfigError(`${path}: ${key}: ${why}`);
+    throw new ConfigError(`${path}: ${key}: ${schemaComplaint(first)}`);
   }
   return expanded;
+}
+
+/** TypeBox's message, but for a union (`port: true`) what would have been accepted and what was found. */
+function schemaComplaint(e: ValueError): string {
+  if (e.message === 'Unexpected property') return 'unknown key';
+  const types = (e.schema as { anyOf?: Array<{ type?: unknown }> }).anyOf?.map((s) => (s.type === 'integer' ? 'a whole number' : s.type === 'string' ? 'a string' : `a ${String(s.type)}`));
+  if (types?.length) return `expected ${types.join(' or ')}, got ${e.value === null ? 'null' : Array.isArray(e.value) ? 'a list' : typeof e.value}`;
+  return e.message.toLowerCase();
 }
 
 /** `${NAME}` in a string value is replaced by that environment variable, so secrets can stay out of the file. */

@@ -141,6 +141,8 @@ describe('config errors name the key and the source', () => {
     expect(fails(() => load(['--config', typed]))).toContain('openai.base_url');
     const unknown = file('unknown.yaml', 'openai:\n  base_ur1: http://x\n');
     expect(fails(() => load(['--config', unknown]))).toBe(`${unknown}: openai.base_ur1: unknown key`);
+    const flag = file('flag.yaml', 'port: true\n');
+    expect(fails(() => load(['--config', flag]))).toBe(`${flag}: port: expected a whole number or a string, got boolean`);
     const list = file('list.yaml', '- a\n- b\n');
     expect(fails(() => load(['--config', list]))).toContain('expected a mapping');
   });
