@@ -1,12 +1,14 @@
 import type { CanonicalEmbedRequest, CanonicalEmbedResponse } from '../core/index.ts';
-import { badRequest } from '../core/errors.ts';
+import { badRequest, ProxyError } from '../core/errors.ts';
 import type { ProviderName } from '../config/providers.ts';
 import { codecs } from '../protocols/index.ts';
 import * as geminiEmbed from '../protocols/gemini/embeddings.ts';
 import * as openaiEmbed from '../protocols/openai/embeddings.ts';
 import type { RequestBody } from '../providers/types.ts';
+import { selectProvider } from '../routing/select-provider.ts';
 import { callProvider } from '../upstream/call-provider.ts';
 import { readLimited, relayHeaders } from '../upstream/fetch.ts';
+import { isRecord } from '../util/json.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { isRetryable, outcomeOfInfo, RetryNext, withFailover, type Attempt, type DoneFields } from './failover.ts';
@@ -33,13 +35,9 @@ export interface EmbedInput {
  * without an embeddings API (Anthropic, Code Assist) are passed over, and alone they are a clear 400.
  */
 export function handleEmbeddings(ctx: AppContext, input: EmbedInput): Promise<Response> {
-  // Decoded first: a malformed request is the client's 400 before any upstream is tried.
-  const canonical =
-    input.protocol === 'openai'
-      ? openaiEmbed.decodeEmbedRequest(input.body, input.model)
-      : geminiEmbed.decodeEmbedRequest(input.body, input.model, input.geminiAction ?? 'batchEmbedContents');
-  const encoding = input.protocol === 'openai' ? openaiEmbed.embeddingEncoding(input.body) : 'float';
+  const decoded = decode(input);
   let cannotEmbed: ProviderName | undefined;
+  let canEmbed = false;
   return withFailover(
     ctx,
     {
@@ -51,29 +49,61 @@ export function handleEmbeddings(ctx: AppContext, input: EmbedInput): Promise<Re
       sessionKey: input.request.headers.get('x-session-id') ?? undefined,
       onDone: input.onDone,
       skip: (provider, pool) => {
-        if (pool.members[0]?.spec.adapter.embed) return false;
+        if (pool.members[0]?.spec.adapter.embed) {
+          canEmbed = true;
+          return false;
+        }
         cannotEmbed ??= provider;
         return true;
       },
+      // Only when nothing in the chain embeds: members that are cooling down or busy are the 429 the
+      // client can wait out, not a 400 about a fallback that was never a candidate.
       noneTried: () =>
-        cannotEmbed
+        cannotEmbed && !canEmbed
           ? badRequest(`provider ${cannotEmbed} has no embeddings API; send embeddings to an openai-custom or gemini-cli provider (X-Model-Provider header or a /<provider>/ path prefix)`)
           : undefined,
     },
-    (attempt) => embedOnce(ctx, attempt, input, canonical, encoding),
+    (attempt) => embedOnce(ctx, attempt, input, decoded),
   );
+}
+
+/**
+ * The provider an embeddings request goes to when neither the X-Model-Provider header nor a path prefix
+ * names one: the chat rule (the model's family, else the first of model_providers) among the providers
+ * that have an embeddings API, so `claude-custom` or `gemini-cli-oauth` listed first does not turn every
+ * embeddings request into a 400. Given to the route as its prefix; an explicit choice is kept as it is.
+ */
+export function embeddingsPrefix(ctx: AppContext, request: Request, prefix: string | undefined, model: string): string | undefined {
+  const header = request.headers.get('x-model-provider') ?? request.headers.get('model-provider');
+  if (header?.trim() || prefix) return prefix;
+  const embedders = ctx.config.modelProviders.filter((p) => ctx.pools.get(p)?.members[0]?.spec.adapter.embed);
+  return embedders.length ? selectProvider({ model, configured: embedders }) : undefined;
+}
+
+/** What a conversion works from; or why the request cannot be converted. */
+type Decoded = { canonical: CanonicalEmbedRequest; encoding: openaiEmbed.EmbeddingEncoding } | { refusal: ProxyError };
+
+/**
+ * Decoded up front, but a refusal stands only for a conversion: an upstream of the client's own protocol
+ * gets the bytes and judges them itself (Gemini's image parts and per-request taskTypes, formats such as
+ * an OpenAI-compatible server's own encoding_format).
+ */
+function decode(input: EmbedInput): Decoded {
+  try {
+    if (input.protocol === 'gemini') {
+      return { canonical: geminiEmbed.decodeEmbedRequest(input.body, input.model, input.geminiAction ?? 'batchEmbedContents'), encoding: 'float' };
+    }
+    return { canonical: openaiEmbed.decodeEmbedRequest(input.body, input.model), encoding: openaiEmbed.embeddingEncoding(input.body) };
+  } catch (e) {
+    if (e instanceof ProxyError) return { refusal: e };
+    throw e;
+  }
 }
 
 /** Gemini takes at most 100 requests per batch; OpenAI clients send up to 2048 inputs at once. */
 const GEMINI_BATCH_MAX = 100;
 
-async function embedOnce(
-  ctx: AppContext,
-  att: Attempt,
-  input: EmbedInput,
-  canonical: CanonicalEmbedRequest,
-  encoding: openaiEmbed.EmbeddingEncoding,
-): Promise<Response> {
+async function embedOnce(ctx: AppContext, att: Attempt, input: EmbedInput, decoded: Decoded): Promise<Response> {
   const adapter = att.adapter;
   const same = adapter.protocol === input.protocol;
   const action = input.geminiAction ?? 'batchEmbedContents';
@@ -89,6 +119,8 @@ async function embedOnce(
     att.done({ status: res.status });
     return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
   }
+  if ('refusal' in decoded) throw decoded.refusal;
+  const { canonical, encoding } = decoded;
   // Converted: in batches the upstream takes, one after another (a burst would only meet its rate limit).
   const size = adapter.protocol === 'gemini' ? GEMINI_BATCH_MAX : canonical.inputs.length;
   const answer: CanonicalEmbedResponse = { vectors: [] };
@@ -117,8 +149,11 @@ async function failed(att: Attempt, input: EmbedInput, res: Response, same: bool
   const adapter = att.adapter;
   const text = await readLimited(res, 1024 * 1024);
   const info = describe(adapter, codecs[adapter.protocol].decodeError(res.status, text, res.headers), text);
+  const headers = relayHeaders(res.headers);
+  // Google puts its retry delay in the body only; a relayed body gets it as a header too, as in chat.
+  if (info.retryAfter !== undefined && !headers.has('retry-after')) headers.set('retry-after', String(info.retryAfter));
   const respond = (): Response =>
-    same && !adapter.describeError ? new Response(text, { status: res.status, headers: relayHeaders(res.headers) }) : errorResponse(input.protocol, info);
+    same && !adapter.describeError ? new Response(text, { status: res.status, headers }) : errorResponse(input.protocol, info);
   if (att.canRetry && isRetryable(res.status)) throw new RetryNext(info, outcomeOfInfo(info), respond);
   att.done({ status: info.status, error: info.message, retryAfter: info.retryAfter, quotaModel: info.quotaModel });
   return respond();
@@ -130,7 +165,9 @@ function sameProtocolBody(input: EmbedInput, model: string): RequestBody {
   if (input.protocol === 'openai') return JSON.stringify({ ...input.body, model });
   // Gemini names the model in the URL, and again in each request of a batch (which must match it).
   const requests = input.body.requests;
-  if (Array.isArray(requests)) return JSON.stringify({ ...input.body, requests: requests.map((r) => ({ ...r, model: `models/${model}` })) });
+  if (Array.isArray(requests)) {
+    return JSON.stringify({ ...input.body, requests: requests.map((r) => (isRecord(r) ? { ...r, model: `models/${model}` } : r)) });
+  }
   return input.body.model === undefined ? input.rawBody : JSON.stringify({ ...input.body, model: `models/${model}` });
 }
 

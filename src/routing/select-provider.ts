@@ -40,7 +40,8 @@ export function selectProvider(input: RoutingInput): ProviderName {
 /** Providers that natively serve a model name, most specific first. */
 function familyOf(model: string): readonly ProviderName[] | undefined {
   const m = model.toLowerCase().replace(/^models\//, '');
-  if (/^(gpt-|o1|o3|o4|chatgpt-)/.test(m)) return ['openai-custom'];
+  // OpenAI's embeddings models too; text-embedding-004/005 are Google's.
+  if (/^(gpt-|o1|o3|o4|chatgpt-|text-embedding-3-|text-embedding-ada-)/.test(m)) return ['openai-custom'];
   if (m.startsWith('claude-')) return ['claude-custom'];
   if (m.startsWith('gemini-')) return ['gemini-cli', 'gemini-cli-oauth'];
   return undefined;

@@ -5,8 +5,13 @@
  *   with a 400 for claude-custom (no embeddings API) and for token arrays to a non-OpenAI upstream.
  * - Gemini clients (`:embedContent`, `:batchEmbedContents`): passed through unchanged to gemini-cli;
  *   converted to OpenAI's `/embeddings` for openai-custom.
+ * - Only a conversion refuses what it cannot carry: a same-protocol upstream gets and judges the rest
+ *   (null or unknown encoding_format, image parts, taskTypes differing within a batch).
  * - Upstream errors reach the client in its own protocol's error shape with the upstream's status;
- *   a 429/5xx on one pool member moves the request to the next; no proxy key, no upstream call.
+ *   a 429/5xx on one pool member (on any batch of a converted request) moves the request to the next;
+ *   members all cooling down are a 429 even with a fallback that has no embeddings API; no proxy key,
+ *   no upstream call.
+ * - Without a header or prefix, the provider is chosen among those with an embeddings API.
  * Expected vectors are what the mocks compute for a text (openaiMockEmbedding / geminiMockEmbedding),
  * so a test sees both which upstream answered and that order was kept.
  */
@@ -44,7 +49,7 @@ async function post(
   path: string,
   body: unknown,
   opts: { headers?: Record<string, string>; auth?: boolean; gemini?: boolean } = {},
-): Promise<{ status: number; json: any }> {
+): Promise<{ status: number; json: any; headers: Headers }> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
   if (opts.auth !== false) {
     if (opts.gemini) headers['x-goog-api-key'] = s.proxy.key;
@@ -63,7 +68,7 @@ async function post(
   } catch {
     json = text;
   }
-  return { status: res.status, json };
+  return { status: res.status, json, headers: res.headers };
 }
 
 const openaiVia = (prefix: string, headers: Record<string, string> = {}): OpenAI =>
@@ -161,6 +166,22 @@ describe('OpenAI client → openai-custom: passed through unchanged', () => {
   });
 });
 
+describe('OpenAI client → openai-custom: what only the upstream can judge goes to it', () => {
+  test('dimensions and encoding_format null (the API takes them as unset): passed through, not refused by aiproxy', async () => {
+    const body = { model: OPENAI_MODEL, input: ['n'], dimensions: null, encoding_format: null };
+    const r = await post('/v1/embeddings', body);
+    expect(r.status).toBe(200);
+    expect(r.json.data[0].embedding).toEqual(openaiMockEmbedding('n'));
+    expect(s.openai.calls[0]!.body).toEqual(body);
+  });
+
+  test("an encoding_format aiproxy does not know reaches the upstream, whose own 400 the client gets", async () => {
+    const r = await post('/v1/embeddings', { model: OPENAI_MODEL, input: 'x', encoding_format: 'ubinary' });
+    expect(expectOpenAIError(r.json, 400, r.status).message).toContain("Invalid value for 'encoding_format' = ubinary");
+    expect(s.openai.calls.map((c) => c.status)).toEqual([400]);
+  });
+});
+
 describe('OpenAI client → gemini-cli: converted to :batchEmbedContents', () => {
   test('gemini-* model, default base64: vectors Gemini computed, in order; usage; one request per input upstream', async () => {
     const input = ['uno', 'dos', 'tres'];
@@ -236,6 +257,13 @@ describe('OpenAI client → gemini-cli: converted to :batchEmbedContents', () =>
     expect(s.gemini.calls).toHaveLength(0);
   });
 
+  test('dimensions and encoding_format null are unset: float vectors of the full size', async () => {
+    const r = await post('/v1/embeddings', { model: GEMINI_MODEL, input: ['z'], dimensions: null, encoding_format: null });
+    expect(r.status).toBe(200);
+    expect(r.json.data[0].embedding).toEqual(geminiMockEmbedding('z'));
+    expect(s.gemini.calls[0]!.body).toEqual(batchBody(GEMINI_MODEL, ['z']));
+  });
+
   test("Gemini's 400 for an empty text reaches the client as a 400 in OpenAI's shape", async () => {
     const r = await post('/v1/embeddings', { model: GEMINI_MODEL, input: ['fine', ''], encoding_format: 'float' });
     expect(expectOpenAIError(r.json, 400, r.status).message).toContain('contains an empty Part');
@@ -299,6 +327,28 @@ describe('Gemini client → gemini-cli: passed through unchanged', () => {
     expect(r.json).toEqual({ embedding: { values: geminiMockEmbedding('what is a vector?', 3) } });
     expect(s.gemini.calls[0]!.url).toBe(`/v1beta/models/${GEMINI_MODEL}:embedContent`);
     expect(s.gemini.calls[0]!.body).toEqual(body);
+  });
+
+  test('what only a conversion could not carry goes through unchanged: taskTypes differing per request, an image part', async () => {
+    const body = {
+      requests: [
+        { model: `models/${GEMINI_MODEL}`, content: { parts: [{ text: 'query' }] }, taskType: 'RETRIEVAL_QUERY' },
+        { model: `models/${GEMINI_MODEL}`, content: { parts: [{ text: 'doc' }] }, taskType: 'RETRIEVAL_DOCUMENT', title: 'T' },
+        { model: `models/${GEMINI_MODEL}`, content: { parts: [{ inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } }] } },
+      ],
+    };
+    const r = await post(`/v1beta/models/${GEMINI_MODEL}:batchEmbedContents`, body, { gemini: true });
+    expect(r.status).toBe(200);
+    expect(r.json.embeddings).toHaveLength(3);
+    expect(r.json.embeddings[0]).toEqual({ values: geminiMockEmbedding('query') });
+    expect(s.gemini.calls[0]!.body).toEqual(body);
+  });
+
+  test("a 429 relayed as it came carries Google's retry delay as retry-after too, as generateContent's does", async () => {
+    s.gemini.queue({ error: geminiQuotaError('30s', GEMINI_MODEL) });
+    const r = await post(`/v1beta/models/${GEMINI_MODEL}:embedContent`, { content: { parts: [{ text: 'x' }] } }, { gemini: true });
+    expectGoogleError(r.json, 429, 'RESOURCE_EXHAUSTED', r.status);
+    expect(r.headers.get('retry-after')).toBe('30');
   });
 
   test('a batch request naming another model is refused with a 400 in Google’s shape', async () => {
@@ -429,15 +479,19 @@ describe('pools: a failing member hands the request to the next', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A proxy whose openai-custom and gemini-cli are two-member pools, first member first. */
-  async function start(): Promise<TestProxy> {
-    const member = (name: string, m: MockServer) => `    - {name: ${name}, api_key: ${m.key}, base_url: "${m.url}"}\n`;
+  /**
+   * A proxy whose openai-custom and gemini-cli are two-member pools, first member first; `memberExtra`
+   * is added to each member's entry, `extra` to the file.
+   */
+  async function start(memberExtra = '', extra = ''): Promise<TestProxy> {
+    const member = (name: string, m: MockServer) => `    - {name: ${name}, api_key: ${m.key}, base_url: "${m.url}"${memberExtra}}\n`;
     const file = join(dir, `c-${Math.random().toString(36).slice(2)}.yaml`);
     writeFileSync(
       file,
       `model_providers: [openai-custom, gemini-cli]\npool: {strategy: fill_first}\nprovider_pools:\n` +
         `  openai-custom:\n${member('oa', oa)}${member('ob', ob)}` +
-        `  gemini-cli:\n${member('ga', ga)}${member('gb', gb)}`,
+        `  gemini-cli:\n${member('ga', ga)}${member('gb', gb)}` +
+        extra,
     );
     proxy = await startProxy(['--config', file]);
     return proxy;
@@ -472,5 +526,101 @@ describe('pools: a failing member hands the request to the next', () => {
     expect(res.data.map((d) => d.embedding)).toEqual([geminiMockEmbedding('q')]);
     expect([ga.calls.length, gb.calls.length]).toEqual([1, 1]);
     expect(gb.calls[0]!.body).toEqual(batchBody(GEMINI_MODEL, ['q']));
+  });
+
+  test('OpenAI client → gemini-cli, 250 inputs: a 429 on the 2nd batch of 100 moves the whole request to the next member', async () => {
+    const p = await start();
+    ga.queue({}, { error: geminiQuotaError('30s', GEMINI_MODEL) });
+    const input = Array.from({ length: 250 }, (_, i) => `chunk ${i}`);
+    const client = new OpenAI({ apiKey: p.key, baseURL: `${p.url}/v1`, maxRetries: 0, timeout: WAIT_MS });
+    const res = await client.embeddings.create({ model: GEMINI_MODEL, input });
+    expect(res.data.map((d) => d.embedding)).toEqual(input.map((t) => geminiMockEmbedding(t)));
+    expect(ga.calls.map((c) => c.status)).toEqual([200, 429]);
+    // Started over, not resumed: one member's vectors only, whatever its model_map says.
+    expect(gb.calls.map((c) => (c.body as { requests: unknown[] }).requests.length)).toEqual([100, 100, 50]);
+  });
+
+  test('model_map: the mapped model in the URL and in each request of a batch, relayed or converted', async () => {
+    const p = await start(`, model_map: {embed: ${GEMINI_MODEL}}`);
+    const ai = new GoogleGenAI({ apiKey: p.key, httpOptions: { baseUrl: `${p.url}/gemini-cli`, apiVersion: 'v1beta', timeout: WAIT_MS } });
+    const res = await ai.models.embedContent({ model: 'embed', contents: ['a', 'b'] });
+    expect(res.embeddings?.map((e) => e.values)).toEqual([geminiMockEmbedding('a'), geminiMockEmbedding('b')]);
+    expect(ga.calls[0]!.url).toBe(`/v1beta/models/${GEMINI_MODEL}:batchEmbedContents`);
+    expect((ga.calls[0]!.body as { requests: Array<{ model: string }> }).requests.map((r) => r.model)).toEqual([`models/${GEMINI_MODEL}`, `models/${GEMINI_MODEL}`]);
+    const r = await fetch(`${p.url}/gemini-cli/v1/embeddings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${p.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'embed', input: ['c'], encoding_format: 'float' }),
+    });
+    const json: any = await r.json();
+    expect(r.status).toBe(200);
+    expect(json.model).toBe('embed');
+    expect(json.data[0].embedding).toEqual(geminiMockEmbedding('c'));
+    expect(ga.calls[1]!.body).toEqual(batchBody(GEMINI_MODEL, ['c']));
+  });
+
+  test('every member cooling down, a fallback without embeddings: 429 with retry-after, not a 400 blaming the fallback', async () => {
+    const p = await start('', 'fallbacks:\n  gemini-cli: [claude-custom]\n');
+    ga.queue({ error: geminiQuotaError('30s', GEMINI_MODEL) });
+    gb.queue({ error: geminiQuotaError('30s', GEMINI_MODEL) });
+    const body = { model: GEMINI_MODEL, input: ['x'] };
+    const send = () =>
+      fetch(`${p.url}/v1/embeddings`, { method: 'POST', headers: { authorization: `Bearer ${p.key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const first = await send();
+    expect(first.status).toBe(429);
+    const second = await send();
+    const json: any = await second.json();
+    expect(expectOpenAIError(json, 429, second.status).message).toContain('cooling down');
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect([ga.calls.length, gb.calls.length]).toEqual([1, 1]);
+  });
+});
+
+describe('routing: the provider that can embed', () => {
+  test('model_providers led by claude-custom: a model of no known family goes to openai-custom, not a 400 about Anthropic', async () => {
+    // A key limited to openai-custom is judged by where the request goes, not by the chat default.
+    const file = join(tmpdir(), `aiproxy-embed-keys-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, 'api_keys:\n  - {name: indexer, key: sk-indexer-key-0001, allowed_providers: [openai-custom]}\n');
+    const st = await startStack('claude-custom,openai-custom,gemini-cli', ['--config', file]);
+    try {
+      // An Ollama/vLLM-style name; the mock, like OpenAI, knows only text-embedding-* and answers its 404.
+      const r = await fetch(`${st.proxy.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk-indexer-key-0001', 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'nomic-embed-text', input: ['r'] }),
+      });
+      expect(r.status).toBe(404);
+      expect(st.openai.calls.map((c) => [c.url, (c.body as { model: string }).model])).toEqual([['/v1/embeddings', 'nomic-embed-text']]);
+      const res = await st.openaiClient.embeddings.create({ model: OPENAI_MODEL, input: ['r'] });
+      expect(res.data[0]!.embedding).toEqual(openaiMockEmbedding('r'));
+      expect(st.claude.calls).toHaveLength(0);
+    } finally {
+      await st.stop();
+      rmSync(file, { force: true });
+    }
+  });
+
+  test('gemini-cli-oauth (Code Assist, no embeddings) listed before gemini-cli: gemini-* embeddings go to gemini-cli', async () => {
+    const st = await startStack('gemini-cli-oauth,gemini-cli,openai-custom');
+    try {
+      const res = await st.geminiClient.models.embedContent({ model: GEMINI_MODEL, contents: ['o', 'k'] });
+      expect(res.embeddings?.map((e) => e.values)).toEqual([geminiMockEmbedding('o'), geminiMockEmbedding('k')]);
+      const viaOpenAI = await st.openaiClient.embeddings.create({ model: GEMINI_MODEL, input: 'p' });
+      expect(viaOpenAI.data[0]!.embedding).toEqual(geminiMockEmbedding('p'));
+      expect([st.gemini.calls.length, st.openai.calls.length]).toEqual([2, 0]);
+    } finally {
+      await st.stop();
+    }
+  });
+
+  test('model_providers led by gemini-cli: text-embedding-3-* is an OpenAI model and goes to openai-custom', async () => {
+    const st = await startStack('gemini-cli,openai-custom');
+    try {
+      const res = await st.openaiClient.embeddings.create({ model: OPENAI_MODEL, input: 'r', encoding_format: 'float' });
+      expect(res.data[0]!.embedding).toEqual(openaiMockEmbedding('r'));
+      expect([st.openai.calls.length, st.gemini.calls.length]).toEqual([1, 0]);
+    } finally {
+      await st.stop();
+    }
   });
 });

@@ -18,6 +18,14 @@ describe('provider selection, first match wins', () => {
     for (const m of ['gpt-4o', 'o1-mini', 'o3', 'o4-mini', 'chatgpt-4o-latest']) expect(selectProvider({ model: m, configured: c })).toBe('openai-custom');
   });
 
+  test("OpenAI's embeddings models route to openai-custom; Google's text-embedding-004 does not", () => {
+    const c = ['gemini-cli', 'openai-custom'] as const;
+    for (const m of ['text-embedding-3-small', 'text-embedding-3-large', 'text-embedding-ada-002']) {
+      expect(selectProvider({ model: m, configured: c })).toBe('openai-custom');
+    }
+    expect(selectProvider({ model: 'text-embedding-004', configured: ['claude-custom', 'gemini-cli'] })).toBe('claude-custom');
+  });
+
   test('a family whose provider is not configured falls back to the default', () => {
     expect(selectProvider({ model: 'claude-sonnet-4-5', configured: ['gemini-cli', 'openai-custom'] })).toBe('gemini-cli');
   });

@@ -28,11 +28,14 @@ export function decodeEmbedRequest(body: Record<string, unknown>, model: string,
     const where = action === 'embedContent' ? 'content' : `requests[${i}].content`;
     if (!isRecord(r)) throw badRequest(`requests[${i}]: must be an object`);
     req.inputs.push(contentText(r.content, where));
-    // One call upstream carries one setting: requests that differ cannot be merged into it.
+    // One call upstream carries one setting: requests that differ cannot be merged into it, nor can one
+    // that leaves a field unset (the model's default) be given the others' value.
     for (const [field, key] of [['outputDimensionality', 'dimensions'], ['taskType', 'taskType'], ['title', 'title']] as const) {
       const value = r[field];
+      if (i > 0 && value !== (requests[0] as Record<string, unknown>)[field]) {
+        throw badRequest(`requests[${i}].${field}: every request of a batch must have the same ${field} for this provider`);
+      }
       if (value === undefined) continue;
-      if (i > 0 && req[key] !== value) throw badRequest(`requests[${i}].${field}: every request of a batch must have the same ${field} for this provider`);
       if (key === 'dimensions') {
         if (!Number.isInteger(value) || (value as number) < 1) throw badRequest(`${field}: must be a positive integer`);
         req.dimensions = value as number;
@@ -47,7 +50,10 @@ export function encodeEmbedRequest(req: CanonicalEmbedRequest, model: string): R
   const name = `models/${model}`;
   return {
     requests: req.inputs.map((input) => {
-      if (typeof input !== 'string') throw badRequest('input: token arrays cannot be sent to a Gemini provider; send the text', 'input');
+      // LangChain's OpenAIEmbeddings sends tiktoken ids unless told otherwise; Gemini has no use for them.
+      if (typeof input !== 'string') {
+        throw badRequest("input: token arrays cannot be sent to a Gemini provider; send the text (LangChain's OpenAIEmbeddings: check_embedding_ctx_length=False)", 'input');
+      }
       const r: Record<string, unknown> = { model: name, content: { parts: [{ text: input }] } };
       if (req.taskType !== undefined) r.taskType = req.taskType;
       if (req.title !== undefined) r.title = req.title;

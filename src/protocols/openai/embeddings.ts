@@ -16,7 +16,8 @@ export function decodeEmbedRequest(body: Record<string, unknown>, model: string)
   else if (Array.isArray(input) && input.length > 0 && input.every((i) => typeof i === 'string' || isTokens(i))) inputs = input;
   else throw badRequest("input: must be a string, an array of strings, an array of tokens or an array of token arrays, and not empty", 'input');
   const req: CanonicalEmbedRequest = { model, inputs };
-  if (body.dimensions !== undefined) {
+  // null is unset, as the API takes it (clients that serialise every field send it).
+  if (body.dimensions !== undefined && body.dimensions !== null) {
     if (!Number.isInteger(body.dimensions) || (body.dimensions as number) < 1) throw badRequest('dimensions: must be a positive integer', 'dimensions');
     req.dimensions = body.dimensions as number;
   }
@@ -26,7 +27,7 @@ export function decodeEmbedRequest(body: Record<string, unknown>, model: string)
 /** The encoding the client asked for; float when it did not say. */
 export function embeddingEncoding(body: Record<string, unknown>): EmbeddingEncoding {
   const format = body.encoding_format;
-  if (format === undefined || format === 'float') return 'float';
+  if (format === undefined || format === null || format === 'float') return 'float';
   if (format === 'base64') return 'base64';
   throw badRequest(`encoding_format: must be "float" or "base64", not ${JSON.stringify(format)}`, 'encoding_format');
 }
@@ -46,7 +47,8 @@ export function decodeEmbedResponse(json: unknown, expected: number): CanonicalE
     const v = item.embedding;
     vectors[index] = typeof v === 'string' ? fromBase64(v) : Array.isArray(v) && v.every((n) => typeof n === 'number') ? v : [];
   }
-  if (vectors.length !== expected || vectors.some((v) => !v || v.length === 0)) {
+  // Array.from: an index the upstream skipped is a hole, which some() would pass over.
+  if (vectors.length !== expected || Array.from(vectors).some((v) => !v || v.length === 0)) {
     throw new ProxyError({ kind: 'api_error', status: 502, message: `the upstream's embeddings answer does not hold one vector per input (${expected} asked)` });
   }
   const usage = isRecord(json) && isRecord(json.usage) ? json.usage : undefined;

@@ -1,6 +1,6 @@
 import { badRequest } from '../../core/errors.ts';
 import type { AppContext } from '../../proxy/context.ts';
-import { handleEmbeddings, type EmbedInput } from '../../proxy/embeddings.ts';
+import { embeddingsPrefix, handleEmbeddings, type EmbedInput } from '../../proxy/embeddings.ts';
 import { readJsonBody } from '../body.ts';
 import { allowFor } from './generate-body.ts';
 import type { RouteArgs } from './types.ts';
@@ -20,7 +20,9 @@ export async function serveEmbeddings(
   const { bytes, json } = await readJsonBody(args.request, ctx.config.limits);
   const model = pathModel ?? json.model;
   if (typeof model !== 'string' || !model) throw badRequest('model: required string', 'model');
-  allowFor(ctx, args, model);
+  // Checked and routed alike: the key's limits apply to the provider that will be asked.
+  const prefix = embeddingsPrefix(ctx, args.request, args.prefix, model);
+  allowFor(ctx, { ...args, prefix }, model);
   return handleEmbeddings(ctx, {
     protocol,
     request: args.request,
@@ -28,7 +30,7 @@ export async function serveEmbeddings(
     body: json,
     model,
     geminiAction,
-    prefix: args.prefix,
+    prefix,
     allowedProviders: args.caller?.allowedProviders,
     onDone: (f) => args.log({ ...f, model }),
   });

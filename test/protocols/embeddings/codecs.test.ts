@@ -23,6 +23,11 @@ describe('OpenAI embeddings codec', () => {
     expect(openai.decodeEmbedRequest({ input: 'x', dimensions: 256 }, 'm').dimensions).toBe(256);
   });
 
+  test('dimensions and encoding_format null are unset, as the API takes them', () => {
+    expect(openai.decodeEmbedRequest({ input: 'x', dimensions: null }, 'm')).toEqual({ model: 'm', inputs: ['x'] });
+    expect(openai.embeddingEncoding({ encoding_format: null })).toBe('float');
+  });
+
   test('inputs the API refuses are a 400 naming the field', () => {
     expect(refusal(() => openai.decodeEmbedRequest({}, 'm'))).toContain('input');
     expect(refusal(() => openai.decodeEmbedRequest({ input: [] }, 'm'))).toContain('input');
@@ -47,6 +52,8 @@ describe('OpenAI embeddings codec', () => {
     );
     expect(res).toEqual({ vectors: [[0.25], [1.5, 2]], inputTokens: 7 });
     expect(() => openai.decodeEmbedResponse({ data: [{ index: 0, embedding: [1] }] }, 2)).toThrow(/one vector per input/);
+    // Two answers for index 1, none for index 0: a hole, not a vector.
+    expect(() => openai.decodeEmbedResponse({ data: [{ index: 1, embedding: [1] }, { index: 1, embedding: [2] }] }, 2)).toThrow(/one vector per input/);
   });
 });
 
@@ -74,7 +81,19 @@ describe('Gemini embeddings codec', () => {
         ),
       ),
     ).toContain('same outputDimensionality');
-    expect(refusal(() => gemini.encodeEmbedRequest({ model: 'm', inputs: [[1, 2]] }, 'gemini-embedding-001'))).toContain('token arrays');
+    // The second request, without a taskType, would silently get the first one's.
+    expect(
+      refusal(() =>
+        gemini.decodeEmbedRequest(
+          { requests: [{ content: { parts: [{ text: 'x' }] }, taskType: 'RETRIEVAL_QUERY' }, { content: { parts: [{ text: 'y' }] } }] },
+          'm',
+          'batchEmbedContents',
+        ),
+      ),
+    ).toContain('same taskType');
+    const tokens = refusal(() => gemini.encodeEmbedRequest({ model: 'm', inputs: [[1, 2]] }, 'gemini-embedding-001'));
+    expect(tokens).toContain('token arrays');
+    expect(tokens).toContain('check_embedding_ctx_length=False');
   });
 
   test('the upstream body is the batch form, each request naming the model as the URL does', () => {
