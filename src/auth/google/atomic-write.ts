@@ -1,4 +1,4 @@
-import { chmod, mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomId } from '../../core/ids.ts';
 
@@ -18,7 +18,8 @@ export async function writeFileAtomic(path: string, text: string, opts: AtomicWr
   const target = await realpath(path).catch(() => path);
   const dir = dirname(target);
   if (opts.makeDir) await mkdir(dir, { recursive: true, mode: 0o700 });
-  const mode = opts.mode ?? (await stat(target).then((s) => s.mode & 0o777, () => 0o600));
+  const existing = await stat(target).catch(() => undefined);
+  const mode = opts.mode ?? (existing ? existing.mode & 0o777 : 0o600);
   const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomId(8)}.tmp`);
   const handle = await open(tmp, 'wx', mode);
   try {
@@ -30,6 +31,9 @@ export async function writeFileAtomic(path: string, text: string, opts: AtomicWr
     }
     // The umask may have narrowed the mode given to open(); the copy must match the original exactly.
     await chmod(tmp, mode);
+    // The copy is created as whoever runs aiproxy; as root (a container over the user's ~/.gemini) it would
+    // leave the Gemini CLI a 0600 file it cannot read. Only root may give a file away; others keep theirs.
+    if (existing) await chown(tmp, existing.uid, existing.gid).catch(() => {});
     await rename(tmp, target);
   } catch (e) {
     await unlink(tmp).catch(() => {});

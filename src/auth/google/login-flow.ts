@@ -75,10 +75,15 @@ export async function loginWithGoogle(o: LoginFlowOptions): Promise<LoginResult>
 
   const timeoutMs = o.timeoutMs ?? 10 * 60_000;
   const timer = setTimeout(() => code.reject(new Error(`no sign-in arrived within ${Math.round(timeoutMs / 60_000)} minutes`)), timeoutMs);
-  const stopPasting = readPasted(o.pasted, state, code, o.print);
+  // With no redirect to wait for, input that ends (docker run without -i, stdin from /dev/null) ends the sign-in.
+  const inputEnded = o.pasteOnly
+    ? () => code.reject(new Error('standard input ended before an authorization code was pasted; run the command in an interactive terminal (docker run -it)'))
+    : undefined;
+  const stopPasting = readPasted(o.pasted, state, code, o.print, inputEnded);
   try {
     const received = await code.promise;
     const { tokens } = await client.getToken({ code: received, codeVerifier, redirect_uri: redirectUri }).catch((e: unknown) => {
+      if (isRecord(e) && e.response === undefined) throw new Error(`could not reach Google's token endpoint to exchange the sign-in code: ${oauthReason(e)}`);
       throw new Error(`Google refused the sign-in code: ${oauthReason(e)}`);
     });
     if (!tokens.refresh_token) {
@@ -147,15 +152,20 @@ function readPasted(
   state: string,
   code: PromiseWithResolvers<string>,
   print: (text: string) => void,
+  onEnd?: () => void,
 ): () => void {
-  if (!lines) return () => {};
+  if (!lines) {
+    onEnd?.();
+    return () => {};
+  }
   const it = lines[Symbol.asyncIterator]();
   let stopped = false;
   void (async () => {
     // Bounded by the input: each iteration consumes one line, and the loop ends with the stream or on stop.
     while (!stopped) {
       const next = await it.next().catch(() => ({ done: true as const, value: undefined }));
-      if (next.done || stopped) return;
+      if (stopped) return;
+      if (next.done) return onEnd?.();
       const parsed = codeFromPaste(next.value, state);
       if ('code' in parsed) {
         code.resolve(parsed.code);

@@ -8,6 +8,8 @@ export interface OAuthClientSettings {
   /** Consent page; only the login flow uses it. */
   authUrl?: string;
   redirectUri?: string;
+  /** Per attempt at the token endpoint (google-auth-library tries up to three times). Default 15 s. */
+  timeoutMs?: number;
 }
 
 /**
@@ -21,5 +23,8 @@ export async function createOAuthClient(s: OAuthClientSettings): Promise<OAuth2C
     clientSecret: s.clientSecret,
     redirectUri: s.redirectUri,
     endpoints: { oauth2TokenUrl: s.tokenUrl, ...(s.authUrl ? { oauth2AuthBaseUrl: s.authUrl } : {}) },
+    // Without a deadline a token endpoint that never answers holds the one shared refresh, and with it
+    // every request of the account, for good: the library sets none of its own.
+    transporterOptions: { timeout: s.timeoutMs ?? 15_000 },
   });
 }

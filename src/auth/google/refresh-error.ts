@@ -71,6 +71,7 @@ function readError(e: unknown): { status?: number; oauthError?: string; descript
 }
 
 function networkReason(e: unknown): string {
+  if (isRecord(e) && e.code === 'TimeoutError') return 'no answer in time';
   if (isRecord(e) && typeof e.code === 'string') return e.code;
   return e instanceof Error ? e.message : String(e);
 }

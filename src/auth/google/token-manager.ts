@@ -92,8 +92,17 @@ export function createTokenManager(o: TokenManagerOptions): TokenManager {
   async function runRefresh(): Promise<GoogleCredentials> {
     // The Gemini CLI or a new sign-in may have renewed the stored token since we read it: use theirs
     // rather than spend another grant, and pick up a replaced refresh token.
-    const stored = await o.store.load().catch(() => undefined);
-    if (stored && stored.access_token !== creds?.access_token && isFresh(stored, margin, now())) return adopt(stored);
+    const read = await o.store.load().catch(() => undefined);
+    // Some Gemini CLI releases rewrite the file after their own refresh with Google's answer alone, which has
+    // no refresh_token (google-gemini/gemini-cli#21691): keep the one we know, or the next expiry ends the sign-in.
+    // Not one Google refused: that would blame the old sign-in for what the new file lacks.
+    const repaired = !!read && !read.refresh_token && !!creds?.refresh_token && dead?.refreshToken !== creds.refresh_token;
+    const stored = repaired ? { ...read, refresh_token: creds!.refresh_token } : read;
+    if (stored && stored.access_token !== creds?.access_token && isFresh(stored, margin, now())) {
+      adopt(stored);
+      if (repaired) await save(stored);
+      return stored;
+    }
     const base = stored ?? creds;
     if (!base?.refresh_token) {
       throw new ProxyError({
@@ -123,13 +132,17 @@ export function createTokenManager(o: TokenManagerOptions): TokenManager {
     const next = mergeRefreshed(base, answer);
     refreshedAt = now();
     adopt(next);
+    await save(next);
+    return next;
+  }
+
+  async function save(next: GoogleCredentials): Promise<void> {
     try {
       await o.store.save(next);
     } catch (e) {
       // The new token works from memory; only a restart would need another refresh. Not worth failing a request.
       o.log?.warn('could not write refreshed Google credentials back', { where: o.store.where, error: (e as Error).message });
     }
-    return next;
   }
 
   function schedule(): void {

@@ -14,6 +14,8 @@ const VPC_HINT =
   'Hint: a VPC Service Controls policy blocks Code Assist for this account; set gemini.project_id ' +
   '(--project-id, GOOGLE_CLOUD_PROJECT) to a project inside the perimeter.';
 
+const PROJECT_SETTINGS = 'gemini.project_id (--project-id, GOOGLE_CLOUD_PROJECT)';
+
 const SIGN_IN_HINT = `Hint: the Google sign-in was not accepted even after a refresh; sign in again with \`${LOGIN_COMMAND}\`.`;
 
 /**
@@ -57,7 +59,24 @@ function hintFor(info: ProxyErrorInfo, rawBody: string): string | undefined {
     return `Hint: Google wants this account verified before it serves Code Assist: open ${validation || 'the link Google shows in the Gemini CLI'} in a browser signed in to the same Google account, then retry.`;
   }
   if (/SECURITY_POLICY_VIOLATED|VPC Service Controls/i.test(`${info.message} ${rawBody}`)) return VPC_HINT;
+  const disabled = disabledService(rawBody);
+  if (disabled) {
+    // The account is fine; the project it uses only needs the API switched on, as Google's message says.
+    const where = disabled.url && !info.message.includes(disabled.url) ? ` at ${disabled.url}` : '';
+    return `Hint: enable ${disabled.service} in that Google Cloud project${where} (it takes a few minutes to apply), or set ${PROJECT_SETTINGS} to a project where it is enabled.`;
+  }
   return ACCOUNT_HINT;
+}
+
+/** A SERVICE_DISABLED refusal: the API the project has not switched on, and Google's link to do it. */
+function disabledService(rawBody: string): { service: string; url?: string } | undefined {
+  const error = googleErrorObject(tryParseJson(rawBody));
+  const details = error && Array.isArray(error.details) ? error.details.filter(isRecord) : [];
+  const info = details.find((d) => d.reason === 'SERVICE_DISABLED');
+  if (!info) return undefined;
+  const meta = isRecord(info.metadata) ? info.metadata : {};
+  const service = typeof meta.service === 'string' ? meta.service : 'the API';
+  return { service, url: typeof meta.activationUrl === 'string' ? meta.activationUrl : undefined };
 }
 
 /**

@@ -64,9 +64,11 @@ async function discover(o: ProjectDiscoveryOptions): Promise<string> {
 
   const tier = defaultTier(load);
   if (tier.userDefinedCloudaicompanionProject === true) {
+    // Often the free tier was refused (location, account type) and this is all that is left: say so too.
+    const reasons = googleReasons(load);
     throw new ProxyError({
       kind: 'permission',
-      message: `this Google account's Code Assist tier (${tierName(tier)}) needs your own Google Cloud project: set ${PROJECT_SETTINGS}.`,
+      message: `this Google account's Code Assist tier (${tierName(tier)}) needs your own Google Cloud project: set ${PROJECT_SETTINGS}.${reasons.length > 0 ? ` Google says: ${reasons.join('; ')}.` : ''}`,
     });
   }
   const tierId = typeof tier.id === 'string' ? tier.id : 'legacy-tier';
@@ -101,7 +103,8 @@ function projectId(v: unknown): string | undefined {
 
 function defaultTier(load: JsonObject): JsonObject {
   const tiers = Array.isArray(load.allowedTiers) ? load.allowedTiers.filter(isRecord) : [];
-  return tiers.find((t) => t.isDefault === true) ?? { id: 'legacy-tier' };
+  // As the Gemini CLI does when Google offers no tier: the legacy tier, which lives in the user's own project.
+  return tiers.find((t) => t.isDefault === true) ?? { id: 'legacy-tier', userDefinedCloudaicompanionProject: true };
 }
 
 function tierName(tier: unknown): string {
@@ -113,14 +116,18 @@ function ineligibleTiers(load: JsonObject): JsonObject[] {
   return (Array.isArray(load.ineligibleTiers) ? load.ineligibleTiers : []).filter(isRecord);
 }
 
-/** Google's own reasons (ineligibleTiers) beat our guess when it sent them. */
-function noProject(load: JsonObject, what: string): ProxyError {
-  const reasons = ineligibleTiers(load).map((t) => {
+function googleReasons(load: JsonObject): string[] {
+  return ineligibleTiers(load).map((t) => {
     const text = typeof t.reasonMessage === 'string' ? t.reasonMessage : 'not eligible';
     const code = typeof t.reasonCode === 'string' ? ` (${t.reasonCode})` : '';
     const url = typeof t.validationUrl === 'string' ? ` ${t.validationUrl}` : '';
     return `${text}${code}${url}`;
   });
+}
+
+/** Google's own reasons (ineligibleTiers) beat our guess when it sent them. */
+function noProject(load: JsonObject, what: string): ProxyError {
+  const reasons = googleReasons(load);
   const why = reasons.length > 0 ? `Google says: ${reasons.join('; ')}.` : `Set ${PROJECT_SETTINGS} to a project to use.`;
   return new ProxyError(withCodeAssistHint({ status: 403, kind: 'permission', message: `no Code Assist project for this Google account: ${what}. ${why}` }));
 }

@@ -24,8 +24,8 @@ export interface CodeAssistMockOptions {
   project?: string;
   /** false: loadCodeAssist reports no currentTier, so the client must onboard. */
   onboarded?: boolean;
-  /** The default tier offered to an account that is not onboarded. */
-  defaultTier?: 'free-tier' | 'standard-tier';
+  /** The default tier offered to an account that is not onboarded; 'none': no tier is offered at all. */
+  defaultTier?: 'free-tier' | 'standard-tier' | 'none';
   /** Operation polls before onboarding reports done. */
   onboardPolls?: number;
   /** An onboarded account Google gives no project (what ineligible accounts see). */
@@ -160,10 +160,13 @@ export async function startCodeAssistMock(opts: CodeAssistMockOptions = {}): Pro
     if (!isRecord(body) || !isRecord(body.metadata) || body.metadata.pluginType !== 'GEMINI') {
       return asResponse(invalidArgument('Invalid value at \'metadata.plugin_type\': expected GEMINI.'));
     }
-    const allowedTiers = [
-      { id: 'free-tier', name: 'Gemini Code Assist for individuals', isDefault: defaultTier === 'free-tier' },
-      { id: 'standard-tier', name: 'Gemini Code Assist Standard', isDefault: defaultTier === 'standard-tier', userDefinedCloudaicompanionProject: true },
-    ];
+    const allowedTiers =
+      defaultTier === 'none'
+        ? []
+        : [
+            { id: 'free-tier', name: 'Gemini Code Assist for individuals', isDefault: defaultTier === 'free-tier' },
+            { id: 'standard-tier', name: 'Gemini Code Assist Standard', isDefault: defaultTier === 'standard-tier', userDefinedCloudaicompanionProject: true },
+          ];
     const out: Record<string, unknown> = { allowedTiers };
     if (opts.ineligibleTiers) out.ineligibleTiers = opts.ineligibleTiers;
     if (mock.onboarded) {
@@ -179,7 +182,8 @@ export async function startCodeAssistMock(opts: CodeAssistMockOptions = {}): Pro
     if (body.tierId === 'free-tier' && body.cloudaicompanionProject !== undefined) {
       return asResponse({ status: 400, body: googleError(400, 'Precondition check failed.', undefined, 'FAILED_PRECONDITION') });
     }
-    if (body.tierId === 'standard-tier' && typeof body.cloudaicompanionProject !== 'string') {
+    // Every other tier (standard, legacy) works in the user's own project.
+    if (body.tierId !== 'free-tier' && typeof body.cloudaicompanionProject !== 'string') {
       return asResponse({ status: 400, body: googleError(400, 'Precondition check failed.', undefined, 'FAILED_PRECONDITION') });
     }
     const name = `operations/onboard-${randomId(10)}`;
