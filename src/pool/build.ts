@@ -9,7 +9,8 @@ import { Pool } from './pool.ts';
 /**
  * A pool per provider that requests can reach: the configured ones and their fallbacks. A provider
  * without provider_pools is a pool of one member built from its config section. Members of `previous`
- * (a reload) that kept their name and credentials keep their health state.
+ * (a reload) that kept their name and credentials keep their health state and requests in flight, and
+ * sessions keep their member.
  */
 export function createPools(config: Config, previous?: ReadonlyMap<ProviderName, Pool>): Map<ProviderName, Pool> {
   const names = new Set<ProviderName>(config.modelProviders);
@@ -35,10 +36,10 @@ export function createPools(config: Config, previous?: ReadonlyMap<ProviderName,
         fingerprint: fingerprint(provider, config, m),
       });
       const old = previous?.get(provider)?.members.find((o) => o.name === m.name && o.spec.fingerprint === member.spec.fingerprint);
-      if (old) member.state = old.state;
+      if (old) member.succeed(old);
       return member;
     });
-    out.set(provider, new Pool(provider, members, config.pool));
+    out.set(provider, new Pool(provider, members, config.pool, previous?.get(provider)));
   }
   return out;
 }

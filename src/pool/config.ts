@@ -52,6 +52,15 @@ const ORIGINAL_STATE_KEYS = new Set([
   'notSupportedModels', 'queueLimit',
 ]);
 
+/**
+ * The original project's providers that aiproxy does not serve. Its own example provider_pools.json
+ * lists some (Kiro, Qwen): their accounts are left out rather than the whole file refused.
+ */
+const ORIGINAL_ONLY_PROVIDERS = new Set([
+  'claude-kiro-oauth', 'openai-qwen-oauth', 'openaiResponses-custom', 'gemini-antigravity', 'openai-iflow', 'openai-codex-oauth',
+  'forward-api', 'grok-custom', 'openai-lmarena-bridge', 'kimi-oauth',
+]);
+
 const MEMBER_KEYS = new Set(['name', 'weight', 'models', 'model_map', 'max_concurrency', 'disabled', 'health_check_model', ...Object.keys(CREDENTIAL_KEYS)]);
 
 /**
@@ -63,8 +72,14 @@ export function parsePools(raw: unknown, where: string): PoolsConfig {
   const out: PoolsConfig = {};
   for (const [provider, list] of Object.entries(raw)) {
     const at = `${where}.${provider}`;
-    if (!isProviderName(provider)) throw new ConfigError(`${at}: unknown provider; known providers: ${PROVIDER_NAMES.join(', ')}`);
+    if (!isProviderName(provider)) {
+      if (ORIGINAL_ONLY_PROVIDERS.has(provider) && Array.isArray(list) && list.every(isOriginalOnlyMember)) continue;
+      throw new ConfigError(`${at}: unknown provider; known providers: ${PROVIDER_NAMES.join(', ')}`);
+    }
     if (!Array.isArray(list)) throw new ConfigError(`${at}: expected a list of members`);
+    // No members is no pool (a pools file kept for later, accounts all removed): the provider's own
+    // section serves it if it is configured, rather than a pool that refuses every request.
+    if (list.length === 0) continue;
     const members = list.map((m, i) => parseMember(m, `${at}[${i}]`, provider, i));
     const names = new Set<string>();
     for (const m of members) {
@@ -80,6 +95,11 @@ function parseMember(raw: unknown, at: string, provider: ProviderName, index: nu
   if (!isRecord(raw)) throw new ConfigError(`${at}: expected a mapping`);
   const original = Object.keys(raw).some((k) => k in ORIGINAL_KEYS || k === 'isDisabled' || k === 'checkModelName' || k === 'customName');
   return original ? parseOriginalMember(raw, at, provider, index) : parseOurMember(raw, at, provider, index);
+}
+
+/** An account of a provider only the original has: its own credential keys (KIRO_OAUTH_CREDS_FILE_PATH…) or its runtime fields. */
+function isOriginalOnlyMember(m: unknown): boolean {
+  return isRecord(m) && Object.keys(m).some((k) => /_(CREDS_FILE_PATH|API_KEY|BASE_URL)$/.test(k) || ORIGINAL_STATE_KEYS.has(k) || k === 'checkModelName' || k === 'customName');
 }
 
 function parseOurMember(raw: Record<string, unknown>, at: string, provider: ProviderName, index: number): MemberConfig {

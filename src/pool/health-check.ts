@@ -56,7 +56,9 @@ export function startHealthChecks(deps: HealthCheckDeps): () => void {
   };
 }
 
-export async function checkMember(m: Member, pool: Pool, deps: Pick<HealthCheckDeps, 'fetch' | 'log'>): Promise<Outcome> {
+/** Checks one member, unless a real request took its probe meanwhile (the jitter leaves time): then undefined. */
+export async function checkMember(m: Member, pool: Pool, deps: Pick<HealthCheckDeps, 'fetch' | 'log'>): Promise<Outcome | undefined> {
+  if (!m.beginCheck(Date.now())) return undefined;
   const adapter = m.spec.adapter;
   const model = m.spec.healthCheckModel ?? DEFAULT_CHECK_MODEL[m.spec.provider];
   const req: CanonicalRequest = {
@@ -77,7 +79,9 @@ export async function checkMember(m: Member, pool: Pool, deps: Pick<HealthCheckD
       await res.arrayBuffer();
       outcome = { kind: 'success' };
     } else {
-      outcome = outcomeOfInfo(codecs[adapter.protocol].decodeError(res.status, await readLimited(res), res.headers));
+      const o = outcomeOfInfo(codecs[adapter.protocol].decodeError(res.status, await readLimited(res), res.headers));
+      // A quota scoped to a model is the check model's, however Google names it (as in failover).
+      outcome = o.kind === 'rate_limited' && o.model ? { ...o, model } : o;
     }
   } catch (e) {
     outcome = { kind: 'server_error', status: 502, message: `health check failed: ${(e as Error).message}` };

@@ -57,9 +57,13 @@ export interface MemberState {
 export class Member {
   readonly spec: MemberSpec;
   state: MemberState = { health: 'healthy', cooldownUntil: 0, strikes: 0, errors: [], lastUsed: 0, served: 0 };
-  inflight = 0;
-  /** A half-open probe is in flight: nobody else gets this member until it reports. */
-  probing = false;
+  /** Its state came from the member it replaced in a reload: fresher than any state file. */
+  carriedOver = false;
+  /**
+   * Requests in flight and the half-open probe. An object of its own so that after a reload the old
+   * member (still finishing its requests) and its successor count the same slots.
+   */
+  private slots = { inflight: 0, probing: false };
   /** Smooth weighted round-robin's running weight. */
   currentWeight = 0;
 
@@ -69,6 +73,22 @@ export class Member {
 
   get name(): string {
     return this.spec.name;
+  }
+
+  get inflight(): number {
+    return this.slots.inflight;
+  }
+
+  /** A half-open probe is in flight: nobody else gets this member until it reports. */
+  get probing(): boolean {
+    return this.slots.probing;
+  }
+
+  /** Goes on as `old`, the same account under the previous configuration: its health and its requests in flight. */
+  succeed(old: Member): void {
+    this.state = old.state;
+    this.slots = old.slots;
+    this.carriedOver = true;
   }
 
   /** The upstream model for a client model, after model_map. */
@@ -109,26 +129,51 @@ export class Member {
 
   /** Takes a request: counts it in flight; a member past its cooldown is let through as the half-open probe. */
   acquire(now: number): void {
-    this.inflight++;
+    this.slots.inflight++;
     this.state.lastUsed = now;
-    if (this.state.health !== 'healthy' && !this.spec.alwaysAvailable) this.probing = true;
+    if (this.state.health !== 'healthy' && !this.spec.alwaysAvailable) this.slots.probing = true;
+  }
+
+  /**
+   * An active check takes the half-open probe, so that it and a real request never both test an
+   * account that is just back; its outcome is then judged as a probe's. False when it is not due.
+   */
+  beginCheck(now: number): boolean {
+    if (this.slots.probing || this.state.health === 'healthy' || now < this.state.cooldownUntil) return false;
+    this.slots.probing = true;
+    return true;
+  }
+
+  /**
+   * The upstream took the probe and its answer is streaming: that is the probe's success. Waiting for
+   * the stream's end would keep the member out of rotation for minutes; a later failure still counts.
+   */
+  accepted(): void {
+    if (!this.slots.probing) return;
+    this.slots.probing = false;
+    this.recover();
   }
 
   /** Reports how the request went and releases it. */
   release(outcome: Outcome, now: number, s: PoolSettings): void {
-    this.inflight = Math.max(0, this.inflight - 1);
+    this.slots.inflight = Math.max(0, this.slots.inflight - 1);
     this.record(outcome, now, s);
   }
 
-  /** Applies an outcome (also used by active health checks, which hold no slot). */
+  /** Applies an outcome (also used by active health checks, which hold the probe but no slot). */
   record(outcome: Outcome, now: number, s: PoolSettings): void {
-    const wasProbe = this.probing;
-    this.probing = false;
+    const wasProbe = this.slots.probing;
+    this.slots.probing = false;
     switch (outcome.kind) {
       case 'success':
       case 'client_error':
+        // The client left before the upstream answered: nothing was learnt about the account, and a
+        // probe cut short must not bring back one whose key was refused (the next request probes again).
+        if (outcome.kind === 'client_error' && outcome.status === 499) return;
         if (outcome.kind === 'success') this.state.served++;
-        if (this.state.health !== 'healthy' || wasProbe) this.recover();
+        // Only the probe, or an answer once the cooldown is over, ends it: a request let in before the
+        // 429 (a long stream ending now) says nothing about what the upstream takes next.
+        if (wasProbe || (this.state.health !== 'healthy' && (now >= this.state.cooldownUntil || this.spec.alwaysAvailable))) this.recover();
         return;
       case 'rate_limited':
         this.state.lastError = { status: outcome.status, message: outcome.message, at: now };

@@ -22,13 +22,18 @@ export interface Unavailable {
 /** The members behind one provider and the strategy that spreads requests over them. */
 export class Pool {
   private cursor = 0;
-  private readonly affinity = new Map<string, string>();
+  /** Session key → member name. */
+  private readonly affinity: Map<string, string>;
 
+  /** `previous`: this provider's pool before a reload, whose sessions stay on their members. */
   constructor(
     readonly provider: ProviderName,
     readonly members: readonly Member[],
     readonly settings: PoolSettings,
-  ) {}
+    previous?: Pool,
+  ) {
+    this.affinity = previous?.affinity ?? new Map();
+  }
 
   /** The member for the next attempt, or undefined when none can take it. Acquires the member. */
   pick(model: string, opts: PickOptions, now = Date.now()): Member | undefined {
@@ -45,7 +50,11 @@ export class Pool {
   unavailable(model: string, now = Date.now()): Unavailable {
     const candidates = this.members.filter((m) => !m.spec.disabled && m.serves(model));
     const waits = candidates.filter((m) => !m.available(now, model)).map((m) => Math.max(0, m.availableAt(model) - now));
-    const busy = candidates.length > 0 && candidates.every((m) => m.atCapacity() || !m.available(now, model)) && candidates.some((m) => m.atCapacity());
+    // Busy: a slot frees as soon as a request ends, which only helps a member that is not cooling down too.
+    const busy =
+      candidates.length > 0 &&
+      candidates.every((m) => m.atCapacity() || !m.available(now, model)) &&
+      candidates.some((m) => m.atCapacity() && m.available(now, model));
     return { retryAfterMs: waits.length ? Math.min(...waits) : undefined, busy };
   }
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import type { ProviderName } from '../config/providers.ts';
 import type { Logger } from '../util/log.ts';
@@ -7,24 +7,45 @@ import type { Pool } from './pool.ts';
 
 const SAVE_EVERY_MS = 5_000;
 
+/** What runs as the process exits: one listener for every state file in use, however many reloads. */
+const atExit = new Set<() => void>();
+let exitHooked = false;
+function onExit(fn: () => void): () => void {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on('exit', () => {
+      for (const f of atExit) f();
+    });
+  }
+  atExit.add(fn);
+  return () => atExit.delete(fn);
+}
+
 type Saved = Record<string, Record<string, MemberState & { fingerprint: string }>>;
 
 /**
  * Member health in a file of its own (pool.state_file), so cooldowns survive a restart. The user's
- * config and pool files are never written. Saved every few seconds when something changed, atomically.
+ * config and pool files are never written. Saved every few seconds when something changed, atomically,
+ * and once more as the process exits.
  */
 export function persistPoolState(path: string, pools: ReadonlyMap<ProviderName, Pool>, log: Logger): () => void {
   restore(path, pools, log);
   let last = '';
-  const save = async (): Promise<void> => {
+  /** The state as it would be written, or undefined when the file already holds it. */
+  const changed = (): string | undefined => {
     const data: Saved = {};
     for (const [name, pool] of pools) {
       data[name] = {};
       for (const m of pool.members) data[name]![m.name] = { ...m.state, fingerprint: m.spec.fingerprint };
     }
     const text = JSON.stringify(data);
-    if (text === last) return;
+    if (text === last) return undefined;
     last = text;
+    return text;
+  };
+  const save = async (): Promise<void> => {
+    const text = changed();
+    if (text === undefined) return;
     try {
       await writeFile(`${path}.tmp`, text, { mode: 0o600 });
       await rename(`${path}.tmp`, path);
@@ -32,10 +53,24 @@ export function persistPoolState(path: string, pools: ReadonlyMap<ProviderName, 
       log.warn('could not save pool state', { file: path, reason: (e as Error).message });
     }
   };
+  // A shutdown ends in process.exit, where nothing asynchronous runs: what changed since the last
+  // periodic save (the rate limit that prompted the restart) is written here, synchronously.
+  const saveAtExit = (): void => {
+    const text = changed();
+    if (text === undefined) return;
+    try {
+      writeFileSync(`${path}.tmp`, text, { mode: 0o600 });
+      renameSync(`${path}.tmp`, path);
+    } catch (e) {
+      log.warn('could not save pool state', { file: path, reason: (e as Error).message });
+    }
+  };
   const timer = setInterval(() => void save(), SAVE_EVERY_MS);
   timer.unref?.();
+  const unhook = onExit(saveAtExit);
   return () => {
     clearInterval(timer);
+    unhook();
     void save();
   };
 }
@@ -46,6 +81,8 @@ function restore(path: string, pools: ReadonlyMap<ProviderName, Pool>, log: Logg
     const saved = JSON.parse(readFileSync(path, 'utf8')) as Saved;
     for (const [name, pool] of pools) {
       for (const m of pool.members) {
+        // A reload starts these tasks again: a member that went on from the running one knows better than the file.
+        if (m.carriedOver) continue;
         const s = saved[name]?.[m.name];
         // Only the same account: a changed key starts fresh.
         if (s && s.fingerprint === m.spec.fingerprint) {

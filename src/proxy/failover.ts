@@ -90,11 +90,15 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
       const member = pool.pick(input.model, { exclude: tried, sessionKey: input.sessionKey });
       if (!member) break;
       tried.add(member);
+      // Set by the pick just made when the member was on probation: this request is its half-open probe.
+      const probe = member.probing;
+      let released = false;
       // A quota the upstream scoped to a model cools the model this member was asked for: Google may
       // name it differently (an alias such as gemini-flash-latest, a dated id, a models/ prefix).
-      const release = once((o: Outcome) =>
-        member.release(o.kind === 'rate_limited' && o.model ? { ...o, model: member.upstreamModel(input.model) } : o, Date.now(), pool.settings),
-      );
+      const release = once((o: Outcome) => {
+        released = true;
+        member.release(o.kind === 'rate_limited' && o.model ? { ...o, model: member.upstreamModel(input.model) } : o, Date.now(), pool.settings);
+      });
       const attempt: Attempt = {
         adapter: member.spec.adapter,
         model: member.upstreamModel(input.model),
@@ -109,7 +113,10 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
       };
       lastTried = { provider, member: member.name };
       try {
-        return await run(attempt);
+        const res = await run(attempt);
+        // A stream reports when it ends; the upstream accepting it already settles the probe.
+        if (probe && !released && res.ok) member.accepted();
+        return res;
       } catch (e) {
         if (e instanceof RetryNext) {
           release(e.outcome);
@@ -216,8 +223,9 @@ export function noMemberAvailable(ctx: AppContext, chain: ProviderName[], model:
   }
   const states = pools.map((p) => p.unavailable(model));
   const waits = states.flatMap((s) => (s.retryAfterMs === undefined ? [] : [s.retryAfterMs]));
-  const retryAfter = waits.length ? Math.max(1, Math.ceil(Math.min(...waits) / 1000)) : 1;
   const busy = states.some((s) => s.busy);
+  // A busy member frees its slot as soon as one of its requests ends, however long the others cool down.
+  const retryAfter = !busy && waits.length ? Math.max(1, Math.ceil(Math.min(...waits) / 1000)) : 1;
   return new ProxyError({
     kind: 'rate_limit',
     retryAfter,

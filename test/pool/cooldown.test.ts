@@ -1,0 +1,152 @@
+/**
+ * A member out of rotation and how it comes back: its cooldown runs its course, then one real request
+ * (the half-open probe) decides. Only an answer that says something about the account counts, and the
+ * 429 a client gets meanwhile says when to retry.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Member } from '../../src/pool/member.ts';
+import { Pool } from '../../src/pool/pool.ts';
+import { DEFAULT_POOL_SETTINGS } from '../../src/pool/settings.ts';
+import type { ProviderAdapter } from '../../src/providers/types.ts';
+import { openaiErrorBody, startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
+import type { MockServer } from '../helpers/mocks/types.ts';
+import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'aiproxy-probe-'));
+let a: MockServer;
+let b: MockServer;
+let proxy: TestProxy | undefined;
+
+beforeAll(async () => {
+  [a, b] = await Promise.all([startOpenAIMock({ key: 'sk-probe-a-0000' }), startOpenAIMock({ key: 'sk-probe-b-1111' })]);
+});
+afterEach(async () => {
+  await proxy?.stop();
+  proxy = undefined;
+  a.reset();
+  b.reset();
+});
+afterAll(async () => {
+  await Promise.all([a.stop(), b.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function start(yaml: string): Promise<TestProxy> {
+  const file = join(dir, `c-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, yaml);
+  proxy = await startProxy(['--config', file]);
+  return proxy;
+}
+const chat = (p: TestProxy, signal?: AbortSignal) =>
+  fetch(`${p.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${p.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+    signal,
+  });
+async function memberState(p: TestProxy, name: string): Promise<{ health: string; in_flight: number }> {
+  const view = (await (await fetch(`${p.url}/pools`, { headers: { authorization: `Bearer ${p.key}` } })).json()) as {
+    providers: Record<string, { members: Array<{ name: string; health: string; in_flight: number }> }>;
+  };
+  return view.providers['openai-custom']!.members.find((m) => m.name === name)!;
+}
+
+const rateLimited = (retryAfter: string) => ({
+  error: { status: 429, body: openaiErrorBody({ message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' }), headers: { 'retry-after': retryAfter } },
+});
+const twoMembers = () =>
+  `pool: {strategy: fill_first}\nprovider_pools:\n  openai-custom:\n    - {name: a, api_key: ${a.key}, base_url: "${a.url}"}\n    - {name: b, api_key: ${b.key}, base_url: "${b.url}"}\n`;
+
+describe('all busy', () => {
+  test('a member at its max_concurrency frees a slot any moment: retry-after says so even when another is cooling for long', async () => {
+    a.queue({ headerDelayMs: 700 });
+    b.queue(rateLimited('600'));
+    const p = await start(
+      `pool: {strategy: fill_first}\nprovider_pools:\n  openai-custom:\n    - {name: a, api_key: ${a.key}, base_url: "${a.url}", max_concurrency: 1}\n    - {name: b, api_key: ${b.key}, base_url: "${b.url}"}\n`,
+    );
+    const slow = chat(p); // holds a's only slot
+    try {
+      await a.waitForCalls(1, 2000);
+      expect((await chat(p)).status).toBe(429); // b's own 429: b cools down for 10 minutes
+      const res = await chat(p);
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain('max_concurrency');
+    } finally {
+      expect((await slow).status).toBe(200);
+    }
+  });
+
+  test('a member at its limit that is cooling down too is not busy: its slot freeing lets nothing through', () => {
+    const a = new Member({ name: 'a', provider: 'openai-custom', adapter: {} as ProviderAdapter, weight: 1, modelMap: {}, disabled: false, maxConcurrency: 1, fingerprint: 'a' });
+    const pool = new Pool('openai-custom', [a], DEFAULT_POOL_SETTINGS);
+    expect(pool.pick('gpt-4o', {}, 0)).toBe(a);
+    a.record({ kind: 'rate_limited', status: 429, message: 'x', retryAfterMs: 60_000 }, 0, pool.settings);
+    expect(pool.unavailable('gpt-4o', 1000)).toEqual({ retryAfterMs: 59_000, busy: false });
+  });
+});
+
+describe('cooldown', () => {
+  test('a request admitted before the 429 that ends well does not cut the cooldown short', async () => {
+    a.queue({ headerDelayMs: 500 }, rateLimited('600'));
+    const p = await start(twoMembers());
+    const earlier = chat(p); // on a, answered in 0.5 s
+    try {
+      await a.waitForCalls(1, 2000);
+      expect((await chat(p)).status).toBe(200); // a 429 → b; a cools for 10 minutes
+    } finally {
+      expect((await earlier).status).toBe(200);
+    }
+    expect((await chat(p)).status).toBe(200);
+    expect([a.calls.length, b.calls.length]).toEqual([2, 2]);
+    expect((await memberState(p, 'a')).health).toBe('cooling');
+  });
+});
+
+describe('half-open probe', () => {
+  test('a streamed probe the upstream accepted brings the member back without waiting for the stream to end', async () => {
+    a.queue(rateLimited('1'), { text: 'one two three four five six', chunkDelayMs: 150 });
+    const p = await start(twoMembers());
+    expect((await chat(p)).status).toBe(200); // a 429 → b
+    await Bun.sleep(1100);
+    const stream = await fetch(`${p.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${p.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    try {
+      expect(stream.status).toBe(200); // a's probe: headers in, the stream still running for ~1 s
+      expect((await chat(p)).status).toBe(200);
+      expect([a.calls.length, b.calls.length]).toEqual([3, 1]);
+    } finally {
+      await stream.text();
+    }
+  });
+
+  test('a client that leaves before the upstream answers the probe does not bring the member back', async () => {
+    a.queue(
+      { error: { status: 401, body: openaiErrorBody({ message: 'Incorrect API key provided', type: 'invalid_request_error', param: null, code: 'invalid_api_key' }) } },
+      { headerDelayMs: 1500 },
+    );
+    const p = await start(
+      `pool: {strategy: fill_first, cooldown_ms: 100}\nprovider_pools:\n  openai-custom:\n    - {name: a, api_key: ${a.key}, base_url: "${a.url}"}\n    - {name: b, api_key: ${b.key}, base_url: "${b.url}"}\n`,
+    );
+    expect((await chat(p)).status).toBe(200); // a 401 → b
+    expect((await memberState(p, 'a')).health).toBe('unhealthy');
+    await Bun.sleep(150);
+    const gone = new AbortController();
+    const probe = chat(p, gone.signal).catch((e: Error) => e);
+    await a.waitForCalls(2, 2000); // the probe reached a
+    gone.abort();
+    expect(await probe).toBeInstanceOf(Error);
+    for (let i = 0; i < 100 && (await memberState(p, 'a')).in_flight > 0; i++) await Bun.sleep(10);
+    expect(await memberState(p, 'a')).toMatchObject({ in_flight: 0, health: 'unhealthy' });
+    // Its cooldown is still over: the next request is its probe, and this one's answer counts.
+    expect((await chat(p)).status).toBe(200);
+    expect(a.calls.length).toBe(3);
+    expect((await memberState(p, 'a')).health).toBe('healthy');
+  });
+});

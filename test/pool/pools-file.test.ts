@@ -1,0 +1,65 @@
+/**
+ * provider_pools_file as users bring it: the original AIClient-2-API provider_pools.json, whose own
+ * example lists providers aiproxy does not have (Kiro, Qwen) and empty lists for unused providers.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parsePools } from '../../src/pool/config.ts';
+import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
+import type { MockServer } from '../helpers/mocks/types.ts';
+import { startProxy } from '../helpers/proxy.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'aiproxy-pools-file-'));
+let a: MockServer;
+beforeAll(async () => {
+  a = await startOpenAIMock({ key: 'sk-pools-file-a' });
+});
+afterAll(async () => {
+  await a.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const chat = (url: string, key: string) =>
+  fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+
+describe("the original project's provider_pools.json", () => {
+  test('its own example loads: the providers aiproxy does not have are left out', () => {
+    const pools = parsePools(
+      {
+        'openai-custom': [{ OPENAI_API_KEY: 'sk-openai-key1', OPENAI_BASE_URL: 'https://api.openai.com/v1', checkModelName: null, uuid: 'u-1', isHealthy: true }],
+        'claude-kiro-oauth': [{ KIRO_OAUTH_CREDS_FILE_PATH: './kiro_creds1.json', uuid: 'u-2', checkModelName: null, isHealthy: true }],
+        'openai-qwen-oauth': [{ QWEN_OAUTH_CREDS_FILE_PATH: './qwen_creds.json', uuid: 'u-3', usageCount: 3 }],
+        'gemini-antigravity': [],
+      },
+      'provider_pools.json',
+    );
+    expect(Object.keys(pools)).toEqual(['openai-custom']);
+    expect(pools['openai-custom']![0]).toMatchObject({ name: 'u-1', credentials: { apiKey: 'sk-openai-key1' } });
+  });
+
+  test('a name that is neither ours nor the original project’s is still an error', () => {
+    expect(() => parsePools({ 'claude-kiro-oath': [{ KIRO_OAUTH_CREDS_FILE_PATH: 'x' }] }, 'p')).toThrow('p.claude-kiro-oath: unknown provider');
+    // In our own format, naming a provider aiproxy does not have is a mistake worth stopping for.
+    expect(() => parsePools({ 'claude-kiro-oauth': [{ name: 'k', api_key: 'x' }] }, 'p')).toThrow('p.claude-kiro-oauth: unknown provider');
+  });
+
+  test('an empty list is no pool: the provider’s own key serves', async () => {
+    const file = join(dir, 'provider_pools.json');
+    writeFileSync(file, JSON.stringify({ 'openai-custom': [], 'claude-custom': [] }));
+    const p = await startProxy(['--provider-pools-file', file, '--openai-api-key', a.key, '--openai-base-url', a.url]);
+    try {
+      expect(p.config.modelProviders).toEqual(['openai-custom']);
+      expect((await chat(p.url, p.key)).status).toBe(200);
+      expect(a.calls.length).toBe(1);
+      expect(await (await fetch(`${p.url}/health`)).json()).toMatchObject({ status: 'ok' });
+    } finally {
+      await p.stop();
+    }
+  });
+});
