@@ -6,8 +6,14 @@ import type {
   StreamEvent,
 } from '../core/index.ts';
 
-/** The three wire protocols aiproxy speaks, to clients and to upstreams alike. */
-export type Protocol = 'openai' | 'anthropic' | 'gemini';
+/** The wire protocols upstreams speak (and clients too). */
+export type UpstreamProtocol = 'openai' | 'anthropic' | 'gemini';
+
+/**
+ * The wire protocols clients speak: the upstream ones, and OpenAI's Responses API (Codex CLI), which
+ * aiproxy serves by conversion only.
+ */
+export type Protocol = UpstreamProtocol | 'responses';
 
 /** One server-sent event as eventsource-parser yields it. */
 export interface SSEMessage {
@@ -34,6 +40,8 @@ export interface StreamEncoderOptions {
   includeUsage?: boolean;
   /** Gemini clients: `sse` for ?alt=sse, `json-array` for the plain streamGenerateContent form. */
   format?: 'sse' | 'json-array';
+  /** The client's request body, for a protocol whose answers echo it or depend on it (the Responses API). */
+  request?: Record<string, unknown>;
 }
 
 /** Canonical events → the client's SSE text. */
@@ -71,8 +79,8 @@ export interface ProtocolCodec {
 
   /** Decodes an upstream non-streaming response body (parsed JSON). */
   decodeResponse(body: unknown): CanonicalResponse;
-  /** Encodes a response for a client of this protocol. */
-  encodeResponse(res: CanonicalResponse): unknown;
+  /** Encodes a response for a client of this protocol; `request` is the client's body (see StreamEncoderOptions). */
+  encodeResponse(res: CanonicalResponse, request?: Record<string, unknown>): unknown;
 
   createStreamDecoder(): StreamDecoder;
   createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder;

@@ -1,6 +1,6 @@
 import type { ProxyErrorInfo } from '../core/errors.ts';
 import type { ProviderName } from '../config/providers.ts';
-import type { Protocol } from '../protocols/types.ts';
+import type { UpstreamProtocol } from '../protocols/types.ts';
 
 /** One HTTP request to an upstream, fully built (URL, auth, body). */
 export interface UpstreamRequest {
@@ -23,7 +23,7 @@ export type GenerateMode = 'unary' | 'sse' | 'json-array';
  */
 export interface ProviderAdapter {
   readonly name: ProviderName;
-  readonly protocol: Protocol;
+  readonly protocol: UpstreamProtocol;
   /** Models listed when the upstream cannot list its own. */
   readonly fallbackModels: readonly string[];
   /**

@@ -1,8 +1,8 @@
 import type { CanonicalRequest } from '../core/index.ts';
-import type { Protocol } from '../protocols/types.ts';
+import type { Protocol, UpstreamProtocol } from '../protocols/types.ts';
 
 /** Canonical fields a target protocol has no place for; its encoder leaves them out. */
-const UNSUPPORTED: Record<Protocol, ReadonlyArray<keyof CanonicalRequest>> = {
+const UNSUPPORTED: Record<UpstreamProtocol, ReadonlyArray<keyof CanonicalRequest>> = {
   openai: ['topK'],
   anthropic: ['n', 'seed', 'presencePenalty', 'frequencyPenalty'],
   gemini: ['parallelToolCalls'],
@@ -13,9 +13,10 @@ const UNSUPPORTED: Record<Protocol, ReadonlyArray<keyof CanonicalRequest>> = {
  * never cross families) and canonical fields the target cannot express. Named for a debug log line, so
  * an operator can see why a setting had no effect; values are never listed.
  */
-export function droppedFields(client: Protocol, target: Protocol, req: CanonicalRequest): string[] {
+export function droppedFields(client: Protocol, target: UpstreamProtocol, req: CanonicalRequest): string[] {
   if (client === target) return [];
-  const out = Object.keys(req.extras[client] ?? {});
+  // The Responses decoder keeps no extras: what it cannot express it refuses.
+  const out = client === 'responses' ? [] : Object.keys(req.extras[client] ?? {});
   for (const f of UNSUPPORTED[target]) if (req[f] !== undefined) out.push(f);
   if (req.n !== undefined && req.n > 1 && !out.includes('n')) out.push('n');
   return out;

@@ -230,12 +230,12 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
     const response = target.decodeResponse(adapter.unwrap ? adapter.unwrap(json) : json);
     if (toolNames) restoreToolNames(response, toolNames);
     att.done({ status: 200, inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens });
-    return Response.json(client.encodeResponse(response));
+    return Response.json(client.encodeResponse(response, input.body));
   }
 
   if (!res.body) throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent an empty stream` });
   const format = input.protocol === 'gemini' ? (input.geminiFormat ?? 'sse') : 'sse';
-  const enc = client.createStreamEncoder({ model: canonical.model, includeUsage: canonical.includeUsage, format });
+  const enc = client.createStreamEncoder({ model: canonical.model, includeUsage: canonical.includeUsage, format, request: input.body });
   const upstreamDecoder = adapter.unwrap ? unwrappingDecoder(target.createStreamDecoder(), adapter.unwrap) : target.createStreamDecoder();
   const decoder = toolNames ? restoringDecoder(upstreamDecoder, toolNames) : upstreamDecoder;
   const body = convertStream(

@@ -1,6 +1,8 @@
 import type { Protocol } from '../protocols/types.ts';
 import { CLOSE_BRACKET } from '../util/json-chars.ts';
 
+/** A Responses stream ends with one of these events (there is no [DONE]). */
+const RESPONSES_END = /^event: response\.(completed|incomplete|failed)$/m;
 /** How much of a relayed stream's end is kept to check it ended properly. */
 const WINDOW_BYTES = 64 * 1024;
 /** How much of that is looked at first. */
@@ -80,6 +82,8 @@ export class StreamTail {
         return last.includes('message_stop');
       case 'gemini':
         return isLastGeminiChunk(last);
+      case 'responses':
+        return RESPONSES_END.test(last);
     }
   }
 

@@ -17,6 +17,8 @@ export function checkGenerateRequest(protocol: Protocol, body: JsonObject): void
       return checkAnthropic(body);
     case 'gemini':
       return checkGemini(body);
+    case 'responses':
+      return checkResponses(body);
   }
 }
 
@@ -57,6 +59,21 @@ function checkGemini(b: JsonObject): void {
   num(g.topP ?? g.top_p, 'generationConfig.topP', 0, 1, false);
   int(g.topK ?? g.top_k, 'generationConfig.topK', 0, false);
   int(g.candidateCount ?? g.candidate_count, 'generationConfig.candidateCount', 1, false);
+}
+
+function checkResponses(b: JsonObject): void {
+  if (b.input === undefined) throw badRequest('input: Field required', 'input');
+  if (typeof b.input !== 'string') {
+    if (!Array.isArray(b.input)) throw badRequest(`input: expected a string or an array of items, got ${describe(b.input)}`, 'input');
+    if (b.input.length === 0) throw badRequest('input: must contain at least one item', 'input');
+    b.input.forEach((item: unknown, i: number) => {
+      if (!isRecord(item)) throw badRequest(`input.${i}: expected an object, got ${describe(item)}`, `input.${i}`);
+    });
+  }
+  int(b.max_output_tokens, 'max_output_tokens', 1, true);
+  num(b.temperature, 'temperature', 0, 2, true);
+  num(b.top_p, 'top_p', 0, 1, true);
+  bool(b.stream, 'stream');
 }
 
 /** A non-empty list of turns, each an object whose role (required unless `roleOptional`) is known. */

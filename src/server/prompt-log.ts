@@ -51,7 +51,8 @@ function textOf(content: unknown): string {
 
 /** The text of the client's last user turn (tool results and media left out). */
 export function lastUserText(protocol: Protocol, body: JsonObject): string {
-  const turns = protocol === 'gemini' ? body.contents : body.messages;
+  if (protocol === 'responses' && typeof body.input === 'string') return clip(body.input);
+  const turns = protocol === 'gemini' ? body.contents : protocol === 'responses' ? body.input : body.messages;
   if (!Array.isArray(turns)) return '';
   for (let i = turns.length - 1; i >= 0; i--) {
     const t: unknown = turns[i];

@@ -40,7 +40,8 @@ function loadSystemPrompt(config: Config): SystemPrompt | undefined {
 
 /**
  * The client's request body with the operator's system prompt in the protocol's own place: OpenAI's
- * leading system/developer messages, Anthropic's `system`, Gemini's `systemInstruction`. `overwrite`
+ * leading system/developer messages, Anthropic's `system`, Gemini's `systemInstruction`, the Responses
+ * API's `instructions`. `overwrite`
  * replaces the client's system prompt, `append` adds a block after it. Only the system prompt is read:
  * a request without one simply gets the operator's (the original project copied the first user message
  * into it). Mid-conversation system messages are left where they are. Returns a new object; a body of
@@ -54,7 +55,16 @@ export function applySystemPrompt(protocol: Protocol, body: JsonObject, sp: Syst
       return anthropic(body, sp);
     case 'gemini':
       return gemini(body, sp);
+    case 'responses':
+      return responses(body, sp);
   }
+}
+
+/** The Responses API's system prompt is `instructions` (Codex puts its own there). */
+function responses(body: JsonObject, sp: SystemPrompt): JsonObject {
+  const existing = body.instructions;
+  if (sp.mode === 'overwrite' || typeof existing !== 'string' || existing === '') return { ...body, instructions: sp.text };
+  return { ...body, instructions: `${existing}\n\n${sp.text}` };
 }
 
 function openai(body: JsonObject, sp: SystemPrompt): JsonObject {

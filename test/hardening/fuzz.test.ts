@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
 import { ProxyError } from '../../src/core/errors.ts';
 import type { StreamEvent } from '../../src/core/index.ts';
-import { codecs, type Protocol } from '../../src/protocols/index.ts';
+import { codecs, type Protocol, type UpstreamProtocol } from '../../src/protocols/index.ts';
 import type { SSEMessage } from '../../src/protocols/types.ts';
 import { parseSSE } from '../../src/util/sse.ts';
 
@@ -11,7 +11,9 @@ import { parseSSE } from '../../src/util/sse.ts';
  * client or an upstream sends, nothing but a ProxyError escapes, every run ends (bounded runs, sizes
  * and a per-test timeout), and what the encoders make of the result parses in the target protocol.
  */
-const PROTOCOLS: Protocol[] = ['openai', 'anthropic', 'gemini'];
+const PROTOCOLS: UpstreamProtocol[] = ['openai', 'anthropic', 'gemini'];
+/** Client protocols: the upstream ones and the Responses API. */
+const CLIENTS: Protocol[] = [...PROTOCOLS, 'responses'];
 const RUNS = { numRuns: 300, seed: 8, endOnFailure: true };
 let decoded = 0;
 
@@ -99,10 +101,31 @@ const VALID: Record<Protocol, fc.Arbitrary<unknown>> = {
     generationConfig: maybe(fc.record({ maxOutputTokens: maybe(fc.integer({ min: 1, max: 4096 })), temperature: maybe(fc.double({ min: 0, max: 2, noNaN: true })), thinkingConfig: maybe(fc.record({ thinkingBudget: fc.integer({ min: -1, max: 4096 }) })) })),
     tools: maybe(fc.constant([{ functionDeclarations: [{ name: 'lookup', parametersJsonSchema: { type: 'object', properties: {} } }] }])),
   }),
+  responses: fc.record({
+    model: fc.constant('gpt-5'),
+    instructions: maybe(nonEmpty),
+    input: fc.oneof(
+      nonEmpty,
+      fc.array(
+        fc.oneof(
+          fc.record({ role: fc.constantFrom('user', 'developer', 'system', 'assistant'), content: nonEmpty }),
+          fc.record({ type: fc.constant('message'), role: fc.constant('user'), content: fc.array(fc.oneof(fc.record({ type: fc.constant('input_text'), text: nonEmpty }), fc.record({ type: fc.constant('input_image'), image_url: fc.constant('data:image/png;base64,iVBORw0KGgo='), detail: fc.constant('auto') })), { minLength: 1, maxLength: 2 }) }),
+          fc.record({ type: fc.constant('function_call'), call_id: fc.constantFrom('call_1', 'call_2'), name: toolName, arguments: fc.oneof(fc.constant('{"q":"x"}'), text) }),
+          fc.record({ type: fc.constant('function_call_output'), call_id: fc.constantFrom('call_1', 'call_2'), output: text }),
+          fc.record({ type: fc.constant('reasoning'), id: fc.constant('rs_1'), summary: fc.array(fc.record({ type: fc.constant('summary_text'), text: nonEmpty }), { maxLength: 2 }), encrypted_content: maybe(fc.oneof(text, fc.constant('aiproxy:eyJmIjoiYW50aHJvcGljIiwidiI6InNpZyJ9'))) }),
+        ),
+        { minLength: 1, maxLength: 5 },
+      ),
+    ),
+    max_output_tokens: maybe(fc.integer({ min: 16, max: 4096 })),
+    tools: maybe(fc.array(fc.oneof(fc.record({ type: fc.constant('function'), name: toolName, parameters: schema }), fc.record({ type: fc.constant('custom'), name: toolName })), { maxLength: 2 })),
+    reasoning: maybe(fc.record({ effort: fc.constantFrom('low', 'medium', 'high'), summary: maybe(fc.constantFrom('auto', 'detailed')) })),
+    stream: maybe(fc.boolean()),
+  }),
 };
 
 describe('request decoders', () => {
-  for (const p of PROTOCOLS) {
+  for (const p of CLIENTS) {
     test(`${p}: only ProxyError escapes, and what decodes encodes to every upstream as JSON`, () => {
       fc.assert(
         fc.property(fc.oneof({ arbitrary: VALID[p], weight: 3 }, { arbitrary: requestBody, weight: 1 }, { arbitrary: anyJson, weight: 1 }), (body) => {
@@ -163,7 +186,7 @@ const geminiMessage: fc.Arbitrary<SSEMessage> = fc.oneof(
   garbage,
 );
 
-const STREAMS: Record<Protocol, fc.Arbitrary<SSEMessage>> = { openai: openaiMessage, anthropic: anthropicMessage, gemini: geminiMessage };
+const STREAMS: Record<UpstreamProtocol, fc.Arbitrary<SSEMessage>> = { openai: openaiMessage, anthropic: anthropicMessage, gemini: geminiMessage };
 
 /** Checks encoder output parses as the client's protocol: SSE whose data is JSON, or one JSON array. */
 function expectParseable(out: string, format: 'sse' | 'json-array'): void {
@@ -192,7 +215,7 @@ describe('stream decoders → encoders', () => {
           expect(lastAt).toBeGreaterThanOrEqual(0);
           const stream = events.slice(0, lastAt + 1);
           if (stream.length > 1 || stream[0]!.type !== 'error') expect(stream[0]!.type).toBe('start');
-          for (const client of PROTOCOLS) {
+          for (const client of CLIENTS) {
             for (const format of client === 'gemini' ? (['sse', 'json-array'] as const) : (['sse'] as const)) {
               const enc = codecs[client].createStreamEncoder({ model: 'm', includeUsage: true, format });
               let out = '';

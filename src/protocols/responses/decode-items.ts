@@ -1,0 +1,187 @@
+import type { Part, Signature, TextPart, ThinkingPart, ToolCallPart, ToolResultPart } from '../../core/content.ts';
+import { badRequest } from '../../core/errors.ts';
+import type { Message } from '../../core/request.ts';
+import { parseJsonObject } from '../../util/json.ts';
+import { expectShape } from '../openai/validate.ts';
+import { decodeAssistantContent, decodeSystemContent, decodeUserContent } from './decode-content.ts';
+import { decodeContinuity } from './items.ts';
+import {
+  CustomToolCallSchema,
+  FunctionCallSchema,
+  MessageItemSchema,
+  ReasoningItemSchema,
+  ToolOutputSchema,
+} from './schema.ts';
+
+export interface DecodedInput {
+  system: TextPart[];
+  messages: Message[];
+}
+
+/** Items that only exist with OpenAI's hosted tools: nothing upstream could run or continue them. */
+const HOSTED_ITEMS = new Set([
+  'web_search_call',
+  'file_search_call',
+  'computer_call',
+  'computer_call_output',
+  'local_shell_call',
+  'local_shell_call_output',
+  'shell_call',
+  'shell_call_output',
+  'apply_patch_call',
+  'apply_patch_call_output',
+  'image_generation_call',
+  'code_interpreter_call',
+  'tool_search_call',
+  'tool_search_output',
+  'mcp_list_tools',
+  'mcp_approval_request',
+  'mcp_approval_response',
+  'mcp_call',
+]);
+
+type Run = 'assistant' | 'results' | undefined;
+
+/**
+ * `input` items → canonical system prompt and turns. Leading system/developer messages form the system
+ * prompt; later ones stay in place as `system` turns (as the Chat Completions decoder does). Runs of
+ * assistant-side items (assistant messages, calls, reasoning) form one assistant turn, runs of tool
+ * outputs one user turn of tool results; a user message always starts a turn of its own.
+ */
+export function decodeInput(input: string | ReadonlyArray<Record<string, unknown>>): DecodedInput {
+  if (typeof input === 'string') return { system: [], messages: [{ role: 'user', content: [{ type: 'text', text: input }] }] };
+
+  const system: TextPart[] = [];
+  const messages: Message[] = [];
+  /** call_id → tool name, so results carry the name Gemini requires. */
+  const callNames = new Map<string, string>();
+  let run: Run;
+  let current: Message | undefined;
+  /** A tool-call signature from a reasoning item, waiting for the call right after it. */
+  let pendingSignature: Signature | undefined;
+
+  const append = (kind: 'assistant' | 'results', part: Part): void => {
+    if (run !== kind || !current) {
+      current = { role: kind === 'assistant' ? 'assistant' : 'user', content: [] };
+      messages.push(current);
+      run = kind;
+    }
+    current.content.push(part);
+  };
+  const endRun = (): void => {
+    run = undefined;
+    current = undefined;
+  };
+
+  input.forEach((item, i) => {
+    const path = `input.${i}`;
+    const type = itemType(item, path);
+    // A tool signature belongs only to the call right after its reasoning item.
+    if (type !== 'function_call' && type !== 'custom_tool_call') pendingSignature = undefined;
+    switch (type) {
+      case 'message': {
+        const m = expectShape(MessageItemSchema, item, path);
+        const at = `${path}.content`;
+        if (m.role === 'assistant') {
+          for (const part of decodeAssistantContent(m.content, at)) append('assistant', part);
+          return;
+        }
+        endRun();
+        if (m.role === 'user') messages.push({ role: 'user', content: decodeUserContent(m.content, at) });
+        else if (messages.length === 0) system.push(...decodeSystemContent(m.content, at));
+        else messages.push({ role: 'system', content: decodeSystemContent(m.content, at) });
+        return;
+      }
+      case 'reasoning': {
+        const r = decodeReasoning(item, path);
+        if (r.part) append('assistant', r.part);
+        pendingSignature = r.toolSignature;
+        return;
+      }
+      case 'function_call': {
+        const c = expectShape(FunctionCallSchema, item, path);
+        append('assistant', toolCall(c.call_id, c.name, parseJsonObject(c.arguments), pendingSignature, callNames));
+        pendingSignature = undefined;
+        return;
+      }
+      case 'custom_tool_call': {
+        // Custom tools go upstream as functions taking `{input}` (decode-tools.ts), so their calls do too.
+        const c = expectShape(CustomToolCallSchema, item, path);
+        append('assistant', toolCall(c.call_id, c.name, { input: c.input }, pendingSignature, callNames));
+        pendingSignature = undefined;
+        return;
+      }
+      case 'function_call_output':
+      case 'custom_tool_call_output': {
+        const o = expectShape(ToolOutputSchema, item, path);
+        const part: ToolResultPart = {
+          type: 'tool_result',
+          callId: o.call_id,
+          content: decodeUserContent(o.output, `${path}.output`),
+        };
+        const name = callNames.get(o.call_id);
+        if (name) part.name = name;
+        append('results', part);
+        return;
+      }
+      case 'item_reference':
+        throw badRequest(
+          `${path}.type: item_reference needs stored responses; aiproxy keeps none: send the whole conversation in input`,
+          `${path}.type`,
+        );
+      default:
+        if (HOSTED_ITEMS.has(type)) {
+          throw badRequest(
+            `${path}.type: ${type} is an OpenAI-hosted tool; aiproxy converts function and custom tools only`,
+            `${path}.type`,
+          );
+        }
+        throw badRequest(`${path}.type: input items of type ${JSON.stringify(type)} are not supported`, `${path}.type`);
+    }
+  });
+  return { system, messages };
+}
+
+/** An item's type: `message` when it has only a role, `item_reference` when it has only an id (as the API reads them). */
+function itemType(item: Record<string, unknown>, path: string): string {
+  if (typeof item.type === 'string') return item.type;
+  if (item.type != null) throw badRequest(`${path}.type: expected a string`, `${path}.type`);
+  if (item.role !== undefined) return 'message';
+  if (typeof item.id === 'string') return 'item_reference';
+  throw badRequest(`${path}.type: is required`, `${path}.type`);
+}
+
+function toolCall(
+  id: string,
+  name: string,
+  args: Record<string, unknown>,
+  signature: Signature | undefined,
+  callNames: Map<string, string>,
+): ToolCallPart {
+  callNames.set(id, name);
+  const part: ToolCallPart = { type: 'tool_call', id, name, args };
+  if (signature) part.signature = signature;
+  return part;
+}
+
+/**
+ * A reasoning item → thinking, or a signature for the next tool call (items.ts). Summary text is the
+ * thinking as this proxy wrote it; `reasoning_text` content is what open-weight servers send instead.
+ * An OpenAI `encrypted_content` means nothing to another upstream and is dropped; the text stays.
+ */
+function decodeReasoning(item: unknown, path: string): { part?: ThinkingPart; toolSignature?: Signature } {
+  const r = expectShape(ReasoningItemSchema, item, path);
+  const summary = (r.summary ?? []).map((s) => s.text).join('\n\n');
+  const text = summary || (r.content ?? []).map((c) => c.text).join('\n\n');
+  const continuity = r.encrypted_content ? decodeContinuity(r.encrypted_content) : undefined;
+
+  if (continuity === undefined || continuity === 'foreign') return text ? { part: { type: 'thinking', text } } : {};
+  switch (continuity.kind) {
+    case 'tool':
+      return text ? { part: { type: 'thinking', text }, toolSignature: continuity.signature } : { toolSignature: continuity.signature };
+    case 'redacted':
+      return { part: { type: 'thinking', text, redacted: continuity.data } };
+    case 'thinking':
+      return { part: { type: 'thinking', text, signature: continuity.signature } };
+  }
+}

@@ -1,0 +1,121 @@
+import type { ProxyErrorInfo } from '../../core/errors.ts';
+import type { StreamEvent } from '../../core/stream-events.ts';
+import { emptyUsage, type Usage } from '../../core/usage.ts';
+import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
+import type { SSEMessage, StreamDecoder } from '../types.ts';
+import { finishReasonOf, usageFromResponses } from './decode-response.ts';
+import { responseItemId } from './items.ts';
+
+/** A call item being streamed: its canonical ordinal, and a custom tool's input so far. */
+interface OpenCall {
+  ordinal: number;
+  custom: boolean;
+  input: string;
+}
+
+/**
+ * Responses API SSE → canonical events: text, reasoning summaries and function/custom tool calls, in
+ * the order the items stream. Used to read aiproxy's own streams back (the prompt log); kept whole so
+ * the codec is symmetric like the others.
+ */
+export function createStreamDecoder(): StreamDecoder {
+  let started = false;
+  let done = false;
+  let ordinals = 0;
+  const calls = new Map<string, OpenCall>();
+
+  const start = (out: StreamEvent[], response?: JsonObject): void => {
+    if (started) return;
+    started = true;
+    const id = typeof response?.id === 'string' && response.id ? response.id : responseItemId();
+    const ev: StreamEvent = { type: 'start', id, model: typeof response?.model === 'string' ? response.model : '' };
+    if (typeof response?.created_at === 'number') ev.created = response.created_at;
+    out.push(ev);
+  };
+
+  const fail = (error: ProxyErrorInfo): StreamEvent[] => {
+    const out: StreamEvent[] = [];
+    start(out);
+    done = true;
+    out.push({ type: 'error', error });
+    return out;
+  };
+
+  function message(msg: SSEMessage): StreamEvent[] {
+    if (done) return [];
+    const data = tryParseJson(msg.data);
+    if (!isRecord(data)) return [];
+    const out: StreamEvent[] = [];
+    const type = typeof data.type === 'string' ? data.type : msg.event;
+    const itemId = typeof data.item_id === 'string' ? data.item_id : '';
+    const delta = typeof data.delta === 'string' ? data.delta : '';
+    switch (type) {
+      case 'response.created':
+      case 'response.in_progress':
+        start(out, isRecord(data.response) ? data.response : undefined);
+        break;
+      case 'response.output_text.delta':
+      case 'response.refusal.delta':
+        start(out);
+        if (delta) out.push({ type: 'text', text: delta });
+        break;
+      case 'response.reasoning_summary_text.delta':
+      case 'response.reasoning_text.delta':
+        start(out);
+        if (delta) out.push({ type: 'thinking', text: delta });
+        break;
+      case 'response.output_item.added': {
+        const item = isRecord(data.item) ? data.item : {};
+        if (item.type !== 'function_call' && item.type !== 'custom_tool_call') break;
+        start(out);
+        const call: OpenCall = { ordinal: ordinals++, custom: item.type === 'custom_tool_call', input: '' };
+        calls.set(String(item.id ?? ''), call);
+        out.push({ type: 'tool_call_start', index: call.ordinal, id: String(item.call_id ?? ''), name: String(item.name ?? '') });
+        break;
+      }
+      case 'response.function_call_arguments.delta': {
+        const call = calls.get(itemId);
+        if (call && delta) out.push({ type: 'tool_call_delta', index: call.ordinal, args: delta });
+        break;
+      }
+      case 'response.custom_tool_call_input.delta': {
+        const call = calls.get(itemId);
+        if (call) call.input += delta;
+        break;
+      }
+      case 'response.output_item.done': {
+        const item = isRecord(data.item) ? data.item : {};
+        const call = calls.get(String(item.id ?? ''));
+        if (!call) break;
+        calls.delete(String(item.id ?? ''));
+        // A custom tool's input goes upstream as the one string argument of a function (decode-tools.ts).
+        if (call.custom) out.push({ type: 'tool_call_delta', index: call.ordinal, args: JSON.stringify({ input: call.input }) });
+        out.push({ type: 'tool_call_end', index: call.ordinal });
+        break;
+      }
+      case 'response.completed':
+      case 'response.incomplete': {
+        const response = isRecord(data.response) ? data.response : {};
+        start(out, response);
+        done = true;
+        const usage: Usage = usageFromResponses(response.usage) ?? emptyUsage();
+        out.push({ type: 'finish', reason: finishReasonOf(response, ordinals > 0), usage });
+        break;
+      }
+      case 'response.failed':
+      case 'error': {
+        const response = isRecord(data.response) ? data.response : undefined;
+        const error = isRecord(response?.error) ? response.error : isRecord(data.error) ? data.error : data;
+        return fail({ status: 502, kind: 'api_error', message: typeof error.message === 'string' ? error.message : 'the response failed' });
+      }
+    }
+    return out;
+  }
+
+  function end(): StreamEvent[] {
+    if (done) return [];
+    return fail({ status: 502, kind: 'api_error', message: 'the stream ended before response.completed' });
+  }
+
+  return { message, end };
+}

@@ -1,0 +1,111 @@
+import { badRequest } from '../../core/errors.ts';
+import type { ToolChoice, ToolDefinition } from '../../core/request.ts';
+import { isRecord } from '../../util/json.ts';
+import { expectShape } from '../openai/validate.ts';
+import {
+  AllowedToolsChoiceSchema,
+  CustomToolSchema,
+  FunctionToolSchema,
+  GrammarFormatSchema,
+  NamedToolChoiceSchema,
+} from './schema.ts';
+
+/** Tools OpenAI runs itself: no other upstream has them, so they are refused rather than dropped. */
+const HOSTED_TOOLS = new Set([
+  'web_search',
+  'web_search_2025_08_26',
+  'web_search_preview',
+  'web_search_preview_2025_03_11',
+  'file_search',
+  'computer',
+  'computer_use',
+  'computer_use_preview',
+  'code_interpreter',
+  'image_generation',
+  'local_shell',
+  'shell',
+  'apply_patch',
+  'mcp',
+  'tool_search',
+  'programmatic_tool_calling',
+]);
+
+const hostedRefused = (type: string, path: string) =>
+  badRequest(`${path}: ${type} is an OpenAI-hosted tool; aiproxy converts function and custom tools only`, path);
+
+/** `tools` → canonical definitions. Function tools are flat here (no `function` wrapper). */
+export function decodeTools(raw: ReadonlyArray<{ type: string }>): ToolDefinition[] {
+  return raw.map((tool, i) => {
+    const path = `tools.${i}`;
+    switch (tool.type) {
+      case 'function': {
+        const t = expectShape(FunctionToolSchema, tool, path);
+        // The canonical model promises an object schema; a function without parameters takes none.
+        const def: ToolDefinition = { name: t.name, parameters: t.parameters ?? { type: 'object', properties: {} } };
+        if (t.description) def.description = t.description;
+        if (t.strict != null) def.strict = t.strict;
+        return def;
+      }
+      case 'custom':
+        return customTool(tool, path);
+      default:
+        if (HOSTED_TOOLS.has(tool.type)) throw hostedRefused(tool.type, `${path}.type`);
+        throw badRequest(
+          `${path}.type: tool type ${JSON.stringify(tool.type)} is not supported; only "function" and "custom" tools are`,
+          `${path}.type`,
+        );
+    }
+  });
+}
+
+/**
+ * A custom (freeform) tool, such as Codex's apply_patch, takes raw text rather than JSON. Other upstreams
+ * only have JSON functions, so it goes as a function with one string argument `input`, its grammar told
+ * to the model in the description; the encoders turn its calls back into custom_tool_call items.
+ */
+function customTool(tool: unknown, path: string): ToolDefinition {
+  const t = expectShape(CustomToolSchema, tool, path);
+  let description = t.description ?? '';
+  if (t.format?.type === 'grammar') {
+    const g = expectShape(GrammarFormatSchema, t.format, `${path}.format`);
+    const grammar =
+      `The input must be text in the following ${g.syntax} grammar, passed as-is ` +
+      `(not JSON-encoded, no code fences):\n${g.definition}`;
+    description = description ? `${description}\n\n${grammar}` : grammar;
+  }
+  const def: ToolDefinition = {
+    name: t.name,
+    parameters: {
+      type: 'object',
+      properties: { input: { type: 'string', description: 'The raw input for this tool, as free-form text.' } },
+      required: ['input'],
+    },
+  };
+  if (description) def.description = description;
+  return def;
+}
+
+/** Names of the request's custom tools, for the encoders. Never throws: bad input is decodeRequest's to report. */
+export function customToolNames(body: unknown): Set<string> {
+  const names = new Set<string>();
+  if (!isRecord(body) || !Array.isArray(body.tools)) return names;
+  for (const t of body.tools) {
+    if (isRecord(t) && t.type === 'custom' && typeof t.name === 'string') names.add(t.name);
+  }
+  return names;
+}
+
+export function decodeToolChoice(choice: string | { type: string }): ToolChoice {
+  if (typeof choice === 'string') return { type: choice as 'none' | 'auto' | 'required' };
+  switch (choice.type) {
+    case 'function':
+    case 'custom':
+      return { type: 'tool', name: expectShape(NamedToolChoiceSchema, choice, 'tool_choice').name };
+    case 'allowed_tools':
+      // Narrowing to a subset has no canonical form; the mode still says whether a call is required.
+      return { type: expectShape(AllowedToolsChoiceSchema, choice, 'tool_choice').mode };
+    default:
+      if (HOSTED_TOOLS.has(choice.type)) throw hostedRefused(choice.type, 'tool_choice.type');
+      throw badRequest(`tool_choice.type: ${JSON.stringify(choice.type)} is not supported`, 'tool_choice.type');
+  }
+}

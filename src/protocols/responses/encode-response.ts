@@ -1,0 +1,84 @@
+import type { ThinkingPart } from '../../core/content.ts';
+import { openaiToolCallId } from '../../core/ids.ts';
+import type { CanonicalResponse } from '../../core/response.ts';
+import {
+  clientResponseId,
+  customToolCallItem,
+  customToolCallItemId,
+  customToolInput,
+  encodeContinuity,
+  functionCallItem,
+  functionCallItemId,
+  messageItem,
+  messageItemId,
+  reasoningItem,
+  reasoningItemId,
+  type OutputItem,
+} from './items.ts';
+import { customToolNames } from './decode-tools.ts';
+import { incompleteReason, responseObject, responsesEcho, type ResponseObject } from './response-object.ts';
+
+export interface ResponsesExtra {
+  /** Names of the request's custom tools: their calls are answered as custom_tool_call items. */
+  customTools?: ReadonlySet<string>;
+  /** The client's request body (or just its echo fields): the Response repeats its settings. */
+  request?: Record<string, unknown>;
+}
+
+/** Canonical response → a Response object (`POST /v1/responses` without stream). */
+export function encodeResponsesResponse(res: CanonicalResponse, extra: ResponsesExtra = {}): ResponseObject {
+  const customTools = extra.customTools ?? customToolNames(extra.request);
+  const output: OutputItem[] = [];
+  /** Consecutive text parts form one message item, as a stream's text deltas do. */
+  let text: string | undefined;
+  const flushText = (): void => {
+    if (text) output.push(messageItem(messageItemId(), text));
+    text = undefined;
+  };
+
+  for (const part of res.content) {
+    if (part.type === 'text') {
+      text = (text ?? '') + part.text;
+      continue;
+    }
+    flushText();
+    if (part.type === 'thinking') {
+      const item = thinkingItem(part);
+      if (item) output.push(item);
+      continue;
+    }
+    if (part.signature) {
+      output.push(reasoningItem(reasoningItemId(), '', encodeContinuity({ kind: 'tool', signature: part.signature })));
+    }
+    const callId = part.id || openaiToolCallId();
+    output.push(
+      customTools.has(part.name)
+        ? customToolCallItem(customToolCallItemId(), callId, part.name, customToolInput(part.args))
+        : functionCallItem(functionCallItemId(), callId, part.name, JSON.stringify(part.args)),
+    );
+  }
+  flushText();
+
+  const incomplete = incompleteReason(res.finishReason);
+  return responseObject(
+    {
+      id: clientResponseId(res.id),
+      createdAt: res.created ?? Math.floor(Date.now() / 1000),
+      model: res.model,
+      status: incomplete ? 'incomplete' : 'completed',
+      output,
+      usage: res.usage,
+      ...(incomplete ? { incomplete } : {}),
+    },
+    responsesEcho(extra.request),
+  );
+}
+
+/** A thinking part as a reasoning item; nothing for an empty part with no token to carry. */
+function thinkingItem(part: ThinkingPart): OutputItem | undefined {
+  let encrypted: string | undefined;
+  if (part.redacted !== undefined) encrypted = encodeContinuity({ kind: 'redacted', data: part.redacted });
+  else if (part.signature) encrypted = encodeContinuity({ kind: 'thinking', signature: part.signature });
+  if (!part.text && encrypted === undefined) return undefined;
+  return reasoningItem(reasoningItemId(), part.text, encrypted);
+}

@@ -1,0 +1,140 @@
+import type { Signature } from '../../core/content.ts';
+import { randomId } from '../../core/ids.ts';
+import { isRecord, tryParseJson } from '../../util/json.ts';
+
+/**
+ * Output items as the Responses API writes them, shared by the non-streaming and the streaming encoder
+ * so that `response.completed` carries exactly what a non-streaming answer would.
+ */
+
+export interface SummaryText {
+  type: 'summary_text';
+  text: string;
+}
+
+export interface ReasoningItem {
+  id: string;
+  type: 'reasoning';
+  summary: SummaryText[];
+  encrypted_content?: string;
+}
+
+export interface OutputText {
+  type: 'output_text';
+  annotations: [];
+  logprobs: [];
+  text: string;
+}
+
+export interface MessageItem {
+  id: string;
+  type: 'message';
+  status: 'in_progress' | 'completed';
+  content: OutputText[];
+  role: 'assistant';
+}
+
+export interface FunctionCallItem {
+  id: string;
+  type: 'function_call';
+  status: 'in_progress' | 'completed';
+  arguments: string;
+  call_id: string;
+  name: string;
+}
+
+export interface CustomToolCallItem {
+  id: string;
+  type: 'custom_tool_call';
+  status: 'in_progress' | 'completed';
+  call_id: string;
+  input: string;
+  name: string;
+}
+
+export type OutputItem = ReasoningItem | MessageItem | FunctionCallItem | CustomToolCallItem;
+
+// The API's own prefixes: clients (and the SDK's item bookkeeping) key items by these ids.
+export const responseItemId = (): string => `resp_${randomId(32)}`;
+export const reasoningItemId = (): string => `rs_${randomId(32)}`;
+export const messageItemId = (): string => `msg_${randomId(32)}`;
+export const functionCallItemId = (): string => `fc_${randomId(32)}`;
+export const customToolCallItemId = (): string => `ctc_${randomId(32)}`;
+
+/** The id shown to the client: the upstream's own, prefixed so it reads like a response id and stays traceable. */
+export function clientResponseId(id: string | undefined): string {
+  if (!id) return responseItemId();
+  return id.startsWith('resp_') ? id : `resp_${id}`;
+}
+
+export function reasoningItem(id: string, text: string, encrypted?: string): ReasoningItem {
+  const item: ReasoningItem = { id, type: 'reasoning', summary: text ? [{ type: 'summary_text', text }] : [] };
+  if (encrypted !== undefined) item.encrypted_content = encrypted;
+  return item;
+}
+
+export const outputText = (text: string): OutputText => ({ type: 'output_text', annotations: [], logprobs: [], text });
+
+export function messageItem(id: string, text: string): MessageItem {
+  return { id, type: 'message', status: 'completed', content: [outputText(text)], role: 'assistant' };
+}
+
+export function functionCallItem(id: string, callId: string, name: string, args: string): FunctionCallItem {
+  return { id, type: 'function_call', status: 'completed', arguments: args, call_id: callId, name };
+}
+
+export function customToolCallItem(id: string, callId: string, name: string, input: string): CustomToolCallItem {
+  return { id, type: 'custom_tool_call', status: 'completed', call_id: callId, input, name };
+}
+
+/**
+ * A custom tool goes upstream as a function taking `{input: string}` (decode-tools.ts); its call comes
+ * back to the client as the raw input. Arguments without a string `input` are passed on as JSON
+ * rather than lost.
+ */
+export function customToolInput(args: Record<string, unknown>): string {
+  return typeof args.input === 'string' ? args.input : JSON.stringify(args);
+}
+
+// ── Reasoning continuity ────────────────────────────────────────────────────────────────────────
+//
+// Anthropic thinking signatures, redacted thinking and Gemini thought signatures have no field of their
+// own in the Responses API. A reasoning item's `encrypted_content` is the one opaque string clients
+// replay verbatim (Codex sends include:["reasoning.encrypted_content"] with store:false and returns
+// reasoning items as they came), so the proxy's tokens travel there, marked as ours.
+
+const PREFIX = 'aiproxy:';
+
+/** What an aiproxy `encrypted_content` carries. */
+export type Continuity =
+  /** A thinking block's signature. */
+  | { kind: 'thinking'; signature: Signature }
+  /** Anthropic redacted thinking. */
+  | { kind: 'redacted'; data: string }
+  /** A signature that belongs to the tool call right after this reasoning item (Gemini). */
+  | { kind: 'tool'; signature: Signature };
+
+export function encodeContinuity(c: Continuity): string {
+  const payload =
+    c.kind === 'redacted'
+      ? { r: c.data }
+      : c.kind === 'tool'
+        ? { f: c.signature.family, v: c.signature.value, tool: true }
+        : { f: c.signature.family, v: c.signature.value };
+  return PREFIX + Buffer.from(JSON.stringify(payload)).toString('base64url');
+}
+
+/**
+ * Reads an `encrypted_content`. `foreign` is a real OpenAI blob (only OpenAI can read it); undefined
+ * is ours but unreadable, which drops the token rather than failing the request: the conversation
+ * still goes through, only without that continuity.
+ */
+export function decodeContinuity(raw: string): Continuity | 'foreign' | undefined {
+  if (!raw.startsWith(PREFIX)) return 'foreign';
+  const json = tryParseJson(Buffer.from(raw.slice(PREFIX.length), 'base64url').toString('utf8'));
+  if (!isRecord(json)) return undefined;
+  if (typeof json.r === 'string') return { kind: 'redacted', data: json.r };
+  if ((json.f !== 'anthropic' && json.f !== 'gemini') || typeof json.v !== 'string' || !json.v) return undefined;
+  const signature: Signature = { family: json.f, value: json.v };
+  return json.tool === true ? { kind: 'tool', signature } : { kind: 'thinking', signature };
+}
