@@ -29,6 +29,7 @@ import { health, pools } from './routes/health.ts';
 import { metricsResponse } from './routes/metrics.ts';
 import { listModels } from './routes/models.ts';
 import { chatCompletions } from './routes/openai.ts';
+import { responses } from './routes/responses.ts';
 import type { RouteArgs } from './routes/types.ts';
 import { systemPromptFor } from './system-prompt.ts';
 
@@ -43,6 +44,7 @@ type Handler = (ctx: AppContext, args: RouteArgs) => Promise<Response> | Respons
 /** Routes under their plain path and under a provider prefix (`/<provider>/v1/...`). */
 const ROUTES: Array<[method: 'GET' | 'POST', path: string, handler: Handler, streaming?: boolean]> = [
   ['POST', '/v1/chat/completions', chatCompletions, true],
+  ['POST', '/v1/responses', responses, true],
   ['POST', '/v1/messages', messages, true],
   ['POST', '/v1/messages/count_tokens', countTokens],
   ['POST', '/v1/embeddings', embeddings],

@@ -10,6 +10,7 @@ const GEMINI_ACTION = /\/models\/[^/]+:(generateContent|streamGenerateContent|co
 export function protocolOf(path: string, headers: Headers): Protocol {
   if (path.includes('/v1beta/') || GEMINI_ACTION.test(path)) return 'gemini';
   if (path.includes('/v1/messages')) return 'anthropic';
+  if (path.endsWith('/v1/responses')) return 'responses';
   if (path.endsWith('/v1/models') || path.includes('/v1/models/')) {
     return headers.has('anthropic-version') || headers.has('x-api-key') ? 'anthropic' : 'openai';
   }

@@ -37,6 +37,24 @@ describe('--log-prompts', () => {
     }
   });
 
+  test('a Responses API client: its last user text and the answer, streamed or not', async () => {
+    const s = await startStack('openai-custom,claude-custom,gemini-cli', ['--log-prompts', 'console']);
+    try {
+      s.claude.queue({ text: 'claude answer' });
+      await s.openaiClient.responses.create({ model: 'claude-sonnet-4-6', input: [{ role: 'user', content: [{ type: 'input_text', text: 'question one' }] }] });
+      s.gemini.queue({ text: 'streamed gemini answer' });
+      await s.openaiClient.responses.stream({ model: 'gemini-2.5-flash', input: 'question two' }).finalResponse();
+      await eventually(() => s.proxy.logs.filter((l) => l.includes(' prompt ')).length >= 2);
+      const lines = s.proxy.logs.filter((l) => l.includes(' prompt '));
+      expect(lines[0]).toContain('prompt="question one"');
+      expect(lines[0]).toContain('answer="claude answer"');
+      expect(lines[1]).toContain('prompt="question two"');
+      expect(lines[1]).toContain('answer="streamed gemini answer"');
+    } finally {
+      await s.stop();
+    }
+  });
+
   test('file: one JSON line per request in prompt_log_file', async () => {
     const file = join(dir, 'prompts.log');
     const s = await startStack('openai-custom,claude-custom,gemini-cli', ['--log-prompts', 'file', '--prompt-log-file', file]);

@@ -29,6 +29,14 @@ describe('--system-prompt-mode overwrite (the default)', () => {
     expect(sentTo(s.gemini).systemInstruction).toEqual({ parts: [{ text: 'Answer in French.' }] });
   });
 
+  test('a Responses API client: it replaces `instructions`, whichever upstream answers', async () => {
+    await s.openaiClient.responses.create({ model: 'gpt-4o', instructions: 'Be terse.', input: 'hi' });
+    expect(sentTo(s.openai).messages).toEqual([{ role: 'system', content: 'Answer in French.' }, { role: 'user', content: 'hi' }]);
+    await s.openaiClient.responses.create({ model: 'claude-sonnet-4-6', instructions: 'Be terse.', input: 'hi' });
+    expect(JSON.stringify(sentTo(s.claude).system)).toContain('Answer in French.');
+    expect(JSON.stringify(sentTo(s.claude).system)).not.toContain('Be terse.');
+  });
+
   test('token counts are asked with it too: the count is of what will be sent', async () => {
     await s.anthropicClient.messages.countTokens({ model: 'claude-sonnet-4-6', system: 'Be terse.', messages: [{ role: 'user', content: 'hi' }] });
     expect(sentTo(s.claude).system).toBe('Answer in French.');
@@ -67,6 +75,11 @@ describe('--system-prompt-mode append', () => {
     ]);
     await s.geminiClient.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi', config: { systemInstruction: 'Be terse.' } });
     expect((sentTo(s.gemini).systemInstruction as { parts: unknown[] }).parts).toEqual([{ text: 'Be terse.' }, { text: 'Answer in French.' }]);
+  });
+
+  test('a Responses API client: after its `instructions`', async () => {
+    await s.openaiClient.responses.create({ model: 'gpt-4o', instructions: 'Be terse.', input: 'hi' });
+    expect(sentTo(s.openai).messages).toEqual([{ role: 'system', content: 'Be terse.\n\nAnswer in French.' }, { role: 'user', content: 'hi' }]);
   });
 
   test('without a client system prompt: only the file’s, never a copy of the first user message', async () => {

@@ -1,0 +1,9 @@
+import type { AppContext } from '../../proxy/context.ts';
+import { generateBody, serveGenerate } from './generate-body.ts';
+import type { RouteArgs } from './types.ts';
+
+/** POST /v1/responses: OpenAI's Responses API (Codex CLI), served by conversion to any upstream. */
+export async function responses(ctx: AppContext, args: RouteArgs): Promise<Response> {
+  const body = await generateBody(ctx, args, 'responses');
+  return serveGenerate(ctx, args, 'responses', body, body.json.stream === true);
+}
