@@ -1,6 +1,6 @@
 import { badRequest } from '../../core/errors.ts';
 import type { FilePart, ImagePart, MediaSource, TextPart } from '../../core/content.ts';
-import { parseDataUrl } from '../../util/data-url.ts';
+import { mediaSource, mediaTypeForFilename, parseDataUrl } from '../../util/data-url.ts';
 import { textPartFrom } from './cache-control.ts';
 import {
   ASSISTANT_PART_TYPES,
@@ -66,20 +66,6 @@ function decodeFilePart(
   const out: FilePart = { type: 'file', source };
   if (filename) out.filename = filename;
   return out;
-}
-
-function mediaSource(url: string, path: string): MediaSource {
-  if (url.startsWith('data:')) {
-    const parsed = parseDataUrl(url);
-    if (!parsed) throw badRequest(`${path}: only base64 data URLs (data:<type>;base64,<data>) are supported`, path);
-    return { kind: 'base64', mediaType: parsed.mediaType, data: parsed.data };
-  }
-  if (/^https?:\/\//i.test(url)) return { kind: 'url', url };
-  throw badRequest(`${path}: expected an http(s) URL or a base64 data URL`, path);
-}
-
-function mediaTypeForFilename(filename: string | undefined): string {
-  return filename?.toLowerCase().endsWith('.pdf') ? 'application/pdf' : 'application/octet-stream';
 }
 
 /** Assistant content: text and refusal parts (a refusal is shown to the user, so it is text). */

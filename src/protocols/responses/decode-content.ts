@@ -1,6 +1,6 @@
 import type { FilePart, ImagePart, MediaSource, TextPart } from '../../core/content.ts';
 import { badRequest } from '../../core/errors.ts';
-import { parseDataUrl } from '../../util/data-url.ts';
+import { mediaSource, mediaTypeForFilename, parseDataUrl } from '../../util/data-url.ts';
 import { expectShape } from '../openai/validate.ts';
 import {
   InputAudioSchema,
@@ -92,7 +92,7 @@ function decodeFile(part: unknown, path: string): FilePart {
       ? { kind: 'base64', mediaType: parsed.mediaType, data: parsed.data }
       : { kind: 'base64', mediaType: mediaTypeForFilename(filename), data: p.file_data };
   } else if (p.file_url) {
-    source = remoteSource(p.file_url, `${path}.file_url`);
+    source = mediaSource(p.file_url, `${path}.file_url`);
   } else if (p.file_id) {
     throw fileIdRefused(`${path}.file_id`, 'send the file as file_data');
   } else {
@@ -101,39 +101,6 @@ function decodeFile(part: unknown, path: string): FilePart {
   const out: FilePart = { type: 'file', source };
   if (filename) out.filename = filename;
   return out;
-}
-
-function mediaSource(url: string, path: string): MediaSource {
-  if (url.startsWith('data:')) {
-    const parsed = parseDataUrl(url);
-    if (!parsed) throw badRequest(`${path}: only base64 data URLs (data:<type>;base64,<data>) are supported`, path);
-    return { kind: 'base64', mediaType: parsed.mediaType, data: parsed.data };
-  }
-  return remoteSource(url, path);
-}
-
-function remoteSource(url: string, path: string): MediaSource {
-  if (/^https?:\/\//i.test(url)) return { kind: 'url', url };
-  throw badRequest(`${path}: expected an http(s) URL or a base64 data URL`, path);
-}
-
-const MEDIA_TYPES: Record<string, string> = {
-  pdf: 'application/pdf',
-  txt: 'text/plain',
-  md: 'text/markdown',
-  csv: 'text/csv',
-  json: 'application/json',
-  html: 'text/html',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  webp: 'image/webp',
-};
-
-function mediaTypeForFilename(filename: string | undefined): string {
-  const ext = filename?.toLowerCase().split('.').pop() ?? '';
-  return MEDIA_TYPES[ext] ?? 'application/octet-stream';
 }
 
 const fileIdRefused = (path: string, instead: string) =>
