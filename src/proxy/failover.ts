@@ -212,7 +212,9 @@ export function sessionKeyOf(input: { request: Request; body: Record<string, unk
   const header = input.request.headers.get('x-session-id');
   if (header) return header;
   const meta = input.body.metadata;
-  return isRecord(meta) && typeof meta.user_id === 'string' ? meta.user_id : undefined;
+  if (isRecord(meta) && typeof meta.user_id === 'string') return meta.user_id;
+  // OpenAI's cache routing key: Codex sets it to its conversation id, on every turn.
+  return typeof input.body.prompt_cache_key === 'string' && input.body.prompt_cache_key ? input.body.prompt_cache_key : undefined;
 }
 
 /** The fast answer when no member of any provider in the chain can take the request right now. */

@@ -151,6 +151,17 @@ describe('provider pools', () => {
     expect(counts).toEqual([0, 0, 4]);
   });
 
+  test("affinity follows Codex's conversation (prompt_cache_key on the Responses API) without a session header", async () => {
+    const p = await start(`pool: {affinity: true}\nprovider_pools:\n  openai-custom:\n${member('a', a)}${member('b', b)}${member('c', c)}`);
+    const turn = (conversation: string) => client(p).responses.create({ model: 'gpt-4o', input: 'hi', prompt_cache_key: conversation, store: false });
+    for (let i = 0; i < 4; i++) await turn('codex-conv-1');
+    const afterFirst = [a.calls.length, b.calls.length, c.calls.length];
+    expect([...afterFirst].sort()).toEqual([0, 0, 4]);
+    // Another conversation is spread as usual: it is not pinned to the first one's member.
+    for (let i = 0; i < 3; i++) await turn(`codex-conv-${i + 2}`);
+    expect([a.calls.length, b.calls.length, c.calls.length].filter((n, i) => n > afterFirst[i]!).length).toBeGreaterThan(1);
+  });
+
   test('fallbacks: a whole pool down moves to the next provider, with model_map applied', async () => {
     claude.queue(...repeat({ error: { status: 529, body: anthropicErrorBody('overloaded_error', 'Overloaded') } }, 3));
     const p = await start(
