@@ -42,6 +42,11 @@ export interface StreamEncoderOptions {
   format?: 'sse' | 'json-array';
   /** The client's request body, for a protocol whose answers echo it or depend on it (the Responses API). */
   request?: Record<string, unknown>;
+  /**
+   * The client already has the stream's opening events (from another encoder, or the upstream): an
+   * error of our own that ends it must not open a second one (the Responses API's response.created).
+   */
+  started?: boolean;
 }
 
 /** Canonical events → the client's SSE text. */

@@ -1,4 +1,4 @@
-import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../util/json-chars.ts';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../util/json-chars.ts';
 
 /**
  * Whether the bytes relayed so far end between two events, so something of our own (a keep-alive, an
@@ -51,6 +51,8 @@ export function jsonArrayBoundary(): EventBoundary {
   let escaped = false;
   let opened = false;
   let elements = 0;
+  // The separator after the last element already went out (`,\r\n` split from the element it leads).
+  let separated = false;
   return {
     push(chunk) {
       for (let i = 0; i < chunk.length; i++) {
@@ -65,14 +67,17 @@ export function jsonArrayBoundary(): EventBoundary {
         if (c === QUOTE) {
           inString = true;
         } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+          if (depth === 1) separated = false;
           if (depth++ === 0) opened = true;
         } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
           if (--depth === 1) elements++;
+        } else if (c === COMMA && depth === 1) {
+          separated = true;
         }
       }
     },
     atBoundary: () => !inString && depth <= 1,
-    lead: () => (!opened ? '[' : elements === 0 ? '' : ','),
+    lead: () => (!opened ? '[' : elements === 0 || separated ? '' : ','),
     ended: () => opened && depth === 0,
   };
 }

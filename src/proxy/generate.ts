@@ -16,7 +16,7 @@ import { thinkingForModel } from '../protocols/gemini/thinking-config.ts';
 import type { GenerateMode, ProviderAdapter, RequestBody, UpstreamRequest } from '../providers/types.ts';
 import { callProvider } from '../upstream/call-provider.ts';
 import { readLimited, relayHeaders } from '../upstream/fetch.ts';
-import { isRecord } from '../util/json.ts';
+import { isRecord, tryParseJson } from '../util/json.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { droppedFields } from './dropped-fields.ts';
@@ -138,6 +138,10 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     att.done({ status: adapter.describeError ? info.status : res.status, error: info.message, retryAfter: info.retryAfter, quotaModel: info.quotaModel });
     return relay();
   }
+  if (input.stream && mode === 'sse') {
+    const refused = await jsonInsteadOfStream(res, adapter);
+    if (refused) return failedBeforeStream(att, input, refused);
+  }
   if (adapter.unwrap) return unwrapped(ctx, att, input, res);
   if (!res.body || !input.stream) {
     att.done({ status: res.status });
@@ -233,6 +237,8 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
     return Response.json(client.encodeResponse(response, input.body));
   }
 
+  const refused = await jsonInsteadOfStream(res, adapter);
+  if (refused) return failedBeforeStream(att, input, refused);
   if (!res.body) throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent an empty stream` });
   const format = input.protocol === 'gemini' ? (input.geminiFormat ?? 'sse') : 'sse';
   const enc = client.createStreamEncoder({ model: canonical.model, includeUsage: canonical.includeUsage, format, request: input.body });
@@ -246,6 +252,35 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
     streamOptions(ctx.config, input.protocol, format),
   );
   return new Response(body, { status: 200, headers: streamHeaders(format) });
+}
+
+const JSON_BODY = /^\s*application\/json/i;
+
+/**
+ * A 200 that answers an SSE stream request with a JSON body: some compatible servers report an error
+ * so (a rate limit, an unknown model), or ignore `stream`. Nothing went to the client yet, so it gets
+ * the upstream's error with its status, not a stream that says "truncated" at its first byte. The
+ * error the body holds, a 502 for any other JSON, or undefined for a real stream.
+ */
+async function jsonInsteadOfStream(res: Response, adapter: ProviderAdapter): Promise<ProxyErrorInfo | undefined> {
+  if (!JSON_BODY.test(res.headers.get('content-type') ?? '')) return undefined;
+  const json = tryParseJson(await readLimited(res, 1024 * 1024));
+  if (json !== undefined) {
+    try {
+      // Each protocol's whole-response decoder reports a 200 error body as the error it is.
+      codecs[adapter.protocol].decodeResponse(adapter.unwrap ? adapter.unwrap(json) : json);
+    } catch (e) {
+      if (e instanceof ProxyError) return e.info;
+    }
+  }
+  return { status: 502, kind: 'api_error', message: `upstream ${adapter.name} answered a stream request with a JSON body instead of a stream` };
+}
+
+/** An upstream failure found before any byte of the stream went out: another member may still take it. */
+function failedBeforeStream(att: Attempt, input: GenerateInput, info: ProxyErrorInfo): Response {
+  if (att.canRetry && isRetryable(info.status)) throw new RetryNext(info, outcomeOfInfo(info), () => errorResponse(input.protocol, info));
+  att.done({ status: info.status, error: info.message, retryAfter: info.retryAfter });
+  return errorResponse(input.protocol, info);
 }
 
 /** Lets an upstream add its own advice to an error (Code Assist: how to fix account and project errors). */

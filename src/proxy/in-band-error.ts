@@ -9,6 +9,7 @@ import type { Protocol } from '../protocols/types.ts';
  */
 export function inBandErrorText(protocol: Protocol, format: 'sse' | 'json-array', lead: string, error: ProxyErrorInfo): string {
   if (format === 'json-array') return `${lead}${JSON.stringify(codecs.gemini.encodeError(error))}]`;
-  const enc = codecs[protocol].createStreamEncoder({ model: '', format: 'sse' });
+  // The client is reading a started stream: the error continues it rather than opening a new one.
+  const enc = codecs[protocol].createStreamEncoder({ model: '', format: 'sse', started: true });
   return lead + enc.encode({ type: 'error', error }) + enc.end();
 }

@@ -5,7 +5,7 @@ import { SSEReader } from '../util/sse.ts';
 import { jsonArrayBoundary, sseBoundary } from './event-boundary.ts';
 import { inBandErrorText } from './in-band-error.ts';
 import { pump, type StreamEnd, type StreamOptions } from './stream-pump.ts';
-import { isLastGeminiChunk, StreamTail } from './stream-tail.ts';
+import { inBandErrorMessage, isLastGeminiChunk, StreamTail } from './stream-tail.ts';
 
 export type { StreamEnd, StreamOptions };
 
@@ -89,6 +89,7 @@ export function relayStream(
 ): ReadableStream<Uint8Array> {
   const boundary = opts.format === 'json-array' ? jsonArrayBoundary() : sseBoundary();
   const tail = new StreamTail();
+  const end: StreamEnd = {};
   return pump(
     upstream,
     {
@@ -101,13 +102,16 @@ export function relayStream(
         }
         if (!tail.complete(opts.protocol, opts.format)) {
           sink.fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before its end marker: the answer is truncated' });
+        } else if (tail.error !== undefined) {
+          // The upstream's own in-band error, relayed as it came: the stream is whole, the request failed.
+          end.error = tail.error;
         }
         return true;
       },
       failure: (error) => (boundary.ended() ? '' : inBandErrorText(opts.protocol, opts.format, boundary.lead(), error)),
       atBoundary: () => boundary.atBoundary(),
     },
-    {},
+    end,
     onEnd,
     opts,
   );
@@ -127,8 +131,10 @@ export function unwrapStream(
 ): ReadableStream<Uint8Array> {
   const format = opts.format;
   const sse = new SSEReader();
+  const end: StreamEnd = {};
   let sent = 0;
   let lastData = '';
+  let lastJson: unknown;
 
   const frame = (json: unknown): string => {
     const text = JSON.stringify(json);
@@ -150,7 +156,8 @@ export function unwrapStream(
             sink.fail({ status: 502, kind: 'api_error', message: 'malformed upstream stream: a message is not JSON' });
             return true;
           }
-          out += frame(unwrap(json));
+          lastJson = unwrap(json);
+          out += frame(lastJson);
           lastData = m.data;
           sent++;
         }
@@ -159,13 +166,16 @@ export function unwrapStream(
         if (!isLastGeminiChunk(lastData) && !lastData.includes('"error"')) {
           sink.fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before its last chunk: the answer is truncated' });
         } else {
+          // An upstream error that ends the stream is relayed as it came; the request still failed.
+          const error = inBandErrorMessage(lastJson);
+          if (error !== undefined) end.error = error;
           sink.send(format === 'json-array' ? (sent === 0 ? '[]' : ']') : '');
         }
         return true;
       },
       failure: (error) => inBandErrorText(opts.protocol, format, format === 'sse' ? '' : sent > 0 ? ',' : '[', error),
     },
-    {},
+    end,
     onEnd,
     opts,
   );

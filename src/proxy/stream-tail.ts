@@ -7,6 +7,8 @@ const RESPONSES_END = /^event: response\.(completed|incomplete|failed)$/m;
 const WINDOW_BYTES = 64 * 1024;
 /** How much of that is looked at first. */
 const QUICK_LOOK_BYTES = 512;
+/** How much of a streamed JSON array's end is searched for a last element that is an error. */
+const ARRAY_ERROR_LOOK_BYTES = 8 * 1024;
 // Decodes whole buffers only (no `stream` state), so one serves every relay.
 const utf8 = new TextDecoder();
 const EVENT_SEPARATOR = /\r\n\r\n|\n\n|\r\r/;
@@ -15,10 +17,56 @@ const LINE_BREAK = /\r\n|\n|\r/;
 const ERROR_EVENT = /^event:\s*error\s*$/m;
 /** `data: {"error": …}` (OpenAI, Gemini) or `data: {"type": "error", …}` (Anthropic). */
 const ERROR_DATA = /^data:\s*\{\s*"(error"|type"\s*:\s*"error")/m;
+const DATA_LINE = /^data: ?(.*)$/gm;
+/** Where a streamed JSON array element that is an error may start (its last one is tried first). */
+const ARRAY_ERROR_START = /[[,]\s*\{\s*"error"\s*:/g;
 
 /** Whether a Gemini stream chunk is one a complete stream ends with: a finish reason, or a blocked prompt. */
 export function isLastGeminiChunk(text: string): boolean {
   return text.includes('"finishReason"') || text.includes('"blockReason"');
+}
+
+/**
+ * The message of an upstream's in-band error (each protocol has it at `error.message`; Google may wrap
+ * the error in an array), or undefined when `json` is no error.
+ */
+export function inBandErrorMessage(json: unknown): string | undefined {
+  const root: unknown = Array.isArray(json) ? json[0] : json;
+  const error = (root as { error?: unknown } | null | undefined)?.error;
+  if (error === undefined || error === null) return undefined;
+  const message = (error as { message?: unknown }).message;
+  return typeof message === 'string' && message ? message : 'the upstream ended the stream with an error';
+}
+
+/** The message of an error event's data, JSON or not. */
+function errorMessage(data: string): string {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    // Not JSON: still an error event.
+  }
+  return inBandErrorMessage(json) ?? 'the upstream ended the stream with an error';
+}
+
+/**
+ * The error message of a streamed JSON array whose last element is `{"error": …}`. Tried from the
+ * last candidate back: only the last element parses alone up to the closing `]` (a nested object
+ * leaves its parents' closing brackets behind).
+ */
+function arrayError(text: string): string | undefined {
+  const end = text.lastIndexOf(']');
+  const starts = [...text.matchAll(ARRAY_ERROR_START)].map((m) => m.index + m[0].indexOf('{'));
+  for (let i = starts.length - 1; i >= 0 && i >= starts.length - 8; i--) {
+    const element = text.slice(starts[i], end);
+    try {
+      JSON.parse(element);
+    } catch {
+      continue;
+    }
+    return errorMessage(element);
+  }
+  return undefined;
 }
 
 /**
@@ -33,6 +81,8 @@ export class StreamTail {
   private readonly chunks: Uint8Array[] = [];
   private size = 0;
   private dropped = false;
+  /** The message of the upstream error the stream ended with, once complete() found one. */
+  error?: string;
 
   push(chunk: Uint8Array): void {
     this.chunks.push(chunk);
@@ -45,7 +95,12 @@ export class StreamTail {
 
   /** Whether the stream ended with its protocol's end marker (or an upstream error). */
   complete(protocol: Protocol, format: 'sse' | 'json-array'): boolean {
-    if (format === 'json-array') return this.lastNonSpaceByte() === CLOSE_BRACKET;
+    if (format === 'json-array') {
+      if (this.lastNonSpaceByte() !== CLOSE_BRACKET) return false;
+      // An error element is short: the last few KB show it whole (the array's text is not decoded whole).
+      this.error = arrayError(this.text(this.startOfLast(ARRAY_ERROR_LOOK_BYTES)));
+      return true;
+    }
     // A last event is usually short: judge it from the last few KB, the whole window only when they
     // do not hold one whole event (decoding and splitting a 5 KB stream whole cost 2.5 µs, this 0.8).
     const from = this.startOfLast(QUICK_LOOK_BYTES);
@@ -74,7 +129,11 @@ export class StreamTail {
     // Without a separator before it in view, the last event may have started before the view: do not guess.
     if (partial && at <= 0) return undefined;
     if (last === undefined) return false;
-    if (ERROR_EVENT.test(last) || ERROR_DATA.test(last)) return true;
+    if (ERROR_EVENT.test(last) || ERROR_DATA.test(last)) {
+      // Complete, but not a success: the request's log line and metrics must say it failed.
+      this.error = errorMessage([...last.matchAll(DATA_LINE)].map((m) => m[1]).join('\n'));
+      return true;
+    }
     switch (protocol) {
       case 'openai':
         return DONE_LINE.test(last);

@@ -46,7 +46,10 @@ export function createResponsesStreamEncoder(opts: ResponsesStreamOptions): Stre
   const echo = responsesEcho(opts.request);
   const state: ResponseState = { id: '', createdAt: 0, model: opts.model, status: 'in_progress', output: [], usage: null };
   let seq = 0;
-  let started = false;
+  // Already started elsewhere: the openai SDK's stream helper rejects a second response.created (its
+  // id differs from the first), so only what ends the response is written.
+  let started = opts.started === true;
+  if (started) state.id = clientResponseId(undefined);
   let done = false;
   let open: OpenItem | undefined;
 

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import type { ProxyErrorInfo } from '../../src/core/errors.ts';
+import { controlOf } from '../../src/proxy/stream-control.ts';
+import { relayStream } from '../../src/proxy/stream-pipeline.ts';
+import { startCodeAssistStack, type CodeAssistStack } from '../helpers/code-assist-stack.ts';
+import { manualSource, readChunks, readRest } from '../helpers/manual-stream.ts';
+import { eventually, startStack, type Stack } from '../helpers/stack.ts';
+import type { TestProxy } from '../helpers/proxy.ts';
+
+/** The request log line of the request with this id, once written. */
+async function logLine(proxy: TestProxy, rid: string): Promise<string> {
+  await eventually(() => proxy.logs.some((l) => l.includes(` request rid=${rid} `)));
+  return proxy.logs.find((l) => l.includes(` request rid=${rid} `))!;
+}
+
+describe('a relayed stream the upstream ends with its own in-band error', () => {
+  let s: Stack;
+  beforeAll(async () => {
+    s = await startStack();
+  });
+  afterAll(() => s.stop());
+
+  const cases = [
+    { name: 'OpenAI', mock: () => s.openai, path: '/v1/chat/completions', body: { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] }, message: 'The server had an error while processing your request' },
+    { name: 'Anthropic', mock: () => s.claude, path: '/v1/messages', body: { model: 'claude-sonnet-4-6', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }, message: 'Overloaded' },
+    { name: 'Gemini SSE', mock: () => s.gemini, path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', body: { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }, message: 'The model is overloaded' },
+    { name: 'Gemini JSON array', mock: () => s.gemini, path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent', body: { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }, message: 'The model is overloaded' },
+  ];
+  for (const c of cases) {
+    test(`${c.name}: relayed as it came, and logged and counted as failed`, async () => {
+      c.mock().queue({ text: 'one two three four', midStreamErrorAfter: 1 });
+      const rid = `inband-${c.name.replace(/ /g, '-')}`;
+      const res = await fetch(`${s.proxy.url}${c.path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.proxy.key}`, 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json', 'x-request-id': rid },
+        body: JSON.stringify(c.body),
+      });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toContain(c.message);
+      const line = await logLine(s.proxy, rid);
+      expect(line).toContain(' WARN ');
+      expect(line).toMatch(new RegExp(`error="?${c.message}`));
+    });
+  }
+
+  test('a stream that ends normally is still logged as a success', async () => {
+    s.openai.queue({ text: 'fine' });
+    const res = await fetch(`${s.proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.proxy.key}`, 'x-request-id': 'inband-none' },
+      body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await res.text();
+    const line = await logLine(s.proxy, 'inband-none');
+    expect(line).toContain(' INFO ');
+    expect(line).not.toContain('error=');
+  });
+});
+
+describe('a Code Assist stream (envelope taken off) the upstream ends with an in-band error', () => {
+  let s: CodeAssistStack;
+  beforeAll(async () => {
+    s = await startCodeAssistStack();
+  });
+  afterAll(() => s.stop());
+
+  test('is relayed, and logged as failed', async () => {
+    s.api.queue({ text: 'one two three four', midStreamErrorAfter: 1 });
+    const res = await fetch(`${s.proxy.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json', 'x-request-id': 'inband-ca' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+    });
+    expect(await res.text()).toContain('"error"');
+    const line = await logLine(s.proxy, 'inband-ca');
+    expect(line).toContain(' WARN ');
+    expect(line).toContain('error=');
+  });
+});
+
+describe('Gemini’s streamed JSON array ended early by the proxy', () => {
+  const ERROR: ProxyErrorInfo = { status: 503, kind: 'overloaded', message: 'shutting down' };
+  const first = '[{"candidates":[{"content":{"parts":[{"text":"a"}]}}]}';
+
+  test('after a separator that arrived without its element: still one valid array', async () => {
+    const src = manualSource();
+    const body = relayStream(src.stream, { protocol: 'gemini', format: 'json-array', idleMs: 0, keepaliveMs: 0 });
+    const reader = body.getReader();
+    src.push(first);
+    await readChunks(reader, 1);
+    src.push(',\r\n');
+    await readChunks(reader, 1);
+    expect(controlOf(body)!.cut(ERROR, false)).toBe(true);
+    const arr = JSON.parse(`${first},\r\n${await readRest(reader)}`) as unknown[];
+    expect(arr).toHaveLength(2);
+    expect(arr[1]).toMatchObject({ error: { code: 503, message: 'shutting down' } });
+  });
+
+  test('the upstream closing right after a separator: the truncation error completes the array', async () => {
+    const src = manualSource();
+    const body = relayStream(src.stream, { protocol: 'gemini', format: 'json-array', idleMs: 0, keepaliveMs: 0 });
+    src.push(first);
+    src.push(',\r\n');
+    src.close();
+    const arr = JSON.parse(await readRest(body.getReader())) as unknown[];
+    expect(arr[1]).toMatchObject({ error: { message: expect.stringContaining('truncated') } });
+  });
+});
