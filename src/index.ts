@@ -25,7 +25,8 @@ async function main(argv: string[]): Promise<number> {
     return loginCommand(args);
   }
   const config = loadConfig({ flags: args.flags, env: process.env });
-  const log = new Logger(config.logLevel);
+  // In the configured format from the first line: a JSON log collector would choke on a text one.
+  const log = new Logger(config.logLevel, undefined, config.logFormat);
   // With api_keys and no api_key, the public default is not accepted at all.
   if (config.apiKeyIsDefault && config.apiKeys.length === 0) {
     log.warn('using the default proxy key 123456: anyone who can reach this port can use your upstream keys; set --api-key or AIPROXY_API_KEY');

@@ -106,7 +106,8 @@ function readPoolsFile(path: string, env: Record<string, string | undefined>): u
     return expandEnv(path.endsWith('.json') ? JSON.parse(text) : Bun.YAML.parse(text), env, path, '');
   } catch (e) {
     if (e instanceof ConfigError) throw e;
-    throw new ConfigError(`${path}: cannot be parsed: ${(e as Error).message}`);
+    // JSON.parse quotes the token it choked on, which may be an unquoted key: never echoed.
+    throw new ConfigError(`${path}: cannot be parsed: ${(e as Error).message.replace(/"[^"]*"/g, '(hidden)')}`);
   }
 }
 

@@ -36,7 +36,8 @@ const baseUrl = (raw: unknown): string => {
     throw new Error(`${show(raw)} is not a valid URL`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${show(raw)} must be an http(s) URL`);
-  if (u.search || u.hash) throw new Error(`${show(raw)} must not contain a query or fragment`);
+  // Shown without them: a URL pasted with its query may carry a key (`?key=…`).
+  if (u.search || u.hash) throw new Error(`${show(u.origin + u.pathname)} must not contain a query or fragment`);
   return s.replace(/\/+$/, '');
 };
 

@@ -32,6 +32,14 @@ export interface MetricSources {
 }
 
 const HOT_SERIES = 4096;
+/**
+ * Model names come from clients: one gets its own label value once a request for it succeeded (an
+ * upstream knew it), up to this many; anything else is counted as `_other` with its other labels kept.
+ * Otherwise a client cycling through made-up names would fill each metric's series cap, and every
+ * series after it (a real model's first 500) would lose all its labels.
+ */
+const MAX_MODELS = 256;
+const OTHER_MODEL = '_other';
 
 interface HotSeries {
   requests: { n: number };
@@ -59,6 +67,8 @@ export class ProxyMetrics {
    * request instead of one per metric. Bounded like the series themselves.
    */
   private readonly hot = new Map<string, HotSeries>();
+  /** The model names counted under their own name (see MAX_MODELS). */
+  private readonly models = new Set<string>();
 
   constructor(sources: MetricSources) {
     const r = this.registry;
@@ -89,7 +99,7 @@ export class ProxyMetrics {
 
   observe(o: RequestOutcome): void {
     const provider = o.provider ?? '';
-    const model = o.model ?? '';
+    const model = this.modelLabel(o);
     const status = String(o.status);
     const key = `${o.protocol}\u0001${provider}\u0001${model}\u0001${status}`;
     let hot = this.hot.get(key);
@@ -110,6 +120,14 @@ export class ProxyMetrics {
     if (o.inputTokens) (hot.tokensIn ??= this.tokens.series([provider, model, 'input'])).n += o.inputTokens;
     if (o.outputTokens) (hot.tokensOut ??= this.tokens.series([provider, model, 'output'])).n += o.outputTokens;
     if (o.attempts !== undefined && o.attempts > 1) this.retries.inc([provider], o.attempts - 1);
+  }
+
+  private modelLabel(o: RequestOutcome): string {
+    const model = o.model ?? '';
+    if (model === '' || this.models.has(model)) return model;
+    if (o.failed || this.models.size >= MAX_MODELS) return OTHER_MODEL;
+    this.models.add(model);
+    return model;
   }
 
   render(): string {

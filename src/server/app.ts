@@ -76,10 +76,15 @@ export function createContext(config: Config, deps: AppDeps = {}, previous?: App
   };
 }
 
-/** Each route path as a pattern (a provider prefix allowed), with its methods: for a 405 instead of a 404. */
-const ROUTE_PATTERNS: Array<[RegExp, string]> = [...ROUTES.map(([method, path]) => [method, path] as const), ['GET', '/health'] as const, ['GET', '/metrics'] as const].map(
-  ([method, path]) => [new RegExp(`^(?:/[^/]+)?${path.replace(/:[A-Za-z]+/g, '[^/]+')}$`), method],
-);
+/**
+ * Each route path as a pattern (a provider prefix allowed), with its methods: for a 405 instead of a 404.
+ * /health and /metrics are not mounted under a prefix, so theirs allows none.
+ */
+const ROUTE_PATTERNS: Array<[RegExp, string]> = [
+  ...ROUTES.map(([method, path]): [RegExp, string] => [new RegExp(`^(?:/[^/]+)?${path.replace(/:[A-Za-z]+/g, '[^/]+')}$`), method]),
+  [/^\/health$/, 'GET'],
+  [/^\/metrics$/, 'GET'],
+];
 
 function allowedMethods(path: string): string[] {
   return [...new Set(ROUTE_PATTERNS.filter(([re]) => re.test(path)).map(([, m]) => m))];

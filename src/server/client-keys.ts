@@ -69,8 +69,16 @@ export function assertAllowed(key: ClientKey | undefined, provider: ProviderName
       message: `the key "${key.name}" may not use provider ${provider}; it may use ${[...key.allowedProviders].join(', ')}`,
     });
   }
+  if (!modelAllowed(key, model)) throw new ProxyError({ kind: 'permission', message: `the key "${key.name}" may not use model ${model}` });
+}
+
+/** Whether the key may use this provider and model: what a model list shows it. */
+export function isAllowed(key: ClientKey | undefined, provider: string, model: string): boolean {
+  if (!key) return true;
+  return (!key.allowedProviders || key.allowedProviders.has(provider as ProviderName)) && modelAllowed(key, model);
+}
+
+function modelAllowed(key: ClientKey, model: string): boolean {
   const models = key.allowedModels;
-  if (models && !models.exact.has(model) && !models.prefixes.some((p) => model.startsWith(p))) {
-    throw new ProxyError({ kind: 'permission', message: `the key "${key.name}" may not use model ${model}` });
-  }
+  return !models || models.exact.has(model) || models.prefixes.some((p) => model.startsWith(p));
 }

@@ -160,6 +160,15 @@ describe('config errors name the key and the source', () => {
   test('a secret never appears in an error message', () => {
     const msg = fails(() => load(['--api-key', '   ']));
     expect(msg).toContain('--api-key');
+    // A pools file whose key lost its quotes: JSON.parse names the token it choked on.
+    const pools = file('pools-unquoted.json', '{"gemini-cli": [{"name": "a", "api_key": AIzaSyLeakedKey0123456789}]}');
+    const poolsMsg = fails(() => load(['--provider-pools-file', pools]));
+    expect(poolsMsg).toContain('cannot be parsed');
+    expect(poolsMsg).not.toContain('AIzaSyLeakedKey0123456789');
+    // A base URL pasted with its key in the query string.
+    const urlMsg = fails(() => load(['--gemini-base-url', 'https://generativelanguage.googleapis.com?key=AIzaSyLeakedKey0123456789']));
+    expect(urlMsg).toContain('must not contain a query or fragment');
+    expect(urlMsg).not.toContain('AIzaSyLeakedKey0123456789');
   });
 });
 

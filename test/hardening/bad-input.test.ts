@@ -191,6 +191,22 @@ describe('bad requests around the body', () => {
     const g = await fetch(`${s.proxy.url}/v1beta/models/gemini-2.5-flash:generateContent`, { method: 'PUT', headers: { 'x-goog-api-key': s.proxy.key } });
     expect(g.status).toBe(405);
     expect(((await g.json()) as { error: { status: string } }).error.status).toBeString();
+    // /health and /metrics have no prefixed form, so a prefixed path is unknown whatever the method.
+    for (const method of ['GET', 'POST']) {
+      expect((await fetch(`${s.proxy.url}/claude-custom/health`, { method })).status).toBe(404);
+      expect((await fetch(`${s.proxy.url}/claude-custom/metrics`, { method })).status).toBe(404);
+    }
+  });
+
+  test('GET on a Gemini model action is a 405, not "model not offered"; on either API version, and prefixed', async () => {
+    for (const path of ['/v1beta/models/gemini-2.5-flash:generateContent', '/v1/models/gemini-2.5-flash:streamGenerateContent', '/gemini-cli/v1/models/gemini-2.5-flash:countTokens']) {
+      const res = await fetch(`${s.proxy.url}${path}`, { headers: { 'x-goog-api-key': s.proxy.key } });
+      expect({ path, status: res.status }).toEqual({ path, status: 405 });
+      expect(res.headers.get('allow')).toBe('POST');
+      const body = (await res.json()) as { error: { status: string; message: string } };
+      expect(body.error.status).toBe('INVALID_ARGUMENT');
+      expect(body.error.message).toBe(`GET is not allowed on ${path}; use POST`);
+    }
   });
 
   test('path traversal and encoded CR/LF in the Gemini model segment', async () => {

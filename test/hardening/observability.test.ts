@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { ProxyMetrics } from '../../src/metrics/proxy-metrics.ts';
 import { Registry } from '../../src/metrics/registry.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+import { SOURCE_CMD, startCli, tempDir } from '../lifecycle/cli-process.ts';
 import { eventually, startStack, type Stack } from '../helpers/stack.ts';
 
 let s: Stack;
@@ -67,6 +69,17 @@ describe('request ids and the request log line', () => {
     expect(converted.in).toBeGreaterThan(0);
     expect(converted.out).toBeGreaterThan(0);
     expect(typeof converted.time).toBe('string');
+  });
+
+  test('--log-format json from the start: the default-key warning and the listening line are JSON too', async () => {
+    const cli = await startCli(SOURCE_CMD, ['--host', '127.0.0.1', '--port', '0', '--log-format', 'json'], tempDir('aiproxy-jsonlog-'));
+    try {
+      const lines = cli.log().trimEnd().split('\n');
+      expect(lines.some((l) => l.includes('using the default proxy key'))).toBe(true);
+      for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    } finally {
+      await cli.cleanup();
+    }
   });
 
   test('a model lookup that finds nothing is logged as the 404 the client got; a malformed id is a 400', async () => {
@@ -139,6 +152,28 @@ describe('GET /metrics', () => {
       expect(line).toMatch(/^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{([a-z_]+="([^"\\\n]|\\.)*",?)*\})? ([0-9.e+-]+|\+Inf|NaN))$/);
     }
     expect(text).not.toContain(s.openai.key);
+  });
+
+  test('thousands of made-up model names make no series of their own, and take nothing from real models', () => {
+    const m = new ProxyMetrics({ inFlight: () => 0, members: () => [] });
+    const seen = (o: { model: string; status: number; protocol?: string }): void =>
+      m.observe({ protocol: o.protocol ?? 'openai', provider: 'openai-custom', model: o.model, status: o.status, failed: o.status >= 400, durationMs: 5, inputTokens: 1 });
+    seen({ model: 'gpt-4o', status: 200 });
+    for (let i = 0; i < 3000; i++) seen({ model: `no-such-model-${i}`, status: 404 });
+    // A real model's first failure after the flood keeps all its labels.
+    seen({ model: 'gpt-4o', status: 500 });
+    seen({ model: 'claude-sonnet-4-6', status: 200, protocol: 'responses' });
+    const text = m.render();
+    const series = (name: string): string[] => text.split('\n').filter((l) => l.startsWith(`${name}{`));
+    expect(series('aiproxy_requests_total').length).toBeLessThan(10);
+    expect(text).toContain('aiproxy_requests_total{protocol="openai",provider="openai-custom",model="_other",status="404"} 3000');
+    expect(text).toContain('aiproxy_request_errors_total{protocol="openai",provider="openai-custom",model="gpt-4o",status="500"} 1');
+    expect(text).toContain('aiproxy_requests_total{protocol="responses",provider="openai-custom",model="claude-sonnet-4-6",status="200"} 1');
+    expect(text).not.toContain('no-such-model');
+    // Models that do get answers are counted by name, up to a bound.
+    for (let i = 0; i < 1000; i++) seen({ model: `accepted-${i}`, status: 200 });
+    expect(series('aiproxy_requests_total').length).toBeLessThanOrEqual(260);
+    expect(series('aiproxy_tokens_total').length).toBeLessThanOrEqual(260);
   });
 
   test('label values from clients are escaped and their number is capped', () => {

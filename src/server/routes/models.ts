@@ -2,31 +2,45 @@ import { badRequest, ProxyError } from '../../core/errors.ts';
 import type { ProviderName } from '../../config/providers.ts';
 import { codecs, type Protocol } from '../../protocols/index.ts';
 import type { AppContext } from '../../proxy/context.ts';
+import { errorResponse } from '../../proxy/errors.ts';
 import { resolveProvider } from '../../proxy/generate.ts';
 import { withAliases } from '../../proxy/models.ts';
+import { assertAllowed, isAllowed } from '../client-keys.ts';
 import { protocolOf } from '../protocol-of.ts';
+import { withHeaders } from '../request-id.ts';
 import type { RouteArgs } from './types.ts';
+
+/** A Gemini model action (`:generateContent`, `:countTokens`…) after the model id. */
+const GEMINI_ACTION = /:(generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents)$/;
 
 /**
  * GET /v1/models (OpenAI or Anthropic shape) and GET /v1beta/models (Gemini shape): every configured
  * provider's models, or one provider's when a prefix or X-Model-Provider header names it.
  */
-export async function listModels(ctx: AppContext, { request, prefix, path, params, log }: RouteArgs): Promise<Response> {
+export async function listModels(ctx: AppContext, { request, prefix, path, params, log, caller }: RouteArgs): Promise<Response> {
   const protocol: Protocol = protocolOf(path, request.headers);
+  // `GET /v1beta/models/{model}:generateContent` matches this route too, but is a POST endpoint used wrongly.
+  if (params.model && GEMINI_ACTION.test(params.model)) {
+    const message = `GET is not allowed on ${path}; use POST`;
+    log({ status: 405, error: message });
+    return withHeaders(errorResponse(protocol, { status: 405, kind: 'invalid_request', message }), { allow: 'POST' });
+  }
   const named = prefix ?? request.headers.get('x-model-provider') ?? request.headers.get('model-provider');
   const names: readonly ProviderName[] = named ? [resolveProvider(ctx, { request, prefix }).name] : ctx.config.modelProviders;
-  const models = withAliases(await ctx.models.list(names), ctx.pools, names);
+  const offered = withAliases(await ctx.models.list(names), ctx.pools, names);
   const wanted = params.model ? modelParam(params.model) : undefined;
   const provider = names.join(',');
-  const one = wanted === undefined ? undefined : models.find((m) => m.id === wanted);
+  const one = wanted === undefined ? undefined : offered.find((m) => m.id === wanted);
   if (wanted !== undefined && !one) {
     const message = `model ${wanted} is not offered by the configured providers`;
     // Logged here, with the providers asked; the first log call of a request is the one that counts.
     log({ status: 404, provider, error: message });
     throw new ProxyError({ kind: 'not_found', message });
   }
+  // A key limited by api_keys sees only what it may use: a 403 for one model, as a chat with it would get.
+  if (one) assertAllowed(caller, one.provider as ProviderName, one.id);
   log({ status: 200, provider });
-  if (!one) return Response.json(codecs[protocol].encodeModelList(models));
+  if (!one) return Response.json(codecs[protocol].encodeModelList(offered.filter((m) => isAllowed(caller, m.provider, m.id))));
   const list = codecs[protocol].encodeModelList([one]) as Record<string, unknown>;
   // Single-model endpoints answer with the bare object, as the real APIs do.
   const items = (list.data ?? list.models) as unknown[] | undefined;
