@@ -35,6 +35,9 @@ describe('client auth', () => {
       ['/v1/messages', { headers: { 'x-api-key': k, 'anthropic-version': '2023-06-01' }, body: antBody }, claude],
       ['/v1beta/models/gemini-2.5-flash:generateContent', { headers: { 'x-goog-api-key': k }, body: gemBody }, gemini],
       [`/v1beta/models/gemini-2.5-flash:generateContent?key=${k}`, { body: gemBody }, gemini],
+      // An empty header from an unset variable next to the real key does not hide it.
+      ['/v1beta/models/gemini-2.5-flash:generateContent', { headers: { 'x-api-key': '', 'x-goog-api-key': k }, body: gemBody }, gemini],
+      [`/v1beta/models/gemini-2.5-flash:generateContent?key=${k}`, { headers: { 'x-goog-api-key': '' }, body: gemBody }, gemini],
     ];
     for (const [path, init, mock] of cases) {
       const before = mock.calls.length;
