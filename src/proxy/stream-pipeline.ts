@@ -102,7 +102,12 @@ export function relayStream(
         }
         if (!tail.complete(opts.protocol, opts.format)) {
           sink.fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before its end marker: the answer is truncated' });
-        } else if (tail.error !== undefined) {
+          return true;
+        }
+        // An SSE parser drops an event the stream ends without its blank line (the spec says so): an
+        // upstream that omits it would cost the client its `[DONE]` or `message_stop`.
+        if (!boundary.atBoundary()) sink.send(boundary.lead());
+        if (tail.error !== undefined) {
           // The upstream's own in-band error, relayed as it came: the stream is whole, the request failed.
           end.error = tail.error;
         }

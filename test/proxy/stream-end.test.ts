@@ -107,3 +107,31 @@ describe('Gemini’s streamed JSON array ended early by the proxy', () => {
     expect(arr[1]).toMatchObject({ error: { message: expect.stringContaining('truncated') } });
   });
 });
+
+describe('an SSE stream the upstream ends without the blank line after its last event', () => {
+  test('gets it, so the client’s parser does not drop the end marker', async () => {
+    for (const [protocol, last, ending] of [
+      ['openai', 'data: [DONE]', ''],
+      ['anthropic', 'event: message_stop\ndata: {"type":"message_stop"}', '\n'],
+      ['anthropic', 'event: message_stop\r\ndata: {"type":"message_stop"}', '\r\n'],
+    ] as const) {
+      const src = manualSource();
+      const body = relayStream(src.stream, { protocol, format: 'sse', idleMs: 0, keepaliveMs: 0 });
+      src.push(`data: {"x":1}\n\n${last}${ending}`);
+      src.close();
+      const text = await readRest(body.getReader());
+      expect(text.startsWith(`data: {"x":1}\n\n${last}`)).toBe(true);
+      expect(text).toMatch(/(\n\n|\r\n\r\n|\r\n\n)$/);
+      expect(text).not.toContain('truncated');
+    }
+  });
+
+  test('a stream that ends properly is relayed byte for byte, nothing added', async () => {
+    const src = manualSource();
+    const body = relayStream(src.stream, { protocol: 'openai', format: 'sse', idleMs: 0, keepaliveMs: 0 });
+    const whole = 'data: {"x":1}\r\n\r\ndata: [DONE]\r\n\r\n';
+    src.push(whole);
+    src.close();
+    expect(await readRest(body.getReader())).toBe(whole);
+  });
+});
