@@ -29,6 +29,12 @@ const idleTimeout = (idleMs: number): ProxyErrorInfo => ({
   message: `upstream sent nothing for ${idleMs / 1000} s and was abandoned (timeouts.idle_ms)`,
 });
 
+const internalFailure = (e: unknown): ProxyErrorInfo => ({
+  status: 500,
+  kind: 'api_error',
+  message: `aiproxy failed to process the upstream stream: ${(e as Error)?.message ?? String(e)}`,
+});
+
 /** What a stream kind writes to its client; `fail` sends the kind's in-band error and ends the stream. */
 export interface PumpSink {
   send(data: string | Uint8Array): void;
@@ -113,7 +119,14 @@ export function pump(
     },
     fail(error) {
       if (closed) return;
-      const text = handlers.failure(error);
+      let text: string;
+      try {
+        text = handlers.failure(error);
+      } catch (e) {
+        // The encoder that failed may fail again on the error itself: end the stream without it.
+        end.error ??= internalFailure(e).message;
+        return close();
+      }
       // No text: the stream was already complete, so it just ends.
       if (text) {
         end.error ??= error.message;
@@ -139,7 +152,14 @@ export function pump(
     clock?.readEnded();
     if (closed) return; // the client went away while this read was pending
     if (timedOut) return sink.fail(idleTimeout(opts!.idleMs));
-    const over = handlers.chunk(result.done ? undefined : result.value, sink);
+    let over: boolean;
+    try {
+      over = handlers.chunk(result.done ? undefined : result.value, sink);
+    } catch (e) {
+      // A bug of ours on some input must not leave the upstream open, the request uncounted and unlogged.
+      if (!result.done) reader.cancel().catch(() => {});
+      return sink.fail(internalFailure(e));
+    }
     if (result.done || over || closed) {
       if (!result.done) reader.cancel().catch(() => {});
       return close();
