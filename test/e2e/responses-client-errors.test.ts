@@ -40,7 +40,7 @@ describe('requests aiproxy refuses: 400 in OpenAI’s error shape, naming the fi
     ['background: true', { ...base, background: true }, 'background', 'background'],
     ['conversation', { ...base, conversation: 'conv_0123456789abcdef' }, 'conversation', 'conversation'],
     ['an item_reference input item', { model: CLAUDE.model, input: [{ type: 'item_reference', id: 'msg_0123456789abcdef' }] }, 'input', 'item_reference'],
-    ['a hosted web_search tool', { ...base, tools: [{ type: 'web_search' }] }, 'tools', 'web_search'],
+    ['a hosted code_interpreter tool', { ...base, tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] }, 'tools', 'code_interpreter'],
     ['a hosted file_search tool', { ...base, tools: [GET_WEATHER, { type: 'file_search', vector_store_ids: ['vs_1'] }] }, 'tools', 'file_search'],
   ];
   for (const [label, body, param, mention] of cases) {

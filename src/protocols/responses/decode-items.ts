@@ -20,7 +20,6 @@ export interface DecodedInput {
 
 /** Items that only exist with OpenAI's hosted tools: nothing upstream could run or continue them. */
 const HOSTED_ITEMS = new Set([
-  'web_search_call',
   'file_search_call',
   'computer_call',
   'computer_call_output',
@@ -124,6 +123,11 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
         append('results', part);
         return;
       }
+      case 'web_search_call':
+        // Codex keeps the searches an OpenAI model made in its history and replays them (codex-rs
+        // protocol/src/models.rs ResponseItem::WebSearchCall): only the action, never the results, which
+        // the model's own message already used. A session begun on OpenAI goes on here without them.
+        return;
       case 'item_reference':
         throw badRequest(
           `${path}.type: item_reference needs stored responses; aiproxy keeps none: send the whole conversation in input`,

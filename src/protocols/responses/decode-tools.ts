@@ -10,12 +10,18 @@ import {
   NamedToolChoiceSchema,
 } from './schema.ts';
 
-/** Tools OpenAI runs itself: no other upstream has them, so they are refused rather than dropped. */
+/**
+ * OpenAI's hosted web search. Codex sends `{type:"web_search", external_web_access:false}` with every
+ * request unless configured `web_search = "disabled"` (codex-rs core/src/config: web_search_mode
+ * defaults to Cached; core/src/tools/spec.rs pushes ToolSpec::WebSearch for Cached and Live). It is an
+ * offer the model may ignore, so it is dropped: refusing it would refuse every default Codex request.
+ */
+const WEB_SEARCH_TOOLS = new Set(['web_search', 'web_search_2025_08_26', 'web_search_preview', 'web_search_preview_2025_03_11']);
+
+/** Tools OpenAI runs itself: no other upstream has them, so they are refused rather than dropped (web search
+ * only when tool_choice forces it, which cannot be honoured). */
 const HOSTED_TOOLS = new Set([
-  'web_search',
-  'web_search_2025_08_26',
-  'web_search_preview',
-  'web_search_preview_2025_03_11',
+  ...WEB_SEARCH_TOOLS,
   'file_search',
   'computer',
   'computer_use',
@@ -35,7 +41,8 @@ const hostedRefused = (type: string, path: string) =>
 
 /** `tools` → canonical definitions. Function tools are flat here (no `function` wrapper). */
 export function decodeTools(raw: ReadonlyArray<{ type: string }>): ToolDefinition[] {
-  return raw.map((tool, i) => {
+  const out: ToolDefinition[] = [];
+  raw.forEach((tool, i) => {
     const path = `tools.${i}`;
     switch (tool.type) {
       case 'function': {
@@ -44,11 +51,14 @@ export function decodeTools(raw: ReadonlyArray<{ type: string }>): ToolDefinitio
         const def: ToolDefinition = { name: t.name, parameters: t.parameters ?? { type: 'object', properties: {} } };
         if (t.description) def.description = t.description;
         if (t.strict != null) def.strict = t.strict;
-        return def;
+        out.push(def);
+        return;
       }
       case 'custom':
-        return customTool(tool, path);
+        out.push(customTool(tool, path));
+        return;
       default:
+        if (WEB_SEARCH_TOOLS.has(tool.type)) return;
         if (HOSTED_TOOLS.has(tool.type)) throw hostedRefused(tool.type, `${path}.type`);
         throw badRequest(
           `${path}.type: tool type ${JSON.stringify(tool.type)} is not supported; only "function" and "custom" tools are`,
@@ -56,6 +66,7 @@ export function decodeTools(raw: ReadonlyArray<{ type: string }>): ToolDefinitio
         );
     }
   });
+  return out;
 }
 
 /**

@@ -67,7 +67,8 @@ export const ToolOutputSchema = Type.Object({ call_id: Id, output: Content }, op
 export const ReasoningItemSchema = Type.Object(
   {
     summary: Nullable(Type.Array(Type.Object({ type: Type.Literal('summary_text'), text: Type.String() }, open))),
-    content: Nullable(Type.Array(Type.Object({ type: Type.Literal('reasoning_text'), text: Type.String() }, open))),
+    // Codex also knows `text` parts here (codex-rs protocol/src/models.rs ReasoningItemContent::Text).
+    content: Nullable(Type.Array(Type.Object({ type: literals(['reasoning_text', 'text'] as const), text: Type.String() }, open))),
     encrypted_content: Nullable(Type.String()),
   },
   open,

@@ -109,6 +109,20 @@ describe('responses decodeRequest: top level', () => {
     expect(req.tools[3]!.description).toBeUndefined();
   });
 
+  test('web search tools are dropped: Codex sends {type:"web_search", external_web_access} on every request by default', () => {
+    const req = decode({
+      input: 'hi',
+      tools: [
+        { type: 'function', name: 'shell', parameters: { type: 'object', properties: {} } },
+        { type: 'web_search', external_web_access: false },
+        { type: 'web_search_preview' },
+        { type: 'custom', name: 'apply_patch' },
+      ],
+    });
+    expect(req.tools.map((t) => t.name)).toEqual(['shell', 'apply_patch']);
+    expect(decode({ input: 'hi', tools: [{ type: 'web_search', external_web_access: true }] }).tools).toEqual([]);
+  });
+
   test('customToolNames lists custom tools and never throws', () => {
     const body = { tools: [{ type: 'custom', name: 'apply_patch' }, { type: 'function', name: 'f' }, 'junk', { type: 'custom' }] };
     expect([...customToolNames(body)]).toEqual(['apply_patch']);
@@ -289,6 +303,29 @@ describe('responses decodeRequest: input items', () => {
     });
   });
 
+  test('Codex replays: web_search_call items are skipped; reasoning content:null and "text" content parts are read', () => {
+    const req = decode({
+      input: [
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'q' }] },
+        { type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'rust 1.90' } },
+        { type: 'reasoning', summary: [{ type: 'summary_text', text: 'sum' }], content: null, encrypted_content: null },
+        { type: 'reasoning', summary: [], content: [{ type: 'text', text: 'raw' }], encrypted_content: null },
+        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'a' }] },
+      ],
+    });
+    expect(req.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'q' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', text: 'sum' },
+          { type: 'thinking', text: 'raw' },
+          { type: 'text', text: 'a' },
+        ],
+      },
+    ]);
+  });
+
   test('a malformed aiproxy payload drops the signature, not the request', () => {
     const bad = ['aiproxy:!!!', `aiproxy:${Buffer.from('{"f":"openai","v":"x"}').toString('base64url')}`, 'aiproxy:'];
     for (const encrypted_content of bad) {
@@ -317,7 +354,7 @@ describe('responses decodeRequest: 400s name the field', () => {
     ['item without type or role', { input: [{ content: 'x' }] }, 'input.0.type', /is required/],
     ['item_reference', { input: ['x'].map(() => ({ type: 'item_reference', id: 'msg_1' })) }, 'input.0.type', /item_reference.*whole conversation/],
     ['bare item reference', { input: [{ id: 'msg_1' }] }, 'input.0.type', /item_reference/],
-    ['hosted call item', { input: [{ role: 'user', content: 'x' }, { type: 'web_search_call', id: 'ws_1', status: 'completed' }] }, 'input.1.type', /web_search_call is an OpenAI-hosted tool/],
+    ['hosted call item', { input: [{ role: 'user', content: 'x' }, { type: 'file_search_call', id: 'fs_1', status: 'completed' }] }, 'input.1.type', /file_search_call is an OpenAI-hosted tool/],
     ['mcp item', { input: [{ type: 'mcp_call', id: 'mcp_1' }] }, 'input.0.type', /OpenAI-hosted/],
     ['bad role', { input: [{ role: 'tool', content: 'x' }] }, 'input.0.role', /input\.0\.role: expected one of/],
     ['bad part type', { input: [{ role: 'user', content: [{ type: 'input_text', text: 'a' }, { type: 'output_text', text: 'b' }] }] }, 'input.0.content.1.type', /input\.0\.content\.1\.type: expected one of "input_text"/],
@@ -335,7 +372,8 @@ describe('responses decodeRequest: 400s name the field', () => {
     ['tool output bad part', { input: [{ type: 'function_call_output', call_id: 'c', output: [{ type: 'output_text', text: 'x' }] }] }, 'input.0.output.0.type', /input_text/],
     ['custom call without input', { input: [{ type: 'custom_tool_call', call_id: 'c', name: 'p' }] }, 'input.0.input', /is required/],
     ['reasoning summary wrong type', { input: [{ type: 'reasoning', id: 'rs', summary: [{ type: 'text', text: 'x' }] }] }, 'input.0.summary.0.type', /summary_text/],
-    ['hosted tool', { input: 'hi', tools: [{ type: 'web_search' }] }, 'tools.0.type', /web_search is an OpenAI-hosted tool; aiproxy converts function and custom tools only/],
+    ['hosted tool', { input: 'hi', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] }, 'tools.0.type', /code_interpreter is an OpenAI-hosted tool; aiproxy converts function and custom tools only/],
+    ['web_search forced by tool_choice', { input: 'hi', tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } }, 'tool_choice.type', /web_search is an OpenAI-hosted tool/],
     ['local_shell tool', { input: 'hi', tools: [{ type: 'function', name: 'f' }, { type: 'local_shell' }] }, 'tools.1.type', /OpenAI-hosted/],
     ['unknown tool', { input: 'hi', tools: [{ type: 'namespace', name: 'crm', tools: [] }] }, 'tools.0.type', /"namespace" is not supported/],
     ['function tool without name', { input: 'hi', tools: [{ type: 'function', parameters: {} }] }, 'tools.0.name', /is required/],

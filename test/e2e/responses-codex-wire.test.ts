@@ -1,0 +1,260 @@
+/**
+ * Codex CLI's own wire, byte for byte where it matters, checked against what codex-rs reads and writes
+ * (openai/codex, codex-rs):
+ * - the request: codex-api/src/common.rs ResponsesApiRequest (tool_choice "auto", store false, stream
+ *   true, include ["reasoning.encrypted_content"], prompt_cache_key, text.verbosity, reasoning that may
+ *   be null) and the tools of core/src/tools/spec.rs, which include `{type:"web_search",
+ *   external_web_access:false}` by default (web_search_mode defaults to Cached in core/src/config);
+ * - the stream: codex-api/src/sse/responses.rs process_sse, which deserialises each
+ *   `response.output_item.done` item as protocol/src/models.rs ResponseItem (an item that does not
+ *   parse is skipped silently), needs `summary_index` on reasoning_summary_text deltas, and reads
+ *   `response.completed` as {id: String, usage?: {input_tokens, output_tokens, total_tokens: i64,
+ *   input_tokens_details?: {cached_tokens}, output_tokens_details?: {reasoning_tokens}}}: a completed
+ *   event that does not parse is a stream error, and Codex retries the whole turn;
+ * - the replay: ResponseItem serialised back (ids skipped, reasoning `content: null`, tool output a
+ *   string or an array of input_text / input_image, custom_tool_call with status, web_search_call items
+ *   from a session that began on OpenAI).
+ * Bounded: every request has a timeout, every stream is read to its end.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { startStack, type Stack } from '../helpers/stack.ts';
+import { APPLY_PATCH, CLAUDE, PATCH, SHELL, UPSTREAMS, dig, lastBody, lastCall, type Upstream } from './responses-client-util.ts';
+
+let s: Stack;
+beforeAll(async () => {
+  s = await startStack();
+});
+afterAll(() => s.stop());
+
+const PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+const WEB_SEARCH = { type: 'web_search', external_web_access: false };
+
+/** A body as codex-rs serialises ResponsesApiRequest (common.rs), with Codex's default tools. */
+function codexBody(model: string, input: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    model,
+    instructions: 'You are Codex, a coding agent.',
+    input,
+    tools: [SHELL, APPLY_PATCH, WEB_SEARCH],
+    tool_choice: 'auto',
+    parallel_tool_calls: false,
+    reasoning: { effort: 'medium', summary: 'auto' },
+    store: false,
+    stream: true,
+    include: ['reasoning.encrypted_content'],
+    prompt_cache_key: '0199a8f2-6f7e-7c31-9c1e-6d0c2b1e4a55',
+    text: { verbosity: 'low' },
+    ...extra,
+  };
+}
+
+const userText = (text: string) => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] });
+
+/** POST /v1/responses as Codex does (Bearer key, SSE accept, its session headers); the raw `data:` payloads. */
+async function codexPost(u: Upstream, body: Record<string, unknown>): Promise<{ status: number; events: Array<Record<string, unknown>>; text: string }> {
+  const res = await fetch(`${s.proxy.url}/${u.name}/v1/responses`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${s.proxy.key}`,
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      originator: 'codex_cli_rs',
+      session_id: '0199a8f2-6f7e-7c31-9c1e-6d0c2b1e4a55',
+      'x-client-request-id': '0199a8f2-6f7e-7c31-9c1e-6d0c2b1e4a55',
+    },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  const events = text
+    .split('\n\n')
+    .flatMap((frame) => frame.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()))
+    .filter((d) => d.length > 0)
+    .map((d) => JSON.parse(d) as Record<string, unknown>);
+  return { status: res.status, events, text };
+}
+
+const isInt = (v: unknown): boolean => Number.isInteger(v);
+
+/**
+ * Whether codex-rs would deserialise `item` as a ResponseItem it acts on (models.rs): the fields each
+ * variant requires, with their types. Anything else Codex drops without a word.
+ */
+function codexParses(item: Record<string, unknown>): boolean {
+  switch (item.type) {
+    case 'message':
+      return (
+        typeof item.role === 'string' &&
+        Array.isArray(item.content) &&
+        item.content.every((c: Record<string, unknown>) => ['input_text', 'output_text'].includes(c.type as string) && typeof c.text === 'string')
+      );
+    case 'reasoning':
+      return (
+        Array.isArray(item.summary) &&
+        item.summary.every((p: Record<string, unknown>) => p.type === 'summary_text' && typeof p.text === 'string') &&
+        (item.encrypted_content == null || typeof item.encrypted_content === 'string')
+      );
+    case 'function_call':
+      return typeof item.name === 'string' && typeof item.arguments === 'string' && typeof item.call_id === 'string';
+    case 'custom_tool_call':
+      return typeof item.call_id === 'string' && typeof item.name === 'string' && typeof item.input === 'string';
+    default:
+      return false;
+  }
+}
+
+/** What Codex requires of a stream it will accept as a finished turn. */
+function expectCodexReadable(events: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+  const done = events.filter((e) => e.type === 'response.output_item.done').map((e) => e.item as Record<string, unknown>);
+  for (const item of done) expect({ item, parses: codexParses(item) }).toEqual({ item, parses: true });
+  for (const e of events.filter((x) => x.type === 'response.output_item.added')) expect(codexParses(e.item as Record<string, unknown>)).toBe(true);
+  for (const e of events.filter((x) => x.type === 'response.reasoning_summary_text.delta')) {
+    expect(typeof e.delta).toBe('string');
+    expect(isInt(e.summary_index)).toBe(true);
+  }
+  for (const e of events.filter((x) => x.type === 'response.output_text.delta')) expect(typeof e.delta).toBe('string');
+  expect(events.some((e) => e.type === 'response.created' && e.response != null)).toBe(true);
+  const completed = events.filter((e) => e.type === 'response.completed');
+  expect(completed).toHaveLength(1);
+  expect(events.at(-1)!.type).toBe('response.completed');
+  const response = completed[0]!.response as Record<string, unknown>;
+  expect(typeof response.id).toBe('string');
+  const usage = response.usage as Record<string, unknown> | null;
+  if (usage != null) {
+    expect([usage.input_tokens, usage.output_tokens, usage.total_tokens].every(isInt)).toBe(true);
+    if (usage.input_tokens_details != null) expect(isInt(dig(usage, 'input_tokens_details', 'cached_tokens'))).toBe(true);
+    if (usage.output_tokens_details != null) expect(isInt(dig(usage, 'output_tokens_details', 'reasoning_tokens'))).toBe(true);
+  }
+  return done;
+}
+
+/** Output items as codex-rs serialises them back into `input`: ids skipped, reasoning content null. */
+function asCodexReplay(items: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+  return items.map((item) => {
+    switch (item.type) {
+      case 'message':
+        return { type: 'message', role: item.role, content: (item.content as Array<Record<string, unknown>>).map((c) => ({ type: c.type, text: c.text })) };
+      case 'reasoning':
+        return { type: 'reasoning', summary: item.summary, content: null, encrypted_content: item.encrypted_content ?? null };
+      case 'function_call':
+        return { type: 'function_call', name: item.name, arguments: item.arguments, call_id: item.call_id };
+      case 'custom_tool_call':
+        return { type: 'custom_tool_call', status: item.status, call_id: item.call_id, name: item.name, input: item.input };
+      default:
+        throw new Error(`unexpected item ${String(item.type)}`);
+    }
+  });
+}
+
+describe('Codex default request: the web_search tool it always sends is dropped, not refused', () => {
+  for (const u of UPSTREAMS) {
+    test(`${u.name}: 200, a stream Codex accepts, and no web_search reaches the upstream`, async () => {
+      u.mock(s).queue({ thinking: 'Thinking it over.', text: 'Hello from aiproxy.' });
+      const r = await codexPost(u, codexBody(u.model, [userText('hi')]));
+      expect(r.status).toBe(200);
+      const done = expectCodexReadable(r.events);
+      expect(done.find((i) => i.type === 'message')).toMatchObject({ role: 'assistant', content: [{ type: 'output_text', text: 'Hello from aiproxy.' }] });
+      expect(lastCall(u.mock(s)).status).toBe(200);
+      const sent = JSON.stringify(lastBody(u.mock(s)));
+      expect(sent).not.toContain('web_search');
+      expect(sent).toContain('apply_patch');
+    });
+  }
+
+  test('reasoning null (a model without reasoning) and live web search (danger-full-access) are accepted too', async () => {
+    CLAUDE.mock(s).queue({ text: 'ok' });
+    const r = await codexPost(CLAUDE, codexBody(CLAUDE.model, [userText('hi')], { reasoning: null, tools: [SHELL, { type: 'web_search', external_web_access: true }] }));
+    expect(r.status).toBe(200);
+    expectCodexReadable(r.events);
+  });
+
+  test('forcing web_search through tool_choice is still refused: it cannot be honoured', async () => {
+    const r = await codexPost(CLAUDE, codexBody(CLAUDE.model, [userText('hi')], { tool_choice: { type: 'web_search' } }));
+    expect(r.status).toBe(400);
+    expect(r.text).toContain('tool_choice');
+  });
+});
+
+describe('Codex tool loop: the items it reads back, replayed as it serialises them', () => {
+  for (const u of UPSTREAMS) {
+    test(`${u.name}: apply_patch and shell calls parse as Codex ResponseItems; the replay (string and content-item outputs, content:null reasoning) is accepted`, async () => {
+      u.mock(s).queue({
+        thinking: 'I will patch and then list.',
+        toolCalls: [
+          { name: 'apply_patch', args: { input: PATCH } },
+          { name: 'shell', args: { command: ['bash', '-lc', 'ls'] } },
+        ],
+      });
+      const input1 = [
+        { type: 'message', role: 'developer', content: [{ type: 'input_text', text: '<permissions instructions>workspace-write</permissions instructions>' }] },
+        userText('<environment_context><cwd>/repo</cwd></environment_context>'),
+        userText('Fix main.py'),
+      ];
+      const r1 = await codexPost(u, codexBody(u.model, input1));
+      expect(r1.status).toBe(200);
+      const items = expectCodexReadable(r1.events);
+      const patch = items.find((i) => i.type === 'custom_tool_call')!;
+      const shell = items.find((i) => i.type === 'function_call')!;
+      expect(patch).toMatchObject({ name: 'apply_patch', input: PATCH, status: 'completed' });
+      expect(shell).toMatchObject({ name: 'shell' });
+
+      u.mock(s).queue({ text: 'Done.' });
+      const input2 = [
+        ...input1,
+        ...asCodexReplay(items),
+        // codex-rs CustomToolCallOutput: a plain string.
+        { type: 'custom_tool_call_output', call_id: patch.call_id, output: 'Success. Updated the following files:\nM main.py\n' },
+        // FunctionCallOutputPayload with content_items (an MCP or view_image result): an array of input parts.
+        {
+          type: 'function_call_output',
+          call_id: shell.call_id,
+          output: [
+            { type: 'input_text', text: 'main.py\nREADME.md' },
+            { type: 'input_image', image_url: PNG },
+          ],
+        },
+      ];
+      const r2 = await codexPost(u, codexBody(u.model, input2));
+      expect({ status: r2.status, body: r2.status === 200 ? '' : r2.text }).toEqual({ status: 200, body: '' });
+      expectCodexReadable(r2.events);
+      expect(lastCall(u.mock(s)).status).toBe(200);
+      const sent = JSON.stringify(lastBody(u.mock(s)));
+      expect(sent).toContain('main.py\\nREADME.md');
+      // Gemini pairs calls and results by name, the others by the call ids Codex sent back.
+      if (u.family !== 'gemini') {
+        expect(sent).toContain(shell.call_id as string);
+        expect(sent).toContain(patch.call_id as string);
+      }
+    });
+  }
+});
+
+describe('replayed items Codex may hold that aiproxy never produced', () => {
+  test('a web_search_call (a session begun on OpenAI) is skipped; the rest of the history goes upstream', async () => {
+    CLAUDE.mock(s).queue({ text: 'Continuing.' });
+    const input = [
+      userText('What is new in Rust 1.90?'),
+      { type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'Rust 1.90 release notes' } },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Rust 1.90 ships lld by default on Linux.' }] },
+      userText('Thanks. And 1.91?'),
+    ];
+    const r = await codexPost(CLAUDE, codexBody(CLAUDE.model, input));
+    expect(r.status).toBe(200);
+    expectCodexReadable(r.events);
+    const messages = lastBody(CLAUDE.mock(s)).messages as unknown[];
+    expect(messages.map((m) => dig(m, 'role'))).toEqual(['user', 'assistant', 'user']);
+    expect(JSON.stringify(messages)).not.toContain('web_search');
+  });
+
+  test('reasoning replayed with raw reasoning content parts of type "text" (codex-rs ReasoningItemContent::Text)', async () => {
+    CLAUDE.mock(s).queue({ text: 'ok' });
+    const input = [
+      userText('hi'),
+      { type: 'reasoning', summary: [], content: [{ type: 'reasoning_text', text: 'first' }, { type: 'text', text: 'second' }], encrypted_content: null },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'hello' }] },
+      userText('again'),
+    ];
+    const r = await codexPost(CLAUDE, codexBody(CLAUDE.model, input, { reasoning: null }));
+    expect({ status: r.status, body: r.status === 200 ? '' : r.text }).toEqual({ status: 200, body: '' });
+  });
+});
