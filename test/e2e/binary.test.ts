@@ -60,6 +60,12 @@ describe.skipIf(!runnable)('compiled binary (dist/aiproxy-linux-amd64)', () => {
     expect(plain.status).toBe(200);
     const json = (await plain.json()) as { choices: Array<{ message: { content: string } }> };
     expect(json.choices[0]!.message.content).toBe('mock(openai) heard: ping');
+    // The Responses API (Codex) goes through a codec of its own: the binary must carry it too.
+    const responses = await post(`${proxy.url}/v1/responses`, KEY, { model: 'gpt-4o', input: 'pong' });
+    expect(responses.status).toBe(200);
+    const answer = (await responses.json()) as { status: string; output: Array<{ type: string; content?: Array<{ text: string }> }> };
+    expect(answer.status).toBe('completed');
+    expect(answer.output.find((i) => i.type === 'message')?.content?.[0]?.text).toBe('mock(openai) heard: pong');
 
     upstream.queue({ text: 'one two three four five six seven eight', chunkDelayMs: 150 });
     const stream = await readStream(
