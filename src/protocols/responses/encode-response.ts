@@ -18,16 +18,13 @@ import {
 import { customToolNames } from './decode-tools.ts';
 import { incompleteReason, responseObject, responsesEcho, type ResponseObject } from './response-object.ts';
 
-export interface ResponsesExtra {
-  /** Names of the request's custom tools: their calls are answered as custom_tool_call items. */
-  customTools?: ReadonlySet<string>;
-  /** The client's request body (or just its echo fields): the Response repeats its settings. */
-  request?: Record<string, unknown>;
-}
-
-/** Canonical response → a Response object (`POST /v1/responses` without stream). */
-export function encodeResponsesResponse(res: CanonicalResponse, extra: ResponsesExtra = {}): ResponseObject {
-  const customTools = extra.customTools ?? customToolNames(extra.request);
+/**
+ * Canonical response → a Response object (`POST /v1/responses` without stream). `request` is the
+ * client's body: calls of its custom tools come back as custom_tool_call items, and its settings are
+ * repeated as the API does.
+ */
+export function encodeResponsesResponse(res: CanonicalResponse, request?: Record<string, unknown>): ResponseObject {
+  const customTools = customToolNames(request);
   const output: OutputItem[] = [];
   /** Consecutive text parts form one message item, as a stream's text deltas do. */
   let text: string | undefined;
@@ -70,7 +67,7 @@ export function encodeResponsesResponse(res: CanonicalResponse, extra: Responses
       usage: res.usage,
       ...(incomplete ? { incomplete } : {}),
     },
-    responsesEcho(extra.request),
+    responsesEcho(request),
   );
 }
 

@@ -23,11 +23,6 @@ import { incompleteReason, responseObject, responsesEcho, type ResponseState } f
 
 const KEEPALIVE = ': keepalive\n\n';
 
-export interface ResponsesStreamOptions extends StreamEncoderOptions {
-  /** Names of the request's custom tools; taken from `request` when not given. */
-  customTools?: ReadonlySet<string>;
-}
-
 /** The one output item being streamed. `fields` is its routing prefix for deltas: `,"item_id":…,"output_index":…`. */
 type TextItem = { kind: 'text' | 'thinking'; id: string; index: number; fields: string; text: string };
 type CallItem = { kind: 'call'; id: string; index: number; fields: string; tool: number; callId: string; name: string; custom: boolean; args: string };
@@ -41,8 +36,9 @@ type OpenItem = TextItem | CallItem;
  * them: whatever starts next closes it. The `openai` SDK's stream helper checks every item id, index
  * and content index against what it accumulated, so each item is opened and closed exactly once.
  */
-export function createResponsesStreamEncoder(opts: ResponsesStreamOptions): StreamEncoder {
-  const customTools = opts.customTools ?? customToolNames(opts.request);
+export function createResponsesStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
+  // Calls of the request's custom tools come back as custom_tool_call items.
+  const customTools = customToolNames(opts.request);
   const echo = responsesEcho(opts.request);
   const state: ResponseState = { id: '', createdAt: 0, model: opts.model, status: 'in_progress', output: [], usage: null };
   let seq = 0;

@@ -20,9 +20,9 @@ export const responsesCodec: ProtocolCodec = {
     throw new Error('no upstream speaks the Responses API');
   },
   decodeResponse,
-  encodeResponse: (res, request) => encodeResponsesResponse(res, { request }),
+  encodeResponse: encodeResponsesResponse,
   createStreamDecoder,
-  createStreamEncoder: (opts) => createResponsesStreamEncoder(opts),
+  createStreamEncoder: createResponsesStreamEncoder,
   encodeError,
   decodeError,
   encodeModelList,
@@ -30,6 +30,6 @@ export const responsesCodec: ProtocolCodec = {
 };
 
 export { customToolNames } from './decode-tools.ts';
-export { encodeResponsesResponse, type ResponsesExtra } from './encode-response.ts';
-export { createResponsesStreamEncoder, type ResponsesStreamOptions } from './encode-stream.ts';
+export { encodeResponsesResponse } from './encode-response.ts';
+export { createResponsesStreamEncoder } from './encode-stream.ts';
 export { responsesEcho, type ResponsesEcho, type ResponseObject } from './response-object.ts';

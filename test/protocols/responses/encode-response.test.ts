@@ -97,7 +97,7 @@ describe('responses encodeResponse', () => {
         { type: 'tool_call', id: 'call_q', name: 'apply_patch', args: { patch: 'x' } },
         { type: 'tool_call', id: 'call_f', name: 'shell', args: { command: ['ls'] } },
       ]),
-      { customTools: new Set(['apply_patch']) },
+      { tools: [{ type: 'custom', name: 'apply_patch' }] },
     );
     expect(out.output[0]).toEqual({
       id: expect.stringMatching(/^ctc_/),
@@ -129,7 +129,7 @@ describe('responses encodeResponse', () => {
       user: 'u1',
       store: false,
     };
-    const out = encodeResponsesResponse(response([{ type: 'tool_call', id: 'c', name: 'apply_patch', args: { input: 'x' } }]), { request });
+    const out = encodeResponsesResponse(response([{ type: 'tool_call', id: 'c', name: 'apply_patch', args: { input: 'x' } }]), request);
     expect(out.output[0]!.type).toBe('custom_tool_call');
     expect(out).toMatchObject({
       instructions: 'Be brief.',

@@ -9,11 +9,8 @@ const usage: Usage = { inputTokens: 50, outputTokens: 20, cacheReadTokens: 10, r
 const finish = (reason: 'stop' | 'tool_calls' | 'length' | 'content_filter' = 'stop'): StreamEvent => ({ type: 'finish', reason, usage });
 
 /** The non-streaming encoding of the same content, for comparison with response.completed. */
-function nonStreaming(content: OutputPart[], finishReason: CanonicalResponse['finishReason'], customTools?: Set<string>) {
-  return encodeResponsesResponse(
-    { id: 'msg_01', model: 'client-model', content, finishReason, usage, created: 1755000000 },
-    customTools ? { customTools } : {},
-  );
+function nonStreaming(content: OutputPart[], finishReason: CanonicalResponse['finishReason'], request?: Record<string, unknown>) {
+  return encodeResponsesResponse({ id: 'msg_01', model: 'client-model', content, finishReason, usage, created: 1755000000 }, request);
 }
 
 const final = (events: WireEvent[]) => events.at(-1)!.response!;
@@ -180,7 +177,7 @@ describe('responses stream encoder: event sequences', () => {
   });
 
   test('a custom tool: input "" on added, the whole input once at the end', () => {
-    const custom = new Set(['apply_patch']);
+    const custom = { tools: [{ type: 'custom', name: 'apply_patch' }] };
     const events = parseStream(
       encodeAll(
         [
@@ -191,7 +188,7 @@ describe('responses stream encoder: event sequences', () => {
           { type: 'tool_call_end', index: 0 },
           finish('tool_calls'),
         ],
-        { customTools: custom },
+        { request: custom },
       ),
     );
     expect(types(events).slice(2)).toEqual([
@@ -218,7 +215,7 @@ describe('responses stream encoder: event sequences', () => {
     );
   });
 
-  test('custom tools come from the request body when not given', () => {
+  test('custom tools and the echoed settings come from the request body', () => {
     const enc = responsesCodec.createStreamEncoder({
       model: 'm',
       request: { model: 'm', input: 'x', tools: [{ type: 'custom', name: 'apply_patch' }], instructions: 'Be brief.' },

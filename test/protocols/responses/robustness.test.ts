@@ -102,7 +102,7 @@ describe('responses stream encoder under any event order', () => {
     fc.assert(
       fc.property(fc.boolean(), fc.array(contentEvent, { maxLength: 12 }), lastEvent, (withStart, events, last) => {
         const all: StreamEvent[] = [...(withStart ? [{ type: 'start' as const, id: 'x', model: 'm' }] : []), ...events, last];
-        const parsed = parseStream(encodeAll(all, { customTools: new Set(['apply_patch']) }));
+        const parsed = parseStream(encodeAll(all, { request: { tools: [{ type: 'custom', name: 'apply_patch' }] } }));
         const final = parsed.at(-1)!.response!;
         const done = parsed.filter((e) => e.type === 'response.output_item.done').map((e) => e.item);
         expect(final.output).toEqual(done as typeof final.output);

@@ -59,7 +59,7 @@ describe('openai SDK: client.responses.stream()', () => {
           { type: 'tool_call_end', index: 2 },
           { type: 'finish', reason: 'tool_calls', usage },
         ],
-        { model: 'gpt-5', customTools: new Set(['apply_patch']) },
+        { model: 'gpt-5', request: { tools: [{ type: 'custom', name: 'apply_patch' }] } },
       ),
     };
     const stream = client().responses.stream({

@@ -40,7 +40,7 @@ describe('responses: signatures survive a round trip through the client', () => 
   test('non-streaming answer → next request', () => {
     const res = encodeResponsesResponse(
       { id: 'r', model: 'm', content, finishReason: 'tool_calls', usage: { inputTokens: 1, outputTokens: 1 } },
-      { customTools: new Set(['apply_patch']) },
+      { tools: [{ type: 'custom', name: 'apply_patch' }] },
     );
     const req = replay(JSON.parse(JSON.stringify(res.output)));
     expect(req.messages[1]).toEqual({ role: 'assistant', content });
@@ -72,7 +72,7 @@ describe('responses: signatures survive a round trip through the client', () => 
       { type: 'tool_call_end', index: 2 },
       { type: 'finish', reason: 'tool_calls', usage: { inputTokens: 1, outputTokens: 1 } },
     ];
-    const enc = createResponsesStreamEncoder({ model: 'm', customTools: new Set(['apply_patch']) });
+    const enc = createResponsesStreamEncoder({ model: 'm', request: { tools: [{ type: 'custom', name: 'apply_patch' }] } });
     const sse = events.map((e) => enc.encode(e)).join('');
     const done = parseSSE(sse)
       .map((m) => JSON.parse(m.data) as { type: string; item?: unknown })

@@ -1,6 +1,7 @@
 import { expect } from 'bun:test';
 import type { StreamEvent } from '../../../src/core/index.ts';
-import { createResponsesStreamEncoder, type ResponsesStreamOptions } from '../../../src/protocols/responses/index.ts';
+import { createResponsesStreamEncoder } from '../../../src/protocols/responses/index.ts';
+import type { StreamEncoderOptions } from '../../../src/protocols/types.ts';
 import { parseSSE } from '../../../src/util/sse.ts';
 
 export interface WireEvent {
@@ -13,7 +14,7 @@ export interface WireEvent {
   [k: string]: unknown;
 }
 
-export function encodeAll(events: StreamEvent[], opts: Partial<ResponsesStreamOptions> = {}): string {
+export function encodeAll(events: StreamEvent[], opts: Partial<StreamEncoderOptions> = {}): string {
   const enc = createResponsesStreamEncoder({ model: 'client-model', ...opts });
   let out = '';
   for (const ev of events) out += enc.encode(ev);
