@@ -41,8 +41,8 @@ function loadSystemPrompt(config: Config): SystemPrompt | undefined {
 /**
  * The client's request body with the operator's system prompt in the protocol's own place: OpenAI's
  * leading system/developer messages, Anthropic's `system`, Gemini's `systemInstruction`, the Responses
- * API's `instructions`. `overwrite`
- * replaces the client's system prompt, `append` adds a block after it. Only the system prompt is read:
+ * API's `instructions`. `overwrite` replaces the client's system prompt, `append` adds a block after
+ * it. Only the system prompt is read:
  * a request without one simply gets the operator's (the original project copied the first user message
  * into it). Mid-conversation system messages are left where they are. Returns a new object; a body of
  * the wrong shape is returned as it is, for validation to name the problem.

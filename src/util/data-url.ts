@@ -24,7 +24,6 @@ export function baseMediaType(mediaType: string | undefined): string {
   return MEDIA_TYPE_ALIASES[base] ?? base;
 }
 
-
 /**
  * An OpenAI-style media reference (Chat Completions' image_url, the Responses API's image_url and
  * file_url): a base64 data URL or an http(s) URL. Anything else is a 400 naming `path`.

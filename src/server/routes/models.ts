@@ -6,12 +6,9 @@ import { errorResponse } from '../../proxy/errors.ts';
 import { resolveProvider } from '../../proxy/generate.ts';
 import { withAliases } from '../../proxy/models.ts';
 import { assertAllowed, isAllowed } from '../client-keys.ts';
-import { protocolOf } from '../protocol-of.ts';
+import { isGeminiAction, protocolOf } from '../protocol-of.ts';
 import { withHeaders } from '../request-id.ts';
 import type { RouteArgs } from './types.ts';
-
-/** A Gemini model action (`:generateContent`, `:countTokens`…) after the model id. */
-const GEMINI_ACTION = /:(generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents)$/;
 
 /**
  * GET /v1/models (OpenAI or Anthropic shape) and GET /v1beta/models (Gemini shape): every configured
@@ -20,7 +17,7 @@ const GEMINI_ACTION = /:(generateContent|streamGenerateContent|countTokens|embed
 export async function listModels(ctx: AppContext, { request, prefix, path, params, log, caller }: RouteArgs): Promise<Response> {
   const protocol: Protocol = protocolOf(path, request.headers);
   // `GET /v1beta/models/{model}:generateContent` matches this route too, but is a POST endpoint used wrongly.
-  if (params.model && GEMINI_ACTION.test(params.model)) {
+  if (params.model && isGeminiAction(path)) {
     const message = `GET is not allowed on ${path}; use POST`;
     log({ status: 405, error: message });
     return withHeaders(errorResponse(protocol, { status: 405, kind: 'invalid_request', message }), { allow: 'POST' });
