@@ -82,7 +82,13 @@ function decodeTools(b: Body): ToolDefinition[] {
   return tools;
 }
 
-function toolDefinition(fn: Static<typeof LegacyFunctionSchema>): ToolDefinition {
+/** A function's declaration (Chat Completions' `function`, the Responses API's flat function tool) → canonical. */
+export function toolDefinition(fn: {
+  name: string;
+  description?: string | null;
+  parameters?: Record<string, unknown> | null;
+  strict?: boolean | null;
+}): ToolDefinition {
   const tool: ToolDefinition = {
     name: fn.name,
     // The canonical model promises an object schema; a function without parameters takes none.

@@ -1,6 +1,7 @@
 import { badRequest } from '../../core/errors.ts';
 import type { ToolChoice, ToolDefinition } from '../../core/request.ts';
 import { isRecord } from '../../util/json.ts';
+import { toolDefinition } from '../openai/decode-request.ts';
 import { expectShape } from '../openai/validate.ts';
 import {
   AllowedToolsChoiceSchema,
@@ -45,15 +46,9 @@ export function decodeTools(raw: ReadonlyArray<{ type: string }>): ToolDefinitio
   raw.forEach((tool, i) => {
     const path = `tools.${i}`;
     switch (tool.type) {
-      case 'function': {
-        const t = expectShape(FunctionToolSchema, tool, path);
-        // The canonical model promises an object schema; a function without parameters takes none.
-        const def: ToolDefinition = { name: t.name, parameters: t.parameters ?? { type: 'object', properties: {} } };
-        if (t.description) def.description = t.description;
-        if (t.strict != null) def.strict = t.strict;
-        out.push(def);
+      case 'function':
+        out.push(toolDefinition(expectShape(FunctionToolSchema, tool, path)));
         return;
-      }
       case 'custom':
         out.push(customTool(tool, path));
         return;
