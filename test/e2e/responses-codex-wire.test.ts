@@ -18,7 +18,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { startStack, type Stack } from '../helpers/stack.ts';
-import { APPLY_PATCH, CLAUDE, PATCH, SHELL, UPSTREAMS, dig, lastBody, lastCall, type Upstream } from './responses-client-util.ts';
+import { APPLY_PATCH, CLAUDE, OPENAI, PATCH, SHELL, UPSTREAMS, dig, lastBody, lastCall, type Upstream } from './responses-client-util.ts';
 
 let s: Stack;
 beforeAll(async () => {
@@ -158,6 +158,8 @@ describe('Codex default request: the web_search tool it always sends is dropped,
       const sent = JSON.stringify(lastBody(u.mock(s)));
       expect(sent).not.toContain('web_search');
       expect(sent).toContain('apply_patch');
+      // Chat Completions takes prompt_cache_key too (OpenAI's prompt cache); the other APIs have no such field.
+      expect(lastBody(u.mock(s)).prompt_cache_key).toBe(u === OPENAI ? '0199a8f2-6f7e-7c31-9c1e-6d0c2b1e4a55' : undefined);
     });
   }
 

@@ -13,8 +13,8 @@ const STATELESS = 'aiproxy keeps no responses: send the whole conversation in in
 
 /**
  * A `POST /v1/responses` body → canonical request; throws a 400 naming the first problem. Settings
- * without a canonical place (store, include, truncation, metadata, prompt_cache_key, service_tier…) are
- * accepted and ignored; what depends on server-side state is refused, since nothing is kept here.
+ * without a canonical place (store, include, truncation, metadata, service_tier…) are accepted and
+ * ignored; what depends on server-side state is refused, since nothing is kept here.
  */
 export function decodeRequest(body: unknown): CanonicalRequest {
   if (!isRecord(body)) throw badRequest('request body must be a JSON object');
@@ -43,6 +43,9 @@ export function decodeRequest(body: unknown): CanonicalRequest {
   if (reasoning) req.reasoning = reasoning;
   const user = b.user || b.safety_identifier;
   if (user) req.user = user;
+  // Chat Completions takes the same key; OpenAI routes requests sharing it to the same prompt cache,
+  // which a coding tool's long, repeated prefix gains most from. Other upstreams have no such field.
+  if (b.prompt_cache_key) req.extras.openai = { prompt_cache_key: b.prompt_cache_key };
   return req;
 }
 

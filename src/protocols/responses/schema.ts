@@ -40,6 +40,7 @@ export const RequestSchema = Type.Object(
     stream: Nullable(Type.Boolean()),
     user: Nullable(Type.String()),
     safety_identifier: Nullable(Type.String()),
+    prompt_cache_key: Nullable(Type.String()),
     previous_response_id: Nullable(Type.String()),
     background: Nullable(Type.Boolean()),
   },

@@ -45,7 +45,6 @@ describe('responses decodeRequest: top level', () => {
       include: ['reasoning.encrypted_content'],
       truncation: 'auto',
       metadata: { a: 'b' },
-      prompt_cache_key: 'k',
       service_tier: 'auto',
       stream_options: { include_obfuscation: false },
       background: false,
@@ -54,6 +53,11 @@ describe('responses decodeRequest: top level', () => {
     });
     expect(req).toMatchObject({ maxTokens: 300, temperature: 0.2, topP: 0.9, parallelToolCalls: false, stream: true, user: 'u-1' });
     expect(req.extras).toEqual({});
+  });
+
+  test('prompt_cache_key is kept for a Chat Completions upstream, which takes the same field', () => {
+    expect(decode({ input: 'hi', prompt_cache_key: 'conv-1' }).extras).toEqual({ openai: { prompt_cache_key: 'conv-1' } });
+    expect(decode({ input: 'hi', prompt_cache_key: '' }).extras).toEqual({});
   });
 
   test('safety_identifier is the user when user is absent', () => {
