@@ -15,7 +15,7 @@ import { ClientGoneError } from '../upstream/fetch.ts';
 import { Logger } from '../util/log.ts';
 import { runInRequest, type RequestScope } from '../util/request-context.ts';
 import { presentedKey } from './auth.ts';
-import { clientKeysFor, identifyClient } from './client-keys.ts';
+import { assertUnlimited, clientKeysFor, identifyClient } from './client-keys.ts';
 import { createLifecycle, streamFormat } from './lifecycle.ts';
 import { captureAnswer, promptSinkFor } from './prompt-log.ts';
 import { protocolOf } from './protocol-of.ts';
@@ -156,7 +156,9 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         : health(holder.ctx),
     )
     .get('/metrics', ({ request }) => {
-      if (!identifyClient(clientKeysFor(holder.ctx.config), presentedKey(request, requestTarget(request.url).query))) return unauthorized('openai');
+      const caller = identifyClient(clientKeysFor(holder.ctx.config), presentedKey(request, requestTarget(request.url).query));
+      if (!caller) return unauthorized('openai');
+      assertUnlimited(caller, '/metrics');
       return metricsResponse(metrics);
     });
 

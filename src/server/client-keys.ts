@@ -78,6 +78,18 @@ export function isAllowed(key: ClientKey | undefined, provider: string, model: s
   return (!key.allowedProviders || key.allowedProviders.has(provider as ProviderName)) && modelAllowed(key, model);
 }
 
+/**
+ * Throws a 403 when a key limited to some providers or models asks for what the whole proxy serves
+ * (`/metrics`, `/pools`): other teams' usage and the operator's accounts are not a team key's business.
+ */
+export function assertUnlimited(key: ClientKey | undefined, what: string): void {
+  if (!key || (!key.allowedProviders && !key.allowedModels)) return;
+  throw new ProxyError({
+    kind: 'permission',
+    message: `the key "${key.name}" is limited to some providers or models and may not read ${what}; use a key without allowed_providers or allowed_models`,
+  });
+}
+
 function modelAllowed(key: ClientKey, model: string): boolean {
   const models = key.allowedModels;
   return !models || models.exact.has(model) || models.prefixes.some((p) => model.startsWith(p));

@@ -79,4 +79,17 @@ describe('a limited key', () => {
     expect(gemCount.status).toBe(403);
     expect(s.openai.calls.length + s.gemini.calls.length).toBe(before);
   });
+
+  test('/metrics and /pools, which show every team and account, are 403 to it and 200 to an unlimited key', async () => {
+    for (const path of ['/metrics', '/pools']) {
+      const refused = await get(path, { authorization: `Bearer ${TEAM}` });
+      expect(refused.status).toBe(403);
+      const body = (await refused.json()) as { error: { type: string; message: string } };
+      expect(body.error.message).toContain(`may not read ${path}`);
+      expect(body.error.message).not.toContain(TEAM);
+      const allowed = await get(path, { authorization: `Bearer ${s.proxy.key}` });
+      expect(allowed.status).toBe(200);
+      await allowed.arrayBuffer();
+    }
+  });
 });

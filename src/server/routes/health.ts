@@ -1,5 +1,7 @@
 import { degradedProviders, poolsView } from '../../pool/snapshot.ts';
 import type { AppContext } from '../../proxy/context.ts';
+import { assertUnlimited } from '../client-keys.ts';
+import type { RouteArgs } from './types.ts';
 import { VERSION } from '../../version.ts';
 
 /** GET /health: unauthenticated, for load balancers and systemd watchdogs. Degraded stays 200: the proxy still serves. */
@@ -13,7 +15,8 @@ export function health(ctx: AppContext): Response {
   });
 }
 
-/** GET /pools (needs the proxy key): every provider's members and their state, never a secret. */
-export async function pools(ctx: AppContext): Promise<Response> {
+/** GET /pools (needs an unlimited proxy key): every provider's members and their state, never a secret. */
+export async function pools(ctx: AppContext, { caller }: RouteArgs): Promise<Response> {
+  assertUnlimited(caller, '/pools');
   return Response.json({ providers: poolsView(ctx.pools) });
 }
