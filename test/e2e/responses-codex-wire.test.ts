@@ -95,7 +95,12 @@ function codexParses(item: Record<string, unknown>): boolean {
         (item.encrypted_content == null || typeof item.encrypted_content === 'string')
       );
     case 'function_call':
-      return typeof item.name === 'string' && typeof item.arguments === 'string' && typeof item.call_id === 'string';
+      return (
+        typeof item.name === 'string' &&
+        typeof item.arguments === 'string' &&
+        typeof item.call_id === 'string' &&
+        (item.namespace === undefined || typeof item.namespace === 'string')
+      );
     case 'custom_tool_call':
       return typeof item.call_id === 'string' && typeof item.name === 'string' && typeof item.input === 'string';
     default:
@@ -137,7 +142,8 @@ function asCodexReplay(items: Array<Record<string, unknown>>): Array<Record<stri
       case 'reasoning':
         return { type: 'reasoning', summary: item.summary, content: null, encrypted_content: item.encrypted_content ?? null };
       case 'function_call':
-        return { type: 'function_call', name: item.name, arguments: item.arguments, call_id: item.call_id };
+        // codex-rs skips a None namespace when serialising.
+        return { type: 'function_call', name: item.name, ...(item.namespace ? { namespace: item.namespace } : {}), arguments: item.arguments, call_id: item.call_id };
       case 'custom_tool_call':
         return { type: 'custom_tool_call', status: item.status, call_id: item.call_id, name: item.name, input: item.input };
       default:
@@ -227,6 +233,58 @@ describe('Codex tool loop: the items it reads back, replayed as it serialises th
         expect(sent).toContain(shell.call_id as string);
         expect(sent).toContain(patch.call_id as string);
       }
+    });
+  }
+});
+
+/**
+ * Codex declares each MCP server's tools as one `namespace` tool (codex-rs tools/src/tool_spec.rs
+ * ToolSpec::Namespace; names qualified in codex-mcp/src/tools.rs) and reads a call of one back as a
+ * function_call with `name` and `namespace` (protocol/src/models.rs), which it replays as such.
+ */
+const GITHUB_MCP = {
+  type: 'namespace',
+  name: 'mcp__github',
+  description: 'Tools from the github MCP server.',
+  tools: [
+    {
+      type: 'function',
+      name: 'search_issues',
+      description: 'Search issues in a repository.',
+      strict: false,
+      parameters: { type: 'object', properties: { repo: { type: 'string' }, q: { type: 'string' } }, required: ['repo', 'q'], additionalProperties: false },
+    },
+  ],
+};
+
+describe('MCP tools in a namespace (Codex declares each MCP server\'s tools as one)', () => {
+  for (const u of UPSTREAMS) {
+    test(`${u.name}: the model sees one function per member; its call comes back with name and namespace, and the replay is accepted`, async () => {
+      u.mock(s).queue({ toolCalls: [{ name: 'mcp__github__search_issues', args: { repo: 'acme/app', q: 'crash' } }] });
+      const input1 = [userText('Find crash reports in acme/app')];
+      const r1 = await codexPost(u, codexBody(u.model, input1, { tools: [SHELL, APPLY_PATCH, WEB_SEARCH, GITHUB_MCP] }));
+      expect({ status: r1.status, body: r1.status === 200 ? '' : r1.text }).toEqual({ status: 200, body: '' });
+      const sent1 = JSON.stringify(lastBody(u.mock(s)));
+      expect(sent1).toContain('"mcp__github__search_issues"');
+      expect(sent1).toContain('Search issues in a repository.');
+      expect(sent1).not.toContain('"namespace"');
+      const items = expectCodexReadable(r1.events);
+      const call = items.find((i) => i.type === 'function_call')!;
+      expect(call).toMatchObject({ name: 'search_issues', namespace: 'mcp__github' });
+      expect(JSON.parse(call.arguments as string)).toEqual({ repo: 'acme/app', q: 'crash' });
+      const added = r1.events.find((e) => e.type === 'response.output_item.added' && (e.item as { type: string }).type === 'function_call')!;
+      expect(added.item).toMatchObject({ name: 'search_issues', namespace: 'mcp__github' });
+
+      u.mock(s).queue({ text: 'Found two.' });
+      const input2 = [...input1, ...asCodexReplay(items), { type: 'function_call_output', call_id: call.call_id, output: '#12 crash on start; #40 crash on exit' }];
+      const r2 = await codexPost(u, codexBody(u.model, input2, { tools: [SHELL, APPLY_PATCH, WEB_SEARCH, GITHUB_MCP] }));
+      expect({ status: r2.status, body: r2.status === 200 ? '' : r2.text }).toEqual({ status: 200, body: '' });
+      expectCodexReadable(r2.events);
+      expect(lastCall(u.mock(s)).status).toBe(200);
+      const sent2 = JSON.stringify(lastBody(u.mock(s)));
+      // The call in the history goes upstream under the name the tool was declared with there.
+      expect(sent2.split('"mcp__github__search_issues"').length - 1).toBeGreaterThanOrEqual(2);
+      expect(sent2).toContain('#12 crash on start');
     });
   }
 });

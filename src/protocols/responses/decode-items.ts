@@ -12,6 +12,7 @@ import {
   ReasoningItemSchema,
   ToolOutputSchema,
 } from './schema.ts';
+import { namespacedName } from './tool-names.ts';
 
 export interface DecodedInput {
   system: TextPart[];
@@ -99,7 +100,9 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
       }
       case 'function_call': {
         const c = expectShape(FunctionCallSchema, item, path);
-        append('assistant', toolCall(c.call_id, c.name, parseJsonObject(c.arguments), pendingSignature, callNames));
+        // A namespace member's call is replayed under the name its tool went upstream with.
+        const name = c.namespace ? namespacedName(c.namespace, c.name) : c.name;
+        append('assistant', toolCall(c.call_id, name, parseJsonObject(c.arguments), pendingSignature, callNames));
         pendingSignature = undefined;
         return;
       }

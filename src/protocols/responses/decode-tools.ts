@@ -1,6 +1,5 @@
 import { badRequest } from '../../core/errors.ts';
 import type { ToolChoice, ToolDefinition } from '../../core/request.ts';
-import { isRecord } from '../../util/json.ts';
 import { toolDefinition } from '../openai/decode-request.ts';
 import { expectShape } from '../openai/validate.ts';
 import {
@@ -9,7 +8,9 @@ import {
   FunctionToolSchema,
   GrammarFormatSchema,
   NamedToolChoiceSchema,
+  NamespaceToolSchema,
 } from './schema.ts';
+import { namespacedName } from './tool-names.ts';
 
 /**
  * OpenAI's hosted web search. Codex sends `{type:"web_search", external_web_access:false}` with every
@@ -52,11 +53,14 @@ export function decodeTools(raw: ReadonlyArray<{ type: string }>): ToolDefinitio
       case 'custom':
         out.push(customTool(tool, path));
         return;
+      case 'namespace':
+        out.push(...namespaceTools(tool, path));
+        return;
       default:
         if (WEB_SEARCH_TOOLS.has(tool.type)) return;
         if (HOSTED_TOOLS.has(tool.type)) throw hostedRefused(tool.type, `${path}.type`);
         throw badRequest(
-          `${path}.type: tool type ${JSON.stringify(tool.type)} is not supported; only "function" and "custom" tools are`,
+          `${path}.type: tool type ${JSON.stringify(tool.type)} is not supported; only "function", "custom" and "namespace" tools are`,
           `${path}.type`,
         );
     }
@@ -91,22 +95,33 @@ function customTool(tool: unknown, path: string): ToolDefinition {
   return def;
 }
 
-/** Names of the request's custom tools, for the encoders. Never throws: bad input is decodeRequest's to report. */
-export function customToolNames(body: unknown): Set<string> {
-  const names = new Set<string>();
-  if (!isRecord(body) || !Array.isArray(body.tools)) return names;
-  for (const t of body.tools) {
-    if (isRecord(t) && t.type === 'custom' && typeof t.name === 'string') names.add(t.name);
-  }
-  return names;
+/**
+ * A namespace's members, each a tool of its own upstream under `<namespace>__<name>` (tool-names.ts);
+ * the encoders give their calls back with the member's name and the namespace. A member without a
+ * description gets the namespace's, which tells the model what the group is for.
+ */
+function namespaceTools(tool: unknown, path: string): ToolDefinition[] {
+  const ns = expectShape(NamespaceToolSchema, tool, path);
+  return ns.tools.map((member, j) => {
+    const at = `${path}.tools.${j}`;
+    let def: ToolDefinition;
+    if (member.type === 'function') def = toolDefinition(expectShape(FunctionToolSchema, member, at));
+    else if (member.type === 'custom') def = customTool(member, at);
+    else throw badRequest(`${at}.type: a namespace holds "function" and "custom" tools, not ${JSON.stringify(member.type)}`, `${at}.type`);
+    def.name = namespacedName(ns.name, def.name);
+    if (!def.description && ns.description) def.description = ns.description;
+    return def;
+  });
 }
 
 export function decodeToolChoice(choice: string | { type: string }): ToolChoice {
   if (typeof choice === 'string') return { type: choice as 'none' | 'auto' | 'required' };
   switch (choice.type) {
     case 'function':
-    case 'custom':
-      return { type: 'tool', name: expectShape(NamedToolChoiceSchema, choice, 'tool_choice').name };
+    case 'custom': {
+      const named = expectShape(NamedToolChoiceSchema, choice, 'tool_choice');
+      return { type: 'tool', name: named.namespace ? namespacedName(named.namespace, named.name) : named.name };
+    }
     case 'allowed_tools':
       // Narrowing to a subset has no canonical form; the mode still says whether a call is required.
       return { type: expectShape(AllowedToolsChoiceSchema, choice, 'tool_choice').mode };

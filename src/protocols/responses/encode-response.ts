@@ -15,16 +15,16 @@ import {
   reasoningItemId,
   type OutputItem,
 } from './items.ts';
-import { customToolNames } from './decode-tools.ts';
 import { incompleteReason, responseObject, responsesEcho, type ResponseObject } from './response-object.ts';
+import { clientTools } from './tool-names.ts';
 
 /**
  * Canonical response → a Response object (`POST /v1/responses` without stream). `request` is the
- * client's body: calls of its custom tools come back as custom_tool_call items, and its settings are
- * repeated as the API does.
+ * client's body: calls of its custom tools come back as custom_tool_call items, calls of namespace
+ * members under their own name and namespace, and its settings are repeated as the API does.
  */
 export function encodeResponsesResponse(res: CanonicalResponse, request?: Record<string, unknown>): ResponseObject {
-  const customTools = customToolNames(request);
+  const tools = clientTools(request);
   const output: OutputItem[] = [];
   /** Consecutive text parts form one message item, as a stream's text deltas do. */
   let text: string | undefined;
@@ -48,10 +48,11 @@ export function encodeResponsesResponse(res: CanonicalResponse, request?: Record
       output.push(reasoningItem(reasoningItemId(), '', encodeContinuity({ kind: 'tool', signature: part.signature })));
     }
     const callId = part.id || openaiToolCallId();
+    const tool = tools.get(part.name);
     output.push(
-      customTools.has(part.name)
-        ? customToolCallItem(customToolCallItemId(), callId, part.name, customToolInput(part.args))
-        : functionCallItem(functionCallItemId(), callId, part.name, JSON.stringify(part.args)),
+      tool?.custom
+        ? customToolCallItem(customToolCallItemId(), callId, tool.name, customToolInput(part.args))
+        : functionCallItem(functionCallItemId(), callId, tool?.name ?? part.name, JSON.stringify(part.args), tool?.namespace),
     );
   }
   flushText();

@@ -2,7 +2,6 @@ import { openaiToolCallId } from '../../core/ids.ts';
 import type { StreamEvent } from '../../core/stream-events.ts';
 import { parseJsonObject } from '../../util/json.ts';
 import type { StreamEncoder, StreamEncoderOptions } from '../types.ts';
-import { customToolNames } from './decode-tools.ts';
 import { streamErrorDetail } from './errors.ts';
 import {
   clientResponseId,
@@ -20,12 +19,25 @@ import {
   type Continuity,
 } from './items.ts';
 import { incompleteReason, responseObject, responsesEcho, type ResponseState } from './response-object.ts';
+import { clientTools } from './tool-names.ts';
 
 const KEEPALIVE = ': keepalive\n\n';
 
 /** The one output item being streamed. `fields` is its routing prefix for deltas: `,"item_id":…,"output_index":…`. */
 type TextItem = { kind: 'text' | 'thinking'; id: string; index: number; fields: string; text: string };
-type CallItem = { kind: 'call'; id: string; index: number; fields: string; tool: number; callId: string; name: string; custom: boolean; args: string };
+type CallItem = {
+  kind: 'call';
+  id: string;
+  index: number;
+  fields: string;
+  tool: number;
+  callId: string;
+  /** The client's name for the tool, and its namespace. */
+  name: string;
+  namespace?: string;
+  custom: boolean;
+  args: string;
+};
 type OpenItem = TextItem | CallItem;
 
 /**
@@ -37,8 +49,9 @@ type OpenItem = TextItem | CallItem;
  * and content index against what it accumulated, so each item is opened and closed exactly once.
  */
 export function createResponsesStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
-  // Calls of the request's custom tools come back as custom_tool_call items.
-  const customTools = customToolNames(opts.request);
+  // Calls of the request's custom tools come back as custom_tool_call items, of namespace members under
+  // their own name and namespace.
+  const tools = clientTools(opts.request);
   const echo = responsesEcho(opts.request);
   const state: ResponseState = { id: '', createdAt: 0, model: opts.model, status: 'in_progress', output: [], usage: null };
   let seq = 0;
@@ -132,7 +145,7 @@ export function createResponsesStreamEncoder(opts: StreamEncoderOptions): Stream
           s += deltaFrame('response.function_call_arguments.delta', item, '{}');
         }
         s += frame('response.function_call_arguments.done', { ...at, arguments: item.args });
-        const finished = functionCallItem(item.id, item.callId, item.name, item.args);
+        const finished = functionCallItem(item.id, item.callId, item.name, item.args, item.namespace);
         state.output.push(finished);
         return s + frame('response.output_item.done', { output_index: item.index, item: finished });
       }
@@ -185,13 +198,16 @@ export function createResponsesStreamEncoder(opts: StreamEncoderOptions): Stream
         // A Gemini signature on a call travels in a reasoning item right before it (items.ts).
         if (ev.signature) s += tokenItem({ kind: 'tool', signature: ev.signature });
         const index = state.output.length;
-        const custom = customTools.has(ev.name);
+        const tool = tools.get(ev.name);
+        const custom = tool?.custom === true;
+        const name = tool?.name ?? ev.name;
         const id = custom ? customToolCallItemId() : functionCallItemId();
         const callId = ev.id || openaiToolCallId();
-        open = { kind: 'call', id, index, fields: `,"item_id":"${id}","output_index":${index}`, tool: ev.index, callId, name: ev.name, custom, args: '' };
+        const fields = `,"item_id":"${id}","output_index":${index}`;
+        open = { kind: 'call', id, index, fields, tool: ev.index, callId, name, namespace: tool?.namespace, custom, args: '' };
         const item = custom
-          ? { ...customToolCallItem(id, callId, ev.name, ''), status: 'in_progress' }
-          : { ...functionCallItem(id, callId, ev.name, ''), status: 'in_progress' };
+          ? { ...customToolCallItem(id, callId, name, ''), status: 'in_progress' }
+          : { ...functionCallItem(id, callId, name, '', tool?.namespace), status: 'in_progress' };
         return s + frame('response.output_item.added', { output_index: index, item });
       }
       case 'tool_call_delta': {

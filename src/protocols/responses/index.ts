@@ -29,7 +29,7 @@ export const responsesCodec: ProtocolCodec = {
   decodeModelList,
 };
 
-export { customToolNames } from './decode-tools.ts';
+export { clientTools, namespacedName } from './tool-names.ts';
 export { encodeResponsesResponse } from './encode-response.ts';
 export { createResponsesStreamEncoder } from './encode-stream.ts';
 export { responsesEcho, type ResponsesEcho, type ResponseObject } from './response-object.ts';

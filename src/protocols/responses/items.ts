@@ -41,6 +41,8 @@ export interface FunctionCallItem {
   arguments: string;
   call_id: string;
   name: string;
+  /** The namespace the client declared the tool in. */
+  namespace?: string;
 }
 
 export interface CustomToolCallItem {
@@ -79,8 +81,10 @@ export function messageItem(id: string, text: string): MessageItem {
   return { id, type: 'message', status: 'completed', content: [outputText(text)], role: 'assistant' };
 }
 
-export function functionCallItem(id: string, callId: string, name: string, args: string): FunctionCallItem {
-  return { id, type: 'function_call', status: 'completed', arguments: args, call_id: callId, name };
+export function functionCallItem(id: string, callId: string, name: string, args: string, namespace?: string): FunctionCallItem {
+  const item: FunctionCallItem = { id, type: 'function_call', status: 'completed', arguments: args, call_id: callId, name };
+  if (namespace !== undefined) item.namespace = namespace;
+  return item;
 }
 
 export function customToolCallItem(id: string, callId: string, name: string, input: string): CustomToolCallItem {

@@ -56,7 +56,7 @@ export const MESSAGE_ROLES = ['user', 'assistant', 'system', 'developer'] as con
 export const MessageItemSchema = Type.Object({ role: literals(MESSAGE_ROLES), content: Content }, open);
 
 export const FunctionCallSchema = Type.Object(
-  { call_id: Id, name: Name, arguments: Nullable(Type.String()) },
+  { call_id: Id, name: Name, arguments: Nullable(Type.String()), namespace: Nullable(Type.String({ minLength: 1 })) },
   open,
 );
 
@@ -133,12 +133,26 @@ export const CustomToolSchema = Type.Object(
   open,
 );
 
+/** A group of tools (Codex puts each MCP server's tools in one); its members are function or custom tools. */
+export const NamespaceToolSchema = Type.Object(
+  {
+    type: Type.Literal('namespace'),
+    name: Name,
+    description: Nullable(Type.String()),
+    tools: Type.Array(Typed, { minItems: 1 }),
+  },
+  open,
+);
+
 export const GrammarFormatSchema = Type.Object(
   { type: Type.Literal('grammar'), syntax: Type.String(), definition: Type.String() },
   open,
 );
 
-export const NamedToolChoiceSchema = Type.Object({ type: literals(['function', 'custom'] as const), name: Name }, open);
+export const NamedToolChoiceSchema = Type.Object(
+  { type: literals(['function', 'custom'] as const), name: Name, namespace: Nullable(Type.String({ minLength: 1 })) },
+  open,
+);
 
 export const AllowedToolsChoiceSchema = Type.Object(
   { type: Type.Literal('allowed_tools'), mode: literals(['auto', 'required'] as const), tools: Type.Array(AnyObject) },

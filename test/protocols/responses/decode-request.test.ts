@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { ProxyError } from '../../../src/core/errors.ts';
 import { responsesCodec } from '../../../src/protocols/responses/index.ts';
-import { customToolNames } from '../../../src/protocols/responses/index.ts';
+import { clientTools, namespacedName } from '../../../src/protocols/responses/index.ts';
 
 /** A body with model gpt-5 unless it says otherwise; keys set to undefined are left out, as JSON would. */
 const decode = (body: Record<string, unknown>) =>
@@ -127,11 +127,76 @@ describe('responses decodeRequest: top level', () => {
     expect(decode({ input: 'hi', tools: [{ type: 'web_search', external_web_access: true }] }).tools).toEqual([]);
   });
 
-  test('customToolNames lists custom tools and never throws', () => {
-    const body = { tools: [{ type: 'custom', name: 'apply_patch' }, { type: 'function', name: 'f' }, 'junk', { type: 'custom' }] };
-    expect([...customToolNames(body)]).toEqual(['apply_patch']);
-    expect(customToolNames(undefined).size).toBe(0);
-    expect(customToolNames({ tools: 'x' }).size).toBe(0);
+  test('clientTools maps custom tools and namespace members by their upstream name, and never throws', () => {
+    const body = {
+      tools: [
+        { type: 'custom', name: 'apply_patch' },
+        { type: 'function', name: 'f' },
+        'junk',
+        { type: 'custom' },
+        { type: 'namespace', name: 'mcp__github', tools: [{ type: 'function', name: 'search_issues' }, null, { type: 'function' }] },
+        { type: 'namespace', name: 'broken', tools: 'x' },
+      ],
+    };
+    expect([...clientTools(body)]).toEqual([
+      ['apply_patch', { custom: true, name: 'apply_patch' }],
+      ['mcp__github__search_issues', { custom: false, name: 'search_issues', namespace: 'mcp__github' }],
+    ]);
+    expect(clientTools(undefined).size).toBe(0);
+    expect(clientTools({ tools: 'x' }).size).toBe(0);
+  });
+
+  test('namespace tools (Codex groups each MCP server\'s tools in one) become one function per member', () => {
+    const req = decode({
+      input: 'hi',
+      tools: [
+        { type: 'function', name: 'shell', parameters: { type: 'object', properties: {} } },
+        {
+          type: 'namespace',
+          name: 'mcp__github',
+          description: 'Tools from the github MCP server.',
+          tools: [
+            { type: 'function', name: 'search_issues', description: 'Search issues.', strict: false, parameters: { type: 'object', properties: { q: { type: 'string' } } } },
+            { type: 'function', name: 'whoami', parameters: { type: 'object', properties: {} } },
+          ],
+        },
+      ],
+      tool_choice: { type: 'function', name: 'whoami', namespace: 'mcp__github' },
+    });
+    expect(req.tools).toEqual([
+      { name: 'shell', parameters: { type: 'object', properties: {} } },
+      { name: 'mcp__github__search_issues', description: 'Search issues.', strict: false, parameters: { type: 'object', properties: { q: { type: 'string' } } } },
+      { name: 'mcp__github__whoami', description: 'Tools from the github MCP server.', parameters: { type: 'object', properties: {} } },
+    ]);
+    expect(req.toolChoice).toEqual({ type: 'tool', name: 'mcp__github__whoami' });
+  });
+
+  test('a namespace that is empty or holds a hosted tool is a 400 naming the member', () => {
+    expect(() => decode({ input: 'hi', tools: [{ type: 'namespace', name: 'ns', tools: [] }] })).toThrow(/tools\.0\.tools/);
+    expect(() => decode({ input: 'hi', tools: [{ type: 'namespace', name: 'ns', tools: [{ type: 'web_search' }] }] })).toThrow(
+      /tools\.0\.tools\.0\.type: a namespace holds "function" and "custom" tools/,
+    );
+  });
+
+  test('a namespaced name over 64 characters is cut and made unique, the same on every request', () => {
+    const long = namespacedName('mcp__a_server_with_a_rather_long_name', 'and_a_tool_with_an_even_longer_name');
+    expect(long.length).toBe(64);
+    expect(long).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(long).toBe(namespacedName('mcp__a_server_with_a_rather_long_name', 'and_a_tool_with_an_even_longer_name'));
+    expect(long).not.toBe(namespacedName('mcp__a_server_with_a_rather_long_name', 'and_a_tool_with_an_even_longer_nam3'));
+    expect(namespacedName('mcp__fs', 'read')).toBe('mcp__fs__read');
+  });
+
+  test('a replayed function_call with a namespace goes upstream under the namespaced name', () => {
+    const req = decode({
+      input: [
+        { type: 'message', role: 'user', content: 'who am I?' },
+        { type: 'function_call', call_id: 'call_1', name: 'whoami', namespace: 'mcp__github', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'octocat' },
+      ],
+    });
+    expect(req.messages[1]!.content[0]).toMatchObject({ type: 'tool_call', id: 'call_1', name: 'mcp__github__whoami' });
+    expect(req.messages[2]!.content[0]).toMatchObject({ type: 'tool_result', callId: 'call_1', name: 'mcp__github__whoami' });
   });
 
   test('tool_choice forms', () => {
@@ -379,7 +444,7 @@ describe('responses decodeRequest: 400s name the field', () => {
     ['hosted tool', { input: 'hi', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] }, 'tools.0.type', /code_interpreter is an OpenAI-hosted tool; aiproxy converts function and custom tools only/],
     ['web_search forced by tool_choice', { input: 'hi', tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } }, 'tool_choice.type', /web_search is an OpenAI-hosted tool/],
     ['local_shell tool', { input: 'hi', tools: [{ type: 'function', name: 'f' }, { type: 'local_shell' }] }, 'tools.1.type', /OpenAI-hosted/],
-    ['unknown tool', { input: 'hi', tools: [{ type: 'namespace', name: 'crm', tools: [] }] }, 'tools.0.type', /"namespace" is not supported/],
+    ['unknown tool', { input: 'hi', tools: [{ type: 'hologram', name: 'crm' }] }, 'tools.0.type', /"hologram" is not supported/],
     ['function tool without name', { input: 'hi', tools: [{ type: 'function', parameters: {} }] }, 'tools.0.name', /is required/],
     ['custom tool bad format', { input: 'hi', tools: [{ type: 'custom', name: 'p', format: { type: 'grammar', syntax: 'lark' } }] }, 'tools.0.format.definition', /tools\.0\.format\.definition: is required/],
     ['custom tool unknown format', { input: 'hi', tools: [{ type: 'custom', name: 'p', format: { type: 'regex' } }] }, 'tools.0.format.type', /"text", "grammar"/],

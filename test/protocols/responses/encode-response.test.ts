@@ -111,6 +111,26 @@ describe('responses encodeResponse', () => {
     expect(out.output[2]).toMatchObject({ type: 'function_call', arguments: '{"command":["ls"]}' });
   });
 
+  test('a namespace member\'s call comes back under its own name with its namespace; plain calls have none', () => {
+    const out = encodeResponsesResponse(
+      response([
+        { type: 'tool_call', id: 'call_n', name: 'mcp__github__search_issues', args: { q: 'bug' } },
+        { type: 'tool_call', id: 'call_f', name: 'shell', args: {} },
+      ]),
+      { tools: [{ type: 'namespace', name: 'mcp__github', tools: [{ type: 'function', name: 'search_issues' }] }, { type: 'function', name: 'shell' }] },
+    );
+    expect(out.output[0]).toEqual({
+      id: expect.stringMatching(/^fc_/),
+      type: 'function_call',
+      status: 'completed',
+      arguments: '{"q":"bug"}',
+      call_id: 'call_n',
+      name: 'search_issues',
+      namespace: 'mcp__github',
+    });
+    expect(out.output[1]).not.toHaveProperty('namespace');
+  });
+
   test('the request body gives the custom tools and the echoed settings', () => {
     const tools = [{ type: 'custom', name: 'apply_patch', description: 'd' }, { type: 'function', name: 'f', parameters: {}, strict: true }];
     const request = {

@@ -215,6 +215,34 @@ describe('responses stream encoder: event sequences', () => {
     );
   });
 
+  test('a namespace member\'s call streams with its own name and the namespace, as the non-streaming answer has it', () => {
+    const request = { tools: [{ type: 'namespace', name: 'mcp__github', tools: [{ type: 'function', name: 'search_issues' }] }] };
+    const events = parseStream(
+      encodeAll(
+        [
+          start,
+          { type: 'tool_call_start', index: 0, id: 'call_n', name: 'mcp__github__search_issues' },
+          { type: 'tool_call_delta', index: 0, args: '{"q":"bug"}' },
+          { type: 'tool_call_end', index: 0 },
+          finish('tool_calls'),
+        ],
+        { request },
+      ),
+    );
+    expect(events[2]!.item).toMatchObject({ type: 'function_call', status: 'in_progress', name: 'search_issues', namespace: 'mcp__github' });
+    expect(events.find((e) => e.type === 'response.output_item.done')!.item).toMatchObject({
+      type: 'function_call',
+      status: 'completed',
+      call_id: 'call_n',
+      name: 'search_issues',
+      namespace: 'mcp__github',
+      arguments: '{"q":"bug"}',
+    });
+    expect(normalized(final(events))).toEqual(
+      normalized(nonStreaming([{ type: 'tool_call', id: 'call_n', name: 'mcp__github__search_issues', args: { q: 'bug' } }], 'tool_calls', request)),
+    );
+  });
+
   test('custom tools and the echoed settings come from the request body', () => {
     const enc = responsesCodec.createStreamEncoder({
       model: 'm',
