@@ -103,6 +103,8 @@ function codexParses(item: Record<string, unknown>): boolean {
       );
     case 'custom_tool_call':
       return typeof item.call_id === 'string' && typeof item.name === 'string' && typeof item.input === 'string';
+    case 'tool_search_call':
+      return typeof item.call_id === 'string' && typeof item.execution === 'string' && typeof item.arguments === 'object' && item.arguments !== null;
     default:
       return false;
   }
@@ -141,6 +143,8 @@ function asCodexReplay(items: Array<Record<string, unknown>>): Array<Record<stri
         return { type: 'message', role: item.role, content: (item.content as Array<Record<string, unknown>>).map((c) => ({ type: c.type, text: c.text })) };
       case 'reasoning':
         return { type: 'reasoning', summary: item.summary, content: null, encrypted_content: item.encrypted_content ?? null };
+      case 'tool_search_call':
+        return { type: 'tool_search_call', call_id: item.call_id, status: item.status, execution: item.execution, arguments: item.arguments };
       case 'function_call':
         // codex-rs skips a None namespace when serialising.
         return { type: 'function_call', name: item.name, ...(item.namespace ? { namespace: item.namespace } : {}), arguments: item.arguments, call_id: item.call_id };
@@ -285,6 +289,42 @@ describe('MCP tools in a namespace (Codex declares each MCP server\'s tools as o
       // The call in the history goes upstream under the name the tool was declared with there.
       expect(sent2.split('"mcp__github__search_issues"').length - 1).toBeGreaterThanOrEqual(2);
       expect(sent2).toContain('#12 crash on start');
+    });
+  }
+});
+
+/** Codex's client-run tool search (tools/src/tool_spec.rs ToolSpec::ToolSearch), offered when it holds MCP tools back. */
+const TOOL_SEARCH = {
+  type: 'tool_search',
+  execution: 'client',
+  description: 'Searches the available MCP tools and loads the ones that match.',
+  parameters: { type: 'object', properties: { query: { type: 'string' }, limit: { type: 'number' } }, required: ['query'], additionalProperties: false },
+};
+
+describe('a tool search Codex runs itself (MCP tools held back until the model looks for them)', () => {
+  for (const u of UPSTREAMS) {
+    test(`${u.name}: the search is a tool_search_call; what it found is offered upstream and called with its namespace`, async () => {
+      const tools = [SHELL, APPLY_PATCH, TOOL_SEARCH];
+      u.mock(s).queue({ toolCalls: [{ name: 'tool_search', args: { query: 'github issues', limit: 1 } }] });
+      const input1 = [userText('Find crash reports in acme/app')];
+      const r1 = await codexPost(u, codexBody(u.model, input1, { tools }));
+      expect({ status: r1.status, body: r1.status === 200 ? '' : r1.text }).toEqual({ status: 200, body: '' });
+      const items1 = expectCodexReadable(r1.events);
+      const search = items1.find((i) => i.type === 'tool_search_call')!;
+      expect(search).toMatchObject({ execution: 'client', arguments: { query: 'github issues', limit: 1 } });
+      expect(JSON.stringify(lastBody(u.mock(s)))).not.toContain('search_issues');
+
+      // Codex runs the search and sends what it found; the model then calls the found tool.
+      u.mock(s).queue({ toolCalls: [{ name: 'mcp__github__search_issues', args: { repo: 'acme/app', q: 'crash' } }] });
+      const input2 = [...input1, ...asCodexReplay(items1), { type: 'tool_search_output', call_id: search.call_id, status: 'completed', execution: 'client', tools: [GITHUB_MCP] }];
+      const r2 = await codexPost(u, codexBody(u.model, input2, { tools }));
+      expect({ status: r2.status, body: r2.status === 200 ? '' : r2.text }).toEqual({ status: 200, body: '' });
+      const sent2 = JSON.stringify(lastBody(u.mock(s)));
+      expect(sent2).toContain('- mcp__github__search_issues: Search issues in a repository.');
+      expect(sent2.split('"mcp__github__search_issues"').length - 1).toBeGreaterThanOrEqual(1);
+      const call = expectCodexReadable(r2.events).find((i) => i.type === 'function_call')!;
+      expect(call).toMatchObject({ name: 'search_issues', namespace: 'mcp__github' });
+      expect(JSON.parse(call.arguments as string)).toEqual({ repo: 'acme/app', q: 'crash' });
     });
   }
 });

@@ -11,12 +11,17 @@ import {
   MessageItemSchema,
   ReasoningItemSchema,
   ToolOutputSchema,
+  ToolSearchCallSchema,
+  ToolSearchOutputSchema,
 } from './schema.ts';
-import { namespacedName } from './tool-names.ts';
+import type { FoundTool } from './decode-tools.ts';
+import { clientExecuted, namespacedName, TOOL_SEARCH } from './tool-names.ts';
 
 export interface DecodedInput {
   system: TextPart[];
   messages: Message[];
+  /** Tools a client-run tool search found: the upstream model is offered them (decode-tools.ts). */
+  found: FoundTool[];
 }
 
 /** Items that only exist with OpenAI's hosted tools: nothing upstream could run or continue them. */
@@ -32,8 +37,6 @@ const HOSTED_ITEMS = new Set([
   'apply_patch_call_output',
   'image_generation_call',
   'code_interpreter_call',
-  'tool_search_call',
-  'tool_search_output',
   'mcp_list_tools',
   'mcp_approval_request',
   'mcp_approval_response',
@@ -49,10 +52,11 @@ type Run = 'assistant' | 'results' | undefined;
  * outputs one user turn of tool results; a user message always starts a turn of its own.
  */
 export function decodeInput(input: string | ReadonlyArray<Record<string, unknown>>): DecodedInput {
-  if (typeof input === 'string') return { system: [], messages: [{ role: 'user', content: [{ type: 'text', text: input }] }] };
+  if (typeof input === 'string') return { system: [], messages: [{ role: 'user', content: [{ type: 'text', text: input }] }], found: [] };
 
   const system: TextPart[] = [];
   const messages: Message[] = [];
+  const found: FoundTool[] = [];
   /** call_id → tool name, so results carry the name Gemini requires. */
   const callNames = new Map<string, string>();
   let run: Run;
@@ -77,7 +81,7 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
     const path = `input.${i}`;
     const type = itemType(item, path);
     // A tool signature belongs only to the call right after its reasoning item.
-    if (type !== 'function_call' && type !== 'custom_tool_call') pendingSignature = undefined;
+    if (type !== 'function_call' && type !== 'custom_tool_call' && type !== 'tool_search_call') pendingSignature = undefined;
     switch (type) {
       case 'message': {
         const m = expectShape(MessageItemSchema, item, path);
@@ -126,6 +130,24 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
         append('results', part);
         return;
       }
+      case 'tool_search_call': {
+        // OpenAI's own searches (execution "server") are history only it can continue, like web searches.
+        if (!clientExecuted(item)) return;
+        const c = expectShape(ToolSearchCallSchema, item, path);
+        const args = typeof c.arguments === 'string' ? parseJsonObject(c.arguments) : (c.arguments ?? {});
+        append('assistant', toolCall(c.call_id, TOOL_SEARCH, args, pendingSignature, callNames));
+        pendingSignature = undefined;
+        return;
+      }
+      case 'tool_search_output': {
+        if (!clientExecuted(item)) return;
+        const o = expectShape(ToolSearchOutputSchema, item, path);
+        // The model reads what was found; the tools themselves are offered to it from now on.
+        o.tools.forEach((tool, j) => found.push({ tool, path: `${path}.tools.${j}` }));
+        const part: ToolResultPart = { type: 'tool_result', callId: o.call_id, name: TOOL_SEARCH, content: [{ type: 'text', text: foundText(o.tools) }] };
+        append('results', part);
+        return;
+      }
       case 'web_search_call':
         // Codex keeps the searches an OpenAI model made in its history and replays them (codex-rs
         // protocol/src/models.rs ResponseItem::WebSearchCall): only the action, never the results, which
@@ -146,7 +168,29 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
         throw badRequest(`${path}.type: input items of type ${JSON.stringify(type)} are not supported`, `${path}.type`);
     }
   });
-  return { system, messages };
+  return { system, messages, found };
+}
+
+/**
+ * What a tool search found, as the model reads it: each tool by the name it can now call, with its
+ * description. An empty result says so, so the model searches again or goes on without.
+ */
+function foundText(tools: ReadonlyArray<Record<string, unknown>>): string {
+  const lines: string[] = [];
+  const line = (name: string, description: unknown): void => {
+    lines.push(typeof description === 'string' && description ? `- ${name}: ${description}` : `- ${name}`);
+  };
+  for (const t of tools) {
+    if (typeof t.name !== 'string') continue;
+    if (t.type !== 'namespace') {
+      line(t.name, t.description);
+      continue;
+    }
+    for (const m of Array.isArray(t.tools) ? t.tools : []) {
+      if (m && typeof m === 'object' && typeof m.name === 'string') line(namespacedName(t.name, m.name), m.description ?? t.description);
+    }
+  }
+  return lines.length ? `Tools found and now available:\n${lines.join('\n')}` : 'No tools matched the search.';
 }
 
 /** An item's type: `message` when it has only a role, `item_reference` when it has only an id (as the API reads them). */

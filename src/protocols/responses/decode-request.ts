@@ -20,7 +20,7 @@ export function decodeRequest(body: unknown): CanonicalRequest {
   if (!isRecord(body)) throw badRequest('request body must be a JSON object');
   refuseStateful(body);
   const b = expectShape(RequestSchema, body);
-  const { system, messages } = decodeInput(b.input);
+  const { system, messages, found } = decodeInput(b.input);
   // Instructions come first: the API puts them before the input's own system and developer messages.
   if (b.instructions) system.unshift({ type: 'text', text: b.instructions });
 
@@ -28,7 +28,7 @@ export function decodeRequest(body: unknown): CanonicalRequest {
     model: b.model,
     system,
     messages,
-    tools: decodeTools(b.tools ?? []),
+    tools: decodeTools(b.tools ?? [], found),
     stream: b.stream === true,
     extras: {},
   };

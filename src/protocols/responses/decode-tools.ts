@@ -9,8 +9,9 @@ import {
   GrammarFormatSchema,
   NamedToolChoiceSchema,
   NamespaceToolSchema,
+  ToolSearchToolSchema,
 } from './schema.ts';
-import { namespacedName } from './tool-names.ts';
+import { clientExecuted, namespacedName, TOOL_SEARCH } from './tool-names.ts';
 
 /**
  * OpenAI's hosted web search. Codex sends `{type:"web_search", external_web_access:false}` with every
@@ -41,31 +42,71 @@ const HOSTED_TOOLS = new Set([
 const hostedRefused = (type: string, path: string) =>
   badRequest(`${path}: ${type} is an OpenAI-hosted tool; aiproxy converts function and custom tools only`, path);
 
-/** `tools` → canonical definitions. Function tools are flat here (no `function` wrapper). */
-export function decodeTools(raw: ReadonlyArray<{ type: string }>): ToolDefinition[] {
-  const out: ToolDefinition[] = [];
-  raw.forEach((tool, i) => {
-    const path = `tools.${i}`;
-    switch (tool.type) {
-      case 'function':
-        out.push(toolDefinition(expectShape(FunctionToolSchema, tool, path)));
-        return;
-      case 'custom':
-        out.push(customTool(tool, path));
-        return;
-      case 'namespace':
-        out.push(...namespaceTools(tool, path));
-        return;
-      default:
-        if (WEB_SEARCH_TOOLS.has(tool.type)) return;
-        if (HOSTED_TOOLS.has(tool.type)) throw hostedRefused(tool.type, `${path}.type`);
-        throw badRequest(
-          `${path}.type: tool type ${JSON.stringify(tool.type)} is not supported; only "function", "custom" and "namespace" tools are`,
-          `${path}.type`,
-        );
+/** A tool as found in the request, and where, for error messages. */
+export interface FoundTool {
+  tool: { type: string };
+  path: string;
+}
+
+/**
+ * `tools`, then the tools a client-run tool search found (tool_search_output items in `input`) →
+ * canonical definitions. Function tools are flat here (no `function` wrapper). A found tool is offered
+ * to the upstream model like a declared one, since it can only call what it was given; one already
+ * offered under the same name is not offered twice.
+ */
+export function decodeTools(raw: ReadonlyArray<{ type: string }>, found: readonly FoundTool[] = []): ToolDefinition[] {
+  const out = raw.flatMap((tool, i) => decodeTool(tool, `tools.${i}`));
+  const names = new Set(out.map((t) => t.name));
+  for (const f of found) {
+    for (const def of decodeTool(f.tool, f.path)) {
+      if (names.has(def.name)) continue;
+      names.add(def.name);
+      out.push(def);
     }
-  });
+  }
   return out;
+}
+
+function decodeTool(tool: { type: string }, path: string): ToolDefinition[] {
+  switch (tool.type) {
+    case 'function':
+      return [toolDefinition(expectShape(FunctionToolSchema, tool, path))];
+    case 'custom':
+      return [customTool(tool, path)];
+    case 'namespace':
+      return namespaceTools(tool, path);
+    case TOOL_SEARCH:
+      return toolSearch(tool, path);
+    default:
+      if (WEB_SEARCH_TOOLS.has(tool.type)) return [];
+      if (HOSTED_TOOLS.has(tool.type)) throw hostedRefused(tool.type, `${path}.type`);
+      throw badRequest(
+        `${path}.type: tool type ${JSON.stringify(tool.type)} is not supported; only "function", "custom", "namespace" and "tool_search" tools are`,
+        `${path}.type`,
+      );
+  }
+}
+
+/**
+ * A tool search the client runs itself (`execution: "client"`: Codex, when it holds back MCP tools
+ * until the model looks for them) is a function like any other: its calls go back as tool_search_call
+ * items, and what it found comes back in tool_search_output items (decode-items.ts). OpenAI's own
+ * search (`execution: "server"`) is dropped: no other upstream can hold tools back, so the tools the
+ * client marked `defer_loading` are simply offered from the start.
+ */
+function toolSearch(tool: { type: string }, path: string): ToolDefinition[] {
+  const t = expectShape(ToolSearchToolSchema, tool, path);
+  if (!clientExecuted(t)) return [];
+  const def: ToolDefinition = {
+    name: TOOL_SEARCH,
+    parameters: t.parameters ?? {
+      type: 'object',
+      properties: { query: { type: 'string', description: 'What to search the available tools for.' } },
+      required: ['query'],
+    },
+  };
+  def.description = t.description || 'Searches the tools that are available but not yet loaded, and loads those that match.';
+  return [def];
 }
 
 /**

@@ -2,13 +2,9 @@ import type { ThinkingPart } from '../../core/content.ts';
 import { openaiToolCallId } from '../../core/ids.ts';
 import type { CanonicalResponse } from '../../core/response.ts';
 import {
+  callItem,
   clientResponseId,
-  customToolCallItem,
-  customToolCallItemId,
-  customToolInput,
   encodeContinuity,
-  functionCallItem,
-  functionCallItemId,
   messageItem,
   messageItemId,
   reasoningItem,
@@ -48,12 +44,7 @@ export function encodeResponsesResponse(res: CanonicalResponse, request?: Record
       output.push(reasoningItem(reasoningItemId(), '', encodeContinuity({ kind: 'tool', signature: part.signature })));
     }
     const callId = part.id || openaiToolCallId();
-    const tool = tools.get(part.name);
-    output.push(
-      tool?.custom
-        ? customToolCallItem(customToolCallItemId(), callId, tool.name, customToolInput(part.args))
-        : functionCallItem(functionCallItemId(), callId, tool?.name ?? part.name, JSON.stringify(part.args), tool?.namespace),
-    );
+    output.push(callItem(tools.get(part.name), callId, part.name, part.args));
   }
   flushText();
 

@@ -16,10 +16,12 @@ import {
   outputText,
   reasoningItem,
   reasoningItemId,
+  toolSearchCallItem,
+  toolSearchCallItemId,
   type Continuity,
 } from './items.ts';
 import { incompleteReason, responseObject, responsesEcho, type ResponseState } from './response-object.ts';
-import { clientTools } from './tool-names.ts';
+import { clientTools, type ClientTool } from './tool-names.ts';
 
 const KEEPALIVE = ': keepalive\n\n';
 
@@ -35,7 +37,8 @@ type CallItem = {
   /** The client's name for the tool, and its namespace. */
   name: string;
   namespace?: string;
-  custom: boolean;
+  /** Which item the call is to the client: function_call, custom_tool_call or tool_search_call. */
+  form: ClientTool['kind'];
   args: string;
 };
 type OpenItem = TextItem | CallItem;
@@ -131,7 +134,13 @@ export function createResponsesStreamEncoder(opts: StreamEncoderOptions): Stream
         return s + frame('response.output_item.done', { output_index: item.index, item: finished });
       }
       case 'call': {
-        if (item.custom) {
+        if (item.form === 'tool_search') {
+          // Codex reads the search's arguments from output_item.done only; there are no delta events for them.
+          const finished = toolSearchCallItem(item.id, item.callId, parseJsonObject(item.args));
+          state.output.push(finished);
+          return frame('response.output_item.done', { output_index: item.index, item: finished });
+        }
+        if (item.form === 'custom') {
           const input = customToolInput(parseJsonObject(item.args));
           if (input) s += frame('response.custom_tool_call_input.delta', { ...at, delta: input });
           s += frame('response.custom_tool_call_input.done', { ...at, input });
@@ -199,23 +208,27 @@ export function createResponsesStreamEncoder(opts: StreamEncoderOptions): Stream
         if (ev.signature) s += tokenItem({ kind: 'tool', signature: ev.signature });
         const index = state.output.length;
         const tool = tools.get(ev.name);
-        const custom = tool?.custom === true;
+        const form = tool?.kind ?? 'function';
         const name = tool?.name ?? ev.name;
-        const id = custom ? customToolCallItemId() : functionCallItemId();
+        const id = form === 'custom' ? customToolCallItemId() : form === 'tool_search' ? toolSearchCallItemId() : functionCallItemId();
         const callId = ev.id || openaiToolCallId();
         const fields = `,"item_id":"${id}","output_index":${index}`;
-        open = { kind: 'call', id, index, fields, tool: ev.index, callId, name, namespace: tool?.namespace, custom, args: '' };
-        const item = custom
-          ? { ...customToolCallItem(id, callId, name, ''), status: 'in_progress' }
-          : { ...functionCallItem(id, callId, name, '', tool?.namespace), status: 'in_progress' };
-        return s + frame('response.output_item.added', { output_index: index, item });
+        open = { kind: 'call', id, index, fields, tool: ev.index, callId, name, namespace: tool?.namespace, form, args: '' };
+        const item =
+          form === 'custom'
+            ? customToolCallItem(id, callId, name, '')
+            : form === 'tool_search'
+              ? toolSearchCallItem(id, callId, {})
+              : functionCallItem(id, callId, name, '', tool?.namespace);
+        return s + frame('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress' } });
       }
       case 'tool_call_delta': {
         // Only the open call takes arguments: every upstream sends a call's fragments before the next starts.
         if (open?.kind !== 'call' || open.tool !== ev.index || !ev.args) return '';
         open.args += ev.args;
-        // A custom tool's input is the `input` string inside the JSON: it can only be told once whole.
-        return open.custom ? '' : deltaFrame('response.function_call_arguments.delta', open, ev.args);
+        // A custom tool's input is the `input` string inside the JSON, and a search's arguments an object:
+        // both can only be told once whole.
+        return open.form === 'function' ? deltaFrame('response.function_call_arguments.delta', open, ev.args) : '';
       }
       case 'tool_call_end':
         return open?.kind === 'call' && open.tool === ev.index ? close() : '';

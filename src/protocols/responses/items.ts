@@ -1,6 +1,7 @@
 import type { Signature } from '../../core/content.ts';
 import { randomId } from '../../core/ids.ts';
 import { isRecord, tryParseJson } from '../../util/json.ts';
+import type { ClientTool } from './tool-names.ts';
 
 /**
  * Output items as the Responses API writes them, shared by the non-streaming and the streaming encoder
@@ -54,7 +55,17 @@ export interface CustomToolCallItem {
   name: string;
 }
 
-export type OutputItem = ReasoningItem | MessageItem | FunctionCallItem | CustomToolCallItem;
+/** A call of the client's own tool search (codex-rs ResponseItem::ToolSearchCall): arguments as an object. */
+export interface ToolSearchCallItem {
+  id: string;
+  type: 'tool_search_call';
+  status: 'in_progress' | 'completed';
+  call_id: string;
+  execution: 'client';
+  arguments: Record<string, unknown>;
+}
+
+export type OutputItem = ReasoningItem | MessageItem | FunctionCallItem | CustomToolCallItem | ToolSearchCallItem;
 
 // The API's own prefixes: clients (and the SDK's item bookkeeping) key items by these ids.
 export const responseItemId = (): string => `resp_${randomId(32)}`;
@@ -62,6 +73,7 @@ export const reasoningItemId = (): string => `rs_${randomId(32)}`;
 export const messageItemId = (): string => `msg_${randomId(32)}`;
 export const functionCallItemId = (): string => `fc_${randomId(32)}`;
 export const customToolCallItemId = (): string => `ctc_${randomId(32)}`;
+export const toolSearchCallItemId = (): string => `tsc_${randomId(32)}`;
 
 /** The id shown to the client: the upstream's own, prefixed so it reads like a response id and stays traceable. */
 export function clientResponseId(id: string | undefined): string {
@@ -89,6 +101,26 @@ export function functionCallItem(id: string, callId: string, name: string, args:
 
 export function customToolCallItem(id: string, callId: string, name: string, input: string): CustomToolCallItem {
   return { id, type: 'custom_tool_call', status: 'completed', call_id: callId, input, name };
+}
+
+export function toolSearchCallItem(id: string, callId: string, args: Record<string, unknown>): ToolSearchCallItem {
+  return { id, type: 'tool_search_call', status: 'completed', call_id: callId, execution: 'client', arguments: args };
+}
+
+/**
+ * A client tool's call as the client knows it: a custom_tool_call, a tool_search_call, or a
+ * function_call under the tool's own name (and namespace). `tool` is the client's declaration of the
+ * name the upstream called, if it is not a plain function (tool-names.ts).
+ */
+export function callItem(tool: ClientTool | undefined, callId: string, upstreamName: string, args: Record<string, unknown>): OutputItem {
+  switch (tool?.kind) {
+    case 'custom':
+      return customToolCallItem(customToolCallItemId(), callId, tool.name, customToolInput(args));
+    case 'tool_search':
+      return toolSearchCallItem(toolSearchCallItemId(), callId, args);
+    default:
+      return functionCallItem(functionCallItemId(), callId, tool?.name ?? upstreamName, JSON.stringify(args), tool?.namespace);
+  }
 }
 
 /**

@@ -62,6 +62,15 @@ export const FunctionCallSchema = Type.Object(
 
 export const CustomToolCallSchema = Type.Object({ call_id: Id, name: Name, input: Type.String() }, open);
 
+/** A client-run tool search's call; its arguments are an object (codex-rs ResponseItem::ToolSearchCall). */
+export const ToolSearchCallSchema = Type.Object(
+  { call_id: Id, arguments: Nullable(Type.Union([AnyObject, Type.String()])) },
+  open,
+);
+
+/** What a client-run tool search found: tool declarations, as in `tools`. */
+export const ToolSearchOutputSchema = Type.Object({ call_id: Id, tools: Type.Array(Typed) }, open);
+
 /** function_call_output and custom_tool_call_output. */
 export const ToolOutputSchema = Type.Object({ call_id: Id, output: Content }, open);
 
@@ -140,6 +149,16 @@ export const NamespaceToolSchema = Type.Object(
     name: Name,
     description: Nullable(Type.String()),
     tools: Type.Array(Typed, { minItems: 1 }),
+  },
+  open,
+);
+
+export const ToolSearchToolSchema = Type.Object(
+  {
+    type: Type.Literal('tool_search'),
+    execution: Nullable(Type.String()),
+    description: Nullable(Type.String()),
+    parameters: Nullable(AnyObject),
   },
   open,
 );

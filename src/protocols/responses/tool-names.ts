@@ -5,13 +5,20 @@ import { isRecord } from '../../util/json.ts';
  * name the upstream saw.
  */
 export interface ClientTool {
-  /** A freeform tool (Codex's apply_patch): its calls are custom_tool_call items. */
-  custom: boolean;
+  /**
+   * `custom`: a freeform tool (Codex's apply_patch), called with custom_tool_call items.
+   * `tool_search`: the client's own tool search, called with tool_search_call items.
+   * `function`: a namespace member, called with function_call items that name the namespace.
+   */
+  kind: 'function' | 'custom' | 'tool_search';
   /** The name the client declared. */
   name: string;
   /** The namespace the tool was declared in (Codex puts each MCP server's tools in one). */
   namespace?: string;
 }
+
+/** The name a client-run tool search goes upstream under: the one the client gave its tool type. */
+export const TOOL_SEARCH = 'tool_search';
 
 /** OpenAI's limit on a function name, the strictest of the upstreams. */
 const MAX_NAME = 64;
@@ -28,22 +35,36 @@ export function namespacedName(namespace: string, name: string): string {
   return `${flat.slice(0, MAX_NAME - hash.length - 1)}_${hash}`;
 }
 
+/** Whether a tool_search tool or item is one the client runs (the others are OpenAI's own). */
+export const clientExecuted = (t: Record<string, unknown>): boolean => t.execution === 'client';
+
 /**
- * The request's custom and namespaced tools, by the name they go upstream under, for the encoders that
- * turn the upstream's calls back into the client's items. The request body is the one source: decoding
- * and encoding read the same declarations. Never throws: bad input is decodeRequest's to report.
+ * The request's custom, namespaced and tool-search tools, by the name they go upstream under, for the
+ * encoders that turn the upstream's calls back into the client's items: those declared in `tools` and
+ * those a client-run tool search found (tool_search_output items). The request body is the one source:
+ * decoding and encoding read the same declarations. Never throws: bad input is decodeRequest's to report.
  */
 export function clientTools(body: unknown): Map<string, ClientTool> {
   const tools = new Map<string, ClientTool>();
-  if (!isRecord(body) || !Array.isArray(body.tools)) return tools;
-  for (const t of body.tools) {
-    if (!isRecord(t) || typeof t.name !== 'string') continue;
-    if (t.type === 'custom') tools.set(t.name, { custom: true, name: t.name });
-    if (t.type !== 'namespace' || !Array.isArray(t.tools)) continue;
-    for (const member of t.tools) {
-      if (!isRecord(member) || typeof member.name !== 'string') continue;
-      tools.set(namespacedName(t.name, member.name), { custom: member.type === 'custom', name: member.name, namespace: t.name });
+  if (!isRecord(body)) return tools;
+  const add = (list: unknown): void => {
+    if (!Array.isArray(list)) return;
+    for (const t of list) {
+      if (!isRecord(t)) continue;
+      if (t.type === TOOL_SEARCH && clientExecuted(t)) tools.set(TOOL_SEARCH, { kind: 'tool_search', name: TOOL_SEARCH });
+      if (typeof t.name !== 'string') continue;
+      if (t.type === 'custom') tools.set(t.name, { kind: 'custom', name: t.name });
+      if (t.type !== 'namespace' || !Array.isArray(t.tools)) continue;
+      for (const member of t.tools) {
+        if (!isRecord(member) || typeof member.name !== 'string') continue;
+        const kind = member.type === 'custom' ? 'custom' : 'function';
+        tools.set(namespacedName(t.name, member.name), { kind, name: member.name, namespace: t.name });
+      }
     }
+  };
+  add(body.tools);
+  if (Array.isArray(body.input)) {
+    for (const item of body.input) if (isRecord(item) && item.type === 'tool_search_output' && clientExecuted(item)) add(item.tools);
   }
   return tools;
 }

@@ -139,8 +139,8 @@ describe('responses decodeRequest: top level', () => {
       ],
     };
     expect([...clientTools(body)]).toEqual([
-      ['apply_patch', { custom: true, name: 'apply_patch' }],
-      ['mcp__github__search_issues', { custom: false, name: 'search_issues', namespace: 'mcp__github' }],
+      ['apply_patch', { kind: 'custom', name: 'apply_patch' }],
+      ['mcp__github__search_issues', { kind: 'function', name: 'search_issues', namespace: 'mcp__github' }],
     ]);
     expect(clientTools(undefined).size).toBe(0);
     expect(clientTools({ tools: 'x' }).size).toBe(0);
@@ -185,6 +185,64 @@ describe('responses decodeRequest: top level', () => {
     expect(long).toBe(namespacedName('mcp__a_server_with_a_rather_long_name', 'and_a_tool_with_an_even_longer_name'));
     expect(long).not.toBe(namespacedName('mcp__a_server_with_a_rather_long_name', 'and_a_tool_with_an_even_longer_nam3'));
     expect(namespacedName('mcp__fs', 'read')).toBe('mcp__fs__read');
+  });
+
+  test('a client-run tool_search is a function; OpenAI\'s own search is dropped and deferred tools are offered as they are', () => {
+    const search = { type: 'tool_search', execution: 'client', description: 'Find tools.', parameters: { type: 'object', properties: { query: { type: 'string' }, limit: { type: 'number' } } } };
+    expect(decode({ input: 'hi', tools: [search] }).tools).toEqual([
+      { name: 'tool_search', description: 'Find tools.', parameters: { type: 'object', properties: { query: { type: 'string' }, limit: { type: 'number' } } } },
+    ]);
+    const bare = decode({ input: 'hi', tools: [{ type: 'tool_search', execution: 'client' }] }).tools[0]!;
+    expect(bare).toMatchObject({ name: 'tool_search', parameters: { required: ['query'] } });
+    expect(bare.description).toBeString();
+    const server = decode({ input: 'hi', tools: [{ type: 'tool_search' }, { type: 'function', name: 'later', defer_loading: true }] });
+    expect(server.tools.map((t) => t.name)).toEqual(['later']);
+  });
+
+  test('a client tool search in the history: its call and what it found go upstream, and the found tools are offered', () => {
+    const body = {
+      input: [
+        { type: 'message', role: 'user', content: 'file an issue' },
+        { type: 'tool_search_call', call_id: 'ts_1', execution: 'client', status: 'completed', arguments: { query: 'github issue', limit: 2 } },
+        {
+          type: 'tool_search_output',
+          call_id: 'ts_1',
+          execution: 'client',
+          status: 'completed',
+          tools: [
+            { type: 'namespace', name: 'mcp__github', description: 'GitHub.', tools: [{ type: 'function', name: 'create_issue', description: 'Create an issue.', parameters: { type: 'object', properties: {} } }] },
+            { type: 'function', name: 'shell', description: 'Run a command.', parameters: { type: 'object', properties: {} } },
+          ],
+        },
+        // A search OpenAI ran itself in an earlier session: history only it can continue.
+        { type: 'tool_search_call', execution: 'server', status: 'completed', arguments: { query: 'x' } },
+        { type: 'tool_search_output', execution: 'server', status: 'completed', tools: [{ type: 'function', name: 'hidden' }] },
+      ],
+      tools: [{ type: 'tool_search', execution: 'client' }, { type: 'function', name: 'shell', parameters: { type: 'object', properties: {} } }],
+    };
+    const req = decode(body);
+    expect(req.messages[1]!.content).toEqual([{ type: 'tool_call', id: 'ts_1', name: 'tool_search', args: { query: 'github issue', limit: 2 } }]);
+    expect(req.messages[2]!.content).toEqual([
+      {
+        type: 'tool_result',
+        callId: 'ts_1',
+        name: 'tool_search',
+        content: [{ type: 'text', text: 'Tools found and now available:\n- mcp__github__create_issue: Create an issue.\n- shell: Run a command.' }],
+      },
+    ]);
+    expect(req.messages).toHaveLength(3);
+    // Declared first; a found tool already declared is not offered twice.
+    expect(req.tools.map((t) => t.name)).toEqual(['tool_search', 'shell', 'mcp__github__create_issue']);
+    expect([...clientTools(body).keys()]).toEqual(['tool_search', 'mcp__github__create_issue']);
+    const empty = decode({ input: [{ type: 'tool_search_call', call_id: 'a', execution: 'client', arguments: '{"query":"x"}' }, { type: 'tool_search_output', call_id: 'a', execution: 'client', tools: [] }] });
+    expect(empty.messages[0]!.content[0]).toMatchObject({ args: { query: 'x' } });
+    expect(empty.messages[1]!.content[0]).toMatchObject({ content: [{ type: 'text', text: 'No tools matched the search.' }] });
+  });
+
+  test('a found tool that is malformed is a 400 naming where it is in input', () => {
+    expect(() =>
+      decode({ input: [{ type: 'tool_search_output', call_id: 'a', execution: 'client', tools: [{ type: 'function' }] }] }),
+    ).toThrow(/input\.0\.tools\.0/);
   });
 
   test('a replayed function_call with a namespace goes upstream under the namespaced name', () => {

@@ -131,6 +131,23 @@ describe('responses encodeResponse', () => {
     expect(out.output[1]).not.toHaveProperty('namespace');
   });
 
+  test('a call of the client\'s tool search is a tool_search_call with its arguments as an object', () => {
+    const out = encodeResponsesResponse(response([{ type: 'tool_call', id: 'call_s', name: 'tool_search', args: { query: 'calendar', limit: 1 } }]), {
+      tools: [{ type: 'tool_search', execution: 'client' }],
+    });
+    expect(out.output[0]).toEqual({
+      id: expect.stringMatching(/^tsc_/),
+      type: 'tool_search_call',
+      status: 'completed',
+      call_id: 'call_s',
+      execution: 'client',
+      arguments: { query: 'calendar', limit: 1 },
+    });
+    // Without the client's tool search declared, a function of that name is a plain function.
+    const plain = encodeResponsesResponse(response([{ type: 'tool_call', id: 'c', name: 'tool_search', args: {} }]), { tools: [{ type: 'function', name: 'tool_search' }] });
+    expect(plain.output[0]).toMatchObject({ type: 'function_call', name: 'tool_search' });
+  });
+
   test('the request body gives the custom tools and the echoed settings', () => {
     const tools = [{ type: 'custom', name: 'apply_patch', description: 'd' }, { type: 'function', name: 'f', parameters: {}, strict: true }];
     const request = {

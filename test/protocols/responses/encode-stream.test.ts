@@ -243,6 +243,29 @@ describe('responses stream encoder: event sequences', () => {
     );
   });
 
+  test('a tool search call: added with empty arguments, done with the parsed ones, no argument deltas', () => {
+    const request = { tools: [{ type: 'tool_search', execution: 'client' }] };
+    const events = parseStream(
+      encodeAll(
+        [
+          start,
+          { type: 'tool_call_start', index: 0, id: 'call_s', name: 'tool_search' },
+          { type: 'tool_call_delta', index: 0, args: '{"query":"cal' },
+          { type: 'tool_call_delta', index: 0, args: 'endar"}' },
+          { type: 'tool_call_end', index: 0 },
+          finish('tool_calls'),
+        ],
+        { request },
+      ),
+    );
+    expect(types(events).slice(2)).toEqual(['response.output_item.added', 'response.output_item.done', 'response.completed']);
+    expect(events[2]!.item).toEqual({ id: expect.stringMatching(/^tsc_/), type: 'tool_search_call', status: 'in_progress', call_id: 'call_s', execution: 'client', arguments: {} });
+    expect(events[3]!.item).toMatchObject({ type: 'tool_search_call', status: 'completed', arguments: { query: 'calendar' } });
+    expect(normalized(final(events))).toEqual(
+      normalized(nonStreaming([{ type: 'tool_call', id: 'call_s', name: 'tool_search', args: { query: 'calendar' } }], 'tool_calls', request)),
+    );
+  });
+
   test('custom tools and the echoed settings come from the request body', () => {
     const enc = responsesCodec.createStreamEncoder({
       model: 'm',
