@@ -1,7 +1,7 @@
 import type { Part, Signature, TextPart, ThinkingPart, ToolCallPart, ToolResultPart } from '../../core/content.ts';
 import { badRequest } from '../../core/errors.ts';
 import type { Message } from '../../core/request.ts';
-import { parseJsonObject } from '../../util/json.ts';
+import { isRecord, parseJsonObject } from '../../util/json.ts';
 import { expectShape } from '../openai/validate.ts';
 import { decodeAssistantContent, decodeSystemContent, decodeUserContent } from './decode-content.ts';
 import { decodeContinuity } from './items.ts';
@@ -186,8 +186,9 @@ function foundText(tools: ReadonlyArray<Record<string, unknown>>): string {
       line(t.name, t.description);
       continue;
     }
-    for (const m of Array.isArray(t.tools) ? t.tools : []) {
-      if (m && typeof m === 'object' && typeof m.name === 'string') line(namespacedName(t.name, m.name), m.description ?? t.description);
+    const members: unknown[] = Array.isArray(t.tools) ? t.tools : [];
+    for (const m of members) {
+      if (isRecord(m) && typeof m.name === 'string') line(namespacedName(t.name, m.name), m.description ?? t.description);
     }
   }
   return lines.length ? `Tools found and now available:\n${lines.join('\n')}` : 'No tools matched the search.';

@@ -16,8 +16,9 @@ import { clientTools } from './tool-names.ts';
 
 /**
  * Canonical response → a Response object (`POST /v1/responses` without stream). `request` is the
- * client's body: calls of its custom tools come back as custom_tool_call items, calls of namespace
- * members under their own name and namespace, and its settings are repeated as the API does.
+ * client's body: calls of its custom tools come back as custom_tool_call items, of its tool search as
+ * tool_search_call items, of namespace members under their own name and namespace (items.ts callItem),
+ * and its settings are repeated as the API does.
  */
 export function encodeResponsesResponse(res: CanonicalResponse, request?: Record<string, unknown>): ResponseObject {
   const tools = clientTools(request);
