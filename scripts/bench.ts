@@ -11,7 +11,7 @@ import { installExitHandlers } from './bench/children.ts';
 import { bunGenerator, ensureWrk, wrkGenerator } from './bench/load-generators.ts';
 import { HELP, parseOptions, type BenchOptions } from './bench/options.ts';
 import { placement } from './bench/placement.ts';
-import { checkTargets, figuresTable, ratiosTable, targetsText, withRatios } from './bench/report.ts';
+import { checkTargets, figuresTable, medianRows, ratiosTable, targetsText, withRatios, type Row } from './bench/report.ts';
 import { machineInfo, writeResults, type MachineInfo } from './bench/results.ts';
 import { runScenario, type RunContext, type ScenarioResult } from './bench/run-scenario.ts';
 import { selectScenarios } from './bench/scenarios.ts';
@@ -73,15 +73,21 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
 
-    const results: ScenarioResult[] = [];
-    for (const s of selectScenarios(opts.only)) {
-      log(`running ${s.name}: ${s.label}`);
-      const r = await runScenario(ctx, s);
-      const cpu = r.cpuUsPerReq === undefined ? '' : `, ${r.cpuUsPerReq.toFixed(0)} µs CPU/req`;
-      log(`  ${r.rps.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms${cpu}${r.errors ? `, ${r.errors} ERRORS` : ''}`);
-      results.push(r);
+    const rounds: Row[][] = [];
+    for (let round = 1; round <= opts.rounds; round++) {
+      if (opts.rounds > 1) log(`round ${round} of ${opts.rounds}`);
+      const results: ScenarioResult[] = [];
+      for (const s of selectScenarios(opts.only)) {
+        log(`running ${s.name}: ${s.label}`);
+        const r = await runScenario(ctx, s);
+        const cpu = r.cpuUsPerReq === undefined ? '' : `, ${r.cpuUsPerReq.toFixed(0)} µs CPU/req`;
+        log(`  ${r.rps.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms${cpu}${r.errors ? `, ${r.errors} ERRORS` : ''}`);
+        results.push(r);
+      }
+      rounds.push(withRatios(results));
     }
-    const rows = withRatios(results);
+    const rows = rounds.length === 1 ? rounds[0]! : medianRows(rounds);
+    if (rounds.length > 1) log(`\nMedians over ${rounds.length} rounds; each round's ratios against its own ceiling and floor.`);
     const targets = checkTargets(rows);
     log(
       '\nFigures (latency in ms; "added" = minus direct to the mock at concurrency 1; CPU use = share of one core ' +
@@ -90,7 +96,8 @@ async function main(argv: string[]): Promise<number> {
     log(`\nRatios (÷ceil = to direct, ÷fwd = to the minimal forwarder, same kind and same run)\n${ratiosTable(rows)}`);
     if (targets.length > 0) log(`\nIssue 7 targets\n${targetsText(targets)}`);
     if (profileDir) log(`\nCPU profiles: ${profileDir}`);
-    log(`\nresults: ${await writeResults(outDir, 'bench', { machine, options: opts, scenarios: rows, targets })}`);
+    const perRound = rounds.length > 1 ? { rounds } : {};
+    log(`\nresults: ${await writeResults(outDir, 'bench', { machine, options: opts, scenarios: rows, targets, ...perRound })}`);
     return 0;
   } finally {
     await mock.stop();

@@ -9,6 +9,8 @@ export interface BenchOptions {
   /** Seconds of the concurrency-1 phases (latency, time to first byte). */
   c1S: number;
   connections: number;
+  /** Times the whole scenario list runs; figures and ratios are the medians over the rounds. */
+  rounds: number;
   only?: string[];
   soak: boolean;
   /** Seconds between RSS samples in the soak. */
@@ -34,6 +36,9 @@ Benchmarks aiproxy against a fast mock upstream and a minimal Bun forwarder, all
   --warmup S         unmeasured load before each measurement (default 3; quick 1)
   --connections N    concurrent connections (default 64)
   --only a,b         only these scenarios (their ceiling and floor always run too)
+  --rounds N         run the whole list N times and report medians (default 1): on a shared machine
+                     the baselines drift between a round's first and last minute, and each round's
+                     ratios are taken against its own baselines
   --quick            smoke run: 2 s per scenario, short warm-up and concurrency-1 phases
   --soak             10 minutes of mixed streaming load through one aiproxy; RSS every 5 s
   --client wrk|bun   force a load generator (default: wrk, installed with apt-get when missing)
@@ -61,6 +66,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       duration: { type: 'string' },
       warmup: { type: 'string' },
       connections: { type: 'string' },
+      rounds: { type: 'string' },
       only: { type: 'string' },
       quick: { type: 'boolean', default: false },
       soak: { type: 'boolean', default: false },
@@ -85,6 +91,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     warmupS: num('warmup', v.warmup, quick ? 1 : 3, 0),
     c1S: quick ? 1 : 5,
     connections: Math.round(num('connections', v.connections, 64, 1)),
+    rounds: Math.round(num('rounds', v.rounds, 1, 1)),
     only: v.only ? v.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
     soak,
     sampleS: quick || durationS < 60 ? 1 : 5,

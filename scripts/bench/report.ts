@@ -56,6 +56,34 @@ export function withRatios(results: ScenarioResult[]): Row[] {
   });
 }
 
+/** The middle value; the mean of the two middle ones for an even count. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Each number the median of the same field across `samples` (objects of one shape); the rest from the first. */
+function medianOf<T>(samples: readonly T[]): T {
+  const first = samples[0];
+  if (typeof first === 'number') return median(samples as readonly number[]) as T;
+  if (first === null || typeof first !== 'object' || Array.isArray(first)) return first as T;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(first)) {
+    const values = samples.map((s) => (s as Record<string, unknown>)[key]).filter((v) => v !== undefined);
+    out[key] = values.length ? medianOf(values) : undefined;
+  }
+  return out as T;
+}
+
+/**
+ * Several rounds of the same scenario list → one row per scenario, every figure and every ratio the
+ * median over the rounds. Ratios are taken within each round first, against that round's baselines.
+ */
+export function medianRows(rounds: readonly Row[][]): Row[] {
+  return rounds[0]!.map((row) => medianOf(rounds.map((round) => round.find((r) => r.name === row.name)!)));
+}
+
 /** Left-aligned first column, right-aligned figures. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -5,7 +5,7 @@ import { selectScenarios, SOAK_SCENARIOS } from '../scenarios.ts';
 
 describe('options', () => {
   test('defaults: 10 s at 64 connections; quick is 2 s; soak is 10 minutes', () => {
-    expect(parseOptions([])).toMatchObject({ durationS: 10, connections: 64, warmupS: 3, soak: false, pin: true, client: 'auto' });
+    expect(parseOptions([])).toMatchObject({ durationS: 10, connections: 64, warmupS: 3, soak: false, pin: true, client: 'auto', rounds: 1 });
     expect(parseOptions(['--quick'])).toMatchObject({ durationS: 2, warmupS: 1, c1S: 1 });
     expect(parseOptions(['--soak'])).toMatchObject({ durationS: 600, sampleS: 5 });
     expect(parseOptions(['--soak', '--duration', '20'])).toMatchObject({ durationS: 20, sampleS: 1 });
@@ -14,6 +14,8 @@ describe('options', () => {
   test('flags are read and checked', () => {
     const o = parseOptions(['--duration', '5', '--connections', '8', '--only', 'openai-claude, direct', '--client', 'bun', '--no-pin']);
     expect(o).toMatchObject({ durationS: 5, connections: 8, only: ['openai-claude', 'direct'], client: 'bun', pin: false });
+    expect(parseOptions(['--rounds', '3']).rounds).toBe(3);
+    expect(() => parseOptions(['--rounds', '0'])).toThrow('--rounds');
     expect(() => parseOptions(['--duration', 'x'])).toThrow('--duration');
     expect(() => parseOptions(['--client', 'ab'])).toThrow('--client');
     expect(() => parseOptions(['--bogus'])).toThrow();

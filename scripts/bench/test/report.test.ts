@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { checkTargets, figuresTable, ratiosTable, table, withRatios } from '../report.ts';
+import { checkTargets, figuresTable, median, medianRows, ratiosTable, table, withRatios } from '../report.ts';
 import type { ScenarioResult } from '../run-scenario.ts';
 import { rssGrowth, warmupSeconds } from '../soak.ts';
 
@@ -81,6 +81,33 @@ describe('ratios', () => {
     expect(text).toContain('openai-claude');
     expect(ratiosTable(rows).split('\n')[3]).toMatch(/^forwarder\s+0\.50\s+1\.00/);
     expect(table(['a', 'bb'], [['x', '1'], ['yyy', '22']])).toBe('a    bb\n---  --\nx     1\nyyy  22');
+  });
+});
+
+describe('rounds', () => {
+  test('median: the middle value, or the mean of the two middle ones', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([7])).toBe(7);
+  });
+
+  test('each figure and each ratio is the median over the rounds, ratios taken within each round first', () => {
+    // Round 2's forwarder ran on a slow minute: its own ratios stay sane, and the medians ignore the outlier round 3.
+    const round = (fwdRps: number, aiRps: number, aiCpu: number, peak?: number) =>
+      withRatios([
+        result('forwarder', 'forwarder', false, { rps: fwdRps, cpuUsPerReq: 40 }),
+        result('openai-openai', 'aiproxy', false, { passthrough: true, rps: aiRps, cpuUsPerReq: aiCpu, ...(peak ? { rssMb: { idle: 50, peak } } : {}) }),
+      ]);
+    const rows = medianRows([round(20_000, 18_000, 60, 90), round(10_000, 9_000, 62), round(20_000, 2_000, 300, 110)]);
+    const ai = rows.find((r) => r.name === 'openai-openai')!;
+    expect(ai.rps).toBe(9_000);
+    expect(ai.ratios.rps.floor).toBeCloseTo(0.9, 6);
+    expect(ai.cpuUsPerReq).toBe(62);
+    expect(ai.ratios.cpu).toBeCloseTo(62 / 40, 6);
+    // A figure missing from some rounds is the median of those that have it.
+    expect(ai.rssMb).toEqual({ idle: 50, peak: 100 });
+    expect(rows.map((r) => r.name)).toEqual(['forwarder', 'openai-openai']);
+    expect(ai.passthrough).toBe(true);
   });
 });
 
