@@ -20,10 +20,22 @@ const codexBody = {
     { type: 'function_call_output', call_id: 'call_1', output: 'a.ts' },
     { type: 'custom_tool_call', id: 'ctc_1', call_id: 'call_2', name: 'apply_patch', input: '*** Begin Patch' },
     { type: 'custom_tool_call_output', call_id: 'call_2', output: 'Done' },
+    { type: 'tool_search_call', call_id: 'call_3', execution: 'client', status: 'completed', arguments: { query: 'issues' } },
+    {
+      type: 'tool_search_output',
+      call_id: 'call_3',
+      execution: 'client',
+      status: 'completed',
+      tools: [{ type: 'namespace', name: 'mcp__gh', tools: [{ type: 'function', name: 'list', parameters: { type: 'object', properties: {} } }] }],
+    },
+    { type: 'function_call', call_id: 'call_4', name: 'list', namespace: 'mcp__gh', arguments: '{}' },
+    { type: 'function_call_output', call_id: 'call_4', output: '#1' },
   ],
   tools: [
     { type: 'function', name: 'shell', description: 'Run', strict: false, parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } } } },
     { type: 'custom', name: 'apply_patch', description: 'Patch', format: { type: 'grammar', syntax: 'lark', definition: 'start: x' } },
+    { type: 'namespace', name: 'mcp__fs', description: 'Files', tools: [{ type: 'function', name: 'read', parameters: { type: 'object', properties: {} } }] },
+    { type: 'tool_search', execution: 'client', description: 'Find tools' },
   ],
   tool_choice: 'auto',
   parallel_tool_calls: false,
@@ -40,6 +52,8 @@ const PATHS: Array<Array<string | number>> = [
   ['input', 2, 'summary'], ['input', 2, 'encrypted_content'], ['input', 3, 'arguments'], ['input', 3, 'call_id'], ['input', 4, 'output'],
   ['input', 5, 'input'], ['input', 6, 'type'], ['tools'], ['tools', 0, 'parameters'], ['tools', 1, 'format'], ['tools', 1, 'format', 'type'],
   ['tool_choice'], ['reasoning'], ['reasoning', 'effort'], ['text'], ['text', 'format'], ['max_output_tokens'], ['temperature'],
+  ['input', 7, 'arguments'], ['input', 7, 'execution'], ['input', 8, 'tools'], ['input', 8, 'tools', 0], ['input', 8, 'tools', 0, 'tools'],
+  ['input', 9, 'namespace'], ['tools', 2, 'name'], ['tools', 2, 'tools'], ['tools', 2, 'tools', 0], ['tools', 3, 'execution'], ['tools', 3, 'parameters'],
 ];
 
 function mutate(path: Array<string | number>, value: unknown): unknown {
@@ -74,7 +88,7 @@ describe('responses decodeRequest under bad input', () => {
           codec.encodeRequest(structuredClone(req), { model: 'm', defaultMaxTokens: 64 });
         }
       }),
-      { numRuns: 400, seed: 11 },
+      { numRuns: 700, seed: 11 },
     );
   });
 });
