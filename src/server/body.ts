@@ -21,7 +21,12 @@ const DEFAULT_LIMITS: BodyLimits = { maxBodyBytes: 32 * 1024 * 1024, maxJsonDept
 
 /** Form encodings are what `curl -d` and HTML forms send; every SDK sends application/json. */
 const FORM_TYPES = ['multipart/form-data', 'application/x-www-form-urlencoded'];
-const DECOMPRESSED: Record<string, 'gzip' | 'deflate'> = { gzip: 'gzip', 'x-gzip': 'gzip', deflate: 'deflate' };
+/**
+ * Content encodings read, by their HTTP name → Bun's DecompressionStream format. Codex compresses its
+ * requests with zstd when signed in with ChatGPT and pointed at an OpenAI base URL (codex-rs
+ * responses_request_compression); other clients send gzip, and brotli is the third common one.
+ */
+const DECOMPRESSED: Record<string, Bun.CompressionFormat> = { gzip: 'gzip', 'x-gzip': 'gzip', deflate: 'deflate', zstd: 'zstd', br: 'brotli' };
 // Stateless (no `stream`), so one decoder serves every request.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -82,7 +87,7 @@ async function readBytes(request: Request, max: number): Promise<Uint8Array> {
     throw new ProxyError({
       kind: 'invalid_request',
       status: 415,
-      message: `content-encoding ${encoding} is not supported; send the body uncompressed, gzip or deflate`,
+      message: `content-encoding ${encoding} is not supported; send the body uncompressed, gzip, deflate, zstd or br`,
     });
   }
   if (plain && declared > max) throw tooLarge(max);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 
@@ -162,6 +162,30 @@ describe('bad request bodies', () => {
     expect(ok.status).toBe(200);
   });
 
+  test('zstd (Codex signed in with ChatGPT compresses with it) and br bodies are read; their bombs are a 413 too', async () => {
+    const giant = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x'.repeat(100 * 1024) }] });
+    const compress: Record<string, (b: Uint8Array) => Uint8Array> = { zstd: (b) => Bun.zstdCompressSync(b), br: (b) => brotliCompressSync(b) };
+    for (const [encoding, squeeze] of Object.entries(compress)) {
+      const before = s.openai.calls.length;
+      const ok = await fetch(`${small.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${small.key}`, 'content-type': 'application/json', 'content-encoding': encoding },
+        body: squeeze(new TextEncoder().encode(JSON.stringify({ ...VALID.openai, messages: [{ role: 'user', content: 'héllo, 世界' }] }))),
+      });
+      expect({ encoding, status: ok.status }).toEqual({ encoding, status: 200 });
+      await ok.arrayBuffer();
+      expect(s.openai.calls.length).toBe(before + 1);
+      // The upstream gets plain JSON, not the client's encoding.
+      expect(JSON.stringify(s.openai.calls.at(-1)!.body)).toContain('héllo, 世界');
+      const bomb = squeeze(new TextEncoder().encode(giant));
+      expect(bomb.length).toBeLessThan(4096);
+      const z = await send('openai', bomb, { 'content-encoding': encoding }, small);
+      expect([encoding, z.status, z.message]).toEqual([encoding, 413, 'request body is larger than 65536 bytes (limits.max_body_bytes)']);
+      const broken = await send('openai', new Uint8Array([1, 2, 3, 4, 5]), { 'content-encoding': encoding }, small);
+      expect([encoding, broken.status, broken.message]).toEqual([encoding, 400, `request body could not be decompressed as ${encoding}`]);
+    }
+  });
+
   test('deeply nested JSON', async () => {
     const deep = (p: P): string => withField(p, 'metadata', JSON.parse('{"a":'.repeat(100) + '1' + '}'.repeat(100)));
     await refusedEverywhere(deep, 400, 'more than 64 levels deep (limits.max_json_depth)');
@@ -178,7 +202,7 @@ describe('bad request bodies', () => {
     const res = await fetch(`${s.proxy.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${s.proxy.key}` }, body: form });
     expect(res.status).toBe(415);
     const unknown = await send('openai', JSON.stringify(VALID.openai), { 'content-encoding': 'compress' });
-    expect([unknown.status, unknown.message]).toEqual([415, 'content-encoding compress is not supported; send the body uncompressed, gzip or deflate']);
+    expect([unknown.status, unknown.message]).toEqual([415, 'content-encoding compress is not supported; send the body uncompressed, gzip, deflate, zstd or br']);
   });
 });
 
