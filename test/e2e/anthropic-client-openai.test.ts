@@ -303,6 +303,28 @@ describe('Anthropic client → openai-custom: structured output and odd historie
     expect(msg.content[0]).toMatchObject({ type: 'text', text: '{"answer":"42"}' });
   });
 
+  test("the structured-outputs beta's top-level output_format → response_format json_schema", async () => {
+    // Today's TypeScript SDK rewrites it to output_config.format itself; older SDKs, other languages and
+    // the beta's curl examples send it as it is.
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'], additionalProperties: false };
+    s.openai.queue({ text: '{"answer":"42"}' });
+    const res = await fetch(`${s.proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'x-api-key': s.proxy.key,
+        'anthropic-version': '2023-06-01',
+        'anthropic-beta': 'structured-outputs-2025-11-13',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ model: 'gpt-4o', max_tokens: 64, output_format: { type: 'json_schema', schema }, messages: [{ role: 'user', content: 'answer in JSON' }] }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { content: unknown[] }).content[0]).toMatchObject({ type: 'text', text: '{"answer":"42"}' });
+    expect(lastBody(s.openai.calls).response_format).toEqual({ type: 'json_schema', json_schema: { name: 'response', schema } });
+    expect(lastBody(s.openai.calls)).not.toHaveProperty('output_format');
+  });
+
   test('a call the client never answered still gets a tool message, so OpenAI accepts the history', async () => {
     await client.messages.create({
       model: 'gpt-4o',

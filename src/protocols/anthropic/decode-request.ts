@@ -22,6 +22,7 @@ const KNOWN = new Set([
   'tool_choice',
   'thinking',
   'output_config',
+  'output_format',
   'stop_sequences',
   'temperature',
   'top_p',
@@ -61,7 +62,9 @@ export function decodeRequest(body: unknown): CanonicalRequest {
   if (wire.stop_sequences !== undefined) req.stop = wire.stop_sequences;
   const reasoning = decodeReasoning(wire);
   if (reasoning) req.reasoning = reasoning;
-  const format = decodeOutputConfig(wire.output_config, extras);
+  // The beta's output_format asks for the same as GA's output_config.format; the GA field wins.
+  const beta = wire.output_format;
+  const format = decodeOutputConfig(wire.output_config, extras) ?? (beta ? { type: 'json_schema', schema: beta.schema } : undefined);
   if (format) req.responseFormat = format;
   decodeMetadata(wire.metadata, req, extras);
   if (Object.keys(extras).length > 0) req.extras.anthropic = extras;

@@ -78,6 +78,8 @@ export const MessagesRequest = Type.Object(
     tool_choice: Type.Optional(ToolChoice),
     thinking: Type.Optional(Thinking),
     output_config: Type.Optional(OutputConfig),
+    // The structured-outputs beta's name for output_config.format (structured-outputs-2025-11-13).
+    output_format: Type.Optional(OutputFormat),
     stop_sequences: Type.Optional(Type.Array(Type.String())),
     temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 1, errorMessage: 'expected a number from 0 to 1' })),
     top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1, errorMessage: 'expected a number from 0 to 1' })),

@@ -233,6 +233,16 @@ describe('anthropic decodeRequest: blocks and knobs', () => {
       type: 'json_schema',
       schema,
     });
+    // The structured-outputs beta's top-level output_format asks for the same; GA's field wins when both are sent.
+    const beta = decode({ ...base, output_format: { type: 'json_schema', schema } });
+    expect(beta.responseFormat).toEqual({ type: 'json_schema', schema });
+    expect(beta.extras.anthropic?.output_format).toBeUndefined();
+    const other = { type: 'object', properties: { b: { type: 'number' } } };
+    expect(decode({ ...base, output_format: { type: 'json_schema', schema: other }, output_config: { format: { type: 'json_schema', schema } } }).responseFormat).toEqual({
+      type: 'json_schema',
+      schema,
+    });
+    expect(() => decode({ ...base, output_format: { type: 'xml' } })).toThrow(/output_format/);
   });
 
   test('tool_choice variants', () => {
