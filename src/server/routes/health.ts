@@ -1,8 +1,8 @@
 import { degradedProviders, poolsView } from '../../pool/snapshot.ts';
 import type { AppContext } from '../../proxy/context.ts';
+import { VERSION } from '../../version.ts';
 import { assertUnlimited } from '../client-keys.ts';
 import type { RouteArgs } from './types.ts';
-import { VERSION } from '../../version.ts';
 
 /** GET /health: unauthenticated, for load balancers and systemd watchdogs. Degraded stays 200: the proxy still serves. */
 export function health(ctx: AppContext): Response {
