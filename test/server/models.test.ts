@@ -34,6 +34,18 @@ describe('model lists', () => {
     expect(names.every((n) => n.startsWith('models/'))).toBe(true);
   });
 
+  test("Codex's manifest request (?client_version=) also gets an empty models array, so Codex uses its own catalog", async () => {
+    const get = (query: string) => fetch(`${s.proxy.url}/v1/models${query}`, { headers: { authorization: `Bearer ${s.proxy.key}`, originator: 'codex_cli_rs' } });
+    const codex = (await (await get('?client_version=0.144.0')).json()) as { object: string; data: unknown[]; models: unknown[] };
+    expect(codex.models).toEqual([]);
+    // Still a complete OpenAI list for any OpenAI client.
+    expect(codex.object).toBe('list');
+    expect(codex.data.length).toBeGreaterThan(0);
+    const plain = (await (await get('')).json()) as Record<string, unknown>;
+    expect(plain).not.toHaveProperty('models');
+    expect(await (await get('?x=client_version=1')).json()).not.toHaveProperty('models');
+  });
+
   test('a provider prefix lists only that provider', async () => {
     const res = await fetch(`${s.proxy.url}/claude-custom/v1/models`, { headers: { authorization: `Bearer ${s.proxy.key}` } });
     const body = (await res.json()) as { object: string; data: Array<{ id: string; owned_by: string }> };

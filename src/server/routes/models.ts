@@ -37,11 +37,24 @@ export async function listModels(ctx: AppContext, { request, prefix, path, param
   // A key limited by api_keys sees only what it may use: a 403 for one model, as a chat with it would get.
   if (one) assertAllowed(caller, one.provider as ProviderName, one.id);
   log({ status: 200, provider });
-  if (!one) return Response.json(codecs[protocol].encodeModelList(offered.filter((m) => isAllowed(caller, m.provider, m.id))));
+  if (!one) {
+    const list = codecs[protocol].encodeModelList(offered.filter((m) => isAllowed(caller, m.provider, m.id))) as Record<string, unknown>;
+    return Response.json(protocol === 'openai' && isCodexManifestRequest(request) ? { ...list, models: [] } : list);
+  }
   const list = codecs[protocol].encodeModelList([one]) as Record<string, unknown>;
   // Single-model endpoints answer with the bare object, as the real APIs do.
   const items = (list.data ?? list.models) as unknown[] | undefined;
   return Response.json(items?.[0] ?? list);
+}
+
+/**
+ * Codex asks a custom provider for its model manifest at `{base_url}/models?client_version=…` and reads
+ * `{models: [ModelInfo…]}` (codex-rs models_endpoint.rs): an OpenAI list fails that parse, which Codex
+ * logs as an error and keeps a stale cache. An empty `models` next to the list makes it use the catalog
+ * it ships with, while OpenAI clients still read `data`.
+ */
+function isCodexManifestRequest(request: Request): boolean {
+  return request.url.includes('client_version=') && new URL(request.url).searchParams.has('client_version');
 }
 
 /** The model id of a path segment; a malformed percent-escape is the client's mistake, not a crash. */
