@@ -329,6 +329,92 @@ describe('a tool search Codex runs itself (MCP tools held back until the model l
   }
 });
 
+/** POST /v1/responses/compact as Codex sends it (codex-api CompactionInput): unary JSON in, {output} out. */
+async function compactPost(u: Upstream, body: Record<string, unknown>): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${s.proxy.url}/${u.name}/v1/responses/compact`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.proxy.key}`, 'content-type': 'application/json', originator: 'codex_cli_rs' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** Where each upstream family says "answer without calling a tool". */
+const NO_TOOL_CALLS: Record<Upstream['family'], [path: string[], value: unknown]> = {
+  openai: [['tool_choice'], 'none'],
+  anthropic: [['tool_choice', 'type'], 'none'],
+  gemini: [['toolConfig', 'functionCallingConfig', 'mode'], 'NONE'],
+};
+
+describe('remote compaction (POST /v1/responses/compact), and its compaction item replayed', () => {
+  const history = [
+    userText('<environment_context><cwd>/repo</cwd></environment_context>'),
+    userText('Fix the crash in main.py'),
+    { type: 'function_call', name: 'shell', arguments: '{"command":["bash","-lc","python main.py"]}', call_id: 'call_run1' },
+    { type: 'function_call_output', call_id: 'call_run1', output: 'Traceback: ZeroDivisionError in main.py line 3' },
+    { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'The crash is a division by zero on line 3.' }] },
+  ];
+  for (const u of UPSTREAMS) {
+    test(`${u.name}: the model summarises, the answer is the user's messages and one compaction item, and a replay carries the summary`, async () => {
+      u.mock(s).queue({ text: 'Handoff: main.py line 3 divides by zero; next, guard the divisor and rerun.' });
+      const r = await compactPost(u, {
+        model: u.model,
+        input: history,
+        instructions: 'You are Codex, a coding agent.',
+        tools: [SHELL, APPLY_PATCH],
+        parallel_tool_calls: false,
+        reasoning: { effort: 'medium', summary: 'auto' },
+        prompt_cache_key: '0199a8f2-6f7e-7c31-9c1e-6d0c2b1e4a55',
+      });
+      expect({ status: r.status, body: r.status === 200 ? '' : r.json }).toEqual({ status: 200, body: '' });
+      expect(r.json.object).toBe('response.compaction');
+      const output = r.json.output as Array<Record<string, unknown>>;
+      expect(output.map((i) => i.type)).toEqual(['message', 'message', 'compaction']);
+      expect(output[1]).toMatchObject({ role: 'user', content: [{ type: 'input_text', text: 'Fix the crash in main.py' }] });
+      expect(typeof output[2]!.encrypted_content).toBe('string');
+      expect(JSON.stringify(output)).not.toContain('divides by zero');
+      // The upstream was asked for a summary over the whole history, not streamed, with no tool to call.
+      const sent = lastBody(u.mock(s));
+      const text = JSON.stringify(sent);
+      expect(text).toContain('handoff note');
+      expect(text).toContain('ZeroDivisionError');
+      const [path, value] = NO_TOOL_CALLS[u.family];
+      expect(dig(sent, ...path)).toBe(value);
+      expect(lastCall(u.mock(s)).status).toBe(200);
+
+      // Codex replaces its history with the output and goes on.
+      u.mock(s).queue({ text: 'Guarding the divisor now.' });
+      const r2 = await codexPost(u, codexBody(u.model, [...output, userText('go on')]));
+      expect({ status: r2.status, body: r2.status === 200 ? '' : r2.text }).toEqual({ status: 200, body: '' });
+      expectCodexReadable(r2.events);
+      const replayed = JSON.stringify(lastBody(u.mock(s)));
+      expect(replayed).toContain('main.py line 3 divides by zero');
+      expect(replayed).toContain('Fix the crash in main.py');
+      expect(replayed).not.toContain('encrypted_content');
+    });
+  }
+
+  test("OpenAI's own compaction item (a session begun on OpenAI) is skipped; the user's messages kept beside it still go upstream", async () => {
+    CLAUDE.mock(s).queue({ text: 'ok' });
+    const input = [userText('Fix the crash in main.py'), { type: 'compaction', encrypted_content: 'gAAAAABpM0Yj-opaque=' }, userText('go on')];
+    const r = await codexPost(CLAUDE, codexBody(CLAUDE.model, input));
+    expect(r.status).toBe(200);
+    const sent = JSON.stringify(lastBody(CLAUDE.mock(s)));
+    expect(sent).toContain('Fix the crash in main.py');
+    expect(sent).not.toContain('gAAAAABpM0Yj');
+  });
+
+  test('an upstream error reaches Codex in the OpenAI shape with its status', async () => {
+    CLAUDE.mock(s).queue({
+      error: { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 250000 tokens > 200000 maximum' } } },
+    });
+    const r = await compactPost(CLAUDE, { model: CLAUDE.model, input: history, instructions: 'x' });
+    expect(r.status).toBe(400);
+    expect((r.json.error as { message: string }).message).toContain('prompt is too long');
+  });
+});
+
 describe('replayed items Codex may hold that aiproxy never produced', () => {
   test('a web_search_call (a session begun on OpenAI) is skipped; the rest of the history goes upstream', async () => {
     CLAUDE.mock(s).queue({ text: 'Continuing.' });

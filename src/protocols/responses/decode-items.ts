@@ -6,6 +6,7 @@ import { expectShape } from '../openai/validate.ts';
 import { decodeAssistantContent, decodeSystemContent, decodeUserContent } from './decode-content.ts';
 import { decodeContinuity } from './items.ts';
 import {
+  CompactionItemSchema,
   CustomToolCallSchema,
   FunctionCallSchema,
   MessageItemSchema,
@@ -44,6 +45,9 @@ const HOSTED_ITEMS = new Set([
 ]);
 
 type Run = 'assistant' | 'results' | undefined;
+
+/** What the model reads before the summary of a compacted conversation. */
+export const COMPACTED_PREFIX = 'The earlier part of this conversation was compacted. Its summary:\n\n';
 
 /**
  * `input` items → canonical system prompt and turns. Leading system/developer messages form the system
@@ -148,6 +152,17 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
         append('results', part);
         return;
       }
+      case 'compaction': {
+        // What /v1/responses/compact (compact.ts) made of the earlier conversation: its summary, as a
+        // user turn that tells the model where the work stands. OpenAI's own compaction is readable
+        // only by OpenAI; the user messages it kept beside it still go upstream.
+        const c = expectShape(CompactionItemSchema, item, path);
+        const continuity = decodeContinuity(c.encrypted_content);
+        if (typeof continuity !== 'object' || continuity.kind !== 'summary') return;
+        endRun();
+        messages.push({ role: 'user', content: [{ type: 'text', text: `${COMPACTED_PREFIX}${continuity.text}` }] });
+        return;
+      }
       case 'web_search_call':
         // Codex keeps the searches an OpenAI model made in its history and replays them (codex-rs
         // protocol/src/models.rs ResponseItem::WebSearchCall): only the action, never the results, which
@@ -227,7 +242,8 @@ function decodeReasoning(item: unknown, path: string): { part?: ThinkingPart; to
   const text = summary || (r.content ?? []).map((c) => c.text).join('\n\n');
   const continuity = r.encrypted_content ? decodeContinuity(r.encrypted_content) : undefined;
 
-  if (continuity === undefined || continuity === 'foreign') return text ? { part: { type: 'thinking', text } } : {};
+  // A summary belongs in a compaction item, never here: treated as unreadable.
+  if (continuity === undefined || continuity === 'foreign' || continuity.kind === 'summary') return text ? { part: { type: 'thinking', text } } : {};
   switch (continuity.kind) {
     case 'tool':
       return text ? { part: { type: 'thinking', text }, toolSignature: continuity.signature } : { toolSignature: continuity.signature };

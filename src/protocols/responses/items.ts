@@ -137,7 +137,8 @@ export function customToolInput(args: Record<string, unknown>): string {
 // Anthropic thinking signatures, redacted thinking and Gemini thought signatures have no field of their
 // own in the Responses API. A reasoning item's `encrypted_content` is the one opaque string clients
 // replay verbatim (Codex sends include:["reasoning.encrypted_content"] with store:false and returns
-// reasoning items as they came), so the proxy's tokens travel there, marked as ours.
+// reasoning items as they came), so the proxy's tokens travel there, marked as ours. A compaction
+// item's `encrypted_content` carries the summary it stands for the same way.
 
 const PREFIX = 'aiproxy:';
 
@@ -148,15 +149,19 @@ export type Continuity =
   /** Anthropic redacted thinking. */
   | { kind: 'redacted'; data: string }
   /** A signature that belongs to the tool call right after this reasoning item (Gemini). */
-  | { kind: 'tool'; signature: Signature };
+  | { kind: 'tool'; signature: Signature }
+  /** What a compaction item stands for: the summary of the conversation it replaced (compact.ts). */
+  | { kind: 'summary'; text: string };
 
 export function encodeContinuity(c: Continuity): string {
   const payload =
     c.kind === 'redacted'
       ? { r: c.data }
-      : c.kind === 'tool'
-        ? { f: c.signature.family, v: c.signature.value, tool: true }
-        : { f: c.signature.family, v: c.signature.value };
+      : c.kind === 'summary'
+        ? { s: c.text }
+        : c.kind === 'tool'
+          ? { f: c.signature.family, v: c.signature.value, tool: true }
+          : { f: c.signature.family, v: c.signature.value };
   return PREFIX + Buffer.from(JSON.stringify(payload)).toString('base64url');
 }
 
@@ -170,6 +175,7 @@ export function decodeContinuity(raw: string): Continuity | 'foreign' | undefine
   const json = tryParseJson(Buffer.from(raw.slice(PREFIX.length), 'base64url').toString('utf8'));
   if (!isRecord(json)) return undefined;
   if (typeof json.r === 'string') return { kind: 'redacted', data: json.r };
+  if (typeof json.s === 'string') return { kind: 'summary', text: json.s };
   if ((json.f !== 'anthropic' && json.f !== 'gemini') || typeof json.v !== 'string' || !json.v) return undefined;
   const signature: Signature = { family: json.f, value: json.v };
   return json.tool === true ? { kind: 'tool', signature } : { kind: 'thinking', signature };

@@ -71,6 +71,9 @@ export const ToolSearchCallSchema = Type.Object(
 /** What a client-run tool search found: tool declarations, as in `tools`. */
 export const ToolSearchOutputSchema = Type.Object({ call_id: Id, tools: Type.Array(Typed) }, open);
 
+/** What a compaction left in place of the conversation it summarised (OpenAI's opaque, or ours: compact.ts). */
+export const CompactionItemSchema = Type.Object({ encrypted_content: Type.String({ minLength: 1 }) }, open);
+
 /** function_call_output and custom_tool_call_output. */
 export const ToolOutputSchema = Type.Object({ call_id: Id, output: Content }, open);
 

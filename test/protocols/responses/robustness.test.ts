@@ -30,6 +30,7 @@ const codexBody = {
     },
     { type: 'function_call', call_id: 'call_4', name: 'list', namespace: 'mcp__gh', arguments: '{}' },
     { type: 'function_call_output', call_id: 'call_4', output: '#1' },
+    { type: 'compaction', encrypted_content: 'aiproxy:eyJzIjoic3VtbWFyeSJ9' },
   ],
   tools: [
     { type: 'function', name: 'shell', description: 'Run', strict: false, parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } } } },
@@ -53,7 +54,7 @@ const PATHS: Array<Array<string | number>> = [
   ['input', 5, 'input'], ['input', 6, 'type'], ['tools'], ['tools', 0, 'parameters'], ['tools', 1, 'format'], ['tools', 1, 'format', 'type'],
   ['tool_choice'], ['reasoning'], ['reasoning', 'effort'], ['text'], ['text', 'format'], ['max_output_tokens'], ['temperature'],
   ['input', 7, 'arguments'], ['input', 7, 'execution'], ['input', 8, 'tools'], ['input', 8, 'tools', 0], ['input', 8, 'tools', 0, 'tools'],
-  ['input', 9, 'namespace'], ['tools', 2, 'name'], ['tools', 2, 'tools'], ['tools', 2, 'tools', 0], ['tools', 3, 'execution'], ['tools', 3, 'parameters'],
+  ['input', 9, 'namespace'], ['input', 10, 'encrypted_content'], ['input', 10], ['tools', 2, 'name'], ['tools', 2, 'tools'], ['tools', 2, 'tools', 0], ['tools', 3, 'execution'], ['tools', 3, 'parameters'],
 ];
 
 function mutate(path: Array<string | number>, value: unknown): unknown {

@@ -1,0 +1,57 @@
+import { describe, expect, test } from 'bun:test';
+import { COMPACT_INSTRUCTION, compactionResponse, summaryRequest } from '../../../src/protocols/responses/compact.ts';
+import { decodeRequest } from '../../../src/protocols/responses/decode-request.ts';
+import { COMPACTED_PREFIX } from '../../../src/protocols/responses/decode-items.ts';
+
+const answer = (text: string, usage: unknown = { input_tokens: 9, output_tokens: 3, total_tokens: 12 }) => ({
+  output: [{ type: 'reasoning', summary: [] }, { type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] }],
+  usage,
+});
+
+describe('responses compaction', () => {
+  test('the summarising request: the instruction after the history, no stream, tool calls off only when there are tools', () => {
+    const withTools = summaryRequest({ model: 'm', input: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', name: 'f' }], stream: true });
+    expect(withTools).toMatchObject({ stream: false, tool_choice: 'none' });
+    expect((withTools.input as unknown[]).at(-1)).toEqual({ type: 'message', role: 'user', content: [{ type: 'input_text', text: COMPACT_INSTRUCTION }] });
+    const plain = summaryRequest({ model: 'm', input: 'just this' });
+    expect(plain).not.toHaveProperty('tool_choice');
+    expect(plain.input).toHaveLength(2);
+    expect(() => decodeRequest(plain)).not.toThrow();
+  });
+
+  test("the answer: the user's messages, newest that fit, then one compaction item that decodes back to the summary", () => {
+    const input = [
+      { role: 'user', content: 'x'.repeat(90_000) },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'second' }] },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'reply' }] },
+      { role: 'developer', content: 'rules' },
+      { role: 'user', content: 'third' },
+    ];
+    const out = compactionResponse({ input }, answer('  The summary.  '))!;
+    expect(out).toMatchObject({ object: 'response.compaction', usage: { input_tokens: 9, output_tokens: 3, total_tokens: 12 } });
+    expect(out.id).toMatch(/^resp_/);
+    const items = out.output as Array<Record<string, unknown>>;
+    // The 90 000-character message does not fit the budget; the two after it do, in order.
+    expect(items.map((i) => [i.type, i.role, i.content])).toEqual([
+      ['message', 'user', [{ type: 'input_text', text: 'second' }]],
+      ['message', 'user', 'third'],
+      ['compaction', undefined, undefined],
+    ]);
+    expect(items[2]!.id).toMatch(/^cmp_/);
+    const replayed = decodeRequest({ model: 'm', input: [...items, { role: 'user', content: 'go on' }] });
+    expect(replayed.messages.map((m) => m.content)).toEqual([
+      [{ type: 'text', text: 'second' }],
+      [{ type: 'text', text: 'third' }],
+      [{ type: 'text', text: `${COMPACTED_PREFIX}The summary.` }],
+      [{ type: 'text', text: 'go on' }],
+    ]);
+  });
+
+  test('no text from the model is no compaction; a string input is kept as one message', () => {
+    expect(compactionResponse({ input: [] }, answer('   '))).toBeUndefined();
+    expect(compactionResponse({ input: [] }, { output: 'junk' })).toBeUndefined();
+    const out = compactionResponse({ input: 'only this' }, answer('s', null))!;
+    expect(out.usage).toBeNull();
+    expect((out.output as Array<Record<string, unknown>>)[0]).toMatchObject({ role: 'user', content: [{ type: 'input_text', text: 'only this' }] });
+  });
+});
