@@ -395,6 +395,38 @@ describe('remote compaction (POST /v1/responses/compact), and its compaction ite
     });
   }
 
+  for (const u of UPSTREAMS) {
+    test(`${u.name}: a compaction_trigger item last (newer Codex) streams exactly one compaction item, which a replay turns back into the summary`, async () => {
+      u.mock(s).queue({ text: 'Handoff: guard the divisor on main.py line 3, then rerun.' });
+      const r = await codexPost(u, codexBody(u.model, [...history, { type: 'compaction_trigger' }]));
+      expect({ status: r.status, body: r.status === 200 ? '' : r.text }).toEqual({ status: 200, body: '' });
+      expect(r.events.map((e) => e.type)).toEqual([
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.output_item.done',
+        'response.completed',
+      ]);
+      expect(r.events.map((e) => e.sequence_number)).toEqual([0, 1, 2, 3, 4]);
+      const done = r.events[3]!.item as Record<string, unknown>;
+      expect(done.type).toBe('compaction');
+      const completed = r.events[4]!.response as { id: string; status: string; output: unknown[]; usage: unknown };
+      expect(completed).toMatchObject({ status: 'completed', output: [done] });
+      expect(typeof completed.id).toBe('string');
+      // The summary was asked for without a stream, with the trigger itself left out.
+      const sent = lastBody(u.mock(s));
+      expect(JSON.stringify(sent)).toContain('handoff note');
+      expect(JSON.stringify(sent)).not.toContain('compaction_trigger');
+      if (u.family !== 'gemini') expect(sent.stream ?? false).toBe(false);
+      else expect(lastCall(u.mock(s)).url).toContain(':generateContent');
+
+      u.mock(s).queue({ text: 'On it.' });
+      const r2 = await codexPost(u, codexBody(u.model, [history[1]!, done, userText('go on')]));
+      expect(r2.status).toBe(200);
+      expect(JSON.stringify(lastBody(u.mock(s)))).toContain('guard the divisor on main.py line 3');
+    });
+  }
+
   test("OpenAI's own compaction item (a session begun on OpenAI) is skipped; the user's messages kept beside it still go upstream", async () => {
     CLAUDE.mock(s).queue({ text: 'ok' });
     const input = [userText('Fix the crash in main.py'), { type: 'compaction', encrypted_content: 'gAAAAABpM0Yj-opaque=' }, userText('go on')];

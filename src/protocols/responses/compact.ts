@@ -3,11 +3,13 @@ import { isRecord } from '../../util/json.ts';
 import { encodeContinuity } from './items.ts';
 
 /**
- * `POST /v1/responses/compact`, OpenAI's context compaction, which Codex calls when a conversation
- * nears the model's context window and it treats the provider as OpenAI. No other upstream has it, so
- * the conversation is summarised by the model itself, and the answer has the endpoint's shape: the
- * user's messages, then one `compaction` item standing for the rest. OpenAI's item is opaque; ours
- * carries the summary (items.ts), and decode-items.ts turns it back into text when it is replayed.
+ * OpenAI's context compaction, which Codex asks for when a conversation nears the model's context
+ * window and it treats the provider as OpenAI: `POST /v1/responses/compact`, or (newer Codex) a
+ * `/v1/responses` request whose input ends with a `compaction_trigger` item. No other upstream has it,
+ * so the conversation is summarised by the model itself, and the answer has the API's shape: the
+ * endpoint's user messages then one `compaction` item, or the trigger's stream of that one item.
+ * OpenAI's item is opaque; ours carries the summary (items.ts), and decode-items.ts turns it back into
+ * text when it is replayed.
  */
 
 /** What the model is asked for, after the whole conversation. */
@@ -21,9 +23,20 @@ export const COMPACT_INSTRUCTION =
 /** How much of the user's own words is kept beside the summary, newest first (about 20k tokens). */
 const KEPT_USER_CHARS = 80_000;
 
+/**
+ * Whether a `/v1/responses` request asks for compaction instead of an answer: newer Codex sends its
+ * history with a `{type: "compaction_trigger"}` item last, and reads the one compaction item of the
+ * stream back as the checkpoint that replaces the history.
+ */
+export function isCompactionTrigger(body: Record<string, unknown>): boolean {
+  const last = Array.isArray(body.input) ? body.input.at(-1) : undefined;
+  return isRecord(last) && last.type === 'compaction_trigger';
+}
+
 /** The summarising request: the client's, with the instruction appended, tools offered but not to be called, no stream. */
 export function summaryRequest(body: Record<string, unknown>): Record<string, unknown> {
-  const input = typeof body.input === 'string' ? [userMessage(body.input)] : Array.isArray(body.input) ? body.input : [];
+  const history = typeof body.input === 'string' ? [userMessage(body.input)] : Array.isArray(body.input) ? body.input : [];
+  const input = history.filter((item) => !isRecord(item) || item.type !== 'compaction_trigger');
   const req: Record<string, unknown> = { ...body, input: [...input, userMessage(COMPACT_INSTRUCTION)], stream: false };
   // The history holds tool calls, which Anthropic accepts only with the tools declared.
   if (Array.isArray(body.tools) && body.tools.length > 0) req.tool_choice = 'none';
@@ -36,10 +49,9 @@ export function summaryRequest(body: Record<string, unknown>): Record<string, un
  * wrote no text (nothing to stand for the conversation).
  */
 export function compactionResponse(body: Record<string, unknown>, answer: unknown): Record<string, unknown> | undefined {
-  const summary = answerText(answer);
-  if (!summary) return undefined;
-  const output: unknown[] = keptUserMessages(body.input);
-  output.push({ id: `cmp_${randomId(32)}`, type: 'compaction', encrypted_content: encodeContinuity({ kind: 'summary', text: summary }) });
+  const item = compactionItem(answer);
+  if (!item) return undefined;
+  const output: unknown[] = [...keptUserMessages(body.input), item];
   return {
     id: `resp_${randomId(32)}`,
     object: 'response.compaction',
@@ -47,6 +59,35 @@ export function compactionResponse(body: Record<string, unknown>, answer: unknow
     output,
     usage: isRecord(answer) && isRecord(answer.usage) ? answer.usage : null,
   };
+}
+
+/**
+ * A compaction_trigger request's answer: the summarising request's Response object with the one
+ * compaction item as its output, whole or as the stream the API sends (created, in_progress, the item
+ * added and done, completed). Undefined when the model wrote no text.
+ */
+export function triggeredResponse(answer: unknown, stream: boolean): string | undefined {
+  const item = compactionItem(answer);
+  if (!item || !isRecord(answer)) return undefined;
+  const done = { ...answer, status: 'completed', output: [item] };
+  if (!stream) return JSON.stringify(done);
+  const open = { ...done, status: 'in_progress', output: [], usage: null };
+  let seq = 0;
+  const frame = (type: string, fields: Record<string, unknown>): string =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...fields })}\n\n`;
+  return (
+    frame('response.created', { response: open }) +
+    frame('response.in_progress', { response: open }) +
+    frame('response.output_item.added', { output_index: 0, item }) +
+    frame('response.output_item.done', { output_index: 0, item }) +
+    frame('response.completed', { response: done })
+  );
+}
+
+function compactionItem(answer: unknown): Record<string, unknown> | undefined {
+  const summary = answerText(answer);
+  if (!summary) return undefined;
+  return { id: `cmp_${randomId(32)}`, type: 'compaction', encrypted_content: encodeContinuity({ kind: 'summary', text: summary }) };
 }
 
 /** The text of a Response object's message items. */

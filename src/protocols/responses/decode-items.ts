@@ -163,6 +163,9 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
         messages.push({ role: 'user', content: [{ type: 'text', text: `${COMPACTED_PREFIX}${continuity.text}` }] });
         return;
       }
+      case 'compaction_trigger':
+        // Asks for compaction, which the route answers (compact.ts); anywhere else it means nothing.
+        return;
       case 'web_search_call':
         // Codex keeps the searches an OpenAI model made in its history and replays them (codex-rs
         // protocol/src/models.rs ResponseItem::WebSearchCall): only the action, never the results, which

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { COMPACT_INSTRUCTION, compactionResponse, summaryRequest } from '../../../src/protocols/responses/compact.ts';
+import { COMPACT_INSTRUCTION, compactionResponse, isCompactionTrigger, summaryRequest, triggeredResponse } from '../../../src/protocols/responses/compact.ts';
 import { decodeRequest } from '../../../src/protocols/responses/decode-request.ts';
 import { COMPACTED_PREFIX } from '../../../src/protocols/responses/decode-items.ts';
 
@@ -53,5 +53,27 @@ describe('responses compaction', () => {
     const out = compactionResponse({ input: 'only this' }, answer('s', null))!;
     expect(out.usage).toBeNull();
     expect((out.output as Array<Record<string, unknown>>)[0]).toMatchObject({ role: 'user', content: [{ type: 'input_text', text: 'only this' }] });
+  });
+
+  test('a compaction_trigger last asks for compaction; the trigger is not sent upstream; the answer is the one item, whole or streamed', () => {
+    const body = { model: 'm', input: [{ role: 'user', content: 'hi' }, { type: 'compaction_trigger' }], stream: true };
+    expect(isCompactionTrigger(body)).toBe(true);
+    expect(isCompactionTrigger({ input: [{ type: 'compaction_trigger' }, { role: 'user', content: 'hi' }] })).toBe(false);
+    expect(isCompactionTrigger({ input: 'text' })).toBe(false);
+    expect(JSON.stringify(summaryRequest(body))).not.toContain('compaction_trigger');
+    const whole = JSON.parse(triggeredResponse({ id: 'resp_1', object: 'response', ...answer('Summary.') }, false)!);
+    expect(whole).toMatchObject({ id: 'resp_1', object: 'response', status: 'completed', usage: { total_tokens: 12 } });
+    expect(whole.output).toHaveLength(1);
+    expect(whole.output[0]).toMatchObject({ type: 'compaction', encrypted_content: expect.stringMatching(/^aiproxy:/) });
+    const frames = triggeredResponse({ id: 'resp_1', ...answer('Summary.') }, true)!.split('\n\n').filter(Boolean);
+    expect(frames.map((f) => f.split('\n')[0])).toEqual([
+      'event: response.created',
+      'event: response.in_progress',
+      'event: response.output_item.added',
+      'event: response.output_item.done',
+      'event: response.completed',
+    ]);
+    expect(JSON.parse(frames[0]!.split('\ndata: ')[1]!).response).toMatchObject({ status: 'in_progress', output: [], usage: null });
+    expect(triggeredResponse(answer(''), true)).toBeUndefined();
   });
 });
