@@ -55,6 +55,8 @@ const ROUTES: Array<[method: 'GET' | 'POST', path: string, handler: Handler, str
   ['POST', '/v1beta/models/:modelAction', modelAction, true],
   // @google/genai defaults to apiVersion v1; same handler.
   ['POST', '/v1/models/:modelAction', modelAction, true],
+  // And with apiVersion '' (Roo Code's Gemini provider with a custom base URL) there is no version at all.
+  ['POST', '/models/:modelAction', modelAction, true],
   ['GET', '/v1beta/models', listModels],
   ['GET', '/v1beta/models/:model', listModels],
   ['GET', '/pools', pools],

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { FinishReason } from '@google/genai';
+import { FinishReason, GoogleGenAI } from '@google/genai';
 import { isRecord } from '../../src/util/json.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { collect, geminiClient, lastBody, lastCall, MULTIBYTE, PNG_1X1, UPSTREAMS } from './gemini-client-helpers.ts';
@@ -54,6 +54,18 @@ describe.each(UPSTREAMS)('Gemini SDK → $provider: text, system, history, media
     const res = await geminiClient(s, up.provider, 'header').models.generateContent({ model: up.model, contents: 'via header' });
     expect(res.text).toBe(`mock(${up.heard}) heard: via header`);
     expect(up.mock(s).calls.length).toBe(before + 1);
+  });
+
+  test("with apiVersion '' (Roo Code's Gemini provider on a custom base URL) the versionless paths work, streaming and not", async () => {
+    // The SDK then asks for {baseUrl}/models/{model}:generateContent, with no /v1beta.
+    const g = new GoogleGenAI({
+      apiKey: s.proxy.key,
+      httpOptions: { baseUrl: s.proxy.url, apiVersion: '', headers: { 'x-model-provider': up.provider } },
+    });
+    const res = await g.models.generateContent({ model: up.model, contents: 'no version' });
+    expect(res.text).toBe(`mock(${up.heard}) heard: no version`);
+    const streamed = await collect(await g.models.generateContentStream({ model: up.model, contents: 'no version, streamed' }));
+    expect(streamed.text).toBe(`mock(${up.heard}) heard: no version, streamed`);
   });
 
   test('systemInstruction becomes the upstream system prompt; sampling settings carry over', async () => {
