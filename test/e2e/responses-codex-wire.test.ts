@@ -437,13 +437,45 @@ describe('remote compaction (POST /v1/responses/compact), and its compaction ite
     expect(sent).not.toContain('gAAAAABpM0Yj');
   });
 
-  test('an upstream error reaches Codex in the OpenAI shape with its status', async () => {
+  test('a history too long for the routed model is summarised again from its newest part', async () => {
+    const long = [
+      userText(`Old request: ${'a'.repeat(4000)}`),
+      { type: 'function_call', name: 'shell', arguments: '{"command":["ls"]}', call_id: 'call_old' },
+      { type: 'function_call_output', call_id: 'call_old', output: `old listing ${'b'.repeat(4000)}` },
+      userText(`Newer request: ${'c'.repeat(1000)}`),
+      { type: 'function_call', name: 'shell', arguments: '{"command":["pwd"]}', call_id: 'call_new' },
+      { type: 'function_call_output', call_id: 'call_new', output: '/repo' },
+    ];
     CLAUDE.mock(s).queue({
       error: { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 250000 tokens > 200000 maximum' } } },
     });
+    CLAUDE.mock(s).queue({ text: 'Handoff: the newer request is in progress in /repo.' });
+    const before = CLAUDE.mock(s).calls.length;
+    const r = await compactPost(CLAUDE, { model: CLAUDE.model, input: long, instructions: 'x', tools: [SHELL] });
+    expect({ status: r.status, body: r.status === 200 ? '' : r.json }).toEqual({ status: 200, body: '' });
+    expect((r.json.output as Array<{ type: string }>).at(-1)!.type).toBe('compaction');
+    expect(CLAUDE.mock(s).calls.length).toBe(before + 2);
+    const retried = JSON.stringify(lastBody(CLAUDE.mock(s)));
+    expect(retried).toContain('The beginning of this conversation is left out here');
+    expect(retried).toContain('Newer request');
+    expect(retried).not.toContain('Old request');
+    // The cut never leaves an output without its call: the old listing went with it.
+    expect(retried).not.toContain('old listing');
+  });
+
+  test('an upstream error reaches Codex in the OpenAI shape with its status; an overflow is retried once only', async () => {
+    const overflow = { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 250000 tokens > 200000 maximum' } };
+    CLAUDE.mock(s).queue({ error: { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: must be at most 64000' } } } });
     const r = await compactPost(CLAUDE, { model: CLAUDE.model, input: history, instructions: 'x' });
     expect(r.status).toBe(400);
-    expect((r.json.error as { message: string }).message).toContain('prompt is too long');
+    expect((r.json.error as { message: string }).message).toContain('max_tokens: must be at most 64000');
+    const before = CLAUDE.mock(s).calls.length;
+    CLAUDE.mock(s).queue({ error: { status: 400, body: overflow } });
+    CLAUDE.mock(s).queue({ error: { status: 400, body: overflow } });
+    const twice = await compactPost(CLAUDE, { model: CLAUDE.model, input: history, instructions: 'x' });
+    expect(twice.status).toBe(400);
+    expect((twice.json.error as { code: string }).code).toBe('context_length_exceeded');
+    expect(CLAUDE.mock(s).calls.length).toBe(before + 2);
   });
 });
 

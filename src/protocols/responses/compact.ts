@@ -44,6 +44,30 @@ export function summaryRequest(body: Record<string, unknown>): Record<string, un
 }
 
 /**
+ * The client's body with only the newest part of its history, about `fraction` of it by size: what is
+ * summarised when the whole does not fit the upstream model (Codex compacts near the context window
+ * it assumes, which may be larger than the routed model's). The cut never leaves a tool's output
+ * without its call, and the model is told that the beginning is missing.
+ */
+export function trimmedHistory(body: Record<string, unknown>, fraction: number): Record<string, unknown> {
+  if (!Array.isArray(body.input)) return body;
+  const input: unknown[] = body.input;
+  const sizes = input.map((item) => JSON.stringify(item)?.length ?? 0);
+  let budget = sizes.reduce((a, b) => a + b, 0) * fraction;
+  let start = input.length;
+  while (start > 0 && budget >= sizes[start - 1]!) budget -= sizes[--start]!;
+  if (start === 0) return body;
+  if (start === input.length) start = input.length - 1;
+  while (start < input.length - 1 && isToolOutput(input[start])) start++;
+  return { ...body, input: [userMessage(TRIMMED_NOTE), ...input.slice(start)] };
+}
+
+/** What the model reads where a trimmed history begins. */
+export const TRIMMED_NOTE = '(The beginning of this conversation is left out here: it did not fit the context window.)';
+
+const isToolOutput = (item: unknown): boolean => isRecord(item) && typeof item.type === 'string' && item.type.endsWith('_output');
+
+/**
  * The endpoint's answer from the summarising request's Response object: the user's messages (the
  * newest that fit), then the compaction item; its usage is the summary's. Undefined when the model
  * wrote no text (nothing to stand for the conversation).

@@ -1,6 +1,8 @@
 import { ProxyError } from '../../core/errors.ts';
-import { compactionResponse, summaryRequest, triggeredResponse } from '../../protocols/responses/compact.ts';
+import { contextOverflowOf } from '../../core/context-overflow.ts';
+import { compactionResponse, summaryRequest, triggeredResponse, trimmedHistory } from '../../protocols/responses/compact.ts';
 import type { AppContext } from '../../proxy/context.ts';
+import { isRecord, tryParseJson } from '../../util/json.ts';
 import { generateBody, serveGenerate, type GenerateBody } from './generate-body.ts';
 import type { RouteArgs } from './types.ts';
 
@@ -13,11 +15,34 @@ import type { RouteArgs } from './types.ts';
 const noSummary = (): ProxyError =>
   new ProxyError({ kind: 'api_error', status: 502, message: 'the upstream model wrote no summary to compact the conversation into' });
 
-/** The summarising request's Response object, or the error response to relay. */
+/**
+ * The summarising request's Response object, or the error response to relay. A history too long for
+ * the routed model is summarised again from its newest part, sized by what the overflow error said;
+ * the request's log line is then the second attempt's.
+ */
 async function summarise(ctx: AppContext, args: RouteArgs, body: GenerateBody): Promise<unknown | Response> {
-  const json = summaryRequest(body.json);
-  const res = await serveGenerate(ctx, args, 'responses', { raw: JSON.stringify(json), json, model: body.model }, false);
-  return res.ok ? await res.json() : res;
+  const ask = (source: Record<string, unknown>, log: RouteArgs['log']): Promise<Response> => {
+    const json = summaryRequest(source);
+    return serveGenerate(ctx, { ...args, log }, 'responses', { raw: JSON.stringify(json), json, model: body.model }, false);
+  };
+  let line: Parameters<RouteArgs['log']>[0] | undefined;
+  const first = await ask(body.json, (f) => {
+    line ??= f;
+  });
+  const overflow = first.status === 400 ? contextOverflowOf(errorMessage(await first.clone().text())) : undefined;
+  if (!overflow) {
+    if (line) args.log(line);
+    return first.ok ? await first.json() : first;
+  }
+  // Aim below the limit: sizes by character are only a proxy for tokens.
+  const second = await ask(trimmedHistory(body.json, (0.7 * overflow.max) / overflow.input), args.log);
+  return second.ok ? await second.json() : second;
+}
+
+function errorMessage(text: string): string {
+  const body = tryParseJson(text);
+  const message = isRecord(body) && isRecord(body.error) ? body.error.message : undefined;
+  return typeof message === 'string' ? message : '';
 }
 
 /** POST /v1/responses/compact. */

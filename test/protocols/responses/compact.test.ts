@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { COMPACT_INSTRUCTION, compactionResponse, isCompactionTrigger, summaryRequest, triggeredResponse } from '../../../src/protocols/responses/compact.ts';
+import { COMPACT_INSTRUCTION, compactionResponse, isCompactionTrigger, summaryRequest, TRIMMED_NOTE, trimmedHistory, triggeredResponse } from '../../../src/protocols/responses/compact.ts';
 import { decodeRequest } from '../../../src/protocols/responses/decode-request.ts';
 import { COMPACTED_PREFIX } from '../../../src/protocols/responses/decode-items.ts';
 
@@ -75,5 +75,23 @@ describe('responses compaction', () => {
     ]);
     expect(JSON.parse(frames[0]!.split('\ndata: ')[1]!).response).toMatchObject({ status: 'in_progress', output: [], usage: null });
     expect(triggeredResponse(answer(''), true)).toBeUndefined();
+  });
+
+  test('a trimmed history keeps the newest part by size, never starts on a tool output, and says the beginning is missing', () => {
+    const text = (t: string, n: number) => ({ role: 'user', content: t + 'x'.repeat(n) });
+    const input = [
+      text('a', 1000),
+      { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'c1', output: 'y'.repeat(1000) },
+      text('b', 1000),
+    ];
+    const half = trimmedHistory({ model: 'm', input }, 0.5).input as Array<Record<string, unknown>>;
+    // Half the size reaches back to the output, which is dropped with its call.
+    expect(half.map((i) => (typeof i.content === 'string' ? i.content[0] : i.type))).toEqual(['message', 'b']);
+    expect(half[0]).toEqual({ type: 'message', role: 'user', content: [{ type: 'input_text', text: TRIMMED_NOTE }] });
+    // Even a fraction nothing fits in keeps the newest item; a history that fits whole is left as it is.
+    expect((trimmedHistory({ input }, 0.01).input as unknown[]).slice(1)).toEqual([input[3]]);
+    expect(trimmedHistory({ input }, 1)).toEqual({ input });
+    expect(trimmedHistory({ input: 'text' }, 0.5)).toEqual({ input: 'text' });
   });
 });
