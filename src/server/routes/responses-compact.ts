@@ -1,5 +1,5 @@
-import { ProxyError } from '../../core/errors.ts';
 import { contextOverflowOf } from '../../core/context-overflow.ts';
+import { ProxyError } from '../../core/errors.ts';
 import { compactionResponse, summaryRequest, triggeredResponse, trimmedHistory } from '../../protocols/responses/compact.ts';
 import type { AppContext } from '../../proxy/context.ts';
 import { isRecord, tryParseJson } from '../../util/json.ts';
