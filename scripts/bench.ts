@@ -38,8 +38,9 @@ function header(m: MachineInfo, o: BenchOptions): string {
 function soakText(r: SoakResult): string {
   return [
     `soak: ${r.requests} requests in ${r.durationS} s (${r.rps.toFixed(0)} req/s, ${r.errors} errors), ${r.cpuUsPerReq.toFixed(0)} µs CPU/request`,
-    `RSS: idle ${r.idleMb.toFixed(1)} MB, after ${r.warmS.toFixed(0)} s warm-up ${r.warmMb.toFixed(1)} MB, ` +
-      `final ${r.finalMb.toFixed(1)} MB, max ${r.maxMb.toFixed(1)} MB`,
+    `RSS: idle ${r.idleMb.toFixed(1)} MB; level (median of ${r.warmS.toFixed(0)} s of samples) once warm ${r.warmMb.toFixed(1)} MB, ` +
+      `at the end ${r.finalMb.toFixed(1)} MB; max ${r.maxMb.toFixed(1)} MB`,
+    `RSS level (median) per ${r.warmS.toFixed(0)} s: ${r.windowMb.map((mb) => mb.toFixed(0)).join(' ')} MB`,
     `${r.pass ? 'PASS' : 'FAIL'}  growth after warm-up ${r.growthPct >= 0 ? '+' : ''}${r.growthPct.toFixed(1)}% (target ≤ 10%)`,
   ].join('\n');
 }

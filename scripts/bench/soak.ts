@@ -4,6 +4,7 @@
  * RSS stays within 10% of the level reached once warm.
  */
 import { cpuMicros, memory, sampleRss } from './proc-stats.ts';
+import { median } from './report.ts';
 import type { RunContext } from './run-scenario.ts';
 import { SOAK_SCENARIOS } from './scenarios.ts';
 import { startAiproxyProcess } from './servers.ts';
@@ -19,10 +20,13 @@ export interface SoakResult {
   cpuUsPerReq: number;
   /** MB. */
   idleMb: number;
-  /** RSS once warm: the first sample at or after `warmS`. */
+  /** RSS once warm: the median of the samples in the window of `warmS` seconds that follows the warm-up. */
   warmMb: number;
   warmS: number;
+  /** The median of the samples in the last `warmS` seconds. */
   finalMb: number;
+  /** The median RSS of each minute (or each tenth of a shorter soak), for the shape of the curve. */
+  windowMb: number[];
   maxMb: number;
   /** (final − warm) ÷ warm, in %. */
   growthPct: number;
@@ -35,13 +39,32 @@ export function warmupSeconds(durationS: number): number {
   return Math.min(60, durationS / 10);
 }
 
-/** Growth from the warm level to the last sample; `samples` are in time order. */
-export function rssGrowth(samples: Array<{ t: number; mb: number }>, warmS: number): { warmMb: number; finalMb: number; maxMb: number; growthPct: number } {
+/**
+ * Growth from the level once warm to the level at the end; `samples` are in time order. A level is the
+ * median of a window of samples (as long as the warm-up), not one sample: under load RSS saws up and
+ * down by 10-20% between two garbage collections, and a single sample lands anywhere on that saw.
+ */
+export function rssGrowth(
+  samples: Array<{ t: number; mb: number }>,
+  warmS: number,
+): { warmMb: number; finalMb: number; maxMb: number; growthPct: number; windowMb: number[] } {
   if (samples.length === 0) throw new Error('no RSS samples');
-  const warm = samples.find((s) => s.t >= warmS) ?? samples[samples.length - 1]!;
-  const finalMb = samples[samples.length - 1]!.mb;
+  const end = samples[samples.length - 1]!.t;
+  /** The median of the samples in [from, to). */
+  const levelOf = (from: number, to: number): number | undefined => {
+    const mbs = samples.filter((s) => s.t >= from && s.t < to).map((s) => s.mb);
+    return mbs.length > 0 ? median(mbs) : undefined;
+  };
+  const warmMb = levelOf(warmS, 2 * warmS) ?? samples[samples.length - 1]!.mb;
+  // The last window ends with the last sample, as long as the first one after warm-up.
+  const finalMb = median(samples.filter((s) => s.t > end - warmS).map((s) => s.mb));
+  const windowMb: number[] = [];
+  for (let from = 0; from <= end && warmS > 0; from += warmS) {
+    const level = levelOf(from, from + warmS);
+    if (level !== undefined) windowMb.push(level);
+  }
   const maxMb = Math.max(...samples.map((s) => s.mb));
-  return { warmMb: warm.mb, finalMb, maxMb, growthPct: ((finalMb - warm.mb) / warm.mb) * 100 };
+  return { warmMb, finalMb, maxMb, growthPct: ((finalMb - warmMb) / warmMb) * 100, windowMb };
 }
 
 export async function runSoak(ctx: RunContext): Promise<SoakResult> {

@@ -112,15 +112,21 @@ describe('rounds', () => {
 });
 
 describe('soak growth', () => {
-  test('growth is measured from the first sample after warm-up to the last', () => {
-    const samples = [
-      { t: 0, mb: 40 }, { t: 30, mb: 70 }, { t: 60, mb: 80 }, { t: 300, mb: 85 }, { t: 600, mb: 84 },
-    ];
+  test("growth is measured between the medians of the minute after warm-up and the last minute, so one sample on the GC's saw does not decide", () => {
+    // Every 5 s: a saw between 100 and 130 MB, with one peak of 160 in the last minute.
+    const samples = Array.from({ length: 121 }, (_, i) => ({ t: i * 5, mb: i === 0 ? 40 : i === 118 ? 160 : i % 2 ? 100 : 130 }));
     const g = rssGrowth(samples, warmupSeconds(600));
-    expect(g.warmMb).toBe(80);
-    expect(g.finalMb).toBe(84);
-    expect(g.maxMb).toBe(85);
-    expect(g.growthPct).toBeCloseTo(5, 10);
+    expect(g.warmMb).toBe(115);
+    expect(g.finalMb).toBe(115);
+    expect(g.maxMb).toBe(160);
+    expect(g.growthPct).toBe(0);
+    expect(g.windowMb).toHaveLength(11);
+    // A real leak moves the level: 1 MB more every 5 s.
+    const leak = samples.map((s) => ({ t: s.t, mb: 100 + s.t / 5 }));
+    const l = rssGrowth(leak, 60);
+    expect(l.warmMb).toBeCloseTo(117.5, 6);
+    expect(l.finalMb).toBeCloseTo(100 + 114 + 0.5, 6);
+    expect(l.growthPct).toBeGreaterThan(80);
   });
 
   test('a short soak warms up for a tenth of its length', () => {
