@@ -1,7 +1,7 @@
 import type { Part, Signature, TextPart, ThinkingPart, ToolCallPart, ToolResultPart } from '../../core/content.ts';
 import { badRequest } from '../../core/errors.ts';
-import type { Message } from '../../core/request.ts';
-import { isRecord, parseJsonObject } from '../../util/json.ts';
+import type { Message, ToolDefinition } from '../../core/request.ts';
+import { parseJsonObject } from '../../util/json.ts';
 import { expectShape } from '../openai/validate.ts';
 import { decodeAssistantContent, decodeSystemContent, decodeUserContent } from './decode-content.ts';
 import { decodeContinuity } from './items.ts';
@@ -15,14 +15,14 @@ import {
   ToolSearchCallSchema,
   ToolSearchOutputSchema,
 } from './schema.ts';
-import type { FoundTool } from './decode-tools.ts';
+import { decodeTool } from './decode-tools.ts';
 import { clientExecuted, namespacedName, TOOL_SEARCH } from './tool-names.ts';
 
 export interface DecodedInput {
   system: TextPart[];
   messages: Message[];
   /** Tools a client-run tool search found: the upstream model is offered them (decode-tools.ts). */
-  found: FoundTool[];
+  found: ToolDefinition[];
 }
 
 /** Items that only exist with OpenAI's hosted tools: nothing upstream could run or continue them. */
@@ -60,7 +60,7 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
 
   const system: TextPart[] = [];
   const messages: Message[] = [];
-  const found: FoundTool[] = [];
+  const found: ToolDefinition[] = [];
   /** call_id → tool name, so results carry the name Gemini requires. */
   const callNames = new Map<string, string>();
   let run: Run;
@@ -147,8 +147,9 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
         if (!clientExecuted(item)) return;
         const o = expectShape(ToolSearchOutputSchema, item, path);
         // The model reads what was found; the tools themselves are offered to it from now on.
-        o.tools.forEach((tool, j) => found.push({ tool, path: `${path}.tools.${j}` }));
-        const part: ToolResultPart = { type: 'tool_result', callId: o.call_id, name: TOOL_SEARCH, content: [{ type: 'text', text: foundText(o.tools) }] };
+        const defs = o.tools.flatMap((tool, j) => decodeTool(tool, `${path}.tools.${j}`));
+        found.push(...defs);
+        const part: ToolResultPart = { type: 'tool_result', callId: o.call_id, name: TOOL_SEARCH, content: [{ type: 'text', text: foundText(defs) }] };
         append('results', part);
         return;
       }
@@ -193,22 +194,8 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
  * What a tool search found, as the model reads it: each tool by the name it can now call, with its
  * description. An empty result says so, so the model searches again or goes on without.
  */
-function foundText(tools: ReadonlyArray<Record<string, unknown>>): string {
-  const lines: string[] = [];
-  const line = (name: string, description: unknown): void => {
-    lines.push(typeof description === 'string' && description ? `- ${name}: ${description}` : `- ${name}`);
-  };
-  for (const t of tools) {
-    if (typeof t.name !== 'string') continue;
-    if (t.type !== 'namespace') {
-      line(t.name, t.description);
-      continue;
-    }
-    const members: unknown[] = Array.isArray(t.tools) ? t.tools : [];
-    for (const m of members) {
-      if (isRecord(m) && typeof m.name === 'string') line(namespacedName(t.name, m.name), m.description ?? t.description);
-    }
-  }
+function foundText(defs: readonly ToolDefinition[]): string {
+  const lines = defs.map((d) => (d.description ? `- ${d.name}: ${d.description}` : `- ${d.name}`));
   return lines.length ? `Tools found and now available:\n${lines.join('\n')}` : 'No tools matched the search.';
 }
 

@@ -42,32 +42,25 @@ const HOSTED_TOOLS = new Set([
 const hostedRefused = (type: string, path: string) =>
   badRequest(`${path}: ${type} is an OpenAI-hosted tool; aiproxy converts function and custom tools only`, path);
 
-/** A tool as found in the request, and where, for error messages. */
-export interface FoundTool {
-  tool: { type: string };
-  path: string;
-}
-
 /**
- * `tools`, then the tools a client-run tool search found (tool_search_output items in `input`) →
- * canonical definitions. Function tools are flat here (no `function` wrapper). A found tool is offered
- * to the upstream model like a declared one, since it can only call what it was given; one already
- * offered under the same name is not offered twice.
+ * `tools`, then the tools a client-run tool search found (tool_search_output items in `input`, decoded
+ * there by decodeTool) → canonical definitions. Function tools are flat here (no `function` wrapper). A
+ * found tool is offered to the upstream model like a declared one, since it can only call what it was
+ * given; one already offered under the same name is not offered twice.
  */
-export function decodeTools(raw: ReadonlyArray<{ type: string }>, found: readonly FoundTool[] = []): ToolDefinition[] {
+export function decodeTools(raw: ReadonlyArray<{ type: string }>, found: readonly ToolDefinition[] = []): ToolDefinition[] {
   const out = raw.flatMap((tool, i) => decodeTool(tool, `tools.${i}`));
   const names = new Set(out.map((t) => t.name));
-  for (const f of found) {
-    for (const def of decodeTool(f.tool, f.path)) {
-      if (names.has(def.name)) continue;
-      names.add(def.name);
-      out.push(def);
-    }
+  for (const def of found) {
+    if (names.has(def.name)) continue;
+    names.add(def.name);
+    out.push(def);
   }
   return out;
 }
 
-function decodeTool(tool: { type: string }, path: string): ToolDefinition[] {
+/** One tool declaration → the canonical definitions it stands for (none, one, or a namespace's members). */
+export function decodeTool(tool: { type: string }, path: string): ToolDefinition[] {
   switch (tool.type) {
     case 'function':
       return [toolDefinition(expectShape(FunctionToolSchema, tool, path))];
