@@ -1,5 +1,6 @@
 import { randomId } from '../../core/ids.ts';
 import { isRecord } from '../../util/json.ts';
+import { outputParts } from './decode-response.ts';
 import { encodeContinuity } from './items.ts';
 
 /**
@@ -114,15 +115,14 @@ function compactionItem(answer: unknown): Record<string, unknown> | undefined {
   return { id: `cmp_${randomId(32)}`, type: 'compaction', encrypted_content: encodeContinuity({ kind: 'summary', text: summary }) };
 }
 
-/** The text of a Response object's message items. */
+/** The text of a Response object's message items (read as the codec reads any Response object). */
 function answerText(answer: unknown): string {
   if (!isRecord(answer) || !Array.isArray(answer.output)) return '';
-  let text = '';
-  for (const item of answer.output) {
-    if (!isRecord(item) || item.type !== 'message' || !Array.isArray(item.content)) continue;
-    for (const part of item.content) if (isRecord(part) && part.type === 'output_text' && typeof part.text === 'string') text += part.text;
-  }
-  return text.trim();
+  return answer.output
+    .flatMap((item) => (isRecord(item) ? outputParts(item) : []))
+    .map((part) => (part.type === 'text' ? part.text : ''))
+    .join('')
+    .trim();
 }
 
 function userMessage(text: string): Record<string, unknown> {
