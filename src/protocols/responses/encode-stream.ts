@@ -4,20 +4,18 @@ import { parseJsonObject } from '../../util/json.ts';
 import type { StreamEncoder, StreamEncoderOptions } from '../types.ts';
 import { streamErrorDetail } from './errors.ts';
 import {
+  callItemId,
   clientResponseId,
   customToolCallItem,
-  customToolCallItemId,
   customToolInput,
   encodeContinuity,
   functionCallItem,
-  functionCallItemId,
   messageItem,
   messageItemId,
   outputText,
   reasoningItem,
   reasoningItemId,
   toolSearchCallItem,
-  toolSearchCallItemId,
   type Continuity,
 } from './items.ts';
 import { incompleteReason, responseObject, responsesEcho, type ResponseState } from './response-object.ts';
@@ -210,7 +208,7 @@ export function createResponsesStreamEncoder(opts: StreamEncoderOptions): Stream
         const tool = tools.get(ev.name);
         const form = tool?.kind ?? 'function';
         const name = tool?.name ?? ev.name;
-        const id = form === 'custom' ? customToolCallItemId() : form === 'tool_search' ? toolSearchCallItemId() : functionCallItemId();
+        const id = callItemId(form);
         const callId = ev.id || openaiToolCallId();
         const fields = `,"item_id":"${id}","output_index":${index}`;
         open = { kind: 'call', id, index, fields, tool: ev.index, callId, name, namespace: tool?.namespace, form, args: '' };

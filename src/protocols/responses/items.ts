@@ -75,6 +75,11 @@ export const functionCallItemId = (): string => `fc_${randomId(32)}`;
 export const customToolCallItemId = (): string => `ctc_${randomId(32)}`;
 export const toolSearchCallItemId = (): string => `tsc_${randomId(32)}`;
 
+/** A new id for a call item of the client tool's kind (a plain function when it has none). */
+export function callItemId(kind: ClientTool['kind'] | undefined): string {
+  return kind === 'custom' ? customToolCallItemId() : kind === 'tool_search' ? toolSearchCallItemId() : functionCallItemId();
+}
+
 /** The id shown to the client: the upstream's own, prefixed so it reads like a response id and stays traceable. */
 export function clientResponseId(id: string | undefined): string {
   if (!id) return responseItemId();
@@ -113,13 +118,14 @@ export function toolSearchCallItem(id: string, callId: string, args: Record<stri
  * name the upstream called, if it is not a plain function (tool-names.ts).
  */
 export function callItem(tool: ClientTool | undefined, callId: string, upstreamName: string, args: Record<string, unknown>): OutputItem {
+  const id = callItemId(tool?.kind);
   switch (tool?.kind) {
     case 'custom':
-      return customToolCallItem(customToolCallItemId(), callId, tool.name, customToolInput(args));
+      return customToolCallItem(id, callId, tool.name, customToolInput(args));
     case 'tool_search':
-      return toolSearchCallItem(toolSearchCallItemId(), callId, args);
+      return toolSearchCallItem(id, callId, args);
     default:
-      return functionCallItem(functionCallItemId(), callId, tool?.name ?? upstreamName, JSON.stringify(args), tool?.namespace);
+      return functionCallItem(id, callId, tool?.name ?? upstreamName, JSON.stringify(args), tool?.namespace);
   }
 }
 

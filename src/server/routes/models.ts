@@ -54,7 +54,7 @@ export async function listModels(ctx: AppContext, { request, prefix, path, param
  * it ships with, while OpenAI clients still read `data`.
  */
 function isCodexManifestRequest(request: Request): boolean {
-  return request.url.includes('client_version=') && new URL(request.url).searchParams.has('client_version');
+  return new URL(request.url).searchParams.has('client_version');
 }
 
 /** The model id of a path segment; a malformed percent-escape is the client's mistake, not a crash. */
