@@ -289,7 +289,17 @@ export function roughTokens(chars: number): number {
 }
 
 /** Keys whose strings are payloads (media, opaque tokens), not prompt text. */
-const NON_TEXT_KEYS = new Set(['data', 'url', 'file_data', 'signature', 'image_url', 'fileUri', 'thoughtSignature']);
+const NON_TEXT_KEYS = new Set([
+  'data',
+  'url',
+  'file_data',
+  'file_url',
+  'signature',
+  'image_url',
+  'fileUri',
+  'thoughtSignature',
+  'encrypted_content',
+]);
 
 /** Characters of prompt text in a request body (all strings, minus media and opaque tokens). */
 export function textChars(value: unknown, depth = 0): number {

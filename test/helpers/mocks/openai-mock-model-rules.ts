@@ -28,6 +28,12 @@ const EFFORTS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/^gpt-5(?![.\d])/, ['minimal', 'low', 'medium', 'high']],
 ];
 
+/** The reasoning efforts a model family accepts, or undefined when any known value passes. */
+export function supportedEfforts(model: string): readonly string[] | undefined {
+  const id = bare(model);
+  return EFFORTS.find(([re]) => re.test(id))?.[1];
+}
+
 const SAMPLING = ['frequency_penalty', 'presence_penalty', 'temperature', 'top_p'];
 
 export function validateModelRules(body: Record<string, unknown>): OpenAIErrorInfo | undefined {

@@ -19,7 +19,7 @@ export const openaiErrorBody = (e: Omit<OpenAIErrorInfo, 'status'>): { error: Om
   error: { message: e.message, type: e.type, param: e.param, code: e.code },
 });
 
-const invalid = (message: string, param: string | null = null, code: string | null = null): OpenAIErrorInfo => ({
+export const invalid = (message: string, param: string | null = null, code: string | null = null): OpenAIErrorInfo => ({
   status: 400,
   message,
   type: 'invalid_request_error',
@@ -49,12 +49,12 @@ const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
 const TOOL_NAME = /^[a-zA-Z0-9_-]+$/;
 
 /** OpenAI's way of listing allowed values: 'a', 'b', and 'c'. */
-function listValues(values: string[]): string {
+export function listValues(values: string[]): string {
   const q = values.map((v) => `'${v}'`);
   return q.length <= 2 ? q.join(' and ') : `${q.slice(0, -1).join(', ')}, and ${q[q.length - 1]}`;
 }
 
-function typeName(v: unknown): string {
+export function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
@@ -67,7 +67,7 @@ export const invalidType = (param: string, expected: string, got: unknown): Open
   invalid(`Invalid type for '${param}': expected ${expected}, but got ${typeName(got)} instead.`, param, 'invalid_type');
 export const missing = (param: string): OpenAIErrorInfo =>
   invalid(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
-const invalidValue = (param: string, value: string, allowed: string[]): OpenAIErrorInfo =>
+export const invalidValue = (param: string, value: string, allowed: string[]): OpenAIErrorInfo =>
   invalid(`Invalid value: '${value}'. Supported values are: ${listValues(allowed)}.`, param, 'invalid_value');
 
 export const unparsableBody = (): OpenAIErrorInfo =>

@@ -1,6 +1,7 @@
 /**
- * Strict in-process stand-in for api.openai.com (Chat Completions, embeddings, models).
- * `url` is `http://127.0.0.1:<port>/v1`: the proxy appends `/chat/completions`, `/embeddings` and `/models`.
+ * Strict in-process stand-in for api.openai.com (Chat Completions, Responses, embeddings, models).
+ * `url` is `http://127.0.0.1:<port>/v1`: the proxy appends `/chat/completions`, `/responses`
+ * (and `/responses/input_tokens`), `/embeddings` and `/models`.
  * Requests the real API would reject get its status and `{"error":{message,type,param,code}}` body.
  */
 import { randomId } from '../../../src/core/ids.ts';
@@ -15,6 +16,7 @@ import {
 } from './mock-util.ts';
 import { renderEmbeddings, validateEmbeddingsRequest } from './openai-mock-embeddings.ts';
 import { OPENAI_STREAM_ERROR, renderCompletion, renderStreamFrames } from './openai-mock-render.ts';
+import { createResponsesRoute, type ResponsesRoute } from './openai-mock-responses.ts';
 import { openaiErrorBody, unparsableBody, validateChatRequest, type OpenAIErrorInfo } from './openai-mock-validate.ts';
 import type { MockServer } from './types.ts';
 
@@ -35,6 +37,7 @@ export function maskOpenAIKey(key: string): string {
 }
 
 export { openaiErrorBody } from './openai-mock-validate.ts';
+export { encryptedReasoningBlob, lastInputTexts } from './openai-mock-responses-render.ts';
 export {
   float32Base64,
   OPENAI_MOCK_EMBEDDING_DIMS,
@@ -45,10 +48,11 @@ export {
 export function startOpenAIMock(opts: OpenAIMockOptions = {}): Promise<MockServer> {
   const key = opts.key ?? `sk-mock-openai-${randomId(32)}`;
   const models = opts.models ?? DEFAULT_MODELS;
+  const responses = createResponsesRoute();
   return startMockShell({
     key,
     baseUrl: (port) => `http://127.0.0.1:${port}/v1`,
-    handle: (r) => handle(r, key, models),
+    handle: (r) => handle(r, key, models, responses),
   });
 }
 
@@ -80,12 +84,14 @@ function authError(header: string | undefined, key: string): OpenAIErrorInfo | u
   };
 }
 
-function handle(r: MockRequest, key: string, models: string[]): MockResult {
+function handle(r: MockRequest, key: string, models: string[], responses: ResponsesRoute): MockResult {
   const auth = authError(r.headers.authorization, key);
   if (auth) return errorResult(auth);
 
   const path = r.url.pathname;
   if (r.req.method === 'POST' && path === '/v1/chat/completions') return chat(r);
+  if (r.req.method === 'POST' && path === '/v1/responses') return responses.handle(r);
+  if (r.req.method === 'POST' && path === '/v1/responses/input_tokens') return responses.countInputTokens(r);
   if (r.req.method === 'POST' && path === '/v1/embeddings') return embeddings(r);
   if (r.req.method === 'GET' && path === '/v1/models') {
     return {
