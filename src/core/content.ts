@@ -4,9 +4,12 @@
  */
 
 /** Which protocol family issued an opaque continuity token. Tokens only ever go back to their issuer. */
-export type SignatureFamily = 'anthropic' | 'gemini';
+export type SignatureFamily = 'anthropic' | 'gemini' | 'openai';
 
-/** An opaque reasoning-continuity token (Anthropic thinking signature, Gemini thoughtSignature). */
+/**
+ * An opaque reasoning-continuity token (Anthropic thinking signature, Gemini thoughtSignature, an OpenAI
+ * Responses reasoning item's id and encrypted_content).
+ */
 export interface Signature {
   family: SignatureFamily;
   value: string;

@@ -6,14 +6,11 @@ import type {
   StreamEvent,
 } from '../core/index.ts';
 
-/** The wire protocols upstreams speak (and clients too). */
-export type UpstreamProtocol = 'openai' | 'anthropic' | 'gemini';
+/** The wire protocols upstreams speak: OpenAI Chat Completions, Anthropic Messages, Gemini, OpenAI Responses. */
+export type UpstreamProtocol = 'openai' | 'anthropic' | 'gemini' | 'responses';
 
-/**
- * The wire protocols clients speak: the upstream ones, and OpenAI's Responses API (Codex CLI), which
- * aiproxy serves by conversion only.
- */
-export type Protocol = UpstreamProtocol | 'responses';
+/** The wire protocols clients speak: the same four. */
+export type Protocol = UpstreamProtocol;
 
 /** One server-sent event as eventsource-parser yields it. */
 export interface SSEMessage {

@@ -6,6 +6,7 @@ const UNSUPPORTED: Record<UpstreamProtocol, ReadonlyArray<keyof CanonicalRequest
   openai: ['topK'],
   anthropic: ['n', 'seed', 'presencePenalty', 'frequencyPenalty'],
   gemini: ['parallelToolCalls'],
+  responses: ['topK', 'stop', 'seed', 'n', 'presencePenalty', 'frequencyPenalty'],
 };
 
 /**

@@ -11,9 +11,9 @@ import { parseSSE } from '../../src/util/sse.ts';
  * client or an upstream sends, nothing but a ProxyError escapes, every run ends (bounded runs, sizes
  * and a per-test timeout), and what the encoders make of the result parses in the target protocol.
  */
-const PROTOCOLS: UpstreamProtocol[] = ['openai', 'anthropic', 'gemini'];
+const PROTOCOLS: UpstreamProtocol[] = ['openai', 'anthropic', 'gemini', 'responses'];
 /** Client protocols: the upstream ones and the Responses API. */
-const CLIENTS: Protocol[] = [...PROTOCOLS, 'responses'];
+const CLIENTS: Protocol[] = PROTOCOLS;
 const RUNS = { numRuns: 300, seed: 8, endOnFailure: true };
 let decoded = 0;
 
@@ -186,7 +186,29 @@ const geminiMessage: fc.Arbitrary<SSEMessage> = fc.oneof(
   garbage,
 );
 
-const STREAMS: Record<UpstreamProtocol, fc.Arbitrary<SSEMessage>> = { openai: openaiMessage, anthropic: anthropicMessage, gemini: geminiMessage };
+const itemId = fc.constantFrom('rs_1', 'msg_1', 'fc_1', 'fc_2');
+const responsesMessage: fc.Arbitrary<SSEMessage> = fc.oneof(
+  fc.record({ type: fc.constantFrom('response.created', 'response.in_progress'), response: fc.record({ id: text, model: text, output: fc.constant([]) }) }),
+  fc.record({
+    type: fc.constantFrom('response.output_item.added', 'response.output_item.done'),
+    output_index: index,
+    item: fc.oneof(
+      fc.record({ type: fc.constant('reasoning'), id: itemId, summary: fc.constant([]), encrypted_content: maybe(text) }),
+      fc.record({ type: fc.constant('message'), id: itemId, role: fc.constant('assistant'), content: fc.constant([]) }),
+      fc.record({ type: fc.constant('function_call'), id: itemId, call_id: text, name: text, arguments: maybe(text) }),
+    ),
+  }),
+  fc.record({ type: fc.constantFrom('response.output_text.delta', 'response.reasoning_summary_text.delta', 'response.function_call_arguments.delta'), item_id: itemId, summary_index: maybe(index), delta: text }),
+  fc.record({ type: fc.constantFrom('response.completed', 'response.incomplete', 'response.failed'), response: fc.record({ status: fc.constantFrom('completed', 'incomplete', 'failed'), usage: maybe(usage), incomplete_details: maybe(fc.record({ reason: text })), error: maybe(fc.record({ code: text, message: text })) }) }),
+  fc.record({ type: fc.constant('error'), code: maybe(text), message: text }),
+).map((d) => ({ event: (d as { type: string }).type, data: JSON.stringify(d) }));
+
+const STREAMS: Record<UpstreamProtocol, fc.Arbitrary<SSEMessage>> = {
+  openai: openaiMessage,
+  anthropic: anthropicMessage,
+  gemini: geminiMessage,
+  responses: fc.oneof({ arbitrary: responsesMessage, weight: 4 }, { arbitrary: garbage, weight: 1 }),
+};
 
 /** Checks encoder output parses as the client's protocol: SSE whose data is JSON, or one JSON array. */
 function expectParseable(out: string, format: 'sse' | 'json-array'): void {

@@ -1,20 +1,23 @@
-import type { Signature } from '../../core/content.ts';
+import type { Signature, SignatureFamily } from '../../core/content.ts';
 
 /**
- * Anthropic clients can carry only one opaque string per thinking block. To let a Gemini thought
- * signature survive a round trip through an Anthropic client we expose it with a `gemini:` prefix;
- * real Anthropic signatures are base64 and never contain a colon.
+ * Anthropic clients can carry only one opaque string per thinking block. So that a Gemini thought
+ * signature or an OpenAI reasoning item survives a round trip through an Anthropic client, it is exposed
+ * with its family as a prefix (`gemini:`, `openai:`); real Anthropic signatures are base64 and never
+ * contain a colon.
  */
-const GEMINI_PREFIX = 'gemini:';
+const PREFIXED: readonly SignatureFamily[] = ['gemini', 'openai'];
 
 export function parseSignature(raw: unknown): Signature | undefined {
   if (typeof raw !== 'string' || raw === '') return undefined;
-  if (raw.startsWith(GEMINI_PREFIX)) return { family: 'gemini', value: raw.slice(GEMINI_PREFIX.length) };
+  for (const family of PREFIXED) {
+    if (raw.startsWith(`${family}:`)) return { family, value: raw.slice(family.length + 1) };
+  }
   return { family: 'anthropic', value: raw };
 }
 
 /** The signature as an Anthropic client sees it. */
 export function formatSignature(sig: Signature | undefined): string {
   if (!sig) return '';
-  return sig.family === 'gemini' ? GEMINI_PREFIX + sig.value : sig.value;
+  return sig.family === 'anthropic' ? sig.value : `${sig.family}:${sig.value}`;
 }

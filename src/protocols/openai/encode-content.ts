@@ -64,7 +64,7 @@ function encodeFile(part: FilePart): OpenAIContentPart | undefined {
 }
 
 /** A name for a file the client sent unnamed (an Anthropic document without title, Gemini inlineData). */
-function defaultFilename(mediaType: string): string {
+export function defaultFilename(mediaType: string): string {
   const ext = /^[\w.+-]+\/(?:x-)?([a-z0-9]+)/i.exec(mediaType)?.[1]?.toLowerCase();
   return ext ? `document.${ext}` : 'document';
 }

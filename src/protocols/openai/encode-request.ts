@@ -58,7 +58,7 @@ const MAX_USER_LENGTH = 64;
  * ~150-character JSON blob. Its SHA-256 hex digest is exactly 64 characters and still one stable id per
  * end user, which is all OpenAI uses the field for (abuse detection, cache bucketing).
  */
-function openaiUser(user: string): string {
+export function openaiUser(user: string): string {
   return user.length <= MAX_USER_LENGTH ? user : createHash('sha256').update(user).digest('hex');
 }
 

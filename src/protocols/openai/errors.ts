@@ -114,6 +114,8 @@ function fastapiDetail(detail: unknown): string | undefined {
 function kindForType(type: string | undefined, code: string | undefined): ErrorKind {
   if (code === 'invalid_api_key') return 'authentication';
   if (code === 'model_not_found') return 'not_found';
+  // The Responses API's in-band failures carry a code and no type.
+  if (code === 'context_length_exceeded' || code === 'invalid_prompt') return 'invalid_request';
   if (code === 'rate_limit_exceeded' || code === 'insufficient_quota') return 'rate_limit';
   switch (type) {
     case 'invalid_request_error':

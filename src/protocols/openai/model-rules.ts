@@ -103,6 +103,12 @@ export function effortFor(model: string, effort: ReasoningEffort | undefined, ha
   const id = bare(model);
   if (hasTools && TOOLS_WITH_EFFORT_NONE.test(id)) return 'none';
   if (hasTools && TOOLS_WITHOUT_EFFORT.test(id)) return undefined;
+  return nearestEffort(model, effort);
+}
+
+/** The effort itself when the model takes it, else the nearest one it takes (on a tie the higher). */
+export function nearestEffort(model: string, effort: ReasoningEffort | undefined): ReasoningEffort | undefined {
+  const id = bare(model);
   if (effort === undefined) return undefined;
   const allowed = EFFORTS.find(([re]) => re.test(id))?.[1];
   if (!allowed || allowed.includes(effort)) return effort;

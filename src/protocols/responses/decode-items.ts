@@ -1,10 +1,11 @@
 import type { Part, Signature, TextPart, ThinkingPart, ToolCallPart, ToolResultPart } from '../../core/content.ts';
 import { badRequest } from '../../core/errors.ts';
 import type { Message, ToolDefinition } from '../../core/request.ts';
-import { parseJsonObject } from '../../util/json.ts';
+import { isRecord, parseJsonObject } from '../../util/json.ts';
 import { expectShape } from '../openai/validate.ts';
 import { decodeAssistantContent, decodeSystemContent, decodeUserContent } from './decode-content.ts';
 import { decodeContinuity } from './items.ts';
+import { reasoningSignature } from './signature.ts';
 import {
   CompactionItemSchema,
   CustomToolCallSchema,
@@ -224,7 +225,8 @@ function toolCall(
 /**
  * A reasoning item → thinking, or a signature for the next tool call (items.ts). Summary text is the
  * thinking as this proxy wrote it; `reasoning_text` content is what open-weight servers send instead.
- * An OpenAI `encrypted_content` means nothing to another upstream and is dropped; the text stays.
+ * An OpenAI `encrypted_content` stays with its item's id as an OpenAI signature, which only an OpenAI
+ * upstream gets back.
  */
 function decodeReasoning(item: unknown, path: string): { part?: ThinkingPart; toolSignature?: Signature } {
   const r = expectShape(ReasoningItemSchema, item, path);
@@ -232,6 +234,10 @@ function decodeReasoning(item: unknown, path: string): { part?: ThinkingPart; to
   const text = summary || (r.content ?? []).map((c) => c.text).join('\n\n');
   const continuity = r.encrypted_content ? decodeContinuity(r.encrypted_content) : undefined;
 
+  // OpenAI's own reasoning, kept whole for an OpenAI upstream (the Responses encoder sends it back as it came).
+  if (continuity === 'foreign' && isRecord(item) && typeof item.id === 'string' && item.id) {
+    return { part: { type: 'thinking', text, signature: reasoningSignature(item.id, r.encrypted_content!) } };
+  }
   // A summary belongs in a compaction item, never here: treated as unreadable.
   if (continuity === undefined || continuity === 'foreign' || continuity.kind === 'summary') return text ? { part: { type: 'thinking', text } } : {};
   switch (continuity.kind) {

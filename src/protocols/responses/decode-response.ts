@@ -1,16 +1,20 @@
 import { ProxyError } from '../../core/errors.ts';
 import type { FinishReason } from '../../core/finish-reason.ts';
 import { openaiToolCallId } from '../../core/ids.ts';
+import type { Signature } from '../../core/content.ts';
 import type { CanonicalResponse, OutputPart } from '../../core/response.ts';
 import { emptyUsage, type Usage } from '../../core/usage.ts';
 import { isRecord, parseJsonObject, type JsonObject } from '../../util/json.ts';
+import { inBandError } from '../openai/errors.ts';
 import { decodeContinuity, responseItemId } from './items.ts';
+import { reasoningSignature } from './signature.ts';
 
-/**
- * A Response object → canonical response. Nothing upstream speaks the Responses API yet; this reads
- * aiproxy's own answers back (the prompt log collects the answer text from what the client got).
- */
+/** A Response object (an openaiResponses-custom upstream's answer, or aiproxy's own for the prompt log) → canonical. */
 export function decodeResponse(body: unknown): CanonicalResponse {
+  // A failed response (or an error body in place of one) is the upstream's error, told as it told it.
+  if (isRecord(body) && (body.status === 'failed' || (!Array.isArray(body.output) && body.error))) {
+    throw new ProxyError(inBandError({ error: body.error ?? { message: 'the response failed' } }));
+  }
   if (!isRecord(body) || !Array.isArray(body.output)) {
     throw new ProxyError({ kind: 'api_error', status: 502, message: 'invalid Responses API answer: no output list' });
   }
@@ -38,8 +42,8 @@ export function outputParts(item: JsonObject): OutputPart[] {
     }
     case 'reasoning': {
       const text = (Array.isArray(item.summary) ? item.summary : []).map((s) => (isRecord(s) && typeof s.text === 'string' ? s.text : '')).join('\n\n');
-      const c = typeof item.encrypted_content === 'string' ? decodeContinuity(item.encrypted_content) : undefined;
-      if (c && c !== 'foreign' && c.kind === 'thinking') return [{ type: 'thinking', text, signature: c.signature }];
+      const signature = reasoningItemSignature(item);
+      if (signature) return [{ type: 'thinking', text, signature }];
       return text ? [{ type: 'thinking', text }] : [];
     }
     case 'function_call':
@@ -49,6 +53,17 @@ export function outputParts(item: JsonObject): OutputPart[] {
     default:
       return [];
   }
+}
+
+/**
+ * What a reasoning item's encrypted_content carries: OpenAI's own reasoning (its id goes with it: OpenAI
+ * takes it back only as the item it issued), or a token aiproxy put there for another provider.
+ */
+export function reasoningItemSignature(item: JsonObject): Signature | undefined {
+  if (typeof item.encrypted_content !== 'string' || !item.encrypted_content) return undefined;
+  const c = decodeContinuity(item.encrypted_content);
+  if (c === 'foreign') return typeof item.id === 'string' && item.id ? reasoningSignature(item.id, item.encrypted_content) : undefined;
+  return c?.kind === 'thinking' ? c.signature : undefined;
 }
 
 const callId = (item: JsonObject): string => (typeof item.call_id === 'string' && item.call_id ? item.call_id : openaiToolCallId());

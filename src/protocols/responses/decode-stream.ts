@@ -3,7 +3,8 @@ import type { StreamEvent } from '../../core/stream-events.ts';
 import { emptyUsage, type Usage } from '../../core/usage.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
 import type { SSEMessage, StreamDecoder } from '../types.ts';
-import { finishReasonOf, usageFromResponses } from './decode-response.ts';
+import { inBandError } from '../openai/errors.ts';
+import { finishReasonOf, reasoningItemSignature, usageFromResponses } from './decode-response.ts';
 import { responseItemId } from './items.ts';
 
 /** A call item being streamed: its canonical ordinal, and a custom tool's input so far. */
@@ -15,14 +16,16 @@ interface OpenCall {
 
 /**
  * Responses API SSE → canonical events: text, reasoning summaries and function/custom tool calls, in
- * the order the items stream. Used to read aiproxy's own streams back (the prompt log); kept whole so
- * the codec is symmetric like the others.
+ * the order the items stream. Reads an openaiResponses-custom upstream, and aiproxy's own streams back
+ * (the prompt log). A reasoning item's encrypted_content closes its thinking as a signature.
  */
 export function createStreamDecoder(): StreamDecoder {
   let started = false;
   let done = false;
   let ordinals = 0;
   const calls = new Map<string, OpenCall>();
+  /** The reasoning summary part the last thinking delta belonged to (`<item id>/<index>`). */
+  let thoughtPart: string | undefined;
 
   const start = (out: StreamEvent[], response?: JsonObject): void => {
     if (started) return;
@@ -62,7 +65,13 @@ export function createStreamDecoder(): StreamDecoder {
       case 'response.reasoning_summary_text.delta':
       case 'response.reasoning_text.delta':
         start(out);
-        if (delta) out.push({ type: 'thinking', text: delta });
+        if (delta) {
+          // Summary parts are paragraphs; a later one starts on its own, as the non-streaming answer joins them.
+          const part = `${itemId}/${String(data.summary_index ?? data.content_index ?? 0)}`;
+          if (thoughtPart !== undefined && thoughtPart !== part && thoughtPart.startsWith(`${itemId}/`)) out.push({ type: 'thinking', text: '\n\n' });
+          thoughtPart = part;
+          out.push({ type: 'thinking', text: delta });
+        }
         break;
       case 'response.output_item.added': {
         const item = isRecord(data.item) ? data.item : {};
@@ -85,6 +94,14 @@ export function createStreamDecoder(): StreamDecoder {
       }
       case 'response.output_item.done': {
         const item = isRecord(data.item) ? data.item : {};
+        if (item.type === 'reasoning') {
+          const signature = reasoningItemSignature(item);
+          if (signature) {
+            start(out);
+            out.push({ type: 'thinking_signature', signature });
+          }
+          break;
+        }
         const call = calls.get(String(item.id ?? ''));
         if (!call) break;
         calls.delete(String(item.id ?? ''));
@@ -104,9 +121,10 @@ export function createStreamDecoder(): StreamDecoder {
       }
       case 'response.failed':
       case 'error': {
+        // response.failed carries the error in the response; an `error` event is the error itself.
         const response = isRecord(data.response) ? data.response : undefined;
         const error = isRecord(response?.error) ? response.error : isRecord(data.error) ? data.error : data;
-        return fail({ status: 502, kind: 'api_error', message: typeof error.message === 'string' ? error.message : 'the response failed' });
+        return fail(inBandError({ error: { message: 'the response failed', ...error } }));
       }
     }
     return out;

@@ -2,23 +2,22 @@ import { decodeError, encodeError } from '../openai/errors.ts';
 import { decodeModelList, encodeModelList } from '../openai/models.ts';
 import type { ProtocolCodec } from '../types.ts';
 import { decodeRequest } from './decode-request.ts';
+import { encodeRequest } from './encode-request.ts';
 import { decodeResponse } from './decode-response.ts';
 import { createStreamDecoder } from './decode-stream.ts';
 import { encodeResponsesResponse } from './encode-response.ts';
 import { createResponsesStreamEncoder } from './encode-stream.ts';
 
 /**
- * OpenAI's Responses API (`POST /v1/responses`). Clients only: no upstream speaks it here, so there is
- * no request encoder; the decoders read aiproxy's own answers back (the prompt log). Errors and model
- * lists are Chat Completions' own shapes. The answers depend on the request (custom tools
- * come back as custom_tool_call items, settings are echoed), which the proxy passes as `request`.
+ * OpenAI's Responses API (`POST /v1/responses`): Codex CLI's protocol, and the openaiResponses-custom
+ * upstream's. Errors and model lists are Chat Completions' own shapes. The answers to a client depend on
+ * its request (custom tools come back as custom_tool_call items, settings are echoed), which the proxy
+ * passes as `request`.
  */
 export const responsesCodec: ProtocolCodec = {
   protocol: 'responses',
   decodeRequest: (body) => decodeRequest(body),
-  encodeRequest: () => {
-    throw new Error('no upstream speaks the Responses API');
-  },
+  encodeRequest,
   decodeResponse,
   encodeResponse: encodeResponsesResponse,
   createStreamDecoder,

@@ -159,6 +159,9 @@ export type Continuity =
   /** What a compaction item stands for: the summary of the conversation it replaced (compact.ts). */
   | { kind: 'summary'; text: string };
 
+/** Whether an `encrypted_content` is aiproxy's rather than OpenAI's. */
+export const isOwnToken = (raw: string): boolean => raw.startsWith(PREFIX);
+
 export function encodeContinuity(c: Continuity): string {
   const payload =
     c.kind === 'redacted'
@@ -177,12 +180,12 @@ export function encodeContinuity(c: Continuity): string {
  * still goes through, only without that continuity.
  */
 export function decodeContinuity(raw: string): Continuity | 'foreign' | undefined {
-  if (!raw.startsWith(PREFIX)) return 'foreign';
+  if (!isOwnToken(raw)) return 'foreign';
   const json = tryParseJson(Buffer.from(raw.slice(PREFIX.length), 'base64url').toString('utf8'));
   if (!isRecord(json)) return undefined;
   if (typeof json.r === 'string') return { kind: 'redacted', data: json.r };
   if (typeof json.s === 'string') return { kind: 'summary', text: json.s };
-  if ((json.f !== 'anthropic' && json.f !== 'gemini') || typeof json.v !== 'string' || !json.v) return undefined;
+  if ((json.f !== 'anthropic' && json.f !== 'gemini' && json.f !== 'openai') || typeof json.v !== 'string' || !json.v) return undefined;
   const signature: Signature = { family: json.f, value: json.v };
   return json.tool === true ? { kind: 'tool', signature } : { kind: 'thinking', signature };
 }

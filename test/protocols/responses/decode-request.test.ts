@@ -410,7 +410,7 @@ describe('responses decodeRequest: input items', () => {
     ]);
   });
 
-  test('reasoning: reasoning_text content when there is no summary; an OpenAI blob is dropped, its text kept', () => {
+  test('reasoning: reasoning_text content when there is no summary; an OpenAI blob stays with its item id as an OpenAI signature', () => {
     const req = decode({
       input: [
         { role: 'user', content: 'q' },
@@ -424,7 +424,8 @@ describe('responses decodeRequest: input items', () => {
       role: 'assistant',
       content: [
         { type: 'thinking', text: 'raw thoughts' },
-        { type: 'thinking', text: 'sum' },
+        { type: 'thinking', text: 'sum', signature: { family: 'openai', value: 'rs_2 gAAAAABopenaiblob' } },
+        { type: 'thinking', text: '', signature: { family: 'openai', value: 'rs_3 gAAAAABother' } },
         { type: 'text', text: 'a' },
       ],
     });
@@ -454,7 +455,7 @@ describe('responses decodeRequest: input items', () => {
   });
 
   test('a malformed aiproxy payload drops the signature, not the request', () => {
-    const bad = ['aiproxy:!!!', `aiproxy:${Buffer.from('{"f":"openai","v":"x"}').toString('base64url')}`, 'aiproxy:'];
+    const bad = ['aiproxy:!!!', `aiproxy:${Buffer.from('{"f":"grok","v":"x"}').toString('base64url')}`, 'aiproxy:'];
     for (const encrypted_content of bad) {
       const req = decode({
         input: [

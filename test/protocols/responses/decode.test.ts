@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'bun:test';
 import type { CanonicalResponse, StreamEvent } from '../../../src/core/index.ts';
 import { responsesCodec } from '../../../src/protocols/responses/index.ts';
+import { ProxyError } from '../../../src/core/errors.ts';
 import { parseSSE } from '../../../src/util/sse.ts';
 import { encodeAll } from './stream-helpers.ts';
 
@@ -43,8 +44,16 @@ describe('responses decodeResponse', () => {
     expect(responsesCodec.decodeResponse(responsesCodec.encodeResponse({ ...base, finishReason: 'content_filter' })).finishReason).toBe('content_filter');
   });
 
-  test('a body without an output list is a 502, not a crash', () => {
-    expect(() => responsesCodec.decodeResponse({ error: { message: 'x' } })).toThrow('no output list');
+  test('a body without an output list is a 502, not a crash; an error body or a failed response is that error', () => {
+    expect(() => responsesCodec.decodeResponse({ id: 'resp_1' })).toThrow('no output list');
+    expect(() => responsesCodec.decodeResponse({ error: { message: 'x', code: 'rate_limit_exceeded' } })).toThrow('x');
+    try {
+      responsesCodec.decodeResponse({ status: 'failed', output: [], error: { code: 'context_length_exceeded', message: 'too long' } });
+      throw new Error('not thrown');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ProxyError);
+      expect((e as ProxyError).info).toMatchObject({ status: 400, kind: 'invalid_request', message: 'too long', code: 'context_length_exceeded' });
+    }
   });
 });
 

@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'bun:test';
 import type { CanonicalResponse, OutputPart } from '../../../src/core/index.ts';
-import { ProxyError } from '../../../src/core/errors.ts';
 import { encodeResponsesResponse, responsesCodec } from '../../../src/protocols/responses/index.ts';
 
 const usage = { inputTokens: 120, outputTokens: 30, cacheReadTokens: 100, cacheWriteTokens: 20, reasoningTokens: 12 };
@@ -224,9 +223,12 @@ describe('responses encodeResponse', () => {
 });
 
 describe('responses codec: the rest of the interface', () => {
-  test('no upstream speaks it: encoding a request for one is a programming error, not a 400', () => {
-    expect(() => responsesCodec.encodeRequest({} as never, { model: 'm' })).toThrow('no upstream speaks the Responses API');
-    expect(() => responsesCodec.encodeRequest({} as never, { model: 'm' })).not.toThrow(ProxyError);
+  test('it is an upstream protocol too: a canonical request encodes to a Responses body', () => {
+    const body = responsesCodec.encodeRequest(
+      { model: 'x', system: [{ type: 'text', text: 'be brief' }], messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], tools: [], stream: true, extras: {} },
+      { model: 'gpt-4.1' },
+    );
+    expect(body).toEqual({ model: 'gpt-4.1', instructions: 'be brief', input: [{ type: 'message', role: 'user', content: 'hi' }], store: false, stream: true });
   });
 
   test('errors and model lists are OpenAI-shaped', () => {

@@ -1,0 +1,157 @@
+import type { FilePart, ImagePart, Part, ThinkingPart, ToolCallPart, ToolResultPart } from '../../core/content.ts';
+import type { CanonicalRequest, Message } from '../../core/request.ts';
+import { toDataUrl } from '../../util/data-url.ts';
+import { defaultFilename, joinText } from '../openai/encode-content.ts';
+import { MISSING_RESULT } from '../openai/encode-messages.ts';
+import { readReasoningSignature } from './signature.ts';
+
+/** Parts of a user, system or developer message, and of a tool's output. */
+export type InputPart =
+  | { type: 'input_text'; text: string }
+  | { type: 'input_image'; image_url: string; detail: string }
+  | { type: 'input_file'; file_data: string; filename: string }
+  | { type: 'input_file'; file_url: string };
+
+export type InputItem =
+  | { type: 'message'; role: 'user' | 'developer'; content: string | InputPart[] }
+  | { type: 'message'; role: 'assistant'; content: Array<{ type: 'output_text'; text: string }> }
+  | { type: 'function_call'; call_id: string; name: string; arguments: string }
+  | { type: 'function_call_output'; call_id: string; output: string | InputPart[] }
+  | { type: 'reasoning'; id: string; summary: Array<{ type: 'summary_text'; text: string }>; encrypted_content: string };
+
+/**
+ * Canonical conversation → Responses `input` items, shaped the way api.openai.com insists (it answers
+ * 400 otherwise): every function_call answered by its function_call_output, and no output without its
+ * call; empty messages left out. Reasoning goes back only as the reasoning items OpenAI issued (their
+ * encrypted_content): thinking another provider wrote, or signed, means nothing to OpenAI. The system
+ * prompt travels as `instructions` (encode-request.ts); system turns in mid-conversation as developer
+ * messages, where they stood.
+ */
+export function encodeInput(req: CanonicalRequest): InputItem[] {
+  const out: InputItem[] = [];
+  /** Calls of the assistant turn just emitted that still await their outputs. */
+  let open: ToolCallPart[] = [];
+  for (const msg of req.messages) {
+    if (msg.role === 'user') {
+      encodeUserTurn(msg, open, out);
+      open = [];
+      continue;
+    }
+    answerMissing(open, out);
+    open = [];
+    if (msg.role === 'system') {
+      const text = joinText(msg.content, '\n\n');
+      if (text) out.push({ type: 'message', role: 'developer', content: text });
+    } else {
+      open = encodeAssistantTurn(msg, out);
+    }
+  }
+  answerMissing(open, out);
+  return out;
+}
+
+/** Items in the order the model produced them: its reasoning, its text, its calls. */
+function encodeAssistantTurn(msg: Message, out: InputItem[]): ToolCallPart[] {
+  const calls: ToolCallPart[] = [];
+  let text = '';
+  const flushText = (): void => {
+    if (text) out.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] });
+    text = '';
+  };
+  for (const part of msg.content) {
+    if (part.type === 'text') text += part.text;
+    else if (part.type === 'thinking') {
+      const item = reasoningItem(part);
+      if (item) {
+        flushText();
+        out.push(item);
+      }
+    } else if (part.type === 'tool_call') {
+      flushText();
+      out.push({ type: 'function_call', call_id: part.id, name: part.name, arguments: JSON.stringify(part.args) });
+      calls.push(part);
+    }
+  }
+  flushText();
+  return calls;
+}
+
+function reasoningItem(part: ThinkingPart): InputItem | undefined {
+  const own = readReasoningSignature(part.signature);
+  if (!own) return undefined;
+  return { type: 'reasoning', id: own.id, summary: part.text ? [{ type: 'summary_text', text: part.text }] : [], encrypted_content: own.encrypted };
+}
+
+function encodeUserTurn(msg: Message, open: ToolCallPart[], out: InputItem[]): void {
+  const results = new Map<string, ToolResultPart>();
+  const rest: InputPart[] = [];
+  for (const part of msg.content) {
+    if (part.type !== 'tool_result') {
+      const encoded = encodeInputPart(part);
+      if (encoded) rest.push(encoded);
+    } else if (open.some((c) => c.id === part.callId) && !results.has(part.callId)) {
+      results.set(part.callId, part);
+    } else {
+      // An output whose call is not right before it would be refused; as text the model still reads it.
+      const label = part.name ? `${part.name} (${part.callId})` : part.callId;
+      rest.unshift({ type: 'input_text', text: `Result of tool call ${label}:\n${joinText(part.content, '\n\n')}` });
+    }
+  }
+  for (const call of open) {
+    const result = results.get(call.id);
+    out.push({ type: 'function_call_output', call_id: call.id, output: result ? toolOutput(result) : MISSING_RESULT });
+  }
+  if (rest.length > 0) out.push({ type: 'message', role: 'user', content: userContent(rest) });
+}
+
+/** A tool's output: its text, or a list of parts when it returned images or files too. */
+function toolOutput(result: ToolResultPart): string | InputPart[] {
+  const text = joinText(result.content, '\n\n');
+  const parts = result.content.map(encodeInputPart).filter((p): p is InputPart => p !== undefined);
+  if (parts.every((p) => p.type === 'input_text')) return text;
+  return parts;
+}
+
+function answerMissing(open: ToolCallPart[], out: InputItem[]): void {
+  for (const call of open) out.push({ type: 'function_call_output', call_id: call.id, output: MISSING_RESULT });
+}
+
+/** A single text as a plain string, the form every Responses-compatible server takes. */
+function userContent(parts: InputPart[]): string | InputPart[] {
+  const only = parts.length === 1 ? parts[0] : undefined;
+  return only?.type === 'input_text' ? only.text : parts;
+}
+
+export function encodeInputPart(part: Part): InputPart | undefined {
+  switch (part.type) {
+    case 'text':
+      return part.text ? { type: 'input_text', text: part.text } : undefined;
+    case 'image':
+      return encodeImage(part);
+    case 'file':
+      return encodeFile(part);
+    default:
+      return undefined;
+  }
+}
+
+function encodeImage(part: ImagePart): InputPart | undefined {
+  const { source } = part;
+  const detail = part.detail ?? 'auto';
+  if (source.kind === 'base64') return { type: 'input_image', image_url: toDataUrl(source.mediaType, source.data), detail };
+  if (source.kind === 'url') return { type: 'input_image', image_url: source.url, detail };
+  return undefined;
+}
+
+function encodeFile(part: FilePart): InputPart | undefined {
+  const { source } = part;
+  switch (source.kind) {
+    case 'base64':
+      // Like Chat Completions, a file's data needs a name ("Missing required parameter: 'input[0].content[1].filename'").
+      return { type: 'input_file', file_data: toDataUrl(source.mediaType, source.data), filename: part.filename || defaultFilename(source.mediaType) };
+    case 'text':
+      return source.data ? { type: 'input_text', text: source.data } : undefined;
+    case 'url':
+      return { type: 'input_file', file_url: source.url };
+  }
+}

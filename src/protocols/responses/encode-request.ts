@@ -1,0 +1,95 @@
+import { reasoningEffort } from '../../core/reasoning.ts';
+import type { CanonicalRequest, ReasoningConfig, ResponseFormat, ToolChoice, ToolDefinition } from '../../core/request.ts';
+import { joinText } from '../openai/encode-content.ts';
+import { openaiUser } from '../openai/encode-request.ts';
+import { isReasoningModel, nearestEffort, refusesReasoningEffort, refusesSampling } from '../openai/model-rules.ts';
+import type { EncodeRequestOptions } from '../types.ts';
+import { encodeInput } from './encode-input.ts';
+
+/** The Responses API refuses a smaller max_output_tokens ("integer below minimum value. Expected a value >= 16"). */
+const MIN_OUTPUT_TOKENS = 16;
+
+/** Chat Completions fields a client may send that mean the same in the Responses API. */
+const SHARED_OPENAI_FIELDS = ['store', 'metadata', 'service_tier', 'prompt_cache_key', 'safety_identifier'] as const;
+
+/**
+ * Canonical request → a Responses API body (`POST {base}/responses`). Stateless: `store: false` unless
+ * the client asked otherwise, and reasoning models return their reasoning encrypted
+ * (`include: ["reasoning.encrypted_content"]`) so it can come back with the next turn, which is how
+ * OpenAI keeps a tool loop's reasoning without storing anything. What the Responses API has no
+ * parameter for (stop sequences, seed, penalties, top_k, n) is left out: it answers 400 to unknown ones.
+ */
+export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown> {
+  const model = opts.model;
+  const body: Record<string, unknown> = { model };
+  const instructions = joinText(req.system, '\n\n');
+  if (instructions) body.instructions = instructions;
+  body.input = encodeInput(req);
+
+  if (req.tools.length > 0) {
+    body.tools = req.tools.map(encodeTool);
+    if (req.toolChoice) body.tool_choice = encodeToolChoice(req.toolChoice);
+    if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
+  }
+  if (req.maxTokens !== undefined) body.max_output_tokens = Math.max(MIN_OUTPUT_TOKENS, req.maxTokens);
+  const reasoning = isReasoningModel(model);
+  if (!reasoning && !refusesSampling(model)) {
+    if (req.temperature !== undefined) body.temperature = req.temperature;
+    if (req.topP !== undefined) body.top_p = req.topP;
+  }
+  if (req.responseFormat) body.text = { format: encodeFormat(req.responseFormat) };
+  if (reasoning && !refusesReasoningEffort(model)) {
+    const r: Record<string, unknown> = {};
+    const effort = nearestEffort(model, reasoningEffort(req.reasoning));
+    if (effort !== undefined) r.effort = effort;
+    if (wantsThoughts(req.reasoning)) r.summary = 'auto';
+    if (Object.keys(r).length > 0) body.reasoning = r;
+  }
+  if (req.user !== undefined) body.user = openaiUser(req.user);
+
+  const extras = req.extras.openai ?? {};
+  for (const key of SHARED_OPENAI_FIELDS) if (extras[key] !== undefined) body[key] = extras[key];
+  body.store ??= false;
+  // Encrypted reasoning is what a stateless conversation replays; OpenAI only has it for reasoning models.
+  if (reasoning && body.store === false) body.include = ['reasoning.encrypted_content'];
+  if (req.stream) body.stream = true;
+  return body;
+}
+
+/**
+ * Reasoning summaries are the only readable reasoning OpenAI returns; asked for when the client shows
+ * thinking (Anthropic thinking on, Gemini includeThoughts), since organisations OpenAI has not verified
+ * get a 400 for them (proxy/reasoning-summary.ts then retries without).
+ */
+function wantsThoughts(r: ReasoningConfig | undefined): boolean {
+  if (!r || r.includeThoughts === false) return false;
+  return r.includeThoughts === true || r.enabled === true;
+}
+
+function encodeTool(tool: ToolDefinition): Record<string, unknown> {
+  const out: Record<string, unknown> = { type: 'function', name: tool.name };
+  if (tool.description !== undefined) out.description = tool.description;
+  out.parameters = tool.parameters;
+  // Unlike Chat Completions, an omitted `strict` is strict mode here whenever the schema allows it, which
+  // makes every optional parameter required: the model then fills them all in.
+  out.strict = tool.strict ?? false;
+  return out;
+}
+
+function encodeToolChoice(choice: ToolChoice): unknown {
+  return choice.type === 'tool' ? { type: 'function', name: choice.name } : choice.type;
+}
+
+function encodeFormat(rf: ResponseFormat): Record<string, unknown> {
+  switch (rf.type) {
+    case 'text':
+      return { type: 'text' };
+    case 'json':
+      return { type: 'json_object' };
+    case 'json_schema': {
+      const format: Record<string, unknown> = { type: 'json_schema', name: rf.name ?? 'response', schema: rf.schema };
+      if (rf.strict !== undefined) format.strict = rf.strict;
+      return format;
+    }
+  }
+}

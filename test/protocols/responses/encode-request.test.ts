@@ -1,0 +1,197 @@
+import { describe, expect, test } from 'bun:test';
+import type { Message } from '../../../src/core/index.ts';
+import { responsesCodec } from '../../../src/protocols/responses/index.ts';
+import { canonicalRequest } from '../../helpers/canonical.ts';
+
+const encode = (over: Parameters<typeof canonicalRequest>[0], model = 'gpt-4.1'): Record<string, unknown> =>
+  responsesCodec.encodeRequest(canonicalRequest(over), { model });
+
+describe('responses encodeRequest: parameters', () => {
+  test('system → instructions; the conversation → input; stateless by default', () => {
+    const body = encode({ system: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] });
+    expect(body).toEqual({ model: 'gpt-4.1', instructions: 'a\n\nb', input: [{ type: 'message', role: 'user', content: 'hi' }], store: false });
+  });
+
+  test('what the Responses API has no parameter for is left out (it answers 400 to unknown ones)', () => {
+    const body = encode({ stop: ['x'], seed: 1, presencePenalty: 0.5, frequencyPenalty: 0.5, topK: 3, n: 1, temperature: 0.3, topP: 0.9 });
+    for (const k of ['stop', 'seed', 'presence_penalty', 'frequency_penalty', 'top_k', 'n', 'max_tokens']) expect(body).not.toHaveProperty(k);
+    expect(body).toMatchObject({ temperature: 0.3, top_p: 0.9 });
+  });
+
+  test('max_output_tokens is at least 16, the API minimum', () => {
+    expect(encode({ maxTokens: 1 }).max_output_tokens).toBe(16);
+    expect(encode({ maxTokens: 4000 }).max_output_tokens).toBe(4000);
+  });
+
+  test('tools are flat and not strict unless asked: an omitted strict would make every optional parameter required', () => {
+    const parameters = { type: 'object', properties: { q: { type: 'string' } } };
+    const body = encode({
+      tools: [{ name: 'search', description: 'find', parameters }, { name: 'exact', parameters, strict: true }],
+      toolChoice: { type: 'tool', name: 'search' },
+      parallelToolCalls: false,
+    });
+    expect(body.tools).toEqual([
+      { type: 'function', name: 'search', description: 'find', parameters, strict: false },
+      { type: 'function', name: 'exact', parameters, strict: true },
+    ]);
+    expect(body.tool_choice).toEqual({ type: 'function', name: 'search' });
+    expect(body.parallel_tool_calls).toBe(false);
+    expect(encode({ tools: [{ name: 's', parameters }], toolChoice: { type: 'required' } }).tool_choice).toBe('required');
+    // Without tools a tool_choice means nothing and is refused.
+    expect(encode({ toolChoice: { type: 'auto' }, parallelToolCalls: true })).not.toHaveProperty('tool_choice');
+  });
+
+  test('response formats → text.format', () => {
+    expect(encode({ responseFormat: { type: 'json' } }).text).toEqual({ format: { type: 'json_object' } });
+    const schema = { type: 'object', properties: {} };
+    expect(encode({ responseFormat: { type: 'json_schema', schema, strict: true } }).text).toEqual({
+      format: { type: 'json_schema', name: 'response', schema, strict: true },
+    });
+  });
+
+  test('reasoning models: effort as the model takes it, encrypted reasoning included, no sampling settings', () => {
+    const body = encode({ reasoning: { enabled: true, budgetTokens: 30000 }, temperature: 0.2 }, 'gpt-5.1');
+    // 30000 tokens is 'high' on the effort curve; gpt-5.1 takes high.
+    expect(body.reasoning).toEqual({ effort: 'high', summary: 'auto' });
+    expect(body.include).toEqual(['reasoning.encrypted_content']);
+    expect(body).not.toHaveProperty('temperature');
+    // gpt-5 takes no 'none': the nearest it takes.
+    expect(encode({ reasoning: { enabled: false } }, 'gpt-5').reasoning).toEqual({ effort: 'minimal' });
+  });
+
+  test('summaries only when the client shows thinking; never for a model that does not reason', () => {
+    expect(encode({ reasoning: { effort: 'low' } }, 'o4-mini').reasoning).toEqual({ effort: 'low' });
+    expect(encode({ reasoning: { enabled: true, includeThoughts: false } }, 'o4-mini').reasoning).toBeUndefined();
+    expect(encode({ reasoning: { includeThoughts: true } }, 'o4-mini').reasoning).toEqual({ summary: 'auto' });
+    const plain = encode({ reasoning: { enabled: true, effort: 'high' } }, 'gpt-4.1');
+    expect(plain).not.toHaveProperty('reasoning');
+    expect(plain).not.toHaveProperty('include');
+  });
+
+  test('Chat Completions fields that mean the same pass on; a client that stores gets no encrypted reasoning', () => {
+    const body = encode({ extras: { openai: { store: true, metadata: { a: '1' }, prompt_cache_key: 'k', logprobs: true } } }, 'o3');
+    expect(body).toMatchObject({ store: true, metadata: { a: '1' }, prompt_cache_key: 'k' });
+    expect(body).not.toHaveProperty('logprobs');
+    expect(body).not.toHaveProperty('include');
+  });
+
+  test('a user id longer than the 64 characters OpenAI takes becomes its digest', () => {
+    expect(encode({ user: 'u1' }).user).toBe('u1');
+    expect(encode({ user: 'x'.repeat(150) }).user).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('responses encodeRequest: input items', () => {
+  const input = (messages: Message[], model = 'gpt-5.1'): unknown[] => encode({ messages }, model).input as unknown[];
+
+  test('a tool loop: reasoning OpenAI issued, text and calls in order; each call answered by its output', () => {
+    const items = input([
+      { role: 'user', content: [{ type: 'text', text: 'weather?' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', text: 'look it up', signature: { family: 'openai', value: 'rs_1 gAAAA-blob' } },
+          { type: 'text', text: 'Checking.' },
+          { type: 'tool_call', id: 'call_1', name: 'weather', args: { city: 'Oslo' } },
+          { type: 'tool_call', id: 'call_2', name: 'weather', args: { city: 'Rome' } },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', callId: 'call_2', content: [{ type: 'text', text: '25C' }] },
+          { type: 'tool_result', callId: 'call_1', content: [{ type: 'text', text: '3C' }] },
+          { type: 'text', text: 'and tomorrow?' },
+        ],
+      },
+    ]);
+    expect(items).toEqual([
+      { type: 'message', role: 'user', content: 'weather?' },
+      { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'look it up' }], encrypted_content: 'gAAAA-blob' },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Checking.' }] },
+      { type: 'function_call', call_id: 'call_1', name: 'weather', arguments: '{"city":"Oslo"}' },
+      { type: 'function_call', call_id: 'call_2', name: 'weather', arguments: '{"city":"Rome"}' },
+      { type: 'function_call_output', call_id: 'call_1', output: '3C' },
+      { type: 'function_call_output', call_id: 'call_2', output: '25C' },
+      { type: 'message', role: 'user', content: 'and tomorrow?' },
+    ]);
+  });
+
+  test("thinking another provider wrote or signed stays behind; OpenAI's own goes back even without text", () => {
+    const items = input([
+      { role: 'user', content: [{ type: 'text', text: 'q' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', text: 'claude thought', signature: { family: 'anthropic', value: 'sig' } },
+          { type: 'thinking', text: 'unsigned' },
+          { type: 'thinking', text: '', signature: { family: 'openai', value: 'rs_9 enc' } },
+          { type: 'text', text: 'a' },
+        ],
+      },
+    ]);
+    expect(items.slice(1)).toEqual([
+      { type: 'reasoning', id: 'rs_9', summary: [], encrypted_content: 'enc' },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'a' }] },
+    ]);
+  });
+
+  test('a call without its result gets one; a result without its call becomes text', () => {
+    const items = input([
+      { role: 'user', content: [{ type: 'text', text: 'q' }] },
+      { role: 'assistant', content: [{ type: 'tool_call', id: 'call_1', name: 'f', args: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', callId: 'call_x', name: 'g', content: [{ type: 'text', text: 'orphan' }] }] },
+    ]);
+    expect(items.slice(1)).toEqual([
+      { type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_1', output: 'No result was returned for this tool call.' },
+      { type: 'message', role: 'user', content: 'Result of tool call g (call_x):\norphan' },
+    ]);
+  });
+
+  test('media: images as input_image (data URL or URL), files as input_file, media in a tool output as parts', () => {
+    const items = input([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'see' },
+          { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBO' }, detail: 'high' },
+          { type: 'image', source: { kind: 'url', url: 'https://x.test/a.jpg' } },
+          { type: 'file', source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBE' } },
+        ],
+      },
+      { role: 'assistant', content: [{ type: 'tool_call', id: 'call_1', name: 'shot', args: {} }] },
+      {
+        role: 'user',
+        content: [{ type: 'tool_result', callId: 'call_1', content: [{ type: 'text', text: 'here' }, { type: 'image', source: { kind: 'base64', mediaType: 'image/jpeg', data: '/9j/' } }] }],
+      },
+    ]);
+    expect(items[0]).toEqual({
+      type: 'message',
+      role: 'user',
+      content: [
+        { type: 'input_text', text: 'see' },
+        { type: 'input_image', image_url: 'data:image/png;base64,iVBO', detail: 'high' },
+        { type: 'input_image', image_url: 'https://x.test/a.jpg', detail: 'auto' },
+        { type: 'input_file', file_data: 'data:application/pdf;base64,JVBE', filename: 'document.pdf' },
+      ],
+    });
+    expect(items[2]).toEqual({
+      type: 'function_call_output',
+      call_id: 'call_1',
+      output: [
+        { type: 'input_text', text: 'here' },
+        { type: 'input_image', image_url: 'data:image/jpeg;base64,/9j/', detail: 'auto' },
+      ],
+    });
+  });
+
+  test('a system turn in mid-conversation stays where it stood, as a developer message', () => {
+    const items = input([
+      { role: 'user', content: [{ type: 'text', text: 'q' }] },
+      { role: 'system', content: [{ type: 'text', text: 'now be terse' }] },
+      { role: 'user', content: [{ type: 'text', text: 'q2' }] },
+    ]);
+    expect(items[1]).toEqual({ type: 'message', role: 'developer', content: 'now be terse' });
+  });
+});
