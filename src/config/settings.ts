@@ -100,10 +100,10 @@ export const SETTINGS = {
     help: 'On SIGTERM/SIGINT, how long requests in flight may finish before they are ended',
   },
   ...OPERATIONAL_SETTINGS,
-  openaiApiKey: { key: 'openai.api_key', flag: '--openai-api-key', env: 'OPENAI_API_KEY', parse: nonEmpty, secret: true, help: 'Key for openai-custom' },
+  openaiApiKey: { key: 'openai.api_key', flag: '--openai-api-key', env: 'OPENAI_API_KEY', parse: nonEmpty, secret: true, help: 'Key for openai-custom and openaiResponses-custom' },
   openaiBaseUrl: {
     key: 'openai.base_url', flag: '--openai-base-url', env: 'OPENAI_BASE_URL', parse: baseUrl,
-    default: 'https://api.openai.com/v1', help: 'Base URL of the OpenAI-compatible upstream (with its /v1)',
+    default: 'https://api.openai.com/v1', help: 'Base URL of the OpenAI-compatible upstream (with its /v1; openaiResponses-custom too)',
   },
   claudeApiKey: { key: 'claude.api_key', flag: '--claude-api-key', env: 'CLAUDE_API_KEY', parse: nonEmpty, secret: true, help: 'Key for claude-custom' },
   claudeBaseUrl: {

@@ -46,6 +46,6 @@ export function createPools(config: Config, previous?: ReadonlyMap<ProviderName,
 
 /** A digest of what makes a member the same account (credentials, endpoint), without keeping the secrets. */
 function fingerprint(provider: ProviderName, config: Config, m: MemberConfig): string {
-  const section = provider === 'openai-custom' ? config.openai : provider === 'claude-custom' ? config.claude : config.gemini;
+  const section = provider === 'openai-custom' || provider === 'openaiResponses-custom' ? config.openai : provider === 'claude-custom' ? config.claude : config.gemini;
   return createHash('sha256').update(JSON.stringify([provider, section, m.credentials])).digest('hex').slice(0, 16);
 }

@@ -57,7 +57,7 @@ const ORIGINAL_STATE_KEYS = new Set([
  * lists some (Kiro, Qwen): their accounts are left out rather than the whole file refused.
  */
 const ORIGINAL_ONLY_PROVIDERS = new Set([
-  'claude-kiro-oauth', 'openai-qwen-oauth', 'openaiResponses-custom', 'gemini-antigravity', 'openai-iflow', 'openai-codex-oauth',
+  'claude-kiro-oauth', 'openai-qwen-oauth', 'gemini-antigravity', 'openai-iflow', 'openai-codex-oauth',
   'forward-api', 'grok-custom', 'openai-lmarena-bridge', 'kimi-oauth',
 ]);
 

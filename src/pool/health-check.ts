@@ -15,6 +15,7 @@ const DEFAULT_CHECK_MODEL: Record<ProviderName, string> = {
   'claude-custom': 'claude-haiku-4-5',
   'gemini-cli': 'gemini-2.5-flash-lite',
   'gemini-cli-oauth': 'gemini-2.5-flash-lite',
+  'openaiResponses-custom': 'gpt-4.1-mini',
 };
 
 export interface HealthCheckDeps {

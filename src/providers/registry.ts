@@ -6,6 +6,7 @@ import { claudeCustom } from './claude-custom.ts';
 import { geminiCli } from './gemini-cli.ts';
 import { geminiCliOauth } from './gemini-cli-oauth/adapter.ts';
 import { openaiCustom } from './openai-custom.ts';
+import { openaiResponsesCustom } from './openai-responses-custom.ts';
 import type { ProviderAdapter } from './types.ts';
 
 /**
@@ -21,6 +22,8 @@ export function createProvider(name: ProviderName, config: Config, creds: Member
   switch (name) {
     case 'openai-custom':
       return openaiCustom(set(config.openai, { apiKey: creds.apiKey, baseUrl: creds.baseUrl }));
+    case 'openaiResponses-custom':
+      return openaiResponsesCustom(set(config.openai, { apiKey: creds.apiKey, baseUrl: creds.baseUrl }));
     case 'claude-custom':
       return claudeCustom(set(config.claude, { apiKey: creds.apiKey, baseUrl: creds.baseUrl }));
     case 'gemini-cli':

@@ -45,25 +45,20 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
   if (adapter.protocol === 'gemini' && adapter.countTokens) {
     await inlineRemoteMedia(req, { fetch: ctx.fetch, signal: input.request.signal });
   }
-  let tokens: number;
-  if (adapter.countTokens && (adapter.protocol === 'gemini' || adapter.protocol === 'anthropic')) {
-    const body =
-      adapter.protocol === 'gemini'
-        ? encodeCountTokensRequest(req)
-        : anthropicCountBody(codecs.anthropic.encodeRequest(req, { model: req.model, defaultMaxTokens: ctx.defaultMaxTokens }));
+  let tokens: number | undefined;
+  const body = adapter.countTokens ? countBody(ctx, adapter, req) : undefined;
+  if (body) {
     const res = await callProvider(adapter, () => adapter.countTokens!(req.model, JSON.stringify(body)), opts);
-    if (!res.ok) return errorResponse(input.protocol, codecs[adapter.protocol].decodeError(res.status, await readLimited(res), res.headers));
-    const json: unknown = await res.json().catch(() => undefined);
-    tokens =
-      adapter.protocol === 'gemini'
-        ? decodeCountTokensResponse(json)
-        : isRecord(json) && typeof json.input_tokens === 'number'
-          ? json.input_tokens
-          : NaN;
-    if (!Number.isFinite(tokens)) throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent an unreadable token count` });
-  } else {
-    tokens = estimateTokens(req);
+    // Servers that copy the Responses API rarely have its counter: their 404 means "estimate".
+    if (adapter.protocol === 'responses' && (res.status === 404 || res.status === 405)) await res.body?.cancel();
+    else if (!res.ok) return errorResponse(input.protocol, codecs[adapter.protocol].decodeError(res.status, await readLimited(res), res.headers));
+    else {
+      const json: unknown = await res.json().catch(() => undefined);
+      tokens = adapter.protocol === 'gemini' ? decodeCountTokensResponse(json) : isRecord(json) && typeof json.input_tokens === 'number' ? json.input_tokens : NaN;
+      if (!Number.isFinite(tokens)) throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent an unreadable token count` });
+    }
   }
+  tokens ??= estimateTokens(req);
   return Response.json(input.protocol === 'anthropic' ? { input_tokens: tokens } : { totalTokens: tokens });
 }
 
@@ -86,6 +81,26 @@ function decodeForCount(input: CountInput): CanonicalRequest {
   }
   const inner = isRecord(input.body.generateContentRequest) ? input.body.generateContentRequest : input.body;
   return codecs.gemini.decodeRequest(inner, { model: input.model, stream: false });
+}
+
+/** The body of the upstream's own counter for a converted request; undefined when it has none. */
+function countBody(ctx: AppContext, adapter: ProviderAdapter, req: CanonicalRequest): Record<string, unknown> | undefined {
+  switch (adapter.protocol) {
+    case 'gemini':
+      return encodeCountTokensRequest(req);
+    case 'anthropic':
+      return anthropicCountBody(codecs.anthropic.encodeRequest(req, { model: req.model, defaultMaxTokens: ctx.defaultMaxTokens }));
+    case 'responses':
+      return responsesCountBody(codecs.responses.encodeRequest({ ...req, stream: false }, { model: req.model }));
+    default:
+      return undefined;
+  }
+}
+
+/** `POST /responses/input_tokens` takes what shapes the prompt; sampling, storage and output settings are refused. */
+function responsesCountBody(body: Record<string, unknown>): Record<string, unknown> {
+  const keep = ['model', 'input', 'instructions', 'tools', 'tool_choice', 'parallel_tool_calls', 'reasoning', 'text'];
+  return Object.fromEntries(Object.entries(body).filter(([k]) => keep.includes(k)));
 }
 
 /** count_tokens accepts the message fields minus the generation-only ones. */

@@ -20,11 +20,13 @@ import { isRecord, tryParseJson } from '../util/json.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { droppedFields } from './dropped-fields.ts';
+import { dropRefusedSummary, retryWithoutSummary } from './reasoning-summary.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
 import { convertStream, relayStream, unwrapStream, type StreamEnd } from './stream-pipeline.ts';
 import { streamOptions } from './stream-options.ts';
 import { renameToolsFor, restoreToolNames, restoringDecoder } from './tool-names.ts';
 import { unwrappingDecoder } from './unwrap.ts';
+import { isOwnToken } from '../protocols/responses/items.ts';
 
 export interface GenerateInput {
   /** The protocol the client speaks (decided by the route). */
@@ -83,8 +85,22 @@ export function handleGenerate(ctx: AppContext, input: GenerateInput): Promise<R
         : undefined,
       noneTried: () => (googleTools && cannotRunTools ? googleToolsRefused(googleTools, cannotRunTools) : undefined),
     },
-    (attempt) => (attempt.adapter.protocol === input.protocol ? passthrough : convert)(ctx, attempt, input),
+    (attempt) => (attempt.adapter.protocol === input.protocol && !carriesOwnTokens(input) ? passthrough : convert)(ctx, attempt, input),
   );
+}
+
+/**
+ * A Responses history holding items aiproxy wrote (a compaction summary, another provider's reasoning
+ * in `encrypted_content`, marked `aiproxy:`) cannot go to OpenAI as it is: OpenAI would try to decrypt
+ * them and answer 400. Such a request is converted, which turns them into what OpenAI takes.
+ */
+function carriesOwnTokens(input: GenerateInput): boolean {
+  if (input.protocol !== 'responses' || !Array.isArray(input.body.input)) return false;
+  for (const item of input.body.input) {
+    const enc = isRecord(item) ? item.encrypted_content : undefined;
+    if (typeof enc === 'string' && isOwnToken(enc)) return true;
+  }
+  return false;
 }
 
 function modeFor(input: GenerateInput): GenerateMode {
@@ -215,11 +231,15 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const toolNames = renameToolsFor(adapter.protocol, canonical);
   const upstreamBody = target.encodeRequest(canonical, { model: canonical.model, defaultMaxTokens: ctx.defaultMaxTokens });
   const mode: GenerateMode = input.stream ? 'sse' : 'unary';
-  const res = await callProvider(adapter, () => adapter.generate(canonical.model, mode, JSON.stringify(upstreamBody)), {
-    signal: input.request.signal,
-    headersTimeoutMs: ctx.headersTimeoutMs,
-    fetch: ctx.fetch,
-  });
+  if (adapter.protocol === 'responses') dropRefusedSummary(adapter, upstreamBody);
+  const send = (): Promise<Response> =>
+    callProvider(adapter, () => adapter.generate(canonical.model, mode, JSON.stringify(upstreamBody)), {
+      signal: input.request.signal,
+      headersTimeoutMs: ctx.headersTimeoutMs,
+      fetch: ctx.fetch,
+    });
+  let res = await send();
+  if (!res.ok && adapter.protocol === 'responses') res = await retryWithoutSummary(res, adapter, upstreamBody, send);
 
   if (!res.ok) {
     const text = await readLimited(res);

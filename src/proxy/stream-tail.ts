@@ -1,8 +1,11 @@
 import type { Protocol } from '../protocols/types.ts';
 import { CLOSE_BRACKET } from '../util/json-chars.ts';
 
-/** A Responses stream ends with one of these events (there is no [DONE]). */
-const RESPONSES_END = /^event: response\.(completed|incomplete|failed)$/m;
+/**
+ * A Responses stream ends with one of these events (there is no [DONE]), told by its `event:` line or,
+ * from servers that leave that out, by the `type` its data starts with.
+ */
+const RESPONSES_END = /^(?:event:\s*|data:\s*\{\s*"type"\s*:\s*")response\.(completed|incomplete|failed)\b/m;
 /** How much of a relayed stream's end is kept to check it ended properly. */
 const WINDOW_BYTES = 64 * 1024;
 /** How much of that is looked at first. */
@@ -39,13 +42,14 @@ export function inBandErrorMessage(json: unknown): string | undefined {
 }
 
 /** The message of an error event's data, JSON or not. */
-function errorMessage(data: string): string {
+function errorMessage(data: string, inResponse = false): string {
   let json: unknown;
   try {
     json = JSON.parse(data);
   } catch {
     // Not JSON: still an error event.
   }
+  if (inResponse) json = (json as { response?: unknown } | undefined)?.response;
   return inBandErrorMessage(json) ?? 'the upstream ended the stream with an error';
 }
 
@@ -141,8 +145,12 @@ export class StreamTail {
         return last.includes('message_stop');
       case 'gemini':
         return isLastGeminiChunk(last);
-      case 'responses':
-        return RESPONSES_END.test(last);
+      case 'responses': {
+        const end = RESPONSES_END.exec(last);
+        // A failed response is complete but not a success: its error is in the response it carries.
+        if (end?.[1] === 'failed') this.error = errorMessage([...last.matchAll(DATA_LINE)].map((m) => m[1]).join('\n'), true);
+        return end !== null;
+      }
     }
   }
 

@@ -28,6 +28,8 @@ export function selectProvider(input: RoutingInput): ProviderName {
     return found;
   }
   if (input.model) {
+    // Models OpenAI serves through the Responses API only go there, whatever comes first.
+    if (RESPONSES_ONLY.test(bareModel(input.model)) && input.configured.includes('openaiResponses-custom')) return 'openaiResponses-custom';
     const family = familyOf(input.model);
     if (family) {
       const match = input.configured.find((p) => family.includes(p));
@@ -37,11 +39,16 @@ export function selectProvider(input: RoutingInput): ProviderName {
   return input.configured[0]!;
 }
 
-/** Providers that natively serve a model name, most specific first. */
+/** gpt-5-codex, gpt-5.1-codex-max, codex-mini-latest, o1-pro, o3-pro, gpt-5-pro… */
+const RESPONSES_ONLY = /^(?:(?:gpt-|o\d).*-(?:codex|pro)(?:-|$)|codex-|computer-use-)/;
+
+const bareModel = (model: string): string => model.toLowerCase().replace(/^models\//, '');
+
+/** Providers that natively serve a model name (the first of them configured wins). */
 function familyOf(model: string): readonly ProviderName[] | undefined {
-  const m = model.toLowerCase().replace(/^models\//, '');
+  const m = bareModel(model);
   // OpenAI's embeddings models too; text-embedding-004/005 are Google's.
-  if (/^(gpt-|o1|o3|o4|chatgpt-|text-embedding-3-|text-embedding-ada-)/.test(m)) return ['openai-custom'];
+  if (/^(gpt-|o1|o3|o4|chatgpt-|text-embedding-3-|text-embedding-ada-)/.test(m)) return ['openai-custom', 'openaiResponses-custom'];
   if (m.startsWith('claude-')) return ['claude-custom'];
   if (m.startsWith('gemini-')) return ['gemini-cli', 'gemini-cli-oauth'];
   return undefined;

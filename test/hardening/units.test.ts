@@ -71,6 +71,19 @@ describe('StreamTail: a clean end is not always a complete stream', () => {
     expect(tail('').complete('openai', 'sse')).toBe(false);
   });
 
+  test('a Responses stream ends with its final event, named by the event line or only by the data type', () => {
+    expect(tail('event: response.output_text.delta\ndata: {}\n\n', 'event: response.completed\ndata: {"type":"response.completed"}\n\n').complete('responses', 'sse')).toBe(true);
+    expect(tail('data: {"type":"response.incomplete","response":{}}\n\n').complete('responses', 'sse')).toBe(true);
+    expect(tail('event: response.output_text.delta\ndata: {"type":"response.output_text.delta"}\n\n').complete('responses', 'sse')).toBe(false);
+    // A failed response is complete, and what the request's log line reports is its error.
+    const failed = tail('event: response.failed\ndata: {"type":"response.failed","response":{"status":"failed","error":{"code":"server_error","message":"boom"}}}\n\n');
+    expect(failed.complete('responses', 'sse')).toBe(true);
+    expect(failed.error).toBe('boom');
+    const completed = tail('event: response.completed\ndata: {"type":"response.completed"}\n\n');
+    completed.complete('responses', 'sse');
+    expect(completed.error).toBeUndefined();
+  });
+
   test('a last event split over chunks, or followed by many comments, is judged whole', () => {
     const x = 'x'.repeat(700);
     // The marker sits in an early chunk of a long last event: the last chunks alone do not show it.

@@ -36,11 +36,13 @@ describe("the original project's provider_pools.json", () => {
         'claude-kiro-oauth': [{ KIRO_OAUTH_CREDS_FILE_PATH: './kiro_creds1.json', uuid: 'u-2', checkModelName: null, isHealthy: true }],
         'openai-qwen-oauth': [{ QWEN_OAUTH_CREDS_FILE_PATH: './qwen_creds.json', uuid: 'u-3', usageCount: 3 }],
         'gemini-antigravity': [],
+        'openaiResponses-custom': [{ OPENAI_API_KEY: 'sk-resp-key', OPENAI_BASE_URL: 'https://proxy.example/v1', uuid: 'u-4', isHealthy: true }],
       },
       'provider_pools.json',
     );
-    expect(Object.keys(pools)).toEqual(['openai-custom']);
+    expect(Object.keys(pools)).toEqual(['openai-custom', 'openaiResponses-custom']);
     expect(pools['openai-custom']![0]).toMatchObject({ name: 'u-1', credentials: { apiKey: 'sk-openai-key1' } });
+    expect(pools['openaiResponses-custom']![0]).toMatchObject({ name: 'u-4', credentials: { apiKey: 'sk-resp-key', baseUrl: 'https://proxy.example/v1' } });
   });
 
   test('a name that is neither ours nor the original project’s is still an error', () => {

@@ -1,0 +1,286 @@
+/**
+ * The openaiResponses-custom upstream: OpenAI's Responses API behind aiproxy (the strict OpenAI mock's
+ * `/v1/responses`), driven by the official SDKs of every client protocol. Chat Completions, Anthropic and
+ * Gemini clients are converted; a Responses client is relayed byte for byte.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { encodeContinuity } from '../../src/protocols/responses/items.ts';
+import type { RecordedCall } from '../helpers/mocks/types.ts';
+import { startStack, type Stack } from '../helpers/stack.ts';
+import { WEATHER_TOOL, expectWellFormed, streamAll } from './anthropic-client-util.ts';
+import { collect, geminiClient } from './gemini-client-helpers.ts';
+
+const PROVIDER = 'openaiResponses-custom';
+let s: Stack;
+let openai: OpenAI;
+let anthropic: Anthropic;
+
+beforeAll(async () => {
+  s = await startStack(`${PROVIDER},openai-custom,claude-custom,gemini-cli`);
+  openai = new OpenAI({ apiKey: s.proxy.key, baseURL: `${s.proxy.url}/${PROVIDER}/v1`, maxRetries: 0 });
+  anthropic = new Anthropic({ apiKey: s.proxy.key, baseURL: `${s.proxy.url}/${PROVIDER}`, maxRetries: 0 });
+});
+afterAll(() => s.stop());
+beforeEach(() => s.openai.reset());
+
+const responsesCalls = (): RecordedCall[] => s.openai.calls.filter((c) => c.url.startsWith('/v1/responses'));
+function lastResponsesBody(): Record<string, unknown> {
+  const call = responsesCalls().at(-1);
+  if (!call) throw new Error('no call reached /v1/responses');
+  expect(call.status).toBe(200);
+  return call.body as Record<string, unknown>;
+}
+
+describe('Chat Completions client → openaiResponses-custom', () => {
+  test('non-streaming: the conversation arrives as Responses input, the answer as a chat completion', async () => {
+    const res = await openai.chat.completions.create({
+      model: 'gpt-4.1',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hello 你好' },
+      ],
+      max_tokens: 5,
+      temperature: 0.2,
+      stop: ['###'],
+      seed: 7,
+    });
+    expect(res.choices[0]!.message.content).toBe('mock(openai) heard: Hello 你好');
+    expect(res.choices[0]!.finish_reason).toBe('stop');
+    expect(res.usage!.prompt_tokens).toBeGreaterThan(0);
+    const body = lastResponsesBody();
+    expect(body).toMatchObject({ model: 'gpt-4.1', instructions: 'Be brief.', input: [{ type: 'message', role: 'user', content: 'Hello 你好' }], max_output_tokens: 16, temperature: 0.2, store: false });
+    for (const k of ['messages', 'stop', 'seed', 'max_tokens']) expect(body).not.toHaveProperty(k);
+    // Never the proxy's key upstream: the account's own.
+    expect(responsesCalls().at(-1)!.headers.authorization).toBe(`Bearer ${s.openai.key}`);
+  });
+
+  test('streaming with usage: every word arrives, the usage chunk last', async () => {
+    s.openai.queue({ text: 'one two three four', usage: { input: 11, output: 4 } });
+    const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'count' }], stream: true, stream_options: { include_usage: true } });
+    let text = '';
+    let usage: OpenAI.CompletionUsage | undefined;
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish ??= chunk.choices[0]?.finish_reason;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe('one two three four');
+    expect(finish).toBe('stop');
+    expect(usage).toMatchObject({ prompt_tokens: 11, completion_tokens: 4 });
+    expect(lastResponsesBody().stream).toBe(true);
+  });
+
+  test('a tool loop: the call streams back, and the next turn sends call and output as a pair', async () => {
+    s.openai.queue({ toolCalls: [{ name: 'get_weather', args: { city: 'Oslo' } }] });
+    const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', description: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'weather in Oslo?' }], tools, stream: true });
+    let id = '';
+    let name = '';
+    let args = '';
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      const call = chunk.choices[0]?.delta.tool_calls?.[0];
+      if (call?.id) id = call.id;
+      if (call?.function?.name) name = call.function.name;
+      args += call?.function?.arguments ?? '';
+      finish ??= chunk.choices[0]?.finish_reason;
+    }
+    expect({ name, args: JSON.parse(args), finish }).toEqual({ name: 'get_weather', args: { city: 'Oslo' }, finish: 'tool_calls' });
+    expect(lastResponsesBody().tools).toEqual([{ type: 'function', name: 'get_weather', description: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }]);
+
+    const res = await openai.chat.completions.create({
+      model: 'gpt-4.1',
+      tools,
+      messages: [
+        { role: 'user', content: 'weather in Oslo?' },
+        { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name, arguments: args } }] },
+        { role: 'tool', tool_call_id: id, content: '3C and snow' },
+      ],
+    });
+    expect(res.choices[0]!.message.content).toContain('3C and snow');
+    expect((lastResponsesBody().input as unknown[]).slice(1)).toEqual([
+      { type: 'function_call', call_id: id, name: 'get_weather', arguments: '{"city":"Oslo"}' },
+      { type: 'function_call_output', call_id: id, output: '3C and snow' },
+    ]);
+  });
+});
+
+describe('Anthropic client → openaiResponses-custom', () => {
+  test("thinking and a tool call stream back; OpenAI's encrypted reasoning returns with the next turn", async () => {
+    s.openai.queue({ thinking: 'The user wants the weather; call the tool.', toolCalls: [{ name: 'get_weather', args: { location: 'Oslo' } }] });
+    const first = await streamAll(anthropic, {
+      model: 'gpt-5.1',
+      max_tokens: 2000,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      tools: [WEATHER_TOOL],
+      messages: [{ role: 'user', content: 'Weather in Oslo?' }],
+    });
+    expectWellFormed(first.events);
+    const sent = lastResponsesBody();
+    expect(sent).toMatchObject({ reasoning: { effort: 'low', summary: 'auto' }, include: ['reasoning.encrypted_content'], store: false, max_output_tokens: 2000 });
+    expect(first.final.stop_reason).toBe('tool_use');
+    const [thinking, toolUse] = first.final.content as [Anthropic.ThinkingBlock, Anthropic.ToolUseBlock];
+    expect(thinking.type).toBe('thinking');
+    expect(thinking.thinking).toBe('The user wants the weather; call the tool.');
+    expect(thinking.signature).toMatch(/^openai:rs_\S+ \S+/);
+    expect(toolUse).toMatchObject({ type: 'tool_use', name: 'get_weather', input: { location: 'Oslo' } });
+
+    // Claude Code sends the assistant turn back as it got it; the mock accepts only a blob it issued.
+    const second = await anthropic.messages.create({
+      model: 'gpt-5.1',
+      max_tokens: 2000,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      tools: [WEATHER_TOOL],
+      messages: [
+        { role: 'user', content: 'Weather in Oslo?' },
+        { role: 'assistant', content: first.final.content as Anthropic.ContentBlockParam[] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: '3C' }] },
+      ],
+    });
+    expect(second.content.at(-1)).toMatchObject({ type: 'text', text: 'mock(openai) heard: 3C' });
+    const input = lastResponsesBody().input as Array<Record<string, unknown>>;
+    const [, id, blob] = /^openai:(\S+) (\S+)$/.exec(thinking.signature)!;
+    expect(input.slice(1)).toEqual([
+      { type: 'reasoning', id, summary: [{ type: 'summary_text', text: 'The user wants the weather; call the tool.' }], encrypted_content: blob },
+      { type: 'function_call', call_id: toolUse.id, name: 'get_weather', arguments: '{"location":"Oslo"}' },
+      { type: 'function_call_output', call_id: toolUse.id, output: '3C' },
+    ]);
+  });
+
+  test('an organisation OpenAI has not verified: the summary refusal is retried without, and not asked again', async () => {
+    const refusal = {
+      status: 400,
+      body: { error: { message: 'Your organization must be verified to generate reasoning summaries.', type: 'invalid_request_error', param: 'reasoning.summary', code: 'unsupported_value' } },
+    };
+    // A member of its own, so the refusal remembered here does not leak into the other tests' account.
+    const isolated = await startStack(PROVIDER);
+    isolated.openai.queue({ error: refusal }, { text: 'fine without' });
+    const client = new Anthropic({ apiKey: isolated.proxy.key, baseURL: isolated.proxy.url, maxRetries: 0 });
+    try {
+      const params = { model: 'o4-mini', max_tokens: 500, thinking: { type: 'enabled' as const, budget_tokens: 1024 }, messages: [{ role: 'user' as const, content: 'hi' }] };
+      const msg = await client.messages.create(params);
+      expect((msg.content.at(-1) as Anthropic.TextBlock).text).toBe('fine without');
+      const calls = isolated.openai.calls;
+      expect(calls.map((c) => [c.status, (c.body as { reasoning?: unknown }).reasoning])).toEqual([
+        [400, { effort: 'low', summary: 'auto' }],
+        [200, { effort: 'low' }],
+      ]);
+      await client.messages.create(params);
+      expect((calls.at(-1)!.body as { reasoning?: unknown }).reasoning).toEqual({ effort: 'low' });
+    } finally {
+      await isolated.stop();
+    }
+  });
+
+  test('a rate limit reaches the client as its own 429 with the retry hint; a stream that fails mid-way ends in an error event', async () => {
+    s.openai.queue({
+      error: { status: 429, headers: { 'retry-after': '7' }, body: { error: { message: 'Rate limit reached for gpt-4.1', type: 'requests', param: null, code: 'rate_limit_exceeded' } } },
+    });
+    const err = await anthropic.messages.create({ model: 'gpt-4.1', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((err as InstanceType<typeof Anthropic.APIError>).headers?.get('retry-after')).toBe('7');
+    expect((err as Error).message).toContain('Rate limit reached for gpt-4.1');
+
+    s.openai.queue({ text: 'a b c d e f', midStreamErrorAfter: 2 });
+    const stream = anthropic.messages.stream({ model: 'gpt-4.1', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
+    const failure = await stream.finalMessage().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect(String((failure as Error).message)).toMatch(/server had an error/i);
+  });
+
+  test('count_tokens asks OpenAI\'s input_tokens endpoint with the converted prompt', async () => {
+    const res = await anthropic.messages.countTokens({ model: 'gpt-4.1', system: 'sys', messages: [{ role: 'user', content: 'count these words please' }], tools: [WEATHER_TOOL] });
+    expect(res.input_tokens).toBeGreaterThan(0);
+    const call = s.openai.calls.at(-1)!;
+    expect(call.url).toBe('/v1/responses/input_tokens');
+    expect(call.status).toBe(200);
+    expect(Object.keys(call.body as object).sort()).toEqual(['input', 'instructions', 'model', 'tools']);
+  });
+});
+
+test('count_tokens: a Responses server without the input_tokens endpoint (404) gets the local estimate, not an error', async () => {
+  s.openai.queue({ error: { status: 404, body: { error: { message: 'Invalid URL (POST /v1/responses/input_tokens)', type: 'invalid_request_error', param: null, code: null } } } });
+  const res = await anthropic.messages.countTokens({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'x'.repeat(400) }] });
+  expect(s.openai.calls.at(-1)!.status).toBe(404);
+  // About one token per four characters.
+  expect(res.input_tokens).toBeGreaterThanOrEqual(100);
+  expect(res.input_tokens).toBeLessThan(120);
+});
+
+describe('Gemini client → openaiResponses-custom', () => {
+  test("with includeThoughts: the summary streams as thought parts, and OpenAI's reasoning returns through thoughtSignature", async () => {
+    s.openai.queue({ thinking: 'Plan the greeting.', text: 'Hallo!' });
+    const gemini = geminiClient(s, PROVIDER);
+    const config = { thinkingConfig: { includeThoughts: true, thinkingBudget: 2048 } };
+    const res = await gemini.models.generateContent({ model: 'o4-mini', contents: 'greet me', config });
+    const parts = res.candidates![0]!.content!.parts!;
+    expect(parts.filter((p) => p.thought).map((p) => p.text).join('')).toBe('Plan the greeting.');
+    expect(parts.filter((p) => !p.thought).map((p) => p.text).join('')).toBe('Hallo!');
+    expect(lastResponsesBody().reasoning).toEqual({ effort: 'low', summary: 'auto' });
+    const signed = parts.filter((p) => p.thoughtSignature);
+    expect(signed.length).toBe(1);
+
+    await gemini.models.generateContent({ model: 'o4-mini', contents: [{ role: 'user', parts: [{ text: 'greet me' }] }, { role: 'model', parts }, { role: 'user', parts: [{ text: 'again' }] }], config });
+    const input = lastResponsesBody().input as Array<Record<string, unknown>>;
+    // Accepted by the mock only because the blob is the one it issued.
+    expect(input[1]).toMatchObject({ type: 'reasoning', id: expect.stringMatching(/^rs_/), encrypted_content: expect.any(String) });
+  });
+
+  test('a streamed answer, the system instruction as instructions', async () => {
+    s.openai.queue({ text: 'Hallo Welt, wie geht es' });
+    const gemini = geminiClient(s, PROVIDER);
+    const out = await collect(await gemini.models.generateContentStream({ model: 'gpt-4.1', contents: 'Sag hallo', config: { systemInstruction: 'Deutsch', maxOutputTokens: 64 } }));
+    expect(out.text).toBe('Hallo Welt, wie geht es');
+    expect(lastResponsesBody()).toMatchObject({ instructions: 'Deutsch', max_output_tokens: 64, input: [{ type: 'message', role: 'user', content: 'Sag hallo' }] });
+  });
+});
+
+describe('Responses client → openaiResponses-custom: relayed as it came', () => {
+  test('non-streaming: the body arrives byte for byte and the answer is the upstream\'s own', async () => {
+    const params = { model: 'gpt-4.1', input: 'hello there', instructions: 'x', store: false, metadata: { run: '1' } };
+    const res = await openai.responses.create(params);
+    expect(res.output_text).toBe('mock(openai) heard: hello there');
+    expect(res.id).toStartWith('resp_');
+    const call = responsesCalls().at(-1)!;
+    expect(JSON.parse(call.text)).toEqual(params);
+  });
+
+  test('streaming: the SDK stream helper reads the upstream\'s events through aiproxy', async () => {
+    s.openai.queue({ text: 'streamed words here' });
+    const stream = openai.responses.stream({ model: 'gpt-4.1', input: 'go' });
+    let deltas = '';
+    stream.on('response.output_text.delta', (e) => {
+      deltas += e.delta;
+    });
+    const final = await stream.finalResponse();
+    expect(deltas).toBe('streamed words here');
+    expect(final.output_text).toBe('streamed words here');
+  });
+
+  test('a history holding an aiproxy compaction item is converted, so OpenAI never sees what it cannot decrypt', async () => {
+    const compaction = { type: 'compaction', encrypted_content: encodeContinuity({ kind: 'summary', text: 'We fixed the parser.' }) };
+    const res = await openai.responses.create({ model: 'gpt-4.1', input: [compaction, { role: 'user', content: 'what next?' }] as never });
+    expect(res.output_text).toBe('mock(openai) heard: what next?');
+    const sent = responsesCalls().at(-1)!;
+    expect(sent.text).not.toContain('aiproxy:');
+    expect(sent.text).toContain('We fixed the parser.');
+  });
+});
+
+describe('routing', () => {
+  test('a model OpenAI serves through the Responses API only goes there even when openai-custom comes first', async () => {
+    const routed = await startStack('openai-custom,openaiResponses-custom');
+    try {
+      const plain = new OpenAI({ apiKey: routed.proxy.key, baseURL: `${routed.proxy.url}/v1`, maxRetries: 0 });
+      await plain.chat.completions.create({ model: 'gpt-5-codex', messages: [{ role: 'user', content: 'hi' }] });
+      expect(routed.openai.calls.at(-1)!.url).toBe('/v1/responses');
+      await plain.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] });
+      expect(routed.openai.calls.at(-1)!.url).toBe('/v1/chat/completions');
+    } finally {
+      await routed.stop();
+    }
+  });
+});
