@@ -1,14 +1,16 @@
 import type { Config } from '../config/types.ts';
 import type { ProviderAdapter, UpstreamRequest } from './types.ts';
 
+/** JSON with OpenAI's Bearer key; none when there is no key (local OpenAI-compatible servers often need none). */
+export function bearerHeaders(apiKey: string | undefined): Record<string, string> {
+  const h: Record<string, string> = { 'content-type': 'application/json' };
+  if (apiKey) h.authorization = `Bearer ${apiKey}`;
+  return h;
+}
+
 /** Any OpenAI-compatible endpoint: `{base_url}/chat/completions` (and `/embeddings`) with a Bearer key. */
 export function openaiCustom(cfg: Config['openai']): ProviderAdapter {
-  const headers = (): Record<string, string> => {
-    const h: Record<string, string> = { 'content-type': 'application/json' };
-    // Local OpenAI-compatible servers often need no key at all.
-    if (cfg.apiKey) h.authorization = `Bearer ${cfg.apiKey}`;
-    return h;
-  };
+  const headers = (): Record<string, string> => bearerHeaders(cfg.apiKey);
   return {
     name: 'openai-custom',
     protocol: 'openai',

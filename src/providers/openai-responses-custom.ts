@@ -1,4 +1,5 @@
 import type { Config } from '../config/types.ts';
+import { bearerHeaders } from './openai-custom.ts';
 import type { ProviderAdapter, UpstreamRequest } from './types.ts';
 
 /**
@@ -7,11 +8,7 @@ import type { ProviderAdapter, UpstreamRequest } from './types.ts';
  * reasoning for the next turn. Also lists models and embeds through the same base URL.
  */
 export function openaiResponsesCustom(cfg: Config['openai']): ProviderAdapter {
-  const headers = (): Record<string, string> => {
-    const h: Record<string, string> = { 'content-type': 'application/json' };
-    if (cfg.apiKey) h.authorization = `Bearer ${cfg.apiKey}`;
-    return h;
-  };
+  const headers = (): Record<string, string> => bearerHeaders(cfg.apiKey);
   return {
     name: 'openaiResponses-custom',
     protocol: 'responses',

@@ -1,4 +1,5 @@
-import type { Part, TextPart, ToolCallPart, ToolResultPart } from '../../core/content.ts';
+import type { Part, TextPart, ToolCallPart } from '../../core/content.ts';
+import { orphanLabel, pairToolResults } from '../../core/tool-results.ts';
 import type { CanonicalRequest, Message } from '../../core/request.ts';
 import { encodeUserPart, joinText, userContent, type OpenAIContentPart } from './encode-content.ts';
 import { takesTextOnly, wantsReasoningBack } from './model-rules.ts';
@@ -84,25 +85,19 @@ function encodeToolCall(call: ToolCallPart): OpenAIToolCall {
 }
 
 function encodeUserTurn(msg: Message, open: ToolCallPart[], out: OpenAIMessage[]): void {
-  const results = new Map<string, ToolResultPart>();
-  const rest: OpenAIContentPart[] = [];
+  const { answers, orphans, rest: others } = pairToolResults(msg.content, open);
   const media: OpenAIContentPart[] = [];
-  for (const part of msg.content) {
-    if (part.type !== 'tool_result') {
-      const encoded = encodeUserPart(part);
-      if (encoded) rest.push(encoded);
-    } else if (open.some((c) => c.id === part.callId) && !results.has(part.callId)) {
-      results.set(part.callId, part);
-    } else {
-      // A result no preceding call asked for would be rejected as a `tool` message; as text the model still sees it.
-      const text = joinText(part.content, '\n\n');
-      const label = part.name ? `${part.name} (${part.callId})` : part.callId;
-      media.push({ type: 'text', text: `Result of tool call ${label}:\n${text}` });
-      collectMedia(part.content, media);
-    }
+  // A result no preceding call asked for would be rejected as a `tool` message; as text the model still sees it.
+  for (const orphan of orphans) {
+    media.push({ type: 'text', text: orphanLabel(orphan) + joinText(orphan.content, '\n\n') });
+    collectMedia(orphan.content, media);
   }
-  for (const call of open) {
-    const result = results.get(call.id);
+  const rest: OpenAIContentPart[] = [];
+  for (const part of others) {
+    const encoded = encodeUserPart(part);
+    if (encoded) rest.push(encoded);
+  }
+  for (const { call, result } of answers) {
     if (!result) {
       out.push({ role: 'tool', tool_call_id: call.id, content: MISSING_RESULT });
       continue;

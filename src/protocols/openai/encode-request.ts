@@ -74,7 +74,7 @@ function encodeToolChoice(choice: ToolChoice): unknown {
   return choice.type === 'tool' ? { type: 'function', function: { name: choice.name } } : choice.type;
 }
 
-function encodeResponseFormat(rf: ResponseFormat): Record<string, unknown> {
+export function encodeResponseFormat(rf: ResponseFormat): Record<string, unknown> {
   switch (rf.type) {
     case 'text':
       return { type: 'text' };

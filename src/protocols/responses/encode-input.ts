@@ -1,5 +1,6 @@
 import type { FilePart, ImagePart, Part, ThinkingPart, ToolCallPart, ToolResultPart } from '../../core/content.ts';
 import type { CanonicalRequest, Message } from '../../core/request.ts';
+import { orphanLabel, pairToolResults } from '../../core/tool-results.ts';
 import { toDataUrl } from '../../util/data-url.ts';
 import { defaultFilename, joinText } from '../openai/encode-content.ts';
 import { MISSING_RESULT } from '../openai/encode-messages.ts';
@@ -83,23 +84,15 @@ function reasoningItem(part: ThinkingPart): InputItem | undefined {
 }
 
 function encodeUserTurn(msg: Message, open: ToolCallPart[], out: InputItem[]): void {
-  const results = new Map<string, ToolResultPart>();
-  const rest: InputPart[] = [];
-  for (const part of msg.content) {
-    if (part.type !== 'tool_result') {
-      const encoded = encodeInputPart(part);
-      if (encoded) rest.push(encoded);
-    } else if (open.some((c) => c.id === part.callId) && !results.has(part.callId)) {
-      results.set(part.callId, part);
-    } else {
-      // An output whose call is not right before it would be refused; as text the model still reads it.
-      const label = part.name ? `${part.name} (${part.callId})` : part.callId;
-      rest.unshift({ type: 'input_text', text: `Result of tool call ${label}:\n${joinText(part.content, '\n\n')}` });
-    }
-  }
-  for (const call of open) {
-    const result = results.get(call.id);
+  const { answers, orphans, rest: others } = pairToolResults(msg.content, open);
+  for (const { call, result } of answers) {
     out.push({ type: 'function_call_output', call_id: call.id, output: result ? toolOutput(result) : MISSING_RESULT });
+  }
+  // An output whose call is not right before it would be refused; as text the model still reads it.
+  const rest: InputPart[] = orphans.map((o) => ({ type: 'input_text', text: orphanLabel(o) + joinText(o.content, '\n\n') }));
+  for (const part of others) {
+    const encoded = encodeInputPart(part);
+    if (encoded) rest.push(encoded);
   }
   if (rest.length > 0) out.push({ type: 'message', role: 'user', content: userContent(rest) });
 }

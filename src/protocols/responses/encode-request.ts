@@ -1,8 +1,9 @@
 import { reasoningEffort } from '../../core/reasoning.ts';
 import type { CanonicalRequest, ReasoningConfig, ResponseFormat, ToolChoice, ToolDefinition } from '../../core/request.ts';
 import { joinText } from '../openai/encode-content.ts';
-import { openaiUser } from '../openai/encode-request.ts';
+import { encodeResponseFormat, openaiUser } from '../openai/encode-request.ts';
 import { isReasoningModel, nearestEffort, refusesReasoningEffort, refusesSampling } from '../openai/model-rules.ts';
+import { isRecord } from '../../util/json.ts';
 import type { EncodeRequestOptions } from '../types.ts';
 import { encodeInput } from './encode-input.ts';
 
@@ -80,16 +81,8 @@ function encodeToolChoice(choice: ToolChoice): unknown {
   return choice.type === 'tool' ? { type: 'function', name: choice.name } : choice.type;
 }
 
+/** Chat Completions' response_format, flat: the Responses API has no `json_schema` wrapper object. */
 function encodeFormat(rf: ResponseFormat): Record<string, unknown> {
-  switch (rf.type) {
-    case 'text':
-      return { type: 'text' };
-    case 'json':
-      return { type: 'json_object' };
-    case 'json_schema': {
-      const format: Record<string, unknown> = { type: 'json_schema', name: rf.name ?? 'response', schema: rf.schema };
-      if (rf.strict !== undefined) format.strict = rf.strict;
-      return format;
-    }
-  }
+  const format = encodeResponseFormat(rf);
+  return isRecord(format.json_schema) ? { type: 'json_schema', ...format.json_schema } : format;
 }

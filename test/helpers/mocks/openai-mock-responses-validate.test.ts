@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { encryptedReasoningBlob, startOpenAIMock } from './openai-mock.ts';
+import { postResponses, type Json } from './openai-mock-responses-client.ts';
 import type { MockServer } from './types.ts';
 
 let mock: MockServer;
@@ -22,24 +23,7 @@ beforeEach(() => {
   mock.reset();
 });
 
-type Json = Record<string, any>;
-
-async function post(body: unknown, key = mock.key): Promise<{ status: number; text: string; json: Json }> {
-  const res = await fetch(`${mock.url}/responses`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    signal: AbortSignal.timeout(5_000),
-  });
-  const text = await res.text();
-  let json: Json = {};
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // SSE bodies are not JSON.
-  }
-  return { status: res.status, text, json };
-}
+const post = (body: unknown, key?: string): ReturnType<typeof postResponses> => postResponses(mock, body, key);
 
 /** Expects a 400 invalid_request_error and returns its error object. */
 async function rejected(body: unknown): Promise<{ message: string; param: string | null; code: string | null }> {

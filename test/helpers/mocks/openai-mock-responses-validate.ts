@@ -15,6 +15,7 @@ import {
   invalidType,
   invalidValue,
   missing,
+  range,
   unparsableBody,
   type OpenAIErrorInfo,
 } from './openai-mock-validate.ts';
@@ -109,19 +110,6 @@ function validateStoredState(body: Record<string, unknown>): OpenAIErrorInfo | u
   if (conv != null) {
     const id = isRecord(conv) ? conv.id : conv;
     return invalid(`Conversation with id '${String(id)}' not found.`, 'conversation', null);
-  }
-  return undefined;
-}
-
-function range(body: Record<string, unknown>, name: string, min: number, max: number): OpenAIErrorInfo | undefined {
-  const v = body[name];
-  if (v == null) return undefined;
-  if (typeof v !== 'number') return invalidType(name, 'a decimal', v);
-  if (v > max) {
-    return invalid(`Invalid '${name}': decimal above maximum value. Expected a value <= ${max}, but got ${v} instead.`, name, 'decimal_above_max_value');
-  }
-  if (v < min) {
-    return invalid(`Invalid '${name}': decimal below minimum value. Expected a value >= ${min}, but got ${v} instead.`, name, 'decimal_below_min_value');
   }
   return undefined;
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import OpenAI from 'openai';
 import { parseSSE } from '../../../src/util/sse.ts';
 import { startOpenAIMock } from './openai-mock.ts';
+import { postResponses, type Json } from './openai-mock-responses-client.ts';
 import type { MockServer } from './types.ts';
 
 let mock: MockServer;
@@ -23,24 +24,7 @@ beforeEach(() => {
   mock.reset();
 });
 
-type Json = Record<string, any>;
-
-async function post(body: unknown, key = mock.key): Promise<{ status: number; text: string; json: Json }> {
-  const res = await fetch(`${mock.url}/responses`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    signal: AbortSignal.timeout(5_000),
-  });
-  const text = await res.text();
-  let json: Json = {};
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // SSE bodies are not JSON.
-  }
-  return { status: res.status, text, json };
-}
+const post = (body: unknown, key?: string): ReturnType<typeof postResponses> => postResponses(mock, body, key);
 
 /** Raw SSE events of a streaming call, as `{event, data}` with data parsed. */
 async function rawEvents(body: Json): Promise<Array<{ event?: string; data: Json }>> {

@@ -253,7 +253,8 @@ function validateToolPairing(messages: unknown[]): OpenAIErrorInfo | undefined {
   return undefined;
 }
 
-function range(body: Record<string, unknown>, name: string, min: number, max: number): OpenAIErrorInfo | undefined {
+/** A decimal parameter within [min, max], with the API's wording when it is not. */
+export function range(body: Record<string, unknown>, name: string, min: number, max: number): OpenAIErrorInfo | undefined {
   const v = body[name];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number') return invalidType(name, 'a decimal', v);
