@@ -66,6 +66,16 @@ const EFFORT_ORDER: readonly ReasoningEffort[] = ['none', 'minimal', 'low', 'med
  * 'reasoning_effort' does not support 'minimal' with this model. Supported values are: …"). First match wins.
  */
 const EFFORTS: ReadonlyArray<readonly [RegExp, readonly ReasoningEffort[]]> = [
+  // The Responses-only models (openaiResponses-custom). gpt-5-codex: 'minimal' refused, "Supported
+  // values are: 'low', 'medium', and 'high'." (CherryHQ/cherry-studio#10430); gpt-5.1-codex-mini takes
+  // medium and high (router-for-me/CLIProxyAPI#249); the later codex models low to xhigh (gpt-5.3-codex,
+  // anomalyco/models.dev#2296); gpt-5-pro high only, the later pro models medium to xhigh
+  // (anomalyco/opencode#26268, models.dev#2296).
+  [/^gpt-5-codex/, ['low', 'medium', 'high']],
+  [/^gpt-5\.1-codex-mini/, ['medium', 'high']],
+  [/^gpt-5\.(?:1-codex-max|[2-9]-codex)/, ['low', 'medium', 'high', 'xhigh']],
+  [/^gpt-5-pro/, ['high']],
+  [/^gpt-5\.[2-9]-pro/, ['medium', 'high', 'xhigh']],
   // gpt-5.1-chat-latest, gpt-5.2-chat: only 'medium' (Laisky/one-api#266, #285, egoist/chatwise-releases#1257).
   [/^gpt-5(?:\.\d+)?-chat/, ['medium']],
   // 'none' refused: "Supported values are: 'low', 'medium', and 'high'." (openai/codex#6647).

@@ -59,6 +59,16 @@ describe('responses encodeRequest: parameters', () => {
     expect(encode({ reasoning: { enabled: false } }, 'gpt-5').reasoning).toEqual({ effort: 'minimal' });
   });
 
+  test('the Responses-only models get an effort they take', () => {
+    const effort = (model: string, e: 'none' | 'minimal' | 'low' | 'xhigh') => (encode({ reasoning: { effort: e } }, model).reasoning as { effort?: string }).effort;
+    expect(effort('gpt-5-codex', 'minimal')).toBe('low');
+    expect(effort('gpt-5.1-codex-mini', 'low')).toBe('medium');
+    expect(effort('gpt-5.3-codex', 'none')).toBe('low');
+    expect(effort('gpt-5.3-codex', 'xhigh')).toBe('xhigh');
+    expect(effort('gpt-5-pro', 'low')).toBe('high');
+    expect(effort('gpt-5.5-pro', 'xhigh')).toBe('xhigh');
+  });
+
   test('summaries only when the client shows thinking; never for a model that does not reason', () => {
     expect(encode({ reasoning: { effort: 'low' } }, 'o4-mini').reasoning).toEqual({ effort: 'low' });
     expect(encode({ reasoning: { enabled: true, includeThoughts: false } }, 'o4-mini').reasoning).toBeUndefined();
@@ -136,16 +146,31 @@ describe('responses encodeRequest: input items', () => {
     ]);
   });
 
-  test('a call without its result gets one; a result without its call becomes text', () => {
+  test('a call without its result gets one; results without their call become text, in their order', () => {
     const items = input([
       { role: 'user', content: [{ type: 'text', text: 'q' }] },
       { role: 'assistant', content: [{ type: 'tool_call', id: 'call_1', name: 'f', args: {} }] },
-      { role: 'user', content: [{ type: 'tool_result', callId: 'call_x', name: 'g', content: [{ type: 'text', text: 'orphan' }] }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', callId: 'call_x', name: 'g', content: [{ type: 'text', text: 'orphan' }] },
+          { type: 'tool_result', callId: 'call_y', content: [{ type: 'text', text: 'second' }] },
+          { type: 'text', text: 'go on' },
+        ],
+      },
     ]);
     expect(items.slice(1)).toEqual([
       { type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{}' },
       { type: 'function_call_output', call_id: 'call_1', output: 'No result was returned for this tool call.' },
-      { type: 'message', role: 'user', content: 'Result of tool call g (call_x):\norphan' },
+      {
+        type: 'message',
+        role: 'user',
+        content: [
+          { type: 'input_text', text: 'Result of tool call g (call_x):\norphan' },
+          { type: 'input_text', text: 'Result of tool call call_y:\nsecond' },
+          { type: 'input_text', text: 'go on' },
+        ],
+      },
     ]);
   });
 
