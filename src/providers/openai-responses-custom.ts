@@ -16,6 +16,9 @@ export function openaiResponsesCustom(cfg: Config['openai']): ProviderAdapter {
     async generate(_model, _mode, body): Promise<UpstreamRequest> {
       return { url: `${cfg.baseUrl}/responses`, method: 'POST', headers: headers(), body };
     },
+    async compact(_model, body) {
+      return { url: `${cfg.baseUrl}/responses/compact`, method: 'POST', headers: headers(), body };
+    },
     async countTokens(_model, body) {
       return { url: `${cfg.baseUrl}/responses/input_tokens`, method: 'POST', headers: headers(), body };
     },

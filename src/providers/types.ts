@@ -39,6 +39,8 @@ export interface ProviderAdapter {
    * `single` asks Gemini for `:embedContent` instead of its batch form, for a client that sent that.
    */
   embed?(model: string, body: RequestBody, single?: boolean): Promise<UpstreamRequest>;
+  /** OpenAI's conversation compaction (`/responses/compact`), for a Responses upstream that has it. */
+  compact?(model: string, body: RequestBody): Promise<UpstreamRequest>;
   /** Native token counting, when the upstream has it (`body` in the upstream's count format). */
   countTokens?(model: string, body: string): Promise<UpstreamRequest>;
   /**

@@ -10,6 +10,7 @@ import {
   type DoneFields,
 } from './failover.ts';
 import type { CanonicalRequest } from '../core/index.ts';
+import type { Pool } from '../pool/pool.ts';
 import type { ProviderName } from '../config/providers.ts';
 import { codecs, type Protocol } from '../protocols/index.ts';
 import { thinkingForModel } from '../protocols/gemini/thinking-config.ts';
@@ -45,6 +46,11 @@ export interface GenerateInput {
   allowedProviders?: ReadonlySet<ProviderName>;
   /** Called once the request is over (stream end included), for the request log line. */
   onDone: (fields: DoneFields) => void;
+  /**
+   * Codex's `/v1/responses/compact`, for an upstream with OpenAI's own compaction: relayed to it as it
+   * came, and only to providers that have it.
+   */
+  compact?: boolean;
 }
 
 export type { DoneFields };
@@ -66,6 +72,15 @@ export function resolveProvider(ctx: AppContext, input: { request: Request; pref
 export function handleGenerate(ctx: AppContext, input: GenerateInput): Promise<Response> {
   const googleTools = input.protocol === 'gemini' ? googleOnlyTools(input.body) : undefined;
   let cannotRunTools: ProviderName | undefined;
+  const skip = input.compact
+    ? (_provider: ProviderName, pool: Pool): boolean => !pool.members[0]?.spec.adapter.compact
+    : googleTools
+      ? (provider: ProviderName, pool: Pool): boolean => {
+          if (pool.members[0]?.spec.adapter.protocol === 'gemini') return false;
+          cannotRunTools ??= provider;
+          return true;
+        }
+      : undefined;
   return withFailover(
     ctx,
     {
@@ -76,16 +91,10 @@ export function handleGenerate(ctx: AppContext, input: GenerateInput): Promise<R
       allowedProviders: input.allowedProviders,
       sessionKey: sessionKeyOf(input),
       onDone: input.onDone,
-      skip: googleTools
-        ? (provider, pool) => {
-            if (pool.members[0]?.spec.adapter.protocol === 'gemini') return false;
-            cannotRunTools ??= provider;
-            return true;
-          }
-        : undefined,
+      skip,
       noneTried: () => (googleTools && cannotRunTools ? googleToolsRefused(googleTools, cannotRunTools) : undefined),
     },
-    (attempt) => (attempt.adapter.protocol === input.protocol && !carriesOwnTokens(input) ? passthrough : convert)(ctx, attempt, input),
+    (attempt) => (input.compact || (attempt.adapter.protocol === input.protocol && !carriesOwnTokens(input)) ? passthrough : convert)(ctx, attempt, input),
   );
 }
 
@@ -94,7 +103,7 @@ export function handleGenerate(ctx: AppContext, input: GenerateInput): Promise<R
  * in `encrypted_content`, marked `aiproxy:`) cannot go to OpenAI as it is: OpenAI would try to decrypt
  * them and answer 400. Such a request is converted, which turns them into what OpenAI takes.
  */
-function carriesOwnTokens(input: GenerateInput): boolean {
+export function carriesOwnTokens(input: Pick<GenerateInput, 'protocol' | 'body'>): boolean {
   if (input.protocol !== 'responses' || !Array.isArray(input.body.input)) return false;
   for (const item of input.body.input) {
     const enc = isRecord(item) ? item.encrypted_content : undefined;
@@ -137,7 +146,7 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
   const sent = passthroughBody(input, att.model);
   const res = await callProvider(
     adapter,
-    async () => forwardedHeaders(input, await adapter.generate(att.model, mode, sent)),
+    async () => forwardedHeaders(input, await (input.compact ? adapter.compact!(att.model, sent) : adapter.generate(att.model, mode, sent))),
     { signal: input.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch },
   );
   const headers = relayHeaders(res.headers);

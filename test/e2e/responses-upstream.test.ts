@@ -270,6 +270,36 @@ describe('Responses client → openaiResponses-custom: relayed as it came', () =
   });
 });
 
+describe("Codex's compaction with openaiResponses-custom: OpenAI's own, relayed", () => {
+  const history = [
+    { role: 'user', content: 'fix the parser' },
+    { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'done' }] },
+    { role: 'user', content: 'now the tests' },
+  ];
+
+  test('/v1/responses/compact goes to /responses/compact, and its compaction item goes back to OpenAI untouched', async () => {
+    const compacted = await openai.responses.compact({ model: 'gpt-5.1-codex', input: history as never });
+    const call = s.openai.calls.at(-1)!;
+    expect(call.url).toBe('/v1/responses/compact');
+    expect(JSON.parse(call.text)).toEqual({ model: 'gpt-5.1-codex', input: history });
+    const item = (compacted.output as unknown as Array<Record<string, unknown>>).at(-1)!;
+    expect(item.type).toBe('compaction');
+    expect(String(item.encrypted_content)).toStartWith('gAAAAA');
+
+    // The mock takes the item back only because it issued it: a relayed request, not a converted one.
+    const next = await openai.responses.create({ model: 'gpt-5.1-codex', input: [item, { role: 'user', content: 'go on' }] as never });
+    expect(next.output_text).toBe('mock(openai) heard: go on');
+    expect(JSON.parse(s.openai.calls.at(-1)!.text).input[0]).toEqual(item);
+  });
+
+  test('a compaction_trigger item is relayed as well, streamed, and OpenAI answers it', async () => {
+    const stream = openai.responses.stream({ model: 'gpt-5.1-codex', input: [...history, { type: 'compaction_trigger' }] as never, store: false });
+    const final = await stream.finalResponse();
+    expect((final.output as unknown as Array<{ type: string }>).map((i) => i.type)).toEqual(['compaction']);
+    expect(JSON.parse(s.openai.calls.at(-1)!.text).input.at(-1)).toEqual({ type: 'compaction_trigger' });
+  });
+});
+
 describe('routing', () => {
   test('a model OpenAI serves through the Responses API only goes there even when openai-custom comes first', async () => {
     const routed = await startStack('openai-custom,openaiResponses-custom');

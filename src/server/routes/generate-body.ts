@@ -2,7 +2,7 @@ import { badRequest } from '../../core/errors.ts';
 import type { Protocol } from '../../protocols/types.ts';
 import type { RequestBody } from '../../providers/types.ts';
 import type { AppContext } from '../../proxy/context.ts';
-import { handleGenerate, resolveProvider } from '../../proxy/generate.ts';
+import { handleGenerate, resolveProvider, type GenerateInput } from '../../proxy/generate.ts';
 import { readJsonBody } from '../body.ts';
 import { currentRequest } from '../../util/request-context.ts';
 import { checkGenerateRequest } from '../check-request.ts';
@@ -55,6 +55,7 @@ export function serveGenerate(
   body: GenerateBody,
   stream: boolean,
   geminiFormat?: 'sse' | 'json-array',
+  extra: Pick<GenerateInput, 'compact'> = {},
 ): Promise<Response> {
   const { model } = body;
   return handleGenerate(ctx, {
@@ -68,5 +69,6 @@ export function serveGenerate(
     prefix: args.prefix,
     allowedProviders: args.caller?.allowedProviders,
     onDone: (f) => args.log({ ...f, model }),
+    ...extra,
   });
 }

@@ -2,15 +2,25 @@ import { contextOverflowOf } from '../../core/context-overflow.ts';
 import { ProxyError } from '../../core/errors.ts';
 import { compactionResponse, summaryRequest, triggeredResponse, trimmedHistory } from '../../protocols/responses/compact.ts';
 import type { AppContext } from '../../proxy/context.ts';
+import { carriesOwnTokens, resolveProvider } from '../../proxy/generate.ts';
 import { isRecord, tryParseJson } from '../../util/json.ts';
 import { generateBody, serveGenerate, type GenerateBody } from './generate-body.ts';
 import type { RouteArgs } from './types.ts';
 
 /**
- * Codex's remote compaction, served by asking the routed model for a summary
- * (src/protocols/responses/compact.ts). Routing, pools, failover and errors are a generate request's;
- * only the answer is reshaped.
+ * Codex's remote compaction. An upstream with OpenAI's own (openaiResponses-custom) gets the request as
+ * it came; any other is asked for a summary (src/protocols/responses/compact.ts). Routing, pools,
+ * failover and errors are a generate request's; only the answer is reshaped.
  */
+
+/**
+ * Whether the request routes to an upstream with OpenAI's own compaction, unless its history holds
+ * items aiproxy wrote, which OpenAI could not read.
+ */
+export function compactsNatively(ctx: AppContext, args: RouteArgs, body: GenerateBody): boolean {
+  if (carriesOwnTokens({ protocol: 'responses', body: body.json })) return false;
+  return resolveProvider(ctx, { request: args.request, prefix: args.prefix, model: body.model }).adapter.compact !== undefined;
+}
 
 const noSummary = (): ProxyError =>
   new ProxyError({ kind: 'api_error', status: 502, message: 'the upstream model wrote no summary to compact the conversation into' });
@@ -48,6 +58,7 @@ function errorMessage(text: string): string {
 /** POST /v1/responses/compact. */
 export async function responsesCompact(ctx: AppContext, args: RouteArgs): Promise<Response> {
   const body = await generateBody(ctx, args, 'responses');
+  if (compactsNatively(ctx, args, body)) return serveGenerate(ctx, args, 'responses', body, false, undefined, { compact: true });
   const answer = await summarise(ctx, args, body);
   if (answer instanceof Response) return answer;
   const compacted = compactionResponse(body.json, answer);

@@ -19,15 +19,17 @@ const ITEM_FIELDS: Record<string, readonly string[]> = {
   function_call_output: ['type', 'call_id', 'output', 'id', 'status', 'caller', 'name', 'namespace'],
   reasoning: ['type', 'id', 'summary', 'content', 'encrypted_content', 'status'],
   item_reference: ['type', 'id'],
+  compaction: ['type', 'id', 'encrypted_content'],
+  compaction_trigger: ['type'],
 };
 
 /** Input item types the real API knows but this mock does not model (hosted tools, MCP, shell…). */
 const OTHER_ITEM_TYPES = [
   'file_search_call', 'computer_call', 'computer_call_output', 'web_search_call', 'tool_search_call',
-  'tool_search_output', 'additional_tools', 'configuration_update', 'compaction', 'image_generation_call',
+  'tool_search_output', 'additional_tools', 'configuration_update', 'image_generation_call',
   'code_interpreter_call', 'local_shell_call', 'local_shell_call_output', 'shell_call', 'shell_call_output',
   'apply_patch_call', 'apply_patch_call_output', 'mcp_list_tools', 'mcp_approval_request',
-  'mcp_approval_response', 'mcp_call', 'custom_tool_call_output', 'custom_tool_call', 'compaction_trigger',
+  'mcp_approval_response', 'mcp_call', 'custom_tool_call_output', 'custom_tool_call',
   'program', 'program_output',
 ];
 const ITEM_TYPES = [...Object.keys(ITEM_FIELDS), ...OTHER_ITEM_TYPES];
@@ -120,6 +122,17 @@ function checkItem(
     }
     case 'reasoning':
       return checkReasoning(item, at, opts);
+    case 'compaction': {
+      const err = unknownField(item, ITEM_FIELDS.compaction!, at);
+      if (err) return err;
+      if (typeof item.encrypted_content !== 'string') return missing(`${at}.encrypted_content`);
+      if (!opts.issued.has(item.encrypted_content)) {
+        return invalid(`The encrypted content for item ${shortId(String(item.id ?? 'compaction'))} could not be verified. Reason: Encrypted content could not be decrypted or parsed.`, null, 'invalid_encrypted_content');
+      }
+      return undefined;
+    }
+    case 'compaction_trigger':
+      return unknownField(item, ITEM_FIELDS.compaction_trigger!, at);
     case 'item_reference': {
       const err = unknownField(item, ITEM_FIELDS.item_reference!, at);
       if (err) return err;

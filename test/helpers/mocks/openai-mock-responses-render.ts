@@ -52,11 +52,37 @@ export function lastInputTexts(input: unknown): string[] {
   return [];
 }
 
+/** OpenAI's opaque checkpoint of a conversation; only this mock can read its blob back. */
+function compactionItem(issue: (blob: string) => void): Json {
+  const blob = encryptedReasoningBlob();
+  issue(blob);
+  return { id: `cmp_${hex(48)}`, type: 'compaction', encrypted_content: blob };
+}
+
+/**
+ * `POST /v1/responses/compact`: the input's user messages, then one compaction item standing for the
+ * whole conversation.
+ */
+export function renderCompaction(body: Json, issue: (blob: string) => void): Json {
+  const input = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : Array.isArray(body.input) ? body.input : [];
+  const users = input.filter((i): i is Json => isRecord(i) && i.role === 'user' && (i.type ?? 'message') === 'message');
+  const output = [...users.map((u) => ({ id: `msg_${hex(48)}`, type: 'message', status: 'completed', role: 'user', content: u.content })), compactionItem(issue)];
+  const input_tokens = Math.max(1, Math.ceil(promptChars(body) / 4));
+  return {
+    id: `resp_${hex(48)}`,
+    object: 'response.compaction',
+    created_at: Math.floor(Date.now() / 1000),
+    output,
+    usage: { input_tokens, input_tokens_details: { cached_tokens: 0 }, output_tokens: 64, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input_tokens + 64 },
+  };
+}
+
 /** Characters of prompt text a request carries (input, instructions and tool definitions). */
 export const promptChars = (body: Json): number => textChars(body.input) + textChars(body.instructions) + textChars(body.tools);
 
 /** One planned output item: its final form plus what the stream needs to build it up. */
 type Planned =
+  | { kind: 'compaction'; item: Json }
   | { kind: 'reasoning'; item: Json; summary: string | undefined }
   | { kind: 'message'; item: Json; text: string }
   | { kind: 'function_call'; item: Json; args: string };
@@ -109,8 +135,11 @@ function plan(body: Json, reply: MockReply, issue: (blob: string) => void): Plan
   const include = Array.isArray(body.include) ? body.include : [];
   const items: Planned[] = [];
   const incomplete = reply.finish === 'max_output_tokens' || reply.finish === 'content_filter';
+  // A compaction_trigger last asks for one compaction item instead of an answer.
+  const trigger = Array.isArray(body.input) && isRecord(body.input.at(-1)) && body.input.at(-1).type === 'compaction_trigger';
+  if (trigger) items.push({ kind: 'compaction', item: compactionItem(issue) });
 
-  if (reply.thinking !== undefined) {
+  if (!trigger && reply.thinking !== undefined) {
     const summary = summaryMode != null && reply.thinking !== '' ? reply.thinking : undefined;
     const item: Json = {
       id: `rs_${hex(48)}`,
@@ -124,8 +153,8 @@ function plan(body: Json, reply: MockReply, issue: (blob: string) => void): Plan
     }
     items.push({ kind: 'reasoning', item, summary });
   }
-  const toolCalls = reply.toolCalls ?? [];
-  const text = reply.text ?? (toolCalls.length > 0 ? undefined : heardText('openai', lastInputTexts(body.input)));
+  const toolCalls = trigger ? [] : (reply.toolCalls ?? []);
+  const text = trigger ? undefined : (reply.text ?? (toolCalls.length > 0 ? undefined : heardText('openai', lastInputTexts(body.input))));
   if (text !== undefined) {
     const item: Json = {
       id: `msg_${hex(48)}`,
@@ -245,6 +274,8 @@ export function renderResponsesStream(body: Json, reply: MockReply, issue: (blob
         push('response.reasoning_summary_text.done', { ...ids, summary_index: 0, text }, 'body');
         push('response.reasoning_summary_part.done', { ...ids, summary_index: 0, part: { type: 'summary_text', text } }, 'body');
       }
+    } else if (planned.kind === 'compaction') {
+      push('response.output_item.added', { output_index, item: planned.item }, 'body');
     } else if (planned.kind === 'message') {
       const text = planned.text;
       push('response.output_item.added', { output_index, item: { ...planned.item, status: 'in_progress', content: [] } }, 'body');

@@ -100,6 +100,28 @@ export function validateInputTokensRequest(body: unknown, issued: ReadonlySet<st
   );
 }
 
+/**
+ * `POST /v1/responses/compact` takes the prompt-shaping parameters (the SDK's ResponseCompactParams,
+ * and the tools and settings Codex sends beside them); it never streams.
+ */
+const COMPACT_PARAMS = ['model', 'input', 'instructions', 'previous_response_id', 'prompt_cache_key', 'image', 'tools', 'parallel_tool_calls', 'reasoning', 'text'];
+
+export function validateCompactRequest(body: unknown, issued: ReadonlySet<string>): OpenAIErrorInfo | undefined {
+  if (!isRecord(body)) return unparsableBody();
+  const extra = Object.keys(body).find((k) => !COMPACT_PARAMS.includes(k));
+  if (extra !== undefined) return unknownParameter(extra);
+  if (body.model === undefined) return missing('model');
+  if (typeof body.model !== 'string') return invalidType('model', 'a string', body.model);
+  if (body.input != null && typeof body.input !== 'string' && !Array.isArray(body.input)) {
+    return invalidType('input', 'one of a string or array of objects', body.input);
+  }
+  return (
+    validateStoredState(body) ??
+    validateTools(body) ??
+    (Array.isArray(body.input) ? validateInputItems(body.input, { store: false, issued }) : undefined)
+  );
+}
+
 /** The mock persists nothing, so every reference to a stored response or conversation is unknown. */
 function validateStoredState(body: Record<string, unknown>): OpenAIErrorInfo | undefined {
   const prev = body.previous_response_id;

@@ -14,8 +14,8 @@ import {
   type MockRequest,
   type MockResult,
 } from './mock-util.ts';
-import { promptChars, renderResponse, renderResponsesStream } from './openai-mock-responses-render.ts';
-import { validateInputTokensRequest, validateResponsesRequest } from './openai-mock-responses-validate.ts';
+import { promptChars, renderCompaction, renderResponse, renderResponsesStream } from './openai-mock-responses-render.ts';
+import { validateCompactRequest, validateInputTokensRequest, validateResponsesRequest } from './openai-mock-responses-validate.ts';
 import { openaiErrorBody, type OpenAIErrorInfo } from './openai-mock-validate.ts';
 
 export interface ResponsesRoute {
@@ -23,6 +23,8 @@ export interface ResponsesRoute {
   handle(r: MockRequest): MockResult;
   /** `POST /v1/responses/input_tokens`; a queued reply's `error`, `headerDelayMs` and `usage.input` apply. */
   countInputTokens(r: MockRequest): MockResult;
+  /** `POST /v1/responses/compact`: the user's messages and one compaction item; a queued reply's `error` applies. */
+  compact(r: MockRequest): MockResult;
   /** Encrypted reasoning blobs this mock handed out (a replayed one must be among them). */
   readonly issued: ReadonlySet<string>;
 }
@@ -68,5 +70,12 @@ export function createResponsesRoute(): ResponsesRoute {
       headerDelayMs: reply.headerDelayMs,
     };
   };
-  return { handle, countInputTokens, issued };
+  const compact = (r: MockRequest): MockResult => {
+    const invalid = validateCompactRequest(r.body, issued);
+    if (invalid) return errorResult(invalid);
+    const reply = r.takeReply() ?? {};
+    if (reply.error) return { response: replyErrorResponse(reply.error, requestHeaders()), headerDelayMs: reply.headerDelayMs };
+    return { response: jsonResponse(200, renderCompaction(r.body as Record<string, unknown>, issue), requestHeaders()), headerDelayMs: reply.headerDelayMs };
+  };
+  return { handle, countInputTokens, compact, issued };
 }

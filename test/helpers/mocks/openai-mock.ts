@@ -1,7 +1,7 @@
 /**
  * Strict in-process stand-in for api.openai.com (Chat Completions, Responses, embeddings, models).
  * `url` is `http://127.0.0.1:<port>/v1`: the proxy appends `/chat/completions`, `/responses`
- * (and `/responses/input_tokens`), `/embeddings` and `/models`.
+ * (and `/responses/input_tokens`, `/responses/compact`), `/embeddings` and `/models`.
  * Requests the real API would reject get its status and `{"error":{message,type,param,code}}` body.
  */
 import { randomId } from '../../../src/core/ids.ts';
@@ -92,6 +92,7 @@ function handle(r: MockRequest, key: string, models: string[], responses: Respon
   if (r.req.method === 'POST' && path === '/v1/chat/completions') return chat(r);
   if (r.req.method === 'POST' && path === '/v1/responses') return responses.handle(r);
   if (r.req.method === 'POST' && path === '/v1/responses/input_tokens') return responses.countInputTokens(r);
+  if (r.req.method === 'POST' && path === '/v1/responses/compact') return responses.compact(r);
   if (r.req.method === 'POST' && path === '/v1/embeddings') return embeddings(r);
   if (r.req.method === 'GET' && path === '/v1/models') {
     return {
