@@ -41,7 +41,9 @@ export function outputParts(item: JsonObject): OutputPart[] {
       return text ? [{ type: 'text', text }] : [];
     }
     case 'reasoning': {
-      const text = (Array.isArray(item.summary) ? item.summary : []).map((s) => (isRecord(s) && typeof s.text === 'string' ? s.text : '')).join('\n\n');
+      // Open-weight models behind Responses-compatible servers (gpt-oss on vLLM) give their raw
+      // reasoning as `reasoning_text` content instead of a summary.
+      const text = joinTexts(item.summary) || joinTexts(item.content);
       const signature = reasoningItemSignature(item);
       if (signature) return [{ type: 'thinking', text, signature }];
       return text ? [{ type: 'thinking', text }] : [];
@@ -65,6 +67,9 @@ export function reasoningItemSignature(item: JsonObject): Signature | undefined 
   if (c === 'foreign') return typeof item.id === 'string' && item.id ? reasoningSignature(item.id, item.encrypted_content) : undefined;
   return c?.kind === 'thinking' ? c.signature : undefined;
 }
+
+const joinTexts = (parts: unknown): string =>
+  (Array.isArray(parts) ? parts : []).map((s) => (isRecord(s) && typeof s.text === 'string' ? s.text : '')).join('\n\n');
 
 const callId = (item: JsonObject): string => (typeof item.call_id === 'string' && item.call_id ? item.call_id : openaiToolCallId());
 

@@ -82,6 +82,13 @@ describe('responses stream decoder reading an OpenAI upstream', () => {
     expect(res.finishReason).toBe('tool_calls');
   });
 
+  test("an open-weight model's raw reasoning_text content is its thinking when there is no summary", () => {
+    const res = responsesCodec.decodeResponse(
+      completed([{ id: 'rs_1', type: 'reasoning', summary: [], content: [{ type: 'reasoning_text', text: 'raw chain' }] }, { id: 'msg_1', type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'ok' }] }], usage).response,
+    );
+    expect(res.content).toEqual([{ type: 'thinking', text: 'raw chain' }, { type: 'text', text: 'ok' }]);
+  });
+
   test('an incomplete response is a length finish', () => {
     const events = decodeAll([created, { type: 'response.output_text.delta', item_id: 'm', delta: 'cut' }, completed([], usage, 'incomplete', { incomplete_details: { reason: 'max_output_tokens' } })]);
     expect(events.at(-1)).toMatchObject({ type: 'finish', reason: 'length' });
