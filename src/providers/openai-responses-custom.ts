@@ -5,7 +5,8 @@ import type { ProviderAdapter, UpstreamRequest } from './types.ts';
 /**
  * OpenAI's Responses API, `{base_url}/responses` with a Bearer key (the openai section's, as for
  * openai-custom): the only way to some models (gpt-5-codex, the -pro models), and the API that returns
- * reasoning for the next turn. Also lists models and embeds through the same base URL.
+ * reasoning for the next turn. Also lists models and embeds (OpenAI's `/embeddings`) through the same
+ * base URL.
  */
 export function openaiResponsesCustom(cfg: Config['openai']): ProviderAdapter {
   const headers = (): Record<string, string> => bearerHeaders(cfg.apiKey);
@@ -18,6 +19,9 @@ export function openaiResponsesCustom(cfg: Config['openai']): ProviderAdapter {
     },
     async compact(_model, body) {
       return { url: `${cfg.baseUrl}/responses/compact`, method: 'POST', headers: headers(), body };
+    },
+    async embed(_model, body) {
+      return { url: `${cfg.baseUrl}/embeddings`, method: 'POST', headers: headers(), body };
     },
     async countTokens(_model, body) {
       return { url: `${cfg.baseUrl}/responses/input_tokens`, method: 'POST', headers: headers(), body };

@@ -4,7 +4,7 @@ import type { ProviderName } from '../config/providers.ts';
 import { codecs } from '../protocols/index.ts';
 import * as geminiEmbed from '../protocols/gemini/embeddings.ts';
 import * as openaiEmbed from '../protocols/openai/embeddings.ts';
-import type { RequestBody } from '../providers/types.ts';
+import type { ProviderAdapter, RequestBody } from '../providers/types.ts';
 import { selectProvider } from '../routing/select-provider.ts';
 import { callProvider } from '../upstream/call-provider.ts';
 import { readLimited, relayHeaders } from '../upstream/fetch.ts';
@@ -60,7 +60,7 @@ export function handleEmbeddings(ctx: AppContext, input: EmbedInput): Promise<Re
       // client can wait out, not a 400 about a fallback that was never a candidate.
       noneTried: () =>
         cannotEmbed && !canEmbed
-          ? badRequest(`provider ${cannotEmbed} has no embeddings API; send embeddings to an openai-custom or gemini-cli provider (X-Model-Provider header or a /<provider>/ path prefix)`)
+          ? badRequest(`provider ${cannotEmbed} has no embeddings API; send embeddings to an openai-custom, openaiResponses-custom or gemini-cli provider (X-Model-Provider header or a /<provider>/ path prefix)`)
           : undefined,
     },
     (attempt) => embedOnce(ctx, attempt, input, decoded),
@@ -105,7 +105,8 @@ const GEMINI_BATCH_MAX = 100;
 
 async function embedOnce(ctx: AppContext, att: Attempt, input: EmbedInput, decoded: Decoded): Promise<Response> {
   const adapter = att.adapter;
-  const same = adapter.protocol === input.protocol;
+  const upstream = embedsIn(adapter);
+  const same = upstream === input.protocol;
   const action = input.geminiAction ?? 'batchEmbedContents';
   const call = (body: RequestBody): Promise<Response> =>
     callProvider(adapter, () => adapter.embed!(att.model, body, same && action === 'embedContent'), {
@@ -122,14 +123,14 @@ async function embedOnce(ctx: AppContext, att: Attempt, input: EmbedInput, decod
   if ('refusal' in decoded) throw decoded.refusal;
   const { canonical, encoding } = decoded;
   // Converted: in batches the upstream takes, one after another (a burst would only meet its rate limit).
-  const size = adapter.protocol === 'gemini' ? GEMINI_BATCH_MAX : canonical.inputs.length;
+  const size = upstream === 'gemini' ? GEMINI_BATCH_MAX : canonical.inputs.length;
   const answer: CanonicalEmbedResponse = { vectors: [] };
   let counted = true;
   for (let start = 0; start < canonical.inputs.length; start += size) {
     const part = { ...canonical, inputs: canonical.inputs.slice(start, start + size) };
-    const res = await call(JSON.stringify(encodeFor(adapter.protocol, part, att.model)));
+    const res = await call(JSON.stringify(encodeFor(upstream, part, att.model)));
     if (!res.ok) return failed(att, input, res, false);
-    const got = decodeFor(adapter.protocol, await readJson(res, adapter), part.inputs.length);
+    const got = decodeFor(upstream, await readJson(res, adapter), part.inputs.length);
     for (const v of got.vectors) answer.vectors.push(v);
     if (got.inputTokens === undefined) counted = false;
     else answer.inputTokens = (answer.inputTokens ?? 0) + got.inputTokens;
@@ -169,6 +170,11 @@ function sameProtocolBody(input: EmbedInput, model: string): RequestBody {
     return JSON.stringify({ ...input.body, requests: requests.map((r) => (isRecord(r) ? { ...r, model: `models/${model}` } : r)) });
   }
   return input.body.model === undefined ? input.rawBody : JSON.stringify({ ...input.body, model: `models/${model}` });
+}
+
+/** The format of an upstream's embeddings endpoint: a Responses upstream embeds at OpenAI's own `/embeddings`. */
+function embedsIn(adapter: ProviderAdapter): string {
+  return adapter.protocol === 'responses' ? 'openai' : adapter.protocol;
 }
 
 function encodeFor(protocol: string, req: CanonicalEmbedRequest, model: string): Record<string, unknown> {

@@ -270,6 +270,22 @@ describe('Responses client → openaiResponses-custom: relayed as it came', () =
   });
 });
 
+describe('embeddings through openaiResponses-custom: OpenAI\'s own /embeddings at the same base URL', () => {
+  test('an OpenAI client is relayed as it came; a Gemini client is converted to OpenAI\'s format', async () => {
+    const res = await openai.embeddings.create({ model: 'text-embedding-3-small', input: ['alpha', 'beta'], encoding_format: 'float' });
+    expect(res.data.map((d) => d.index)).toEqual([0, 1]);
+    const call = s.openai.calls.at(-1)!;
+    expect(call.url).toBe('/v1/embeddings');
+    expect(JSON.parse(call.text)).toEqual({ model: 'text-embedding-3-small', input: ['alpha', 'beta'], encoding_format: 'float' });
+
+    const gemini = geminiClient(s, PROVIDER);
+    const out = await gemini.models.embedContent({ model: 'text-embedding-3-small', contents: ['gamma', 'delta'] });
+    expect(out.embeddings?.length).toBe(2);
+    expect(out.embeddings![0]!.values!.length).toBeGreaterThan(0);
+    expect(s.openai.calls.at(-1)!.body).toMatchObject({ model: 'text-embedding-3-small', input: ['gamma', 'delta'] });
+  });
+});
+
 describe("Codex's compaction with openaiResponses-custom: OpenAI's own, relayed", () => {
   const history = [
     { role: 'user', content: 'fix the parser' },
