@@ -41,6 +41,26 @@ const baseUrl = (raw: unknown): string => {
   return s.replace(/\/+$/, '');
 };
 
+/**
+ * An outbound proxy for one provider's requests. Bun's fetch speaks HTTP proxies only (a SOCKS URL fails
+ * every request with UnsupportedProxyProtocol), so anything else is refused here. Never echoed: a proxy
+ * URL may carry its user and password.
+ */
+export const proxyUrl = (raw: unknown): string => {
+  const s = nonEmpty(raw);
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    throw new Error('is not a valid URL');
+  }
+  if (/^socks/i.test(u.protocol)) {
+    throw new Error(`${u.protocol}// proxies are not supported (Bun's fetch speaks only HTTP proxies): give an http:// or https:// proxy, e.g. one that forwards to the SOCKS one`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`must be an http:// or https:// proxy URL, not ${u.protocol}//`);
+  return s;
+};
+
 const providers = (raw: unknown): ProviderName[] => {
   const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
   if (!items) throw new Error(`expected a list of provider names, got ${typeName(raw)}`);
@@ -105,15 +125,24 @@ export const SETTINGS = {
     key: 'openai.base_url', flag: '--openai-base-url', env: 'OPENAI_BASE_URL', parse: baseUrl,
     default: 'https://api.openai.com/v1', help: 'Base URL of the OpenAI-compatible upstream (with its /v1; openaiResponses-custom too)',
   },
+  openaiProxyUrl: {
+    key: 'openai.proxy_url', flag: '--openai-proxy-url', env: 'OPENAI_PROXY_URL', parse: proxyUrl, secret: true,
+    help: 'HTTP(S) proxy for openai-custom and openaiResponses-custom requests (else HTTPS_PROXY, if set, applies)',
+  },
   claudeApiKey: { key: 'claude.api_key', flag: '--claude-api-key', env: 'CLAUDE_API_KEY', parse: nonEmpty, secret: true, help: 'Key for claude-custom' },
   claudeBaseUrl: {
     key: 'claude.base_url', flag: '--claude-base-url', env: 'CLAUDE_BASE_URL', parse: baseUrl,
     default: 'https://api.anthropic.com', help: 'Base URL of the Anthropic upstream (without /v1)',
   },
+  claudeProxyUrl: { key: 'claude.proxy_url', flag: '--claude-proxy-url', env: 'CLAUDE_PROXY_URL', parse: proxyUrl, secret: true, help: 'HTTP(S) proxy for claude-custom requests' },
   geminiApiKey: { key: 'gemini.api_key', flag: '--gemini-api-key', env: 'GEMINI_API_KEY', parse: nonEmpty, secret: true, help: 'Key for gemini-cli' },
   geminiBaseUrl: {
     key: 'gemini.base_url', flag: '--gemini-base-url', env: 'GEMINI_BASE_URL', parse: baseUrl,
     default: 'https://generativelanguage.googleapis.com', help: 'Base URL of the Gemini API (without /v1beta)',
+  },
+  geminiProxyUrl: {
+    key: 'gemini.proxy_url', flag: '--gemini-proxy-url', env: 'GEMINI_PROXY_URL', parse: proxyUrl, secret: true,
+    help: 'HTTP(S) proxy for gemini-cli and gemini-cli-oauth requests (Google sign-in token refreshes included)',
   },
   geminiOauthCredsFile: {
     key: 'gemini.oauth_creds_file', flag: '--gemini-oauth-creds-file', env: 'GEMINI_OAUTH_CREDS_FILE', parse: path,

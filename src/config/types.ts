@@ -14,11 +14,13 @@ export interface Config {
   modelProviders: ProviderName[];
   /** The config file that was read, if any. */
   configFile?: string;
-  openai: { apiKey?: string; baseUrl: string };
-  claude: { apiKey?: string; baseUrl: string };
+  /** `proxyUrl`: an HTTP(S) proxy the section's requests go through (settings.ts proxyUrl). */
+  openai: { apiKey?: string; baseUrl: string; proxyUrl?: string };
+  claude: { apiKey?: string; baseUrl: string; proxyUrl?: string };
   gemini: {
     apiKey?: string;
     baseUrl: string;
+    proxyUrl?: string;
     oauthCredsFile: string;
     /** The credentials file as base64 (GEMINI_OAUTH_CREDS_BASE64); wins over oauthCredsFile. */
     oauthCredsBase64?: string;

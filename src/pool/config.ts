@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/errors.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../config/providers.ts';
+import { proxyUrl } from '../config/settings.ts';
 import { isRecord } from '../util/json.ts';
 import { STRATEGIES, DEFAULT_POOL_SETTINGS, type PoolSettings, type Strategy } from './settings.ts';
 
@@ -7,6 +8,8 @@ import { STRATEGIES, DEFAULT_POOL_SETTINGS, type PoolSettings, type Strategy } f
 export interface MemberCredentials {
   apiKey?: string;
   baseUrl?: string;
+  /** An HTTP(S) proxy for this member's requests, instead of its section's. */
+  proxyUrl?: string;
   oauthCredsFile?: string;
   oauthCredsBase64?: string;
   projectId?: string;
@@ -28,6 +31,7 @@ export type PoolsConfig = Partial<Record<ProviderName, MemberConfig[]>>;
 const CREDENTIAL_KEYS: Record<string, keyof MemberCredentials> = {
   api_key: 'apiKey',
   base_url: 'baseUrl',
+  proxy_url: 'proxyUrl',
   oauth_creds_file: 'oauthCredsFile',
   oauth_creds_base64: 'oauthCredsBase64',
   project_id: 'projectId',
@@ -107,6 +111,13 @@ function parseOurMember(raw: Record<string, unknown>, at: string, provider: Prov
   const credentials: MemberCredentials = {};
   for (const [key, field] of Object.entries(CREDENTIAL_KEYS)) {
     if (raw[key] !== undefined) credentials[field] = str(raw[key], `${at}.${key}`);
+  }
+  if (credentials.proxyUrl !== undefined) {
+    try {
+      credentials.proxyUrl = proxyUrl(credentials.proxyUrl);
+    } catch (e) {
+      throw new ConfigError(`${at}.proxy_url: ${(e as Error).message}`);
+    }
   }
   const models = raw.models === undefined ? undefined : strList(raw.models, `${at}.models`);
   // No prototype: aliases are looked up by client-chosen names.

@@ -75,7 +75,8 @@ export async function checkMember(m: Member, pool: Pool, deps: Pick<HealthCheckD
   try {
     const body = codecs[adapter.protocol].encodeRequest(req, { model, defaultMaxTokens: 16 });
     const r = await adapter.generate(model, 'unary', JSON.stringify(body));
-    const res = await deps.fetch(r.url, { method: r.method, headers: r.headers, body: r.body, signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+    const init = { method: r.method, headers: r.headers, body: r.body, signal: AbortSignal.timeout(CHECK_TIMEOUT_MS), proxy: r.proxy };
+    const res = await deps.fetch(r.url, init as RequestInit);
     if (res.ok) {
       await res.arrayBuffer();
       outcome = { kind: 'success' };

@@ -8,6 +8,7 @@ import { geminiCliOauth } from './gemini-cli-oauth/adapter.ts';
 import { openaiCustom } from './openai-custom.ts';
 import { openaiResponsesCustom } from './openai-responses-custom.ts';
 import type { ProviderAdapter } from './types.ts';
+import { viaProxy } from './via-proxy.ts';
 
 /**
  * The adapter for one provider account: the provider's config section, with a pool member's own
@@ -19,25 +20,34 @@ export function createProvider(name: ProviderName, config: Config, creds: Member
     for (const [k, v] of Object.entries(over)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
     return out;
   };
+  const own = { apiKey: creds.apiKey, baseUrl: creds.baseUrl, proxyUrl: creds.proxyUrl };
   switch (name) {
-    case 'openai-custom':
-      return openaiCustom(set(config.openai, { apiKey: creds.apiKey, baseUrl: creds.baseUrl }));
-    case 'openaiResponses-custom':
-      return openaiResponsesCustom(set(config.openai, { apiKey: creds.apiKey, baseUrl: creds.baseUrl }));
-    case 'claude-custom':
-      return claudeCustom(set(config.claude, { apiKey: creds.apiKey, baseUrl: creds.baseUrl }));
-    case 'gemini-cli':
-      return geminiCli(set(config.gemini, { apiKey: creds.apiKey, baseUrl: creds.baseUrl }));
-    case 'gemini-cli-oauth':
+    case 'openai-custom': {
+      const cfg = set(config.openai, own);
+      return viaProxy(openaiCustom(cfg), cfg.proxyUrl);
+    }
+    case 'openaiResponses-custom': {
+      const cfg = set(config.openai, own);
+      return viaProxy(openaiResponsesCustom(cfg), cfg.proxyUrl);
+    }
+    case 'claude-custom': {
+      const cfg = set(config.claude, own);
+      return viaProxy(claudeCustom(cfg), cfg.proxyUrl);
+    }
+    case 'gemini-cli': {
+      const cfg = set(config.gemini, own);
+      return viaProxy(geminiCli(cfg), cfg.proxyUrl);
+    }
+    case 'gemini-cli-oauth': {
+      const cfg = set(creds.oauthCredsFile && !creds.oauthCredsBase64 ? { ...config.gemini, oauthCredsBase64: undefined } : config.gemini, {
+        oauthCredsFile: creds.oauthCredsFile,
+        oauthCredsBase64: creds.oauthCredsBase64,
+        projectId: creds.projectId,
+        codeAssistBaseUrl: creds.baseUrl,
+        proxyUrl: creds.proxyUrl,
+      });
       // Background token refreshes happen outside any request, so the adapter logs on its own.
-      return geminiCliOauth(
-        set(creds.oauthCredsFile && !creds.oauthCredsBase64 ? { ...config.gemini, oauthCredsBase64: undefined } : config.gemini, {
-          oauthCredsFile: creds.oauthCredsFile,
-          oauthCredsBase64: creds.oauthCredsBase64,
-          projectId: creds.projectId,
-          codeAssistBaseUrl: creds.baseUrl,
-        }),
-        { log: new Logger(config.logLevel) },
-      );
+      return viaProxy(geminiCliOauth(cfg, { log: new Logger(config.logLevel) }), cfg.proxyUrl);
+    }
   }
 }

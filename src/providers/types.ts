@@ -9,6 +9,8 @@ export interface UpstreamRequest {
   headers: Record<string, string>;
   /** Text, or the client's own bytes when they pass through untouched. */
   body?: string | Uint8Array;
+  /** An HTTP(S) proxy to send it through (the provider's `proxy_url`); else the environment's applies. */
+  proxy?: string;
 }
 
 /** A generate request's body: upstream-protocol JSON text, or the client's UTF-8 bytes of it. */

@@ -79,7 +79,8 @@ export class ModelCatalog {
     const req = await adapter.listModels().catch(() => undefined);
     if (!req) return { models: fallback(adapter), ok: true };
     try {
-      const res = await this.fetchFn(req.url, { method: req.method, headers: req.headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+      const init = { method: req.method, headers: req.headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), proxy: req.proxy };
+      const res = await this.fetchFn(req.url, init as RequestInit);
       if (!res.ok) {
         res.body?.cancel().catch(() => {});
         throw new Error(`HTTP ${res.status}`);

@@ -28,8 +28,9 @@ const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy
  * that would also fire while a model thinks), so for an origin not heard from lately a TCP probe to the
  * same host and port runs alongside the request: if neither the probe connects nor the request gets its
  * headers within `connectMs`, the request is aborted with ConnectTimeoutError. The probe adds no latency
- * and its socket is closed as soon as it opens. Behind an outbound proxy (HTTP(S)_PROXY) the origin may
- * not be reachable directly, so there the connect phase is left to the headers deadline.
+ * and its socket is closed as soon as it opens. Behind an outbound proxy (HTTP(S)_PROXY, or a provider's
+ * proxy_url) the origin may not be reachable directly, so there the connect phase is left to the headers
+ * deadline.
  */
 export function withConnectTimeout(
   fetchFn: typeof fetch,
@@ -44,7 +45,8 @@ export function withConnectTimeout(
     const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const slash = pathStart(href);
     const origin = slash < 0 ? href : href.slice(0, slash);
-    if ((warm.get(origin) ?? -Infinity) > Date.now() - WARM_MS) return fetchFn(input, init);
+    // Through a provider's own proxy the origin may not be reachable directly either.
+    if ((warm.get(origin) ?? -Infinity) > Date.now() - WARM_MS || (init as { proxy?: string } | undefined)?.proxy) return fetchFn(input, init);
     return probed(input, init, href, origin);
   };
   const probed = async (input: string | URL | Request, init: RequestInit | undefined, href: string, origin: string): Promise<Response> => {

@@ -54,6 +54,7 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
       signal,
       // Bun's own idle timeout (5 min) would cut long generations; our deadlines are explicit instead.
       timeout: false,
+      ...(req.proxy ? { proxy: req.proxy } : {}),
     } as RequestInit);
   } catch (e) {
     if (opts.signal.aborted) throw new ClientGoneError();
@@ -106,6 +107,8 @@ function safeHost(url: string): string {
 
 function reason(e: unknown): string {
   const err = e as { code?: string; message?: string };
+  // What a socks5:// HTTPS_PROXY/HTTP_PROXY/ALL_PROXY gives (a proxy_url of that kind is refused at start-up).
+  if (err.code === 'UnsupportedProxyProtocol') return "the outbound proxy in the environment is not an http:// or https:// one, the only kind Bun's fetch speaks";
   return err.code ?? err.message ?? 'connection failed';
 }
 

@@ -10,6 +10,8 @@ export interface OAuthClientSettings {
   redirectUri?: string;
   /** Per attempt at the token endpoint (google-auth-library tries up to three times). Default 15 s. */
   timeoutMs?: number;
+  /** An HTTP(S) proxy for the token endpoint (gemini.proxy_url); else the environment's applies. */
+  proxy?: string;
 }
 
 /**
@@ -25,6 +27,6 @@ export async function createOAuthClient(s: OAuthClientSettings): Promise<OAuth2C
     endpoints: { oauth2TokenUrl: s.tokenUrl, ...(s.authUrl ? { oauth2AuthBaseUrl: s.authUrl } : {}) },
     // Without a deadline a token endpoint that never answers holds the one shared refresh, and with it
     // every request of the account, for good: the library sets none of its own.
-    transporterOptions: { timeout: s.timeoutMs ?? 15_000 },
+    transporterOptions: { timeout: s.timeoutMs ?? 15_000, ...(s.proxy ? { proxy: s.proxy } : {}) },
   });
 }

@@ -35,6 +35,7 @@ export function geminiCliOauth(cfg: Config['gemini'], deps: GeminiCliOauthDeps =
     apiBase,
     tokens,
     fetch: deps.fetch,
+    proxy: cfg.proxyUrl,
     timeoutMs: 60_000,
     configured: cfg.projectId,
     pollIntervalMs: deps.pollIntervalMs,

@@ -12,6 +12,8 @@ export interface CodeAssistCallOptions {
   tokens: TokenManager;
   fetch?: typeof fetch;
   timeoutMs: number;
+  /** gemini.proxy_url */
+  proxy?: string;
 }
 
 /** Set-up calls (loadCodeAssist, onboardUser, operations) are not tied to a client, so nothing aborts them. */
@@ -30,7 +32,13 @@ export async function callCodeAssist(
 ): Promise<JsonObject> {
   const send = async (): Promise<Response> =>
     callUpstream(
-      { url: `${o.apiBase}${path}`, method, headers: codeAssistHeaders(await o.tokens.accessToken()), body: body === undefined ? undefined : JSON.stringify(body) },
+      {
+        url: `${o.apiBase}${path}`,
+        method,
+        headers: codeAssistHeaders(await o.tokens.accessToken()),
+        body: body === undefined ? undefined : JSON.stringify(body),
+        proxy: o.proxy,
+      },
       { signal: NEVER, headersTimeoutMs: o.timeoutMs, fetch: o.fetch },
     );
   let res = await send();

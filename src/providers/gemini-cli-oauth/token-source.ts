@@ -12,12 +12,14 @@ const managers = new Map<string, TokenManager>();
  */
 export function tokenManagerFor(cfg: Config['gemini'], log?: Logger): TokenManager {
   const store = cfg.oauthCredsBase64 ? base64CredentialStore(cfg.oauthCredsBase64) : fileCredentialStore(cfg.oauthCredsFile);
+  // Not keyed by the proxy: one manager per credentials, so a proxy changed by a reload reaches the
+  // token refreshes after a restart.
   const key = [store.id, cfg.oauthClientId, cfg.oauthClientSecret, cfg.oauthTokenUrl].join('\n');
   let manager = managers.get(key);
   if (!manager) {
     manager = createTokenManager({
       store,
-      oauth: { clientId: cfg.oauthClientId, clientSecret: cfg.oauthClientSecret, tokenUrl: cfg.oauthTokenUrl },
+      oauth: { clientId: cfg.oauthClientId, clientSecret: cfg.oauthClientSecret, tokenUrl: cfg.oauthTokenUrl, proxy: cfg.proxyUrl },
       log,
     });
     managers.set(key, manager);
