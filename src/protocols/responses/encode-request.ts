@@ -46,7 +46,13 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
     if (wantsThoughts(req.reasoning)) r.summary = 'auto';
     if (Object.keys(r).length > 0) body.reasoning = r;
   }
-  if (req.user !== undefined) body.user = openaiUser(req.user);
+  if (req.user !== undefined) {
+    // The end user (Claude Code's metadata.user_id names the session) is also the best cache routing key
+    // there is: OpenAI sends requests with one key to the same cache, and coding tools resend a
+    // 50-200 KB prefix every turn. A client's own prompt_cache_key (below) wins.
+    body.user = openaiUser(req.user);
+    body.prompt_cache_key = body.user;
+  }
 
   const extras = req.extras.openai ?? {};
   for (const key of SHARED_OPENAI_FIELDS) if (extras[key] !== undefined) body[key] = extras[key];

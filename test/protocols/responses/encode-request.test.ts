@@ -85,9 +85,13 @@ describe('responses encodeRequest: parameters', () => {
     expect(body).not.toHaveProperty('include');
   });
 
-  test('a user id longer than the 64 characters OpenAI takes becomes its digest', () => {
-    expect(encode({ user: 'u1' }).user).toBe('u1');
-    expect(encode({ user: 'x'.repeat(150) }).user).toMatch(/^[0-9a-f]{64}$/);
+  test('a user id longer than the 64 characters OpenAI takes becomes its digest; it is the cache routing key unless the client gave one', () => {
+    expect(encode({ user: 'u1' })).toMatchObject({ user: 'u1', prompt_cache_key: 'u1' });
+    const long = encode({ user: 'x'.repeat(150) });
+    expect(long.user).toMatch(/^[0-9a-f]{64}$/);
+    expect(long.prompt_cache_key).toBe(long.user);
+    expect(encode({ user: 'u1', extras: { openai: { prompt_cache_key: 'conv-7' } } }).prompt_cache_key).toBe('conv-7');
+    expect(encode({})).not.toHaveProperty('prompt_cache_key');
   });
 });
 
