@@ -25,7 +25,7 @@ export async function loginCommand(args: ParsedArgs, io: LoginIO = defaultIO()):
   let result;
   try {
     result = await loginWithGoogle({
-      oauth: { clientId: g.oauthClientId, clientSecret: g.oauthClientSecret, tokenUrl: g.oauthTokenUrl },
+      oauth: { clientId: g.oauthClientId, clientSecret: g.oauthClientSecret, tokenUrl: g.oauthTokenUrl, proxy: g.proxyUrl },
       credsFile: g.oauthCredsFile,
       pasteOnly: /^(1|true|yes)$/i.test(io.env.NO_BROWSER ?? ''),
       callbackHost: io.env.OAUTH_CALLBACK_HOST || undefined,

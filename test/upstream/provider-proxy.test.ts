@@ -138,3 +138,18 @@ test('a SOCKS proxy Bun is handed (as from the environment): the upstream error 
   );
   expect((err as Error).message).toBe("could not reach upstream 127.0.0.1:9: the outbound proxy in the environment is not an http:// or https:// one, the only kind Bun's fetch speaks");
 });
+
+test("proxy URLs, which may hold a password, are among the secrets the logger blanks", async () => {
+  const { configSecrets } = await import('../../src/config/secrets.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'aiproxy-proxy-secrets-'));
+  const file = join(dir, 'pools.yaml');
+  writeFileSync(file, 'claude-custom:\n  - name: a\n    api_key: k\n    proxy_url: http://m:member-pass@127.0.0.1:3128\n');
+  try {
+    const config = loadConfig({ flags: parseArgs(['--openai-proxy-url', 'http://u:section-pass@127.0.0.1:3128', '--provider-pools-file', file]).flags, env: {}, cwd: '/nonexistent' });
+    const secrets = configSecrets(config);
+    expect(secrets).toContain('http://u:section-pass@127.0.0.1:3128');
+    expect(secrets).toContain('http://m:member-pass@127.0.0.1:3128');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -11,7 +11,7 @@ const bare = (model: string): string => model.slice(model.lastIndexOf('/') + 1).
  * Models that reason before answering: they take `max_completion_tokens` (and refuse `max_tokens`) and
  * only the default temperature/top_p. The o-series and gpt-5; gpt-6 reasons by default too (below).
  */
-const REASONING_MODEL = /^(?:o[1-9]|gpt-(?:[5-9]|\d\d))/;
+const REASONING_MODEL = /^(?:o[1-9]|gpt-(?:[5-9]|\d\d)|codex-)/;
 /** OpenAI's older chat models answer "Unsupported parameter" to reasoning_effort. */
 const NO_REASONING_EFFORT = /^(?:gpt-4|gpt-3\.5|chatgpt-4o)/;
 /**
@@ -75,6 +75,9 @@ const EFFORTS: ReadonlyArray<readonly [RegExp, readonly ReasoningEffort[]]> = [
   [/^gpt-5\.1-codex-mini/, ['medium', 'high']],
   [/^gpt-5\.(?:1-codex-max|[2-9]-codex)/, ['low', 'medium', 'high', 'xhigh']],
   [/^gpt-5-pro/, ['high']],
+  // The o-series takes low, medium and high (OpenAI's reasoning guide: 'minimal' and 'none' came with
+  // gpt-5 and gpt-5.1); codex-mini-latest is an o4-mini.
+  [/^(?:o\d|codex-mini)/, ['low', 'medium', 'high']],
   [/^gpt-5\.[2-9]-pro/, ['medium', 'high', 'xhigh']],
   // gpt-5.1-chat-latest, gpt-5.2-chat: only 'medium' (Laisky/one-api#266, #285, egoist/chatwise-releases#1257).
   [/^gpt-5(?:\.\d+)?-chat/, ['medium']],

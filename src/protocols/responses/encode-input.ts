@@ -15,7 +15,7 @@ export type InputPart =
 
 export type InputItem =
   | { type: 'message'; role: 'user' | 'developer'; content: string | InputPart[] }
-  | { type: 'message'; role: 'assistant'; content: Array<{ type: 'output_text'; text: string }> }
+  | { type: 'message'; role: 'assistant'; content: Array<{ type: 'output_text'; text: string; annotations: [] }> }
   | { type: 'function_call'; call_id: string; name: string; arguments: string }
   | { type: 'function_call_output'; call_id: string; output: string | InputPart[] }
   | { type: 'reasoning'; id: string; summary: Array<{ type: 'summary_text'; text: string }>; encrypted_content: string };
@@ -56,7 +56,8 @@ function encodeAssistantTurn(msg: Message, out: InputItem[]): ToolCallPart[] {
   const calls: ToolCallPart[] = [];
   let text = '';
   const flushText = (): void => {
-    if (text) out.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] });
+    // `annotations` as the API writes it: OpenAI takes it missing, stricter servers (vLLM, Azure) do not.
+    if (text) out.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] });
     text = '';
   };
   for (const part of msg.content) {

@@ -67,6 +67,16 @@ describe('responses encodeRequest: parameters', () => {
     expect(effort('gpt-5.3-codex', 'xhigh')).toBe('xhigh');
     expect(effort('gpt-5-pro', 'low')).toBe('high');
     expect(effort('gpt-5.5-pro', 'xhigh')).toBe('xhigh');
+    // The o-series: thinking off is the least it takes, not a 400.
+    expect(effort('o3', 'none')).toBe('low');
+    expect(effort('o4-mini', 'xhigh')).toBe('high');
+  });
+
+  test('codex-mini-latest reasons: no sampling settings, encrypted reasoning asked for', () => {
+    const body = encode({ temperature: 0, topP: 1 }, 'codex-mini-latest');
+    expect(body).not.toHaveProperty('temperature');
+    expect(body).not.toHaveProperty('top_p');
+    expect(body.include).toEqual(['reasoning.encrypted_content']);
   });
 
   test('summaries only when the client shows thinking; never for a model that does not reason', () => {
@@ -122,7 +132,7 @@ describe('responses encodeRequest: input items', () => {
     expect(items).toEqual([
       { type: 'message', role: 'user', content: 'weather?' },
       { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'look it up' }], encrypted_content: 'gAAAA-blob' },
-      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Checking.' }] },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Checking.', annotations: [] }] },
       { type: 'function_call', call_id: 'call_1', name: 'weather', arguments: '{"city":"Oslo"}' },
       { type: 'function_call', call_id: 'call_2', name: 'weather', arguments: '{"city":"Rome"}' },
       { type: 'function_call_output', call_id: 'call_1', output: '3C' },
@@ -146,7 +156,7 @@ describe('responses encodeRequest: input items', () => {
     ]);
     expect(items.slice(1)).toEqual([
       { type: 'reasoning', id: 'rs_9', summary: [], encrypted_content: 'enc' },
-      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'a' }] },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'a', annotations: [] }] },
     ]);
   });
 
