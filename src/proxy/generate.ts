@@ -21,13 +21,13 @@ import { isRecord, tryParseJson } from '../util/json.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { droppedFields } from './dropped-fields.ts';
-import { dropRefusedSummary, retryWithoutSummary } from './reasoning-summary.ts';
+import { retryRefusedParts, withoutRefusedSummary } from './responses-retry.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
 import { convertStream, relayStream, unwrapStream, type StreamEnd } from './stream-pipeline.ts';
 import { streamOptions } from './stream-options.ts';
 import { renameToolsFor, restoreToolNames, restoringDecoder } from './tool-names.ts';
 import { unwrappingDecoder } from './unwrap.ts';
-import { isOwnToken } from '../protocols/responses/items.ts';
+import { readableToOpenAI } from '../protocols/responses/own-items.ts';
 
 export interface GenerateInput {
   /** The protocol the client speaks (decided by the route). */
@@ -94,22 +94,8 @@ export function handleGenerate(ctx: AppContext, input: GenerateInput): Promise<R
       skip,
       noneTried: () => (googleTools && cannotRunTools ? googleToolsRefused(googleTools, cannotRunTools) : undefined),
     },
-    (attempt) => (input.compact || (attempt.adapter.protocol === input.protocol && !carriesOwnTokens(input)) ? passthrough : convert)(ctx, attempt, input),
+    (attempt) => (input.compact || attempt.adapter.protocol === input.protocol ? passthrough : convert)(ctx, attempt, input),
   );
-}
-
-/**
- * A Responses history holding items aiproxy wrote (a compaction summary, another provider's reasoning
- * in `encrypted_content`, marked `aiproxy:`) cannot go to OpenAI as it is: OpenAI would try to decrypt
- * them and answer 400. Such a request is converted, which turns them into what OpenAI takes.
- */
-export function carriesOwnTokens(input: Pick<GenerateInput, 'protocol' | 'body'>): boolean {
-  if (input.protocol !== 'responses' || !Array.isArray(input.body.input)) return false;
-  for (const item of input.body.input) {
-    const enc = isRecord(item) ? item.encrypted_content : undefined;
-    if (typeof enc === 'string' && isOwnToken(enc)) return true;
-  }
-  return false;
 }
 
 function modeFor(input: GenerateInput): GenerateMode {
@@ -130,9 +116,12 @@ export function forwardedHeaders(input: { protocol: Protocol; request: Request }
 
 /**
  * The client's bytes, unless a mapped model changes them: the body's `model` field (OpenAI, Anthropic),
- * or, as Gemini carries the model in the URL, a thinkingConfig the target model takes another way.
+ * or, as Gemini carries the model in the URL, a thinkingConfig the target model takes another way; or a
+ * Responses history holds items aiproxy wrote, which OpenAI cannot read (own-items.ts).
  */
 function passthroughBody(input: GenerateInput, model: string): RequestBody {
+  const readable = input.protocol === 'responses' ? readableToOpenAI(input.body) : undefined;
+  if (readable) return JSON.stringify({ ...readable, model });
   if (model === input.model) return input.rawBody;
   if (input.protocol !== 'gemini') return JSON.stringify({ ...input.body, model });
   const retargeted = thinkingForModel(input.body, model);
@@ -143,12 +132,23 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
   const adapter = att.adapter;
   // An envelope upstream (Code Assist) cannot stream a JSON array; it streams SSE, re-framed below.
   const mode = adapter.unwrap && modeFor(input) === 'json-array' ? 'sse' : modeFor(input);
-  const sent = passthroughBody(input, att.model);
-  const res = await callProvider(
-    adapter,
-    async () => forwardedHeaders(input, await (input.compact ? adapter.compact!(att.model, sent) : adapter.generate(att.model, mode, sent))),
-    { signal: input.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch },
-  );
+  const send = (body: RequestBody): Promise<Response> =>
+    callProvider(
+      adapter,
+      async () => forwardedHeaders(input, await (input.compact ? adapter.compact!(att.model, body) : adapter.generate(att.model, mode, body))),
+      { signal: input.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch },
+    );
+  let res: Response;
+  if (adapter.protocol !== 'responses') res = await send(passthroughBody(input, att.model));
+  else {
+    // The body as OpenAI takes it: our own items made readable, a summary this account refuses left out.
+    const body = (): Record<string, unknown> => {
+      const b = { ...(readableToOpenAI(input.body) ?? input.body), model: att.model };
+      return withoutRefusedSummary(adapter, b) ?? b;
+    };
+    res = await send(withoutRefusedSummary(adapter, input.body) ? JSON.stringify(body()) : passthroughBody(input, att.model));
+    if (!res.ok) res = await retryRefusedParts(res, adapter, body, (b) => send(JSON.stringify(b)));
+  }
   const headers = relayHeaders(res.headers);
   if (!res.ok) {
     // The error body is small and read whole: a retry needs its reason, a Gemini client its retry hint.
@@ -240,15 +240,15 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const toolNames = renameToolsFor(adapter.protocol, canonical);
   const upstreamBody = target.encodeRequest(canonical, { model: canonical.model, defaultMaxTokens: ctx.defaultMaxTokens });
   const mode: GenerateMode = input.stream ? 'sse' : 'unary';
-  if (adapter.protocol === 'responses') dropRefusedSummary(adapter, upstreamBody);
-  const send = (): Promise<Response> =>
-    callProvider(adapter, () => adapter.generate(canonical.model, mode, JSON.stringify(upstreamBody)), {
+  const sent = (adapter.protocol === 'responses' && withoutRefusedSummary(adapter, upstreamBody)) || upstreamBody;
+  const send = (body: Record<string, unknown>): Promise<Response> =>
+    callProvider(adapter, () => adapter.generate(canonical.model, mode, JSON.stringify(body)), {
       signal: input.request.signal,
       headersTimeoutMs: ctx.headersTimeoutMs,
       fetch: ctx.fetch,
     });
-  let res = await send();
-  if (!res.ok && adapter.protocol === 'responses') res = await retryWithoutSummary(res, adapter, upstreamBody, send);
+  let res = await send(sent);
+  if (!res.ok && adapter.protocol === 'responses') res = await retryRefusedParts(res, adapter, () => sent, send);
 
   if (!res.ok) {
     const text = await readLimited(res);

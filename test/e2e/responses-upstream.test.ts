@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { encodeContinuity } from '../../src/protocols/responses/items.ts';
+import { encryptedReasoningBlob } from '../helpers/mocks/openai-mock.ts';
 import type { RecordedCall } from '../helpers/mocks/types.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { WEATHER_TOOL, expectWellFormed, streamAll } from './anthropic-client-util.ts';
@@ -260,13 +261,80 @@ describe('Responses client → openaiResponses-custom: relayed as it came', () =
     expect(final.output_text).toBe('streamed words here');
   });
 
-  test('a history holding an aiproxy compaction item is converted, so OpenAI never sees what it cannot decrypt', async () => {
-    const compaction = { type: 'compaction', encrypted_content: encodeContinuity({ kind: 'summary', text: 'We fixed the parser.' }) };
-    const res = await openai.responses.create({ model: 'gpt-4.1', input: [compaction, { role: 'user', content: 'what next?' }] as never });
+  test("a history holding aiproxy's own items is still relayed, with just those items made readable to OpenAI", async () => {
+    // An OpenAI reasoning item as Codex replays it (no id), issued by the mock.
+    s.openai.queue({ thinking: 'hmm', text: 'ok' });
+    const issued = await openai.responses.create({ model: 'gpt-5.1', input: 'think', include: ['reasoning.encrypted_content'], store: false, reasoning: { effort: 'low' } });
+    s.openai.reset();
+    const rs = (issued.output as unknown as Array<Record<string, unknown>>).find((i) => i.type === 'reasoning')!;
+    expect(rs).toBeDefined();
+    const codexReasoning = { type: 'reasoning', summary: [], encrypted_content: rs.encrypted_content };
+    const ownCompaction = { type: 'compaction', encrypted_content: encodeContinuity({ kind: 'summary', text: 'We fixed the parser.' }) };
+    // OpenAI's reasoning that went through a converted turn, and Claude's, both wrapped by aiproxy.
+    const wrappedOpenAI = { type: 'reasoning', summary: [], encrypted_content: encodeContinuity({ kind: 'thinking', signature: { family: 'openai', value: `${String(rs.id)} ${String(rs.encrypted_content)}` } }) };
+    const wrappedClaude = { type: 'reasoning', summary: [{ type: 'summary_text', text: 'claude thought' }], encrypted_content: encodeContinuity({ kind: 'thinking', signature: { family: 'anthropic', value: 'EqQB' } }) };
+    const input = [ownCompaction, codexReasoning, wrappedOpenAI, wrappedClaude, { role: 'user', content: 'what next?' }];
+    const res = await openai.responses.create({ model: 'gpt-5.1', input: input as never, store: false });
     expect(res.output_text).toBe('mock(openai) heard: what next?');
-    const sent = responsesCalls().at(-1)!;
-    expect(sent.text).not.toContain('aiproxy:');
-    expect(sent.text).toContain('We fixed the parser.');
+    const sent = JSON.parse(responsesCalls().at(-1)!.text);
+    expect(sent.input).toEqual([
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'The earlier part of this conversation was compacted. Its summary:\n\nWe fixed the parser.' }] },
+      codexReasoning,
+      { type: 'reasoning', id: rs.id, summary: [], encrypted_content: rs.encrypted_content },
+      { role: 'user', content: 'what next?' },
+    ]);
+    expect(sent.store).toBe(false);
+  });
+});
+
+describe('refusals the same request gets past without one part', () => {
+  test("encrypted reasoning another account issued: sent again without it, relayed or converted", async () => {
+    // What a pool's previous member (another organisation) issued: this account cannot read it.
+    const foreign = encryptedReasoningBlob();
+    const relayed = await openai.responses.create({
+      model: 'gpt-5.1',
+      store: false,
+      input: [{ role: 'user', content: 'q' }, { type: 'reasoning', summary: [], encrypted_content: foreign }, { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'a' }] }, { role: 'user', content: 'go on' }] as never,
+    });
+    expect(relayed.output_text).toBe('mock(openai) heard: go on');
+    const [refused, retried] = responsesCalls().slice(-2);
+    expect(refused!.status).toBe(400);
+    expect(retried!.status).toBe(200);
+    expect(JSON.parse(retried!.text).input.map((i: { type?: string }) => i.type ?? 'message')).toEqual(['message', 'message', 'message']);
+
+    const converted = await anthropic.messages.create({
+      model: 'gpt-5.1',
+      max_tokens: 100,
+      messages: [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'old', signature: `openai:rs_0123 ${foreign}` }, { type: 'text', text: 'a' }] },
+        { role: 'user', content: 'again' },
+      ],
+    });
+    expect((converted.content.at(-1) as Anthropic.TextBlock).text).toBe('mock(openai) heard: again');
+    expect(responsesCalls().slice(-2).map((c) => c.status)).toEqual([400, 200]);
+  });
+
+  test("Codex's own reasoning.summary from an unverified organisation: retried without, then not asked again", async () => {
+    const isolated = await startStack(PROVIDER);
+    const refusal = {
+      status: 400,
+      body: { error: { message: 'Your organization must be verified to generate reasoning summaries.', type: 'invalid_request_error', param: 'reasoning.summary', code: 'unsupported_value' } },
+    };
+    isolated.openai.queue({ error: refusal });
+    const client = new OpenAI({ apiKey: isolated.proxy.key, baseURL: `${isolated.proxy.url}/v1`, maxRetries: 0 });
+    try {
+      const params = { model: 'gpt-5.1-codex', input: 'hi', store: false, reasoning: { effort: 'medium' as const, summary: 'auto' as const } };
+      expect((await client.responses.create(params)).output_text).toBe('mock(openai) heard: hi');
+      await client.responses.create(params);
+      expect(isolated.openai.calls.map((c) => [c.status, (c.body as { reasoning?: unknown }).reasoning])).toEqual([
+        [400, { effort: 'medium', summary: 'auto' }],
+        [200, { effort: 'medium' }],
+        [200, { effort: 'medium' }],
+      ]);
+    } finally {
+      await isolated.stop();
+    }
   });
 });
 
@@ -313,6 +381,44 @@ describe("Codex's compaction with openaiResponses-custom: OpenAI's own, relayed"
     const final = await stream.finalResponse();
     expect((final.output as unknown as Array<{ type: string }>).map((i) => i.type)).toEqual(['compaction']);
     expect(JSON.parse(s.openai.calls.at(-1)!.text).input.at(-1)).toEqual({ type: 'compaction_trigger' });
+  });
+});
+
+describe('compaction with a Responses server that has no compaction of its own', () => {
+  test('a 404 from /responses/compact, or a 400 naming the trigger: summarised by the model instead, and not asked again', async () => {
+    const isolated = await startStack(PROVIDER);
+    const client = new OpenAI({ apiKey: isolated.proxy.key, baseURL: `${isolated.proxy.url}/v1`, maxRetries: 0 });
+    const input = [{ role: 'user', content: 'fix the parser' }] as never;
+    try {
+      isolated.openai.queue({ error: { status: 404, body: { error: { message: 'Not Found', type: 'invalid_request_error', param: null, code: null } } } }, { text: 'Summary: parser fixed.' });
+      const compacted = await client.responses.compact({ model: 'gpt-5.1', input });
+      const item = (compacted.output as unknown as Array<Record<string, unknown>>).at(-1)!;
+      expect(item.type).toBe('compaction');
+      expect(String(item.encrypted_content)).toStartWith('aiproxy:');
+      expect(isolated.openai.calls.map((c) => [c.url, c.status])).toEqual([
+        ['/v1/responses/compact', 404],
+        ['/v1/responses', 200],
+      ]);
+      // Known now: straight to the summary.
+      await client.responses.compact({ model: 'gpt-5.1', input });
+      expect(isolated.openai.calls.slice(2).map((c) => c.url)).toEqual(['/v1/responses']);
+    } finally {
+      await isolated.stop();
+    }
+
+    const other = await startStack(PROVIDER);
+    const otherClient = new OpenAI({ apiKey: other.proxy.key, baseURL: `${other.proxy.url}/v1`, maxRetries: 0 });
+    try {
+      const refusal = { error: { message: "Invalid value: 'compaction_trigger'. Supported values are: 'message', 'function_call'…", type: 'invalid_request_error', param: 'input[1].type', code: 'invalid_value' } };
+      other.openai.queue({ error: { status: 400, body: refusal } }, { text: 'Summary: parser fixed.' });
+      const res = await otherClient.responses.create({ model: 'gpt-5.1', input: [{ role: 'user', content: 'fix the parser' }, { type: 'compaction_trigger' }] as never, store: false });
+      expect((res.output as unknown as Array<{ type: string }>).map((i) => i.type)).toEqual(['compaction']);
+      expect(other.openai.calls.map((c) => c.status)).toEqual([400, 200]);
+      // The summarising request, not the trigger, went upstream the second time.
+      expect(JSON.stringify(other.openai.calls[1]!.body)).not.toContain('compaction_trigger');
+    } finally {
+      await other.stop();
+    }
   });
 });
 

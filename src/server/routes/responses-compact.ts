@@ -1,8 +1,9 @@
 import { contextOverflowOf } from '../../core/context-overflow.ts';
 import { ProxyError } from '../../core/errors.ts';
 import { compactionResponse, summaryRequest, triggeredResponse, trimmedHistory } from '../../protocols/responses/compact.ts';
+import type { ProviderAdapter } from '../../providers/types.ts';
 import type { AppContext } from '../../proxy/context.ts';
-import { carriesOwnTokens, resolveProvider } from '../../proxy/generate.ts';
+import { resolveProvider } from '../../proxy/generate.ts';
 import { isRecord, tryParseJson } from '../../util/json.ts';
 import { generateBody, serveGenerate, type GenerateBody } from './generate-body.ts';
 import type { RouteArgs } from './types.ts';
@@ -13,13 +14,42 @@ import type { RouteArgs } from './types.ts';
  * failover and errors are a generate request's; only the answer is reshaped.
  */
 
+/** Responses upstreams found without OpenAI's compaction (servers that copy the API rarely have it). */
+const lacksCompaction = new WeakSet<ProviderAdapter>();
+
+/** The upstream the request routes to, when it may have OpenAI's own compaction. */
+function nativeCompactor(ctx: AppContext, args: RouteArgs, body: GenerateBody): ProviderAdapter | undefined {
+  const { adapter } = resolveProvider(ctx, { request: args.request, prefix: args.prefix, model: body.model });
+  return adapter.compact && !lacksCompaction.has(adapter) ? adapter : undefined;
+}
+
 /**
- * Whether the request routes to an upstream with OpenAI's own compaction, unless its history holds
- * items aiproxy wrote, which OpenAI could not read.
+ * The request relayed to OpenAI's own compaction (`/responses/compact`, or the trigger in `/responses`),
+ * or undefined when the upstream turned out not to have it: a 404/405 from the endpoint, or a 4xx that
+ * names the trigger item. That is remembered, and the caller summarises instead; the log line is then
+ * the summary's alone.
  */
-export function compactsNatively(ctx: AppContext, args: RouteArgs, body: GenerateBody): boolean {
-  if (carriesOwnTokens({ protocol: 'responses', body: body.json })) return false;
-  return resolveProvider(ctx, { request: args.request, prefix: args.prefix, model: body.model }).adapter.compact !== undefined;
+async function relayCompaction(ctx: AppContext, args: RouteArgs, body: GenerateBody, adapter: ProviderAdapter, trigger: boolean): Promise<Response | undefined> {
+  let decided = false;
+  let relayed = true;
+  let pending: Parameters<RouteArgs['log']>[0] | undefined;
+  const log: RouteArgs['log'] = (f) => {
+    if (!decided) pending = f;
+    else if (relayed) args.log(f);
+  };
+  const res = trigger
+    ? await serveGenerate(ctx, { ...args, log }, 'responses', body, body.json.stream === true)
+    : await serveGenerate(ctx, { ...args, log }, 'responses', body, false, undefined, { compact: true });
+  const missing = trigger ? res.status >= 400 && res.status < 500 && (await res.clone().text()).includes('compaction_trigger') : res.status === 404 || res.status === 405;
+  decided = true;
+  if (!missing) {
+    if (pending) args.log(pending);
+    return res;
+  }
+  relayed = false;
+  lacksCompaction.add(adapter);
+  await res.body?.cancel();
+  return undefined;
 }
 
 const noSummary = (): ProxyError =>
@@ -58,7 +88,9 @@ function errorMessage(text: string): string {
 /** POST /v1/responses/compact. */
 export async function responsesCompact(ctx: AppContext, args: RouteArgs): Promise<Response> {
   const body = await generateBody(ctx, args, 'responses');
-  if (compactsNatively(ctx, args, body)) return serveGenerate(ctx, args, 'responses', body, false, undefined, { compact: true });
+  const native = nativeCompactor(ctx, args, body);
+  const relayed = native && (await relayCompaction(ctx, args, body, native, false));
+  if (relayed) return relayed;
   const answer = await summarise(ctx, args, body);
   if (answer instanceof Response) return answer;
   const compacted = compactionResponse(body.json, answer);
@@ -68,6 +100,9 @@ export async function responsesCompact(ctx: AppContext, args: RouteArgs): Promis
 
 /** A /v1/responses request whose input ends with a compaction_trigger item. */
 export async function compactOnTrigger(ctx: AppContext, args: RouteArgs, body: GenerateBody): Promise<Response> {
+  const native = nativeCompactor(ctx, args, body);
+  const relayed = native && (await relayCompaction(ctx, args, body, native, true));
+  if (relayed) return relayed;
   const answer = await summarise(ctx, args, body);
   if (answer instanceof Response) return answer;
   const stream = body.json.stream === true;

@@ -1,13 +1,12 @@
 import { isCompactionTrigger } from '../../protocols/responses/compact.ts';
 import type { AppContext } from '../../proxy/context.ts';
 import { generateBody, serveGenerate } from './generate-body.ts';
-import { compactOnTrigger, compactsNatively } from './responses-compact.ts';
+import { compactOnTrigger } from './responses-compact.ts';
 import type { RouteArgs } from './types.ts';
 
 /** POST /v1/responses: OpenAI's Responses API (Codex CLI): relayed to a Responses upstream, converted for any other. */
 export async function responses(ctx: AppContext, args: RouteArgs): Promise<Response> {
   const body = await generateBody(ctx, args, 'responses');
-  // OpenAI's own compaction takes the trigger as it is.
-  if (isCompactionTrigger(body.json) && !compactsNatively(ctx, args, body)) return compactOnTrigger(ctx, args, body);
+  if (isCompactionTrigger(body.json)) return compactOnTrigger(ctx, args, body);
   return serveGenerate(ctx, args, 'responses', body, body.json.stream === true);
 }

@@ -25,7 +25,10 @@ const EFFORTS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/^gpt-5\.1-codex(?!-)/, ['low', 'medium', 'high']],
   [/^gpt-5\.1(?!\d)/, ['none', 'low', 'medium', 'high']],
   [/^gpt-5\.[2-6](?!\d)/, ['none', 'low', 'medium', 'high', 'xhigh']],
+  [/^gpt-5-codex/, ['low', 'medium', 'high']],
   [/^gpt-5(?![.\d])/, ['minimal', 'low', 'medium', 'high']],
+  // The o-series predates 'minimal' and 'none'.
+  [/^o\d/, ['low', 'medium', 'high']],
 ];
 
 /** The reasoning efforts a model family accepts, or undefined when any known value passes. */

@@ -216,7 +216,9 @@ function checkUrl(url: string, at: string, kind?: 'image' | 'file', dataOnly = f
 function checkReasoning(item: Record<string, unknown>, at: string, opts: InputCheckOptions): OpenAIErrorInfo | undefined {
   const err = unknownField(item, ITEM_FIELDS.reasoning!, at);
   if (err) return err;
-  if (typeof item.id !== 'string') return missing(`${at}.id`);
+  // Codex replays reasoning without its id (codex-rs models.rs: `id` is skip_serializing) and the API
+  // takes it so, as long as the encrypted content is there; an id alone must name a stored item.
+  if (item.id !== undefined && typeof item.id !== 'string') return invalidType(`${at}.id`, 'a string', item.id);
   if (item.summary === undefined) return missing(`${at}.summary`);
   if (!Array.isArray(item.summary)) return invalidType(`${at}.summary`, 'an array of objects', item.summary);
   for (let j = 0; j < item.summary.length; j++) {
@@ -230,11 +232,12 @@ function checkReasoning(item: Record<string, unknown>, at: string, opts: InputCh
   }
   const blob = item.encrypted_content;
   if (blob === undefined || blob === null) {
+    if (typeof item.id !== 'string') return missing(`${at}.encrypted_content`);
     return invalid(opts.store ? `Item with id '${item.id}' not found.` : NOT_PERSISTED(item.id), 'input');
   }
   if (typeof blob !== 'string' || !opts.issued.has(blob)) {
     return invalid(
-      `The encrypted content for item ${shortId(item.id)} could not be verified. Reason: Encrypted content could not be decrypted or parsed.`,
+      `The encrypted content for item ${shortId(String(item.id ?? 'reasoning'))} could not be verified. Reason: Encrypted content could not be decrypted or parsed.`,
       null,
       'invalid_encrypted_content',
     );
