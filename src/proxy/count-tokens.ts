@@ -11,9 +11,10 @@ import { errorResponse } from './errors.ts';
 import { forwardedHeaders, resolveProvider } from './generate.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
 import { renameToolsFor } from './tool-names.ts';
+import { readableToOpenAI } from '../protocols/responses/own-items.ts';
 
 export interface CountInput {
-  protocol: Extract<Protocol, 'anthropic' | 'gemini'>;
+  protocol: Extract<Protocol, 'anthropic' | 'gemini' | 'responses'>;
   request: Request;
   bodyText: string;
   body: Record<string, unknown>;
@@ -22,8 +23,9 @@ export interface CountInput {
 }
 
 /**
- * Token counting for Anthropic (`/v1/messages/count_tokens`) and Gemini (`:countTokens`) clients against any
- * upstream: the upstream's own counter where it has one, otherwise a documented local estimate.
+ * Token counting for Anthropic (`/v1/messages/count_tokens`), Gemini (`:countTokens`) and Responses
+ * (`/v1/responses/input_tokens`) clients against any upstream: the upstream's own counter where it has
+ * one, otherwise a documented local estimate.
  */
 export async function handleCountTokens(ctx: AppContext, input: CountInput): Promise<Response> {
   const { adapter, model } = counterFor(ctx, input);
@@ -32,7 +34,8 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
   if (adapter.protocol === input.protocol && adapter.countTokens) {
     // As for generating: a mapped model changes the body (Gemini carries it in the URL), and Anthropic
     // refuses beta fields (context_management, …) without the client's anthropic-beta.
-    const body = model === input.model || input.protocol === 'gemini' ? input.bodyText : JSON.stringify({ ...input.body, model });
+    const readable = input.protocol === 'responses' ? readableToOpenAI(input.body) : undefined;
+    const body = readable ? JSON.stringify({ ...readable, model }) : model === input.model || input.protocol === 'gemini' ? input.bodyText : JSON.stringify({ ...input.body, model });
     const res = await callProvider(adapter, async () => forwardedHeaders(input, await adapter.countTokens!(model, body)), opts);
     return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
   }
@@ -59,7 +62,7 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
     }
   }
   tokens ??= estimateTokens(req);
-  return Response.json(input.protocol === 'anthropic' ? { input_tokens: tokens } : { totalTokens: tokens });
+  return Response.json(countAnswer(input.protocol, tokens));
 }
 
 /**
@@ -74,11 +77,23 @@ function counterFor(ctx: AppContext, input: CountInput): { adapter: ProviderAdap
   return member ? { adapter: member.spec.adapter, model: member.upstreamModel(input.model) } : { adapter, model: input.model };
 }
 
+function countAnswer(protocol: CountInput['protocol'], tokens: number): Record<string, unknown> {
+  switch (protocol) {
+    case 'anthropic':
+      return { input_tokens: tokens };
+    case 'responses':
+      return { object: 'response.input_tokens', input_tokens: tokens };
+    case 'gemini':
+      return { totalTokens: tokens };
+  }
+}
+
 function decodeForCount(input: CountInput): CanonicalRequest {
   if (input.protocol === 'anthropic') {
     // count_tokens bodies carry no max_tokens, which the message decoder otherwise requires.
     return codecs.anthropic.decodeRequest({ ...input.body, max_tokens: 1 }, {});
   }
+  if (input.protocol === 'responses') return codecs.responses.decodeRequest(input.body, {});
   const inner = isRecord(input.body.generateContentRequest) ? input.body.generateContentRequest : input.body;
   return codecs.gemini.decodeRequest(inner, { model: input.model, stream: false });
 }

@@ -29,7 +29,7 @@ import { health, pools } from './routes/health.ts';
 import { metricsResponse } from './routes/metrics.ts';
 import { listModels } from './routes/models.ts';
 import { chatCompletions } from './routes/openai.ts';
-import { responses } from './routes/responses.ts';
+import { responses, responsesInputTokens } from './routes/responses.ts';
 import { responsesCompact } from './routes/responses-compact.ts';
 import type { RouteArgs } from './routes/types.ts';
 import { systemPromptFor } from './system-prompt.ts';
@@ -47,6 +47,7 @@ const ROUTES: Array<[method: 'GET' | 'POST', path: string, handler: Handler, str
   ['POST', '/v1/chat/completions', chatCompletions, true],
   ['POST', '/v1/responses', responses, true],
   ['POST', '/v1/responses/compact', responsesCompact],
+  ['POST', '/v1/responses/input_tokens', responsesInputTokens],
   ['POST', '/v1/messages', messages, true],
   ['POST', '/v1/messages/count_tokens', countTokens],
   ['POST', '/v1/embeddings', embeddings],

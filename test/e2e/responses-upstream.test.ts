@@ -422,6 +422,38 @@ describe('compaction with a Responses server that has no compaction of its own',
   });
 });
 
+describe('POST /v1/responses/input_tokens (the SDK\'s responses.inputTokens.count)', () => {
+  const via = (provider: string): OpenAI => new OpenAI({ apiKey: s.proxy.key, baseURL: `${s.proxy.url}/${provider}/v1`, maxRetries: 0 });
+  const params = { model: 'gpt-4.1', instructions: 'Be brief.', input: 'count these words for me please' };
+
+  test("relayed to a Responses upstream's own counter", async () => {
+    s.openai.queue({ usage: { input: 42, output: 0 } });
+    const res = await via(PROVIDER).responses.inputTokens.count(params);
+    expect(res).toEqual({ object: 'response.input_tokens', input_tokens: 42 });
+    const call = s.openai.calls.at(-1)!;
+    expect(call.url).toBe('/v1/responses/input_tokens');
+    expect(JSON.parse(call.text)).toEqual(params);
+  });
+
+  test("converted for another upstream: Anthropic's count_tokens, or the local estimate", async () => {
+    const claude = await via('claude-custom').responses.inputTokens.count({ ...params, model: 'claude-sonnet-4-5' });
+    expect(claude.object).toBe('response.input_tokens');
+    expect(claude.input_tokens).toBeGreaterThan(0);
+    const call = s.claude.calls.at(-1)!;
+    expect(call.url).toBe('/v1/messages/count_tokens');
+    expect(call.body).toMatchObject({
+      model: 'claude-sonnet-4-5',
+      system: [{ type: 'text', text: 'Be brief.' }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'count these words for me please' }] }],
+    });
+
+    const before = s.openai.calls.length;
+    const estimated = await via('openai-custom').responses.inputTokens.count(params);
+    expect(estimated.input_tokens).toBeGreaterThan(5);
+    expect(s.openai.calls.length).toBe(before);
+  });
+});
+
 describe('routing', () => {
   test('a model OpenAI serves through the Responses API only goes there even when openai-custom comes first', async () => {
     const routed = await startStack('openai-custom,openaiResponses-custom');
