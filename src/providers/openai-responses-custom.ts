@@ -17,6 +17,9 @@ export function openaiResponsesCustom(cfg: Config['openai']): ProviderAdapter {
     async generate(_model, _mode, body): Promise<UpstreamRequest> {
       return { url: `${cfg.baseUrl}/responses`, method: 'POST', headers: headers(), body };
     },
+    async stored(method, path) {
+      return { url: `${cfg.baseUrl}/responses/${path}`, method, headers: headers() };
+    },
     async compact(_model, body) {
       return { url: `${cfg.baseUrl}/responses/compact`, method: 'POST', headers: headers(), body };
     },

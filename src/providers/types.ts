@@ -5,7 +5,7 @@ import type { UpstreamProtocol } from '../protocols/types.ts';
 /** One HTTP request to an upstream, fully built (URL, auth, body). */
 export interface UpstreamRequest {
   url: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   headers: Record<string, string>;
   /** Text, or the client's own bytes when they pass through untouched. */
   body?: string | Uint8Array;
@@ -41,6 +41,11 @@ export interface ProviderAdapter {
    * `single` asks Gemini for `:embedContent` instead of its batch form, for a client that sent that.
    */
   embed?(model: string, body: RequestBody, single?: boolean): Promise<UpstreamRequest>;
+  /**
+   * OpenAI's store of responses (`/responses/{path}`: retrieve, delete, input items, cancel), for a
+   * Responses upstream: what `store: true` and `background: true` requests left there.
+   */
+  stored?(method: 'GET' | 'POST' | 'DELETE', path: string): Promise<UpstreamRequest>;
   /** OpenAI's conversation compaction (`/responses/compact`), for a Responses upstream that has it. */
   compact?(model: string, body: RequestBody): Promise<UpstreamRequest>;
   /** Native token counting, when the upstream has it (`body` in the upstream's count format). */

@@ -4,7 +4,7 @@ import type { ProviderAdapter, UpstreamRequest } from './types.ts';
 export function viaProxy(adapter: ProviderAdapter, proxy: string | undefined): ProviderAdapter {
   if (!proxy) return adapter;
   const via = async (req: Promise<UpstreamRequest>): Promise<UpstreamRequest> => ({ ...(await req), proxy });
-  const { embed, countTokens, compact } = adapter;
+  const { embed, countTokens, compact, stored } = adapter;
   return {
     ...adapter,
     generate: (model, mode, body) => via(adapter.generate(model, mode, body)),
@@ -15,5 +15,6 @@ export function viaProxy(adapter: ProviderAdapter, proxy: string | undefined): P
     embed: embed && ((model, body, single) => via(embed(model, body, single))),
     countTokens: countTokens && ((model, body) => via(countTokens(model, body))),
     compact: compact && ((model, body) => via(compact(model, body))),
+    stored: stored && ((method, path) => via(stored(method, path))),
   };
 }

@@ -31,6 +31,7 @@ import { listModels } from './routes/models.ts';
 import { chatCompletions } from './routes/openai.ts';
 import { responses, responsesInputTokens } from './routes/responses.ts';
 import { responsesCompact } from './routes/responses-compact.ts';
+import { responsesStored } from './routes/responses-stored.ts';
 import type { RouteArgs } from './routes/types.ts';
 import { systemPromptFor } from './system-prompt.ts';
 
@@ -43,11 +44,16 @@ export interface AppDeps {
 type Handler = (ctx: AppContext, args: RouteArgs) => Promise<Response> | Response;
 
 /** Routes under their plain path and under a provider prefix (`/<provider>/v1/...`). */
-const ROUTES: Array<[method: 'GET' | 'POST', path: string, handler: Handler, streaming?: boolean]> = [
+const ROUTES: Array<[method: 'GET' | 'POST' | 'DELETE', path: string, handler: Handler, streaming?: boolean]> = [
   ['POST', '/v1/chat/completions', chatCompletions, true],
   ['POST', '/v1/responses', responses, true],
   ['POST', '/v1/responses/compact', responsesCompact],
   ['POST', '/v1/responses/input_tokens', responsesInputTokens],
+  // OpenAI's store of responses, through openaiResponses-custom; a retrieve may stream (`?stream=true`).
+  ['GET', '/v1/responses/:id', responsesStored, true],
+  ['DELETE', '/v1/responses/:id', responsesStored],
+  ['GET', '/v1/responses/:id/input_items', responsesStored],
+  ['POST', '/v1/responses/:id/cancel', responsesStored],
   ['POST', '/v1/messages', messages, true],
   ['POST', '/v1/messages/count_tokens', countTokens],
   ['POST', '/v1/embeddings', embeddings],
@@ -227,6 +233,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         }
       };
       if (method === 'GET') app.get(mounted, route);
+      else if (method === 'DELETE') app.delete(mounted, route, { parse: 'none' });
       else app.post(mounted, route, { parse: 'none' });
     }
   }

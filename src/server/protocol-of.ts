@@ -13,7 +13,7 @@ export const isGeminiAction = (path: string): boolean => GEMINI_ACTION.test(path
 export function protocolOf(path: string, headers: Headers): Protocol {
   if (path.includes('/v1beta/') || isGeminiAction(path)) return 'gemini';
   if (path.includes('/v1/messages')) return 'anthropic';
-  if (path.endsWith('/v1/responses') || path.endsWith('/v1/responses/compact') || path.endsWith('/v1/responses/input_tokens')) return 'responses';
+  if (path.endsWith('/v1/responses') || path.includes('/v1/responses/')) return 'responses';
   if (path.endsWith('/v1/models') || path.includes('/v1/models/')) {
     return headers.has('anthropic-version') || headers.has('x-api-key') ? 'anthropic' : 'openai';
   }

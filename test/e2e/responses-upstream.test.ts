@@ -454,6 +454,40 @@ describe('POST /v1/responses/input_tokens (the SDK\'s responses.inputTokens.coun
   });
 });
 
+describe("OpenAI's store of responses (store: true, background runs), through openaiResponses-custom", () => {
+  test('retrieve, list input items and delete reach OpenAI; a stored response is gone once deleted', async () => {
+    const created = await openai.responses.create({ model: 'gpt-4.1', input: 'remember this' });
+    const plain = new OpenAI({ apiKey: s.proxy.key, baseURL: `${s.proxy.url}/v1`, maxRetries: 0 });
+    const got = await plain.responses.retrieve(created.id);
+    expect(got.id).toBe(created.id);
+    expect(got.output_text).toBe('mock(openai) heard: remember this');
+    expect(s.openai.calls.at(-1)!.url).toBe(`/v1/responses/${created.id}`);
+    expect(s.openai.calls.at(-1)!.headers.authorization).toBe(`Bearer ${s.openai.key}`);
+
+    const items = await plain.responses.inputItems.list(created.id, { limit: 5 });
+    expect(items.data.map((i) => (i as { content?: unknown }).content)).toEqual(['remember this']);
+    expect(s.openai.calls.at(-1)!.url).toBe(`/v1/responses/${created.id}/input_items?limit=5`);
+
+    await plain.responses.delete(created.id);
+    const err = await plain.responses.retrieve(created.id).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((err as Error).message).toContain('not found');
+  });
+
+  test('without an openaiResponses-custom provider: a 404 that says why', async () => {
+    const bare = await startStack('openai-custom');
+    try {
+      const client = new OpenAI({ apiKey: bare.proxy.key, baseURL: `${bare.proxy.url}/v1`, maxRetries: 0 });
+      const err = await client.responses.retrieve('resp_123').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((err as Error).message).toContain('configure an openaiResponses-custom provider');
+      expect(bare.openai.calls.length).toBe(0);
+    } finally {
+      await bare.stop();
+    }
+  });
+});
+
 describe('routing', () => {
   test('a model OpenAI serves through the Responses API only goes there even when openai-custom comes first', async () => {
     const routed = await startStack('openai-custom,openaiResponses-custom');

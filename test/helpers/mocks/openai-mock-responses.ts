@@ -25,6 +25,11 @@ export interface ResponsesRoute {
   countInputTokens(r: MockRequest): MockResult;
   /** `POST /v1/responses/compact`: the user's messages and one compaction item; a queued reply's `error` applies. */
   compact(r: MockRequest): MockResult;
+  /**
+   * `GET|DELETE /v1/responses/{id}` and `GET /v1/responses/{id}/input_items`: what a non-streaming
+   * request with `store` not false left in this mock's store.
+   */
+  stored(r: MockRequest): MockResult | undefined;
   /** Encrypted reasoning blobs this mock handed out (a replayed one must be among them). */
   readonly issued: ReadonlySet<string>;
 }
@@ -36,6 +41,8 @@ const errorResult = (e: OpenAIErrorInfo): MockResult => ({
 
 export function createResponsesRoute(): ResponsesRoute {
   const issued = new Set<string>();
+  /** Responses created with `store` not false (the API's default), with the input they answered. */
+  const store = new Map<string, { response: Record<string, unknown>; input: unknown }>();
   const issue = (blob: string): void => {
     issued.add(blob);
   };
@@ -49,7 +56,9 @@ export function createResponsesRoute(): ResponsesRoute {
     if (reply.error) return { response: replyErrorResponse(reply.error, requestHeaders()), headerDelayMs: reply.headerDelayMs };
 
     if (body.stream !== true) {
-      return { response: jsonResponse(200, renderResponse(body, reply, issue), requestHeaders()), headerDelayMs: reply.headerDelayMs };
+      const response = renderResponse(body, reply, issue);
+      if (body.store !== false) store.set(String(response.id), { response, input: body.input });
+      return { response: jsonResponse(200, response, requestHeaders()), headerDelayMs: reply.headerDelayMs };
     }
     const { frames, errorFrame } = renderResponsesStream(body, reply, issue);
     const stream = sseBody(frames, { reply, errorFrame, call: r.call, settle: r.settle });
@@ -77,5 +86,18 @@ export function createResponsesRoute(): ResponsesRoute {
     if (reply.error) return { response: replyErrorResponse(reply.error, requestHeaders()), headerDelayMs: reply.headerDelayMs };
     return { response: jsonResponse(200, renderCompaction(r.body as Record<string, unknown>, issue), requestHeaders()), headerDelayMs: reply.headerDelayMs };
   };
-  return { handle, countInputTokens, compact, issued };
+  const stored = (r: MockRequest): MockResult | undefined => {
+    const m = /^\/v1\/responses\/(resp_[^/]+)(\/input_items)?$/.exec(r.url.pathname);
+    if (!m || (r.req.method !== 'GET' && r.req.method !== 'DELETE') || (m[2] && r.req.method !== 'GET')) return undefined;
+    const entry = store.get(m[1]!);
+    if (!entry) return errorResult({ status: 404, message: `Response with id '${m[1]}' not found.`, type: 'invalid_request_error', param: null, code: null });
+    if (r.req.method === 'DELETE') {
+      store.delete(m[1]!);
+      return { response: jsonResponse(200, { id: m[1], object: 'response', deleted: true }, requestHeaders()) };
+    }
+    if (!m[2]) return { response: jsonResponse(200, entry.response, requestHeaders()) };
+    const items = (typeof entry.input === 'string' ? [{ role: 'user', content: entry.input }] : (entry.input as unknown[])).map((item, i) => ({ id: `msg_${i}`, ...(item as object) }));
+    return { response: jsonResponse(200, { object: 'list', data: items, first_id: items[0]?.id ?? null, last_id: items.at(-1)?.id ?? null, has_more: false }, requestHeaders()) };
+  };
+  return { handle, countInputTokens, compact, stored, issued };
 }

@@ -93,6 +93,8 @@ function handle(r: MockRequest, key: string, models: string[], responses: Respon
   if (r.req.method === 'POST' && path === '/v1/responses') return responses.handle(r);
   if (r.req.method === 'POST' && path === '/v1/responses/input_tokens') return responses.countInputTokens(r);
   if (r.req.method === 'POST' && path === '/v1/responses/compact') return responses.compact(r);
+  const stored = path.startsWith('/v1/responses/') ? responses.stored(r) : undefined;
+  if (stored) return stored;
   if (r.req.method === 'POST' && path === '/v1/embeddings') return embeddings(r);
   if (r.req.method === 'GET' && path === '/v1/models') {
     return {
