@@ -31,13 +31,16 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
   const { adapter, model } = counterFor(ctx, input);
   const opts = { signal: input.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch };
 
+  let counter = adapter.countTokens !== undefined;
   if (adapter.protocol === input.protocol && adapter.countTokens) {
     // As for generating: a mapped model changes the body (Gemini carries it in the URL), and Anthropic
     // refuses beta fields (context_management, …) without the client's anthropic-beta.
     const readable = input.protocol === 'responses' ? readableToOpenAI(input.body) : undefined;
     const body = readable ? JSON.stringify({ ...readable, model }) : model === input.model || input.protocol === 'gemini' ? input.bodyText : JSON.stringify({ ...input.body, model });
     const res = await callProvider(adapter, async () => forwardedHeaders(input, await adapter.countTokens!(model, body)), opts);
-    return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
+    if (!lacksCounter(adapter, res)) return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
+    await res.body?.cancel();
+    counter = false;
   }
 
   const req = decodeForCount(input);
@@ -49,11 +52,10 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
     await inlineRemoteMedia(req, { fetch: ctx.fetch, signal: input.request.signal });
   }
   let tokens: number | undefined;
-  const body = adapter.countTokens ? countBody(ctx, adapter, req) : undefined;
+  const body = counter ? countBody(ctx, adapter, req) : undefined;
   if (body) {
     const res = await callProvider(adapter, () => adapter.countTokens!(req.model, JSON.stringify(body)), opts);
-    // Servers that copy the Responses API rarely have its counter: their 404 means "estimate".
-    if (adapter.protocol === 'responses' && (res.status === 404 || res.status === 405)) await res.body?.cancel();
+    if (lacksCounter(adapter, res)) await res.body?.cancel();
     else if (!res.ok) return errorResponse(input.protocol, codecs[adapter.protocol].decodeError(res.status, await readLimited(res), res.headers));
     else {
       const json: unknown = await res.json().catch(() => undefined);
@@ -96,6 +98,11 @@ function decodeForCount(input: CountInput): CanonicalRequest {
   if (input.protocol === 'responses') return codecs.responses.decodeRequest(input.body, {});
   const inner = isRecord(input.body.generateContentRequest) ? input.body.generateContentRequest : input.body;
   return codecs.gemini.decodeRequest(inner, { model: input.model, stream: false });
+}
+
+/** Servers that copy the Responses API rarely have its counter: their 404 means "estimate". */
+function lacksCounter(adapter: ProviderAdapter, res: Response): boolean {
+  return adapter.protocol === 'responses' && (res.status === 404 || res.status === 405);
 }
 
 /** The body of the upstream's own counter for a converted request; undefined when it has none. */

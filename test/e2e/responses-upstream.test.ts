@@ -9,6 +9,10 @@ import OpenAI from 'openai';
 import { encodeContinuity } from '../../src/protocols/responses/items.ts';
 import { encryptedReasoningBlob } from '../helpers/mocks/openai-mock.ts';
 import type { RecordedCall } from '../helpers/mocks/types.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startProxy } from '../helpers/proxy.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { WEATHER_TOOL, expectWellFormed, streamAll } from './anthropic-client-util.ts';
 import { collect, geminiClient } from './gemini-client-helpers.ts';
@@ -287,6 +291,15 @@ describe('Responses client → openaiResponses-custom: relayed as it came', () =
   });
 });
 
+test('/v1/responses/input_tokens against a Responses server without a counter: the estimate, not its 404', async () => {
+  s.openai.queue({ error: { status: 404, body: { error: { message: 'Invalid URL (POST /v1/responses/input_tokens)', type: 'invalid_request_error', param: null, code: null } } } });
+  const res = await openai.responses.inputTokens.count({ model: 'gpt-4.1', input: 'x'.repeat(400) });
+  expect(res.object).toBe('response.input_tokens');
+  expect(res.input_tokens).toBeGreaterThanOrEqual(100);
+  // Asked once: the 404 is not asked again by the converted path.
+  expect(responsesCalls().filter((c) => c.url === '/v1/responses/input_tokens').length).toBe(1);
+});
+
 describe('refusals the same request gets past without one part', () => {
   test("encrypted reasoning another account issued: sent again without it, relayed or converted", async () => {
     // What a pool's previous member (another organisation) issued: this account cannot read it.
@@ -406,6 +419,22 @@ describe('compaction with a Responses server that has no compaction of its own',
       await isolated.stop();
     }
 
+    // A 404 about the model is the client's answer, not a missing endpoint.
+    const third = await startStack(PROVIDER);
+    const thirdClient = new OpenAI({ apiKey: third.proxy.key, baseURL: `${third.proxy.url}/v1`, maxRetries: 0 });
+    try {
+      third.openai.queue({ error: { status: 404, body: { error: { message: "The model 'gpt-5.1-typo' does not exist", type: 'invalid_request_error', param: null, code: 'model_not_found' } } } });
+      const err = await thirdClient.responses.compact({ model: 'gpt-5.1-typo', input }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+      await thirdClient.responses.compact({ model: 'gpt-5.1', input });
+      expect(third.openai.calls.map((c) => [c.url, c.status])).toEqual([
+        ['/v1/responses/compact', 404],
+        ['/v1/responses/compact', 200],
+      ]);
+    } finally {
+      await third.stop();
+    }
+
     const other = await startStack(PROVIDER);
     const otherClient = new OpenAI({ apiKey: other.proxy.key, baseURL: `${other.proxy.url}/v1`, maxRetries: 0 });
     try {
@@ -472,6 +501,35 @@ describe("OpenAI's store of responses (store: true, background runs), through op
     const err = await plain.responses.retrieve(created.id).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
     expect((err as Error).message).toContain('not found');
+  });
+
+  test("the client's ?key= stays here; ids that are not OpenAI's (compact, input_tokens, dot segments) go nowhere", async () => {
+    const created = await openai.responses.create({ model: 'gpt-4.1', input: 'keep' });
+    const res = await fetch(`${s.proxy.url}/v1/responses/${created.id}?key=${s.proxy.key}&include[]=message.output_text.logprobs`);
+    expect(res.status).toBe(200);
+    expect(s.openai.calls.at(-1)!.url).toBe(`/v1/responses/${created.id}?include%5B%5D=message.output_text.logprobs`);
+    const before = s.openai.calls.length;
+    for (const path of ['/v1/responses/compact', '/v1/responses/input_tokens', '/v1/responses/%2e%2e/input_items']) {
+      const r = await fetch(`${s.proxy.url}${path}`, { headers: { authorization: `Bearer ${s.proxy.key}` } });
+      expect(r.status).toBe(404);
+    }
+    expect(s.openai.calls.length).toBe(before);
+  });
+
+  test('in a pool, a member that cannot be reached does not hide the one that holds the response', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aiproxy-stored-pool-'));
+    const file = join(dir, 'pools.yaml');
+    writeFileSync(file, `openaiResponses-custom:\n  - name: down\n    api_key: k\n    base_url: http://127.0.0.1:9/v1\n  - name: up\n    api_key: ${s.openai.key}\n    base_url: ${s.openai.url}\n`);
+    const created = await openai.responses.create({ model: 'gpt-4.1', input: 'in the pool' });
+    const p = await startProxy(['--provider-pools-file', file]);
+    try {
+      const res = await fetch(`${p.url}/v1/responses/${created.id}`, { headers: { authorization: `Bearer ${p.key}` } });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { id: string }).id).toBe(created.id);
+    } finally {
+      await p.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('without an openaiResponses-custom provider: a 404 that says why', async () => {

@@ -17,6 +17,20 @@ import type { RouteArgs } from './types.ts';
 /** Responses upstreams found without OpenAI's compaction (servers that copy the API rarely have it). */
 const lacksCompaction = new WeakSet<ProviderAdapter>();
 
+/**
+ * Whether an error says the upstream has no compaction: a route-level 404/405 from `/responses/compact`
+ * (one without an OpenAI error code: `model_not_found` is about the model), or a refusal of the trigger
+ * item itself. An error of any other kind is the client's answer.
+ */
+async function lacksIt(res: Response, trigger: boolean): Promise<boolean> {
+  if (trigger ? res.status < 400 || res.status >= 500 : res.status !== 404 && res.status !== 405) return false;
+  const text = await res.clone().text();
+  const json = tryParseJson(text);
+  const error = isRecord(json) && isRecord(json.error) ? json.error : undefined;
+  if (trigger) return text.includes('compaction_trigger') && (error?.code === 'invalid_value' || error?.code == null);
+  return typeof error?.code !== 'string';
+}
+
 /** The upstream the request routes to, when it may have OpenAI's own compaction. */
 function nativeCompactor(ctx: AppContext, args: RouteArgs, body: GenerateBody): ProviderAdapter | undefined {
   const { adapter } = resolveProvider(ctx, { request: args.request, prefix: args.prefix, model: body.model });
@@ -40,7 +54,7 @@ async function relayCompaction(ctx: AppContext, args: RouteArgs, body: GenerateB
   const res = trigger
     ? await serveGenerate(ctx, { ...args, log }, 'responses', body, body.json.stream === true)
     : await serveGenerate(ctx, { ...args, log }, 'responses', body, false, undefined, { compact: true });
-  const missing = trigger ? res.status >= 400 && res.status < 500 && (await res.clone().text()).includes('compaction_trigger') : res.status === 404 || res.status === 405;
+  const missing = await lacksIt(res, trigger);
   decided = true;
   if (!missing) {
     if (pending) args.log(pending);

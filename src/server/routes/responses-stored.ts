@@ -5,7 +5,10 @@ import { callUpstream, relayHeaders } from '../../upstream/fetch.ts';
 import { assertUnlimited } from '../client-keys.ts';
 import type { RouteArgs } from './types.ts';
 
-const BASE = '/v1/responses/';
+/** OpenAI's response ids (`resp_…`); anything else, `compact` and `input_tokens` included, names none. */
+const RESPONSE_ID = /^resp_[A-Za-z0-9_-]+$/;
+/** A member whose answer says nothing about whether another member holds the response. */
+const ASK_NEXT = new Set([401, 403, 404]);
 
 /**
  * `GET` and `DELETE /v1/responses/{id}`, `GET …/{id}/input_items`, `POST …/{id}/cancel`: OpenAI's own
@@ -16,22 +19,35 @@ const BASE = '/v1/responses/';
 export async function responsesStored(ctx: AppContext, args: RouteArgs): Promise<Response> {
   // The model a stored response used is not known before it is read, so a key limited by models cannot be checked.
   assertUnlimited(args.caller, "OpenAI's stored responses");
+  const id = args.params.id ?? '';
+  if (!RESPONSE_ID.test(id)) throw new ProxyError({ kind: 'not_found', message: `no response has the id "${id.slice(0, 100)}"` });
   const name = storeProvider(ctx, args);
   const url = new URL(args.request.url);
-  const path = url.pathname.slice(url.pathname.indexOf(BASE) + BASE.length) + url.search;
+  // The proxy key a client may pass as ?key= is ours, not OpenAI's.
+  url.searchParams.delete('key');
+  const suffix = url.pathname.endsWith('/input_items') ? '/input_items' : url.pathname.endsWith('/cancel') ? '/cancel' : '';
+  const path = `${id}${suffix}${url.search}`;
   const method = args.request.method as 'GET' | 'POST' | 'DELETE';
   const members = (ctx.pools.get(name)?.members ?? []).filter((m) => !m.spec.disabled);
+  let failure: unknown;
   for (let i = 0; i < members.length; i++) {
     const req = await members[i]!.spec.adapter.stored!(method, path);
-    const res = await callUpstream(req, { signal: args.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch });
-    if (res.status === 404 && i < members.length - 1) {
+    let res: Response;
+    try {
+      res = await callUpstream(req, { signal: args.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch });
+    } catch (e) {
+      // An unreachable member may not be the one that holds it.
+      failure = e;
+      continue;
+    }
+    if (ASK_NEXT.has(res.status) && i < members.length - 1) {
       await res.body?.cancel();
       continue;
     }
     args.log({ status: res.status, provider: name });
     return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
   }
-  throw new ProxyError({ kind: 'not_found', message: `provider ${name} has no member to ask` });
+  throw failure ?? new ProxyError({ kind: 'not_found', message: `provider ${name} has no member to ask` });
 }
 
 /** The provider named by header or prefix, else the first configured one with a store of responses. */
