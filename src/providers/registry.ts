@@ -15,29 +15,25 @@ import { viaProxy } from './via-proxy.ts';
  * credentials and endpoint laid over it.
  */
 export function createProvider(name: ProviderName, config: Config, creds: MemberCredentials = {}): ProviderAdapter {
-  const set = <T extends object>(base: T, over: Partial<T>): T => {
+  const set = <T extends object>(base: T, over: Record<string, unknown>): T => {
     const out = { ...base };
     for (const [k, v] of Object.entries(over)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
     return out;
   };
-  const own = { apiKey: creds.apiKey, baseUrl: creds.baseUrl, proxyUrl: creds.proxyUrl };
+  /** A key-and-URL provider: its section with the member's own key, URL and proxy over it. */
+  const keyed = <C extends { proxyUrl?: string }>(section: C, make: (cfg: C) => ProviderAdapter): ProviderAdapter => {
+    const cfg = set(section, { apiKey: creds.apiKey, baseUrl: creds.baseUrl, proxyUrl: creds.proxyUrl });
+    return viaProxy(make(cfg), cfg.proxyUrl);
+  };
   switch (name) {
-    case 'openai-custom': {
-      const cfg = set(config.openai, own);
-      return viaProxy(openaiCustom(cfg), cfg.proxyUrl);
-    }
-    case 'openaiResponses-custom': {
-      const cfg = set(config.openai, own);
-      return viaProxy(openaiResponsesCustom(cfg), cfg.proxyUrl);
-    }
-    case 'claude-custom': {
-      const cfg = set(config.claude, own);
-      return viaProxy(claudeCustom(cfg), cfg.proxyUrl);
-    }
-    case 'gemini-cli': {
-      const cfg = set(config.gemini, own);
-      return viaProxy(geminiCli(cfg), cfg.proxyUrl);
-    }
+    case 'openai-custom':
+      return keyed(config.openai, openaiCustom);
+    case 'openaiResponses-custom':
+      return keyed(config.openai, openaiResponsesCustom);
+    case 'claude-custom':
+      return keyed(config.claude, claudeCustom);
+    case 'gemini-cli':
+      return keyed(config.gemini, geminiCli);
     case 'gemini-cli-oauth': {
       const cfg = set(creds.oauthCredsFile && !creds.oauthCredsBase64 ? { ...config.gemini, oauthCredsBase64: undefined } : config.gemini, {
         oauthCredsFile: creds.oauthCredsFile,

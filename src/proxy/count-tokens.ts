@@ -8,10 +8,9 @@ import { readLimited, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord } from '../util/json.ts';
 import type { AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
-import { forwardedHeaders, resolveProvider } from './generate.ts';
+import { asOpenAITakesIt, forwardedHeaders, resolveProvider } from './generate.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
 import { renameToolsFor } from './tool-names.ts';
-import { readableToOpenAI } from '../protocols/responses/own-items.ts';
 
 export interface CountInput {
   protocol: Extract<Protocol, 'anthropic' | 'gemini' | 'responses'>;
@@ -35,8 +34,8 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
   if (adapter.protocol === input.protocol && adapter.countTokens) {
     // As for generating: a mapped model changes the body (Gemini carries it in the URL), and Anthropic
     // refuses beta fields (context_management, …) without the client's anthropic-beta.
-    const readable = input.protocol === 'responses' ? readableToOpenAI(input.body) : undefined;
-    const body = readable ? JSON.stringify({ ...readable, model }) : model === input.model || input.protocol === 'gemini' ? input.bodyText : JSON.stringify({ ...input.body, model });
+    const rewritten = input.protocol === 'responses' ? asOpenAITakesIt(input.body, model, adapter) : undefined;
+    const body = rewritten ? JSON.stringify(rewritten) : model === input.model || input.protocol === 'gemini' ? input.bodyText : JSON.stringify({ ...input.body, model });
     const res = await callProvider(adapter, async () => forwardedHeaders(input, await adapter.countTokens!(model, body)), opts);
     if (!lacksCounter(adapter, res)) return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
     await res.body?.cancel();

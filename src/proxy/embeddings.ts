@@ -5,7 +5,7 @@ import { codecs } from '../protocols/index.ts';
 import * as geminiEmbed from '../protocols/gemini/embeddings.ts';
 import * as openaiEmbed from '../protocols/openai/embeddings.ts';
 import type { ProviderAdapter, RequestBody } from '../providers/types.ts';
-import { selectProvider } from '../routing/select-provider.ts';
+import { providerHeader, selectProvider } from '../routing/select-provider.ts';
 import { callProvider } from '../upstream/call-provider.ts';
 import { readLimited, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord } from '../util/json.ts';
@@ -74,7 +74,7 @@ export function handleEmbeddings(ctx: AppContext, input: EmbedInput): Promise<Re
  * embeddings request into a 400. Given to the route as its prefix; an explicit choice is kept as it is.
  */
 export function embeddingsPrefix(ctx: AppContext, request: Request, prefix: string | undefined, model: string): string | undefined {
-  const header = request.headers.get('x-model-provider') ?? request.headers.get('model-provider');
+  const header = providerHeader(request);
   if (header?.trim() || prefix) return prefix;
   const embedders = ctx.config.modelProviders.filter((p) => ctx.pools.get(p)?.members[0]?.spec.adapter.embed);
   return embedders.length ? selectProvider({ model, configured: embedders }) : undefined;

@@ -4,7 +4,7 @@ import type { Member, Outcome } from '../pool/member.ts';
 import type { Pool } from '../pool/pool.ts';
 import type { Protocol } from '../protocols/index.ts';
 import type { ProviderAdapter } from '../providers/types.ts';
-import { selectProvider } from '../routing/select-provider.ts';
+import { providerHeader, selectProvider } from '../routing/select-provider.ts';
 import { ClientGoneError } from '../upstream/fetch.ts';
 import { isRecord } from '../util/json.ts';
 import type { AppContext } from './context.ts';
@@ -58,7 +58,7 @@ export interface FailoverInput {
 
 export function selectProviderName(ctx: AppContext, input: { request: Request; prefix?: string; model?: string }): ProviderName {
   return selectProvider({
-    header: input.request.headers.get('x-model-provider') ?? input.request.headers.get('model-provider'),
+    header: providerHeader(input.request),
     prefix: input.prefix,
     model: input.model,
     configured: ctx.config.modelProviders,

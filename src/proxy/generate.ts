@@ -117,15 +117,27 @@ export function forwardedHeaders(input: { protocol: Protocol; request: Request }
 /**
  * The client's bytes, unless a mapped model changes them: the body's `model` field (OpenAI, Anthropic),
  * or, as Gemini carries the model in the URL, a thinkingConfig the target model takes another way; or a
- * Responses history holds items aiproxy wrote, which OpenAI cannot read (own-items.ts).
+ * Responses request needs what asOpenAITakesIt changes.
  */
-function passthroughBody(input: GenerateInput, model: string): RequestBody {
-  const readable = input.protocol === 'responses' ? readableToOpenAI(input.body) : undefined;
-  if (readable) return JSON.stringify({ ...readable, model });
+function passthroughBody(input: GenerateInput, model: string, adapter: ProviderAdapter): RequestBody {
+  const rewritten = input.protocol === 'responses' ? asOpenAITakesIt(input.body, model, adapter) : undefined;
+  if (rewritten) return JSON.stringify(rewritten);
   if (model === input.model) return input.rawBody;
   if (input.protocol !== 'gemini') return JSON.stringify({ ...input.body, model });
   const retargeted = thinkingForModel(input.body, model);
   return retargeted ? JSON.stringify(retargeted) : input.rawBody;
+}
+
+/**
+ * A Responses request as this account of OpenAI takes it: items aiproxy wrote made readable
+ * (own-items.ts), a reasoning summary the account refuses left out (responses-retry.ts). Undefined when
+ * it needs neither, and the client's body goes as it came.
+ */
+export function asOpenAITakesIt(body: Record<string, unknown>, model: string, adapter: ProviderAdapter): Record<string, unknown> | undefined {
+  const readable = readableToOpenAI(body);
+  const trimmed = withoutRefusedSummary(adapter, readable ?? body);
+  if (!readable && !trimmed) return undefined;
+  return { ...(trimmed ?? readable), model };
 }
 
 async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput): Promise<Response> {
@@ -138,16 +150,10 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
       async () => forwardedHeaders(input, await (input.compact ? adapter.compact!(att.model, body) : adapter.generate(att.model, mode, body))),
       { signal: input.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch },
     );
-  let res: Response;
-  if (adapter.protocol !== 'responses') res = await send(passthroughBody(input, att.model));
-  else {
-    // The body as OpenAI takes it: our own items made readable, a summary this account refuses left out.
-    const body = (): Record<string, unknown> => {
-      const b = { ...(readableToOpenAI(input.body) ?? input.body), model: att.model };
-      return withoutRefusedSummary(adapter, b) ?? b;
-    };
-    res = await send(withoutRefusedSummary(adapter, input.body) ? JSON.stringify(body()) : passthroughBody(input, att.model));
-    if (!res.ok) res = await retryRefusedParts(res, adapter, body, (b) => send(JSON.stringify(b)));
+  let res = await send(passthroughBody(input, att.model, adapter));
+  if (!res.ok && adapter.protocol === 'responses') {
+    const sent = (): Record<string, unknown> => asOpenAITakesIt(input.body, att.model, adapter) ?? { ...input.body, model: att.model };
+    res = await retryRefusedParts(res, adapter, sent, (b) => send(JSON.stringify(b)));
   }
   const headers = relayHeaders(res.headers);
   if (!res.ok) {

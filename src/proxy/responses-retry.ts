@@ -1,6 +1,7 @@
 import type { ProviderAdapter } from '../providers/types.ts';
 import { readLimited } from '../upstream/fetch.ts';
-import { isRecord, tryParseJson } from '../util/json.ts';
+import { codecs } from '../protocols/index.ts';
+import { isRecord } from '../util/json.ts';
 
 /**
  * Two 400s of OpenAI's Responses API that the same request gets past without one part, which the
@@ -33,8 +34,7 @@ export async function retryRefusedParts(
 ): Promise<Response> {
   if (res.status !== 400) return res;
   const text = await readLimited(res, 1024 * 1024);
-  const json = tryParseJson(text);
-  const error = isRecord(json) && isRecord(json.error) ? json.error : {};
+  const error = codecs.responses.decodeError(res.status, text, res.headers);
   const sent = body();
   if (error.param === 'reasoning.summary' && isRecord(sent.reasoning) && sent.reasoning.summary !== undefined) {
     refusingSummaries.add(adapter);

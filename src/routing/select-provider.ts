@@ -11,6 +11,11 @@ export interface RoutingInput {
   configured: readonly ProviderName[];
 }
 
+/** The provider a client names with the `X-Model-Provider` (or `Model-Provider`) header, if any. */
+export function providerHeader(request: Request): string | null {
+  return request.headers.get('x-model-provider') ?? request.headers.get('model-provider');
+}
+
 /**
  * Which provider serves a request; first match wins: header, path prefix, the model's family (when that
  * family's provider is configured), then the first configured provider.

@@ -54,7 +54,8 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
       signal,
       // Bun's own idle timeout (5 min) would cut long generations; our deadlines are explicit instead.
       timeout: false,
-      ...(req.proxy ? { proxy: req.proxy } : {}),
+      // Unset for most requests, which then take the environment's proxy, if any.
+      proxy: req.proxy,
     } as RequestInit);
   } catch (e) {
     if (opts.signal.aborted) throw new ClientGoneError();

@@ -4,6 +4,7 @@ import { codecs, type Protocol } from '../../protocols/index.ts';
 import type { AppContext } from '../../proxy/context.ts';
 import { errorResponse } from '../../proxy/errors.ts';
 import { resolveProvider } from '../../proxy/generate.ts';
+import { providerHeader } from '../../routing/select-provider.ts';
 import { withAliases } from '../../proxy/models.ts';
 import { assertAllowed, isAllowed } from '../client-keys.ts';
 import { isGeminiAction, protocolOf } from '../protocol-of.ts';
@@ -22,7 +23,7 @@ export async function listModels(ctx: AppContext, { request, prefix, path, param
     log({ status: 405, error: message });
     return withHeaders(errorResponse(protocol, { status: 405, kind: 'invalid_request', message }), { allow: 'POST' });
   }
-  const named = prefix ?? request.headers.get('x-model-provider') ?? request.headers.get('model-provider');
+  const named = prefix ?? providerHeader(request);
   const names: readonly ProviderName[] = named ? [resolveProvider(ctx, { request, prefix }).name] : ctx.config.modelProviders;
   const offered = withAliases(await ctx.models.list(names), ctx.pools, names);
   const wanted = params.model ? modelParam(params.model) : undefined;

@@ -4,7 +4,7 @@ import { compactionResponse, summaryRequest, triggeredResponse, trimmedHistory }
 import type { ProviderAdapter } from '../../providers/types.ts';
 import type { AppContext } from '../../proxy/context.ts';
 import { resolveProvider } from '../../proxy/generate.ts';
-import { isRecord, tryParseJson } from '../../util/json.ts';
+import { codecs } from '../../protocols/index.ts';
 import { generateBody, serveGenerate, type GenerateBody } from './generate-body.ts';
 import type { RouteArgs } from './types.ts';
 
@@ -25,10 +25,9 @@ const lacksCompaction = new WeakSet<ProviderAdapter>();
 async function lacksIt(res: Response, trigger: boolean): Promise<boolean> {
   if (trigger ? res.status < 400 || res.status >= 500 : res.status !== 404 && res.status !== 405) return false;
   const text = await res.clone().text();
-  const json = tryParseJson(text);
-  const error = isRecord(json) && isRecord(json.error) ? json.error : undefined;
-  if (trigger) return text.includes('compaction_trigger') && (error?.code === 'invalid_value' || error?.code == null);
-  return typeof error?.code !== 'string';
+  const { code } = codecs.responses.decodeError(res.status, text, res.headers);
+  if (trigger) return text.includes('compaction_trigger') && (code === 'invalid_value' || code === undefined);
+  return code === undefined;
 }
 
 /** The upstream the request routes to, when it may have OpenAI's own compaction. */
@@ -44,26 +43,37 @@ function nativeCompactor(ctx: AppContext, args: RouteArgs, body: GenerateBody): 
  * the summary's alone.
  */
 async function relayCompaction(ctx: AppContext, args: RouteArgs, body: GenerateBody, adapter: ProviderAdapter, trigger: boolean): Promise<Response | undefined> {
-  let decided = false;
-  let relayed = true;
-  let pending: Parameters<RouteArgs['log']>[0] | undefined;
-  const log: RouteArgs['log'] = (f) => {
-    if (!decided) pending = f;
-    else if (relayed) args.log(f);
-  };
+  const line = heldLog(args.log);
   const res = trigger
-    ? await serveGenerate(ctx, { ...args, log }, 'responses', body, body.json.stream === true)
-    : await serveGenerate(ctx, { ...args, log }, 'responses', body, false, undefined, { compact: true });
-  const missing = await lacksIt(res, trigger);
-  decided = true;
-  if (!missing) {
-    if (pending) args.log(pending);
+    ? await serveGenerate(ctx, { ...args, log: line.log }, 'responses', body, body.json.stream === true)
+    : await serveGenerate(ctx, { ...args, log: line.log }, 'responses', body, false, undefined, { compact: true });
+  if (!(await lacksIt(res, trigger))) {
+    line.release();
     return res;
   }
-  relayed = false;
+  line.drop();
   lacksCompaction.add(adapter);
   await res.body?.cancel();
   return undefined;
+}
+
+/**
+ * A request log line held back until the caller knows whether the attempt is the request's answer:
+ * released, it is written (then, or when the attempt ends, for a stream); dropped, it never is.
+ */
+function heldLog(write: RouteArgs['log']): { log: RouteArgs['log']; release(): void; drop(): void } {
+  let held: Parameters<RouteArgs['log']>[0] | undefined;
+  let forward: RouteArgs['log'] | undefined;
+  return {
+    log: (f) => (forward ? forward(f) : (held ??= f)),
+    release() {
+      forward = write;
+      if (held) write(held);
+    },
+    drop() {
+      forward = () => {};
+    },
+  };
 }
 
 const noSummary = (): ProxyError =>
@@ -79,24 +89,17 @@ async function summarise(ctx: AppContext, args: RouteArgs, body: GenerateBody): 
     const json = summaryRequest(source);
     return serveGenerate(ctx, { ...args, log }, 'responses', { raw: JSON.stringify(json), json, model: body.model }, false);
   };
-  let line: Parameters<RouteArgs['log']>[0] | undefined;
-  const first = await ask(body.json, (f) => {
-    line ??= f;
-  });
-  const overflow = first.status === 400 ? contextOverflowOf(errorMessage(await first.clone().text())) : undefined;
+  const line = heldLog(args.log);
+  const first = await ask(body.json, line.log);
+  const overflow = first.status === 400 ? contextOverflowOf(codecs.responses.decodeError(400, await first.clone().text(), first.headers).message) : undefined;
   if (!overflow) {
-    if (line) args.log(line);
+    line.release();
     return first.ok ? await first.json() : first;
   }
+  line.drop();
   // Aim below the limit: sizes by character are only a proxy for tokens.
   const second = await ask(trimmedHistory(body.json, (0.7 * overflow.max) / overflow.input), args.log);
   return second.ok ? await second.json() : second;
-}
-
-function errorMessage(text: string): string {
-  const body = tryParseJson(text);
-  const message = isRecord(body) && isRecord(body.error) ? body.error.message : undefined;
-  return typeof message === 'string' ? message : '';
 }
 
 /** POST /v1/responses/compact. */

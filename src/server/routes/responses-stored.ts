@@ -1,6 +1,7 @@
 import { ProxyError } from '../../core/errors.ts';
 import type { ProviderName } from '../../config/providers.ts';
 import type { AppContext } from '../../proxy/context.ts';
+import { providerHeader } from '../../routing/select-provider.ts';
 import { callUpstream, relayHeaders } from '../../upstream/fetch.ts';
 import { assertUnlimited } from '../client-keys.ts';
 import type { RouteArgs } from './types.ts';
@@ -52,7 +53,7 @@ export async function responsesStored(ctx: AppContext, args: RouteArgs): Promise
 
 /** The provider named by header or prefix, else the first configured one with a store of responses. */
 function storeProvider(ctx: AppContext, args: RouteArgs): ProviderName {
-  const named = args.request.headers.get('x-model-provider')?.trim() || args.request.headers.get('model-provider')?.trim() || args.prefix;
+  const named = providerHeader(args.request)?.trim() || args.prefix;
   const candidates = named ? ctx.config.modelProviders.filter((p) => p === named) : ctx.config.modelProviders;
   const found = candidates.find((p) => ctx.providers.get(p)?.stored);
   if (found) return found;
