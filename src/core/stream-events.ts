@@ -9,7 +9,8 @@ import type { Usage } from './usage.ts';
  * changes. Tool calls are explicit because arguments arrive in fragments and Gemini needs them whole.
  *
  * Order a decoder guarantees: `start` first; any number of content events; then exactly one of
- * `finish` or `error` last.
+ * `finish` or `error` last. A tool call's events come together (start, fragments, end) before any
+ * other content begins: clients that see one block at a time depend on it (contiguous-calls.ts).
  */
 export type StreamEvent =
   | { type: 'start'; id: string; model: string; usage?: Partial<Usage>; created?: number }

@@ -193,6 +193,31 @@ describe('Claude Code on OpenAI-compatible servers: streamed tool loops', () => 
     const { final } = await turn('deepseek-chat', [{ role: 'user', content: 'x' }]);
     expect(final.stop_reason).toBe('max_tokens');
   });
+
+  test('parallel calls announced before their arguments, fragments interleaved: each tool_use whole', async () => {
+    // Qwen and vLLM send every call's head first; other servers interleave the calls' fragments.
+    script.push({
+      frames: [
+        chunk({ role: 'assistant', content: null, tool_calls: [
+          { index: 0, id: 'call_A', type: 'function', function: { name: 'Read', arguments: '' } },
+          { index: 1, id: 'call_B', type: 'function', function: { name: 'Read', arguments: '' } },
+        ] }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '{"file_path":' } }] }),
+        chunk({ tool_calls: [{ index: 1, function: { arguments: '{"file_path":"/b.txt"}' } }] }),
+        chunk({ content: 'Reading both.' }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '"/a.txt"}' } }] }),
+        chunk({}, 'tool_calls'),
+        '[DONE]',
+      ],
+    });
+    const { events, final } = await turn('qwen3-coder-plus', [{ role: 'user', content: 'read a and b' }]);
+    expectWellFormed(events);
+    expect(final.stop_reason).toBe('tool_use');
+    expect(final.content.map((b) => b.type)).toEqual(['tool_use', 'tool_use', 'text']);
+    expect(final.content[0]).toMatchObject({ id: 'call_A', name: 'Read', input: { file_path: '/a.txt' } });
+    expect(final.content[1]).toMatchObject({ id: 'call_B', name: 'Read', input: { file_path: '/b.txt' } });
+    expect(final.content[2]).toMatchObject({ text: 'Reading both.' });
+  });
 });
 
 describe('Claude Code on OpenAI-compatible servers: history it sends back', () => {

@@ -118,8 +118,8 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
         return s + frame({ type: 'content_block_start', index: openTool.index, content_block: block });
       }
       case 'tool_call_delta':
-        // Only the open call can take arguments: Anthropic streams one block at a time, and every
-        // upstream the proxy reads sends a call's fragments before the next call starts.
+        // Only the open call can take arguments: Anthropic streams one block at a time, and decoders
+        // keep a call's fragments together (StreamEvent's order).
         if (openTool?.tool !== event.index || !event.args) return '';
         return delta(openTool.index, { type: 'input_json_delta', partial_json: event.args });
       case 'tool_call_end':

@@ -1,3 +1,4 @@
+import { createCallSequencer } from '../../core/contiguous-calls.ts';
 import type { ProxyErrorInfo } from '../../core/errors.ts';
 import { openaiCompletionId, openaiToolCallId } from '../../core/ids.ts';
 import type { StreamEvent } from '../../core/stream-events.ts';
@@ -22,10 +23,20 @@ const NONE: StreamEvent[] = [];
 const NO_CHOICES: readonly unknown[] = [];
 
 /**
- * Chat Completions chunks → canonical events. The finish is held back after `finish_reason` until
- * the usage chunk (`choices: []`) or `[DONE]`, because usage only arrives after the finish chunk.
+ * Chat Completions chunks → canonical events, each tool call's together (contiguous-calls.ts: servers
+ * interleave parallel calls' fragments). The finish is held back after `finish_reason` until the usage
+ * chunk (`choices: []`) or `[DONE]`, because usage only arrives after the finish chunk.
  */
 export function createStreamDecoder(): StreamDecoder {
+  const decoder = createChunkDecoder();
+  const sequence = createCallSequencer();
+  return {
+    message: (msg) => sequence(decoder.message(msg)),
+    end: () => sequence(decoder.end()),
+  };
+}
+
+function createChunkDecoder(): StreamDecoder {
   let started = false;
   let done = false;
   let sawFinish = false;

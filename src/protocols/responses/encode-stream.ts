@@ -221,7 +221,7 @@ export function createResponsesStreamEncoder(opts: StreamEncoderOptions): Stream
         return s + frame('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress' } });
       }
       case 'tool_call_delta': {
-        // Only the open call takes arguments: every upstream sends a call's fragments before the next starts.
+        // Only the open call takes arguments: decoders keep a call's fragments together (StreamEvent's order).
         if (open?.kind !== 'call' || open.tool !== ev.index || !ev.args) return '';
         open.args += ev.args;
         // A custom tool's input is the `input` string inside the JSON, and a search's arguments an object:

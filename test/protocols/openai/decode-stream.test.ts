@@ -39,16 +39,17 @@ describe('openai stream decoder: real streams', () => {
     ]);
   });
 
-  test('parallel tool calls get ordinals, argument fragments, and end at finish_reason', () => {
+  test('parallel tool calls get ordinals and argument fragments, one call after another', () => {
     const events = decodeAll(OPENAI_TOOL_CALLS);
     expect(events).toEqual([
       { type: 'start', id: 'chatcmpl-T1', model: 'gpt-4o-2024-08-06', created: 1755000100 },
       { type: 'tool_call_start', index: 0, id: 'call_abc', name: 'get_weather' },
       { type: 'tool_call_delta', index: 0, args: '{"ci' },
       { type: 'tool_call_delta', index: 0, args: 'ty": "Paris"}' },
+      // A call ends as the next one begins (its arguments are whole), the last at finish_reason.
+      { type: 'tool_call_end', index: 0 },
       { type: 'tool_call_start', index: 1, id: 'call_def', name: 'get_time' },
       { type: 'tool_call_delta', index: 1, args: '{"tz":"CET"}' },
-      { type: 'tool_call_end', index: 0 },
       { type: 'tool_call_end', index: 1 },
       // No include_usage upstream: [DONE] completes the stream with zero usage.
       { type: 'finish', reason: 'tool_calls', usage: { inputTokens: 0, outputTokens: 0 } },
@@ -97,9 +98,9 @@ describe('openai stream decoder: real streams', () => {
         signature: { family: 'gemini', value: 'CiQBsigPz1' },
       },
       { type: 'tool_call_delta', index: 0, args: '{"city":"Paris"}' },
+      { type: 'tool_call_end', index: 0 },
       { type: 'tool_call_start', index: 1, id: 'function-call-222', name: 'get_time' },
       { type: 'tool_call_delta', index: 1, args: '{}' },
-      { type: 'tool_call_end', index: 0 },
       { type: 'tool_call_end', index: 1 },
       { type: 'finish', reason: 'tool_calls', usage: { inputTokens: 50, outputTokens: 25 } },
     ]);

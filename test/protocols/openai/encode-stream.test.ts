@@ -154,9 +154,9 @@ describe('openai stream encoder → decoder round trip', () => {
       { type: 'tool_call_start', index: 0, id: 'toolu_1', name: 'get_weather' },
       { type: 'tool_call_delta', index: 0, args: '{"city":' },
       { type: 'tool_call_delta', index: 0, args: '"Paris"}' },
+      { type: 'tool_call_end', index: 0 },
       { type: 'tool_call_start', index: 1, id: 'call_g', name: 'get_time', signature: { family: 'gemini', value: 'CiQB' } },
       { type: 'tool_call_delta', index: 1, args: '{}' },
-      { type: 'tool_call_end', index: 0 },
       { type: 'tool_call_end', index: 1 },
       { type: 'finish', reason: 'tool_calls', usage: { inputTokens: 20, outputTokens: 10, cacheReadTokens: 0, reasoningTokens: 0 } },
     ];
