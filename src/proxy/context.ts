@@ -2,6 +2,7 @@ import type { ProviderName } from '../config/providers.ts';
 import type { Config } from '../config/types.ts';
 import type { Pool } from '../pool/pool.ts';
 import type { ProviderAdapter } from '../providers/types.ts';
+import type { CallOptions } from '../upstream/fetch.ts';
 import type { Logger } from '../util/log.ts';
 import type { ModelCatalog } from './models.ts';
 
@@ -19,4 +20,9 @@ export interface AppContext {
   headersTimeoutMs: number;
   /** Anthropic requires max_tokens; used when a client of another protocol gave none. */
   defaultMaxTokens: number;
+}
+
+/** How a request's upstream calls are bounded: the client leaving, the headers deadline, a stalled body. */
+export function upstreamCallOptions(ctx: AppContext, signal: AbortSignal): CallOptions {
+  return { signal, headersTimeoutMs: ctx.headersTimeoutMs, bodyIdleMs: ctx.config.timeouts.idleMs, fetch: ctx.fetch };
 }

@@ -6,7 +6,7 @@ import { decodeCountTokensResponse, encodeCountTokensRequest } from '../protocol
 import { callProvider } from '../upstream/call-provider.ts';
 import { readLimited, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord } from '../util/json.ts';
-import type { AppContext } from './context.ts';
+import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { asOpenAITakesIt, forwardedHeaders, resolveProvider } from './generate.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
@@ -28,7 +28,7 @@ export interface CountInput {
  */
 export async function handleCountTokens(ctx: AppContext, input: CountInput): Promise<Response> {
   const { adapter, model } = counterFor(ctx, input);
-  const opts = { signal: input.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch };
+  const opts = upstreamCallOptions(ctx, input.request.signal);
 
   let counter = adapter.countTokens !== undefined;
   if (adapter.protocol === input.protocol && adapter.countTokens) {
@@ -48,7 +48,7 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
   renameToolsFor(adapter.protocol, req);
   // Gemini cannot fetch URLs when counting any more than when generating; it must see the same inline media.
   if (adapter.protocol === 'gemini' && adapter.countTokens) {
-    await inlineRemoteMedia(req, { fetch: ctx.fetch, signal: input.request.signal });
+    await inlineRemoteMedia(req, { fetch: ctx.fetch, signal: input.request.signal, allowPrivate: ctx.config.allowPrivateMediaUrls });
   }
   let tokens: number | undefined;
   const body = counter ? countBody(ctx, adapter, req) : undefined;

@@ -9,7 +9,7 @@ import { providerHeader, selectProvider } from '../routing/select-provider.ts';
 import { callProvider } from '../upstream/call-provider.ts';
 import { readLimited, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord } from '../util/json.ts';
-import type { AppContext } from './context.ts';
+import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { isRetryable, outcomeOfInfo, RetryNext, withFailover, type Attempt, type DoneFields } from './failover.ts';
 import { describe, readJson } from './generate.ts';
@@ -109,11 +109,7 @@ async function embedOnce(ctx: AppContext, att: Attempt, input: EmbedInput, decod
   const same = upstream === input.protocol;
   const action = input.geminiAction ?? 'batchEmbedContents';
   const call = (body: RequestBody): Promise<Response> =>
-    callProvider(adapter, () => adapter.embed!(att.model, body, same && action === 'embedContent'), {
-      signal: input.request.signal,
-      headersTimeoutMs: ctx.headersTimeoutMs,
-      fetch: ctx.fetch,
-    });
+    callProvider(adapter, () => adapter.embed!(att.model, body, same && action === 'embedContent'), upstreamCallOptions(ctx, input.request.signal));
   if (same) {
     const res = await call(sameProtocolBody(input, att.model));
     if (!res.ok) return failed(att, input, res, true);

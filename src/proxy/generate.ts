@@ -18,7 +18,7 @@ import type { GenerateMode, ProviderAdapter, RequestBody, UpstreamRequest } from
 import { callProvider } from '../upstream/call-provider.ts';
 import { readLimited, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord, tryParseJson } from '../util/json.ts';
-import type { AppContext } from './context.ts';
+import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { droppedFields } from './dropped-fields.ts';
 import { retryRefusedParts, withoutRefusedSummary } from './responses-retry.ts';
@@ -148,7 +148,7 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     callProvider(
       adapter,
       async () => forwardedHeaders(input, await (input.compact ? adapter.compact!(att.model, body) : adapter.generate(att.model, mode, body))),
-      { signal: input.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch },
+      upstreamCallOptions(ctx, input.request.signal),
     );
   let res = await send(passthroughBody(input, att.model, adapter));
   if (!res.ok && adapter.protocol === 'responses') {
@@ -223,7 +223,8 @@ function googleToolsRefused(names: string[], provider: ProviderName): ProxyError
 export async function readJson(res: Response, adapter: ProviderAdapter): Promise<unknown> {
   try {
     return JSON.parse(await res.text());
-  } catch {
+  } catch (e) {
+    if (e instanceof ProxyError) throw e; // the body stalled (timeouts.idle_ms)
     throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent a response that is not JSON` });
   }
 }
@@ -238,7 +239,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const target = codecs[adapter.protocol];
   const canonical: CanonicalRequest = client.decodeRequest(input.body, { model: input.model, stream: input.stream });
   canonical.model = att.model;
-  if (adapter.protocol === 'gemini') await inlineRemoteMedia(canonical, { fetch: ctx.fetch, signal: input.request.signal });
+  if (adapter.protocol === 'gemini') await inlineRemoteMedia(canonical, { fetch: ctx.fetch, signal: input.request.signal, allowPrivate: ctx.config.allowPrivateMediaUrls });
   if (ctx.log.enabled('debug')) {
     const dropped = droppedFields(input.protocol, adapter.protocol, canonical);
     if (dropped.length) ctx.log.debug('fields the upstream protocol cannot express were dropped', { target: adapter.name, fields: dropped.join(',') });
@@ -248,11 +249,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const mode: GenerateMode = input.stream ? 'sse' : 'unary';
   const sent = (adapter.protocol === 'responses' && withoutRefusedSummary(adapter, upstreamBody)) || upstreamBody;
   const send = (body: Record<string, unknown>): Promise<Response> =>
-    callProvider(adapter, () => adapter.generate(canonical.model, mode, JSON.stringify(body)), {
-      signal: input.request.signal,
-      headersTimeoutMs: ctx.headersTimeoutMs,
-      fetch: ctx.fetch,
-    });
+    callProvider(adapter, () => adapter.generate(canonical.model, mode, JSON.stringify(body)), upstreamCallOptions(ctx, input.request.signal));
   let res = await send(sent);
   if (!res.ok && adapter.protocol === 'responses') res = await retryRefusedParts(res, adapter, () => sent, send);
 

@@ -1,6 +1,7 @@
 import { ProxyError } from '../core/errors.ts';
 import type { UpstreamRequest } from '../providers/types.ts';
 import { currentRequest } from '../util/request-context.ts';
+import { withBodyIdleDeadline } from './body-idle.ts';
 import { ConnectTimeoutError } from './connect-timeout.ts';
 import { credentialsOf, scrubSecrets } from './scrub.ts';
 
@@ -9,6 +10,8 @@ export interface CallOptions {
   signal: AbortSignal;
   /** How long to wait for the upstream's response headers (0 = no limit). Reasoning models think long before answering. */
   headersTimeoutMs: number;
+  /** How long a body other than an SSE stream may stall between chunks (0 = no limit): timeouts.idle_ms. */
+  bodyIdleMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -72,8 +75,10 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
     clearTimeout(timer);
     if (scope) scope.upstreamMs += performance.now() - started;
   }
+  const type = res.headers.get('content-type') ?? '';
+  if (opts.bodyIdleMs && !SSE.test(type)) res = withBodyIdleDeadline(res, opts.bodyIdleMs, () => upstream.abort(), safeHost(req.url));
   if (!res.ok) return scrubbed(res, credentialsOf(req));
-  if (HTML.test(res.headers.get('content-type') ?? '')) {
+  if (HTML.test(type)) {
     res.body?.cancel().catch(() => {});
     throw new ProxyError({
       kind: 'api_error',
@@ -85,6 +90,7 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
 }
 
 const HTML = /^\s*(text\/html|application\/xhtml)/i;
+const SSE = /^\s*text\/event-stream/i;
 // Whole buffers only, so one decoder serves every call.
 const utf8 = new TextDecoder();
 const ERROR_BODY_LIMIT = 1024 * 1024;
@@ -142,8 +148,9 @@ export async function readLimited(res: Response, limit = 64 * 1024): Promise<str
       chunks.push(value);
       size += value.byteLength;
     }
-  } catch {
-    // A body that breaks off is still worth reporting as far as it went.
+  } catch (e) {
+    // A body that breaks off is still worth reporting as far as it went; one that stalled is a timeout.
+    if (e instanceof ProxyError) throw e;
   } finally {
     reader.cancel().catch(() => {});
   }

@@ -195,6 +195,42 @@ describe('upstream faults', () => {
     await recovered();
   });
 
+  test('hang mid-body of a JSON answer: 504 after timeouts.idle_ms when converted, a cut body when relayed', async () => {
+    const half = '{"id":"x","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"par';
+    up.setScript((c) => {
+      c.head(200, { 'content-type': 'application/json' });
+      c.write(half);
+    });
+    const abortedBefore = up.abortedByPeer;
+    const converted = await request('anthropic', false, AbortSignal.timeout(10_000));
+    expect(converted.status).toBe(504);
+    expect(((await converted.json()) as { error: { type: string; message: string } }).error).toMatchObject({
+      type: 'timeout_error',
+      message: expect.stringContaining('timeouts.idle_ms'),
+    });
+    await eventually(() => up.abortedByPeer > abortedBefore);
+    // Relayed, the status went out with the headers: the client sees the body break off, not a hang.
+    const relayed = await request('openai', false, AbortSignal.timeout(10_000));
+    expect(relayed.status).toBe(200);
+    const read = await relayed.text().then(
+      (text) => ({ text, failed: false }),
+      (e: Error) => ({ text: '', failed: e.name !== 'TimeoutError' }),
+    );
+    expect(read.failed || read.text === half).toBe(true);
+    await recovered();
+  });
+
+  test('an error status whose body stalls: the client gets a timeout, not a hang', async () => {
+    up.setScript((c) => {
+      c.head(500, { 'content-type': 'application/json' });
+      c.write('{"error":{"message":"inter');
+    });
+    const res = await request('openai', false, AbortSignal.timeout(10_000));
+    expect(res.status).toBe(504);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('timeouts.idle_ms');
+    await recovered();
+  });
+
   test('a very slow upstream, byte by byte: the answer arrives whole (the idle deadline is per silence, not total)', async () => {
     const answer = 'slow but steady 你好';
     up.setScript(async (c) => {

@@ -39,7 +39,7 @@ export async function callCodeAssist(
         body: body === undefined ? undefined : JSON.stringify(body),
         proxy: o.proxy,
       },
-      { signal: NEVER, headersTimeoutMs: o.timeoutMs, fetch: o.fetch },
+      { signal: NEVER, headersTimeoutMs: o.timeoutMs, bodyIdleMs: o.timeoutMs, fetch: o.fetch },
     );
   let res = await send();
   if (res.status === 401) {

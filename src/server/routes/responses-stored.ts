@@ -1,6 +1,6 @@
 import { ProxyError } from '../../core/errors.ts';
 import type { ProviderName } from '../../config/providers.ts';
-import type { AppContext } from '../../proxy/context.ts';
+import { upstreamCallOptions, type AppContext } from '../../proxy/context.ts';
 import { providerHeader } from '../../routing/select-provider.ts';
 import { callUpstream, relayHeaders } from '../../upstream/fetch.ts';
 import { assertUnlimited } from '../client-keys.ts';
@@ -35,7 +35,7 @@ export async function responsesStored(ctx: AppContext, args: RouteArgs): Promise
     const req = await members[i]!.spec.adapter.stored!(method, path);
     let res: Response;
     try {
-      res = await callUpstream(req, { signal: args.request.signal, headersTimeoutMs: ctx.headersTimeoutMs, fetch: ctx.fetch });
+      res = await callUpstream(req, upstreamCallOptions(ctx, args.request.signal));
     } catch (e) {
       // An unreachable member may not be the one that holds it.
       failure = e;
