@@ -28,11 +28,13 @@ interface ThinkingPlan {
 export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown> {
   const { turns, systemTail } = encodeConversation(req.messages);
   const newest = adaptiveOnly(opts.model);
-  let thinking = planThinking(req.reasoning, req.maxTokens, opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS, opts.model);
+  const asked = askedMaxTokens(req.maxTokens, opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS, opts.model);
+  let thinking = planThinking(req.reasoning, req.maxTokens !== undefined, asked, opts.model);
   // History from a client that cannot carry signatures gets the thinking back from the cache; history
-  // produced by another upstream has none to lead the final assistant turn, so thinking goes off.
+  // produced by another upstream has none to lead the final assistant turn, so thinking goes off, and
+  // with it the room max_tokens grew for a budget: the client would pay for output it did not allow.
   if (thinking.config && !thinkingFitsHistory(turns) && !restoreThinking(turns)) {
-    thinking = { maxTokens: thinking.maxTokens, disabled: disableThinkingExplicitly(opts.model) };
+    thinking = { maxTokens: asked, disabled: disableThinkingExplicitly(opts.model) };
   }
   finishConversation(turns, thinking.config !== undefined);
 
@@ -51,16 +53,20 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
   return body;
 }
 
+/** max_tokens before thinking: the client's, or the default; never past the model's output ceiling (above it the API answers 400). */
+function askedMaxTokens(clientMax: number | undefined, defaultMax: number, model: string): number {
+  return Math.min(clientMax ?? defaultMax, outputLimit(model) ?? Number.POSITIVE_INFINITY);
+}
+
 /**
  * Thinking on when the config asks for a budget (or adaptive). The budget obeys the API's bounds:
  * ≥ 1024 and < max_tokens, and leaves the answer room: up to 4096 tokens, at most half of max_tokens.
- * max_tokens never passes the model's output ceiling (above it the API answers 400). When the client
- * set max tokens, the budget shrinks to fit; when it did not, max_tokens grows to budget + answer
- * room, or to the ceiling with the budget shrunk under it.
+ * When the client set max tokens, that is what it is billed up to: the budget shrinks to fit, and a
+ * maximum too small for the smallest budget and an answer as long turns thinking off (OpenAI's
+ * reasoning models, too, count reasoning within max_completion_tokens). When it did not, max_tokens
+ * is ours to choose: it grows to budget + answer room, or to the ceiling with the budget shrunk under it.
  */
-function planThinking(r: ReasoningConfig | undefined, clientMax: number | undefined, defaultMax: number, model: string): ThinkingPlan {
-  const limit = outputLimit(model) ?? Number.POSITIVE_INFINITY;
-  const maxTokens = Math.min(clientMax ?? defaultMax, limit);
+function planThinking(r: ReasoningConfig | undefined, clientSetMax: boolean, maxTokens: number, model: string): ThinkingPlan {
   if (r?.adaptive && r.enabled !== false) return { config: { type: 'adaptive' }, maxTokens };
   // "On" without a size (thinking enabled with no budget): the middle setting, as Gemini's dynamic budget is.
   let budget = reasoningBudget(r) ?? (r?.enabled === true ? -1 : undefined);
@@ -71,15 +77,18 @@ function planThinking(r: ReasoningConfig | undefined, clientMax: number | undefi
   // -1 is Gemini's "dynamic": Anthropic needs a number, the middle setting is closest.
   if (budget < 0) budget = budgetForEffort('medium');
   budget = Math.max(MIN_BUDGET, Math.round(budget));
-  if (clientMax !== undefined) return fitBudget(budget, maxTokens);
+  if (clientSetMax) {
+    if (maxTokens < 2 * MIN_BUDGET) return { maxTokens, disabled: disableThinkingExplicitly(model) };
+    return fitBudget(budget, maxTokens);
+  }
+  const limit = outputLimit(model) ?? Number.POSITIVE_INFINITY;
   if (budget + ANSWER_ROOM <= limit) return plan(budget, Math.max(maxTokens, budget + ANSWER_ROOM));
   return fitBudget(budget, limit);
 }
 
-/** A budget shrunk to leave the answer room within a fixed max_tokens. */
+/** A budget shrunk to leave the answer room within a fixed max_tokens of at least 2 × MIN_BUDGET. */
 function fitBudget(budget: number, maxTokens: number): ThinkingPlan {
-  if (maxTokens <= MIN_BUDGET) return plan(MIN_BUDGET, MIN_BUDGET + maxTokens);
-  const room = Math.max(1, Math.min(ANSWER_ROOM, Math.floor(maxTokens / 2)));
+  const room = Math.min(ANSWER_ROOM, Math.floor(maxTokens / 2));
   return plan(Math.max(MIN_BUDGET, Math.min(budget, maxTokens - room)), maxTokens);
 }
 
