@@ -61,6 +61,7 @@ export function loadConfig(src: ConfigSources): Config {
     configFile: file ? configPath : undefined,
     logLevel: resolve(SETTINGS.logLevel)!,
     shutdownTimeoutMs: resolve(SETTINGS.shutdownTimeoutMs)!,
+    allowPrivateMediaUrls: resolve(SETTINGS.allowPrivateMediaUrls)!,
     pools,
     pool: parsePoolSettings(file?.pool, `${fileLabel}: pool`),
     fallbacks: parseFallbacks(file?.fallbacks, `${fileLabel}: fallbacks`),

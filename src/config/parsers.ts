@@ -48,6 +48,15 @@ export const oneOf =
     return v as T;
   };
 
+/** A yes/no switch: a YAML boolean, or true/false (also 1/0, yes/no, on/off) from a flag or env. */
+export const flag = (raw: unknown): boolean => {
+  if (typeof raw === 'boolean') return raw;
+  const s = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
+  if (['true', '1', 'yes', 'on'].includes(s)) return true;
+  if (['false', '0', 'no', 'off'].includes(s)) return false;
+  throw new Error(`${show(raw)} is not true or false`);
+};
+
 /** A file path; a leading `~` is the home directory. */
 export const path = (raw: unknown): string => {
   const s = nonEmpty(raw);

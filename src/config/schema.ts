@@ -18,6 +18,7 @@ export const ConfigFileSchema = Type.Object(
     model_providers: Type.Optional(Type.Union([Type.Array(Type.String()), Type.String()])),
     log_level: Str,
     shutdown_timeout_ms: Type.Optional(Type.Union([Type.Integer(), Type.String()])),
+    allow_private_media_urls: Type.Optional(Type.Union([Type.Boolean(), Type.String()])),
     // Checked in detail by src/pool/config.ts, which names the offending member key.
     provider_pools: Type.Optional(Type.Unknown()),
     provider_pools_file: Str,

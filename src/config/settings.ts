@@ -3,7 +3,7 @@ import { GEMINI_CLI_OAUTH_CLIENT_ID, GEMINI_CLI_OAUTH_CLIENT_SECRET } from '../a
 import { ConfigError } from './errors.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from './providers.ts';
 import { OPERATIONAL_SETTINGS } from './operational-settings.ts';
-import { integer, milliseconds, nonEmpty, path, show, typeName } from './parsers.ts';
+import { flag, integer, milliseconds, nonEmpty, path, show, typeName } from './parsers.ts';
 import type { LogLevel } from './types.ts';
 
 /**
@@ -118,6 +118,10 @@ export const SETTINGS = {
   shutdownTimeoutMs: {
     key: 'shutdown_timeout_ms', flag: '--shutdown-timeout-ms', env: 'AIPROXY_SHUTDOWN_TIMEOUT_MS', parse: milliseconds, default: 30_000,
     help: 'On SIGTERM/SIGINT, how long requests in flight may finish before they are ended',
+  },
+  allowPrivateMediaUrls: {
+    key: 'allow_private_media_urls', flag: '--allow-private-media-urls', env: 'AIPROXY_ALLOW_PRIVATE_MEDIA_URLS', parse: flag,
+    default: false, help: 'Let media URLs aiproxy fetches for Gemini point at loopback or private-network hosts (true/false)',
   },
   ...OPERATIONAL_SETTINGS,
   openaiApiKey: { key: 'openai.api_key', flag: '--openai-api-key', env: 'OPENAI_API_KEY', parse: nonEmpty, secret: true, help: 'Key for openai-custom and openaiResponses-custom' },

@@ -34,6 +34,11 @@ export interface Config {
   logLevel: LogLevel;
   /** How long a graceful shutdown waits for requests in flight before it ends them. */
   shutdownTimeoutMs: number;
+  /**
+   * Media URLs fetched for an upstream that cannot fetch them (Gemini) may point at loopback, private or
+   * link-local addresses; off, such a URL is refused so a client cannot reach the proxy's own network.
+   */
+  allowPrivateMediaUrls: boolean;
   /** Members per provider (provider_pools / provider_pools_file); a provider without one is a pool of one. */
   pools: PoolsConfig;
   pool: PoolSettings;

@@ -30,7 +30,8 @@ let s: Stack;
 let client: Anthropic;
 let images: ReturnType<typeof startImageServer>;
 beforeAll(async () => {
-  s = await startStack();
+  // The image server is on 127.0.0.1, which aiproxy refuses to fetch unless told it may.
+  s = await startStack(undefined, ['--allow-private-media-urls', 'true']);
   client = viaPrefix(s, 'gemini-cli');
   images = startImageServer();
 });

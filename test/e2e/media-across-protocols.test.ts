@@ -14,7 +14,8 @@ let s: Stack;
 let server: ReturnType<typeof Bun.serve>;
 let base: string;
 beforeAll(async () => {
-  s = await startStack();
+  // The media server below is on 127.0.0.1, which aiproxy refuses to fetch unless told it may.
+  s = await startStack(undefined, ['--allow-private-media-urls', 'true']);
   const png = Buffer.from(PNG_BASE64, 'base64');
   server = Bun.serve({
     hostname: '127.0.0.1',

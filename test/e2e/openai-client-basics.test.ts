@@ -22,7 +22,8 @@ import {
 
 let s: Stack;
 beforeAll(async () => {
-  s = await startStack();
+  // Image URLs below are served from 127.0.0.1, which aiproxy refuses to fetch unless told it may.
+  s = await startStack(undefined, ['--allow-private-media-urls', 'true']);
 });
 afterAll(() => s.stop());
 
