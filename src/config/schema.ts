@@ -35,11 +35,12 @@ export const ConfigFileSchema = Type.Object(
     prompt_log_file: Str,
     // Checked in detail by src/config/api-keys.ts, which names the offending entry (never its key).
     api_keys: Type.Optional(Type.Unknown()),
-    openai: Section({ api_key: Str, base_url: Str }),
-    claude: Section({ api_key: Str, base_url: Str }),
+    openai: Section({ api_key: Str, base_url: Str, proxy_url: Str }),
+    claude: Section({ api_key: Str, base_url: Str, proxy_url: Str }),
     gemini: Section({
       api_key: Str,
       base_url: Str,
+      proxy_url: Str,
       oauth_creds_file: Str,
       oauth_creds_base64: Str,
       oauth_client_id: Str,

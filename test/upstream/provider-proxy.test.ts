@@ -118,6 +118,25 @@ describe('proxy_url values', () => {
     expect(load(['--gemini-proxy-url', 'ftp://x'])).toThrow('must be an http:// or https:// proxy URL');
   });
 
+  test('config.yaml takes proxy_url in the openai, claude and gemini sections', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aiproxy-section-proxy-'));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(
+      file,
+      'openai:\n  proxy_url: http://127.0.0.1:3128\nclaude:\n  proxy_url: https://proxy.corp:8443\ngemini:\n  proxy_url: http://gw.internal:8080\n',
+    );
+    try {
+      const config = load(['--config', file])();
+      expect([config.openai.proxyUrl, config.claude.proxyUrl, config.gemini.proxyUrl]).toEqual([
+        'http://127.0.0.1:3128',
+        'https://proxy.corp:8443',
+        'http://gw.internal:8080',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("a pool member's SOCKS proxy is refused too, naming the member", () => {
     const dir = mkdtempSync(join(tmpdir(), 'aiproxy-member-socks-'));
     const file = join(dir, 'pools.yaml');
