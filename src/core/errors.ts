@@ -35,6 +35,12 @@ export interface ProxyErrorInfo {
    * the other protocols have no place for them.
    */
   details?: unknown[];
+  /**
+   * The account, not the request, is at fault: no credit left (a 402, Anthropic's "credit balance is
+   * too low" 400) or a key refused in a 400 (Google's API_KEY_INVALID is also `authentication`). A
+   * pool's next member may serve the same request, and this one rests as after a 401.
+   */
+  accountFault?: boolean;
 }
 
 /** Statuses whose kind is implied; anything else ≥500 is api_error, other 4xx invalid_request. */

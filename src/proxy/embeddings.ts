@@ -11,7 +11,7 @@ import { readLimited, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord } from '../util/json.ts';
 import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
-import { isRetryable, outcomeOfInfo, RetryNext, withFailover, type Attempt, type DoneFields } from './failover.ts';
+import { failureFields, isRetryable, outcomeOfInfo, RetryNext, withFailover, type Attempt, type DoneFields } from './failover.ts';
 import { describe, readJson } from './generate.ts';
 
 export interface EmbedInput {
@@ -151,8 +151,8 @@ async function failed(att: Attempt, input: EmbedInput, res: Response, same: bool
   if (info.retryAfter !== undefined && !headers.has('retry-after')) headers.set('retry-after', String(info.retryAfter));
   const respond = (): Response =>
     same && !adapter.describeError ? new Response(text, { status: res.status, headers }) : errorResponse(input.protocol, info);
-  if (att.canRetry && isRetryable(res.status)) throw new RetryNext(info, outcomeOfInfo(info), respond);
-  att.done({ status: info.status, error: info.message, retryAfter: info.retryAfter, quotaModel: info.quotaModel });
+  if (att.canRetry && isRetryable(info)) throw new RetryNext(info, outcomeOfInfo(info), respond);
+  att.done(failureFields(input.protocol, info));
   return respond();
 }
 

@@ -8,7 +8,7 @@ import { providerHeader, selectProvider } from '../routing/select-provider.ts';
 import { ClientGoneError } from '../upstream/fetch.ts';
 import { isRecord } from '../util/json.ts';
 import type { AppContext } from './context.ts';
-import { errorResponse } from './errors.ts';
+import { clientStatus, errorResponse } from './errors.ts';
 
 export interface DoneFields {
   provider?: string;
@@ -24,6 +24,8 @@ export interface DoneFields {
   outputTokens?: number;
   /** Upstream attempts made (failover included). */
   attempts?: number;
+  /** The failure was the account's (ProxyErrorInfo.accountFault): the member rests as after a 401. */
+  accountFault?: boolean;
 }
 
 /** One try against one pool member. */
@@ -135,23 +137,30 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
     }
   }
   if (last) {
-    input.onDone({
-      provider: lastTried?.provider ?? name,
-      member: lastTried?.member,
-      status: last.info.status,
-      error: last.info.message,
-      retryAfter: last.info.retryAfter,
-      attempts: tried.size,
-    });
+    input.onDone({ ...failureFields(input.protocol, last.info), provider: lastTried?.provider ?? name, member: lastTried?.member, attempts: tried.size });
     return last.respond();
   }
   const refusal = tried.size === 0 ? input.noneTried?.() : undefined;
   throw refusal ?? noMemberAvailable(ctx, chain, input.model);
 }
 
-/** Statuses worth another member: rate limits, auth failures of this account, upstream faults. */
-export function isRetryable(status: number): boolean {
-  return status === 429 || status === 401 || status === 403 || status >= 500;
+/** Failures worth another member: rate limits, this account's own faults (auth, credit), upstream faults. */
+export function isRetryable(info: Pick<ProxyErrorInfo, 'status' | 'kind' | 'accountFault'>): boolean {
+  return info.status === 429 || info.status >= 500 || isAccountFault(info);
+}
+
+function isAccountFault(info: Pick<ProxyErrorInfo, 'status' | 'kind' | 'accountFault'>): boolean {
+  return info.status === 401 || info.status === 403 || info.kind === 'authentication' || info.kind === 'permission' || info.accountFault === true;
+}
+
+/**
+ * How a failure is recorded (log line, metrics, the member's outcome): with the status the client
+ * gets, which for Anthropic's 529 is 503 to the other protocols' clients.
+ */
+export function failureFields(protocol: Protocol, info: ProxyErrorInfo): DoneFields {
+  const f: DoneFields = { status: clientStatus(protocol, info), error: info.message, retryAfter: info.retryAfter, quotaModel: info.quotaModel };
+  if (isAccountFault(info)) f.accountFault = true;
+  return f;
 }
 
 /**
@@ -169,11 +178,11 @@ export class RetryNext extends Error {
 }
 
 export function outcomeOfInfo(info: ProxyErrorInfo): Outcome {
-  return outcomeOf({ status: info.status, error: info.message, retryAfter: info.retryAfter, quotaModel: info.quotaModel });
+  return outcomeOf({ status: info.status, error: info.message, retryAfter: info.retryAfter, quotaModel: info.quotaModel, accountFault: isAccountFault(info) });
 }
 
 /** How a finished request counts for the member that served it. */
-export function outcomeOf(f: Pick<DoneFields, 'status' | 'error' | 'retryAfter' | 'quotaModel'>): Outcome {
+export function outcomeOf(f: Pick<DoneFields, 'status' | 'error' | 'retryAfter' | 'quotaModel' | 'accountFault'>): Outcome {
   const message = f.error ?? `HTTP ${f.status}`;
   if (f.status < 400) {
     // A stream the upstream broke off counts against it; one the client left does not.
@@ -185,7 +194,7 @@ export function outcomeOf(f: Pick<DoneFields, 'status' | 'error' | 'retryAfter' 
     const limited: Outcome = { kind: 'rate_limited', status: f.status, message, retryAfterMs: f.retryAfter === undefined ? undefined : f.retryAfter * 1000 };
     return f.quotaModel ? { ...limited, model: f.quotaModel } : limited;
   }
-  if (f.status === 401 || f.status === 403) return { kind: 'auth_failed', status: f.status, message };
+  if (f.status === 401 || f.status === 403 || f.accountFault) return { kind: 'auth_failed', status: f.status, message };
   if (f.status >= 500 && f.status !== 501) return { kind: 'server_error', status: f.status, message };
   return { kind: 'client_error', status: f.status };
 }

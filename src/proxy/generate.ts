@@ -1,5 +1,6 @@
 import { ProxyError, type ProxyErrorInfo } from '../core/errors.ts';
 import {
+  failureFields,
   isRetryable,
   outcomeOfInfo,
   RetryNext,
@@ -164,9 +165,9 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     const relay = (): Response =>
       // An envelope upstream's own hint is added to the message; other bodies go back as they came.
       adapter.describeError ? errorResponse(input.protocol, info) : new Response(text, { status: res.status, headers });
-    if (att.canRetry && isRetryable(res.status)) throw new RetryNext(info, outcomeOfInfo(info), relay);
+    if (att.canRetry && isRetryable(info)) throw new RetryNext(info, outcomeOfInfo(info), relay);
     // Recorded as the client sees it: an envelope upstream's describeError may turn a 429 into a 503 overload.
-    att.done({ status: adapter.describeError ? info.status : res.status, error: info.message, retryAfter: info.retryAfter, quotaModel: info.quotaModel });
+    att.done(adapter.describeError ? failureFields(input.protocol, info) : { ...failureFields(input.protocol, info), status: res.status });
     return relay();
   }
   if (input.stream && mode === 'sse') {
@@ -256,8 +257,8 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   if (!res.ok) {
     const text = await readLimited(res);
     const err = describe(adapter, target.decodeError(res.status, text, res.headers), text);
-    if (att.canRetry && isRetryable(res.status)) throw new RetryNext(err, outcomeOfInfo(err), () => errorResponse(input.protocol, err));
-    att.done({ status: err.status, error: err.message, retryAfter: err.retryAfter, quotaModel: err.quotaModel });
+    if (att.canRetry && isRetryable(err)) throw new RetryNext(err, outcomeOfInfo(err), () => errorResponse(input.protocol, err));
+    att.done(failureFields(input.protocol, err));
     return errorResponse(input.protocol, err);
   }
 
@@ -310,8 +311,8 @@ async function jsonInsteadOfStream(res: Response, adapter: ProviderAdapter): Pro
 
 /** An upstream failure found before any byte of the stream went out: another member may still take it. */
 function failedBeforeStream(att: Attempt, input: GenerateInput, info: ProxyErrorInfo): Response {
-  if (att.canRetry && isRetryable(info.status)) throw new RetryNext(info, outcomeOfInfo(info), () => errorResponse(input.protocol, info));
-  att.done({ status: info.status, error: info.message, retryAfter: info.retryAfter });
+  if (att.canRetry && isRetryable(info)) throw new RetryNext(info, outcomeOfInfo(info), () => errorResponse(input.protocol, info));
+  att.done(failureFields(input.protocol, info));
   return errorResponse(input.protocol, info);
 }
 

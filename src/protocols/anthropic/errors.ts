@@ -77,8 +77,12 @@ export function decodeError(status: number, bodyText: string, headers: Headers):
     : { status, kind: kindForStatus(status), message: plainMessage(status, bodyText) };
   const retryAfter = retryAfterFromHeaders(headers);
   if (retryAfter !== undefined) info.retryAfter = retryAfter;
+  if (status === 402 || (status === 400 && NO_CREDIT.test(info.message))) info.accountFault = true;
   return info;
 }
+
+/** Anthropic's answer to an account out of credit: a 400 invalid_request_error, whatever the request. */
+const NO_CREDIT = /credit balance is too low/i;
 
 function plainMessage(status: number, text: string): string {
   const trimmed = text.trim();

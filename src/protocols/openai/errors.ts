@@ -43,6 +43,8 @@ export function decodeError(status: number, bodyText: string, headers: Headers):
   if (detail?.param) info.param = detail.param;
   const retryAfter = retryAfterFromHeaders(headers) ?? detail?.retryDelay ?? retryAfterFromMessage(message);
   if (retryAfter !== undefined) info.retryAfter = retryAfter;
+  // Payment Required (DeepSeek's Insufficient Balance, OpenRouter's out of credits): this account's, not the request's.
+  if (status === 402) info.accountFault = true;
   return info;
 }
 
