@@ -145,8 +145,8 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   // body whole for us), where Bun's would be a bare 413 with no body.
   const app = new Elysia({ serve: { idleTimeout: 255, reusePort: false, maxRequestBodySize: BUN_BODY_BACKSTOP } })
     .onError(({ error, request, code }) => {
-      const path = new URL(request.url).pathname;
-      const protocol = protocolOf(path, request.headers);
+      const { path, query } = requestTarget(request.url);
+      const protocol = protocolOf(path, request.headers, query);
       const id = { 'x-request-id': requestIdOf(request) };
       if (error instanceof ProxyError) return withHeaders(errorResponse(protocol, error.info), id);
       if (code === 'NOT_FOUND') {
@@ -178,7 +178,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
       const route = async ({ request, params, server }: { request: Request; params?: Record<string, string>; server: unknown }) => {
         const ctx = holder.ctx;
         const url = requestTarget(request.url);
-        const protocol = protocolOf(url.path, request.headers);
+        const protocol = protocolOf(url.path, request.headers, url.query);
         const id = requestIdOf(request);
         const idHeader = { 'x-request-id': id };
         if (lifecycle.draining) return withHeaders(lifecycle.refuse(protocol), idHeader);

@@ -8,14 +8,20 @@ export const isGeminiAction = (path: string): boolean => GEMINI_ACTION.test(path
 
 /**
  * Which protocol's error shape a path answers in, before any route has run (auth, 404, bad JSON).
- * `/v1/models` is shared: Anthropic SDKs send `anthropic-version`/`x-api-key`, OpenAI SDKs do not.
+ * `/v1/models` is shared by three: Anthropic SDKs send `anthropic-version`/`x-api-key`; the Gemini
+ * SDK with apiVersion v1 sends `x-goog-api-key` (or `?key=`) and no bearer
+ * token, which OpenAI SDKs always send.
  */
-export function protocolOf(path: string, headers: Headers): Protocol {
+export function protocolOf(path: string, headers: Headers, query: string): Protocol {
   if (path.includes('/v1beta/') || isGeminiAction(path)) return 'gemini';
   if (path.includes('/v1/messages')) return 'anthropic';
   if (path.endsWith('/v1/responses') || path.includes('/v1/responses/')) return 'responses';
   if (path.endsWith('/v1/models') || path.includes('/v1/models/')) {
-    return headers.has('anthropic-version') || headers.has('x-api-key') ? 'anthropic' : 'openai';
+    if (headers.has('anthropic-version') || headers.has('x-api-key')) return 'anthropic';
+    if (!headers.has('authorization') && (headers.has('x-goog-api-key') || hasKeyParam(query))) return 'gemini';
+    return 'openai';
   }
   return 'openai';
 }
+
+const hasKeyParam = (query: string): boolean => query !== '' && new URLSearchParams(query).has('key');

@@ -77,6 +77,40 @@ describe.each(UPSTREAMS)('Gemini SDK → $provider: thinking', (up) => {
     expect(kinds.join('')).toMatch(/^T+A+$/);
   });
 
+  for (const thinkingConfig of [{ thinkingBudget: 2048 }, { thinkingBudget: 2048, includeThoughts: false }]) {
+    test(`without includeThoughts: true no thought reaches the client, streaming or not (${JSON.stringify(thinkingConfig)})`, async () => {
+      up.mock(s).queue({ thinking: THINKING, text: 'It is noon.' }, { thinking: THINKING, text: 'It is noon.' });
+      const g = geminiClient(s, up.provider);
+      const whole = await g.models.generateContent({ model: up.reasoningModel, contents: 'time?', config: { thinkingConfig } });
+      const streamed = await collect(await g.models.generateContentStream({ model: up.reasoningModel, contents: 'time?', config: { thinkingConfig } }));
+      expect(parts(whole).filter((x) => x.thought)).toEqual([]);
+      expect(answerText(whole)).toBe('It is noon.');
+      expect(streamed.thoughts).toBe('');
+      expect(streamed.text).toBe('It is noon.');
+      expect(JSON.stringify([whole, streamed.chunks])).not.toContain('時間を調べる');
+    });
+  }
+
+  test('a tool loop with thinking on but thoughts hidden still continues with the upstream’s own thinking', async () => {
+    const g = geminiClient(s, up.provider);
+    const chat = g.chats.create({ model: up.reasoningModel, config: { tools: TOOLS, thinkingConfig: { thinkingBudget: 2048 } } });
+    up.mock(s).queue({ thinking: THINKING, toolCalls: [{ name: 'get_time', args: { tz: 'UTC' } }] }, { text: 'It is 12:00 UTC.' });
+    const { chunks, thoughts } = await collect(await chat.sendMessageStream({ message: 'What time is it?' }));
+    expect(thoughts).toBe('');
+    const call = chunks.flatMap((c) => c.functionCalls ?? [])[0];
+    expect(call).toMatchObject({ name: 'get_time', args: { tz: 'UTC' } });
+    const message: Part[] = [{ functionResponse: { id: call!.id, name: 'get_time', response: { output: '12:00' } } }];
+    expect((await collect(await chat.sendMessageStream({ message }))).text).toBe('It is 12:00 UTC.');
+    if (up.provider === 'claude-custom') {
+      // The signed block comes back from the proxy's own memory of the call (the mock checks it).
+      const body = lastBody(up.mock(s));
+      expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
+      const assistant = ((body.messages as unknown[]).filter(isRecord)[1]!.content ?? []) as Array<Record<string, unknown>>;
+      expect(assistant.map((b) => b.type)).toEqual(['thinking', 'tool_use']);
+      expect(assistant[0]).toMatchObject({ thinking: THINKING });
+    }
+  });
+
   for (const streaming of [false, true]) {
     test(`a tool loop with thinking on continues with the upstream’s own thinking (${streaming ? 'streaming' : 'non-streaming'})`, async () => {
       const g = geminiClient(s, up.provider);

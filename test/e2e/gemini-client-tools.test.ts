@@ -193,7 +193,7 @@ describe.each(UPSTREAMS)('Gemini SDK → $provider: tools', (up) => {
         expect(seen.roles).toEqual(['user', 'assistant', 'tool', 'tool']);
         expect(seen.results).toEqual([
           [weather.id!, '21°C, sunny', false],
-          [time.id!, 'clock unavailable', false],
+          [time.id!, 'Error: clock unavailable', false],
         ]);
       } else {
         expect(seen.roles).toEqual(['user', 'assistant', 'user']);
@@ -319,5 +319,21 @@ describe.each(UPSTREAMS)('Gemini SDK → $provider: tools', (up) => {
     expect(seen.calls.map((c) => c[1])).toEqual(['get_time', 'get_weather']);
     expect(seen.results.map((r) => r[1])).toEqual(['12:00', 'snow']);
     expect(seen.results.map((r) => r[0])).toEqual(seen.calls.map((c) => c[0]));
+  });
+
+  test('function responses under role "function" (older clients) answer the calls as user-side ones do', async () => {
+    const g = geminiClient(s, up.provider);
+    const res = await g.models.generateContent({
+      model: up.model,
+      config: { tools: [{ functionDeclarations: TOOLS }] },
+      contents: [
+        { role: 'user', parts: [{ text: 'time?' }] },
+        { role: 'model', parts: [{ functionCall: { name: 'get_time', args: { tz: 'UTC' } } }] },
+        { role: 'function', parts: [{ functionResponse: { name: 'get_time', response: { output: '12:00' } } }] },
+      ],
+    });
+    expect(res.text).toContain('mock(');
+    const seen = upstreamToolExchange(up, lastBody(up.mock(s)));
+    expect(seen.results).toEqual([[seen.calls[0]![0], '12:00', false]]);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { GoogleGenAI } from '@google/genai';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { startProxy } from '../helpers/proxy.ts';
 
@@ -32,6 +33,34 @@ describe('model lists', () => {
     for await (const m of await s.geminiClient.models.list()) names.push(m.name ?? '');
     expect(names.length).toBeGreaterThan(0);
     expect(names.every((n) => n.startsWith('models/'))).toBe(true);
+  });
+
+  test('Gemini shape on /v1/models too, for the SDK with apiVersion v1: list, get, and an unknown model', async () => {
+    const g = new GoogleGenAI({ apiKey: s.proxy.key, httpOptions: { baseUrl: `${s.proxy.url}/openai-custom`, apiVersion: 'v1' } });
+    const names: string[] = [];
+    for await (const m of await g.models.list()) names.push(m.name ?? '');
+    expect(names).toContain('models/gpt-4o');
+    expect(names.every((n) => n.startsWith('models/'))).toBe(true);
+    expect(await g.models.get({ model: 'gpt-4o' })).toMatchObject({ name: 'models/gpt-4o' });
+    const err = await g.models.get({ model: 'nope' }).then(
+      () => undefined,
+      (e: Error & { status?: number }) => e,
+    );
+    expect(err?.status).toBe(404);
+    expect(JSON.parse(err!.message)).toMatchObject({ error: { code: 404, status: 'NOT_FOUND' } });
+  });
+
+  test('Gemini shape on /v1/models for a key in the query; a bearer token keeps it OpenAI', async () => {
+    const url = `${s.proxy.url}/openai-custom/v1/models`;
+    expect(await (await fetch(`${url}?key=${s.proxy.key}`)).json()).toHaveProperty('models');
+    const missing = await fetch(`${url}/nope?key=${s.proxy.key}`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { status: 'NOT_FOUND' } });
+    const wrongKey = await fetch(`${url}?key=not-the-key`);
+    expect(wrongKey.status).toBe(401);
+    expect(await wrongKey.json()).toMatchObject({ error: { code: 401, status: 'UNAUTHENTICATED' } });
+    const both = await fetch(url, { headers: { authorization: `Bearer ${s.proxy.key}`, 'x-goog-api-key': s.proxy.key } });
+    expect(await both.json()).toMatchObject({ object: 'list' });
   });
 
   test("Codex's manifest request (?client_version=) also gets an empty models array, so Codex uses its own catalog", async () => {

@@ -113,8 +113,9 @@ interface PendingCall {
  * position (stable as the conversation grows, which keeps upstream prompt caches warm) and each
  * functionResponse is paired with the latest model turn's calls: by id, else by name, else by order.
  *
- * Consecutive contents of one role are one turn: the genai SDK records every streamed chunk as its
- * own model content, and Gemini reads such runs as one continuous turn.
+ * Consecutive contents of one side are one turn: the genai SDK records every streamed chunk as its
+ * own model content, and Gemini reads such runs as one continuous turn. `user` and `function` (or no
+ * role) are the user side.
  */
 function decodeContents(contents: Req['contents']): Message[] {
   const messages: Message[] = [];

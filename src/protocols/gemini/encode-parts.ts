@@ -1,4 +1,4 @@
-import type { Signature } from '../../core/content.ts';
+import type { Signature, ThinkingPart } from '../../core/content.ts';
 import type { OutputPart } from '../../core/response.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import { formatSignature } from './signature.ts';
@@ -36,4 +36,12 @@ export function outputPart(p: OutputPart): JsonObject | undefined {
     case 'tool_call':
       return functionCallPart(p.id, p.name, p.args, p.signature);
   }
+}
+
+/**
+ * A thought the client did not ask to see: its text is dropped, its signature kept on an empty part,
+ * as Gemini sends one. Not marked as a thought, because clients strip thought parts from their history.
+ */
+export function hiddenThought(p: ThinkingPart): JsonObject | undefined {
+  return p.signature ? { text: '', thoughtSignature: formatSignature(p.signature) } : undefined;
 }

@@ -1,12 +1,13 @@
 import type { Signature } from '../../core/content.ts';
 import type { StreamEvent } from '../../core/stream-events.ts';
-import { parseJsonObject, type JsonObject } from '../../util/json.ts';
+import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
 import { sseFrame } from '../../util/sse.ts';
 import type { StreamEncoder, StreamEncoderOptions } from '../types.ts';
 import { functionCallPart } from './encode-parts.ts';
 import { formatSignature } from './signature.ts';
 import { encodeError } from './errors.ts';
 import { finishReasonToGemini } from './finish-reason.ts';
+import { wantsThoughts } from './include-thoughts.ts';
 import { usageToGemini } from './usage.ts';
 
 interface OpenCall {
@@ -23,6 +24,7 @@ interface OpenCall {
  */
 export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
   const jsonArray = opts.format === 'json-array';
+  const thoughts = wantsThoughts(opts.request);
   let responseId = '';
   let opened = false; // json-array: `[` written
   let closed = false; // json-array: `]` written
@@ -59,7 +61,11 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
     const call = calls.get(index);
     if (!call) return '';
     calls.delete(index);
-    return chunk([functionCallPart(call.id, call.name, parseJsonObject(call.args), call.signature)]);
+    // Arguments that are not a whole JSON object were cut by the token limit: the call is not sent
+    // rather than sent with arguments the model did not give. The finish chunk says MAX_TOKENS.
+    const args = call.args.trim() === '' ? {} : tryParseJson(call.args);
+    if (!isRecord(args)) return '';
+    return chunk([functionCallPart(call.id, call.name, args, call.signature)]);
   };
 
   return {
@@ -73,7 +79,8 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
         case 'text':
           return ev.text === '' ? '' : partChunk(`{"text":${JSON.stringify(ev.text)}}`);
         case 'thinking':
-          return ev.text === '' ? '' : partChunk(`{"text":${JSON.stringify(ev.text)},"thought":true}`);
+          // Held back unless asked for (include-thoughts.ts); its signature still comes, below.
+          return ev.text === '' || !thoughts ? '' : partChunk(`{"text":${JSON.stringify(ev.text)},"thought":true}`);
         case 'thinking_signature':
           // Like Gemini itself: an empty part carrying the signature. Not marked as a thought, because
           // clients strip thought parts from their history and the signature would be lost with them.

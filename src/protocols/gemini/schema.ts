@@ -32,7 +32,8 @@ const Part = obj({
 });
 
 const Content = obj({
-  role: opt(oneOf('user', 'model')),
+  // `function`: older clients put functionResponse turns under it; Gemini still takes it as the user side.
+  role: opt(oneOf('user', 'model', 'function')),
   parts: Type.Array(Part, { minItems: 1 }),
 });
 
@@ -102,7 +103,7 @@ function describe(e: ValueError): string {
   return e.message.charAt(0).toLowerCase() + e.message.slice(1);
 }
 
-/** Throws a 400 naming the first problem, e.g. `contents.2.role: expected one of user, model`. */
+/** Throws a 400 naming the first problem, e.g. `contents.2.role: expected one of user, model, function`. */
 export function assertValidRequest(body: unknown): void {
   const check = (compiled ??= TypeCompiler.Compile(GenerateContentRequest));
   if (check.Check(body)) return;

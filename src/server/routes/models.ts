@@ -9,6 +9,7 @@ import { withAliases } from '../../proxy/models.ts';
 import { assertAllowed, isAllowed } from '../client-keys.ts';
 import { isGeminiAction, protocolOf } from '../protocol-of.ts';
 import { withHeaders } from '../request-id.ts';
+import { requestTarget } from '../request-target.ts';
 import type { RouteArgs } from './types.ts';
 
 /**
@@ -16,7 +17,7 @@ import type { RouteArgs } from './types.ts';
  * provider's models, or one provider's when a prefix or X-Model-Provider header names it.
  */
 export async function listModels(ctx: AppContext, { request, prefix, path, params, log, caller }: RouteArgs): Promise<Response> {
-  const protocol: Protocol = protocolOf(path, request.headers);
+  const protocol: Protocol = protocolOf(path, request.headers, requestTarget(request.url).query);
   // `GET /v1beta/models/{model}:generateContent` matches this route too, but is a POST endpoint used wrongly.
   if (params.model && isGeminiAction(path)) {
     const message = `GET is not allowed on ${path}; use POST`;

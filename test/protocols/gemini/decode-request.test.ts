@@ -227,6 +227,22 @@ describe('gemini decodeRequest', () => {
     });
   });
 
+  test('role "function" (older clients) is the user side: its responses answer the calls, and a user turn after it joins it', () => {
+    const req = decode({
+      contents: [
+        { role: 'user', parts: [{ text: 'go' }] },
+        { role: 'model', parts: [{ functionCall: { name: 'run', args: {} } }] },
+        { role: 'function', parts: [{ functionResponse: { name: 'run', response: { output: 'ok' } } }] },
+        { role: 'user', parts: [{ text: 'and now?' }] },
+      ],
+    });
+    expect(req.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(req.messages[2]!.content).toEqual([
+      { type: 'tool_result', callId: 'call_1_0', name: 'run', content: [{ type: 'text', text: 'ok' }] },
+      { type: 'text', text: 'and now?' },
+    ]);
+  });
+
   test('error responses, object responses and multimodal function responses', () => {
     const req = decode({
       contents: [
@@ -483,8 +499,8 @@ describe('gemini decodeRequest', () => {
     [{}, 'contents: expected required property'],
     [{ contents: 'hi' }, 'contents: expected array'],
     [{ contents: [] }, 'contents: expected array length to be greater or equal to 1'],
-    [{ contents: [{ role: 'assistant', parts: [{ text: 'x' }] }] }, 'contents.0.role: expected one of user, model'],
-    [{ contents: [{ parts: [{ text: 'x' }] }, { role: 'system', parts: [{ text: 'x' }] }] }, 'contents.1.role: expected one of user, model'],
+    [{ contents: [{ role: 'assistant', parts: [{ text: 'x' }] }] }, 'contents.0.role: expected one of user, model, function'],
+    [{ contents: [{ parts: [{ text: 'x' }] }, { role: 'system', parts: [{ text: 'x' }] }] }, 'contents.1.role: expected one of user, model, function'],
     [{ contents: [{ role: 'user', parts: [] }] }, 'contents.0.parts: expected array length to be greater or equal to 1'],
     [{ contents: [{ role: 'user' }] }, 'contents.0.parts: expected required property'],
     [{ contents: [{ parts: [{ text: 5 }] }] }, 'contents.0.parts.0.text: expected string'],

@@ -107,16 +107,65 @@ describe('gemini stream encoder', () => {
     expect(s.keepalive()).toEndWith('\n\n');
   });
 
-  test('tool calls still open at finish are flushed first', () => {
+  test('tool calls still open at finish are flushed first; one whose JSON was cut is not sent', () => {
     const text = encodeAll([
       { type: 'start', id: 'msg_01', model: 'x' },
-      { type: 'tool_call_start', index: 0, id: 'c', name: 'f' },
-      { type: 'tool_call_delta', index: 0, args: '{"a":1' }, // truncated JSON becomes {}
+      { type: 'tool_call_start', index: 0, id: 'a', name: 'f' },
+      { type: 'tool_call_delta', index: 0, args: '{"a":1}' },
+      { type: 'tool_call_start', index: 1, id: 'b', name: 'f' },
+      { type: 'tool_call_delta', index: 1, args: '{"a":1' },
       { type: 'finish', reason: 'length', usage: { inputTokens: 1, outputTokens: 2 } },
     ]);
     const chunks = text.split('\n\n').filter((f) => f !== '').map((f) => JSON.parse(f.slice(6)));
-    expect(chunks[0].candidates[0].content.parts).toEqual([{ functionCall: { id: 'c', name: 'f', args: {} } }]);
+    expect(chunks.map((c) => c.candidates[0].content.parts)).toEqual([[{ functionCall: { id: 'a', name: 'f', args: { a: 1 } } }], [{ text: '' }]]);
     expect(chunks[1].candidates[0].finishReason).toBe('MAX_TOKENS');
+  });
+
+  test('a call whose arguments are not a JSON object is not sent, even once ended', () => {
+    for (const args of ['{"path":"/tmp/a.txt","content":"hel', '[1]', 'nul']) {
+      const text = encodeAll([
+        { type: 'start', id: 'r', model: 'x' },
+        { type: 'tool_call_start', index: 0, id: 'c', name: 'write_file' },
+        { type: 'tool_call_delta', index: 0, args },
+        { type: 'tool_call_end', index: 0 },
+        { type: 'finish', reason: 'length', usage: { inputTokens: 1, outputTokens: 2 } },
+      ]);
+      expect(text).not.toContain('functionCall');
+      expect(text).toContain('"finishReason":"MAX_TOKENS"');
+    }
+  });
+
+  describe('thought text only for a request with includeThoughts: true', () => {
+    const encodeFor = (request: Record<string, unknown>, format: 'sse' | 'json-array'): string => {
+      const enc = geminiCodec.createStreamEncoder({ model: 'gemini-2.5-pro', format, request });
+      return EVENTS.map((e) => enc.encode(e)).join('') + enc.end();
+    };
+    const ask = (thinkingConfig: Record<string, unknown>) => ({ contents: [], generationConfig: { thinkingConfig } });
+
+    test.each([
+      ['absent', { contents: [] }],
+      ['a budget alone', ask({ thinkingBudget: 2048 })],
+      ['includeThoughts false', ask({ includeThoughts: false, thinkingBudget: 2048 })],
+      ['camelCase false beside snake_case true', ask({ includeThoughts: false, include_thoughts: true })],
+    ])('%s: none in SSE or the JSON array, the signature and everything else still sent', (_label, request) => {
+      for (const format of ['sse', 'json-array'] as const) {
+        const text = encodeFor(request, format);
+        expect(text).not.toContain('The user greets');
+        expect(text).not.toContain('"thought":true');
+        expect(text).toContain('{"text":"","thoughtSignature":"VGhvdWdodFNpZw=="}');
+        expect(text).toContain('你好');
+        expect(text).toContain('"args":{"city":"東京"}');
+      }
+      // Every chunk but the two thought ones.
+      expect(JSON.parse(encodeFor(request, 'json-array'))).toHaveLength(EXPECTED_SSE.split('\n\n').length - 1 - 2);
+    });
+
+    test.each([
+      ['camelCase', ask({ includeThoughts: true })],
+      ['snake_case', { contents: [], generation_config: { thinking_config: { include_thoughts: true } } }],
+    ])('%s true: sent as thought parts', (_label, request) => {
+      expect(encodeFor(request, 'sse')).toBe(EXPECTED_SSE);
+    });
   });
 });
 
