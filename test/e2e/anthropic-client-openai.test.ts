@@ -274,9 +274,10 @@ describe('Anthropic client → openai-custom: tools', () => {
         [weather!.id, 'get_weather', { city: 'Paris' }],
         [time!.id, 'get_time', { tz: 'Europe/Paris' }],
       ]);
-      // OpenAI wants the tool messages in call order, whatever order the client listed them in.
+      // OpenAI wants the tool messages in call order, whatever order the client listed them in; a tool
+      // message has no error flag, so the failed one says so in its text.
       expect(sent.slice(2).map((m) => [m.tool_call_id, m.content])).toEqual([
-        [weather!.id, 'service down'],
+        [weather!.id, 'Error: service down'],
         [time!.id, '14:05'],
       ]);
 

@@ -1,5 +1,5 @@
 import type { FilePart, ImagePart, Part } from '../../core/content.ts';
-import { toDataUrl } from '../../util/data-url.ts';
+import { baseMediaType, toDataUrl } from '../../util/data-url.ts';
 
 /** Canonical parts → Chat Completions user content parts. */
 
@@ -16,6 +16,9 @@ const AUDIO_FORMATS: Record<string, 'wav' | 'mp3'> = {
   'audio/mpeg': 'mp3',
   'audio/mp3': 'mp3',
 };
+
+/** The image types image_url takes; an image sent as a file of one of these goes as an image. */
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
 /**
  * One part as OpenAI user content, or undefined when Chat Completions has no way to carry it
@@ -47,11 +50,20 @@ function encodeFile(part: FilePart): OpenAIContentPart | undefined {
   const { source } = part;
   switch (source.kind) {
     case 'base64': {
-      const audio = AUDIO_FORMATS[source.mediaType];
+      const mediaType = baseMediaType(source.mediaType);
+      const audio = AUDIO_FORMATS[mediaType];
       if (audio) return { type: 'input_audio', input_audio: { data: source.data, format: audio } };
+      if (IMAGE_TYPES.has(mediaType)) return encodeImage({ type: 'image', source });
+      // file_data takes PDFs only ("Expected a base64-encoded data URL with an application/pdf MIME type"):
+      // a text document goes as its text, anything else as a note.
+      if (isTextLike(mediaType)) {
+        const text = Buffer.from(source.data, 'base64').toString('utf8');
+        return text ? { type: 'text', text } : undefined;
+      }
+      if (mediaType !== 'application/pdf') return omitted(part, mediaType);
       // OpenAI refuses file_data without a filename ("Missing required parameter: '…file.file_id'").
-      const filename = part.filename || defaultFilename(source.mediaType);
-      return { type: 'file', file: { file_data: toDataUrl(source.mediaType, source.data), filename } };
+      const filename = part.filename || defaultFilename(mediaType);
+      return { type: 'file', file: { file_data: toDataUrl(mediaType, source.data), filename } };
     }
     case 'text':
       // Chat Completions takes files only as base64 (and in practice PDFs); a plain-text document reads
@@ -61,6 +73,21 @@ function encodeFile(part: FilePart): OpenAIContentPart | undefined {
       // There is no remote-file input; the model at least learns where the document lives.
       return { type: 'text', text: part.filename ? `${part.filename}: ${source.url}` : source.url };
   }
+}
+
+/** Documents that are text whatever their type says: they read to the model as the text they hold. */
+export function isTextLike(mediaType: string): boolean {
+  const t = baseMediaType(mediaType);
+  return t.startsWith('text/') || /^application\/(?:json|xml|x?yaml|javascript|x-sh|sql|[\w.-]+\+(?:json|xml))$/.test(t);
+}
+
+/**
+ * In place of a file Chat Completions cannot take (video, audio other than wav/mp3, spreadsheets): a
+ * note, as the other encoders write one, so the model knows something was there and the request stands.
+ */
+function omitted(part: FilePart, mediaType: string): OpenAIContentPart {
+  const name = part.filename ? ` (${part.filename})` : '';
+  return { type: 'text', text: `[A file${name} of type ${mediaType || 'unknown'} was attached here, but this model does not accept that format.]` };
 }
 
 /** A name for a file the client sent unnamed (an Anthropic document without title, Gemini inlineData). */

@@ -1,8 +1,9 @@
 import type { Part, TextPart, ToolCallPart } from '../../core/content.ts';
 import { orphanLabel, pairToolResults } from '../../core/tool-results.ts';
 import type { CanonicalRequest, Message } from '../../core/request.ts';
-import { encodeUserPart, joinText, userContent, type OpenAIContentPart } from './encode-content.ts';
-import { takesTextOnly, wantsReasoningBack } from './model-rules.ts';
+import { encodeUserPart, isTextLike, joinText, userContent, type OpenAIContentPart } from './encode-content.ts';
+import { takesTextOnly, takesThoughtSignatures, wantsReasoningBack } from './model-rules.ts';
+import { thoughtSignatureExtra } from './thought-signature.ts';
 
 export type OpenAIMessage =
   | { role: 'system'; content: string; name?: string }
@@ -14,6 +15,7 @@ export interface OpenAIToolCall {
   id: string;
   type: 'function';
   function: { name: string; arguments: string };
+  extra_content?: { google: { thought_signature: string } };
 }
 
 /** Said in place of a result the history lacks: OpenAI rejects a tool call that no tool message answers. */
@@ -22,6 +24,8 @@ export const MISSING_RESULT = 'No result was returned for this tool call.';
 const MEDIA_RESULT = 'The tool returned the content attached in the next message.';
 /** Said in place of an image or file to a model that takes text only, so it knows something was there. */
 export const MEDIA_OMITTED = '[An image or file was attached here, but this model accepts text only.]';
+/** Same words as the Anthropic encoder's: OpenAI's JSON mode wants "json" said somewhere in the messages. */
+const JSON_INSTRUCTION = 'Respond with a single JSON object and nothing else.';
 
 /**
  * Canonical conversation → Chat Completions `messages`, shaped the way api.openai.com insists:
@@ -33,6 +37,7 @@ export const MEDIA_OMITTED = '[An image or file was attached here, but this mode
 export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
   const out: OpenAIMessage[] = [];
   const reasoningBack = wantsReasoningBack(req.model);
+  const signatures = takesThoughtSignatures(req.model);
   const textOnly = takesTextOnly(req.model);
   const system = joinText(req.system, '\n\n');
   if (system) out.push({ role: 'system', content: system });
@@ -51,26 +56,56 @@ export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
       const content = joinText(msg.content, '\n\n');
       if (content) out.push(named({ role: 'system', content }, msg.name));
     } else {
-      open = encodeAssistantTurn(msg, out, reasoningBack);
+      open = encodeAssistantTurn(msg, out, reasoningBack, signatures);
     }
   }
   answerMissing(open, out);
+  // 400 "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'".
+  if (req.responseFormat?.type === 'json' && !out.some(mentionsJson)) {
+    const first = out[0];
+    if (first?.role === 'system') first.content += `\n\n${JSON_INSTRUCTION}`;
+    else out.unshift({ role: 'system', content: JSON_INSTRUCTION });
+  }
   return out;
 }
 
-function encodeAssistantTurn(msg: Message, out: OpenAIMessage[], reasoningBack: boolean): ToolCallPart[] {
-  const text = joinText(msg.content, '');
+function mentionsJson(m: OpenAIMessage): boolean {
+  const { content } = m;
+  if (typeof content === 'string') return /json/i.test(content);
+  return Array.isArray(content) && content.some((p) => p.type === 'text' && /json/i.test(p.text));
+}
+
+function encodeAssistantTurn(msg: Message, out: OpenAIMessage[], reasoningBack: boolean, signatures: boolean): ToolCallPart[] {
+  const text = joinBlocks(msg.content);
   const calls = msg.content.filter((p): p is ToolCallPart => p.type === 'tool_call');
   if (!text && calls.length === 0) return []; // e.g. a turn that held only thinking
   const m: OpenAIMessage = { role: 'assistant', content: text || null };
   if (calls.length > 0) {
     const reasoning = reasoningBack ? unsignedReasoning(msg.content) : '';
     if (reasoning) m.reasoning_content = reasoning;
-    // Signatures stay behind: OpenAI has no field for them and rejects unknown ones.
-    m.tool_calls = calls.map(encodeToolCall);
+    m.tool_calls = calls.map((c) => encodeToolCall(c, signatures));
   }
   out.push(named(m, msg.name));
   return calls;
+}
+
+/** Where one text block ends a sentence (or a code fence) and the next opens a new one. */
+const BLOCK_END = /(?:[.!?:]["'”’)\]*_]*|```)$/;
+const BLOCK_START = /^(?:\p{Lu}|[#`*>])/u;
+
+/**
+ * An assistant turn's text parts as one string. Claude's text blocks are paragraphs of their own ("First
+ * I will check the file." / "Then run it.") and run together read as one garbled sentence; but the genai
+ * SDK keeps each streamed chunk of a Gemini answer as a part of its own ("Nice " / "to meet you, Ad" /
+ * "a."), which must run on. So a paragraph break goes only between a finished sentence and a new one.
+ */
+function joinBlocks(parts: ReadonlyArray<Part>): string {
+  let out = '';
+  for (const p of parts) {
+    if (p.type !== 'text' || !p.text) continue;
+    out += BLOCK_END.test(out) && BLOCK_START.test(p.text) ? `\n\n${p.text}` : p.text;
+  }
+  return out;
 }
 
 /** Thinking no provider signed: what an OpenAI-compatible server streamed as `reasoning_content`. */
@@ -80,8 +115,18 @@ function unsignedReasoning(parts: ReadonlyArray<Part>): string {
   return out;
 }
 
-function encodeToolCall(call: ToolCallPart): OpenAIToolCall {
-  return { id: call.id, type: 'function', function: { name: call.name, arguments: JSON.stringify(call.args) } };
+function encodeToolCall(call: ToolCallPart, signatures: boolean): OpenAIToolCall {
+  const out: OpenAIToolCall = { id: call.id, type: 'function', function: { name: call.name, arguments: JSON.stringify(call.args) } };
+  // Only Gemini's own signatures: the field is Google's, and others' tokens mean nothing there.
+  const extra = signatures ? thoughtSignatureExtra(call.signature) : undefined;
+  if (extra) out.extra_content = extra;
+  return out;
+}
+
+/** A `tool` message has no error flag (Gemini's has {"error": …}): the text itself must say the call failed. */
+function failed(text: string): string {
+  if (/^error\b/i.test(text)) return text;
+  return text ? `Error: ${text}` : 'Error';
 }
 
 function encodeUserTurn(msg: Message, open: ToolCallPart[], out: OpenAIMessage[]): void {
@@ -89,7 +134,8 @@ function encodeUserTurn(msg: Message, open: ToolCallPart[], out: OpenAIMessage[]
   const media: OpenAIContentPart[] = [];
   // A result no preceding call asked for would be rejected as a `tool` message; as text the model still sees it.
   for (const orphan of orphans) {
-    media.push({ type: 'text', text: orphanLabel(orphan) + joinText(orphan.content, '\n\n') });
+    const text = joinText(orphan.content, '\n\n');
+    media.push({ type: 'text', text: orphanLabel(orphan) + (orphan.isError ? failed(text) : text) });
     collectMedia(orphan.content, media);
   }
   const rest: OpenAIContentPart[] = [];
@@ -104,8 +150,8 @@ function encodeUserTurn(msg: Message, open: ToolCallPart[], out: OpenAIMessage[]
     }
     const before = media.length;
     collectMedia(result.content, media);
-    const text = joinText(result.content, '\n\n');
-    out.push({ role: 'tool', tool_call_id: call.id, content: text || (media.length > before ? MEDIA_RESULT : '') });
+    const text = joinText(result.content, '\n\n') || (media.length > before ? MEDIA_RESULT : '');
+    out.push({ role: 'tool', tool_call_id: call.id, content: result.isError ? failed(text) : text });
   }
   const content = [...media, ...rest];
   if (content.length > 0) out.push(named({ role: 'user', content: userContent(content) }, msg.name));
@@ -118,7 +164,9 @@ function withoutMedia(msg: Message): Message {
 }
 
 function noteForMedia<P extends Part>(p: P): P | TextPart {
-  return p.type === 'image' || (p.type === 'file' && p.source.kind === 'base64') ? { type: 'text', text: MEDIA_OMITTED } : p;
+  // A text document is decoded to text, which these models do take.
+  const media = p.type === 'image' || (p.type === 'file' && p.source.kind === 'base64' && !isTextLike(p.source.mediaType));
+  return media ? { type: 'text', text: MEDIA_OMITTED } : p;
 }
 
 function collectMedia(parts: ReadonlyArray<Part>, into: OpenAIContentPart[]): void {

@@ -4,7 +4,15 @@ import type { CanonicalRequest, ResponseFormat, ToolChoice, ToolDefinition } fro
 import { isRecord } from '../../util/json.ts';
 import type { EncodeRequestOptions } from '../types.ts';
 import { encodeMessages } from './encode-messages.ts';
-import { effortFor, isReasoningModel, refusesParallelToolCalls, refusesReasoningEffort, refusesSampling, refusesStop } from './model-rules.ts';
+import {
+  effortFor,
+  isReasoningModel,
+  outputLimit,
+  refusesParallelToolCalls,
+  refusesReasoningEffort,
+  refusesSampling,
+  refusesStop,
+} from './model-rules.ts';
 
 /** Canonical request → a Chat Completions body an OpenAI-compatible upstream accepts. */
 export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown> {
@@ -25,13 +33,18 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
       body.parallel_tool_calls = req.parallelToolCalls;
     }
   }
-  if (req.maxTokens !== undefined) body[reasoning ? 'max_completion_tokens' : 'max_tokens'] = req.maxTokens;
+  if (req.maxTokens !== undefined) {
+    // Claude Code asks for 32000 whatever the model; OpenAI answers 400 above a model's ceiling.
+    const limit = outputLimit(opts.model) ?? Number.POSITIVE_INFINITY;
+    body[reasoning ? 'max_completion_tokens' : 'max_tokens'] = Math.min(req.maxTokens, limit);
+  }
   if (sampling) {
     if (req.temperature !== undefined) body.temperature = req.temperature;
     if (req.topP !== undefined) body.top_p = req.topP;
   }
   // topK is dropped: OpenAI rejects unknown parameters.
-  if (req.stop?.length && !refusesStop(opts.model)) body.stop = req.stop;
+  // Anthropic allows any number of stop sequences and Gemini 5; OpenAI answers 400 to more than 4.
+  if (req.stop?.length && !refusesStop(opts.model)) body.stop = req.stop.slice(0, MAX_STOP);
   // n > 1 is not sent: the canonical response carries one choice, and extra ones would be billed unseen.
   if (req.n === 1) body.n = 1;
   if (req.seed !== undefined) body.seed = req.seed;
@@ -52,6 +65,7 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
 }
 
 const MAX_USER_LENGTH = 64;
+const MAX_STOP = 4;
 
 /**
  * OpenAI answers 400 to a `user` longer than 64 characters, and Claude Code's metadata.user_id is a

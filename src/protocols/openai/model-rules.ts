@@ -29,6 +29,14 @@ const REASONING_BACK = /deepseek|kimi|moonshot/i;
 const TEXT_ONLY = /deepseek(?![-_]?(?:vl|ocr))/i;
 const NOT_TEXT_ONLY = /janus/i;
 
+/**
+ * Gemini models behind an OpenAI-compatible endpoint (Google's own, or a gateway): Gemini 3 answers 400
+ * "Function call is missing a thought_signature" unless each call carries back its
+ * `extra_content.google.thought_signature`. Others get no unknown field to refuse (Mistral: 422 extra_forbidden).
+ */
+const TAKES_THOUGHT_SIGNATURES = /gemini/i;
+
+export const takesThoughtSignatures = (model: string): boolean => TAKES_THOUGHT_SIGNATURES.test(model);
 export const takesTextOnly = (model: string): boolean => TEXT_ONLY.test(model) && !NOT_TEXT_ONLY.test(model);
 export const isReasoningModel = (model: string): boolean => REASONING_MODEL.test(bare(model));
 export const refusesReasoningEffort = (model: string): boolean => NO_REASONING_EFFORT.test(bare(model));
@@ -131,4 +139,32 @@ export function nearestEffort(model: string, effort: ReasoningEffort | undefined
     if (Math.abs(EFFORT_ORDER.indexOf(a) - at) <= Math.abs(EFFORT_ORDER.indexOf(best) - at)) best = a;
   }
   return best;
+}
+
+/**
+ * Output ceilings OpenAI enforces with 400 "max_tokens is too large: N. This model supports at most M
+ * completion tokens" (gpt-4o answers it to Claude Code's default 32000), as platform.openai.com/docs/models
+ * lists them ("Max output tokens"). First match wins; a dated id is
+ * the same model except gpt-4o-2024-05-13, which stayed at 4096. Unknown ids (OpenAI-compatible servers)
+ * get no ceiling: their limits are theirs to enforce.
+ */
+const OUTPUT_LIMITS: ReadonlyArray<readonly [RegExp, number]> = [
+  [/^gpt-4o-2024-05-13/, 4096],
+  [/^(?:chatgpt-4o|gpt-4o)(?![\d.])/, 16384],
+  [/^gpt-4\.1(?!\d)/, 32768],
+  [/^gpt-4\.5(?!\d)/, 16384],
+  [/^gpt-4-(?:turbo|\d{4}-preview|vision)/, 4096],
+  [/^gpt-4(?:-32k)?(?:-\d{4})?$/, 8192],
+  [/^gpt-3\.5-turbo/, 4096],
+  [/^gpt-5(?:\.\d+)?-chat/, 16384],
+  [/^gpt-5-pro/, 272000],
+  [/^gpt-5(?![\d])/, 128000],
+  [/^o1-mini/, 65536],
+  [/^o1-preview/, 32768],
+  [/^(?:o1|o3|o4-mini|codex-mini)(?![\d])/, 100000],
+];
+
+export function outputLimit(model: string): number | undefined {
+  const id = bare(model);
+  return OUTPUT_LIMITS.find(([re]) => re.test(id))?.[1];
 }

@@ -65,6 +65,8 @@ export function validateModelRules(body: Record<string, unknown>): OpenAIErrorIn
   for (const p of ['presence_penalty', 'frequency_penalty']) {
     if (reasoning && body[p] != null) return unsupportedParameter(p);
   }
+  const ceiling = outputCeiling(body, id);
+  if (ceiling) return ceiling;
   if (body.stop != null && /^(?:o3(?!-mini)|o4-mini|o1-preview|gpt-5)/.test(id)) return unsupportedParameter('stop');
   if (body.parallel_tool_calls != null && /^o[134](?!\d)/.test(id)) return unsupportedParameter('parallel_tool_calls');
 
@@ -100,5 +102,36 @@ function toolsWithReasoning(body: Record<string, unknown>, model: string, id: st
     return error("To use function tools, use /v1/responses or set reasoning_effort to 'none'.");
   }
   if (body.reasoning_effort != null && /^gpt-5\.[245](?!\d)/.test(id)) return error('Please use /v1/responses instead.');
+  return undefined;
+}
+
+/** Max output tokens as platform.openai.com/docs/models lists them; other models are not checked. */
+const CEILINGS: ReadonlyArray<readonly [RegExp, number]> = [
+  [/^gpt-4o-2024-05-13/, 4096],
+  [/^(?:gpt-4o|chatgpt-4o)/, 16384],
+  [/^gpt-4\.1/, 32768],
+  [/^gpt-4-turbo/, 4096],
+  [/^gpt-4(?:-\d{4})?$/, 8192],
+  [/^gpt-3\.5-turbo/, 4096],
+  [/^gpt-5(?:\.\d+)?-chat/, 16384],
+  [/^gpt-5/, 128000],
+  [/^o1-mini/, 65536],
+  [/^(?:o1|o3|o4-mini)/, 100000],
+];
+
+/** "max_tokens is too large: 32000. This model supports at most 16384 completion tokens, whereas you provided 32000." */
+function outputCeiling(body: Record<string, unknown>, id: string): OpenAIErrorInfo | undefined {
+  const limit = CEILINGS.find(([re]) => re.test(id))?.[1];
+  for (const param of ['max_tokens', 'max_completion_tokens']) {
+    const v = body[param];
+    if (limit === undefined || typeof v !== 'number' || v <= limit) continue;
+    return {
+      status: 400,
+      message: `${param} is too large: ${v}. This model supports at most ${limit} completion tokens, whereas you provided ${v}.`,
+      type: 'invalid_request_error',
+      param,
+      code: 'invalid_value',
+    };
+  }
   return undefined;
 }

@@ -100,6 +100,7 @@ export function validateChatRequest(body: unknown): OpenAIErrorInfo | undefined 
     validateTools(body) ??
     validateStreamOptions(body) ??
     validateUser(body) ??
+    validateJsonMode(body) ??
     validateModelRules(body)
   );
 }
@@ -187,10 +188,21 @@ function validatePart(part: Record<string, unknown>, at: string): OpenAIErrorInf
       }
       // file_data without a filename is refused as if no file were named (openai/openai-agents-python#1513).
       if (typeof file.file_id !== 'string' && typeof file.filename !== 'string') return missing(`${at}.file.file_id`);
-      return undefined;
+      return typeof file.file_data === 'string' ? pdfOnly(file.file_data, `${at}.file.file_data`) : undefined;
     }
   }
   return undefined;
+}
+
+/** Chat Completions reads PDFs only from file_data; a text, audio or video file is a 400. */
+function pdfOnly(data: string, at: string): OpenAIErrorInfo | undefined {
+  const type = parseDataUrl(data)?.mediaType;
+  if (type === 'application/pdf') return undefined;
+  return invalid(
+    `Invalid file data: '${at}'. Expected a base64-encoded data URL with an application/pdf MIME type (e.g. 'data:application/pdf;base64,SGVsbG8sIFdvcmxkIQ=='), but got unsupported MIME type '${type ?? ''}'.`,
+    at,
+    'invalid_value',
+  );
 }
 
 function validateAssistantToolCalls(m: Record<string, unknown>, at: string): OpenAIErrorInfo | undefined {
@@ -360,4 +372,20 @@ function validateStreamOptions(body: Record<string, unknown>): OpenAIErrorInfo |
     return invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options');
   }
   return undefined;
+}
+
+/** JSON mode needs the word "json" in some message, in any case. */
+function validateJsonMode(body: Record<string, unknown>): OpenAIErrorInfo | undefined {
+  const format = body.response_format;
+  if (!isRecord(format) || format.type !== 'json_object') return undefined;
+  const texts = (body.messages as unknown[]).flatMap((m) => {
+    const content = isRecord(m) ? m.content : undefined;
+    if (typeof content === 'string') return [content];
+    return Array.isArray(content) ? content.map((p) => (isRecord(p) && typeof p.text === 'string' ? p.text : '')) : [];
+  });
+  if (texts.some((t) => /json/i.test(t))) return undefined;
+  return invalid(
+    "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+    'messages',
+  );
 }

@@ -95,7 +95,7 @@ describe('openai mock: request validation', () => {
   test('every documented parameter is accepted', async () => {
     const { status } = await post({
       model: 'gpt-4o',
-      messages: [{ role: 'developer', content: 'be terse' }, user('x')],
+      messages: [{ role: 'developer', content: 'be terse, answer in JSON' }, user('x')],
       audio: null, frequency_penalty: 0, logit_bias: { '50256': -100 }, logprobs: true, top_logprobs: 2,
       max_completion_tokens: 100, metadata: { a: 'b' }, modalities: ['text'], n: 1, parallel_tool_calls: true,
       prediction: null, presence_penalty: 0, prompt_cache_key: 'k', reasoning_effort: 'low',
@@ -327,6 +327,41 @@ describe('openai mock: what newer models refuse', () => {
     });
     expect((await rejected(ask('o3-mini', { max_tokens: 10 }))).message).toContain("Use 'max_completion_tokens' instead.");
     expect((await rejected(ask('gpt-5-mini', { presence_penalty: 0.5 }))).param).toBe('presence_penalty');
+  });
+});
+
+describe('openai mock: limits other protocols do not have', () => {
+  const ask = (extra: Record<string, unknown>, model = 'gpt-4o') => ({ model, messages: [user('hi')], ...extra });
+
+  test('max tokens above the model\'s output ceiling, in the API\'s words; unknown models pass', async () => {
+    expect(await rejected(ask({ max_tokens: 32000 }))).toMatchObject({
+      message: 'max_tokens is too large: 32000. This model supports at most 16384 completion tokens, whereas you provided 32000.',
+      param: 'max_tokens',
+      code: 'invalid_value',
+    });
+    expect((await rejected(ask({ max_completion_tokens: 200000 }, 'o3'))).param).toBe('max_completion_tokens');
+    expect((await post(ask({ max_tokens: 32768 }, 'gpt-4.1'))).status).toBe(200);
+    expect((await post(ask({ max_tokens: 200000 }, 'qwen3-coder'))).status).toBe(200);
+  });
+
+  test('json_object needs "json" somewhere in the messages', async () => {
+    expect((await rejected(ask({ response_format: { type: 'json_object' } }))).message).toBe(
+      "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+    );
+    const said = { model: 'gpt-4o', messages: [{ role: 'system', content: 'Reply in JSON.' }, user('hi')] };
+    expect((await post({ ...said, response_format: { type: 'json_object' } })).status).toBe(200);
+  });
+
+  test('file_data takes PDFs only', async () => {
+    const file = (type: string) => [
+      user('hi'),
+      { role: 'user', content: [{ type: 'file', file: { file_data: `data:${type};base64,aGk=`, filename: 'f' } }] },
+    ];
+    expect(await rejected({ model: 'gpt-4o', messages: file('text/plain') })).toMatchObject({
+      param: 'messages[1].content[0].file.file_data',
+      code: 'invalid_value',
+    });
+    expect((await post({ model: 'gpt-4o', messages: file('application/pdf') })).status).toBe(200);
   });
 });
 
