@@ -70,10 +70,17 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
         message: `upstream ${host} did not answer within ${Math.round(opts.headersTimeoutMs / 1000)} s (timeouts.headers_ms)`,
       });
     }
-    throw new ProxyError({ kind: 'api_error', status: 502, message: `could not reach upstream ${host}: ${reason(e)}` });
+    const via = req.proxy ? ` through the outbound proxy ${safeHost(req.proxy)}` : '';
+    throw new ProxyError({ kind: 'api_error', status: 502, message: `could not reach upstream ${host}${via}: ${reason(e)}` });
   } finally {
     clearTimeout(timer);
     if (scope) scope.upstreamMs += performance.now() - started;
+  }
+  if (res.status === 407) {
+    // The operator's proxy, not the upstream, refused: its body is not the client's business.
+    res.body?.cancel().catch(() => {});
+    const proxy = req.proxy ? `the outbound proxy ${safeHost(req.proxy)} (proxy_url)` : 'the outbound proxy (HTTPS_PROXY / HTTP_PROXY)';
+    throw new ProxyError({ kind: 'api_error', status: 502, message: `${proxy} refused the request: 407 Proxy Authentication Required; check its credentials` });
   }
   const type = res.headers.get('content-type') ?? '';
   if (opts.bodyIdleMs && !SSE.test(type)) res = withBodyIdleDeadline(res, opts.bodyIdleMs, () => upstream.abort(), safeHost(req.url));

@@ -1,6 +1,7 @@
 /**
  * A forward HTTP proxy on 127.0.0.1 for http:// targets (absolute-form requests, as fetch sends them
- * through a proxy), recording what passed through it and the Proxy-Authorization it was given.
+ * through a proxy), recording what passed through it and the Proxy-Authorization it was given; wrong
+ * or missing credentials get a 407.
  */
 export interface RecordingProxy {
   /** `http://user:pass@127.0.0.1:<port>` */
@@ -21,7 +22,12 @@ export function startRecordingProxy(user = 'proxyuser', pass = 'proxypass'): Rec
     idleTimeout: 0,
     async fetch(req) {
       seen.push(`${req.method} ${req.url}`);
-      auth.push(req.headers.get('proxy-authorization'));
+      const given = req.headers.get('proxy-authorization');
+      auth.push(given);
+      // As a strict proxy does; echoing what it got, as some do in their error page.
+      if (given !== `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`) {
+        return new Response(`Proxy Authentication Required (got ${given})`, { status: 407, headers: { 'proxy-authenticate': 'Basic realm="test"' } });
+      }
       const headers = new Headers(req.headers);
       headers.delete('proxy-authorization');
       headers.delete('host');

@@ -53,6 +53,47 @@ describe('openai.proxy_url', () => {
   });
 });
 
+describe('an outbound proxy that fails', () => {
+  test('407 (wrong proxy credentials): a 502 that names the proxy, never its answer or credentials', async () => {
+    const proxy = startRecordingProxy('proxyuser', 'right-pass');
+    const wrong = proxy.url.replace('right-pass', 'wrong-pass');
+    const s = await startStack('openai-custom', ['--openai-proxy-url', wrong]);
+    try {
+      const res = await fetch(`${s.proxy.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.proxy.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(502);
+      const text = await res.text();
+      expect(JSON.parse(text).error.message).toContain('407 Proxy Authentication Required');
+      expect(text).toContain(new URL(proxy.url).host);
+      expect(text).not.toContain('wrong-pass');
+      expect(text).not.toContain(Buffer.from('proxyuser:wrong-pass').toString('base64'));
+      expect(s.proxy.logs.join('\n')).not.toContain(Buffer.from('proxyuser:wrong-pass').toString('base64'));
+      expect(s.openai.calls.length).toBe(0);
+    } finally {
+      await s.stop();
+      await proxy.stop();
+    }
+  });
+
+  test('a proxy that cannot be reached: the message says the proxy was the way', async () => {
+    const s = await startStack('openai-custom', ['--openai-proxy-url', 'http://127.0.0.1:9']);
+    try {
+      const res = await fetch(`${s.proxy.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.proxy.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(502);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain('through the outbound proxy 127.0.0.1:9');
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 test("a pool member's proxy_url: that member's requests go through it", async () => {
   const proxy = startRecordingProxy('member', 'secret');
   const dir = mkdtempSync(join(tmpdir(), 'aiproxy-member-proxy-'));
@@ -155,7 +196,7 @@ test('a SOCKS proxy Bun is handed (as from the environment): the upstream error 
   const err = await callUpstream({ url: 'http://127.0.0.1:9/v1/x', method: 'GET', headers: {}, proxy: 'socks5://127.0.0.1:9' }, { signal: new AbortController().signal, headersTimeoutMs: 0 }).catch(
     (e: unknown) => e,
   );
-  expect((err as Error).message).toBe("could not reach upstream 127.0.0.1:9: the outbound proxy in the environment is not an http:// or https:// one, the only kind Bun's fetch speaks");
+  expect((err as Error).message).toBe("could not reach upstream 127.0.0.1:9 through the outbound proxy 127.0.0.1:9: the outbound proxy in the environment is not an http:// or https:// one, the only kind Bun's fetch speaks");
 });
 
 test("proxy URLs, which may hold a password, are among the secrets the logger blanks", async () => {
