@@ -1,3 +1,5 @@
+import type { MediaSource } from '../core/content.ts';
+
 /**
  * Base64 media as clients send it → base64 media every upstream takes. Meant for every client decoder, so
  * an image reaches each upstream in the same shape whichever protocol brought it.
@@ -55,4 +57,9 @@ export function mediaTypeOfBase64(declared: string, data: string): string {
 export function normalizeBase64Media(mediaType: string, data: string): { mediaType: string; data: string } {
   const clean = stripBase64Whitespace(data);
   return { mediaType: mediaTypeOfBase64(mediaType, clean), data: clean };
+}
+
+/** A canonical base64 source from a client's media, mended as above: every client decoder builds them here. */
+export function base64Source(mediaType: string, data: string): Extract<MediaSource, { kind: 'base64' }> {
+  return { kind: 'base64', ...normalizeBase64Media(mediaType, data) };
 }

@@ -1,5 +1,6 @@
 import type { MediaSource } from '../core/content.ts';
 import { badRequest } from '../core/errors.ts';
+import { base64Source } from './base64-media.ts';
 
 /** `data:<mime>;base64,<data>` ⇄ parts. Only base64 data URLs are accepted: that is what every SDK sends. */
 export function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
@@ -32,7 +33,7 @@ export function mediaSource(url: string, path: string): MediaSource {
   if (url.startsWith('data:')) {
     const parsed = parseDataUrl(url);
     if (!parsed) throw badRequest(`${path}: only base64 data URLs (data:<type>;base64,<data>) are supported`, path);
-    return { kind: 'base64', mediaType: parsed.mediaType, data: parsed.data };
+    return base64Source(parsed.mediaType, parsed.data);
   }
   if (/^https?:\/\//i.test(url)) return { kind: 'url', url };
   throw badRequest(`${path}: expected an http(s) URL or a base64 data URL`, path);

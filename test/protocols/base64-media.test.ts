@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'bun:test';
-import { anthropicCodec } from '../../../src/protocols/anthropic/index.ts';
-import { geminiCodec } from '../../../src/protocols/gemini/index.ts';
-import { openaiCodec } from '../../../src/protocols/openai/index.ts';
-import { mediaTypeOfBase64, sniffBase64, stripBase64Whitespace } from '../../../src/util/base64-media.ts';
-import { validateMessagesRequest } from '../../helpers/mocks/anthropic-mock-validate.ts';
-import { checkProto, GenerateContentRequest } from '../../helpers/mocks/gemini-mock-proto.ts';
-import { checkGenerateRequest } from '../../helpers/mocks/gemini-mock-rules.ts';
+import { anthropicCodec } from '../../src/protocols/anthropic/index.ts';
+import { geminiCodec } from '../../src/protocols/gemini/index.ts';
+import { openaiCodec } from '../../src/protocols/openai/index.ts';
+import { mediaTypeOfBase64, sniffBase64, stripBase64Whitespace } from '../../src/util/base64-media.ts';
+import { validateMessagesRequest } from '../helpers/mocks/anthropic-mock-validate.ts';
+import { checkProto, GenerateContentRequest } from '../helpers/mocks/gemini-mock-proto.ts';
+import { checkGenerateRequest } from '../helpers/mocks/gemini-mock-rules.ts';
 
 /** A 1×1 PNG. */
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -101,5 +101,31 @@ describe('OpenAI client image data URLs reach every upstream as it takes them', 
     expect(toGemini(messages).contents[0].parts[0].inlineData).toEqual({ mimeType: 'application/pdf', data: PDF });
     const bare = [{ role: 'user', content: [{ type: 'file', file: { filename: 'a.pdf', file_data: wrapped(PDF) } }, { type: 'text', text: 'sum' }] }];
     expect(toGemini(bare).contents[0].parts[0].inlineData).toEqual({ mimeType: 'application/pdf', data: PDF });
+  });
+});
+
+describe('every client protocol mends its base64 the same way', () => {
+  test('Anthropic client: a wrapped base64 image reaches Gemini unwrapped', () => {
+    const req = anthropicCodec.decodeRequest(
+      {
+        model: 'm',
+        max_tokens: 64,
+        messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: wrapped(PNG) } }, { type: 'text', text: 'what is it' }] }],
+      },
+      { model: 'm', stream: false },
+    );
+    const body = geminiCodec.encodeRequest(req, { model: 'gemini-2.5-flash' }) as Record<string, any>;
+    expect(checkProto(body, GenerateContentRequest)).toEqual([]);
+    expect(body.contents[0].parts[0].inlineData).toEqual({ mimeType: 'image/png', data: PNG });
+  });
+
+  test('Gemini client: PNG bytes labelled image/jpeg reach Claude as image/png', () => {
+    const req = geminiCodec.decodeRequest(
+      { contents: [{ role: 'user', parts: [{ inlineData: { mimeType: 'image/jpeg', data: PNG } }, { text: 'what is it' }] }] },
+      { model: 'claude-sonnet-4-5', stream: false },
+    );
+    const body = anthropicCodec.encodeRequest(req, { model: 'claude-sonnet-4-5' }) as Record<string, any>;
+    expect(validateMessagesRequest(body, { signatures: new Map(), betas: [], countTokens: false })).toBeUndefined();
+    expect(body.messages[0].content[0].source).toEqual({ type: 'base64', media_type: 'image/png', data: PNG });
   });
 });

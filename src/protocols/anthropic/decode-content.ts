@@ -10,6 +10,7 @@ import type {
 } from '../../core/content.ts';
 import type { Role } from '../../core/request.ts';
 import { badRequest } from '../../core/errors.ts';
+import { base64Source } from '../../util/base64-media.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import { checkers, type WireBlock } from './schema.ts';
 import { validate } from './validate.ts';
@@ -82,7 +83,7 @@ function decodeImage(block: WireBlock, path: string): ImagePart | undefined {
   const kind = validate(checkers.imageSourceType, b.source, srcPath).type;
   if (kind === 'base64') {
     const s = validate(checkers.base64Source, b.source, srcPath);
-    return { type: 'image', source: { kind: 'base64', mediaType: s.media_type, data: s.data } };
+    return { type: 'image', source: base64Source(s.media_type, s.data) };
   }
   if (kind === 'url') return { type: 'image', source: { kind: 'url', url: validate(checkers.urlSource, b.source, srcPath).url } };
   // `file` ids point into Anthropic's Files API, which no other upstream can read.
@@ -101,7 +102,7 @@ function documentSource(raw: JsonObject, path: string): MediaSource | undefined 
   switch (kind) {
     case 'base64': {
       const s = validate(checkers.base64Source, raw, path);
-      return { kind: 'base64', mediaType: s.media_type, data: s.data };
+      return base64Source(s.media_type, s.data);
     }
     case 'text': {
       const s = validate(checkers.textSource, raw, path);

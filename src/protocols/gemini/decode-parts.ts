@@ -1,4 +1,5 @@
 import type { FilePart, ImagePart, Part, TextPart, ThinkingPart, ToolCallPart } from '../../core/content.ts';
+import { base64Source } from '../../util/base64-media.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import { parseSignature } from './signature.ts';
 
@@ -37,9 +38,8 @@ export function decodeFunctionCall(part: JsonObject, call: JsonObject, id: strin
 export function decodeMedia(part: JsonObject): ImagePart | FilePart | undefined {
   if (isRecord(part.inlineData)) {
     const { mimeType, data, displayName } = part.inlineData;
-    const mediaType = typeof mimeType === 'string' ? mimeType : 'application/octet-stream';
-    const source = { kind: 'base64' as const, mediaType, data: typeof data === 'string' ? data : '' };
-    return media(source, mediaType, displayName);
+    const source = base64Source(typeof mimeType === 'string' ? mimeType : 'application/octet-stream', typeof data === 'string' ? data : '');
+    return media(source, source.mediaType, displayName);
   }
   if (isRecord(part.fileData)) {
     const { mimeType, fileUri, displayName } = part.fileData;

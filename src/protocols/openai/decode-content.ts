@@ -1,6 +1,6 @@
 import { badRequest } from '../../core/errors.ts';
 import type { FilePart, ImagePart, MediaSource, TextPart } from '../../core/content.ts';
-import { normalizeBase64Media } from '../../util/base64-media.ts';
+import { base64Source } from '../../util/base64-media.ts';
 import { mediaSource, mediaTypeForFilename, parseDataUrl } from '../../util/data-url.ts';
 import { textPartFrom } from './cache-control.ts';
 import {
@@ -32,7 +32,7 @@ function decodeUserPart(part: { type: string }, path: string): UserContentPart {
       return decodeText(part, path);
     case 'image_url': {
       const { image_url } = expectShape(ImageUrlPartSchema, part, path);
-      const image: ImagePart = { type: 'image', source: normalized(mediaSource(image_url.url, `${path}.image_url.url`)) };
+      const image: ImagePart = { type: 'image', source: mediaSource(image_url.url, `${path}.image_url.url`) };
       if (image_url.detail) image.detail = image_url.detail;
       return image;
     }
@@ -40,7 +40,7 @@ function decodeUserPart(part: { type: string }, path: string): UserContentPart {
       const { input_audio } = expectShape(InputAudioPartSchema, part, path);
       return {
         type: 'file',
-        source: normalized({ kind: 'base64', mediaType: AUDIO_MEDIA_TYPE[input_audio.format], data: input_audio.data }),
+        source: base64Source(AUDIO_MEDIA_TYPE[input_audio.format], input_audio.data),
       };
     }
     case 'file':
@@ -61,18 +61,10 @@ function decodeFilePart(
   const filename = file.filename ?? undefined;
   const parsed = parseDataUrl(file.file_data);
   // The API docs call file_data "base64 encoded file data"; some clients send it bare, without the data-URL prefix.
-  const source: MediaSource = parsed
-    ? { kind: 'base64', mediaType: parsed.mediaType, data: parsed.data }
-    : { kind: 'base64', mediaType: mediaTypeForFilename(filename), data: file.file_data };
-  const out: FilePart = { type: 'file', source: normalized(source) };
+  const source: MediaSource = parsed ? base64Source(parsed.mediaType, parsed.data) : base64Source(mediaTypeForFilename(filename), file.file_data);
+  const out: FilePart = { type: 'file', source };
   if (filename) out.filename = filename;
   return out;
-}
-
-/** Gemini refuses wrapped base64 and Anthropic a mislabelled image; both are mended here, before any upstream sees them. */
-function normalized(source: MediaSource): MediaSource {
-  if (source.kind !== 'base64') return source;
-  return { ...source, ...normalizeBase64Media(source.mediaType, source.data) };
 }
 
 /** Assistant content: text and refusal parts (a refusal is shown to the user, so it is text). */

@@ -1,5 +1,6 @@
 import type { FilePart, ImagePart, MediaSource, TextPart } from '../../core/content.ts';
 import { badRequest } from '../../core/errors.ts';
+import { base64Source } from '../../util/base64-media.ts';
 import { mediaSource, mediaTypeForFilename, parseDataUrl } from '../../util/data-url.ts';
 import { expectShape } from '../openai/validate.ts';
 import {
@@ -88,9 +89,7 @@ function decodeFile(part: unknown, path: string): FilePart {
   if (p.file_data) {
     // The API takes a data URL; clients written against the Chat Completions docs send bare base64.
     const parsed = parseDataUrl(p.file_data);
-    source = parsed
-      ? { kind: 'base64', mediaType: parsed.mediaType, data: parsed.data }
-      : { kind: 'base64', mediaType: mediaTypeForFilename(filename), data: p.file_data };
+    source = parsed ? base64Source(parsed.mediaType, parsed.data) : base64Source(mediaTypeForFilename(filename), p.file_data);
   } else if (p.file_url) {
     source = mediaSource(p.file_url, `${path}.file_url`);
   } else if (p.file_id) {
