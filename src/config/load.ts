@@ -62,6 +62,7 @@ export function loadConfig(src: ConfigSources): Config {
     logLevel: resolve(SETTINGS.logLevel)!,
     shutdownTimeoutMs: resolve(SETTINGS.shutdownTimeoutMs)!,
     allowPrivateMediaUrls: resolve(SETTINGS.allowPrivateMediaUrls)!,
+    corsOrigin: resolve(SETTINGS.corsOrigin)!,
     pools,
     pool: parsePoolSettings(file?.pool, `${fileLabel}: pool`),
     fallbacks: parseFallbacks(file?.fallbacks, `${fileLabel}: fallbacks`),

@@ -19,6 +19,7 @@ export const ConfigFileSchema = Type.Object(
     log_level: Str,
     shutdown_timeout_ms: Type.Optional(Type.Union([Type.Integer(), Type.String()])),
     allow_private_media_urls: Type.Optional(Type.Union([Type.Boolean(), Type.String()])),
+    cors_origin: Type.Optional(Type.Union([Type.Array(Type.String()), Type.String()])),
     // Checked in detail by src/pool/config.ts, which names the offending member key.
     provider_pools: Type.Optional(Type.Unknown()),
     provider_pools_file: Str,

@@ -97,6 +97,36 @@ const logLevel = (raw: unknown): LogLevel => {
   return s as LogLevel;
 };
 
+/**
+ * cors_origin: `*`, or origins as a browser sends them in its Origin header (scheme://host[:port]). Kept
+ * in that serialised form (lower case, default port dropped) so that a request is checked by one exact
+ * lookup. Empty (the default) turns CORS off.
+ */
+const corsOrigins = (raw: unknown): string[] => {
+  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
+  if (!items) throw new Error(`expected * or a comma-separated list of origins, got ${typeName(raw)}`);
+  const given = items.map((x) => (typeof x === 'string' ? x.trim() : x)).filter((x) => x !== '');
+  if (given.includes('*')) {
+    if (given.length > 1) throw new Error('* already allows every origin: give it alone, or list the origins without it');
+    return ['*'];
+  }
+  return [...new Set(given.map(corsOrigin))];
+};
+
+const corsOrigin = (raw: unknown): string => {
+  const bad = () => new Error(`${show(raw)} is not an origin: give scheme://host[:port] with no path (e.g. https://app.example.com), or *`);
+  // A lone trailing slash is tolerated: it is how an address bar shows an origin, and names no path.
+  if (typeof raw !== 'string' || !/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@\s]+\/?$/.test(raw)) throw bad();
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw bad();
+  }
+  // URL.origin is "null" for schemes such as chrome-extension: or app:, whose Origin header is still scheme://host.
+  return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : `${u.protocol}//${u.host}`;
+};
+
 export const DEFAULT_API_KEY = '123456';
 
 export const SETTINGS = {
@@ -122,6 +152,10 @@ export const SETTINGS = {
   allowPrivateMediaUrls: {
     key: 'allow_private_media_urls', flag: '--allow-private-media-urls', env: 'AIPROXY_ALLOW_PRIVATE_MEDIA_URLS', parse: flag,
     default: false, help: 'Let media URLs aiproxy fetches for Gemini point at loopback or private-network hosts (true/false)',
+  },
+  corsOrigin: {
+    key: 'cors_origin', flag: '--cors-origin', env: 'AIPROXY_CORS_ORIGIN', parse: corsOrigins, default: [] as string[],
+    help: 'Browser origins allowed to call the proxy (CORS): * or a comma-separated list of scheme://host[:port] (default: none, CORS off)',
   },
   ...OPERATIONAL_SETTINGS,
   openaiApiKey: { key: 'openai.api_key', flag: '--openai-api-key', env: 'OPENAI_API_KEY', parse: nonEmpty, secret: true, help: 'Key for openai-custom and openaiResponses-custom' },

@@ -39,6 +39,11 @@ export interface Config {
    * link-local addresses; off, such a URL is refused so a client cannot reach the proxy's own network.
    */
   allowPrivateMediaUrls: boolean;
+  /**
+   * Browser origins allowed to call the proxy (CORS), as browsers serialise them; `['*']` for any, empty
+   * for CORS off: a proxy on localhost must not be callable from any web page its user visits.
+   */
+  corsOrigin: string[];
   /** Members per provider (provider_pools / provider_pools_file); a provider without one is a pool of one. */
   pools: PoolsConfig;
   pool: PoolSettings;

@@ -1,4 +1,4 @@
-import { Elysia } from 'elysia';
+import { Elysia, NotFoundError } from 'elysia';
 import { ProxyError, type ProxyErrorInfo } from '../core/errors.ts';
 import { configSecrets } from '../config/secrets.ts';
 import type { Config } from '../config/types.ts';
@@ -16,6 +16,7 @@ import { Logger } from '../util/log.ts';
 import { runInRequest, type RequestScope } from '../util/request-context.ts';
 import { presentedKey } from './auth.ts';
 import { assertUnlimited, clientKeysFor, identifyClient } from './client-keys.ts';
+import { corsHeaders, corsPolicy, preflight, type Cors } from './cors.ts';
 import { createLifecycle, streamFormat } from './lifecycle.ts';
 import { captureAnswer, promptSinkFor } from './prompt-log.ts';
 import { protocolOf } from './protocol-of.ts';
@@ -113,6 +114,9 @@ function configure(log: Logger, config: Config): void {
   log.setLevel(config.logLevel);
   log.setFormat(config.logFormat);
   log.setSecrets(configSecrets(config));
+  if (config.corsOrigin[0] === '*' && config.apiKeyIsDefault && config.apiKeys.length === 0) {
+    log.warn('cors_origin is * and the proxy key is the public default: any web page you visit can use this proxy; set api_key');
+  }
 }
 
 /**
@@ -123,7 +127,13 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   const log = deps.log ?? new Logger(config.logLevel);
   configure(log, config);
   // Requests read the context through this holder, so a reload swaps it without touching live requests.
-  const holder = { ctx: createContext(config, { ...deps, log }) };
+  // `cors` is undefined when CORS is off, so a request pays one property check for it.
+  const holder: { ctx: AppContext; cors: Cors | undefined } = { ctx: createContext(config, { ...deps, log }), cors: corsPolicy(config.corsOrigin) };
+  const corsFor = (request: Request) => (holder.cors ? corsHeaders(holder.cors, request) : undefined);
+  const withCors = (request: Request, res: Response): Response => {
+    const cors = corsFor(request);
+    return cors ? withHeaders(res, cors) : res;
+  };
   let stopPoolTasks = startPoolTasks(holder.ctx);
   // Counts what is in flight so a shutdown can wait for it, and end it in-band at the deadline.
   const lifecycle = createLifecycle();
@@ -148,30 +158,47 @@ export function createApp(config: Config, deps: AppDeps = {}) {
       const { path, query } = requestTarget(request.url);
       const protocol = protocolOf(path, request.headers, query);
       const id = { 'x-request-id': requestIdOf(request) };
-      if (error instanceof ProxyError) return withHeaders(errorResponse(protocol, error.info), id);
+      const cors = corsFor(request);
+      if (error instanceof ProxyError) return withHeaders(errorResponse(protocol, error.info), id, cors);
       if (code === 'NOT_FOUND') {
         const allowed = allowedMethods(path);
         if (allowed.length > 0 && !allowed.includes(request.method)) {
           const message = `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`;
-          return withHeaders(errorResponse(protocol, { status: 405, kind: 'invalid_request', message }), { ...id, allow: allowed.join(', ') });
+          return withHeaders(errorResponse(protocol, { status: 405, kind: 'invalid_request', message }), { ...id, allow: allowed.join(', ') }, cors);
         }
-        return withHeaders(errorResponse(protocol, { status: 404, kind: 'not_found', message: `no route for ${request.method} ${path}` }), id);
+        return withHeaders(errorResponse(protocol, { status: 404, kind: 'not_found', message: `no route for ${request.method} ${path}` }), id, cors);
       }
-      if (code === 'PARSE') return withHeaders(errorResponse(protocol, { status: 400, kind: 'invalid_request', message: 'request body could not be parsed' }), id);
+      if (code === 'PARSE') return withHeaders(errorResponse(protocol, { status: 400, kind: 'invalid_request', message: 'request body could not be parsed' }), id, cors);
       holder.ctx.log.error('unhandled error', { path, error: (error as Error)?.message ?? String(error) });
-      return withHeaders(errorResponse(protocol, { status: 500, kind: 'api_error', message: 'internal proxy error' }), id);
+      return withHeaders(errorResponse(protocol, { status: 500, kind: 'api_error', message: 'internal proxy error' }), id, cors);
     })
-    .get('/health', () =>
-      lifecycle.draining
-        ? Response.json({ status: 'shutting_down' }, { status: 503, headers: { connection: 'close' } })
-        : health(holder.ctx),
+    .get('/health', ({ request }) =>
+      withCors(
+        request,
+        lifecycle.draining
+          ? Response.json({ status: 'shutting_down' }, { status: 503, headers: { connection: 'close' } })
+          : health(holder.ctx),
+      ),
     )
     .get('/metrics', ({ request }) => {
       const caller = identifyClient(clientKeysFor(holder.ctx.config), presentedKey(request, requestTarget(request.url).query));
-      if (!caller) return unauthorized('openai');
+      if (!caller) return withCors(request, unauthorized('openai'));
       assertUnlimited(caller, '/metrics');
-      return metricsResponse(metrics);
-    });
+      return withCors(request, metricsResponse(metrics));
+    })
+    // CORS preflights, before authentication (a browser never sends the key on one). A route rather than
+    // an onRequest hook: a hook would run on every request, CORS off or not, and take Elysia's routes off
+    // their compiled fast path. Without CORS, or for an OPTIONS that is not a preflight: the 405/404 of
+    // any unrouted method, as before.
+    .options(
+      '/*',
+      ({ request }) => {
+        const answer = holder.cors && preflight(holder.cors, request);
+        if (!answer) throw new NotFoundError();
+        return answer;
+      },
+      { parse: 'none' },
+    );
 
   for (const [method, path, handler, streaming] of ROUTES) {
     for (const mounted of [path, `/:provider${path}`]) {
@@ -181,11 +208,12 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         const protocol = protocolOf(url.path, request.headers, url.query);
         const id = requestIdOf(request);
         const idHeader = { 'x-request-id': id };
-        if (lifecycle.draining) return withHeaders(lifecycle.refuse(protocol), idHeader);
+        const cors = corsFor(request);
+        if (lifecycle.draining) return withHeaders(lifecycle.refuse(protocol), idHeader, cors);
         const tracker = requestLogger(ctx.log, request, url.path, { id, protocol, metrics });
         const fail = (info: ProxyErrorInfo): Response => {
           tracker.log({ status: info.status, error: info.message });
-          return withHeaders(errorResponse(protocol, info), idHeader);
+          return withHeaders(errorResponse(protocol, info), idHeader, cors);
         };
         if (request.url.length > MAX_URL_LENGTH) {
           return fail({ status: 414, kind: 'invalid_request', message: `request URL is longer than ${MAX_URL_LENGTH} characters` });
@@ -193,7 +221,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         const caller = identifyClient(clientKeysFor(ctx.config), presentedKey(request, url.query));
         if (!caller) {
           tracker.log({ status: 401, error: 'missing or invalid proxy key' });
-          return withHeaders(unauthorized(protocol), idHeader);
+          return withHeaders(unauthorized(protocol), idHeader, cors);
         }
         tracker.setCaller(caller.name);
         const max = ctx.config.maxInflight;
@@ -221,8 +249,8 @@ export function createApp(config: Config, deps: AppDeps = {}) {
             ),
           );
           // A stream's overhead is spread over its life; only a whole response gets the header.
-          if (streamFormat(res, url.path)) return withHeaders(res, idHeader);
-          return withHeaders(res, { 'x-request-id': id, 'server-timing': serverTiming(tracker.elapsed(), scope.upstreamMs) });
+          if (streamFormat(res, url.path)) return withHeaders(res, idHeader, cors);
+          return withHeaders(res, { 'x-request-id': id, 'server-timing': serverTiming(tracker.elapsed(), scope.upstreamMs) }, cors);
         } catch (e) {
           if (e instanceof ClientGoneError) {
             tracker.log({ status: 499, error: 'client disconnected' });
@@ -245,6 +273,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
       configure(log, next);
       stopPoolTasks();
       holder.ctx = createContext(next, { ...deps, log }, holder.ctx);
+      holder.cors = corsPolicy(next.corsOrigin);
       stopPoolTasks = startPoolTasks(holder.ctx);
     },
   });

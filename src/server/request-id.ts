@@ -13,16 +13,26 @@ export function requestIdOf(request: Request): string {
   return given && USABLE.test(given) ? given : `req_${PROCESS_PART}${(++sequence).toString(36).padStart(6, '0')}`;
 }
 
-/** Sets headers on a response, copying it first when its headers are immutable (a fetch() response). */
-export function withHeaders(res: Response, headers: Record<string, string>): Response {
+/**
+ * Sets headers on a response, copying it first when its headers are immutable (a fetch() response).
+ * `more` (the CORS headers) is a second, shared record rather than merged in, so that no object is built
+ * per request. Set on the Response itself, never through Elysia's `set.headers`, which would make
+ * Elysia re-wrap a streamed body (docs: bun-elysia-notes §1.2).
+ */
+export function withHeaders(res: Response, headers: Readonly<Record<string, string>>, more?: Readonly<Record<string, string>>): Response {
   try {
-    for (const k in headers) res.headers.set(k, headers[k]!);
+    setAll(res.headers, headers, more);
     return res;
   } catch {
     const copy = new Response(res.body, { status: res.status, statusText: res.statusText, headers: res.headers });
-    for (const k in headers) copy.headers.set(k, headers[k]!);
+    setAll(copy.headers, headers, more);
     return copy;
   }
+}
+
+function setAll(target: Headers, headers: Readonly<Record<string, string>>, more: Readonly<Record<string, string>> | undefined): void {
+  for (const k in headers) target.set(k, headers[k]!);
+  if (more) for (const k in more) target.set(k, more[k]!);
 }
 
 /**
