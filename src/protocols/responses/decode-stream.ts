@@ -12,12 +12,17 @@ interface OpenCall {
   ordinal: number;
   custom: boolean;
   input: string;
+  /** Whether its arguments came as deltas: some models send them only whole, in the .done events. */
+  streamed: boolean;
 }
 
 /**
  * Responses API SSE → canonical events: text, reasoning summaries and function/custom tool calls, in
  * the order the items stream. Reads an openaiResponses-custom upstream, and aiproxy's own streams back
  * (the prompt log). A reasoning item's encrypted_content closes its thinking as a signature.
+ *
+ * Text, summaries and arguments are taken from the deltas, or from the `.done` events when a part had
+ * none: gpt-5.3-codex-spark and GitHub Copilot's models send a call's arguments only there.
  */
 export function createStreamDecoder(): StreamDecoder {
   let started = false;
@@ -26,6 +31,28 @@ export function createStreamDecoder(): StreamDecoder {
   const calls = new Map<string, OpenCall>();
   /** The reasoning summary part the last thinking delta belonged to (`<item id>/<index>`). */
   let thoughtPart: string | undefined;
+  /** Text and summary parts (`<item id>/<index>`) that had deltas, so their `.done` adds nothing. */
+  const seen = new Set<string>();
+
+  const text = (out: StreamEvent[], part: string, value: string): void => {
+    seen.add(part);
+    if (value) out.push({ type: 'text', text: value });
+  };
+
+  const thinking = (out: StreamEvent[], itemId: string, part: string, value: string): void => {
+    seen.add(part);
+    if (!value) return;
+    // Summary parts are paragraphs; a later one starts on its own, as the non-streaming answer joins them.
+    if (thoughtPart !== undefined && thoughtPart !== part && thoughtPart.startsWith(`${itemId}/`)) out.push({ type: 'thinking', text: '\n\n' });
+    thoughtPart = part;
+    out.push({ type: 'thinking', text: value });
+  };
+
+  const args = (out: StreamEvent[], call: OpenCall, value: unknown): void => {
+    if (call.streamed || typeof value !== 'string' || value === '') return;
+    call.streamed = true;
+    out.push({ type: 'tool_call_delta', index: call.ordinal, args: value });
+  };
 
   const start = (out: StreamEvent[], response?: JsonObject): void => {
     if (started) return;
@@ -52,6 +79,7 @@ export function createStreamDecoder(): StreamDecoder {
     const type = typeof data.type === 'string' ? data.type : msg.event;
     const itemId = typeof data.item_id === 'string' ? data.item_id : '';
     const delta = typeof data.delta === 'string' ? data.delta : '';
+    const part = `${itemId}/${String(data.summary_index ?? data.content_index ?? 0)}`;
     switch (type) {
       case 'response.created':
       case 'response.in_progress':
@@ -60,31 +88,45 @@ export function createStreamDecoder(): StreamDecoder {
       case 'response.output_text.delta':
       case 'response.refusal.delta':
         start(out);
-        if (delta) out.push({ type: 'text', text: delta });
+        text(out, part, delta);
+        break;
+      case 'response.output_text.done':
+      case 'response.refusal.done':
+        if (seen.has(part)) break;
+        start(out);
+        text(out, part, typeof data.text === 'string' ? data.text : typeof data.refusal === 'string' ? data.refusal : '');
         break;
       case 'response.reasoning_summary_text.delta':
       case 'response.reasoning_text.delta':
         start(out);
-        if (delta) {
-          // Summary parts are paragraphs; a later one starts on its own, as the non-streaming answer joins them.
-          const part = `${itemId}/${String(data.summary_index ?? data.content_index ?? 0)}`;
-          if (thoughtPart !== undefined && thoughtPart !== part && thoughtPart.startsWith(`${itemId}/`)) out.push({ type: 'thinking', text: '\n\n' });
-          thoughtPart = part;
-          out.push({ type: 'thinking', text: delta });
-        }
+        thinking(out, itemId, part, delta);
+        break;
+      case 'response.reasoning_summary_text.done':
+      case 'response.reasoning_text.done':
+        if (seen.has(part)) break;
+        start(out);
+        thinking(out, itemId, part, typeof data.text === 'string' ? data.text : '');
         break;
       case 'response.output_item.added': {
         const item = isRecord(data.item) ? data.item : {};
         if (item.type !== 'function_call' && item.type !== 'custom_tool_call') break;
         start(out);
-        const call: OpenCall = { ordinal: ordinals++, custom: item.type === 'custom_tool_call', input: '' };
+        const call: OpenCall = { ordinal: ordinals++, custom: item.type === 'custom_tool_call', input: '', streamed: false };
         calls.set(String(item.id ?? ''), call);
         out.push({ type: 'tool_call_start', index: call.ordinal, id: String(item.call_id ?? ''), name: String(item.name ?? '') });
         break;
       }
       case 'response.function_call_arguments.delta': {
         const call = calls.get(itemId);
-        if (call && delta) out.push({ type: 'tool_call_delta', index: call.ordinal, args: delta });
+        if (call && delta) {
+          call.streamed = true;
+          out.push({ type: 'tool_call_delta', index: call.ordinal, args: delta });
+        }
+        break;
+      }
+      case 'response.function_call_arguments.done': {
+        const call = calls.get(itemId);
+        if (call) args(out, call, data.arguments);
         break;
       }
       case 'response.custom_tool_call_input.delta': {
@@ -92,9 +134,19 @@ export function createStreamDecoder(): StreamDecoder {
         if (call) call.input += delta;
         break;
       }
+      case 'response.custom_tool_call_input.done': {
+        const call = calls.get(itemId);
+        if (call && call.input === '' && typeof data.input === 'string') call.input = data.input;
+        break;
+      }
       case 'response.output_item.done': {
         const item = isRecord(data.item) ? data.item : {};
+        if (item.type === 'message') {
+          doneMessage(out, item);
+          break;
+        }
         if (item.type === 'reasoning') {
+          doneSummaries(out, item);
           const signature = reasoningItemSignature(item);
           if (signature) {
             start(out);
@@ -105,6 +157,8 @@ export function createStreamDecoder(): StreamDecoder {
         const call = calls.get(String(item.id ?? ''));
         if (!call) break;
         calls.delete(String(item.id ?? ''));
+        if (call.custom && call.input === '' && typeof item.input === 'string') call.input = item.input;
+        if (!call.custom) args(out, call, item.arguments);
         // A custom tool's input goes upstream as the one string argument of a function (decode-tools.ts).
         if (call.custom) out.push({ type: 'tool_call_delta', index: call.ordinal, args: JSON.stringify({ input: call.input }) });
         out.push({ type: 'tool_call_end', index: call.ordinal });
@@ -128,6 +182,29 @@ export function createStreamDecoder(): StreamDecoder {
       }
     }
     return out;
+  }
+
+  /** A message item's text parts that no delta or `.done` event brought. */
+  function doneMessage(out: StreamEvent[], item: JsonObject): void {
+    const content = Array.isArray(item.content) ? item.content : [];
+    content.forEach((c, i) => {
+      if (!isRecord(c) || seen.has(`${String(item.id ?? '')}/${i}`)) return;
+      const value = c.type === 'output_text' ? c.text : c.type === 'refusal' ? c.refusal : undefined;
+      if (typeof value !== 'string' || value === '') return;
+      start(out);
+      text(out, `${String(item.id ?? '')}/${i}`, value);
+    });
+  }
+
+  /** A reasoning item's summary parts that no delta or `.done` event brought. */
+  function doneSummaries(out: StreamEvent[], item: JsonObject): void {
+    const itemId = String(item.id ?? '');
+    const summary = Array.isArray(item.summary) ? item.summary : [];
+    summary.forEach((sm, i) => {
+      if (!isRecord(sm) || seen.has(`${itemId}/${i}`) || typeof sm.text !== 'string') return;
+      start(out);
+      thinking(out, itemId, `${itemId}/${i}`, sm.text);
+    });
   }
 
   function end(): StreamEvent[] {
