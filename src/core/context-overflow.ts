@@ -7,6 +7,11 @@ export interface ContextOverflow {
   /** The model's context window. */
   max: number;
   from: 'openai' | 'anthropic' | 'gemini';
+  /**
+   * The upstream stated no input size (and maybe no window either): `input`, and `max` unless stated,
+   * are stand-ins (see overflowSizes), so a client's parser sees an overflow, not a measurement.
+   */
+  estimated?: boolean;
 }
 
 /**
@@ -35,4 +40,43 @@ export function contextOverflowOf(message: string): ContextOverflow | undefined 
   m = /input token count \((\d+)\) exceeds the maximum number of tokens allowed \((\d+)\)/.exec(message);
   if (m) return { input: +m[1]!, max: +m[2]!, from: 'gemini' };
   return undefined;
+}
+
+/**
+ * Overflows stated without the prompt's size, each with the family whose wording it is:
+ * - OpenAI's Responses API (HTTP 400 and in-stream, code context_length_exceeded; opencode#6071,
+ *   dyad#1672): "Your input exceeds the context window of this model. Please adjust your input and try again."
+ * - OpenAI's short form, the window only: "This model's maximum context length is 128000 tokens."
+ * - Anthropic's models elsewhere: "Prompt is too long", Bedrock's "Input is too long for requested model."
+ */
+const NUMBERLESS: ReadonlyArray<readonly [RegExp, ContextOverflow['from']]> = [
+  [/exceeds the context window/i, 'openai'],
+  [/maximum context length is \d+ tokens/i, 'openai'],
+  [/prompt is too long|input is too long for requested model/i, 'anthropic'],
+];
+
+/**
+ * No table of context windows exists here (the error path does not know the model either), so a low
+ * one: gpt-4o's, below gpt-4.1's (1M) and gpt-5's (400k), the models the Responses API mostly serves.
+ * Too small a figure costs at most an early compaction; too large one would have a client that budgets
+ * with it overflow again.
+ */
+export const FALLBACK_CONTEXT_WINDOW = 128000;
+
+/**
+ * The sizes of an overflow, stated or stood in for: contextOverflowOf's figures when the message has
+ * them, else, for an overflow known by its code (`context_length_exceeded`, what the Responses API and
+ * OpenAI-compatible servers mark it with) or by a numberless wording, the window it names or
+ * FALLBACK_CONTEXT_WINDOW, and one token over it as the input. The request's real size is not known where
+ * errors are worded, and M+1 is the least that reads as an overflow: Claude Code only needs the
+ * `prompt is too long: N tokens > M maximum` form to compact, and a gap of one token claims nothing.
+ */
+export function overflowSizes(message: string, code?: string): ContextOverflow | undefined {
+  const stated = contextOverflowOf(message);
+  if (stated) return stated;
+  const family = NUMBERLESS.find(([re]) => re.test(message))?.[1] ?? (code === 'context_length_exceeded' ? 'openai' : undefined);
+  if (!family) return undefined;
+  const window = /maximum context length is (\d+) tokens/i.exec(message)?.[1];
+  const max = window ? +window : FALLBACK_CONTEXT_WINDOW;
+  return { input: max + 1, max, from: family, estimated: true };
 }

@@ -28,6 +28,12 @@ export type ToolChoice =
   | { type: 'required' }
   | { type: 'tool'; name: string };
 
+/**
+ * What an encoder tells the model when JSON mode must be said in words: Claude has no JSON switch, and
+ * OpenAI's json_object mode refuses messages that never mention JSON.
+ */
+export const JSON_INSTRUCTION = 'Respond with a single JSON object and nothing else.';
+
 export type ResponseFormat =
   | { type: 'text' }
   | { type: 'json' }

@@ -88,7 +88,8 @@ export function relayStream(
   onEnd?: (end: StreamEnd) => void,
 ): ReadableStream<Uint8Array> {
   const boundary = opts.format === 'json-array' ? jsonArrayBoundary() : sseBoundary();
-  const tail = new StreamTail();
+  const responses = opts.protocol === 'responses' && opts.format === 'sse';
+  const tail = new StreamTail(responses);
   const end: StreamEnd = {};
   return pump(
     upstream,
@@ -113,7 +114,8 @@ export function relayStream(
         }
         return true;
       },
-      failure: (error) => (boundary.ended() ? '' : inBandErrorText(opts.protocol, opts.format, boundary.lead(), error)),
+      failure: (error) =>
+        boundary.ended() ? '' : inBandErrorText(opts.protocol, opts.format, boundary.lead(), error, responses ? tail.responseSoFar() : undefined),
       atBoundary: () => boundary.atBoundary(),
     },
     end,

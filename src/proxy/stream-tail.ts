@@ -10,6 +10,15 @@ const RESPONSES_END = /^(?:event:\s*|data:\s*\{\s*"type"\s*:\s*")response\.(comp
 const WINDOW_BYTES = 64 * 1024;
 /** How much of that is looked at first. */
 const QUICK_LOOK_BYTES = 512;
+/**
+ * How much of a relayed Responses stream's beginning is kept until its response.created is whole: the
+ * response it carries echoes the request's instructions and tools (Codex's run to tens of KB).
+ */
+const HEAD_BYTES = 1024 * 1024;
+/** The response.created event, by its `event:` line or its data's `type`, to the blank line that ends it. */
+const CREATED_EVENT = /^(?:event:[ \t]*response\.created|data:[ \t]*\{\s*"type"\s*:\s*"response\.created")[\s\S]*?(?:\r\n\r\n|\n\n|\r\r)/m;
+/** A relayed event's own numbering: in JSON text an unescaped key is a key, never a string's content. */
+const SEQUENCE = /"sequence_number"\s*:\s*(\d+)/g;
 /** How much of a streamed JSON array's end is searched for a last element that is an error. */
 const ARRAY_ERROR_LOOK_BYTES = 8 * 1024;
 // Decodes whole buffers only (no `stream` state), so one serves every relay.
@@ -74,6 +83,18 @@ function arrayError(text: string): string | undefined {
 }
 
 /**
+ * Where a relayed Responses stream stood: what an error of ours appended to it must continue (the next
+ * `sequence_number`) and name (the response the client is reading), as OpenAI's own would.
+ */
+export interface ResponseSoFar {
+  /** The last `sequence_number` relayed. */
+  sequence?: number;
+  id?: string;
+  model?: string;
+  createdAt?: number;
+}
+
+/**
  * The last bytes of a relayed stream, by reference (chunks are not copied while relaying), so that at
  * its end we can tell a complete stream from one the upstream cut off cleanly: OpenAI ends with
  * `[DONE]`, Anthropic with `message_stop`, a Gemini stream's last chunk carries `finishReason` (or a
@@ -87,8 +108,24 @@ export class StreamTail {
   private dropped = false;
   /** The message of the upstream error the stream ended with, once complete() found one. */
   error?: string;
+  /**
+   * A Responses stream's first chunks, until they hold response.created whole (the window may have let
+   * it go by the time an error needs its response's id), then undefined; also undefined for others.
+   */
+  private head?: Uint8Array[];
+  private headBytes = 0;
+  /** The last bytes of the head so far, latin1: a blank line may straddle two chunks. */
+  private seam = '';
+  /** The response.created event's text, parsed only if the stream fails. */
+  private created?: string;
+
+  /** `responses`: keep what responseSoFar() needs (a Responses SSE relay). */
+  constructor(responses = false) {
+    if (responses) this.head = [];
+  }
 
   push(chunk: Uint8Array): void {
+    if (this.head) this.pushHead(chunk);
     this.chunks.push(chunk);
     this.size += chunk.byteLength;
     while (this.chunks.length > 1 && this.size - this.chunks[0]!.byteLength >= WINDOW_BYTES) {
@@ -152,6 +189,61 @@ export class StreamTail {
         return end !== null;
       }
     }
+  }
+
+  /**
+   * The relayed response's id, model and created_at (from its response.created) and its last
+   * sequence_number (from the window's end). Read only when the stream fails: relaying parses nothing.
+   */
+  responseSoFar(): ResponseSoFar {
+    const so: ResponseSoFar = this.createdFields(this.created ?? (this.head ? Buffer.concat(this.head).toString('utf8') : ''));
+    // The last events are in the last few KB unless one is long (a big function call's arguments).
+    const from = this.startOfLast(QUICK_LOOK_BYTES);
+    const last = this.lastSequence(this.text(from)) ?? (from > 0 ? this.lastSequence(this.text(0)) : undefined);
+    if (last !== undefined) so.sequence = last;
+    return so;
+  }
+
+  /** Keeps a head chunk; once response.created is whole in the head, reads it and lets the head go. */
+  private pushHead(chunk: Uint8Array): void {
+    const head = this.head!;
+    head.push(chunk);
+    this.headBytes += chunk.byteLength;
+    const look = this.seam + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+    this.seam = look.slice(-3);
+    if (!EVENT_SEPARATOR.test(look)) {
+      if (this.headBytes > HEAD_BYTES) this.head = undefined;
+      return;
+    }
+    const event = CREATED_EVENT.exec(Buffer.concat(head).toString('utf8'))?.[0];
+    if (!event && this.headBytes <= HEAD_BYTES) return;
+    this.created = event;
+    this.head = undefined;
+  }
+
+  /** The id, model and created_at of the response.created event in `text`, if any. */
+  private createdFields(text: string): ResponseSoFar {
+    const event = CREATED_EVENT.exec(text)?.[0];
+    if (!event) return {};
+    let response: unknown;
+    try {
+      response = (JSON.parse([...event.matchAll(DATA_LINE)].map((m) => m[1]).join('\n')) as { response?: unknown }).response;
+    } catch {
+      return {};
+    }
+    if (typeof response !== 'object' || response === null) return {};
+    const { id, model, created_at } = response as Record<string, unknown>;
+    const so: ResponseSoFar = {};
+    if (typeof id === 'string') so.id = id;
+    if (typeof model === 'string') so.model = model;
+    if (typeof created_at === 'number') so.createdAt = created_at;
+    return so;
+  }
+
+  private lastSequence(text: string): number | undefined {
+    let last: string | undefined;
+    for (const m of text.matchAll(SEQUENCE)) last = m[1];
+    return last === undefined ? undefined : +last;
   }
 
   /** Index of the first of the last chunks that together hold at least `bytes` bytes (0: all of them). */

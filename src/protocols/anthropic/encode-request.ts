@@ -1,4 +1,5 @@
 import type { CanonicalRequest, ReasoningConfig, ReasoningEffort, TextPart } from '../../core/index.ts';
+import { JSON_INSTRUCTION } from '../../core/request.ts';
 import { budgetForEffort, reasoningBudget, reasoningEffort } from '../../core/reasoning.ts';
 import type { EncodeRequestOptions } from '../types.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
@@ -11,7 +12,6 @@ import type { AnthropicBlock } from './wire-types.ts';
 const DEFAULT_MAX_TOKENS = 8192;
 /** The API's floor for `budget_tokens`. */
 const MIN_BUDGET = 1024;
-const JSON_INSTRUCTION = 'Respond with a single JSON object and nothing else.';
 
 interface ThinkingPlan {
   /** The `thinking` field; absent = thinking off. */

@@ -1,6 +1,6 @@
 import type { Part, TextPart, ToolCallPart } from '../../core/content.ts';
 import { orphanLabel, pairToolResults } from '../../core/tool-results.ts';
-import type { CanonicalRequest, Message } from '../../core/request.ts';
+import { JSON_INSTRUCTION, type CanonicalRequest, type Message } from '../../core/request.ts';
 import { encodeUserPart, isTextLike, joinText, userContent, type OpenAIContentPart } from './encode-content.ts';
 import { takesTextOnly, takesThoughtSignatures, wantsReasoningBack } from './model-rules.ts';
 import { thoughtSignatureExtra } from './thought-signature.ts';
@@ -24,8 +24,6 @@ export const MISSING_RESULT = 'No result was returned for this tool call.';
 const MEDIA_RESULT = 'The tool returned the content attached in the next message.';
 /** Said in place of an image or file to a model that takes text only, so it knows something was there. */
 export const MEDIA_OMITTED = '[An image or file was attached here, but this model accepts text only.]';
-/** Same words as the Anthropic encoder's: OpenAI's JSON mode wants "json" said somewhere in the messages. */
-const JSON_INSTRUCTION = 'Respond with a single JSON object and nothing else.';
 
 /**
  * Canonical conversation → Chat Completions `messages`, shaped the way api.openai.com insists:

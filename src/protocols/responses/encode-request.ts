@@ -1,11 +1,12 @@
 import { reasoningEffort } from '../../core/reasoning.ts';
 import type { CanonicalRequest, ReasoningConfig, ResponseFormat, ToolChoice, ToolDefinition } from '../../core/request.ts';
 import { joinText } from '../openai/encode-content.ts';
+import { JSON_INSTRUCTION } from '../../core/request.ts';
 import { encodeResponseFormat, openaiUser } from '../openai/encode-request.ts';
 import { isReasoningModel, nearestEffort, refusesReasoningEffort, refusesSampling } from '../openai/model-rules.ts';
 import { isRecord } from '../../util/json.ts';
 import type { EncodeRequestOptions } from '../types.ts';
-import { encodeInput } from './encode-input.ts';
+import { encodeInput, type InputItem } from './encode-input.ts';
 
 /** The Responses API refuses a smaller max_output_tokens ("integer below minimum value. Expected a value >= 16"). */
 const MIN_OUTPUT_TOKENS = 16;
@@ -25,7 +26,13 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
   const body: Record<string, unknown> = { model };
   const instructions = joinText(req.system, '\n\n');
   if (instructions) body.instructions = instructions;
-  body.input = encodeInput(req);
+  const input = encodeInput(req);
+  // 400 "Response input messages must contain the word 'json' in some form to use 'text.format' of type
+  // 'json_object'": unlike Chat Completions, the system prompt (`instructions`) does not count.
+  if (req.responseFormat?.type === 'json' && !input.some(mentionsJson)) {
+    input.unshift({ type: 'message', role: 'developer', content: JSON_INSTRUCTION });
+  }
+  body.input = input;
 
   if (req.tools.length > 0) {
     body.tools = req.tools.map(encodeTool);
@@ -71,6 +78,13 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
 function wantsThoughts(r: ReasoningConfig | undefined): boolean {
   if (!r || r.includeThoughts === false) return false;
   return r.includeThoughts === true || r.enabled === true;
+}
+
+/** The error names input messages: a tool's output that says "json" is not relied on to satisfy it. */
+function mentionsJson(item: InputItem): boolean {
+  if (item.type !== 'message') return false;
+  if (typeof item.content === 'string') return /json/i.test(item.content);
+  return item.content.some((p) => 'text' in p && /json/i.test(p.text));
 }
 
 function encodeTool(tool: ToolDefinition): Record<string, unknown> {
