@@ -3,6 +3,7 @@ import { helpText } from './cli/help.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadConfig } from './config/load.ts';
 import { createApp } from './server/app.ts';
+import { explainListenFailure, ListenError } from './server/listen-error.ts';
 import { createMemoryGuard } from './server/memory-guard.ts';
 import { handleSignals } from './server/signals.ts';
 import { Logger } from './util/log.ts';
@@ -34,7 +35,11 @@ async function main(argv: string[]): Promise<number> {
   const app = createApp(config, { log });
   // Before listening: a signal that arrives as soon as the port is open must find its handler.
   handleSignals(app, { log, loadConfig: () => loadConfig({ flags: args.flags, env: process.env }) });
-  app.listen({ hostname: config.host, port: config.port });
+  try {
+    app.listen({ hostname: config.host, port: config.port });
+  } catch (e) {
+    throw await explainListenFailure(e, config.host, config.port);
+  }
   createMemoryGuard({ limitMb: () => app.context.config.limits.softMemoryMb, log, onCollect: () => app.metrics.memoryCollected() });
   const server = app.server!;
   log.info(`aiproxy ${VERSION} listening on http://${server.hostname}:${server.port}`, {
@@ -52,6 +57,10 @@ main(Bun.argv.slice(2)).then(
     if (e instanceof ConfigError) {
       process.stderr.write(`aiproxy: ${e.message}\n`);
       process.exit(2);
+    }
+    if (e instanceof ListenError) {
+      process.stderr.write(`aiproxy: ${e.message}\n`);
+      process.exit(e.exitCode);
     }
     process.stderr.write(`aiproxy: ${(e as Error)?.stack ?? e}\n`);
     process.exit(1);

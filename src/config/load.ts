@@ -7,6 +7,7 @@ import type { ProviderName } from './providers.ts';
 import { ConfigFileSchema } from './schema.ts';
 import { DEFAULT_API_KEY, parseSetting, SETTINGS, type Setting } from './settings.ts';
 import type { Config } from './types.ts';
+import { findDuplicateKey } from './yaml-duplicates.ts';
 
 export interface ConfigSources {
   /** Flag name (with --) → raw value, from parseArgs. */
@@ -106,7 +107,8 @@ function readPoolsFile(path: string, env: Record<string, string | undefined>): u
   if (!existsSync(path)) throw new ConfigError(`provider pools file ${path} does not exist`);
   try {
     const text = readFileSync(path, 'utf8');
-    return expandEnv(path.endsWith('.json') ? JSON.parse(text) : Bun.YAML.parse(text), env, path, '');
+    // JSON.parse, too, keeps the last of two equal keys; a JSON pools file is not checked for them.
+    return expandEnv(path.endsWith('.json') ? JSON.parse(text) : parseYaml(text, path), env, path, '');
   } catch (e) {
     if (e instanceof ConfigError) throw e;
     // JSON.parse quotes the token it choked on, which may be an unquoted key: never echoed.
@@ -126,8 +128,9 @@ function readConfigFile(
   }
   let data: unknown;
   try {
-    data = Bun.YAML.parse(readFileSync(path, 'utf8'));
+    data = parseYaml(readFileSync(path, 'utf8'), path);
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     throw new ConfigError(`${path}: invalid YAML: ${(e as Error).message}`);
   }
   if (data === null || data === undefined) return {}; // an empty file is an empty config
@@ -139,6 +142,14 @@ function readConfigFile(
     throw new ConfigError(`${path}: ${key}: ${schemaComplaint(first)}`);
   }
   return expanded;
+}
+
+/** Bun.YAML.parse, refusing a key given twice in one mapping: the parser would keep the last one without a word. */
+function parseYaml(text: string, path: string): unknown {
+  const data = Bun.YAML.parse(text);
+  const dup = findDuplicateKey(text);
+  if (dup) throw new ConfigError(`${path}: ${dup.path}: duplicate key on line ${dup.line} (first given on line ${dup.firstLine})`);
+  return data;
 }
 
 /** TypeBox's message, but for a union (`port: true`) what would have been accepted and what was found. */

@@ -1,3 +1,4 @@
+import { isIP, isIPv6 } from 'node:net';
 import { homedir } from 'node:os';
 import { GEMINI_CLI_OAUTH_CLIENT_ID, GEMINI_CLI_OAUTH_CLIENT_SECRET } from '../auth/google/oauth-constants.ts';
 import { ConfigError } from './errors.ts';
@@ -25,6 +26,26 @@ export interface Setting<T = unknown> {
 }
 
 const port = integer(0, 65535, 'a port number');
+
+// Underscores are allowed: container and compose service names carry them and resolve.
+const DNS_LABEL = /^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$/;
+
+/**
+ * The address to listen on: an IPv4 or IPv6 address (`0.0.0.0` and `::` listen on all), `localhost`, or a
+ * host name. Checked here so that a typo stops start-up naming the key, not with the listen error Bun
+ * gives for it (which, for `256.1.1.1`, is "Is port … in use?").
+ */
+const host = (raw: unknown): string => {
+  let s = nonEmpty(raw);
+  // `[::1]`, as in a URL.
+  if (/^\[.*\]$/.test(s) && isIPv6(s.slice(1, -1))) s = s.slice(1, -1);
+  if (isIP(s)) return s;
+  const labels = s.replace(/\.$/, '').split('.');
+  // An all-digit last label is a mistyped IPv4 address (`256.1.1.1`, `10.0.0`), never a DNS name.
+  const ok = s.length <= 253 && labels.every((l) => DNS_LABEL.test(l)) && !/^\d+$/.test(labels.at(-1)!);
+  if (!ok) throw new Error(`${show(raw)} is not an IPv4 or IPv6 address or a host name`);
+  return s;
+};
 
 /** A base URL; a path is kept (`http://host:8080/prefix/v1`), a trailing slash is not. */
 const baseUrl = (raw: unknown): string => {
@@ -130,7 +151,7 @@ const corsOrigin = (raw: unknown): string => {
 export const DEFAULT_API_KEY = '123456';
 
 export const SETTINGS = {
-  host: { key: 'host', flag: '--host', env: 'AIPROXY_HOST', parse: nonEmpty, default: 'localhost', help: 'Address to listen on' },
+  host: { key: 'host', flag: '--host', env: 'AIPROXY_HOST', parse: host, default: 'localhost', help: 'Address to listen on' },
   port: { key: 'port', flag: '--port', env: 'AIPROXY_PORT', parse: port, default: 3000, help: 'Port to listen on (0 = any free port)' },
   apiKey: {
     key: 'api_key', flag: '--api-key', env: 'AIPROXY_API_KEY', parse: nonEmpty, secret: true,

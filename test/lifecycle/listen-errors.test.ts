@@ -1,0 +1,101 @@
+/**
+ * Start-up failures as a user meets them: one `aiproxy: …` line on stderr and exit code 2 (1 for a busy
+ * port, which may free itself), never a stack trace, and never a port blamed for what the host got wrong.
+ */
+import { afterAll, describe, expect, test } from 'bun:test';
+import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { SOURCE_CMD, tempDir, writeFile } from './cli-process.ts';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function dir(): string {
+  const d = tempDir('aiproxy-listen-');
+  dirs.push(d);
+  return d;
+}
+
+/** Runs the CLI to its exit; `prefix` runs it through another command (setpriv). */
+async function run(args: string[], cwd = dir(), prefix: string[] = []): Promise<{ code: number; stderr: string }> {
+  const proc = Bun.spawn([...prefix, ...SOURCE_CMD, '--api-key', 'listen-test-key', ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  // A start that unexpectedly succeeds must not hang the test.
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+  const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+  clearTimeout(timer);
+  return { code, stderr };
+}
+
+describe('cannot listen', () => {
+  test('port already in use: exit 1, which a service manager retries (the port may free itself)', async () => {
+    const holder = Bun.serve({ hostname: '127.0.0.1', port: 0, reusePort: false, fetch: () => new Response('taken') });
+    try {
+      const r = await run(['--host', '127.0.0.1', '--port', String(holder.port)]);
+      expect(r.stderr).toBe(`aiproxy: cannot listen on 127.0.0.1:${holder.port}: the port is already in use\n`);
+      expect(r.code).toBe(1);
+    } finally {
+      holder.stop(true);
+    }
+  });
+
+  test('an address that is not this machine’s (IPv4 and IPv6 documentation ranges)', async () => {
+    const v4 = await run(['--host', '198.51.100.1', '--port', '23051']);
+    expect(v4.stderr).toBe('aiproxy: cannot listen on 198.51.100.1:23051: not an address of this machine\n');
+    expect(v4.code).toBe(2);
+    const v6 = await run(['--host', '2001:db8::1', '--port', '23052']);
+    expect(v6.stderr).toBe('aiproxy: cannot listen on [2001:db8::1]:23052: not an address of this machine\n');
+    expect(v6.code).toBe(2);
+  });
+
+  test('a host name that does not resolve (Bun reports it as ENOENT or "port in use")', async () => {
+    const r = await run(['--host', 'nonexistent.invalid', '--port', '23053']);
+    expect(r.stderr).toBe('aiproxy: cannot listen on nonexistent.invalid:23053: the host name does not resolve\n');
+    expect(r.code).toBe(2);
+  });
+
+  // Needs a user who may not bind port 80: root drops to nobody; where unprivileged ports start low, nobody can.
+  const unprivilegedStart = existsSync('/proc/sys/net/ipv4/ip_unprivileged_port_start')
+    ? Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'))
+    : 1024;
+  const isRoot = process.getuid?.() === 0;
+  const setpriv = Bun.which('setpriv');
+  test.skipIf(unprivilegedStart <= 80 || (isRoot && !setpriv))('a privileged port', async () => {
+    const cwd = dir();
+    chmodSync(cwd, 0o755);
+    const prefix = isRoot ? [setpriv!, '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    const r = await run(['--host', '127.0.0.1', '--port', '80'], cwd, prefix);
+    expect(r.stderr).toBe('aiproxy: cannot listen on 127.0.0.1:80: permission denied (ports below 1024 need privileges)\n');
+    expect(r.code).toBe(2);
+  });
+});
+
+describe('config errors found before listening', () => {
+  test('an invalid host in config.yaml names the key, not the port', async () => {
+    const cwd = dir();
+    writeFile(cwd, 'config.yaml', 'port: 23054\nhost: 256.1.1.1\n');
+    const r = await run([], cwd);
+    expect(r.stderr).toBe('aiproxy: config.yaml: host: "256.1.1.1" is not an IPv4 or IPv6 address or a host name\n');
+    expect(r.code).toBe(2);
+  });
+
+  test('an invalid --host', async () => {
+    const r = await run(['--host', 'not a host!', '--port', '23055']);
+    expect(r.stderr).toBe('aiproxy: --host: "not a host!" is not an IPv4 or IPv6 address or a host name\n');
+    expect(r.code).toBe(2);
+  });
+
+  test('a key given twice in config.yaml', async () => {
+    const cwd = dir();
+    writeFile(cwd, 'config.yaml', 'port: 23056\nport: 23057\n');
+    const r = await run([], cwd);
+    expect(r.stderr).toBe(`aiproxy: ${cwd}/config.yaml: port: duplicate key on line 2 (first given on line 1)\n`);
+    expect(r.code).toBe(2);
+  });
+});
