@@ -2,6 +2,7 @@ import { ConfigError } from '../config/errors.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../config/providers.ts';
 import { proxyUrl } from '../config/settings.ts';
 import { isRecord } from '../util/json.ts';
+import { path as filePath } from '../config/parsers.ts';
 import { STRATEGIES, DEFAULT_POOL_SETTINGS, type PoolSettings, type Strategy } from './settings.ts';
 
 /** Credentials and endpoint of one member; unset fields come from the provider's own config section. */
@@ -106,12 +107,18 @@ function isOriginalOnlyMember(m: unknown): boolean {
   return isRecord(m) && Object.keys(m).some((k) => /_(CREDS_FILE_PATH|API_KEY|BASE_URL)$/.test(k) || ORIGINAL_STATE_KEYS.has(k) || k === 'checkModelName' || k === 'customName');
 }
 
+/** A member's credentials file is a path as gemini.oauth_creds_file is: `~` is the home directory. */
+function expandHome(credentials: MemberCredentials): void {
+  if (credentials.oauthCredsFile !== undefined) credentials.oauthCredsFile = filePath(credentials.oauthCredsFile);
+}
+
 function parseOurMember(raw: Record<string, unknown>, at: string, provider: ProviderName, index: number): MemberConfig {
   for (const k of Object.keys(raw)) if (!MEMBER_KEYS.has(k)) throw new ConfigError(`${at}.${k}: unknown key`);
   const credentials: MemberCredentials = {};
   for (const [key, field] of Object.entries(CREDENTIAL_KEYS)) {
     if (raw[key] !== undefined) credentials[field] = str(raw[key], `${at}.${key}`);
   }
+  expandHome(credentials);
   if (credentials.proxyUrl !== undefined) {
     try {
       credentials.proxyUrl = proxyUrl(credentials.proxyUrl);
@@ -144,6 +151,7 @@ function parseOriginalMember(raw: Record<string, unknown>, at: string, provider:
     const field = ORIGINAL_KEYS[key];
     if (field && value !== null && value !== undefined && value !== '') credentials[field] = str(value, `${at}.${key}`);
   }
+  expandHome(credentials);
   // The original joined CLAUDE_BASE_URL + '/messages', so its users wrote the /v1 that our base_url omits.
   if (provider === 'claude-custom' && credentials.baseUrl) credentials.baseUrl = credentials.baseUrl.replace(/\/v1\/?$/, '');
   const name = raw.customName ?? raw.uuid;

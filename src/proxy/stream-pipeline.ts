@@ -170,11 +170,12 @@ export function unwrapStream(
         }
         sink.send(out);
         if (value) return false;
-        if (!isLastGeminiChunk(lastData) && !lastData.includes('"error"')) {
+        // An upstream error that ends the stream is relayed as it came; the request still failed. Read
+        // from the parsed chunk: an "error" key in a call's arguments is no error.
+        const error = inBandErrorMessage(lastJson);
+        if (!isLastGeminiChunk(lastData) && error === undefined) {
           sink.fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before its last chunk: the answer is truncated' });
         } else {
-          // An upstream error that ends the stream is relayed as it came; the request still failed.
-          const error = inBandErrorMessage(lastJson);
           if (error !== undefined) end.error = error;
           sink.send(format === 'json-array' ? (sent === 0 ? '[]' : ']') : '');
         }

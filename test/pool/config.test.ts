@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { homedir } from 'node:os';
 import { parseFallbacks, parsePools, parsePoolSettings } from '../../src/pool/config.ts';
 
 describe('provider_pools', () => {
@@ -30,6 +31,13 @@ describe('provider_pools', () => {
     expect(pools['claude-custom']![0]).toMatchObject({ name: 'u-1', healthCheckModel: 'claude-haiku-4-5', credentials: { apiKey: 'sk-ant', baseUrl: 'https://api.anthropic.com' } });
     expect(pools['gemini-cli-oauth']![0]).toMatchObject({ name: 'work', disabled: true, credentials: { oauthCredsFile: '/creds/a.json', projectId: 'proj' } });
     expect(pools['openai-custom']![0]).toMatchObject({ maxConcurrency: 4, credentials: { apiKey: 'sk', baseUrl: 'http://o/v1' } });
+  });
+
+  test("a member's oauth_creds_file may start with ~, as gemini.oauth_creds_file may", () => {
+    const ours = parsePools({ 'gemini-cli-oauth': [{ name: 'two', oauth_creds_file: '~/.gemini/acct2.json' }] }, 'p');
+    const original = parsePools({ 'gemini-cli-oauth': [{ customName: 'three', GEMINI_OAUTH_CREDS_FILE_PATH: '~/acct3.json' }] }, 'p');
+    expect(ours['gemini-cli-oauth']![0]!.credentials.oauthCredsFile).toBe(`${homedir()}/.gemini/acct2.json`);
+    expect(original['gemini-cli-oauth']![0]!.credentials.oauthCredsFile).toBe(`${homedir()}/acct3.json`);
   });
 
   test('errors name the key', () => {

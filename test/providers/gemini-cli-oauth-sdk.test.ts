@@ -213,11 +213,11 @@ describe('Anthropic client → gemini-cli-oauth (canonical conversion)', () => {
     expect(err.error.error.message).toContain('No capacity available for model gemini-2.5-pro');
   });
 
-  test('Google’s capacity shortage cools only that model on the account, not the account', async () => {
+  test.each([429, 503] as const)('Google’s capacity shortage (as a %d) cools only that model on the account, not the account', async (status) => {
     // One attempt only: the failure is the request's last, recorded as the client saw it.
     const one = await startCodeAssistStack({ config: ['pool: {max_attempts: 1}'] });
     try {
-      one.api.queue({ error: modelCapacityExhausted() });
+      one.api.queue({ error: modelCapacityExhausted('gemini-2.5-pro', status) });
       const err = await one.geminiClient.models.generateContent({ model: 'gemini-2.5-pro', contents: 'x' }).catch((e) => e);
       expect((err as { status?: number }).status).toBe(503);
       const view = (await (await fetch(`${one.proxy.url}/pools`, { headers: { authorization: `Bearer ${one.proxy.key}` } })).json()) as {

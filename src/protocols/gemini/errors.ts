@@ -95,7 +95,8 @@ export function errorInfoFromGoogle(error: JsonObject, httpStatus?: number): Pro
   const retryAfter = retryAfterFromGoogleError(error);
   if (retryAfter !== undefined) info.retryAfter = retryAfter;
   if (Array.isArray(error.details) && error.details.length > 0) info.details = error.details.map(withoutAccountIds);
-  if (status === 429) {
+  // Capacity for one model comes as a 429 or a 503 alike: either way only that model is short.
+  if (status === 429 || (status === 503 && (hasReason(error, 'MODEL_CAPACITY_EXHAUSTED') || hasReason(error, 'MODEL_CAPACITY_EXCEEDED')))) {
     const model = quotaModelOf(error);
     if (model) info.quotaModel = model;
   }

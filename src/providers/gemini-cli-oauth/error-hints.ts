@@ -40,7 +40,7 @@ export function describeGenerateError(info: ProxyErrorInfo, rawBody: string): Pr
     const hint = `Hint: Code Assist answers 404 for a model this Google account cannot use; it usually serves ${CODE_ASSIST_MODELS.join(', ')}.`;
     return { ...info, code: 'model_not_found', message: info.message.includes(hint) ? info.message : `${info.message} ${hint}` };
   }
-  if (info.status === 429 && hasReason(rawBody, 'MODEL_CAPACITY_EXHAUSTED')) return { ...info, status: 503, kind: 'overloaded' };
+  if (info.status === 429 && (hasReason(rawBody, 'MODEL_CAPACITY_EXHAUSTED') || hasReason(rawBody, 'MODEL_CAPACITY_EXCEEDED'))) return { ...info, status: 503, kind: 'overloaded' };
   return withCodeAssistHint(info, rawBody);
 }
 

@@ -67,10 +67,10 @@ export function codeAssistQuotaError(reason = 'QUOTA_EXHAUSTED', retryDelay = '6
  * Google's own capacity running out for a model: a 429 like a quota error but with this reason, not the
  * account's quota (body as in google-gemini/gemini-cli#27548; the same reason also comes as 503 UNAVAILABLE, #23520).
  */
-export function modelCapacityExhausted(model = 'gemini-2.5-pro'): MockHttpError {
+export function modelCapacityExhausted(model = 'gemini-2.5-pro', status: 429 | 503 = 429): MockHttpError {
   return {
-    status: 429,
-    body: googleError(429, `No capacity available for model ${model} on the server`, [
+    status,
+    body: googleError(status, `No capacity available for model ${model} on the server`, [
       { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'MODEL_CAPACITY_EXHAUSTED', domain: 'cloudcode-pa.googleapis.com', metadata: { model } },
     ]),
   };
