@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ProviderName } from '../config/providers.ts';
 import type { Config } from '../config/types.ts';
-import { createProvider } from '../providers/registry.ts';
+import { createProvider, type ProviderEnv } from '../providers/registry.ts';
 import type { MemberConfig } from './config.ts';
 import { Member } from './member.ts';
 import { Pool } from './pool.ts';
@@ -12,7 +12,7 @@ import { Pool } from './pool.ts';
  * (a reload) that kept their name and credentials keep their health state and requests in flight, and
  * sessions keep their member.
  */
-export function createPools(config: Config, previous?: ReadonlyMap<ProviderName, Pool>): Map<ProviderName, Pool> {
+export function createPools(config: Config, previous?: ReadonlyMap<ProviderName, Pool>, env?: ProviderEnv): Map<ProviderName, Pool> {
   const names = new Set<ProviderName>(config.modelProviders);
   for (const chain of Object.values(config.fallbacks)) for (const p of chain ?? []) names.add(p);
   const out = new Map<ProviderName, Pool>();
@@ -25,7 +25,7 @@ export function createPools(config: Config, previous?: ReadonlyMap<ProviderName,
       const member = new Member({
         name: m.name,
         provider,
-        adapter: createProvider(provider, config, m.credentials),
+        adapter: createProvider(provider, config, m.credentials, env),
         weight: m.weight,
         models: m.models ? new Set(m.models) : undefined,
         modelMap: m.modelMap,

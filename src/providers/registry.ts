@@ -5,16 +5,34 @@ import { Logger } from '../util/log.ts';
 import { claudeCustom } from './claude-custom.ts';
 import { geminiCli } from './gemini-cli.ts';
 import { geminiCliOauth } from './gemini-cli-oauth/adapter.ts';
+import { TokenLease } from './gemini-cli-oauth/token-source.ts';
 import { openaiCustom } from './openai-custom.ts';
 import { openaiResponsesCustom } from './openai-responses-custom.ts';
 import type { ProviderAdapter } from './types.ts';
 import { viaProxy } from './via-proxy.ts';
 
 /**
+ * What the adapters of one served configuration share with the app serving it: the app's logger (its
+ * format, level and secret blanking, as reloads change them), and what they keep running in the
+ * background (token refresh timers), stopped by release() once that configuration is no longer served.
+ */
+export interface ProviderEnv {
+  log: Logger;
+  tokens: TokenLease;
+  /** The configuration is no longer served (a reload replaced it, or the app stopped): stops what only it used. */
+  release(): void;
+}
+
+export function createProviderEnv(log: Logger): ProviderEnv {
+  const tokens = new TokenLease();
+  return { log, tokens, release: () => tokens.release() };
+}
+
+/**
  * The adapter for one provider account: the provider's config section, with a pool member's own
  * credentials and endpoint laid over it.
  */
-export function createProvider(name: ProviderName, config: Config, creds: MemberCredentials = {}): ProviderAdapter {
+export function createProvider(name: ProviderName, config: Config, creds: MemberCredentials = {}, env?: ProviderEnv): ProviderAdapter {
   const set = <T extends object>(base: T, over: Record<string, unknown>): T => {
     const out = { ...base };
     for (const [k, v] of Object.entries(over)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
@@ -42,8 +60,10 @@ export function createProvider(name: ProviderName, config: Config, creds: Member
         codeAssistBaseUrl: creds.baseUrl,
         proxyUrl: creds.proxyUrl,
       });
-      // Background token refreshes happen outside any request, so the adapter logs on its own.
-      return viaProxy(geminiCliOauth(cfg, { log: new Logger(config.logLevel) }), cfg.proxyUrl);
+      // Background token refreshes log outside any request, so the adapter needs a logger: the app's, so their
+      // lines follow its format, level and secret blanking through reloads; outside an app, one as configured.
+      const log = env?.log ?? new Logger(config.logLevel, undefined, config.logFormat);
+      return viaProxy(geminiCliOauth(cfg, { log, lease: env?.tokens }), cfg.proxyUrl);
     }
   }
 }

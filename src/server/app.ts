@@ -8,6 +8,7 @@ import { representatives } from '../pool/representatives.ts';
 import { startPoolTasks } from '../pool/tasks.ts';
 import type { AppContext } from '../proxy/context.ts';
 import { errorResponse } from '../proxy/errors.ts';
+import { createProviderEnv, type ProviderEnv } from '../providers/registry.ts';
 import { ModelCatalog } from '../proxy/models.ts';
 import type { Protocol } from '../protocols/types.ts';
 import { withConnectTimeout } from '../upstream/connect-timeout.ts';
@@ -70,11 +71,12 @@ const ROUTES: Array<[method: 'GET' | 'POST' | 'DELETE', path: string, handler: H
   ['GET', '/pools', pools],
 ];
 
-export function createContext(config: Config, deps: AppDeps = {}, previous?: AppContext): AppContext {
+/** `env`: what the adapters built here share with the app (its logger; background work to stop later). */
+export function createContext(config: Config, deps: AppDeps = {}, previous?: AppContext, env?: ProviderEnv): AppContext {
   const log = deps.log ?? new Logger(config.logLevel);
   // Every upstream call (generate, models, count, media) gets the connect timeout.
   const fetchFn = withConnectTimeout(deps.fetch ?? fetch, config.timeouts.connectMs);
-  const pools = createPools(config, previous?.pools);
+  const pools = createPools(config, previous?.pools, env);
   const providers = representatives(pools);
   return {
     config,
@@ -128,7 +130,11 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   configure(log, config);
   // Requests read the context through this holder, so a reload swaps it without touching live requests.
   // `cors` is undefined when CORS is off, so a request pays one property check for it.
-  const holder: { ctx: AppContext; cors: Cors | undefined } = { ctx: createContext(config, { ...deps, log }), cors: corsPolicy(config.corsOrigin) };
+  let providerEnv = createProviderEnv(log);
+  const holder: { ctx: AppContext; cors: Cors | undefined } = {
+    ctx: createContext(config, { ...deps, log }, undefined, providerEnv),
+    cors: corsPolicy(config.corsOrigin),
+  };
   const corsFor = (request: Request) => (holder.cors ? corsHeaders(holder.cors, request) : undefined);
   const withCors = (request: Request, res: Response): Response => {
     const cors = corsFor(request);
@@ -272,11 +278,22 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     reload(next: Config): void {
       configure(log, next);
       stopPoolTasks();
-      holder.ctx = createContext(next, { ...deps, log }, holder.ctx);
+      const env = createProviderEnv(log);
+      try {
+        holder.ctx = createContext(next, { ...deps, log }, holder.ctx, env);
+      } catch (e) {
+        env.release();
+        throw e;
+      }
       holder.cors = corsPolicy(next.corsOrigin);
       stopPoolTasks = startPoolTasks(holder.ctx);
+      // After the new configuration took what it keeps: only what the old one alone used stops.
+      providerEnv.release();
+      providerEnv = env;
     },
   });
+  // A stopped app must not leave token refreshes running (tests and embedders start and stop apps in one process).
+  app.onStop(() => providerEnv.release());
   // A getter, not a value: Object.assign would copy the context of start-up, and after a reload the
   // signal handlers would compare with, and shut down by, a configuration no longer served.
   return Object.defineProperty(extended, 'context', { get: (): AppContext => holder.ctx, enumerable: true }) as typeof extended & {

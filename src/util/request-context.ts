@@ -24,3 +24,8 @@ export function runInRequest<T>(scope: RequestScope, fn: () => T): T {
 export function currentRequest(): RequestScope | undefined {
   return storage.getStore();
 }
+
+/** Runs `fn` outside any request, so timers and callbacks it creates do not carry a request's id into later work. */
+export function outsideRequest<T>(fn: () => T): T {
+  return storage.exit(fn);
+}

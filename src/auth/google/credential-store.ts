@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { ProxyError } from '../../core/errors.ts';
 import { tryParseJson } from '../../util/json.ts';
 import { writeFileAtomic } from './atomic-write.ts';
@@ -14,14 +14,31 @@ export interface CredentialStore {
   /** How to put new credentials in place after signing in again, for messages. */
   readonly renewHint: string;
   load(): Promise<GoogleCredentials>;
-  /** Keeps refreshed credentials; for a file, written back atomically so a restart or the Gemini CLI keeps working. */
+  /**
+   * Keeps refreshed credentials; for a file, written back atomically so a restart or the Gemini CLI keeps working.
+   * Rejects with SignedOutError, writing nothing, when the file has been deleted meanwhile.
+   */
   save(creds: GoogleCredentials): Promise<void>;
+  /** Rejects with SignedOutError when the credentials have been removed; a store that cannot lose them has none. */
+  checkPresent?(): Promise<void>;
 }
+
+/**
+ * The credentials are not there: never signed in, or signed out since (the Gemini CLI's logout and its
+ * `/auth` switch delete the file). Whatever aiproxy still holds in memory belongs to a sign-in the user ended.
+ */
+export class SignedOutError extends ProxyError {}
 
 const unusable = (message: string): ProxyError => new ProxyError({ kind: 'authentication', message });
 
 export function fileCredentialStore(path: string): CredentialStore {
   const renewHint = `Run \`${LOGIN_COMMAND}\` (or sign in with the Gemini CLI) to write ${path}.`;
+  const signedOut = (): SignedOutError =>
+    new SignedOutError({
+      kind: 'authentication',
+      message: `gemini-cli-oauth has no Google sign-in: ${path} does not exist. ${renewHint} In a container, set GEMINI_OAUTH_CREDS_BASE64 instead.`,
+    });
+  const isMissing = (e: unknown): boolean => (e as { code?: string } | null)?.code === 'ENOENT';
   return {
     id: `file:${path}`,
     where: path,
@@ -31,8 +48,8 @@ export function fileCredentialStore(path: string): CredentialStore {
       try {
         text = await readFile(path, 'utf8');
       } catch (e) {
-        const code = (e as { code?: string }).code;
-        const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (e as Error).message})`;
+        if (isMissing(e)) throw signedOut();
+        const why = `cannot be read (${(e as { code?: string }).code ?? (e as Error).message})`;
         throw unusable(
           `gemini-cli-oauth has no Google sign-in: ${path} ${why}. ${renewHint} In a container, set GEMINI_OAUTH_CREDS_BASE64 instead.`,
         );
@@ -43,7 +60,15 @@ export function fileCredentialStore(path: string): CredentialStore {
     },
     async save(creds) {
       // Two-space JSON, as the Gemini CLI writes it, so either program can read what the other wrote.
-      await writeFileAtomic(path, `${JSON.stringify(creds, null, 2)}\n`);
+      await writeFileAtomic(path, `${JSON.stringify(creds, null, 2)}\n`, { replaceOnly: true }).catch((e: unknown) => {
+        throw isMissing(e) ? signedOut() : e;
+      });
+    },
+    async checkPresent() {
+      // Only a file that is not there is a sign-out; one unreadable for a moment is for load() to report.
+      await stat(path).catch((e: unknown) => {
+        if (isMissing(e)) throw signedOut();
+      });
     },
   };
 }

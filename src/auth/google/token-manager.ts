@@ -1,7 +1,8 @@
 import type { OAuth2Client } from 'google-auth-library';
 import { ProxyError } from '../../core/errors.ts';
 import type { Logger } from '../../util/log.ts';
-import type { CredentialStore } from './credential-store.ts';
+import { outsideRequest } from '../../util/request-context.ts';
+import { SignedOutError, type CredentialStore } from './credential-store.ts';
 import { isFresh, mergeRefreshed, type GoogleCredentials } from './credentials.ts';
 import { createOAuthClient, type OAuthClientSettings } from './oauth-client.ts';
 import { refreshFailure } from './refresh-error.ts';
@@ -17,6 +18,8 @@ export interface TokenManagerOptions {
   retryMs?: number;
   /** After a 401, a refresh that finished this recently already replaced the rejected token. */
   recentMs?: number;
+  /** How often at most a request checks that the credentials are still there (not signed out). */
+  presenceCheckMs?: number;
   log?: Logger;
   now?: () => number;
   /** For tests: how the OAuth client is made (default: google-auth-library, imported on first use). */
@@ -46,6 +49,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * (single flight), so a burst of requests on an expired token costs one refresh grant, not one each.
  * A refresh token Google refused for good is remembered, and not tried again until the credentials
  * change (a new sign-in), so a broken sign-in does not hammer the token endpoint.
+ * Credentials that disappear (the Gemini CLI's logout deletes its file) sign the account out: the token
+ * in memory is forgotten, the file is never written back, and requests fail until someone signs in again.
  */
 export function createTokenManager(o: TokenManagerOptions): TokenManager {
   const now = o.now ?? Date.now;
@@ -53,6 +58,7 @@ export function createTokenManager(o: TokenManagerOptions): TokenManager {
   const lead = Math.max(o.backgroundLeadMs ?? 10 * MINUTE, margin);
   const retryMs = o.retryMs ?? MINUTE;
   const recentMs = o.recentMs ?? 10_000;
+  const presenceMs = o.presenceCheckMs ?? 1_000;
   const makeClient = o.createClient ?? createOAuthClient;
 
   let creds: GoogleCredentials | undefined;
@@ -63,6 +69,8 @@ export function createTokenManager(o: TokenManagerOptions): TokenManager {
   let client: ReturnType<typeof makeClient> | undefined;
   let background = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let presentAt = -Infinity;
+  let checking: Promise<void> | undefined;
 
   const loaded = (): Promise<GoogleCredentials> => {
     if (creds) return Promise.resolve(creds);
@@ -77,9 +85,39 @@ export function createTokenManager(o: TokenManagerOptions): TokenManager {
 
   function adopt(next: GoogleCredentials): GoogleCredentials {
     creds = next;
+    presentAt = now();
     if (dead && dead.refreshToken !== next.refresh_token) dead = undefined;
     schedule();
     return next;
+  }
+
+  /** Rethrows `e`; a sign-out first drops everything of the ended sign-in, so nothing keeps using or renewing it. */
+  function fail(e: unknown): never {
+    if (e instanceof SignedOutError && creds) {
+      creds = undefined;
+      refreshedAt = -Infinity;
+      clearTimeout(timer);
+      timer = undefined;
+      // The next request reads the store again: the same 401 while signed out, a new sign-in once there is one.
+      o.log?.warn('the Google credentials were removed (signed out): gemini-cli-oauth requests fail until you sign in again', {
+        where: o.store.where,
+      });
+    }
+    throw e;
+  }
+
+  /** A request may be served from memory for an hour: this notices a sign-out meanwhile, for a stat a second at most. */
+  async function stillSignedIn(): Promise<void> {
+    if (!o.store.checkPresent || !creds || now() - presentAt < presenceMs) return;
+    checking ??= o.store
+      .checkPresent()
+      .then(() => {
+        presentAt = now();
+      }, fail)
+      .finally(() => {
+        checking = undefined;
+      });
+    await checking;
   }
 
   const refresh = (): Promise<GoogleCredentials> => {
@@ -92,16 +130,17 @@ export function createTokenManager(o: TokenManagerOptions): TokenManager {
   async function runRefresh(): Promise<GoogleCredentials> {
     // The Gemini CLI or a new sign-in may have renewed the stored token since we read it: use theirs
     // rather than spend another grant, and pick up a replaced refresh token.
-    const read = await o.store.load().catch(() => undefined);
+    // Unreadable for a moment (a write under way): the token in memory still serves. Deleted: signed out.
+    const read = await o.store.load().catch((e: unknown) => (e instanceof SignedOutError ? fail(e) : undefined));
     // Some Gemini CLI releases rewrite the file after their own refresh with Google's answer alone, which has
     // no refresh_token (google-gemini/gemini-cli#21691): keep the one we know, or the next expiry ends the sign-in.
     // Not one Google refused: that would blame the old sign-in for what the new file lacks.
     const repaired = !!read && !read.refresh_token && !!creds?.refresh_token && dead?.refreshToken !== creds.refresh_token;
     const stored = repaired ? { ...read, refresh_token: creds!.refresh_token } : read;
     if (stored && stored.access_token !== creds?.access_token && isFresh(stored, margin, now())) {
-      adopt(stored);
+      // Saved before adopted: a sign-out found by the save leaves nothing of the ended sign-in in use.
       if (repaired) await save(stored);
-      return stored;
+      return adopt(stored);
     }
     const base = stored ?? creds;
     if (!base?.refresh_token) {
@@ -130,16 +169,17 @@ export function createTokenManager(o: TokenManagerOptions): TokenManager {
       throw new ProxyError({ kind: 'api_error', status: 502, message: 'the Google token endpoint answered the refresh without a new access_token' });
     }
     const next = mergeRefreshed(base, answer);
-    refreshedAt = now();
-    adopt(next);
     await save(next);
-    return next;
+    refreshedAt = now();
+    return adopt(next);
   }
 
   async function save(next: GoogleCredentials): Promise<void> {
     try {
       await o.store.save(next);
     } catch (e) {
+      // Deleted while the grant was under way: the token just granted belongs to the ended sign-in too.
+      if (e instanceof SignedOutError) fail(e);
       // The new token works from memory; only a restart would need another refresh. Not worth failing a request.
       o.log?.warn('could not write refreshed Google credentials back', { where: o.store.where, error: (e as Error).message });
     }
@@ -155,7 +195,9 @@ export function createTokenManager(o: TokenManagerOptions): TokenManager {
   }
 
   function arm(delayMs: number): void {
-    timer = setTimeout(tick, Math.min(Math.max(delayMs, MIN_TIMER_MS), MAX_TIMER_MS));
+    // Armed from whatever request loaded or refreshed the token; the timer must not carry that request's
+    // scope (its id on every background log line for the life of the process).
+    timer = outsideRequest(() => setTimeout(tick, Math.min(Math.max(delayMs, MIN_TIMER_MS), MAX_TIMER_MS)));
     timer.unref();
   }
 
@@ -167,6 +209,8 @@ export function createTokenManager(o: TokenManagerOptions): TokenManager {
       () => o.log?.debug('refreshed the Google access token in the background', { where: o.store.where }),
       (e: unknown) => {
         const message = (e as Error).message;
+        // Signed out: already said; nothing to renew until a request finds a new sign-in.
+        if (e instanceof SignedOutError) return;
         if (dead) {
           o.log?.warn('Google refused the background token refresh; requests fail until you sign in again', { error: message });
           return;
@@ -179,11 +223,13 @@ export function createTokenManager(o: TokenManagerOptions): TokenManager {
 
   return {
     async accessToken() {
+      await stillSignedIn();
       const c = await loaded();
       if (isFresh(c, margin, now())) return c.access_token!;
       return (await refresh()).access_token!;
     },
     async refreshAfterRejection() {
+      await stillSignedIn();
       await loaded();
       if (refreshing) await refreshing;
       else if (now() - refreshedAt >= recentMs) await refresh();

@@ -7,7 +7,7 @@ import { bareModel, unwrapResponse, wrapCountTokensRequest, wrapGenerateRequest 
 import { codeAssistHeaders } from './headers.ts';
 import { CODE_ASSIST_MODELS } from './models.ts';
 import { createProjectResolver } from './project-discovery.ts';
-import { tokenManagerFor } from './token-source.ts';
+import { tokenManagerFor, type TokenLease } from './token-source.ts';
 
 export interface GeminiCliOauthDeps {
   log?: Logger;
@@ -15,6 +15,8 @@ export interface GeminiCliOauthDeps {
   fetch?: typeof fetch;
   /** Default: the shared manager for the configured credentials. */
   tokens?: TokenManager;
+  /** What holds that shared manager, so it is stopped once no served configuration uses it (default: never). */
+  lease?: TokenLease;
   /** Onboarding poll pacing (tests). */
   pollIntervalMs?: number;
   maxPolls?: number;
@@ -29,7 +31,7 @@ export interface GeminiCliOauthDeps {
  * resolved on the first request, not at start-up, so a missing sign-in never stops the proxy from starting.
  */
 export function geminiCliOauth(cfg: Config['gemini'], deps: GeminiCliOauthDeps = {}): ProviderAdapter {
-  const tokens = deps.tokens ?? tokenManagerFor(cfg, deps.log);
+  const tokens = deps.tokens ?? tokenManagerFor(cfg, deps.log, deps.lease);
   const apiBase = `${cfg.codeAssistBaseUrl}/v1internal`;
   const projects = createProjectResolver({
     apiBase,
