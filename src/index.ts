@@ -42,7 +42,8 @@ async function main(argv: string[]): Promise<number> {
   }
   createMemoryGuard({ limitMb: () => app.context.config.limits.softMemoryMb, log, onCollect: () => app.metrics.memoryCollected() });
   const server = app.server!;
-  log.info(`aiproxy ${VERSION} listening on http://${server.hostname}:${server.port}`, {
+  const host = server.hostname?.includes(':') ? `[${server.hostname}]` : server.hostname;
+  log.info(`aiproxy ${VERSION} listening on http://${host}:${server.port}`, {
     providers: config.modelProviders.join(','),
     config: config.configFile ?? 'none',
   });

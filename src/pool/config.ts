@@ -183,7 +183,7 @@ export function parsePoolSettings(raw: unknown, where: string): PoolSettings {
   if (raw.error_threshold !== undefined) s.errorThreshold = positiveInt(raw.error_threshold, `${where}.error_threshold`);
   if (raw.health_check_interval_ms !== undefined) s.healthCheckIntervalMs = nonNegativeInt(raw.health_check_interval_ms, `${where}.health_check_interval_ms`);
   if (raw.affinity !== undefined) s.affinity = bool(raw.affinity, `${where}.affinity`);
-  if (raw.state_file !== undefined) s.stateFile = str(raw.state_file, `${where}.state_file`);
+  if (raw.state_file !== undefined) s.stateFile = filePath(str(raw.state_file, `${where}.state_file`));
   return s;
 }
 

@@ -61,7 +61,8 @@ export function startHealthChecks(deps: HealthCheckDeps): () => void {
 export async function checkMember(m: Member, pool: Pool, deps: Pick<HealthCheckDeps, 'fetch' | 'log'>): Promise<Outcome | undefined> {
   if (!m.beginCheck(Date.now())) return undefined;
   const adapter = m.spec.adapter;
-  const model = m.spec.healthCheckModel ?? DEFAULT_CHECK_MODEL[m.spec.provider];
+  // Through the member's model_map, as a real request's model goes: an alias unmapped would test nothing.
+  const model = m.upstreamModel(m.spec.healthCheckModel ?? DEFAULT_CHECK_MODEL[m.spec.provider]);
   const req: CanonicalRequest = {
     model,
     system: [],

@@ -30,7 +30,15 @@ type Saved = Record<string, Record<string, MemberState & { fingerprint: string }
  */
 export function persistPoolState(path: string, pools: ReadonlyMap<ProviderName, Pool>, log: Logger): () => void {
   restore(path, pools, log);
+  /** What the file holds: set only once a write succeeded, so a failed one is tried again. */
   let last = '';
+  /** The reason the last write failed: a retry every few seconds that fails alike says nothing new. */
+  let failing: string | undefined;
+  const failed = (e: unknown): void => {
+    const reason = (e as Error).message;
+    if (reason !== failing) log.warn('could not save pool state', { file: path, reason });
+    failing = reason;
+  };
   /** The state as it would be written, or undefined when the file already holds it. */
   const changed = (): string | undefined => {
     const data: Saved = {};
@@ -39,9 +47,7 @@ export function persistPoolState(path: string, pools: ReadonlyMap<ProviderName, 
       for (const m of pool.members) data[name]![m.name] = { ...m.state, fingerprint: m.spec.fingerprint };
     }
     const text = JSON.stringify(data);
-    if (text === last) return undefined;
-    last = text;
-    return text;
+    return text === last ? undefined : text;
   };
   const save = async (): Promise<void> => {
     const text = changed();
@@ -49,8 +55,10 @@ export function persistPoolState(path: string, pools: ReadonlyMap<ProviderName, 
     try {
       await writeFile(`${path}.tmp`, text, { mode: 0o600 });
       await rename(`${path}.tmp`, path);
+      last = text;
+      failing = undefined;
     } catch (e) {
-      log.warn('could not save pool state', { file: path, reason: (e as Error).message });
+      failed(e);
     }
   };
   // A shutdown ends in process.exit, where nothing asynchronous runs: what changed since the last
@@ -61,8 +69,9 @@ export function persistPoolState(path: string, pools: ReadonlyMap<ProviderName, 
     try {
       writeFileSync(`${path}.tmp`, text, { mode: 0o600 });
       renameSync(`${path}.tmp`, path);
+      last = text;
     } catch (e) {
-      log.warn('could not save pool state', { file: path, reason: (e as Error).message });
+      failed(e);
     }
   };
   const timer = setInterval(() => void save(), SAVE_EVERY_MS);

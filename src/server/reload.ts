@@ -1,6 +1,7 @@
 import { changedKeys } from '../config/diff.ts';
 import type { Config } from '../config/types.ts';
 import type { Logger } from '../util/log.ts';
+import { systemPromptFor } from './system-prompt.ts';
 
 /** Settings read only when the listener is created. */
 const RESTART_KEYS = new Set(['host', 'port']);
@@ -33,6 +34,14 @@ export function reloadConfig(app: Reloadable, load: () => Config, log: Logger): 
   if (prev.configFile && !next.configFile) return reject(`config file ${prev.configFile} is gone`);
 
   const changed = changedKeys(prev, next);
+  // The prompt file's name may stay while its text changed, or the file went: a change all the same.
+  if (next.systemPromptFile && !changed.includes('system_prompt_file')) {
+    try {
+      if (systemPromptFor(next)?.text !== systemPromptFor(prev)?.text) changed.push('system_prompt_file');
+    } catch (e) {
+      return reject(e instanceof Error ? e.message : String(e));
+    }
+  }
   if (changed.length === 0) {
     log.info('config reloaded: nothing changed', { file: next.configFile ?? 'none' });
     return { ok: true, changed };

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { rmSync } from 'node:fs';
 import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
 import type { MockServer } from '../helpers/mocks/types.ts';
 import { post, readStream, SOURCE_CMD, startCli, tempDir, writeFile, type CliProcess } from './cli-process.ts';
@@ -78,6 +79,24 @@ describe('SIGHUP reloads the config file', () => {
     expect(proxy.log()).not.toContain(first.key);
     expect(proxy.log()).not.toContain(second.key);
   }, 20_000);
+
+  test('the system prompt file is read again even when nothing else changed; a removed one rejects the reload', async () => {
+    const dir = tempDir('aiproxy-reload-prompt-');
+    writeFile(dir, 'prompt.txt', 'PROMPT ONE');
+    const file = writeFile(dir, 'config.yaml', configText(first, [`system_prompt_file: ${dir}/prompt.txt`]));
+    const proxy = (cli = await startCli(SOURCE_CMD, ['--config', file], dir));
+    const systemOf = (i: number) => (first.calls[i]!.body as { messages: Array<{ role: string; content: string }> }).messages[0];
+    await ask(proxy.url);
+    expect(systemOf(0)).toEqual({ role: 'system', content: 'PROMPT ONE' });
+    writeFile(dir, 'prompt.txt', 'PROMPT TWO');
+    expect(await hangUp(proxy, /config reloaded/)).toContain('system_prompt_file');
+    await ask(proxy.url);
+    expect(systemOf(1)).toEqual({ role: 'system', content: 'PROMPT TWO' });
+    rmSync(`${dir}/prompt.txt`);
+    expect(await hangUp(proxy, /config reload rejected/)).toContain('cannot be read');
+    await ask(proxy.url);
+    expect(systemOf(2)).toEqual({ role: 'system', content: 'PROMPT TWO' });
+  });
 
   test('a bad file is rejected with its reason logged, and the running config keeps serving', async () => {
     const dir = tempDir('aiproxy-reload-');

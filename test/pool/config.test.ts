@@ -40,6 +40,10 @@ describe('provider_pools', () => {
     expect(original['gemini-cli-oauth']![0]!.credentials.oauthCredsFile).toBe(`${homedir()}/acct3.json`);
   });
 
+  test('pool.state_file may start with ~', () => {
+    expect(parsePoolSettings({ state_file: '~/pool-state.json' }, 'pool').stateFile).toBe(`${homedir()}/pool-state.json`);
+  });
+
   test('errors name the key', () => {
     expect(() => parsePools({ kiro: [] }, 'p')).toThrow('p.kiro: unknown provider');
     expect(() => parsePools({ 'openai-custom': [{ weight: -1 }] }, 'p')).toThrow('p.openai-custom[0].weight: expected a positive number');

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../src/config/types.ts';
 import { createPools } from '../../src/pool/build.ts';
-import { startHealthChecks } from '../../src/pool/health-check.ts';
+import { checkMember, startHealthChecks } from '../../src/pool/health-check.ts';
 import { persistPoolState } from '../../src/pool/state-file.ts';
 import { DEFAULT_POOL_SETTINGS } from '../../src/pool/settings.ts';
 import { parseArgs } from '../../src/cli/args.ts';
@@ -76,6 +76,38 @@ describe('active health checks', () => {
     persistPoolState(file, third, quiet);
     expect(third.get('openai-custom')!.members[0]!.state.health).toBe('healthy');
     expect(readFileSync(file, 'utf8')).not.toContain(mock.key);
+  });
+
+  test("the check asks for the upstream model a member's model_map names, not the alias", async () => {
+    const c = config(0);
+    c.pools['openai-custom']![0]!.healthCheckModel = 'smart';
+    c.pools['openai-custom']![0]!.modelMap = { smart: 'gpt-4o' };
+    const pools = createPools(c);
+    const m = pools.get('openai-custom')!.members[0]!;
+    m.record({ kind: 'server_error', status: 500, message: 'x' }, Date.now() - 1000, { ...DEFAULT_POOL_SETTINGS, errorThreshold: 1, cooldownMs: 1 });
+    const before = mock.calls.length;
+    await checkMember(m, pools.get('openai-custom')!, { fetch, log: quiet });
+    expect(mock.calls.length).toBe(before + 1);
+    expect(mock.calls.at(-1)!.body).toMatchObject({ model: 'gpt-4o' });
+  });
+
+  test('a state file that could not be written is written once it can be, and the failure is logged once', async () => {
+    const sub = join(dir, 'not-yet');
+    const file = join(sub, 'state.json');
+    const lines: string[] = [];
+    const pools = createPools(config(0));
+    const save = persistPoolState(file, pools, new Logger('info', (l) => lines.push(l)));
+    pools.get('openai-custom')!.members[0]!.record({ kind: 'rate_limited', status: 429, message: 'slow', retryAfterMs: 600_000 }, Date.now(), DEFAULT_POOL_SETTINGS);
+    const failures = () => lines.filter((l) => l.includes('could not save pool state')).length;
+    save(); // the folder is missing
+    await eventually(() => failures() === 1);
+    save(); // fails alike: nothing new to say
+    await Bun.sleep(50);
+    expect(failures()).toBe(1);
+    mkdirSync(sub);
+    save(); // the same state, not yet in the file: written now
+    await eventually(() => existsSync(file));
+    expect(readFileSync(file, 'utf8')).toContain('cooling');
   });
 
   test('a reload keeps the state of unchanged members', () => {
