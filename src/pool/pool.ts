@@ -47,6 +47,21 @@ export class Pool {
     return chosen;
   }
 
+  /**
+   * A member that could take `model` now, left as it is (no slot, not the half-open probe): for a call
+   * made on the side, such as a token count. A healthy member first, else one due for its probe; one at
+   * its max_concurrency still qualifies, as such a call takes no slot.
+   */
+  peek(model: string, now = Date.now()): Member | undefined {
+    let due: Member | undefined;
+    for (const m of this.members) {
+      if (!m.serves(model) || !m.available(now, model)) continue;
+      if (m.state.health === 'healthy') return m;
+      due ??= m;
+    }
+    return due;
+  }
+
   unavailable(model: string, now = Date.now()): Unavailable {
     const candidates = this.members.filter((m) => !m.spec.disabled && m.serves(model));
     const waits = candidates.filter((m) => !m.available(now, model)).map((m) => Math.max(0, m.availableAt(model) - now));

@@ -2,6 +2,7 @@ import type { ProviderName } from '../config/providers.ts';
 import type { Config } from '../config/types.ts';
 import type { Pool } from '../pool/pool.ts';
 import type { ProviderAdapter } from '../providers/types.ts';
+import type { AliasIndex } from '../routing/aliases.ts';
 import type { CallOptions } from '../upstream/fetch.ts';
 import type { Logger } from '../util/log.ts';
 import type { ModelCatalog } from './models.ts';
@@ -13,6 +14,8 @@ export interface AppContext {
   pools: Map<ProviderName, Pool>;
   /** One adapter per provider (its first enabled member), for model lists and token counting. */
   providers: Map<ProviderName, ProviderAdapter>;
+  /** The pools' model_map aliases → the provider a request for one is routed to. */
+  aliases: AliasIndex;
   log: Logger;
   fetch: typeof fetch;
   models: ModelCatalog;

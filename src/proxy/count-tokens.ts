@@ -1,4 +1,5 @@
 import { ProxyError } from '../core/errors.ts';
+import type { ProviderName } from '../config/providers.ts';
 import type { CanonicalRequest, Part } from '../core/index.ts';
 import { codecs, type Protocol } from '../protocols/index.ts';
 import type { ProviderAdapter } from '../providers/types.ts';
@@ -8,6 +9,7 @@ import { readLimited, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord } from '../util/json.ts';
 import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
+import { providerChain } from './failover.ts';
 import { asOpenAITakesIt, forwardedHeaders, resolveProvider } from './generate.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
 import { renameToolsFor } from './tool-names.ts';
@@ -19,6 +21,8 @@ export interface CountInput {
   body: Record<string, unknown>;
   model: string;
   prefix?: string;
+  /** The caller's key may use only these providers: fallbacks outside it are not asked either. */
+  allowedProviders?: ReadonlySet<ProviderName>;
 }
 
 /**
@@ -67,15 +71,31 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
 }
 
 /**
- * Who counts, and for which upstream model: a pool member that would serve this model (its model_map,
- * its credentials), so a count for an alias such as claude-sonnet-4-5 asks about the model that answers it.
+ * Who counts, and for which upstream model: the pool member that would serve this model (its model_map,
+ * its credentials), so a count for an alias such as claude-sonnet-4-5 asks about the model that answers
+ * it. As for generating, a provider with no member available now (cooling down, refused its key) passes
+ * the request along its fallbacks, and one of them then answers: asking the broken account would relay
+ * an error the request itself never gets, and a fallback without a counter (OpenAI-compatible) means the
+ * estimate. Only when no account in the chain is available is an unavailable one asked: a rate-limited
+ * account may still count, and its refusal is no worse than the 429 the request itself would get.
  */
 function counterFor(ctx: AppContext, input: CountInput): { adapter: ProviderAdapter; model: string } {
   const { name, adapter } = resolveProvider(ctx, input);
+  const chain = providerChain(ctx, name, input.allowedProviders);
   const now = Date.now();
-  const members = (ctx.pools.get(name)?.members ?? []).filter((m) => m.serves(input.model));
-  const member = members.find((m) => m.available(now)) ?? members.find((m) => !m.spec.disabled);
+  const pools = chain.flatMap((p) => ctx.pools.get(p) ?? []);
+  const member =
+    firstOf(pools, (pool) => pool.peek(input.model, now)) ??
+    firstOf(pools, (pool) => pool.members.find((m) => !m.spec.disabled && m.serves(input.model)));
   return member ? { adapter: member.spec.adapter, model: member.upstreamModel(input.model) } : { adapter, model: input.model };
+}
+
+function firstOf<T, R>(items: readonly T[], f: (item: T) => R | undefined): R | undefined {
+  for (const item of items) {
+    const r = f(item);
+    if (r !== undefined) return r;
+  }
+  return undefined;
 }
 
 function countAnswer(protocol: CountInput['protocol'], tokens: number): Record<string, unknown> {

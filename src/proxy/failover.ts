@@ -64,7 +64,14 @@ export function selectProviderName(ctx: AppContext, input: { request: Request; p
     prefix: input.prefix,
     model: input.model,
     configured: ctx.config.modelProviders,
+    aliases: ctx.aliases,
   });
+}
+
+/** The providers a request routed to `name` may be served by, in order: it, then its fallbacks the key may use. */
+export function providerChain(ctx: AppContext, name: ProviderName, allowed?: ReadonlySet<ProviderName>): ProviderName[] {
+  const fallbacks = ctx.config.fallbacks[name];
+  return fallbacks?.length ? [...new Set([name, ...fallbacks.filter((p) => !allowed || allowed.has(p))])] : [name];
 }
 
 /**
@@ -74,9 +81,7 @@ export function selectProviderName(ctx: AppContext, input: { request: Request; p
  */
 export async function withFailover(ctx: AppContext, input: FailoverInput, run: (attempt: Attempt) => Promise<Response>): Promise<Response> {
   const name = selectProviderName(ctx, input);
-  const allowed = input.allowedProviders;
-  const fallbacks = ctx.config.fallbacks[name];
-  const chain = fallbacks?.length ? [...new Set([name, ...fallbacks.filter((p) => !allowed || allowed.has(p))])] : [name];
+  const chain = providerChain(ctx, name, input.allowedProviders);
   const tried = new Set<Member>();
   const max = ctx.config.pool.maxAttempts;
   let last: RetryNext | undefined;

@@ -1,5 +1,6 @@
 import { ProxyError } from '../core/errors.ts';
 import type { ProviderName } from '../config/providers.ts';
+import type { AliasIndex } from './aliases.ts';
 
 export interface RoutingInput {
   /** `X-Model-Provider` or `Model-Provider` header. */
@@ -9,6 +10,8 @@ export interface RoutingInput {
   model?: string;
   /** Configured providers in model_providers order. */
   configured: readonly ProviderName[];
+  /** The pools' model_map aliases and the provider each belongs to (see aliasIndex). */
+  aliases?: AliasIndex;
 }
 
 /** The provider a client names with the `X-Model-Provider` (or `Model-Provider`) header, if any. */
@@ -18,7 +21,8 @@ export function providerHeader(request: Request): string | null {
 
 /**
  * Which provider serves a request; first match wins: header, path prefix, the model's family (when that
- * family's provider is configured), then the first configured provider.
+ * family's provider is configured), a model_map alias (the provider whose pool defines it), then the
+ * first configured provider.
  */
 export function selectProvider(input: RoutingInput): ProviderName {
   const explicit = input.header?.trim() || input.prefix;
@@ -40,6 +44,10 @@ export function selectProvider(input: RoutingInput): ProviderName {
       const match = input.configured.find((p) => family.includes(p));
       if (match) return match;
     }
+    // After the family: a pool may map a real model's name as a fallback's stand-in (claude-sonnet-4-5 →
+    // gpt-4o on openai-custom), which must not take that model away from its own configured provider.
+    const owner = input.aliases?.get(input.model);
+    if (owner && input.configured.includes(owner)) return owner;
   }
   return input.configured[0]!;
 }

@@ -5,6 +5,7 @@ import type { Config } from '../config/types.ts';
 import { ProxyMetrics } from '../metrics/proxy-metrics.ts';
 import { createPools } from '../pool/build.ts';
 import { representatives } from '../pool/representatives.ts';
+import { aliasIndex } from '../routing/aliases.ts';
 import { startPoolTasks } from '../pool/tasks.ts';
 import type { AppContext } from '../proxy/context.ts';
 import { errorResponse } from '../proxy/errors.ts';
@@ -82,6 +83,7 @@ export function createContext(config: Config, deps: AppDeps = {}, previous?: App
     config,
     pools,
     providers,
+    aliases: aliasIndex(pools, config.modelProviders),
     log,
     fetch: fetchFn,
     models: new ModelCatalog(providers, fetchFn, log),

@@ -22,7 +22,7 @@ export async function serveCountTokens(ctx: AppContext, args: RouteArgs, protoco
   const withPrompt = withSystemPrompt(ctx, protocol, json);
   const body = withPrompt ?? json;
   const bodyText = withPrompt ? JSON.stringify(withPrompt) : text;
-  const res = await handleCountTokens(ctx, { protocol, request: args.request, bodyText, body, model, prefix: args.prefix });
+  const res = await handleCountTokens(ctx, { protocol, request: args.request, bodyText, body, model, prefix: args.prefix, allowedProviders: args.caller?.allowedProviders });
   args.log({ status: res.status, model, provider: resolveProvider(ctx, { request: args.request, prefix: args.prefix, model }).name });
   return res;
 }
