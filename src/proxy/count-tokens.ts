@@ -5,8 +5,8 @@ import { codecs, type Protocol } from '../protocols/index.ts';
 import type { ProviderAdapter } from '../providers/types.ts';
 import { decodeCountTokensResponse, encodeCountTokensRequest } from '../protocols/gemini/index.ts';
 import { callProvider } from '../upstream/call-provider.ts';
-import { readLimited, relayHeaders } from '../upstream/fetch.ts';
-import { isRecord } from '../util/json.ts';
+import { readLimited, readText, relayHeaders } from '../upstream/fetch.ts';
+import { isRecord, tryParseJson } from '../util/json.ts';
 import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { providerChain } from './failover.ts';
@@ -61,7 +61,7 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
     if (lacksCounter(adapter, res)) await res.body?.cancel();
     else if (!res.ok) return errorResponse(input.protocol, codecs[adapter.protocol].decodeError(res.status, await readLimited(res), res.headers));
     else {
-      const json: unknown = await res.json().catch(() => undefined);
+      const json: unknown = tryParseJson(await readText(res, ctx.config.timeouts.idleMs));
       tokens = adapter.protocol === 'gemini' ? decodeCountTokensResponse(json) : isRecord(json) && typeof json.input_tokens === 'number' ? json.input_tokens : NaN;
       if (!Number.isFinite(tokens)) throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent an unreadable token count` });
     }

@@ -126,7 +126,7 @@ async function embedOnce(ctx: AppContext, att: Attempt, input: EmbedInput, decod
     const part = { ...canonical, inputs: canonical.inputs.slice(start, start + size) };
     const res = await call(JSON.stringify(encodeFor(upstream, part, att.model)));
     if (!res.ok) return failed(att, input, res, false);
-    const got = decodeFor(upstream, await readJson(res, adapter), part.inputs.length);
+    const got = decodeFor(upstream, await readJson(res, adapter, ctx.config.timeouts.idleMs), part.inputs.length);
     for (const v of got.vectors) answer.vectors.push(v);
     if (got.inputTokens === undefined) counted = false;
     else answer.inputTokens = (answer.inputTokens ?? 0) + got.inputTokens;

@@ -17,7 +17,7 @@ import { codecs, type Protocol } from '../protocols/index.ts';
 import { thinkingForModel } from '../protocols/gemini/thinking-config.ts';
 import type { GenerateMode, ProviderAdapter, RequestBody, UpstreamRequest } from '../providers/types.ts';
 import { callProvider } from '../upstream/call-provider.ts';
-import { readLimited, relayHeaders } from '../upstream/fetch.ts';
+import { readLimited, readText, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord, tryParseJson } from '../util/json.ts';
 import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
@@ -171,7 +171,7 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     return relay();
   }
   if (input.stream && mode === 'sse') {
-    const refused = await jsonInsteadOfStream(res, adapter);
+    const refused = await jsonInsteadOfStream(res, adapter, ctx.config.timeouts.idleMs);
     if (refused) return failedBeforeStream(att, input, refused);
   }
   if (adapter.unwrap) return unwrapped(ctx, att, input, res);
@@ -190,7 +190,7 @@ async function unwrapped(ctx: AppContext, att: Attempt, input: GenerateInput, re
   const adapter = att.adapter;
   const unwrap = adapter.unwrap!;
   if (!input.stream) {
-    const json = await readJson(res, adapter);
+    const json = await readJson(res, adapter, ctx.config.timeouts.idleMs);
     att.done({ status: 200 });
     return Response.json(unwrap(json));
   }
@@ -221,9 +221,10 @@ function googleToolsRefused(names: string[], provider: ProviderName): ProxyError
   });
 }
 
-export async function readJson(res: Response, adapter: ProviderAdapter): Promise<unknown> {
+/** A JSON answer, read within timeouts.idle_ms of silence. */
+export async function readJson(res: Response, adapter: ProviderAdapter, idleMs: number): Promise<unknown> {
   try {
-    return JSON.parse(await res.text());
+    return JSON.parse(await readText(res, idleMs));
   } catch (e) {
     if (e instanceof ProxyError) throw e; // the body stalled (timeouts.idle_ms)
     throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent a response that is not JSON` });
@@ -263,14 +264,14 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   }
 
   if (!input.stream) {
-    const json = await readJson(res, adapter);
+    const json = await readJson(res, adapter, ctx.config.timeouts.idleMs);
     const response = target.decodeResponse(adapter.unwrap ? adapter.unwrap(json) : json);
     if (toolNames) restoreToolNames(response, toolNames);
     att.done({ status: 200, inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens });
     return Response.json(client.encodeResponse(response, input.body));
   }
 
-  const refused = await jsonInsteadOfStream(res, adapter);
+  const refused = await jsonInsteadOfStream(res, adapter, ctx.config.timeouts.idleMs);
   if (refused) return failedBeforeStream(att, input, refused);
   if (!res.body) throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent an empty stream` });
   const format = input.protocol === 'gemini' ? (input.geminiFormat ?? 'sse') : 'sse';
@@ -295,9 +296,9 @@ const JSON_BODY = /^\s*application\/json/i;
  * the upstream's error with its status, not a stream that says "truncated" at its first byte. The
  * error the body holds, a 502 for any other JSON, or undefined for a real stream.
  */
-async function jsonInsteadOfStream(res: Response, adapter: ProviderAdapter): Promise<ProxyErrorInfo | undefined> {
+async function jsonInsteadOfStream(res: Response, adapter: ProviderAdapter, idleMs: number): Promise<ProxyErrorInfo | undefined> {
   if (!JSON_BODY.test(res.headers.get('content-type') ?? '')) return undefined;
-  const json = tryParseJson(await readLimited(res, 1024 * 1024));
+  const json = tryParseJson(await readLimited(res, 1024 * 1024, idleMs));
   if (json !== undefined) {
     try {
       // Each protocol's whole-response decoder reports a 200 error body as the error it is.

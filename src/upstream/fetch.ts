@@ -1,7 +1,6 @@
 import { ProxyError } from '../core/errors.ts';
 import type { UpstreamRequest } from '../providers/types.ts';
 import { currentRequest } from '../util/request-context.ts';
-import { withBodyIdleDeadline } from './body-idle.ts';
 import { ConnectTimeoutError } from './connect-timeout.ts';
 import { credentialsOf, scrubSecrets } from './scrub.ts';
 
@@ -10,7 +9,7 @@ export interface CallOptions {
   signal: AbortSignal;
   /** How long to wait for the upstream's response headers (0 = no limit). Reasoning models think long before answering. */
   headersTimeoutMs: number;
-  /** How long a body other than an SSE stream may stall between chunks (0 = no limit): timeouts.idle_ms. */
+  /** How long an error body may stall between chunks (0 = no limit): timeouts.idle_ms. */
   bodyIdleMs?: number;
   fetch?: typeof fetch;
 }
@@ -82,10 +81,8 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
     const proxy = req.proxy ? `the outbound proxy ${safeHost(req.proxy)} (proxy_url)` : 'the outbound proxy (HTTPS_PROXY / HTTP_PROXY)';
     throw new ProxyError({ kind: 'api_error', status: 502, message: `${proxy} refused the request: 407 Proxy Authentication Required; check its credentials` });
   }
-  const type = res.headers.get('content-type') ?? '';
-  if (opts.bodyIdleMs && !SSE.test(type)) res = withBodyIdleDeadline(res, opts.bodyIdleMs, () => upstream.abort(), safeHost(req.url));
-  if (!res.ok) return scrubbed(res, credentialsOf(req));
-  if (HTML.test(type)) {
+  if (!res.ok) return scrubbed(res, credentialsOf(req), opts.bodyIdleMs ?? 0);
+  if (HTML.test(res.headers.get('content-type') ?? '')) {
     res.body?.cancel().catch(() => {});
     throw new ProxyError({
       kind: 'api_error',
@@ -97,14 +94,13 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
 }
 
 const HTML = /^\s*(text\/html|application\/xhtml)/i;
-const SSE = /^\s*text\/event-stream/i;
 // Whole buffers only, so one decoder serves every call.
 const utf8 = new TextDecoder();
 const ERROR_BODY_LIMIT = 1024 * 1024;
 
 /** The error response with its body read and any echoed credential blanked out. */
-async function scrubbed(res: Response, secrets: string[]): Promise<Response> {
-  const text = scrubSecrets(await readLimited(res, ERROR_BODY_LIMIT), secrets);
+async function scrubbed(res: Response, secrets: string[], idleMs: number): Promise<Response> {
+  const text = scrubSecrets(await readLimited(res, ERROR_BODY_LIMIT, idleMs), secrets);
   const headers = new Headers(res.headers);
   headers.delete('content-length');
   headers.delete('content-encoding');
@@ -142,24 +138,46 @@ export function relayHeaders(upstream: Headers): Headers {
   return out;
 }
 
-/** Reads at most `limit` bytes of an error body; a huge error page must not be buffered whole. */
-export async function readLimited(res: Response, limit = 64 * 1024): Promise<string> {
-  if (!res.body) return '';
+/**
+ * Reads at most `limit` bytes of an error body; a huge error page must not be buffered whole. A body
+ * that breaks off is still worth reporting as far as it went.
+ */
+export async function readLimited(res: Response, limit = 64 * 1024, idleMs = 0): Promise<string> {
+  return utf8.decode(await readBody(res, limit, idleMs, true));
+}
+
+/** A whole body as text (a JSON answer to read), given up on when it stalls for `idleMs` (0 = never). */
+export async function readText(res: Response, idleMs: number): Promise<string> {
+  return utf8.decode(await readBody(res, Number.POSITIVE_INFINITY, idleMs, false));
+}
+
+/**
+ * The body's bytes, up to `limit`. The headers deadline is over once a body is being read, so a server
+ * that stalls mid-body would hold the request for ever: a silence of `idleMs` cancels the read (and with
+ * it the upstream connection) with a 504 naming timeouts.idle_ms.
+ */
+async function readBody(res: Response, limit: number, idleMs: number, partialOnError: boolean): Promise<Uint8Array> {
+  if (!res.body) return new Uint8Array(0);
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let stalled = false;
+  const timer = idleMs > 0 ? setTimeout(() => ((stalled = true), reader.cancel().catch(() => {})), idleMs) : undefined;
   try {
     while (size < limit) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done || stalled) break;
+      timer?.refresh();
       chunks.push(value);
       size += value.byteLength;
     }
   } catch (e) {
-    // A body that breaks off is still worth reporting as far as it went; one that stalled is a timeout.
-    if (e instanceof ProxyError) throw e;
+    if (!partialOnError && !stalled) throw e;
   } finally {
+    clearTimeout(timer);
     reader.cancel().catch(() => {});
   }
-  return utf8.decode(Buffer.concat(chunks).subarray(0, limit));
+  if (stalled) throw new ProxyError({ kind: 'timeout', message: `upstream stopped sending its response for ${idleMs / 1000} s (timeouts.idle_ms)` });
+  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  return size > limit ? bytes.subarray(0, limit) : bytes;
 }

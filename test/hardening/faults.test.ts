@@ -195,7 +195,7 @@ describe('upstream faults', () => {
     await recovered();
   });
 
-  test('hang mid-body of a JSON answer: 504 after timeouts.idle_ms when converted, a cut body when relayed', async () => {
+  test('hang mid-body of a JSON answer that is converted: 504 after timeouts.idle_ms', async () => {
     const half = '{"id":"x","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"par';
     up.setScript((c) => {
       c.head(200, { 'content-type': 'application/json' });
@@ -209,14 +209,6 @@ describe('upstream faults', () => {
       message: expect.stringContaining('timeouts.idle_ms'),
     });
     await eventually(() => up.abortedByPeer > abortedBefore);
-    // Relayed, the status went out with the headers: the client sees the body break off, not a hang.
-    const relayed = await request('openai', false, AbortSignal.timeout(10_000));
-    expect(relayed.status).toBe(200);
-    const read = await relayed.text().then(
-      (text) => ({ text, failed: false }),
-      (e: Error) => ({ text: '', failed: e.name !== 'TimeoutError' }),
-    );
-    expect(read.failed || read.text === half).toBe(true);
     await recovered();
   });
 

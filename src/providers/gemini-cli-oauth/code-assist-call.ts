@@ -1,8 +1,8 @@
 import type { TokenManager } from '../../auth/google/token-manager.ts';
 import { ProxyError } from '../../core/errors.ts';
 import { codecs } from '../../protocols/index.ts';
-import { callUpstream, readLimited } from '../../upstream/fetch.ts';
-import { isRecord, type JsonObject } from '../../util/json.ts';
+import { callUpstream, readLimited, readText } from '../../upstream/fetch.ts';
+import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
 import { withCodeAssistHint } from './error-hints.ts';
 import { codeAssistHeaders } from './headers.ts';
 
@@ -53,7 +53,7 @@ export async function callCodeAssist(
     const info = codecs.gemini.decodeError(res.status, text, res.headers);
     throw new ProxyError(withCodeAssistHint({ ...info, message: `Code Assist ${name} failed: ${info.message}` }, text));
   }
-  const json: unknown = await res.json().catch(() => undefined);
+  const json: unknown = tryParseJson(await readText(res, o.timeoutMs));
   if (!isRecord(json)) throw new ProxyError({ kind: 'api_error', status: 502, message: `Code Assist ${name} answered with something that is not a JSON object` });
   return json;
 }
