@@ -5,15 +5,8 @@
  */
 import { describe, expect, test } from 'bun:test';
 import type { StreamEvent } from '../../../src/core/index.ts';
-import { responsesCodec } from '../../../src/protocols/responses/index.ts';
+import { decodeAll } from './stream-helpers.ts';
 
-function decodeAll(frames: Array<Record<string, unknown>>): StreamEvent[] {
-  const dec = responsesCodec.createStreamDecoder();
-  const out: StreamEvent[] = [];
-  frames.forEach((f, i) => out.push(...dec.message({ event: String(f.type), data: JSON.stringify({ ...f, sequence_number: i }) })));
-  out.push(...dec.end());
-  return out;
-}
 
 const created = { type: 'response.created', response: { id: 'resp_abc', object: 'response', created_at: 1_760_000_000, status: 'in_progress', model: 'gpt-5.3-codex-spark', output: [] } };
 const completed = { type: 'response.completed', response: { id: 'resp_abc', object: 'response', status: 'completed', model: 'gpt-5.3-codex-spark', output: [], usage: { input_tokens: 5, output_tokens: 5, total_tokens: 10 } } };

@@ -3,15 +3,8 @@ import type { StreamEvent } from '../../../src/core/index.ts';
 import { parseSignature as anthropicSignature, formatSignature as anthropicFormat } from '../../../src/protocols/anthropic/signature.ts';
 import { parseSignature as geminiSignature, formatSignature as geminiFormat } from '../../../src/protocols/gemini/signature.ts';
 import { responsesCodec } from '../../../src/protocols/responses/index.ts';
+import { decodeAll } from './stream-helpers.ts';
 
-/** OpenAI's frames: `type` in the data, a sequence number, the event name beside it. */
-function decodeAll(frames: Array<Record<string, unknown>>): StreamEvent[] {
-  const dec = responsesCodec.createStreamDecoder();
-  const out: StreamEvent[] = [];
-  frames.forEach((f, i) => out.push(...dec.message({ event: String(f.type), data: JSON.stringify({ ...f, sequence_number: i }) })));
-  out.push(...dec.end());
-  return out;
-}
 
 const created = { type: 'response.created', response: { id: 'resp_abc', object: 'response', created_at: 1_760_000_000, status: 'in_progress', model: 'gpt-5.1', output: [] } };
 const completed = (output: unknown[], usage: Record<string, unknown>, status = 'completed', extra: Record<string, unknown> = {}) => ({

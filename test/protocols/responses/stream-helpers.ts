@@ -1,6 +1,6 @@
 import { expect } from 'bun:test';
 import type { StreamEvent } from '../../../src/core/index.ts';
-import { createResponsesStreamEncoder } from '../../../src/protocols/responses/index.ts';
+import { createResponsesStreamEncoder, responsesCodec } from '../../../src/protocols/responses/index.ts';
 import type { StreamEncoderOptions } from '../../../src/protocols/types.ts';
 import { parseSSE } from '../../../src/util/sse.ts';
 
@@ -64,4 +64,13 @@ export function normalized(response: unknown): unknown {
   r.created_at = 0;
   r.output.forEach((item, i) => (item.id = `${item.id.split('_')[0]}_${i}`));
   return r;
+}
+
+/** OpenAI's frames through the upstream decoder: `type` in the data, a sequence number, the event name beside it. */
+export function decodeAll(frames: Array<Record<string, unknown>>): StreamEvent[] {
+  const dec = responsesCodec.createStreamDecoder();
+  const out: StreamEvent[] = [];
+  frames.forEach((f, i) => out.push(...dec.message({ event: String(f.type), data: JSON.stringify({ ...f, sequence_number: i }) })));
+  out.push(...dec.end());
+  return out;
 }
