@@ -247,5 +247,7 @@ function decodeReasoning(item: unknown, path: string): { part?: ThinkingPart; to
       return { part: { type: 'thinking', text, redacted: continuity.data } };
     case 'thinking':
       return { part: { type: 'thinking', text, signature: continuity.signature } };
+    case 'unsigned':
+      return text ? { part: { type: 'thinking', text } } : {};
   }
 }

@@ -64,11 +64,13 @@ export function encodeResponsesResponse(res: CanonicalResponse, request?: Record
   );
 }
 
-/** A thinking part as a reasoning item; nothing for an empty part with no token to carry. */
+/**
+ * A thinking part as a reasoning item; nothing for an empty part with no token to carry. Unsigned
+ * thinking gets a token too, or OpenAI would be sent an item it refuses (items.ts).
+ */
 function thinkingItem(part: ThinkingPart): OutputItem | undefined {
-  let encrypted: string | undefined;
-  if (part.redacted !== undefined) encrypted = encodeContinuity({ kind: 'redacted', data: part.redacted });
-  else if (part.signature) encrypted = encodeContinuity({ kind: 'thinking', signature: part.signature });
-  if (!part.text && encrypted === undefined) return undefined;
-  return reasoningItem(reasoningItemId(), part.text, encrypted);
+  if (part.redacted !== undefined) return reasoningItem(reasoningItemId(), part.text, encodeContinuity({ kind: 'redacted', data: part.redacted }));
+  if (part.signature) return reasoningItem(reasoningItemId(), part.text, encodeContinuity({ kind: 'thinking', signature: part.signature }));
+  if (!part.text) return undefined;
+  return reasoningItem(reasoningItemId(), part.text, encodeContinuity({ kind: 'unsigned' }));
 }

@@ -108,7 +108,10 @@ export function createResponsesStreamEncoder(opts: StreamEncoderOptions): Stream
     );
   }
 
-  /** Closes the open item; `continuity` goes on a reasoning item as its encrypted_content. */
+  /**
+   * Closes the open item; `continuity` goes on a reasoning item as its encrypted_content. Thinking that
+   * ends without a signature gets a token too, or OpenAI would be sent an item it refuses (items.ts).
+   */
   function close(continuity?: Continuity): string {
     const item = open;
     if (!item) return '';
@@ -127,7 +130,7 @@ export function createResponsesStreamEncoder(opts: StreamEncoderOptions): Stream
         const part = { type: 'summary_text', text: item.text };
         s += frame('response.reasoning_summary_text.done', { ...at, summary_index: 0, text: item.text });
         s += frame('response.reasoning_summary_part.done', { ...at, summary_index: 0, part });
-        const finished = reasoningItem(item.id, item.text, continuity && encodeContinuity(continuity));
+        const finished = reasoningItem(item.id, item.text, encodeContinuity(continuity ?? { kind: 'unsigned' }));
         state.output.push(finished);
         return s + frame('response.output_item.done', { output_index: item.index, item: finished });
       }

@@ -144,7 +144,10 @@ export function customToolInput(args: Record<string, unknown>): string {
 // own in the Responses API. A reasoning item's `encrypted_content` is the one opaque string clients
 // replay verbatim (Codex sends include:["reasoning.encrypted_content"] with store:false and returns
 // reasoning items as they came), so the proxy's tokens travel there, marked as ours. A compaction
-// item's `encrypted_content` carries the summary it stands for the same way.
+// item's `encrypted_content` carries the summary it stands for the same way. Thinking with no signature
+// (Gemini thought parts, reasoning_content) carries a token too: a reasoning item without
+// encrypted_content is one OpenAI refuses with store:false, and only the mark lets own-items.ts tell it
+// from OpenAI's own and leave it out when the conversation goes back to OpenAI.
 
 const PREFIX = 'aiproxy:';
 
@@ -152,6 +155,8 @@ const PREFIX = 'aiproxy:';
 export type Continuity =
   /** A thinking block's signature. */
   | { kind: 'thinking'; signature: Signature }
+  /** Thinking that had no signature: the item's summary is all there is to it. */
+  | { kind: 'unsigned' }
   /** Anthropic redacted thinking. */
   | { kind: 'redacted'; data: string }
   /** A signature that belongs to the tool call right after this reasoning item (Gemini). */
@@ -163,15 +168,22 @@ export type Continuity =
 export const isOwnToken = (raw: string): boolean => raw.startsWith(PREFIX);
 
 export function encodeContinuity(c: Continuity): string {
-  const payload =
-    c.kind === 'redacted'
-      ? { r: c.data }
-      : c.kind === 'summary'
-        ? { s: c.text }
-        : c.kind === 'tool'
-          ? { f: c.signature.family, v: c.signature.value, tool: true }
-          : { f: c.signature.family, v: c.signature.value };
-  return PREFIX + Buffer.from(JSON.stringify(payload)).toString('base64url');
+  return PREFIX + Buffer.from(JSON.stringify(continuityPayload(c))).toString('base64url');
+}
+
+function continuityPayload(c: Continuity): Record<string, unknown> {
+  switch (c.kind) {
+    case 'redacted':
+      return { r: c.data };
+    case 'summary':
+      return { s: c.text };
+    case 'unsigned':
+      return { u: true };
+    case 'tool':
+      return { f: c.signature.family, v: c.signature.value, tool: true };
+    case 'thinking':
+      return { f: c.signature.family, v: c.signature.value };
+  }
 }
 
 /**
@@ -185,6 +197,7 @@ export function decodeContinuity(raw: string): Continuity | 'foreign' | undefine
   if (!isRecord(json)) return undefined;
   if (typeof json.r === 'string') return { kind: 'redacted', data: json.r };
   if (typeof json.s === 'string') return { kind: 'summary', text: json.s };
+  if (json.u === true) return { kind: 'unsigned' };
   if ((json.f !== 'anthropic' && json.f !== 'gemini' && json.f !== 'openai') || typeof json.v !== 'string' || !json.v) return undefined;
   const signature: Signature = { family: json.f, value: json.v };
   return json.tool === true ? { kind: 'tool', signature } : { kind: 'thinking', signature };

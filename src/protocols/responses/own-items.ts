@@ -17,11 +17,16 @@ export function readableToOpenAI(body: Record<string, unknown>): Record<string, 
   return { ...body, input: body.input.flatMap((item: unknown) => (isOwnItem(item) ? forOpenAI(item) : [item])) };
 }
 
-function isOwnItem(item: unknown): item is Record<string, unknown> & { encrypted_content: string } {
-  return isRecord(item) && typeof item.encrypted_content === 'string' && isOwnToken(item.encrypted_content);
+function isOwnItem(item: unknown): item is Record<string, unknown> {
+  if (!isRecord(item)) return false;
+  if (typeof item.encrypted_content === 'string') return isOwnToken(item.encrypted_content);
+  // Neither an id nor encrypted content: a reasoning item only aiproxy wrote (unsigned thinking, before
+  // such items carried a token of ours), and one OpenAI can never take (400 "Missing required parameter").
+  return item.type === 'reasoning' && item.id === undefined;
 }
 
-function forOpenAI(item: Record<string, unknown> & { encrypted_content: string }): unknown[] {
+function forOpenAI(item: Record<string, unknown>): unknown[] {
+  if (typeof item.encrypted_content !== 'string') return [];
   const c = decodeContinuity(item.encrypted_content);
   if (typeof c !== 'object') return [];
   if (c.kind === 'summary') return [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: `${COMPACTED_PREFIX}${c.text}` }] }];

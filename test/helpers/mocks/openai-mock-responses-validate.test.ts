@@ -57,6 +57,10 @@ describe('openai responses mock: input items', () => {
     expect(missing.message).toBe(
       `Item with id '${rs!.id}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`,
     );
+    // As Codex replays it, without its id: nothing says which item it was.
+    const { id: _id, ...anonymous } = bare;
+    const unnamed = await rejected({ ...streamless(), input: history.map((i) => (i === rs ? anonymous : i)) });
+    expect(unnamed).toMatchObject({ message: "Missing required parameter: 'input[1].encrypted_content'.", param: 'input[1].encrypted_content', code: 'missing_required_parameter' });
   });
 
   test('a function_call_output needs its function_call earlier in the input', async () => {

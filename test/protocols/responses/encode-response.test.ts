@@ -74,7 +74,12 @@ describe('responses encodeResponse', () => {
     );
     expect(out.status).toBe('completed');
     expect(out.output.map((i) => i.type)).toEqual(['reasoning', 'message', 'function_call', 'function_call', 'message']);
-    expect(out.output[0]).toEqual({ id: expect.stringMatching(/^rs_/), type: 'reasoning', summary: [{ type: 'summary_text', text: 'Let me think.' }] });
+    expect(out.output[0]).toEqual({
+      id: expect.stringMatching(/^rs_/),
+      type: 'reasoning',
+      summary: [{ type: 'summary_text', text: 'Let me think.' }],
+      encrypted_content: expect.stringMatching(/^aiproxy:/),
+    });
     expect(out.output[1]).toMatchObject({ content: [{ text: 'Part one, part two.' }] });
     expect(out.output[2]).toEqual({
       id: expect.stringMatching(/^fc_/),
