@@ -1,3 +1,4 @@
+import { boundedCache } from '../../util/bounded-cache.ts';
 import type { AnthropicBlock } from './wire-types.ts';
 
 /**
@@ -6,19 +7,8 @@ import type { AnthropicBlock } from './wire-types.ts';
  * but OpenAI clients have nowhere to keep a signature (reasoning_content is bare text). The decoders
  * remember the blocks under the turn's first tool_use id; encodeRequest puts them back when a client's
  * history comes without them, so thinking stays on through a whole tool loop.
- *
- * Bounded by entries and by characters (thinking can be long); the oldest entries go first.
  */
-const MAX_ENTRIES = 2_000;
-const MAX_CHARS = 16 * 1024 * 1024;
-
-interface Entry {
-  blocks: AnthropicBlock[];
-  chars: number;
-}
-
-const entries = new Map<string, Entry>();
-let totalChars = 0;
+const cache = boundedCache<AnthropicBlock[]>({ maxEntries: 2_000, maxChars: 16 * 1024 * 1024, sizeOf });
 
 function sizeOf(blocks: AnthropicBlock[]): number {
   let n = 0;
@@ -28,33 +18,11 @@ function sizeOf(blocks: AnthropicBlock[]): number {
   return n;
 }
 
-function drop(id: string): void {
-  const old = entries.get(id);
-  if (!old) return;
-  totalChars -= old.chars;
-  entries.delete(id);
-}
-
 export function rememberThinking(toolUseId: string, blocks: AnthropicBlock[]): void {
-  if (toolUseId === '' || blocks.length === 0) return;
-  const chars = sizeOf(blocks);
-  if (chars > MAX_CHARS) return;
-  drop(toolUseId);
-  entries.set(toolUseId, { blocks, chars });
-  totalChars += chars;
-  while (entries.size > MAX_ENTRIES || totalChars > MAX_CHARS) {
-    const oldest = entries.keys().next();
-    if (oldest.done) break;
-    drop(oldest.value);
-  }
+  if (blocks.length > 0) cache.remember(toolUseId, blocks);
 }
 
-export function recallThinking(toolUseId: string): AnthropicBlock[] | undefined {
-  return entries.get(toolUseId)?.blocks;
-}
+export const recallThinking = (toolUseId: string): AnthropicBlock[] | undefined => cache.recall(toolUseId);
 
 /** Tests only. */
-export function clearThinkingCache(): void {
-  entries.clear();
-  totalChars = 0;
-}
+export const clearThinkingCache = (): void => cache.clear();

@@ -6,6 +6,7 @@ import { isRecord, parseJsonObject, type JsonObject } from '../../util/json.ts';
 import { contentPieces, type ContentPiece } from './content-chunks.ts';
 import { inBandError } from './errors.ts';
 import { finishReasonFromOpenAI } from './finish-reason.ts';
+import { rememberReasoning } from './reasoning-cache.ts';
 import { readThoughtSignature } from './thought-signature.ts';
 import { usageFromOpenAI } from './usage.ts';
 
@@ -20,7 +21,10 @@ export function decodeResponse(body: unknown): CanonicalResponse {
   const message = isRecord(choice) && isRecord(choice.message) ? choice.message : {};
 
   const content = decodeOutput(message);
-  const sawToolCalls = content.some((p) => p.type === 'tool_call');
+  const firstCall = content.find((p) => p.type === 'tool_call');
+  const sawToolCalls = firstCall !== undefined;
+  const reasoning = content[0]?.type === 'thinking' ? content[0].text : '';
+  rememberReasoning(typeof body.model === 'string' ? body.model : '', firstCall?.id, reasoning);
   const res: CanonicalResponse = {
     id: typeof body.id === 'string' && body.id ? body.id : openaiCompletionId(),
     model: typeof body.model === 'string' ? body.model : '',

@@ -9,6 +9,7 @@ import type { SSEMessage, StreamDecoder } from '../types.ts';
 import { contentPieces } from './content-chunks.ts';
 import { inBandError } from './errors.ts';
 import { finishReasonFromOpenAI } from './finish-reason.ts';
+import { rememberReasoning } from './reasoning-cache.ts';
 import { readThoughtSignature } from './thought-signature.ts';
 import { usageFromOpenAI } from './usage.ts';
 
@@ -45,6 +46,10 @@ function createChunkDecoder(): StreamDecoder {
   /** Upstream tool_calls[].index → the call it refers to. */
   const calls = new Map<number, OpenCall>();
   let nextOrdinal = 0;
+  /** What reasoning-cache.ts keeps for a turn that made tool calls, and the model the chunks name. */
+  let reasoningText = '';
+  let firstCallId: string | undefined;
+  let reportedModel = '';
 
   function start(out: StreamEvent[], chunk?: JsonObject): void {
     if (started) return;
@@ -68,6 +73,7 @@ function createChunkDecoder(): StreamDecoder {
     start(out);
     closeCalls(out);
     done = true;
+    rememberReasoning(reportedModel, firstCallId, reasoningText);
     out.push({ type: 'finish', reason: finishReasonFromOpenAI(finishRaw, nextOrdinal > 0), usage: usage ?? emptyUsage() });
     return out;
   }
@@ -100,6 +106,7 @@ function createChunkDecoder(): StreamDecoder {
         }
         call = { ordinal: nextOrdinal++, id: id ?? openaiToolCallId(), open: true };
         calls.set(idx, call);
+        firstCallId ??= call.id;
         const ev: StreamEvent = {
           type: 'tool_call_start',
           index: call.ordinal,
@@ -128,7 +135,10 @@ function createChunkDecoder(): StreamDecoder {
           : typeof delta.reasoning === 'string'
             ? delta.reasoning
             : '';
-      if (reasoning) out.push({ type: 'thinking', text: reasoning });
+      if (reasoning) {
+        reasoningText += reasoning;
+        out.push({ type: 'thinking', text: reasoning });
+      }
       if (typeof delta.content === 'string' && delta.content) out.push({ type: 'text', text: delta.content });
       for (const piece of contentPieces(delta.content)) out.push({ type: piece.kind, text: piece.text });
       if (typeof delta.refusal === 'string' && delta.refusal) out.push({ type: 'text', text: delta.refusal });
@@ -155,6 +165,7 @@ function createChunkDecoder(): StreamDecoder {
         return fail({ status: 502, kind: 'api_error', message: `upstream sent an invalid stream event (not a JSON object): ${snippet}` });
       }
       if (chunk.error != null) return fail(inBandError(chunk));
+      if (typeof chunk.model === 'string' && chunk.model) reportedModel = chunk.model;
 
       const choices = Array.isArray(chunk.choices) ? chunk.choices : NO_CHOICES;
       const chunkUsage = usageFromOpenAI(chunk.usage ?? (isRecord(chunk.x_groq) ? chunk.x_groq.usage : undefined) ?? choiceUsage(choices));

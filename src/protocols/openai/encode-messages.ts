@@ -3,6 +3,7 @@ import { orphanLabel, pairToolResults } from '../../core/tool-results.ts';
 import { JSON_INSTRUCTION, type CanonicalRequest, type Message } from '../../core/request.ts';
 import { encodeUserPart, isTextLike, joinText, userContent, type OpenAIContentPart } from './encode-content.ts';
 import { takesTextOnly, takesThoughtSignatures, wantsReasoningBack } from './model-rules.ts';
+import { recallReasoning } from './reasoning-cache.ts';
 import { thoughtSignatureExtra } from './thought-signature.ts';
 
 export type OpenAIMessage =
@@ -30,7 +31,8 @@ export const MEDIA_OMITTED = '[An image or file was attached here, but this mode
  * one leading system message; each assistant tool call answered by a `tool` message right after it,
  * in call order; media from tool results (which `tool` messages cannot hold) in a user message after
  * the tool messages; empty messages dropped. Thinking is dropped (OpenAI rejects reasoning history),
- * except unsigned thinking on a tool-call turn to a model that requires it back (model-rules.ts).
+ * except unsigned thinking on a tool-call turn to a model that requires it back (model-rules.ts), which
+ * such a turn gets from reasoning-cache.ts when the client's history came without it.
  */
 export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
   const out: OpenAIMessage[] = [];
@@ -79,7 +81,7 @@ function encodeAssistantTurn(msg: Message, out: OpenAIMessage[], reasoningBack: 
   if (!text && calls.length === 0) return []; // e.g. a turn that held only thinking
   const m: OpenAIMessage = { role: 'assistant', content: text || null };
   if (calls.length > 0) {
-    const reasoning = reasoningBack ? unsignedReasoning(msg.content) : '';
+    const reasoning = reasoningBack ? unsignedReasoning(msg.content) || (recallReasoning(calls[0]!.id) ?? '') : '';
     if (reasoning) m.reasoning_content = reasoning;
     m.tool_calls = calls.map((c) => encodeToolCall(c, signatures));
   }

@@ -3,6 +3,7 @@
  * reports quote them (sources beside each rule in src/protocols/openai/model-rules.ts). Written
  * independently of that file so the mock keeps answering what the real API does, whatever aiproxy sends.
  */
+import { isRecord } from '../../../src/util/json.ts';
 import type { OpenAIErrorInfo } from './openai-mock-validate.ts';
 
 const bare = (model: string): string => model.slice(model.lastIndexOf('/') + 1).toLowerCase();
@@ -81,7 +82,41 @@ export function validateModelRules(body: Record<string, unknown>): OpenAIErrorIn
       code: 'unsupported_value',
     };
   }
-  return toolsWithReasoning(body, model, id);
+  return toolsWithReasoning(body, model, id) ?? missingReasoning(body, id);
+}
+
+/**
+ * DeepSeek's and Kimi's thinking modes: every assistant message that made tool calls must carry back its
+ * `reasoning_content`, in all later requests (api-docs.deepseek.com/guides/thinking_mode#tool-calls;
+ * Kimi: continuedev/continue#11527, bytedance/deer-flow#3043). Only the field's absence is refused.
+ * deepseek-reasoner and the V4 models think by default (deepseek-chat does not); so do Kimi's
+ * -thinking models and K2.5 on. The index counts every message, the system one included.
+ */
+function missingReasoning(body: Record<string, unknown>, id: string): OpenAIErrorInfo | undefined {
+  const deepseek = /^deepseek-(?:reasoner|v4)/.test(id);
+  const kimi = /^kimi-k2(?:-thinking|\.[5-9])/.test(id);
+  if (!deepseek && !kimi) return undefined;
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  const at = messages.findIndex(
+    (m) => isRecord(m) && m.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0 && m.reasoning_content === undefined,
+  );
+  if (at < 0) return undefined;
+  if (deepseek) {
+    return {
+      status: 400,
+      message: `Missing \`reasoning_content\` field in the assistant message at message index ${at}. For more information, please refer to https://api-docs.deepseek.com/guides/thinking_mode#tool-calls`,
+      type: 'invalid_request_error',
+      param: null,
+      code: 'invalid_request_error',
+    };
+  }
+  return {
+    status: 400,
+    message: `thinking is enabled but reasoning_content is missing in assistant tool call message at index ${at}`,
+    type: 'invalid_request_error',
+    param: null,
+    code: null,
+  };
 }
 
 /**
