@@ -29,6 +29,8 @@ import { streamOptions } from './stream-options.ts';
 import { renameToolsFor, restoreToolNames, restoringDecoder } from './tool-names.ts';
 import { unwrappingDecoder } from './unwrap.ts';
 import { readableToOpenAI } from '../protocols/responses/own-items.ts';
+import { readableToAnthropic } from '../protocols/anthropic/own-blocks.ts';
+import { readableToGemini3 } from '../protocols/gemini/own-calls.ts';
 
 export interface GenerateInput {
   /** The protocol the client speaks (decided by the route). */
@@ -117,16 +119,25 @@ export function forwardedHeaders(input: { protocol: Protocol; request: Request }
 
 /**
  * The client's bytes, unless a mapped model changes them: the body's `model` field (OpenAI, Anthropic),
- * or, as Gemini carries the model in the URL, a thinkingConfig the target model takes another way; or a
- * Responses request needs what asOpenAITakesIt changes.
+ * or, as Gemini carries the model in the URL, a thinkingConfig the target model takes another way; or
+ * the history holds what aiproxy wrote while another upstream served some turns, which the client's own
+ * API refuses (asOpenAITakesIt, readableToAnthropic, readableToGemini3).
  */
 function passthroughBody(input: GenerateInput, model: string, adapter: ProviderAdapter): RequestBody {
-  const rewritten = input.protocol === 'responses' ? asOpenAITakesIt(input.body, model, adapter) : undefined;
+  const rewritten =
+    input.protocol === 'responses'
+      ? asOpenAITakesIt(input.body, model, adapter)
+      : input.protocol === 'anthropic'
+        ? readableToAnthropic(input.rawBody, input.body, model)
+        : undefined;
   if (rewritten) return JSON.stringify(rewritten);
+  if (input.protocol === 'gemini') {
+    const retargeted = model === input.model ? undefined : thinkingForModel(input.body, model);
+    const signed = readableToGemini3(input.rawBody, retargeted ?? input.body, model) ?? retargeted;
+    return signed ? JSON.stringify(signed) : input.rawBody;
+  }
   if (model === input.model) return input.rawBody;
-  if (input.protocol !== 'gemini') return JSON.stringify({ ...input.body, model });
-  const retargeted = thinkingForModel(input.body, model);
-  return retargeted ? JSON.stringify(retargeted) : input.rawBody;
+  return JSON.stringify({ ...input.body, model });
 }
 
 /**

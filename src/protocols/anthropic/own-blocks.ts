@@ -1,0 +1,112 @@
+import type { RequestBody } from '../../providers/types.ts';
+import { isRecord } from '../../util/json.ts';
+import { finishConversation, thinkingFitsHistory } from './final-turn.ts';
+import { disableThinkingExplicitly } from './model-rules.ts';
+import { parseSignature } from './signature.ts';
+import type { AnthropicBlock, AnthropicTurn } from './wire-types.ts';
+
+/**
+ * A Messages history on its way to Anthropic itself, with the thinking aiproxy wrote for an Anthropic
+ * client left out: a turn another upstream served carries `"signature":""` (Gemini, DeepSeek) or a
+ * prefixed foreign one (`gemini:…`, `openai:…`, signature.ts), and the API answers every later request
+ * with 400 "Invalid `signature` in `thinking` block". Redacted thinking is only ever Anthropic's, so it
+ * stays. Undefined when there is nothing of ours: the client's bytes go as they came.
+ */
+export function readableToAnthropic(raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
+  if (!mayHoldForeignThinking(raw) || !Array.isArray(body.messages)) return undefined;
+  let dropped = false;
+  const messages: unknown[] = [];
+  for (const m of body.messages) {
+    if (!isRecord(m) || m.role !== 'assistant' || !Array.isArray(m.content) || !m.content.some(isForeignThinking)) {
+      messages.push(m);
+      continue;
+    }
+    dropped = true;
+    const content = m.content.filter((b: unknown) => !isForeignThinking(b));
+    // A turn that was only thinking is left out: the API merges the neighbours it leaves side by side.
+    if (content.length > 0) messages.push({ ...m, content });
+  }
+  if (!dropped) return undefined;
+  const out: Record<string, unknown> = { ...body, model, messages };
+  if (thinkingOn(body) && fits(body.messages) && !fits(messages)) thinkingOff(out, model);
+  return out;
+}
+
+/**
+ * Runs on every Claude Code request, so the bytes are searched (natively, without decoding them) before
+ * any JSON is walked. JSON allows blanks around the colon, hence the scan after each `"signature"` key.
+ */
+function mayHoldForeignThinking(raw: RequestBody): boolean {
+  const bytes = typeof raw === 'string' ? Buffer.from(raw) : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  for (let at = bytes.indexOf(KEY); at >= 0; at = bytes.indexOf(KEY, at + KEY.length)) {
+    let i = at + KEY.length;
+    while (isBlank(bytes[i])) i++;
+    if (bytes[i++] !== COLON) continue;
+    while (isBlank(bytes[i])) i++;
+    if (bytes[i++] !== QUOTE) continue;
+    if (bytes[i] === QUOTE || FOREIGN.some((prefix) => bytes.subarray(i, i + prefix.length).equals(prefix))) return true;
+  }
+  return false;
+}
+
+const KEY = Buffer.from('"signature"');
+/** signature.ts's family prefixes: a real Anthropic signature is base64, never with a colon. */
+const FOREIGN = ['gemini:', 'openai:'].map((p) => Buffer.from(p));
+const COLON = 0x3a;
+const QUOTE = 0x22;
+const isBlank = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+function isForeignThinking(b: unknown): boolean {
+  return isRecord(b) && b.type === 'thinking' && parseSignature(b.signature)?.family !== 'anthropic';
+}
+
+function thinkingOn(body: Record<string, unknown>): boolean {
+  return isRecord(body.thinking) && body.thinking.type !== 'disabled';
+}
+
+/**
+ * The convert path's rule (final-turn.ts) on the client's messages: Claude Code places `system` entries
+ * inside `messages`, which take no part in it.
+ */
+function fits(messages: unknown[]): boolean {
+  return thinkingFitsHistory(turnsOf(messages));
+}
+
+function turnsOf(messages: unknown[]): AnthropicTurn[] {
+  const turns: AnthropicTurn[] = [];
+  for (const m of messages) {
+    if (!isRecord(m) || (m.role !== 'user' && m.role !== 'assistant')) continue;
+    const content: AnthropicBlock[] = Array.isArray(m.content) ? m.content.filter(isRecord).map((b) => b as AnthropicBlock) : [];
+    turns.push({ role: m.role, content });
+  }
+  return turns;
+}
+
+/**
+ * The final assistant turn's thinking came from elsewhere, and with thinking on the API wants it led by
+ * its own ("a final assistant message must start with a thinking block"): thinking goes off for this
+ * request, as the convert path does. Thinking-clearing edits go with it, having nothing to act on.
+ */
+function thinkingOff(out: Record<string, unknown>, model: string): void {
+  if (disableThinkingExplicitly(model)) out.thinking = { type: 'disabled' };
+  else delete out.thinking;
+  const messages = out.messages as unknown[];
+  const last = messages.at(-1);
+  if (isRecord(last) && last.role === 'assistant' && Array.isArray(last.content)) {
+    // A prefill cannot hold thinking once thinking is off; finishConversation knows the rest of the rules.
+    const turns: AnthropicTurn[] = [{ role: 'assistant', content: last.content.filter(isRecord).map((b) => b as AnthropicBlock) }];
+    finishConversation(turns, false);
+    if (turns.length === 0) messages.pop();
+    else messages[messages.length - 1] = { ...last, content: turns[0]!.content };
+  }
+  withoutThinkingEdits(out);
+}
+
+function withoutThinkingEdits(out: Record<string, unknown>): void {
+  const cm = out.context_management;
+  if (!isRecord(cm) || !Array.isArray(cm.edits)) return;
+  const edits = cm.edits.filter((e: unknown) => !(isRecord(e) && typeof e.type === 'string' && e.type.startsWith('clear_thinking')));
+  if (edits.length === cm.edits.length) return;
+  if (edits.length > 0 || Object.keys(cm).length > 1) out.context_management = { ...cm, edits };
+  else delete out.context_management;
+}
