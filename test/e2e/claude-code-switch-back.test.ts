@@ -85,9 +85,9 @@ const thinkingOf = (body: ReturnType<typeof lastSent>) =>
   body.messages.flatMap((m) => (Array.isArray(m.content) ? m.content.filter((b) => b.type === 'thinking') : []));
 
 const ELSEWHERE = [
-  { provider: 'gemini-cli', model: 'gemini-3-pro-preview', queue: (r: object) => s.gemini.queue(r), signature: '' },
+  { provider: 'gemini-cli', model: 'gemini-3-pro-preview', queue: (r: object) => s.gemini.queue(r), signature: 'aiproxy:unsigned' },
   // A reasoning_content server (GLM) rather than DeepSeek, whose own rule on replayed tool turns is another matter.
-  { provider: 'openai-custom', model: 'glm-4.6', queue: (r: object) => s.openai.queue(r), signature: '' },
+  { provider: 'openai-custom', model: 'glm-4.6', queue: (r: object) => s.openai.queue(r), signature: 'aiproxy:unsigned' },
   { provider: 'openaiResponses-custom', model: 'gpt-5-codex', queue: (r: object) => s.openai.queue(r), signature: 'openai:' },
 ] as const;
 
@@ -106,7 +106,7 @@ describe('Claude Code back on claude-custom after a turn served elsewhere', () =
         const t2 = await turn(client(s.proxy.url, s.proxy.key, other.provider), other.model, messages, stream);
         const foreign = t2.content.find((b): b is Anthropic.ThinkingBlock => b.type === 'thinking')!;
         expect(foreign.thinking).toBe('Now b.txt.');
-        if (other.signature === '') expect(foreign.signature).toBe('');
+        if (other.signature === 'aiproxy:unsigned') expect(foreign.signature).toBe('aiproxy:unsigned');
         else expect(foreign.signature).toStartWith(other.signature);
 
         // Back: the foreign thinking leads the final tool turn, so thinking is off for this request.

@@ -23,7 +23,7 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
   let done = false;
   let nextIndex = 0;
   /** The open text/thinking block, if any. */
-  let open: { kind: 'text' | 'thinking'; index: number } | undefined;
+  let open: { kind: 'text' | 'thinking'; index: number; signed?: boolean } | undefined;
   /** The open tool_use block: tool ordinal and content index. */
   let openTool: { tool: number; index: number } | undefined;
   let sawTool = false;
@@ -56,6 +56,8 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
 
   function closeBlocks(): string {
     let s = '';
+    // Thinking no provider signed still ends with a signature, aiproxy's mark (signature.ts UNSIGNED).
+    if (open?.kind === 'thinking' && !open.signed) s += delta(open.index, { type: 'signature_delta', signature: formatSignature(undefined) });
     if (open) s += frame({ type: 'content_block_stop', index: open.index });
     if (openTool) s += frame({ type: 'content_block_stop', index: openTool.index });
     open = undefined;
@@ -98,6 +100,7 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
       case 'thinking_signature': {
         // The API sends exactly one signature_delta, right before the thinking block stops.
         const s = ensureStarted() + openImplicit('thinking');
+        open!.signed = true;
         return s + delta(open!.index, { type: 'signature_delta', signature: formatSignature(event.signature) }) + closeBlocks();
       }
       case 'redacted_thinking': {

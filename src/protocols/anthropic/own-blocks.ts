@@ -6,11 +6,12 @@ import { parseSignature } from './signature.ts';
 import type { AnthropicBlock, AnthropicTurn } from './wire-types.ts';
 
 /**
- * A Messages history on its way to Anthropic itself, with the thinking aiproxy wrote for an Anthropic
- * client left out: a turn another upstream served carries `"signature":""` (Gemini, DeepSeek) or a
- * prefixed foreign one (`gemini:…`, `openai:…`, signature.ts), and the API answers every later request
- * with 400 "Invalid `signature` in `thinking` block". Redacted thinking is only ever Anthropic's, so it
- * stays. Undefined when there is nothing of ours: the client's bytes go as they came.
+ * A Messages history on its way to an Anthropic upstream, with the thinking aiproxy wrote for an
+ * Anthropic client left out: a turn another upstream served carries aiproxy's mark for unsigned thinking
+ * (Gemini, DeepSeek) or a prefixed foreign signature (`gemini:…`, `openai:…`; signature.ts), and
+ * Anthropic answers every later request with 400 "Invalid `signature` in `thinking` block". Redacted
+ * thinking is only ever Anthropic's, so it stays. Undefined when there is nothing of ours: the client's
+ * bytes go as they came.
  */
 export function readableToAnthropic(raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
   if (!mayHoldForeignThinking(raw) || !Array.isArray(body.messages)) return undefined;
@@ -44,20 +45,24 @@ function mayHoldForeignThinking(raw: RequestBody): boolean {
     if (bytes[i++] !== COLON) continue;
     while (isBlank(bytes[i])) i++;
     if (bytes[i++] !== QUOTE) continue;
-    if (bytes[i] === QUOTE || FOREIGN.some((prefix) => bytes.subarray(i, i + prefix.length).equals(prefix))) return true;
+    if (FOREIGN.some((prefix) => bytes.subarray(i, i + prefix.length).equals(prefix))) return true;
   }
   return false;
 }
 
 const KEY = Buffer.from('"signature"');
-/** signature.ts's family prefixes: a real Anthropic signature is base64, never with a colon. */
-const FOREIGN = ['gemini:', 'openai:'].map((p) => Buffer.from(p));
+/**
+ * signature.ts's prefixes: other families' signatures and aiproxy's mark for unsigned thinking (a real
+ * Anthropic signature is base64, never with a colon). An empty signature is not one of them: servers that
+ * speak Anthropic's protocol without signing (DeepSeek's, gateways) send it, and take it back.
+ */
+const FOREIGN = ['gemini:', 'openai:', 'aiproxy:'].map((p) => Buffer.from(p));
 const COLON = 0x3a;
 const QUOTE = 0x22;
 const isBlank = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 function isForeignThinking(b: unknown): boolean {
-  return isRecord(b) && b.type === 'thinking' && parseSignature(b.signature)?.family !== 'anthropic';
+  return isRecord(b) && b.type === 'thinking' && typeof b.signature === 'string' && b.signature !== '' && parseSignature(b.signature)?.family !== 'anthropic';
 }
 
 function thinkingOn(body: Record<string, unknown>): boolean {

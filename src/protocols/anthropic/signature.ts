@@ -8,16 +8,23 @@ import type { Signature, SignatureFamily } from '../../core/content.ts';
  */
 const PREFIXED: readonly SignatureFamily[] = ['gemini', 'openai'];
 
+/**
+ * The signature of thinking no provider signed (Gemini thoughts without one, DeepSeek's reasoning):
+ * marked as aiproxy's, so that a history coming back can tell it from a signature an Anthropic-compatible
+ * server left empty, and leave it out for Anthropic itself (own-blocks.ts), which refuses it.
+ */
+export const UNSIGNED = 'aiproxy:unsigned';
+
 export function parseSignature(raw: unknown): Signature | undefined {
-  if (typeof raw !== 'string' || raw === '') return undefined;
+  if (typeof raw !== 'string' || raw === '' || raw === UNSIGNED) return undefined;
   for (const family of PREFIXED) {
     if (raw.startsWith(`${family}:`)) return { family, value: raw.slice(family.length + 1) };
   }
   return { family: 'anthropic', value: raw };
 }
 
-/** The signature as an Anthropic client sees it. */
+/** The signature as an Anthropic client sees it on a finished thinking block. */
 export function formatSignature(sig: Signature | undefined): string {
-  if (!sig) return '';
+  if (!sig) return UNSIGNED;
   return sig.family === 'anthropic' ? sig.value : `${sig.family}:${sig.value}`;
 }

@@ -49,6 +49,8 @@ describe('anthropic stream encoder: exact SSE', () => {
     const frames = sse.split('\n\n').filter((f) => f.startsWith('event: content_block_delta'));
     expect(frames).toEqual([
       'event: content_block_delta\ndata: ' + JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Say "hi"\n\\ in 中文' } }),
+      // Thinking no provider signed ends with aiproxy's mark, so a history coming back can tell it (signature.ts).
+      'event: content_block_delta\ndata: ' + JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'aiproxy:unsigned' } }),
       'event: content_block_delta\ndata: ' + JSON.stringify({ type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: '你好 "x"\t\u2028' } }),
     ]);
   });

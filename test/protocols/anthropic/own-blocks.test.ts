@@ -23,7 +23,12 @@ describe('readableToAnthropic', () => {
     expect(rewrite(request([SIGNED, call('b')]))).toBeUndefined();
   });
 
-  for (const signature of ['', 'gemini:c2ln', 'openai:rs_1 gAAAA']) {
+  test('thinking an Anthropic-compatible server left unsigned ("") is its own, and goes back to it as it came', () => {
+    // DeepSeek's Anthropic endpoint and gateways write "" and want the thinking back on tool turns.
+    expect(rewrite(request([{ type: 'thinking', thinking: 'theirs', signature: '' }, call('b')]))).toBeUndefined();
+  });
+
+  for (const signature of ['aiproxy:unsigned', 'gemini:c2ln', 'openai:rs_1 gAAAA']) {
     test(`drops thinking signed ${JSON.stringify(signature)}, and thinking goes off for the final tool turn it led`, () => {
       const out = rewrite(request([{ type: 'thinking', thinking: 'theirs', signature }, call('b')]))!;
       expect((out.messages as Array<{ content: unknown[] }>)[3]!.content).toEqual([call('b')]);
@@ -33,9 +38,9 @@ describe('readableToAnthropic', () => {
   }
 
   test('the pre-check reads bytes, and JSON blanks around the colon', () => {
-    const body = request([{ type: 'thinking', thinking: 'theirs', signature: '' }, call('b')]);
+    const body = request([{ type: 'thinking', thinking: 'theirs', signature: 'aiproxy:unsigned' }, call('b')]);
     const spaced = JSON.stringify(body, null, 2);
-    expect(spaced).toContain('"signature": ""');
+    expect(spaced).toContain('"signature": "aiproxy:unsigned"');
     expect(rewrite(body, new TextEncoder().encode(spaced))).toBeDefined();
     // What the raw bytes cannot hold is not looked for in the parsed body.
     expect(rewrite(body, JSON.stringify(request([SIGNED, call('b')])))).toBeUndefined();
@@ -43,7 +48,7 @@ describe('readableToAnthropic', () => {
 
   test('an earlier foreign turn goes, thinking stays on when Anthropic leads the final one', () => {
     const body = request([SIGNED, call('b')]);
-    (body.messages as Array<{ content: unknown[] }>)[1]!.content = [{ type: 'thinking', thinking: 'theirs', signature: '' }, call('a')];
+    (body.messages as Array<{ content: unknown[] }>)[1]!.content = [{ type: 'thinking', thinking: 'theirs', signature: 'aiproxy:unsigned' }, call('a')];
     const out = rewrite(body)!;
     expect(out.thinking).toEqual({ type: 'enabled', budget_tokens: 4000 });
     expect((out.messages as Array<{ content: unknown[] }>)[1]!.content).toEqual([call('a')]);
@@ -51,19 +56,19 @@ describe('readableToAnthropic', () => {
 
   test('redacted thinking is Anthropic\'s alone and stays', () => {
     const redacted = { type: 'redacted_thinking', data: 'opaque' };
-    const out = rewrite(request([redacted, { type: 'thinking', thinking: 'theirs', signature: '' }, call('b')]))!;
+    const out = rewrite(request([redacted, { type: 'thinking', thinking: 'theirs', signature: 'aiproxy:unsigned' }, call('b')]))!;
     expect((out.messages as Array<{ content: unknown[] }>)[3]!.content).toEqual([redacted, call('b')]);
     expect(out.thinking).toEqual({ type: 'enabled', budget_tokens: 4000 });
   });
 
   test('a mapped model is set; a model that thinks unless told gets thinking disabled', () => {
-    const out = rewrite(request([{ type: 'thinking', thinking: 'theirs', signature: '' }, call('b')]), undefined, 'claude-opus-5')!;
+    const out = rewrite(request([{ type: 'thinking', thinking: 'theirs', signature: 'aiproxy:unsigned' }, call('b')]), undefined, 'claude-opus-5')!;
     expect(out.model).toBe('claude-opus-5');
     expect(out.thinking).toEqual({ type: 'disabled' });
   });
 
   test('Claude Code\'s system entries take no part in the final-turn rule; clear_thinking edits go with thinking', () => {
-    const body = request([{ type: 'thinking', thinking: 'theirs', signature: '' }, call('b')], {
+    const body = request([{ type: 'thinking', thinking: 'theirs', signature: 'aiproxy:unsigned' }, call('b')], {
       context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }, { type: 'clear_tool_uses_20250919' }] },
     });
     (body.messages as unknown[]).push({ role: 'system', content: [{ type: 'text', text: 'reminder' }] });
@@ -79,7 +84,7 @@ describe('readableToAnthropic', () => {
       thinking: { type: 'adaptive' },
       messages: [
         { role: 'user', content: 'go' },
-        { role: 'assistant', content: [{ type: 'thinking', thinking: 'x', signature: '' }] },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'x', signature: 'aiproxy:unsigned' }] },
         { role: 'user', content: 'again' },
         { role: 'assistant', content: [{ type: 'thinking', thinking: 'y', signature: 'gemini:abc' }, { type: 'text', text: 'Sure ' }] },
       ],

@@ -106,7 +106,7 @@ describe('anthropic encodeResponse', () => {
       model: 'gpt-4o',
       content: [
         { type: 'thinking', thinking: 'Gemini thought', signature: 'gemini:CiQBVKhc' },
-        { type: 'thinking', thinking: 'no signature', signature: '' },
+        { type: 'thinking', thinking: 'no signature', signature: 'aiproxy:unsigned' },
         { type: 'text', text: 'Let me check.' },
         { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris' } },
       ],
