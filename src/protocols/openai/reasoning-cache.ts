@@ -15,9 +15,19 @@ const cache = boundedCache<string>({ maxEntries: 2_000, maxChars: 16 * 1024 * 10
  * kept. An answer that names no model might still be such a server's.
  */
 export function rememberReasoning(model: string, firstCallId: string | undefined, reasoning: string): void {
-  if (firstCallId === undefined || reasoning === '') return;
+  if (firstCallId === undefined || reasoning === '' || !uniqueId(firstCallId)) return;
   if (model !== '' && !wantsReasoningBack(model)) return;
   cache.remember(firstCallId, reasoning);
+}
+
+/**
+ * Ids that name one call in the world: the cache is shared by every conversation and caller, so an id
+ * another conversation also uses would hand it this one's reasoning. Kimi numbers its calls
+ * (`functions.read_file:0`, the same in every conversation), some servers count (`call_0`); DeepSeek's,
+ * OpenAI's and vLLM's carry a long random part.
+ */
+function uniqueId(id: string): boolean {
+  return !/^functions\.[^:]*:\d+$/.test(id) && /[A-Za-z0-9]{12,}/.test(id);
 }
 
 export const recallReasoning = (firstCallId: string): string | undefined => cache.recall(firstCallId);

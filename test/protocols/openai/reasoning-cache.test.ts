@@ -62,9 +62,9 @@ describe('openai reasoning cache: reasoning a thinking model needs back survives
   test('a streamed tool-call turn (re-chunked at random, inside multi-byte characters) is put back in front of its calls', () => {
     for (const seed of [1, 2, 3]) {
       clearReasoningCache();
-      const events = decodeChunks(openaiCodec.createStreamDecoder(), rechunk(toolStream('deepseek-reasoner', 'call_00_a'), seed, 5));
+      const events = decodeChunks(openaiCodec.createStreamDecoder(), rechunk(toolStream('deepseek-reasoner', 'call_00_Zx3kP9mQ2wL7vN4b'), seed, 5));
       expect(events.at(-1)).toMatchObject({ type: 'finish', reason: 'tool_calls' });
-      const body = encode(continuation('deepseek-reasoner', [{ callId: 'call_00_a' }]));
+      const body = encode(continuation('deepseek-reasoner', [{ callId: 'call_00_Zx3kP9mQ2wL7vN4b' }]));
       expect(assistants(body)).toEqual([{ role: 'assistant', content: null, reasoning_content: 'Erst lesen… 考える', tool_calls: expect.any(Array) }]);
       expect(validateChatRequest(body)).toBeUndefined();
     }
@@ -78,7 +78,7 @@ describe('openai reasoning cache: reasoning a thinking model needs back survives
   });
 
   test('a whole chat.completion is remembered, and every tool-call turn of a longer loop gets its own reasoning', () => {
-    for (const [id, reasoning] of [['call_1', 'Plan one.'], ['call_2', 'Plan two.']] as const) {
+    for (const [id, reasoning] of [['call_01_Hk2jD8sLq0Pw3Xe', 'Plan one.'], ['call_02_Tn6cY1uVb5Rz9Ma', 'Plan two.']] as const) {
       openaiCodec.decodeResponse({
         id: 'chatcmpl-2',
         object: 'chat.completion',
@@ -92,33 +92,40 @@ describe('openai reasoning cache: reasoning a thinking model needs back survives
         ],
       });
     }
-    const body = encode(continuation('deepseek-reasoner', [{ callId: 'call_1' }, { callId: 'call_2' }]));
+    const body = encode(continuation('deepseek-reasoner', [{ callId: 'call_01_Hk2jD8sLq0Pw3Xe' }, { callId: 'call_02_Tn6cY1uVb5Rz9Ma' }]));
     expect(assistants(body).map((m) => m.reasoning_content)).toEqual(['Plan one.', 'Plan two.']);
     expect(validateChatRequest(body)).toBeUndefined();
   });
 
+  test('an id other conversations also use (Kimi numbers its calls) is never remembered: its reasoning would reach them', () => {
+    for (const id of ['functions.read_file:0', 'functions.getCurrentWeatherForecast:1', 'call_0']) {
+      decodeChunks(openaiCodec.createStreamDecoder(), rechunk(toolStream('kimi-k2-thinking', id), 2));
+      expect(recallReasoning(id)).toBeUndefined();
+    }
+  });
+
   test("the client's own reasoning_content is sent as it is", () => {
-    decodeChunks(openaiCodec.createStreamDecoder(), rechunk(toolStream('kimi-k2-thinking', 'call_k'), 2));
-    const body = encode(continuation('kimi-k2-thinking', [{ callId: 'call_k', reasoning: 'as the client kept it' }]));
+    decodeChunks(openaiCodec.createStreamDecoder(), rechunk(toolStream('kimi-k2-thinking', 'call_kZ4pQ8wE2rT6yU0i'), 2));
+    const body = encode(continuation('kimi-k2-thinking', [{ callId: 'call_kZ4pQ8wE2rT6yU0i', reasoning: 'as the client kept it' }]));
     expect(assistants(body)[0]?.reasoning_content).toBe('as the client kept it');
   });
 
   test('models that refuse reasoning history never get it, and their own reasoning is not kept', () => {
-    decodeChunks(openaiCodec.createStreamDecoder(), rechunk(toolStream('qwen3-235b-a22b-thinking', 'call_q'), 2));
-    expect(recallReasoning('call_q')).toBeUndefined();
-    decodeChunks(openaiCodec.createStreamDecoder(), rechunk(toolStream('deepseek-reasoner', 'call_d'), 2));
+    decodeChunks(openaiCodec.createStreamDecoder(), rechunk(toolStream('qwen3-235b-a22b-thinking', 'call_qA1sD5fG9hJ3kL7z'), 2));
+    expect(recallReasoning('call_qA1sD5fG9hJ3kL7z')).toBeUndefined();
+    decodeChunks(openaiCodec.createStreamDecoder(), rechunk(toolStream('deepseek-reasoner', 'call_dX2cV6bN0mQ4wE8r'), 2));
     // The same history sent on to a model that refuses the field (Mistral: 422 extra_forbidden).
-    expect(assistants(encode(continuation('mistral-large-latest', [{ callId: 'call_d' }])))[0]).not.toHaveProperty('reasoning_content');
+    expect(assistants(encode(continuation('mistral-large-latest', [{ callId: 'call_dX2cV6bN0mQ4wE8r' }])))[0]).not.toHaveProperty('reasoning_content');
   });
 
   test('a stream cut before its finish remembers nothing (the turn never completed)', () => {
-    const events = decodeChunks(openaiCodec.createStreamDecoder(), rechunk(toolStream('deepseek-reasoner', 'call_cut', { cut: true }), 6));
+    const events = decodeChunks(openaiCodec.createStreamDecoder(), rechunk(toolStream('deepseek-reasoner', 'call_cutT3yU7iO1pA5sD', { cut: true }), 6));
     expect(events.at(-1)?.type).toBe('error');
-    expect(recallReasoning('call_cut')).toBeUndefined();
+    expect(recallReasoning('call_cutT3yU7iO1pA5sD')).toBeUndefined();
   });
 
   test('without the reasoning anywhere, the turn goes as it came and the strict mock answers as DeepSeek does', () => {
-    const body = encode(continuation('deepseek-reasoner', [{ callId: 'call_unknown' }]));
+    const body = encode(continuation('deepseek-reasoner', [{ callId: 'call_unknownF9gH3jK7l' }]));
     expect(assistants(body)[0]).not.toHaveProperty('reasoning_content');
     expect(validateChatRequest(body)?.message).toBe(
       'Missing `reasoning_content` field in the assistant message at message index 2. For more information, please refer to https://api-docs.deepseek.com/guides/thinking_mode#tool-calls',
