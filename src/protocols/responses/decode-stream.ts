@@ -31,19 +31,22 @@ export function createStreamDecoder(): StreamDecoder {
   const calls = new Map<string, OpenCall>();
   /** The reasoning summary part the last thinking delta belonged to (`<item id>/<index>`). */
   let thoughtPart: string | undefined;
-  /** Text and summary parts (`<item id>/<index>`) that had deltas, so their `.done` adds nothing. */
+  /** Text and summary parts (`<output index>/<index>`) that had deltas, so their `.done` adds nothing. */
   const seen = new Set<string>();
+  /** Text came in deltas that name no item: no `.done` can then be told apart from them, so none is read. */
+  let unplaced = false;
 
   const text = (out: StreamEvent[], part: string, value: string): void => {
+    if (!value) return;
     seen.add(part);
-    if (value) out.push({ type: 'text', text: value });
+    out.push({ type: 'text', text: value });
   };
 
-  const thinking = (out: StreamEvent[], itemId: string, part: string, value: string): void => {
-    seen.add(part);
+  const thinking = (out: StreamEvent[], item: string, part: string, value: string): void => {
     if (!value) return;
+    seen.add(part);
     // Summary parts are paragraphs; a later one starts on its own, as the non-streaming answer joins them.
-    if (thoughtPart !== undefined && thoughtPart !== part && thoughtPart.startsWith(`${itemId}/`)) out.push({ type: 'thinking', text: '\n\n' });
+    if (thoughtPart !== undefined && thoughtPart !== part && thoughtPart.startsWith(`${item}/`)) out.push({ type: 'thinking', text: '\n\n' });
     thoughtPart = part;
     out.push({ type: 'thinking', text: value });
   };
@@ -79,7 +82,10 @@ export function createStreamDecoder(): StreamDecoder {
     const type = typeof data.type === 'string' ? data.type : msg.event;
     const itemId = typeof data.item_id === 'string' ? data.item_id : '';
     const delta = typeof data.delta === 'string' ? data.delta : '';
-    const part = `${itemId}/${String(data.summary_index ?? data.content_index ?? 0)}`;
+    // Parts are told apart by their item's place in the output: some servers change an item's id between
+    // its deltas and its output_item.done (mistral.rs, LiteLLM's bridge) or send deltas without one.
+    const item = typeof data.output_index === 'number' ? String(data.output_index) : itemId;
+    const part = `${item}/${String(data.summary_index ?? data.content_index ?? 0)}`;
     switch (type) {
       case 'response.created':
       case 'response.in_progress':
@@ -88,24 +94,25 @@ export function createStreamDecoder(): StreamDecoder {
       case 'response.output_text.delta':
       case 'response.refusal.delta':
         start(out);
+        if (item === '' && delta) unplaced = true;
         text(out, part, delta);
         break;
       case 'response.output_text.done':
       case 'response.refusal.done':
-        if (seen.has(part)) break;
+        if (unplaced || seen.has(part)) break;
         start(out);
         text(out, part, typeof data.text === 'string' ? data.text : typeof data.refusal === 'string' ? data.refusal : '');
         break;
       case 'response.reasoning_summary_text.delta':
       case 'response.reasoning_text.delta':
         start(out);
-        thinking(out, itemId, part, delta);
+        thinking(out, item, part, delta);
         break;
       case 'response.reasoning_summary_text.done':
       case 'response.reasoning_text.done':
         if (seen.has(part)) break;
         start(out);
-        thinking(out, itemId, part, typeof data.text === 'string' ? data.text : '');
+        thinking(out, item, part, typeof data.text === 'string' ? data.text : '');
         break;
       case 'response.output_item.added': {
         const item = isRecord(data.item) ? data.item : {};
@@ -141,12 +148,13 @@ export function createStreamDecoder(): StreamDecoder {
       }
       case 'response.output_item.done': {
         const item = isRecord(data.item) ? data.item : {};
+        const at = typeof data.output_index === 'number' ? String(data.output_index) : String(item.id ?? '');
         if (item.type === 'message') {
-          doneMessage(out, item);
+          if (!unplaced) doneMessage(out, item, at);
           break;
         }
         if (item.type === 'reasoning') {
-          doneSummaries(out, item);
+          doneSummaries(out, item, at);
           const signature = reasoningItemSignature(item);
           if (signature) {
             start(out);
@@ -185,25 +193,24 @@ export function createStreamDecoder(): StreamDecoder {
   }
 
   /** A message item's text parts that no delta or `.done` event brought. */
-  function doneMessage(out: StreamEvent[], item: JsonObject): void {
+  function doneMessage(out: StreamEvent[], item: JsonObject, at: string): void {
     const content = Array.isArray(item.content) ? item.content : [];
     content.forEach((c, i) => {
-      if (!isRecord(c) || seen.has(`${String(item.id ?? '')}/${i}`)) return;
+      if (!isRecord(c) || seen.has(`${at}/${i}`)) return;
       const value = c.type === 'output_text' ? c.text : c.type === 'refusal' ? c.refusal : undefined;
       if (typeof value !== 'string' || value === '') return;
       start(out);
-      text(out, `${String(item.id ?? '')}/${i}`, value);
+      text(out, `${at}/${i}`, value);
     });
   }
 
   /** A reasoning item's summary parts that no delta or `.done` event brought. */
-  function doneSummaries(out: StreamEvent[], item: JsonObject): void {
-    const itemId = String(item.id ?? '');
+  function doneSummaries(out: StreamEvent[], item: JsonObject, at: string): void {
     const summary = Array.isArray(item.summary) ? item.summary : [];
     summary.forEach((sm, i) => {
-      if (!isRecord(sm) || seen.has(`${itemId}/${i}`) || typeof sm.text !== 'string') return;
+      if (!isRecord(sm) || seen.has(`${at}/${i}`) || typeof sm.text !== 'string') return;
       start(out);
-      thinking(out, itemId, `${itemId}/${i}`, sm.text);
+      thinking(out, at, `${at}/${i}`, sm.text);
     });
   }
 

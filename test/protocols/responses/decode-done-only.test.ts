@@ -60,6 +60,37 @@ describe('responses stream decoder: parts sent only whole', () => {
     expect(textOf(decodeAll([created, added, delta, textDone, itemDone, completed]))).toBe('Checking.');
   });
 
+  test('an item whose id changes between its deltas and its output_item.done (mistral.rs, LiteLLM) is not repeated', () => {
+    const events = decodeAll([
+      created,
+      { type: 'response.output_text.delta', item_id: 'msg_delta', output_index: 0, content_index: 0, delta: 'Hello world' },
+      { type: 'response.output_item.done', output_index: 0, item: { id: 'msg_other', type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Hello world' }] } },
+      completed,
+    ]);
+    expect(textOf(events)).toBe('Hello world');
+  });
+
+  test('deltas that name no item at all: the .done events add nothing', () => {
+    const events = decodeAll([
+      created,
+      { type: 'response.output_text.delta', delta: 'Hello' },
+      { type: 'response.output_text.done', item_id: 'm1', output_index: 0, content_index: 0, text: 'Hello' },
+      { type: 'response.output_item.done', output_index: 0, item: { id: 'm1', type: 'message', content: [{ type: 'output_text', text: 'Hello' }] } },
+      completed,
+    ]);
+    expect(textOf(events)).toBe('Hello');
+  });
+
+  test('an empty delta does not hide the whole text its .done carries', () => {
+    const events = decodeAll([
+      created,
+      { type: 'response.output_text.delta', item_id: 'm1', output_index: 0, content_index: 0, delta: '' },
+      { type: 'response.output_text.done', item_id: 'm1', output_index: 0, content_index: 0, text: 'Hello world' },
+      completed,
+    ]);
+    expect(textOf(events)).toBe('Hello world');
+  });
+
   test('a reasoning summary only in the reasoning item comes before its signature', () => {
     const reasoning = { id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Plan A' }, { type: 'summary_text', text: 'Plan B' }], encrypted_content: 'gAAAAenc' };
     const events = decodeAll([
