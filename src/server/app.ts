@@ -18,6 +18,7 @@ import { Logger } from '../util/log.ts';
 import { runInRequest, type RequestScope } from '../util/request-context.ts';
 import { presentedKey } from './auth.ts';
 import { assertUnlimited, clientKeysFor, identifyClient } from './client-keys.ts';
+import { browserGuard } from './browser-guard.ts';
 import { corsHeaders, corsPolicy, preflight, type Cors } from './cors.ts';
 import { createLifecycle, streamFormat } from './lifecycle.ts';
 import { captureAnswer, promptSinkFor } from './prompt-log.ts';
@@ -133,9 +134,10 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   // Requests read the context through this holder, so a reload swaps it without touching live requests.
   // `cors` is undefined when CORS is off, so a request pays one property check for it.
   let providerEnv = createProviderEnv(log);
-  const holder: { ctx: AppContext; cors: Cors | undefined } = {
+  const holder: { ctx: AppContext; cors: Cors | undefined; guard: ReturnType<typeof browserGuard> } = {
     ctx: createContext(config, { ...deps, log }, undefined, providerEnv),
     cors: corsPolicy(config.corsOrigin),
+    guard: browserGuard(config),
   };
   const corsFor = (request: Request) => (holder.cors ? corsHeaders(holder.cors, request) : undefined);
   const withCors = (request: Request, res: Response): Response => {
@@ -226,6 +228,8 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         if (request.url.length > MAX_URL_LENGTH) {
           return fail({ status: 414, kind: 'invalid_request', message: `request URL is longer than ${MAX_URL_LENGTH} characters` });
         }
+        const refusal = holder.guard?.(request, holder.cors);
+        if (refusal) return fail({ status: 403, kind: 'permission', message: refusal });
         const caller = identifyClient(clientKeysFor(ctx.config), presentedKey(request, url.query));
         if (!caller) {
           tracker.log({ status: 401, error: 'missing or invalid proxy key' });
@@ -288,6 +292,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         throw e;
       }
       holder.cors = corsPolicy(next.corsOrigin);
+      holder.guard = browserGuard(next);
       stopPoolTasks = startPoolTasks(holder.ctx);
       // After the new configuration took what it keeps: only what the old one alone used stops.
       providerEnv.release();
