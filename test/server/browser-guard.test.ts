@@ -26,7 +26,13 @@ async function proxyWith(flags: string[]): Promise<{ url: string; port: number; 
   const app = createApp(config, { log: new Logger('error', () => {}) });
   app.listen({ hostname: '127.0.0.1', port: 0 });
   const port = app.server!.port!;
-  return { url: `http://127.0.0.1:${port}`, port, stop: () => app.stop(true) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    stop: async () => {
+      await app.stop(true);
+    },
+  };
 }
 
 const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'spend the quota' }] });
@@ -37,10 +43,11 @@ describe('the public default key', () => {
     const p = await proxyWith([]);
     try {
       const before = upstream.calls.length;
-      for (const headers of [
+      const fromPages: Array<Record<string, string>> = [
         { 'content-type': 'text/plain', origin: 'https://evil.example.net' },
         { 'content-type': 'text/plain', 'sec-fetch-site': 'cross-site' },
-      ]) {
+      ];
+      for (const headers of fromPages) {
         const res = await post(p.url, headers);
         expect(res.status).toBe(403);
         expect(((await res.json()) as { error: { message: string } }).error.message).toContain('default key');
