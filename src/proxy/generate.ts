@@ -252,7 +252,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const target = codecs[adapter.protocol];
   const canonical: CanonicalRequest = client.decodeRequest(input.body, { model: input.model, stream: input.stream });
   canonical.model = att.model;
-  if (adapter.protocol === 'gemini') await inlineRemoteMedia(canonical, { fetch: ctx.fetch, signal: input.request.signal, allowPrivate: ctx.config.allowPrivateMediaUrls });
+  if (adapter.protocol === 'gemini') await inlineRemoteMedia(canonical, { fetch: ctx.fetch, signal: input.request.signal, allowPrivate: ctx.config.allowPrivateMediaUrls, request: input.request });
   if (ctx.log.enabled('debug')) {
     const dropped = droppedFields(input.protocol, adapter.protocol, canonical);
     if (dropped.length) ctx.log.debug('fields the upstream protocol cannot express were dropped', { target: adapter.name, fields: dropped.join(',') });
