@@ -10,6 +10,19 @@ export function show(v: unknown): string {
   return JSON.stringify(v) ?? String(v);
 }
 
+/**
+ * A URL-valued setting as an error message may show it: without a `user:password@`, and without a
+ * query or fragment (which may hold a `?key=…`). It may not parse, so this works on the text: a missing
+ * `/` or stray `@` at worst hides more than the credentials.
+ */
+export function showUrl(v: unknown): string {
+  if (typeof v !== 'string') return show(v);
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(v)?.[0] ?? '';
+  const at = v.lastIndexOf('@');
+  const s = at < 0 ? v : `${scheme}…@${v.slice(at + 1)}`;
+  return show(s.replace(/[?#][^]*$/, ''));
+}
+
 export function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v;
 }

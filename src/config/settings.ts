@@ -4,7 +4,7 @@ import { GEMINI_CLI_OAUTH_CLIENT_ID, GEMINI_CLI_OAUTH_CLIENT_SECRET } from '../a
 import { ConfigError } from './errors.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from './providers.ts';
 import { OPERATIONAL_SETTINGS } from './operational-settings.ts';
-import { flag, integer, milliseconds, nonEmpty, path, show, typeName } from './parsers.ts';
+import { flag, integer, milliseconds, nonEmpty, path, show, showUrl, typeName } from './parsers.ts';
 import type { LogLevel } from './types.ts';
 
 /**
@@ -43,7 +43,8 @@ const host = (raw: unknown): string => {
   const labels = s.replace(/\.$/, '').split('.');
   // An all-digit last label is a mistyped IPv4 address (`256.1.1.1`, `10.0.0`), never a DNS name.
   const ok = s.length <= 253 && labels.every((l) => DNS_LABEL.test(l)) && !/^\d+$/.test(labels.at(-1)!);
-  if (!ok) throw new Error(`${show(raw)} is not an IPv4 or IPv6 address or a host name`);
+  // A URL pasted here may carry its user:password@.
+  if (!ok) throw new Error(`${showUrl(raw)} is not an IPv4 or IPv6 address or a host name`);
   return s;
 };
 
@@ -54,9 +55,9 @@ const baseUrl = (raw: unknown): string => {
   try {
     u = new URL(s);
   } catch {
-    throw new Error(`${show(raw)} is not a valid URL`);
+    throw new Error(`${showUrl(raw)} is not a valid URL`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${show(raw)} must be an http(s) URL`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${showUrl(raw)} must be an http(s) URL`);
   // Shown without them: a URL pasted with its query may carry a key (`?key=…`).
   if (u.search || u.hash) throw new Error(`${show(u.origin + u.pathname)} must not contain a query or fragment`);
   return s.replace(/\/+$/, '');
@@ -135,7 +136,7 @@ const corsOrigins = (raw: unknown): string[] => {
 };
 
 const corsOrigin = (raw: unknown): string => {
-  const bad = () => new Error(`${show(raw)} is not an origin: give scheme://host[:port] with no path (e.g. https://app.example.com), or *`);
+  const bad = () => new Error(`${showUrl(raw)} is not an origin: give scheme://host[:port] with no path (e.g. https://app.example.com), or *`);
   // A lone trailing slash is tolerated: it is how an address bar shows an origin, and names no path.
   if (typeof raw !== 'string' || !/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@\s]+\/?$/.test(raw)) throw bad();
   let u: URL;

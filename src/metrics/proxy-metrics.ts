@@ -39,6 +39,11 @@ const HOT_SERIES = 4096;
  * series after it (a real model's first 500) would lose all its labels.
  */
 const MAX_MODELS = 256;
+/**
+ * Names longer than this are `_other` too: requests are refused past it (src/server/check-request.ts),
+ * but a label value is kept for good and copied into several series keys, so it is not left to that alone.
+ */
+const MAX_MODEL_LENGTH = 256;
 const OTHER_MODEL = '_other';
 
 interface HotSeries {
@@ -124,6 +129,7 @@ export class ProxyMetrics {
 
   private modelLabel(o: RequestOutcome): string {
     const model = o.model ?? '';
+    if (model.length > MAX_MODEL_LENGTH) return OTHER_MODEL;
     if (model === '' || this.models.has(model)) return model;
     if (o.failed || this.models.size >= MAX_MODELS) return OTHER_MODEL;
     this.models.add(model);

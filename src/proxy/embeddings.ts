@@ -11,7 +11,7 @@ import { readLimited, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord } from '../util/json.ts';
 import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
-import { failureFields, isRetryable, outcomeOfInfo, RetryNext, withFailover, type Attempt, type DoneFields } from './failover.ts';
+import { failureFields, isRetryable, outcomeOfInfo, RetryNext, sessionKeyOf, withFailover, type Attempt, type DoneFields } from './failover.ts';
 import { describe, readJson } from './generate.ts';
 
 export interface EmbedInput {
@@ -46,7 +46,7 @@ export function handleEmbeddings(ctx: AppContext, input: EmbedInput): Promise<Re
       model: input.model,
       prefix: input.prefix,
       allowedProviders: input.allowedProviders,
-      sessionKey: input.request.headers.get('x-session-id') ?? undefined,
+      sessionKey: ctx.config.pool.affinity ? sessionKeyOf({ request: input.request, body: {} }) : undefined,
       onDone: input.onDone,
       skip: (provider, pool) => {
         if (pool.members[0]?.spec.adapter.embed) {

@@ -221,14 +221,19 @@ export function once<A>(fn: (a: A) => void): (a: A) => void {
   };
 }
 
-/** Session affinity key: `X-Session-Id`, else Anthropic's `metadata.user_id`. */
+/**
+ * Session affinity key: `X-Session-Id`, else Anthropic's `metadata.user_id`, else `prompt_cache_key`;
+ * as a 64-bit digest, since the pool keeps up to 10,000 of them for good and a client's own may be
+ * megabytes long. Two sessions whose digests collide merely share a member, which any two may anyway.
+ */
 export function sessionKeyOf(input: { request: Request; body: Record<string, unknown> }): string | undefined {
-  const header = input.request.headers.get('x-session-id');
-  if (header) return header;
   const meta = input.body.metadata;
-  if (isRecord(meta) && typeof meta.user_id === 'string') return meta.user_id;
+  const userId = isRecord(meta) && typeof meta.user_id === 'string' ? meta.user_id : undefined;
   // OpenAI's cache routing key: Codex sets it to its conversation id, on every turn.
-  return typeof input.body.prompt_cache_key === 'string' && input.body.prompt_cache_key ? input.body.prompt_cache_key : undefined;
+  const cacheKey = typeof input.body.prompt_cache_key === 'string' ? input.body.prompt_cache_key : undefined;
+  const raw = input.request.headers.get('x-session-id') || (userId ?? cacheKey);
+  // An empty key names no session, as before it was digested.
+  return raw ? Bun.hash(raw).toString(36) : undefined;
 }
 
 /** The fast answer when no member of any provider in the chain can take the request right now. */

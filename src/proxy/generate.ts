@@ -92,7 +92,8 @@ export function handleGenerate(ctx: AppContext, input: GenerateInput): Promise<R
       model: input.model,
       prefix: input.prefix,
       allowedProviders: input.allowedProviders,
-      sessionKey: sessionKeyOf(input),
+      // Digested only when a pool keeps sessions: most configurations do not.
+      sessionKey: ctx.config.pool.affinity ? sessionKeyOf(input) : undefined,
       onDone: input.onDone,
       skip,
       noneTried: () => (googleTools && cannotRunTools ? googleToolsRefused(googleTools, cannotRunTools) : undefined),

@@ -3,12 +3,15 @@ import type { ProviderName } from '../config/providers.ts';
 import { codecs } from '../protocols/index.ts';
 import type { ProviderAdapter } from '../providers/types.ts';
 import type { Pool } from '../pool/pool.ts';
+import { readText } from '../upstream/fetch.ts';
 import type { Logger } from '../util/log.ts';
 
 const TTL_MS = 5 * 60_000;
 /** After a failed listing, the built-in list is served this long before asking again. */
 const RETRY_MS = 60_000;
 const FETCH_TIMEOUT_MS = 10_000;
+/** A list of thousands of models is a few MB; more is an upstream gone wrong, not a list to hold. */
+const MAX_LIST_BYTES = 16 * 1024 * 1024;
 /**
  * The longest a first listing makes a client wait before it gets the built-in list instead (the real
  * one fills the cache when it comes): Claude Code's model discovery gives up after 3 s.
@@ -85,7 +88,8 @@ export class ModelCatalog {
         res.body?.cancel().catch(() => {});
         throw new Error(`HTTP ${res.status}`);
       }
-      const list = codecs[adapter.protocol].decodeModelList(await res.json());
+      // FETCH_TIMEOUT_MS's signal bounds the body's time as well.
+      const list = codecs[adapter.protocol].decodeModelList(JSON.parse(await readText(res, 0, MAX_LIST_BYTES)));
       if (list.length === 0) return { models: fallback(adapter), ok: true };
       return { models: list.map((m) => ({ ...m, provider: adapter.name })), ok: true };
     } catch (e) {

@@ -22,6 +22,19 @@ export function checkGenerateRequest(protocol: Protocol, body: JsonObject): void
   }
 }
 
+/**
+ * The longest model name taken from a body (a Gemini URL's is capped at 128). Real ids stay far below it;
+ * a longer one would otherwise be held in logs, metrics and error messages whatever its size.
+ */
+export const MAX_MODEL_LENGTH = 256;
+
+/** The model a request names, refused with a 400 when it is longer than any model id. */
+export function checkModelName(model: string): void {
+  if (model.length > MAX_MODEL_LENGTH) {
+    throw badRequest(`model: expected at most ${MAX_MODEL_LENGTH} characters, got ${model.length}`, 'model');
+  }
+}
+
 /** Token limits are int32 upstream (Gemini's proto; no model comes near it). */
 const MAX_INT = 2 ** 31 - 1;
 const OPENAI_ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'];

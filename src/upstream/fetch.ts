@@ -146,17 +146,28 @@ export async function readLimited(res: Response, limit = 64 * 1024, idleMs = 0):
   return utf8.decode(await readBody(res, limit, idleMs, true));
 }
 
-/** A whole body as text (a JSON answer to read), given up on when it stalls for `idleMs` (0 = never). */
-export async function readText(res: Response, idleMs: number): Promise<string> {
-  return utf8.decode(await readBody(res, Number.POSITIVE_INFINITY, idleMs, false));
+/**
+ * The most of a JSON answer read whole (a converted answer, a count, an embeddings batch: the largest,
+ * as a batch of many long vectors runs to tens of MB). Past it the upstream is broken or hostile, and
+ * the text, its parse and the re-encoding would hold several times as much.
+ */
+export const MAX_JSON_ANSWER_BYTES = 128 * 1024 * 1024;
+
+/**
+ * A whole body as text (a JSON answer to read), given up on when it stalls for `idleMs` (0 = never) or
+ * runs past `limit` bytes: a 502, the read cancelled then.
+ */
+export async function readText(res: Response, idleMs: number, limit = MAX_JSON_ANSWER_BYTES): Promise<string> {
+  return utf8.decode(await readBody(res, limit, idleMs, false));
 }
 
 /**
- * The body's bytes, up to `limit`. The headers deadline is over once a body is being read, so a server
- * that stalls mid-body would hold the request for ever: a silence of `idleMs` cancels the read (and with
- * it the upstream connection) with a 504 naming timeouts.idle_ms.
+ * The body's bytes, up to `limit`: cut there when `partial` (an error body, worth reporting as far as
+ * it went), else a 502 once it goes past. The headers deadline is over once a body is being read, so a
+ * server that stalls mid-body would hold the request for ever: a silence of `idleMs` cancels the read
+ * (and with it the upstream connection) with a 504 naming timeouts.idle_ms.
  */
-async function readBody(res: Response, limit: number, idleMs: number, partialOnError: boolean): Promise<Uint8Array> {
+async function readBody(res: Response, limit: number, idleMs: number, partial: boolean): Promise<Uint8Array> {
   if (!res.body) return new Uint8Array(0);
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -164,7 +175,8 @@ async function readBody(res: Response, limit: number, idleMs: number, partialOnE
   let stalled = false;
   const timer = idleMs > 0 ? setTimeout(() => ((stalled = true), reader.cancel().catch(() => {})), idleMs) : undefined;
   try {
-    while (size < limit) {
+    // A whole answer must be seen to end, so it reads on at exactly `limit`; a cut one need not.
+    while (partial ? size < limit : size <= limit) {
       const { done, value } = await reader.read();
       if (done || stalled) break;
       timer?.refresh();
@@ -172,12 +184,16 @@ async function readBody(res: Response, limit: number, idleMs: number, partialOnE
       size += value.byteLength;
     }
   } catch (e) {
-    if (!partialOnError && !stalled) throw e;
+    if (!partial && !stalled) throw e;
   } finally {
     clearTimeout(timer);
     reader.cancel().catch(() => {});
   }
   if (stalled) throw new ProxyError({ kind: 'timeout', message: `upstream stopped sending its response for ${idleMs / 1000} s (timeouts.idle_ms)` });
+  if (!partial && size > limit) {
+    const from = res.url ? ` ${safeHost(res.url)}` : '';
+    throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream${from} sent more than ${limit / (1024 * 1024)} MB in one answer` });
+  }
   const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   return size > limit ? bytes.subarray(0, limit) : bytes;
 }

@@ -4,6 +4,7 @@ import { handleCountTokens, type CountInput } from '../../proxy/count-tokens.ts'
 import { resolveProvider } from '../../proxy/generate.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import { readJsonBody } from '../body.ts';
+import { checkModelName } from '../check-request.ts';
 import { applySystemPrompt, systemPromptFor } from '../system-prompt.ts';
 import { allowFor } from './generate-body.ts';
 import type { RouteArgs } from './types.ts';
@@ -17,6 +18,7 @@ export async function serveCountTokens(ctx: AppContext, args: RouteArgs, protoco
   const { text, json } = await readJsonBody(args.request, ctx.config.limits);
   const model = pathModel ?? json.model;
   if (typeof model !== 'string' || !model) throw badRequest('model: Field required', 'model');
+  checkModelName(model);
   allowFor(ctx, args, model);
   // Counted as it will be sent: with the operator's system prompt.
   const withPrompt = withSystemPrompt(ctx, protocol, json);

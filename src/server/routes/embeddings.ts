@@ -2,6 +2,7 @@ import { badRequest } from '../../core/errors.ts';
 import type { AppContext } from '../../proxy/context.ts';
 import { embeddingsPrefix, handleEmbeddings, type EmbedInput } from '../../proxy/embeddings.ts';
 import { readJsonBody } from '../body.ts';
+import { checkModelName } from '../check-request.ts';
 import { allowFor } from './generate-body.ts';
 import type { RouteArgs } from './types.ts';
 
@@ -20,6 +21,7 @@ export async function serveEmbeddings(
   const { bytes, json } = await readJsonBody(args.request, ctx.config.limits);
   const model = pathModel ?? json.model;
   if (typeof model !== 'string' || !model) throw badRequest('model: required string', 'model');
+  checkModelName(model);
   // Checked and routed alike: the key's limits apply to the provider that will be asked.
   const prefix = embeddingsPrefix(ctx, args.request, args.prefix, model);
   allowFor(ctx, { ...args, prefix }, model);

@@ -5,7 +5,7 @@ import type { AppContext } from '../../proxy/context.ts';
 import { handleGenerate, resolveProvider, type GenerateInput } from '../../proxy/generate.ts';
 import { readJsonBody } from '../body.ts';
 import { currentRequest } from '../../util/request-context.ts';
-import { checkGenerateRequest } from '../check-request.ts';
+import { checkGenerateRequest, checkModelName } from '../check-request.ts';
 import { assertAllowed } from '../client-keys.ts';
 import { lastUserText } from '../prompt-log.ts';
 import { applySystemPrompt, systemPromptFor } from '../system-prompt.ts';
@@ -27,6 +27,7 @@ export async function generateBody(ctx: AppContext, args: RouteArgs, protocol: P
   const { bytes, json } = await readJsonBody(args.request, ctx.config.limits);
   const model = pathModel ?? json.model;
   if (typeof model !== 'string' || !model) throw badRequest(protocol === 'anthropic' ? 'model: Field required' : 'model: required string', 'model');
+  checkModelName(model);
   checkGenerateRequest(protocol, json);
   allowFor(ctx, args, model);
   const scope = ctx.config.logPrompts === 'off' ? undefined : currentRequest();
