@@ -79,7 +79,8 @@ export async function checkMember(m: Member, pool: Pool, deps: Pick<HealthCheckD
     const init = { method: r.method, headers: r.headers, body: r.body, signal: AbortSignal.timeout(CHECK_TIMEOUT_MS), proxy: r.proxy };
     const res = await deps.fetch(r.url, init as RequestInit);
     if (res.ok) {
-      await res.arrayBuffer();
+      // Only the status counts: the body is not read (a hostile upstream could make it any size).
+      await res.body?.cancel();
       outcome = { kind: 'success' };
     } else {
       const o = outcomeOfInfo(codecs[adapter.protocol].decodeError(res.status, await readLimited(res), res.headers));

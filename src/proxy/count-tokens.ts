@@ -1,3 +1,5 @@
+import { readableToAnthropic } from '../protocols/anthropic/own-blocks.ts';
+import { readableToGemini3 } from '../protocols/gemini/own-calls.ts';
 import { ProxyError } from '../core/errors.ts';
 import type { ProviderName } from '../config/providers.ts';
 import type { CanonicalRequest, Part } from '../core/index.ts';
@@ -38,7 +40,15 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
   if (adapter.protocol === input.protocol && adapter.countTokens) {
     // As for generating: a mapped model changes the body (Gemini carries it in the URL), and Anthropic
     // refuses beta fields (context_management, …) without the client's anthropic-beta.
-    const rewritten = input.protocol === 'responses' ? asOpenAITakesIt(input.body, model, adapter) : undefined;
+    // The history is repaired as for generating too (passthroughBody): aiproxy's own marks never go upstream.
+    const rewritten =
+      input.protocol === 'responses'
+        ? asOpenAITakesIt(input.body, model, adapter)
+        : input.protocol === 'anthropic'
+          ? readableToAnthropic(input.bodyText, input.body, model)
+          : input.protocol === 'gemini'
+            ? readableToGemini3(input.bodyText, input.body, model)
+            : undefined;
     const body = rewritten ? JSON.stringify(rewritten) : model === input.model || input.protocol === 'gemini' ? input.bodyText : JSON.stringify({ ...input.body, model });
     const res = await callProvider(adapter, async () => forwardedHeaders(input, await adapter.countTokens!(model, body)), opts);
     if (!lacksCounter(adapter, res)) return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });

@@ -109,6 +109,11 @@ describe('Claude Code back on claude-custom after a turn served elsewhere', () =
         if (other.signature === 'aiproxy:unsigned') expect(foreign.signature).toBe('aiproxy:unsigned');
         else expect(foreign.signature).toStartWith(other.signature);
 
+        // Counting the same history (Claude Code does before each turn) gets it repaired the same way.
+        const counted = await claude.messages.countTokens({ model: CLAUDE, tools: params(CLAUDE, messages).tools, messages });
+        expect(counted.input_tokens).toBeGreaterThan(0);
+        expect(JSON.stringify(s.claude.calls.at(-1)!.body)).not.toContain(other.signature);
+
         // Back: the foreign thinking leads the final tool turn, so thinking is off for this request.
         s.claude.queue(toolReply('And c.txt.', 'c.txt'));
         await turn(claude, CLAUDE, messages, stream);

@@ -110,6 +110,37 @@ describe('active health checks', () => {
     expect(readFileSync(file, 'utf8')).toContain('cooling');
   });
 
+  test("a check reads only the answer's status, never its body (a hostile upstream could make it any size)", async () => {
+    let sent = 0;
+    const endless = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      fetch: () =>
+        new Response(
+          new ReadableStream({
+            pull(c) {
+              sent += 65536;
+              c.enqueue(new Uint8Array(65536));
+              if (sent > 64 * 1024 * 1024) c.close();
+            },
+          }),
+          { headers: { 'content-type': 'application/json' } },
+        ),
+    });
+    try {
+      const c = config(0);
+      c.pools['openai-custom']![0]!.credentials.baseUrl = `http://127.0.0.1:${endless.port}/v1`;
+      const pools = createPools(c);
+      const m = pools.get('openai-custom')!.members[0]!;
+      m.record({ kind: 'server_error', status: 500, message: 'x' }, Date.now() - 1000, { ...DEFAULT_POOL_SETTINGS, errorThreshold: 1, cooldownMs: 1 });
+      const outcome = await checkMember(m, pools.get('openai-custom')!, { fetch, log: quiet });
+      expect(outcome?.kind).toBe('success');
+      expect(sent).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      endless.stop(true);
+    }
+  });
+
   test('a reload keeps the state of unchanged members', () => {
     const before = createPools(config(0));
     before.get('openai-custom')!.members[0]!.state.served = 41;

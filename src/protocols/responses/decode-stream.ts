@@ -31,20 +31,26 @@ export function createStreamDecoder(): StreamDecoder {
   const calls = new Map<string, OpenCall>();
   /** The reasoning summary part the last thinking delta belonged to (`<item id>/<index>`). */
   let thoughtPart: string | undefined;
-  /** Text and summary parts (`<output index>/<index>`) that had deltas, so their `.done` adds nothing. */
+  /**
+   * Text and summary parts that had deltas, so their `.done` adds nothing: each under every name the
+   * events give it (its item's output index, its item's id), as servers name items inconsistently.
+   */
   const seen = new Set<string>();
-  /** Text came in deltas that name no item: no `.done` can then be told apart from them, so none is read. */
-  let unplaced = false;
+  /** Deltas that named no item: no `.done` of that kind can then be told apart from them, so none is read. */
+  const unplaced = { text: false, thinking: false };
+  const isSeen = (keys: string[]): boolean => keys.some((k) => seen.has(k));
 
-  const text = (out: StreamEvent[], part: string, value: string): void => {
+  const text = (out: StreamEvent[], keys: string[], value: string): void => {
     if (!value) return;
-    seen.add(part);
+    for (const k of keys) seen.add(k);
+    if (keys.length === 0) unplaced.text = true;
     out.push({ type: 'text', text: value });
   };
 
-  const thinking = (out: StreamEvent[], item: string, part: string, value: string): void => {
+  const thinking = (out: StreamEvent[], item: string, part: string, keys: string[], value: string): void => {
     if (!value) return;
-    seen.add(part);
+    for (const k of keys) seen.add(k);
+    if (keys.length === 0) unplaced.thinking = true;
     // Summary parts are paragraphs; a later one starts on its own, as the non-streaming answer joins them.
     if (thoughtPart !== undefined && thoughtPart !== part && thoughtPart.startsWith(`${item}/`)) out.push({ type: 'thinking', text: '\n\n' });
     thoughtPart = part;
@@ -82,10 +88,12 @@ export function createStreamDecoder(): StreamDecoder {
     const type = typeof data.type === 'string' ? data.type : msg.event;
     const itemId = typeof data.item_id === 'string' ? data.item_id : '';
     const delta = typeof data.delta === 'string' ? data.delta : '';
-    // Parts are told apart by their item's place in the output: some servers change an item's id between
-    // its deltas and its output_item.done (mistral.rs, LiteLLM's bridge) or send deltas without one.
+    // Some servers change an item's id between its deltas and its output_item.done (mistral.rs, LiteLLM's
+    // bridge), or give only one of id and output index: a part is known by both (partKeys).
+    const n = data.summary_index ?? data.content_index ?? 0;
+    const keys = partKeys(data.output_index, itemId, n);
     const item = typeof data.output_index === 'number' ? String(data.output_index) : itemId;
-    const part = `${item}/${String(data.summary_index ?? data.content_index ?? 0)}`;
+    const part = `${item}/${String(n)}`;
     switch (type) {
       case 'response.created':
       case 'response.in_progress':
@@ -94,25 +102,24 @@ export function createStreamDecoder(): StreamDecoder {
       case 'response.output_text.delta':
       case 'response.refusal.delta':
         start(out);
-        if (item === '' && delta) unplaced = true;
-        text(out, part, delta);
+        text(out, keys, delta);
         break;
       case 'response.output_text.done':
       case 'response.refusal.done':
-        if (unplaced || seen.has(part)) break;
+        if (unplaced.text || isSeen(keys)) break;
         start(out);
-        text(out, part, typeof data.text === 'string' ? data.text : typeof data.refusal === 'string' ? data.refusal : '');
+        text(out, keys, typeof data.text === 'string' ? data.text : typeof data.refusal === 'string' ? data.refusal : '');
         break;
       case 'response.reasoning_summary_text.delta':
       case 'response.reasoning_text.delta':
         start(out);
-        thinking(out, item, part, delta);
+        thinking(out, item, part, keys, delta);
         break;
       case 'response.reasoning_summary_text.done':
       case 'response.reasoning_text.done':
-        if (seen.has(part)) break;
+        if (unplaced.thinking || isSeen(keys)) break;
         start(out);
-        thinking(out, item, part, typeof data.text === 'string' ? data.text : '');
+        thinking(out, item, part, keys, typeof data.text === 'string' ? data.text : '');
         break;
       case 'response.output_item.added': {
         const item = isRecord(data.item) ? data.item : {};
@@ -148,13 +155,12 @@ export function createStreamDecoder(): StreamDecoder {
       }
       case 'response.output_item.done': {
         const item = isRecord(data.item) ? data.item : {};
-        const at = typeof data.output_index === 'number' ? String(data.output_index) : String(item.id ?? '');
         if (item.type === 'message') {
-          if (!unplaced) doneMessage(out, item, at);
+          if (!unplaced.text) doneMessage(out, item, data.output_index);
           break;
         }
         if (item.type === 'reasoning') {
-          doneSummaries(out, item, at);
+          if (!unplaced.thinking) doneSummaries(out, item, data.output_index);
           const signature = reasoningItemSignature(item);
           if (signature) {
             start(out);
@@ -193,24 +199,28 @@ export function createStreamDecoder(): StreamDecoder {
   }
 
   /** A message item's text parts that no delta or `.done` event brought. */
-  function doneMessage(out: StreamEvent[], item: JsonObject, at: string): void {
+  function doneMessage(out: StreamEvent[], item: JsonObject, index: unknown): void {
     const content = Array.isArray(item.content) ? item.content : [];
     content.forEach((c, i) => {
-      if (!isRecord(c) || seen.has(`${at}/${i}`)) return;
+      const keys = partKeys(index, typeof item.id === 'string' ? item.id : '', i);
+      if (!isRecord(c) || isSeen(keys)) return;
       const value = c.type === 'output_text' ? c.text : c.type === 'refusal' ? c.refusal : undefined;
       if (typeof value !== 'string' || value === '') return;
       start(out);
-      text(out, `${at}/${i}`, value);
+      text(out, keys, value);
     });
   }
 
   /** A reasoning item's summary parts that no delta or `.done` event brought. */
-  function doneSummaries(out: StreamEvent[], item: JsonObject, at: string): void {
+  function doneSummaries(out: StreamEvent[], item: JsonObject, index: unknown): void {
+    const id = typeof item.id === 'string' ? item.id : '';
+    const at = typeof index === 'number' ? String(index) : id;
     const summary = Array.isArray(item.summary) ? item.summary : [];
     summary.forEach((sm, i) => {
-      if (!isRecord(sm) || seen.has(`${at}/${i}`) || typeof sm.text !== 'string') return;
+      const keys = partKeys(index, id, i);
+      if (!isRecord(sm) || isSeen(keys) || typeof sm.text !== 'string') return;
       start(out);
-      thinking(out, at, `${at}/${i}`, sm.text);
+      thinking(out, at, `${at}/${i}`, keys, sm.text);
     });
   }
 
@@ -220,4 +230,12 @@ export function createStreamDecoder(): StreamDecoder {
   }
 
   return { message, end };
+}
+
+/** The names a part goes by: its item's output index and its item's id, whichever an event gives. */
+function partKeys(outputIndex: unknown, itemId: string, n: unknown): string[] {
+  const keys: string[] = [];
+  if (typeof outputIndex === 'number') keys.push(`#${outputIndex}/${String(n)}`);
+  if (itemId) keys.push(`${itemId}/${String(n)}`);
+  return keys;
 }

@@ -81,6 +81,33 @@ describe('responses stream decoder: parts sent only whole', () => {
     expect(textOf(events)).toBe('Hello');
   });
 
+  test('deltas that name the item by id only, its done by index only (or the other way round): not repeated', () => {
+    const byId = decodeAll([
+      created,
+      { type: 'response.output_text.delta', item_id: 'm1', content_index: 0, delta: 'Hello.' },
+      { type: 'response.output_item.done', output_index: 0, item: { id: 'm1', type: 'message', content: [{ type: 'output_text', text: 'Hello.' }] } },
+      completed,
+    ]);
+    expect(textOf(byId)).toBe('Hello.');
+    const byIndex = decodeAll([
+      created,
+      { type: 'response.output_text.delta', output_index: 0, content_index: 0, delta: 'Hello.' },
+      { type: 'response.output_text.done', item_id: 'm1', output_index: 0, content_index: 0, text: 'Hello.' },
+      completed,
+    ]);
+    expect(textOf(byIndex)).toBe('Hello.');
+  });
+
+  test('reasoning deltas that name no item: the reasoning item done adds nothing', () => {
+    const events = decodeAll([
+      created,
+      { type: 'response.reasoning_summary_text.delta', delta: 'Think.' },
+      { type: 'response.output_item.done', output_index: 0, item: { id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Think.' }] } },
+      completed,
+    ]);
+    expect(textOf(events, 'thinking')).toBe('Think.');
+  });
+
   test('an empty delta does not hide the whole text its .done carries', () => {
     const events = decodeAll([
       created,
