@@ -36,6 +36,6 @@ function isLoopback(host: string): boolean {
 /** `localhost:3000`, `127.0.0.1:3000`, `[::1]:3000`, with or without the port; absent (HTTP/1.0) passes. */
 function isLoopbackHost(host: string | null): boolean {
   if (host === null) return true;
-  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
-  return isLoopback(name.toLowerCase()) || name.toLowerCase().endsWith('.localhost');
+  const name = (host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '')).toLowerCase().replace(/\.$/, '');
+  return isLoopback(name) || name.endsWith('.localhost') || name === '0:0:0:0:0:0:0:1';
 }

@@ -63,7 +63,7 @@ describe('the public default key', () => {
     try {
       const rebound = await post(p.url, { 'content-type': 'application/json', host: `rebind.evil.example:${p.port}` });
       expect(rebound.status).toBe(403);
-      for (const host of [`127.0.0.1:${p.port}`, `localhost:${p.port}`]) {
+      for (const host of [`127.0.0.1:${p.port}`, `localhost:${p.port}`, `LocalHost.:${p.port}`, `[0:0:0:0:0:0:0:1]:${p.port}`]) {
         const res = await post(p.url, { 'content-type': 'application/json', host });
         expect(res.status).toBe(200);
         await res.arrayBuffer();
