@@ -120,3 +120,14 @@ describe('count_tokens follows the pool', () => {
     expect(counted(claude)).toEqual(['claude-sonnet-4-6']);
   });
 });
+
+describe('count_tokens in the request log', () => {
+  test('a count the upstream refused is logged as a warning with its reason, as a refused generate is', async () => {
+    // A key Anthropic refuses: its count_tokens answers 401 authentication_error.
+    const p = await start(['model_providers: [claude-custom]', 'claude:', '  api_key: sk-ant-wrong-0000', `  base_url: "${claude.url}"`]);
+    expect(await count(p).then(() => 200, (e: { status?: number }) => e.status)).toBe(401);
+    const line = p.logs.find((l) => l.includes('path=/v1/messages/count_tokens'))!;
+    expect(line).toContain('WARN');
+    expect(line).toContain('error="invalid x-api-key"');
+  });
+});

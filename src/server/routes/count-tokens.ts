@@ -1,6 +1,7 @@
 import { badRequest } from '../../core/errors.ts';
 import type { AppContext } from '../../proxy/context.ts';
 import { handleCountTokens, type CountInput } from '../../proxy/count-tokens.ts';
+import { codecs } from '../../protocols/index.ts';
 import { resolveProvider } from '../../proxy/generate.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import { readJsonBody } from '../body.ts';
@@ -25,7 +26,10 @@ export async function serveCountTokens(ctx: AppContext, args: RouteArgs, protoco
   const body = withPrompt ?? json;
   const bodyText = withPrompt ? JSON.stringify(withPrompt) : text;
   const res = await handleCountTokens(ctx, { protocol, request: args.request, bodyText, body, model, prefix: args.prefix, allowedProviders: args.caller?.allowedProviders });
-  args.log({ status: res.status, model, provider: resolveProvider(ctx, { request: args.request, prefix: args.prefix, model }).name });
+  // A refused count is logged with its reason, as a refused generate is. Error bodies are small and already
+  // read (the upstream call buffers them), so a copy costs little; they are in the client's protocol.
+  const error = res.ok ? undefined : codecs[protocol].decodeError(res.status, await res.clone().text(), res.headers).message;
+  args.log({ status: res.status, error, model, provider: resolveProvider(ctx, { request: args.request, prefix: args.prefix, model }).name });
   return res;
 }
 
