@@ -1,5 +1,3 @@
-import { readableToAnthropic } from '../protocols/anthropic/own-blocks.ts';
-import { readableToGemini3 } from '../protocols/gemini/own-calls.ts';
 import { ProxyError } from '../core/errors.ts';
 import type { ProviderName } from '../config/providers.ts';
 import type { CanonicalRequest, Part } from '../core/index.ts';
@@ -12,7 +10,7 @@ import { isRecord, tryParseJson } from '../util/json.ts';
 import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { providerChain } from './failover.ts';
-import { asOpenAITakesIt, forwardedHeaders, resolveProvider } from './generate.ts';
+import { forwardedHeaders, resolveProvider, withoutOwnMarks } from './generate.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
 import { renameToolsFor } from './tool-names.ts';
 
@@ -40,15 +38,8 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
   if (adapter.protocol === input.protocol && adapter.countTokens) {
     // As for generating: a mapped model changes the body (Gemini carries it in the URL), and Anthropic
     // refuses beta fields (context_management, …) without the client's anthropic-beta.
-    // The history is repaired as for generating too (passthroughBody): aiproxy's own marks never go upstream.
-    const rewritten =
-      input.protocol === 'responses'
-        ? asOpenAITakesIt(input.body, model, adapter)
-        : input.protocol === 'anthropic'
-          ? readableToAnthropic(input.bodyText, input.body, model)
-          : input.protocol === 'gemini'
-            ? readableToGemini3(input.bodyText, input.body, model)
-            : undefined;
+    // The history is repaired as for generating too: aiproxy's own marks never go upstream.
+    const rewritten = withoutOwnMarks(input.protocol, input.bodyText, input.body, model, adapter);
     const body = rewritten ? JSON.stringify(rewritten) : model === input.model || input.protocol === 'gemini' ? input.bodyText : JSON.stringify({ ...input.body, model });
     const res = await callProvider(adapter, async () => forwardedHeaders(input, await adapter.countTokens!(model, body)), opts);
     if (!lacksCounter(adapter, res)) return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });

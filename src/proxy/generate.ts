@@ -125,20 +125,40 @@ export function forwardedHeaders(input: { protocol: Protocol; request: Request }
  * API refuses (asOpenAITakesIt, readableToAnthropic, readableToGemini3).
  */
 function passthroughBody(input: GenerateInput, model: string, adapter: ProviderAdapter): RequestBody {
-  const rewritten =
-    input.protocol === 'responses'
-      ? asOpenAITakesIt(input.body, model, adapter)
-      : input.protocol === 'anthropic'
-        ? readableToAnthropic(input.rawBody, input.body, model)
-        : undefined;
-  if (rewritten) return JSON.stringify(rewritten);
   if (input.protocol === 'gemini') {
+    // Gemini carries the model in the URL: only a thinkingConfig may need retargeting, before the repair.
     const retargeted = model === input.model ? undefined : thinkingForModel(input.body, model);
-    const signed = readableToGemini3(input.rawBody, retargeted ?? input.body, model) ?? retargeted;
-    return signed ? JSON.stringify(signed) : input.rawBody;
+    const repaired = withoutOwnMarks('gemini', input.rawBody, retargeted ?? input.body, model, adapter) ?? retargeted;
+    return repaired ? JSON.stringify(repaired) : input.rawBody;
   }
+  const repaired = withoutOwnMarks(input.protocol, input.rawBody, input.body, model, adapter);
+  if (repaired) return JSON.stringify(repaired);
   if (model === input.model) return input.rawBody;
   return JSON.stringify({ ...input.body, model });
+}
+
+/**
+ * A same-protocol body with what aiproxy wrote into the history while another upstream served some
+ * turns made acceptable to the client's own API, for generating and counting alike; undefined when it
+ * holds none, and the client's bytes (`raw`, searched before any JSON is walked) go as they came.
+ */
+export function withoutOwnMarks(
+  protocol: Protocol,
+  raw: RequestBody,
+  body: Record<string, unknown>,
+  model: string,
+  adapter: ProviderAdapter,
+): Record<string, unknown> | undefined {
+  switch (protocol) {
+    case 'responses':
+      return asOpenAITakesIt(body, model, adapter);
+    case 'anthropic':
+      return readableToAnthropic(raw, body, model);
+    case 'gemini':
+      return readableToGemini3(raw, body, model);
+    default:
+      return undefined;
+  }
 }
 
 /**
