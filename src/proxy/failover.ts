@@ -133,6 +133,8 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
         }
         const outcome = thrownOutcome(e);
         release(outcome);
+        // The client left while this member was working on it: the log line names who, as any other does.
+        if (e instanceof ClientGoneError) input.onDone({ status: 499, error: 'client disconnected', provider, member: member.name, attempts: tried.size });
         if (attempt.canRetry && e instanceof ProxyError && outcome.kind !== 'client_error') {
           last = new RetryNext(e.info, outcome, () => errorResponse(input.protocol, e.info));
           continue;

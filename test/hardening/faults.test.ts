@@ -308,6 +308,11 @@ describe('client faults', () => {
     expect(await pending).toBeInstanceOf(Error);
     await eventually(() => up.abortedByPeer > abortedBefore);
     await eventually(() => proxy.logs.some((l) => l.includes('status=499')));
+    // Which upstream and model the client gave up on, as on any other line.
+    const line = proxy.logs.find((l) => l.includes('status=499'))!;
+    expect(line).toContain('provider=openai-custom');
+    expect(line).toContain('model=');
+    expect(line).toContain('error="client disconnected"');
     await recovered();
   });
 
