@@ -192,13 +192,18 @@ async function fetchChecked(url: string, what: string, opts: InlineOptions, sign
     throw unreachable(what, url);
   }
   for (let hop = 0; ; hop++) {
-    if (!opts.allowPrivate && (await pointsInside(current, opts.resolve ?? resolveAll, signal, () => unreachable(what, url)))) {
-      const how = hop === 0 ? 'points' : 'redirects';
-      throw new ProxyError({ kind: 'invalid_request', message: `refused: ${url} ${how} to a private or loopback address` });
+    let target: { href: string; init: RequestInit } = { href: current.href, init: {} };
+    if (!opts.allowPrivate) {
+      const address = await checkedAddress(current, opts.resolve ?? resolveAll, signal, () => unreachable(what, url));
+      if (address === undefined) {
+        const how = hop === 0 ? 'points' : 'redirects';
+        throw new ProxyError({ kind: 'invalid_request', message: `refused: ${url} ${how} to a private or loopback address` });
+      }
+      target = pinnedTo(current, address);
     }
     let res: Response;
     try {
-      res = await opts.fetch(current.href, { signal, redirect: 'manual' });
+      res = await opts.fetch(target.href, { ...target.init, signal, redirect: 'manual' });
     } catch {
       throw unreachable(what, url);
     }
@@ -220,12 +225,13 @@ async function fetchChecked(url: string, what: string, opts: InlineOptions, sign
 }
 
 /**
- * True when the URL's host is, or resolves to, an address the proxy must not fetch for a client. Every
- * address counts: a name with one public and one loopback answer could be connected to either.
+ * The address to connect to for `u`, once checked; undefined when the host is, or resolves to, an
+ * address the proxy must not fetch for a client. Every address counts: a name with one public and one
+ * loopback answer could be connected to either.
  */
-async function pointsInside(u: URL, resolve: Resolve, signal: AbortSignal, unreachableError: () => ProxyError): Promise<boolean> {
+async function checkedAddress(u: URL, resolve: Resolve, signal: AbortSignal, unreachableError: () => ProxyError): Promise<string | undefined> {
   const host = bareHost(u.hostname);
-  if (isIP(host.replace(/%.*$/, ''))) return isPrivateAddress(host);
+  if (isIP(host.replace(/%.*$/, ''))) return isPrivateAddress(host) ? undefined : host;
   let addresses: string[];
   try {
     addresses = await abortable(resolve(host), signal);
@@ -233,7 +239,20 @@ async function pointsInside(u: URL, resolve: Resolve, signal: AbortSignal, unrea
     throw unreachableError();
   }
   if (addresses.length === 0) throw unreachableError();
-  return addresses.some(isPrivateAddress);
+  return addresses.some(isPrivateAddress) ? undefined : addresses[0];
+}
+
+/**
+ * The request for `u` sent to the address that was checked rather than to its name, which fetch would
+ * resolve again: a DNS answer that changes in between (rebinding) cannot take the fetch inside. The
+ * name still goes as Host and, for https, as the TLS server name the certificate is checked against.
+ */
+export function pinnedTo(u: URL, address: string): { href: string; init: RequestInit } {
+  if (address === bareHost(u.hostname)) return { href: u.href, init: {} };
+  const pinned = new URL(u.href);
+  pinned.hostname = isIP(address) === 6 ? `[${address}]` : address;
+  const tls = u.protocol === 'https:' ? { tls: { serverName: u.hostname } } : {};
+  return { href: pinned.href, init: { headers: { host: u.host }, ...tls } as RequestInit };
 }
 
 /** dns.lookup takes no signal; the request's deadline still bounds the wait for it. */

@@ -14,6 +14,7 @@ import { ProxyError } from '../../src/core/errors.ts';
 import { inlineRemoteMedia } from '../../src/proxy/inline-media.ts';
 import { canonicalRequest } from '../helpers/canonical.ts';
 import { googleError, startGeminiMock, type GeminiMock } from '../helpers/mocks/gemini-mock.ts';
+import { pinnedRequest } from '../helpers/pinned-url.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
 
 const MB = 1024 * 1024;
@@ -27,8 +28,8 @@ function mediaServer(size: (url: string) => number, opts: { delayMs?: number; de
   const stats = { asked: [] as string[], sent: 0, inFlight: 0, maxInFlight: 0 };
   const chunk = new Uint8Array(256 * 1024).fill(0x41);
   chunk.set(PNG_MAGIC);
-  const fetchFn = (async (input: string | URL | Request) => {
-    const url = String(input);
+  const fetchFn = (async (input: string | URL | Request, init?: RequestInit) => {
+    const { url } = pinnedRequest(input, init);
     stats.asked.push(url);
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);

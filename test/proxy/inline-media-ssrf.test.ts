@@ -8,10 +8,12 @@ import { parseArgs } from '../../src/cli/args.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { CanonicalRequest, FilePart, ImagePart } from '../../src/core/index.ts';
 import { ProxyError } from '../../src/core/errors.ts';
-import { inlineRemoteMedia, resolveAll, type InlineOptions } from '../../src/proxy/inline-media.ts';
+import { inlineRemoteMedia, pinnedTo, resolveAll, type InlineOptions } from '../../src/proxy/inline-media.ts';
 import { isPrivateAddress } from '../../src/proxy/media-address.ts';
 import { canonicalRequest } from '../helpers/canonical.ts';
 import { startGeminiMock, type GeminiMock } from '../helpers/mocks/gemini-mock.ts';
+import { MEDIA_EXAMPLE_CERT, MEDIA_EXAMPLE_KEY } from '../helpers/media-example-tls.ts';
+import { pinnedRequest } from '../helpers/pinned-url.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -28,6 +30,41 @@ describe('isPrivateAddress', () => {
   const allowed = ['93.184.216.34', '8.8.8.8', '172.32.0.1', '172.15.255.255', '100.128.0.1', '100.63.255.255', '169.255.0.1', '2606:4700::1111', '::ffff:8.8.8.8', '2002:808:808::'];
   test.each(refused)('%s is refused', (a) => expect(isPrivateAddress(a)).toBe(true));
   test.each(allowed)('%s is allowed', (a) => expect(isPrivateAddress(a)).toBe(false));
+});
+
+describe('pinnedTo: a fetch sent to the checked address', () => {
+  // What pinning relies on in Bun's fetch: the Host header is sent as given, and with tls.serverName the
+  // certificate is checked against the name, not the address in the URL.
+  let server: ReturnType<typeof Bun.serve>;
+  beforeAll(() => {
+    server = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      tls: { cert: MEDIA_EXAMPLE_CERT, key: MEDIA_EXAMPLE_KEY },
+      fetch: (req) => new Response(`host ${req.headers.get('host')}`),
+    });
+  });
+  afterAll(() => server.stop(true));
+  const trusted = (init: RequestInit): RequestInit => {
+    const tls = (init as { tls?: object }).tls;
+    return { ...init, tls: { ...tls, ca: MEDIA_EXAMPLE_CERT } } as RequestInit;
+  };
+
+  test('reaches the server at the address, which sees the name and proves it with its certificate', async () => {
+    const { href, init } = pinnedTo(new URL(`https://media.example:${server.port}/cat.png`), '127.0.0.1');
+    expect(href).toBe(`https://127.0.0.1:${server.port}/cat.png`);
+    const res = await fetch(href, trusted(init));
+    expect(await res.text()).toBe(`host media.example:${server.port}`);
+  });
+
+  test('a certificate for another name is still refused', async () => {
+    const { href, init } = pinnedTo(new URL(`https://other.example:${server.port}/cat.png`), '127.0.0.1');
+    const e = await fetch(href, trusted(init)).then(
+      () => undefined,
+      (x: unknown) => x as { code?: string },
+    );
+    expect(e?.code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+  });
 });
 
 describe('allow_private_media_urls setting', () => {
@@ -70,17 +107,21 @@ async function refusal(p: Promise<unknown>): Promise<ProxyError> {
 
 describe('inlineRemoteMedia: the address check', () => {
   /** A fetch that records what it was asked for and answers from `routes`, never touching the network. */
-  function fakeFetch(routes: Record<string, () => Response>): { fetch: typeof fetch; asked: string[] } {
+  function fakeFetch(routes: Record<string, () => Response>): { fetch: typeof fetch; asked: string[]; connected: string[] } {
     const asked: string[] = [];
+    const connected: string[] = [];
     const f = (async (input: string | URL | Request, init?: RequestInit) => {
-      const url = String(input);
+      const { url, address, serverName } = pinnedRequest(input, init);
       asked.push(url);
+      connected.push(address);
       expect(init?.redirect).toBe('manual');
+      // A pinned https request still checks the certificate against the name.
+      if (url.startsWith('https:')) expect(serverName ?? address).toBe(new URL(url).hostname);
       const route = routes[url];
       if (!route) throw new Error(`connect ECONNREFUSED ${url}`);
       return route();
     }) as typeof fetch;
-    return { fetch: f, asked };
+    return { fetch: f, asked, connected };
   }
   const publicDns = async (host: string): Promise<string[]> => {
     if (host === 'media.example' || host === 'cdn.example') return ['93.184.216.34'];
@@ -122,6 +163,23 @@ describe('inlineRemoteMedia: the address check', () => {
     const f = fakeFetch({ 'https://media.example/cat.png': () => new Response(PNG, { headers: { 'content-type': 'image/png' } }) });
     const part = await inline(imageAt('https://media.example/cat.png'), { fetch: f.fetch, resolve: publicDns });
     expect(part.source).toEqual({ kind: 'base64', mediaType: 'image/png', data: PNG.toString('base64') });
+  });
+
+  test('the fetch goes to the address that was checked, not to the name resolved again (DNS rebinding)', async () => {
+    // The attacker's DNS answers the check with a public address and the connection with loopback.
+    let lookups = 0;
+    const rebinding = async (host: string): Promise<string[]> => (host === 'media.example' && lookups++ === 0 ? ['93.184.216.34'] : ['127.0.0.1']);
+    const f = fakeFetch({ 'https://media.example:8443/cat.png': () => new Response(PNG, { headers: { 'content-type': 'image/png' } }) });
+    const part = await inline(imageAt('https://media.example:8443/cat.png'), { fetch: f.fetch, resolve: rebinding });
+    expect(part.source).toMatchObject({ kind: 'base64', mediaType: 'image/png' });
+    expect(f.connected).toEqual(['93.184.216.34']);
+    expect(lookups).toBe(1);
+  });
+
+  test('an IPv6 answer is connected to as a bracketed address, the name kept as Host', () => {
+    const { href, init } = pinnedTo(new URL('http://media.example/a.png?x=1'), '2606:4700::1111');
+    expect(href).toBe('http://[2606:4700::1111]/a.png?x=1');
+    expect(init).toEqual({ headers: { host: 'media.example' } });
   });
 
   test('a redirect from a public host to a loopback one is refused before it is followed', async () => {
