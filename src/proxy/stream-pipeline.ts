@@ -20,7 +20,8 @@ export interface RelayOptions extends StreamOptions {
  * A broken upstream connection becomes an in-band error event in the client's protocol instead of a
  * reset socket, so the client can tell a cut stream from a complete one. With `opts`, an upstream
  * silent for idleMs is abandoned with an in-band timeout error, and a waiting client gets a keep-alive
- * every keepaliveMs (always between whole events: each write is whole events).
+ * every keepaliveMs (always between whole events: each write is whole events). A failure after the
+ * upstream's finish came finishes the stream instead: the answer was whole.
  */
 export function convertStream(
   upstream: ReadableStream<Uint8Array>,
@@ -69,6 +70,12 @@ export function convertStream(
         return finished;
       },
       failure: (error) => emit([{ type: 'error', error }]),
+      whole() {
+        // The decoder finishes a stream whose finish already came as it would at a clean close: Gemini
+        // sends no end sentinel after its finishReason, and OpenAI's [DONE] after finish_reason adds nothing.
+        const ends = decoder.end();
+        return ends.some((ev) => ev.type === 'finish') ? emit(ends) : undefined;
+      },
     },
     end,
     onEnd,
@@ -79,8 +86,9 @@ export function convertStream(
 /**
  * Same-protocol relay: the upstream bytes untouched, but a connection that breaks mid-stream, a stream
  * the upstream ended cleanly but early (no `[DONE]`, `message_stop`, `finishReason`) and an idle
- * upstream still end with the protocol's in-band error rather than a silent or reset end. Keep-alives
- * to a waiting client are written only between upstream events.
+ * upstream still end with the protocol's in-band error rather than a silent or reset end, unless the
+ * end marker already went out: then the stream just ends. Keep-alives to a waiting client are written
+ * only between upstream events.
  */
 export function relayStream(
   upstream: ReadableStream<Uint8Array>,
@@ -91,6 +99,10 @@ export function relayStream(
   const responses = opts.protocol === 'responses' && opts.format === 'sse';
   const tail = new StreamTail(responses);
   const end: StreamEnd = {};
+  /** The upstream's own in-band error, relayed as it came: the stream is whole, the request failed. */
+  const upstreamError = (): void => {
+    if (tail.error !== undefined) end.error = tail.error;
+  };
   return pump(
     upstream,
     {
@@ -108,14 +120,17 @@ export function relayStream(
         // An SSE parser drops an event the stream ends without its blank line (the spec says so): an
         // upstream that omits it would cost the client its `[DONE]` or `message_stop`.
         if (!boundary.atBoundary()) sink.send(boundary.lead());
-        if (tail.error !== undefined) {
-          // The upstream's own in-band error, relayed as it came: the stream is whole, the request failed.
-          end.error = tail.error;
-        }
+        upstreamError();
         return true;
       },
       failure: (error) =>
         boundary.ended() ? '' : inBandErrorText(opts.protocol, opts.format, boundary.lead(), error, responses ? tail.responseSoFar() : undefined),
+      // Only between events: an end marker cut inside its event is no end. Judged once, when it fails.
+      whole() {
+        if (!boundary.atBoundary() || !tail.complete(opts.protocol, opts.format)) return undefined;
+        upstreamError();
+        return '';
+      },
       atBoundary: () => boundary.atBoundary(),
     },
     end,
@@ -128,7 +143,7 @@ export function relayStream(
  * SSE from an envelope upstream → the same protocol without the envelope, as SSE or as the streamed
  * JSON array. Messages are parsed only to take the envelope off; their content is not re-encoded.
  * Idle deadline and keep-alives as in convertStream; a stream whose last message carries no
- * finishReason ends with an in-band error.
+ * finishReason ends with an in-band error, whether it ended cleanly, broke off or went idle.
  */
 export function unwrapStream(
   upstream: ReadableStream<Uint8Array>,
@@ -142,6 +157,18 @@ export function unwrapStream(
   let sent = 0;
   let lastData = '';
   let lastJson: unknown;
+
+  /**
+   * What ends the stream once its last chunk came (a finishReason, or an upstream error, relayed as it
+   * came: the request still failed), or undefined while it has not. Read from the parsed chunk: an
+   * "error" key in a call's arguments is no error.
+   */
+  const whole = (): string | undefined => {
+    const error = inBandErrorMessage(lastJson);
+    if (!isLastGeminiChunk(lastData) && error === undefined) return undefined;
+    if (error !== undefined) end.error = error;
+    return format === 'json-array' ? (sent === 0 ? '[]' : ']') : '';
+  };
 
   const frame = (json: unknown): string => {
     const text = JSON.stringify(json);
@@ -170,18 +197,16 @@ export function unwrapStream(
         }
         sink.send(out);
         if (value) return false;
-        // An upstream error that ends the stream is relayed as it came; the request still failed. Read
-        // from the parsed chunk: an "error" key in a call's arguments is no error.
-        const error = inBandErrorMessage(lastJson);
-        if (!isLastGeminiChunk(lastData) && error === undefined) {
+        const rest = whole();
+        if (rest === undefined) {
           sink.fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before its last chunk: the answer is truncated' });
         } else {
-          if (error !== undefined) end.error = error;
-          sink.send(format === 'json-array' ? (sent === 0 ? '[]' : ']') : '');
+          sink.send(rest);
         }
         return true;
       },
       failure: (error) => inBandErrorText(opts.protocol, format, format === 'sse' ? '' : sent > 0 ? ',' : '[', error),
+      whole,
     },
     end,
     onEnd,

@@ -50,6 +50,12 @@ export interface PumpHandlers {
   /** The kind's in-band error text, after whatever was sent so far ('' when the stream is already complete). */
   failure(error: ProxyErrorInfo): string;
   /**
+   * When the upstream fails (breaks off, goes idle) after its answer was already whole (its end marker
+   * or finish came, only the connection's own end did not): the text that ends the client's stream as
+   * complete, as a clean close would have. Undefined while the answer is not whole.
+   */
+  whole?(): string | undefined;
+  /**
    * Whether what was sent so far ends between two events, so a keep-alive or an error of our own can
    * follow. Kinds that send whole events only leave it out.
    */
@@ -121,6 +127,11 @@ export function pump(
       if (closed) return;
       let text: string;
       try {
+        const rest = handlers.whole?.();
+        if (rest !== undefined) {
+          sink.send(rest);
+          return close();
+        }
         text = handlers.failure(error);
       } catch (e) {
         // The encoder that failed may fail again on the error itself: end the stream without it.
