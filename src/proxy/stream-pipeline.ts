@@ -113,7 +113,7 @@ export function relayStream(
           tail.push(value);
           return false;
         }
-        if (!tail.complete(opts.protocol, opts.format)) {
+        if (!tail.complete(opts.protocol, opts.format, !boundary.atBoundary())) {
           sink.fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before its end marker: the answer is truncated' });
           return true;
         }

@@ -23,7 +23,8 @@ const SEQUENCE = /"sequence_number"\s*:\s*(\d+)/g;
 const ARRAY_ERROR_LOOK_BYTES = 8 * 1024;
 // Decodes whole buffers only (no `stream` state), so one serves every relay.
 const utf8 = new TextDecoder();
-const EVENT_SEPARATOR = /\r\n\r\n|\n\n|\r\r/;
+/** A blank line: two line breaks, each CRLF, LF or CR (a CR right before an LF is half of a CRLF, not one). */
+const EVENT_SEPARATOR = /(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)/;
 const DONE_LINE = /^data:\s*\[DONE\]\s*$/m;
 const LINE_BREAK = /\r\n|\n|\r/;
 const ERROR_EVENT = /^event:\s*error\s*$/m;
@@ -36,6 +37,23 @@ const ARRAY_ERROR_START = /[[,]\s*\{\s*"error"\s*:/g;
 /** Whether a Gemini stream chunk is one a complete stream ends with: a finish reason, or a blocked prompt. */
 export function isLastGeminiChunk(text: string): boolean {
   return text.includes('"finishReason"') || text.includes('"blockReason"');
+}
+
+/** Whether an SSE event's data is whole: `[DONE]`, or JSON that parses (an event without data has nothing cut). */
+function wholeData(event: string): boolean {
+  // Split on SSE's own line breaks: JSON text may hold a raw U+2028, which ends a line for a regex's `.`.
+  const data = event
+    .split(LINE_BREAK)
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
+    .join('\n');
+  if (data === '' || data.trim() === '[DONE]') return true;
+  try {
+    JSON.parse(data);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -134,8 +152,13 @@ export class StreamTail {
     }
   }
 
-  /** Whether the stream ended with its protocol's end marker (or an upstream error). */
-  complete(protocol: Protocol, format: 'sse' | 'json-array'): boolean {
+  /**
+   * Whether the stream ended with its protocol's end marker (or an upstream error). `cutShort`: the
+   * bytes do not end between events, so the last event may be cut inside its data: it counts only if
+   * that data is whole (a last event whose blank line the upstream left out is; one cut after the
+   * marker's first bytes, `"finishReason"` or `message_stop`, is not).
+   */
+  complete(protocol: Protocol, format: 'sse' | 'json-array', cutShort = false): boolean {
     if (format === 'json-array') {
       if (this.lastNonSpaceByte() !== CLOSE_BRACKET) return false;
       // An error element is short: the last few KB show it whole (the array's text is not decoded whole).
@@ -146,17 +169,17 @@ export class StreamTail {
     // do not hold one whole event (decoding and splitting a 5 KB stream whole cost 2.5 µs, this 0.8).
     const from = this.startOfLast(QUICK_LOOK_BYTES);
     if (from > 0) {
-      const verdict = this.judge(this.text(from), protocol, true);
+      const verdict = this.judge(this.text(from), protocol, true, cutShort);
       if (verdict !== undefined) return verdict;
     }
-    return this.judge(this.text(0), protocol, this.dropped) ?? true;
+    return this.judge(this.text(0), protocol, this.dropped, cutShort) ?? true;
   }
 
   /**
    * The verdict on the last event in `text`, or undefined when `text` may start inside that event
    * (`partial`: it is not the stream's beginning) and so cannot tell.
    */
-  private judge(text: string, protocol: Protocol, partial: boolean): boolean | undefined {
+  private judge(text: string, protocol: Protocol, partial: boolean, cutShort: boolean): boolean | undefined {
     const events = text.split(EVENT_SEPARATOR);
     let last: string | undefined;
     let at = -1;
@@ -170,6 +193,7 @@ export class StreamTail {
     // Without a separator before it in view, the last event may have started before the view: do not guess.
     if (partial && at <= 0) return undefined;
     if (last === undefined) return false;
+    if (cutShort && !wholeData(last)) return false;
     if (ERROR_EVENT.test(last) || ERROR_DATA.test(last)) {
       // Complete, but not a success: the request's log line and metrics must say it failed.
       this.error = errorMessage([...last.matchAll(DATA_LINE)].map((m) => m[1]).join('\n'));

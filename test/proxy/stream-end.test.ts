@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { ProxyErrorInfo } from '../../src/core/errors.ts';
 import { controlOf } from '../../src/proxy/stream-control.ts';
-import { relayStream } from '../../src/proxy/stream-pipeline.ts';
+import { relayStream, type StreamEnd } from '../../src/proxy/stream-pipeline.ts';
 import { startCodeAssistStack, type CodeAssistStack } from '../helpers/code-assist-stack.ts';
 import { manualSource, readChunks, readRest } from '../helpers/manual-stream.ts';
 import { eventually, startStack, type Stack } from '../helpers/stack.ts';
@@ -114,6 +114,8 @@ describe('an SSE stream the upstream ends without the blank line after its last 
       ['openai', 'data: [DONE]', ''],
       ['anthropic', 'event: message_stop\ndata: {"type":"message_stop"}', '\n'],
       ['anthropic', 'event: message_stop\r\ndata: {"type":"message_stop"}', '\r\n'],
+      // JSON leaves U+2028 raw; it ends no SSE line.
+      ['gemini', 'data: {"candidates":[{"content":{"parts":[{"text":"a\u2028b"}]},"finishReason":"STOP"}]}', ''],
     ] as const) {
       const src = manualSource();
       const body = relayStream(src.stream, { protocol, format: 'sse', idleMs: 0, keepaliveMs: 0 });
@@ -122,6 +124,39 @@ describe('an SSE stream the upstream ends without the blank line after its last 
       const text = await readRest(body.getReader());
       expect(text.startsWith(`data: {"x":1}\n\n${last}`)).toBe(true);
       expect(text).toMatch(/(\n\n|\r\n\r\n|\r\n\n)$/);
+      expect(text).not.toContain('truncated');
+    }
+  });
+
+  test('one cut inside the data of an event that names the end marker is truncated, not complete', async () => {
+    for (const [protocol, last] of [
+      ['anthropic', 'event: message_stop\ndata: {"type":"message_st'],
+      ['gemini', 'data: {"candidates":[{"content":{"parts":[{"text":"end"}]},"finishReason":"STOP"}],"usageMetadata":{"prompt'],
+      ['responses', 'event: response.completed\ndata: {"type":"response.completed","response":{"id":"resp_1","output":[{"type":"mess'],
+    ] as const) {
+      const src = manualSource();
+      let end: StreamEnd | undefined;
+      const body = relayStream(src.stream, { protocol, format: 'sse', idleMs: 0, keepaliveMs: 0 }, (e) => (end = e));
+      src.push(`data: {"x":1}\n\n${last}`);
+      src.close();
+      const text = await readRest(body.getReader());
+      expect(text.startsWith(`data: {"x":1}\n\n${last}\n\n`)).toBe(true);
+      expect(text).toContain('the answer is truncated');
+      expect(end?.error).toContain('the answer is truncated');
+    }
+  });
+
+  test('line endings mixed within the stream (CRLF then CR, CR then CRLF) still separate events', async () => {
+    for (const [protocol, whole] of [
+      ['openai', 'data: {"x":1}\r\n\rdata: [DONE]\r\r\n'],
+      ['anthropic', 'event: message_delta\r\ndata: {"type":"message_delta"}\r\n\revent: message_stop\r\ndata: {"type":"message_stop"}\r\n'],
+    ] as const) {
+      const src = manualSource();
+      const body = relayStream(src.stream, { protocol, format: 'sse', idleMs: 0, keepaliveMs: 0 });
+      src.push(whole);
+      src.close();
+      const text = await readRest(body.getReader());
+      expect(text.startsWith(whole)).toBe(true);
       expect(text).not.toContain('truncated');
     }
   });
