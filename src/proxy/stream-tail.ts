@@ -39,6 +39,13 @@ export function isLastGeminiChunk(text: string): boolean {
   return text.includes('"finishReason"') || text.includes('"blockReason"');
 }
 
+/**
+ * A comment, or an `id:` or `retry:` field: a block of only these is no event (SSE dispatches nothing
+ * for it), so a stream that ends with one after its end marker still ended with the marker.
+ */
+const NO_EVENT_LINE = /^(?::|id(?::|$)|retry(?::|$))/;
+const dispatchesNothing = (line: string): boolean => NO_EVENT_LINE.test(line);
+
 /** Whether an SSE event's data is whole: `[DONE]`, or JSON that parses (an event without data has nothing cut). */
 function wholeData(event: string): boolean {
   // Split on SSE's own line breaks: JSON text may hold a raw U+2028, which ends a line for a regex's `.`.
@@ -185,7 +192,7 @@ export class StreamTail {
     let at = -1;
     for (let i = events.length - 1; i >= 0 && last === undefined; i--) {
       const e = events[i]!.trim();
-      if (e && !e.split(LINE_BREAK).every((line) => line.startsWith(':'))) {
+      if (e && !e.split(LINE_BREAK).every(dispatchesNothing)) {
         last = e;
         at = i;
       }

@@ -7,8 +7,8 @@ import { prng, streamOf } from '../helpers/sse.ts';
 
 /**
  * The same upstream stream in any SSE framing the spec allows (CRLF, LF, CR or mixed line endings,
- * comments, id and retry fields, data spread over several lines, no blank line after the last event,
- * a BOM) and split at any byte: a relay passes it on whole and judges it complete, and every
+ * comments, id and retry fields (also after the last event), data spread over several lines, no
+ * blank line after the last event, a BOM) and split at any byte: a relay passes it on whole and judges it complete, and every
  * conversion gives the client the same answer. Seeded, in process: a failure replays from its seed.
  */
 const PROTOCOLS: Protocol[] = ['openai', 'anthropic', 'gemini', 'responses'];
@@ -62,6 +62,8 @@ function reframe(text: string, seed: number): string {
     out += lines.map((l) => l + eol()).join('');
     if (!(i === messages.length - 1 && r() < 0.2)) out += eol();
   });
+  // After the end marker, a block that dispatches nothing.
+  if (r() < 0.1 && /[\r\n]$/.test(out)) out += `${eol()}retry: 5${eol()}: bye${eol()}${eol()}`;
   return out;
 }
 

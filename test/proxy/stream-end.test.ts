@@ -161,6 +161,19 @@ describe('an SSE stream the upstream ends without the blank line after its last 
     }
   });
 
+  test('comments, id and retry fields after the end marker leave it the last event', async () => {
+    for (const trail of [': bye\n\n', 'retry: 3000\n\n', 'id: 42\r\n\r\n', 'id\n: x\nretry: 5\n\n']) {
+      const src = manualSource();
+      let end: StreamEnd | undefined;
+      const body = relayStream(src.stream, { protocol: 'openai', format: 'sse', idleMs: 0, keepaliveMs: 0 }, (e) => (end = e));
+      const whole = `data: {"x":1}\n\ndata: [DONE]\n\n${trail}`;
+      src.push(whole);
+      src.close();
+      expect(await readRest(body.getReader())).toBe(whole);
+      expect(end?.error).toBeUndefined();
+    }
+  });
+
   test('a stream that ends properly is relayed byte for byte, nothing added', async () => {
     const src = manualSource();
     const body = relayStream(src.stream, { protocol: 'openai', format: 'sse', idleMs: 0, keepaliveMs: 0 });
