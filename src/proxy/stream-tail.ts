@@ -15,8 +15,12 @@ const QUICK_LOOK_BYTES = 512;
  * response it carries echoes the request's instructions and tools (Codex's run to tens of KB).
  */
 const HEAD_BYTES = 1024 * 1024;
-/** The response.created event, by its `event:` line or its data's `type`, to the blank line that ends it. */
-const CREATED_EVENT = /^(?:event:[ \t]*response\.created|data:[ \t]*\{\s*"type"\s*:\s*"response\.created")[\s\S]*?(?:\r\n\r\n|\n\n|\r\r)/m;
+/**
+ * The response.created event, by its `event:` line or its data's `type` (after a BOM, if the stream
+ * starts with one), to the blank line that ends it: two line breaks of any kind (see EVENT_SEPARATOR).
+ */
+const CREATED_EVENT =
+  /^\uFEFF?(?:event:[ \t]*response\.created|data:[ \t]*\{\s*"type"\s*:\s*"response\.created")[\s\S]*?(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)/m;
 /** A relayed event's own numbering: in JSON text an unescaped key is a key, never a string's content. */
 const SEQUENCE = /"sequence_number"\s*:\s*(\d+)/g;
 /** How much of a streamed JSON array's end is searched for a last element that is an error. */
@@ -227,7 +231,9 @@ export class StreamTail {
    * sequence_number (from the window's end). Read only when the stream fails: relaying parses nothing.
    */
   responseSoFar(): ResponseSoFar {
-    const so: ResponseSoFar = this.createdFields(this.created ?? (this.head ? Buffer.concat(this.head).toString('utf8') : ''));
+    // The head may end with response.created whole but its blank line not yet sent: closed here, a
+    // response.created cut inside its data still does not parse.
+    const so: ResponseSoFar = this.createdFields(this.created ?? (this.head ? `${Buffer.concat(this.head).toString('utf8')}\n\n` : ''));
     // The last events are in the last few KB unless one is long (a big function call's arguments).
     const from = this.startOfLast(QUICK_LOOK_BYTES);
     const last = this.lastSequence(this.text(from)) ?? (from > 0 ? this.lastSequence(this.text(0)) : undefined);
@@ -258,7 +264,9 @@ export class StreamTail {
     if (!event) return {};
     let response: unknown;
     try {
-      response = (JSON.parse([...event.matchAll(DATA_LINE)].map((m) => m[1]).join('\n')) as { response?: unknown }).response;
+      // A BOM the stream began with is no part of its first `data:` line.
+      const data = [...event.replace(/^\uFEFF/, '').matchAll(DATA_LINE)].map((m) => m[1]).join('\n');
+      response = (JSON.parse(data) as { response?: unknown }).response;
     } catch {
       return {};
     }

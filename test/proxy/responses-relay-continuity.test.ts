@@ -77,6 +77,34 @@ describe('relayStream of a Responses stream that fails', () => {
     });
   }
 
+  // SSE allows any mix of CRLF, LF and CR, and a BOM first; none may cost the failure its response's id.
+  for (const [name, named, reframe] of [
+    ['blank lines of mixed line endings (CRLF then CR)', true, (f: string) => `${f.slice(0, -2).replace(/\n/g, '\r\n')}\r\n\r`],
+    ['a BOM before a first event without an event: line', false, (f: string, i: number) => (i === 0 ? `\uFEFF${f}` : f)],
+  ] as const) {
+    test(`ended early, ${name}: the failure still names the response`, async () => {
+      const src = manualSource();
+      const body = relayStream(src.stream, OPTS);
+      const frames = opening(named, 3).map((f, i) => reframe(f, i));
+      src.push(frames.join(''));
+      src.close();
+      const text = (await readRest(body.getReader())).replace(/^\uFEFF/, '');
+      const failed = eventsOf(text).at(-1)!;
+      expect(failed.type).toBe('response.failed');
+      expect(failed.sequence_number).toBe(frames.length + 1);
+      expect(failed.response).toMatchObject({ id: ID, created_at: CREATED_AT, model: MODEL });
+    });
+  }
+
+  test('the stream broken right after a whole response.created that lacks its blank line: the same', async () => {
+    const src = manualSource();
+    const body = relayStream(src.stream, OPTS);
+    src.push(opening(true, 0)[0]!.trimEnd());
+    src.close();
+    const failed = eventsOf(await readRest(body.getReader())).at(-1)!;
+    expect(failed.response).toMatchObject({ id: ID, model: MODEL });
+  });
+
   test('cut by the server (shutdown) mid-stream: the same', async () => {
     const src = manualSource();
     const body = relayStream(src.stream, OPTS);
