@@ -167,11 +167,13 @@ export class StreamTail {
    * Whether the stream ended with its protocol's end marker (or an upstream error). `cutShort`: the
    * bytes do not end between events, so the last event may be cut inside its data: it counts only if
    * that data is whole (a last event whose blank line the upstream left out is; one cut after the
-   * marker's first bytes, `"finishReason"` or `message_stop`, is not).
+   * marker's first bytes, `"finishReason"` or `message_stop`, is not). A JSON array is never whole
+   * then: its closing `]` ends it between elements.
    */
   complete(protocol: Protocol, format: 'sse' | 'json-array', cutShort = false): boolean {
     if (format === 'json-array') {
-      if (this.lastNonSpaceByte() !== CLOSE_BRACKET) return false;
+      // A `]` that leaves the array open closed a nested array (`"parts":[…]`): no end.
+      if (cutShort || this.lastNonSpaceByte() !== CLOSE_BRACKET) return false;
       // An error element is short: the last few KB show it whole (the array's text is not decoded whole).
       this.error = arrayError(this.text(this.startOfLast(ARRAY_ERROR_LOOK_BYTES)));
       return true;

@@ -97,6 +97,16 @@ describe('Gemini’s streamed JSON array ended early by the proxy', () => {
     expect(arr[1]).toMatchObject({ error: { code: 503, message: 'shutting down' } });
   });
 
+  test('the upstream closing right after a nested array’s `]`: truncated, not complete', async () => {
+    const src = manualSource();
+    let end: StreamEnd | undefined;
+    const body = relayStream(src.stream, { protocol: 'gemini', format: 'json-array', idleMs: 0, keepaliveMs: 0 }, (e) => (end = e));
+    src.push(`${first},\r\n{"candidates":[{"content":{"parts":[{"text":"b"}]`);
+    src.close();
+    expect(await readRest(body.getReader())).toContain('the answer is truncated');
+    expect(end?.error).toContain('the answer is truncated');
+  });
+
   test('the upstream closing right after a separator: the truncation error completes the array', async () => {
     const src = manualSource();
     const body = relayStream(src.stream, { protocol: 'gemini', format: 'json-array', idleMs: 0, keepaliveMs: 0 });
