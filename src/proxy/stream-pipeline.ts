@@ -1,25 +1,13 @@
 import type { StreamEvent } from '../core/index.ts';
 import type { Protocol } from '../protocols/index.ts';
 import type { StreamDecoder, StreamEncoder } from '../protocols/types.ts';
-import { tryParseJson } from '../util/json.ts';
 import { SSEReader } from '../util/sse.ts';
 import { jsonArrayBoundary, sseBoundary } from './event-boundary.ts';
 import { inBandErrorText } from './in-band-error.ts';
 import { pump, type StreamEnd, type StreamOptions } from './stream-pump.ts';
-import { inBandErrorMessage, isLastGeminiChunk, StreamTail } from './stream-tail.ts';
+import { inBandErrorMessage, isLastGeminiChunk, StreamTail, wholeData } from './stream-tail.ts';
 
 export type { StreamEnd, StreamOptions };
-
-/**
- * Whether the data of an event the body ended inside (it had no blank line yet) is whole: upstreams
- * that close right after their last event send it so. One cut inside its JSON is no event: what came
- * before decides whether the answer was whole (a decoder's end()), and a truncation is reported as
- * one, not as invalid JSON quoting half a character.
- */
-function wholeData(data: string): boolean {
-  const d = data.trim();
-  return d === '' || d === '[DONE]' || tryParseJson(d) !== undefined;
-}
 
 /** A same-protocol relay also needs to know the framing it relays, to write between events only. */
 export interface RelayOptions extends StreamOptions {

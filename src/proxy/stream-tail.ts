@@ -1,4 +1,5 @@
 import type { Protocol } from '../protocols/types.ts';
+import { tryParseJson } from '../util/json.ts';
 import { CLOSE_BRACKET } from '../util/json-chars.ts';
 
 /**
@@ -50,21 +51,23 @@ export function isLastGeminiChunk(text: string): boolean {
 const NO_EVENT_LINE = /^(?::|id(?::|$)|retry(?::|$))/;
 const dispatchesNothing = (line: string): boolean => NO_EVENT_LINE.test(line);
 
-/** Whether an SSE event's data is whole: `[DONE]`, or JSON that parses (an event without data has nothing cut). */
-function wholeData(event: string): boolean {
+/**
+ * Whether an SSE event's data is whole: `[DONE]`, JSON that parses, or none at all (an event without
+ * data has nothing to cut). Decides whether a stream that stopped inside its last event still ended.
+ */
+export function wholeData(data: string): boolean {
+  const d = data.trim();
+  return d === '' || d === '[DONE]' || tryParseJson(d) !== undefined;
+}
+
+/** The data of one raw SSE event (its text, lines and all). */
+function dataOf(event: string): string {
   // Split on SSE's own line breaks: JSON text may hold a raw U+2028, which ends a line for a regex's `.`.
-  const data = event
+  return event
     .split(LINE_BREAK)
     .filter((line) => line.startsWith('data:'))
     .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
     .join('\n');
-  if (data === '' || data.trim() === '[DONE]') return true;
-  try {
-    JSON.parse(data);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -206,7 +209,7 @@ export class StreamTail {
     // Without a separator before it in view, the last event may have started before the view: do not guess.
     if (partial && at <= 0) return undefined;
     if (last === undefined) return false;
-    if (cutShort && !wholeData(last)) return false;
+    if (cutShort && !wholeData(dataOf(last))) return false;
     if (ERROR_EVENT.test(last) || ERROR_DATA.test(last)) {
       // Complete, but not a success: the request's log line and metrics must say it failed.
       this.error = errorMessage([...last.matchAll(DATA_LINE)].map((m) => m[1]).join('\n'));
