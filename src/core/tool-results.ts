@@ -31,3 +31,12 @@ export function pairToolResults(content: readonly Part[], calls: readonly ToolCa
 export function orphanLabel(part: ToolResultPart): string {
   return `Result of tool call ${part.name ? `${part.name} (${part.callId})` : part.callId}:\n`;
 }
+
+/**
+ * The text of a failed tool result for APIs whose tool outputs have no error flag (OpenAI's `tool`
+ * message, the Responses API's `function_call_output`): the text itself must say the call failed.
+ */
+export function failedToolText(text: string): string {
+  if (/^error\b/i.test(text)) return text;
+  return text ? `Error: ${text}` : 'Error';
+}

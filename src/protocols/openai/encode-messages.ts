@@ -1,5 +1,5 @@
 import type { Part, TextPart, ToolCallPart } from '../../core/content.ts';
-import { orphanLabel, pairToolResults } from '../../core/tool-results.ts';
+import { failedToolText as failed, orphanLabel, pairToolResults } from '../../core/tool-results.ts';
 import { JSON_INSTRUCTION, type CanonicalRequest, type Message } from '../../core/request.ts';
 import { encodeUserPart, isTextLike, joinText, userContent, type OpenAIContentPart } from './encode-content.ts';
 import { takesTextOnly, takesThoughtSignatures, wantsReasoningBack } from './model-rules.ts';
@@ -121,12 +121,6 @@ function encodeToolCall(call: ToolCallPart, signatures: boolean): OpenAIToolCall
   const extra = signatures ? thoughtSignatureExtra(call.signature) : undefined;
   if (extra) out.extra_content = extra;
   return out;
-}
-
-/** A `tool` message has no error flag (Gemini's has {"error": …}): the text itself must say the call failed. */
-function failed(text: string): string {
-  if (/^error\b/i.test(text)) return text;
-  return text ? `Error: ${text}` : 'Error';
 }
 
 function encodeUserTurn(msg: Message, open: ToolCallPart[], out: OpenAIMessage[]): void {

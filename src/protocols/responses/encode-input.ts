@@ -1,6 +1,6 @@
 import type { FilePart, ImagePart, Part, ThinkingPart, ToolCallPart, ToolResultPart } from '../../core/content.ts';
 import type { CanonicalRequest, Message } from '../../core/request.ts';
-import { orphanLabel, pairToolResults } from '../../core/tool-results.ts';
+import { failedToolText, orphanLabel, pairToolResults } from '../../core/tool-results.ts';
 import { toDataUrl } from '../../util/data-url.ts';
 import { defaultFilename, joinText } from '../openai/encode-content.ts';
 import { MISSING_RESULT } from '../openai/encode-messages.ts';
@@ -90,7 +90,7 @@ function encodeUserTurn(msg: Message, open: ToolCallPart[], out: InputItem[]): v
     out.push({ type: 'function_call_output', call_id: call.id, output: result ? toolOutput(result) : MISSING_RESULT });
   }
   // An output whose call is not right before it would be refused; as text the model still reads it.
-  const rest: InputPart[] = orphans.map((o) => ({ type: 'input_text', text: orphanLabel(o) + joinText(o.content, '\n\n') }));
+  const rest: InputPart[] = orphans.map((o) => ({ type: 'input_text', text: orphanLabel(o) + resultText(o) }));
   for (const part of others) {
     const encoded = encodeInputPart(part);
     if (encoded) rest.push(encoded);
@@ -98,12 +98,25 @@ function encodeUserTurn(msg: Message, open: ToolCallPart[], out: InputItem[]): v
   if (rest.length > 0) out.push({ type: 'message', role: 'user', content: userContent(rest) });
 }
 
-/** A tool's output: its text, or a list of parts when it returned images or files too. */
+/**
+ * A tool's output: its text, or a list of parts when it returned images or files too. An output has
+ * no error flag (Anthropic's is_error, Gemini's {"error": …}), so a failed call says so in its text,
+ * as the Chat Completions encoder does; else the model takes the failure for the tool's answer.
+ */
 function toolOutput(result: ToolResultPart): string | InputPart[] {
-  const text = joinText(result.content, '\n\n');
   const parts = result.content.map(encodeInputPart).filter((p): p is InputPart => p !== undefined);
-  if (parts.every((p) => p.type === 'input_text')) return text;
-  return parts;
+  if (parts.every((p) => p.type === 'input_text')) return resultText(result);
+  if (!result.isError) return parts;
+  const first = parts.findIndex((p) => p.type === 'input_text');
+  if (first < 0) return [{ type: 'input_text', text: failedToolText('') }, ...parts];
+  const text = parts[first] as { type: 'input_text'; text: string };
+  return parts.map((p, i) => (i === first ? { type: 'input_text', text: failedToolText(text.text) } : p));
+}
+
+/** A result's text, marked when the call failed. */
+function resultText(result: ToolResultPart): string {
+  const text = joinText(result.content, '\n\n');
+  return result.isError ? failedToolText(text) : text;
 }
 
 function answerMissing(open: ToolCallPart[], out: InputItem[]): void {

@@ -225,6 +225,33 @@ describe('responses encodeRequest: input items', () => {
     });
   });
 
+  test('a failed tool result says so in its output, which has no error flag (else the model reads the failure as the answer)', () => {
+    const call = (id: string): Message => ({ role: 'assistant', content: [{ type: 'tool_call', id, name: 'run', args: {} }] });
+    const failed = (id: string, content: Message['content']): Message => ({ role: 'user', content: [{ type: 'tool_result', callId: id, content, isError: true }] as Message['content'] });
+    const image = { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBO' } } as const;
+    const items = input([
+      { role: 'user', content: [{ type: 'text', text: 'q' }] },
+      call('call_1'),
+      failed('call_1', [{ type: 'text', text: 'exit code 2' }]),
+      call('call_2'),
+      failed('call_2', [{ type: 'text', text: 'Error: already worded' }]),
+      call('call_3'),
+      failed('call_3', [{ type: 'text', text: 'see shot' }, image]),
+      call('call_4'),
+      failed('call_4', [image]),
+      { role: 'user', content: [{ type: 'tool_result', callId: 'call_x', content: [{ type: 'text', text: 'late' }], isError: true }] },
+    ]);
+    const outputs = items.filter((i) => (i as { type: string }).type === 'function_call_output').map((i) => (i as { output: unknown }).output);
+    const png = { type: 'input_image', image_url: 'data:image/png;base64,iVBO', detail: 'auto' };
+    expect(outputs).toEqual([
+      'Error: exit code 2',
+      'Error: already worded',
+      [{ type: 'input_text', text: 'Error: see shot' }, png],
+      [{ type: 'input_text', text: 'Error' }, png],
+    ]);
+    expect(items.at(-1)).toEqual({ type: 'message', role: 'user', content: 'Result of tool call call_x:\nError: late' });
+  });
+
   test('a system turn in mid-conversation stays where it stood, as a developer message', () => {
     const items = input([
       { role: 'user', content: [{ type: 'text', text: 'q' }] },
