@@ -133,6 +133,24 @@ describe('Claude Code back on claude-custom after a turn served elsewhere', () =
     }
   }
 
+  test('an upstream that did not think in between: nothing to leave out, thinking still goes off for that loop', async () => {
+    const claude = client(s.proxy.url, s.proxy.key, 'claude-custom');
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Fix the bug in a.txt' }];
+    s.claude.queue(toolReply('Read a.txt first.', 'a.txt'));
+    await turn(claude, CLAUDE, messages, false);
+    // gpt-4o gives no reasoning: its tool turn reaches Claude Code without any thinking block.
+    s.openai.queue({ toolCalls: [{ name: 'read_file', args: { path: 'b.txt' } }] });
+    const t2 = await turn(client(s.proxy.url, s.proxy.key, 'openai-custom'), 'gpt-4o', messages, false);
+    expect(t2.content.map((b) => b.type)).toEqual(['tool_use']);
+
+    s.claude.queue({ text: 'Both read.' });
+    const t3 = await turn(claude, CLAUDE, messages, false);
+    expect(t3.content.find((b) => b.type === 'text')).toMatchObject({ text: 'Both read.' });
+    const back = lastSent(s.claude);
+    expect(back.thinking).toBeUndefined();
+    expect(back.messages).toEqual(JSON.parse(JSON.stringify(messages.slice(0, -1))));
+  });
+
   test('Claude Code\'s adaptive thinking and thinking-clearing edit go off together, then come back', async () => {
     const claude = client(s.proxy.url, s.proxy.key, 'claude-custom');
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Fix the bug in a.txt' }];

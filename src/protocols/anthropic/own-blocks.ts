@@ -1,6 +1,7 @@
 import type { RequestBody } from '../../providers/types.ts';
 import { isRecord } from '../../util/json.ts';
 import { finishConversation, thinkingFitsHistory } from './final-turn.ts';
+import { isThinkingBlock } from './encode-messages.ts';
 import { disableThinkingExplicitly } from './model-rules.ts';
 import { parseSignature } from './signature.ts';
 import type { AnthropicBlock, AnthropicTurn } from './wire-types.ts';
@@ -10,28 +11,64 @@ import type { AnthropicBlock, AnthropicTurn } from './wire-types.ts';
  * Anthropic client left out: a turn another upstream served carries aiproxy's mark for unsigned thinking
  * (Gemini, DeepSeek) or a prefixed foreign signature (`gemini:…`, `openai:…`; signature.ts), and
  * Anthropic answers every later request with 400 "Invalid `signature` in `thinking` block". Redacted
- * thinking is only ever Anthropic's, so it stays. Undefined when there is nothing of ours: the client's
- * bytes go as they came.
+ * thinking is only ever Anthropic's, so it stays. Thinking goes off for the request when the final tool
+ * turn is then left without thinking, or was served without any (an upstream that did not think: the
+ * API wants that turn led by thinking while thinking is on). Undefined when there is nothing to do:
+ * the client's bytes go as they came.
  */
 export function readableToAnthropic(raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
-  if (!mayHoldForeignThinking(raw) || !Array.isArray(body.messages)) return undefined;
+  if (!Array.isArray(body.messages)) return undefined;
+  const kept = mayHoldForeignThinking(raw) ? withoutForeignThinking(body.messages) : undefined;
+  const messages = kept ?? body.messages;
+  const off = thinkingOn(body) && ((kept !== undefined && fits(body.messages) && !fits(kept)) || calledWithoutThinking(messages));
+  if (!kept && !off) return undefined;
+  const out: Record<string, unknown> = { ...body, model, messages: [...messages] };
+  if (off) thinkingOff(out, model);
+  return out;
+}
+
+/** The messages without the thinking aiproxy wrote; undefined when they hold none. */
+function withoutForeignThinking(messages: unknown[]): unknown[] | undefined {
   let dropped = false;
-  const messages: unknown[] = [];
-  for (const m of body.messages) {
+  const out: unknown[] = [];
+  for (const m of messages) {
     if (!isRecord(m) || m.role !== 'assistant' || !Array.isArray(m.content) || !m.content.some(isForeignThinking)) {
-      messages.push(m);
+      out.push(m);
       continue;
     }
     dropped = true;
     const content = m.content.filter((b: unknown) => !isForeignThinking(b));
     // A turn that was only thinking is left out: the API merges the neighbours it leaves side by side.
-    if (content.length > 0) messages.push({ ...m, content });
+    if (content.length > 0) out.push({ ...m, content });
   }
-  if (!dropped) return undefined;
-  const out: Record<string, unknown> = { ...body, model, messages };
-  if (thinkingOn(body) && fits(body.messages) && !fits(messages)) thinkingOff(out, model);
-  return out;
+  return dropped ? out : undefined;
 }
+
+/**
+ * Whether the assistant turn whose calls the last user turn answers holds no thinking at all, as one
+ * another upstream served without thinking does (Claude with thinking on always leads a tool turn with
+ * it). Adjacent assistant messages count as one turn, as the API merges them; Claude Code's `system`
+ * entries are passed over. Only the end of the history is read.
+ */
+function calledWithoutThinking(messages: unknown[]): boolean {
+  let i = messages.length - 1;
+  while (i >= 0 && isSystemEntry(messages[i])) i--;
+  const last = messages[i];
+  if (!isRecord(last) || last.role !== 'user' || !Array.isArray(last.content)) return false;
+  const first: unknown = last.content[0];
+  if (!isRecord(first) || first.type !== 'tool_result') return false;
+  let assistant = false;
+  for (i--; i >= 0; i--) {
+    const m = messages[i];
+    if (isSystemEntry(m)) continue;
+    if (!isRecord(m) || m.role !== 'assistant') break;
+    assistant = true;
+    if (Array.isArray(m.content) && m.content.some((b: unknown) => isRecord(b) && isThinkingBlock(b as AnthropicBlock))) return false;
+  }
+  return assistant;
+}
+
+const isSystemEntry = (m: unknown): boolean => isRecord(m) && m.role === 'system';
 
 /**
  * Runs on every Claude Code request, so the bytes are searched (natively, without decoding them) before

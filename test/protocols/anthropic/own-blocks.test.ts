@@ -77,6 +77,29 @@ describe('readableToAnthropic', () => {
     expect(out.context_management).toEqual({ edits: [{ type: 'clear_tool_uses_20250919' }] });
   });
 
+  test('a final tool turn served without any thinking (an upstream that did not think) turns thinking off, history untouched', () => {
+    // Claude Code on Claude with thinking, one tool turn answered by gpt-4o, then back: the API refuses
+    // "a final `assistant` message must start with a thinking block" for every request of that loop.
+    const body = request([{ type: 'text', text: 'Reading b.' }, call('b')]);
+    body.messages = [...(body.messages as unknown[]), { role: 'system', content: [{ type: 'text', text: 'reminder' }] }];
+    const out = rewrite(body)!;
+    expect(out.thinking).toBeUndefined();
+    expect(out.messages).toEqual(body.messages);
+    expect(rewrite(request([call('b')]), undefined, 'claude-opus-5')!.thinking).toEqual({ type: 'disabled' });
+  });
+
+  test('thinking stays when the final tool turn has some: split over adjacent messages (the API merges them), or redacted', () => {
+    const split = request([call('b')]);
+    (split.messages as unknown[]).splice(3, 0, { role: 'assistant', content: [SIGNED] });
+    expect(rewrite(split)).toBeUndefined();
+    expect(rewrite(request([{ type: 'redacted_thinking', data: 'opaque' }, call('b')]))).toBeUndefined();
+    // Not a tool loop, or thinking already off: nothing to do.
+    const answered = request([call('b')]);
+    (answered.messages as unknown[]).push({ role: 'assistant', content: [{ type: 'text', text: 'done' }] }, { role: 'user', content: 'thanks' });
+    expect(rewrite(answered)).toBeUndefined();
+    expect(rewrite(request([call('b')], { thinking: { type: 'disabled' } }))).toBeUndefined();
+  });
+
   test('a thinking-only turn is left out; a prefill that loses its thinking is finished as thinking-off requires', () => {
     const body = {
       model: 'claude-sonnet-4-6',
