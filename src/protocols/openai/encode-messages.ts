@@ -32,7 +32,8 @@ export const MEDIA_OMITTED = '[An image or file was attached here, but this mode
  * in call order; media from tool results (which `tool` messages cannot hold) in a user message after
  * the tool messages; empty messages dropped. Thinking is dropped (OpenAI rejects reasoning history),
  * except unsigned thinking on a tool-call turn to a model that requires it back (model-rules.ts), which
- * such a turn gets from reasoning-cache.ts when the client's history came without it.
+ * such a turn gets from reasoning-cache.ts when the client's history came without it, and as "" when
+ * there is none to give.
  */
 export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
   const out: OpenAIMessage[] = [];
@@ -81,8 +82,10 @@ function encodeAssistantTurn(msg: Message, out: OpenAIMessage[], reasoningBack: 
   if (!text && calls.length === 0) return []; // e.g. a turn that held only thinking
   const m: OpenAIMessage = { role: 'assistant', content: text || null };
   if (calls.length > 0) {
-    const reasoning = reasoningBack ? unsignedReasoning(msg.content) || (recallReasoning(calls[0]!.id) ?? '') : '';
-    if (reasoning) m.reasoning_content = reasoning;
+    // Such a model refuses a tool-call turn without the field, and only its absence: a turn it never
+    // served (another upstream's, or one from before a restart emptied the cache) goes with "", else
+    // that one turn would fail every later request of the conversation.
+    if (reasoningBack) m.reasoning_content = unsignedReasoning(msg.content) || (recallReasoning(calls[0]!.id) ?? '');
     m.tool_calls = calls.map((c) => encodeToolCall(c, signatures));
   }
   out.push(named(m, msg.name));

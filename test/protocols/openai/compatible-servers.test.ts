@@ -66,11 +66,14 @@ describe('openai encodeRequest: reasoning history for DeepSeek-style upstreams',
     }
   });
 
-  test("another model's signed thinking still stays behind", () => {
+  test("another model's signed thinking still stays behind: the field DeepSeek insists on goes empty", () => {
     const signed = structuredClone(req);
     (signed.messages[1]!.content[0] as { signature?: unknown }).signature = { family: 'anthropic', value: 'EqQB' };
     const body = openaiCodec.encodeRequest(signed, { model: 'gpt-4o' });
-    expect('reasoning_content' in ((body.messages as Array<Record<string, unknown>>)[1] ?? {})).toBe(false);
+    expect((body.messages as Array<Record<string, unknown>>)[1]?.reasoning_content).toBe('');
+    expect(openaiCodec.encodeRequest({ ...signed, model: 'gpt-4o' }, { model: 'gpt-4o' }).messages).not.toContainEqual(
+      expect.objectContaining({ reasoning_content: expect.anything() }),
+    );
   });
 });
 
