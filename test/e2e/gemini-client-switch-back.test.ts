@@ -110,6 +110,29 @@ describe('Gemini SDK back on gemini-3 after a turn served elsewhere', () => {
   });
 });
 
+describe("the SDK's chat helper, a streamed turn served elsewhere, then Gemini", () => {
+  test('the empty text part a converted stream ends on does not reach Gemini, which refuses it', async () => {
+    const history: Content[] = [];
+    const say = async (provider: string, model: string, message: string): Promise<string> => {
+      const chat = geminiClient(s, provider, 'header').chats.create({ model, history });
+      let text = '';
+      for await (const chunk of await chat.sendMessageStream({ message })) text += chunk.text ?? '';
+      history.splice(0, history.length, ...chat.getHistory());
+      return text;
+    };
+    s.claude.queue({ text: 'Hello from Claude.' });
+    expect(await say('claude-custom', 'claude-sonnet-4-6', 'hi')).toBe('Hello from Claude.');
+    // The chat keeps every chunk, the closing empty text part too.
+    expect(history.at(-1)).toEqual({ role: 'model', parts: [{ text: '' }] });
+
+    s.gemini.queue({ text: 'Hello from Gemini.' });
+    expect(await say('gemini-cli', 'gemini-2.5-flash', 'and you?')).toBe('Hello from Gemini.');
+    const sent = (s.gemini.calls.at(-1)!.body as { contents: Content[] }).contents;
+    expect(sent.flatMap((c) => c.parts ?? []).filter((p) => p.text === '')).toEqual([]);
+    expect(sent.map((c) => c.role)).toEqual(['user', 'model', 'model', 'model', 'user']);
+  });
+});
+
 function sentCallsOf(contents: Content[]): Part[] {
   return contents.filter((c) => c.role === 'model').flatMap((c) => (c.parts ?? []).filter((p) => p.functionCall)) as Part[];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { readableToGemini3 } from '../../../src/protocols/gemini/own-calls.ts';
+import { readableToGemini } from '../../../src/protocols/gemini/own-calls.ts';
 import { formatSignature } from '../../../src/protocols/gemini/signature.ts';
 
 const SKIP = 'skip_thought_signature_validator';
@@ -11,11 +11,11 @@ function body(...model: unknown[][]): Record<string, unknown> {
   for (const parts of model) contents.push({ role: 'model', parts }, { role: 'user', parts: [fr('f')] });
   return { contents };
 }
-const rewrite = (b: Record<string, unknown>, model = 'gemini-3-pro-preview') => readableToGemini3(JSON.stringify(b), b, model);
+const rewrite = (b: Record<string, unknown>, model = 'gemini-3-pro-preview') => readableToGemini(JSON.stringify(b), b, model);
 const modelParts = (b: Record<string, unknown> | undefined) =>
   (b!.contents as Array<{ role: string; parts: unknown[] }>).filter((c) => c.role === 'model').map((c) => c.parts);
 
-describe('readableToGemini3', () => {
+describe('readableToGemini', () => {
   test('the first unsigned call of each model turn gets the bypass value; Google\'s signatures stay', () => {
     const out = rewrite(body([fc('a', 'R29vZ2xl')], [{ text: 'then' }, fc('b'), fc('c')]));
     expect(modelParts(out)).toEqual([[fc('a', 'R29vZ2xl')], [{ text: 'then' }, fc('b', SKIP), fc('c')]]);
@@ -31,5 +31,31 @@ describe('readableToGemini3', () => {
     expect(rewrite(body([fc('a', SKIP)], [fc('b', 'R29vZ2xl')]))).toBeUndefined();
     expect(rewrite({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] })).toBeUndefined();
     expect(rewrite(body([fc('a')]), 'gemini-2.5-pro')).toBeUndefined();
+  });
+
+  test("empty text parts a converted stream ended on (the SDK's chat keeps them) leave model turns, on every model", () => {
+    const wrapped = formatSignature({ family: 'anthropic', value: 'sig' });
+    const google = { text: '', thoughtSignature: 'R29vZ2xl' };
+    const b = {
+      contents: [
+        { role: 'user', parts: [{ text: 'hi' }] },
+        { role: 'model', parts: [{ text: 'Hello ' }] },
+        { role: 'model', parts: [{ text: '', thoughtSignature: wrapped }] },
+        { role: 'model', parts: [{ text: 'there.' }, { text: '' }] },
+        { role: 'model', parts: [google] },
+        { role: 'user', parts: [{ text: 'and now?' }] },
+      ],
+    };
+    for (const model of ['gemini-2.5-flash', 'gemini-3-pro-preview']) {
+      expect(rewrite(b, model)!.contents).toEqual([
+        { role: 'user', parts: [{ text: 'hi' }] },
+        { role: 'model', parts: [{ text: 'Hello ' }] },
+        { role: 'model', parts: [{ text: 'there.' }] },
+        { role: 'model', parts: [google] },
+        { role: 'user', parts: [{ text: 'and now?' }] },
+      ]);
+    }
+    // Google's own signature-only part alone is left as it came.
+    expect(rewrite({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }, { role: 'model', parts: [{ text: 'a' }, google] }, { role: 'user', parts: [{ text: 'b' }] }] }, 'gemini-2.5-flash')).toBeUndefined();
   });
 });
