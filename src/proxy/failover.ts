@@ -139,6 +139,9 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
           last = new RetryNext(e.info, outcome, () => errorResponse(input.protocol, e.info));
           continue;
         }
+        // The last attempt failed without an answer (unreachable, timed out): its line still names
+        // who failed and after how many attempts, as a request whose upstreams all answered errors does.
+        if (e instanceof ProxyError) input.onDone({ ...failureFields(input.protocol, e.info), provider, member: member.name, attempts: tried.size });
         throw e;
       }
     }

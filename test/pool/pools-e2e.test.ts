@@ -87,6 +87,25 @@ describe('provider pools', () => {
     expect(log).toContain('attempts=2');
   });
 
+  test('when the last attempt cannot reach its member, the log line and metrics still name it and the attempts', async () => {
+    a.queue(...repeat(err500, 5));
+    const closed = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
+    const dead = `http://127.0.0.1:${closed.port}/v1`;
+    closed.stop(true);
+    const p = await start(
+      `pool: {strategy: fill_first, max_attempts: 2}\nprovider_pools:\n  openai-custom:\n${member('a', a)}    - {name: gone, api_key: sk-gone-3333, base_url: "${dead}"}\n`,
+    );
+    const err = await ask(p).catch((e) => e);
+    expect(err.status).toBe(502);
+    await eventually(() => p.logs.some((l) => l.includes(' request ') && l.includes('status=502')));
+    const log = p.logs.find((l) => l.includes(' request ') && l.includes('status=502'))!;
+    expect(log).toContain('provider=openai-custom');
+    expect(log).toContain('member=gone');
+    expect(log).toContain('attempts=2');
+    const metrics = await (await fetch(`${p.url}/metrics`, { headers: { authorization: `Bearer ${p.key}` } })).text();
+    expect(metrics).toContain('aiproxy_upstream_retries_total{provider="openai-custom"} 1');
+  });
+
   test('a 429 cools the member for its retry-after, then it comes back', async () => {
     a.queue({ error: { status: 429, body: openaiErrorBody({ message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' }), headers: { 'retry-after': '1' } } });
     const p = await start(`pool: {strategy: fill_first}\nprovider_pools:\n  openai-custom:\n${member('a', a)}${member('b', b)}`);
