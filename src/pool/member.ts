@@ -183,13 +183,11 @@ export class Member {
           if (wasProbe) this.recover();
           return;
         }
-        this.state.health = 'cooling';
-        this.state.cooldownUntil = now + (outcome.retryAfterMs ?? s.cooldownMs);
+        this.rest('cooling', now + (outcome.retryAfterMs ?? s.cooldownMs));
         return;
       case 'auth_failed':
         this.state.lastError = { status: outcome.status, message: outcome.message, at: now };
-        this.state.health = 'unhealthy';
-        this.state.cooldownUntil = now + this.backoff(s);
+        this.rest('unhealthy', now + this.backoff(s));
         return;
       case 'server_error': {
         this.state.lastError = { status: outcome.status, message: outcome.message, at: now };
@@ -197,8 +195,7 @@ export class Member {
         errors.push(now);
         this.state.errors = errors;
         if (wasProbe || errors.length >= s.errorThreshold) {
-          this.state.health = 'cooling';
-          this.state.cooldownUntil = now + this.backoff(s);
+          this.rest('cooling', now + this.backoff(s));
           this.state.errors = [];
         }
         return;
@@ -220,8 +217,20 @@ export class Member {
   private coolModel(model: string, until: number, now: number): void {
     const cooldowns: Record<string, number> = {};
     for (const [m, t] of Object.entries(this.state.modelCooldowns ?? {})) if (t > now) cooldowns[m] = t;
-    cooldowns[model] = until;
+    // As for the member's own rest: a shorter hint from a request admitted earlier does not cut it.
+    cooldowns[model] = Math.max(until, cooldowns[model] ?? 0);
     this.state.modelCooldowns = cooldowns;
+  }
+
+  /**
+   * Takes the member out until `until`. Requests admitted before it went out report late, and their
+   * 429s and 401s may carry shorter waits: the longest rest decided wins, so a member is never used
+   * before a retry-after it was given (an ended rest, as a failed probe's, is simply replaced).
+   */
+  private rest(health: Health, until: number): void {
+    if (this.state.health !== 'healthy' && this.state.cooldownUntil >= until) return;
+    this.state.health = health;
+    this.state.cooldownUntil = until;
   }
 
   private recover(): void {

@@ -104,6 +104,30 @@ describe('cooldown', () => {
     expect([a.calls.length, b.calls.length]).toEqual([2, 2]);
     expect((await memberState(p, 'a')).health).toBe('cooling');
   });
+
+  // Requests sent together in a burst all come back limited, each with its own wait.
+  const member = () => new Member({ name: 'a', provider: 'openai-custom', adapter: {} as ProviderAdapter, weight: 1, modelMap: {}, disabled: false, fingerprint: 'a' });
+  const s = { ...DEFAULT_POOL_SETTINGS, cooldownMs: 1000 };
+
+  test("a shorter 429 or 401 of a request admitted earlier does not cut a retry-after short", () => {
+    const a = member();
+    a.record({ kind: 'rate_limited', status: 429, message: 'x', retryAfterMs: 30_000 }, 0, s);
+    a.record({ kind: 'rate_limited', status: 429, message: 'x', retryAfterMs: 2_000 }, 5, s);
+    a.record({ kind: 'auth_failed', status: 401, message: 'x' }, 6, s);
+    a.record({ kind: 'rate_limited', status: 429, message: 'x' }, 7, s);
+    expect(a.available(29_000)).toBe(false);
+    expect(a.available(30_000)).toBe(true);
+  });
+
+  test('a longer rest replaces a shorter one, and a model keeps its longest quota wait', () => {
+    const a = member();
+    a.record({ kind: 'rate_limited', status: 429, message: 'x', retryAfterMs: 500 }, 0, s);
+    a.record({ kind: 'auth_failed', status: 401, message: 'x' }, 1, s); // rests cooldown_ms
+    expect(a.state).toMatchObject({ health: 'unhealthy', cooldownUntil: 1_001 });
+    a.record({ kind: 'rate_limited', status: 429, message: 'x', retryAfterMs: 60_000, model: 'gemini-2.5-pro' }, 10, s);
+    a.record({ kind: 'rate_limited', status: 429, message: 'x', retryAfterMs: 1_000, model: 'gemini-2.5-pro' }, 11, s);
+    expect(a.availableAt('gemini-2.5-pro')).toBe(60_010);
+  });
 });
 
 describe('half-open probe', () => {
