@@ -299,8 +299,12 @@ export function createApp(config: Config, deps: AppDeps = {}) {
       providerEnv = env;
     },
   });
-  // A stopped app must not leave token refreshes running (tests and embedders start and stop apps in one process).
-  app.onStop(() => providerEnv.release());
+  // A stopped app must not leave token refreshes, health checks or state saves running (tests and
+  // embedders start and stop apps in one process).
+  app.onStop(() => {
+    stopPoolTasks();
+    providerEnv.release();
+  });
   // A getter, not a value: Object.assign would copy the context of start-up, and after a reload the
   // signal handlers would compare with, and shut down by, a configuration no longer served.
   return Object.defineProperty(extended, 'context', { get: (): AppContext => holder.ctx, enumerable: true }) as typeof extended & {

@@ -9,6 +9,7 @@ import { persistPoolState } from '../../src/pool/state-file.ts';
 import { DEFAULT_POOL_SETTINGS } from '../../src/pool/settings.ts';
 import { parseArgs } from '../../src/cli/args.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { createApp } from '../../src/server/app.ts';
 import { Logger } from '../../src/util/log.ts';
 import { openaiErrorBody, startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
 import type { MockServer } from '../helpers/mocks/types.ts';
@@ -52,6 +53,23 @@ describe('active health checks', () => {
     } finally {
       stop();
     }
+  });
+
+  test('a stopped app checks no more (tests and embedders start and stop apps in one process)', async () => {
+    const app = createApp(config(30), { log: quiet });
+    app.listen({ hostname: '127.0.0.1', port: 0 });
+    const m = app.context.pools.get('openai-custom')!.members[0]!;
+    mock.queue({ error: { status: 500, body: openaiErrorBody({ message: 'down', type: 'server_error', param: null, code: null }) } });
+    m.record({ kind: 'server_error', status: 500, message: 'x' }, Date.now(), { ...DEFAULT_POOL_SETTINGS, errorThreshold: 1, cooldownMs: 1 });
+    const before = mock.calls.length;
+    await eventually(() => mock.calls.length > before, 3000);
+    await app.stop();
+    // A check already sent may still land; none starts after it.
+    await Bun.sleep(60);
+    const stopped = mock.calls.length;
+    m.record({ kind: 'server_error', status: 500, message: 'x' }, Date.now(), { ...DEFAULT_POOL_SETTINGS, errorThreshold: 1, cooldownMs: 1 });
+    await Bun.sleep(200);
+    expect(mock.calls.length).toBe(stopped);
   });
 
   test('the state file keeps member health across a restart, for the same account only', async () => {
