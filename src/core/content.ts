@@ -3,8 +3,19 @@
  * so a conversion between two protocols never needs to know about the other one.
  */
 
-/** Which protocol family issued an opaque continuity token. Tokens only ever go back to their issuer. */
-export type SignatureFamily = 'anthropic' | 'gemini' | 'openai';
+/**
+ * Who issued an opaque continuity token. Tokens only ever go back to their issuer. Google has two: the
+ * Gemini API (`gemini`) and Code Assist (`code-assist`, the Gemini CLI's Google-login backend) speak the
+ * same protocol but encrypt thought signatures differently, and each refuses the other's with 400
+ * "Corrupted thought signature." (the Gemini CLI drops its signatures when it changes between the two,
+ * google-gemini/gemini-cli#6089).
+ */
+export type SignatureFamily = 'anthropic' | 'gemini' | 'code-assist' | 'openai';
+
+/** The families Google issues: the ones a Gemini thoughtSignature field carries. */
+export type GoogleFamily = Extract<SignatureFamily, 'gemini' | 'code-assist'>;
+
+export const isGoogleFamily = (family: SignatureFamily): family is GoogleFamily => family === 'gemini' || family === 'code-assist';
 
 /**
  * An opaque reasoning-continuity token (Anthropic thinking signature, Gemini thoughtSignature, an OpenAI

@@ -3,10 +3,10 @@ import type { Signature, SignatureFamily } from '../../core/content.ts';
 /**
  * Anthropic clients can carry only one opaque string per thinking block. So that a Gemini thought
  * signature or an OpenAI reasoning item survives a round trip through an Anthropic client, it is exposed
- * with its family as a prefix (`gemini:`, `openai:`); real Anthropic signatures are base64 and never
- * contain a colon.
+ * with its family as a prefix (`gemini:`, `code-assist:`, `openai:`); real Anthropic signatures are
+ * base64 and never contain a colon.
  */
-const PREFIXED: readonly SignatureFamily[] = ['gemini', 'openai'];
+const PREFIXED: readonly SignatureFamily[] = ['gemini', 'code-assist', 'openai'];
 
 /**
  * The signature of thinking no provider signed (Gemini thoughts without one, DeepSeek's reasoning):

@@ -1,4 +1,4 @@
-import type { Signature, ThinkingPart } from '../../core/content.ts';
+import { isGoogleFamily, type Signature, type ThinkingPart } from '../../core/content.ts';
 import type { OutputPart } from '../../core/response.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import { formatSignature } from './signature.ts';
@@ -10,8 +10,9 @@ import { formatSignature } from './signature.ts';
  */
 export function functionCallPart(id: string, name: string, args: JsonObject, signature: Signature | undefined): JsonObject {
   const part: JsonObject = { functionCall: { id, name, args } };
-  // A signature of another family means nothing to a Gemini client, and would be rejected if sent back.
-  if (signature?.family === 'gemini') part.thoughtSignature = signature.value;
+  // Only Google's: another family's token on a call would be refused if sent back. Code Assist's is
+  // marked, so that it goes back to Code Assist only.
+  if (signature && isGoogleFamily(signature.family)) part.thoughtSignature = formatSignature(signature);
   return part;
 }
 

@@ -1,4 +1,4 @@
-import type { Signature } from '../../core/content.ts';
+import type { Signature, SignatureFamily } from '../../core/content.ts';
 
 /**
  * Gemini clients carry one opaque token per part, `thoughtSignature`. So that an Anthropic thinking
@@ -6,23 +6,40 @@ import type { Signature } from '../../core/content.ts';
  * Gemini client's round trip, it travels wrapped: base64 of a fixed marker naming its family, then base64
  * of the value. Each marker is a multiple of 3 bytes long, so every wrapped value starts with the same
  * base64 prefix and is still valid proto `bytes`; a signature Google issued never starts with one.
+ *
+ * Code Assist's signatures are Google's too, but the Gemini API refuses them (and Code Assist the Gemini
+ * API's), so they are wrapped as well, to tell the two apart when the client's history comes back. Being
+ * base64 already, they follow their marker as they are: still valid base64, and no larger than needed.
+ * The Gemini API's own stay unmarked, so a Gemini client's bytes go to it untouched.
  */
-const MARKERS = {
+const MARKERS: Record<Exclude<SignatureFamily, 'gemini'>, string> = {
   anthropic: Buffer.from('aiproxy:anthropic:').toString('base64'),
   openai: Buffer.from('aiproxy:openai:').toString('base64'),
-} as const;
+  'code-assist': Buffer.from('aiproxy:cloudcode-pa:').toString('base64'),
+};
+const WRAPPED = Object.entries(MARKERS) as Array<[Exclude<SignatureFamily, 'gemini'>, string]>;
+
+/**
+ * What every marker starts with (base64 of `aiproxy:`, up to where the family's bytes begin): a request
+ * whose bytes do not hold it carries no wrapped signature, and needs no walk through its parts.
+ */
+export const MARKER_PREFIX = 'YWlwcm94eT';
 
 /** A thoughtSignature as a Gemini client sent it → canonical. */
 export function parseSignature(raw: unknown): Signature | undefined {
   if (typeof raw !== 'string' || raw === '') return undefined;
-  for (const family of ['anthropic', 'openai'] as const) {
-    const marker = MARKERS[family];
-    if (raw.startsWith(marker)) return { family, value: Buffer.from(raw.slice(marker.length), 'base64').toString('utf8') };
+  if (!raw.startsWith(MARKER_PREFIX)) return { family: 'gemini', value: raw };
+  for (const [family, marker] of WRAPPED) {
+    if (!raw.startsWith(marker)) continue;
+    const rest = raw.slice(marker.length);
+    return { family, value: family === 'code-assist' ? rest : Buffer.from(rest, 'base64').toString('utf8') };
   }
   return { family: 'gemini', value: raw };
 }
 
 /** The thoughtSignature a Gemini client gets for a canonical signature. */
 export function formatSignature(sig: Signature): string {
-  return sig.family === 'gemini' ? sig.value : MARKERS[sig.family] + Buffer.from(sig.value, 'utf8').toString('base64');
+  if (sig.family === 'gemini') return sig.value;
+  if (sig.family === 'code-assist') return MARKERS['code-assist'] + sig.value;
+  return MARKERS[sig.family] + Buffer.from(sig.value, 'utf8').toString('base64');
 }

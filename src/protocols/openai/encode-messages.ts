@@ -4,7 +4,7 @@ import { JSON_INSTRUCTION, type CanonicalRequest, type Message } from '../../cor
 import { encodeUserPart, isTextLike, joinText, userContent, type OpenAIContentPart } from './encode-content.ts';
 import { takesTextOnly, takesThoughtSignatures, wantsReasoningBack } from './model-rules.ts';
 import { recallReasoning } from './reasoning-cache.ts';
-import { thoughtSignatureExtra } from './thought-signature.ts';
+import { upstreamThoughtSignatureExtra } from './thought-signature.ts';
 
 export type OpenAIMessage =
   | { role: 'system'; content: string; name?: string }
@@ -120,8 +120,8 @@ function unsignedReasoning(parts: ReadonlyArray<Part>): string {
 
 function encodeToolCall(call: ToolCallPart, signatures: boolean): OpenAIToolCall {
   const out: OpenAIToolCall = { id: call.id, type: 'function', function: { name: call.name, arguments: JSON.stringify(call.args) } };
-  // Only Gemini's own signatures: the field is Google's, and others' tokens mean nothing there.
-  const extra = signatures ? thoughtSignatureExtra(call.signature) : undefined;
+  // Only the Gemini API's own signatures: the field is Google's, and others' tokens mean nothing there.
+  const extra = signatures ? upstreamThoughtSignatureExtra(call.signature) : undefined;
   if (extra) out.extra_content = extra;
   return out;
 }

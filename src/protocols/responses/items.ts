@@ -1,4 +1,4 @@
-import type { Signature } from '../../core/content.ts';
+import type { Signature, SignatureFamily } from '../../core/content.ts';
 import { randomId } from '../../core/ids.ts';
 import { isRecord, tryParseJson } from '../../util/json.ts';
 import type { ClientTool } from './tool-names.ts';
@@ -198,7 +198,11 @@ export function decodeContinuity(raw: string): Continuity | 'foreign' | undefine
   if (typeof json.r === 'string') return { kind: 'redacted', data: json.r };
   if (typeof json.s === 'string') return { kind: 'summary', text: json.s };
   if (json.u === true) return { kind: 'unsigned' };
-  if ((json.f !== 'anthropic' && json.f !== 'gemini' && json.f !== 'openai') || typeof json.v !== 'string' || !json.v) return undefined;
+  if (!isFamily(json.f) || typeof json.v !== 'string' || !json.v) return undefined;
   const signature: Signature = { family: json.f, value: json.v };
   return json.tool === true ? { kind: 'tool', signature } : { kind: 'thinking', signature };
 }
+
+/** The families a token of ours may name; any other is unreadable, and dropped as above. */
+const FAMILIES: ReadonlySet<unknown> = new Set<SignatureFamily>(['anthropic', 'gemini', 'code-assist', 'openai']);
+const isFamily = (f: unknown): f is SignatureFamily => FAMILIES.has(f);
