@@ -22,7 +22,7 @@ export function toolCallFromPart(part: JsonObject, call: JsonObject): ToolCallPa
   const id = given ?? openaiToolCallId();
   const out = decodeFunctionCall(part, call, id);
   out.name = fromGeminiName(out.name);
-  if (out.signature) rememberSignature(id, out.signature.value);
+  if (out.signature) rememberSignature(id, out.signature);
   return out;
 }
 

@@ -146,7 +146,7 @@ function modelTurn(content: Part[]): Turn {
       const own = p.signature?.family === 'gemini' && p.signature.value !== SKIP_SIGNATURE ? p.signature.value : undefined;
       const name = toGeminiName(p.name);
       const part: GeminiPart = { functionCall: { name, args: p.args } };
-      push(part, own ?? (pending === undefined ? recallSignature(p.id) : undefined));
+      push(part, own ?? (pending === undefined ? recallSignature(p.id, 'gemini') : undefined));
       turn.calls.push({ id: p.id, name, part });
     } else if (p.type === 'image' || p.type === 'file') {
       push(mediaPart(p), undefined);

@@ -59,8 +59,8 @@ describe('gemini stream decoder', () => {
     const first = events.find((e) => e.type === 'tool_call_start' && e.index === 0) as Extract<StreamEvent, { type: 'tool_call_start' }>;
     const second = events.find((e) => e.type === 'tool_call_start' && e.index === 1) as Extract<StreamEvent, { type: 'tool_call_start' }>;
     expect(first.id).not.toBe(second.id);
-    expect(recallSignature(first.id)).toBe('CiQBVKhc7gVN');
-    expect(recallSignature(second.id)).toBeUndefined();
+    expect(recallSignature(first.id, 'gemini')).toBe('CiQBVKhc7gVN');
+    expect(recallSignature(second.id, 'gemini')).toBeUndefined();
   });
 
   test('a lone signature closes the thought; usage after the finish chunk counts', () => {

@@ -190,7 +190,7 @@ describe('gemini encodeRequest: tool calls and results', () => {
   });
 
   test('signatures: own gemini one, remembered one, thinking one moved forward, never another family', () => {
-    rememberSignature('toolu_cached', 'CACHED_SIG');
+    rememberSignature('toolu_cached', { family: 'gemini', value: 'CACHED_SIG' });
     const messages: Message[] = [
       { role: 'user', content: [{ type: 'text', text: 'go' }] },
       {
@@ -235,7 +235,7 @@ describe('gemini encodeRequest: tool calls and results', () => {
   });
 
   test('a replayed bypass signature defers to the remembered real one', () => {
-    rememberSignature('call_x', 'REAL');
+    rememberSignature('call_x', { family: 'gemini', value: 'REAL' });
     const body = encode({
       messages: [
         { role: 'user', content: [{ type: 'text', text: 'go' }] },

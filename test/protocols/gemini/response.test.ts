@@ -47,7 +47,7 @@ describe('gemini decodeResponse', () => {
       signature: { family: 'gemini', value: 'CiQBVKhc7gVN' },
     });
     expect(call.id).toMatch(/^call_[A-Za-z0-9]{24}$/);
-    expect(recallSignature(call.id)).toBe('CiQBVKhc7gVN');
+    expect(recallSignature(call.id, 'gemini')).toBe('CiQBVKhc7gVN');
     // A second decode makes a different id: ids must be unique per call.
     expect((geminiCodec.decodeResponse(toolCallResponse).content[0] as ToolCallPart).id).not.toBe(call.id);
   });
@@ -57,7 +57,7 @@ describe('gemini decodeResponse', () => {
     (body.candidates[0]!.content.parts[0]!.functionCall as Record<string, unknown>).id = 'fc_1';
     const call = geminiCodec.decodeResponse(body).content[0] as ToolCallPart;
     expect(call.id).toBe('fc_1');
-    expect(recallSignature('fc_1')).toBe('CiQBVKhc7gVN');
+    expect(recallSignature('fc_1', 'gemini')).toBe('CiQBVKhc7gVN');
   });
 
   test('thoughts, text, signatures on text, and cached/tool-use tokens', () => {
