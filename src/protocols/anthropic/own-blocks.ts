@@ -3,7 +3,7 @@ import { isRecord } from '../../util/json.ts';
 import { finishConversation, thinkingFitsHistory } from './final-turn.ts';
 import { isThinkingBlock } from './encode-messages.ts';
 import { disableThinkingExplicitly } from './model-rules.ts';
-import { parseSignature } from './signature.ts';
+import { FOREIGN_PREFIXES, parseSignature } from './signature.ts';
 import type { AnthropicBlock, AnthropicTurn } from './wire-types.ts';
 
 /**
@@ -93,7 +93,7 @@ const KEY = Buffer.from('"signature"');
  * Anthropic signature is base64, never with a colon). An empty signature is not one of them: servers that
  * speak Anthropic's protocol without signing (DeepSeek's, gateways) send it, and take it back.
  */
-const FOREIGN = ['gemini:', 'openai:', 'aiproxy:'].map((p) => Buffer.from(p));
+const FOREIGN = [...FOREIGN_PREFIXES, 'aiproxy:'].map((p) => Buffer.from(p));
 const COLON = 0x3a;
 const QUOTE = 0x22;
 const isBlank = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;

@@ -8,6 +8,9 @@ import type { Signature, SignatureFamily } from '../../core/content.ts';
  */
 const PREFIXED: readonly SignatureFamily[] = ['gemini', 'code-assist', 'openai'];
 
+/** The prefixes of other families' signatures, for a search through a client's raw bytes (own-blocks.ts). */
+export const FOREIGN_PREFIXES: readonly string[] = PREFIXED.map((family) => `${family}:`);
+
 /**
  * The signature of thinking no provider signed (Gemini thoughts without one, DeepSeek's reasoning):
  * marked as aiproxy's, so that a history coming back can tell it from a signature an Anthropic-compatible

@@ -28,7 +28,7 @@ describe('readableToAnthropic', () => {
     expect(rewrite(request([{ type: 'thinking', thinking: 'theirs', signature: '' }, call('b')]))).toBeUndefined();
   });
 
-  for (const signature of ['aiproxy:unsigned', 'gemini:c2ln', 'openai:rs_1 gAAAA']) {
+  for (const signature of ['aiproxy:unsigned', 'gemini:c2ln', 'code-assist:c2ln', 'openai:rs_1 gAAAA']) {
     test(`drops thinking signed ${JSON.stringify(signature)}, and thinking goes off for the final tool turn it led`, () => {
       const out = rewrite(request([{ type: 'thinking', thinking: 'theirs', signature }, call('b')]))!;
       expect((out.messages as Array<{ content: unknown[] }>)[3]!.content).toEqual([call('b')]);
