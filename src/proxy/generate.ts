@@ -31,6 +31,7 @@ import { unwrappingDecoder } from './unwrap.ts';
 import { readableToOpenAI } from '../protocols/responses/own-items.ts';
 import { readableToAnthropic } from '../protocols/anthropic/own-blocks.ts';
 import { readableToGemini } from '../protocols/gemini/own-calls.ts';
+import { withReasoningBack } from '../protocols/openai/reasoning-back.ts';
 
 export interface GenerateInput {
   /** The protocol the client speaks (decided by the route). */
@@ -122,7 +123,7 @@ export function forwardedHeaders(input: { protocol: Protocol; request: Request }
  * The client's bytes, unless a mapped model changes them: the body's `model` field (OpenAI, Anthropic),
  * or, as Gemini carries the model in the URL, a thinkingConfig the target model takes another way; or
  * the history holds what aiproxy wrote while another upstream served some turns, which the client's own
- * API refuses (asOpenAITakesIt, readableToAnthropic, readableToGemini).
+ * API refuses (asOpenAITakesIt, readableToAnthropic, readableToGemini, withReasoningBack).
  */
 function passthroughBody(input: GenerateInput, model: string, adapter: ProviderAdapter): RequestBody {
   if (input.protocol === 'gemini') {
@@ -156,8 +157,8 @@ export function withoutOwnMarks(
       return readableToAnthropic(raw, body, model);
     case 'gemini':
       return readableToGemini(raw, body, model);
-    default:
-      return undefined;
+    case 'openai':
+      return withReasoningBack(raw, body, model);
   }
 }
 
