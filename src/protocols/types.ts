@@ -1,3 +1,4 @@
+import type { GoogleFamily } from '../core/content.ts';
 import type {
   CanonicalRequest,
   CanonicalResponse,
@@ -68,6 +69,8 @@ export interface EncodeRequestOptions {
   model: string;
   /** Used when the request has no max tokens and the protocol requires one (Anthropic). */
   defaultMaxTokens?: number;
+  /** Gemini: whose thought signatures the upstream takes, the Gemini API's (default) or Code Assist's. */
+  signatureFamily?: GoogleFamily;
 }
 
 /** Everything one wire protocol needs, both as a client-facing and an upstream-facing format. */

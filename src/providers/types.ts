@@ -1,3 +1,4 @@
+import type { GoogleFamily } from '../core/content.ts';
 import type { ProxyErrorInfo } from '../core/errors.ts';
 import type { ProviderName } from '../config/providers.ts';
 import type { UpstreamProtocol } from '../protocols/types.ts';
@@ -28,6 +29,12 @@ export interface ProviderAdapter {
   readonly protocol: UpstreamProtocol;
   /** Models listed when the upstream cannot list its own. */
   readonly fallbackModels: readonly string[];
+  /**
+   * A Gemini upstream's thought signatures, when they are not the Gemini API's: Code Assist speaks the
+   * same protocol but refuses the Gemini API's signatures, and the Gemini API refuses Code Assist's, so
+   * each gets only its own (default: 'gemini').
+   */
+  readonly signatureFamily?: GoogleFamily;
   /**
    * `body` is one upstream-protocol JSON object, already final and already checked to be exactly one
    * object (the route parsed the client's bytes; a conversion serialised its own): adapters forward or

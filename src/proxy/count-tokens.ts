@@ -129,7 +129,7 @@ function lacksCounter(adapter: ProviderAdapter, res: Response): boolean {
 function countBody(ctx: AppContext, adapter: ProviderAdapter, req: CanonicalRequest): Record<string, unknown> | undefined {
   switch (adapter.protocol) {
     case 'gemini':
-      return encodeCountTokensRequest(req);
+      return encodeCountTokensRequest(req, adapter.signatureFamily);
     case 'anthropic':
       return anthropicCountBody(codecs.anthropic.encodeRequest(req, { model: req.model, defaultMaxTokens: ctx.defaultMaxTokens }));
     case 'responses':

@@ -156,7 +156,7 @@ export function withoutOwnMarks(
     case 'anthropic':
       return readableToAnthropic(raw, body, model);
     case 'gemini':
-      return readableToGemini(raw, body, model);
+      return readableToGemini(raw, body, model, adapter.signatureFamily);
     case 'openai':
       return withReasoningBack(raw, body, model);
   }
@@ -280,7 +280,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
     if (dropped.length) ctx.log.debug('fields the upstream protocol cannot express were dropped', { target: adapter.name, fields: dropped.join(',') });
   }
   const toolNames = renameToolsFor(adapter.protocol, canonical);
-  const upstreamBody = target.encodeRequest(canonical, { model: canonical.model, defaultMaxTokens: ctx.defaultMaxTokens });
+  const upstreamBody = target.encodeRequest(canonical, { model: canonical.model, defaultMaxTokens: ctx.defaultMaxTokens, signatureFamily: adapter.signatureFamily });
   const mode: GenerateMode = input.stream ? 'sse' : 'unary';
   const sent = (adapter.protocol === 'responses' && withoutRefusedSummary(adapter, upstreamBody)) || upstreamBody;
   const send = (body: Record<string, unknown>): Promise<Response> =>

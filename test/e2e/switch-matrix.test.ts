@@ -14,7 +14,7 @@
  * make every ordered pair of upstreams a switch twice. Streaming alternates by turn and loop; the route
  * by X-Model-Provider header (even loops) or path prefix (odd loops); in even loops the middle turn does
  * not think; odd loops forget aiproxy's in-memory caches before every turn (as a restart between turns
- * would). Reverting any of 922293e, 6fbbb25 or 4ff7313 fails at least one loop.
+ * would). Reverting any of 922293e, 6fbbb25, 4ff7313 or a60fdab fails at least one loop.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -324,23 +324,6 @@ function exchanges(upstream: Upstream, body: Json): Exchange[] {
 
 const CLIENTS: Client[] = ['chat', 'responses', 'anthropic', 'gemini'];
 
-/**
- * Known bug, kept visible: these loops are expected to fail with Gemini's refusal, and fail the suite
- * once they pass, so the mark goes when the fix comes. A thoughtSignature the Gemini API issued goes to Code Assist, or one
- * Code Assist issued to the Gemini API, and is refused ("Corrupted thought signature."): aiproxy counts
- * both as the one family 'gemini' (src/core/content.ts), but the two backends encrypt differently; the
- * Gemini CLI strips signatures when it moves from an API key to a Google login for that reason
- * (packages/core/src/config/config.ts refreshAuth), and google-gemini/gemini-cli#13467 reports the
- * other direction. Where the signature was lost on the way (caches forgotten, a client that cannot
- * carry it) the bypass value goes instead and the loop passes.
- */
-const KNOWN_BUG = new Set([
-  'chat: gemini-cli → gemini-cli-oauth → openai-custom',
-  'responses: openai-custom → gemini-cli-oauth → gemini-cli',
-  'anthropic: gemini-cli → openaiResponses-custom → gemini-cli-oauth',
-  'gemini: gemini-cli-oauth → claude-custom → gemini-cli',
-  'gemini: openaiResponses-custom → gemini-cli → gemini-cli-oauth',
-]);
 /** The requests that generate (not model lists, token counts or Code Assist's set-up calls). */
 const GENERATE = /\/chat\/completions|\/responses(?:\?|$)|\/messages(?:\?|$)|enerateContent/;
 
@@ -349,11 +332,7 @@ describe('a tool loop whose every turn another upstream serves', () => {
     sequences(client).forEach((seq, k) => {
       const forget = k % 2 === 1;
       const name = `${client}: ${seq.join(' → ')}`;
-      const known = KNOWN_BUG.has(name);
-      test(`${name}${forget ? ' (caches forgotten between turns)' : ''}${known ? ' [known bug: Gemini API ↔ Code Assist signatures]' : ''}`, async () => {
-        if (known) await expect(loop(client, seq, k)).rejects.toThrow('Corrupted thought signature.');
-        else await loop(client, seq, k);
-      });
+      test(`${name}${forget ? ' (caches forgotten between turns)' : ''}`, () => loop(client, seq, k));
     });
   }
 });

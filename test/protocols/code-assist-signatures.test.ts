@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import type { Part, Signature } from '../../src/core/content.ts';
 import type { CanonicalResponse, OutputPart } from '../../src/core/response.ts';
 import { parseSignature as parseAnthropic } from '../../src/protocols/anthropic/signature.ts';
-import { formatSignature, parseSignature } from '../../src/protocols/gemini/signature.ts';
+import { formatSignature, markCodeAssistSignatures, parseSignature } from '../../src/protocols/gemini/signature.ts';
 import { codecs, type Protocol } from '../../src/protocols/index.ts';
 
 /**
@@ -120,5 +120,32 @@ describe('Gemini clients: the Code Assist marker', () => {
 
   test('Anthropic clients see it as `code-assist:`', () => {
     expect(parseAnthropic('code-assist:c2ln')).toEqual(codeAssist('c2ln'));
+  });
+});
+
+describe("decoding a Gemini backend's answer: the family comes from where the answer came", () => {
+  const answerFrom = () => ({
+    candidates: [
+      {
+        content: { role: 'model', parts: [{ text: 'Read it.', thought: true, thoughtSignature: 'VEhPVUdIVA==' }, { functionCall: { name: 'f', args: {} }, thoughtSignature: 'Q0FMTA==' }] },
+        finishReason: 'STOP',
+      },
+    ],
+  });
+  const signatures = (body: unknown) =>
+    codecs.gemini.decodeResponse(body).content.flatMap((p) => (p.type === 'thinking' || p.type === 'tool_call' ? [p.signature] : []));
+
+  test("the Gemini API's answer (as it came) holds the Gemini API's signatures", () => {
+    expect(signatures(answerFrom())).toEqual([gemini('VEhPVUdIVA=='), gemini('Q0FMTA==')]);
+  });
+
+  test("Code Assist's (its unwrap marks them) holds Code Assist's, whole and streamed", () => {
+    expect(signatures(markCodeAssistSignatures(answerFrom()))).toEqual([codeAssist('VEhPVUdIVA=='), codeAssist('Q0FMTA==')]);
+    const decoder = codecs.gemini.createStreamDecoder();
+    const events = [...decoder.message({ data: JSON.stringify(markCodeAssistSignatures(answerFrom())) }), ...decoder.end()];
+    expect(events.flatMap((e) => (e.type === 'thinking_signature' || e.type === 'tool_call_start' ? [e.signature] : []))).toEqual([
+      codeAssist('VEhPVUdIVA=='),
+      codeAssist('Q0FMTA=='),
+    ]);
   });
 });

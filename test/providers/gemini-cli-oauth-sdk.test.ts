@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
+import type { Content, Part } from '@google/genai';
 import OpenAI from 'openai';
+import { CODE_ASSIST_MARKER } from '../../src/protocols/gemini/signature.ts';
 import { CODE_ASSIST_MODELS } from '../../src/providers/gemini-cli-oauth/models.ts';
 import { parseSSE } from '../../src/util/sse.ts';
 import { startCodeAssistStack, type CodeAssistStack } from '../helpers/code-assist-stack.ts';
@@ -88,6 +90,30 @@ describe('Gemini client → gemini-cli-oauth (envelope only)', () => {
     const body = (await res.json()) as { error: { status: string; details: Array<{ retryDelay?: string }> } };
     expect(body.error.status).toBe('RESOURCE_EXHAUSTED');
     expect(body.error.details.some((d) => d.retryDelay === '68940s')).toBe(true);
+  });
+
+  test("Code Assist's signatures reach the client marked as its own (the Gemini API refuses them), and go back raw", async () => {
+    const call = { name: 'read_file', args: { path: 'a.txt' } };
+    const contents: Content[] = [{ role: 'user', parts: [{ text: 'Fix a.txt' }] }];
+    for (const stream of [false, true]) {
+      s.api.queue({ thinking: 'Read it first.', toolCalls: [call] });
+      const request = { model: 'gemini-3-flash-preview', contents, config: { thinkingConfig: { includeThoughts: true } } };
+      const parts: Part[] = [];
+      if (stream) for await (const c of await s.geminiClient.models.generateContentStream(request)) parts.push(...(c.candidates?.[0]?.content?.parts ?? []));
+      else parts.push(...((await s.geminiClient.models.generateContent(request)).candidates?.[0]?.content?.parts ?? []));
+      const signatures = parts.flatMap((p) => (p.thoughtSignature ? [p.thoughtSignature] : []));
+      expect(signatures.length).toBeGreaterThan(0);
+      for (const sig of signatures) expect(sig.startsWith(CODE_ASSIST_MARKER)).toBe(true);
+      contents.push({ role: 'model', parts }, { role: 'user', parts: [{ functionResponse: { name: 'read_file', response: { output: 'ok' } } }] });
+    }
+    s.api.queue({ text: 'Done.' });
+    const res = await s.geminiClient.models.generateContent({ model: 'gemini-3-flash-preview', contents });
+    expect(res.text).toBe('Done.');
+    const sent = JSON.stringify(envelope().request);
+    // Every signature went back as Code Assist issued it: none marked, none replaced by the bypass value.
+    expect(sent).not.toContain(CODE_ASSIST_MARKER);
+    expect(sent).not.toContain('skip_thought_signature_validator');
+    expect(sent).toContain('"thoughtSignature"');
   });
 });
 

@@ -1,3 +1,4 @@
+import type { GoogleFamily } from '../../core/content.ts';
 import type { CanonicalRequest } from '../../core/request.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import { encodePrompt } from './encode-request.ts';
@@ -7,8 +8,8 @@ import { encodePrompt } from './encode-request.ts';
  * has only `contents` and `generateContentRequest` (the genai SDK refuses systemInstruction and tools in
  * Developer-API mode), so a prompt with a system instruction or tools goes in the wrapped form.
  */
-export function encodeCountTokensRequest(req: CanonicalRequest): JsonObject {
-  const prompt = encodePrompt(req);
+export function encodeCountTokensRequest(req: CanonicalRequest, family: GoogleFamily = 'gemini'): JsonObject {
+  const prompt = encodePrompt(req, req.model, family);
   if (prompt.systemInstruction === undefined && prompt.tools === undefined) return prompt;
   return { generateContentRequest: { model: `models/${req.model.replace(/^models\//, '')}`, ...prompt } };
 }

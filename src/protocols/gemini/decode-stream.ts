@@ -5,6 +5,7 @@ import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
 import type { SSEMessage, StreamDecoder } from '../types.ts';
 import { blockReason, candidateParts, firstCandidate } from './candidate.ts';
 import { decodeCodePart } from './decode-parts.ts';
+import { parseSignature } from './signature.ts';
 import { createdOf, responseIdOf, toolCallFromPart } from './decode-response.ts';
 import { errorInfoFromGoogle, googleErrorObject } from './errors.ts';
 import { failedCallNote, finishReasonFromGemini } from './finish-reason.ts';
@@ -75,8 +76,10 @@ export function createStreamDecoder(): StreamDecoder {
         if (p.thought !== true) sawOutput = true;
       }
       // The canonical stream can only carry a signature that closes a thought; one on answer text is dropped.
-      if (typeof p.thoughtSignature === 'string' && last === 'thinking' && (p.thought === true || text === '')) {
-        out.push({ type: 'thinking_signature', signature: { family: 'gemini', value: p.thoughtSignature } });
+      // Parsed as in decode-parts.ts: Code Assist's unwrap marks its signatures apart from the Gemini API's.
+      const signature = parseSignature(p.thoughtSignature);
+      if (signature && last === 'thinking' && (p.thought === true || text === '')) {
+        out.push({ type: 'thinking_signature', signature });
         last = 'other';
       }
       return;

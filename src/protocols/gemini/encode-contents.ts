@@ -1,16 +1,18 @@
-import type { FilePart, ImagePart, Part, ToolResultPart } from '../../core/content.ts';
+import type { FilePart, GoogleFamily, ImagePart, Part, ToolResultPart } from '../../core/content.ts';
 import type { CanonicalRequest } from '../../core/request.ts';
 import { baseMediaType, parseDataUrl } from '../../util/data-url.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
 import { toGeminiName } from './function-name.ts';
 import { recallSignature } from './signature-cache.ts';
+import { parseSignature } from './signature.ts';
 
 /**
  * Canonical messages → Gemini `contents` that the real API accepts. Applies the history invariants
  * Google's own client enforces (protocols.md §7): alternating user/model turns, starting and ending
  * with user; no empty parts or turns; every functionCall answered by exactly one functionResponse in
  * the next user turn, in call order and before other parts; a thoughtSignature on the first
- * functionCall of each model turn; thought parts stripped.
+ * functionCall of each model turn; thought parts stripped. Signatures go only to the backend that issued
+ * them (`family`): the Gemini API and Code Assist each refuse the other's as corrupted.
  */
 
 /** Gemini's documented bypass for calls whose real signature is unknown (history made elsewhere). */
@@ -42,7 +44,7 @@ export interface EncodedContents {
   lateSystem: string[];
 }
 
-export function encodeContents(req: CanonicalRequest): EncodedContents {
+export function encodeContents(req: CanonicalRequest, family: GoogleFamily = 'gemini'): EncodedContents {
   const lateSystem: string[] = [];
   const drafts: Turn[] = [];
   for (const m of req.messages) {
@@ -50,7 +52,7 @@ export function encodeContents(req: CanonicalRequest): EncodedContents {
       for (const p of m.content) if (p.type === 'text' && p.text !== '') lateSystem.push(p.text);
       continue;
     }
-    const turn = m.role === 'assistant' ? modelTurn(m.content) : userTurn(m.content);
+    const turn = m.role === 'assistant' ? modelTurn(m.content, family) : userTurn(m.content);
     if (turn.parts.length > 0 || turn.results.length > 0) drafts.push(turn);
   }
   const turns = repairToolTurns(mergeSameRole(drafts));
@@ -70,10 +72,24 @@ function originalPart(p: Part): GeminiPart | undefined {
   return isRecord(original) ? original : undefined;
 }
 
-function textSignature(p: Part): string | undefined {
-  if (p.type !== 'text') return undefined;
-  const sig = p.extras?.gemini?.thoughtSignature;
-  return typeof sig === 'string' && sig !== '' ? sig : undefined;
+/**
+ * A Gemini part's signature as a Gemini client (or a Gemini upstream's answer, Code Assist's marked) gave
+ * it, when `family` issued it: the raw value to send, else undefined. The bypass value suits either.
+ */
+function ownSignature(raw: unknown, family: GoogleFamily): string | undefined {
+  const sig = parseSignature(raw);
+  return sig && (sig.family === family || sig.value === SKIP_SIGNATURE) ? sig.value : undefined;
+}
+
+function textSignature(p: Part, family: GoogleFamily): string | undefined {
+  return p.type === 'text' ? ownSignature(p.extras?.gemini?.thoughtSignature, family) : undefined;
+}
+
+/** A Gemini client's original part, with its signature only when `family` can read it. */
+function readablePart(original: GeminiPart, family: GoogleFamily): GeminiPart {
+  const { thoughtSignature, ...part } = original;
+  const own = ownSignature(thoughtSignature, family);
+  return own === undefined ? part : { ...part, thoughtSignature: own };
 }
 
 const IMAGE_TYPES: Record<string, string> = {
@@ -122,7 +138,7 @@ function userTurn(content: Part[]): Turn {
   return turn;
 }
 
-function modelTurn(content: Part[]): Turn {
+function modelTurn(content: Part[], family: GoogleFamily): Turn {
   const turn: Turn = { role: 'model', parts: [], calls: [], results: [] };
   // A signature from a stripped thought (or an empty text part) moves to the next part of the turn.
   let pending: string | undefined;
@@ -135,18 +151,18 @@ function modelTurn(content: Part[]): Turn {
   for (const p of content) {
     const original = originalPart(p);
     if (original) {
-      push({ ...original }, undefined);
+      push(readablePart(original, family), undefined);
     } else if (p.type === 'thinking') {
-      // gemini-cli strips thought text from history; only a Gemini signature is worth keeping.
-      if (p.signature?.family === 'gemini') pending = p.signature.value;
+      // gemini-cli strips thought text from history; only the target backend's signature is worth keeping.
+      if (p.signature?.family === family) pending = p.signature.value;
     } else if (p.type === 'text') {
-      if (p.text !== '') push({ text: p.text }, textSignature(p));
-      else pending = textSignature(p) ?? pending;
+      if (p.text !== '') push({ text: p.text }, textSignature(p, family));
+      else pending = textSignature(p, family) ?? pending;
     } else if (p.type === 'tool_call') {
-      const own = p.signature?.family === 'gemini' && p.signature.value !== SKIP_SIGNATURE ? p.signature.value : undefined;
+      const own = p.signature?.family === family && p.signature.value !== SKIP_SIGNATURE ? p.signature.value : undefined;
       const name = toGeminiName(p.name);
       const part: GeminiPart = { functionCall: { name, args: p.args } };
-      push(part, own ?? (pending === undefined ? recallSignature(p.id, 'gemini') : undefined));
+      push(part, own ?? (pending === undefined ? recallSignature(p.id, family) : undefined));
       turn.calls.push({ id: p.id, name, part });
     } else if (p.type === 'image' || p.type === 'file') {
       push(mediaPart(p), undefined);

@@ -1,3 +1,4 @@
+import type { GoogleFamily } from '../../core/content.ts';
 import type { CanonicalRequest, ToolChoice } from '../../core/request.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import type { EncodeRequestOptions } from '../types.ts';
@@ -10,9 +11,12 @@ import { thinkingConfigFor } from './thinking-config.ts';
 /** Gemini has historically rejected more stop sequences than this. */
 const MAX_STOP_SEQUENCES = 5;
 
-/** The pieces a countTokens call needs too: contents, systemInstruction and tools. */
-export function encodePrompt(req: CanonicalRequest, model = req.model): JsonObject {
-  const { contents, lateSystem } = encodeContents(req);
+/**
+ * The pieces a countTokens call needs too: contents, systemInstruction and tools. `family`: whose
+ * thought signatures the upstream takes (the Gemini API's or Code Assist's).
+ */
+export function encodePrompt(req: CanonicalRequest, model = req.model, family: GoogleFamily = 'gemini'): JsonObject {
+  const { contents, lateSystem } = encodeContents(req, family);
   const body: JsonObject = { contents };
   const system = [...req.system.map((p) => p.text), ...lateSystem].filter((t) => t !== '');
   const gemma = plainGemma(model);
@@ -46,7 +50,7 @@ function jsonInstruction(req: CanonicalRequest): string | undefined {
 }
 
 export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): JsonObject {
-  const body = encodePrompt(req, opts.model);
+  const body = encodePrompt(req, opts.model, opts.signatureFamily);
   const toolConfig = encodeToolChoice(req.toolChoice, req.tools.length > 0 && !plainGemma(opts.model));
   if (toolConfig) body.toolConfig = toolConfig;
   const gc = generationConfig(req, opts.model);

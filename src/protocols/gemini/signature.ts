@@ -1,4 +1,5 @@
 import type { Signature, SignatureFamily } from '../../core/content.ts';
+import { isRecord } from '../../util/json.ts';
 
 /**
  * Gemini clients carry one opaque token per part, `thoughtSignature`. So that an Anthropic thinking
@@ -19,16 +20,12 @@ const MARKERS: Record<Exclude<SignatureFamily, 'gemini'>, string> = {
 };
 const WRAPPED = Object.entries(MARKERS) as Array<[Exclude<SignatureFamily, 'gemini'>, string]>;
 
-/**
- * What every marker starts with (base64 of `aiproxy:`, up to where the family's bytes begin): a request
- * whose bytes do not hold it carries no wrapped signature, and needs no walk through its parts.
- */
-export const MARKER_PREFIX = 'YWlwcm94eT';
+/** What a Code Assist signature starts with for a client: a request without it holds none. */
+export const CODE_ASSIST_MARKER = MARKERS['code-assist'];
 
 /** A thoughtSignature as a Gemini client sent it → canonical. */
 export function parseSignature(raw: unknown): Signature | undefined {
   if (typeof raw !== 'string' || raw === '') return undefined;
-  if (!raw.startsWith(MARKER_PREFIX)) return { family: 'gemini', value: raw };
   for (const [family, marker] of WRAPPED) {
     if (!raw.startsWith(marker)) continue;
     const rest = raw.slice(marker.length);
@@ -42,4 +39,23 @@ export function formatSignature(sig: Signature): string {
   if (sig.family === 'gemini') return sig.value;
   if (sig.family === 'code-assist') return MARKERS['code-assist'] + sig.value;
   return MARKERS[sig.family] + Buffer.from(sig.value, 'utf8').toString('base64');
+}
+
+/**
+ * A Code Assist answer (a GenerateContentResponse, its envelope already off) with every part's
+ * signature marked as Code Assist's, in place. Where the backend is known, so that what reads the answer
+ * tells its signatures from the Gemini API's: a Gemini client's history, and the decoders (parseSignature).
+ */
+export function markCodeAssistSignatures(response: unknown): unknown {
+  if (!isRecord(response) || !Array.isArray(response.candidates)) return response;
+  for (const c of response.candidates) {
+    const parts = isRecord(c) && isRecord(c.content) ? c.content.parts : undefined;
+    if (!Array.isArray(parts)) continue;
+    for (const p of parts) {
+      if (isRecord(p) && typeof p.thoughtSignature === 'string' && p.thoughtSignature !== '') {
+        p.thoughtSignature = formatSignature({ family: 'code-assist', value: p.thoughtSignature });
+      }
+    }
+  }
+  return response;
 }

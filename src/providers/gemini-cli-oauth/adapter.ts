@@ -2,6 +2,7 @@ import { describeGenerateError } from './error-hints.ts';
 import type { TokenManager } from '../../auth/google/token-manager.ts';
 import type { Config } from '../../config/types.ts';
 import type { Logger } from '../../util/log.ts';
+import { markCodeAssistSignatures } from '../../protocols/gemini/signature.ts';
 import type { ProviderAdapter, UpstreamRequest } from '../types.ts';
 import { bareModel, unwrapResponse, wrapCountTokensRequest, wrapGenerateRequest } from './envelope.ts';
 import { codeAssistHeaders } from './headers.ts';
@@ -49,6 +50,7 @@ export function geminiCliOauth(cfg: Config['gemini'], deps: GeminiCliOauthDeps =
     name: 'gemini-cli-oauth',
     protocol: 'gemini',
     fallbackModels: CODE_ASSIST_MODELS,
+    signatureFamily: 'code-assist',
     async generate(model, mode, body): Promise<UpstreamRequest> {
       // The project first: discovery may refresh the token, and the request must carry the newest one.
       const project = await projects.project();
@@ -75,7 +77,8 @@ export function geminiCliOauth(cfg: Config['gemini'], deps: GeminiCliOauthDeps =
         body: wrapCountTokensRequest(model, body),
       };
     },
-    unwrap: unwrapResponse,
+    // Its signatures are marked as the envelope comes off: the Gemini API refuses them.
+    unwrap: (json) => markCodeAssistSignatures(unwrapResponse(json)),
     refreshAuth: () => tokens.refreshAfterRejection(),
     describeError: describeGenerateError,
   };

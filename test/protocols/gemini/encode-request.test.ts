@@ -6,6 +6,7 @@ import {
   geminiCodec,
 } from '../../../src/protocols/gemini/index.ts';
 import { clearSignatureCache, rememberSignature } from '../../../src/protocols/gemini/signature-cache.ts';
+import { formatSignature } from '../../../src/protocols/gemini/signature.ts';
 import { canonicalRequest } from '../../helpers/canonical.ts';
 
 const base = (over: Partial<CanonicalRequest> = {}): CanonicalRequest => canonicalRequest({ model: 'gemini-2.5-flash', ...over });
@@ -263,6 +264,65 @@ describe('gemini encodeRequest: tool calls and results', () => {
       ],
     });
     expect(body.contents[1]!.parts).toEqual([code, { text: 'Done.', thoughtSignature: 'TEXT_SIG' }]);
+  });
+});
+
+/** The Gemini API and Code Assist refuse each other's signatures: each backend gets only its own. */
+describe('gemini encodeRequest: signatures by backend', () => {
+  const API = { family: 'gemini', value: 'API_SIG' } as const;
+  const CA = { family: 'code-assist', value: 'CA_SIG' } as const;
+  const marked = formatSignature(CA);
+  const call = (id: string, signature?: typeof API | typeof CA) => ({ type: 'tool_call' as const, id, name: 'f', args: {}, ...(signature ? { signature } : {}) });
+  const result = (callId: string) => ({ type: 'tool_result' as const, callId, name: 'f', content: [{ type: 'text' as const, text: 'ok' }] });
+  const messages = (...turns: Message['content'][]): Message[] => [
+    { role: 'user', content: [{ type: 'text', text: 'go' }] },
+    ...turns.flatMap((content, i): Message[] => [{ role: 'assistant', content }, { role: 'user', content: [result(`c${i}`)] }]),
+  ];
+  const history = messages(
+    [{ type: 'thinking', text: 'api', signature: API }, { type: 'text', text: 'A.', extras: { gemini: { thoughtSignature: API.value } } }, call('c0')],
+    [{ type: 'thinking', text: 'ca', signature: CA }, { type: 'text', text: 'B.', extras: { gemini: { thoughtSignature: marked } } }, call('c1')],
+    [call('c2', API)],
+    [call('c3', CA)],
+  );
+  const modelParts = (family: 'gemini' | 'code-assist') =>
+    (geminiCodec.encodeRequest(base({ messages: history }), { model: 'gemini-3-flash-preview', signatureFamily: family }) as { contents: Array<{ role: string; parts: unknown[] }> }).contents
+      .filter((c) => c.role === 'model')
+      .map((c) => c.parts);
+  const fcall = (thoughtSignature: string) => ({ functionCall: { name: 'f', args: {} }, thoughtSignature });
+
+  test('to the Gemini API: its own, as they are; the bypass value where Code Assist signed', () => {
+    expect(modelParts('gemini')).toEqual([
+      [{ text: 'A.', thoughtSignature: 'API_SIG' }, fcall('skip_thought_signature_validator')],
+      [{ text: 'B.' }, fcall('skip_thought_signature_validator')],
+      [fcall('API_SIG')],
+      [fcall('skip_thought_signature_validator')],
+    ]);
+  });
+
+  test("to Code Assist: its own, raw (a Gemini client's text part had it marked); the bypass value where the Gemini API signed", () => {
+    expect(modelParts('code-assist')).toEqual([
+      [{ text: 'A.' }, fcall('skip_thought_signature_validator')],
+      [{ text: 'B.', thoughtSignature: 'CA_SIG' }, fcall('skip_thought_signature_validator')],
+      [fcall('skip_thought_signature_validator')],
+      [fcall('CA_SIG')],
+    ]);
+  });
+
+  test('a remembered signature goes only to the backend that issued it', () => {
+    rememberSignature('c0', API);
+    rememberSignature('c1', CA);
+    const plain = messages([call('c0')], [call('c1')]);
+    const sent = (family: 'gemini' | 'code-assist') =>
+      (geminiCodec.encodeRequest(base({ messages: plain }), { model: 'gemini-3-flash-preview', signatureFamily: family }) as { contents: Array<{ role: string; parts: unknown[] }> }).contents
+        .filter((c) => c.role === 'model')
+        .map((c) => c.parts);
+    expect(sent('gemini')).toEqual([[fcall('API_SIG')], [fcall('skip_thought_signature_validator')]]);
+    expect(sent('code-assist')).toEqual([[fcall('skip_thought_signature_validator')], [fcall('CA_SIG')]]);
+  });
+
+  test('countTokens bodies follow the same rule', () => {
+    const body = encodeCountTokensRequest(base({ messages: messages([call('c0', CA)]) }), 'code-assist') as { contents: Array<{ parts: unknown[] }> };
+    expect(body.contents[1]!.parts).toEqual([fcall('CA_SIG')]);
   });
 });
 
