@@ -59,7 +59,8 @@ export function startHealthChecks(deps: HealthCheckDeps): () => void {
 
 /** Checks one member, unless a real request took its probe meanwhile (the jitter leaves time): then undefined. */
 export async function checkMember(m: Member, pool: Pool, deps: Pick<HealthCheckDeps, 'fetch' | 'log'>): Promise<Outcome | undefined> {
-  if (!m.beginCheck(Date.now())) return undefined;
+  const probe = m.beginCheck(Date.now());
+  if (!probe) return undefined;
   const adapter = m.spec.adapter;
   // Through the member's model_map, as a real request's model goes: an alias unmapped would test nothing.
   const model = m.upstreamModel(m.spec.healthCheckModel ?? DEFAULT_CHECK_MODEL[m.spec.provider]);
@@ -90,7 +91,7 @@ export async function checkMember(m: Member, pool: Pool, deps: Pick<HealthCheckD
   } catch (e) {
     outcome = { kind: 'server_error', status: 502, message: `health check failed: ${(e as Error).message}` };
   }
-  m.record(outcome, Date.now(), pool.settings);
+  m.record(outcome, Date.now(), pool.settings, probe);
   deps.log.info('health check', { provider: m.spec.provider, member: m.name, result: outcome.kind, health: m.state.health });
   return outcome;
 }

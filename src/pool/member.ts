@@ -4,6 +4,12 @@ import { MAX_BACKOFF_MS, type PoolSettings } from './settings.ts';
 
 export type Health = 'healthy' | 'cooling' | 'unhealthy';
 
+/**
+ * Held by whoever is the half-open probe (a request or an active check). Only its holder's outcome
+ * settles the probe: another request on the same member ending meanwhile says nothing about it.
+ */
+export type ProbeTicket = { readonly probe: true };
+
 /** What happened to one upstream call, as the pool needs to know it. */
 export type Outcome =
   | { kind: 'success' }
@@ -63,7 +69,7 @@ export class Member {
    * Requests in flight and the half-open probe. An object of its own so that after a reload the old
    * member (still finishing its requests) and its successor count the same slots.
    */
-  private slots = { inflight: 0, probing: false };
+  private slots: { inflight: number; probe?: ProbeTicket } = { inflight: 0 };
   /** Smooth weighted round-robin's running weight. */
   currentWeight = 0;
 
@@ -81,7 +87,7 @@ export class Member {
 
   /** A half-open probe is in flight: nobody else gets this member until it reports. */
   get probing(): boolean {
-    return this.slots.probing;
+    return this.slots.probe !== undefined;
   }
 
   /** Goes on as `old`, the same account under the previous configuration: its health and its requests in flight. */
@@ -127,43 +133,48 @@ export class Member {
     return cooldowns && Object.hasOwn(cooldowns, upstream) ? cooldowns[upstream]! : 0;
   }
 
-  /** Takes a request: counts it in flight; a member past its cooldown is let through as the half-open probe. */
-  acquire(now: number): void {
+  /**
+   * Takes a request: counts it in flight; a member past its cooldown is let through as the half-open
+   * probe, whose ticket is returned (to be given back with its outcome).
+   */
+  acquire(now: number): ProbeTicket | undefined {
     this.slots.inflight++;
     this.state.lastUsed = now;
-    if (this.state.health !== 'healthy' && !this.spec.alwaysAvailable) this.slots.probing = true;
+    if (this.state.health === 'healthy' || this.spec.alwaysAvailable) return undefined;
+    return (this.slots.probe = { probe: true });
   }
 
   /**
    * An active check takes the half-open probe, so that it and a real request never both test an
-   * account that is just back; its outcome is then judged as a probe's. False when it is not due.
+   * account that is just back; its outcome, recorded with the ticket, is then judged as a probe's.
+   * Undefined when it is not due.
    */
-  beginCheck(now: number): boolean {
-    if (this.slots.probing || this.state.health === 'healthy' || now < this.state.cooldownUntil) return false;
-    this.slots.probing = true;
-    return true;
+  beginCheck(now: number): ProbeTicket | undefined {
+    if (this.probing || this.state.health === 'healthy' || now < this.state.cooldownUntil) return undefined;
+    return (this.slots.probe = { probe: true });
   }
 
   /**
    * The upstream took the probe and its answer is streaming: that is the probe's success. Waiting for
    * the stream's end would keep the member out of rotation for minutes; a later failure still counts.
    */
-  accepted(): void {
-    if (!this.slots.probing) return;
-    this.slots.probing = false;
+  accepted(probe: ProbeTicket): void {
+    if (this.slots.probe !== probe) return;
     this.recover();
   }
 
-  /** Reports how the request went and releases it. */
-  release(outcome: Outcome, now: number, s: PoolSettings): void {
+  /** Reports how the request went and releases it; `probe`: its ticket, when it was the half-open probe. */
+  release(outcome: Outcome, now: number, s: PoolSettings, probe?: ProbeTicket): void {
     this.slots.inflight = Math.max(0, this.slots.inflight - 1);
-    this.record(outcome, now, s);
+    this.record(outcome, now, s, probe);
   }
 
   /** Applies an outcome (also used by active health checks, which hold the probe but no slot). */
-  record(outcome: Outcome, now: number, s: PoolSettings): void {
-    const wasProbe = this.slots.probing;
-    this.slots.probing = false;
+  record(outcome: Outcome, now: number, s: PoolSettings, probe?: ProbeTicket): void {
+    // Only the probe's own outcome settles it: a request admitted earlier, ending (or its client leaving)
+    // while the probe is out, neither frees the probe's place for a second request nor speaks for it.
+    const wasProbe = probe !== undefined && this.slots.probe === probe;
+    if (wasProbe) this.slots.probe = undefined;
     switch (outcome.kind) {
       case 'success':
       case 'client_error':
@@ -234,6 +245,8 @@ export class Member {
   }
 
   private recover(): void {
+    // Back in rotation: a probe still out no longer decides anything.
+    this.slots.probe = undefined;
     this.state.health = 'healthy';
     this.state.cooldownUntil = 0;
     this.state.strikes = 0;

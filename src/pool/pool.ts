@@ -1,5 +1,5 @@
 import type { ProviderName } from '../config/providers.ts';
-import { Member } from './member.ts';
+import { Member, type ProbeTicket } from './member.ts';
 import type { PoolSettings } from './settings.ts';
 
 const AFFINITY_LIMIT = 10_000;
@@ -37,14 +37,18 @@ export class Pool {
 
   /** The member for the next attempt, or undefined when none can take it. Acquires the member. */
   pick(model: string, opts: PickOptions, now = Date.now()): Member | undefined {
+    return this.take(model, opts, now)?.member;
+  }
+
+  /** As pick, with the probe's ticket when the member was on probation: this request is its half-open probe. */
+  take(model: string, opts: PickOptions, now = Date.now()): { member: Member; probe?: ProbeTicket } | undefined {
     const eligible = this.members.filter(
       (m) => !opts.exclude?.has(m) && m.serves(model) && m.available(now, model) && !m.atCapacity(),
     );
     if (eligible.length === 0) return undefined;
     const chosen = this.sticky(eligible, opts.sessionKey) ?? this.byStrategy(eligible);
     if (this.settings.affinity && opts.sessionKey) this.remember(opts.sessionKey, chosen);
-    chosen.acquire(now);
-    return chosen;
+    return { member: chosen, probe: chosen.acquire(now) };
   }
 
   /**

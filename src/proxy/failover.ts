@@ -94,17 +94,17 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
     if (input.skip?.(provider, pool)) continue;
     for (;;) {
       if (tried.size >= max) break;
-      const member = pool.pick(input.model, { exclude: tried, sessionKey: input.sessionKey });
-      if (!member) break;
+      const taken = pool.take(input.model, { exclude: tried, sessionKey: input.sessionKey });
+      if (!taken) break;
+      // `probe`: set when the member was on probation: this request is its half-open probe.
+      const { member, probe } = taken;
       tried.add(member);
-      // Set by the pick just made when the member was on probation: this request is its half-open probe.
-      const probe = member.probing;
       let released = false;
       // A quota the upstream scoped to a model cools the model this member was asked for: Google may
       // name it differently (an alias such as gemini-flash-latest, a dated id, a models/ prefix).
       const release = once((o: Outcome) => {
         released = true;
-        member.release(o.kind === 'rate_limited' && o.model ? { ...o, model: member.upstreamModel(input.model) } : o, Date.now(), pool.settings);
+        member.release(o.kind === 'rate_limited' && o.model ? { ...o, model: member.upstreamModel(input.model) } : o, Date.now(), pool.settings, probe);
       });
       const attempt: Attempt = {
         adapter: member.spec.adapter,
@@ -122,7 +122,7 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
       try {
         const res = await run(attempt);
         // A stream reports when it ends; the upstream accepting it already settles the probe.
-        if (probe && !released && res.ok) member.accepted();
+        if (probe && !released && res.ok) member.accepted(probe);
         return res;
       } catch (e) {
         if (e instanceof RetryNext) {

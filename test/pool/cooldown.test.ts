@@ -150,6 +150,45 @@ describe('half-open probe', () => {
     }
   });
 
+  test('a request admitted before the 429 whose client leaves while the probe is out does not let a second one through', async () => {
+    a.queue({ headerDelayMs: 3000 }, rateLimited('1'), { headerDelayMs: 800 });
+    const p = await start(twoMembers());
+    const gone = new AbortController();
+    const earlier = chat(p, gone.signal).catch((e: Error) => e); // on a, slow
+    await a.waitForCalls(1, 2000);
+    // fill_first with a at no limit: this one goes to a too, gets the 429 and moves to b.
+    expect((await chat(p)).status).toBe(200);
+    await Bun.sleep(1100);
+    const probe = chat(p); // a's cooldown is over: this one is its probe
+    try {
+      await a.waitForCalls(3, 2000);
+      gone.abort(); // the earlier request's client leaves while the probe is out
+      expect(await earlier).toBeInstanceOf(Error);
+      for (let i = 0; i < 100 && (await memberState(p, 'a')).in_flight > 1; i++) await Bun.sleep(10);
+      expect((await chat(p)).status).toBe(200);
+      expect([a.calls.length, b.calls.length]).toEqual([3, 2]); // to b: a's probe is still out
+    } finally {
+      expect((await probe).status).toBe(200);
+    }
+  });
+
+  test("only the probe's own outcome settles it", () => {
+    const s = { ...DEFAULT_POOL_SETTINGS, cooldownMs: 1000, errorThreshold: 3 };
+    const m = new Member({ name: 'a', provider: 'openai-custom', adapter: {} as ProviderAdapter, weight: 1, modelMap: {}, disabled: false, fingerprint: 'a' });
+    expect(m.acquire(0)).toBeUndefined(); // healthy: not a probe
+    m.acquire(1);
+    m.release({ kind: 'rate_limited', status: 429, message: 'x', retryAfterMs: 1000 }, 2, s);
+    const probe = m.acquire(1100);
+    expect(probe).toBeDefined();
+    // The earlier request fails now: one 5xx in the window, not the probe's failure.
+    m.release({ kind: 'server_error', status: 502, message: 'x' }, 1200, s);
+    expect(m.state.cooldownUntil).toBe(1002);
+    expect(m.available(1201)).toBe(false); // the probe is still out
+    m.release({ kind: 'success' }, 1300, s, probe);
+    expect(m.state.health).toBe('healthy');
+    expect(m.available(1301)).toBe(true);
+  });
+
   test('a client that leaves before the upstream answers the probe does not bring the member back', async () => {
     a.queue(
       { error: { status: 401, body: openaiErrorBody({ message: 'Incorrect API key provided', type: 'invalid_request_error', param: null, code: 'invalid_api_key' }) } },

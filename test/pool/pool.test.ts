@@ -97,8 +97,8 @@ describe('health', () => {
     a.record({ kind: 'server_error', status: 503, message: 'x' }, 1700, s);
     expect(a.state.health).toBe('cooling');
     expect(a.state.cooldownUntil).toBe(1800);
-    a.acquire(1800);
-    a.release({ kind: 'server_error', status: 500, message: 'still down' }, 1810, s); // failed probe: longer backoff
+    const probe = a.acquire(1800);
+    a.release({ kind: 'server_error', status: 500, message: 'still down' }, 1810, s, probe); // failed probe: longer backoff
     expect(a.state.cooldownUntil).toBe(1810 + 200);
   });
 
