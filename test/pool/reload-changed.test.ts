@@ -72,6 +72,17 @@ const chat = (p: TestProxy, stream = false) =>
     body: JSON.stringify({ model: 'gpt-4o', stream, messages: [{ role: 'user', content: 'hi' }] }),
   });
 type View = Record<string, { members: Array<{ name: string; health: string; in_flight: number }> }>;
+/** What is left of a stream, read to its end. */
+async function rest(reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> }): Promise<string> {
+  let text = '';
+  const utf8 = new TextDecoder();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + utf8.decode();
+    text += utf8.decode(value, { stream: true });
+  }
+}
+
 async function poolsView(p: TestProxy): Promise<View> {
   return ((await (await fetch(`${p.url}/pools`, { headers: { authorization: `Bearer ${p.key}` } })).json()) as { providers: View }).providers;
 }
@@ -94,12 +105,7 @@ describe('a reload that changes the pools while requests are in flight', () => {
     await reader.read(); // the stream has begun on a
     reloadWith(p, `pool: {strategy: fill_first}\n${openaiPool(member('b', b, ', max_concurrency: 1'))}`);
     for (let i = 0; i < 3; i++) expect((await chat(p)).status).toBe(200);
-    let text = '';
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
+    const text = await rest(reader);
     expect(text).toContain('[DONE]');
     expect(text).toContain('six');
     expect(a.calls.length).toBe(1);
@@ -175,12 +181,7 @@ describe('a reload that changes the pools while requests are in flight', () => {
     expect((await chat(p)).status).toBe(200); // a 429 → c by the new fallback
     expect(c.calls.length).toBe(1);
     reloadWith(p, `model_providers: [claude-custom]\nprovider_pools:\n  claude-custom:\n    - {name: c, api_key: ${c.key}, base_url: "${c.url}", model_map: {gpt-4o: claude-sonnet-4-5}}\n`);
-    let text = '';
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
+    const text = await rest(reader);
     expect(text).toContain('[DONE]');
     expect(Object.keys(await poolsView(p))).toEqual(['claude-custom']);
     expect(a.calls.length).toBe(2);
