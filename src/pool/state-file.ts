@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import type { ProviderName } from '../config/providers.ts';
 import type { Logger } from '../util/log.ts';
 import type { MemberState } from './member.ts';
@@ -53,6 +53,8 @@ export function persistPoolState(path: string, pools: ReadonlyMap<ProviderName, 
     const text = changed();
     if (text === undefined) return;
     try {
+      // A file already there keeps its own mode: a stray one (not ours) goes first, so the state is 0600.
+      await rm(`${path}.tmp`, { force: true });
       await writeFile(`${path}.tmp`, text, { mode: 0o600 });
       await rename(`${path}.tmp`, path);
       last = text;
@@ -67,6 +69,7 @@ export function persistPoolState(path: string, pools: ReadonlyMap<ProviderName, 
     const text = changed();
     if (text === undefined) return;
     try {
+      rmSync(`${path}.tmp`, { force: true });
       writeFileSync(`${path}.tmp`, text, { mode: 0o600 });
       renameSync(`${path}.tmp`, path);
       last = text;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../src/config/types.ts';
@@ -94,6 +94,17 @@ describe('active health checks', () => {
     persistPoolState(file, third, quiet);
     expect(third.get('openai-custom')!.members[0]!.state.health).toBe('healthy');
     expect(readFileSync(file, 'utf8')).not.toContain(mock.key);
+  });
+
+  test('the state file is its owner\'s alone even when a stray temporary file was left readable', async () => {
+    const file = join(dir, 'state-stray.json');
+    writeFileSync(`${file}.tmp`, 'left by someone else', { mode: 0o644 });
+    chmodSync(`${file}.tmp`, 0o644); // whatever the umask
+    const pools = createPools(config(0));
+    pools.get('openai-custom')!.members[0]!.record({ kind: 'rate_limited', status: 429, message: 'slow', retryAfterMs: 600_000 }, Date.now(), DEFAULT_POOL_SETTINGS);
+    persistPoolState(file, pools, quiet)(); // stop() saves
+    await eventually(() => existsSync(file));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
   test("the check asks for the upstream model a member's model_map names, not the alias", async () => {
