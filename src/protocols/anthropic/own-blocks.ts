@@ -5,6 +5,7 @@ import { isThinkingBlock } from './encode-messages.ts';
 import { disableThinkingExplicitly } from './model-rules.ts';
 import { FOREIGN_PREFIXES, parseSignature } from './signature.ts';
 import type { AnthropicBlock, AnthropicTurn } from './wire-types.ts';
+import { bytesOf } from '../../util/raw-body.ts';
 
 /**
  * A Messages history on its way to an Anthropic upstream, with the thinking aiproxy wrote for an
@@ -75,7 +76,7 @@ const isSystemEntry = (m: unknown): boolean => isRecord(m) && m.role === 'system
  * any JSON is walked. JSON allows blanks around the colon, hence the scan after each `"signature"` key.
  */
 function mayHoldForeignThinking(raw: RequestBody): boolean {
-  const bytes = typeof raw === 'string' ? Buffer.from(raw) : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const bytes = bytesOf(raw);
   for (let at = bytes.indexOf(KEY); at >= 0; at = bytes.indexOf(KEY, at + KEY.length)) {
     let i = at + KEY.length;
     while (isBlank(bytes[i])) i++;

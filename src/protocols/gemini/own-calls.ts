@@ -3,6 +3,7 @@ import type { RequestBody } from '../../providers/types.ts';
 import { isRecord } from '../../util/json.ts';
 import { SKIP_SIGNATURE } from './encode-contents.ts';
 import { CODE_ASSIST_MARKER, parseSignature } from './signature.ts';
+import { bodyHolds } from '../../util/raw-body.ts';
 
 /** The models that validate thought signatures on function calls (protocols.md §7). */
 const VALIDATES_CALLS = /gemini-3/i;
@@ -60,7 +61,7 @@ function isOwnEmptyPart(p: unknown, family: GoogleFamily): boolean {
 
 /** Most requests carry no empty text; those go untouched without a walk through their parts. */
 function mayHoldEmptyText(raw: RequestBody): boolean {
-  return holds(raw, '"text":""') || holds(raw, '"text": ""');
+  return bodyHolds(raw, '"text":""') || bodyHolds(raw, '"text": ""');
 }
 
 /**
@@ -106,7 +107,7 @@ function readable(raw: unknown, family: GoogleFamily): boolean {
  * issued them. Requests that hold none go untouched without a walk through their parts.
  */
 function withoutCodeAssistMarks(raw: RequestBody, body: Record<string, unknown>): Record<string, unknown> | undefined {
-  if (!holds(raw, CODE_ASSIST_MARKER) || !Array.isArray(body.contents)) return undefined;
+  if (!bodyHolds(raw, CODE_ASSIST_MARKER) || !Array.isArray(body.contents)) return undefined;
   let changed = false;
   const contents = body.contents.map((c: unknown) => {
     if (!isRecord(c) || c.role !== 'model' || !Array.isArray(c.parts) || !c.parts.some(isCodeAssistMarked)) return c;
@@ -127,9 +128,5 @@ function unmarked(p: Record<string, unknown>): Record<string, unknown> {
 
 /** Most requests carry no call at all; those go untouched without a walk through their parts. */
 function mayHoldCalls(raw: RequestBody): boolean {
-  return holds(raw, '"functionCall"') || holds(raw, '"function_call"');
+  return bodyHolds(raw, '"functionCall"') || bodyHolds(raw, '"function_call"');
 }
-
-/** Searched where it lies, without a copy: the client's bytes through a Buffer view, a string as it is. */
-const holds = (raw: RequestBody, needle: string): boolean =>
-  typeof raw === 'string' ? raw.includes(needle) : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).includes(needle);

@@ -2,6 +2,7 @@ import type { RequestBody } from '../../providers/types.ts';
 import { isRecord } from '../../util/json.ts';
 import { wantsReasoningBack } from './model-rules.ts';
 import { recallReasoning } from './reasoning-cache.ts';
+import { bodyHolds } from '../../util/raw-body.ts';
 
 /**
  * A Chat Completions client's history on its way, as it came, to a model that wants its reasoning back
@@ -32,5 +33,5 @@ function lacksReasoning(m: unknown): m is Record<string, unknown> & { tool_calls
 
 /** Most requests carry no call at all; those go untouched without a walk through their messages. */
 function mayHoldCalls(raw: RequestBody): boolean {
-  return typeof raw === 'string' ? raw.includes('"tool_calls"') : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).includes('"tool_calls"');
+  return bodyHolds(raw, '"tool_calls"');
 }
