@@ -133,15 +133,14 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
         }
         const outcome = thrownOutcome(e);
         release(outcome);
-        // The client left while this member was working on it: the log line names who, as any other does.
-        if (e instanceof ClientGoneError) input.onDone({ status: 499, error: 'client disconnected', provider, member: member.name, attempts: tried.size });
         if (attempt.canRetry && e instanceof ProxyError && outcome.kind !== 'client_error') {
           last = new RetryNext(e.info, outcome, () => errorResponse(input.protocol, e.info));
           continue;
         }
-        // The last attempt failed without an answer (unreachable, timed out): its line still names
-        // who failed and after how many attempts, as a request whose upstreams all answered errors does.
-        if (e instanceof ProxyError) input.onDone({ ...failureFields(input.protocol, e.info), provider, member: member.name, attempts: tried.size });
+        // Ended without an answer to relay (the client left; the last attempt unreachable or timed out):
+        // the log line still names who and after how many attempts (done: the release is already made).
+        if (e instanceof ClientGoneError) attempt.done({ status: 499, error: 'client disconnected' });
+        else if (e instanceof ProxyError) attempt.done(failureFields(input.protocol, e.info));
         throw e;
       }
     }
