@@ -35,7 +35,6 @@ const LINE_BREAK = /\r\n|\n|\r/;
 const ERROR_EVENT = /^event:\s*error\s*$/m;
 /** `data: {"error": …}` (OpenAI, Gemini) or `data: {"type": "error", …}` (Anthropic). */
 const ERROR_DATA = /^data:\s*\{\s*"(error"|type"\s*:\s*"error")/m;
-const DATA_LINE = /^data: ?(.*)$/gm;
 /** Where a streamed JSON array element that is an error may start (its last one is tried first). */
 const ARRAY_ERROR_START = /[[,]\s*\{\s*"error"\s*:/g;
 
@@ -212,7 +211,7 @@ export class StreamTail {
     if (cutShort && !wholeData(dataOf(last))) return false;
     if (ERROR_EVENT.test(last) || ERROR_DATA.test(last)) {
       // Complete, but not a success: the request's log line and metrics must say it failed.
-      this.error = errorMessage([...last.matchAll(DATA_LINE)].map((m) => m[1]).join('\n'));
+      this.error = errorMessage(dataOf(last));
       return true;
     }
     switch (protocol) {
@@ -225,7 +224,7 @@ export class StreamTail {
       case 'responses': {
         const end = RESPONSES_END.exec(last);
         // A failed response is complete but not a success: its error is in the response it carries.
-        if (end?.[1] === 'failed') this.error = errorMessage([...last.matchAll(DATA_LINE)].map((m) => m[1]).join('\n'), true);
+        if (end?.[1] === 'failed') this.error = errorMessage(dataOf(last), true);
         return end !== null;
       }
     }
@@ -270,7 +269,7 @@ export class StreamTail {
     let response: unknown;
     try {
       // A BOM the stream began with is no part of its first `data:` line.
-      const data = [...event.replace(/^\uFEFF/, '').matchAll(DATA_LINE)].map((m) => m[1]).join('\n');
+      const data = dataOf(event.replace(/^\uFEFF/, ''));
       response = (JSON.parse(data) as { response?: unknown }).response;
     } catch {
       return {};
