@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CanonicalRequest, ImagePart, Part } from '../../src/core/index.ts';
-import { ProxyError } from '../../src/core/errors.ts';
 import { inlineRemoteMedia } from '../../src/proxy/inline-media.ts';
 import { canonicalRequest } from '../helpers/canonical.ts';
 import { googleError, startGeminiMock, type GeminiMock } from '../helpers/mocks/gemini-mock.ts';
+import { refusal } from '../helpers/media-refusal.ts';
 import { pinnedRequest } from '../helpers/pinned-url.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
 
@@ -67,16 +67,6 @@ function mediaServer(size: (url: string) => number, opts: { delayMs?: number; de
 const image = (url: string): ImagePart => ({ type: 'image', source: { kind: 'url', url } });
 const request = (content: Part[]): CanonicalRequest => canonicalRequest({ messages: [{ role: 'user', content }] });
 const publicDns = async (): Promise<string[]> => ['93.184.216.34'];
-
-async function refusal(p: Promise<unknown>): Promise<ProxyError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(ProxyError);
-  expect((e as ProxyError).info.status).toBe(400);
-  return e as ProxyError;
-}
 
 describe('inlineRemoteMedia: one budget per request', () => {
   test('more than 16 URL parts is a 400 before anything is fetched', async () => {

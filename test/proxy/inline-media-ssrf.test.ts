@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { parseArgs } from '../../src/cli/args.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { CanonicalRequest, FilePart, ImagePart } from '../../src/core/index.ts';
-import { ProxyError } from '../../src/core/errors.ts';
 import { inlineRemoteMedia, pinnedTo, resolveAll, type InlineOptions } from '../../src/proxy/inline-media.ts';
 import { isPrivateAddress } from '../../src/proxy/media-address.ts';
 import { canonicalRequest } from '../helpers/canonical.ts';
 import { startGeminiMock, type GeminiMock } from '../helpers/mocks/gemini-mock.ts';
 import { MEDIA_EXAMPLE_CERT, MEDIA_EXAMPLE_KEY } from '../helpers/media-example-tls.ts';
+import { refusal } from '../helpers/media-refusal.ts';
 import { pinnedRequest } from '../helpers/pinned-url.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
 
@@ -94,16 +94,6 @@ async function inline(part: ImagePart | FilePart, opts: Partial<InlineOptions>):
 }
 
 const imageAt = (url: string): ImagePart => ({ type: 'image', source: { kind: 'url', url } });
-
-async function refusal(p: Promise<unknown>): Promise<ProxyError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(ProxyError);
-  expect((e as ProxyError).info.status).toBe(400);
-  return e as ProxyError;
-}
 
 describe('inlineRemoteMedia: the address check', () => {
   /** A fetch that records what it was asked for and answers from `routes`, never touching the network. */
