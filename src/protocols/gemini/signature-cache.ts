@@ -1,4 +1,5 @@
 import type { Signature, SignatureFamily } from '../../core/content.ts';
+import { boundedCache } from '../../util/bounded-cache.ts';
 
 /**
  * Tool-call id → Gemini thoughtSignature. Gemini 3 rejects a replayed functionCall without its
@@ -10,21 +11,16 @@ import type { Signature, SignatureFamily } from '../../core/content.ts';
  */
 const MAX_ENTRIES = 10_000;
 
-const entries = new Map<string, Signature>();
+// Bounded by entries only, as signatures are short: the character bound is never the one reached.
+const entries = boundedCache<Signature>({ maxEntries: MAX_ENTRIES, maxChars: Infinity, sizeOf: (s) => s.value.length });
 
 export function rememberSignature(callId: string, signature: Signature): void {
-  // Re-inserting moves the id to the young end, so a call still in use is not evicted.
-  entries.delete(callId);
-  entries.set(callId, signature);
-  if (entries.size > MAX_ENTRIES) {
-    const oldest = entries.keys().next();
-    if (!oldest.done) entries.delete(oldest.value);
-  }
+  entries.remember(callId, signature);
 }
 
 /** The call's signature, when the upstream it goes to (`family`) issued it. */
 export function recallSignature(callId: string, family: SignatureFamily): string | undefined {
-  const signature = entries.get(callId);
+  const signature = entries.recall(callId);
   return signature?.family === family ? signature.value : undefined;
 }
 
