@@ -32,6 +32,7 @@ function header(m: MachineInfo, o: BenchOptions): string {
         `concurrency-1 phases ${o.c1S} s`,
     `placement: ${m.placement}`,
     `mock: ${o.chunks} deltas per stream, ${o.unaryBytes}-byte replies; aiproxy log level ${o.logLevel}`,
+    `aiproxy: ${o.binary ? `the executable ${o.binary}` : 'bun run src/index.ts'}`,
   ].join('\n');
 }
 

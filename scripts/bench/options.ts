@@ -1,4 +1,6 @@
 /** Command-line options of `bun run bench`. */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 export interface BenchOptions {
@@ -24,6 +26,8 @@ export interface BenchOptions {
   paceMs: number;
   logLevel: string;
   cpuProf: boolean;
+  /** A compiled aiproxy executable to measure instead of `bun run src/index.ts`. */
+  binary?: string;
   outDir: string;
   help: boolean;
 }
@@ -48,6 +52,7 @@ Benchmarks aiproxy against a fast mock upstream and a minimal Bun forwarder, all
   --unary-bytes N    size of a mock non-streaming reply (default 600)
   --log-level L      aiproxy's log level (default info: one line per request, as users run it)
   --cpu-prof         run aiproxy under bun --cpu-prof; profiles go to <out>/profiles/
+  --binary PATH      measure this compiled aiproxy (bun run build) instead of bun run src/index.ts
   --out DIR          results folder (default bench-results)
 `;
 
@@ -77,6 +82,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'unary-bytes': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       'cpu-prof': { type: 'boolean', default: false },
+      binary: { type: 'string' },
       out: { type: 'string', default: 'bench-results' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -85,6 +91,10 @@ export function parseOptions(argv: string[]): BenchOptions {
   const soak = v.soak ?? false;
   const client = v.client ?? 'auto';
   if (client !== 'auto' && client !== 'wrk' && client !== 'bun') throw new Error(`--client must be wrk or bun, got ${client}`);
+  const cpuProf = v['cpu-prof'] ?? false;
+  // A compiled executable takes no bun flags, so it cannot be profiled the way bun run can.
+  if (v.binary !== undefined && cpuProf) throw new Error('--binary and --cpu-prof cannot be combined: a compiled executable runs without bun --cpu-prof');
+  if (v.binary !== undefined && !existsSync(v.binary)) throw new Error(`--binary: no file ${v.binary} (bun run build makes dist/aiproxy-<os>-<arch>)`);
   const durationS = num('duration', v.duration, soak ? (quick ? 30 : 600) : quick ? 2 : 10, 1);
   return {
     durationS,
@@ -103,7 +113,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     unaryBytes: Math.round(num('unary-bytes', v['unary-bytes'], 600, 1)),
     paceMs: 20,
     logLevel: v['log-level'] ?? 'info',
-    cpuProf: v['cpu-prof'] ?? false,
+    cpuProf,
+    binary: v.binary === undefined ? undefined : resolve(v.binary),
     outDir: v.out ?? 'bench-results',
     help: v.help ?? false,
   };

@@ -35,6 +35,12 @@ export function parseCpuTicks(stat: string): number {
 export interface Memory {
   /** Resident set now, KiB. */
   rssKb: number;
+  /**
+   * The anonymous part of it (RssAnon), KiB: the process's own memory (heap, JIT code, buffers). The rest
+   * is mostly clean pages of the executable's code read from disk, which processes running the same
+   * executable share and the kernel can drop and read again under memory pressure.
+   */
+  anonKb: number;
   /** Highest resident set since the process started (VmHWM), KiB. */
   peakKb: number;
 }
@@ -49,7 +55,7 @@ export function parseStatus(status: string): Memory {
     if (!m) throw new Error(`no ${name} in /proc/<pid>/status`);
     return Number(m[1]);
   };
-  return { rssKb: field('VmRSS'), peakKb: field('VmHWM') };
+  return { rssKb: field('VmRSS'), anonKb: field('RssAnon'), peakKb: field('VmHWM') };
 }
 
 export interface RssSample {

@@ -97,7 +97,7 @@ const signed = (v: number | undefined, digits: number): string => (v === undefin
 
 export function figuresTable(rows: Row[]): string {
   return table(
-    ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'c1 p50 ms', 'added c1 ms', 'added TTFB ms', 'CPU µs/req', 'CPU use', 'idle MB', 'peak MB', 'errors'],
+    ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'c1 p50 ms', 'added c1 ms', 'added TTFB ms', 'CPU µs/req', 'CPU use', 'idle MB', 'idle anon MB', 'peak MB', 'errors'],
     rows.map((r) => [
       r.name,
       f(r.rps, 0),
@@ -109,6 +109,7 @@ export function figuresTable(rows: Row[]): string {
       f(r.cpuUsPerReq, 0),
       r.cpuUtil === undefined ? '–' : `${(r.cpuUtil * 100).toFixed(0)}%`,
       f(r.rssMb?.idle, 1),
+      f(r.rssMb?.idleAnon, 1),
       f(r.rssMb?.peak, 1),
       String(r.errors),
     ]),

@@ -48,8 +48,11 @@ export interface ScenarioResult {
   cpuUtil?: number;
   /** CPU time of the mock upstream per request, µs: shows what the upstream side cost. */
   upstreamCpuUsPerReq: number;
-  /** Proxy process memory, MB: after start-up, and the highest under this scenario's load. */
-  rssMb?: { idle: number; peak: number };
+  /**
+   * Proxy process memory, MB: after start-up, and the highest under this scenario's load; `idleAnon` is
+   * the idle figure's anonymous part (proc-stats Memory.anonKb), the rest being the executable's code pages.
+   */
+  rssMb?: { idle: number; idleAnon: number; peak: number };
 }
 
 const ms = (us: number): number => us / 1000;
@@ -73,6 +76,7 @@ async function startTarget(ctx: RunContext, s: Scenario): Promise<ServerProcess>
     logLevel: ctx.opts.logLevel,
     cpus: ctx.placement.proxy,
     cpuProfDir: ctx.profileDir ? join(ctx.profileDir, s.name) : undefined,
+    binary: ctx.opts.binary,
   });
 }
 
@@ -85,7 +89,7 @@ export async function runScenario(ctx: RunContext, s: Scenario): Promise<Scenari
     if (s.stream) await preflight(server.origin, s.pacedRequest, s.expect, s.name);
     // Let start-up garbage settle before calling the resident set "idle".
     await Bun.sleep(500);
-    const idleKb = measured ? memory(server.pid).rssKb : 0;
+    const idle = measured ? memory(server.pid) : undefined;
 
     const spec = { origin: server.origin, requests: [s.request], connections: opts.connections };
     if (opts.warmupS > 0) await ctx.load.run({ ...spec, durationS: opts.warmupS });
@@ -121,7 +125,7 @@ export async function runScenario(ctx: RunContext, s: Scenario): Promise<Scenari
       latencyMs: { p50: ms(main.latencyUs.p50), p90: ms(main.latencyUs.p90), p99: ms(main.latencyUs.p99) },
       c1Ms: { p50: ms(c1.latencyUs.p50), p99: ms(c1.latencyUs.p99) },
       ...(ttfb?.ttfbUs ? { ttfbMs: { p50: ms(ttfb.ttfbUs.p50), p99: ms(ttfb.ttfbUs.p99) } } : {}),
-      ...(measured ? { cpuUsPerReq: (cpu1 - cpu0) / served, cpuUtil: (cpu1 - cpu0) / wallUs, rssMb: { idle: mb(idleKb), peak: mb(peakKb) } } : {}),
+      ...(measured ? { cpuUsPerReq: (cpu1 - cpu0) / served, cpuUtil: (cpu1 - cpu0) / wallUs, rssMb: { idle: mb(idle!.rssKb), idleAnon: mb(idle!.anonKb), peak: mb(peakKb) } } : {}),
       upstreamCpuUsPerReq: (up1 - up0) / served,
     };
   } finally {

@@ -85,6 +85,8 @@ export interface AiproxyOptions {
   cpus?: string;
   /** When set, aiproxy runs under `bun --cpu-prof` and writes its profile here on stop. */
   cpuProfDir?: string;
+  /** A compiled aiproxy to run instead of the sources. */
+  binary?: string;
 }
 
 /** config.yaml for aiproxy: all three providers on the mock. */
@@ -118,7 +120,9 @@ export async function startAiproxyProcess(o: AiproxyOptions): Promise<ServerProc
   // bun writes a CPU profile only on a normal exit, so profiling goes through an entry that exits on SIGTERM.
   const cmd = o.cpuProfDir
     ? ['bun', '--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${o.cpuProfDir}`, join(HERE, 'profiled-entry.ts'), ...flags]
-    : ['bun', 'run', join(REPO_ROOT, 'src', 'index.ts'), ...flags];
+    : o.binary
+      ? [o.binary, ...flags]
+      : ['bun', 'run', join(REPO_ROOT, 'src', 'index.ts'), ...flags];
   // One log line per request is part of what a user runs, so it stays on; it goes to a file, not a pipe we must drain.
   return startServer('aiproxy', cmd, port, { cpus: o.cpus, stderr: join(o.tmpDir, `aiproxy-${n}.log`) });
 }

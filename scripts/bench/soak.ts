@@ -75,6 +75,7 @@ export async function runSoak(ctx: RunContext): Promise<SoakResult> {
     logLevel: opts.logLevel,
     cpus: ctx.placement.proxy,
     cpuProfDir: ctx.profileDir,
+    binary: opts.binary,
   });
   try {
     for (const s of SOAK_SCENARIOS) {

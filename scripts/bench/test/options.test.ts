@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { join } from 'node:path';
 import { parseOptions } from '../options.ts';
 import { placement } from '../placement.ts';
 import { selectScenarios, SOAK_SCENARIOS } from '../scenarios.ts';
@@ -19,6 +20,13 @@ describe('options', () => {
     expect(() => parseOptions(['--duration', 'x'])).toThrow('--duration');
     expect(() => parseOptions(['--client', 'ab'])).toThrow('--client');
     expect(() => parseOptions(['--bogus'])).toThrow();
+  });
+
+  test('--binary names an existing executable, made absolute, and is not combined with --cpu-prof', () => {
+    expect(parseOptions([]).binary).toBeUndefined();
+    expect(parseOptions(['--binary', 'package.json']).binary).toBe(join(process.cwd(), 'package.json'));
+    expect(() => parseOptions(['--binary', 'dist/no-such-aiproxy'])).toThrow('no file dist/no-such-aiproxy');
+    expect(() => parseOptions(['--binary', 'package.json', '--cpu-prof'])).toThrow('cannot be combined');
   });
 });
 

@@ -8,9 +8,9 @@ describe('/proc parsing', () => {
     expect(() => parseCpuTicks('garbage')).toThrow();
   });
 
-  test('VmRSS and VmHWM come from /proc/<pid>/status', () => {
-    const status = 'Name:\tbun\nVmPeak:\t 999999 kB\nVmHWM:\t   61234 kB\nVmRSS:\t   51234 kB\nThreads:\t9\n';
-    expect(parseStatus(status)).toEqual({ rssKb: 51234, peakKb: 61234 });
+  test('VmRSS, its anonymous part and VmHWM come from /proc/<pid>/status', () => {
+    const status = 'Name:\tbun\nVmPeak:\t 999999 kB\nVmHWM:\t   61234 kB\nVmRSS:\t   51234 kB\nRssAnon:\t    9876 kB\nRssFile:\t   41358 kB\nThreads:\t9\n';
+    expect(parseStatus(status)).toEqual({ rssKb: 51234, anonKb: 9876, peakKb: 61234 });
     expect(() => parseStatus('Name:\tbun\n')).toThrow('VmRSS');
   });
 });
@@ -26,6 +26,8 @@ describe.skipIf(process.platform !== 'linux')('live process', () => {
     const m = memory(process.pid);
     expect(m.rssKb).toBeGreaterThan(1024);
     expect(m.peakKb).toBeGreaterThanOrEqual(m.rssKb);
+    expect(m.anonKb).toBeGreaterThan(0);
+    expect(m.anonKb).toBeLessThan(m.rssKb);
   });
 
   test('the RSS sampler samples on its timer and stops', async () => {

@@ -25,12 +25,12 @@ function result(name: string, target: ScenarioResult['target'], stream: boolean,
 const results: ScenarioResult[] = [
   result('direct', 'direct', false, { rps: 40_000, latencyMs: { p50: 1, p90: 1.5, p99: 2 }, c1Ms: { p50: 0.05, p99: 0.1 } }),
   result('forwarder', 'forwarder', false, {
-    rps: 20_000, latencyMs: { p50: 2, p90: 3, p99: 4 }, c1Ms: { p50: 0.25, p99: 0.5 }, cpuUsPerReq: 40, rssMb: { idle: 30, peak: 50 },
+    rps: 20_000, latencyMs: { p50: 2, p90: 3, p99: 4 }, c1Ms: { p50: 0.25, p99: 0.5 }, cpuUsPerReq: 40, rssMb: { idle: 30, idleAnon: 3, peak: 50 },
   }),
   result('openai-openai', 'aiproxy', false, {
-    passthrough: true, rps: 18_000, latencyMs: { p50: 2.5, p90: 3, p99: 8 }, c1Ms: { p50: 0.5, p99: 1 }, cpuUsPerReq: 60, rssMb: { idle: 45, peak: 90 },
+    passthrough: true, rps: 18_000, latencyMs: { p50: 2.5, p90: 3, p99: 8 }, c1Ms: { p50: 0.5, p99: 1 }, cpuUsPerReq: 60, rssMb: { idle: 45, idleAnon: 12, peak: 90 },
   }),
-  result('openai-claude', 'aiproxy', false, { rps: 10_000, c1Ms: { p50: 0.4, p99: 1 }, cpuUsPerReq: 100, rssMb: { idle: 38, peak: 120 } }),
+  result('openai-claude', 'aiproxy', false, { rps: 10_000, c1Ms: { p50: 0.4, p99: 1 }, cpuUsPerReq: 100, rssMb: { idle: 38, idleAnon: 10, peak: 120 } }),
   result('x-stream', 'aiproxy', true, { rps: 3_000, c1Ms: { p50: 0.4, p99: 1 }, ttfbMs: { p50: 1, p99: 2 }, cpuUsPerReq: 300 }),
 ];
 
@@ -79,6 +79,8 @@ describe('ratios', () => {
     const text = figuresTable(rows);
     expect(text.split('\n')).toHaveLength(rows.length + 2);
     expect(text).toContain('openai-claude');
+    // Idle RSS, then its anonymous part, then the peak.
+    expect(text).toMatch(/^openai-openai .* 45\.0 +12\.0 +90\.0 +0$/m);
     expect(ratiosTable(rows).split('\n')[3]).toMatch(/^forwarder\s+0\.50\s+1\.00/);
     expect(table(['a', 'bb'], [['x', '1'], ['yyy', '22']])).toBe('a    bb\n---  --\nx     1\nyyy  22');
   });
@@ -96,7 +98,7 @@ describe('rounds', () => {
     const round = (fwdRps: number, aiRps: number, aiCpu: number, peak?: number) =>
       withRatios([
         result('forwarder', 'forwarder', false, { rps: fwdRps, cpuUsPerReq: 40 }),
-        result('openai-openai', 'aiproxy', false, { passthrough: true, rps: aiRps, cpuUsPerReq: aiCpu, ...(peak ? { rssMb: { idle: 50, peak } } : {}) }),
+        result('openai-openai', 'aiproxy', false, { passthrough: true, rps: aiRps, cpuUsPerReq: aiCpu, ...(peak ? { rssMb: { idle: 50, idleAnon: 10, peak } } : {}) }),
       ]);
     const rows = medianRows([round(20_000, 18_000, 60, 90), round(10_000, 9_000, 62), round(20_000, 2_000, 300, 110)]);
     const ai = rows.find((r) => r.name === 'openai-openai')!;
@@ -105,7 +107,7 @@ describe('rounds', () => {
     expect(ai.cpuUsPerReq).toBe(62);
     expect(ai.ratios.cpu).toBeCloseTo(62 / 40, 6);
     // A figure missing from some rounds is the median of those that have it.
-    expect(ai.rssMb).toEqual({ idle: 50, peak: 100 });
+    expect(ai.rssMb).toEqual({ idle: 50, idleAnon: 10, peak: 100 });
     expect(rows.map((r) => r.name)).toEqual(['forwarder', 'openai-openai']);
     expect(ai.passthrough).toBe(true);
   });
