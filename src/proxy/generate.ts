@@ -32,6 +32,7 @@ import { readableToOpenAI } from '../protocols/responses/own-items.ts';
 import { readableToAnthropic } from '../protocols/anthropic/own-blocks.ts';
 import { readableToGemini } from '../protocols/gemini/own-calls.ts';
 import { withReasoningBack } from '../protocols/openai/reasoning-back.ts';
+import { withUpstreamSignatures } from '../protocols/openai/thought-signature.ts';
 
 export interface GenerateInput {
   /** The protocol the client speaks (decided by the route). */
@@ -123,7 +124,8 @@ export function forwardedHeaders(input: { protocol: Protocol; request: Request }
  * The client's bytes, unless a mapped model changes them: the body's `model` field (OpenAI, Anthropic),
  * or, as Gemini carries the model in the URL, a thinkingConfig the target model takes another way; or
  * the history holds what aiproxy wrote while another upstream served some turns, which the client's own
- * API refuses (asOpenAITakesIt, readableToAnthropic, readableToGemini, withReasoningBack).
+ * API refuses (asOpenAITakesIt, readableToAnthropic, readableToGemini, withReasoningBack,
+ * withUpstreamSignatures).
  */
 function passthroughBody(input: GenerateInput, model: string, adapter: ProviderAdapter): RequestBody {
   if (input.protocol === 'gemini') {
@@ -157,8 +159,10 @@ export function withoutOwnMarks(
       return readableToAnthropic(raw, body, model);
     case 'gemini':
       return readableToGemini(raw, body, model, adapter.signatureFamily);
-    case 'openai':
-      return withReasoningBack(raw, body, model);
+    case 'openai': {
+      const back = withReasoningBack(raw, body, model);
+      return withUpstreamSignatures(raw, back ?? body, model) ?? back;
+    }
   }
 }
 

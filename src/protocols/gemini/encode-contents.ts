@@ -4,7 +4,7 @@ import { baseMediaType, parseDataUrl } from '../../util/data-url.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
 import { toGeminiName } from './function-name.ts';
 import { recallSignature } from './signature-cache.ts';
-import { parseSignature } from './signature.ts';
+import { parseSignature, SKIP_SIGNATURE } from './signature.ts';
 
 /**
  * Canonical messages → Gemini `contents` that the real API accepts. Applies the history invariants
@@ -15,8 +15,6 @@ import { parseSignature } from './signature.ts';
  * them (`family`): the Gemini API and Code Assist each refuse the other's as corrupted.
  */
 
-/** Gemini's documented bypass for calls whose real signature is unknown (history made elsewhere). */
-export const SKIP_SIGNATURE = 'skip_thought_signature_validator';
 const LOST_RESULT = 'The tool result was lost.';
 /** Gemini wants the history to start and end with the user. */
 const OPENING_USER_TEXT = '(conversation continued)';

@@ -36,6 +36,18 @@ const PENALTIES = /gemini-(?:1\.|2\.0)/i;
 /** Gemini 3 (3.1, 3.5…) takes a thinkingLevel; a budget alongside one is a 400 (protocols.md §3.2). */
 const LEVEL_THINKING = /gemini-3/i;
 
+/**
+ * Gemini 3 and later refuse a function call of the current turn that carries no thought signature (400
+ * "Function call is missing a thought_signature in functionCall parts", through Google's OpenAI-compatible
+ * endpoint as well: langroid/langroid#969; `gemini-flash-latest`, which names the newest model, too:
+ * 1jehuang/jcode#518). Gemini 1.x and 2.x do not check.
+ */
+const UNCHECKED_CALLS = /gemini-[12](?:\.\d+)?-/i;
+
+export function validatesCallSignatures(model: string): boolean {
+  return /gemini/i.test(model) && !UNCHECKED_CALLS.test(model);
+}
+
 export function takesPenalties(model: string): boolean {
   return PENALTIES.test(model);
 }

@@ -1,12 +1,9 @@
 import type { GoogleFamily } from '../../core/content.ts';
 import type { RequestBody } from '../../providers/types.ts';
 import { isRecord } from '../../util/json.ts';
-import { SKIP_SIGNATURE } from './encode-contents.ts';
-import { CODE_ASSIST_MARKER, parseSignature } from './signature.ts';
+import { CODE_ASSIST_MARKER, parseSignature, SKIP_SIGNATURE } from './signature.ts';
 import { bodyHolds } from '../../util/raw-body.ts';
-
-/** The models that validate thought signatures on function calls (protocols.md §7). */
-const VALIDATES_CALLS = /gemini-3/i;
+import { validatesCallSignatures } from './model-rules.ts';
 
 /**
  * A Gemini client's history on its way to a Gemini backend (`family`: the Gemini API, or Code Assist),
@@ -73,7 +70,7 @@ function mayHoldEmptyText(raw: RequestBody): boolean {
  * Undefined when nothing needs it.
  */
 function withSignedCalls(raw: RequestBody, body: Record<string, unknown>, model: string, family: GoogleFamily): Record<string, unknown> | undefined {
-  if (!VALIDATES_CALLS.test(model) || !mayHoldCalls(raw) || !Array.isArray(body.contents)) return undefined;
+  if (!validatesCallSignatures(model) || !mayHoldCalls(raw) || !Array.isArray(body.contents)) return undefined;
   if (!body.contents.some((c: unknown) => unsignedCall(c, family) >= 0)) return undefined;
   const contents = body.contents.map((c: unknown) => {
     const k = unsignedCall(c, family);

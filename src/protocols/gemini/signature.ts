@@ -20,6 +20,9 @@ const MARKERS: Record<Exclude<SignatureFamily, 'gemini'>, string> = {
 };
 const WRAPPED = Object.entries(MARKERS) as Array<[Exclude<SignatureFamily, 'gemini'>, string]>;
 
+/** Gemini's documented bypass for calls whose real signature is unknown (history made elsewhere). */
+export const SKIP_SIGNATURE = 'skip_thought_signature_validator';
+
 /** What a Code Assist signature starts with for a client: a request without it holds none. */
 export const CODE_ASSIST_MARKER = MARKERS['code-assist'];
 

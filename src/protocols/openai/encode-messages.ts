@@ -57,7 +57,7 @@ export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
       const content = joinText(msg.content, '\n\n');
       if (content) out.push(named({ role: 'system', content }, msg.name));
     } else {
-      open = encodeAssistantTurn(msg, out, reasoningBack, signatures);
+      open = encodeAssistantTurn(msg, out, reasoningBack, signatures ? req.model : undefined);
     }
   }
   answerMissing(open, out);
@@ -76,7 +76,8 @@ function mentionsJson(m: OpenAIMessage): boolean {
   return Array.isArray(content) && content.some((p) => p.type === 'text' && /json/i.test(p.text));
 }
 
-function encodeAssistantTurn(msg: Message, out: OpenAIMessage[], reasoningBack: boolean, signatures: boolean): ToolCallPart[] {
+/** `gemini`: the model, when it takes thought signatures (a Gemini model behind an OpenAI-compatible endpoint). */
+function encodeAssistantTurn(msg: Message, out: OpenAIMessage[], reasoningBack: boolean, gemini: string | undefined): ToolCallPart[] {
   const text = joinBlocks(msg.content);
   const calls = msg.content.filter((p): p is ToolCallPart => p.type === 'tool_call');
   if (!text && calls.length === 0) return []; // e.g. a turn that held only thinking
@@ -86,7 +87,7 @@ function encodeAssistantTurn(msg: Message, out: OpenAIMessage[], reasoningBack: 
     // served (another upstream's, or one from before a restart emptied the cache) goes with "", else
     // that one turn would fail every later request of the conversation.
     if (reasoningBack) m.reasoning_content = unsignedReasoning(msg.content) || (recallReasoning(calls[0]!.id) ?? '');
-    m.tool_calls = calls.map((c) => encodeToolCall(c, signatures));
+    m.tool_calls = calls.map((c, i) => encodeToolCall(c, gemini, i === 0));
   }
   out.push(named(m, msg.name));
   return calls;
@@ -118,10 +119,10 @@ function unsignedReasoning(parts: ReadonlyArray<Part>): string {
   return out;
 }
 
-function encodeToolCall(call: ToolCallPart, signatures: boolean): OpenAIToolCall {
+function encodeToolCall(call: ToolCallPart, gemini: string | undefined, firstCall: boolean): OpenAIToolCall {
   const out: OpenAIToolCall = { id: call.id, type: 'function', function: { name: call.name, arguments: JSON.stringify(call.args) } };
-  // Only the Gemini API's own signatures: the field is Google's, and others' tokens mean nothing there.
-  const extra = signatures ? upstreamThoughtSignatureExtra(call.signature) : undefined;
+  // The field is Google's: other servers get none to refuse.
+  const extra = gemini === undefined ? undefined : upstreamThoughtSignatureExtra(call.signature, gemini, firstCall);
   if (extra) out.extra_content = extra;
   return out;
 }

@@ -1,6 +1,10 @@
 import { isGoogleFamily, type Signature } from '../../core/content.ts';
+import type { RequestBody } from '../../providers/types.ts';
 import { isRecord } from '../../util/json.ts';
-import { formatSignature, parseSignature } from '../gemini/signature.ts';
+import { bodyHolds } from '../../util/raw-body.ts';
+import { validatesCallSignatures } from '../gemini/model-rules.ts';
+import { formatSignature, parseSignature, SKIP_SIGNATURE } from '../gemini/signature.ts';
+import { takesThoughtSignatures } from './model-rules.ts';
 
 /**
  * Google's OpenAI-compatible endpoint carries Gemini thought signatures on tool calls as
@@ -23,11 +27,59 @@ export function thoughtSignatureExtra(
 }
 
 /**
- * The `extra_content` for a tool call sent to an OpenAI-compatible upstream: only the Gemini API's own
- * signatures, as Google's OpenAI-compatible endpoint is the Gemini API and others' tokens mean nothing there.
+ * The signature a tool call sent to a Gemini model behind an OpenAI-compatible endpoint carries: only
+ * the Gemini API's own, as Google's endpoint is the Gemini API and others' tokens are "corrupted" there
+ * (Code Assist's included). The first call of an assistant turn needs one on models that check it
+ * (validatesCallSignatures), and a turn another upstream served has none: the documented bypass value
+ * stands in, as on the Gemini convert path (encode-contents.ts).
  */
+function upstreamSignature(signature: Signature | undefined, model: string, firstCall: boolean): string | undefined {
+  if (signature?.family === 'gemini') return signature.value;
+  return firstCall && validatesCallSignatures(model) ? SKIP_SIGNATURE : undefined;
+}
+
+/** The `extra_content` for a tool call to a Gemini model behind an OpenAI-compatible endpoint (takesThoughtSignatures). */
 export function upstreamThoughtSignatureExtra(
   signature: Signature | undefined,
+  model: string,
+  firstCall: boolean,
 ): { google: { thought_signature: string } } | undefined {
-  return signature?.family === 'gemini' ? { google: { thought_signature: signature.value } } : undefined;
+  const value = upstreamSignature(signature, model, firstCall);
+  return value === undefined ? undefined : { google: { thought_signature: value } };
+}
+
+/**
+ * A Chat Completions client's history on its way, as it came, to an OpenAI-compatible upstream, its
+ * tool calls' `extra_content` made what the convert path writes (encodeToolCall): a Gemini model gets
+ * upstreamSignature's (the client kept what aiproxy gave it, Code Assist's marked, or calls another
+ * upstream made with none), any other model no `extra_content`, a field only Google reads and strict
+ * servers refuse as unknown (Mistral: 422 extra_forbidden). Undefined when nothing needs it: the
+ * client's bytes go as they came.
+ */
+export function withUpstreamSignatures(raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
+  const google = takesThoughtSignatures(model);
+  // Most requests carry no call, and most to other models no extra_content: no walk through their messages.
+  if (!bodyHolds(raw, '"tool_calls"') || (!google && !bodyHolds(raw, '"extra_content"')) || !Array.isArray(body.messages)) return undefined;
+  let changed = false;
+  const messages = body.messages.map((m: unknown) => {
+    if (!isRecord(m) || m.role !== 'assistant' || !Array.isArray(m.tool_calls)) return m;
+    const calls = m.tool_calls.map((c: unknown, i: number) => (isRecord(c) ? callFor(c, google ? model : undefined, i === 0) : c));
+    if (calls.every((c, i) => c === (m.tool_calls as unknown[])[i])) return m;
+    changed = true;
+    return { ...m, tool_calls: calls };
+  });
+  return changed ? { ...body, model, messages } : undefined;
+}
+
+/**
+ * A client's tool call with the signature upstreamSignature gives it (`gemini`: the Gemini model; none
+ * for other models), or the call itself when it holds that already.
+ */
+function callFor(call: Record<string, unknown>, gemini: string | undefined, firstCall: boolean): Record<string, unknown> {
+  const extra = call.extra_content;
+  const sent = isRecord(extra) && isRecord(extra.google) ? extra.google.thought_signature : undefined;
+  const want = gemini === undefined ? undefined : upstreamSignature(parseSignature(sent), gemini, firstCall);
+  if (gemini === undefined ? extra === undefined : want === sent) return call;
+  const { extra_content: _, ...rest } = call;
+  return want === undefined ? rest : { ...rest, extra_content: { google: { thought_signature: want } } };
 }

@@ -82,7 +82,75 @@ export function validateModelRules(body: Record<string, unknown>): OpenAIErrorIn
       code: 'unsupported_value',
     };
   }
-  return toolsWithReasoning(body, model, id) ?? missingReasoning(body, id);
+  return toolsWithReasoning(body, model, id) ?? missingReasoning(body, id) ?? geminiSignatures(body, id) ?? mistralExtraFields(body, id);
+}
+
+/** base64 of `aiprox`, how aiproxy's wrapping of another backend's signature starts (never a Google-issued one). */
+const AIPROXY_WRAPPED = 'YWlwcm94';
+const SKIP_SIGNATURE = 'skip_thought_signature_validator';
+
+/**
+ * Gemini 3 (and the `-latest` aliases naming it) behind Google's OpenAI-compatible endpoint: the first
+ * call of each assistant turn of the current turn (after the last user message) must carry back its
+ * `extra_content.google.thought_signature` (langroid/langroid#969, HKUDS/nanobot#2453), or the bypass value
+ * (Cherry Studio's skipGeminiThoughtSignature middleware); a signature Google did not issue is "corrupted".
+ * Errors come as Google's own body in a one-element array (protocols.md §7).
+ */
+function geminiSignatures(body: Record<string, unknown>, id: string): OpenAIErrorInfo | undefined {
+  if (!/gemini/.test(id) || /gemini-[12](?:\.\d+)?-/.test(id)) return undefined;
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  const lastUser = messages.findLastIndex((m) => isRecord(m) && m.role === 'user');
+  for (let i = lastUser + 1; i < messages.length; i++) {
+    const m = messages[i];
+    if (!isRecord(m) || m.role !== 'assistant' || !Array.isArray(m.tool_calls) || m.tool_calls.length === 0) continue;
+    const first = m.tool_calls[0] as Record<string, unknown>;
+    const extra = first.extra_content;
+    const sig = isRecord(extra) && isRecord(extra.google) ? extra.google.thought_signature : undefined;
+    const name = isRecord(first.function) ? String(first.function.name) : '';
+    if (typeof sig !== 'string') {
+      return googleError(
+        `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${name}\` , position ${i + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`,
+      );
+    }
+    if (sig !== SKIP_SIGNATURE && sig.startsWith(AIPROXY_WRAPPED)) return googleError('Corrupted thought signature.');
+  }
+  return undefined;
+}
+
+function googleError(message: string): OpenAIErrorInfo {
+  return {
+    status: 400,
+    message,
+    type: 'invalid_request_error',
+    param: null,
+    code: null,
+    body: [{ error: { code: 400, message, status: 'INVALID_ARGUMENT' } }],
+  };
+}
+
+/**
+ * Mistral's API validates messages with unknown fields forbidden (its 422 `extra_forbidden`, as for a
+ * `reasoning_content` it does not know, src/protocols/openai/model-rules.ts): `extra_content` on a tool call too.
+ */
+function mistralExtraFields(body: Record<string, unknown>, id: string): OpenAIErrorInfo | undefined {
+  if (!/^(?:mistral|magistral|codestral|devstral)/.test(id)) return undefined;
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    const calls = isRecord(m) && Array.isArray(m.tool_calls) ? m.tool_calls : [];
+    const k = calls.findIndex((c) => isRecord(c) && c.extra_content !== undefined);
+    if (k < 0) continue;
+    const detail = [{ type: 'extra_forbidden', loc: ['body', 'messages', i, 'tool_calls', k, 'extra_content'], msg: 'Extra inputs are not permitted', input: (calls[k] as Record<string, unknown>).extra_content }];
+    return {
+      status: 422,
+      message: 'Extra inputs are not permitted',
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+      body: { object: 'error', message: { detail }, type: 'invalid_request_message_error', param: null, code: null },
+    };
+  }
+  return undefined;
 }
 
 /**

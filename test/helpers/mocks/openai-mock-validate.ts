@@ -13,6 +13,8 @@ export interface OpenAIErrorInfo {
   type: string;
   param: string | null;
   code: string | null;
+  /** The body as a compatible server words it, when it is not OpenAI's `{"error": …}`. */
+  body?: unknown;
 }
 
 export const openaiErrorBody = (e: Omit<OpenAIErrorInfo, 'status'>): { error: Omit<OpenAIErrorInfo, 'status'> } => ({

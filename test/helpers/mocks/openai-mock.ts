@@ -57,7 +57,7 @@ export function startOpenAIMock(opts: OpenAIMockOptions = {}): Promise<MockServe
 }
 
 function errorResult(e: OpenAIErrorInfo): MockResult {
-  return { response: jsonResponse(e.status, openaiErrorBody(e), requestHeaders()) };
+  return { response: jsonResponse(e.status, e.body ?? openaiErrorBody(e), requestHeaders()) };
 }
 
 const requestHeaders = (): Record<string, string> => ({ 'x-request-id': `req_${randomId(32)}` });

@@ -214,9 +214,14 @@ describe('openai encodeRequest: history', () => {
     ]);
   });
 
-  test('no extra_content for another family\'s signature, nor to models that are not Gemini', () => {
-    const anthropic = loop([call({ family: 'anthropic', value: 'sig' })], { text: 'sunny' });
-    expect(toolCallsOf(encode({ messages: anthropic }, 'gemini-3-pro-preview'))![0]).not.toHaveProperty('extra_content');
+  test('another family\'s signature never goes: Gemini 3 gets the bypass value on a turn\'s first call instead', () => {
+    const anthropic = loop([call({ family: 'anthropic', value: 'sig' }), { ...call(), id: 'call_2' }], { text: 'sunny' });
+    const calls = toolCallsOf(encode({ messages: anthropic }, 'gemini-3-pro-preview')) as Array<Record<string, unknown>>;
+    expect(calls.map((c) => c.extra_content)).toEqual([{ google: { thought_signature: 'skip_thought_signature_validator' } }, undefined]);
+    expect(toolCallsOf(encode({ messages: anthropic }, 'gemini-2.5-flash'))![0]).not.toHaveProperty('extra_content');
+  });
+
+  test('no extra_content to models that are not Gemini', () => {
     const gemini = loop([call({ family: 'gemini', value: 'CiQBVKhc' })], { text: 'sunny' });
     expect(toolCallsOf(accepted(encode({ messages: gemini }, 'gpt-4o')))![0]).not.toHaveProperty('extra_content');
     expect(toolCallsOf(encode({ messages: gemini }, 'mistral-large-latest'))![0]).not.toHaveProperty('extra_content');
