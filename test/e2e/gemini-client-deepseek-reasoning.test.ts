@@ -1,7 +1,7 @@
 /**
  * The @google/genai SDK in a tool loop on openai-custom → DeepSeek's thinking model, on the strict mock,
- * which answers as DeepSeek does (400 "Missing `reasoning_content` field…") to a tool-call turn sent
- * back without its reasoning. Gemini CLI drops thought parts from the history it sends
+ * which answers as DeepSeek V4 does (400 "The `reasoning_content` in the thinking mode must be passed back
+ * to the API.") to a conversation with tool calls whose assistant messages come back without their reasoning. Gemini CLI drops thought parts from the history it sends
  * (geminiChat.processStreamResponse), so the reasoning has to come back from the proxy.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
@@ -75,6 +75,14 @@ describe.each([
     ]);
     // What the client sent carried no reasoning at all.
     expect(JSON.stringify(contents)).not.toContain('First I need a.txt.');
+
+    // The conversation goes on after the loop: DeepSeek V4 wants reasoning_content on the answer that
+    // closed it as well, and the client dropped that turn's thoughts too.
+    contents.push({ role: 'model', parts: three.parts }, { role: 'user', parts: [{ text: 'And doubled?' }] });
+    s.openai.queue({ thinking: 'Five times two.', text: 'Ten.' });
+    const four = await turn(contents, stream);
+    expect(four.parts.map((p) => p.text).join('')).toBe('Ten.');
+    expect(upstreamAssistants().map((m) => m.reasoning_content)).toEqual(['First I need a.txt.', 'Now b.txt.', '']);
   });
 });
 

@@ -31,13 +31,13 @@ export const MEDIA_OMITTED = '[An image or file was attached here, but this mode
  * one leading system message; each assistant tool call answered by a `tool` message right after it,
  * in call order; media from tool results (which `tool` messages cannot hold) in a user message after
  * the tool messages; empty messages dropped. Thinking is dropped (OpenAI rejects reasoning history),
- * except unsigned thinking on a tool-call turn to a model that requires it back (model-rules.ts), which
- * such a turn gets from reasoning-cache.ts when the client's history came without it, and as "" when
- * there is none to give.
+ * except to a model that requires it back (model-rules.ts) in a conversation with tool calls: there each
+ * assistant message carries its unsigned thinking, a tool-call one the reasoning-cache.ts has when the
+ * client's history came without it, and "" when there is none to give (reasoning-back.ts says why).
  */
 export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
   const out: OpenAIMessage[] = [];
-  const reasoningBack = wantsReasoningBack(req.model);
+  const reasoningBack = wantsReasoningBack(req.model) && req.messages.some((m) => m.content.some((p) => p.type === 'tool_call'));
   const signatures = takesThoughtSignatures(req.model);
   const textOnly = takesTextOnly(req.model);
   const system = joinText(req.system, '\n\n');
@@ -82,13 +82,11 @@ function encodeAssistantTurn(msg: Message, out: OpenAIMessage[], reasoningBack: 
   const calls = msg.content.filter((p): p is ToolCallPart => p.type === 'tool_call');
   if (!text && calls.length === 0) return []; // e.g. a turn that held only thinking
   const m: OpenAIMessage = { role: 'assistant', content: text || null };
-  if (calls.length > 0) {
-    // Such a model refuses a tool-call turn without the field, and only its absence: a turn it never
-    // served (another upstream's, or one from before a restart emptied the cache) goes with "", else
-    // that one turn would fail every later request of the conversation.
-    if (reasoningBack) m.reasoning_content = unsignedReasoning(msg.content) || (recallReasoning(calls[0]!.id) ?? '');
-    m.tool_calls = calls.map((c, i) => encodeToolCall(c, gemini, i === 0));
-  }
+  // Such a model refuses the field's absence only: a turn it never served (another upstream's, or one
+  // from before a restart emptied the cache) goes with "", else that one turn would fail every later
+  // request of the conversation.
+  if (reasoningBack) m.reasoning_content = unsignedReasoning(msg.content) || (calls.length > 0 ? recallReasoning(calls[0]!.id) : undefined) || '';
+  if (calls.length > 0) m.tool_calls = calls.map((c, i) => encodeToolCall(c, gemini, i === 0));
   out.push(named(m, msg.name));
   return calls;
 }

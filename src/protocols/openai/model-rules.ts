@@ -15,9 +15,11 @@ const REASONING_MODEL = /^(?:o[1-9]|gpt-(?:[5-9]|\d\d)|codex-)/;
 /** OpenAI's older chat models answer "Unsupported parameter" to reasoning_effort. */
 const NO_REASONING_EFFORT = /^(?:gpt-4|gpt-3\.5|chatgpt-4o)/;
 /**
- * Models whose thinking mode answers 400 to a tool-call turn without the `reasoning_content` it streamed
- * ("Missing `reasoning_content` field in the assistant message": DeepSeek; Kimi's thinking models
- * likewise). Others must not get the field: Mistral (422 extra_forbidden), Cerebras and StepFun refuse it.
+ * Models whose thinking mode answers 400 to a conversation with tool calls whose assistant messages come
+ * back without the `reasoning_content` they streamed (DeepSeek V4, any such message: "The
+ * `reasoning_content` in the thinking mode must be passed back to the API."; before it "Missing
+ * `reasoning_content` field in the assistant message"; Kimi's thinking models, a tool-call message).
+ * Others must not get the field: Mistral (422 extra_forbidden), Cerebras and StepFun refuse it.
  */
 const REASONING_BACK = /deepseek|kimi|moonshot/i;
 

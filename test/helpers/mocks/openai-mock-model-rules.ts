@@ -154,37 +154,48 @@ function mistralExtraFields(body: Record<string, unknown>, id: string): OpenAIEr
 }
 
 /**
- * DeepSeek's and Kimi's thinking modes: every assistant message that made tool calls must carry back its
- * `reasoning_content`, in all later requests (api-docs.deepseek.com/guides/thinking_mode#tool-calls;
- * Kimi: continuedev/continue#11527, bytedance/deer-flow#3043). Only the field's absence is refused.
- * deepseek-reasoner and the V4 models think by default (deepseek-chat does not); so do Kimi's
- * -thinking models and K2.5 on. The index counts every message, the system one included.
+ * DeepSeek's and Kimi's thinking modes want their reasoning back. DeepSeek V4 (api-docs.deepseek.com/guides/thinking_mode):
+ * between two user messages where the model called tools, every assistant message carries its
+ * `reasoning_content` in all later requests, the final answer after the tool results included, or the
+ * request is refused ("The `reasoning_content` in the thinking mode must be passed back to the API.":
+ * openclaw/openclaw#73417, NousResearch/hermes-agent#16021); an empty string passes
+ * (earendil-works/pi#7701); spans without tool calls are not checked. deepseek-reasoner, the V4 models
+ * and their deepseek-flash/-pro names think by default (deepseek-chat does not). Kimi's -thinking models and K2.5 on refuse a tool-call message without it
+ * (continuedev/continue#11527, bytedance/deer-flow#3043). The index counts every message, the system one included.
  */
 function missingReasoning(body: Record<string, unknown>, id: string): OpenAIErrorInfo | undefined {
-  const deepseek = /^deepseek-(?:reasoner|v4)/.test(id);
+  const deepseek = /^deepseek-(?:reasoner|v4|flash|pro)/.test(id);
   const kimi = /^kimi-k2(?:-thinking|\.[5-9])/.test(id);
   if (!deepseek && !kimi) return undefined;
   const messages = Array.isArray(body.messages) ? body.messages : [];
-  const at = messages.findIndex(
-    (m) => isRecord(m) && m.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0 && m.reasoning_content === undefined,
-  );
-  if (at < 0) return undefined;
-  if (deepseek) {
+  const lacks = (m: unknown): boolean => isRecord(m) && m.role === 'assistant' && m.reasoning_content === undefined;
+  const calls = (m: unknown): boolean => isRecord(m) && Array.isArray(m.tool_calls) && m.tool_calls.length > 0;
+  if (kimi) {
+    const at = messages.findIndex((m) => lacks(m) && calls(m));
+    if (at < 0) return undefined;
     return {
       status: 400,
-      message: `Missing \`reasoning_content\` field in the assistant message at message index ${at}. For more information, please refer to https://api-docs.deepseek.com/guides/thinking_mode#tool-calls`,
+      message: `thinking is enabled but reasoning_content is missing in assistant tool call message at index ${at}`,
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+    };
+  }
+  let spanStart = 0;
+  for (let i = 0; i <= messages.length; i++) {
+    if (i < messages.length && !(isRecord(messages[i]) && messages[i].role === 'user')) continue;
+    const span = messages.slice(spanStart, i);
+    spanStart = i + 1;
+    if (!span.some(calls) || !span.some(lacks)) continue;
+    return {
+      status: 400,
+      message: 'The `reasoning_content` in the thinking mode must be passed back to the API.',
       type: 'invalid_request_error',
       param: null,
       code: 'invalid_request_error',
     };
   }
-  return {
-    status: 400,
-    message: `thinking is enabled but reasoning_content is missing in assistant tool call message at index ${at}`,
-    type: 'invalid_request_error',
-    param: null,
-    code: null,
-  };
+  return undefined;
 }
 
 /**

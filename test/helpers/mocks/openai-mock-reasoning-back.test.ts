@@ -1,6 +1,6 @@
 /**
  * The strict OpenAI mock as DeepSeek's and Kimi's thinking models: a tool-call turn sent back without
- * its reasoning_content is refused with their own 400s.
+ * its reasoning_content is refused with their own 400s (DeepSeek V4: any assistant message of it).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { startOpenAIMock } from './openai-mock.ts';
@@ -32,11 +32,10 @@ function loop(model: string, first: Record<string, unknown>, second: Record<stri
   };
 }
 
-const DEEPSEEK = (at: number): string =>
-  `Missing \`reasoning_content\` field in the assistant message at message index ${at}. For more information, please refer to https://api-docs.deepseek.com/guides/thinking_mode#tool-calls`;
+const DEEPSEEK = 'The `reasoning_content` in the thinking mode must be passed back to the API.';
 
 describe('OpenAI mock: DeepSeek and Kimi thinking modes want reasoning_content back on tool-call turns', () => {
-  test('DeepSeek answers its 400, naming the first turn without it', async () => {
+  test('DeepSeek answers its 400', async () => {
     const res = await fetch(`${mock.url}/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${mock.key}`, 'content-type': 'application/json' },
@@ -44,9 +43,21 @@ describe('OpenAI mock: DeepSeek and Kimi thinking modes want reasoning_content b
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
-      error: { message: DEEPSEEK(2), type: 'invalid_request_error', param: null, code: 'invalid_request_error' },
+      error: { message: DEEPSEEK, type: 'invalid_request_error', param: null, code: 'invalid_request_error' },
     });
-    expect(validateChatRequest(loop('deepseek-v4-pro', { reasoning_content: 'first' }, {}))?.message).toBe(DEEPSEEK(4));
+    expect(validateChatRequest(loop('deepseek-v4-pro', { reasoning_content: 'first' }, {}))?.message).toBe(DEEPSEEK);
+    expect(validateChatRequest(loop('deepseek-flash', {}))?.message).toBe(DEEPSEEK);
+  });
+
+  test('DeepSeek V4: the answer that closes a tool loop needs it too, in every later request; a span without calls does not', () => {
+    const answered = (model: string, answer: Record<string, unknown>) => {
+      const body = loop(model, { reasoning_content: 'first' });
+      const messages = body.messages as unknown[];
+      messages.push({ role: 'assistant', content: 'A and B.', ...answer }, { role: 'user', content: 'thanks' }, { role: 'assistant', content: 'Welcome.' }, { role: 'user', content: 'bye' });
+      return body;
+    };
+    expect(validateChatRequest(answered('deepseek-v4-flash', {}))?.message).toBe(DEEPSEEK);
+    expect(validateChatRequest(answered('deepseek-v4-flash', { reasoning_content: '' }))).toBeUndefined();
   });
 
   test("Kimi's thinking models answer theirs", () => {

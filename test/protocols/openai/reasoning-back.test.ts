@@ -35,6 +35,16 @@ describe('withReasoningBack', () => {
     expect(out.model).toBe('deepseek-reasoner');
   });
 
+  test('DeepSeek V4: the answer that closed a tool loop, and any other assistant message of a conversation with calls, gets "" too', () => {
+    const body = history({ role: 'assistant', content: null, reasoning_content: 'Mine.', tool_calls: [call('call_own000000000')] });
+    const messages = body.messages as Array<Record<string, unknown>>;
+    messages.push({ role: 'assistant', content: 'It says ok.' }, { role: 'user', content: 'thanks' }, { role: 'assistant', content: 'Welcome.', reasoning_content: 'Polite.' });
+    const out = repair(body, 'deepseek-v4-flash')!;
+    const assistants = (out.messages as Array<Record<string, unknown>>).filter((m) => m.role === 'assistant');
+    expect(assistants.map((m) => m.reasoning_content)).toEqual(['Mine.', '', 'Polite.']);
+    expect(assistants[0]).toBe(messages[1]!);
+  });
+
   test('nothing to do: every tool-call turn has the field, no calls, or a model that does not want it back', () => {
     expect(repair(history({ role: 'assistant', content: null, reasoning_content: '', tool_calls: [call('call_a000000000000')] }))).toBeUndefined();
     expect(repair({ model: 'deepseek-reasoner', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'Hello.' }] })).toBeUndefined();
