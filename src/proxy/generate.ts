@@ -31,8 +31,7 @@ import { unwrappingDecoder } from './unwrap.ts';
 import { readableToOpenAI } from '../protocols/responses/own-items.ts';
 import { readableToAnthropic } from '../protocols/anthropic/own-blocks.ts';
 import { readableToGemini } from '../protocols/gemini/own-calls.ts';
-import { withReasoningBack } from '../protocols/openai/reasoning-back.ts';
-import { withUpstreamSignatures } from '../protocols/openai/thought-signature.ts';
+import { relayableToServer } from '../protocols/openai/relay-repairs.ts';
 
 export interface GenerateInput {
   /** The protocol the client speaks (decided by the route). */
@@ -124,8 +123,8 @@ export function forwardedHeaders(input: { protocol: Protocol; request: Request }
  * The client's bytes, unless a mapped model changes them: the body's `model` field (OpenAI, Anthropic),
  * or, as Gemini carries the model in the URL, a thinkingConfig the target model takes another way; or
  * the history holds what aiproxy wrote while another upstream served some turns, which the client's own
- * API refuses (asOpenAITakesIt, readableToAnthropic, readableToGemini, withReasoningBack,
- * withUpstreamSignatures).
+ * API refuses (asOpenAITakesIt, readableToAnthropic, readableToGemini), or a compatible server behind
+ * the client's protocol refuses (relayableToServer).
  */
 function passthroughBody(input: GenerateInput, model: string, adapter: ProviderAdapter): RequestBody {
   if (input.protocol === 'gemini') {
@@ -159,10 +158,8 @@ export function withoutOwnMarks(
       return readableToAnthropic(raw, body, model);
     case 'gemini':
       return readableToGemini(raw, body, model, adapter.signatureFamily);
-    case 'openai': {
-      const back = withReasoningBack(raw, body, model);
-      return withUpstreamSignatures(raw, back ?? body, model) ?? back;
-    }
+    case 'openai':
+      return relayableToServer(raw, body, model);
   }
 }
 

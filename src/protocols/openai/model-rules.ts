@@ -38,7 +38,11 @@ const NOT_TEXT_ONLY = /janus/i;
  */
 const TAKES_THOUGHT_SIGNATURES = /gemini/i;
 
+/** OpenAI's own models (fine-tunes included), which take everything api.openai.com does. */
+const OPENAI_MODEL = /^(?:ft:)?(?:gpt-|chatgpt-|o[1-9]|codex-|davinci|babbage)/;
+
 export const takesThoughtSignatures = (model: string): boolean => TAKES_THOUGHT_SIGNATURES.test(model);
+export const isOpenAIModel = (model: string): boolean => OPENAI_MODEL.test(bare(model));
 export const takesTextOnly = (model: string): boolean => TEXT_ONLY.test(model) && !NOT_TEXT_ONLY.test(model);
 export const isReasoningModel = (model: string): boolean => REASONING_MODEL.test(bare(model));
 export const refusesReasoningEffort = (model: string): boolean => NO_REASONING_EFFORT.test(bare(model));

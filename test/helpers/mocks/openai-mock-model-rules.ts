@@ -82,7 +82,27 @@ export function validateModelRules(body: Record<string, unknown>): OpenAIErrorIn
       code: 'unsupported_value',
     };
   }
-  return toolsWithReasoning(body, model, id) ?? missingReasoning(body, id) ?? geminiSignatures(body, id) ?? mistralExtraFields(body, id);
+  return deepseekRoles(body, id) ?? toolsWithReasoning(body, model, id) ?? missingReasoning(body, id) ?? geminiSignatures(body, id) ?? mistralExtraFields(body, id);
+}
+
+/**
+ * DeepSeek deserialises roles strictly and knows no `developer` (decolua/9router#773 quotes its 400);
+ * serde names the column of the body where it stopped.
+ */
+function deepseekRoles(body: Record<string, unknown>, id: string): OpenAIErrorInfo | undefined {
+  if (!id.startsWith('deepseek')) return undefined;
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  const at = messages.findIndex((m) => isRecord(m) && !['system', 'user', 'assistant', 'tool'].includes(String(m.role)));
+  if (at < 0) return undefined;
+  const role = String((messages[at] as Record<string, unknown>).role);
+  const column = JSON.stringify(body).indexOf(`"role":"${role}"`) + 8 + role.length + 2;
+  return {
+    status: 400,
+    message: `Failed to deserialize the JSON body into the target type: messages[${at}].role: unknown variant \`${role}\`, expected one of \`system\`, \`user\`, \`assistant\`, \`tool\`, \`latest_reminder\` at line 1 column ${column}`,
+    type: 'invalid_request_error',
+    param: null,
+    code: 'invalid_request_error',
+  };
 }
 
 /** base64 of `aiprox`, how aiproxy's wrapping of another backend's signature starts (never a Google-issued one). */

@@ -125,6 +125,14 @@ describe('openai mock: request validation', () => {
     });
   });
 
+  test("DeepSeek's models know no developer role", async () => {
+    const body = { model: 'deepseek-chat', messages: [{ role: 'developer', content: 'x' }, { role: 'user', content: 'hi' }] };
+    expect((await rejected(body)).message).toStartWith(
+      'Failed to deserialize the JSON body into the target type: messages[0].role: unknown variant `developer`, expected one of `system`, `user`, `assistant`, `tool`',
+    );
+    expect((await post({ ...body, model: 'gpt-4o' })).status).toBe(200);
+  });
+
   test('content parts must suit the role', async () => {
     const err = await rejected({
       model: 'gpt-4o',

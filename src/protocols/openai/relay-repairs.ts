@@ -1,0 +1,21 @@
+import type { RequestBody } from '../../providers/types.ts';
+import { withSystemRole } from './developer-role.ts';
+import { withReasoningBack } from './reasoning-back.ts';
+import { withUpstreamSignatures } from './thought-signature.ts';
+
+type Repair = (raw: RequestBody, body: Record<string, unknown>, model: string) => Record<string, unknown> | undefined;
+
+/** Each checks the client's raw bytes first and walks the messages only when they may need it. */
+const REPAIRS: readonly Repair[] = [withReasoningBack, withUpstreamSignatures, withSystemRole];
+
+/**
+ * A Chat Completions client's body, relayed as it came to an OpenAI-compatible server, made what that
+ * server takes where the convert path would have written it otherwise: reasoning a thinking model wants
+ * back, Google's thought signatures, the `developer` role. Undefined when none applies: the client's
+ * bytes go as they came.
+ */
+export function relayableToServer(raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  for (const repair of REPAIRS) out = repair(raw, out ?? body, model) ?? out;
+  return out;
+}
