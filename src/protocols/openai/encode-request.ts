@@ -8,6 +8,7 @@ import {
   effortFor,
   isReasoningModel,
   outputLimit,
+  refusesForcedToolChoice,
   refusesParallelToolCalls,
   refusesReasoningEffort,
   refusesSampling,
@@ -28,7 +29,7 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
   if (req.tools.length > 0) {
     body.tools = req.tools.map(encodeTool);
     // OpenAI rejects tool_choice and parallel_tool_calls when no tools are declared.
-    if (req.toolChoice) body.tool_choice = encodeToolChoice(req.toolChoice);
+    if (req.toolChoice) body.tool_choice = encodeToolChoice(forcedRefused(req.toolChoice, opts.model) ? { type: 'auto' } : req.toolChoice);
     if (req.parallelToolCalls !== undefined && !refusesParallelToolCalls(opts.model)) {
       body.parallel_tool_calls = req.parallelToolCalls;
     }
@@ -82,6 +83,11 @@ function encodeTool(tool: ToolDefinition): Record<string, unknown> {
   fn.parameters = tool.parameters;
   if (tool.strict !== undefined) fn.strict = tool.strict;
   return { type: 'function', function: fn };
+}
+
+/** A forced choice (any tool, or a named one) the model refuses: it then chooses for itself, as Claude's thinking models do. */
+function forcedRefused(choice: ToolChoice, model: string): boolean {
+  return (choice.type === 'required' || choice.type === 'tool') && refusesForcedToolChoice(model);
 }
 
 function encodeToolChoice(choice: ToolChoice): unknown {

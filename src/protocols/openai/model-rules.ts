@@ -38,6 +38,16 @@ const NOT_TEXT_ONLY = /janus/i;
  */
 const TAKES_THOUGHT_SIGNATURES = /gemini/i;
 
+/**
+ * DeepSeek's models that think by default (V4, its deepseek-flash/-pro names, deepseek-reasoner, which
+ * now serves V4 thinking) refuse forced tool use: 400 "Thinking mode does not support this tool_choice"
+ * to `required` or a named function (deepseek-ai/DeepSeek-V3#1376, BerriAI/litellm#37470). deepseek-chat
+ * does not think by default and takes it.
+ */
+const NO_FORCED_TOOL = /^deepseek-(?:v4|reasoner|flash|pro)/;
+
+export const refusesForcedToolChoice = (model: string): boolean => NO_FORCED_TOOL.test(bare(model));
+
 /** OpenAI's own models (fine-tunes included), which take everything api.openai.com does. */
 const OPENAI_MODEL = /^(?:ft:)?(?:gpt-|chatgpt-|o[1-9]|codex-|davinci|babbage)/;
 

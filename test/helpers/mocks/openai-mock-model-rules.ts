@@ -82,7 +82,18 @@ export function validateModelRules(body: Record<string, unknown>): OpenAIErrorIn
       code: 'unsupported_value',
     };
   }
-  return deepseekRoles(body, id) ?? toolsWithReasoning(body, model, id) ?? missingReasoning(body, id) ?? geminiSignatures(body, id) ?? mistralExtraFields(body, id);
+  return deepseekRoles(body, id) ?? deepseekToolChoice(body, id) ?? toolsWithReasoning(body, model, id) ?? missingReasoning(body, id) ?? geminiSignatures(body, id) ?? mistralExtraFields(body, id);
+}
+
+/**
+ * DeepSeek V4 in thinking mode (the default; deepseek-chat does not think) takes `auto` or `none` only
+ * (deepseek-ai/DeepSeek-V3#1376, osaurus-ai/osaurus#1940).
+ */
+function deepseekToolChoice(body: Record<string, unknown>, id: string): OpenAIErrorInfo | undefined {
+  if (!/^deepseek-(?:v4|reasoner|flash|pro)/.test(id)) return undefined;
+  const choice = body.tool_choice;
+  if (choice === undefined || choice === null || choice === 'auto' || choice === 'none') return undefined;
+  return { status: 400, message: 'Thinking mode does not support this tool_choice', type: 'invalid_request_error', param: null, code: 'invalid_request_error' };
 }
 
 /**

@@ -133,6 +133,16 @@ describe('openai mock: request validation', () => {
     expect((await post({ ...body, model: 'gpt-4o' })).status).toBe(200);
   });
 
+  test("DeepSeek's thinking models take no forced tool choice", async () => {
+    const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }];
+    const body = (model: string, tool_choice: unknown) => ({ model, tools, tool_choice, messages: [{ role: 'user', content: 'hi' }] });
+    for (const choice of ['required', { type: 'function', function: { name: 'f' } }]) {
+      expect((await rejected(body('deepseek-v4-pro', choice))).message).toBe('Thinking mode does not support this tool_choice');
+      expect((await post(body('deepseek-chat', choice))).status).toBe(200);
+    }
+    expect((await post(body('deepseek-v4-flash', 'auto'))).status).toBe(200);
+  });
+
   test('content parts must suit the role', async () => {
     const err = await rejected({
       model: 'gpt-4o',

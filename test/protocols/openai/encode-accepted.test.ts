@@ -23,6 +23,20 @@ function accepted(body: Record<string, unknown>): Record<string, unknown> {
   return body;
 }
 
+describe('openai encodeRequest: tool choice', () => {
+  const tools: CanonicalRequest['tools'] = [{ name: 'get_weather', parameters: { type: 'object', properties: {} } }];
+  test("DeepSeek's thinking models choose for themselves where the client forced a tool; others keep the choice", () => {
+    for (const toolChoice of [{ type: 'required' as const }, { type: 'tool' as const, name: 'get_weather' }]) {
+      for (const model of ['deepseek-v4-pro', 'deepseek-flash', 'deepseek-reasoner', 'deepseek/deepseek-v4-flash']) {
+        expect(accepted(encode({ tools, toolChoice }, model)).tool_choice, model).toBe('auto');
+      }
+      expect(accepted(encode({ tools, toolChoice }, 'deepseek-chat')).tool_choice).not.toBe('auto');
+      expect(accepted(encode({ tools, toolChoice }, 'gpt-4o')).tool_choice).not.toBe('auto');
+    }
+    expect(accepted(encode({ tools, toolChoice: { type: 'none' } }, 'deepseek-v4-pro')).tool_choice).toBe('none');
+  });
+});
+
 describe('openai encodeRequest: stop sequences', () => {
   test('only the first 4 of Anthropic\'s or Gemini\'s longer lists go', () => {
     const body = accepted(encode({ stop: ['A1', 'B2', 'C3', 'D4', 'E5'] }));
