@@ -32,6 +32,8 @@ import { readableToOpenAI } from '../protocols/responses/own-items.ts';
 import { readableToAnthropic } from '../protocols/anthropic/own-blocks.ts';
 import { readableToGemini } from '../protocols/gemini/own-calls.ts';
 import { relayableToServer } from '../protocols/openai/relay-repairs.ts';
+import { answersOnlyStreamed } from '../protocols/openai/model-rules.ts';
+import { readStreamedAnswer } from './streamed-answer.ts';
 
 export interface GenerateInput {
   /** The protocol the client speaks (decided by the route). */
@@ -265,6 +267,8 @@ export async function readJson(res: Response, adapter: ProviderAdapter, idleMs: 
   }
 }
 
+const withoutEnvelope = (adapter: ProviderAdapter, json: unknown): unknown => (adapter.unwrap ? adapter.unwrap(json) : json);
+
 function streamHeaders(format: 'sse' | 'json-array'): Record<string, string> {
   return { 'content-type': format === 'json-array' ? 'application/json' : 'text/event-stream', 'cache-control': 'no-cache' };
 }
@@ -281,8 +285,11 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
     if (dropped.length) ctx.log.debug('fields the upstream protocol cannot express were dropped', { target: adapter.name, fields: dropped.join(',') });
   }
   const toolNames = renameToolsFor(adapter.protocol, canonical);
+  // A model the upstream answers only as a stream: a whole answer is gathered from one.
+  const gathered = !input.stream && adapter.protocol === 'openai' && answersOnlyStreamed(canonical.model);
+  if (gathered) canonical.stream = true;
   const upstreamBody = target.encodeRequest(canonical, { model: canonical.model, defaultMaxTokens: ctx.defaultMaxTokens, signatureFamily: adapter.signatureFamily });
-  const mode: GenerateMode = input.stream ? 'sse' : 'unary';
+  const mode: GenerateMode = input.stream || gathered ? 'sse' : 'unary';
   const sent = (adapter.protocol === 'responses' && withoutRefusedSummary(adapter, upstreamBody)) || upstreamBody;
   const send = (body: Record<string, unknown>): Promise<Response> =>
     callProvider(adapter, () => adapter.generate(canonical.model, mode, JSON.stringify(body)), upstreamCallOptions(ctx, input.request.signal));
@@ -298,8 +305,12 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   }
 
   if (!input.stream) {
-    const json = await readJson(res, adapter, ctx.config.timeouts.idleMs);
-    const response = target.decodeResponse(adapter.unwrap ? adapter.unwrap(json) : json);
+    const idleMs = ctx.config.timeouts.idleMs;
+    // A server that ignored `stream` answered whole after all.
+    const response =
+      gathered && res.body && !JSON_BODY.test(res.headers.get('content-type') ?? '')
+        ? await readStreamedAnswer(res.body, target.createStreamDecoder(), idleMs)
+        : target.decodeResponse(withoutEnvelope(adapter, await readJson(res, adapter, idleMs)));
     if (toolNames) restoreToolNames(response, toolNames);
     att.done({ status: 200, inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens });
     return Response.json(client.encodeResponse(response, input.body));

@@ -48,6 +48,19 @@ const NO_FORCED_TOOL = /^deepseek-(?:v4|reasoner|flash|pro)/;
 
 export const refusesForcedToolChoice = (model: string): boolean => NO_FORCED_TOOL.test(bare(model));
 
+/**
+ * Models some servers answer only as a stream: Qwen3's open models think by default, and DashScope
+ * answers a request without `stream` with 400 "parameter.enable_thinking must be set to false for
+ * non-streaming calls" (QuantumNous/new-api#1109, coze-dev/coze-studio#324); ModelScope refuses its
+ * thinking-only ones likewise ("enable thinking can not be support when `stream=False`",
+ * musistudio/claude-code-router#948); QwQ and QVQ stream only. Qwen's commercial names (qwen-plus, qwen3-max)
+ * and the instruct and coder models answer either way. Streaming where it was not needed costs nothing
+ * but the gathering, so the match may be generous.
+ */
+const ONLY_STREAMED = /^(?:qwq|qvq)|^qwen3(?:\.\d+)?-(?!max|coder)(?!.*instruct)/;
+
+export const answersOnlyStreamed = (model: string): boolean => ONLY_STREAMED.test(bare(model));
+
 /** OpenAI's own models (fine-tunes included), which take everything api.openai.com does. */
 const OPENAI_MODEL = /^(?:ft:)?(?:gpt-|chatgpt-|o[1-9]|codex-|davinci|babbage)/;
 

@@ -82,7 +82,24 @@ export function validateModelRules(body: Record<string, unknown>): OpenAIErrorIn
       code: 'unsupported_value',
     };
   }
-  return deepseekRoles(body, id) ?? deepseekToolChoice(body, id) ?? toolsWithReasoning(body, model, id) ?? missingReasoning(body, id) ?? geminiSignatures(body, id) ?? mistralExtraFields(body, id);
+  return qwenStreamOnly(body, id) ?? deepseekRoles(body, id) ?? deepseekToolChoice(body, id) ?? toolsWithReasoning(body, model, id) ?? missingReasoning(body, id) ?? geminiSignatures(body, id) ?? mistralExtraFields(body, id);
+}
+
+/**
+ * DashScope: Qwen3's open models think by default and QwQ streams only, so a request for a whole
+ * answer is refused (QuantumNous/new-api#1109, infiniflow/ragflow#8972 quote the body).
+ */
+function qwenStreamOnly(body: Record<string, unknown>, id: string): OpenAIErrorInfo | undefined {
+  if (body.stream === true || !/^(?:qwq|qwen3-(?:\d|next)(?!.*instruct))/.test(id)) return undefined;
+  const message = 'parameter.enable_thinking must be set to false for non-streaming calls';
+  return {
+    status: 400,
+    message,
+    type: 'invalid_request_error',
+    param: null,
+    code: 'invalid_parameter_error',
+    body: { error: { code: 'invalid_parameter_error', param: null, message, type: 'invalid_request_error' }, request_id: 'f5a1f1ee-dac6-9c1b-9bdb-2f0c22b8af45' },
+  };
 }
 
 /**

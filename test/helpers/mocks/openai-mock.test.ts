@@ -143,6 +143,23 @@ describe('openai mock: request validation', () => {
     expect((await post(body('deepseek-v4-flash', 'auto'))).status).toBe(200);
   });
 
+  test("DashScope's Qwen3 open models and QwQ answer only streamed", async () => {
+    const body = (model: string, stream?: boolean) => ({ model, messages: [{ role: 'user', content: 'hi' }], ...(stream ? { stream } : {}) });
+    for (const model of ['qwen3-32b', 'qwen3-235b-a22b-thinking-2507', 'qwq-plus']) {
+      expect((await post(body(model))).json).toMatchObject({
+        error: { code: 'invalid_parameter_error', message: 'parameter.enable_thinking must be set to false for non-streaming calls' },
+      });
+      const streamed = await fetch(`${mock.url}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${mock.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body(model, true)),
+      });
+      expect(streamed.status).toBe(200);
+      expect(await streamed.text()).toEndWith('data: [DONE]\n\n');
+    }
+    for (const model of ['qwen3-235b-a22b-instruct-2507', 'qwen-plus', 'qwen3-coder-plus']) expect((await post(body(model))).status).toBe(200);
+  });
+
   test('content parts must suit the role', async () => {
     const err = await rejected({
       model: 'gpt-4o',
