@@ -39,12 +39,13 @@ const NOT_TEXT_ONLY = /janus/i;
 const TAKES_THOUGHT_SIGNATURES = /gemini/i;
 
 /**
- * DeepSeek's models that think by default (V4, its deepseek-flash/-pro names, deepseek-reasoner, which
- * now serves V4 thinking) refuse forced tool use: 400 "Thinking mode does not support this tool_choice"
- * to `required` or a named function (deepseek-ai/DeepSeek-V3#1376, BerriAI/litellm#37470). deepseek-chat
- * does not think by default and takes it.
+ * Models that refuse forced tool use (`required` or a named function). DeepSeek's that think by default
+ * (V4, its deepseek-flash/-pro names, deepseek-reasoner, which now serves V4 thinking): 400 "Thinking mode
+ * does not support this tool_choice" (deepseek-ai/DeepSeek-V3#1376, BerriAI/litellm#37470); deepseek-chat
+ * does not think by default and takes it. Z.AI's GLM: 400 "Tool choice must be auto"
+ * (vectorize-io/hindsight#4246), and glm-4.6 hangs on a named tool (Smana/runlore#391).
  */
-const NO_FORCED_TOOL = /^deepseek-(?:v4|reasoner|flash|pro)/;
+const NO_FORCED_TOOL = /^(?:deepseek-(?:v4|reasoner|flash|pro)|glm-)/;
 
 export const refusesForcedToolChoice = (model: string): boolean => NO_FORCED_TOOL.test(bare(model));
 

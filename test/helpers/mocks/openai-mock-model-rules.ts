@@ -104,12 +104,14 @@ function qwenStreamOnly(body: Record<string, unknown>, id: string): OpenAIErrorI
 
 /**
  * DeepSeek V4 in thinking mode (the default; deepseek-chat does not think) takes `auto` or `none` only
- * (deepseek-ai/DeepSeek-V3#1376, osaurus-ai/osaurus#1940).
+ * (deepseek-ai/DeepSeek-V3#1376, osaurus-ai/osaurus#1940); Z.AI's GLM `auto` only.
  */
 function deepseekToolChoice(body: Record<string, unknown>, id: string): OpenAIErrorInfo | undefined {
-  if (!/^deepseek-(?:v4|reasoner|flash|pro)/.test(id)) return undefined;
   const choice = body.tool_choice;
-  if (choice === undefined || choice === null || choice === 'auto' || choice === 'none') return undefined;
+  if (choice === undefined || choice === null || choice === 'auto') return undefined;
+  // Z.AI's GLM takes `auto` only (vectorize-io/hindsight#4246 quotes the 400).
+  if (/^glm-/.test(id)) return { status: 400, message: 'Tool choice must be auto', type: 'invalid_request_error', param: null, code: null };
+  if (!/^deepseek-(?:v4|reasoner|flash|pro)/.test(id) || choice === 'none') return undefined;
   return { status: 400, message: 'Thinking mode does not support this tool_choice', type: 'invalid_request_error', param: null, code: 'invalid_request_error' };
 }
 

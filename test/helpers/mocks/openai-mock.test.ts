@@ -141,6 +141,8 @@ describe('openai mock: request validation', () => {
       expect((await post(body('deepseek-chat', choice))).status).toBe(200);
     }
     expect((await post(body('deepseek-v4-flash', 'auto'))).status).toBe(200);
+    expect((await rejected(body('glm-4.6', 'required'))).message).toBe('Tool choice must be auto');
+    expect((await post(body('glm-4.6', 'auto'))).status).toBe(200);
   });
 
   test("DashScope's Qwen3 open models and QwQ answer only streamed", async () => {

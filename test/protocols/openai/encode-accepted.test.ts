@@ -25,9 +25,9 @@ function accepted(body: Record<string, unknown>): Record<string, unknown> {
 
 describe('openai encodeRequest: tool choice', () => {
   const tools: CanonicalRequest['tools'] = [{ name: 'get_weather', parameters: { type: 'object', properties: {} } }];
-  test("DeepSeek's thinking models choose for themselves where the client forced a tool; others keep the choice", () => {
+  test("DeepSeek's thinking models and GLM choose for themselves where the client forced a tool; others keep the choice", () => {
     for (const toolChoice of [{ type: 'required' as const }, { type: 'tool' as const, name: 'get_weather' }]) {
-      for (const model of ['deepseek-v4-pro', 'deepseek-flash', 'deepseek-reasoner', 'deepseek/deepseek-v4-flash']) {
+      for (const model of ['deepseek-v4-pro', 'deepseek-flash', 'deepseek-reasoner', 'deepseek/deepseek-v4-flash', 'glm-4.6', 'z-ai/glm-5.3-flash']) {
         expect(accepted(encode({ tools, toolChoice }, model)).tool_choice, model).toBe('auto');
       }
       expect(accepted(encode({ tools, toolChoice }, 'deepseek-chat')).tool_choice).not.toBe('auto');
