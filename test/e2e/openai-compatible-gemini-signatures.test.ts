@@ -101,13 +101,13 @@ describe('a Chat Completions client relayed to a Gemini 3 model on an OpenAI-com
         {
           role: 'assistant',
           content: null,
-          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'read_file', arguments: '{}' }, extra_content: { google: { thought_signature: 'CiQBVKhc' } } }],
+          tool_calls: [{ id: 'D681PevKs', type: 'function', function: { name: 'read_file', arguments: '{}' }, extra_content: { google: { thought_signature: 'CiQBVKhc' } } }],
         } as unknown as OpenAI.ChatCompletionMessageParam,
-        { role: 'tool', tool_call_id: 'call_1', content: 'hello' },
+        { role: 'tool', tool_call_id: 'D681PevKs', content: 'hello' },
       ],
     });
     expect(res.choices[0]!.message.content).toBe('Read.');
-    expect(sentCalls()).toEqual([[{ id: 'call_1', type: 'function', function: { name: 'read_file', arguments: '{}' } }]]);
+    expect(sentCalls()).toEqual([[{ id: 'D681PevKs', type: 'function', function: { name: 'read_file', arguments: '{}' } }]]);
   });
 });
 

@@ -4,6 +4,7 @@
  * independently of that file so the mock keeps answering what the real API does, whatever aiproxy sends.
  */
 import { isRecord } from '../../../src/util/json.ts';
+import { MISTRAL_MODEL } from './openai-mock-render.ts';
 import type { OpenAIErrorInfo } from './openai-mock-validate.ts';
 
 const bare = (model: string): string => model.slice(model.lastIndexOf('/') + 1).toLowerCase();
@@ -179,12 +180,37 @@ function googleError(message: string): OpenAIErrorInfo {
 }
 
 /**
+ * Mistral's tool call ids are 9 letters and digits, in calls and in tool messages alike (nearai/ironclaw#1241
+ * and editor-code-assistant/eca#233 quote the 400); the first other one, or undefined.
+ */
+function mistralCallId(messages: unknown[]): string | undefined {
+  for (const m of messages) {
+    if (!isRecord(m)) continue;
+    const ids = m.role === 'tool' ? [m.tool_call_id] : Array.isArray(m.tool_calls) ? m.tool_calls.map((c) => (isRecord(c) ? c.id : undefined)) : [];
+    const bad = ids.find((x) => typeof x === 'string' && !/^[A-Za-z0-9]{9}$/.test(x));
+    if (typeof bad === 'string') return bad;
+  }
+  return undefined;
+}
+
+/**
  * Mistral's API validates messages with unknown fields forbidden (its 422 `extra_forbidden`, as for a
  * `reasoning_content` it does not know, src/protocols/openai/model-rules.ts): `extra_content` on a tool call too.
  */
 function mistralExtraFields(body: Record<string, unknown>, id: string): OpenAIErrorInfo | undefined {
-  if (!/^(?:mistral|magistral|codestral|devstral)/.test(id)) return undefined;
+  if (!MISTRAL_MODEL.test(id)) return undefined;
   const messages = Array.isArray(body.messages) ? body.messages : [];
+  const badId = mistralCallId(messages);
+  if (badId !== undefined) {
+    return {
+      status: 400,
+      message: `Tool call id was ${badId} but must be a-z, A-Z, 0-9, with a length of 9.`,
+      type: 'invalid_function_call',
+      param: null,
+      code: '3280',
+      body: { object: 'error', message: `Tool call id was ${badId} but must be a-z, A-Z, 0-9, with a length of 9.`, type: 'invalid_function_call', param: null, code: '3280' },
+    };
+  }
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i];
     const calls = isRecord(m) && Array.isArray(m.tool_calls) ? m.tool_calls : [];

@@ -43,10 +43,14 @@ export function lastUserTexts(messages: unknown[]): string[] {
   return [];
 }
 
+export const MISTRAL_MODEL = /^(?:mistral|magistral|codestral|devstral|ministral|pixtral|mixtral)/;
+
 function prepare(body: Record<string, unknown>, reply: MockReply): Rendered {
   const messages = body.messages as unknown[];
+  // Mistral's API issues (and takes only) 9-character ids.
+  const mistral = MISTRAL_MODEL.test(String(body.model));
   const toolCalls = (reply.toolCalls ?? []).map((tc) => ({
-    id: openaiToolCallId(),
+    id: mistral ? randomId(9) : openaiToolCallId(),
     name: tc.name,
     arguments: JSON.stringify(tc.args),
   }));

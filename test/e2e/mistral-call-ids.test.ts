@@ -1,0 +1,70 @@
+/**
+ * Claude Code and a Chat Completions client continuing, on a Mistral model (openai-custom on
+ * api.mistral.ai), a tool loop that other upstreams served: Mistral takes only 9-character ids of
+ * letters and digits, in calls and results alike.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
+import type { MockServer } from '../helpers/mocks/types.ts';
+import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+import { lastBody } from './openai-client-util.ts';
+
+let upstream: MockServer;
+let proxy: TestProxy;
+beforeAll(async () => {
+  upstream = await startOpenAIMock();
+  proxy = await startProxy(['--model-provider', 'openai-custom', '--openai-base-url', upstream.url, '--openai-api-key', upstream.key]);
+});
+afterAll(async () => {
+  await Promise.all([proxy.stop(), upstream.stop()]);
+});
+
+const sentIds = () =>
+  (lastBody(upstream).messages as Array<Record<string, unknown>>).flatMap((m) =>
+    m.role === 'tool' ? [m.tool_call_id] : Array.isArray(m.tool_calls) ? m.tool_calls.map((c: { id: string }) => c.id) : [],
+  );
+
+describe('Mistral: tool call ids other upstreams made', () => {
+  test('Claude Code’s toolu_ ids reach devstral as 9 letters and digits, call and result alike', async () => {
+    upstream.queue({ text: 'It says hello.' });
+    const client = new Anthropic({ apiKey: proxy.key, baseURL: proxy.url, maxRetries: 0 });
+    const answer = await client.messages.create({
+      model: 'devstral-medium-2507',
+      max_tokens: 256,
+      tools: [{ name: 'read_file', input_schema: { type: 'object', properties: { path: { type: 'string' } } } }],
+      messages: [
+        { role: 'user', content: 'Read a.txt' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01A09q90qw90lq917835lq9', name: 'read_file', input: { path: 'a.txt' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01A09q90qw90lq917835lq9', content: 'hello' }] },
+      ],
+    });
+    expect(answer.content.map((b) => (b.type === 'text' ? b.text : b.type))).toEqual(['It says hello.']);
+    const [call, result] = sentIds();
+    expect(call).toMatch(/^[A-Za-z0-9]{9}$/);
+    expect(result).toBe(call);
+  });
+
+  test('a Chat Completions client relayed: OpenAI’s call_ ids are mapped; Mistral’s own go as they came', async () => {
+    const client = new OpenAI({ apiKey: proxy.key, baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+    const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'read_file', parameters: { type: 'object', properties: {} } } }];
+    const history = (id: string): OpenAI.ChatCompletionMessageParam[] => [
+      { role: 'user', content: 'Read a.txt' },
+      { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'read_file', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: id, content: 'hello' },
+    ];
+    upstream.queue({ text: 'Done.' });
+    const res = await client.chat.completions.create({ model: 'mistral-large-latest', tools, messages: history('call_Vq2x0sK8m1RtYb7Lz3Nc9WdE') });
+    expect(res.choices[0]!.message.content).toBe('Done.');
+    expect(sentIds().every((id) => /^[A-Za-z0-9]{9}$/.test(String(id)))).toBe(true);
+
+    // The loop Mistral itself served: its id comes back as it gave it.
+    upstream.queue({ toolCalls: [{ name: 'read_file', args: {} }] }, { text: 'Again.' });
+    const first = await client.chat.completions.create({ model: 'mistral-large-latest', tools, messages: [{ role: 'user', content: 'Read a.txt' }] });
+    const own = first.choices[0]!.message.tool_calls![0]!.id;
+    expect(own).toMatch(/^[A-Za-z0-9]{9}$/);
+    await client.chat.completions.create({ model: 'mistral-large-latest', tools, messages: history(own) });
+    expect(sentIds()).toEqual([own, own]);
+  });
+});

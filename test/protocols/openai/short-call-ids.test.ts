@@ -1,0 +1,59 @@
+/**
+ * Mistral's models take tool call ids of exactly 9 letters and digits: a history other upstreams served
+ * (`toolu_…`, `call_…`) reaches them with ids mapped the same way in calls and results.
+ */
+import { describe, expect, test } from 'bun:test';
+import type { CanonicalRequest, Message } from '../../../src/core/index.ts';
+import { openaiCodec } from '../../../src/protocols/openai/index.ts';
+import { shortCallId, withShortCallIdsFor } from '../../../src/protocols/openai/short-call-ids.ts';
+import { validateChatRequest } from '../../helpers/mocks/openai-mock-validate.ts';
+import { canonicalRequest } from '../../helpers/canonical.ts';
+
+const loop = (id: string): Message[] => [
+  { role: 'user', content: [{ type: 'text', text: 'read a.txt' }] },
+  { role: 'assistant', content: [{ type: 'tool_call', id, name: 'read_file', args: { path: 'a.txt' } }] },
+  { role: 'user', content: [{ type: 'tool_result', callId: id, content: [{ type: 'text', text: 'hello' }] }] },
+];
+const encode = (messages: Message[], model: string) =>
+  openaiCodec.encodeRequest(canonicalRequest({ model, messages } as Partial<CanonicalRequest>), { model });
+
+describe('short call ids for Mistral', () => {
+  test('an id is kept when Mistral takes it, else 9 letters and digits derived from it, the same every time', () => {
+    expect(shortCallId('D681PevKs')).toBe('D681PevKs');
+    const mapped = shortCallId('toolu_01A09q90qw90lq917835lq9');
+    expect(mapped).toMatch(/^[A-Za-z0-9]{9}$/);
+    expect(shortCallId('toolu_01A09q90qw90lq917835lq9')).toBe(mapped);
+    expect(shortCallId('call_1')).not.toBe(mapped);
+  });
+
+  test('converted: calls and their results carry the same short id, and Mistral accepts the body', () => {
+    for (const model of ['mistral-large-latest', 'devstral-medium-2507', 'mistralai/codestral-2508']) {
+      const body = encode(loop('toolu_01A09q90qw90lq917835lq9'), model);
+      expect(validateChatRequest(body), model).toBeUndefined();
+      const [, assistant, tool] = body.messages as Array<Record<string, unknown>>;
+      const id = (assistant!.tool_calls as Array<{ id: string }>)[0]!.id;
+      expect(id).toBe(shortCallId('toolu_01A09q90qw90lq917835lq9'));
+      expect(tool!.tool_call_id).toBe(id);
+    }
+    // Other servers get the ids as they were.
+    const body = encode(loop('toolu_01A09q90qw90lq917835lq9'), 'gpt-4o');
+    expect((body.messages as Array<Record<string, unknown>>)[2]!.tool_call_id).toBe('toolu_01A09q90qw90lq917835lq9');
+  });
+
+  test('relayed: only a history holding other ids is rewritten', () => {
+    const history = (id: string) => ({
+      model: 'mistral-small-latest',
+      messages: [
+        { role: 'user', content: 'read a.txt' },
+        { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'read_file', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: id, content: 'hello' },
+      ],
+    });
+    const repair = (b: Record<string, unknown>, model = 'mistral-small-latest') => withShortCallIdsFor(JSON.stringify(b), b, model);
+    const out = repair(history('call_abc123'))!;
+    expect(validateChatRequest(out)).toBeUndefined();
+    expect((out.messages as Array<Record<string, unknown>>)[2]!.tool_call_id).toBe(shortCallId('call_abc123'));
+    expect(repair(history('D681PevKs'))).toBeUndefined();
+    expect(repair(history('call_abc123'), 'gpt-4o')).toBeUndefined();
+  });
+});
