@@ -2,8 +2,8 @@ import type { Part, TextPart, ToolCallPart } from '../../core/content.ts';
 import { failedToolText as failed, orphanLabel, pairToolResults } from '../../core/tool-results.ts';
 import { JSON_INSTRUCTION, type CanonicalRequest, type Message } from '../../core/request.ts';
 import { encodeUserPart, isTextLike, joinText, userContent, type OpenAIContentPart } from './encode-content.ts';
-import { takesShortCallIdsOnly, takesTextOnly, takesThoughtSignatures, wantsReasoningBack } from './model-rules.ts';
-import { withShortCallIds } from './short-call-ids.ts';
+import { takesTextOnly, takesThoughtSignatures, wantsReasoningBack } from './model-rules.ts';
+import { callIdFor, withCallIds } from './call-ids.ts';
 import { recallReasoning } from './reasoning-cache.ts';
 import { upstreamThoughtSignatureExtra } from './thought-signature.ts';
 
@@ -68,7 +68,7 @@ export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
     if (first?.role === 'system') first.content += `\n\n${JSON_INSTRUCTION}`;
     else out.unshift({ role: 'system', content: JSON_INSTRUCTION });
   }
-  return takesShortCallIdsOnly(req.model) ? ((withShortCallIds(out) as OpenAIMessage[] | undefined) ?? out) : out;
+  return (withCallIds(out, callIdFor(req.model)) as OpenAIMessage[] | undefined) ?? out;
 }
 
 function mentionsJson(m: OpenAIMessage): boolean {

@@ -1,18 +1,18 @@
 import type { RequestBody } from '../../providers/types.ts';
 import { withSystemRole } from './developer-role.ts';
 import { withReasoningBack } from './reasoning-back.ts';
-import { withShortCallIdsFor } from './short-call-ids.ts';
+import { withCallIdsFor } from './call-ids.ts';
 import { withUpstreamSignatures } from './thought-signature.ts';
 
 type Repair = (raw: RequestBody, body: Record<string, unknown>, model: string) => Record<string, unknown> | undefined;
 
 /** Each checks the client's raw bytes first and walks the messages only when they may need it. */
-const REPAIRS: readonly Repair[] = [withReasoningBack, withUpstreamSignatures, withSystemRole, withShortCallIdsFor];
+const REPAIRS: readonly Repair[] = [withReasoningBack, withUpstreamSignatures, withSystemRole, withCallIdsFor];
 
 /**
  * A Chat Completions client's body, relayed as it came to an OpenAI-compatible server, made what that
  * server takes where the convert path would have written it otherwise: reasoning a thinking model wants
- * back, Google's thought signatures, the `developer` role, Mistral's short call ids. Undefined when none
+ * back, Google's thought signatures, the `developer` role, tool call ids a server refuses. Undefined when none
  * applies: the client's bytes go as they came.
  */
 export function relayableToServer(raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {

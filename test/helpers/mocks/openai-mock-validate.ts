@@ -222,6 +222,13 @@ function validateAssistantToolCalls(m: Record<string, unknown>, at: string): Ope
     const tat = `${at}.tool_calls[${k}]`;
     if (!isRecord(tc)) return invalidType(tat, 'an object', tc);
     if (typeof tc.id !== 'string') return missing(`${tat}.id`);
+    if (tc.id.length > 40) {
+      return invalid(
+        `Invalid '${tat}.id': string too long. Expected a string with maximum length 40, but got a string with length ${tc.id.length} instead.`,
+        `${tat}.id`,
+        'string_above_max_length',
+      );
+    }
     if (tc.type !== 'function') return invalidValue(`${tat}.type`, String(tc.type), ['function']);
     const fn = tc.function;
     if (!isRecord(fn) || typeof fn.name !== 'string') return missing(`${tat}.function.name`);

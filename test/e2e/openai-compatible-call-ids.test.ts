@@ -1,7 +1,7 @@
 /**
- * Claude Code and a Chat Completions client continuing, on a Mistral model (openai-custom on
- * api.mistral.ai), a tool loop that other upstreams served: Mistral takes only 9-character ids of
- * letters and digits, in calls and results alike.
+ * Claude Code and a Chat Completions client continuing a tool loop that other upstreams served, on
+ * servers strict about call ids: Mistral takes only 9 letters and digits, OpenAI at most 40 characters
+ * (Kimi names its calls after the tool), in calls and results alike.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -66,5 +66,26 @@ describe('Mistral: tool call ids other upstreams made', () => {
     expect(own).toMatch(/^[A-Za-z0-9]{9}$/);
     await client.chat.completions.create({ model: 'mistral-large-latest', tools, messages: history(own) });
     expect(sentIds()).toEqual([own, own]);
+  });
+});
+
+describe('OpenAI: call ids over 40 characters', () => {
+  test('a Kimi-served call (named after a long MCP tool) continues on gpt-4o', async () => {
+    const client = new OpenAI({ apiKey: proxy.key, baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+    const id = 'functions.mcp__github__create_pull_request_review:0';
+    upstream.queue({ text: 'Reviewed.' });
+    const res = await client.chat.completions.create({
+      model: 'gpt-4o',
+      tools: [{ type: 'function', function: { name: 'mcp__github__create_pull_request_review', parameters: { type: 'object', properties: {} } } }],
+      messages: [
+        { role: 'user', content: 'Review PR 7' },
+        { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'mcp__github__create_pull_request_review', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: id, content: 'ok' },
+      ],
+    });
+    expect(res.choices[0]!.message.content).toBe('Reviewed.');
+    const [call, result] = sentIds();
+    expect(String(call).length).toBeLessThanOrEqual(40);
+    expect(result).toBe(call);
   });
 });

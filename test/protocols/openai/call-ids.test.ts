@@ -1,11 +1,11 @@
 /**
- * Mistral's models take tool call ids of exactly 9 letters and digits: a history other upstreams served
- * (`toolu_…`, `call_…`) reaches them with ids mapped the same way in calls and results.
+ * Tool call ids a server refuses, made from a history other upstreams served: Mistral's models take
+ * exactly 9 letters and digits, OpenAI at most 40 characters. Calls and results keep one id.
  */
 import { describe, expect, test } from 'bun:test';
 import type { CanonicalRequest, Message } from '../../../src/core/index.ts';
 import { openaiCodec } from '../../../src/protocols/openai/index.ts';
-import { shortCallId, withShortCallIdsFor } from '../../../src/protocols/openai/short-call-ids.ts';
+import { callIdFor, withCallIdsFor } from '../../../src/protocols/openai/call-ids.ts';
 import { validateChatRequest } from '../../helpers/mocks/openai-mock-validate.ts';
 import { canonicalRequest } from '../../helpers/canonical.ts';
 
@@ -14,6 +14,7 @@ const loop = (id: string): Message[] => [
   { role: 'assistant', content: [{ type: 'tool_call', id, name: 'read_file', args: { path: 'a.txt' } }] },
   { role: 'user', content: [{ type: 'tool_result', callId: id, content: [{ type: 'text', text: 'hello' }] }] },
 ];
+const shortCallId = callIdFor('mistral-large-latest');
 const encode = (messages: Message[], model: string) =>
   openaiCodec.encodeRequest(canonicalRequest({ model, messages } as Partial<CanonicalRequest>), { model });
 
@@ -49,11 +50,31 @@ describe('short call ids for Mistral', () => {
         { role: 'tool', tool_call_id: id, content: 'hello' },
       ],
     });
-    const repair = (b: Record<string, unknown>, model = 'mistral-small-latest') => withShortCallIdsFor(JSON.stringify(b), b, model);
+    const repair = (b: Record<string, unknown>, model = 'mistral-small-latest') => withCallIdsFor(JSON.stringify(b), b, model);
     const out = repair(history('call_abc123'))!;
     expect(validateChatRequest(out)).toBeUndefined();
     expect((out.messages as Array<Record<string, unknown>>)[2]!.tool_call_id).toBe(shortCallId('call_abc123'));
     expect(repair(history('D681PevKs'))).toBeUndefined();
     expect(repair(history('call_abc123'), 'gpt-4o')).toBeUndefined();
+  });
+});
+
+describe('at most 40 characters for other servers (OpenAI refuses longer)', () => {
+  const kimi = 'functions.mcp__github__create_pull_request_review:0';
+  test('a longer id other upstreams made is shortened the same way in the call and its result; shorter ones stay', () => {
+    const fit = callIdFor('gpt-4o');
+    expect(fit('toolu_01A09q90qw90lq917835lq9')).toBe('toolu_01A09q90qw90lq917835lq9');
+    expect(fit(kimi)).toMatch(/^call_[A-Za-z0-9]{24}$/);
+    expect(fit(kimi)).toBe(fit(kimi));
+    const body = encode(loop(kimi), 'gpt-4o');
+    expect(validateChatRequest(body)).toBeUndefined();
+    const [, assistant, tool] = body.messages as Array<Record<string, unknown>>;
+    expect((assistant!.tool_calls as Array<{ id: string }>)[0]!.id).toBe(fit(kimi));
+    expect(tool!.tool_call_id).toBe(fit(kimi));
+    // Without the mapping OpenAI refuses it.
+    const raw = { ...body, messages: (body.messages as unknown[]).map((m) => JSON.parse(JSON.stringify(m).replaceAll(fit(kimi), kimi))) };
+    expect(validateChatRequest(raw)?.message).toBe(
+      `Invalid 'messages[1].tool_calls[0].id': string too long. Expected a string with maximum length 40, but got a string with length ${kimi.length} instead.`,
+    );
   });
 });

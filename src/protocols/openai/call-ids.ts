@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import type { RequestBody } from '../../providers/types.ts';
+import { isRecord } from '../../util/json.ts';
+import { bodyHolds } from '../../util/raw-body.ts';
+import { takesShortCallIdsOnly } from './model-rules.ts';
+
+const MISTRAL_ID = /^[A-Za-z0-9]{9}$/;
+/**
+ * OpenAI's limit on a tool call id: 400 "Invalid 'messages[3].tool_calls[0].id': string too long. Expected
+ * a string with maximum length 40" (microsoft/autogen#6377, agno-agi/agno#5382). Ids other upstreams made
+ * can be longer: Kimi's name theirs after the tool (`functions.mcp__github__create_pull_request:0`).
+ */
+const MAX_ID_LENGTH = 40;
+
+/** Letters and digits of an id's digest: the same id always gives the same, two give the same by a 1-in-10^16 chance. */
+const digest = (id: string): string => createHash('sha256').update(id).digest('base64').replace(/[^A-Za-z0-9]/g, '');
+
+/**
+ * A tool call id as the model takes it: Mistral's take exactly 9 letters and digits (takesShortCallIdsOnly),
+ * every other at most 40 characters. An id that fits goes as it is; any other is derived from its digest,
+ * so a call and its result keep one id in every request of a conversation.
+ */
+export function callIdFor(model: string): (id: string) => string {
+  if (takesShortCallIdsOnly(model)) return (id) => (MISTRAL_ID.test(id) ? id : digest(id).slice(0, 9));
+  return (id) => (id.length <= MAX_ID_LENGTH ? id : `call_${digest(id).slice(0, 24)}`);
+}
+
+/**
+ * Chat Completions messages with every tool call id (assistant `tool_calls`, `tool` messages'
+ * `tool_call_id`) as `fit` makes it; undefined when none changed.
+ */
+export function withCallIds(messages: readonly unknown[], fit: (id: string) => string): unknown[] | undefined {
+  let changed = false;
+  const out = messages.map((m) => {
+    if (!isRecord(m)) return m;
+    if (m.role === 'tool' && typeof m.tool_call_id === 'string' && fit(m.tool_call_id) !== m.tool_call_id) {
+      changed = true;
+      return { ...m, tool_call_id: fit(m.tool_call_id) };
+    }
+    if (m.role !== 'assistant' || !Array.isArray(m.tool_calls)) return m;
+    if (m.tool_calls.every((c: unknown) => !isRecord(c) || typeof c.id !== 'string' || fit(c.id) === c.id)) return m;
+    changed = true;
+    const calls = m.tool_calls.map((c: unknown) => (isRecord(c) && typeof c.id === 'string' ? { ...c, id: fit(c.id) } : c));
+    return { ...m, tool_calls: calls };
+  });
+  return changed ? out : undefined;
+}
+
+/**
+ * A Chat Completions client's history relayed as it came: calls other upstreams made carry their ids
+ * (`call_…`, `toolu_…`, Kimi's). Undefined when nothing needs it.
+ */
+export function withCallIdsFor(raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
+  if (!bodyHolds(raw, '"tool_call') || !Array.isArray(body.messages)) return undefined;
+  const messages = withCallIds(body.messages, callIdFor(model));
+  return messages ? { ...body, model, messages } : undefined;
+}
