@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RequestBody } from '../../providers/types.ts';
 import { isRecord } from '../../util/json.ts';
-import { bodyHolds } from '../../util/raw-body.ts';
 import { takesShortCallIdsOnly } from './model-rules.ts';
 
 const MISTRAL_ID = /^[A-Za-z0-9]{9}$/;
@@ -50,8 +49,10 @@ export function withCallIds(messages: readonly unknown[], fit: (id: string) => s
  * A Chat Completions client's history relayed as it came: calls other upstreams made carry their ids
  * (`call_…`, `toolu_…`, Kimi's). Undefined when nothing needs it.
  */
-export function withCallIdsFor(raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
-  if (!bodyHolds(raw, '"tool_call') || !Array.isArray(body.messages)) return undefined;
+export function withCallIdsFor(_raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
+  // The messages are walked, not the bytes searched: a long prompt is one message, and a walk over the
+  // messages costs less than a search through its text.
+  if (!Array.isArray(body.messages)) return undefined;
   const messages = withCallIds(body.messages, callIdFor(model));
   return messages ? { ...body, model, messages } : undefined;
 }

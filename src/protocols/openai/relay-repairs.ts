@@ -6,7 +6,7 @@ import { withUpstreamSignatures } from './thought-signature.ts';
 
 type Repair = (raw: RequestBody, body: Record<string, unknown>, model: string) => Record<string, unknown> | undefined;
 
-/** Each checks the client's raw bytes first and walks the messages only when they may need it. */
+/** Each returns at once for a body it has nothing to do for, without copying anything. */
 const REPAIRS: readonly Repair[] = [withReasoningBack, withUpstreamSignatures, withSystemRole, withCallIdsFor];
 
 /**

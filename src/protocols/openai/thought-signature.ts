@@ -1,7 +1,6 @@
 import { isGoogleFamily, type Signature } from '../../core/content.ts';
 import type { RequestBody } from '../../providers/types.ts';
 import { isRecord } from '../../util/json.ts';
-import { bodyHolds } from '../../util/raw-body.ts';
 import { validatesCallSignatures } from '../gemini/model-rules.ts';
 import { formatSignature, parseSignature, SKIP_SIGNATURE } from '../gemini/signature.ts';
 import { takesThoughtSignatures } from './model-rules.ts';
@@ -56,10 +55,11 @@ export function upstreamThoughtSignatureExtra(
  * servers refuse as unknown (Mistral: 422 extra_forbidden). Undefined when nothing needs it: the
  * client's bytes go as they came.
  */
-export function withUpstreamSignatures(raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
+export function withUpstreamSignatures(_raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
   const google = takesThoughtSignatures(model);
-  // Most requests carry no call, and most to other models no extra_content: no walk through their messages.
-  if (!bodyHolds(raw, '"tool_calls"') || (!google && !bodyHolds(raw, '"extra_content"')) || !Array.isArray(body.messages)) return undefined;
+  // The messages are walked, not the bytes searched: a long prompt is one message, and a walk over the
+  // messages costs less than a search through its text.
+  if (!Array.isArray(body.messages)) return undefined;
   let changed = false;
   const messages = body.messages.map((m: unknown) => {
     if (!isRecord(m) || m.role !== 'assistant' || !Array.isArray(m.tool_calls)) return m;
