@@ -1,6 +1,5 @@
 import type { RequestBody } from '../../providers/types.ts';
 import { isRecord } from '../../util/json.ts';
-import { bodyHolds } from '../../util/raw-body.ts';
 import { isOpenAIModel } from './model-rules.ts';
 
 /**
@@ -11,9 +10,8 @@ import { isOpenAIModel } from './model-rules.ts';
  * is what every server takes, and what the convert path writes. Undefined when nothing needs it: the
  * client's bytes go as they came.
  */
-export function withSystemRole(raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
-  if (isOpenAIModel(model) || !bodyHolds(raw, '"developer"') || !Array.isArray(body.messages)) return undefined;
-  if (!body.messages.some(isDeveloper)) return undefined;
+export function withSystemRole(_raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
+  if (isOpenAIModel(model) || !Array.isArray(body.messages) || !body.messages.some(isDeveloper)) return undefined;
   const messages = body.messages.map((m: unknown) => (isDeveloper(m) ? { ...m, role: 'system' } : m));
   return { ...body, model, messages };
 }
