@@ -34,6 +34,7 @@ import { readableToGemini } from '../protocols/gemini/own-calls.ts';
 import { relayableToServer } from '../protocols/openai/relay-repairs.ts';
 import { answersOnlyStreamed } from '../protocols/openai/model-rules.ts';
 import { readStreamedAnswer } from './streamed-answer.ts';
+import { sendDroppingRefused } from '../protocols/openai/refused-fields.ts';
 
 export interface GenerateInput {
   /** The protocol the client speaks (decided by the route). */
@@ -187,7 +188,8 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
       async () => forwardedHeaders(input, await (input.compact ? adapter.compact!(att.model, body) : adapter.generate(att.model, mode, body))),
       upstreamCallOptions(ctx, input.request.signal),
     );
-  let res = await send(passthroughBody(input, att.model, adapter));
+  const first = passthroughBody(input, att.model, adapter);
+  let res = adapter.protocol === 'openai' ? await sendDroppingRefused(adapter, att.model, first, send) : await send(first);
   if (!res.ok && adapter.protocol === 'responses') {
     const sent = (): Record<string, unknown> => asOpenAITakesIt(input.body, att.model, adapter) ?? { ...input.body, model: att.model };
     res = await retryRefusedParts(res, adapter, sent, (b) => send(JSON.stringify(b)));
@@ -291,10 +293,11 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const upstreamBody = target.encodeRequest(canonical, { model: canonical.model, defaultMaxTokens: ctx.defaultMaxTokens, signatureFamily: adapter.signatureFamily });
   const mode: GenerateMode = input.stream || gathered ? 'sse' : 'unary';
   const sent = (adapter.protocol === 'responses' && withoutRefusedSummary(adapter, upstreamBody)) || upstreamBody;
-  const send = (body: Record<string, unknown>): Promise<Response> =>
-    callProvider(adapter, () => adapter.generate(canonical.model, mode, JSON.stringify(body)), upstreamCallOptions(ctx, input.request.signal));
-  let res = await send(sent);
-  if (!res.ok && adapter.protocol === 'responses') res = await retryRefusedParts(res, adapter, () => sent, send);
+  const send = (body: RequestBody): Promise<Response> =>
+    callProvider(adapter, () => adapter.generate(canonical.model, mode, body), upstreamCallOptions(ctx, input.request.signal));
+  // A compatible server that refuses a field the request can do without gets it again without.
+  let res = adapter.protocol === 'openai' ? await sendDroppingRefused(adapter, canonical.model, JSON.stringify(sent), send) : await send(JSON.stringify(sent));
+  if (!res.ok && adapter.protocol === 'responses') res = await retryRefusedParts(res, adapter, () => sent, (b) => send(JSON.stringify(b)));
 
   if (!res.ok) {
     const text = await readLimited(res);

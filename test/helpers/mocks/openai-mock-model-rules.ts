@@ -197,8 +197,21 @@ function mistralCallId(messages: unknown[]): string | undefined {
  * Mistral's API validates messages with unknown fields forbidden (its 422 `extra_forbidden`, as for a
  * `reasoning_content` it does not know, src/protocols/openai/model-rules.ts): `extra_content` on a tool call too.
  */
+/** The top-level fields Mistral's chat completions schema has (docs.mistral.ai API reference); others are 422 extra_forbidden. */
+const MISTRAL_PARAMS = new Set([
+  'model', 'messages', 'temperature', 'top_p', 'max_tokens', 'stream', 'stop', 'random_seed', 'response_format', 'tools',
+  'tool_choice', 'presence_penalty', 'frequency_penalty', 'n', 'prediction', 'parallel_tool_calls', 'prompt_mode', 'safe_prompt',
+  'reasoning_effort', 'metadata',
+]);
+
 function mistralExtraFields(body: Record<string, unknown>, id: string): OpenAIErrorInfo | undefined {
   if (!MISTRAL_MODEL.test(id)) return undefined;
+  // Pydantic lists every field it does not know (Gitlawb/openclaude#739: store and max_completion_tokens).
+  const extras = Object.keys(body).filter((k) => !MISTRAL_PARAMS.has(k));
+  if (extras.length > 0) {
+    const detail = extras.map((k) => ({ type: 'extra_forbidden', loc: ['body', k], msg: 'Extra inputs are not permitted', input: body[k] }));
+    return { status: 422, message: 'Extra inputs are not permitted', type: 'invalid_request_error', param: null, code: null, body: { detail } };
+  }
   const messages = Array.isArray(body.messages) ? body.messages : [];
   const badId = mistralCallId(messages);
   if (badId !== undefined) {

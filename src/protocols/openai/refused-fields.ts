@@ -1,0 +1,114 @@
+import type { ProviderAdapter, RequestBody } from '../../providers/types.ts';
+import { isRecord, tryParseJson } from '../../util/json.ts';
+
+/**
+ * Fields of a Chat Completions body a request does without when a server refuses them: what aiproxy adds
+ * (usage in the stream, the end user's id) and tuning a server may not know. Never what carries the
+ * conversation or changes what the answer is (model, messages, tools, response_format).
+ */
+const OPTIONAL = new Set([
+  'stream_options', 'user', 'seed', 'store', 'metadata', 'service_tier', 'reasoning_effort', 'parallel_tool_calls',
+  'n', 'presence_penalty', 'frequency_penalty', 'top_p', 'temperature', 'verbosity', 'prompt_cache_key',
+  'safety_identifier', 'logprobs', 'top_logprobs', 'logit_bias',
+]);
+
+/** The output limit a server takes under the other name: OpenAI's reasoning models one, most others the older. */
+const RENAMED: Record<string, string> = { max_completion_tokens: 'max_tokens', max_tokens: 'max_completion_tokens' };
+
+/**
+ * How strict servers name a top-level field they do not take. Pydantic's (Mistral, FastAPI-based
+ * servers): `{"detail":[{"type":"extra_forbidden","loc":["body","stream_options"],…}]}`, also inside
+ * Mistral's `{"object":"error","message":{"detail":…}}` (gpustack/gpustack#429, Gitlawb/openclaude#739);
+ * OpenAI's "Unrecognized request argument supplied: x"; "Unknown parameter: 'x'"; Groq's "property 'x'
+ * is unsupported"; xAI's "Argument not supported on this model: x" (earendil-works/pi, openclaw).
+ */
+const REFUSALS: readonly RegExp[] = [
+  /"type"\s*:\s*"extra_forbidden"\s*,\s*"loc"\s*:\s*\[\s*"body"\s*,\s*"([A-Za-z_]+)"\s*\]/,
+  /Unrecognized request argument supplied: ([A-Za-z_]+)/,
+  /Unknown parameter: '([A-Za-z_]+)'/,
+  /property '([A-Za-z_]+)' is unsupported/,
+  /Argument not supported on this model: ([A-Za-z_]+)/,
+];
+
+/** The top-level field an OpenAI-compatible server's 400/422 says it does not take, or undefined. */
+export function refusedField(status: number, text: string): string | undefined {
+  if (status !== 400 && status !== 422) return undefined;
+  for (const re of REFUSALS) {
+    const m = re.exec(text);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/** The body without `field` (or with the output limit under its other name), when a request can do without it. */
+export function withoutField(body: Record<string, unknown>, field: string): Record<string, unknown> | undefined {
+  if (!(field in body)) return undefined;
+  const { [field]: value, ...rest } = body;
+  const renamed = RENAMED[field];
+  if (renamed !== undefined) return renamed in body ? undefined : { ...rest, [renamed]: value };
+  return OPTIONAL.has(field) ? rest : undefined;
+}
+
+/**
+ * Fields each upstream refused, per model: later requests go without them at once instead of paying a
+ * refused round trip each. Kept per adapter (one per pool member, made anew when the configuration
+ * is reloaded), so a server that changes is asked again after a reload.
+ */
+const refused = new WeakMap<ProviderAdapter, Map<string, Set<string>>>();
+/** Models per adapter remembered at most; a client inventing model names must not grow this without bound. */
+const MAX_MODELS = 256;
+
+export function rememberRefused(adapter: ProviderAdapter, model: string, field: string): void {
+  let models = refused.get(adapter);
+  if (!models) refused.set(adapter, (models = new Map()));
+  let fields = models.get(model);
+  if (!fields) {
+    if (models.size >= MAX_MODELS) models.clear();
+    models.set(model, (fields = new Set()));
+  }
+  fields.add(field);
+}
+
+/**
+ * Sends `body` (the client's bytes on the relay, an encoded body on the convert path) without the fields
+ * this upstream refused before for this model, and while the server refuses a field the request can do
+ * without (refusedField, withoutField), sends it again without, a field at a time as servers name them
+ * (MAX_RETRIES: a converted body holds few such fields). The body is parsed only then: a request to an upstream that refused nothing goes as it came.
+ */
+export async function sendDroppingRefused(
+  adapter: ProviderAdapter,
+  model: string,
+  body: RequestBody,
+  send: (body: RequestBody) => Promise<Response>,
+): Promise<Response> {
+  let parsed: Record<string, unknown> | undefined;
+  const json = (): Record<string, unknown> | undefined => {
+    if (parsed) return parsed;
+    const value = tryParseJson(typeof body === 'string' ? body : utf8.decode(body));
+    return (parsed = isRecord(value) ? value : undefined);
+  };
+  const known = refused.get(adapter)?.get(model);
+  let current = known ? dropAll(json(), known) : undefined;
+  let res = await send(current ? JSON.stringify(current) : body);
+  for (let i = 0; i < MAX_RETRIES && !res.ok; i++) {
+    const field = refusedField(res.status, await res.clone().text());
+    const base = current ?? json();
+    const next = field === undefined || !base ? undefined : withoutField(base, field);
+    if (!next) break;
+    rememberRefused(adapter, model, field!);
+    await res.body?.cancel().catch(() => {});
+    current = next;
+    res = await send(JSON.stringify(current));
+  }
+  return res;
+}
+
+function dropAll(body: Record<string, unknown> | undefined, fields: ReadonlySet<string>): Record<string, unknown> | undefined {
+  if (!body) return undefined;
+  let out = body;
+  for (const f of fields) out = withoutField(out, f) ?? out;
+  return out === body ? undefined : out;
+}
+
+const utf8 = new TextDecoder();
+const MAX_RETRIES = 5;

@@ -1,0 +1,79 @@
+/**
+ * A compatible server that refuses a field aiproxy could do without (Mistral's 422 extra_forbidden for
+ * stream_options, user…; OpenAI's "Unrecognized request argument"; Groq's, xAI's wordings) gets the
+ * request again without it, and later requests go without it at once.
+ */
+import { describe, expect, test } from 'bun:test';
+import type { ProviderAdapter, RequestBody } from '../../../src/providers/types.ts';
+import { refusedField, sendDroppingRefused, withoutField } from '../../../src/protocols/openai/refused-fields.ts';
+
+const pydantic = (field: string) => JSON.stringify({ detail: [{ type: 'extra_forbidden', loc: ['body', field], msg: 'Extra inputs are not permitted', input: true }] });
+
+describe('refusedField', () => {
+  test('reads the field out of each server’s wording', () => {
+    expect(refusedField(422, pydantic('stream_options'))).toBe('stream_options');
+    expect(refusedField(422, JSON.stringify({ object: 'error', message: { detail: JSON.parse(pydantic('user')).detail }, type: 'invalid_request_error' }))).toBe('user');
+    expect(refusedField(400, '{"error":{"message":"Unrecognized request argument supplied: seed"}}')).toBe('seed');
+    expect(refusedField(400, "Unknown parameter: 'store'.")).toBe('store');
+    expect(refusedField(400, "property 'logit_bias' is unsupported")).toBe('logit_bias');
+    expect(refusedField(400, 'Argument not supported on this model: stream_options')).toBe('stream_options');
+  });
+
+  test('a field inside the messages, another status or another error is not one', () => {
+    const nested = JSON.stringify({ detail: [{ type: 'extra_forbidden', loc: ['body', 'messages', 1, 'assistant', 'reasoning_content'] }] });
+    expect(refusedField(422, nested)).toBeUndefined();
+    expect(refusedField(429, pydantic('user'))).toBeUndefined();
+    expect(refusedField(400, 'Invalid schema for function')).toBeUndefined();
+  });
+});
+
+describe('withoutField', () => {
+  const body = { model: 'm', messages: [], tools: [], stream_options: { include_usage: true }, user: 'u', max_completion_tokens: 100 };
+  test('optional fields go, the output limit takes its other name, what carries the request stays', () => {
+    expect(withoutField(body, 'stream_options')).not.toHaveProperty('stream_options');
+    expect(withoutField(body, 'max_completion_tokens')).toMatchObject({ max_tokens: 100 });
+    expect(withoutField(body, 'max_completion_tokens')).not.toHaveProperty('max_completion_tokens');
+    for (const f of ['model', 'messages', 'tools', 'seed']) expect(withoutField(body, f), f).toBeUndefined();
+  });
+});
+
+describe('sendDroppingRefused', () => {
+  const adapter = {} as ProviderAdapter;
+  /** A server that refuses these fields, one 422 per field, as pydantic names the first. */
+  const server = (refuses: string[]) => {
+    const sent: Array<Record<string, unknown>> = [];
+    const send = async (b: RequestBody): Promise<Response> => {
+      const body = JSON.parse(typeof b === 'string' ? b : new TextDecoder().decode(b)) as Record<string, unknown>;
+      sent.push(body);
+      const extra = refuses.find((f) => f in body);
+      return extra ? new Response(pydantic(extra), { status: 422 }) : new Response('{}', { status: 200 });
+    };
+    return { sent, send };
+  };
+  const request = JSON.stringify({ model: 'mistral-large-latest', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true }, user: 'abc' });
+
+  test('each refused field goes in turn; the next request goes without them at once', async () => {
+    const s = server(['stream_options', 'user']);
+    expect((await sendDroppingRefused(adapter, 'mistral-large-latest', request, s.send)).status).toBe(200);
+    expect(s.sent.map((b) => Object.keys(b).length)).toEqual([5, 4, 3]);
+    expect(s.sent[2]).toEqual({ model: 'mistral-large-latest', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    s.sent.length = 0;
+    expect((await sendDroppingRefused(adapter, 'mistral-large-latest', new TextEncoder().encode(request), s.send)).status).toBe(200);
+    expect(s.sent).toHaveLength(1);
+    // Another model of the same upstream is asked as it is.
+    s.sent.length = 0;
+    await sendDroppingRefused(adapter, 'mistral-small-latest', request, s.send);
+    expect(s.sent).toHaveLength(3);
+  });
+
+  test('a refusal of something the request cannot do without is the answer', async () => {
+    const s = server(['tools']);
+    const body = JSON.stringify({ model: 'x', messages: [], tools: [{ type: 'function', function: { name: 'f' } }] });
+    const res = await sendDroppingRefused({} as ProviderAdapter, 'x', body, s.send);
+    expect(res.status).toBe(422);
+    expect(s.sent).toHaveLength(1);
+    const untouched = server([]);
+    await sendDroppingRefused({} as ProviderAdapter, 'x', body, async (b) => (untouched.sent.push({ raw: b }), new Response('{}')));
+    expect(untouched.sent).toEqual([{ raw: body }]);
+  });
+});
