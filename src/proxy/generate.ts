@@ -189,7 +189,7 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
       upstreamCallOptions(ctx, input.request.signal),
     );
   const first = passthroughBody(input, att.model, adapter);
-  let res = adapter.protocol === 'openai' ? await sendDroppingRefused(adapter, att.model, first, send) : await send(first);
+  let res = adapter.protocol === 'openai' ? await sendDroppingRefused(adapter, att.model, first, send, dropped(ctx, adapter, att.model)) : await send(first);
   if (!res.ok && adapter.protocol === 'responses') {
     const sent = (): Record<string, unknown> => asOpenAITakesIt(input.body, att.model, adapter) ?? { ...input.body, model: att.model };
     res = await retryRefusedParts(res, adapter, sent, (b) => send(JSON.stringify(b)));
@@ -269,6 +269,10 @@ export async function readJson(res: Response, adapter: ProviderAdapter, idleMs: 
   }
 }
 
+/** Tells the operator once per upstream and model (it is remembered then) which field that server refused. */
+const dropped = (ctx: AppContext, adapter: ProviderAdapter, model: string) => (field: string): void =>
+  ctx.log.info('upstream refused a field; sending without it from now on', { provider: adapter.name, model, field });
+
 const withoutEnvelope = (adapter: ProviderAdapter, json: unknown): unknown => (adapter.unwrap ? adapter.unwrap(json) : json);
 
 function streamHeaders(format: 'sse' | 'json-array'): Record<string, string> {
@@ -296,7 +300,10 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const send = (body: RequestBody): Promise<Response> =>
     callProvider(adapter, () => adapter.generate(canonical.model, mode, body), upstreamCallOptions(ctx, input.request.signal));
   // A compatible server that refuses a field the request can do without gets it again without.
-  let res = adapter.protocol === 'openai' ? await sendDroppingRefused(adapter, canonical.model, JSON.stringify(sent), send) : await send(JSON.stringify(sent));
+  let res =
+    adapter.protocol === 'openai'
+      ? await sendDroppingRefused(adapter, canonical.model, JSON.stringify(sent), send, dropped(ctx, adapter, canonical.model))
+      : await send(JSON.stringify(sent));
   if (!res.ok && adapter.protocol === 'responses') res = await retryRefusedParts(res, adapter, () => sent, (b) => send(JSON.stringify(b)));
 
   if (!res.ok) {

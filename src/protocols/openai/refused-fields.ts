@@ -80,6 +80,7 @@ export async function sendDroppingRefused(
   model: string,
   body: RequestBody,
   send: (body: RequestBody) => Promise<Response>,
+  onDropped?: (field: string) => void,
 ): Promise<Response> {
   let parsed: Record<string, unknown> | undefined;
   const json = (): Record<string, unknown> | undefined => {
@@ -96,6 +97,7 @@ export async function sendDroppingRefused(
     const next = field === undefined || !base ? undefined : withoutField(base, field);
     if (!next) break;
     rememberRefused(adapter, model, field!);
+    onDropped?.(field!);
     await res.body?.cancel().catch(() => {});
     current = next;
     res = await send(JSON.stringify(current));
