@@ -51,8 +51,8 @@ export function withoutField(body: Record<string, unknown>, field: string): Reco
 
 /**
  * Fields each upstream refused, per model: later requests go without them at once instead of paying a
- * refused round trip each. Kept per adapter (one per pool member, made anew when the configuration
- * is reloaded), so a server that changes is asked again after a reload.
+ * refused round trip each. Kept per adapter (one per pool member, made anew when a reload changes its
+ * settings), so pointing a member at another server asks that server afresh.
  */
 const refused = new WeakMap<ProviderAdapter, Map<string, Set<string>>>();
 /** Models per adapter remembered at most; a client inventing model names must not grow this without bound. */
