@@ -3,24 +3,13 @@
  * agents, Codex-era tools), relayed to an OpenAI-compatible server that is not OpenAI: DeepSeek refuses
  * the role outright, so it goes as `system`; OpenAI's own models get the client's bytes as they came.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
-import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
-import type { MockServer } from '../helpers/mocks/types.ts';
-import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+import { useOpenAICustom } from '../helpers/openai-custom-stack.ts';
 import { lastBody } from './openai-client-util.ts';
 
-let upstream: MockServer;
-let proxy: TestProxy;
-let client: OpenAI;
-beforeAll(async () => {
-  upstream = await startOpenAIMock();
-  proxy = await startProxy(['--model-provider', 'openai-custom', '--openai-base-url', upstream.url, '--openai-api-key', upstream.key]);
-  client = new OpenAI({ apiKey: proxy.key, baseURL: `${proxy.url}/v1`, maxRetries: 0 });
-});
-afterAll(async () => {
-  await Promise.all([proxy.stop(), upstream.stop()]);
-});
+const stack = useOpenAICustom();
+const client = () => new OpenAI({ apiKey: stack.proxy.key, baseURL: `${stack.proxy.url}/v1`, maxRetries: 0 });
 
 const messages: OpenAI.ChatCompletionMessageParam[] = [
   { role: 'developer', content: 'Answer in one word.' },
@@ -29,21 +18,21 @@ const messages: OpenAI.ChatCompletionMessageParam[] = [
 
 describe('developer messages relayed to OpenAI-compatible servers', () => {
   test('DeepSeek gets them as system, streamed or not', async () => {
-    upstream.queue({ text: 'Paris.' });
-    const res = await client.chat.completions.create({ model: 'deepseek-chat', messages });
+    stack.upstream.queue({ text: 'Paris.' });
+    const res = await client().chat.completions.create({ model: 'deepseek-chat', messages });
     expect(res.choices[0]!.message.content).toBe('Paris.');
-    expect(lastBody(upstream).messages).toEqual([{ role: 'system', content: 'Answer in one word.' }, messages[1]]);
+    expect(lastBody(stack.upstream).messages).toEqual([{ role: 'system', content: 'Answer in one word.' }, messages[1]]);
 
-    upstream.queue({ text: 'Paris.' });
+    stack.upstream.queue({ text: 'Paris.' });
     let text = '';
-    for await (const chunk of await client.chat.completions.create({ model: 'deepseek-v4-flash', messages, stream: true })) text += chunk.choices[0]?.delta.content ?? '';
+    for await (const chunk of await client().chat.completions.create({ model: 'deepseek-v4-flash', messages, stream: true })) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe('Paris.');
-    expect((lastBody(upstream).messages as Array<{ role: string }>)[0]!.role).toBe('system');
+    expect((lastBody(stack.upstream).messages as Array<{ role: string }>)[0]!.role).toBe('system');
   });
 
   test("OpenAI's own model gets the role it was sent", async () => {
-    upstream.queue({ text: 'Paris.' });
-    await client.chat.completions.create({ model: 'gpt-4o', messages });
-    expect((lastBody(upstream).messages as Array<{ role: string }>)[0]!.role).toBe('developer');
+    stack.upstream.queue({ text: 'Paris.' });
+    await client().chat.completions.create({ model: 'gpt-4o', messages });
+    expect((lastBody(stack.upstream).messages as Array<{ role: string }>)[0]!.role).toBe('developer');
   });
 });

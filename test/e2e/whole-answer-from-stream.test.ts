@@ -4,29 +4,19 @@
  * as a stream (400 "parameter.enable_thinking must be set to false for non-streaming calls" otherwise):
  * aiproxy streams from it and answers whole.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
-import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
-import type { MockServer } from '../helpers/mocks/types.ts';
-import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+import { useOpenAICustom } from '../helpers/openai-custom-stack.ts';
 import { lastBody } from './openai-client-util.ts';
 
-let upstream: MockServer;
-let proxy: TestProxy;
-beforeAll(async () => {
-  upstream = await startOpenAIMock();
-  proxy = await startProxy(['--model-provider', 'openai-custom', '--openai-base-url', upstream.url, '--openai-api-key', upstream.key]);
-});
-afterAll(async () => {
-  await Promise.all([proxy.stop(), upstream.stop()]);
-});
+const stack = useOpenAICustom();
 
-const anthropic = () => new Anthropic({ apiKey: proxy.key, baseURL: proxy.url, maxRetries: 0 });
+const anthropic = () => new Anthropic({ apiKey: stack.proxy.key, baseURL: stack.proxy.url, maxRetries: 0 });
 
 describe('a whole answer from a model the upstream answers only as a stream', () => {
   test('Claude Code gets one message: the thinking, the text and the call, with usage', async () => {
-    upstream.queue({ thinking: '先看文件。', text: 'Reading it now.', toolCalls: [{ name: 'read_file', args: { path: 'a.txt' } }], usage: { input: 21, output: 34 } });
+    stack.upstream.queue({ thinking: '先看文件。', text: 'Reading it now.', toolCalls: [{ name: 'read_file', args: { path: 'a.txt' } }], usage: { input: 21, output: 34 } });
     const message = await anthropic().messages.create({
       model: 'qwen3-32b',
       max_tokens: 1024,
@@ -39,24 +29,24 @@ describe('a whole answer from a model the upstream answers only as a stream', ()
     expect(message.content[2]).toMatchObject({ type: 'tool_use', name: 'read_file', input: { path: 'a.txt' } });
     expect(message.stop_reason).toBe('tool_use');
     expect(message.usage).toMatchObject({ input_tokens: 21, output_tokens: 34 });
-    expect(lastBody(upstream)).toMatchObject({ model: 'qwen3-32b', stream: true, stream_options: { include_usage: true } });
+    expect(lastBody(stack.upstream)).toMatchObject({ model: 'qwen3-32b', stream: true, stream_options: { include_usage: true } });
   });
 
   test('Gemini CLI’s generateContent gets the whole text; a model that answers whole is still asked whole', async () => {
-    upstream.queue({ text: 'Plain answer.' });
-    const g = new GoogleGenAI({ apiKey: proxy.key, httpOptions: { baseUrl: proxy.url, apiVersion: 'v1beta' } });
+    stack.upstream.queue({ text: 'Plain answer.' });
+    const g = new GoogleGenAI({ apiKey: stack.proxy.key, httpOptions: { baseUrl: stack.proxy.url, apiVersion: 'v1beta' } });
     const res = await g.models.generateContent({ model: 'qwq-plus', contents: 'hi' });
     expect(res.text).toBe('Plain answer.');
-    expect(lastBody(upstream).stream).toBe(true);
+    expect(lastBody(stack.upstream).stream).toBe(true);
 
-    upstream.queue({ text: 'Whole.' });
+    stack.upstream.queue({ text: 'Whole.' });
     const whole = await anthropic().messages.create({ model: 'qwen3-coder-plus', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
     expect(whole.content).toMatchObject([{ type: 'text', text: 'Whole.' }]);
-    expect(lastBody(upstream).stream).toBeUndefined();
+    expect(lastBody(stack.upstream).stream).toBeUndefined();
   });
 
   test('a stream cut before its end is an error, not half an answer', async () => {
-    upstream.queue({ text: 'one two three four five', truncateAfter: 2 });
+    stack.upstream.queue({ text: 'one two three four five', truncateAfter: 2 });
     const err = await anthropic()
       .messages.create({ model: 'qwen3-32b', max_tokens: 64, messages: [{ role: 'user', content: 'count' }] })
       .catch((e: unknown) => e);
