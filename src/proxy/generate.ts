@@ -102,8 +102,19 @@ export function handleGenerate(ctx: AppContext, input: GenerateInput): Promise<R
       skip,
       noneTried: () => (googleTools && cannotRunTools ? googleToolsRefused(googleTools, cannotRunTools) : undefined),
     },
-    (attempt) => (input.compact || attempt.adapter.protocol === input.protocol ? passthrough : convert)(ctx, attempt, input),
+    (attempt) => (relayed(input, attempt) ? passthrough : convert)(ctx, attempt, input),
   );
+}
+
+/**
+ * Same protocol goes as it came, but for a whole answer from a model the upstream answers only as a
+ * stream (answersOnlyStreamed): the convert path asks for a stream and gathers the answer, which a relay
+ * of the client's bytes cannot.
+ */
+function relayed(input: GenerateInput, attempt: Attempt): boolean {
+  if (input.compact) return true;
+  if (attempt.adapter.protocol !== input.protocol) return false;
+  return input.stream || input.protocol !== 'openai' || !answersOnlyStreamed(attempt.model);
 }
 
 function modeFor(input: GenerateInput): GenerateMode {

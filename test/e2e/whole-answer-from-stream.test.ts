@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
+import OpenAI from 'openai';
 import { useOpenAICustom } from '../helpers/openai-custom-stack.ts';
 import { lastBody } from './openai-client-util.ts';
 
@@ -43,6 +44,17 @@ describe('a whole answer from a model the upstream answers only as a stream', ()
     const whole = await anthropic().messages.create({ model: 'qwen3-coder-plus', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
     expect(whole.content).toMatchObject([{ type: 'text', text: 'Whole.' }]);
     expect(lastBody(stack.upstream).stream).toBeUndefined();
+  });
+
+  test('a Chat Completions client asking whole gets a chat.completion gathered from the stream', async () => {
+    stack.upstream.queue({ thinking: 'Hmm.', text: 'Forty-two.', usage: { input: 9, output: 5 } });
+    const client = new OpenAI({ apiKey: stack.proxy.key, baseURL: `${stack.proxy.url}/v1`, maxRetries: 0 });
+    const res = await client.chat.completions.create({ model: 'qwen3-32b', messages: [{ role: 'user', content: 'Answer?' }] });
+    expect(res.object).toBe('chat.completion');
+    expect(res.choices[0]!.message.content).toBe('Forty-two.');
+    expect(res.choices[0]!.finish_reason).toBe('stop');
+    expect(res.usage).toMatchObject({ prompt_tokens: 9, completion_tokens: 5 });
+    expect(lastBody(stack.upstream)).toMatchObject({ model: 'qwen3-32b', stream: true });
   });
 
   test('a stream cut before its end is an error, not half an answer', async () => {
