@@ -29,6 +29,8 @@ export function callIdFor(model: string): (id: string) => string {
  * `tool_call_id`) as `fit` makes it; undefined when none changed.
  */
 export function withCallIds(messages: readonly unknown[], fit: (id: string) => string): unknown[] | undefined {
+  // Nothing is copied for the common history whose ids all fit (every relayed request walks this).
+  if (!messages.some((m) => idsOf(m).some((id) => fit(id) !== id))) return undefined;
   let changed = false;
   const out = messages.map((m) => {
     if (!isRecord(m)) return m;
@@ -44,6 +46,16 @@ export function withCallIds(messages: readonly unknown[], fit: (id: string) => s
   });
   return changed ? out : undefined;
 }
+
+/** The tool call ids a message holds: an assistant's calls', or a tool message's. */
+function idsOf(m: unknown): string[] {
+  if (!isRecord(m)) return NONE;
+  if (m.role === 'tool') return typeof m.tool_call_id === 'string' ? [m.tool_call_id] : NONE;
+  if (m.role !== 'assistant' || !Array.isArray(m.tool_calls)) return NONE;
+  return m.tool_calls.flatMap((c: unknown) => (isRecord(c) && typeof c.id === 'string' ? [c.id] : []));
+}
+
+const NONE: string[] = [];
 
 /**
  * A Chat Completions client's history relayed as it came: calls other upstreams made carry their ids

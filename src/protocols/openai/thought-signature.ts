@@ -60,15 +60,21 @@ export function withUpstreamSignatures(_raw: RequestBody, body: Record<string, u
   // The messages are walked, not the bytes searched: a long prompt is one message, and a walk over the
   // messages costs less than a search through its text.
   if (!Array.isArray(body.messages)) return undefined;
-  let changed = false;
+  const gemini = google ? model : undefined;
+  // Nothing is copied for the common history that needs nothing (every relayed request walks this).
+  if (!body.messages.some((m: unknown) => callsOf(m)?.some((c, i) => isRecord(c) && callFor(c, gemini, i === 0) !== c))) return undefined;
   const messages = body.messages.map((m: unknown) => {
-    if (!isRecord(m) || m.role !== 'assistant' || !Array.isArray(m.tool_calls)) return m;
-    const calls = m.tool_calls.map((c: unknown, i: number) => (isRecord(c) ? callFor(c, google ? model : undefined, i === 0) : c));
-    if (calls.every((c, i) => c === (m.tool_calls as unknown[])[i])) return m;
-    changed = true;
-    return { ...m, tool_calls: calls };
+    const calls = callsOf(m);
+    if (!calls) return m;
+    const fixed = calls.map((c: unknown, i: number) => (isRecord(c) ? callFor(c, gemini, i === 0) : c));
+    return fixed.every((c, i) => c === calls[i]) ? m : { ...(m as Record<string, unknown>), tool_calls: fixed };
   });
-  return changed ? { ...body, model, messages } : undefined;
+  return { ...body, model, messages };
+}
+
+/** An assistant message's tool calls, or undefined for any other message. */
+function callsOf(m: unknown): unknown[] | undefined {
+  return isRecord(m) && m.role === 'assistant' && Array.isArray(m.tool_calls) ? m.tool_calls : undefined;
 }
 
 /**
