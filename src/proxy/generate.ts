@@ -34,7 +34,7 @@ import { readableToGemini } from '../protocols/gemini/own-calls.ts';
 import { relayableToServer } from '../protocols/openai/relay-repairs.ts';
 import { answersOnlyStreamed } from '../protocols/openai/model-rules.ts';
 import { readStreamedAnswer } from './streamed-answer.ts';
-import { sendDroppingRefused } from '../protocols/openai/refused-fields.ts';
+import { retryWithoutRefused, withoutKnownRefused } from '../protocols/openai/refused-fields.ts';
 
 export interface GenerateInput {
   /** The protocol the client speaks (decided by the route). */
@@ -199,8 +199,11 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
       async () => forwardedHeaders(input, await (input.compact ? adapter.compact!(att.model, body) : adapter.generate(att.model, mode, body))),
       upstreamCallOptions(ctx, input.request.signal),
     );
-  const first = passthroughBody(input, att.model, adapter);
-  let res = adapter.protocol === 'openai' ? await sendDroppingRefused(adapter, att.model, first, send, dropped(ctx, adapter, att.model)) : await send(first);
+  const relayBody = passthroughBody(input, att.model, adapter);
+  const first = adapter.protocol === 'openai' ? withoutKnownRefused(adapter, att.model, relayBody) : relayBody;
+  let res = await send(first);
+  // A compatible server that refuses a field the request can do without gets it again without.
+  if (!res.ok && adapter.protocol === 'openai') res = await retryWithoutRefused(adapter, att.model, first, res, send, dropped(ctx, adapter, att.model));
   if (!res.ok && adapter.protocol === 'responses') {
     const sent = (): Record<string, unknown> => asOpenAITakesIt(input.body, att.model, adapter) ?? { ...input.body, model: att.model };
     res = await retryRefusedParts(res, adapter, sent, (b) => send(JSON.stringify(b)));
@@ -310,11 +313,11 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const sent = (adapter.protocol === 'responses' && withoutRefusedSummary(adapter, upstreamBody)) || upstreamBody;
   const send = (body: RequestBody): Promise<Response> =>
     callProvider(adapter, () => adapter.generate(canonical.model, mode, body), upstreamCallOptions(ctx, input.request.signal));
+  const encoded = JSON.stringify(sent);
+  const first = adapter.protocol === 'openai' ? withoutKnownRefused(adapter, canonical.model, encoded) : encoded;
+  let res = await send(first);
   // A compatible server that refuses a field the request can do without gets it again without.
-  let res =
-    adapter.protocol === 'openai'
-      ? await sendDroppingRefused(adapter, canonical.model, JSON.stringify(sent), send, dropped(ctx, adapter, canonical.model))
-      : await send(JSON.stringify(sent));
+  if (!res.ok && adapter.protocol === 'openai') res = await retryWithoutRefused(adapter, canonical.model, first, res, send, dropped(ctx, adapter, canonical.model));
   if (!res.ok && adapter.protocol === 'responses') res = await retryRefusedParts(res, adapter, () => sent, (b) => send(JSON.stringify(b)));
 
   if (!res.ok) {

@@ -20,9 +20,11 @@ const digest = (id: string): string => createHash('sha256').update(id).digest('b
  * so a call and its result keep one id in every request of a conversation.
  */
 export function callIdFor(model: string): (id: string) => string {
-  if (takesShortCallIdsOnly(model)) return (id) => (MISTRAL_ID.test(id) ? id : digest(id).slice(0, 9));
-  return (id) => (id.length <= MAX_ID_LENGTH ? id : `call_${digest(id).slice(0, 24)}`);
+  return takesShortCallIdsOnly(model) ? mistralId : boundedId;
 }
+
+const mistralId = (id: string): string => (MISTRAL_ID.test(id) ? id : digest(id).slice(0, 9));
+const boundedId = (id: string): string => (id.length <= MAX_ID_LENGTH ? id : `call_${digest(id).slice(0, 24)}`);
 
 /**
  * Chat Completions messages with every tool call id (assistant `tool_calls`, `tool` messages'
@@ -30,7 +32,7 @@ export function callIdFor(model: string): (id: string) => string {
  */
 export function withCallIds(messages: readonly unknown[], fit: (id: string) => string): unknown[] | undefined {
   // Nothing is copied for the common history whose ids all fit (every relayed request walks this).
-  if (!messages.some((m) => idsOf(m).some((id) => fit(id) !== id))) return undefined;
+  if (!messages.some((m) => holdsMisfit(m, fit))) return undefined;
   let changed = false;
   const out = messages.map((m) => {
     if (!isRecord(m)) return m;
@@ -47,15 +49,14 @@ export function withCallIds(messages: readonly unknown[], fit: (id: string) => s
   return changed ? out : undefined;
 }
 
-/** The tool call ids a message holds: an assistant's calls', or a tool message's. */
-function idsOf(m: unknown): string[] {
-  if (!isRecord(m)) return NONE;
-  if (m.role === 'tool') return typeof m.tool_call_id === 'string' ? [m.tool_call_id] : NONE;
-  if (m.role !== 'assistant' || !Array.isArray(m.tool_calls)) return NONE;
-  return m.tool_calls.flatMap((c: unknown) => (isRecord(c) && typeof c.id === 'string' ? [c.id] : []));
+/** Whether a message holds a tool call id `fit` changes: an assistant's calls', or a tool message's. */
+function holdsMisfit(m: unknown, fit: (id: string) => string): boolean {
+  if (!isRecord(m)) return false;
+  if (m.role === 'tool') return typeof m.tool_call_id === 'string' && fit(m.tool_call_id) !== m.tool_call_id;
+  if (m.role !== 'assistant' || !Array.isArray(m.tool_calls)) return false;
+  for (const c of m.tool_calls) if (isRecord(c) && typeof c.id === 'string' && fit(c.id) !== c.id) return true;
+  return false;
 }
-
-const NONE: string[] = [];
 
 /**
  * A Chat Completions client's history relayed as it came: calls other upstreams made carry their ids

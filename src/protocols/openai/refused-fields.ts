@@ -70,31 +70,36 @@ export function rememberRefused(adapter: ProviderAdapter, model: string, field: 
 }
 
 /**
- * Sends `body` (the client's bytes on the relay, an encoded body on the convert path) without the fields
- * this upstream refused before for this model, and while the server refuses a field the request can do
- * without (refusedField, withoutField), sends it again without, a field at a time as servers name them
- * (MAX_RETRIES: a converted body holds few such fields). The body is parsed only then: a request to an upstream that refused nothing goes as it came.
+ * The body to send first: without the fields this upstream refused before for this model, or the body
+ * itself (unparsed, the client's bytes on the relay) when it refused none, as almost every upstream.
  */
-export async function sendDroppingRefused(
+export function withoutKnownRefused(adapter: ProviderAdapter, model: string, body: RequestBody): RequestBody {
+  const known = refused.get(adapter)?.get(model);
+  if (!known) return body;
+  const json = parse(body);
+  let out = json;
+  if (out) for (const f of known) out = withoutField(out, f) ?? out;
+  return out && out !== json ? JSON.stringify(out) : body;
+}
+
+/**
+ * After a server refused a field of `sent` the request can do without (refusedField, withoutField):
+ * sends it again without, a field at a time as servers name them (MAX_RETRIES: a converted body holds
+ * few such fields), and remembers each for this upstream and model. The response as it came when the
+ * refusal is of anything else.
+ */
+export async function retryWithoutRefused(
   adapter: ProviderAdapter,
   model: string,
-  body: RequestBody,
+  sent: RequestBody,
+  res: Response,
   send: (body: RequestBody) => Promise<Response>,
   onDropped?: (field: string) => void,
 ): Promise<Response> {
-  let parsed: Record<string, unknown> | undefined;
-  const json = (): Record<string, unknown> | undefined => {
-    if (parsed) return parsed;
-    const value = tryParseJson(typeof body === 'string' ? body : utf8.decode(body));
-    return (parsed = isRecord(value) ? value : undefined);
-  };
-  const known = refused.get(adapter)?.get(model);
-  let current = known ? dropAll(json(), known) : undefined;
-  let res = await send(current ? JSON.stringify(current) : body);
-  for (let i = 0; i < MAX_RETRIES && !res.ok; i++) {
+  let current = parse(sent);
+  for (let i = 0; i < MAX_RETRIES && !res.ok && current; i++) {
     const field = refusedField(res.status, await res.clone().text());
-    const base = current ?? json();
-    const next = field === undefined || !base ? undefined : withoutField(base, field);
+    const next = field === undefined ? undefined : withoutField(current, field);
     if (!next) break;
     rememberRefused(adapter, model, field!);
     onDropped?.(field!);
@@ -105,11 +110,9 @@ export async function sendDroppingRefused(
   return res;
 }
 
-function dropAll(body: Record<string, unknown> | undefined, fields: ReadonlySet<string>): Record<string, unknown> | undefined {
-  if (!body) return undefined;
-  let out = body;
-  for (const f of fields) out = withoutField(out, f) ?? out;
-  return out === body ? undefined : out;
+function parse(body: RequestBody): Record<string, unknown> | undefined {
+  const value = tryParseJson(typeof body === 'string' ? body : utf8.decode(body));
+  return isRecord(value) ? value : undefined;
 }
 
 const utf8 = new TextDecoder();

@@ -5,7 +5,14 @@
  */
 import { describe, expect, test } from 'bun:test';
 import type { ProviderAdapter, RequestBody } from '../../../src/providers/types.ts';
-import { refusedField, sendDroppingRefused, withoutField } from '../../../src/protocols/openai/refused-fields.ts';
+import { refusedField, retryWithoutRefused, withoutField, withoutKnownRefused } from '../../../src/protocols/openai/refused-fields.ts';
+
+/** What the request path does: the known refusals left out, then a retry for each new refusal. */
+async function sendDroppingRefused(adapter: ProviderAdapter, model: string, body: RequestBody, send: (b: RequestBody) => Promise<Response>): Promise<Response> {
+  const first = withoutKnownRefused(adapter, model, body);
+  const res = await send(first);
+  return res.ok ? res : retryWithoutRefused(adapter, model, first, res, send);
+}
 
 const pydantic = (field: string) => JSON.stringify({ detail: [{ type: 'extra_forbidden', loc: ['body', field], msg: 'Extra inputs are not permitted', input: true }] });
 
@@ -73,7 +80,7 @@ describe('sendDroppingRefused', () => {
     expect(res.status).toBe(422);
     expect(s.sent).toHaveLength(1);
     const untouched = server([]);
-    await sendDroppingRefused({} as ProviderAdapter, 'x', body, async (b) => (untouched.sent.push({ raw: b }), new Response('{}')));
+    await sendDroppingRefused({} as ProviderAdapter, 'x', body, async (b: RequestBody) => (untouched.sent.push({ raw: b }), new Response('{}')));
     expect(untouched.sent).toEqual([{ raw: body }]);
   });
 });
