@@ -1,4 +1,5 @@
 import type { RequestBody } from '../../providers/types.ts';
+import { isRecord } from '../../util/json.ts';
 import { withSystemRole } from './developer-role.ts';
 import { withReasoningBack } from './reasoning-back.ts';
 import { withCallIdsFor } from './call-ids.ts';
@@ -16,7 +17,21 @@ const REPAIRS: readonly Repair[] = [withReasoningBack, withUpstreamSignatures, w
  * applies: the client's bytes go as they came.
  */
 export function relayableToServer(raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
+  if (!mayNeedRepair(body.messages)) return undefined;
   let out: Record<string, unknown> | undefined;
   for (const repair of REPAIRS) out = repair(raw, out ?? body, model) ?? out;
   return out;
+}
+
+/**
+ * Every repair concerns tool calls and their results or `developer` messages: a conversation without
+ * them (most requests) is passed over in one look at each message's role.
+ */
+function mayNeedRepair(messages: unknown): boolean {
+  if (!Array.isArray(messages)) return false;
+  for (const m of messages) {
+    if (!isRecord(m)) continue;
+    if (m.role === 'tool' || m.role === 'developer' || (m.role === 'assistant' && m.tool_calls !== undefined)) return true;
+  }
+  return false;
 }
