@@ -13,8 +13,8 @@ const REPAIRS: readonly Repair[] = [withReasoningBack, withUpstreamSignatures, w
 /**
  * A Chat Completions client's body, relayed as it came to an OpenAI-compatible server, made what that
  * server takes where the convert path would have written it otherwise: reasoning a thinking model wants
- * back, Google's thought signatures, the `developer` role, tool call ids a server refuses. Undefined when none
- * applies: the client's bytes go as they came.
+ * back, Google's thought signatures, the `developer` role, tool call ids a server refuses. Undefined
+ * when none applies: the client's bytes go as they came.
  */
 export function relayableToServer(raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
   if (!mayNeedRepair(body.messages)) return undefined;
