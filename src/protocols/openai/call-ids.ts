@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestBody } from '../../providers/types.ts';
 import { isRecord } from '../../util/json.ts';
-import { takesShortCallIdsOnly } from './model-rules.ts';
+import { isOpenAIModel, takesShortCallIdsOnly } from './model-rules.ts';
 
 const MISTRAL_ID = /^[A-Za-z0-9]{9}$/;
 /**
@@ -16,12 +16,16 @@ const digest = (id: string): string => createHash('sha256').update(id).digest('b
 
 /**
  * A tool call id as the model takes it: Mistral's take exactly 9 letters and digits (takesShortCallIdsOnly),
- * every other at most 40 characters. An id that fits goes as it is; any other is derived from its digest,
- * so a call and its result keep one id in every request of a conversation.
+ * OpenAI's at most 40 characters. An id that fits goes as it is; any other is derived from its digest,
+ * so a call and its result keep one id in every request of a conversation. Other servers get the ids as
+ * they are: Kimi's chat template renders them into the prompt and wants its own (`functions.name:0`)
+ * back verbatim, however long (vybestack/llxprt-code#713, exo-explore/exo#2281).
  */
 export function callIdFor(model: string): (id: string) => string {
-  return takesShortCallIdsOnly(model) ? mistralId : boundedId;
+  return takesShortCallIdsOnly(model) ? mistralId : isOpenAIModel(model) ? boundedId : asItIs;
 }
+
+const asItIs = (id: string): string => id;
 
 const mistralId = (id: string): string => (MISTRAL_ID.test(id) ? id : digest(id).slice(0, 9));
 const boundedId = (id: string): string => (id.length <= MAX_ID_LENGTH ? id : `call_${digest(id).slice(0, 24)}`);

@@ -59,7 +59,7 @@ describe('short call ids for Mistral', () => {
   });
 });
 
-describe('at most 40 characters for other servers (OpenAI refuses longer)', () => {
+describe('at most 40 characters for OpenAI, which refuses longer', () => {
   const kimi = 'functions.mcp__github__create_pull_request_review:0';
   test('a longer id other upstreams made is shortened the same way in the call and its result; shorter ones stay', () => {
     const fit = callIdFor('gpt-4o');
@@ -72,6 +72,8 @@ describe('at most 40 characters for other servers (OpenAI refuses longer)', () =
     expect((assistant!.tool_calls as Array<{ id: string }>)[0]!.id).toBe(fit(kimi));
     expect(tool!.tool_call_id).toBe(fit(kimi));
     // Without the mapping OpenAI refuses it.
+    // Kimi gets its own ids back as they are: its template renders them into the prompt.
+    for (const model of ['kimi-k2.5', 'moonshotai/kimi-k2-thinking', 'deepseek-chat']) expect(callIdFor(model)(kimi), model).toBe(kimi);
     const raw = { ...body, messages: (body.messages as unknown[]).map((m) => JSON.parse(JSON.stringify(m).replaceAll(fit(kimi), kimi))) };
     expect(validateChatRequest(raw)?.message).toBe(
       `Invalid 'messages[1].tool_calls[0].id': string too long. Expected a string with maximum length 40, but got a string with length ${kimi.length} instead.`,
