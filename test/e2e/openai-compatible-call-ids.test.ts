@@ -27,7 +27,14 @@ describe('Mistral: tool call ids other upstreams made', () => {
       messages: [
         { role: 'user', content: 'Read a.txt' },
         { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01A09q90qw90lq917835lq9', name: 'read_file', input: { path: 'a.txt' } }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01A09q90qw90lq917835lq9', content: 'hello' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_01A09q90qw90lq917835lq9', content: 'hello' },
+            // Claude Code's reminders ride in the same turn; Mistral refuses a user message right after a tool one.
+            { type: 'text', text: '<system-reminder>The user may edit files.</system-reminder>' },
+          ],
+        },
       ],
     });
     expect(answer.content.map((b) => (b.type === 'text' ? b.text : b.type))).toEqual(['It says hello.']);

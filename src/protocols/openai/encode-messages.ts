@@ -4,6 +4,7 @@ import { JSON_INSTRUCTION, type CanonicalRequest, type Message } from '../../cor
 import { encodeUserPart, isTextLike, joinText, userContent, type OpenAIContentPart } from './encode-content.ts';
 import { takesTextOnly, takesThoughtSignatures, wantsReasoningBack } from './model-rules.ts';
 import { callIdFor, withCallIds } from './call-ids.ts';
+import { isMistral, withAssistantAfterTools } from './role-order.ts';
 import { recallReasoning } from './reasoning-cache.ts';
 import { upstreamThoughtSignatureExtra } from './thought-signature.ts';
 
@@ -68,7 +69,8 @@ export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
     if (first?.role === 'system') first.content += `\n\n${JSON_INSTRUCTION}`;
     else out.unshift({ role: 'system', content: JSON_INSTRUCTION });
   }
-  return (withCallIds(out, callIdFor(req.model)) as OpenAIMessage[] | undefined) ?? out;
+  const ids = (withCallIds(out, callIdFor(req.model)) as OpenAIMessage[] | undefined) ?? out;
+  return isMistral(req.model) ? ((withAssistantAfterTools(ids) as OpenAIMessage[] | undefined) ?? ids) : ids;
 }
 
 function mentionsJson(m: OpenAIMessage): boolean {

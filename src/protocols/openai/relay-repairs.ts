@@ -3,17 +3,18 @@ import { isRecord } from '../../util/json.ts';
 import { withSystemRole } from './developer-role.ts';
 import { withReasoningBack } from './reasoning-back.ts';
 import { withCallIdsFor } from './call-ids.ts';
+import { withRoleOrderFor } from './role-order.ts';
 import { withUpstreamSignatures } from './thought-signature.ts';
 
 type Repair = (raw: RequestBody, body: Record<string, unknown>, model: string) => Record<string, unknown> | undefined;
 
 /** Each returns at once for a body it has nothing to do for, without copying anything. */
-const REPAIRS: readonly Repair[] = [withReasoningBack, withUpstreamSignatures, withSystemRole, withCallIdsFor];
+const REPAIRS: readonly Repair[] = [withReasoningBack, withUpstreamSignatures, withSystemRole, withCallIdsFor, withRoleOrderFor];
 
 /**
  * A Chat Completions client's body, relayed as it came to an OpenAI-compatible server, made what that
  * server takes where the convert path would have written it otherwise: reasoning a thinking model wants
- * back, Google's thought signatures, the `developer` role, tool call ids a server refuses. Undefined
+ * back, Google's thought signatures, the `developer` role, tool call ids and role order a server refuses. Undefined
  * when none applies: the client's bytes go as they came.
  */
 export function relayableToServer(raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {

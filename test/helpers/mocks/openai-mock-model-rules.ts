@@ -213,6 +213,12 @@ function mistralExtraFields(body: Record<string, unknown>, id: string): OpenAIEr
     return { status: 422, message: 'Extra inputs are not permitted', type: 'invalid_request_error', param: null, code: null, body: { detail } };
   }
   const messages = Array.isArray(body.messages) ? body.messages : [];
+  // Mistral's role order: a user message may not follow a tool message (zed-industries/zed#37021 quotes the 400).
+  const afterTool = messages.findIndex((m, i) => i > 0 && isRecord(m) && m.role === 'user' && isRecord(messages[i - 1]) && (messages[i - 1] as Record<string, unknown>).role === 'tool');
+  if (afterTool > 0) {
+    const message = "Unexpected role 'user' after role 'tool'";
+    return { status: 400, message, type: 'invalid_request_message_order', param: null, code: '3230', body: { object: 'error', message, type: 'invalid_request_message_order', param: null, code: '3230' } };
+  }
   const badId = mistralCallId(messages);
   if (badId !== undefined) {
     return {

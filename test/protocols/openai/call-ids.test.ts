@@ -6,6 +6,7 @@ import { describe, expect, test } from 'bun:test';
 import type { CanonicalRequest, Message } from '../../../src/core/index.ts';
 import { openaiCodec } from '../../../src/protocols/openai/index.ts';
 import { callIdFor, withCallIdsFor } from '../../../src/protocols/openai/call-ids.ts';
+import { TOOL_RESULTS_READ, withRoleOrderFor } from '../../../src/protocols/openai/role-order.ts';
 import { validateChatRequest } from '../../helpers/mocks/openai-mock-validate.ts';
 import { canonicalRequest } from '../../helpers/canonical.ts';
 
@@ -78,5 +79,31 @@ describe('at most 40 characters for OpenAI, which refuses longer', () => {
     expect(validateChatRequest(raw)?.message).toBe(
       `Invalid 'messages[1].tool_calls[0].id': string too long. Expected a string with maximum length 40, but got a string with length ${kimi.length} instead.`,
     );
+  });
+});
+
+describe("Mistral's role order", () => {
+  test('an assistant message goes between tool results and the user’s words in the same turn, converted or relayed', () => {
+    const turn: Message[] = [
+      ...loop('toolu_01A09q90qw90lq917835lq9').slice(0, 2),
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', callId: 'toolu_01A09q90qw90lq917835lq9', content: [{ type: 'text', text: 'hello' }] },
+          { type: 'text', text: '<system-reminder>Keep going.</system-reminder>' },
+        ],
+      },
+    ];
+    const body = encode(turn, 'devstral-medium-2507');
+    expect(validateChatRequest(body)).toBeUndefined();
+    expect((body.messages as Array<{ role: string; content: unknown }>).map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant', 'user']);
+    expect((body.messages as Array<{ content: unknown }>)[3]!.content).toBe(TOOL_RESULTS_READ);
+    // Other servers take the order as it is.
+    expect((encode(turn, 'gpt-4o').messages as Array<{ role: string }>).map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'user']);
+
+    const relayed = { model: 'mistral-large-latest', messages: [{ role: 'user', content: 'go' }, { role: 'assistant', content: null, tool_calls: [{ id: 'D681PevKs', type: 'function', function: { name: 'f', arguments: '{}' } }] }, { role: 'tool', tool_call_id: 'D681PevKs', content: 'ok' }, { role: 'user', content: 'and now?' }] };
+    const out = withRoleOrderFor(JSON.stringify(relayed), relayed, 'mistral-large-latest')!;
+    expect(validateChatRequest(out)).toBeUndefined();
+    expect(withRoleOrderFor('', relayed, 'gpt-4o')).toBeUndefined();
   });
 });
