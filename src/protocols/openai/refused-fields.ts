@@ -96,13 +96,16 @@ export async function retryWithoutRefused(
   send: (body: RequestBody) => Promise<Response>,
   onDropped?: (field: string) => void,
 ): Promise<Response> {
-  let current = parse(sent);
-  for (let i = 0; i < MAX_RETRIES && !res.ok && current; i++) {
+  // Parsed only once an answer is a refusal: most failures (rate limits, outages) are not.
+  let current: Record<string, unknown> | undefined;
+  for (let i = 0; i < MAX_RETRIES && !res.ok; i++) {
     const field = refusedField(res.status, await res.clone().text());
-    const next = field === undefined ? undefined : withoutField(current, field);
+    if (field === undefined) break;
+    current ??= parse(sent);
+    const next = current && withoutField(current, field);
     if (!next) break;
-    rememberRefused(adapter, model, field!);
-    onDropped?.(field!);
+    rememberRefused(adapter, model, field);
+    onDropped?.(field);
     await res.body?.cancel().catch(() => {});
     current = next;
     res = await send(JSON.stringify(current));
