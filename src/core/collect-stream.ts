@@ -1,4 +1,4 @@
-import { isRecord, tryParseJson } from '../util/json.ts';
+import { parseJsonObject } from '../util/json.ts';
 import { ProxyError } from './errors.ts';
 import type { FinishReason } from './finish-reason.ts';
 import type { CanonicalResponse, OutputPart } from './response.ts';
@@ -69,8 +69,7 @@ export function collectResponse(): ResponseCollector {
       case 'tool_call_end': {
         const call = args.get(ev.index);
         if (!call) return;
-        const parsed = tryParseJson(call.text);
-        call.part.args = isRecord(parsed) ? parsed : {};
+        call.part.args = parseJsonObject(call.text);
         args.delete(ev.index);
         return;
       }
@@ -93,10 +92,7 @@ export function collectResponse(): ResponseCollector {
     response() {
       if (!finish) throw new ProxyError({ kind: 'api_error', status: 502, message: 'upstream stream ended before its answer was complete' });
       // A call whose end never came still gets its arguments, as far as they parse.
-      for (const { part, text } of args.values()) {
-        const parsed = tryParseJson(text);
-        part.args = isRecord(parsed) ? parsed : {};
-      }
+      for (const { part, text } of args.values()) part.args = parseJsonObject(text);
       return {
         id,
         model,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestBody } from '../../providers/types.ts';
 import { isRecord } from '../../util/json.ts';
-import { isOpenAIModel, takesShortCallIdsOnly } from './model-rules.ts';
+import { isMistralModel, isOpenAIModel } from './model-rules.ts';
 
 const MISTRAL_ID = /^[A-Za-z0-9]{9}$/;
 /**
@@ -15,14 +15,16 @@ const MAX_ID_LENGTH = 40;
 const digest = (id: string): string => createHash('sha256').update(id).digest('base64').replace(/[^A-Za-z0-9]/g, '');
 
 /**
- * A tool call id as the model takes it: Mistral's take exactly 9 letters and digits (takesShortCallIdsOnly),
- * OpenAI's at most 40 characters. An id that fits goes as it is; any other is derived from its digest,
+ * A tool call id as the model takes it: Mistral's take exactly 9 letters and digits (400 "Tool call id
+ * was toolu_01… but must be a-z, A-Z, 0-9, with a length of 9.": anomalyco/opencode#1680,
+ * nearai/ironclaw#1241; their chat templates check it too, ml-explore/mlx-lm#1375), OpenAI's at most 40
+ * characters. An id that fits goes as it is; any other is derived from its digest,
  * so a call and its result keep one id in every request of a conversation. Other servers get the ids as
  * they are: Kimi's chat template renders them into the prompt and wants its own (`functions.name:0`)
  * back verbatim, however long (vybestack/llxprt-code#713, exo-explore/exo#2281).
  */
 export function callIdFor(model: string): (id: string) => string {
-  return takesShortCallIdsOnly(model) ? mistralId : isOpenAIModel(model) ? boundedId : asItIs;
+  return isMistralModel(model) ? mistralId : isOpenAIModel(model) ? boundedId : asItIs;
 }
 
 const asItIs = (id: string): string => id;

@@ -2,9 +2,9 @@ import type { Part, TextPart, ToolCallPart } from '../../core/content.ts';
 import { failedToolText as failed, orphanLabel, pairToolResults } from '../../core/tool-results.ts';
 import { JSON_INSTRUCTION, type CanonicalRequest, type Message } from '../../core/request.ts';
 import { encodeUserPart, isTextLike, joinText, userContent, type OpenAIContentPart } from './encode-content.ts';
-import { takesTextOnly, takesThoughtSignatures, wantsReasoningBack } from './model-rules.ts';
+import { isMistralModel, takesTextOnly, takesThoughtSignatures, wantsReasoningBack } from './model-rules.ts';
 import { callIdFor, withCallIds } from './call-ids.ts';
-import { isMistral, withAssistantAfterTools } from './role-order.ts';
+import { withAssistantAfterTools } from './role-order.ts';
 import { recallReasoning } from './reasoning-cache.ts';
 import { upstreamThoughtSignatureExtra } from './thought-signature.ts';
 
@@ -70,7 +70,7 @@ export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
     else out.unshift({ role: 'system', content: JSON_INSTRUCTION });
   }
   const ids = (withCallIds(out, callIdFor(req.model)) as OpenAIMessage[] | undefined) ?? out;
-  return isMistral(req.model) ? ((withAssistantAfterTools(ids) as OpenAIMessage[] | undefined) ?? ids) : ids;
+  return isMistralModel(req.model) ? ((withAssistantAfterTools(ids) as OpenAIMessage[] | undefined) ?? ids) : ids;
 }
 
 function mentionsJson(m: OpenAIMessage): boolean {

@@ -63,14 +63,13 @@ const ONLY_STREAMED = /^(?:qwq|qvq)|^qwen3(?:\.\d+)?-(?!max|coder)(?!.*instruct)
 export const answersOnlyStreamed = (model: string): boolean => ONLY_STREAMED.test(bare(model));
 
 /**
- * Mistral's models take tool call ids of exactly 9 letters and digits only: 400 "Tool call id was
- * toolu_01… but must be a-z, A-Z, 0-9, with a length of 9." (anomalyco/opencode#1680,
- * nearai/ironclaw#1241; the same check is in their chat templates, ml-explore/mlx-lm#1375), so a history
- * other upstreams served fails there.
+ * Mistral's models, stricter than OpenAI's API in ways a history other upstreams served runs into: tool
+ * call ids of exactly 9 letters and digits (call-ids.ts), no user message right after a tool message
+ * (role-order.ts).
  */
-const SHORT_CALL_IDS = /^(?:mistral|magistral|codestral|devstral|ministral|pixtral|mixtral|open-mistral|open-mixtral)/;
+const MISTRAL = /^(?:mistral|magistral|codestral|devstral|ministral|pixtral|mixtral|open-mistral|open-mixtral)/;
 
-export const takesShortCallIdsOnly = (model: string): boolean => SHORT_CALL_IDS.test(bare(model));
+export const isMistralModel = (model: string): boolean => MISTRAL.test(bare(model));
 
 /** OpenAI's own models (fine-tunes included), which take everything api.openai.com does. */
 const OPENAI_MODEL = /^(?:ft:)?(?:gpt-|chatgpt-|o[1-9]|codex-|davinci|babbage)/;

@@ -1,6 +1,6 @@
 import type { RequestBody } from '../../providers/types.ts';
 import { isRecord } from '../../util/json.ts';
-import { takesShortCallIdsOnly } from './model-rules.ts';
+import { isMistralModel } from './model-rules.ts';
 
 /**
  * What stands between tool results and the user's next words for Mistral's models, which refuse a user
@@ -11,9 +11,6 @@ import { takesShortCallIdsOnly } from './model-rules.ts';
  * neutral one says nothing the model did not.
  */
 export const TOOL_RESULTS_READ = 'Tool results received.';
-
-/** Whether the model is one of Mistral's (the same family takesShortCallIdsOnly names). */
-export const isMistral = takesShortCallIdsOnly;
 
 /** Chat Completions messages with an assistant message wherever a user one follows a tool one; undefined when none does. */
 export function withAssistantAfterTools(messages: readonly unknown[]): unknown[] | undefined {
@@ -32,7 +29,7 @@ const roleOf = (m: unknown): unknown => (isRecord(m) ? m.role : undefined);
 
 /** The relay's repair: a Chat Completions client's history as Mistral's models take it. */
 export function withRoleOrderFor(_raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
-  if (!isMistral(model) || !Array.isArray(body.messages)) return undefined;
+  if (!isMistralModel(model) || !Array.isArray(body.messages)) return undefined;
   const messages = withAssistantAfterTools(body.messages);
   return messages ? { ...body, model, messages } : undefined;
 }
