@@ -199,11 +199,7 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
       async () => forwardedHeaders(input, await (input.compact ? adapter.compact!(att.model, body) : adapter.generate(att.model, mode, body))),
       upstreamCallOptions(ctx, input.request.signal),
     );
-  const relayBody = passthroughBody(input, att.model, adapter);
-  const first = adapter.protocol === 'openai' ? withoutKnownRefused(adapter, att.model, relayBody) : relayBody;
-  let res = await send(first);
-  // A compatible server that refuses a field the request can do without gets it again without.
-  if (!res.ok && adapter.protocol === 'openai') res = await retryWithoutRefused(adapter, att.model, first, res, send, dropped(ctx, adapter, att.model));
+  let res = await sendTo(ctx, adapter, att.model, passthroughBody(input, att.model, adapter), send);
   if (!res.ok && adapter.protocol === 'responses') {
     const sent = (): Record<string, unknown> => asOpenAITakesIt(input.body, att.model, adapter) ?? { ...input.body, model: att.model };
     res = await retryRefusedParts(res, adapter, sent, (b) => send(JSON.stringify(b)));
@@ -283,9 +279,26 @@ export async function readJson(res: Response, adapter: ProviderAdapter, idleMs: 
   }
 }
 
-/** Tells the operator once per upstream and model (it is remembered then) which field that server refused. */
-const dropped = (ctx: AppContext, adapter: ProviderAdapter, model: string) => (field: string): void =>
-  ctx.log.info('upstream refused a field; sending without it from now on', { provider: adapter.name, model, field });
+/**
+ * Sends a generate body. A Chat Completions server that refused a field the request can do without
+ * (refused-fields.ts) gets it again without, now and in later requests; the operator is told once per
+ * upstream and model, as it is remembered then.
+ */
+async function sendTo(
+  ctx: AppContext,
+  adapter: ProviderAdapter,
+  model: string,
+  body: RequestBody,
+  send: (body: RequestBody) => Promise<Response>,
+): Promise<Response> {
+  if (adapter.protocol !== 'openai') return send(body);
+  const first = withoutKnownRefused(adapter, model, body);
+  const res = await send(first);
+  if (res.ok) return res;
+  return retryWithoutRefused(adapter, model, first, res, send, (field) =>
+    ctx.log.info('upstream refused a field; sending without it from now on', { provider: adapter.name, model, field }),
+  );
+}
 
 const withoutEnvelope = (adapter: ProviderAdapter, json: unknown): unknown => (adapter.unwrap ? adapter.unwrap(json) : json);
 
@@ -313,11 +326,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const sent = (adapter.protocol === 'responses' && withoutRefusedSummary(adapter, upstreamBody)) || upstreamBody;
   const send = (body: RequestBody): Promise<Response> =>
     callProvider(adapter, () => adapter.generate(canonical.model, mode, body), upstreamCallOptions(ctx, input.request.signal));
-  const encoded = JSON.stringify(sent);
-  const first = adapter.protocol === 'openai' ? withoutKnownRefused(adapter, canonical.model, encoded) : encoded;
-  let res = await send(first);
-  // A compatible server that refuses a field the request can do without gets it again without.
-  if (!res.ok && adapter.protocol === 'openai') res = await retryWithoutRefused(adapter, canonical.model, first, res, send, dropped(ctx, adapter, canonical.model));
+  let res = await sendTo(ctx, adapter, canonical.model, JSON.stringify(sent), send);
   if (!res.ok && adapter.protocol === 'responses') res = await retryRefusedParts(res, adapter, () => sent, (b) => send(JSON.stringify(b)));
 
   if (!res.ok) {
