@@ -1,8 +1,7 @@
 import { collectResponse } from '../core/collect-stream.ts';
-import { ProxyError } from '../core/errors.ts';
 import type { CanonicalResponse } from '../core/response.ts';
 import type { StreamDecoder } from '../protocols/types.ts';
-import { MAX_JSON_ANSWER_BYTES } from '../upstream/fetch.ts';
+import { answerTooLarge, bodyStalled, MAX_JSON_ANSWER_BYTES } from '../upstream/fetch.ts';
 import { SSEReader } from '../util/sse.ts';
 
 /**
@@ -21,13 +20,11 @@ export async function readStreamedAnswer(body: ReadableStream<Uint8Array>, decod
     for (;;) {
       // A body that breaks off ends here; the decoder then reports the answer cut short.
       const { done, value } = await reader.read().catch(() => ({ done: true as const, value: undefined }));
-      if (stalled) throw new ProxyError({ kind: 'timeout', message: `upstream stopped sending its response for ${idleMs / 1000} s (timeouts.idle_ms)` });
+      if (stalled) throw bodyStalled(idleMs);
       if (done) break;
       timer?.refresh();
       size += value.byteLength;
-      if (size > MAX_JSON_ANSWER_BYTES) {
-        throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream sent more than ${MAX_JSON_ANSWER_BYTES / (1024 * 1024)} MB in one answer` });
-      }
+      if (size > MAX_JSON_ANSWER_BYTES) throw answerTooLarge(MAX_JSON_ANSWER_BYTES);
       for (const msg of sse.push(value)) collector.push(decoder.message(msg));
     }
     for (const msg of sse.end()) collector.push(decoder.message(msg));

@@ -189,11 +189,19 @@ async function readBody(res: Response, limit: number, idleMs: number, partial: b
     clearTimeout(timer);
     reader.cancel().catch(() => {});
   }
-  if (stalled) throw new ProxyError({ kind: 'timeout', message: `upstream stopped sending its response for ${idleMs / 1000} s (timeouts.idle_ms)` });
+  if (stalled) throw bodyStalled(idleMs);
   if (!partial && size > limit) {
     const from = res.url ? ` ${safeHost(res.url)}` : '';
-    throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream${from} sent more than ${limit / (1024 * 1024)} MB in one answer` });
+    throw answerTooLarge(limit, from);
   }
   const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   return size > limit ? bytes.subarray(0, limit) : bytes;
 }
+
+/** A body that went quiet for timeouts.idle_ms after its headers: the read is given up, a 504. */
+export const bodyStalled = (idleMs: number): ProxyError =>
+  new ProxyError({ kind: 'timeout', message: `upstream stopped sending its response for ${idleMs / 1000} s (timeouts.idle_ms)` });
+
+/** An answer read whole that runs past `limit` bytes: a broken or hostile upstream, a 502. `from`: " host", or "". */
+export const answerTooLarge = (limit: number, from = ''): ProxyError =>
+  new ProxyError({ kind: 'api_error', status: 502, message: `upstream${from} sent more than ${limit / (1024 * 1024)} MB in one answer` });
