@@ -8,6 +8,7 @@ import { ProxyError } from '../../src/core/errors.ts';
 import type { StreamEvent } from '../../src/core/stream-events.ts';
 import { openaiCodec } from '../../src/protocols/openai/index.ts';
 import { readStreamedAnswer } from '../../src/proxy/streamed-answer.ts';
+import { rechunk, streamOf } from '../helpers/sse.ts';
 
 const gather = (events: StreamEvent[]) => {
   const c = collectResponse();
@@ -68,17 +69,8 @@ describe('collectResponse', () => {
 describe('readStreamedAnswer', () => {
   const chunk = (delta: string, finish = 'null', extra = '') =>
     `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"qwen3-32b","choices":[{"index":0,"delta":${delta},"finish_reason":${finish}}]${extra}}\n\n`;
-  const body = (text: string, pieces = 7) => {
-    const bytes = new TextEncoder().encode(text);
-    let at = 0;
-    return new ReadableStream<Uint8Array>({
-      pull(c) {
-        if (at >= bytes.length) return c.close();
-        c.enqueue(bytes.subarray(at, at + pieces));
-        at += pieces;
-      },
-    });
-  };
+  /** The text as an upstream body in pieces of at most `pieces` bytes, split inside characters too. */
+  const body = (text: string, pieces = 7) => streamOf(rechunk(text, pieces, pieces));
 
   test('an OpenAI stream split anywhere (inside characters too) gives the same whole answer', async () => {
     const sse =
