@@ -380,7 +380,7 @@ async function jsonInsteadOfStream(res: Response, adapter: ProviderAdapter, idle
   if (json !== undefined) {
     try {
       // Each protocol's whole-response decoder reports a 200 error body as the error it is.
-      codecs[adapter.protocol].decodeResponse(adapter.unwrap ? adapter.unwrap(json) : json);
+      codecs[adapter.protocol].decodeResponse(withoutEnvelope(adapter, json));
     } catch (e) {
       if (e instanceof ProxyError) return e.info;
     }
