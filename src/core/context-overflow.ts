@@ -30,6 +30,38 @@ export function contextOverflowOf(message: string): ContextOverflow | undefined 
   // total of 262462 tokens: 230462 tokens from the input messages and 32000 tokens for the completion."
   m = /maximum context length of (\d+) tokens.*?(\d+) tokens from the input messages and (\d+) tokens for the completion/s.exec(message);
   if (m) return { max: +m[1]!, input: +m[2]!, output: +m[3]!, from: 'openai' };
+  // vLLM's current wordings, also what NVIDIA NIM and Bedrock's OpenAI endpoint pass on (OpenCowork#82):
+  // "'max_tokens' or 'max_completion_tokens' is too large: 16384. This model's maximum context length is
+  // 65536 tokens and your request has 52189 input tokens (16384 > 65536 - 52189)."; "… However, you
+  // requested 8192 output tokens and your prompt contains at least 194561 input tokens, for a total of at
+  // least 202753 tokens."; and, the prompt alone too long, "… However, your request has 40000 input tokens."
+  m = /is too large: (\d+)\. This model's maximum context length is (\d+) tokens and your request has (\d+) input tokens/.exec(message);
+  if (m) return { output: +m[1]!, max: +m[2]!, input: +m[3]!, from: 'openai' };
+  m = /maximum context length is (\d+) tokens.*?you requested (\d+) output tokens and your prompt contains at least (\d+) input tokens/s.exec(message);
+  if (m) return { max: +m[1]!, output: +m[2]!, input: +m[3]!, from: 'openai' };
+  m = /maximum context length is (\d+) tokens.*?your request has (\d+) input tokens/s.exec(message);
+  if (m) return { max: +m[1]!, input: +m[2]!, from: 'openai' };
+  // OpenRouter: "This endpoint's maximum context length is 204800 tokens. However, you requested about
+  // 250598 tokens (230395 of text input, 4203 of tool input, 16000 in the output)." (tool input optional).
+  m = /maximum context length is (\d+) tokens.*?\((\d+) of text input, (?:(\d+) of tool input, )?(\d+) in the output\)/s.exec(message);
+  if (m) return { max: +m[1]!, input: +m[2]! + +(m[3] ?? 0), output: +m[4]!, from: 'openai' };
+  // Together and NVIDIA's hosted models: "The input (345516 tokens) is longer than the model's context
+  // length (262144 tokens)." (Alishahryar1/free-claude-code#263).
+  m = /input \((\d+) tokens\) is longer than the model's context length \((\d+) tokens\)/.exec(message);
+  if (m) return { input: +m[1]!, max: +m[2]!, from: 'openai' };
+  // Moonshot's Kimi: "Invalid request: Your request exceeded model token limit: 262144 (requested: 269030)"
+  // (MoonshotAI/kimi-cli#2011). The figure requested counts max_tokens in, and the message does not split it.
+  m = /exceeded model token limit: (\d+) \(requested: (\d+)\)/.exec(message);
+  if (m) return { max: +m[1]!, input: +m[2]!, from: 'openai' };
+  // llama.cpp's server: "request (41533 tokens) exceeds the available context size (32768 tokens), try increasing it".
+  m = /request \((\d+) tokens\) exceeds the available context size \((\d+) tokens\)/.exec(message);
+  if (m) return { input: +m[1]!, max: +m[2]!, from: 'openai' };
+  // Mistral: "Prompt contains 40000 tokens and 0 draft tokens, too large for model with 32768 maximum context length".
+  m = /Prompt contains (\d+) tokens.*?too large for model with (\d+) maximum context length/s.exec(message);
+  if (m) return { input: +m[1]!, max: +m[2]!, from: 'openai' };
+  // xAI: "This model's maximum prompt length is 131072 but the request contains 537812 tokens".
+  m = /maximum prompt length is (\d+) but the request contains (\d+) tokens/.exec(message);
+  if (m) return { max: +m[1]!, input: +m[2]!, from: 'openai' };
   // Anthropic: "prompt is too long: 210000 tokens > 200000 maximum".
   m = /prompt is too long: (\d+) tokens > (\d+) maximum/.exec(message);
   if (m) return { input: +m[1]!, max: +m[2]!, from: 'anthropic' };
@@ -43,15 +75,21 @@ export function contextOverflowOf(message: string): ContextOverflow | undefined 
 }
 
 /**
- * Overflows stated without the prompt's size, each with the family whose wording it is:
+ * Overflows stated without the prompt's size, each with the family whose wording it is (a first capture
+ * group, where there is one, is the window the message names):
  * - OpenAI's Responses API (HTTP 400 and in-stream, code context_length_exceeded; opencode#6071,
  *   dyad#1672): "Your input exceeds the context window of this model. Please adjust your input and try again."
  * - OpenAI's short form, the window only: "This model's maximum context length is 128000 tokens."
+ * - Qwen on DashScope: "<400> InternalError.Algo.InvalidParameter: Range of input length should be
+ *   [1, 204800]" (QwenLM/qwen-code#98); Z.ai's GLM, code 1261: "Prompt exceeds max length"
+ *   (NousResearch/hermes-agent#1877); older llama.cpp: "the request exceeds the available context size".
  * - Anthropic's models elsewhere: "Prompt is too long", Bedrock's "Input is too long for requested model."
  */
 const NUMBERLESS: ReadonlyArray<readonly [RegExp, ContextOverflow['from']]> = [
   [/exceeds the context window/i, 'openai'],
-  [/maximum context length is \d+ tokens/i, 'openai'],
+  [/maximum context length is (\d+) tokens/i, 'openai'],
+  [/Range of input length should be \[1, (\d+)\]/, 'openai'],
+  [/prompt exceeds max length|exceeds the available context size/i, 'openai'],
   [/prompt is too long|input is too long for requested model/i, 'anthropic'],
 ];
 
@@ -74,9 +112,17 @@ export const FALLBACK_CONTEXT_WINDOW = 128000;
 export function overflowSizes(message: string, code?: string): ContextOverflow | undefined {
   const stated = contextOverflowOf(message);
   if (stated) return stated;
-  const family = NUMBERLESS.find(([re]) => re.test(message))?.[1] ?? (code === 'context_length_exceeded' ? 'openai' : undefined);
+  let family: ContextOverflow['from'] | undefined;
+  let window: string | undefined;
+  for (const [re, from] of NUMBERLESS) {
+    const m = re.exec(message);
+    if (!m) continue;
+    family = from;
+    window = m[1];
+    break;
+  }
+  family ??= code === 'context_length_exceeded' ? 'openai' : undefined;
   if (!family) return undefined;
-  const window = /maximum context length is (\d+) tokens/i.exec(message)?.[1];
   const max = window ? +window : FALLBACK_CONTEXT_WINDOW;
   return { input: max + 1, max, from: family, estimated: true };
 }

@@ -139,6 +139,23 @@ describe('Claude Code and an upstream context overflow', () => {
     );
   });
 
+  test('vLLM, its window too small for the max_tokens Claude Code asks → the "input length and `max_tokens`" form, not a compaction', async () => {
+    // vLLM's own error body (object "error", numeric code), as a local server behind the OpenAI-compatible API sends it.
+    const message =
+      "'max_tokens' or 'max_completion_tokens' is too large: 32000. This model's maximum context length is 32768 tokens and your request has 9000 input tokens (32000 > 32768 - 9000). (parameter=max_tokens, value=32000)";
+    openai.queue({ error: { status: 400, body: { object: 'error', message, type: 'BadRequestError', param: null, code: 400 } } });
+    const err = await ask('openai-custom', 'claude-opus-4-1');
+    expect(err?.status).toBe(400);
+    expect((err?.error as { error: { message: string } }).error.message).toStartWith('input length and `max_tokens` exceed context limit: 9000 + 32000 > 32768');
+  });
+
+  test('Together / NVIDIA "The input (N tokens) is longer than the model\'s context length" → "prompt is too long"', async () => {
+    const message = "The input (345516 tokens) is longer than the model's context length (262144 tokens).";
+    openai.queue({ error: { status: 400, body: { error: { message, type: 'invalid_request_error', param: null, code: null } } } });
+    const err = await ask('openai-custom', 'claude-opus-4-1');
+    expect((err?.error as { error: { message: string } }).error.message).toStartWith('prompt is too long: 345516 tokens > 262144 maximum');
+  });
+
   test('Gemini "input token count exceeds the maximum" → "prompt is too long"', async () => {
     gemini.queue({ error: { status: 400, body: googleError(400, 'The input token count (1200293) exceeds the maximum number of tokens allowed (1048576).') } });
     const err = await ask('gemini-cli', 'claude-sonnet-4-5');
