@@ -158,6 +158,20 @@ describe('Claude Code on OpenAI-compatible servers: streamed tool loops', () => 
     expect(final.stop_reason).toBe('refusal');
   });
 
+  test('GLM: finish_reason "model_context_window_exceeded" is max_tokens, so Claude Code neither takes the cut text as done nor runs the cut call', async () => {
+    // Z.ai stops so when the window fills up mid-answer (mozilla-ai/any-llm#1200).
+    script.push({ frames: [chunk({ role: 'assistant', content: 'The first half of' }), chunk({}, 'model_context_window_exceeded'), '[DONE]'] });
+    expect((await turn('glm-5', [{ role: 'user', content: 'x' }])).final.stop_reason).toBe('max_tokens');
+    script.push({
+      frames: [
+        chunk({ tool_calls: [{ index: 0, id: 'c1', function: { name: 'Read', arguments: '{"file_pa' } }] }),
+        chunk({}, 'model_context_window_exceeded'),
+        '[DONE]',
+      ],
+    });
+    expect((await turn('glm-5', [{ role: 'user', content: 'x' }])).final.stop_reason).toBe('max_tokens');
+  });
+
   test('GLM: finish_reason "network_error" (generation failed part-way) ends in an error, not a finished turn', async () => {
     script.push({ frames: [chunk({ role: 'assistant', content: 'Half an ans' }), chunk({}, 'network_error'), '[DONE]'] });
     const err = await turn('glm-4.6', [{ role: 'user', content: 'x' }]).catch((e) => e as Error);
