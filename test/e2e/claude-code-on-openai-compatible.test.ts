@@ -318,6 +318,22 @@ describe('Claude Code on OpenAI-compatible servers: errors', () => {
     expect(b.error).toMatchObject({ error: { type: 'rate_limit_error' } });
   });
 
+  test("Kimi K2.5's fixed temperature: a client's other value is refused once, then left out and the answer comes", async () => {
+    // Cline's Anthropic mode asks for temperature 0; Moonshot takes only its own (Warma10032/VideoAdGuard#34).
+    const refusal = { error: { message: 'invalid temperature: only 1 is allowed for this model', type: 'invalid_request_error' } };
+    script.push({ status: 400, body: refusal }, { frames: [chunk({ role: 'assistant', content: 'Hi' }, 'stop'), '[DONE]'] });
+    const ask = async () => {
+      const final = await client.messages.stream({ model: 'kimi-k2.5', max_tokens: 100, temperature: 0, messages: [{ role: 'user', content: 'x' }] }).finalMessage();
+      return final.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    };
+    const before = received.length;
+    expect(await ask()).toBe('Hi');
+    expect(received.slice(before).map((b) => b.temperature)).toEqual([0, undefined]);
+    // The next request of the conversation goes without it at once.
+    expect(await ask()).toBe('ok');
+    expect(received.slice(before + 2).map((b) => b.temperature)).toEqual([undefined]);
+  });
+
   test('Qwen data_inspection_failed (400) is an invalid_request_error with its message', async () => {
     script.push({
       status: 400,

@@ -20,7 +20,10 @@ const RENAMED: Record<string, string> = { max_completion_tokens: 'max_tokens', m
  * servers): `{"detail":[{"type":"extra_forbidden","loc":["body","stream_options"],…}]}`, also inside
  * Mistral's `{"object":"error","message":{"detail":…}}` (gpustack/gpustack#429, Gitlawb/openclaude#739);
  * OpenAI's "Unrecognized request argument supplied: x"; "Unknown parameter: 'x'"; Groq's "property 'x'
- * is unsupported"; xAI's "Argument not supported on this model: x" (earendil-works/pi, openclaw).
+ * is unsupported"; xAI's "Argument not supported on this model: x" (earendil-works/pi, openclaw); Moonshot's
+ * Kimi K2.5 and later, whose sampling is fixed, "invalid temperature: only 1 is allowed for this model"
+ * (1 when thinking, 0.6 when not: Warma10032/VideoAdGuard#34, NousResearch/hermes-agent#12566) - left
+ * out, the field takes the value the server wants.
  */
 const REFUSALS: readonly RegExp[] = [
   /"type"\s*:\s*"extra_forbidden"\s*,\s*"loc"\s*:\s*\[\s*"body"\s*,\s*"([A-Za-z_]+)"\s*\]/,
@@ -28,6 +31,7 @@ const REFUSALS: readonly RegExp[] = [
   /Unknown parameter: '([A-Za-z_]+)'/,
   /property '([A-Za-z_]+)' is unsupported/,
   /Argument not supported on this model: ([A-Za-z_]+)/,
+  /invalid ([A-Za-z_]+): only \S+ is allowed for this model/,
 ];
 
 /** The top-level field an OpenAI-compatible server's 400/422 says it does not take, or undefined. */
