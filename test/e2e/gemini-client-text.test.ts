@@ -102,7 +102,8 @@ describe.each(UPSTREAMS)('Gemini SDK → $provider: text, system, history, media
       expect(plain.response_format).toEqual({ type: 'json_object' });
     } else {
       // Anthropic has no seed, penalties or n: they are dropped rather than rejected upstream.
-      expect(withSchema.output_config).toEqual({ format: { type: 'json_schema', schema } });
+      // Anthropic's structured outputs take only closed objects (output-schema.ts).
+      expect(withSchema.output_config).toEqual({ format: { type: 'json_schema', schema: { ...schema, additionalProperties: false } } });
       expect(Object.keys(withSchema)).not.toContain('seed');
       expect(JSON.stringify(plain.system)).toContain('JSON');
     }

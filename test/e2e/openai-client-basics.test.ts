@@ -291,6 +291,27 @@ for (const u of UPSTREAMS) {
       if (u === CLAUDE) expect(body.output_config).toEqual({ format: { type: 'json_schema', schema } });
       else expect(body.generationConfig).toMatchObject({ responseMimeType: 'application/json', responseJsonSchema: schema });
     });
+
+    // A schema as Pydantic or Zod write it without strict mode: open objects, value bounds. OpenAI takes it
+    // as a guide; Anthropic's structured outputs answer 400 to both (ax-llm/ax#458, laravel/ai#715).
+    test('a non-strict JSON schema with open objects and bounds is accepted upstream', async () => {
+      const schema = {
+        type: 'object',
+        properties: { city: { type: 'string', minLength: 1 }, stars: { type: 'integer', minimum: 1, maximum: 5 }, where: { type: 'object', properties: { lat: { type: 'number' } } } },
+        required: ['city'],
+      };
+      u.mock(s).queue({ text: '{"city":"Paris","stars":4}' });
+      const res = await clientFor(s, u.name).chat.completions.create({
+        model: u.model,
+        messages: [{ role: 'user', content: 'Where?' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'place', schema } },
+      });
+      expect(JSON.parse(res.choices[0]!.message.content!)).toEqual({ city: 'Paris', stars: 4 });
+      if (u !== CLAUDE) return;
+      const sent = dig(lastBody(u.mock(s)), 'output_config', 'format', 'schema');
+      expect(sent).toMatchObject({ additionalProperties: false, properties: { where: { additionalProperties: false }, stars: { type: 'integer' } } });
+      expect(JSON.stringify(sent)).not.toMatch(/"(minimum|maximum|minLength)":/);
+    });
   });
 
   describe(`OpenAI client → ${u.name}: finish reasons and usage`, () => {

@@ -5,6 +5,7 @@ import type { EncodeRequestOptions } from '../types.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import { encodeConversation } from './encode-messages.ts';
 import { encodeText } from './encode-content.ts';
+import { anthropicOutputSchema } from './output-schema.ts';
 import { finishConversation, restoreThinking, thinkingFitsHistory } from './final-turn.ts';
 import { adaptiveOnly, disableThinkingExplicitly, outputLimit, refusesForcedToolChoice } from './model-rules.ts';
 import type { AnthropicBlock } from './wire-types.ts';
@@ -204,7 +205,7 @@ const ANTHROPIC_EFFORTS: Partial<Record<ReasoningEffort, string>> = {
 function encodeOutputConfig(req: CanonicalRequest, body: JsonObject, adaptive: boolean): void {
   const config: JsonObject = {};
   const f = req.responseFormat;
-  if (f?.type === 'json_schema') config.format = { type: 'json_schema', schema: f.schema };
+  if (f?.type === 'json_schema') config.format = { type: 'json_schema', schema: anthropicOutputSchema(f.schema) };
   // Effort only accompanies adaptive thinking: older models reject `effort`, and with a fixed
   // budget the budget already says how hard to think.
   const wanted = reasoningEffort(req.reasoning);

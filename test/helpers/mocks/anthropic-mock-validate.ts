@@ -75,6 +75,7 @@ export function validateMessagesRequest(body: unknown, ctx: RequestContext): Ant
     validateTools(body.tools) ??
     validateToolChoice(body.tool_choice) ??
     validateToolsDeclared(body) ??
+    validateOutputSchema(body) ??
     validateThinking(body, ctx.countTokens)
   );
 }
@@ -171,6 +172,62 @@ function validateTools(tools: unknown): AnthropicErrorInfo | undefined {
     if (t.input_schema.type !== 'object') return invalidRequest(`${at}.input_schema.type: Input should be 'object'`);
     if (names.has(t.name)) return invalidRequest('tools: Tool names must be unique.');
     names.add(t.name);
+  }
+  return undefined;
+}
+
+/**
+ * Structured outputs take a JSON Schema subset and answer 400 to the rest, with messages users quote:
+ * open objects (ax-llm/ax#458, BerriAI/litellm#35808), number bounds (sherifkozman/the-llm-council#55),
+ * array sizes (ghostlobster/memorize-everything#93), string lengths (laravel/ai#715).
+ */
+function validateOutputSchema(body: Record<string, unknown>): AnthropicErrorInfo | undefined {
+  const [field, format] = isRecord(body.output_config) && isRecord(body.output_config.format)
+    ? ['output_config.format.schema', body.output_config.format]
+    : ['output_format.schema', isRecord(body.output_format) ? body.output_format : undefined];
+  if (!format || !isRecord(format.schema)) return undefined;
+  const problem = outputSchemaProblem(format.schema, 0);
+  return problem ? invalidRequest(`${field}: ${problem}`) : undefined;
+}
+
+const REFUSED_BOUNDS: Record<string, string[]> = {
+  number: ['maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum', 'multipleOf'],
+  integer: ['maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum', 'multipleOf'],
+  string: ['maxLength', 'minLength'],
+};
+
+function outputSchemaProblem(node: unknown, depth: number): string | undefined {
+  if (Array.isArray(node)) {
+    for (const n of node) {
+      const p = outputSchemaProblem(n, depth + 1);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  if (!isRecord(node) || depth > 40) return undefined;
+  const type = typeof node.type === 'string' ? node.type : undefined;
+  if (type === 'object') {
+    if (node.additionalProperties === true) {
+      return "For 'object' type, 'additionalProperties: true' is not supported. Please set 'additionalProperties' to false";
+    }
+    if (node.additionalProperties !== false) return "For 'object' type, 'additionalProperties' must be explicitly set to false";
+  }
+  const refused = (type && REFUSED_BOUNDS[type]?.filter((k) => node[k] !== undefined)) || [];
+  if (refused.length > 0) return `For '${type}' type, properties ${refused.sort().join(', ')} are not supported`;
+  if (type === 'array' && node.minItems !== undefined && node.minItems !== 0 && node.minItems !== 1) {
+    return "For 'array' type, 'minItems' values other than 0 or 1 are not supported";
+  }
+  for (const key of ['properties', '$defs', 'definitions']) {
+    const map = node[key];
+    if (!isRecord(map)) continue;
+    for (const v of Object.values(map)) {
+      const p = outputSchemaProblem(v, depth + 1);
+      if (p) return p;
+    }
+  }
+  for (const key of ['items', 'anyOf', 'allOf', 'oneOf']) {
+    const p = outputSchemaProblem(node[key], depth + 1);
+    if (p) return p;
   }
   return undefined;
 }

@@ -373,6 +373,24 @@ describe('anthropic mock: request validation', () => {
     );
   });
 
+  test('structured outputs: open objects and value bounds are refused, closed schemas accepted', async () => {
+    const format = (schema: unknown) => req({ output_config: { format: { type: 'json_schema', schema } } });
+    const closed = { type: 'object', properties: { n: { type: 'integer' }, tags: { type: 'array', minItems: 1, items: { type: 'string' } } }, additionalProperties: false };
+    expect((await post(format(closed))).status).toBe(200);
+    expect(await rejected(format({ type: 'object', properties: {} }))).toBe(
+      "output_config.format.schema: For 'object' type, 'additionalProperties' must be explicitly set to false",
+    );
+    expect(await rejected(format({ ...closed, properties: { o: { type: 'object', additionalProperties: true } } }))).toStartWith(
+      "output_config.format.schema: For 'object' type, 'additionalProperties: true' is not supported.",
+    );
+    expect(await rejected(format({ ...closed, properties: { n: { type: 'number', minimum: 0, maximum: 1 } } }))).toBe(
+      "output_config.format.schema: For 'number' type, properties maximum, minimum are not supported",
+    );
+    expect(await rejected(format({ ...closed, properties: { t: { type: 'array', minItems: 2, items: { type: 'string' } } } }))).toBe(
+      "output_config.format.schema: For 'array' type, 'minItems' values other than 0 or 1 are not supported",
+    );
+  });
+
   test('rejected requests are recorded with status and body', async () => {
     await rejected(req({ top_k: -1 }));
     expect(mock.calls).toHaveLength(1);

@@ -77,8 +77,41 @@ describe('anthropic encodeRequest: system', () => {
     ]);
     const schema = { type: 'object', properties: { a: { type: 'number' } } };
     const body = encode({ responseFormat: { type: 'json_schema', name: 'x', schema, strict: true } });
-    expect(body.output_config).toEqual({ format: { type: 'json_schema', schema } });
+    expect(body.output_config).toEqual({ format: { type: 'json_schema', schema: { ...schema, additionalProperties: false } } });
     expect(body).not.toHaveProperty('system');
+  });
+});
+
+describe('anthropic encodeRequest: structured output schema', () => {
+  // ax-llm/ax#458, BerriAI/litellm#35808, laravel/ai#715: the API refuses open objects and value bounds.
+  test('objects are closed at every depth and the bounds the API refuses move into descriptions', () => {
+    const schema = {
+      type: 'object',
+      $defs: { Tag: { type: 'object', properties: { label: { type: 'string', maxLength: 20 } } } },
+      properties: {
+        score: { type: 'integer', minimum: 1, maximum: 10, description: 'How good' },
+        tags: { type: 'array', minItems: 2, items: { $ref: '#/$defs/Tag' } },
+        extra: { type: 'object', additionalProperties: true },
+        maybe: { anyOf: [{ type: 'object', properties: { a: { type: 'string' } } }, { type: 'null' }] },
+        one: { type: 'array', minItems: 1, items: { type: 'string', format: 'date-time', pattern: '^2' } },
+      },
+      required: ['score'],
+    };
+    const sent = encode({ responseFormat: { type: 'json_schema', schema } }).output_config.format.schema;
+    expect(sent).toEqual({
+      type: 'object',
+      $defs: { Tag: { type: 'object', properties: { label: { type: 'string', description: '{maxLength: 20}' } }, additionalProperties: false } },
+      properties: {
+        score: { type: 'integer', description: 'How good\n\n{minimum: 1, maximum: 10}' },
+        tags: { type: 'array', description: '{minItems: 2}', items: { $ref: '#/$defs/Tag' } },
+        extra: { type: 'object', additionalProperties: false },
+        maybe: { anyOf: [{ type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false }, { type: 'null' }] },
+        one: { type: 'array', minItems: 1, items: { type: 'string', format: 'date-time', pattern: '^2' } },
+      },
+      required: ['score'],
+      additionalProperties: false,
+    });
+    expect(schema.properties.score).toEqual({ type: 'integer', minimum: 1, maximum: 10, description: 'How good' });
   });
 });
 
@@ -390,7 +423,7 @@ describe('anthropic encodeRequest: tools', () => {
     expect(body.tools.at(-1)).toEqual({ type: 'web_search_20250305', name: 'web_search' });
     expect(body.tools).toHaveLength(3);
     expect(body.context_management).toEqual({ edits: [] });
-    expect(body.output_config).toEqual({ task_budget: 3, format: { type: 'json_schema', schema: { type: 'object' } } });
+    expect(body.output_config).toEqual({ task_budget: 3, format: { type: 'json_schema', schema: { type: 'object', additionalProperties: false } } });
     expect(body.metadata).toEqual({ session: 's', user_id: 'u' });
     expect(body).not.toHaveProperty('safetySettings');
     expect(body).not.toHaveProperty('server_tools');

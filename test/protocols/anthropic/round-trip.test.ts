@@ -38,7 +38,7 @@ const req: CanonicalRequest = {
   topP: 0.97,
   stop: ['###'],
   reasoning: { enabled: true, budgetTokens: 2048 },
-  responseFormat: { type: 'json_schema', schema: { type: 'object' } },
+  responseFormat: { type: 'json_schema', schema: { type: 'object', additionalProperties: false } },
   stream: true,
   user: 'user-1',
   extras: { anthropic: { context_management: { edits: [] }, server_tools: [{ type: 'web_search_20250305', name: 'web_search' }] } },
