@@ -163,6 +163,35 @@ for (const u of UPSTREAMS) {
       expect(String(dig(params, 'properties', 'departure', 'description'))).toContain('date');
     });
 
+    // An MCP tool whose zod union became a root oneOf (mobile-next/mobile-mcp#344): OpenAI takes it,
+    // Anthropic refuses every request that declares it (anthropics/claude-code#5319).
+    test('a tool whose parameters are a root oneOf is accepted upstream and still called', async () => {
+      const run = {
+        type: 'function' as const,
+        function: {
+          name: 'run_flow',
+          description: 'Run a flow from YAML text or a directory.',
+          parameters: {
+            type: 'object',
+            properties: { env: { type: 'string' } },
+            oneOf: [
+              { properties: { yaml: { type: 'string' } }, required: ['yaml'] },
+              { properties: { dir: { type: 'string' } }, required: ['dir'] },
+            ],
+          },
+        },
+      };
+      u.mock(s).queue({ toolCalls: [{ name: 'run_flow', args: { dir: 'flows' } }] });
+      const res = await clientFor(s, u.name).chat.completions.create({ model: u.model, messages: [{ role: 'user', content: 'run flows' }], tools: [run] });
+      expect(res.choices[0]!.message.tool_calls?.[0]).toMatchObject({ function: { name: 'run_flow', arguments: '{"dir":"flows"}' } });
+      if (u !== CLAUDE) return;
+      const schema = dig(lastBody(u.mock(s)), 'tools', 0, 'input_schema') as Record<string, unknown>;
+      expect(schema).not.toHaveProperty('oneOf');
+      expect(schema).toMatchObject({ type: 'object', properties: { env: {}, yaml: {}, dir: {} } });
+      expect(schema).not.toHaveProperty('required');
+      expect(String(schema.description)).toContain('exactly one of');
+    });
+
     const choices: Array<[string, OpenAI.ChatCompletionToolChoiceOption, unknown, unknown]> = [
       ['auto', 'auto', { type: 'auto' }, { functionCallingConfig: { mode: 'AUTO' } }],
       ['none', 'none', { type: 'none' }, { functionCallingConfig: { mode: 'NONE' } }],

@@ -5,6 +5,7 @@ import type { EncodeRequestOptions } from '../types.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import { encodeConversation } from './encode-messages.ts';
 import { encodeText } from './encode-content.ts';
+import { anthropicInputSchema } from './input-schema.ts';
 import { anthropicOutputSchema } from './output-schema.ts';
 import { finishConversation, restoreThinking, thinkingFitsHistory } from './final-turn.ts';
 import { adaptiveOnly, disableThinkingExplicitly, outputLimit, refusesForcedToolChoice } from './model-rules.ts';
@@ -160,7 +161,7 @@ function encodeTools(req: CanonicalRequest, body: JsonObject, serverTools: unkno
     const tool: JsonObject = { name: t.name };
     if (t.description) tool.description = t.description;
     // `strict` is dropped: a schema written for OpenAI strict mode may use what Anthropic's strict mode rejects.
-    tool.input_schema = { ...t.parameters, type: 'object' };
+    tool.input_schema = anthropicInputSchema(t.parameters);
     return tool;
   });
   tools.push(...serverTools);

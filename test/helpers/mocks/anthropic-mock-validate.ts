@@ -170,6 +170,11 @@ function validateTools(tools: unknown): AnthropicErrorInfo | undefined {
     if (!isRecord(t.input_schema)) return invalidRequest(`${at}.input_schema: Input should be a valid dictionary`);
     if (t.input_schema.type === undefined) return fieldRequired(`${at}.input_schema.type`);
     if (t.input_schema.type !== 'object') return invalidRequest(`${at}.input_schema.type: Input should be 'object'`);
+    // anthropics/claude-code#5319: MCP tools whose unions become a root oneOf.
+    const schema = t.input_schema;
+    if (['oneOf', 'allOf', 'anyOf'].some((k) => schema[k] !== undefined)) {
+      return invalidRequest(`${at}.input_schema: input_schema does not support oneOf, allOf, or anyOf at the top level`);
+    }
     if (names.has(t.name)) return invalidRequest('tools: Tool names must be unique.');
     names.add(t.name);
   }

@@ -373,6 +373,13 @@ describe('anthropic mock: request validation', () => {
     );
   });
 
+  test('a tool input_schema with a root oneOf, anyOf or allOf is refused', async () => {
+    const tool = { name: 'run', input_schema: { type: 'object', oneOf: [{ required: ['a'] }, { required: ['b'] }] } };
+    expect(await rejected(req({ tools: [weatherTool, tool] }))).toBe(
+      'tools.1.custom.input_schema: input_schema does not support oneOf, allOf, or anyOf at the top level',
+    );
+  });
+
   test('structured outputs: open objects and value bounds are refused, closed schemas accepted', async () => {
     const format = (schema: unknown) => req({ output_config: { format: { type: 'json_schema', schema } } });
     const closed = { type: 'object', properties: { n: { type: 'integer' }, tags: { type: 'array', minItems: 1, items: { type: 'string' } } }, additionalProperties: false };

@@ -82,6 +82,34 @@ describe('anthropic encodeRequest: system', () => {
   });
 });
 
+describe('anthropic encodeRequest: tool input schemas', () => {
+  // anthropics/claude-code#5319: "input_schema does not support oneOf, allOf, or anyOf at the top level".
+  test('a root anyOf/oneOf/allOf becomes one object; what every branch requires stays required', () => {
+    const parameters = {
+      type: 'object',
+      description: 'Pick one.',
+      properties: { env: { type: 'string' } },
+      required: ['env'],
+      anyOf: [
+        { properties: { id: { type: 'string' }, ref: { type: 'string' } }, required: ['id', 'ref'] },
+        { properties: { path: { type: 'string' }, ref: { type: 'number' } }, required: ['path', 'ref'] },
+      ],
+      allOf: [{ properties: { mode: { enum: ['a', 'b'] } }, required: ['mode'] }],
+    };
+    const schema = encode({ tools: [{ name: 'pick', parameters }] }).tools[0].input_schema;
+    expect(schema).toEqual({
+      type: 'object',
+      properties: { env: { type: 'string' }, id: { type: 'string' }, ref: { type: 'string' }, path: { type: 'string' }, mode: { enum: ['a', 'b'] } },
+      required: ['env', 'ref', 'mode'],
+      description: `Pick one.\n\nThe arguments must match at least one of ${JSON.stringify(parameters.anyOf)}, and all of ${JSON.stringify(parameters.allOf)}.`,
+    });
+    expect(parameters).toHaveProperty('anyOf');
+    // Without a root combinator the schema goes as written.
+    const plain = { type: 'object', properties: { q: { anyOf: [{ type: 'string' }, { type: 'null' }] } } };
+    expect(encode({ tools: [{ name: 'q', parameters: plain }] }).tools[0].input_schema).toEqual(plain);
+  });
+});
+
 describe('anthropic encodeRequest: structured output schema', () => {
   // ax-llm/ax#458, BerriAI/litellm#35808, laravel/ai#715: the API refuses open objects and value bounds.
   test('objects are closed at every depth and the bounds the API refuses move into descriptions', () => {
