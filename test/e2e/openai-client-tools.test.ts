@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type OpenAI from 'openai';
 import { SKIP_SIGNATURE } from '../helpers/mocks/gemini-mock.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
-import { CLAUDE, GEMINI, UPSTREAMS, clientFor, collect, dig, lastBody } from './openai-client-util.ts';
+import { CLAUDE, GEMINI, PNG_BASE64, UPSTREAMS, clientFor, collect, dig, lastBody } from './openai-client-util.ts';
 
 let s: Stack;
 beforeAll(async () => {
@@ -467,6 +467,40 @@ describe('OpenAI client: tool-call history edge cases', () => {
         expect(dig(body, 'contents', 1, 'parts', 1)).toMatchObject({ functionCall: { name: 'get_time', args: {} } });
         expect(dig(body, 'contents', 2, 'parts', 0)).toMatchObject({ functionResponse: { name: 'get_time', response: { error: expect.any(String) } } });
         expect(dig(body, 'contents', 2, 'parts', 1)).toEqual({ functionResponse: { name: 'get_weather', response: { output: 'sunny' } } });
+      }
+    });
+
+    // Agents return a screenshot from a tool as image parts of the tool message (router-for-me/CLIProxyAPI#1670,
+    // tingly-dev/tingly-box#1606); Claude and Gemini take media in a tool result.
+    test(`${u.name}: an image in a tool message reaches the upstream with the result`, async () => {
+      u.mock(s).queue({ text: 'A red square.' });
+      const content = [
+        { type: 'text', text: 'Screenshot taken.' },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_BASE64}` } },
+      ];
+      const res = await clientFor(s, u.name).chat.completions.create({
+        model: u.model,
+        tools: [GET_TIME],
+        messages: [
+          { role: 'user', content: 'What is on screen?' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'call_s1', type: 'function', function: { name: 'get_time', arguments: '{}' } }] },
+          // The SDK types list text parts only for tool messages; this is what such agents send.
+          { role: 'tool', tool_call_id: 'call_s1', content: content as OpenAI.ChatCompletionContentPartText[] },
+        ],
+      });
+      expect(res.choices[0]!.message.content).toBe('A red square.');
+      const body = lastBody(u.mock(s));
+      if (u === CLAUDE) {
+        expect(dig(body, 'messages', 2, 'content', 0)).toEqual({
+          type: 'tool_result',
+          tool_use_id: 'call_s1',
+          content: [{ type: 'text', text: 'Screenshot taken.' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_BASE64 } }],
+        });
+      } else {
+        expect(dig(body, 'contents', 2, 'parts')).toEqual([
+          { functionResponse: { name: 'get_time', response: { output: 'Screenshot taken.' } } },
+          { inlineData: { mimeType: 'image/png', data: PNG_BASE64 } },
+        ]);
       }
     });
   }

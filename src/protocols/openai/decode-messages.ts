@@ -101,12 +101,18 @@ function decodeToolCall(raw: unknown, path: string): ToolCallPart {
   return part;
 }
 
+/**
+ * A tool message's content may hold images and files besides text: OpenAI's schema lists text parts only,
+ * but agents send a screenshot or a read image file back that way (router-for-me/CLIProxyAPI#1670,
+ * tingly-dev/tingly-box#1606), and newer GPT models take it (openai/openai-openapi#523). Claude and
+ * Gemini take media in a tool result; refusing it here failed every later turn of the conversation.
+ */
 function decodeToolMessage(msg: unknown, path: string, callNames: Map<string, string>): ToolResultPart {
   const m = expectShape(ToolMessageSchema, msg, path);
   const part: ToolResultPart = {
     type: 'tool_result',
     callId: m.tool_call_id,
-    content: m.content == null ? [] : decodeTextContent(m.content, `${path}.content`),
+    content: m.content == null ? [] : decodeUserContent(m.content, `${path}.content`),
   };
   const name = callNames.get(m.tool_call_id);
   if (name) part.name = name;

@@ -256,6 +256,19 @@ describe('openai decodeRequest: smaller shapes', () => {
     expect(req.messages[1]!.content).toEqual([{ type: 'tool_result', callId: 'ghost', content: [{ type: 'text', text: 'x' }] }]);
   });
 
+  // router-for-me/CLIProxyAPI#1670: agents send a tool's screenshot as image parts of the tool message.
+  test('images in a tool message stay in the tool result', () => {
+    const image = { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } };
+    const req = decode({ model: 'm', messages: [...user, { role: 'tool', tool_call_id: 'c1', content: [{ type: 'text', text: 'shot' }, image] }] });
+    expect(req.messages[1]!.content).toEqual([
+      {
+        type: 'tool_result',
+        callId: 'c1',
+        content: [{ type: 'text', text: 'shot' }, { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'AAAA' } }],
+      },
+    ]);
+  });
+
   test('file_data without a data-URL prefix is taken as raw base64', () => {
     const req = decode({
       model: 'm',
@@ -320,6 +333,11 @@ describe('openai decodeRequest: rejections name the problem', () => {
       'image in a system message',
       { model: 'm', messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }, ...user] },
       'messages.0.content.0.type: expected one of "text", got "image_url"',
+    ],
+    [
+      'an unknown part type in a tool message',
+      { model: 'm', messages: [...user, { role: 'tool', tool_call_id: 'c', content: [{ type: 'video', video: {} }] }] },
+      'messages.1.content.0.type: expected one of "text", "image_url", "input_audio", "file", got "video"',
     ],
     [
       'tool message without tool_call_id',
