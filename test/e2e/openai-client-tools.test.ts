@@ -192,6 +192,28 @@ for (const u of UPSTREAMS) {
       expect(String(schema.description)).toContain('exactly one of');
     });
 
+    // An agent with tools and a typed final output (the OpenAI Agents SDK's output_type) sends both; Gemini
+    // 2.x refuses JSON mode beside functions (googleapis/python-genai#867).
+    test('tools together with a JSON schema output are accepted upstream', async () => {
+      const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+      u.mock(s).queue({ text: '{"city":"Paris"}' });
+      const res = await clientFor(s, u.name).chat.completions.create({
+        model: u.model,
+        messages: [{ role: 'user', content: 'Where is it warm?' }],
+        tools: [GET_WEATHER],
+        response_format: { type: 'json_schema', json_schema: { name: 'place', schema, strict: true } },
+      });
+      expect(JSON.parse(res.choices[0]!.message.content!)).toEqual({ city: 'Paris' });
+      const body = lastBody(u.mock(s));
+      if (u === CLAUDE) {
+        expect(body.output_config).toEqual({ format: { type: 'json_schema', schema } });
+        return;
+      }
+      expect(dig(body, 'generationConfig', 'responseMimeType')).toBeUndefined();
+      expect(dig(body, 'tools', 0, 'functionDeclarations', 0, 'name')).toBe('get_weather');
+      expect(String(dig(body, 'systemInstruction', 'parts', 0, 'text'))).toContain(JSON.stringify(schema));
+    });
+
     const choices: Array<[string, OpenAI.ChatCompletionToolChoiceOption, unknown, unknown]> = [
       ['auto', 'auto', { type: 'auto' }, { functionCallingConfig: { mode: 'AUTO' } }],
       ['none', 'none', { type: 'none' }, { functionCallingConfig: { mode: 'NONE' } }],

@@ -4,7 +4,7 @@ import { isRecord, type JsonObject } from '../../util/json.ts';
 import type { EncodeRequestOptions } from '../types.ts';
 import { encodeContents } from './encode-contents.ts';
 import { toGeminiName } from './function-name.ts';
-import { plainGemma, takesPenalties } from './model-rules.ts';
+import { plainGemma, refusesJsonWithFunctions, takesPenalties } from './model-rules.ts';
 import { cleanSchema } from './schema-clean.ts';
 import { thinkingConfigFor } from './thinking-config.ts';
 
@@ -20,10 +20,10 @@ export function encodePrompt(req: CanonicalRequest, model = req.model, family: G
   const body: JsonObject = { contents };
   const system = [...req.system.map((p) => p.text), ...lateSystem].filter((t) => t !== '');
   const gemma = plainGemma(model);
+  const format = jsonInWords(req, model) ? jsonInstruction(req, !gemma && req.tools.length > 0) : undefined;
+  if (format) system.push(format);
   if (gemma) {
     // No system instruction, no JSON mode: both go to the top of the first user turn, as Google's ADK does.
-    const format = jsonInstruction(req);
-    if (format) system.push(format);
     if (system.length > 0) {
       const text = { text: system.join('\n\n') };
       const firstUser = contents.find((c) => isRecord(c) && c.role === 'user' && Array.isArray(c.parts));
@@ -39,12 +39,26 @@ export function encodePrompt(req: CanonicalRequest, model = req.model, family: G
   return body;
 }
 
-/** What JSON mode asked for, said in words for a model without JSON mode. */
-function jsonInstruction(req: CanonicalRequest): string | undefined {
+/**
+ * Whether JSON mode is asked for in words rather than with responseMimeType: plain Gemma has no JSON mode,
+ * and older Gemini models have none beside functions they may call (model-rules.ts).
+ */
+function jsonInWords(req: CanonicalRequest, model: string): boolean {
+  if (plainGemma(model)) return true;
+  const callable = req.tools.length > 0 && req.toolChoice?.type !== 'none';
+  return req.responseFormat !== undefined && req.responseFormat.type !== 'text' && callable && refusesJsonWithFunctions(model);
+}
+
+/**
+ * What JSON mode asked for, said in words for a model without JSON mode. `functions`: the model may still
+ * call functions, and the words must not talk it out of them.
+ */
+function jsonInstruction(req: CanonicalRequest, functions: boolean): string | undefined {
   const format = req.responseFormat;
-  if (format?.type === 'json') return 'Reply with a single JSON value and nothing else.';
+  const lead = functions ? 'When you reply with text rather than a function call, reply' : 'Reply';
+  if (format?.type === 'json') return `${lead} with a single JSON value and nothing else.`;
   if (format?.type === 'json_schema') {
-    return `Reply with a single JSON value and nothing else, valid against this JSON Schema:\n${JSON.stringify(format.schema)}`;
+    return `${lead} with a single JSON value and nothing else, valid against this JSON Schema:\n${JSON.stringify(format.schema)}`;
   }
   return undefined;
 }
@@ -107,8 +121,8 @@ function generationConfig(req: CanonicalRequest, model: string): JsonObject {
     if (req.presencePenalty !== undefined) gc.presencePenalty = req.presencePenalty;
     if (req.frequencyPenalty !== undefined) gc.frequencyPenalty = req.frequencyPenalty;
   }
-  // Plain Gemma has no JSON mode; encodePrompt asks for JSON in words instead.
-  const format = plainGemma(model) ? undefined : req.responseFormat;
+  // Where JSON mode would be refused, encodePrompt asks for JSON in words instead.
+  const format = jsonInWords(req, model) ? undefined : req.responseFormat;
   if (format?.type === 'json') gc.responseMimeType = 'application/json';
   else if (format?.type === 'json_schema') {
     gc.responseMimeType = 'application/json';

@@ -44,6 +44,19 @@ const LEVEL_THINKING = /gemini-3/i;
  */
 const UNCHECKED_CALLS = /gemini-[12](?:\.\d+)?-/i;
 
+/**
+ * Gemini 1.x and 2.x refuse JSON mode beside function declarations the model may call: 400 "Function
+ * calling with a response mime type: 'application/json' is unsupported" (googleapis/python-genai#867,
+ * symfony/ai#1777 on gemini-2.5-flash); with calling mode NONE they take it (google/adk-python#5735).
+ * An agent with tools and a typed final output (the OpenAI Agents SDK's output_type) sends both.
+ * Gemini 3 combines structured output with tools.
+ */
+const NO_JSON_WITH_FUNCTIONS = /gemini-[12](?:\.\d+)?-/i;
+
+export function refusesJsonWithFunctions(model: string): boolean {
+  return NO_JSON_WITH_FUNCTIONS.test(model);
+}
+
 export function validatesCallSignatures(model: string): boolean {
   return /gemini/i.test(model) && !UNCHECKED_CALLS.test(model);
 }

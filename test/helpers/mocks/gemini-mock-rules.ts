@@ -38,6 +38,7 @@ export const MSG = {
   thinkingConfigUnsupported: 'thinking_config is not supported.',
   budgetZero: 'Budget 0 is invalid. This model only works in thinking mode.',
   corruptedSignature: 'Corrupted thought signature.',
+  jsonWithFunctions: "Function calling with a response mime type: 'application/json' is unsupported",
 } as const;
 
 /** Refusals that name the model (`models/gemma-3-27b-it`), as the live API words them. */
@@ -214,8 +215,17 @@ function checkRoles(contents: unknown[]): string | undefined {
   return contents.some((c) => roleOf(c) !== 'user' && roleOf(c) !== 'model') ? MSG.role : undefined;
 }
 
+/** Gemini 1.x/2.x: no JSON mode beside callable functions (googleapis/python-genai#867; mode NONE is fine: google/adk-python#5735). */
+const NO_JSON_WITH_FUNCTIONS = /gemini-[12](?:\.\d+)?-/;
+
 /** What a model cannot do at all, whatever the values. */
 function checkModelFeatures(body: Record<string, unknown>, model: string): string | undefined {
+  if (NO_JSON_WITH_FUNCTIONS.test(model)) {
+    const declared = list(field(body, 'tools')).some((t) => list(field(t, 'functionDeclarations')).length > 0);
+    const mode = field(field(field(body, 'toolConfig'), 'functionCallingConfig'), 'mode');
+    const json = field(field(body, 'generationConfig'), 'responseMimeType') === 'application/json';
+    if (declared && json && mode !== 'NONE') return MSG.jsonWithFunctions;
+  }
   if (!PLAIN_GEMMA.test(model)) return undefined;
   if (field(body, 'systemInstruction') !== undefined) return notEnabled.system(model);
   const declarations = list(field(body, 'tools')).some((t) => list(field(t, 'functionDeclarations')).length > 0);

@@ -467,6 +467,19 @@ describe('thinking config', () => {
     expect((await generate(thinking({ thinkingLevel: 'low' }), 'gemini-3-flash-preview')).status).toBe(200);
   });
 
+  test('Gemini 2.x: no JSON mode beside callable functions; mode NONE and Gemini 3 take it', async () => {
+    const body = (mode?: string) => ({
+      contents: [user('hi')],
+      tools: [{ functionDeclarations: [{ name: 'f' }] }],
+      ...(mode ? { toolConfig: { functionCallingConfig: { mode } } } : {}),
+      generationConfig: { responseMimeType: 'application/json' },
+    });
+    await expect400(generate(body()), "Function calling with a response mime type: 'application/json' is unsupported");
+    await expect400(generate(body('ANY')), "Function calling with a response mime type: 'application/json' is unsupported");
+    expect((await generate(body('NONE'))).status).toBe(200);
+    expect((await generate(body(), 'gemini-3-flash-preview')).status).toBe(200);
+  });
+
   test('Pro models cannot turn thinking off', async () => {
     await expect400(generate(thinking({ thinkingBudget: 0 }), 'gemini-2.5-pro'), 'Budget 0 is invalid. This model only works in thinking mode.');
     expect((await generate(thinking({ thinkingBudget: 0 }))).status).toBe(200);

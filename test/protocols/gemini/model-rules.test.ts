@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import type { CanonicalRequest } from '../../../src/core/index.ts';
 import { encodeCountTokensRequest, geminiCodec } from '../../../src/protocols/gemini/index.ts';
-import { canThink, plainGemma, thinkingLevels } from '../../../src/protocols/gemini/model-rules.ts';
+import { canThink, plainGemma, refusesJsonWithFunctions, thinkingLevels } from '../../../src/protocols/gemini/model-rules.ts';
 
 const base = (over: Partial<CanonicalRequest> = {}): CanonicalRequest => ({
   model: 'gemma-3-27b-it',
@@ -52,6 +52,24 @@ describe('gemini model rules', () => {
     expect(body.systemInstruction).toEqual({ parts: [{ text: 'Be terse.' }] });
     expect(body.toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY' } });
     expect(body.generationConfig).toEqual({ responseMimeType: 'application/json' });
+  });
+
+  // googleapis/python-genai#867: "Function calling with a response mime type: 'application/json' is unsupported".
+  test('Gemini 1.x/2.x with callable functions: JSON mode is asked for in words; without them, or on Gemini 3, natively', () => {
+    for (const m of ['gemini-2.5-flash', 'models/gemini-2.0-flash-001', 'gemini-1.5-pro']) expect(refusesJsonWithFunctions(m)).toBe(true);
+    for (const m of ['gemini-3-flash-preview', 'gemini-3.1-pro-preview', 'gemini-flash-latest']) expect(refusesJsonWithFunctions(m)).toBe(false);
+    const schema = { type: 'object', properties: { city: { type: 'string' } } };
+    const body = encode('gemini-2.5-flash', { toolChoice: { type: 'auto' }, responseFormat: { type: 'json_schema', schema } });
+    expect(body.generationConfig).toBeUndefined();
+    expect(body.toolConfig).toEqual({ functionCallingConfig: { mode: 'AUTO' } });
+    expect(body.systemInstruction).toEqual({
+      parts: [{ text: `Be terse.\n\nWhen you reply with text rather than a function call, reply with a single JSON value and nothing else, valid against this JSON Schema:\n${JSON.stringify(schema)}` }],
+    });
+    // Calling switched off, no tools, or Gemini 3: JSON mode as such.
+    const json = { responseMimeType: 'application/json' };
+    expect(encode('gemini-2.5-flash', { toolChoice: { type: 'none' }, responseFormat: { type: 'json' } }).generationConfig).toEqual(json);
+    expect(encode('gemini-2.5-flash', { tools: [], toolChoice: undefined, responseFormat: { type: 'json' } }).generationConfig).toEqual(json);
+    expect(encode('gemini-3-flash-preview', { responseFormat: { type: 'json' } }).generationConfig).toEqual(json);
   });
 
   test.each([
