@@ -30,8 +30,8 @@ const SCHEMA_MAPS = ['properties', '$defs', 'definitions'];
 /** Keywords whose value is a schema or a list of schemas. */
 const SUBSCHEMAS = ['items', 'prefixItems', 'anyOf', 'allOf', 'oneOf', 'not'];
 
-const isObjectSchema = (s: Record<string, unknown>): boolean =>
-  s.type === 'object' || (Array.isArray(s.type) && s.type.includes('object')) || (s.type === undefined && isRecord(s.properties));
+/** Only a declared object: closing an untyped branch of an anyOf beside its parent's properties would make it unsatisfiable. */
+const isObjectSchema = (s: Record<string, unknown>): boolean => s.type === 'object' || (Array.isArray(s.type) && s.type.includes('object'));
 
 function close(node: unknown, depth: number): unknown {
   if (Array.isArray(node)) return node.map((n) => close(n, depth + 1));
