@@ -1,4 +1,5 @@
 import { badRequest } from '../core/errors.ts';
+import { asList } from '../protocols/gemini/normalize.ts';
 import type { Protocol } from '../protocols/types.ts';
 import { isRecord, type JsonObject } from '../util/json.ts';
 
@@ -63,7 +64,8 @@ function checkAnthropic(b: JsonObject): void {
 }
 
 function checkGemini(b: JsonObject): void {
-  turns(b.contents, 'contents', GEMINI_ROLES, false);
+  // Google takes a lone content for the list (its REST cookbook sends `"contents": {"parts": {…}}`).
+  turns(asList(b.contents) ?? b.contents, 'contents', GEMINI_ROLES, false);
   const g = b.generationConfig ?? b.generation_config;
   if (g === undefined) return;
   if (!isRecord(g)) throw badRequest('generationConfig: expected an object', 'generationConfig');

@@ -1,5 +1,6 @@
 import type { Config } from '../config/types.ts';
 import { codecs, type Protocol } from '../protocols/index.ts';
+import { asList } from '../protocols/gemini/normalize.ts';
 import { isRecord, type JsonObject } from '../util/json.ts';
 import type { Logger } from '../util/log.ts';
 import { RotatingFile } from '../util/rotating-file.ts';
@@ -52,12 +53,13 @@ function textOf(content: unknown): string {
 /** The text of the client's last user turn (tool results and media left out). */
 export function lastUserText(protocol: Protocol, body: JsonObject): string {
   if (protocol === 'responses' && typeof body.input === 'string') return clip(body.input);
-  const turns = protocol === 'gemini' ? body.contents : protocol === 'responses' ? body.input : body.messages;
+  // Gemini takes one content, or one part, where a list goes (Google's REST cookbook writes them so).
+  const turns = protocol === 'gemini' ? asList(body.contents) : protocol === 'responses' ? body.input : body.messages;
   if (!Array.isArray(turns)) return '';
   for (let i = turns.length - 1; i >= 0; i--) {
     const t: unknown = turns[i];
     if (!isRecord(t) || (t.role !== 'user' && !(protocol === 'gemini' && t.role === undefined))) continue;
-    return clip(textOf(protocol === 'gemini' ? t.parts : t.content));
+    return clip(textOf(protocol === 'gemini' ? asList(t.parts) : t.content));
   }
   return '';
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.ts';
 import type { Config, SystemPromptMode } from '../config/types.ts';
+import { asList } from '../protocols/gemini/normalize.ts';
 import type { Protocol } from '../protocols/types.ts';
 import { isRecord, type JsonObject } from '../util/json.ts';
 
@@ -95,8 +96,10 @@ function gemini(body: JsonObject, sp: SystemPrompt): JsonObject {
   const { system_instruction: snake, ...rest } = body;
   const existing = rest.systemInstruction ?? snake;
   const ours = { text: sp.text };
-  if (sp.mode === 'overwrite' || !isRecord(existing) || !Array.isArray(existing.parts) || existing.parts.length === 0) {
+  // `parts` may be one part rather than a list (Google's REST cookbook writes it so); it is kept either way.
+  const parts = isRecord(existing) ? asList(existing.parts) : undefined;
+  if (sp.mode === 'overwrite' || !isRecord(existing) || !parts || parts.length === 0) {
     return { ...rest, systemInstruction: { parts: [ours] } };
   }
-  return { ...rest, systemInstruction: { ...existing, parts: [...existing.parts, ours] } };
+  return { ...rest, systemInstruction: { ...existing, parts: [...parts, ours] } };
 }

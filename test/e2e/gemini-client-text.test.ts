@@ -230,6 +230,33 @@ describe.each(UPSTREAMS)('Gemini SDK → $provider: text, system, history, media
     }
   });
 
+  test("a REST body written as Google's cookbook writes it: lone objects for lists, enum names in lower case", async () => {
+    // google-gemini/cookbook quickstarts/rest/Function_calling_config_REST.ipynb; the Gemini API answers it.
+    const res = await fetch(`${s.proxy.url}/${up.provider}/v1beta/models/${up.model}:generateContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        system_instruction: { parts: { text: 'You are a lighting bot.' } },
+        tools: { function_declarations: { name: 'set_light_color', parameters: { type: 'object', properties: { rgb_hex: { type: 'string' } } } } },
+        tool_config: { function_calling_config: { mode: 'any', allowed_function_names: ['set_light_color'] } },
+        contents: { role: 'user', parts: { text: 'Make this place PURPLE!' } },
+      }),
+    });
+    expect(res.status).toBe(200);
+    const body = lastBody(up.mock(s));
+    if (up.provider === 'openai-custom') {
+      expect(upstreamMessages(body).map((m) => [m.role, messageText(m)])).toEqual([
+        ['system', 'You are a lighting bot.'],
+        ['user', 'Make this place PURPLE!'],
+      ]);
+      expect(body.tool_choice).toEqual({ type: 'function', function: { name: 'set_light_color' } });
+    } else {
+      expect(body.system).toEqual([{ type: 'text', text: 'You are a lighting bot.' }]);
+      expect(upstreamMessages(body).map((m) => [m.role, messageText(m)])).toEqual([['user', 'Make this place PURPLE!']]);
+      expect(body.tool_choice).toEqual({ type: 'tool', name: 'set_light_color' });
+    }
+  });
+
   test('countTokens answers with a positive total', async () => {
     const g = geminiClient(s, up.provider);
     const before = up.mock(s).calls.length;

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { lastUserText } from '../../src/server/prompt-log.ts';
 import { RotatingFile } from '../../src/util/rotating-file.ts';
 import { eventually, startStack } from '../helpers/stack.ts';
 
@@ -53,6 +54,10 @@ describe('--log-prompts', () => {
     } finally {
       await s.stop();
     }
+  });
+
+  test("a Gemini body with a lone content and a lone part (Google's REST cookbook writes them so) logs its text", () => {
+    expect(lastUserText('gemini', { contents: { role: 'user', parts: { text: 'Make this place PURPLE!' } } })).toBe('Make this place PURPLE!');
   });
 
   test('file: one JSON line per request in prompt_log_file', async () => {

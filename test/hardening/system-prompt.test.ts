@@ -77,6 +77,16 @@ describe('--system-prompt-mode append', () => {
     expect((sentTo(s.gemini).systemInstruction as { parts: unknown[] }).parts).toEqual([{ text: 'Be terse.' }, { text: 'Answer in French.' }]);
   });
 
+  test("a Gemini system instruction whose parts is one part, as Google's REST cookbook writes it, is kept", async () => {
+    const res = await fetch(`${s.proxy.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ system_instruction: { parts: { text: 'Be terse.' } }, contents: [{ parts: [{ text: 'hi' }] }] }),
+    });
+    expect(res.status).toBe(200);
+    expect((sentTo(s.gemini).systemInstruction as { parts: unknown[] }).parts).toEqual([{ text: 'Be terse.' }, { text: 'Answer in French.' }]);
+  });
+
   test('a Responses API client: after its `instructions`', async () => {
     await s.openaiClient.responses.create({ model: 'gpt-4o', instructions: 'Be terse.', input: 'hi' });
     expect(sentTo(s.openai).messages).toEqual([{ role: 'system', content: 'Be terse.\n\nAnswer in French.' }, { role: 'user', content: 'hi' }]);

@@ -53,6 +53,19 @@ describe('Code Assist envelope', () => {
     });
   });
 
+  test("a lone object where a list goes (Google's REST cookbook writes it so) is counted as the list of one it is", () => {
+    const wrapped = JSON.parse(
+      wrapCountTokensRequest(
+        'gemini-2.5-flash',
+        JSON.stringify({ generateContentRequest: { contents: { role: 'user', parts: { text: 'hi' } }, system_instruction: { parts: { text: 'be terse' } } } }),
+      ),
+    );
+    expect(wrapped.request.contents).toEqual([
+      { role: 'user', parts: [{ text: 'be terse' }] },
+      { role: 'user', parts: { text: 'hi' } },
+    ]);
+  });
+
   test('tool declarations, which Code Assist cannot count, are counted as their text', () => {
     const tools = [{ functionDeclarations: [{ name: 'mcp__github__create_issue', description: 'Create an issue', parametersJsonSchema: { type: 'object' } }] }];
     const wrapped = JSON.parse(wrapCountTokensRequest('gemini-2.5-flash', JSON.stringify({ contents: [], tools }))) as {

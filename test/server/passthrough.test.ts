@@ -173,6 +173,11 @@ describe('Gemini client → gemini-cli (byte passthrough)', () => {
     expect(await forwardedText('/v1beta/models/gemini-2.5-flash:generateContent', text, s.gemini)).toBe(text);
   });
 
+  test("a lone content where the list goes (Google's REST cookbook writes it so) is Gemini's to take, and it does", async () => {
+    const text = '{"contents": {"role": "user", "parts": {"text": "Make this place PURPLE!"}}}';
+    expect(await forwardedText('/v1beta/models/gemini-2.5-flash:generateContent', text, s.gemini)).toBe(text);
+  });
+
   test('a 429 with RetryInfo passes through unchanged', async () => {
     s.gemini.queue({ error: geminiQuotaError('37s') });
     const res = await fetch(`${s.proxy.url}/v1beta/models/gemini-2.5-flash:generateContent?key=${s.proxy.key}`, {

@@ -1,5 +1,6 @@
 import { badRequest } from '../../core/errors.ts';
 import { randomId } from '../../core/ids.ts';
+import { asList } from '../../protocols/gemini/normalize.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
 import type { RequestBody } from '../types.ts';
 
@@ -50,11 +51,14 @@ export function unwrapResponse(json: unknown): unknown {
 export function wrapCountTokensRequest(model: string, bodyText: string): string {
   const body = parseObject(bodyText);
   const inner = isRecord(body.generateContentRequest) ? body.generateContentRequest : body;
-  const contents = Array.isArray(inner.contents) ? [...inner.contents] : [];
+  // A lone object stands for a list of one, as Google reads it (its REST cookbook writes `"contents": {…}`).
+  const contents = [...(asList(inner.contents) ?? [])];
   const system = inner.systemInstruction ?? inner.system_instruction;
-  if (isRecord(system) && Array.isArray(system.parts) && system.parts.length > 0) contents.unshift({ role: 'user', parts: system.parts });
+  const systemParts = isRecord(system) ? asList(system.parts) : undefined;
+  if (systemParts && systemParts.length > 0) contents.unshift({ role: 'user', parts: systemParts });
   // Code Assist counts contents only; tool declarations are counted as the text they are, or a request
   // with only tools (Claude Code's /context sizing its MCP tools) would count as nothing.
-  if (Array.isArray(inner.tools) && inner.tools.length > 0) contents.push({ role: 'user', parts: [{ text: JSON.stringify(inner.tools) }] });
+  const tools = asList(inner.tools);
+  if (tools && tools.length > 0) contents.push({ role: 'user', parts: [{ text: JSON.stringify(tools) }] });
   return JSON.stringify({ request: { model: `models/${bareModel(model)}`, contents } });
 }

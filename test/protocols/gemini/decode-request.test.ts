@@ -175,6 +175,23 @@ describe('gemini decodeRequest', () => {
     });
   });
 
+  test("lone objects for lists and lower-case enum names decode as Google reads them (its REST cookbook sends both)", () => {
+    const lone = {
+      system_instruction: { parts: { text: 'You are a lighting bot.' } },
+      tools: { function_declarations: { name: 'stop_lights', parameters: { type: 'object' } } },
+      tool_config: { function_calling_config: { mode: 'none' } },
+      contents: { role: 'user', parts: { text: 'Lights off.' } },
+    };
+    const listed = {
+      systemInstruction: { parts: [{ text: 'You are a lighting bot.' }] },
+      tools: [{ functionDeclarations: [{ name: 'stop_lights', parameters: { type: 'object' } }] }],
+      toolConfig: { functionCallingConfig: { mode: 'NONE' } },
+      contents: [{ role: 'user', parts: [{ text: 'Lights off.' }] }],
+    };
+    expect(decode(lone)).toEqual(decode(listed));
+    expect(decode(lone).toolChoice).toEqual({ type: 'none' });
+  });
+
   test('calls without ids get positional ids that their responses share, paired by name then order', () => {
     const body = {
       contents: [
