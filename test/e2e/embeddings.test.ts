@@ -408,6 +408,17 @@ describe('Gemini client → openai-custom: converted to /embeddings', () => {
     expect(s.openai.calls[0]!.body).toEqual({ model: OPENAI_MODEL, input: texts, encoding_format: 'float', dimensions: 2 });
   });
 
+  test("Google's REST guide's spelling: output_dimensionality and task_type in snake_case, one part for the list", async () => {
+    const r = await post(
+      `/openai-custom/v1beta/models/${OPENAI_MODEL}:embedContent`,
+      { content: { parts: { text: 'What is the meaning of life?' } }, output_dimensionality: 4, task_type: 'RETRIEVAL_QUERY' },
+      { gemini: true },
+    );
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ embedding: { values: openaiMockEmbedding('What is the meaning of life?', 4) } });
+    expect(s.openai.calls[0]!.body).toEqual({ model: OPENAI_MODEL, input: ['What is the meaning of life?'], encoding_format: 'float', dimensions: 4 });
+  });
+
   test('an inlineData part cannot be embedded by OpenAI: 400 in Google’s shape; nothing is sent', async () => {
     const r = await post(
       `/openai-custom/v1beta/models/${OPENAI_MODEL}:embedContent`,
