@@ -3,7 +3,7 @@ import type { ProviderName } from '../config/providers.ts';
 import type { CanonicalRequest, Part } from '../core/index.ts';
 import { codecs, type Protocol } from '../protocols/index.ts';
 import type { ProviderAdapter } from '../providers/types.ts';
-import { decodeCountTokensResponse, encodeCountTokensRequest } from '../protocols/gemini/index.ts';
+import { decodeCountTokensResponse, encodeCountTokensRequest, wrappedCountRequest } from '../protocols/gemini/index.ts';
 import { callProvider } from '../upstream/call-provider.ts';
 import { readLimited, readText, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord, tryParseJson } from '../util/json.ts';
@@ -116,7 +116,7 @@ function decodeForCount(input: CountInput): CanonicalRequest {
     return codecs.anthropic.decodeRequest({ ...input.body, max_tokens: 1 }, {});
   }
   if (input.protocol === 'responses') return codecs.responses.decodeRequest(input.body, {});
-  const inner = isRecord(input.body.generateContentRequest) ? input.body.generateContentRequest : input.body;
+  const inner = wrappedCountRequest(input.body) ?? input.body;
   return codecs.gemini.decodeRequest(inner, { model: input.model, stream: false });
 }
 

@@ -279,7 +279,7 @@ describe.each(UPSTREAMS)('Gemini SDK → $provider: text, system, history, media
   });
 
   test('countTokens in the generateContentRequest form counts system prompt and tools too', async () => {
-    const count = async (withExtras: boolean): Promise<number> => {
+    const count = async (withExtras: boolean, field = 'generateContentRequest'): Promise<number> => {
       const generateContentRequest: Record<string, unknown> = {
         model: `models/${up.model}`,
         contents: [{ role: 'user', parts: [{ text: 'What is the weather?' }] }],
@@ -293,7 +293,7 @@ describe.each(UPSTREAMS)('Gemini SDK → $provider: text, system, history, media
       const res = await fetch(`${s.proxy.url}/${up.provider}/v1beta/models/${up.model}:countTokens`, {
         method: 'POST',
         headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json' },
-        body: JSON.stringify({ generateContentRequest }),
+        body: JSON.stringify({ [field]: generateContentRequest }),
       });
       expect(res.status).toBe(200);
       return ((await res.json()) as { totalTokens: number }).totalTokens;
@@ -301,6 +301,8 @@ describe.each(UPSTREAMS)('Gemini SDK → $provider: text, system, history, media
     const bare = await count(false);
     const full = await count(true);
     expect(full).toBeGreaterThan(bare);
+    // Google's parser takes the proto field name in snake_case too.
+    expect(await count(true, 'generate_content_request')).toBe(full);
     if (up.provider === 'claude-custom') {
       const body = lastBody(up.mock(s));
       expect(body.system).toEqual([{ type: 'text', text: 'You are a weather bot with a long, detailed system prompt.' }]);

@@ -40,6 +40,14 @@ describe('--system-prompt-mode overwrite (the default)', () => {
   test('token counts are asked with it too: the count is of what will be sent', async () => {
     await s.anthropicClient.messages.countTokens({ model: 'claude-sonnet-4-6', system: 'Be terse.', messages: [{ role: 'user', content: 'hi' }] });
     expect(sentTo(s.claude).system).toBe('Answer in French.');
+    // A Gemini body's generate_content_request (snake_case, as Google's parser takes it) is the same field.
+    const res = await fetch(`${s.proxy.url}/v1beta/models/gemini-2.5-flash:countTokens`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ generate_content_request: { contents: [{ parts: [{ text: 'hi' }] }], system_instruction: { parts: [{ text: 'Be terse.' }] } } }),
+    });
+    expect(res.status).toBe(200);
+    expect(sentTo(s.gemini)).toEqual({ generateContentRequest: { contents: [{ parts: [{ text: 'hi' }] }], systemInstruction: { parts: [{ text: 'Answer in French.' }] } } });
   });
 
   test('also across a conversion (OpenAI client → Anthropic upstream)', async () => {

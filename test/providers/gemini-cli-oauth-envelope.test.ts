@@ -53,11 +53,11 @@ describe('Code Assist envelope', () => {
     });
   });
 
-  test("a lone object where a list goes (Google's REST cookbook writes it so) is counted as the list of one it is", () => {
+  test("snake_case names and a lone object where a list goes, as Google's parser takes them, are counted as such", () => {
     const wrapped = JSON.parse(
       wrapCountTokensRequest(
         'gemini-2.5-flash',
-        JSON.stringify({ generateContentRequest: { contents: { role: 'user', parts: { text: 'hi' } }, system_instruction: { parts: { text: 'be terse' } } } }),
+        JSON.stringify({ generate_content_request: { contents: { role: 'user', parts: { text: 'hi' } }, system_instruction: { parts: { text: 'be terse' } } } }),
       ),
     );
     expect(wrapped.request.contents).toEqual([

@@ -14,6 +14,15 @@ export function encodeCountTokensRequest(req: CanonicalRequest, family: GoogleFa
   return { generateContentRequest: { model: `models/${req.model.replace(/^models\//, '')}`, ...prompt } };
 }
 
+/**
+ * The request a countTokens body wraps, or undefined for the plain `{contents}` form. Google's parser
+ * takes proto field names in snake_case too, so `generate_content_request` is the same field.
+ */
+export function wrappedCountRequest(body: JsonObject): JsonObject | undefined {
+  const inner = body.generateContentRequest ?? body.generate_content_request;
+  return isRecord(inner) ? inner : undefined;
+}
+
 /** `totalTokens` of a countTokens response; NaN for a body that is not one, for the caller to reject. */
 export function decodeCountTokensResponse(body: unknown): number {
   if (!isRecord(body) || 'error' in body) return NaN;

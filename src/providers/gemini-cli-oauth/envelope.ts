@@ -1,5 +1,6 @@
 import { badRequest } from '../../core/errors.ts';
 import { randomId } from '../../core/ids.ts';
+import { wrappedCountRequest } from '../../protocols/gemini/count-tokens.ts';
 import { asList } from '../../protocols/gemini/normalize.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
 import type { RequestBody } from '../types.ts';
@@ -50,7 +51,7 @@ export function unwrapResponse(json: unknown): unknown {
  */
 export function wrapCountTokensRequest(model: string, bodyText: string): string {
   const body = parseObject(bodyText);
-  const inner = isRecord(body.generateContentRequest) ? body.generateContentRequest : body;
+  const inner = wrappedCountRequest(body) ?? body;
   // A lone object stands for a list of one, as Google reads it (its REST cookbook writes `"contents": {…}`).
   const contents = [...(asList(inner.contents) ?? [])];
   const system = inner.systemInstruction ?? inner.system_instruction;

@@ -2,8 +2,9 @@ import { badRequest } from '../../core/errors.ts';
 import type { AppContext } from '../../proxy/context.ts';
 import { handleCountTokens, type CountInput } from '../../proxy/count-tokens.ts';
 import { codecs } from '../../protocols/index.ts';
+import { wrappedCountRequest } from '../../protocols/gemini/index.ts';
 import { resolveProvider } from '../../proxy/generate.ts';
-import { isRecord, type JsonObject } from '../../util/json.ts';
+import type { JsonObject } from '../../util/json.ts';
 import { readJsonBody } from '../body.ts';
 import { checkModelName } from '../check-request.ts';
 import { applySystemPrompt, systemPromptFor } from '../system-prompt.ts';
@@ -39,7 +40,9 @@ function withSystemPrompt(ctx: AppContext, protocol: CountInput['protocol'], jso
   if (!sp) return undefined;
   if (protocol !== 'gemini') return applySystemPrompt(protocol, json, sp);
   // Gemini's countTokens takes a system instruction only inside generateContentRequest.
-  const inner = json.generateContentRequest;
-  return isRecord(inner) ? { ...json, generateContentRequest: applySystemPrompt('gemini', inner, sp) } : undefined;
+  const inner = wrappedCountRequest(json);
+  if (!inner) return undefined;
+  const { generate_content_request: _, ...rest } = json;
+  return { ...rest, generateContentRequest: applySystemPrompt('gemini', inner, sp) };
 }
 
