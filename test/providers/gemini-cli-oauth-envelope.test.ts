@@ -105,6 +105,20 @@ describe('403 hints', () => {
     expect(out.split(url).length).toBe(2);
   });
 
+  test('SUBSCRIPTION_REQUIRED (a project without a license for the account) says to get one or unset the project', () => {
+    const message =
+      'You are currently configured to use a Google Cloud Project but lack a Gemini Code Assist license. Please contact your administrator to request a license. (#3501)';
+    const body = JSON.stringify({ error: { code: 403, message, status: 'PERMISSION_DENIED', details: [
+      { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'SUBSCRIPTION_REQUIRED', domain: 'cloudaicompanion.googleapis.com' },
+      { '@type': 'type.googleapis.com/google.rpc.Help', links: [{ description: 'Learn more', url: 'https://cloud.google.com/gemini/docs/codeassist/request-license' }] },
+    ] } });
+    const out = withCodeAssistHint({ status: 403, kind: 'permission', message }, body).message;
+    expect(out).toStartWith(message);
+    expect(out).toContain('unset gemini.project_id');
+    // Not the generic advice to set a project, which is what went wrong.
+    expect(out).not.toContain('Set gemini.project_id');
+  });
+
   test('VPC Service Controls get their own hint; other statuses none', () => {
     expect(withCodeAssistHint({ status: 403, kind: 'permission', message: 'denied' }, '{"reason":"SECURITY_POLICY_VIOLATED"}').message).toContain('VPC Service Controls');
     expect(withCodeAssistHint({ status: 429, kind: 'rate_limit', message: 'slow down' }).message).toBe('slow down');

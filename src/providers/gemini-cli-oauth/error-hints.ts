@@ -16,6 +16,18 @@ const VPC_HINT =
 
 const PROJECT_SETTINGS = 'gemini.project_id (--project-id, GOOGLE_CLOUD_PROJECT)';
 
+/**
+ * SUBSCRIPTION_REQUIRED ("You are currently configured to use a Google Cloud Project but lack a Gemini Code
+ * Assist license", #3501): the project is the problem, so ACCOUNT_HINT's "set a project" would send the user
+ * the wrong way. GOOGLE_CLOUD_PROJECT, which many gcloud users have set for other work, is read too; a
+ * personal account on the free tier must send no project of its own (google-gemini/gemini-cli#19472,
+ * router-for-me/CLIProxyAPI#907).
+ */
+const LICENSE_HINT =
+  'Hint: Google has no Gemini Code Assist license for this account in the Google Cloud project the request ' +
+  "used. Ask that project's administrator to assign one; or, for a personal account, unset " +
+  `${PROJECT_SETTINGS}: the free tier needs no project of its own, and aiproxy then uses the one Google assigns.`;
+
 const SIGN_IN_HINT = `Hint: the Google sign-in was not accepted even after a refresh; sign in again with \`${LOGIN_COMMAND}\`.`;
 
 /**
@@ -59,6 +71,7 @@ function hintFor(info: ProxyErrorInfo, rawBody: string): string | undefined {
     return `Hint: Google wants this account verified before it serves Code Assist: open ${validation || 'the link Google shows in the Gemini CLI'} in a browser signed in to the same Google account, then retry.`;
   }
   if (/SECURITY_POLICY_VIOLATED|VPC Service Controls/i.test(`${info.message} ${rawBody}`)) return VPC_HINT;
+  if (hasReason(rawBody, 'SUBSCRIPTION_REQUIRED')) return LICENSE_HINT;
   const disabled = disabledService(rawBody);
   if (disabled) {
     // The account is fine; the project it uses only needs the API switched on, as Google's message says.
