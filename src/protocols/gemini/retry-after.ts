@@ -1,7 +1,14 @@
 import { parseDurationSeconds, retryInfoDelay } from '../../util/retry-after.ts';
 import { isRecord } from '../../util/json.ts';
 
-/** RetryInfo.retryDelay, else ErrorInfo.metadata.quotaResetDelay, else "reset after Ns" in the message. */
+/**
+ * A delay Google wrote only in the message: Code Assist's "Your quota will reset after 12h34m16s."
+ * (earendil-works/pi#2851), the Gemini API's "Please retry in 26.660853464s." (what gemini-cli falls
+ * back to when a 429 comes without RetryInfo, google-gemini/gemini-cli#12586).
+ */
+const MESSAGE_DELAY = /(?:reset after|retry in) ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)/i;
+
+/** RetryInfo.retryDelay, else ErrorInfo.metadata.quotaResetDelay, else a delay named in the message. */
 export function retryAfterFromGoogleError(error: Record<string, unknown>): number | undefined {
   const retryInfo = retryInfoDelay(error.details);
   if (retryInfo !== undefined) return retryInfo;
@@ -15,6 +22,6 @@ export function retryAfterFromGoogleError(error: Record<string, unknown>): numbe
     }
   }
   if (fromQuota !== undefined) return fromQuota;
-  const m = typeof error.message === 'string' ? /reset after (\d+(?:\.\d+)?)s/i.exec(error.message) : null;
-  return m ? Math.ceil(Number(m[1])) : undefined;
+  const m = typeof error.message === 'string' ? MESSAGE_DELAY.exec(error.message) : null;
+  return m?.[1] ? parseDurationSeconds(m[1]) : undefined;
 }

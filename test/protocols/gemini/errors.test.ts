@@ -87,6 +87,16 @@ describe('gemini decodeError', () => {
     expect(decode(429, quota).retryAfter).toBe(3724);
     const text = JSON.stringify({ error: { code: 429, message: 'Rate limited; reset after 7s.', status: 'RESOURCE_EXHAUSTED' } });
     expect(decode(429, text).retryAfter).toBe(7);
+    // Code Assist writes hours and minutes (earendil-works/pi#2851); the Gemini API "Please retry in"
+    // (google-gemini/gemini-cli#12586: some 429s come without RetryInfo).
+    const hours = JSON.stringify({
+      error: { code: 429, message: 'You have exhausted your capacity on this model. Your quota will reset after 12h34m16s.', status: 'RESOURCE_EXHAUSTED' },
+    });
+    expect(decode(429, hours).retryAfter).toBe(12 * 3600 + 34 * 60 + 16);
+    const retryIn = JSON.stringify({
+      error: { code: 429, message: 'You exceeded your current quota, please check your plan and billing details. Please retry in 26.660853464s.', status: 'RESOURCE_EXHAUSTED' },
+    });
+    expect(decode(429, retryIn).retryAfter).toBe(27);
   });
 
   test('an invalid API key is an authentication error although Google says 400', () => {
