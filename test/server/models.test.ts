@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { GoogleGenAI } from '@google/genai';
+import OpenAI from 'openai';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { startProxy } from '../helpers/proxy.ts';
 
@@ -81,6 +82,33 @@ describe('model lists', () => {
     expect(body.object).toBe('list');
     expect(body.data.length).toBeGreaterThan(0);
     expect(body.data.every((m) => m.id.startsWith('claude-'))).toBe(true);
+  });
+
+  test('an upstream answering a bare array (Together AI) has its own models listed, not the built-in ones', async () => {
+    const together = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      fetch: (req) =>
+        new URL(req.url).pathname === '/v1/models'
+          ? Response.json([
+              { id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', object: 'model', created: 1733443200, type: 'chat', display_name: 'Llama 3.3 70B', context_length: 131072 },
+            ])
+          : new Response('not found', { status: 404 }),
+    });
+    const p = await startProxy(['--model-provider', 'openai-custom', '--openai-base-url', `http://127.0.0.1:${together.port}/v1`, '--openai-api-key', 'x']);
+    try {
+      const client = new OpenAI({ apiKey: p.key, baseURL: `${p.url}/v1`, maxRetries: 0, timeout: 5_000 });
+      const listed: Array<{ id: string; created: number }> = [];
+      for await (const m of client.models.list()) listed.push({ id: m.id, created: m.created });
+      expect(listed).toEqual([{ id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', created: 1733443200 }]);
+      const anthropic = (await (await fetch(`${p.url}/v1/models`, { headers: { 'x-api-key': p.key, 'anthropic-version': '2023-06-01' } })).json()) as {
+        data: Array<{ display_name: string }>;
+      };
+      expect(anthropic.data[0]!.display_name).toBe('Llama 3.3 70B');
+    } finally {
+      await p.stop();
+      await together.stop(true);
+    }
   });
 
   test('an upstream that cannot list falls back to the built-in list', async () => {

@@ -17,18 +17,22 @@ export function encodeModelList(models: ModelInfo[]): OpenAIModelList {
 
 /**
  * An upstream's model list. Entries without an id are skipped; OpenRouter-style extras
- * (`name`, `context_length`) fill what they can.
+ * (`name`, `context_length`) and Together-style ones (`display_name`) fill what they can.
  */
 export function decodeModelList(body: unknown): Array<Omit<ModelInfo, 'provider'>> {
-  if (!isRecord(body) || !Array.isArray(body.data)) {
+  // Together AI answers `GET /v1/models` with the bare array of model objects, not `{object, data}`
+  // (helixml/helix#386, dathere/qsv#2964): read either, or its models would be replaced by the built-in list.
+  const data = Array.isArray(body) ? body : isRecord(body) && Array.isArray(body.data) ? body.data : undefined;
+  if (!data) {
     throw new ProxyError({ kind: 'api_error', status: 502, message: 'upstream returned an invalid model list' });
   }
   const out: Array<Omit<ModelInfo, 'provider'>> = [];
-  for (const m of body.data) {
+  for (const m of data) {
     if (!isRecord(m) || typeof m.id !== 'string' || !m.id) continue;
     const info: Omit<ModelInfo, 'provider'> = { id: m.id };
     if (typeof m.created === 'number') info.created = m.created;
     if (typeof m.name === 'string' && m.name) info.displayName = m.name;
+    else if (typeof m.display_name === 'string' && m.display_name) info.displayName = m.display_name;
     if (typeof m.context_length === 'number') info.inputTokenLimit = m.context_length;
     out.push(info);
   }

@@ -33,6 +33,17 @@ describe('openai model list', () => {
     ]);
   });
 
+  test('decodes the bare array Together AI answers, with its display_name', () => {
+    const body = [
+      { id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', object: 'model', created: 1733443200, type: 'chat', display_name: 'Llama 3.3 70B', context_length: 131072 },
+      { id: 'BAAI/bge-large-en-v1.5', object: 'model', created: 0, type: 'embedding' },
+    ];
+    expect(openaiCodec.decodeModelList(body)).toEqual([
+      { id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', created: 1733443200, displayName: 'Llama 3.3 70B', inputTokenLimit: 131072 },
+      { id: 'BAAI/bge-large-en-v1.5', created: 0 },
+    ]);
+  });
+
   test('a body that is not a list is an upstream error', () => {
     expect(() => openaiCodec.decodeModelList({ models: [] })).toThrow(ProxyError);
   });
