@@ -9,4 +9,9 @@ export interface ModelInfo {
   created?: number;
   inputTokenLimit?: number;
   outputTokenLimit?: number;
+  /**
+   * An embeddings model (Gemini's `embedContent` ones): listed, as OpenAI lists its own, so a client's
+   * embedding picker finds it; a Gemini list says it embeds rather than generates.
+   */
+  embedding?: boolean;
 }

@@ -36,6 +36,20 @@ describe('model lists', () => {
     expect(names.every((n) => n.startsWith('models/'))).toBe(true);
   });
 
+  test('Gemini embedding models are listed, as embedding models, for the pickers of knowledge bases', async () => {
+    const ids: string[] = [];
+    for await (const m of s.openaiClient.models.list()) ids.push(m.id);
+    expect(ids).toContain('gemini-embedding-001');
+    const listed: Array<{ name?: string; supportedActions?: string[] }> = [];
+    for await (const m of await s.geminiClient.models.list()) listed.push(m);
+    expect(listed.find((m) => m.name === 'models/gemini-embedding-001')?.supportedActions).toEqual(['embedContent', 'batchEmbedContents']);
+    expect(listed.find((m) => m.name === 'models/gemini-2.5-flash')?.supportedActions).toContain('generateContent');
+    expect((await s.geminiClient.models.get({ model: 'gemini-embedding-001' })).supportedActions).toContain('embedContent');
+    // The Messages API has no use for one.
+    const page = await s.anthropicClient.models.list();
+    expect(page.data.map((m) => m.id)).not.toContain('gemini-embedding-001');
+  });
+
   test('Gemini shape on /v1/models too, for the SDK with apiVersion v1: list, get, and an unknown model', async () => {
     const g = new GoogleGenAI({ apiKey: s.proxy.key, httpOptions: { baseUrl: `${s.proxy.url}/openai-custom`, apiVersion: 'v1' } });
     const names: string[] = [];

@@ -7,7 +7,9 @@ function rfc3339(unixSeconds: number): string {
 }
 
 /** `GET /v1/models` body (protocols.md §2.6); the proxy lists everything at once, so no further page. */
-export function encodeModelList(models: ModelInfo[]): Record<string, unknown> {
+export function encodeModelList(all: ModelInfo[]): Record<string, unknown> {
+  // The Messages API cannot use an embeddings model, and Anthropic's list has no way to say what one is.
+  const models = all.filter((m) => !m.embedding);
   const data = models.map((m) => {
     const entry: Record<string, unknown> = {
       type: 'model',

@@ -33,6 +33,7 @@ export function decodeModelList(body: unknown): Array<Omit<ModelInfo, 'provider'
     if (typeof m.created === 'number') info.created = m.created;
     if (typeof m.name === 'string' && m.name) info.displayName = m.name;
     else if (typeof m.display_name === 'string' && m.display_name) info.displayName = m.display_name;
+    if (m.type === 'embedding') info.embedding = true;
     if (typeof m.context_length === 'number') info.inputTokenLimit = m.context_length;
     out.push(info);
   }

@@ -274,6 +274,8 @@ const MODELS: readonly ModelEntry[] = [
   { id: 'gemma-3-27b-it', displayName: 'Gemma 3 27B', inputTokenLimit: 131072, outputTokenLimit: 8192, thinking: false },
 ];
 
+const LISTED_EMBEDDING_MODELS = ['gemini-embedding-001'];
+
 function modelInfo(id: string): Record<string, unknown> {
   if (isGeminiEmbeddingModel(id)) {
     return {
@@ -315,9 +317,11 @@ function listModels(url: URL): Record<string, unknown> {
   const size = Math.min(Math.max(Number(url.searchParams.get('pageSize')) || 50, 1), 1000);
   const token = url.searchParams.get('pageToken');
   const offset = token ? Number(Buffer.from(token, 'base64').toString('utf8')) || 0 : 0;
-  const page = MODELS.slice(offset, offset + size).map((m) => modelInfo(m.id));
+  // Google lists its embedding models too, with supportedGenerationMethods ['embedContent', …].
+  const ids = [...MODELS.map((m) => m.id), ...LISTED_EMBEDDING_MODELS];
+  const page = ids.slice(offset, offset + size).map((id) => modelInfo(id));
   const next = offset + size;
-  return next < MODELS.length
+  return next < ids.length
     ? { models: page, nextPageToken: Buffer.from(String(next)).toString('base64') }
     : { models: page };
 }

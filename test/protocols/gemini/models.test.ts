@@ -32,7 +32,7 @@ describe('gemini model lists', () => {
     });
   });
 
-  test('decodes a real list: strips models/, skips models that cannot generate', () => {
+  test('decodes a real list: strips models/, marks embedding models, skips models that can neither generate nor embed', () => {
     const body = {
       models: [
         {
@@ -46,6 +46,8 @@ describe('gemini model lists', () => {
           thinking: true,
         },
         { name: 'models/text-embedding-004', supportedGenerationMethods: ['embedContent'] },
+        { name: 'models/imagen-4.0-generate-001', supportedGenerationMethods: ['predict'] },
+        { name: 'models/aqa', supportedGenerationMethods: ['generateAnswer'] },
         { name: 'models/bare' },
         { displayName: 'no name' },
       ],
@@ -53,9 +55,17 @@ describe('gemini model lists', () => {
     };
     expect(geminiCodec.decodeModelList(body)).toEqual([
       { id: 'gemini-2.5-flash', displayName: 'Gemini 2.5 Flash', inputTokenLimit: 1048576, outputTokenLimit: 65536 },
+      { id: 'text-embedding-004', embedding: true },
       { id: 'bare' },
     ]);
     expect(geminiCodec.decodeModelList({ error: {} })).toEqual([]);
+  });
+
+  test('an embedding model is listed with the methods that embed, not generate', () => {
+    const list = geminiCodec.encodeModelList([{ id: 'gemini-embedding-001', provider: 'gemini-cli', embedding: true }]) as { models: Array<Record<string, unknown>> };
+    const entry = list.models[0];
+    expect(entry!.supportedGenerationMethods).toEqual(['embedContent', 'batchEmbedContents']);
+    expect(geminiCodec.decodeModelList({ models: [entry] })).toEqual([{ id: 'gemini-embedding-001', displayName: 'gemini-embedding-001', embedding: true }]);
   });
 
   test('a list survives its own round trip', () => {

@@ -40,7 +40,7 @@ describe('openai model list', () => {
     ];
     expect(openaiCodec.decodeModelList(body)).toEqual([
       { id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', created: 1733443200, displayName: 'Llama 3.3 70B', inputTokenLimit: 131072 },
-      { id: 'BAAI/bge-large-en-v1.5', created: 0 },
+      { id: 'BAAI/bge-large-en-v1.5', created: 0, embedding: true },
     ]);
   });
 
