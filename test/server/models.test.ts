@@ -22,6 +22,15 @@ describe('model lists', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  test('the OpenAI shape gives a context window an upstream told as context_length', async () => {
+    const res = await fetch(`${s.proxy.url}/v1/models`, { headers: { authorization: `Bearer ${s.proxy.key}` } });
+    const body = (await res.json()) as { data: Array<{ id: string; context_length?: number }> };
+    // The Gemini mock lists gemini-2.5-flash with inputTokenLimit 1048576.
+    expect(body.data.find((m) => m.id === 'gemini-2.5-flash')?.context_length).toBe(1048576);
+    // Unknown stays out rather than guessed.
+    expect(body.data.find((m) => m.id === 'gpt-4o')).not.toHaveProperty('context_length');
+  });
+
   test('Anthropic shape when the request carries anthropic-version, via the SDK', async () => {
     const page = await s.anthropicClient.models.list();
     expect(page.data.length).toBeGreaterThan(0);

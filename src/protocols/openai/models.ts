@@ -4,20 +4,32 @@ import { isRecord } from '../../util/json.ts';
 
 export interface OpenAIModelList {
   object: 'list';
-  data: Array<{ id: string; object: 'model'; created: number; owned_by: string }>;
+  data: Array<{ id: string; object: 'model'; created: number; owned_by: string; context_length?: number }>;
 }
 
-/** `GET /v1/models` as OpenAI answers it; the provider serving a model is its owner. */
+/**
+ * `GET /v1/models` as OpenAI answers it; the provider serving a model is its owner. A model's context
+ * window, when an upstream told it, goes in OpenRouter's `context_length`: OpenAI-compatible clients
+ * (opencode, Continue, Cursor) read it there, and without it fall back to a small default window and cut
+ * long inputs (tashfeenahmed/freellmapi#309, lmstudio-ai/lmstudio-bug-tracker#2139).
+ */
 export function encodeModelList(models: ModelInfo[]): OpenAIModelList {
   return {
     object: 'list',
-    data: models.map((m) => ({ id: m.id, object: 'model', created: m.created ?? 0, owned_by: m.provider })),
+    data: models.map((m) => ({
+      id: m.id,
+      object: 'model',
+      created: m.created ?? 0,
+      owned_by: m.provider,
+      ...(m.inputTokenLimit !== undefined && { context_length: m.inputTokenLimit }),
+    })),
   };
 }
 
 /**
  * An upstream's model list. Entries without an id are skipped; OpenRouter-style extras
- * (`name`, `context_length`) and Together-style ones (`display_name`) fill what they can.
+ * (`name`, `context_length`), Together-style ones (`display_name`) and vLLM's `max_model_len` fill what
+ * they can.
  */
 export function decodeModelList(body: unknown): Array<Omit<ModelInfo, 'provider'>> {
   // Together AI answers `GET /v1/models` with the bare array of model objects, not `{object, data}`
@@ -35,6 +47,8 @@ export function decodeModelList(body: unknown): Array<Omit<ModelInfo, 'provider'
     else if (typeof m.display_name === 'string' && m.display_name) info.displayName = m.display_name;
     if (m.type === 'embedding') info.embedding = true;
     if (typeof m.context_length === 'number') info.inputTokenLimit = m.context_length;
+    // vLLM's name for it (the window the server was started with).
+    else if (typeof m.max_model_len === 'number') info.inputTokenLimit = m.max_model_len;
     out.push(info);
   }
   return out;

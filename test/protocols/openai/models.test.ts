@@ -44,6 +44,18 @@ describe('openai model list', () => {
     ]);
   });
 
+  test("a known context window is listed as context_length, which OpenAI-compatible clients read", () => {
+    expect(openaiCodec.encodeModelList([{ id: 'gemini-2.5-pro', provider: 'gemini-cli', inputTokenLimit: 1048576, outputTokenLimit: 65536 }])).toEqual({
+      object: 'list',
+      data: [{ id: 'gemini-2.5-pro', object: 'model', created: 0, owned_by: 'gemini-cli', context_length: 1048576 }],
+    });
+  });
+
+  test("vLLM's max_model_len is the model's context window", () => {
+    const body = { object: 'list', data: [{ id: 'Qwen/Qwen3-8B', object: 'model', created: 1, owned_by: 'vllm', max_model_len: 32768 }] };
+    expect(openaiCodec.decodeModelList(body)).toEqual([{ id: 'Qwen/Qwen3-8B', created: 1, inputTokenLimit: 32768 }]);
+  });
+
   test('a body that is not a list is an upstream error', () => {
     expect(() => openaiCodec.decodeModelList({ models: [] })).toThrow(ProxyError);
   });
