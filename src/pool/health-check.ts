@@ -1,4 +1,5 @@
 import type { CanonicalRequest } from '../core/index.ts';
+import { ProxyError } from '../core/errors.ts';
 import type { ProviderName } from '../config/providers.ts';
 import { codecs } from '../protocols/index.ts';
 import { outcomeOfInfo } from '../proxy/failover.ts';
@@ -84,14 +85,25 @@ export async function checkMember(m: Member, pool: Pool, deps: Pick<HealthCheckD
       await res.body?.cancel();
       outcome = { kind: 'success' };
     } else {
-      const o = outcomeOfInfo(codecs[adapter.protocol].decodeError(res.status, await readLimited(res), res.headers));
-      // A quota scoped to a model is the check model's, however Google names it (as in failover).
-      outcome = o.kind === 'rate_limited' && o.model ? { ...o, model } : o;
+      outcome = checked(outcomeOfInfo(codecs[adapter.protocol].decodeError(res.status, await readLimited(res), res.headers)), model);
     }
   } catch (e) {
-    outcome = { kind: 'server_error', status: 502, message: `health check failed: ${(e as Error).message}` };
+    // The adapter's own refusal before anything was sent is judged as a request's: a Google sign-in
+    // refused for good (invalid_grant) leaves the member unhealthy (401), not cooling as after a 502
+    // (a revoked grant shown as a passing fault hides it: lidge-jun/opencodex#4120, UsefulSoftwareCo/executor#1316).
+    outcome =
+      e instanceof ProxyError
+        ? checked(outcomeOfInfo(e.info), model)
+        : { kind: 'server_error', status: 502, message: `health check failed: ${(e as Error).message}` };
   }
   m.record(outcome, Date.now(), pool.settings, probe);
-  deps.log.info('health check', { provider: m.spec.provider, member: m.name, result: outcome.kind, health: m.state.health });
+  // Why a check failed, so the operator need not wait for a real request to find out.
+  const error = outcome.kind === 'success' || outcome.kind === 'client_error' ? undefined : outcome.message;
+  deps.log.info('health check', { provider: m.spec.provider, member: m.name, result: outcome.kind, health: m.state.health, error });
   return outcome;
+}
+
+/** A quota scoped to a model is the check model's, however Google names it (as in failover). */
+function checked(o: Outcome, model: string): Outcome {
+  return o.kind === 'rate_limited' && o.model ? { ...o, model } : o;
 }

@@ -3,6 +3,9 @@
  * cooldown: one at a time, and judged the same way.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from '../../src/cli/args.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/types.ts';
@@ -11,6 +14,7 @@ import { checkMember } from '../../src/pool/health-check.ts';
 import { DEFAULT_POOL_SETTINGS } from '../../src/pool/settings.ts';
 import { Logger } from '../../src/util/log.ts';
 import { geminiQuotaError, startGeminiMock, type GeminiMock } from '../helpers/mocks/gemini-mock.ts';
+import { startGoogleTokenMock } from '../helpers/mocks/google-token-mock.ts';
 
 let mock: GeminiMock;
 beforeAll(async () => {
@@ -68,5 +72,37 @@ describe('a health check is the half-open probe', () => {
     expect(m.probing).toBe(true);
     m.release({ kind: 'success' }, Date.now(), pool.settings);
     expect(m.state.health).toBe('healthy');
+  });
+});
+
+describe('a check the account refuses before anything is sent', () => {
+  test('a Google sign-in refused for good (invalid_grant) leaves the member unhealthy with its 401, and the log says why', async () => {
+    const token = startGoogleTokenMock({ refreshTokens: [] }); // the refresh token was revoked
+    const dir = mkdtempSync(join(tmpdir(), 'aiproxy-hc-grant-'));
+    try {
+      const credsFile = join(dir, 'oauth_creds.json');
+      writeFileSync(credsFile, JSON.stringify({ access_token: 'ya29.old', refresh_token: '1//revoked', expiry_date: Date.now() - 1000 }));
+      const c = loadConfig({ flags: parseArgs([]).flags, env: {}, cwd: '/nonexistent' });
+      const config: Config = {
+        ...c,
+        modelProviders: ['gemini-cli-oauth'],
+        gemini: { ...c.gemini, oauthTokenUrl: token.url, oauthClientId: token.clientId, oauthClientSecret: token.clientSecret, projectId: 'p-1', codeAssistBaseUrl: 'http://127.0.0.1:9' },
+        pools: { 'gemini-cli-oauth': [{ name: 'acct', weight: 1, modelMap: {}, disabled: false, credentials: { oauthCredsFile: credsFile } }] },
+        pool: { ...DEFAULT_POOL_SETTINGS, cooldownMs: 10 },
+      };
+      const pool = createPools(config).get('gemini-cli-oauth')!;
+      const m = pool.members[0]!;
+      m.record({ kind: 'auth_failed', status: 401, message: 'refused' }, Date.now() - 1000, pool.settings);
+      const lines: string[] = [];
+      const outcome = await checkMember(m, pool, { fetch, log: new Logger('info', (l) => lines.push(l)) });
+      expect(outcome).toMatchObject({ kind: 'auth_failed', status: 401 });
+      // Not "cooling" after a made-up 502: /pools shows the account signed out, as a real request would leave it.
+      expect(m.state.health).toBe('unhealthy');
+      expect(m.state.lastError?.status).toBe(401);
+      expect(lines.join('\n')).toContain('invalid_grant');
+    } finally {
+      await token.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
