@@ -4,6 +4,7 @@
  * 429 a client gets meanwhile says when to retry.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import OpenAI from 'openai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -211,5 +212,36 @@ describe('half-open probe', () => {
     expect((await chat(p)).status).toBe(200);
     expect(a.calls.length).toBe(3);
     expect((await memberState(p, 'a')).health).toBe('healthy');
+  });
+});
+
+describe('a usage limit that says its reset in the body only', () => {
+  test("Codex's usage_limit_reached rests the account until resets_in_seconds, and the client gets that retry-after once all are out", async () => {
+    // As Codex gateways relay it: no retry-after header, the reset only in the body (icebear0828/codex-proxy#65).
+    const usageLimit = {
+      error: {
+        status: 429,
+        body: JSON.stringify({ error: { type: 'usage_limit_reached', message: 'The usage limit has been reached', plan_type: 'free', resets_at: Math.floor(Date.now() / 1000) + 602705, resets_in_seconds: 602705 } }),
+      },
+    };
+    a.queue(usageLimit);
+    const p = await start(
+      `model_providers: [openaiResponses-custom]\npool: {strategy: fill_first}\nprovider_pools:\n  openaiResponses-custom:\n    - {name: a, api_key: ${a.key}, base_url: "${a.url}"}\n    - {name: b, api_key: ${b.key}, base_url: "${b.url}"}\n`,
+    );
+    const client = new OpenAI({ apiKey: p.key, baseURL: `${p.url}/v1`, maxRetries: 0 });
+    expect((await client.responses.create({ model: 'gpt-5-codex', input: 'hi' })).output_text).toContain('hi'); // a: 429 → b
+    // a rests for the week, not for cooldown_ms: the next requests go straight to b.
+    await client.responses.create({ model: 'gpt-5-codex', input: 'again' });
+    expect([a.calls.length, b.calls.length]).toEqual([1, 2]);
+    const view = (await (await fetch(`${p.url}/pools`, { headers: { authorization: `Bearer ${p.key}` } })).json()) as {
+      providers: Record<string, { members: Array<{ name: string; cooldown_remaining_ms: number }> }>;
+    };
+    expect(view.providers['openaiResponses-custom']!.members.find((m) => m.name === 'a')!.cooldown_remaining_ms).toBeGreaterThan(602_000_000);
+
+    b.queue(usageLimit);
+    const err = await client.responses.create({ model: 'gpt-5-codex', input: 'once more' }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(Number(err.headers.get('retry-after'))).toBeGreaterThan(602_000);
+    expect(a.calls.length).toBe(1);
   });
 });

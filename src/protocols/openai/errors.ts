@@ -41,7 +41,7 @@ export function decodeError(status: number, bodyText: string, headers: Headers):
   const info: ProxyErrorInfo = { status, kind: kindForStatus(status), message };
   if (detail?.code) info.code = detail.code;
   if (detail?.param) info.param = detail.param;
-  const retryAfter = retryAfterFromHeaders(headers) ?? detail?.retryDelay ?? retryAfterFromMessage(message);
+  const retryAfter = retryAfterFromHeaders(headers) ?? detail?.retryDelay ?? detail?.resetsIn ?? retryAfterFromMessage(message);
   if (retryAfter !== undefined) info.retryAfter = retryAfter;
   // Payment Required (DeepSeek's Insufficient Balance, OpenRouter's out of credits): this account's, not the request's.
   if (status === 402) info.accountFault = true;
@@ -72,6 +72,8 @@ interface ErrorDetail {
   status?: number;
   /** Seconds from a google.rpc.RetryInfo detail: Google's compat endpoint puts its hint only there. */
   retryDelay?: number;
+  /** Seconds until a usage limit resets, from the body (Codex's `usage_limit_reached`). */
+  resetsIn?: number;
 }
 
 /**
@@ -93,7 +95,23 @@ function errorDetail(body: unknown): ErrorDetail | undefined {
   if (typeof obj.param === 'string') detail.param = obj.param;
   const retryDelay = retryInfoDelay(obj.details);
   if (retryDelay !== undefined) detail.retryDelay = retryDelay;
+  const resetsIn = resetDelay(obj);
+  if (resetsIn !== undefined) detail.resetsIn = resetsIn;
   return detail;
+}
+
+/**
+ * Codex's 429 `usage_limit_reached` (a ChatGPT plan's 5-hour or weekly window, relayed by Codex
+ * gateways) says when the limit resets only in its body, `resets_in_seconds` and `resets_at` (Unix
+ * seconds), with no retry-after header (icebear0828/codex-proxy#65): without it the account would be
+ * tried again every cooldown_ms for days (router-for-me/CLIProxyAPI#1666).
+ */
+function resetDelay(obj: Record<string, unknown>, now = Date.now()): number | undefined {
+  const inSeconds = obj.resets_in_seconds;
+  if (typeof inSeconds === 'number' && Number.isFinite(inSeconds) && inSeconds >= 0) return Math.ceil(inSeconds);
+  const at = obj.resets_at;
+  if (typeof at === 'number' && Number.isFinite(at) && at > 0) return Math.max(0, Math.ceil(at - now / 1000));
+  return undefined;
 }
 
 /**

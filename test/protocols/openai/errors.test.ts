@@ -83,8 +83,14 @@ describe('openai decodeError', () => {
     const ms = '{"error":{"message":"Please try again in 120ms.","type":"tokens"}}';
     expect(openaiCodec.decodeError(429, ms, headers()).retryAfter).toBe(1);
 
+    // Codex's usage limit says when it resets only in the body (icebear0828/codex-proxy#65).
+    const usage = (fields: object) => JSON.stringify({ error: { type: 'usage_limit_reached', message: 'The usage limit has been reached', plan_type: 'free', ...fields } });
+    expect(openaiCodec.decodeError(429, usage({ resets_at: 1767830400, resets_in_seconds: 602705 }), headers()).retryAfter).toBe(602705);
+    expect(openaiCodec.decodeError(429, usage({ resets_in_seconds: 602705 }), headers({ 'retry-after': '60' })).retryAfter).toBe(60);
+
     setSystemTime(new Date('2026-01-01T00:00:00Z'));
     try {
+      expect(openaiCodec.decodeError(429, usage({ resets_at: 1767225630 }), headers()).retryAfter).toBe(30);
       const info = openaiCodec.decodeError(503, '', headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:30 GMT' }));
       expect(info.retryAfter).toBe(30);
       expect(info.kind).toBe('overloaded');
