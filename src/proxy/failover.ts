@@ -128,13 +128,14 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
         if (e instanceof RetryNext) {
           release(e.outcome);
           last = e;
-          ctx.log.debug('upstream failed, trying the next member', { provider, member: member.name, status: e.info.status });
+          movedOn(ctx, provider, member, e.info, e.outcome);
           continue;
         }
         const outcome = thrownOutcome(e);
         release(outcome);
         if (attempt.canRetry && e instanceof ProxyError && outcome.kind !== 'client_error') {
           last = new RetryNext(e.info, outcome, () => errorResponse(input.protocol, e.info));
+          movedOn(ctx, provider, member, e.info, outcome);
           continue;
         }
         // Ended without an answer to relay (the client left; the last attempt unreachable or timed out):
@@ -151,6 +152,18 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
   }
   const refusal = tried.size === 0 ? input.noneTried?.() : undefined;
   throw refusal ?? noMemberAvailable(ctx, chain, input.model);
+}
+
+/**
+ * Says why a member was passed over: when the next one serves the request, its log line names only that
+ * one, and the operator would not learn that an account's sign-in was revoked or its quota spent
+ * (tombii/better-ccflare#110). A warning when the account needs the operator (auth, credit). Upstream
+ * error text reaches here with the request's credentials scrubbed out (upstream/fetch.ts).
+ */
+function movedOn(ctx: AppContext, provider: ProviderName, member: Member, info: ProxyErrorInfo, outcome: Outcome): void {
+  const fields = { provider, member: member.name, status: info.status, error: info.message };
+  if (outcome.kind === 'auth_failed') ctx.log.warn('upstream refused the account, trying the next member', fields);
+  else ctx.log.info('upstream failed, trying the next member', fields);
 }
 
 /** Failures worth another member: rate limits, this account's own faults (auth, credit), upstream faults. */

@@ -105,6 +105,15 @@ describe('account faults move the request to the next member', () => {
     expect(res.choices[0]!.message.content).toBeTruthy();
     expect(gemini.calls.map((c) => c.status)).toEqual([400, 200]);
     expect(await memberHealth(p, 'gemini-cli')).toEqual({ revoked: 'unhealthy', good: 'healthy' });
+    // The request's own line names the member that served it; the one passed over gets a warning of its
+    // own saying why, without its key.
+    const passedOver = p.logs.filter((l) => l.includes('trying the next member'));
+    expect(passedOver).toHaveLength(1);
+    expect(passedOver[0]).toContain(' WARN ');
+    expect(passedOver[0]).toContain('member=revoked');
+    expect(passedOver[0]).toContain('status=400');
+    expect(passedOver[0]).toContain('API key not valid');
+    expect(p.logs.join('\n')).not.toContain('AIzaSyREVOKED');
   });
 });
 
