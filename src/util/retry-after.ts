@@ -1,3 +1,5 @@
+import { isRecord } from './json.ts';
+
 /**
  * Retry hints in whole seconds, rounded up so a client never retries too early. One parser for every
  * protocol: the headers are the same everywhere, and Google and OpenAI both write durations like "7m12s".
@@ -44,3 +46,21 @@ export function retryInfoDelay(details: unknown): number | undefined {
   return undefined;
 }
 
+const PACIFIC_CLOCK = new Intl.DateTimeFormat('en-US', { timeZone: 'America/Los_Angeles', hourCycle: 'h23', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+
+/**
+ * A Google quota spent for the day (a QuotaFailure violation whose quotaId names a day, such as
+ * `GenerateRequestsPerDayPerProjectPerModel-FreeTier`): seconds until it resets, at midnight Pacific
+ * time (ai.google.dev/gemini-api/docs/rate-limits). Google sends that 429 with a RetryInfo of some 30 s
+ * all the same, which only spends another request on the same refusal (diegosouzapw/OmniRoute#9504,
+ * UKGovernmentBEIS/inspect_ai#5526); the Gemini CLI, too, takes a daily quotaId over the RetryInfo.
+ * Undefined for any other error.
+ */
+export function googleDailyQuotaReset(details: unknown, now = Date.now()): number | undefined {
+  if (!Array.isArray(details)) return undefined;
+  const violations = details.flatMap((d) => (isRecord(d) && Array.isArray(d.violations) ? d.violations : []));
+  if (!violations.some((v) => isRecord(v) && typeof v.quotaId === 'string' && /PerDay|Daily/.test(v.quotaId))) return undefined;
+  const at: Record<string, string> = {};
+  for (const p of PACIFIC_CLOCK.formatToParts(now)) at[p.type] = p.value;
+  return Math.max(1, 86_400 - (Number(at.hour) * 3600 + Number(at.minute) * 60 + Number(at.second)));
+}

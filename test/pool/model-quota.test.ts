@@ -58,6 +58,23 @@ describe('a per-model quota cools down only that model', () => {
     expect([a.calls.length - before[0]!, b.calls.length - before[1]!]).toEqual([1, 2]);
   });
 
+  test("a key's daily quota for a model rests that model until Google's midnight, not for RetryInfo's 36 s", async () => {
+    // The Gemini API sends a spent day with a RetryInfo of seconds (diegosouzapw/OmniRoute#9504).
+    const before = [a.calls.length, b.calls.length];
+    a.queue({ error: geminiQuotaError('36s', 'gemini-2.5-flash', 'GenerateRequestsPerDayPerProjectPerModel-FreeTier') });
+    await ask('gemini-2.5-flash'); // a: 429 → b
+    expect([a.calls.length - before[0]!, b.calls.length - before[1]!]).toEqual([1, 1]);
+    const view = (await (await fetch(`${proxy.url}/pools`, { headers: { authorization: `Bearer ${proxy.key}` } })).json()) as {
+      providers: Record<string, { members: Array<{ name: string; model_cooldowns_ms: Record<string, number> }> }>;
+    };
+    const wait = view.providers['gemini-cli']!.members.find((m) => m.name === 'a')!.model_cooldowns_ms['gemini-2.5-flash']!;
+    const at: Record<string, string> = {};
+    const pacific = new Intl.DateTimeFormat('en-US', { timeZone: 'America/Los_Angeles', hourCycle: 'h23', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    for (const p of pacific.formatToParts(Date.now())) at[p.type] = p.value;
+    const toMidnight = 86_400 - (Number(at.hour) * 3600 + Number(at.minute) * 60 + Number(at.second));
+    expect(Math.abs(wait / 1000 - toMidnight)).toBeLessThan(5);
+  });
+
   test('a model named "constructor" is just a model', async () => {
     const err = (await ask('constructor').catch((e) => e)) as { status?: number };
     expect(err.status).not.toBe(500);

@@ -1,6 +1,6 @@
 import { kindForStatus, statusForKind, type ErrorKind, type ProxyErrorInfo } from '../../core/errors.ts';
 import { isRecord, tryParseJson } from '../../util/json.ts';
-import { retryAfterFromHeaders, retryAfterFromMessage, retryInfoDelay } from '../../util/retry-after.ts';
+import { googleDailyQuotaReset, retryAfterFromHeaders, retryAfterFromMessage, retryInfoDelay } from '../../util/retry-after.ts';
 import { openaiContextOverflow } from './context-overflow.ts';
 
 /** The body OpenAI answers errors with (protocols.md §1.5). */
@@ -93,7 +93,10 @@ function errorDetail(body: unknown): ErrorDetail | undefined {
   if (typeof obj.code === 'string') detail.code = obj.code;
   else if (typeof obj.code === 'number' && obj.code >= 400 && obj.code < 600) detail.status = obj.code;
   if (typeof obj.param === 'string') detail.param = obj.param;
-  const retryDelay = retryInfoDelay(obj.details);
+  // A quota Google's compat endpoint says is spent for the day lasts until its midnight, not RetryInfo's 30 s.
+  const retryInfo = retryInfoDelay(obj.details);
+  const daily = googleDailyQuotaReset(obj.details);
+  const retryDelay = daily === undefined ? retryInfo : Math.max(daily, retryInfo ?? 0);
   if (retryDelay !== undefined) detail.retryDelay = retryDelay;
   const resetsIn = resetDelay(obj);
   if (resetsIn !== undefined) detail.resetsIn = resetsIn;

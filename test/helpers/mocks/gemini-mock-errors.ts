@@ -119,8 +119,10 @@ export function htmlNotFound(path: string): MockHttpError {
 /**
  * A 429 the way the free tier answers it: QuotaFailure + RetryInfo, and no Retry-After header
  * (the delay lives only in the body). Queue it with `mock.queue({ error: geminiQuotaError('37s') })`.
+ * A spent daily quota comes the same way, its quotaId naming the day (`…PerDayPerProjectPerModel-FreeTier`)
+ * and its RetryInfo still some 30 s (diegosouzapw/OmniRoute#9504).
  */
-export function geminiQuotaError(retryDelay = '37s', model = 'gemini-2.5-flash'): MockHttpError {
+export function geminiQuotaError(retryDelay = '37s', model = 'gemini-2.5-flash', quotaId = 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier'): MockHttpError {
   return {
     status: 429,
     body: googleError(
@@ -132,7 +134,7 @@ export function geminiQuotaError(retryDelay = '37s', model = 'gemini-2.5-flash')
           violations: [
             {
               quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
-              quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+              quotaId,
               quotaDimensions: { location: 'global', model },
               quotaValue: '10',
             },

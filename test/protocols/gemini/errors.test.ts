@@ -1,6 +1,7 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setSystemTime, test } from 'bun:test';
 import type { ProxyErrorInfo } from '../../../src/core/index.ts';
 import { geminiCodec } from '../../../src/protocols/gemini/index.ts';
+import { openaiCodec } from '../../../src/protocols/openai/index.ts';
 import { parseDurationSeconds } from '../../../src/util/retry-after.ts';
 import { geminiQuotaError } from '../../helpers/mocks/gemini-mock.ts';
 
@@ -71,6 +72,22 @@ describe('gemini decodeError', () => {
       message: 'You exceeded your current quota, please check your plan and billing details.',
       retryAfter: 1,
     });
+  });
+
+  test("a quota spent for the day lasts until Google's midnight (Pacific), whatever the RetryInfo says", () => {
+    // As Google sends it (diegosouzapw/OmniRoute#9504): a daily quotaId, and a RetryInfo of seconds.
+    const body = JSON.stringify(geminiQuotaError('36s', 'gemini-2.5-pro', 'GenerateRequestsPerDayPerProjectPerModel-FreeTier').body);
+    setSystemTime(new Date('2026-11-27T16:00:00Z')); // 08:00 in Mountain View (PST)
+    try {
+      expect(decode(429, body)).toMatchObject({ retryAfter: 16 * 3600, quotaModel: 'gemini-2.5-pro' });
+      // Google's OpenAI-compatible endpoint sends the same details.
+      const compat = JSON.stringify([{ error: (geminiQuotaError('36s', 'gemini-2.5-pro', 'GenerateRequestsPerDayPerProjectPerModel-FreeTier').body as { error: object }).error }]);
+      expect(openaiCodec.decodeError(429, compat, new Headers()).retryAfter).toBe(16 * 3600);
+    } finally {
+      setSystemTime();
+    }
+    // A per-minute quota keeps its RetryInfo.
+    expect(decode(429, JSON.stringify(geminiQuotaError('36s').body)).retryAfter).toBe(36);
   });
 
   test('ErrorInfo quotaResetDelay and "reset after" text are fallbacks', () => {
