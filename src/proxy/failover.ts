@@ -166,9 +166,16 @@ function movedOn(ctx: AppContext, provider: ProviderName, member: Member, info: 
   else ctx.log.info('upstream failed, trying the next member', fields);
 }
 
-/** Failures worth another member: rate limits, this account's own faults (auth, credit), upstream faults. */
-export function isRetryable(info: Pick<ProxyErrorInfo, 'status' | 'kind' | 'accountFault'>): boolean {
-  return info.status === 429 || info.status >= 500 || isAccountFault(info);
+/**
+ * Failures worth another member: rate limits, this account's own faults (auth, credit), upstream faults,
+ * and a model this account cannot use. Which models an account may use differs between accounts of one
+ * provider: Code Assist answers 404 for a preview model the account has no access to
+ * (router-for-me/CLIProxyAPI#1325, google-gemini/gemini-cli#15036), OpenAI `model_not_found` for a model
+ * the key's organisation lacks; another account may serve it. The member's health is untouched (a client
+ * error), and a model no account has gets the last member's 404.
+ */
+export function isRetryable(info: Pick<ProxyErrorInfo, 'status' | 'kind' | 'accountFault' | 'code'>): boolean {
+  return info.status === 429 || info.status >= 500 || isAccountFault(info) || (info.status === 404 && info.code === 'model_not_found');
 }
 
 function isAccountFault(info: Pick<ProxyErrorInfo, 'status' | 'kind' | 'accountFault'>): boolean {
