@@ -219,7 +219,8 @@ export function outcomeOf(f: Pick<DoneFields, 'status' | 'error' | 'retryAfter' 
   }
   // Also a 503 that names its model: Google out of capacity for one model (MODEL_CAPACITY_EXHAUSTED)
   // says nothing about the account, which must go on serving its other models.
-  if (f.status === 429 || (f.status === 503 && f.quotaModel)) {
+  // A 429 that is the account's own fault (no credit left) rests it as an auth failure does, backing off.
+  if ((f.status === 429 && !f.accountFault) || (f.status === 503 && f.quotaModel)) {
     const limited: Outcome = { kind: 'rate_limited', status: f.status, message, retryAfterMs: f.retryAfter === undefined ? undefined : f.retryAfter * 1000 };
     return f.quotaModel ? { ...limited, model: f.quotaModel } : limited;
   }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { anthropicErrorBody, startAnthropicMock } from '../helpers/mocks/anthropic-mock.ts';
 import { startGeminiMock, type GeminiMock } from '../helpers/mocks/gemini-mock.ts';
+import { openaiErrorBody, startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
 import type { MockReply, MockServer } from '../helpers/mocks/types.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
 
@@ -18,22 +19,26 @@ const dir = mkdtempSync(join(tmpdir(), 'aiproxy-account-faults-'));
 let broke: MockServer;
 let rich: MockServer;
 let gemini: GeminiMock;
+let spent: MockServer;
+let funded: MockServer;
 let proxy: TestProxy | undefined;
 
 beforeAll(async () => {
-  [broke, rich, gemini] = await Promise.all([
+  [broke, rich, gemini, spent, funded] = await Promise.all([
     startAnthropicMock({ key: 'sk-ant-broke-0000' }),
     startAnthropicMock({ key: 'sk-ant-rich-1111' }),
     startGeminiMock({ key: 'AIzaSyGOOD-member-key-000000000000000' }),
+    startOpenAIMock({ key: 'sk-spent-0000' }),
+    startOpenAIMock({ key: 'sk-funded-1111' }),
   ]);
 });
 afterEach(async () => {
   await proxy?.stop();
   proxy = undefined;
-  for (const m of [broke, rich, gemini]) m.reset();
+  for (const m of [broke, rich, gemini, spent, funded]) m.reset();
 });
 afterAll(async () => {
-  await Promise.all([broke.stop(), rich.stop(), gemini.stop()]);
+  await Promise.all([broke.stop(), rich.stop(), gemini.stop(), spent.stop(), funded.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -85,6 +90,34 @@ describe('account faults move the request to the next member', () => {
       expect([broke.calls.length, rich.calls.length]).toEqual([1, 2]);
     });
   }
+
+  test("an OpenAI key out of credit (429 insufficient_quota): served by the next member, and rested as the account's fault", async () => {
+    // OpenAI's own body: a 429 that no retry-after ends, only billing.
+    const noQuota: MockReply = {
+      error: {
+        status: 429,
+        body: openaiErrorBody({ message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' }),
+      },
+    };
+    spent.queue(noQuota);
+    const p = await start(
+      'pool: {strategy: fill_first}\nprovider_pools:\n  openai-custom:\n' +
+        `    - {name: spent, api_key: ${spent.key}, base_url: "${spent.url}"}\n` +
+        `    - {name: funded, api_key: ${funded.key}, base_url: "${funded.url}"}\n`,
+    );
+    const res = await ask(p, 'gpt-4o');
+    expect(res.choices[0]!.message.content).toContain('hi');
+    expect([spent.calls.length, funded.calls.length]).toEqual([1, 1]);
+    // Unhealthy (backing off as after a 401), not merely cooling as after a passing rate limit.
+    expect(await memberHealth(p, 'openai-custom')).toEqual({ spent: 'unhealthy', funded: 'healthy' });
+    // A client that only has that key still learns it is out of quota.
+    await p.stop();
+    spent.queue(noQuota);
+    const alone = await start(`provider_pools:\n  openai-custom:\n    - {name: spent, api_key: ${spent.key}, base_url: "${spent.url}"}\n`);
+    const err = await ask(alone, 'gpt-4o').catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(err.error).toMatchObject({ code: 'insufficient_quota', type: 'insufficient_quota' });
+  });
 
   test('an invalid request is still not retried on another member', async () => {
     const bad: MockReply = { error: { status: 400, body: anthropicErrorBody('invalid_request_error', 'messages: text content blocks must be non-empty') } };

@@ -44,7 +44,9 @@ export function decodeError(status: number, bodyText: string, headers: Headers):
   const retryAfter = retryAfterFromHeaders(headers) ?? detail?.retryDelay ?? detail?.resetsIn ?? retryAfterFromMessage(message);
   if (retryAfter !== undefined) info.retryAfter = retryAfter;
   // Payment Required (DeepSeek's Insufficient Balance, OpenRouter's out of credits): this account's, not the request's.
-  if (status === 402) info.accountFault = true;
+  // So is OpenAI's 429 insufficient_quota ("You exceeded your current quota, please check your plan and
+  // billing details"): no credit left, which no retry-after ends (ai365vip/chat-api#120, QuantumNous/new-api#462).
+  if (status === 402 || (status === 429 && detail?.code === 'insufficient_quota')) info.accountFault = true;
   return info;
 }
 
