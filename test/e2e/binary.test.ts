@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import { parseSSE } from '../../src/util/sse.ts';
+import { startCodeAssistMock } from '../helpers/mocks/code-assist-mock.ts';
+import { startGoogleTokenMock } from '../helpers/mocks/google-token-mock.ts';
 import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
 import type { MockServer } from '../helpers/mocks/types.ts';
 import { post, readStream, ROOT, startCli, tempDir, writeFile, type CliProcess } from '../lifecycle/cli-process.ts';
@@ -34,6 +36,42 @@ describe.skipIf(!runnable)('compiled binary (dist/aiproxy-linux-amd64)', () => {
     expect(r.stdout.toString()).toMatch(new RegExp(`^aiproxy ${pkg.version.replaceAll('.', '\\.')} \\(([0-9a-f]{7,}(-dirty)?|[^)]+)\\)\\n$`));
     expect(r.stdout.toString()).not.toContain('(dev)');
   });
+
+  test('signs in to Google with the OAuth library it embeds: gemini-cli-oauth refreshes an expired token and answers', async () => {
+    // google-auth-library is imported on first use, not at start-up: this is the path that loads it.
+    const api = await startCodeAssistMock();
+    const token = startGoogleTokenMock({ refreshTokens: ['1//binary-refresh'], onIssue: (t) => api.acceptToken(t) });
+    try {
+      const dir = tempDir('aiproxy-binary-oauth-');
+      const creds = writeFile(dir, 'oauth_creds.json', JSON.stringify({ access_token: 'ya29.expired', refresh_token: '1//binary-refresh', expiry_date: Date.now() - 60_000, token_type: 'Bearer' }));
+      const config = writeFile(
+        dir,
+        'config.yaml',
+        [
+          'host: 127.0.0.1',
+          'port: 0',
+          `api_key: ${KEY}`,
+          'model_providers: [gemini-cli-oauth]',
+          'gemini:',
+          `  code_assist_base_url: ${api.url}`,
+          `  oauth_token_url: ${token.url}`,
+          `  oauth_client_id: ${token.clientId}`,
+          `  oauth_client_secret: ${token.clientSecret}`,
+          `  oauth_creds_file: ${creds}`,
+          '',
+        ].join('\n'),
+      );
+      const proxy = (cli = await startCli([BINARY], ['--config', config], dir));
+      const res = await post(`${proxy.url}/v1/chat/completions`, KEY, { model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'ping' }] });
+      expect(res.status).toBe(200);
+      const json = (await res.json()) as { choices: Array<{ message: { content: string } }> };
+      expect(json.choices[0]!.message.content).toBe('mock(code-assist) heard: ping');
+      expect(token.refreshCount()).toBe(1);
+    } finally {
+      await token.stop();
+      await api.stop();
+    }
+  }, 20_000);
 
   test('proxies a plain and a streamed request; SIGTERM mid-stream lets the stream finish and exits 0', async () => {
     const dir = tempDir('aiproxy-binary-');
