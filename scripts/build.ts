@@ -82,6 +82,10 @@ async function compile(target: Target, commit: string): Promise<string> {
     // where top-level await is an error, so ESM is asked for explicitly.
     bytecode: true,
     format: 'esm',
+    // What is imported on first use (google-auth-library and the sign-in flow) goes in chunks of its own,
+    // loaded from the executable when needed: in one module its code was loaded at start-up with the rest
+    // (idle RSS 53.6 → 51.9 MB, 3 starts each).
+    splitting: true,
     minify: true,
     sourcemap: 'linked',
     define: { AIPROXY_COMMIT: JSON.stringify(commit) },
