@@ -28,9 +28,13 @@ export function retryAfterFromHeaders(headers: Headers, now = Date.now()): numbe
   return Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-/** "Please try again in 7m12s" / "in 20ms": OpenAI's 429 wording, often the only hint on token limits. */
+/**
+ * "Please try again in 7m12s" / "in 20ms": OpenAI's 429 wording, often the only hint on token limits;
+ * "Please retry in 26.66s.": Google's, which its OpenAI-compatible endpoint sends without a RetryInfo
+ * (google-gemini/gemini-cli#12586).
+ */
 export function retryAfterFromMessage(message: string): number | undefined {
-  const m = /try again in ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)/i.exec(message);
+  const m = /(?:try again|retry) in ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)/i.exec(message);
   return m?.[1] ? parseDurationSeconds(m[1]) : undefined;
 }
 

@@ -82,6 +82,9 @@ describe('openai decodeError', () => {
     expect(openaiCodec.decodeError(429, rpd, headers()).retryAfter).toBe(432);
     const ms = '{"error":{"message":"Please try again in 120ms.","type":"tokens"}}';
     expect(openaiCodec.decodeError(429, ms, headers()).retryAfter).toBe(1);
+    // Google's OpenAI-compatible endpoint, a 429 without RetryInfo (the list form it answers errors in).
+    const google = '[{"error":{"code":429,"message":"You exceeded your current quota. Please retry in 26.660853464s.","status":"RESOURCE_EXHAUSTED"}}]';
+    expect(openaiCodec.decodeError(429, google, headers()).retryAfter).toBe(27);
 
     // Codex's usage limit says when it resets only in the body (icebear0828/codex-proxy#65).
     const usage = (fields: object) => JSON.stringify({ error: { type: 'usage_limit_reached', message: 'The usage limit has been reached', plan_type: 'free', ...fields } });
