@@ -1,5 +1,5 @@
 import type { Protocol } from '../protocols/types.ts';
-import { tryParseJson } from '../util/json.ts';
+import { isRecord, tryParseJson } from '../util/json.ts';
 import { CLOSE_BRACKET } from '../util/json-chars.ts';
 
 /**
@@ -216,7 +216,7 @@ export class StreamTail {
     }
     switch (protocol) {
       case 'openai':
-        return DONE_LINE.test(last);
+        return DONE_LINE.test(last) ? this.errorBeforeDone(events, at, partial) : this.openaiFinished(events, at, partial);
       case 'anthropic':
         return last.includes('message_stop');
       case 'gemini':
@@ -228,6 +228,54 @@ export class StreamTail {
         return end !== null;
       }
     }
+  }
+
+  /**
+   * A Chat Completions stream without `[DONE]` whose last chunks are whole all the same, as the convert
+   * path takes them (decode-stream.ts): a chunk with a `finish_reason`, maybe followed by the usage
+   * chunk (`choices: []`), from servers that never send `[DONE]` (oobabooga/textgen#4778,
+   * gpustack/llama-box#2); or OpenRouter's mid-stream error, a chunk with an `error` beside its
+   * `choices` and `finish_reason: "error"`, after which it ends the stream: its error, not ours.
+   */
+  private openaiFinished(events: string[], at: number, partial: boolean): boolean {
+    for (let i = at, seen = 0; i >= 0 && seen < 2; i--) {
+      const e = events[i]!.trim();
+      if (!e || e.split(LINE_BREAK).every(dispatchesNothing)) continue;
+      // An event that may have started before the view cannot be read.
+      if (partial && i === 0) return false;
+      seen++;
+      const chunk = tryParseJson(dataOf(e));
+      if (!isRecord(chunk)) return false;
+      if (chunk.error != null) {
+        if (seen > 1) return false; // an error chunk is the last one
+        this.error = inBandErrorMessage(chunk);
+        return true;
+      }
+      const choices = chunk.choices;
+      if (!Array.isArray(choices)) return false;
+      // The usage chunk comes only after the finish: look at the chunk before it.
+      if (choices.length === 0 && chunk.usage != null && seen === 1) continue;
+      const reason = isRecord(choices[0]) ? choices[0].finish_reason : undefined;
+      // Z.ai's `network_error` is a generation that failed part-way (decode-stream.ts).
+      return typeof reason === 'string' && reason !== '' && reason !== 'network_error';
+    }
+    return false;
+  }
+
+  /**
+   * A `[DONE]` ends the stream, but the chunk before it may be OpenRouter's mid-stream error (see
+   * openaiFinished): the request then failed. Read only when that chunk names an error.
+   */
+  private errorBeforeDone(events: string[], at: number, partial: boolean): true {
+    for (let i = at - 1; i >= 0 && !(partial && i === 0); i--) {
+      const e = events[i]!.trim();
+      if (!e || e.split(LINE_BREAK).every(dispatchesNothing)) continue;
+      if (!e.includes('"error"')) return true;
+      const chunk = tryParseJson(dataOf(e));
+      if (isRecord(chunk) && chunk.error != null) this.error = inBandErrorMessage(chunk);
+      return true;
+    }
+    return true;
   }
 
   /**

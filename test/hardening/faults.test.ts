@@ -129,6 +129,43 @@ describe('upstream faults', () => {
     await recovered();
   });
 
+  test('a server that never sends [DONE] after its finish_reason: relayed and converted as complete (oobabooga/textgen#4778)', async () => {
+    const chunk = (o: object): string => `data: ${JSON.stringify({ id: 'chatcmpl-f', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', ...o })}\n\n`;
+    const first = chunk({ choices: [{ index: 0, delta: { role: 'assistant', content: 'whole answer' }, finish_reason: null }] });
+    const usage = chunk({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } });
+    for (const tail of ['', usage]) {
+      up.setScript((c) => {
+        c.head(200, SSE_HEAD);
+        c.write(first + openaiChunk('', 'stop') + tail);
+        c.socket.end();
+      });
+      const sdk = new OpenAI({ apiKey: proxy.key, baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+      const done = await sdk.chat.completions.stream({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).finalChatCompletion();
+      expect(done.choices[0]).toMatchObject({ message: { content: 'whole answer' }, finish_reason: 'stop' });
+
+      const converted = await (await request('anthropic', true)).text();
+      expect(converted).toContain('event: message_stop');
+      expect(converted).not.toContain('event: error');
+    }
+    await recovered();
+  });
+
+  test('OpenRouter’s mid-stream error chunk (error beside choices, finish_reason "error"): the client gets that error alone', async () => {
+    const chunk = { id: 'gen-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', provider: 'OpenAI', error: { code: 502, message: 'Provider disconnected unexpectedly' }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] };
+    up.setScript((c) => {
+      c.head(200, SSE_HEAD);
+      c.write(`: OPENROUTER PROCESSING\n\n${openaiChunk('half')}data: ${JSON.stringify(chunk)}\n\n`);
+      c.socket.end();
+    });
+    const relayed = await (await request('openai', true)).text();
+    expect(lastData(relayed)).toMatchObject({ error: { message: 'Provider disconnected unexpectedly' } });
+    expect(relayed).not.toContain('truncated');
+
+    const converted = await (await request('anthropic', true)).text();
+    expect(lastData(converted)).toMatchObject({ type: 'error', error: { message: 'Provider disconnected unexpectedly' } });
+    await recovered();
+  });
+
   test('malformed SSE and invalid JSON in a chunk: the SDK raises an error, conversion ends in-band', async () => {
     up.setScript((c) => {
       c.head(200, SSE_HEAD);

@@ -193,3 +193,45 @@ describe('an SSE stream the upstream ends without the blank line after its last 
     expect(await readRest(body.getReader())).toBe(whole);
   });
 });
+
+describe('a relayed Chat Completions stream whose last chunks are whole without [DONE]', () => {
+  const chunk = (o: object): string => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', ...o })}\n\n`;
+  const text = chunk({ choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }] });
+  const finish = (reason: string): string => chunk({ choices: [{ index: 0, delta: {}, finish_reason: reason }] });
+  const usage = chunk({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
+  // OpenRouter's mid-stream error: the error beside the chunk's usual fields, its choice finished with "error".
+  const openrouterError = chunk({ provider: 'OpenAI', error: { code: 502, message: 'Provider disconnected unexpectedly' }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] });
+
+  async function relay(whole: string): Promise<{ text: string; end: StreamEnd | undefined }> {
+    const src = manualSource();
+    let end: StreamEnd | undefined;
+    const body = relayStream(src.stream, { protocol: 'openai', format: 'sse', idleMs: 0, keepaliveMs: 0 }, (e) => (end = e));
+    src.push(whole);
+    src.close();
+    return { text: await readRest(body.getReader()), end };
+  }
+
+  test('a finish_reason, alone or followed by the usage chunk, ends it as complete: nothing added', async () => {
+    for (const whole of [text + finish('stop'), text + finish('tool_calls') + usage, `${text}${finish('length')}: keep-alive\n\n`]) {
+      const r = await relay(whole);
+      expect(r.text).toBe(whole);
+      expect(r.end?.error).toBeUndefined();
+    }
+  });
+
+  test('no finish_reason, GLM’s network_error or a usage chunk with no finish before it: truncated', async () => {
+    for (const whole of [text, text + usage, text + finish('network_error'), usage]) {
+      const r = await relay(whole);
+      expect(r.text).toContain('the answer is truncated');
+      expect(r.end?.error).toContain('the answer is truncated');
+    }
+  });
+
+  test('OpenRouter’s error chunk ends it with OpenRouter’s error, logged as such, with or without [DONE] after it', async () => {
+    for (const whole of [text + openrouterError, `${text}${openrouterError}data: [DONE]\n\n`]) {
+      const r = await relay(whole);
+      expect(r.text).toBe(whole);
+      expect(r.end?.error).toBe('Provider disconnected unexpectedly');
+    }
+  });
+});
