@@ -237,12 +237,12 @@ export class StreamTail {
    * gpustack/llama-box#2); or OpenRouter's mid-stream error, a chunk with an `error` beside its
    * `choices` and `finish_reason: "error"`, after which it ends the stream: its error, not ours.
    */
-  private openaiFinished(events: string[], at: number, partial: boolean): boolean {
+  private openaiFinished(events: string[], at: number, partial: boolean): boolean | undefined {
     for (let i = at, seen = 0; i >= 0 && seen < 2; i--) {
       const e = events[i]!.trim();
       if (!e || e.split(LINE_BREAK).every(dispatchesNothing)) continue;
-      // An event that may have started before the view cannot be read.
-      if (partial && i === 0) return false;
+      // An event that may have started before the view cannot be read: the caller looks further back.
+      if (partial && i === 0) return undefined;
       seen++;
       const chunk = tryParseJson(dataOf(e));
       if (!isRecord(chunk)) return false;

@@ -202,11 +202,13 @@ describe('a relayed Chat Completions stream whose last chunks are whole without 
   // OpenRouter's mid-stream error: the error beside the chunk's usual fields, its choice finished with "error".
   const openrouterError = chunk({ provider: 'OpenAI', error: { code: 502, message: 'Provider disconnected unexpectedly' }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] });
 
-  async function relay(whole: string): Promise<{ text: string; end: StreamEnd | undefined }> {
+  /** `cut`: where the upstream's two writes meet (the stream's last bytes are judged first). */
+  async function relay(whole: string, cut = 0): Promise<{ text: string; end: StreamEnd | undefined }> {
     const src = manualSource();
     let end: StreamEnd | undefined;
     const body = relayStream(src.stream, { protocol: 'openai', format: 'sse', idleMs: 0, keepaliveMs: 0 }, (e) => (end = e));
-    src.push(whole);
+    if (cut) src.push(whole.slice(0, cut));
+    src.push(whole.slice(cut));
     src.close();
     return { text: await readRest(body.getReader()), end };
   }
@@ -217,6 +219,14 @@ describe('a relayed Chat Completions stream whose last chunks are whole without 
       expect(r.text).toBe(whole);
       expect(r.end?.error).toBeUndefined();
     }
+  });
+
+  test('a long finishing chunk written in two pieces before the usage chunk: still complete', async () => {
+    const long = chunk({ choices: [{ index: 0, delta: { content: 'z'.repeat(2000) }, finish_reason: 'stop' }] });
+    const whole = text + long + usage;
+    const r = await relay(whole, text.length + 20);
+    expect(r.text).toBe(whole);
+    expect(r.end?.error).toBeUndefined();
   });
 
   test('no finish_reason, GLM’s network_error or a usage chunk with no finish before it: truncated', async () => {
