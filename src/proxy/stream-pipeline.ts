@@ -86,7 +86,8 @@ export function convertStream(
 
 /**
  * Same-protocol relay: the upstream bytes untouched, but a connection that breaks mid-stream, a stream
- * the upstream ended cleanly but early (no `[DONE]`, `message_stop`, `finishReason`) and an idle
+ * the upstream ended cleanly but early (no `[DONE]`, `message_stop`, `finishReason`, and for the first
+ * two no finish either: then the missing marker is added) and an idle
  * upstream still end with the protocol's in-band error rather than a silent or reset end, unless the
  * end marker already went out: then the stream just ends. Keep-alives to a waiting client are written
  * only between upstream events.
@@ -121,6 +122,8 @@ export function relayStream(
         // An SSE parser drops an event the stream ends without its blank line (the spec says so): an
         // upstream that omits it would cost the client its `[DONE]` or `message_stop`.
         if (!boundary.atBoundary()) sink.send(boundary.lead());
+        // A whole answer whose end marker the upstream left out gets it (see StreamTail.missingEnd).
+        sink.send(tail.missingEnd);
         upstreamError();
         return true;
       },
@@ -130,7 +133,7 @@ export function relayStream(
       whole() {
         if (!boundary.atBoundary() || !tail.complete(opts.protocol, opts.format)) return undefined;
         upstreamError();
-        return '';
+        return tail.missingEnd;
       },
       atBoundary: () => boundary.atBoundary(),
     },

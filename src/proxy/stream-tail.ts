@@ -31,6 +31,8 @@ const utf8 = new TextDecoder();
 /** A blank line: two line breaks, each CRLF, LF or CR (a CR right before an LF is half of a CRLF, not one). */
 const EVENT_SEPARATOR = /(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)/;
 const DONE_LINE = /^data:\s*\[DONE\]\s*$/m;
+const OPENAI_DONE = 'data: [DONE]\n\n';
+const ANTHROPIC_STOP = 'event: message_stop\ndata: {"type":"message_stop"}\n\n';
 const LINE_BREAK = /\r\n|\n|\r/;
 const ERROR_EVENT = /^event:\s*error\s*$/m;
 /** `data: {"error": …}` (OpenAI, Gemini) or `data: {"type": "error", …}` (Anthropic). */
@@ -41,6 +43,18 @@ const ARRAY_ERROR_START = /[[,]\s*\{\s*"error"\s*:/g;
 /** Whether a Gemini stream chunk is one a complete stream ends with: a finish reason, or a blocked prompt. */
 export function isLastGeminiChunk(text: string): boolean {
   return text.includes('"finishReason"') || text.includes('"blockReason"');
+}
+
+/**
+ * A last `message_delta` with its `stop_reason`: the answer is whole, only `message_stop` is missing, as
+ * Anthropic-compatible gateways close their streams (esengine/DeepSeek-Reasonix#8756). The convert
+ * path takes these as complete too (anthropic/decode-stream.ts).
+ */
+function anthropicStopped(event: string): boolean {
+  if (!event.includes('message_delta')) return false;
+  const data = tryParseJson(dataOf(event));
+  if (!isRecord(data) || data.type !== 'message_delta' || !isRecord(data.delta)) return false;
+  return typeof data.delta.stop_reason === 'string' && data.delta.stop_reason !== '';
 }
 
 /**
@@ -140,6 +154,12 @@ export class StreamTail {
   /** The message of the upstream error the stream ended with, once complete() found one. */
   error?: string;
   /**
+   * The end marker a stream complete() took as whole left out, once it found one missing: clients'
+   * stream helpers wait for it (the Anthropic SDK's finalMessage() for message_stop), so the relay
+   * sends it as the upstream should have.
+   */
+  missingEnd = '';
+  /**
    * A Responses stream's first chunks, until they hold response.created whole (the window may have let
    * it go by the time an error needs its response's id), then undefined; also undefined for others.
    */
@@ -173,6 +193,7 @@ export class StreamTail {
    * then: its closing `]` ends it between elements.
    */
   complete(protocol: Protocol, format: 'sse' | 'json-array', cutShort = false): boolean {
+    this.missingEnd = '';
     if (format === 'json-array') {
       // A `]` that leaves the array open closed a nested array (`"parts":[…]`): no end.
       if (cutShort || this.lastNonSpaceByte() !== CLOSE_BRACKET) return false;
@@ -218,7 +239,10 @@ export class StreamTail {
       case 'openai':
         return DONE_LINE.test(last) ? this.errorBeforeDone(events, at, partial) : this.openaiFinished(events, at, partial);
       case 'anthropic':
-        return last.includes('message_stop');
+        if (last.includes('message_stop')) return true;
+        if (!anthropicStopped(last)) return false;
+        this.missingEnd = ANTHROPIC_STOP;
+        return true;
       case 'gemini':
         return isLastGeminiChunk(last);
       case 'responses': {
@@ -257,7 +281,9 @@ export class StreamTail {
       if (choices.length === 0 && chunk.usage != null && seen === 1) continue;
       const reason = isRecord(choices[0]) ? choices[0].finish_reason : undefined;
       // Z.ai's `network_error` is a generation that failed part-way (decode-stream.ts).
-      return typeof reason === 'string' && reason !== '' && reason !== 'network_error';
+      if (typeof reason !== 'string' || reason === '' || reason === 'network_error') return false;
+      this.missingEnd = OPENAI_DONE;
+      return true;
     }
     return false;
   }

@@ -3,9 +3,11 @@ import type { ProxyErrorInfo } from '../../src/core/errors.ts';
 import { controlOf } from '../../src/proxy/stream-control.ts';
 import { relayStream, type StreamEnd } from '../../src/proxy/stream-pipeline.ts';
 import { startCodeAssistStack, type CodeAssistStack } from '../helpers/code-assist-stack.ts';
+import Anthropic from '@anthropic-ai/sdk';
+import { SSE_HEAD, startFaultServer, type FaultConnection } from '../helpers/fault-upstream.ts';
 import { manualSource, readChunks, readRest } from '../helpers/manual-stream.ts';
 import { eventually, startStack, type Stack } from '../helpers/stack.ts';
-import type { TestProxy } from '../helpers/proxy.ts';
+import { startProxy, type TestProxy } from '../helpers/proxy.ts';
 
 /** The request log line of the request with this id, once written. */
 async function logLine(proxy: TestProxy, rid: string): Promise<string> {
@@ -213,10 +215,11 @@ describe('a relayed Chat Completions stream whose last chunks are whole without 
     return { text: await readRest(body.getReader()), end };
   }
 
-  test('a finish_reason, alone or followed by the usage chunk, ends it as complete: nothing added', async () => {
-    for (const whole of [text + finish('stop'), text + finish('tool_calls') + usage, `${text}${finish('length')}: keep-alive\n\n`]) {
+  test('a finish_reason, alone or followed by the usage chunk, ends it as complete: [DONE] is added', async () => {
+    for (const whole of [text + finish('stop'), text + finish('tool_calls') + usage, `${text}${finish('length')}: keep-alive\n\n`, (text + finish('stop')).trimEnd()]) {
       const r = await relay(whole);
-      expect(r.text).toBe(whole);
+      expect(r.text.startsWith(whole)).toBe(true);
+      expect(r.text.slice(whole.length).replace(/^\n+/, '')).toBe('data: [DONE]\n\n');
       expect(r.end?.error).toBeUndefined();
     }
   });
@@ -225,7 +228,7 @@ describe('a relayed Chat Completions stream whose last chunks are whole without 
     const long = chunk({ choices: [{ index: 0, delta: { content: 'z'.repeat(2000) }, finish_reason: 'stop' }] });
     const whole = text + long + usage;
     const r = await relay(whole, text.length + 20);
-    expect(r.text).toBe(whole);
+    expect(r.text).toBe(`${whole}data: [DONE]\n\n`);
     expect(r.end?.error).toBeUndefined();
   });
 
@@ -242,6 +245,57 @@ describe('a relayed Chat Completions stream whose last chunks are whole without 
       const r = await relay(whole);
       expect(r.text).toBe(whole);
       expect(r.end?.error).toBe('Provider disconnected unexpectedly');
+    }
+  });
+});
+
+describe('a relayed Anthropic stream that ends after message_delta without message_stop', () => {
+  const ev = (type: string, o: object = {}): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...o })}\n\n`;
+  const head =
+    ev('message_start', { message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 3, output_tokens: 1 } } }) +
+    ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) +
+    ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'whole' } }) +
+    ev('content_block_stop', { index: 0 });
+  const delta = ev('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 2 } });
+
+  async function relay(whole: string): Promise<{ text: string; end: StreamEnd | undefined }> {
+    const src = manualSource();
+    let end: StreamEnd | undefined;
+    const body = relayStream(src.stream, { protocol: 'anthropic', format: 'sse', idleMs: 0, keepaliveMs: 0 }, (e) => (end = e));
+    src.push(whole);
+    src.close();
+    return { text: await readRest(body.getReader()), end };
+  }
+
+  test('its stop_reason makes it whole: message_stop is added, as the Anthropic SDK waits for it', async () => {
+    const r = await relay(head + delta);
+    expect(r.text).toBe(`${head}${delta}event: message_stop\ndata: {"type":"message_stop"}\n\n`);
+    expect(r.end?.error).toBeUndefined();
+  });
+
+  test('without a stop_reason, or cut before message_delta, it is truncated', async () => {
+    for (const whole of [head, head + ev('message_delta', { delta: {}, usage: { output_tokens: 2 } })]) {
+      const r = await relay(whole);
+      expect(r.text).toContain('the answer is truncated');
+      expect(r.text).not.toContain('message_stop');
+    }
+  });
+
+  test('the Anthropic SDK reads the relayed answer whole (esengine/DeepSeek-Reasonix#8756)', async () => {
+    const up = await startFaultServer((c: FaultConnection) => {
+      c.head(200, SSE_HEAD);
+      c.write(head + delta);
+      c.socket.end();
+    });
+    const proxy = await startProxy(['--model-provider', 'claude-custom', '--claude-base-url', up.url, '--claude-api-key', 'sk-up', '--keepalive-ms', '0']);
+    try {
+      const client = new Anthropic({ baseURL: proxy.url, apiKey: proxy.key, maxRetries: 0 });
+      const msg = await client.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+      expect(msg.stop_reason).toBe('end_turn');
+      expect(msg.content).toMatchObject([{ type: 'text', text: 'whole' }]);
+    } finally {
+      await proxy.stop();
+      await up.stop();
     }
   });
 });
