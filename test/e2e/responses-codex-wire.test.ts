@@ -149,7 +149,7 @@ function asCodexReplay(items: Array<Record<string, unknown>>): Array<Record<stri
         // codex-rs skips a None namespace when serialising.
         return { type: 'function_call', name: item.name, ...(item.namespace ? { namespace: item.namespace } : {}), arguments: item.arguments, call_id: item.call_id };
       case 'custom_tool_call':
-        return { type: 'custom_tool_call', status: item.status, call_id: item.call_id, name: item.name, input: item.input };
+        return { type: 'custom_tool_call', status: item.status, call_id: item.call_id, name: item.name, ...(item.namespace ? { namespace: item.namespace } : {}), input: item.input };
       default:
         throw new Error(`unexpected item ${String(item.type)}`);
     }
@@ -325,6 +325,61 @@ describe('a tool search Codex runs itself (MCP tools held back until the model l
       const call = expectCodexReadable(r2.events).find((i) => i.type === 'function_call')!;
       expect(call).toMatchObject({ name: 'search_issues', namespace: 'mcp__github' });
       expect(JSON.parse(call.arguments as string)).toEqual({ repo: 'acme/app', q: 'crash' });
+    });
+  }
+});
+
+/**
+ * Codex 0.144 and later (its "responses lite" requests) send no top-level `tools`: the tools travel in an
+ * `additional_tools` input item, `{type, role: "developer", id, tools}`, a tree of namespaces holding
+ * function and freeform custom tools, of which some namespaces may be empty (theopenco/llmgateway#3613,
+ * SaladDay/cc-switch-cli#466, 10/chatgpt-codex-proxy#9). A call of a namespaced custom tool comes back,
+ * and is replayed, as a custom_tool_call that names its namespace.
+ */
+const LITE_TOOLS = {
+  type: 'additional_tools',
+  role: 'developer',
+  id: 'at_0199a8f2-6f7e-7c31-9c1e-6d0c2b1e4a55',
+  tools: [
+    {
+      type: 'namespace',
+      name: 'functions',
+      description: '',
+      tools: [
+        { type: 'custom', name: 'exec', description: 'Run JavaScript code to orchestrate tool calls.', format: { type: 'text' } },
+        { type: 'function', name: 'wait', description: 'Waits for a running exec cell.', strict: false, parameters: { type: 'object', properties: { cell_id: { type: 'string' } } } },
+      ],
+    },
+    { type: 'namespace', name: 'collaboration', description: '', tools: [] },
+  ],
+};
+
+describe('tools declared in an additional_tools input item (Codex "responses lite")', () => {
+  for (const u of UPSTREAMS) {
+    test(`${u.name}: the model is offered them; a custom tool's call comes back with its namespace, and the replay is accepted`, async () => {
+      u.mock(s).queue({ toolCalls: [{ name: 'functions__exec', args: { input: 'text(await tools.exec_command({cmd: "ls"}))' } }] });
+      const { tools: _none, instructions: _i, ...lite } = codexBody(u.model, []);
+      const input1 = [LITE_TOOLS, { type: 'message', role: 'developer', content: [{ type: 'input_text', text: 'You are Codex.' }] }, userText('List the files')];
+      const r1 = await codexPost(u, { ...lite, input: input1 });
+      expect({ status: r1.status, body: r1.status === 200 ? '' : r1.text }).toEqual({ status: 200, body: '' });
+      const sent1 = JSON.stringify(lastBody(u.mock(s)));
+      expect(sent1).toContain('"functions__exec"');
+      expect(sent1).toContain('"functions__wait"');
+      expect(sent1).toContain('Run JavaScript code to orchestrate tool calls.');
+      const items = expectCodexReadable(r1.events);
+      const call = items.find((i) => i.type === 'custom_tool_call')!;
+      expect(call).toMatchObject({ name: 'exec', namespace: 'functions', input: 'text(await tools.exec_command({cmd: "ls"}))' });
+
+      u.mock(s).queue({ text: 'Two files.' });
+      const input2 = [...input1, ...asCodexReplay(items), { type: 'custom_tool_call_output', call_id: call.call_id, output: 'a.txt\nb.txt' }];
+      const r2 = await codexPost(u, { ...lite, input: input2 });
+      expect({ status: r2.status, body: r2.status === 200 ? '' : r2.text }).toEqual({ status: 200, body: '' });
+      expectCodexReadable(r2.events);
+      expect(lastCall(u.mock(s)).status).toBe(200);
+      const sent2 = JSON.stringify(lastBody(u.mock(s)));
+      // The call in the history goes upstream under the name the tool was declared with there.
+      expect(sent2.split('"functions__exec"').length - 1).toBeGreaterThanOrEqual(2);
+      expect(sent2).toContain('b.txt');
     });
   }
 });

@@ -7,6 +7,7 @@ import { decodeAssistantContent, decodeSystemContent, decodeUserContent } from '
 import { decodeContinuity } from './items.ts';
 import { reasoningSignature } from './signature.ts';
 import {
+  AdditionalToolsSchema,
   CompactionItemSchema,
   CustomToolCallSchema,
   FunctionCallSchema,
@@ -22,7 +23,10 @@ import { clientExecuted, namespacedName, TOOL_SEARCH } from './tool-names.ts';
 export interface DecodedInput {
   system: TextPart[];
   messages: Message[];
-  /** Tools a client-run tool search found: the upstream model is offered them (decode-tools.ts). */
+  /**
+   * Tools declared in `input` (additional_tools items) and those a client-run tool search found: the
+   * upstream model is offered them (decode-tools.ts).
+   */
   found: ToolDefinition[];
 }
 
@@ -118,7 +122,8 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
       case 'custom_tool_call': {
         // Custom tools go upstream as functions taking `{input}` (decode-tools.ts), so their calls do too.
         const c = expectShape(CustomToolCallSchema, item, path);
-        append('assistant', toolCall(c.call_id, c.name, { input: c.input }, pendingSignature, callNames));
+        const name = c.namespace ? namespacedName(c.namespace, c.name) : c.name;
+        append('assistant', toolCall(c.call_id, name, { input: c.input }, pendingSignature, callNames));
         pendingSignature = undefined;
         return;
       }
@@ -152,6 +157,19 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
         found.push(...defs);
         const part: ToolResultPart = { type: 'tool_result', callId: o.call_id, name: TOOL_SEARCH, content: [{ type: 'text', text: foundText(defs) }] };
         append('results', part);
+        return;
+      }
+      case 'additional_tools': {
+        // Codex 0.144 and later declare their tools here rather than in `tools` (theopenco/llmgateway#3613,
+        // SaladDay/cc-switch-cli#466): the same declarations, offered to the upstream model like those.
+        // A namespace with no tools in it (Codex's `collaboration` when nothing is connected:
+        // 10/chatgpt-codex-proxy#9) declares nothing.
+        const a = expectShape(AdditionalToolsSchema, item, path);
+        a.tools.forEach((tool, j) => {
+          const members = (tool as Record<string, unknown>).tools;
+          if (tool.type === 'namespace' && Array.isArray(members) && members.length === 0) return;
+          found.push(...decodeTool(tool, `${path}.tools.${j}`));
+        });
         return;
       }
       case 'compaction': {

@@ -145,7 +145,7 @@ export function createResponsesStreamEncoder(opts: StreamEncoderOptions): Stream
           const input = customToolInput(parseJsonObject(item.args));
           if (input) s += frame('response.custom_tool_call_input.delta', { ...at, delta: input });
           s += frame('response.custom_tool_call_input.done', { ...at, input });
-          const finished = customToolCallItem(item.id, item.callId, item.name, input);
+          const finished = customToolCallItem(item.id, item.callId, item.name, input, item.namespace);
           state.output.push(finished);
           return s + frame('response.output_item.done', { output_index: item.index, item: finished });
         }
@@ -217,7 +217,7 @@ export function createResponsesStreamEncoder(opts: StreamEncoderOptions): Stream
         open = { kind: 'call', id, index, fields, tool: ev.index, callId, name, namespace: tool?.namespace, form, args: '' };
         const item =
           form === 'custom'
-            ? customToolCallItem(id, callId, name, '')
+            ? customToolCallItem(id, callId, name, '', tool?.namespace)
             : form === 'tool_search'
               ? toolSearchCallItem(id, callId, {})
               : functionCallItem(id, callId, name, '', tool?.namespace);

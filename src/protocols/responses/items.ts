@@ -53,6 +53,8 @@ export interface CustomToolCallItem {
   call_id: string;
   input: string;
   name: string;
+  /** The namespace the client declared the tool in (Codex's `functions` for its `exec`). */
+  namespace?: string;
 }
 
 /** A call of the client's own tool search (codex-rs ResponseItem::ToolSearchCall): arguments as an object. */
@@ -104,8 +106,10 @@ export function functionCallItem(id: string, callId: string, name: string, args:
   return item;
 }
 
-export function customToolCallItem(id: string, callId: string, name: string, input: string): CustomToolCallItem {
-  return { id, type: 'custom_tool_call', status: 'completed', call_id: callId, input, name };
+export function customToolCallItem(id: string, callId: string, name: string, input: string, namespace?: string): CustomToolCallItem {
+  const item: CustomToolCallItem = { id, type: 'custom_tool_call', status: 'completed', call_id: callId, input, name };
+  if (namespace !== undefined) item.namespace = namespace;
+  return item;
 }
 
 export function toolSearchCallItem(id: string, callId: string, args: Record<string, unknown>): ToolSearchCallItem {
@@ -121,7 +125,7 @@ export function callItem(tool: ClientTool | undefined, callId: string, upstreamN
   const id = callItemId(tool?.kind);
   switch (tool?.kind) {
     case 'custom':
-      return customToolCallItem(id, callId, tool.name, customToolInput(args));
+      return customToolCallItem(id, callId, tool.name, customToolInput(args), tool.namespace);
     case 'tool_search':
       return toolSearchCallItem(id, callId, args);
     default:

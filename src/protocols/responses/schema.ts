@@ -60,7 +60,7 @@ export const FunctionCallSchema = Type.Object(
   open,
 );
 
-export const CustomToolCallSchema = Type.Object({ call_id: Id, name: Name, input: Type.String() }, open);
+export const CustomToolCallSchema = Type.Object({ call_id: Id, name: Name, input: Type.String(), namespace: Nullable(Type.String()) }, open);
 
 /** A client-run tool search's call; its arguments are an object (codex-rs ResponseItem::ToolSearchCall). */
 export const ToolSearchCallSchema = Type.Object(
@@ -70,6 +70,9 @@ export const ToolSearchCallSchema = Type.Object(
 
 /** What a client-run tool search found: tool declarations, as in `tools`. */
 export const ToolSearchOutputSchema = Type.Object({ call_id: Id, tools: Type.Array(Typed) }, open);
+
+/** Tools declared in `input` (Codex 0.144+ sends its tools only there): tool declarations as in `tools`. */
+export const AdditionalToolsSchema = Type.Object({ tools: Type.Array(Typed) }, open);
 
 /** What a compaction left in place of the conversation it summarised (OpenAI's opaque, or ours: compact.ts). */
 export const CompactionItemSchema = Type.Object({ encrypted_content: Type.String({ minLength: 1 }) }, open);

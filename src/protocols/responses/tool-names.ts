@@ -40,8 +40,8 @@ export const clientExecuted = (t: Record<string, unknown>): boolean => t.executi
 
 /**
  * The request's custom, namespaced and tool-search tools, by the name they go upstream under, for the
- * encoders that turn the upstream's calls back into the client's items: those declared in `tools` and
- * those a client-run tool search found (tool_search_output items). The request body is the one source:
+ * encoders that turn the upstream's calls back into the client's items: those declared in `tools` or in
+ * additional_tools input items, and those a client-run tool search found (tool_search_output items). The request body is the one source:
  * decoding and encoding read the same declarations. Never throws: bad input is decodeRequest's to report.
  */
 export function clientTools(body: unknown): Map<string, ClientTool> {
@@ -64,7 +64,10 @@ export function clientTools(body: unknown): Map<string, ClientTool> {
   };
   add(body.tools);
   if (Array.isArray(body.input)) {
-    for (const item of body.input) if (isRecord(item) && item.type === 'tool_search_output' && clientExecuted(item)) add(item.tools);
+    for (const item of body.input) {
+      if (!isRecord(item)) continue;
+      if (item.type === 'additional_tools' || (item.type === 'tool_search_output' && clientExecuted(item))) add(item.tools);
+    }
   }
   return tools;
 }

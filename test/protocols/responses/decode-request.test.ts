@@ -257,6 +257,34 @@ describe('responses decodeRequest: top level', () => {
     expect(req.messages[2]!.content[0]).toMatchObject({ type: 'tool_result', callId: 'call_1', name: 'mcp__github__whoami' });
   });
 
+  test('tools declared in additional_tools input items (Codex 0.144+) are offered like declared ones; empty lists and namespaces declare nothing', () => {
+    const body = {
+      tools: [{ type: 'function', name: 'shell', parameters: { type: 'object' } }],
+      input: [
+        {
+          type: 'additional_tools',
+          role: 'developer',
+          id: 'at_1',
+          tools: [
+            { type: 'namespace', name: 'functions', tools: [{ type: 'custom', name: 'exec', description: 'Run JavaScript.' }, { type: 'function', name: 'shell', parameters: { type: 'object' } }] },
+            { type: 'namespace', name: 'collaboration', tools: [] },
+          ],
+        },
+        { type: 'additional_tools', role: 'developer', tools: [] },
+        { type: 'message', role: 'user', content: 'hi' },
+        { type: 'custom_tool_call', call_id: 'c1', name: 'exec', namespace: 'functions', input: 'ls()' },
+        { type: 'custom_tool_call_output', call_id: 'c1', output: 'a.txt' },
+      ],
+    };
+    const req = decode(body);
+    expect(req.tools.map((t) => t.name)).toEqual(['shell', 'functions__exec', 'functions__shell']);
+    expect(req.messages).toHaveLength(3);
+    expect(req.messages[1]!.content[0]).toMatchObject({ type: 'tool_call', id: 'c1', name: 'functions__exec', args: { input: 'ls()' } });
+    expect(req.messages[2]!.content[0]).toMatchObject({ type: 'tool_result', callId: 'c1', name: 'functions__exec' });
+    expect(clientTools(body).get('functions__exec')).toEqual({ kind: 'custom', name: 'exec', namespace: 'functions' });
+    expect(() => decode({ input: [{ type: 'additional_tools', tools: [{ type: 'function' }] }] })).toThrow(/input\.0\.tools\.0/);
+  });
+
   test('tool_choice forms', () => {
     expect(decode({ input: 'hi', tool_choice: 'required' }).toolChoice).toEqual({ type: 'required' });
     expect(decode({ input: 'hi', tool_choice: 'none' }).toolChoice).toEqual({ type: 'none' });
