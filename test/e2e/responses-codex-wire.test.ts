@@ -562,4 +562,25 @@ describe('replayed items Codex may hold that aiproxy never produced', () => {
     const r = await codexPost(CLAUDE, codexBody(CLAUDE.model, input, { reasoning: null }));
     expect({ status: r.status, body: r.status === 200 ? '' : r.text }).toEqual({ status: 200, body: '' });
   });
+
+  for (const u of UPSTREAMS) {
+    test(`${u.name}: an output injected without a call_id (openai/codex#42376) and agent_message items (multi-agent v2) reach the model as text`, async () => {
+      u.mock(s).queue({ text: 'On it.' });
+      const input = [
+        { type: 'function_call_output', id: 'fco_1', name: 'automation_update', namespace: 'codex_app', output: 'Automation: Daily brief' },
+        userText('Run the brief.'),
+        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Spawning a worker.' }] },
+        { type: 'agent_message', id: 'amsg_1', author: '/root', recipient: '/root/worker', content: [{ type: 'encrypted_content', encrypted_content: 'Summarise the open issues.' }] },
+      ];
+      const r = await codexPost(u, codexBody(u.model, input));
+      expect({ status: r.status, body: r.status === 200 ? '' : r.text }).toEqual({ status: 200, body: '' });
+      expectCodexReadable(r.events);
+      expect(lastCall(u.mock(s)).status).toBe(200);
+      const sent = JSON.stringify(lastBody(u.mock(s)));
+      expect(sent).toContain('Output of codex_app.automation_update:');
+      expect(sent).toContain('Automation: Daily brief');
+      expect(sent).toContain('recipient: /root/worker');
+      expect(sent).toContain('Summarise the open issues.');
+    });
+  }
 });

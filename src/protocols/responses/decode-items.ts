@@ -8,11 +8,13 @@ import { decodeContinuity } from './items.ts';
 import { reasoningSignature } from './signature.ts';
 import {
   AdditionalToolsSchema,
+  AgentMessageSchema,
   CompactionItemSchema,
   CustomToolCallSchema,
   FunctionCallSchema,
   MessageItemSchema,
   ReasoningItemSchema,
+  StandaloneOutputSchema,
   ToolOutputSchema,
   ToolSearchCallSchema,
   ToolSearchOutputSchema,
@@ -129,6 +131,17 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
       }
       case 'function_call_output':
       case 'custom_tool_call_output': {
+        if (item.call_id == null) {
+          // Codex injects outputs that answer no call (automations, a task sent from another thread, a
+          // delegated task's seed): no call_id, only the tool's name and namespace, meant as context
+          // (openai/codex#42376, #45450). No upstream takes a result without its call: a user turn the
+          // model reads, rather than a 400 that Codex persists and replays on every later turn.
+          const o = expectShape(StandaloneOutputSchema, item, path);
+          const tool = [o.namespace, o.name].filter((s): s is string => !!s).join('.');
+          endRun();
+          messages.push({ role: 'user', content: [{ type: 'text', text: `Output of ${tool || 'a tool'}:` }, ...decodeUserContent(o.output, `${path}.output`)] });
+          return;
+        }
         const o = expectShape(ToolOutputSchema, item, path);
         const part: ToolResultPart = {
           type: 'tool_result',
@@ -157,6 +170,19 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
         found.push(...defs);
         const part: ToolResultPart = { type: 'tool_result', callId: o.call_id, name: TOOL_SEARCH, content: [{ type: 'text', text: foundText(defs) }] };
         append('results', part);
+        return;
+      }
+      case 'agent_message': {
+        // Codex's multi-agent v2 hands a spawned agent its task, and an agent's reply to another, in
+        // these; every later turn of the thread replays them (ollama/ollama#18286, BerriAI/litellm#36528).
+        // Only OpenAI can read its own ciphertext; the message a model of ours wrote arrives as plain text.
+        const a = expectShape(AgentMessageSchema, item, path);
+        const header = [a.author ? `author: ${a.author}` : '', a.recipient ? `recipient: ${a.recipient}` : ''].filter(Boolean);
+        const texts = typeof a.content === 'string' ? [a.content] : (a.content ?? []).map(agentMessageText);
+        const body = texts.filter(Boolean).join('\n');
+        if (!body) return;
+        endRun();
+        messages.push({ role: 'user', content: [{ type: 'text', text: header.length ? `${header.join('\n')}\n\n${body}` : body }] });
         return;
       }
       case 'additional_tools': {
@@ -207,6 +233,16 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
     }
   });
   return { system, messages, found };
+}
+
+/** OpenAI's encrypted payloads are Fernet tokens: opaque to any other model. */
+const OPENAI_CIPHERTEXT = /^gAAAAA[\w-]{20,}={0,2}$/;
+
+/** An agent_message part's text: text parts, and an encrypted_content part that is not OpenAI's ciphertext. */
+function agentMessageText(part: { type: string; text?: unknown; encrypted_content?: unknown }): string {
+  if (typeof part.text === 'string' && part.type !== 'encrypted_content') return part.text;
+  const e = part.encrypted_content;
+  return part.type === 'encrypted_content' && typeof e === 'string' && !OPENAI_CIPHERTEXT.test(e.trim()) ? e : '';
 }
 
 /**

@@ -71,6 +71,22 @@ export const ToolSearchCallSchema = Type.Object(
 /** What a client-run tool search found: tool declarations, as in `tools`. */
 export const ToolSearchOutputSchema = Type.Object({ call_id: Id, tools: Type.Array(Typed) }, open);
 
+/** An output Codex injects that answers no call (it has no call_id): only the tool's name says what it is. */
+export const StandaloneOutputSchema = Type.Object({ output: Content, name: Nullable(Type.String()), namespace: Nullable(Type.String()) }, open);
+
+/**
+ * Codex's multi-agent message between agents (a spawned agent's task, its reply): text parts, and the
+ * message the model wrote as an `encrypted_content` part, which is ciphertext only when OpenAI wrote it.
+ */
+export const AgentMessageSchema = Type.Object(
+  {
+    author: Nullable(Type.String()),
+    recipient: Nullable(Type.String()),
+    content: Nullable(Type.Union([Type.String(), Type.Array(Type.Object({ type: Type.String(), text: Type.Optional(Type.Unknown()), encrypted_content: Type.Optional(Type.Unknown()) }, open))])),
+  },
+  open,
+);
+
 /** Tools declared in `input` (Codex 0.144+ sends its tools only there): tool declarations as in `tools`. */
 export const AdditionalToolsSchema = Type.Object({ tools: Type.Array(Typed) }, open);
 

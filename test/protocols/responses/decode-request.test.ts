@@ -482,6 +482,43 @@ describe('responses decodeRequest: input items', () => {
     ]);
   });
 
+  test('an output Codex injects without a call_id (automations, cross-thread sends) is a user turn naming the tool', () => {
+    const req = decode({
+      input: [
+        { type: 'function_call_output', id: 'fco_1', name: 'automation_update', namespace: 'codex_app', output: 'Automation: Daily brief' },
+        { type: 'message', role: 'user', content: 'go on' },
+        { type: 'function_call_output', output: [{ type: 'input_text', text: 'seed' }] },
+      ],
+    });
+    expect(req.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'Output of codex_app.automation_update:' }, { type: 'text', text: 'Automation: Daily brief' }] },
+      { role: 'user', content: [{ type: 'text', text: 'go on' }] },
+      { role: 'user', content: [{ type: 'text', text: 'Output of a tool:' }, { type: 'text', text: 'seed' }] },
+    ]);
+  });
+
+  test('Codex agent_message items (multi-agent v2) are user turns with their author and recipient; OpenAI ciphertext is left out', () => {
+    const req = decode({
+      input: [
+        { type: 'message', role: 'user', content: 'Relay the task below.' },
+        {
+          type: 'agent_message',
+          id: 'amsg_1',
+          author: '/root',
+          recipient: '/root/child',
+          content: [{ type: 'input_text', text: 'task:' }, { type: 'encrypted_content', encrypted_content: 'List the files in src.' }],
+        },
+        { type: 'agent_message', author: '/root/child', recipient: '/root', content: 'Done: 3 files.' },
+        { type: 'agent_message', author: '/root', recipient: '/root/x', content: [{ type: 'encrypted_content', encrypted_content: `gAAAAA${'b'.repeat(60)}==` }] },
+      ],
+    });
+    expect(req.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'Relay the task below.' }] },
+      { role: 'user', content: [{ type: 'text', text: 'author: /root\nrecipient: /root/child\n\ntask:\nList the files in src.' }] },
+      { role: 'user', content: [{ type: 'text', text: 'author: /root/child\nrecipient: /root\n\nDone: 3 files.' }] },
+    ]);
+  });
+
   test('a malformed aiproxy payload drops the signature, not the request', () => {
     const bad = ['aiproxy:!!!', `aiproxy:${Buffer.from('{"f":"grok","v":"x"}').toString('base64url')}`, 'aiproxy:'];
     for (const encrypted_content of bad) {
