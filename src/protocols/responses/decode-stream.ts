@@ -4,7 +4,7 @@ import { emptyUsage, type Usage } from '../../core/usage.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
 import type { SSEMessage, StreamDecoder } from '../types.ts';
 import { inBandError } from '../openai/errors.ts';
-import { finishReasonOf, reasoningItemSignature, usageFromResponses } from './decode-response.ts';
+import { finishReasonOf, outputParts, reasoningItemSignature, usageFromResponses } from './decode-response.ts';
 import { responseItemId } from './items.ts';
 
 /** A call item being streamed: its canonical ordinal, and a custom tool's input so far. */
@@ -22,12 +22,17 @@ interface OpenCall {
  * (the prompt log). A reasoning item's encrypted_content closes its thinking as a signature.
  *
  * Text, summaries and arguments are taken from the deltas, or from the `.done` events when a part had
- * none: gpt-5.3-codex-spark and GitHub Copilot's models send a call's arguments only there.
+ * none: gpt-5.3-codex-spark and GitHub Copilot's models send a call's arguments only there. A call
+ * closed by an output_item.done that no output_item.added opened is taken whole from it, and a stream
+ * that streamed no output at all is answered from response.completed's `output`: some Responses-
+ * compatible servers put their answer only there (NVIDIA-NeMo/Switchyard#777, #796).
  */
 export function createStreamDecoder(): StreamDecoder {
   let started = false;
   let done = false;
   let ordinals = 0;
+  /** Whether any text, thinking or call has been decoded: else response.completed's output is the answer. */
+  let produced = false;
   const calls = new Map<string, OpenCall>();
   /** The reasoning summary part the last thinking delta belonged to (`<item id>/<index>`). */
   let thoughtPart: string | undefined;
@@ -42,6 +47,7 @@ export function createStreamDecoder(): StreamDecoder {
 
   const text = (out: StreamEvent[], keys: string[], value: string): void => {
     if (!value) return;
+    produced = true;
     for (const k of keys) seen.add(k);
     if (keys.length === 0) unplaced.text = true;
     out.push({ type: 'text', text: value });
@@ -49,6 +55,7 @@ export function createStreamDecoder(): StreamDecoder {
 
   const thinking = (out: StreamEvent[], item: string, part: string, keys: string[], value: string): void => {
     if (!value) return;
+    produced = true;
     for (const k of keys) seen.add(k);
     if (keys.length === 0) unplaced.thinking = true;
     // Summary parts are paragraphs; a later one starts on its own, as the non-streaming answer joins them.
@@ -61,6 +68,36 @@ export function createStreamDecoder(): StreamDecoder {
     if (call.streamed || typeof value !== 'string' || value === '') return;
     call.streamed = true;
     out.push({ type: 'tool_call_delta', index: call.ordinal, args: value });
+  };
+
+  /** A function or custom tool call item opens: its canonical tool_call_start. */
+  const openCall = (out: StreamEvent[], item: JsonObject): OpenCall => {
+    start(out);
+    produced = true;
+    const call: OpenCall = { ordinal: ordinals++, custom: item.type === 'custom_tool_call', input: '', streamed: false };
+    calls.set(String(item.id ?? ''), call);
+    out.push({ type: 'tool_call_start', index: call.ordinal, id: String(item.call_id ?? ''), name: String(item.name ?? '') });
+    return call;
+  };
+
+  /** The answer a stream that streamed none gives only in its final response object. */
+  const snapshot = (out: StreamEvent[], output: unknown): void => {
+    if (produced || !Array.isArray(output)) return;
+    for (const item of output) {
+      if (!isRecord(item)) continue;
+      for (const part of outputParts(item)) {
+        if (part.type === 'text') out.push({ type: 'text', text: part.text });
+        else if (part.type === 'thinking') {
+          if (part.text) out.push({ type: 'thinking', text: part.text });
+          if (part.signature) out.push({ type: 'thinking_signature', signature: part.signature });
+        } else if (part.type === 'tool_call') {
+          const index = ordinals++;
+          out.push({ type: 'tool_call_start', index, id: part.id, name: part.name });
+          out.push({ type: 'tool_call_delta', index, args: JSON.stringify(part.args) });
+          out.push({ type: 'tool_call_end', index });
+        }
+      }
+    }
   };
 
   const start = (out: StreamEvent[], response?: JsonObject): void => {
@@ -124,10 +161,7 @@ export function createStreamDecoder(): StreamDecoder {
       case 'response.output_item.added': {
         const item = isRecord(data.item) ? data.item : {};
         if (item.type !== 'function_call' && item.type !== 'custom_tool_call') break;
-        start(out);
-        const call: OpenCall = { ordinal: ordinals++, custom: item.type === 'custom_tool_call', input: '', streamed: false };
-        calls.set(String(item.id ?? ''), call);
-        out.push({ type: 'tool_call_start', index: call.ordinal, id: String(item.call_id ?? ''), name: String(item.name ?? '') });
+        openCall(out, item);
         break;
       }
       case 'response.function_call_arguments.delta': {
@@ -164,11 +198,15 @@ export function createStreamDecoder(): StreamDecoder {
           const signature = reasoningItemSignature(item);
           if (signature) {
             start(out);
+            produced = true;
             out.push({ type: 'thinking_signature', signature });
           }
           break;
         }
-        const call = calls.get(String(item.id ?? ''));
+        const announced = calls.get(String(item.id ?? ''));
+        // A call no output_item.added opened is whole here (weave-os/router#331 saw such calls dropped).
+        const whole = item.type === 'function_call' || item.type === 'custom_tool_call';
+        const call = announced ?? (whole && typeof item.name === 'string' && item.name ? openCall(out, item) : undefined);
         if (!call) break;
         calls.delete(String(item.id ?? ''));
         if (call.custom && call.input === '' && typeof item.input === 'string') call.input = item.input;
@@ -183,6 +221,7 @@ export function createStreamDecoder(): StreamDecoder {
         const response = isRecord(data.response) ? data.response : {};
         start(out, response);
         done = true;
+        snapshot(out, response.output);
         const usage: Usage = usageFromResponses(response.usage) ?? emptyUsage();
         out.push({ type: 'finish', reason: finishReasonOf(response, ordinals > 0), usage });
         break;

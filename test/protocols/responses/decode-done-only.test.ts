@@ -129,4 +129,26 @@ describe('responses stream decoder: parts sent only whole', () => {
     expect(textOf(events, 'thinking')).toBe('Plan A\n\nPlan B');
     expect(events.map((e) => e.type)).toEqual(['start', 'thinking', 'thinking', 'thinking', 'thinking_signature', 'finish']);
   });
+
+  test('a call closed by an output_item.done that no output_item.added opened is taken whole (weave-os/router#331)', () => {
+    const events = decodeAll([created, callDone(ARGS), completed]);
+    expect(events.map((e) => e.type)).toEqual(['start', 'tool_call_start', 'tool_call_delta', 'tool_call_end', 'finish']);
+    expect(events[1]).toMatchObject({ id: 'call_X', name: 'Bash' });
+    expect(argsOf(events)).toBe(ARGS);
+    expect(events.at(-1)).toMatchObject({ type: 'finish', reason: 'tool_calls' });
+  });
+
+  test('an answer only in response.completed (NVIDIA-NeMo/Switchyard#777) is read from its output; a streamed one is not read twice', () => {
+    const message = { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Listing.', annotations: [] }] };
+    const call = { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'call_X', name: 'Bash', arguments: ARGS };
+    const whole = { ...completed, response: { ...completed.response, output: [message, call] } };
+    const events = decodeAll([created, whole]);
+    expect(textOf(events)).toBe('Listing.');
+    expect(argsOf(events)).toBe(ARGS);
+    expect(events.map((e) => e.type)).toEqual(['start', 'text', 'tool_call_start', 'tool_call_delta', 'tool_call_end', 'finish']);
+    expect(events.at(-1)).toMatchObject({ type: 'finish', reason: 'tool_calls' });
+    const delta = { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Listing.' };
+    const streamed = decodeAll([created, delta, { ...completed, response: { ...completed.response, output: [message] } }]);
+    expect(textOf(streamed)).toBe('Listing.');
+  });
 });
