@@ -180,6 +180,24 @@ describe('Codex default request: the web_search tool it always sends is dropped,
     expectCodexReadable(r.events);
   });
 
+  test('the image_generation tool Codex adds whatever the provider (openai/codex#30557) is dropped too; an image_generation_call replayed from OpenAI is skipped', async () => {
+    CLAUDE.mock(s).queue({ text: 'ok' });
+    const input = [
+      userText('Draw a cat'),
+      { type: 'image_generation_call', id: 'ig_1', status: 'completed', revised_prompt: 'A cat', result: 'iVBORw0KGgo=' },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Here is your cat.' }] },
+      userText('Thanks'),
+    ];
+    const r = await codexPost(CLAUDE, codexBody(CLAUDE.model, input, { tools: [SHELL, APPLY_PATCH, WEB_SEARCH, { type: 'image_generation', output_format: 'png' }] }));
+    expect({ status: r.status, body: r.status === 200 ? '' : r.text }).toEqual({ status: 200, body: '' });
+    expectCodexReadable(r.events);
+    const sent = JSON.stringify(lastBody(CLAUDE.mock(s)));
+    expect(sent).not.toContain('image_generation');
+    expect(sent).toContain('Here is your cat.');
+    const forced = await codexPost(CLAUDE, codexBody(CLAUDE.model, [userText('hi')], { tool_choice: { type: 'image_generation' } }));
+    expect(forced.status).toBe(400);
+  });
+
   test('forcing web_search through tool_choice is still refused: it cannot be honoured', async () => {
     const r = await codexPost(CLAUDE, codexBody(CLAUDE.model, [userText('hi')], { tool_choice: { type: 'web_search' } }));
     expect(r.status).toBe(400);

@@ -43,7 +43,6 @@ const HOSTED_ITEMS = new Set([
   'shell_call_output',
   'apply_patch_call',
   'apply_patch_call_output',
-  'image_generation_call',
   'code_interpreter_call',
   'mcp_list_tools',
   'mcp_approval_request',
@@ -212,6 +211,9 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
       case 'compaction_trigger':
         // Asks for compaction, which the route answers (compact.ts); anywhere else it means nothing.
         return;
+      case 'image_generation_call':
+        // An image OpenAI generated in a session begun there (the tool is dropped elsewhere: decode-tools.ts):
+        // as with web searches, the model's own message after it already told what it made.
       case 'web_search_call':
         // Codex keeps the searches an OpenAI model made in its history and replays them (codex-rs
         // protocol/src/models.rs ResponseItem::WebSearchCall): only the action, never the results, which

@@ -21,8 +21,15 @@ import { clientExecuted, namespacedName, TOOL_SEARCH } from './tool-names.ts';
  */
 const WEB_SEARCH_TOOLS = new Set(['web_search', 'web_search_2025_08_26', 'web_search_preview', 'web_search_preview_2025_03_11']);
 
+/**
+ * OpenAI's hosted image generation. Codex adds `{type:"image_generation", …}` to its requests whatever
+ * the provider, and `[features] image_generation = false` does not stop it (openai/codex#30557,
+ * caozhiyuan/copilot-api#220): an offer like web search, dropped the same way.
+ */
+const IMAGE_GENERATION = 'image_generation';
+
 /** Tools OpenAI runs itself: no other upstream has them, so they are refused rather than dropped (web search
- * only when tool_choice forces it, which cannot be honoured). */
+ * and image generation only when tool_choice forces them, which cannot be honoured). */
 const HOSTED_TOOLS = new Set([
   ...WEB_SEARCH_TOOLS,
   'file_search',
@@ -71,7 +78,7 @@ export function decodeTool(tool: { type: string }, path: string): ToolDefinition
     case TOOL_SEARCH:
       return toolSearch(tool, path);
     default:
-      if (WEB_SEARCH_TOOLS.has(tool.type)) return [];
+      if (WEB_SEARCH_TOOLS.has(tool.type) || tool.type === IMAGE_GENERATION) return [];
       if (HOSTED_TOOLS.has(tool.type)) throw hostedRefused(tool.type, `${path}.type`);
       throw badRequest(
         `${path}.type: tool type ${JSON.stringify(tool.type)} is not supported; only "function", "custom", "namespace" and "tool_search" tools are`,
