@@ -30,6 +30,7 @@ import { renameToolsFor, restoreToolNames, restoringDecoder } from './tool-names
 import { unwrappingDecoder } from './unwrap.ts';
 import { readableToOpenAI } from '../protocols/responses/own-items.ts';
 import { readableToAnthropic } from '../protocols/anthropic/own-blocks.ts';
+import { anthropicContextOverflow } from '../protocols/anthropic/context-overflow.ts';
 import { readableToGemini } from '../protocols/gemini/own-calls.ts';
 import { relayableToServer } from '../protocols/openai/relay-repairs.ts';
 import { answersOnlyStreamed } from '../protocols/openai/model-rules.ts';
@@ -210,9 +211,17 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     const text = await readLimited(res, 1024 * 1024);
     const info = describe(adapter, codecs[adapter.protocol].decodeError(res.status, text, res.headers), text);
     if (info.retryAfter !== undefined && !headers.has('retry-after')) headers.set('retry-after', String(info.retryAfter));
-    const relay = (): Response =>
+    // An Anthropic-compatible server's own words for a context overflow (llama.cpp's "request (N tokens)
+    // exceeds the available context size", vLLM's…) leave Claude Code at a dead end where Anthropic's make
+    // it compact (janhq/jan#8108): those are re-worded as a converted error is, the upstream's headers
+    // (request-id) kept. Anthropic's own wording goes back as it came.
+    const reworded = input.protocol === 'anthropic' && anthropicContextOverflow(info) !== info;
+    const relay = (): Response => {
       // An envelope upstream's own hint is added to the message; other bodies go back as they came.
-      adapter.describeError ? errorResponse(input.protocol, info) : new Response(text, { status: res.status, headers });
+      if (adapter.describeError) return errorResponse(input.protocol, info);
+      if (reworded) return withUpstreamHeaders(errorResponse(input.protocol, info), headers);
+      return new Response(text, { status: res.status, headers });
+    };
     if (att.canRetry && isRetryable(info)) throw new RetryNext(info, outcomeOfInfo(info), relay);
     // Recorded as the client sees it: an envelope upstream's describeError may turn a 429 into a 503 overload.
     att.done(adapter.describeError ? failureFields(input.protocol, info) : { ...failureFields(input.protocol, info), status: res.status });
@@ -231,6 +240,14 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     att.done({ status: res.status, error: end.error }),
   );
   return new Response(body, { status: res.status, headers });
+}
+
+/** An error answer of ours with the upstream's relayed headers (request ids, rate limits) beside its own. */
+function withUpstreamHeaders(res: Response, upstream: Headers): Response {
+  upstream.forEach((value, name) => {
+    if (name !== 'content-type') res.headers.set(name, value);
+  });
+  return res;
 }
 
 /** Same protocol behind an envelope: only the envelope comes off; parts are not re-encoded. */

@@ -163,6 +163,28 @@ describe('Claude Code and an upstream context overflow', () => {
     expect((err?.error as { error: { message: string } }).error.message).toStartWith('prompt is too long: 1200293 tokens > 1048576 maximum');
   });
 
+  test('claude-custom relayed: an Anthropic-compatible server\'s own overflow wording → "prompt is too long", its request-id kept', async () => {
+    // llama.cpp's server behind its /v1/messages, as Claude Code showed it (janhq/jan#8108): not
+    // Anthropic's words, so Claude Code would show a dead end instead of compacting.
+    const message = 'request (24071 tokens) exceeds the available context size (8192 tokens), try increasing it';
+    claude.queue({ error: { status: 400, body: { error: { code: 400, message, type: 'exceed_context_size_error', n_prompt_tokens: 24071, n_ctx: 8192 } }, headers: { 'request-id': 'req_llama_1' } } });
+    const err = await ask('claude-custom', 'claude-sonnet-4-5');
+    expect(err?.status).toBe(400);
+    expect(err?.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    expect((err?.error as { error: { message: string } }).error.message).toStartWith('prompt is too long: 24071 tokens > 8192 maximum');
+    expect(err?.headers?.get('request-id')).toBe('req_llama_1');
+  });
+
+  test('claude-custom relayed: Anthropic\'s own overflow and other errors go back byte for byte', async () => {
+    const body = { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' }, request_id: 'req_011' };
+    claude.queue({ error: { status: 400, body } });
+    const err = await ask('claude-custom', 'claude-sonnet-4-5');
+    expect(err?.error).toEqual(body);
+    const other = { type: 'error', error: { type: 'invalid_request_error', message: 'messages.1.content: Field required' }, request_id: 'req_012' };
+    claude.queue({ error: { status: 400, body: other } });
+    expect((await ask('claude-custom', 'claude-sonnet-4-5'))?.error).toEqual(other);
+  });
+
   test('other 400s keep their message', async () => {
     gemini.queue({ error: { status: 400, body: googleError(400, 'Request contains an invalid argument.') } });
     const err = await ask('gemini-cli', 'claude-sonnet-4-5');
