@@ -16,7 +16,7 @@ import { withConnectTimeout } from '../upstream/connect-timeout.ts';
 import { ClientGoneError } from '../upstream/fetch.ts';
 import { Logger } from '../util/log.ts';
 import { runInRequest, type RequestScope } from '../util/request-context.ts';
-import { presentedKey } from './auth.ts';
+import { presentedKeys } from './auth.ts';
 import { assertUnlimited, clientKeysFor, identifyClient } from './client-keys.ts';
 import { browserGuard } from './browser-guard.ts';
 import { corsHeaders, corsPolicy, preflight, type Cors } from './cors.ts';
@@ -191,7 +191,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
       ),
     )
     .get('/metrics', ({ request }) => {
-      const caller = identifyClient(clientKeysFor(holder.ctx.config), presentedKey(request, requestTarget(request.url).query));
+      const caller = identifyClient(clientKeysFor(holder.ctx.config), presentedKeys(request, requestTarget(request.url).query));
       if (!caller) return withCors(request, unauthorized('openai'));
       assertUnlimited(caller, '/metrics');
       return withCors(request, metricsResponse(metrics));
@@ -230,7 +230,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         }
         const refusal = holder.guard?.(request, holder.cors);
         if (refusal) return fail({ status: 403, kind: 'permission', message: refusal });
-        const caller = identifyClient(clientKeysFor(ctx.config), presentedKey(request, url.query));
+        const caller = identifyClient(clientKeysFor(ctx.config), presentedKeys(request, url.query));
         if (!caller) {
           tracker.log({ status: 401, error: 'missing or invalid proxy key' });
           return withHeaders(unauthorized(protocol), idHeader, cors);

@@ -1,13 +1,21 @@
-/** The proxy key as a client sent it, from any of the places SDKs put keys. */
-export function presentedKey(request: Request, query: string): string | undefined {
+/**
+ * The keys a client sent, from any of the places SDKs put keys, in the order they are tried: the bearer
+ * first (Claude Code with ANTHROPIC_AUTH_TOKEN sends the gateway key there, next to a stale
+ * ANTHROPIC_API_KEY in x-api-key: ankitcharolia/kiro-gateway#61), then the others, since a client may
+ * send the proxy key in x-api-key beside a bearer meant for someone else (Claude Desktop's Claude Code
+ * tab sends its Anthropic sign-in, sk-ant-oat…, as the bearer: BerriAI/litellm#29190). Empty values (a
+ * header set from an unset variable) are left out. None of them is ever sent upstream.
+ */
+export function presentedKeys(request: Request, query: string): string[] {
+  const keys: string[] = [];
   const auth = request.headers.get('authorization');
-  if (auth) {
-    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-    if (m) return m[1]!.trim();
+  const bearer = auth ? /^Bearer\s+(.+)$/i.exec(auth.trim())?.[1]?.trim() : undefined;
+  if (bearer) keys.push(bearer);
+  for (const name of ['x-api-key', 'x-goog-api-key']) {
+    const v = request.headers.get(name);
+    if (v) keys.push(v);
   }
-  // `||`, not `??`: a client library that sends an empty x-api-key next to its real key (set from an
-  // unset variable) would otherwise be refused.
-  return (
-    request.headers.get('x-api-key') || request.headers.get('x-goog-api-key') || (query ? new URLSearchParams(query).get('key') : null) || undefined
-  );
+  const param = query ? new URLSearchParams(query).get('key') : null;
+  if (param) keys.push(param);
+  return keys;
 }

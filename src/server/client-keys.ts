@@ -49,15 +49,20 @@ export function clientKeysFor(config: Config): ClientKey[] {
 }
 
 /**
- * The key a client presented, or undefined. Constant-time: every entry is compared (digests of equal
+ * The proxy key a client presented (the first that is one, when it sent several), or undefined.
+ * Constant-time per key presented: every entry is compared (digests of equal
  * length), so neither the match's position nor the keys' lengths show in the timing.
  */
-export function identifyClient(table: readonly ClientKey[], presented: string | undefined): ClientKey | undefined {
+export function identifyClient(table: readonly ClientKey[], presented: string | readonly string[] | undefined): ClientKey | undefined {
   if (presented === undefined) return undefined;
-  const d = digest(presented);
-  let found: ClientKey | undefined;
-  for (const k of table) if (timingSafeEqual(d, k.digest) && !found) found = k;
-  return found;
+  // Several keys (one per header the client filled): the first that is a proxy key names the caller.
+  for (const one of typeof presented === 'string' ? [presented] : presented) {
+    const d = digest(one);
+    let found: ClientKey | undefined;
+    for (const k of table) if (timingSafeEqual(d, k.digest) && !found) found = k;
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Throws a 403 naming what the key may use when it may not use this provider or model. */

@@ -50,6 +50,27 @@ describe('client auth', () => {
     }
   });
 
+  test('the proxy key in one header beside another credential in another: either order is accepted, neither goes upstream', async () => {
+    // Claude Desktop's Claude Code tab sends its Anthropic sign-in as Authorization: Bearer sk-ant-oat…
+    // and the gateway key in x-api-key (BerriAI/litellm#29190); Claude Code with ANTHROPIC_AUTH_TOKEN and
+    // a stale ANTHROPIC_API_KEY sends the gateway key as the bearer (ankitcharolia/kiro-gateway#61).
+    const k = proxy.key;
+    const oauth = 'sk-ant-oat01-desktop-session-token';
+    for (const headers of [
+      { authorization: `Bearer ${oauth}`, 'x-api-key': k },
+      { authorization: `Bearer ${k}`, 'x-api-key': 'sk-ant-api03-stale-key' },
+    ]) {
+      const before = claude.calls.length;
+      const res = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: { ...headers, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: antBody });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      const sent = JSON.stringify(claude.calls[before]!.headers);
+      expect(sent).not.toContain(k);
+      expect(sent).not.toContain('sk-ant-oat01');
+      expect(sent).not.toContain('stale-key');
+    }
+  });
+
   test('a missing or wrong key is 401 in each protocol shape, and nothing reaches an upstream', async () => {
     const before = openai.calls.length + claude.calls.length + gemini.calls.length;
     const oa = await fetch(`${proxy.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer wrong' }, body: oaBody });
