@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { anthropicErrorBody } from '../helpers/mocks/anthropic-mock.ts';
 import { geminiQuotaError } from '../helpers/mocks/gemini-mock.ts';
 import { openaiErrorBody } from '../helpers/mocks/openai-mock.ts';
-import { postRaw } from '../helpers/proxy.ts';
+import { postRaw, startProxy } from '../helpers/proxy.ts';
 import { eventually, startStack, type Stack } from '../helpers/stack.ts';
 
 let s: Stack;
@@ -136,6 +136,25 @@ describe('Anthropic client → claude-custom (byte passthrough)', () => {
     expect(err).toBeInstanceOf(Anthropic.APIError);
     expect(err.status).toBe(529);
     expect(err.error).toMatchObject({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+  });
+});
+
+describe('claude-custom with a base URL written with its /v1', () => {
+  test('messages and count_tokens reach {base}/v1/…, not /v1/v1/…', async () => {
+    // As OpenAI base URLs are written, and as OpenRouter documents https://openrouter.ai/api/v1; the
+    // Anthropic SDKs add /v1 themselves, so such a URL 404s or 405s (langchain-ai/langchain#31325).
+    const proxy = await startProxy(['--model-provider', 'claude-custom', '--claude-base-url', `${s.claude.url}/v1/`, '--claude-api-key', s.claude.key]);
+    try {
+      const client = new Anthropic({ apiKey: proxy.key, baseURL: proxy.url, maxRetries: 0 });
+      const msg = await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 16, messages: [{ role: 'user', content: 'Hello' }] });
+      expect(msg.content[0]).toMatchObject({ type: 'text', text: 'mock(anthropic) heard: Hello' });
+      expect(last(s.claude.calls).url).toBe('/v1/messages');
+      const count = await client.messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hello' }] });
+      expect(count.input_tokens).toBeGreaterThan(0);
+      expect(last(s.claude.calls).url).toBe('/v1/messages/count_tokens');
+    } finally {
+      await proxy.stop();
+    }
   });
 });
 
