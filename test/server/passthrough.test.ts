@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { anthropicErrorBody } from '../helpers/mocks/anthropic-mock.ts';
 import { geminiQuotaError } from '../helpers/mocks/gemini-mock.ts';
@@ -207,6 +208,25 @@ describe('Gemini client → gemini-cli (byte passthrough)', () => {
     const body = (await res.json()) as { error: { status: string; details: Array<{ retryDelay?: string }> } };
     expect(body.error.status).toBe('RESOURCE_EXHAUSTED');
     expect(body.error.details.some((d) => d.retryDelay === '37s')).toBe(true);
+  });
+});
+
+describe('gemini-cli with a base URL written with its API version', () => {
+  test('generateContent and countTokens reach {base}/v1beta/…, not /v1beta/v1beta/…', async () => {
+    // The Gemini API's base URL is often written https://generativelanguage.googleapis.com/v1beta
+    // (snailyp/gemini-balance#317); the version is in the paths aiproxy adds.
+    const proxy = await startProxy(['--model-provider', 'gemini-cli', '--gemini-base-url', `${s.gemini.url}/v1beta`, '--gemini-api-key', s.gemini.key]);
+    try {
+      const client = new GoogleGenAI({ apiKey: proxy.key, httpOptions: { baseUrl: proxy.url, apiVersion: 'v1beta' } });
+      const res = await client.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hello' });
+      expect(res.text).toBe('mock(gemini) heard: Hello');
+      expect(last(s.gemini.calls).url).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
+      const count = await client.models.countTokens({ model: 'gemini-2.5-flash', contents: 'Hello' });
+      expect(count.totalTokens).toBeGreaterThan(0);
+      expect(last(s.gemini.calls).url).toBe('/v1beta/models/gemini-2.5-flash:countTokens');
+    } finally {
+      await proxy.stop();
+    }
   });
 });
 
