@@ -42,7 +42,7 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
     const rewritten = withoutOwnMarks(input.protocol, input.bodyText, input.body, model, adapter);
     const body = rewritten ? JSON.stringify(rewritten) : model === input.model || input.protocol === 'gemini' ? input.bodyText : JSON.stringify({ ...input.body, model });
     const res = await callProvider(adapter, async () => forwardedHeaders(input, await adapter.countTokens!(model, body)), opts);
-    if (!lacksCounter(adapter, res)) return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
+    if (!(await lacksCounter(adapter, res))) return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
     await res.body?.cancel();
     counter = false;
   }
@@ -59,7 +59,7 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
   const body = counter ? countBody(ctx, adapter, req) : undefined;
   if (body) {
     const res = await callProvider(adapter, () => adapter.countTokens!(req.model, JSON.stringify(body)), opts);
-    if (lacksCounter(adapter, res)) await res.body?.cancel();
+    if (await lacksCounter(adapter, res)) await res.body?.cancel();
     else if (!res.ok) return errorResponse(input.protocol, codecs[adapter.protocol].decodeError(res.status, await readLimited(res), res.headers));
     else {
       const json: unknown = tryParseJson(await readText(res, ctx.config.timeouts.idleMs));
@@ -120,9 +120,21 @@ function decodeForCount(input: CountInput): CanonicalRequest {
   return codecs.gemini.decodeRequest(inner, { model: input.model, stream: false });
 }
 
-/** Servers that copy the Responses API rarely have its counter: their 404 means "estimate". */
-function lacksCounter(adapter: ProviderAdapter, res: Response): boolean {
-  return adapter.protocol === 'responses' && (res.status === 404 || res.status === 405);
+/**
+ * Servers that copy an API rarely have its counter: their "no such path" means "estimate". The Responses
+ * API's copies answer 404 or 405; Anthropic-compatible endpoints that serve /v1/messages only too
+ * (jwadow/kiro-gateway#103: relayed, Claude Code cannot size its context), or, as DashScope's
+ * /apps/anthropic does, a 400 that wraps Spring's "No static resource" (Wei-Shaw/sub2api#656). A 404 that
+ * names the model is Anthropic's own "no such model", which the client must see.
+ */
+async function lacksCounter(adapter: ProviderAdapter, res: Response): Promise<boolean> {
+  if (res.ok) return false;
+  const missingPath = res.status === 404 || res.status === 405;
+  if (adapter.protocol === 'responses') return missingPath;
+  if (adapter.protocol !== 'anthropic' || (!missingPath && res.status !== 400)) return false;
+  // An error body, already read whole (upstream/fetch.ts): small.
+  const text = await res.clone().text();
+  return missingPath ? !/\bmodel\b/i.test(text) : /No static resource|NoResourceFoundException/.test(text);
 }
 
 /** The body of the upstream's own counter for a converted request; undefined when it has none. */

@@ -15,7 +15,7 @@ import { startAnthropicMock } from '../helpers/mocks/anthropic-mock.ts';
 import { googleError } from '../helpers/mocks/gemini-mock-errors.ts';
 import { startGeminiMock, type GeminiMock } from '../helpers/mocks/gemini-mock.ts';
 import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
-import type { MockServer } from '../helpers/mocks/types.ts';
+import type { MockReply, MockServer } from '../helpers/mocks/types.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
 import { last } from './anthropic-client-util.ts';
 
@@ -81,6 +81,48 @@ describe('Claude Code count_tokens with model_map', () => {
     expect(call.url).toBe('/v1/messages/count_tokens');
     expect(call.headers['anthropic-beta']).toBe(BETAS);
     expect((call.body as { model: string }).model).toBe('claude-sonnet-4-6');
+  });
+});
+
+describe('Claude Code count_tokens against an Anthropic-compatible server without a counter', () => {
+  // Many Anthropic-compatible endpoints serve /v1/messages only: DashScope's /apps/anthropic answers a 400
+  // that wraps Spring's "No static resource" 404 (Wei-Shaw/sub2api#656), others a plain 404 or 405.
+  // Relayed, Claude Code cannot size its context (jwadow/kiro-gateway#103); the local estimate answers.
+  let missing: NonNullable<MockReply['error']> | undefined;
+  let compatible: MockServer;
+  let gateway: TestProxy;
+  beforeAll(async () => {
+    compatible = await startAnthropicMock({ noCounter: () => missing });
+    gateway = await startProxy(['--model-provider', 'claude-custom', '--claude-base-url', compatible.url, '--claude-api-key', compatible.key]);
+  });
+  afterAll(async () => {
+    await Promise.all([gateway.stop(), compatible.stop()]);
+  });
+  const count = () =>
+    new Anthropic({ apiKey: gateway.key, baseURL: gateway.url, maxRetries: 0, defaultQuery: { beta: 'true' }, defaultHeaders: { 'anthropic-beta': BETAS } }).messages.countTokens(
+      countBody('claude-sonnet-4-5'),
+    );
+
+  test('a 404 or 405 for the path → the estimate', async () => {
+    for (const status of [404, 405]) {
+      missing = { status, body: { error: { message: 'Not Found', type: 'not_found_error' } } };
+      expect((await count()).input_tokens).toBeGreaterThan(0);
+      expect(last(compatible.calls).url).toBe('/v1/messages/count_tokens');
+    }
+  });
+
+  test("DashScope's 400 naming the missing resource → the estimate", async () => {
+    const message = 'org.springframework.web.reactive.resource.NoResourceFoundException: 404 NOT_FOUND "No static resource apps/anthropic/v1/messages/count_tokens."';
+    missing = { status: 400, body: { error: { code: 'client_error', message, type: 'invalid_request_error' } } };
+    expect((await count()).input_tokens).toBeGreaterThan(0);
+  });
+
+  test('a 404 for the model, and any other error, still reaches the client', async () => {
+    missing = { status: 404, body: { type: 'error', error: { type: 'not_found_error', message: 'model: claude-sonnet-4-5' } } };
+    const err = await count().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.NotFoundError);
+    missing = { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'messages: Field required' } } };
+    expect(await count().catch((e: unknown) => (e as InstanceType<typeof Anthropic.APIError>).status)).toBe(400);
   });
 });
 

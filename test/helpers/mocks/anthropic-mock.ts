@@ -25,7 +25,7 @@ import {
   type MockRequest,
   type MockResult,
 } from './mock-util.ts';
-import type { MockServer } from './types.ts';
+import type { MockReply, MockServer } from './types.ts';
 
 export { anthropicErrorBody } from './anthropic-mock-errors.ts';
 
@@ -33,6 +33,11 @@ export interface AnthropicMockOptions {
   key?: string;
   /** Models GET /v1/models lists, newest first as the API orders them. */
   models?: Array<{ id: string; displayName: string; createdAt: string }>;
+  /**
+   * An Anthropic-compatible server without `/v1/messages/count_tokens` (many serve /v1/messages only):
+   * the answer it gives that path instead, asked per request.
+   */
+  noCounter?: () => NonNullable<MockReply['error']> | undefined;
 }
 
 const DEFAULT_MODELS: NonNullable<AnthropicMockOptions['models']> = [
@@ -46,6 +51,7 @@ interface State {
   models: NonNullable<AnthropicMockOptions['models']>;
   /** Every signature this mock issued → the thinking text it signs. Kept across reset(): real ones never expire. */
   signatures: Map<string, string>;
+  noCounter?: AnthropicMockOptions['noCounter'];
 }
 
 export function startAnthropicMock(opts: AnthropicMockOptions = {}): Promise<MockServer> {
@@ -53,6 +59,7 @@ export function startAnthropicMock(opts: AnthropicMockOptions = {}): Promise<Moc
     key: opts.key ?? `sk-ant-mock-${randomId(32)}`,
     models: opts.models ?? DEFAULT_MODELS,
     signatures: new Map(),
+    noCounter: opts.noCounter,
   };
   return startMockShell({
     key: state.key,
@@ -89,7 +96,11 @@ function handle(r: MockRequest, state: State): MockResult {
   const path = r.url.pathname;
   const method = r.req.method;
   if (method === 'POST' && path === '/v1/messages') return messages(r, state, false);
-  if (method === 'POST' && path === '/v1/messages/count_tokens') return messages(r, state, true);
+  if (method === 'POST' && path === '/v1/messages/count_tokens') {
+    const missing = state.noCounter?.();
+    if (missing) return { response: replyErrorResponse(missing, {}) };
+    return messages(r, state, true);
+  }
   if (method === 'GET' && path === '/v1/models') return listModels(r, state);
   if (method === 'GET' && path.startsWith('/v1/models/')) {
     const id = decodeURIComponent(path.slice('/v1/models/'.length));
