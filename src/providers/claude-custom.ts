@@ -8,9 +8,19 @@ export const ANTHROPIC_VERSION = '2023-06-01';
  * are forwarded by the caller through `extraHeaders` (Claude Code depends on them).
  */
 export function claudeCustom(cfg: Config['claude']): ProviderAdapter {
+  // Anthropic-compatible servers may read the key from Authorization only: MiniMax's /anthropic answers
+  // x-api-key alone with 401 "Please carry the API secret key in the 'Authorization' field"
+  // (NousResearch/hermes-agent#4002), as Kimi's did (LLM-Red-Team/kimi-cc#35) and vLLM's /v1/messages
+  // does (vllm-project/vllm#51572). After such a 401 the key goes as a bearer too, once more and from
+  // then on; not after one that names x-api-key (the server read it: the key itself is refused). Never to
+  // Anthropic's own API, which refuses an API key as a bearer ("Invalid bearer token"), nor at first, as
+  // a gateway in front of it may pass the header on.
+  const canBearer = !!cfg.apiKey && !ANTHROPIC_HOST.test(hostOf(cfg.baseUrl));
+  let bearerToo = false;
   const headers = (): Record<string, string> => {
     const h: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION };
     if (cfg.apiKey) h['x-api-key'] = cfg.apiKey;
+    if (cfg.apiKey && bearerToo) h.authorization = `Bearer ${cfg.apiKey}`;
     return h;
   };
   // The paths below carry the API version, as the Anthropic SDKs add it: a base URL written with its
@@ -30,5 +40,22 @@ export function claudeCustom(cfg: Config['claude']): ProviderAdapter {
     async countTokens(_model, body) {
       return { url: `${base}/v1/messages/count_tokens`, method: 'POST', headers: headers(), body };
     },
+    refreshAuth: canBearer
+      ? async (res) => {
+          if (bearerToo || /x-api-key/i.test(await res.clone().text())) return false;
+          bearerToo = true;
+          return true;
+        }
+      : undefined,
   };
+}
+
+const ANTHROPIC_HOST = /(^|\.)anthropic\.com$/i;
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
 }

@@ -63,10 +63,11 @@ export interface ProviderAdapter {
    */
   unwrap?(json: unknown): unknown;
   /**
-   * Called when the upstream answered 401. Resolves true when credentials were refreshed and one
-   * retry is worthwhile (OAuth upstreams); the request is then rebuilt and sent once more.
+   * Called when the upstream answered 401 (`res`, its body read whole). Resolves true when credentials
+   * were refreshed or are to be sent another way and one retry is worthwhile (OAuth upstreams; a
+   * compatible server that reads its key elsewhere); the request is then rebuilt and sent once more.
    */
-  refreshAuth?(): Promise<boolean>;
+  refreshAuth?(res: Response): Promise<boolean>;
   /** Adds the upstream's own advice to an error it returned (e.g. how to fix a Code Assist 403). */
   describeError?(info: ProxyErrorInfo, rawBody: string): ProxyErrorInfo;
 }

@@ -13,7 +13,7 @@ export async function callProvider(
   const res = await callUpstream(await build(), opts);
   if (res.status !== 401 || !adapter.refreshAuth) return res;
   // A refresh that fails for good (revoked grant) throws a ProxyError that names the cause.
-  const refreshed = await adapter.refreshAuth();
+  const refreshed = await adapter.refreshAuth(res);
   if (!refreshed) return res;
   res.body?.cancel().catch(() => {});
   return callUpstream(await build(), opts);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
-import { anthropicErrorBody } from '../helpers/mocks/anthropic-mock.ts';
+import { anthropicErrorBody, startAnthropicMock } from '../helpers/mocks/anthropic-mock.ts';
+import { claudeCustom } from '../../src/providers/claude-custom.ts';
 import { geminiQuotaError } from '../helpers/mocks/gemini-mock.ts';
 import { openaiErrorBody } from '../helpers/mocks/openai-mock.ts';
 import { postRaw, startProxy } from '../helpers/proxy.ts';
@@ -208,6 +209,32 @@ describe('Gemini client → gemini-cli (byte passthrough)', () => {
     const body = (await res.json()) as { error: { status: string; details: Array<{ retryDelay?: string }> } };
     expect(body.error.status).toBe('RESOURCE_EXHAUSTED');
     expect(body.error.details.some((d) => d.retryDelay === '37s')).toBe(true);
+  });
+});
+
+describe('claude-custom against an Anthropic-compatible server that reads the key from Authorization', () => {
+  test('after its 401 the key goes as a bearer too, from then on; Anthropic itself never gets one', async () => {
+    // MiniMax's /anthropic refuses x-api-key alone: 401 "Please carry the API secret key in the
+    // 'Authorization' field" (NousResearch/hermes-agent#4002); Kimi's did too (LLM-Red-Team/kimi-cc#35).
+    const compatible = await startAnthropicMock({ bearerOnly: true });
+    const proxy = await startProxy(['--model-provider', 'claude-custom', '--claude-base-url', compatible.url, '--claude-api-key', compatible.key]);
+    try {
+      const client = new Anthropic({ apiKey: proxy.key, baseURL: proxy.url, maxRetries: 0 });
+      const ask = () => client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 16, messages: [{ role: 'user', content: 'Hello' }] });
+      expect((await ask()).content[0]).toMatchObject({ type: 'text', text: 'mock(anthropic) heard: Hello' });
+      expect(compatible.calls.map((c) => c.headers.authorization)).toEqual([undefined, `Bearer ${compatible.key}`]);
+      expect(last(compatible.calls).headers['x-api-key']).toBe(compatible.key);
+      await ask();
+      expect(compatible.calls.length).toBe(3);
+      expect((await client.messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hello' }] })).input_tokens).toBeGreaterThan(0);
+    } finally {
+      await Promise.all([proxy.stop(), compatible.stop()]);
+    }
+    const anthropic = claudeCustom({ apiKey: 'sk-ant-api03-k', baseUrl: 'https://api.anthropic.com' });
+    expect(anthropic.refreshAuth).toBeUndefined();
+    const req = await anthropic.generate('claude-sonnet-4-6', 'unary', '{}');
+    expect(req.headers['x-api-key']).toBe('sk-ant-api03-k');
+    expect(req.headers.authorization).toBeUndefined();
   });
 });
 

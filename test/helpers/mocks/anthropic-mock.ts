@@ -38,6 +38,11 @@ export interface AnthropicMockOptions {
    * the answer it gives that path instead, asked per request.
    */
   noCounter?: () => NonNullable<MockReply['error']> | undefined;
+  /**
+   * An Anthropic-compatible server that reads the key from `Authorization: Bearer` only, as MiniMax's
+   * /anthropic does (NousResearch/hermes-agent#4002): x-api-key alone is its 401.
+   */
+  bearerOnly?: boolean;
 }
 
 const DEFAULT_MODELS: NonNullable<AnthropicMockOptions['models']> = [
@@ -52,6 +57,7 @@ interface State {
   /** Every signature this mock issued → the thinking text it signs. Kept across reset(): real ones never expire. */
   signatures: Map<string, string>;
   noCounter?: AnthropicMockOptions['noCounter'];
+  bearerOnly?: boolean;
 }
 
 export function startAnthropicMock(opts: AnthropicMockOptions = {}): Promise<MockServer> {
@@ -60,6 +66,7 @@ export function startAnthropicMock(opts: AnthropicMockOptions = {}): Promise<Moc
     models: opts.models ?? DEFAULT_MODELS,
     signatures: new Map(),
     noCounter: opts.noCounter,
+    bearerOnly: opts.bearerOnly,
   };
   return startMockShell({
     key: state.key,
@@ -77,9 +84,12 @@ function errorResult(e: AnthropicErrorInfo): MockResult {
   return { response: jsonResponse(e.status, anthropicErrorBody(e.type, e.message, id), headers(id)) };
 }
 
-function authError(h: Record<string, string>, key: string): AnthropicErrorInfo | undefined {
+function authError(h: Record<string, string>, key: string, bearerOnly?: boolean): AnthropicErrorInfo | undefined {
   const bearer = /^Bearer\s+(.+)$/i.exec(h.authorization?.trim() ?? '')?.[1];
-  const given = h['x-api-key'] ?? bearer;
+  if (bearerOnly && bearer === undefined) {
+    return { status: 401, type: 'authentication_error', message: "login fail: Please carry the API secret key in the 'Authorization' field of the request header" };
+  }
+  const given = bearerOnly ? bearer : (h['x-api-key'] ?? bearer);
   if (given === undefined || given === '') {
     return { status: 401, type: 'authentication_error', message: 'x-api-key header is required' };
   }
@@ -87,7 +97,7 @@ function authError(h: Record<string, string>, key: string): AnthropicErrorInfo |
 }
 
 function handle(r: MockRequest, state: State): MockResult {
-  const auth = authError(r.headers, state.key);
+  const auth = authError(r.headers, state.key, state.bearerOnly);
   if (auth) return errorResult(auth);
   if (!r.headers['anthropic-version']) {
     return errorResult({ status: 400, type: 'invalid_request_error', message: 'anthropic-version: header is required' });
