@@ -59,11 +59,12 @@ const ORIGINAL_STATE_KEYS = new Set([
 
 /**
  * The original project's providers that aiproxy does not serve. Its own example provider_pools.json
- * lists some (Kiro, Qwen): their accounts are left out rather than the whole file refused.
+ * lists some (Kiro, Qwen, and since its 2026 releases Novita as `openai-novita`): their accounts are left
+ * out rather than the whole file refused.
  */
 const ORIGINAL_ONLY_PROVIDERS = new Set([
   'claude-kiro-oauth', 'openai-qwen-oauth', 'gemini-antigravity', 'openai-iflow', 'openai-codex-oauth',
-  'forward-api', 'grok-custom', 'openai-lmarena-bridge', 'kimi-oauth',
+  'forward-api', 'grok-custom', 'openai-lmarena-bridge', 'kimi-oauth', 'openai-novita', 'claude-orchids-oauth',
 ]);
 
 const MEMBER_KEYS = new Set(['name', 'weight', 'models', 'model_map', 'max_concurrency', 'disabled', 'health_check_model', ...Object.keys(CREDENTIAL_KEYS)]);

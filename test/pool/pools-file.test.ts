@@ -45,6 +45,20 @@ describe("the original project's provider_pools.json", () => {
     expect(pools['openaiResponses-custom']![0]).toMatchObject({ name: 'u-4', credentials: { apiKey: 'sk-resp-key', baseUrl: 'https://proxy.example/v1' } });
   });
 
+  test('its current example loads too: Novita (openai-novita, NOVITA_API_KEY) is left out', () => {
+    // configs/provider_pools.json.example at the original's 2026 HEAD lists an openai-novita account.
+    const pools = parsePools(
+      {
+        'openai-custom': [{ customName: 'OpenAI节点1', OPENAI_API_KEY: 'sk-openai-key1', OPENAI_BASE_URL: 'https://api.openai.com/v1', checkModelName: null, uuid: 'u-1' }],
+        'openai-novita': [
+          { customName: 'Novita AI节点1', NOVITA_API_KEY: 'your-novita-api-key', NOVITA_BASE_URL: 'https://api.novita.ai/openai', checkModelName: null, uuid: 'u-5', isHealthy: true },
+        ],
+      },
+      'provider_pools.json',
+    );
+    expect(Object.keys(pools)).toEqual(['openai-custom']);
+  });
+
   test('a name that is neither ours nor the original project’s is still an error', () => {
     expect(() => parsePools({ 'claude-kiro-oath': [{ KIRO_OAUTH_CREDS_FILE_PATH: 'x' }] }, 'p')).toThrow('p.claude-kiro-oath: unknown provider');
     // In our own format, naming a provider aiproxy does not have is a mistake worth stopping for.
