@@ -20,6 +20,8 @@ export interface MemberConfig {
   name: string;
   weight: number;
   models?: string[];
+  /** Client model names this member is never given (the original project's `notSupportedModels`). */
+  excludedModels?: string[];
   modelMap: Record<string, string>;
   maxConcurrency?: number;
   disabled: boolean;
@@ -54,7 +56,7 @@ const ORIGINAL_KEYS: Record<string, keyof MemberCredentials> = {
 const ORIGINAL_STATE_KEYS = new Set([
   'uuid', 'isHealthy', 'lastUsed', 'usageCount', 'errorCount', 'lastErrorTime', 'lastErrorMessage', 'lastHealthCheckTime',
   'lastHealthCheckModel', 'scheduledRecoveryTime', 'needsRefresh', 'refreshCount', '_lastSelectionSeq', 'checkHealth',
-  'notSupportedModels', 'queueLimit',
+  'queueLimit',
 ]);
 
 /**
@@ -105,7 +107,7 @@ function parseMember(raw: unknown, at: string, provider: ProviderName, index: nu
 
 /** An account of a provider only the original has: its own credential keys (KIRO_OAUTH_CREDS_FILE_PATH…) or its runtime fields. */
 function isOriginalOnlyMember(m: unknown): boolean {
-  return isRecord(m) && Object.keys(m).some((k) => /_(CREDS_FILE_PATH|API_KEY|BASE_URL)$/.test(k) || ORIGINAL_STATE_KEYS.has(k) || k === 'checkModelName' || k === 'customName');
+  return isRecord(m) && Object.keys(m).some((k) => /_(CREDS_FILE_PATH|API_KEY|BASE_URL)$/.test(k) || ORIGINAL_STATE_KEYS.has(k) || k === 'checkModelName' || k === 'customName' || k === 'notSupportedModels');
 }
 
 /** A member's credentials file is a path as gemini.oauth_creds_file is: `~` is the home directory. */
@@ -156,15 +158,29 @@ function parseOriginalMember(raw: Record<string, unknown>, at: string, provider:
   // The original joined CLAUDE_BASE_URL + '/messages', so its users wrote the /v1 that our base_url omits.
   if (provider === 'claude-custom' && credentials.baseUrl) credentials.baseUrl = credentials.baseUrl.replace(/\/v1\/?$/, '');
   const name = raw.customName ?? raw.uuid;
+  // The original's per-account model filters: `supportedModels`, when it lists any, is all the account
+  // gets; otherwise `notSupportedModels` are kept away from it. Its example file sets them, and a request
+  // for a model the account lacks would otherwise reach it (and a 403 for that model mark it unhealthy).
+  const supported = originalModels(raw.supportedModels, `${at}.supportedModels`);
+  const notSupported = originalModels(raw.notSupportedModels, `${at}.notSupportedModels`);
   return {
     name: typeof name === 'string' && name ? name : `${provider}-${index + 1}`,
     weight: 1,
+    models: supported,
+    excludedModels: supported ? undefined : notSupported,
     modelMap: {},
     maxConcurrency: typeof raw.concurrencyLimit === 'number' && raw.concurrencyLimit > 0 ? Math.floor(raw.concurrencyLimit) : undefined,
     disabled: raw.isDisabled === true,
     healthCheckModel: typeof raw.checkModelName === 'string' && raw.checkModelName ? raw.checkModelName : undefined,
     credentials,
   };
+}
+
+/** A model list of the original's pool file: null or empty is none. */
+function originalModels(v: unknown, at: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const list = strList(v, at);
+  return list.length > 0 ? list : undefined;
 }
 
 /** The `pool:` section. */

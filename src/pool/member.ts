@@ -28,6 +28,8 @@ export interface MemberSpec {
   weight: number;
   /** Allowed client model names (after aliasing); undefined = any. */
   models?: ReadonlySet<string>;
+  /** Client model names this member is never given. */
+  excludedModels?: ReadonlySet<string>;
   /** Client alias → upstream model. */
   modelMap: Readonly<Record<string, string>>;
   maxConcurrency?: number;
@@ -104,6 +106,7 @@ export class Member {
   }
 
   serves(model: string): boolean {
+    if (this.spec.excludedModels?.has(model)) return false;
     return !this.spec.models || this.spec.models.has(model) || Object.hasOwn(this.spec.modelMap, model);
   }
 

@@ -65,6 +65,40 @@ describe("the original project's provider_pools.json", () => {
     expect(() => parsePools({ 'claude-kiro-oauth': [{ name: 'k', api_key: 'x' }] }, 'p')).toThrow('p.claude-kiro-oauth: unknown provider');
   });
 
+  test('notSupportedModels keeps those models away from the account; supportedModels is all it gets', async () => {
+    // The original's example file sets notSupportedModels; its pool manager skips an account for them.
+    const c = await startOpenAIMock({ key: 'sk-pools-file-c' });
+    const d = await startOpenAIMock({ key: 'sk-pools-file-d' });
+    const file = join(dir, 'provider_pools.models.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        'openai-custom': [
+          { customName: 'no-4o', OPENAI_API_KEY: c.key, OPENAI_BASE_URL: c.url, notSupportedModels: ['gpt-4o'], checkModelName: null, isHealthy: true },
+          { customName: 'only-4o', OPENAI_API_KEY: d.key, OPENAI_BASE_URL: d.url, supportedModels: ['gpt-4o'], notSupportedModels: ['gpt-4o'] },
+        ],
+      }),
+    );
+    const p = await startProxy(['--provider-pools-file', file]);
+    try {
+      for (let i = 0; i < 4; i++) expect((await chat(p.url, p.key)).status).toBe(200);
+      expect(d.calls.length).toBe(4);
+      expect(c.calls.length).toBe(0);
+      const other = await fetch(`${p.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${p.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(other.status).toBe(200);
+      expect(c.calls.length).toBe(1);
+      expect(d.calls.length).toBe(4);
+    } finally {
+      await p.stop();
+      await c.stop();
+      await d.stop();
+    }
+  });
+
   test('an empty list is no pool: the provider’s own key serves', async () => {
     const file = join(dir, 'provider_pools.json');
     writeFileSync(file, JSON.stringify({ 'openai-custom': [], 'claude-custom': [] }));
