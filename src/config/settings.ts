@@ -49,7 +49,7 @@ const host = (raw: unknown): string => {
 };
 
 /** A base URL; a path is kept (`http://host:8080/prefix/v1`), a trailing slash is not. */
-const baseUrl = (raw: unknown): string => {
+export const baseUrl = (raw: unknown): string => {
   const s = nonEmpty(raw);
   let u: URL;
   try {

@@ -1,6 +1,6 @@
 import { ConfigError } from '../config/errors.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../config/providers.ts';
-import { proxyUrl } from '../config/settings.ts';
+import { baseUrl, proxyUrl } from '../config/settings.ts';
 import { isRecord } from '../util/json.ts';
 import { path as filePath } from '../config/parsers.ts';
 import { STRATEGIES, DEFAULT_POOL_SETTINGS, type PoolSettings, type Strategy } from './settings.ts';
@@ -110,9 +110,21 @@ function isOriginalOnlyMember(m: unknown): boolean {
   return isRecord(m) && Object.keys(m).some((k) => /_(CREDS_FILE_PATH|API_KEY|BASE_URL)$/.test(k) || ORIGINAL_STATE_KEYS.has(k) || k === 'checkModelName' || k === 'customName' || k === 'notSupportedModels');
 }
 
-/** A member's credentials file is a path as gemini.oauth_creds_file is: `~` is the home directory. */
-function expandHome(credentials: MemberCredentials): void {
+/**
+ * A member's credentials file is a path as gemini.oauth_creds_file is: `~` is the home directory. Its base
+ * URL is checked as a section's is, and loses its trailing slash the same way: `https://api.openai.com/v1/`
+ * would otherwise be called as `/v1//chat/completions`, which OpenAI answers 404 "Invalid URL" (the
+ * original project's axios joined the two without the double slash, so its pool files carry such URLs).
+ */
+function checkPaths(credentials: MemberCredentials, at: string, baseUrlKey: string): void {
   if (credentials.oauthCredsFile !== undefined) credentials.oauthCredsFile = filePath(credentials.oauthCredsFile);
+  if (credentials.baseUrl !== undefined) {
+    try {
+      credentials.baseUrl = baseUrl(credentials.baseUrl);
+    } catch (e) {
+      throw new ConfigError(`${at}.${baseUrlKey}: ${(e as Error).message}`);
+    }
+  }
 }
 
 function parseOurMember(raw: Record<string, unknown>, at: string, provider: ProviderName, index: number): MemberConfig {
@@ -121,7 +133,7 @@ function parseOurMember(raw: Record<string, unknown>, at: string, provider: Prov
   for (const [key, field] of Object.entries(CREDENTIAL_KEYS)) {
     if (raw[key] !== undefined) credentials[field] = str(raw[key], `${at}.${key}`);
   }
-  expandHome(credentials);
+  checkPaths(credentials, at, 'base_url');
   if (credentials.proxyUrl !== undefined) {
     try {
       credentials.proxyUrl = proxyUrl(credentials.proxyUrl);
@@ -150,11 +162,15 @@ function parseOurMember(raw: Record<string, unknown>, at: string, provider: Prov
 
 function parseOriginalMember(raw: Record<string, unknown>, at: string, provider: ProviderName, index: number): MemberConfig {
   const credentials: MemberCredentials = {};
+  let baseUrlKey = '';
   for (const [key, value] of Object.entries(raw)) {
     const field = ORIGINAL_KEYS[key];
-    if (field && value !== null && value !== undefined && value !== '') credentials[field] = str(value, `${at}.${key}`);
+    if (field && value !== null && value !== undefined && value !== '') {
+      credentials[field] = str(value, `${at}.${key}`);
+      if (field === 'baseUrl') baseUrlKey = key;
+    }
   }
-  expandHome(credentials);
+  checkPaths(credentials, at, baseUrlKey);
   // The original joined CLAUDE_BASE_URL + '/messages', so its users wrote the /v1 that our base_url omits.
   if (provider === 'claude-custom' && credentials.baseUrl) credentials.baseUrl = credentials.baseUrl.replace(/\/v1\/?$/, '');
   const name = raw.customName ?? raw.uuid;

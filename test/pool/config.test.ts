@@ -40,6 +40,32 @@ describe('provider_pools', () => {
     expect(original['gemini-cli-oauth']![0]!.credentials.oauthCredsFile).toBe(`${homedir()}/acct3.json`);
   });
 
+  test("a member's base URL is checked, and loses a trailing slash, as a section's is", () => {
+    const ours = parsePools({ 'openai-custom': [{ name: 'a', base_url: 'http://a/v1/' }] }, 'p');
+    expect(ours['openai-custom']![0]!.credentials.baseUrl).toBe('http://a/v1');
+    const original = parsePools(
+      {
+        'openai-custom': [{ customName: 'or', OPENAI_API_KEY: 'sk', OPENAI_BASE_URL: 'https://openrouter.ai/api/v1/' }],
+        'claude-custom': [{ customName: 'c', CLAUDE_API_KEY: 'sk', CLAUDE_BASE_URL: 'https://api.anthropic.com/' }],
+      },
+      'p',
+    );
+    expect(original['openai-custom']![0]!.credentials.baseUrl).toBe('https://openrouter.ai/api/v1');
+    expect(original['claude-custom']![0]!.credentials.baseUrl).toBe('https://api.anthropic.com');
+    expect(() => parsePools({ 'openai-custom': [{ OPENAI_API_KEY: 'sk', OPENAI_BASE_URL: 'api.openai.com/v1' }] }, 'p')).toThrow(
+      'p.openai-custom[0].OPENAI_BASE_URL: "api.openai.com/v1" is not a valid URL',
+    );
+    // The message names the key but never a key pasted into the URL's query.
+    let message = '';
+    try {
+      parsePools({ 'gemini-cli': [{ name: 'g', base_url: 'https://g.example/v1beta?key=AIzaSecret' }] }, 'p');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toStartWith('p.gemini-cli[0].base_url: ');
+    expect(message).not.toContain('AIzaSecret');
+  });
+
   test('pool.state_file may start with ~', () => {
     expect(parsePoolSettings({ state_file: '~/pool-state.json' }, 'pool').stateFile).toBe(`${homedir()}/pool-state.json`);
   });

@@ -99,6 +99,22 @@ describe("the original project's provider_pools.json", () => {
     }
   });
 
+  test('an OPENAI_BASE_URL written with a trailing slash reaches /v1/chat/completions, not /v1//chat/completions', async () => {
+    // The original's axios joined base URL and path without doubling the slash; OpenAI answers the
+    // doubled one 404 "Invalid URL (POST /v1//chat/completions)".
+    const c = await startOpenAIMock({ key: 'sk-pools-file-e' });
+    const file = join(dir, 'provider_pools.slash.json');
+    writeFileSync(file, JSON.stringify({ 'openai-custom': [{ customName: 'slash', OPENAI_API_KEY: c.key, OPENAI_BASE_URL: `${c.url}/` }] }));
+    const p = await startProxy(['--provider-pools-file', file]);
+    try {
+      expect((await chat(p.url, p.key)).status).toBe(200);
+      expect(c.calls.length).toBe(1);
+    } finally {
+      await p.stop();
+      await c.stop();
+    }
+  });
+
   test('an empty list is no pool: the provider’s own key serves', async () => {
     const file = join(dir, 'provider_pools.json');
     writeFileSync(file, JSON.stringify({ 'openai-custom': [], 'claude-custom': [] }));
