@@ -90,10 +90,16 @@ export function parsePools(raw: unknown, where: string): PoolsConfig {
     if (list.length === 0) continue;
     const members = list.map((m, i) => parseMember(m, `${at}[${i}]`, provider, i));
     const names = new Set<string>();
-    for (const m of members) {
+    members.forEach((m, i) => {
+      // The original told accounts apart by uuid; its customName is a display label that copied accounts
+      // often share. Such a name is made unique (its uuid, else its place) rather than the file refused.
+      if (names.has(m.name) && isOriginal(list[i])) {
+        const uuid = (list[i] as Record<string, unknown>).uuid;
+        m.name = `${m.name} (${typeof uuid === 'string' && uuid && uuid !== m.name ? uuid : `#${i + 1}`})`;
+      }
       if (names.has(m.name)) throw new ConfigError(`${at}: two members are named "${m.name}"`);
       names.add(m.name);
-    }
+    });
     out[provider] = members;
   }
   return out;
@@ -101,8 +107,12 @@ export function parsePools(raw: unknown, where: string): PoolsConfig {
 
 function parseMember(raw: unknown, at: string, provider: ProviderName, index: number): MemberConfig {
   if (!isRecord(raw)) throw new ConfigError(`${at}: expected a mapping`);
-  const original = Object.keys(raw).some((k) => k in ORIGINAL_KEYS || k === 'isDisabled' || k === 'checkModelName' || k === 'customName');
-  return original ? parseOriginalMember(raw, at, provider, index) : parseOurMember(raw, at, provider, index);
+  return isOriginal(raw) ? parseOriginalMember(raw, at, provider, index) : parseOurMember(raw, at, provider, index);
+}
+
+/** A member written in the original project's format (UPPER_SNAKE credentials, camelCase fields). */
+function isOriginal(raw: unknown): boolean {
+  return isRecord(raw) && Object.keys(raw).some((k) => k in ORIGINAL_KEYS || k === 'isDisabled' || k === 'checkModelName' || k === 'customName');
 }
 
 /** An account of a provider only the original has: its own credential keys (KIRO_OAUTH_CREDS_FILE_PATH…) or its runtime fields. */

@@ -66,6 +66,23 @@ describe('provider_pools', () => {
     expect(message).not.toContain('AIzaSecret');
   });
 
+  test("the original's accounts sharing a customName stay apart by uuid, not refused", () => {
+    // The original identified accounts by uuid; a copied account keeps its customName.
+    const pools = parsePools(
+      {
+        'openai-custom': [
+          { customName: 'OpenAI', OPENAI_API_KEY: 'k1', uuid: 'u-1' },
+          { customName: 'OpenAI', OPENAI_API_KEY: 'k2', uuid: 'u-2' },
+          { customName: 'OpenAI', OPENAI_API_KEY: 'k3' },
+        ],
+      },
+      'provider_pools.json',
+    );
+    expect(pools['openai-custom']!.map((m) => m.name)).toEqual(['OpenAI', 'OpenAI (u-2)', 'OpenAI (#3)']);
+    // In our format a repeated name is still a mistake.
+    expect(() => parsePools({ 'openai-custom': [{ name: 'a', api_key: 'k1' }, { name: 'a', api_key: 'k2' }] }, 'p')).toThrow('two members are named "a"');
+  });
+
   test('pool.state_file may start with ~', () => {
     expect(parsePoolSettings({ state_file: '~/pool-state.json' }, 'pool').stateFile).toBe(`${homedir()}/pool-state.json`);
   });
