@@ -64,6 +64,14 @@ export const baseUrl = (raw: unknown): string => {
 };
 
 /**
+ * The Anthropic base URL, to which `/v1/messages` is appended. The original project appended only
+ * `/messages`, so its users' CLAUDE_BASE_URL / --claude-base-url end in `/v1` (a relay's
+ * `https://relay.example/v1` too); kept, that would call `/v1/v1/messages` and get 404. No Anthropic-shaped
+ * API lives under `/v1/v1`, so the trailing `/v1` is dropped.
+ */
+export const claudeBaseUrl = (raw: unknown): string => baseUrl(raw).replace(/\/v1$/i, '');
+
+/**
  * An outbound proxy for one provider's requests. Bun's fetch speaks HTTP proxies only (a SOCKS URL fails
  * every request with UnsupportedProxyProtocol), so anything else is refused here. Never echoed: a proxy
  * URL may carry its user and password.
@@ -191,8 +199,8 @@ export const SETTINGS = {
   },
   claudeApiKey: { key: 'claude.api_key', flag: '--claude-api-key', env: 'CLAUDE_API_KEY', parse: nonEmpty, secret: true, help: 'Key for claude-custom' },
   claudeBaseUrl: {
-    key: 'claude.base_url', flag: '--claude-base-url', env: 'CLAUDE_BASE_URL', parse: baseUrl,
-    default: 'https://api.anthropic.com', help: 'Base URL of the Anthropic upstream (without /v1)',
+    key: 'claude.base_url', flag: '--claude-base-url', env: 'CLAUDE_BASE_URL', parse: claudeBaseUrl,
+    default: 'https://api.anthropic.com', help: 'Base URL of the Anthropic upstream (without /v1; a trailing /v1 is dropped)',
   },
   claudeProxyUrl: { key: 'claude.proxy_url', flag: '--claude-proxy-url', env: 'CLAUDE_PROXY_URL', parse: proxyUrl, secret: true, help: 'HTTP(S) proxy for claude-custom requests' },
   geminiApiKey: { key: 'gemini.api_key', flag: '--gemini-api-key', env: 'GEMINI_API_KEY', parse: nonEmpty, secret: true, help: 'Key for gemini-cli' },

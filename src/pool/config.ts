@@ -1,6 +1,6 @@
 import { ConfigError } from '../config/errors.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../config/providers.ts';
-import { baseUrl, proxyUrl } from '../config/settings.ts';
+import { baseUrl, claudeBaseUrl, proxyUrl } from '../config/settings.ts';
 import { isRecord } from '../util/json.ts';
 import { path as filePath } from '../config/parsers.ts';
 import { STRATEGIES, DEFAULT_POOL_SETTINGS, type PoolSettings, type Strategy } from './settings.ts';
@@ -126,11 +126,12 @@ function isOriginalOnlyMember(m: unknown): boolean {
  * would otherwise be called as `/v1//chat/completions`, which OpenAI answers 404 "Invalid URL" (the
  * original project's axios joined the two without the double slash, so its pool files carry such URLs).
  */
-function checkPaths(credentials: MemberCredentials, at: string, baseUrlKey: string): void {
+function checkPaths(credentials: MemberCredentials, at: string, baseUrlKey: string, provider: ProviderName): void {
   if (credentials.oauthCredsFile !== undefined) credentials.oauthCredsFile = filePath(credentials.oauthCredsFile);
   if (credentials.baseUrl !== undefined) {
     try {
-      credentials.baseUrl = baseUrl(credentials.baseUrl);
+      // claude.base_url's check: the original's CLAUDE_BASE_URL carried the /v1 that ours omits.
+      credentials.baseUrl = (provider === 'claude-custom' ? claudeBaseUrl : baseUrl)(credentials.baseUrl);
     } catch (e) {
       throw new ConfigError(`${at}.${baseUrlKey}: ${(e as Error).message}`);
     }
@@ -143,7 +144,7 @@ function parseOurMember(raw: Record<string, unknown>, at: string, provider: Prov
   for (const [key, field] of Object.entries(CREDENTIAL_KEYS)) {
     if (raw[key] !== undefined) credentials[field] = str(raw[key], `${at}.${key}`);
   }
-  checkPaths(credentials, at, 'base_url');
+  checkPaths(credentials, at, 'base_url', provider);
   if (credentials.proxyUrl !== undefined) {
     try {
       credentials.proxyUrl = proxyUrl(credentials.proxyUrl);
@@ -180,9 +181,7 @@ function parseOriginalMember(raw: Record<string, unknown>, at: string, provider:
       if (field === 'baseUrl') baseUrlKey = key;
     }
   }
-  checkPaths(credentials, at, baseUrlKey);
-  // The original joined CLAUDE_BASE_URL + '/messages', so its users wrote the /v1 that our base_url omits.
-  if (provider === 'claude-custom' && credentials.baseUrl) credentials.baseUrl = credentials.baseUrl.replace(/\/v1\/?$/, '');
+  checkPaths(credentials, at, baseUrlKey, provider);
   const name = raw.customName ?? raw.uuid;
   // The original's per-account model filters: `supportedModels`, when it lists any, is all the account
   // gets; otherwise `notSupportedModels` are kept away from it. Its example file sets them, and a request

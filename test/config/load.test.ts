@@ -72,6 +72,13 @@ describe('config sources and precedence', () => {
     expect(c.claude.baseUrl).toBe('http://c.example/anthropic');
   });
 
+  test("the original's CLAUDE_BASE_URL, written with /v1, loses it: /v1/messages is appended", () => {
+    // The original joined CLAUDE_BASE_URL + '/messages'; kept, its /v1 would give /v1/v1/messages.
+    expect(load(['--claude-base-url', 'https://relay.example/v1']).claude.baseUrl).toBe('https://relay.example');
+    expect(load([], { CLAUDE_BASE_URL: 'https://api.anthropic.com/v1/' }).claude.baseUrl).toBe('https://api.anthropic.com');
+    expect(load(['--claude-base-url', 'https://relay.example/api/v1']).claude.baseUrl).toBe('https://relay.example/api');
+  });
+
   test('${VAR} in the file is taken from the environment', () => {
     const cfg = file('expand.yaml', 'claude:\n  api_key: ${MY_CLAUDE_KEY}\n');
     expect(load(['--config', cfg], { MY_CLAUDE_KEY: 'sk-ant-x' }).claude.apiKey).toBe('sk-ant-x');
