@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { Value, type ValueError } from '@sinclair/typebox/value';
 import { parseFallbacks, parsePools, parsePoolSettings } from '../pool/config.ts';
 import { parseApiKeys } from './api-keys.ts';
@@ -104,7 +105,7 @@ export function loadConfig(src: ConfigSources): Config {
 
 /** The pool file: our YAML/JSON format or the original project's provider_pools.json. */
 function readPoolsFile(path: string, env: Record<string, string | undefined>): unknown {
-  if (!existsSync(path)) throw new ConfigError(`provider pools file ${path} does not exist`);
+  if (!existsSync(path)) throw new ConfigError(`provider pools file ${path} does not exist${fromWorkingDirectory(path)}`);
   try {
     const text = readFileSync(path, 'utf8');
     // JSON.parse, too, keeps the last of two equal keys; a JSON pools file is not checked for them.
@@ -116,6 +117,14 @@ function readPoolsFile(path: string, env: Record<string, string | undefined>): u
   }
 }
 
+/**
+ * Where a relative path was looked for: the working directory, not the config file's (under systemd that
+ * is the unit's WorkingDirectory, /var/lib/aiproxy, while the file sits in /etc/aiproxy).
+ */
+function fromWorkingDirectory(path: string): string {
+  return isAbsolute(path) ? '' : ` (a relative path is taken from the working directory, ${process.cwd()})`;
+}
+
 /** Reads and checks config.yaml. A missing default file is fine; a missing explicit one is an error. */
 function readConfigFile(
   path: string,
@@ -123,7 +132,7 @@ function readConfigFile(
   env: Record<string, string | undefined>,
 ): Record<string, unknown> | undefined {
   if (!existsSync(path)) {
-    if (explicit) throw new ConfigError(`config file ${path} does not exist`);
+    if (explicit) throw new ConfigError(`config file ${path} does not exist${fromWorkingDirectory(path)}`);
     return undefined;
   }
   let data: unknown;

@@ -159,6 +159,15 @@ describe('config errors name the key and the source', () => {
     expect(fails(() => load([], { AIPROXY_CONFIG: join(dir, 'absent2.yaml') }))).toContain('does not exist');
   });
 
+  test('a missing file given by a relative path says where it was looked for', () => {
+    // Under systemd the working directory is /var/lib/aiproxy while the files sit in /etc/aiproxy.
+    expect(fails(() => load(['--provider-pools-file', 'no-such-pools.json']))).toBe(
+      `provider pools file no-such-pools.json does not exist (a relative path is taken from the working directory, ${process.cwd()})`,
+    );
+    expect(fails(() => load(['--config', 'no-such-config.yaml']))).toContain(`(a relative path is taken from the working directory, ${process.cwd()})`);
+    expect(fails(() => load(['--config', join(dir, 'absent3.yaml')]))).toBe(`config file ${join(dir, 'absent3.yaml')} does not exist`);
+  });
+
   test('bad URLs are refused', () => {
     expect(fails(() => load(['--claude-base-url', 'not a url']))).toContain('--claude-base-url: "not a url" is not a valid URL');
     expect(fails(() => load(['--openai-base-url', 'ftp://x/v1']))).toContain('must be an http(s) URL');
