@@ -29,9 +29,14 @@ export function selectProvider(input: RoutingInput): ProviderName {
   if (explicit) {
     const found = input.configured.find((p) => p === explicit);
     if (!found) {
+      // `/v1/v1/messages`: a base URL ending in /v1 given to a client that adds its own (Claude Code's
+      // ANTHROPIC_BASE_URL, the Anthropic and Gemini SDKs). The first /v1 lands where a provider prefix goes.
+      const doubled = !input.header?.trim() && /^v\d+(?:beta|alpha)?\d*$/i.test(explicit);
       throw new ProxyError({
         kind: 'invalid_request',
-        message: `provider "${explicit}" is not configured; configured providers: ${input.configured.join(', ')}`,
+        message: doubled
+          ? `the path repeats its API version (/${explicit}/v1…): the client adds /v1 itself, so its base URL must end at the proxy's address (or a provider prefix such as /${input.configured[0]}), without /${explicit}`
+          : `provider "${explicit}" is not configured; configured providers: ${input.configured.join(', ')}`,
       });
     }
     return found;

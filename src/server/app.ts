@@ -103,6 +103,23 @@ const ROUTE_PATTERNS: Array<[RegExp, string]> = [
   [/^\/metrics$/, 'GET'],
 ];
 
+/** The fixed endpoint paths (`/v1/chat/completions`, `/v1/messages`…), for routeHint. */
+const PLAIN_ROUTES = [...new Set(ROUTES.map(([, path]) => path).filter((path) => !path.includes(':') && path.startsWith('/v1/')))];
+
+/**
+ * What a path that matched no route most likely came from: a client base URL with a path of its own
+ * (`/v1/messages/v1/messages`, the misconfiguration justlovemaki/AIClient2API#336 documents for Claude
+ * Code), or an OpenAI client's base URL without its /v1 (`/chat/completions`).
+ */
+function routeHint(path: string): string {
+  const route = PLAIN_ROUTES.filter((r) => path.endsWith(r) && path !== r).sort((a, b) => b.length - a.length)[0];
+  if (route) {
+    return `; the client's base URL already carries ${path.slice(0, -route.length)} before ${route}: give it the proxy's address (an OpenAI client: the address with /v1), or a provider prefix`;
+  }
+  if (PLAIN_ROUTES.includes(`/v1${path}`)) return `; did you mean /v1${path}? An OpenAI client's base URL ends in /v1`;
+  return '';
+}
+
 function allowedMethods(path: string): string[] {
   return [...new Set(ROUTE_PATTERNS.filter(([re]) => re.test(path)).map(([, m]) => m))];
 }
@@ -176,7 +193,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
           const message = `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`;
           return withHeaders(errorResponse(protocol, { status: 405, kind: 'invalid_request', message }), { ...id, allow: allowed.join(', ') }, cors);
         }
-        return withHeaders(errorResponse(protocol, { status: 404, kind: 'not_found', message: `no route for ${request.method} ${path}` }), id, cors);
+        return withHeaders(errorResponse(protocol, { status: 404, kind: 'not_found', message: `no route for ${request.method} ${path}${routeHint(path)}` }), id, cors);
       }
       if (code === 'PARSE') return withHeaders(errorResponse(protocol, { status: 400, kind: 'invalid_request', message: 'request body could not be parsed' }), id, cors);
       holder.ctx.log.error('unhandled error', { path, error: (error as Error)?.message ?? String(error) });

@@ -1,3 +1,4 @@
+import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { startStack, type Stack } from '../helpers/stack.ts';
 
@@ -91,6 +92,25 @@ describe('malformed input', () => {
     const res = await post('/v1/chat/completions', { messages: [] });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain('model');
+  });
+
+  test('a client base URL with a path of its own is named as the cause', async () => {
+    // justlovemaki/AIClient2API#336: Claude Code given a base URL ending in /v1/messages, or in /v1.
+    const twice = await post('/v1/messages/v1/messages', { model: 'claude-sonnet-4-6', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] });
+    expect(twice.status).toBe(404);
+    expect(((await twice.json()) as { error: { message: string } }).error.message).toContain("the client's base URL already carries /v1/messages before /v1/messages");
+    const client = new Anthropic({ baseURL: `${s.proxy.url}/v1`, apiKey: s.proxy.key, maxRetries: 0, timeout: 5000 });
+    const err = await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((err as Error).message).toContain('the path repeats its API version (/v1/v1…)');
+    expect((err as Error).message).not.toContain('provider "v1"');
+    // An OpenAI client whose base URL lacks its /v1.
+    const bare = await post('/chat/completions', oa('gpt-4o'));
+    expect(bare.status).toBe(404);
+    expect(((await bare.json()) as { error: { message: string } }).error.message).toContain('did you mean /v1/chat/completions?');
+    // A header naming an unknown provider is still told so.
+    const header = await post('/v1/chat/completions', oa('gpt-4o'), { 'x-model-provider': 'v1' });
+    expect(((await header.json()) as { error: { message: string } }).error.message).toContain('provider "v1" is not configured');
   });
 
   test('unknown routes are 404 JSON; odd Gemini paths are refused', async () => {
