@@ -1,7 +1,7 @@
 import type { Config } from './types.ts';
 
 /** Fields derived from others or from where the file was found: a change in them is not a setting change. */
-const DERIVED = new Set(['apiKeyIsDefault', 'configFile']);
+const DERIVED = new Set(['apiKeyIsDefault', 'configFile', 'warnings']);
 /** Sections compared whole and reported under their config.yaml name. */
 const WHOLE: Record<string, string> = { pools: 'provider_pools', pool: 'pool', fallbacks: 'fallbacks' };
 

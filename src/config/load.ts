@@ -48,10 +48,11 @@ export function loadConfig(src: ConfigSources): Config {
 
   const apiKey = resolve(SETTINGS.apiKey);
   const poolsFile = resolve(SETTINGS.providerPoolsFile);
+  const warnings: string[] = [];
   const pools = poolsFile
-    ? parsePools(readPoolsFile(poolsFile, src.env), poolsFile)
+    ? parsePools(readPoolsFile(poolsFile, src.env), poolsFile, warnings)
     : file?.provider_pools !== undefined
-      ? parsePools(file.provider_pools, `${fileLabel}: provider_pools`)
+      ? parsePools(file.provider_pools, `${fileLabel}: provider_pools`, warnings)
       : {};
   return {
     host: resolve(SETTINGS.host)!,
@@ -61,6 +62,7 @@ export function loadConfig(src: ConfigSources): Config {
     // A provider with a pool is configured even when model_providers does not list it.
     modelProviders: [...new Set([...resolve(SETTINGS.modelProviders)!, ...(Object.keys(pools) as ProviderName[])])],
     configFile: file ? configPath : undefined,
+    warnings,
     logLevel: resolve(SETTINGS.logLevel)!,
     shutdownTimeoutMs: resolve(SETTINGS.shutdownTimeoutMs)!,
     allowPrivateMediaUrls: resolve(SETTINGS.allowPrivateMediaUrls)!,

@@ -14,6 +14,11 @@ export interface Config {
   modelProviders: ProviderName[];
   /** The config file that was read, if any. */
   configFile?: string;
+  /**
+   * What was read but left unused without stopping start-up (the original project's pools file: its
+   * providers aiproxy does not serve, keys it does not read). Logged at start-up and reload; never values.
+   */
+  warnings?: string[];
   /** `proxyUrl`: an HTTP(S) proxy the section's requests go through (settings.ts proxyUrl). */
   openai: { apiKey?: string; baseUrl: string; proxyUrl?: string };
   claude: { apiKey?: string; baseUrl: string; proxyUrl?: string };

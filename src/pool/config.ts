@@ -52,6 +52,8 @@ const ORIGINAL_KEYS: Record<string, keyof MemberCredentials> = {
   GEMINI_OAUTH_CREDS_BASE64: 'oauthCredsBase64',
   PROJECT_ID: 'projectId',
 };
+/** The original's member fields read here besides its credential keys. */
+const ORIGINAL_FIELDS = new Set(['customName', 'checkModelName', 'isDisabled', 'concurrencyLimit', 'notSupportedModels', 'supportedModels']);
 /** Runtime state the original wrote into its pool file; meaningless as configuration. */
 const ORIGINAL_STATE_KEYS = new Set([
   'uuid', 'isHealthy', 'lastUsed', 'usageCount', 'errorCount', 'lastErrorTime', 'lastErrorMessage', 'lastHealthCheckTime',
@@ -75,20 +77,23 @@ const MEMBER_KEYS = new Set(['name', 'weight', 'models', 'model_map', 'max_concu
  * Reads `provider_pools` (ours, snake_case) or the original project's provider_pools.json (UPPER_SNAKE
  * keys). `where` names the source in error messages (`config.yaml: provider_pools`).
  */
-export function parsePools(raw: unknown, where: string): PoolsConfig {
+export function parsePools(raw: unknown, where: string, warnings: string[] = []): PoolsConfig {
   if (!isRecord(raw)) throw new ConfigError(`${where}: expected a mapping of provider name → list of members`);
   const out: PoolsConfig = {};
   for (const [provider, list] of Object.entries(raw)) {
     const at = `${where}.${provider}`;
     if (!isProviderName(provider)) {
-      if (ORIGINAL_ONLY_PROVIDERS.has(provider) && Array.isArray(list) && list.every(isOriginalOnlyMember)) continue;
+      if (ORIGINAL_ONLY_PROVIDERS.has(provider) && Array.isArray(list) && list.every(isOriginalOnlyMember)) {
+        if (list.length > 0) warnings.push(`${at}: skipped, aiproxy does not serve this provider of the original project (${list.length} account${list.length === 1 ? '' : 's'} not used)`);
+        continue;
+      }
       throw new ConfigError(`${at}: unknown provider; known providers: ${PROVIDER_NAMES.join(', ')}`);
     }
     if (!Array.isArray(list)) throw new ConfigError(`${at}: expected a list of members`);
     // No members is no pool (a pools file kept for later, accounts all removed): the provider's own
     // section serves it if it is configured, rather than a pool that refuses every request.
     if (list.length === 0) continue;
-    const members = list.map((m, i) => parseMember(m, `${at}[${i}]`, provider, i));
+    const members = list.map((m, i) => parseMember(m, `${at}[${i}]`, provider, i, warnings));
     const names = new Set<string>();
     members.forEach((m, i) => {
       // The original told accounts apart by uuid; its customName is a display label that copied accounts
@@ -105,9 +110,9 @@ export function parsePools(raw: unknown, where: string): PoolsConfig {
   return out;
 }
 
-function parseMember(raw: unknown, at: string, provider: ProviderName, index: number): MemberConfig {
+function parseMember(raw: unknown, at: string, provider: ProviderName, index: number, warnings: string[]): MemberConfig {
   if (!isRecord(raw)) throw new ConfigError(`${at}: expected a mapping`);
-  return isOriginal(raw) ? parseOriginalMember(raw, at, provider, index) : parseOurMember(raw, at, provider, index);
+  return isOriginal(raw) ? parseOriginalMember(raw, at, provider, index, warnings) : parseOurMember(raw, at, provider, index);
 }
 
 /** A member written in the original project's format (UPPER_SNAKE credentials, camelCase fields). */
@@ -171,7 +176,11 @@ function parseOurMember(raw: Record<string, unknown>, at: string, provider: Prov
   };
 }
 
-function parseOriginalMember(raw: Record<string, unknown>, at: string, provider: ProviderName, index: number): MemberConfig {
+function parseOriginalMember(raw: Record<string, unknown>, at: string, provider: ProviderName, index: number, warnings: string[]): MemberConfig {
+  // The original ignored what it did not know; so does aiproxy, but says so, as a mistyped key
+  // (OPENAI_APIKEY) otherwise leaves the account keyless without a word. Names only, never values.
+  const unread = Object.keys(raw).filter((k) => !(k in ORIGINAL_KEYS) && !ORIGINAL_FIELDS.has(k) && !ORIGINAL_STATE_KEYS.has(k));
+  if (unread.length > 0) warnings.push(`${at}: ignored ${unread.join(', ')} (not read by aiproxy)`);
   const credentials: MemberCredentials = {};
   let baseUrlKey = '';
   for (const [key, value] of Object.entries(raw)) {

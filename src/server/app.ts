@@ -133,6 +133,7 @@ const MAX_URL_LENGTH = 8192;
 /** Applies what a configuration says about the logger; throws ConfigError when its system prompt file is unreadable. */
 function configure(log: Logger, config: Config): void {
   systemPromptFor(config);
+  for (const w of config.warnings ?? []) log.warn(w);
   log.setLevel(config.logLevel);
   log.setFormat(config.logFormat);
   log.setSecrets(configSecrets(config));

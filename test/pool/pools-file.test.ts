@@ -59,6 +59,33 @@ describe("the original project's provider_pools.json", () => {
     expect(Object.keys(pools)).toEqual(['openai-custom']);
   });
 
+  test('what is left out is warned about, by name and never by value', async () => {
+    const warnings: string[] = [];
+    parsePools(
+      {
+        'openai-custom': [{ customName: 'typo', OPENAI_APIKEY: 'sk-typo-secret', OPENAI_BASE_URL: 'https://api.openai.com/v1', uuid: 'u-1', isHealthy: true, checkHealth: false }],
+        'claude-kiro-oauth': [{ KIRO_OAUTH_CREDS_FILE_PATH: './kiro1.json' }, { KIRO_OAUTH_CREDS_FILE_PATH: './kiro2.json' }],
+        'openai-qwen-oauth': [],
+      },
+      'provider_pools.json',
+      warnings,
+    );
+    expect(warnings).toEqual([
+      'provider_pools.json.openai-custom[0]: ignored OPENAI_APIKEY (not read by aiproxy)',
+      'provider_pools.json.claude-kiro-oauth: skipped, aiproxy does not serve this provider of the original project (2 accounts not used)',
+    ]);
+    // And they reach the log at start-up.
+    const file = join(dir, 'provider_pools.warn.json');
+    writeFileSync(file, JSON.stringify({ 'openai-custom': [{ customName: 'typo', OPENAI_API_KEY: a.key, OPENAI_BASE_URL: a.url, OPENAI_ORG: 'org-secret-value' }] }));
+    const p = await startProxy(['--provider-pools-file', file]);
+    try {
+      expect(p.logs.some((l) => l.includes('openai-custom[0]: ignored OPENAI_ORG (not read by aiproxy)'))).toBe(true);
+      expect(p.logs.some((l) => l.includes('org-secret-value'))).toBe(false);
+    } finally {
+      await p.stop();
+    }
+  });
+
   test('a name that is neither ours nor the original project’s is still an error', () => {
     expect(() => parsePools({ 'claude-kiro-oath': [{ KIRO_OAUTH_CREDS_FILE_PATH: 'x' }] }, 'p')).toThrow('p.claude-kiro-oath: unknown provider');
     // In our own format, naming a provider aiproxy does not have is a mistake worth stopping for.
