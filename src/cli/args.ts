@@ -12,6 +12,24 @@ export interface ParsedArgs {
 const VALUE_FLAGS = new Set(Object.values(SETTINGS).flatMap((s) => ('flag' in s && s.flag ? [s.flag] : [])));
 
 /**
+ * The original project's options that aiproxy does not take, with what to do instead: its Docker image
+ * and service files pass them (`node src/api-server.js $ARGS`), and a bare "unknown option" leaves the
+ * operator guessing whether aiproxy has an equivalent.
+ */
+const ORIGINAL_OPTIONS: Record<string, string> = {
+  '--gemini-oauth-creds-base64': 'set the environment variable GEMINI_OAUTH_CREDS_BASE64 (or gemini.oauth_creds_base64)',
+  '--prompt-log-base-name': 'use --prompt-log-file PATH',
+  '--cron-near-minutes': 'not needed: OAuth tokens are refreshed in the background before they expire',
+  '--cron-refresh-token': 'not needed: OAuth tokens are refreshed in the background before they expire',
+  '--request-max-retries': 'use pool.max_attempts in config.yaml',
+  '--request-base-delay': 'use pool.cooldown_ms in config.yaml',
+  '--max-error-count': 'use pool.error_threshold in config.yaml',
+  '--kiro-oauth-creds-base64': 'aiproxy does not serve claude-kiro-oauth',
+  '--kiro-oauth-creds-file': 'aiproxy does not serve claude-kiro-oauth',
+  '--qwen-oauth-creds-file': 'aiproxy does not serve openai-qwen-oauth',
+};
+
+/**
  * `--flag value` and `--flag=value`. Unknown flags are an error: the original silently ignored them, and a
  * mistyped `--prot 8080` then started on the wrong port.
  */
@@ -35,7 +53,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
-    if (!VALUE_FLAGS.has(name)) throw new ConfigError(`unknown option ${name} (see --help)`);
+    if (!VALUE_FLAGS.has(name)) {
+      const instead = Object.hasOwn(ORIGINAL_OPTIONS, name) ? ORIGINAL_OPTIONS[name] : undefined;
+      throw new ConfigError(instead ? `unknown option ${name}, an option of the original AIClient-2-API: ${instead}` : `unknown option ${name} (see --help)`);
+    }
     let value: string | undefined;
     if (eq > 0) value = arg.slice(eq + 1);
     else {

@@ -195,6 +195,15 @@ describe('command line', () => {
     expect(() => parseArgs(['serve-now'])).toThrow('unknown command');
   });
 
+  test("the original project's options aiproxy does not take say what to use instead", () => {
+    expect(() => parseArgs(['--cron-refresh-token', 'true'])).toThrow(
+      'unknown option --cron-refresh-token, an option of the original AIClient-2-API: not needed: OAuth tokens are refreshed in the background',
+    );
+    expect(() => parseArgs(['--gemini-oauth-creds-base64=eyJ9'])).toThrow('set the environment variable GEMINI_OAUTH_CREDS_BASE64');
+    expect(() => parseArgs(['--request-max-retries', '3'])).toThrow('pool.max_attempts');
+    expect(() => parseArgs(['--constructor', 'x'])).toThrow('unknown option --constructor (see --help)');
+  });
+
   test('--help lists every flag with its environment variable, descriptions in one column', () => {
     const lines = helpText().split('\n').filter((l) => l.startsWith('  --'));
     expect(lines.some((l) => l.startsWith('  --gemini-oauth-creds-file <value>') && l.includes('[env GEMINI_OAUTH_CREDS_FILE]'))).toBe(true);
