@@ -4,6 +4,7 @@ import { Value, type ValueError } from '@sinclair/typebox/value';
 import { parseFallbacks, parsePools, parsePoolSettings } from '../pool/config.ts';
 import { parseApiKeys } from './api-keys.ts';
 import { ConfigError } from './errors.ts';
+import { originalConfigHint } from './original-config.ts';
 import type { ProviderName } from './providers.ts';
 import { ConfigFileSchema } from './schema.ts';
 import { DEFAULT_API_KEY, parseSetting, SETTINGS, type Setting } from './settings.ts';
@@ -150,7 +151,8 @@ function readConfigFile(
   const first = Value.Errors(ConfigFileSchema, expanded).First();
   if (first) {
     const key = first.path.replace(/^\//, '').replaceAll('/', '.');
-    throw new ConfigError(`${path}: ${key}: ${schemaComplaint(first)}`);
+    const original = originalConfigHint(expanded);
+    throw new ConfigError(`${path}: ${key}: ${schemaComplaint(first)}${original ? `; ${original}` : ''}`);
   }
   return expanded;
 }

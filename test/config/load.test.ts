@@ -168,6 +168,20 @@ describe('config errors name the key and the source', () => {
     expect(fails(() => load(['--config', join(dir, 'absent3.yaml')]))).toBe(`config file ${join(dir, 'absent3.yaml')} does not exist`);
   });
 
+  test("the original project's config.json is refused with aiproxy's name for each of its keys, never a value", () => {
+    const cfg = file(
+      'config.json',
+      JSON.stringify({ REQUIRED_API_KEY: 'orig-secret-key', SERVER_PORT: 3000, HOST: '0.0.0.0', MODEL_PROVIDER: 'gemini-cli-oauth', CRON_REFRESH_TOKEN: true }),
+    );
+    const msg = fails(() => load(['--config', cfg]));
+    expect(msg).toContain('REQUIRED_API_KEY: unknown key');
+    expect(msg).toContain("the original AIClient-2-API's config.json format");
+    expect(msg).toContain('REQUIRED_API_KEY → api_key, SERVER_PORT → port, HOST → host, MODEL_PROVIDER → model_providers, CRON_REFRESH_TOKEN → (none');
+    expect(msg).not.toContain('orig-secret-key');
+    // Any other unknown key is just that.
+    expect(fails(() => load(['--config', file('typo.yaml', 'prot: 1\n')]))).toEndWith('prot: unknown key');
+  });
+
   test('bad URLs are refused', () => {
     expect(fails(() => load(['--claude-base-url', 'not a url']))).toContain('--claude-base-url: "not a url" is not a valid URL');
     expect(fails(() => load(['--openai-base-url', 'ftp://x/v1']))).toContain('must be an http(s) URL');
