@@ -55,13 +55,20 @@ export function loadConfig(src: ConfigSources): Config {
     : file?.provider_pools !== undefined
       ? parsePools(file.provider_pools, `${fileLabel}: provider_pools`, warnings)
       : {};
+  // model_providers unset: its default, openai-custom, is only served when something configures it. A
+  // pools file alone (the original project's, say, with only gemini-cli-oauth or claude-custom accounts)
+  // otherwise left it first, and every model without a family of its own went to api.openai.com keyless.
+  const pooled = Object.keys(pools) as ProviderName[];
+  const listed = resolve({ ...SETTINGS.modelProviders, default: undefined });
+  const openaiConfigured = resolve(SETTINGS.openaiApiKey) !== undefined || resolve({ ...SETTINGS.openaiBaseUrl, default: undefined }) !== undefined;
+  const providers = listed ?? (pooled.length > 0 && !openaiConfigured ? [] : SETTINGS.modelProviders.default);
   return {
     host: resolve(SETTINGS.host)!,
     port: resolve(SETTINGS.port)!,
     apiKey: apiKey ?? DEFAULT_API_KEY,
     apiKeyIsDefault: apiKey === undefined,
     // A provider with a pool is configured even when model_providers does not list it.
-    modelProviders: [...new Set([...resolve(SETTINGS.modelProviders)!, ...(Object.keys(pools) as ProviderName[])])],
+    modelProviders: [...new Set([...providers, ...pooled])],
     configFile: file ? configPath : undefined,
     warnings,
     logLevel: resolve(SETTINGS.logLevel)!,

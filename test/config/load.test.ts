@@ -66,6 +66,18 @@ describe('config sources and precedence', () => {
     expect(load(['--model-provider=gemini-cli-oauth']).modelProviders).toEqual(['gemini-cli-oauth']);
   });
 
+  test('a pools file alone does not make the unconfigured default openai-custom the default provider', () => {
+    // The original project's provider_pools.json with only Claude accounts: a model of no known family
+    // (glm-4.6 on a Claude relay) went to api.openai.com without a key.
+    const pools = file('claude-only-pools.json', JSON.stringify({ 'claude-custom': [{ customName: 'relay', CLAUDE_API_KEY: 'sk-ant-x', CLAUDE_BASE_URL: 'https://relay.example/v1' }] }));
+    expect(load(['--provider-pools-file', pools]).modelProviders).toEqual(['claude-custom']);
+    // openai-custom stays first when anything configures it, or when model_providers names it.
+    expect(load(['--provider-pools-file', pools, '--openai-api-key', 'sk-x']).modelProviders).toEqual(['openai-custom', 'claude-custom']);
+    expect(load(['--provider-pools-file', pools], { OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }).modelProviders).toEqual(['openai-custom', 'claude-custom']);
+    expect(load(['--provider-pools-file', pools, '--model-provider', 'openai-custom']).modelProviders).toEqual(['openai-custom', 'claude-custom']);
+    expect(load([]).modelProviders).toEqual(['openai-custom']);
+  });
+
   test('a base URL keeps its path and loses a trailing slash', () => {
     const c = load(['--openai-base-url', 'http://host:8080/prefix/v1/', '--claude-base-url', 'http://c.example/anthropic']);
     expect(c.openai.baseUrl).toBe('http://host:8080/prefix/v1');
