@@ -117,7 +117,9 @@ export function loadConfig(src: ConfigSources): Config {
 function readPoolsFile(path: string, env: Record<string, string | undefined>): unknown {
   if (!existsSync(path)) throw new ConfigError(`provider pools file ${path} does not exist${fromWorkingDirectory(path)}`);
   try {
-    const text = readFileSync(path, 'utf8');
+    // A byte-order mark, as Windows editors and PowerShell's `-Encoding UTF8` write one, is not JSON:
+    // JSON.parse refused the whole file with "Unrecognized token" and an invisible character.
+    const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
     // JSON.parse, too, keeps the last of two equal keys; a JSON pools file is not checked for them.
     return expandEnv(path.endsWith('.json') ? JSON.parse(text) : parseYaml(text, path), env, path, '');
   } catch (e) {

@@ -58,7 +58,7 @@ const ORIGINAL_FIELDS = new Set(['customName', 'checkModelName', 'isDisabled', '
 const ORIGINAL_STATE_KEYS = new Set([
   'uuid', 'isHealthy', 'lastUsed', 'usageCount', 'errorCount', 'lastErrorTime', 'lastErrorMessage', 'lastHealthCheckTime',
   'lastHealthCheckModel', 'scheduledRecoveryTime', 'needsRefresh', 'refreshCount', '_lastSelectionSeq', 'checkHealth',
-  'queueLimit',
+  'queueLimit', 'lastRefreshTime', 'cooldownUntil',
 ]);
 
 /**

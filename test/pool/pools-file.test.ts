@@ -86,6 +86,31 @@ describe("the original project's provider_pools.json", () => {
     }
   });
 
+  test('a file saved with a byte-order mark (Windows, PowerShell) loads; the state its later versions keep draws no warning', async () => {
+    const c = await startOpenAIMock({ key: 'sk-pools-file-bom' });
+    const file = join(dir, 'provider_pools.bom.json');
+    const pools = {
+      'openai-custom': [
+        { customName: 'bom', OPENAI_API_KEY: c.key, OPENAI_BASE_URL: c.url, supportedModels: [], notSupportedModels: [], uuid: 'u-9', isHealthy: true, lastRefreshTime: 1789394540129, cooldownUntil: null },
+      ],
+      'gemini-cli-oauth': [
+        { GEMINI_OAUTH_CREDS_FILE_PATH: './configs/gemini/1_oauth_creds.json', uuid: 'u-10', PROJECT_ID: '', customName: null, lastHealthCheckTime: '2026-09-14T14:02:20.128Z', _lastSelectionSeq: 30 },
+      ],
+      'openai-codex-oauth': [],
+    };
+    writeFileSync(file, `\uFEFF${JSON.stringify(pools, null, 2)}`);
+    const p = await startProxy(['--provider-pools-file', file, '--model-provider', 'openai-custom']);
+    try {
+      expect(p.config.pools['gemini-cli-oauth']![0]).toMatchObject({ name: 'u-10', credentials: { oauthCredsFile: './configs/gemini/1_oauth_creds.json' } });
+      expect(p.config.pools['gemini-cli-oauth']![0]!.credentials.projectId).toBeUndefined();
+      expect(p.config.warnings).toEqual([]);
+      expect((await chat(p.url, p.key)).status).toBe(200);
+    } finally {
+      await p.stop();
+      await c.stop();
+    }
+  });
+
   test('a name that is neither ours nor the original project’s is still an error', () => {
     expect(() => parsePools({ 'claude-kiro-oath': [{ KIRO_OAUTH_CREDS_FILE_PATH: 'x' }] }, 'p')).toThrow('p.claude-kiro-oath: unknown provider');
     // In our own format, naming a provider aiproxy does not have is a mistake worth stopping for.
