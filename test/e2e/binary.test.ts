@@ -17,6 +17,10 @@ const BINARY = join(ROOT, 'dist/aiproxy-linux-amd64');
 const runnable = existsSync(BINARY) && process.platform === 'linux' && process.arch === 'x64';
 const KEY = 'binary-smoke-key';
 
+/** config.yaml in `dir`: loopback, any free port, the test's proxy key, then `lines`. */
+const configFile = (dir: string, lines: string[]): string =>
+  writeFile(dir, 'config.yaml', ['host: 127.0.0.1', 'port: 0', `api_key: ${KEY}`, ...lines, ''].join('\n'));
+
 let upstream: MockServer;
 let cli: CliProcess | undefined;
 
@@ -44,23 +48,15 @@ describe.skipIf(!runnable)('compiled binary (dist/aiproxy-linux-amd64)', () => {
     try {
       const dir = tempDir('aiproxy-binary-oauth-');
       const creds = writeFile(dir, 'oauth_creds.json', JSON.stringify({ access_token: 'ya29.expired', refresh_token: '1//binary-refresh', expiry_date: Date.now() - 60_000, token_type: 'Bearer' }));
-      const config = writeFile(
-        dir,
-        'config.yaml',
-        [
-          'host: 127.0.0.1',
-          'port: 0',
-          `api_key: ${KEY}`,
-          'model_providers: [gemini-cli-oauth]',
-          'gemini:',
-          `  code_assist_base_url: ${api.url}`,
-          `  oauth_token_url: ${token.url}`,
-          `  oauth_client_id: ${token.clientId}`,
-          `  oauth_client_secret: ${token.clientSecret}`,
-          `  oauth_creds_file: ${creds}`,
-          '',
-        ].join('\n'),
-      );
+      const config = configFile(dir, [
+        'model_providers: [gemini-cli-oauth]',
+        'gemini:',
+        `  code_assist_base_url: ${api.url}`,
+        `  oauth_token_url: ${token.url}`,
+        `  oauth_client_id: ${token.clientId}`,
+        `  oauth_client_secret: ${token.clientSecret}`,
+        `  oauth_creds_file: ${creds}`,
+      ]);
       const proxy = (cli = await startCli([BINARY], ['--config', config], dir));
       const res = await post(`${proxy.url}/v1/chat/completions`, KEY, { model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'ping' }] });
       expect(res.status).toBe(200);
@@ -75,20 +71,7 @@ describe.skipIf(!runnable)('compiled binary (dist/aiproxy-linux-amd64)', () => {
 
   test('proxies a plain and a streamed request; SIGTERM mid-stream lets the stream finish and exits 0', async () => {
     const dir = tempDir('aiproxy-binary-');
-    const config = writeFile(
-      dir,
-      'config.yaml',
-      [
-        'host: 127.0.0.1',
-        'port: 0',
-        `api_key: ${KEY}`,
-        'shutdown_timeout_ms: 10000',
-        'openai:',
-        `  api_key: ${upstream.key}`,
-        `  base_url: ${upstream.url}`,
-        '',
-      ].join('\n'),
-    );
+    const config = configFile(dir, ['shutdown_timeout_ms: 10000', 'openai:', `  api_key: ${upstream.key}`, `  base_url: ${upstream.url}`]);
     // A binary that read these would start with another key (.env) or not start at all (bunfig preload).
     writeFile(dir, '.env', 'AIPROXY_API_KEY=from-dotenv\n');
     writeFile(dir, 'bunfig.toml', 'preload = ["./missing-preload.ts"]\n');
