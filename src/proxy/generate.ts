@@ -31,6 +31,7 @@ import { unwrappingDecoder } from './unwrap.ts';
 import { readableToOpenAI } from '../protocols/responses/own-items.ts';
 import { readableToAnthropic } from '../protocols/anthropic/own-blocks.ts';
 import { anthropicContextOverflow } from '../protocols/anthropic/context-overflow.ts';
+import { openaiContextOverflow } from '../protocols/openai/context-overflow.ts';
 import { readableToGemini } from '../protocols/gemini/own-calls.ts';
 import { relayableToServer } from '../protocols/openai/relay-repairs.ts';
 import { answersOnlyStreamed } from '../protocols/openai/model-rules.ts';
@@ -214,8 +215,13 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     // An Anthropic-compatible server's own words for a context overflow (llama.cpp's "request (N tokens)
     // exceeds the available context size", vLLM's…) leave Claude Code at a dead end where Anthropic's make
     // it compact (janhq/jan#8108): those are re-worded as a converted error is, the upstream's headers
-    // (request-id) kept. Anthropic's own wording goes back as it came.
-    const reworded = input.protocol === 'anthropic' && anthropicContextOverflow(info) !== info;
+    // (request-id) kept. Anthropic's own wording goes back as it came. So for a Chat Completions client
+    // relayed to an OpenAI-compatible server (vLLM's `{"object":"error",…,"code":400}`, llama-server's
+    // "exceeds the available context size"): Cline trims its history only on the code
+    // `context_length_exceeded`, which OpenAI sends and those servers do not.
+    const reworded =
+      (input.protocol === 'anthropic' && anthropicContextOverflow(info) !== info) ||
+      (input.protocol === 'openai' && openaiContextOverflow(info) !== info);
     const relay = (): Response => {
       // An envelope upstream's own hint is added to the message; other bodies go back as they came.
       if (adapter.describeError) return errorResponse(input.protocol, info);

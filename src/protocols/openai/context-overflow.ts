@@ -11,7 +11,12 @@ import type { ProxyErrorInfo } from '../../core/errors.ts';
 export function openaiContextOverflow(err: ProxyErrorInfo): ProxyErrorInfo {
   if (err.status !== 400 || (err.code && err.code !== 'context_length_exceeded')) return err;
   const sizes = overflowSizes(err.message, err.code);
-  if (!sizes || (sizes.from === 'openai' && /maximum context length/i.test(err.message))) return err;
+  if (!sizes) return err;
+  if (sizes.from === 'openai' && /maximum context length/i.test(err.message)) {
+    // OpenAI's own wording, as vLLM and SGLang send it, but without OpenAI's code (vLLM's is the number
+    // 400): the words stay, the code Cline acts on is added.
+    return err.code ? err : { ...err, code: 'context_length_exceeded', param: err.param ?? 'messages' };
+  }
   const total = sizes.input + (sizes.output ?? 0);
   const message = `This model's maximum context length is ${sizes.max} tokens. However, your messages resulted in ${total} tokens. (upstream: ${err.message})`;
   return { ...err, message, code: 'context_length_exceeded', param: err.param ?? 'messages' };
