@@ -56,6 +56,14 @@ export function contextOverflowOf(message: string): ContextOverflow | undefined 
   // llama.cpp's server: "request (41533 tokens) exceeds the available context size (32768 tokens), try increasing it".
   m = /request \((\d+) tokens\) exceeds the available context size \((\d+) tokens\)/.exec(message);
   if (m) return { input: +m[1]!, max: +m[2]!, from: 'openai' };
+  // LM Studio: "Trying to keep the first 111490 tokens when context the overflows. However, the model is
+  // loaded with context length of only 32768 tokens, which is not enough. …" (lmstudio-ai/lmstudio-bug-tracker#546,
+  // cline/cline#3664), and its llama.cpp engine's "Cannot truncate prompt with n_keep (15028) >= n_ctx
+  // (7424)" (anomalyco/opencode#11141): the tokens it must keep are the prompt's.
+  m = /keep the first (\d+) tokens when context the overflows.*?context length of only (\d+) tokens/s.exec(message);
+  if (m) return { input: +m[1]!, max: +m[2]!, from: 'openai' };
+  m = /Cannot truncate prompt with n_keep \((\d+)\) >= n_ctx \((\d+)\)/.exec(message);
+  if (m) return { input: +m[1]!, max: +m[2]!, from: 'openai' };
   // Mistral: "Prompt contains 40000 tokens and 0 draft tokens, too large for model with 32768 maximum context length".
   m = /Prompt contains (\d+) tokens.*?too large for model with (\d+) maximum context length/s.exec(message);
   if (m) return { input: +m[1]!, max: +m[2]!, from: 'openai' };
@@ -82,14 +90,16 @@ export function contextOverflowOf(message: string): ContextOverflow | undefined 
  * - OpenAI's short form, the window only: "This model's maximum context length is 128000 tokens."
  * - Qwen on DashScope: "<400> InternalError.Algo.InvalidParameter: Range of input length should be
  *   [1, 204800]" (QwenLM/qwen-code#98); Z.ai's GLM, code 1261: "Prompt exceeds max length"
- *   (NousResearch/hermes-agent#1877); older llama.cpp: "the request exceeds the available context size".
+ *   (NousResearch/hermes-agent#1877); older llama.cpp: "the request exceeds the available context size";
+ *   LM Studio: "The number of tokens to keep from the initial prompt is greater than the context length."
+ *   (lmstudio-ai/lmstudio-bug-tracker#2205, anomalyco/opencode#2259).
  * - Anthropic's models elsewhere: "Prompt is too long", Bedrock's "Input is too long for requested model."
  */
 const NUMBERLESS: ReadonlyArray<readonly [RegExp, ContextOverflow['from']]> = [
   [/exceeds the context window/i, 'openai'],
   [/maximum context length is (\d+) tokens/i, 'openai'],
   [/Range of input length should be \[1, (\d+)\]/, 'openai'],
-  [/prompt exceeds max length|exceeds the available context size/i, 'openai'],
+  [/prompt exceeds max length|exceeds the available context size|tokens to keep from the initial prompt is greater than the context length/i, 'openai'],
   [/prompt is too long|input is too long for requested model/i, 'anthropic'],
 ];
 

@@ -55,6 +55,18 @@ describe('a self-hosted server’s context overflow reaches a relayed OpenAI cli
     expect(e.error).toMatchObject({ message, type: 'invalid_request_error', code: 'context_length_exceeded' });
   });
 
+  test('LM Studio’s `{"error":"…"}`: OpenAI’s shape, code and wording, its words kept', async () => {
+    // lmstudio-ai/lmstudio-bug-tracker#546, cline/cline#3664: Cline only told the user to reload the model.
+    const message =
+      'Trying to keep the first 10136 tokens when context the overflows. However, the model is loaded with context length of only 7866 tokens, which is not enough. Try to load the model with a larger context length, or provide a shorter input';
+    stack.upstream.queue({ error: { status: 400, body: { error: message } } });
+    const e = await overflowOf(true);
+    expect(e.code).toBe('context_length_exceeded');
+    expect(e.error).toMatchObject({ type: 'invalid_request_error', param: 'messages' });
+    expect(e.message).toContain("This model's maximum context length is 7866 tokens. However, your messages resulted in 10136 tokens.");
+    expect(e.message).toContain(message);
+  });
+
   test('OpenAI’s own overflow and other errors go back byte for byte', async () => {
     const own = {
       error: { message: "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.", type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' },

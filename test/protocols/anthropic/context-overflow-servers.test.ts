@@ -20,6 +20,15 @@ describe('an OpenAI-compatible server’s overflow → Claude Code’s "prompt i
     ['Moonshot Kimi', 'Invalid request: Your request exceeded model token limit: 262144 (requested: 269030)', 269030, 262144],
     ['vLLM, the prompt alone', "This model's maximum context length is 32768 tokens. However, your request has 40000 input tokens. Please reduce the length of the input messages.", 40000, 32768],
     ['llama.cpp', 'request (41533 tokens) exceeds the available context size (32768 tokens), try increasing it', 41533, 32768],
+    // lmstudio-ai/lmstudio-bug-tracker#546, cline/cline#3664
+    [
+      'LM Studio',
+      'Trying to keep the first 111490 tokens when context the overflows. However, the model is loaded with context length of only 32768 tokens, which is not enough. Try to load the model with a larger context length, or provide a shorter input',
+      111490,
+      32768,
+    ],
+    // anomalyco/opencode#11141 (LM Studio's llama.cpp engine)
+    ['LM Studio, n_keep', 'Cannot truncate prompt with n_keep (15028) >= n_ctx (7424)', 15028, 7424],
     ['Mistral', 'Prompt contains 40000 tokens and 0 draft tokens, too large for model with 32768 maximum context length', 40000, 32768],
     ['xAI', "This model's maximum prompt length is 131072 but the request contains 537812 tokens", 537812, 131072],
     // The prompt alone (text and tool input) is over the window: compacting is what helps.
@@ -38,6 +47,12 @@ describe('an OpenAI-compatible server’s overflow → Claude Code’s "prompt i
     ['Qwen on DashScope, the window only', '<400> InternalError.Algo.InvalidParameter: Range of input length should be [1, 204800]', 204800],
     // NousResearch/hermes-agent#1877 (code 1261); no window named, so the fallback one
     ['Z.ai GLM, no figures', 'Prompt exceeds max length', FALLBACK_CONTEXT_WINDOW],
+    // lmstudio-ai/lmstudio-bug-tracker#2205, anomalyco/opencode#2259
+    [
+      'LM Studio, no figures',
+      'The number of tokens to keep from the initial prompt is greater than the context length. Try to load the model with a larger context length, or provide a shorter input',
+      FALLBACK_CONTEXT_WINDOW,
+    ],
   ])('%s: stand-in figures around the window', (_, message, max) => {
     expect(forClaude(message).message).toBe(`prompt is too long: ${max + 1} tokens > ${max} maximum (upstream: ${message})`);
   });
