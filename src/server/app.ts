@@ -68,8 +68,16 @@ const ROUTES: Array<[method: 'GET' | 'POST' | 'DELETE', path: string, handler: H
   ['POST', '/v1/models/:modelAction', modelAction, true],
   // And with apiVersion '' (Roo Code's Gemini provider with a custom base URL) there is no version at all.
   ['POST', '/models/:modelAction', modelAction, true],
+  // An id with its owner in it, as vLLM, SGLang and LM Studio name their models (Qwen/Qwen3-8B,
+  // qwen/qwen3-coder-30b): @google/genai puts it in the path as it is, slash and all. (The router wants
+  // the first segment's parameter named as in the routes above.)
+  ['POST', '/v1beta/models/:modelAction/:ownedAction', modelAction, true],
+  ['POST', '/v1/models/:modelAction/:ownedAction', modelAction, true],
+  ['POST', '/models/:modelAction/:ownedAction', modelAction, true],
   ['GET', '/v1beta/models', listModels],
   ['GET', '/v1beta/models/:model', listModels],
+  ['GET', '/v1/models/:model/:ownedModel', listModels],
+  ['GET', '/v1beta/models/:model/:ownedModel', listModels],
   ['GET', '/pools', pools],
 ];
 

@@ -1,7 +1,7 @@
 import type { Protocol } from '../protocols/types.ts';
 
-/** `/v1/models/{model}:generateContent`: the Gemini SDK's default API version is v1. */
-const GEMINI_ACTION = /\/models\/[^/]+:(generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents)$/;
+/** `/v1/models/{model}:generateContent`: the Gemini SDK's default API version is v1; a model may have an owner (`Qwen/Qwen3-8B`). */
+const GEMINI_ACTION = /\/models\/(?:[^/]+\/)?[^/]+:(generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents)$/;
 
 /** Whether a path is a Gemini model action (`…/models/{model}:generateContent` and the others). */
 export const isGeminiAction = (path: string): boolean => GEMINI_ACTION.test(path);

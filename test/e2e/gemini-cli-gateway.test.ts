@@ -5,6 +5,9 @@
  * (google-gemini/gemini-cli packages/core/src/core/contentGenerator.ts, via @google/genai).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { GoogleGenAI } from '@google/genai';
+import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
+import { startProxy } from '../helpers/proxy.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { collect, geminiClient, lastCall } from './gemini-client-helpers.ts';
 
@@ -15,8 +18,10 @@ beforeAll(async () => {
 afterAll(() => s.stop());
 
 describe('Gemini CLI -m with model ids of OpenAI-compatible upstreams', () => {
-  // Ollama tags (qwen3:8b), Bedrock ids behind LiteLLM (…-v2:0), Vertex Claude versions (…@20250929).
-  for (const model of ['qwen3:8b', 'anthropic.claude-3-5-sonnet-20241022-v2:0', 'claude-sonnet-4-5@20250929']) {
+  // Ollama tags (qwen3:8b), Bedrock ids behind LiteLLM (…-v2:0), Vertex Claude versions (…@20250929), and
+  // ids with an owner: vLLM's and SGLang's default (the Hugging Face repo, Qwen/Qwen3-8B), LM Studio's
+  // (openai/gpt-oss-20b), which @google/genai puts in the path slash and all.
+  for (const model of ['qwen3:8b', 'anthropic.claude-3-5-sonnet-20241022-v2:0', 'claude-sonnet-4-5@20250929', 'Qwen/Qwen3-8B', 'openai/gpt-oss-20b']) {
     test(`${model} reaches the upstream as it was named`, async () => {
       const g = geminiClient(s, 'openai-custom');
       const { text } = await collect(await g.models.generateContentStream({ model, contents: 'hello' }));
@@ -24,6 +29,45 @@ describe('Gemini CLI -m with model ids of OpenAI-compatible upstreams', () => {
       expect((lastCall(s.openai).body as { model?: string }).model).toBe(model);
     });
   }
+});
+
+describe('Gemini model ids with an owner, other routes', () => {
+  test('apiVersion v1 and the provider in a header: the path is still a Gemini action', async () => {
+    const g = new GoogleGenAI({ apiKey: s.proxy.key, httpOptions: { baseUrl: s.proxy.url, apiVersion: 'v1', headers: { 'x-model-provider': 'openai-custom' } } });
+    const res = await g.models.generateContent({ model: 'Qwen/Qwen3-8B', contents: 'hi' });
+    expect(res.text).toBe('mock(openai) heard: hi');
+    expect((lastCall(s.openai).body as { model?: string }).model).toBe('Qwen/Qwen3-8B');
+  });
+
+  test('models.get finds it too, under either API version', async () => {
+    const upstream = await startOpenAIMock({ models: ['Qwen/Qwen3-8B'] });
+    const proxy = await startProxy(['--model-provider', 'openai-custom', '--openai-base-url', upstream.url, '--openai-api-key', upstream.key]);
+    try {
+      for (const apiVersion of ['v1beta', 'v1']) {
+        const g = new GoogleGenAI({ apiKey: proxy.key, httpOptions: { baseUrl: proxy.url, apiVersion } });
+        expect((await g.models.get({ model: 'Qwen/Qwen3-8B' })).name).toBe('models/Qwen/Qwen3-8B');
+      }
+    } finally {
+      await Promise.all([proxy.stop(), upstream.stop()]);
+    }
+  });
+
+  test('more than one slash is refused in Gemini’s error shape', async () => {
+    const res = await fetch(`${s.proxy.url}/openai-custom/v1beta/models/a/b/c:generateContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+    });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { status: string } }).error.status).toBe('NOT_FOUND');
+    // Nor does one hide in an owner segment, encoded.
+    const hidden = await fetch(`${s.proxy.url}/openai-custom/v1beta/models/a%2Fb/c:generateContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+    });
+    expect(hidden.status).toBe(400);
+  });
 });
 
 describe('Gemini CLI side requests with tool history and no tools, to Claude', () => {

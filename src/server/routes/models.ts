@@ -27,7 +27,8 @@ export async function listModels(ctx: AppContext, { request, prefix, path, param
   const named = prefix ?? providerHeader(request);
   const names: readonly ProviderName[] = named ? [resolveProvider(ctx, { request, prefix }).name] : ctx.config.modelProviders;
   const offered = withAliases(await ctx.models.list(names), ctx.pools, names);
-  const wanted = params.model ? modelParam(params.model) : undefined;
+  // An id with its owner (Qwen/Qwen3-8B) as the Gemini SDK puts it in the path: two segments.
+  const wanted = params.model ? modelParam(params.ownedModel === undefined ? params.model : `${params.model}/${params.ownedModel}`) : undefined;
   const provider = names.join(',');
   const one = wanted === undefined ? undefined : offered.find((m) => m.id === wanted);
   if (wanted !== undefined && !one) {
