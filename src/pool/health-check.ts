@@ -4,6 +4,7 @@ import type { ProviderName } from '../config/providers.ts';
 import { codecs } from '../protocols/index.ts';
 import { outcomeOfInfo } from '../proxy/failover.ts';
 import { readLimited } from '../upstream/fetch.ts';
+import { credentialsOf, scrubSecrets } from '../upstream/scrub.ts';
 import type { Logger } from '../util/log.ts';
 import type { Member, Outcome } from './member.ts';
 import type { Pool } from './pool.ts';
@@ -85,7 +86,10 @@ export async function checkMember(m: Member, pool: Pool, deps: Pick<HealthCheckD
       await res.body?.cancel();
       outcome = { kind: 'success' };
     } else {
-      outcome = checked(outcomeOfInfo(codecs[adapter.protocol].decodeError(res.status, await readLimited(res), res.headers)), model);
+      // Fetched directly, not through callUpstream: the body is scrubbed here as it scrubs a request's
+      // (an echoed key, OpenAI's starred-out one), since its message is logged and kept as lastError.
+      const text = scrubSecrets(await readLimited(res), credentialsOf(r));
+      outcome = checked(outcomeOfInfo(codecs[adapter.protocol].decodeError(res.status, text, res.headers)), model);
     }
   } catch (e) {
     // The adapter's own refusal before anything was sent is judged as a request's: a Google sign-in

@@ -170,6 +170,39 @@ describe('active health checks', () => {
     }
   });
 
+  test("a failed check's log line and lastError carry no key the upstream echoed, whole or starred out", async () => {
+    const key = 'sk-hc-0123456789abcdefghij';
+    // An upstream that echoes the key it was sent, whole and starred out as OpenAI does.
+    const echo = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      fetch: (req) => {
+        const sent = (req.headers.get('authorization') ?? '').replace(/^Bearer /, '');
+        const message = `Incorrect API key provided: ${sent.slice(0, 8)}**********${sent.slice(-4)} (sent: ${sent}).`;
+        return Response.json(openaiErrorBody({ message, type: 'invalid_request_error', param: null, code: 'invalid_api_key' }), { status: 401 });
+      },
+    });
+    try {
+      const lines: string[] = [];
+      const log = new Logger('info', (line) => lines.push(line));
+      const c = config(0);
+      c.pools['openai-custom']![0]!.credentials = { apiKey: key, baseUrl: `http://127.0.0.1:${echo.port}/v1` };
+      const pools = createPools(c);
+      const m = pools.get('openai-custom')!.members[0]!;
+      m.record({ kind: 'server_error', status: 500, message: 'x' }, Date.now() - 1000, { ...DEFAULT_POOL_SETTINGS, errorThreshold: 1, cooldownMs: 1 });
+      const outcome = await checkMember(m, pools.get('openai-custom')!, { fetch, log });
+      expect(outcome?.kind).toBe('auth_failed');
+      const line = lines.find((l) => l.includes('health check'))!;
+      expect(line).toContain('Incorrect API key provided');
+      for (const text of [line, m.state.lastError!.message]) {
+        expect(text).not.toContain('***');
+        expect(text).not.toContain(key);
+      }
+    } finally {
+      echo.stop(true);
+    }
+  });
+
   test('a reload keeps the state of unchanged members', () => {
     const before = createPools(config(0));
     before.get('openai-custom')!.members[0]!.state.served = 41;
