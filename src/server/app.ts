@@ -141,10 +141,11 @@ const MAX_URL_LENGTH = 8192;
 /** Applies what a configuration says about the logger; throws ConfigError when its system prompt file is unreadable. */
 function configure(log: Logger, config: Config): void {
   systemPromptFor(config);
-  for (const w of config.warnings ?? []) log.warn(w);
   log.setLevel(config.logLevel);
   log.setFormat(config.logFormat);
   log.setSecrets(configSecrets(config));
+  // After the logger takes this configuration: in its format and level, with its secrets blanked out.
+  for (const w of config.warnings ?? []) log.warn(w);
   if (config.corsOrigin[0] === '*' && config.apiKeyIsDefault && config.apiKeys.length === 0) {
     log.warn('cors_origin is * and the proxy key is the public default: any web page you visit can use this proxy; set api_key');
   }

@@ -86,6 +86,19 @@ describe("the original project's provider_pools.json", () => {
     }
   });
 
+  test("the warnings are logged in the configured log format, as every other line", async () => {
+    const file = join(dir, 'provider_pools.warn-json.json');
+    writeFileSync(file, JSON.stringify({ 'openai-custom': [{ customName: 'typo', OPENAI_API_KEY: a.key, OPENAI_BASE_URL: a.url, OPENAI_ORG: 'x' }] }));
+    const p = await startProxy(['--provider-pools-file', file, '--log-format', 'json']);
+    try {
+      const line = p.logs.find((l) => l.includes('ignored OPENAI_ORG'));
+      expect(line).toBeDefined();
+      expect(JSON.parse(line!)).toMatchObject({ level: 'warn' });
+    } finally {
+      await p.stop();
+    }
+  });
+
   test('a file saved with a byte-order mark (Windows, PowerShell) loads; the state its later versions keep draws no warning', async () => {
     const c = await startOpenAIMock({ key: 'sk-pools-file-bom' });
     const file = join(dir, 'provider_pools.bom.json');
