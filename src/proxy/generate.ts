@@ -218,10 +218,11 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     // (request-id) kept. Anthropic's own wording goes back as it came. So for a Chat Completions client
     // relayed to an OpenAI-compatible server (vLLM's `{"object":"error",…,"code":400}`, llama-server's
     // "exceeds the available context size"): Cline trims its history only on the code
-    // `context_length_exceeded`, which OpenAI sends and those servers do not.
+    // `context_length_exceeded`, which OpenAI sends and those servers do not: an error that has the code
+    // is OpenAI's own (or already says it), and goes back as it came, whatever its wording.
     const reworded =
       (input.protocol === 'anthropic' && anthropicContextOverflow(info) !== info) ||
-      (input.protocol === 'openai' && openaiContextOverflow(info) !== info);
+      (input.protocol === 'openai' && info.code !== 'context_length_exceeded' && openaiContextOverflow(info) !== info);
     const relay = (): Response => {
       // An envelope upstream's own hint is added to the message; other bodies go back as they came.
       if (adapter.describeError) return errorResponse(input.protocol, info);

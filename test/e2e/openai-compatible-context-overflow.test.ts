@@ -73,6 +73,12 @@ describe('a self-hosted server’s context overflow reaches a relayed OpenAI cli
     };
     stack.upstream.queue({ error: { status: 400, body: own } });
     expect((await overflowOf(false)).error).toEqual(own.error);
+    // OpenAI's other wording, with its code: no stand-in window is made up for it.
+    const worded = {
+      error: { message: 'Your input exceeds the context window of this model. Please adjust your input and try again.', type: 'invalid_request_error', param: 'input', code: 'context_length_exceeded' },
+    };
+    stack.upstream.queue({ error: { status: 400, body: worded } });
+    expect((await overflowOf(false)).error).toEqual(worded.error);
     const other = { object: 'error', message: 'The model `qwen3:8b` does not support tools.', type: 'BadRequestError', param: null, code: 400 };
     stack.upstream.queue({ error: { status: 400, body: other } });
     const e = await overflowOf(false);
