@@ -15,7 +15,8 @@ export function presentedKeys(request: Request, query: string): string[] {
     const v = request.headers.get(name);
     if (v) keys.push(v);
   }
-  const param = query ? new URLSearchParams(query).get('key') : null;
+  // Parsed only when it may hold one: every Gemini stream's query is `alt=sse`, and this runs on every request.
+  const param = query.includes('key=') ? new URLSearchParams(query).get('key') : null;
   if (param) keys.push(param);
   return keys;
 }
