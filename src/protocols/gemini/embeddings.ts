@@ -1,6 +1,6 @@
 import { badRequest, ProxyError, type CanonicalEmbedRequest, type CanonicalEmbedResponse } from '../../core/index.ts';
 import { isRecord } from '../../util/json.ts';
-import { asList } from './normalize.ts';
+import { normalizeEmbedRequest } from './normalize.ts';
 
 /**
  * Gemini `:embedContent` (one content → `{embedding}`) and `:batchEmbedContents` (`{requests: [...]}` →
@@ -9,17 +9,9 @@ import { asList } from './normalize.ts';
 
 export type EmbedAction = 'embedContent' | 'batchEmbedContents';
 
-/**
- * A request's field by its camelCase name or the snake_case one Google's parser takes as well, and its
- * own embeddings guide writes (`"output_dimensionality": 768`, `"task_type": …`).
- */
-const fieldOf = (r: Record<string, unknown>, name: string): unknown =>
-  r[name] ?? r[name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)];
-
 /** The text of one content; other parts cannot be embedded by the other protocols' upstreams. */
 function contentText(content: unknown, where: string): string {
-  // One part may stand for the list, as Google reads it.
-  const parts = isRecord(content) ? asList(content.parts) : undefined;
+  const parts = isRecord(content) && Array.isArray(content.parts) ? content.parts : undefined;
   if (!parts || parts.length === 0) throw badRequest(`${where}.parts: required, with at least one part`);
   return parts
     .map((p, i) => {
@@ -29,8 +21,10 @@ function contentText(content: unknown, where: string): string {
     .join('\n');
 }
 
-export function decodeEmbedRequest(body: Record<string, unknown>, model: string, action: EmbedAction): CanonicalEmbedRequest {
-  const requests = action === 'embedContent' ? [body] : asList(body.requests);
+export function decodeEmbedRequest(raw: Record<string, unknown>, model: string, action: EmbedAction): CanonicalEmbedRequest {
+  // Field names in snake_case, one part or request for the list: as Google's parser reads them (normalize.ts).
+  const body = normalizeEmbedRequest(raw, action === 'batchEmbedContents') as Record<string, unknown>;
+  const requests = action === 'embedContent' ? [body] : Array.isArray(body.requests) ? body.requests : undefined;
   if (!requests || requests.length === 0) throw badRequest('requests: required, with at least one request');
   const req: CanonicalEmbedRequest = { model, inputs: [] };
   for (const [i, r] of requests.entries()) {
@@ -40,8 +34,8 @@ export function decodeEmbedRequest(body: Record<string, unknown>, model: string,
     // One call upstream carries one setting: requests that differ cannot be merged into it, nor can one
     // that leaves a field unset (the model's default) be given the others' value.
     for (const [field, key] of [['outputDimensionality', 'dimensions'], ['taskType', 'taskType'], ['title', 'title']] as const) {
-      const value = fieldOf(r, field);
-      if (i > 0 && value !== fieldOf(requests[0] as Record<string, unknown>, field)) {
+      const value = r[field];
+      if (i > 0 && value !== (requests[0] as Record<string, unknown>)[field]) {
         throw badRequest(`requests[${i}].${field}: every request of a batch must have the same ${field} for this provider`);
       }
       if (value === undefined) continue;

@@ -33,6 +33,9 @@ const MESSAGES: Record<string, Children> = {
     codeExecutionResult: 'leaf',
   },
   functionResponse: { parts: ['part'] },
+  // :embedContent's body, and :batchEmbedContents' (`"output_dimensionality"`, `"task_type"` as Google's guide writes them).
+  embedRequest: { content: 'content' },
+  batchEmbedRequest: { requests: ['embedRequest'] },
   tool: { functionDeclarations: ['leaf'] },
   toolConfig: { functionCallingConfig: 'functionCallingConfig' },
   generationConfig: { thinkingConfig: 'leaf' },
@@ -72,4 +75,9 @@ export function asList(v: unknown): unknown[] | undefined {
 /** The request with every proto field name in camelCase; anything that is not an object is returned as is. */
 export function normalizeRequest(body: unknown): unknown {
   return normalizeMessage(body, 'request');
+}
+
+/** An embedContent or batchEmbedContents body, read by the same rules as a generate request's. */
+export function normalizeEmbedRequest(body: unknown, batch: boolean): unknown {
+  return normalizeMessage(body, batch ? 'batchEmbedRequest' : 'embedRequest');
 }
