@@ -72,6 +72,13 @@ export const baseUrl = (raw: unknown): string => {
 export const claudeBaseUrl = (raw: unknown): string => baseUrl(raw).replace(/\/v1$/i, '');
 
 /**
+ * The Gemini API base URL, to which `/v1beta/models/…` is appended: one written with its API version
+ * (Google's endpoint is often given as https://generativelanguage.googleapis.com/v1beta,
+ * snailyp/gemini-balance#317) would ask for /v1beta/v1beta/models/…, a 404, so the version is dropped.
+ */
+export const geminiBaseUrl = (raw: unknown): string => baseUrl(raw).replace(/\/v1(beta)?$/, '');
+
+/**
  * An outbound proxy for one provider's requests. Bun's fetch speaks HTTP proxies only (a SOCKS URL fails
  * every request with UnsupportedProxyProtocol), so anything else is refused here. Never echoed: a proxy
  * URL may carry its user and password.
@@ -205,7 +212,7 @@ export const SETTINGS = {
   claudeProxyUrl: { key: 'claude.proxy_url', flag: '--claude-proxy-url', env: 'CLAUDE_PROXY_URL', parse: proxyUrl, secret: true, help: 'HTTP(S) proxy for claude-custom requests' },
   geminiApiKey: { key: 'gemini.api_key', flag: '--gemini-api-key', env: 'GEMINI_API_KEY', parse: nonEmpty, secret: true, help: 'Key for gemini-cli' },
   geminiBaseUrl: {
-    key: 'gemini.base_url', flag: '--gemini-base-url', env: 'GEMINI_BASE_URL', parse: baseUrl,
+    key: 'gemini.base_url', flag: '--gemini-base-url', env: 'GEMINI_BASE_URL', parse: geminiBaseUrl,
     default: 'https://generativelanguage.googleapis.com', help: 'Base URL of the Gemini API (without /v1beta)',
   },
   geminiProxyUrl: {

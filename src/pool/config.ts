@@ -1,6 +1,6 @@
 import { ConfigError } from '../config/errors.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../config/providers.ts';
-import { baseUrl, claudeBaseUrl, proxyUrl } from '../config/settings.ts';
+import { baseUrl, claudeBaseUrl, geminiBaseUrl, proxyUrl } from '../config/settings.ts';
 import { isRecord } from '../util/json.ts';
 import { path as filePath } from '../config/parsers.ts';
 import { STRATEGIES, DEFAULT_POOL_SETTINGS, type PoolSettings, type Strategy } from './settings.ts';
@@ -125,6 +125,9 @@ function isOriginalOnlyMember(m: unknown): boolean {
   return isRecord(m) && Object.keys(m).some((k) => /_(CREDS_FILE_PATH|API_KEY|BASE_URL)$/.test(k) || ORIGINAL_STATE_KEYS.has(k) || k === 'checkModelName' || k === 'customName' || k === 'notSupportedModels');
 }
 
+/** Base URLs whose section's check does more than baseUrl's (drops an API version the adapter's paths add). */
+const MEMBER_BASE_URL: Partial<Record<ProviderName, (raw: unknown) => string>> = { 'claude-custom': claudeBaseUrl, 'gemini-cli': geminiBaseUrl };
+
 /**
  * A member's credentials file is a path as gemini.oauth_creds_file is: `~` is the home directory. Its base
  * URL is checked as a section's is, and loses its trailing slash the same way: `https://api.openai.com/v1/`
@@ -135,8 +138,8 @@ function checkPaths(credentials: MemberCredentials, at: string, baseUrlKey: stri
   if (credentials.oauthCredsFile !== undefined) credentials.oauthCredsFile = filePath(credentials.oauthCredsFile);
   if (credentials.baseUrl !== undefined) {
     try {
-      // claude.base_url's check: the original's CLAUDE_BASE_URL carried the /v1 that ours omits.
-      credentials.baseUrl = (provider === 'claude-custom' ? claudeBaseUrl : baseUrl)(credentials.baseUrl);
+      // The section's own check: claude.base_url's and gemini.base_url's drop an API version our paths add.
+      credentials.baseUrl = (MEMBER_BASE_URL[provider] ?? baseUrl)(credentials.baseUrl);
     } catch (e) {
       throw new ConfigError(`${at}.${baseUrlKey}: ${(e as Error).message}`);
     }

@@ -16,12 +16,8 @@ export function geminiCli(cfg: Config['gemini']): ProviderAdapter {
     if (cfg.apiKey) h['x-goog-api-key'] = cfg.apiKey;
     return h;
   };
-  // The paths below carry the API version: a base URL written with one (Google's endpoint is often
-  // given as https://generativelanguage.googleapis.com/v1beta, snailyp/gemini-balance#317) would
-  // otherwise ask for /v1beta/v1beta/models/…, a 404.
-  const base = cfg.baseUrl.replace(/\/v1(beta)?$/, '');
   const modelUrl = (model: string, method: string): string =>
-    `${base}/v1beta/models/${encodeURIComponent(model)}:${method}`;
+    `${cfg.baseUrl}/v1beta/models/${encodeURIComponent(model)}:${method}`;
   return {
     name: 'gemini-cli',
     protocol: 'gemini',
@@ -34,7 +30,7 @@ export function geminiCli(cfg: Config['gemini']): ProviderAdapter {
       return { url, method: 'POST', headers: headers(), body };
     },
     async listModels() {
-      return { url: `${base}/v1beta/models?pageSize=1000`, method: 'GET', headers: headers() };
+      return { url: `${cfg.baseUrl}/v1beta/models?pageSize=1000`, method: 'GET', headers: headers() };
     },
     async embed(model, body, single) {
       return { url: modelUrl(model, single ? 'embedContent' : 'batchEmbedContents'), method: 'POST', headers: headers(), body };
