@@ -20,7 +20,7 @@ import { callProvider } from '../upstream/call-provider.ts';
 import { readLimited, readText, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord, tryParseJson } from '../util/json.ts';
 import { upstreamCallOptions, type AppContext } from './context.ts';
-import { errorResponse } from './errors.ts';
+import { errorResponse, rewordsOverflow } from './errors.ts';
 import { droppedFields } from './dropped-fields.ts';
 import { retryRefusedParts, withoutRefusedSummary } from './responses-retry.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
@@ -30,8 +30,6 @@ import { renameToolsFor, restoreToolNames, restoringDecoder } from './tool-names
 import { unwrappingDecoder } from './unwrap.ts';
 import { readableToOpenAI } from '../protocols/responses/own-items.ts';
 import { readableToAnthropic } from '../protocols/anthropic/own-blocks.ts';
-import { anthropicContextOverflow } from '../protocols/anthropic/context-overflow.ts';
-import { openaiContextOverflow } from '../protocols/openai/context-overflow.ts';
 import { readableToGemini } from '../protocols/gemini/own-calls.ts';
 import { relayableToServer } from '../protocols/openai/relay-repairs.ts';
 import { answersOnlyStreamed } from '../protocols/openai/model-rules.ts';
@@ -212,17 +210,8 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     const text = await readLimited(res, 1024 * 1024);
     const info = describe(adapter, codecs[adapter.protocol].decodeError(res.status, text, res.headers), text);
     if (info.retryAfter !== undefined && !headers.has('retry-after')) headers.set('retry-after', String(info.retryAfter));
-    // An Anthropic-compatible server's own words for a context overflow (llama.cpp's "request (N tokens)
-    // exceeds the available context size", vLLM's…) leave Claude Code at a dead end where Anthropic's make
-    // it compact (janhq/jan#8108): those are re-worded as a converted error is, the upstream's headers
-    // (request-id) kept. Anthropic's own wording goes back as it came. So for a Chat Completions client
-    // relayed to an OpenAI-compatible server (vLLM's `{"object":"error",…,"code":400}`, llama-server's
-    // "exceeds the available context size"): Cline trims its history only on the code
-    // `context_length_exceeded`, which OpenAI sends and those servers do not: an error that has the code
-    // is OpenAI's own (or already says it), and goes back as it came, whatever its wording.
-    const reworded =
-      (input.protocol === 'anthropic' && anthropicContextOverflow(info) !== info) ||
-      (input.protocol === 'openai' && info.code !== 'context_length_exceeded' && openaiContextOverflow(info) !== info);
+    // Kept as it came but for an overflow the client could not act on (errors.ts), the upstream's headers kept.
+    const reworded = rewordsOverflow(input.protocol, info);
     const relay = (): Response => {
       // An envelope upstream's own hint is added to the message; other bodies go back as they came.
       if (adapter.describeError) return errorResponse(input.protocol, info);
