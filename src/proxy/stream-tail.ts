@@ -63,6 +63,8 @@ function anthropicStopped(event: string): boolean {
  */
 const NO_EVENT_LINE = /^(?::|id(?::|$)|retry(?::|$))/;
 const dispatchesNothing = (line: string): boolean => NO_EVENT_LINE.test(line);
+/** Whether a block between blank lines (trimmed) is an event: not empty, and not only comments and fields. */
+const isEvent = (block: string): boolean => block !== '' && !block.split(LINE_BREAK).every(dispatchesNothing);
 
 /**
  * Whether an SSE event's data is whole: `[DONE]`, JSON that parses, or none at all (an event without
@@ -221,7 +223,7 @@ export class StreamTail {
     let at = -1;
     for (let i = events.length - 1; i >= 0 && last === undefined; i--) {
       const e = events[i]!.trim();
-      if (e && !e.split(LINE_BREAK).every(dispatchesNothing)) {
+      if (isEvent(e)) {
         last = e;
         at = i;
       }
@@ -264,7 +266,7 @@ export class StreamTail {
   private openaiFinished(events: string[], at: number, partial: boolean): boolean | undefined {
     for (let i = at, seen = 0; i >= 0 && seen < 2; i--) {
       const e = events[i]!.trim();
-      if (!e || e.split(LINE_BREAK).every(dispatchesNothing)) continue;
+      if (!isEvent(e)) continue;
       // An event that may have started before the view cannot be read: the caller looks further back.
       if (partial && i === 0) return undefined;
       seen++;
@@ -295,7 +297,7 @@ export class StreamTail {
   private errorBeforeDone(events: string[], at: number, partial: boolean): true {
     for (let i = at - 1; i >= 0 && !(partial && i === 0); i--) {
       const e = events[i]!.trim();
-      if (!e || e.split(LINE_BREAK).every(dispatchesNothing)) continue;
+      if (!isEvent(e)) continue;
       if (!e.includes('"error"')) return true;
       const chunk = tryParseJson(dataOf(e));
       if (isRecord(chunk) && chunk.error != null) this.error = inBandErrorMessage(chunk);
