@@ -47,6 +47,9 @@ async function main(argv: string[]): Promise<number> {
     providers: config.modelProviders.join(','),
     config: config.configFile ?? 'none',
   });
+  // The executable starts with the JIT held back so run-once start-up code stays interpreted (scripts/build.ts
+  // STARTUP_JIT_POLICY); from here on what runs is the request path, which the JIT must compile as usual.
+  Bun.unsafe.setJITPolicy(1);
   return -1; // keep running
 }
 
