@@ -190,6 +190,13 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   // limits.max_body_bytes may say, now or after a reload: ours answers first, in the client's protocol,
   // refusing a declared length before reading and counting the rest as it arrives (Bun never holds a
   // body whole for us), where Bun's would be a bare 413 with no body.
+  const healthRoute = ({ request }: { request: Request }): Response =>
+    withCors(
+      request,
+      lifecycle.draining
+        ? Response.json({ status: 'shutting_down' }, { status: 503, headers: { connection: 'close' } })
+        : health(holder.ctx),
+    );
   const app = new Elysia({ serve: { idleTimeout: 255, reusePort: false, maxRequestBodySize: BUN_BODY_BACKSTOP } })
     .onError(({ error, request, code }) => {
       const { path, query } = requestTarget(request.url);
@@ -209,14 +216,10 @@ export function createApp(config: Config, deps: AppDeps = {}) {
       holder.ctx.log.error('unhandled error', { path, error: (error as Error)?.message ?? String(error) });
       return withHeaders(errorResponse(protocol, { status: 500, kind: 'api_error', message: 'internal proxy error' }), id, cors);
     })
-    .get('/health', ({ request }) =>
-      withCors(
-        request,
-        lifecycle.draining
-          ? Response.json({ status: 'shutting_down' }, { status: 503, headers: { connection: 'close' } })
-          : health(holder.ctx),
-      ),
-    )
+    .get('/health', healthRoute)
+    // Uptime monitors and load balancers probe the base URL they were given (often with HEAD, which Bun
+    // answers from the GET route): the root answers as /health does rather than 404.
+    .get('/', healthRoute)
     .get('/metrics', ({ request }) => {
       const caller = identifyClient(clientKeysFor(holder.ctx.config), presentedKeys(request, requestTarget(request.url).query));
       if (!caller) return withCors(request, unauthorized('openai'));

@@ -97,6 +97,15 @@ describe('client auth', () => {
     expect(await res.json()).toMatchObject({ status: 'ok', providers: ['openai-custom', 'claude-custom', 'gemini-cli'] });
   });
 
+  test('the root answers as /health does, to GET and to HEAD (uptime probes of the base URL)', async () => {
+    const res = await fetch(`${proxy.url}/`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', providers: ['openai-custom', 'claude-custom', 'gemini-cli'] });
+    const head = await fetch(`${proxy.url}/`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+
   test('no key ever appears in a log line', () => {
     const all = proxy.logs.join('\n');
     for (const secret of [proxy.key, openai.key, claude.key, gemini.key]) expect(all).not.toContain(secret);
