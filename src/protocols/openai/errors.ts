@@ -105,6 +105,9 @@ function errorDetail(body: unknown): ErrorDetail | undefined {
   return detail;
 }
 
+/** Unix seconds reach this in the year 5138; a larger resets_at is milliseconds. */
+const MS_EPOCH_THRESHOLD = 1e11;
+
 /**
  * Codex's 429 `usage_limit_reached` (a ChatGPT plan's 5-hour or weekly window, relayed by Codex
  * gateways) says when the limit resets only in its body, `resets_in_seconds` and `resets_at` (Unix
@@ -115,8 +118,10 @@ function resetDelay(obj: Record<string, unknown>, now = Date.now()): number | un
   const inSeconds = obj.resets_in_seconds;
   if (typeof inSeconds === 'number' && Number.isFinite(inSeconds) && inSeconds >= 0) return Math.ceil(inSeconds);
   const at = obj.resets_at;
-  if (typeof at === 'number' && Number.isFinite(at) && at > 0) return Math.max(0, Math.ceil(at - now / 1000));
-  return undefined;
+  if (typeof at !== 'number' || !Number.isFinite(at) || at <= 0) return undefined;
+  // A gateway writing JavaScript time (milliseconds) would otherwise rest the account for millennia.
+  const atSeconds = at > MS_EPOCH_THRESHOLD ? at / 1000 : at;
+  return Math.max(0, Math.ceil(atSeconds - now / 1000));
 }
 
 /**

@@ -94,6 +94,8 @@ describe('openai decodeError', () => {
     setSystemTime(new Date('2026-01-01T00:00:00Z'));
     try {
       expect(openaiCodec.decodeError(429, usage({ resets_at: 1767225630 }), headers()).retryAfter).toBe(30);
+      // The same instant in milliseconds, as a gateway writing Date.now() sends it: 30 s, not 56 000 years.
+      expect(openaiCodec.decodeError(429, usage({ resets_at: 1767225630000 }), headers()).retryAfter).toBe(30);
       const info = openaiCodec.decodeError(503, '', headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:30 GMT' }));
       expect(info.retryAfter).toBe(30);
       expect(info.kind).toBe('overloaded');
