@@ -6,6 +6,7 @@ import { handleGenerate, resolveProvider, type GenerateInput } from '../../proxy
 import { readJsonBody } from '../body.ts';
 import { currentRequest } from '../../util/request-context.ts';
 import { checkGenerateRequest, checkModelName } from '../check-request.ts';
+import { chatBodyFromResponses, isResponsesBody } from '../responses-on-chat.ts';
 import { assertAllowed } from '../client-keys.ts';
 import { lastUserText } from '../prompt-log.ts';
 import { applySystemPrompt, systemPromptFor } from '../system-prompt.ts';
@@ -24,10 +25,16 @@ export interface GenerateBody {
  * `pathModel` is the model from a Gemini URL; other protocols carry it in the body.
  */
 export async function generateBody(ctx: AppContext, args: RouteArgs, protocol: Protocol, pathModel?: string): Promise<GenerateBody> {
-  const { bytes, json } = await readJsonBody(args.request, ctx.config.limits);
+  const read = await readJsonBody(args.request, ctx.config.limits);
+  let json = read.json;
+  let bytes: RequestBody = read.bytes;
   const model = pathModel ?? json.model;
   if (typeof model !== 'string' || !model) throw badRequest(protocol === 'anthropic' ? 'model: Field required' : 'model: required string', 'model');
   checkModelName(model);
+  if (protocol === 'openai' && isResponsesBody(json)) {
+    json = chatBodyFromResponses(json, model);
+    bytes = JSON.stringify(json);
+  }
   checkGenerateRequest(protocol, json);
   allowFor(ctx, args, model);
   const scope = ctx.config.logPrompts === 'off' ? undefined : currentRequest();
