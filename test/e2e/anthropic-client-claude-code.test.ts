@@ -204,7 +204,8 @@ describe('Claude-Code-like requests → gemini-cli', () => {
         { inlineData: { mimeType: 'image/png', data: PNG_BASE64 } },
       ]);
       const thinking = (sent.generationConfig as { thinkingConfig: Record<string, unknown> }).thinkingConfig;
-      expect(thinking).toEqual(model.includes('gemini-3') ? { thinkingLevel: 'HIGH', includeThoughts: true } : { thinkingBudget: 8192, includeThoughts: true });
+      // Gemini 3 Flash has a MEDIUM level of its own for the medium effort (BerriAI/litellm#18245).
+      expect(thinking).toEqual(model.includes('gemini-3') ? { thinkingLevel: 'MEDIUM', includeThoughts: true } : { thinkingBudget: 8192, includeThoughts: true });
       expect(lastBody(s.gemini.calls).toolConfig).toEqual({ functionCallingConfig: { mode: 'AUTO' } });
     });
   }

@@ -62,6 +62,21 @@ describe('reasoning_effort reaches the upstream in its own form', () => {
     });
     expect(dig(lastBody(s.gemini), 'generationConfig', 'thinkingConfig')).toEqual({ thinkingLevel: 'HIGH', includeThoughts: true });
   });
+
+  // BerriAI/litellm#18245: Gemini 3 Flash has MINIMAL and MEDIUM of its own; Pro has LOW and HIGH only.
+  test.each([
+    ['gemini-3-flash-preview', 'minimal', 'MINIMAL'],
+    ['gemini-3-flash-preview', 'medium', 'MEDIUM'],
+    ['gemini-3-flash-preview', 'none', 'MINIMAL'],
+    ['gemini-3.1-flash-lite-preview', 'minimal', 'MINIMAL'],
+    ['gemini-3-pro-preview', 'minimal', 'LOW'],
+    ['gemini-3-pro-preview', 'medium', 'HIGH'],
+  ] as const)('gemini-cli %s: reasoning_effort %s is thinkingLevel %s', async (model, effort, level) => {
+    const res = await clientFor(s, GEMINI.name).chat.completions.create({ model, reasoning_effort: effort, messages: [{ role: 'user', content: 'think' }] });
+    expect(res.choices[0]!.message.content).toBeTruthy();
+    expect(lastCall(s.gemini).status).toBe(200);
+    expect(dig(lastBody(s.gemini), 'generationConfig', 'thinkingConfig', 'thinkingLevel')).toBe(level);
+  });
 });
 
 for (const u of UPSTREAMS) {

@@ -37,6 +37,13 @@ const PENALTIES = /gemini-(?:1\.|2\.0)/i;
 const LEVEL_THINKING = /gemini-3/i;
 
 /**
+ * Gemini 3's Flash models (3 Flash, 3.1 Flash-Lite, 3.5 Flash) take all four levels, MINIMAL and MEDIUM
+ * too, which Pro does not (Google's Gemini 3 Flash model page and thinking guide; BerriAI/litellm#18245:
+ * reasoning_effort "minimal" should reach gemini-3-flash as MINIMAL, not LOW). Image models are left out.
+ */
+const ALL_LEVELS = /gemini-3[\d.]*-flash(?!-image)/i;
+
+/**
  * Gemini 3 and later refuse a function call of the current turn that carries no thought signature (400
  * "Function call is missing a thought_signature in functionCall parts", through Google's OpenAI-compatible
  * endpoint as well: langroid/langroid#969; `gemini-flash-latest`, which names the newest model, too:
@@ -74,8 +81,9 @@ export function canThink(model: string): boolean {
 }
 
 /** The thinking levels a model takes, low to high; undefined for models that take a budget instead. */
-export function thinkingLevels(model: string): readonly [low: string, high: string] | undefined {
+export function thinkingLevels(model: string): readonly string[] | undefined {
   if (GEMMA_4.test(model)) return ['MINIMAL', 'HIGH'];
+  if (ALL_LEVELS.test(model)) return ['MINIMAL', 'LOW', 'MEDIUM', 'HIGH'];
   // Gemini 3 Pro knows only LOW and HIGH ("Thinking level MEDIUM is not supported": egoist/chatwise-releases#1206).
   if (LEVEL_THINKING.test(model)) return ['LOW', 'HIGH'];
   return undefined;

@@ -3,8 +3,18 @@ import type { ReasoningConfig, ReasoningEffort } from '../../core/request.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import { canThink, thinkingLevels } from './model-rules.ts';
 
-/** Efforts that map to a model's lower level (Gemini 3's LOW, Gemma 4's MINIMAL); the rest ask for HIGH. */
+/**
+ * Efforts a model has no level of its own for: these map to its lowest level (Gemini 3 Pro's LOW, Gemma
+ * 4's and Gemini 3 Flash's MINIMAL, "none" included, as no Gemini 3 model stops thinking); the rest to HIGH.
+ */
 const LOW_EFFORTS = new Set<ReasoningEffort>(['none', 'minimal', 'low']);
+
+/** The level for an effort: the model's own level of that name, else its lowest or its highest. */
+function levelFor(effort: ReasoningEffort, levels: readonly string[]): string {
+  const named = effort.toUpperCase();
+  if (effort !== 'none' && levels.includes(named)) return named;
+  return LOW_EFFORTS.has(effort) ? levels[0]! : levels[levels.length - 1]!;
+}
 
 /** The thinkingBudget a model accepts (protocols.md §3.2); -1 (dynamic) is always allowed. */
 function clampBudget(budget: number, model: string): number {
@@ -31,7 +41,7 @@ export function thinkingConfigFor(r: ReasoningConfig | undefined, model: string)
   const levels = thinkingLevels(m);
   if (levels) {
     const effort = reasoningEffort(r);
-    if (effort !== undefined) cfg.thinkingLevel = LOW_EFFORTS.has(effort) ? levels[0] : levels[1];
+    if (effort !== undefined) cfg.thinkingLevel = levelFor(effort, levels);
   } else {
     // "On" without a size (Anthropic adaptive) is Gemini's dynamic budget.
     const wanted = budget ?? (r.enabled === true || r.adaptive === true ? -1 : undefined);

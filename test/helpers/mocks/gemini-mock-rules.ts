@@ -54,6 +54,9 @@ const PLAIN_GEMMA = /gemma-[1-3](?!\d)/;
 /** Gemma 4 thinks by level, MINIMAL or HIGH only. */
 const GEMMA_4 = /gemma-4(?!\d)/;
 const GEMMA_4_LEVELS = new Set(['MINIMAL', 'HIGH']);
+/** Gemini 3 Pro takes LOW and HIGH only; MINIMAL and MEDIUM are Flash's (egoist/chatwise-releases#1206). */
+const GEMINI_3_PRO = /gemini-3-pro(?!-image)/;
+const GEMINI_3_PRO_LEVELS = new Set(['LOW', 'HIGH']);
 /** Models that cannot think: the 2.x image models name themselves in the refusal, 1.x and 2.0 do not. */
 const IMAGE_NO_THINKING = /gemini-2\.(?:0|5)-flash-(?:preview-|exp-)?image/;
 const NO_THINKING = /gemini-(?:1\.|2\.0)/;
@@ -250,6 +253,7 @@ function checkThinking(body: Record<string, unknown>, model: string): string | u
     return undefined;
   }
   if (level !== undefined && !model.includes('gemini-3')) return MSG.levelUnsupported;
+  if (level !== undefined && GEMINI_3_PRO.test(model) && !GEMINI_3_PRO_LEVELS.has(String(level).toUpperCase())) return MSG.levelUnsupported;
   if (budget !== undefined && Number(budget) === 0 && model.includes('pro')) return MSG.budgetZero;
   return undefined;
 }

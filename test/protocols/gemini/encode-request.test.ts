@@ -403,7 +403,10 @@ describe('gemini encodeRequest: tools and config', () => {
     ['gemini-2.5-pro', { adaptive: true, enabled: true }, { thinkingBudget: -1, includeThoughts: true }],
     ['gemini-2.5-pro', { budgetTokens: -1 }, { thinkingBudget: -1, includeThoughts: true }],
     ['gemini-3-pro-preview', { budgetTokens: 32000 }, { thinkingLevel: 'HIGH', includeThoughts: true }],
-    ['gemini-3-flash-preview', { effort: 'minimal' }, { thinkingLevel: 'LOW', includeThoughts: true }],
+    ['gemini-3-flash-preview', { effort: 'minimal' }, { thinkingLevel: 'MINIMAL', includeThoughts: true }],
+    ['gemini-3-flash-preview', { effort: 'medium' }, { thinkingLevel: 'MEDIUM', includeThoughts: true }],
+    ['gemini-3-flash-preview', { enabled: false }, { thinkingLevel: 'MINIMAL' }],
+    ['gemini-3-pro-preview', { effort: 'medium' }, { thinkingLevel: 'HIGH', includeThoughts: true }],
     ['gemini-3-pro-preview', { adaptive: true, enabled: true }, { includeThoughts: true }],
     ['gemini-2.5-flash', { includeThoughts: true }, { includeThoughts: true }],
   ] as const)('%s with reasoning %j → thinkingConfig %j', (model, reasoning, expected) => {

@@ -22,6 +22,10 @@ describe('gemini model rules', () => {
     for (const m of ['gemma-4-31b-it', 'gemini-2.5-flash', 'gemma-30b']) expect(plainGemma(m)).toBe(false);
     expect(thinkingLevels('models/gemma-4-26b-a4b-it')).toEqual(['MINIMAL', 'HIGH']);
     expect(thinkingLevels('gemini-3.1-pro-preview')).toEqual(['LOW', 'HIGH']);
+    for (const m of ['gemini-3-flash-preview', 'models/gemini-3.1-flash-lite-preview', 'gemini-3.5-flash']) {
+      expect(thinkingLevels(m)).toEqual(['MINIMAL', 'LOW', 'MEDIUM', 'HIGH']);
+    }
+    expect(thinkingLevels('gemini-3.1-flash-image-preview')).toEqual(['LOW', 'HIGH']);
     expect(thinkingLevels('gemini-2.5-pro')).toBeUndefined();
     for (const m of ['gemini-2.5-flash-image', 'gemini-2.5-flash-image-preview', 'gemini-2.0-flash-001', 'gemini-1.5-pro']) expect(canThink(m)).toBe(false);
     for (const m of ['gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-3-pro-image-preview']) expect(canThink(m)).toBe(true);
