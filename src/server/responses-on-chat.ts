@@ -22,7 +22,10 @@ export function chatBodyFromResponses(json: JsonObject, model: string): JsonObje
   checkGenerateRequest('responses', json);
   const req = codecs.responses.decodeRequest(json);
   const body = codecs.openai.encodeRequest(req, { model });
-  // The encoder asks an upstream for usage in the stream; this client did not ask for a usage chunk.
-  if (isRecord(body.stream_options)) delete body.stream_options;
+  // The encoder asks an upstream for usage in the stream; the client gets a usage chunk only when its
+  // own body asked for one, as Cursor's does (`stream_options: {include_usage: true}` beside `input`).
+  delete body.stream_options;
+  const asked = isRecord(json.stream_options) && json.stream_options.include_usage === true;
+  if (asked && body.stream === true) body.stream_options = { include_usage: true };
   return body;
 }

@@ -59,6 +59,18 @@ for (const u of UPSTREAMS) {
       }
     });
 
+    test("Cursor's own extras (include, text.verbosity, stream_options.include_usage): the stream ends with the usage chunk it asked for", async () => {
+      u.mock(s).queue({ text: 'ok' });
+      const client = clientFor(s, u.name);
+      const body = { ...cursorBody(u.model, true), include: ['reasoning.encrypted_content'], text: { verbosity: 'low' }, stream_options: { include_usage: true } };
+      const stream = await client.post<AsyncIterable<OpenAI.ChatCompletionChunk>>('/chat/completions', { body, stream: true });
+      const got = await collect(stream);
+      expect(got.content).toBe('ok');
+      const last = got.chunks.at(-1)!;
+      expect(last.choices).toEqual([]);
+      expect(last.usage?.prompt_tokens).toBeGreaterThan(0);
+    });
+
     test('a string input and the Responses reasoning effort reach the model', async () => {
       const client = clientFor(s, u.name);
       const res = await client.post<OpenAI.ChatCompletion>('/chat/completions', {
