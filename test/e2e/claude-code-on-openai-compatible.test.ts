@@ -334,6 +334,38 @@ describe('Claude Code on OpenAI-compatible servers: errors', () => {
     expect(received.slice(before + 2).map((b) => b.temperature)).toEqual([undefined]);
   });
 
+  test("an Azure deployment of gpt-5 under a name of its own: OpenAI's 'Unsupported parameter' is read, the request goes again in the form asked", async () => {
+    // The deployment name does not say it is a reasoning model, so aiproxy sends what a chat model takes;
+    // Azure answers in OpenAI's words (FlowiseAI/Flowise#5060, rcourtman/Pulse#1867). Claude Code's auto-mode
+    // classifier sends stop_sequences, which these models refuse too (CherryHQ/cherry-studio#17680).
+    const unsupported = (param: string, extra = '') => ({
+      status: 400,
+      body: { error: { message: `Unsupported parameter: '${param}' is not supported with this model.${extra}`, type: 'invalid_request_error', param, code: 'unsupported_parameter' } },
+    });
+    script.push(
+      unsupported('max_tokens', " Use 'max_completion_tokens' instead."),
+      unsupported('stop'),
+      { frames: [chunk({ role: 'assistant', content: '<block>no' }, 'stop'), '[DONE]'] },
+    );
+    const ask = async () => {
+      const final = await client.messages
+        .stream({ model: 'gpt5-prod', max_tokens: 64, stop_sequences: ['</block>'], messages: [{ role: 'user', content: 'x' }] })
+        .finalMessage();
+      return final.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    };
+    const before = received.length;
+    expect(await ask()).toBe('<block>no');
+    const sent = received.slice(before);
+    expect(sent.map((b) => [b.max_tokens, b.max_completion_tokens, b.stop])).toEqual([
+      [64, undefined, ['</block>']],
+      [undefined, 64, ['</block>']],
+      [undefined, 64, undefined],
+    ]);
+    // The next request for this deployment goes in that form at once.
+    expect(await ask()).toBe('ok');
+    expect(received.slice(before + 3).map((b) => [b.max_tokens, b.max_completion_tokens, b.stop])).toEqual([[undefined, 64, undefined]]);
+  });
+
   test('Qwen data_inspection_failed (400) is an invalid_request_error with its message', async () => {
     script.push({
       status: 400,

@@ -10,6 +10,10 @@ const OPTIONAL = new Set([
   'stream_options', 'user', 'seed', 'store', 'metadata', 'service_tier', 'reasoning_effort', 'parallel_tool_calls',
   'n', 'presence_penalty', 'frequency_penalty', 'top_p', 'temperature', 'verbosity', 'prompt_cache_key',
   'safety_identifier', 'logprobs', 'top_logprobs', 'logit_bias',
+  // What encode-request.ts leaves out for a model known by name to refuse it (refusesStop), here for one
+  // whose name does not say so: Claude Code's auto-mode classifier sends stop_sequences, and a 400 makes
+  // it fail closed (CherryHQ/cherry-studio#17680, farion1231/cc-switch#5175).
+  'stop',
 ]);
 
 /** The output limit a server takes under the other name: OpenAI's reasoning models one, most others the older. */
@@ -23,12 +27,18 @@ const RENAMED: Record<string, string> = { max_completion_tokens: 'max_tokens', m
  * is unsupported"; xAI's "Argument not supported on this model: x" (earendil-works/pi, openclaw); Moonshot's
  * Kimi K2.5 and later, whose sampling is fixed, "invalid temperature: only 1 is allowed for this model"
  * (1 when thinking, 0.6 when not: Warma10032/VideoAdGuard#34, NousResearch/hermes-agent#12566) - left
- * out, the field takes the value the server wants.
+ * out, the field takes the value the server wants. OpenAI's own for its reasoning models, "Unsupported
+ * parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead." (also
+ * 'stop', the penalties) and "Unsupported value: 'temperature' does not support 0 with this model. Only the
+ * default (1) value is supported.": model-rules.ts knows them by name, but an Azure deployment or a relay's
+ * alias need not carry it (FlowiseAI/Flowise#5060, rcourtman/Pulse#1867).
  */
 const REFUSALS: readonly RegExp[] = [
   /"type"\s*:\s*"extra_forbidden"\s*,\s*"loc"\s*:\s*\[\s*"body"\s*,\s*"([A-Za-z_]+)"\s*\]/,
   /Unrecognized request argument supplied: ([A-Za-z_]+)/,
   /Unknown parameter: '([A-Za-z_]+)'/,
+  /Unsupported parameter: '([A-Za-z_]+)'/,
+  /Unsupported value: '([A-Za-z_]+)' does not support \S+ with this model\. Only the default/,
   /property '([A-Za-z_]+)' is unsupported/,
   /Argument not supported on this model: ([A-Za-z_]+)/,
   /invalid ([A-Za-z_]+): only \S+ is allowed for this model/,

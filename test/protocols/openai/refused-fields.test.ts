@@ -27,6 +27,11 @@ describe('refusedField', () => {
     // Moonshot's Kimi K2.5+: sampling is fixed, another value is refused.
     expect(refusedField(400, '{"error":{"message":"invalid temperature: only 1 is allowed for this model","type":"invalid_request_error"}}')).toBe('temperature');
     expect(refusedField(400, '{"error":{"message":"invalid temperature: only 0.6 is allowed for this model","type":"invalid_request_error"}}')).toBe('temperature');
+    // OpenAI's (and Azure's) own, for a reasoning model whose deployment name does not say it is one.
+    const openai = (message: string) => JSON.stringify({ error: { message, type: 'invalid_request_error', code: 'unsupported_parameter' } });
+    expect(refusedField(400, openai("Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."))).toBe('max_tokens');
+    expect(refusedField(400, openai("Unsupported parameter: 'stop' is not supported with this model."))).toBe('stop');
+    expect(refusedField(400, openai("Unsupported value: 'temperature' does not support 0.7 with this model. Only the default (1) value is supported."))).toBe('temperature');
   });
 
   test('a field inside the messages, another status or another error is not one', () => {
@@ -34,6 +39,8 @@ describe('refusedField', () => {
     expect(refusedField(422, nested)).toBeUndefined();
     expect(refusedField(429, pydantic('user'))).toBeUndefined();
     expect(refusedField(400, 'Invalid schema for function')).toBeUndefined();
+    // An effort the model does not take is model-rules.ts's to map (nearestEffort), not a field to drop.
+    expect(refusedField(400, "Unsupported value: 'reasoning_effort' does not support 'minimal' with this model. Supported values are: 'low', 'medium', and 'high'.")).toBeUndefined();
   });
 });
 
