@@ -366,6 +366,41 @@ describe('Claude Code on OpenAI-compatible servers: errors', () => {
     expect(received.slice(before + 3).map((b) => [b.max_tokens, b.max_completion_tokens, b.stop])).toEqual([[undefined, 64, undefined]]);
   });
 
+  test("DeepSeek's output ceiling: Claude Code's max_tokens 32000 is refused once, then sent at the ceiling the server names", async () => {
+    // deepseek-chat takes at most 8192 (router-for-me/CLIProxyAPI#599, Gitlawb/openclaude#35); a
+    // relay's DeepSeek V4 names its own (MoonshotAI/kimi-code#509). Claude Code asks for 32000 whatever the model.
+    const refusal = { error: { message: 'Invalid max_tokens value, the valid range of max_tokens is [1, 8192]', type: 'invalid_request_error', param: null, code: 'invalid_request_error' } };
+    script.push({ status: 400, body: refusal }, { frames: [chunk({ role: 'assistant', content: 'Hi' }, 'stop'), '[DONE]'] });
+    const ask = async () => {
+      const final = await client.messages.stream({ model: 'deepseek-chat', max_tokens: 32000, messages: [{ role: 'user', content: 'x' }] }).finalMessage();
+      return final.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    };
+    const before = received.length;
+    expect(await ask()).toBe('Hi');
+    expect(received.slice(before).map((b) => b.max_tokens)).toEqual([32000, 8192]);
+    // The next request goes at the ceiling at once; one under it is sent as asked.
+    expect(await ask()).toBe('ok');
+    expect(received.slice(before + 2).map((b) => b.max_tokens)).toEqual([8192]);
+    await client.messages.stream({ model: 'deepseek-chat', max_tokens: 100, messages: [{ role: 'user', content: 'x' }] }).finalMessage();
+    expect(received.at(-1)?.max_tokens).toBe(100);
+  });
+
+  test("OpenAI's own ceiling wording, from an Azure deployment of gpt-4o under a name of its own", async () => {
+    const refusal = {
+      error: {
+        message: 'max_tokens is too large: 32000. This model supports at most 16384 completion tokens, whereas you provided 32000.',
+        type: 'invalid_request_error',
+        param: 'max_tokens',
+        code: 'invalid_value',
+      },
+    };
+    script.push({ status: 400, body: refusal }, { frames: [chunk({ role: 'assistant', content: 'Hi' }, 'stop'), '[DONE]'] });
+    const before = received.length;
+    const final = await client.messages.stream({ model: 'prod-4o', max_tokens: 32000, messages: [{ role: 'user', content: 'x' }] }).finalMessage();
+    expect(final.content).toMatchObject([{ type: 'text', text: 'Hi' }]);
+    expect(received.slice(before).map((b) => b.max_tokens)).toEqual([32000, 16384]);
+  });
+
   test('Qwen data_inspection_failed (400) is an invalid_request_error with its message', async () => {
     script.push({
       status: 400,

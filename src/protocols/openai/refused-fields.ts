@@ -64,43 +64,83 @@ export function withoutField(body: Record<string, unknown>, field: string): Reco
 }
 
 /**
- * Fields each upstream refused, per model: later requests go without them at once instead of paying a
- * refused round trip each. Kept per adapter (one per pool member, made anew when a reload changes its
- * settings), so pointing a member at another server asks that server afresh.
+ * How servers state the most output a model takes when a request asked for more: DeepSeek's "Invalid
+ * max_tokens value, the valid range of max_tokens is [1, 8192]" (deepseek-chat; a relay's V4 names its own:
+ * MoonshotAI/kimi-code#509), which Claude Code's 32000 meets on every request (router-for-me/CLIProxyAPI#599,
+ * Gitlawb/openclaude#35); OpenAI's "max_tokens is too large: 32000. This model supports at most 16384
+ * completion tokens, whereas you provided 32000." from a deployment whose name model-rules.ts's
+ * outputLimit cannot know (Azure, a relay's alias).
  */
-const refused = new WeakMap<ProviderAdapter, Map<string, Set<string>>>();
-/** Models per adapter remembered at most; a client inventing model names must not grow this without bound. */
-const MAX_MODELS = 256;
+const CEILINGS: readonly RegExp[] = [
+  /valid range of max_(?:completion_)?tokens is \[\d+,\s*(\d+)\]/,
+  /max_(?:completion_)?tokens is too large: \d+\. This model supports at most (\d+) completion tokens/,
+];
 
-export function rememberRefused(adapter: ProviderAdapter, model: string, field: string): void {
-  let models = refused.get(adapter);
-  if (!models) refused.set(adapter, (models = new Map()));
-  let fields = models.get(model);
-  if (!fields) {
-    if (models.size >= MAX_MODELS) models.clear();
-    models.set(model, (fields = new Set()));
+/** The output ceiling an OpenAI-compatible server's 400 states, or undefined. */
+export function refusedCeiling(status: number, text: string): number | undefined {
+  if (status !== 400) return undefined;
+  for (const re of CEILINGS) {
+    const m = re.exec(text);
+    if (m && +m[1]! >= 1) return +m[1]!;
   }
-  fields.add(field);
+  return undefined;
+}
+
+/** The body with its output limit (under either name) lowered to `ceiling`, when it asks for more. */
+export function withinCeiling(body: Record<string, unknown>, ceiling: number): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  for (const f of ['max_tokens', 'max_completion_tokens']) {
+    const v = body[f];
+    if (typeof v === 'number' && v > ceiling) (out ??= { ...body })[f] = ceiling;
+  }
+  return out;
 }
 
 /**
- * The body to send first: without the fields this upstream refused before for this model, or the body
- * itself (unparsed, the client's bytes on the relay) when it refused none, as almost every upstream.
+ * Fields each upstream refused, and the output ceiling it stated, per model: later requests go without
+ * them (within it) at once instead of paying a refused round trip each. Kept per adapter (one per pool
+ * member, made anew when a reload changes its settings), so pointing a member at another server asks that
+ * server afresh.
+ */
+const refused = new WeakMap<ProviderAdapter, Map<string, { fields: Set<string>; ceiling?: number }>>();
+/** Models per adapter remembered at most; a client inventing model names must not grow this without bound. */
+const MAX_MODELS = 256;
+
+function known(adapter: ProviderAdapter, model: string): { fields: Set<string>; ceiling?: number } {
+  let models = refused.get(adapter);
+  if (!models) refused.set(adapter, (models = new Map()));
+  let entry = models.get(model);
+  if (!entry) {
+    if (models.size >= MAX_MODELS) models.clear();
+    models.set(model, (entry = { fields: new Set() }));
+  }
+  return entry;
+}
+
+export function rememberRefused(adapter: ProviderAdapter, model: string, field: string): void {
+  known(adapter, model).fields.add(field);
+}
+
+/**
+ * The body to send first: without the fields this upstream refused before for this model and within the
+ * ceiling it stated, or the body itself (unparsed, the client's bytes on the relay) when it refused
+ * nothing, as almost every upstream.
  */
 export function withoutKnownRefused(adapter: ProviderAdapter, model: string, body: RequestBody): RequestBody {
-  const known = refused.get(adapter)?.get(model);
-  if (!known) return body;
+  const entry = refused.get(adapter)?.get(model);
+  if (!entry) return body;
   const json = parse(body);
   let out = json;
-  if (out) for (const f of known) out = withoutField(out, f) ?? out;
+  if (out) for (const f of entry.fields) out = withoutField(out, f) ?? out;
+  if (out && entry.ceiling !== undefined) out = withinCeiling(out, entry.ceiling) ?? out;
   return out && out !== json ? JSON.stringify(out) : body;
 }
 
 /**
- * After a server refused a field of `sent` the request can do without (refusedField, withoutField):
- * sends it again without, a field at a time as servers name them (MAX_RETRIES: a converted body holds
- * few such fields), and remembers each for this upstream and model. The response as it came when the
- * refusal is of anything else.
+ * After a server refused a field of `sent` the request can do without (refusedField, withoutField), or
+ * an output limit above the model's (refusedCeiling): sends it again without (within it), a field at a
+ * time as servers name them (MAX_RETRIES: a converted body holds few such fields), and remembers each
+ * for this upstream and model. The response as it came when the refusal is of anything else.
  */
 export async function retryWithoutRefused(
   adapter: ProviderAdapter,
@@ -113,13 +153,17 @@ export async function retryWithoutRefused(
   // Parsed only once an answer is a refusal: most failures (rate limits, outages) are not.
   let current: Record<string, unknown> | undefined;
   for (let i = 0; i < MAX_RETRIES && !res.ok; i++) {
-    const field = refusedField(res.status, await res.clone().text());
-    if (field === undefined) break;
+    const text = await res.clone().text();
+    const field = refusedField(res.status, text);
+    const ceiling = field === undefined ? refusedCeiling(res.status, text) : undefined;
+    if (field === undefined && ceiling === undefined) break;
     current ??= parse(sent);
-    const next = current && withoutField(current, field);
+    if (!current) break;
+    const next = field !== undefined ? withoutField(current, field) : withinCeiling(current, ceiling!);
     if (!next) break;
-    rememberRefused(adapter, model, field);
-    onDropped?.(field);
+    if (field !== undefined) rememberRefused(adapter, model, field);
+    else known(adapter, model).ceiling = ceiling;
+    onDropped?.(field ?? `max_tokens above ${ceiling}`);
     await res.body?.cancel().catch(() => {});
     current = next;
     res = await send(JSON.stringify(current));

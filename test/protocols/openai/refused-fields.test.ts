@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'bun:test';
 import type { ProviderAdapter, RequestBody } from '../../../src/providers/types.ts';
-import { refusedField, retryWithoutRefused, withoutField, withoutKnownRefused } from '../../../src/protocols/openai/refused-fields.ts';
+import { refusedCeiling, refusedField, retryWithoutRefused, withinCeiling, withoutField, withoutKnownRefused } from '../../../src/protocols/openai/refused-fields.ts';
 
 /** What the request path does: the known refusals left out, then a retry for each new refusal. */
 async function sendDroppingRefused(adapter: ProviderAdapter, model: string, body: RequestBody, send: (b: RequestBody) => Promise<Response>): Promise<Response> {
@@ -51,6 +51,25 @@ describe('withoutField', () => {
     expect(withoutField(body, 'max_completion_tokens')).toMatchObject({ max_tokens: 100 });
     expect(withoutField(body, 'max_completion_tokens')).not.toHaveProperty('max_completion_tokens');
     for (const f of ['model', 'messages', 'tools', 'seed']) expect(withoutField(body, f), f).toBeUndefined();
+  });
+});
+
+describe('refusedCeiling', () => {
+  test("reads DeepSeek's and OpenAI's statements of a model's output ceiling, and nothing else", () => {
+    const deepseek = JSON.stringify({ error: { message: 'Invalid max_tokens value, the valid range of max_tokens is [1, 8192]', type: 'invalid_request_error', param: null, code: 'invalid_request_error' } });
+    expect(refusedCeiling(400, deepseek)).toBe(8192);
+    expect(refusedCeiling(400, 'Invalid max_tokens value, the valid range of max_tokens is [1, 393216]')).toBe(393216);
+    expect(refusedCeiling(400, 'max_completion_tokens is too large: 200000. This model supports at most 100000 completion tokens, whereas you provided 200000.')).toBe(100000);
+    expect(refusedCeiling(429, deepseek)).toBeUndefined();
+    // vLLM's is a prompt that does not fit (context-overflow.ts), not a ceiling to send again within.
+    expect(refusedCeiling(400, "'max_tokens' or 'max_completion_tokens' is too large: 16384. This model's maximum context length is 65536 tokens and your request has 52189 input tokens (16384 > 65536 - 52189).")).toBeUndefined();
+  });
+
+  test('withinCeiling lowers the limit under either name, and leaves a body within it alone', () => {
+    expect(withinCeiling({ model: 'm', max_tokens: 32000 }, 8192)).toEqual({ model: 'm', max_tokens: 8192 });
+    expect(withinCeiling({ model: 'm', max_completion_tokens: 32000 }, 8192)).toEqual({ model: 'm', max_completion_tokens: 8192 });
+    expect(withinCeiling({ model: 'm', max_tokens: 100 }, 8192)).toBeUndefined();
+    expect(withinCeiling({ model: 'm' }, 8192)).toBeUndefined();
   });
 });
 
