@@ -30,7 +30,14 @@ beforeAll(async () => {
     hostname: '127.0.0.1',
     port: 0,
     async fetch(req) {
-      received.push((await req.json()) as Record<string, unknown>);
+      const body = (await req.json()) as Record<string, unknown>;
+      received.push(body);
+      // vLLM serving Qwen 3.6: its chat template takes a system message only at the start (vllm-project/vllm#41114).
+      const late = (body.messages as Array<{ role: string }>).findIndex((m, i) => i > 0 && m.role === 'system');
+      if (String(body.model).startsWith('Qwen/Qwen3.6') && late > 0) {
+        const error = { message: 'System message must be at the beginning.', type: 'BadRequestError', param: null, code: 400 };
+        return Response.json({ error }, { status: 400 });
+      }
       const s = script.shift() ?? { frames: [chunk({ content: 'ok' }, 'stop'), '[DONE]'] };
       const headers = { 'content-type': s.frames ? 'text/event-stream' : 'application/json', ...s.headers };
       if (!s.frames) return new Response(JSON.stringify(s.body ?? {}), { status: s.status ?? 200, headers });
@@ -249,6 +256,22 @@ describe('Claude Code on OpenAI-compatible servers: history it sends back', () =
     ]);
     const messages = received.at(-1)!.messages as Array<Record<string, unknown>>;
     expect(messages.find((m) => m.role === 'assistant')).toMatchObject({ reasoning_content: 'Need a.' });
+  });
+
+  test("Claude Code's mid-conversation system messages reach Qwen on vLLM in its one leading system message", async () => {
+    // Claude Code's mid-conversation-system beta puts system entries among the messages; Qwen 3.5+'s chat
+    // template refuses every run of them but the first (vllm-project/vllm#41114, ollama/ollama#17774).
+    const { final } = await turn('Qwen/Qwen3.6-27B', [
+      { role: 'user', content: 'hi' },
+      { role: 'system', content: 'Available agent types: Explore.' } as unknown as Anthropic.MessageParam,
+      { role: 'assistant', content: 'Hello.' },
+      { role: 'user', content: 'go' },
+      { role: 'system', content: [{ type: 'text', text: 'The user switched to plan mode.' }] } as unknown as Anthropic.MessageParam,
+    ]);
+    expect(final.content).toMatchObject([{ type: 'text', text: 'ok' }]);
+    const messages = received.at(-1)!.messages as Array<{ role: string; content: unknown }>;
+    expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(messages[0]!.content).toBe('You are Claude Code.\n\nAvailable agent types: Explore.\n\nThe user switched to plan mode.');
   });
 
   test('a screenshot in a tool result does not reach DeepSeek, which takes text parts only', async () => {

@@ -2,7 +2,7 @@ import type { Part, TextPart, ToolCallPart } from '../../core/content.ts';
 import { failedToolText as failed, orphanLabel, pairToolResults } from '../../core/tool-results.ts';
 import { JSON_INSTRUCTION, type CanonicalRequest, type Message } from '../../core/request.ts';
 import { encodeUserPart, isTextLike, joinText, userContent, type OpenAIContentPart } from './encode-content.ts';
-import { isMistralModel, takesTextOnly, takesThoughtSignatures, wantsReasoningBack } from './model-rules.ts';
+import { isMistralModel, takesLeadingSystemOnly, takesTextOnly, takesThoughtSignatures, wantsReasoningBack } from './model-rules.ts';
 import { callIdFor, withCallIds } from './call-ids.ts';
 import { withAssistantAfterTools } from './role-order.ts';
 import { recallReasoning } from './reasoning-cache.ts';
@@ -36,12 +36,16 @@ export const MEDIA_OMITTED = '[An image or file was attached here, but this mode
  * except to a model that requires it back (model-rules.ts) in a conversation with tool calls: there each
  * assistant message carries its unsigned thinking, a tool-call one the reasoning-cache.ts has when the
  * client's history came without it, and "" when there is none to give (reasoning-back.ts says why).
+ * A system message mid-conversation stays in place, except for a model whose template takes only a
+ * leading one (model-rules.ts): there it joins that one.
  */
 export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
   const out: OpenAIMessage[] = [];
   const reasoningBack = wantsReasoningBack(req.model) && req.messages.some((m) => m.content.some((p) => p.type === 'tool_call'));
   const signatures = takesThoughtSignatures(req.model);
   const textOnly = takesTextOnly(req.model);
+  const hoistLateSystem = takesLeadingSystemOnly(req.model);
+  const late: string[] = [];
   const system = joinText(req.system, '\n\n');
   if (system) out.push({ role: 'system', content: system });
 
@@ -57,12 +61,21 @@ export function encodeMessages(req: CanonicalRequest): OpenAIMessage[] {
     open = [];
     if (msg.role === 'system') {
       const content = joinText(msg.content, '\n\n');
-      if (content) out.push(named({ role: 'system', content }, msg.name));
+      if (content && hoistLateSystem) late.push(content);
+      else if (content) out.push(named({ role: 'system', content }, msg.name));
     } else {
       open = encodeAssistantTurn(msg, out, reasoningBack, signatures ? req.model : undefined);
     }
   }
   answerMissing(open, out);
+  // Claude Code sends system messages mid-conversation (its mid-conversation-system beta), which such a
+  // template refuses with the whole request, on every turn (ollama/ollama#17774); one leading system
+  // message it takes, and the instruction keeps its words.
+  if (late.length > 0) {
+    const first = out[0];
+    if (first?.role === 'system') first.content = [first.content, ...late].join('\n\n');
+    else out.unshift({ role: 'system', content: late.join('\n\n') });
+  }
   // 400 "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'".
   if (req.responseFormat?.type === 'json' && !out.some(mentionsJson)) {
     const first = out[0];

@@ -71,6 +71,15 @@ const MISTRAL = /^(?:mistral|magistral|codestral|devstral|ministral|pixtral|mixt
 
 export const isMistralModel = (model: string): boolean => MISTRAL.test(bare(model));
 
+/**
+ * Chat templates that take a system message only at the start, as vLLM, llama.cpp, Ollama and LM Studio
+ * render them: 400 "System message must be at the beginning." from Qwen 3.5 and later (vllm-project/vllm#41114,
+ * QwenLM/Qwen3.8#186, ollama/ollama#17774), and MiniMax's (can1357/oh-my-pi#958).
+ */
+const LEADING_SYSTEM_ONLY = /qwen(?:3\.[5-9]|[4-9])|minimax/;
+
+export const takesLeadingSystemOnly = (model: string): boolean => LEADING_SYSTEM_ONLY.test(bare(model));
+
 /** OpenAI's own models (fine-tunes included), which take everything api.openai.com does. */
 const OPENAI_MODEL = /^(?:ft:)?(?:gpt-|chatgpt-|o[1-9]|codex-|davinci|babbage)/;
 

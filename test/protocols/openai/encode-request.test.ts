@@ -30,6 +30,25 @@ describe('openai encodeRequest: conversation shape', () => {
     ]);
   });
 
+  test('for a model whose template takes only a leading system message (Qwen 3.5+, MiniMax), a mid system turn joins it', () => {
+    const messages: Message[] = [
+      { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+      { role: 'system', content: [{ type: 'text', text: 'Tools changed.' }] },
+      { role: 'user', content: [{ type: 'text', text: 'go' }] },
+    ];
+    expect(messagesOf(base({ model: 'qwen3.6-27b', system: [{ type: 'text', text: 'Be brief.' }], messages }))).toEqual([
+      { role: 'system', content: 'Be brief.\n\nTools changed.' },
+      { role: 'user', content: 'hi' },
+      { role: 'user', content: 'go' },
+    ]);
+    // With no system prompt of its own, the late one leads.
+    expect(messagesOf(base({ model: 'MiniMax-M2', messages }))).toEqual([
+      { role: 'system', content: 'Tools changed.' },
+      { role: 'user', content: 'hi' },
+      { role: 'user', content: 'go' },
+    ]);
+  });
+
   test('thinking is dropped, tool calls carry JSON-string arguments and never a signature', () => {
     const req = base({
       messages: [
