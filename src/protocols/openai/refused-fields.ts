@@ -67,12 +67,17 @@ export function withoutField(body: Record<string, unknown>, field: string): Reco
  * How servers state the most output a model takes when a request asked for more: DeepSeek's "Invalid
  * max_tokens value, the valid range of max_tokens is [1, 8192]" (deepseek-chat; a relay's V4 names its own:
  * MoonshotAI/kimi-code#509), which Claude Code's 32000 meets on every request (router-for-me/CLIProxyAPI#599,
- * Gitlawb/openclaude#35); OpenAI's "max_tokens is too large: 32000. This model supports at most 16384
+ * Gitlawb/openclaude#35); Qwen's on DashScope, "Range of max_tokens should be [1, 8192]"
+ * (musistudio/claude-code-router#184); Volcengine Ark's "The parameter max_tokens specified in the request
+ * is not valid: integer above maximum value, expected a value <= 32768, but got 64000 instead."
+ * (yiliqi78/TOKENICODE#3); OpenAI's "max_tokens is too large: 32000. This model supports at most 16384
  * completion tokens, whereas you provided 32000." from a deployment whose name model-rules.ts's
  * outputLimit cannot know (Azure, a relay's alias).
  */
 const CEILINGS: readonly RegExp[] = [
   /valid range of max_(?:completion_)?tokens is \[\d+,\s*(\d+)\]/,
+  /Range of max_(?:completion_)?tokens should be \[\d+,\s*(\d+)\]/,
+  /max_(?:completion_)?tokens specified in the request is not valid: integer above maximum value, expected a value <= (\d+)/,
   /max_(?:completion_)?tokens is too large: \d+\. This model supports at most (\d+) completion tokens/,
 ];
 

@@ -59,6 +59,9 @@ describe('refusedCeiling', () => {
     const deepseek = JSON.stringify({ error: { message: 'Invalid max_tokens value, the valid range of max_tokens is [1, 8192]', type: 'invalid_request_error', param: null, code: 'invalid_request_error' } });
     expect(refusedCeiling(400, deepseek)).toBe(8192);
     expect(refusedCeiling(400, 'Invalid max_tokens value, the valid range of max_tokens is [1, 393216]')).toBe(393216);
+    // Qwen on DashScope's compatible mode; Volcengine Ark (Doubao).
+    expect(refusedCeiling(400, '{"error":{"code":"invalid_parameter_error","param":null,"message":"<400> InternalError.Algo.InvalidParameter: Range of max_tokens should be [1, 8192]","type":"invalid_request_error"}}')).toBe(8192);
+    expect(refusedCeiling(400, '{"error":{"code":"InvalidParameter","message":"The parameter max_tokens specified in the request is not valid: integer above maximum value, expected a value <= 32768, but got 64000 instead. Request id: 0217","param":"max_tokens","type":"BadRequest"}}')).toBe(32768);
     expect(refusedCeiling(400, 'max_completion_tokens is too large: 200000. This model supports at most 100000 completion tokens, whereas you provided 200000.')).toBe(100000);
     expect(refusedCeiling(429, deepseek)).toBeUndefined();
     // vLLM's is a prompt that does not fit (context-overflow.ts), not a ceiling to send again within.
