@@ -293,9 +293,10 @@ export async function readJson(res: Response, adapter: ProviderAdapter, idleMs: 
 }
 
 /**
- * Sends a generate body. A Chat Completions server that refused a field the request can do without, or an
- * output limit above the model's (refused-fields.ts), gets it again without (within it), now and in later
- * requests; the operator is told once per upstream and model, as it is remembered then.
+ * Sends a generate body. A Chat Completions server that refused a field the request can do without, an
+ * output limit above the model's or an effort it does not take (refused-fields.ts), gets it again as it
+ * takes it, now and in later requests; the operator is told once per upstream and model, as it is
+ * remembered then.
  */
 async function sendTo(
   ctx: AppContext,
@@ -309,7 +310,7 @@ async function sendTo(
   const res = await send(first);
   if (res.ok) return res;
   return retryWithoutRefused(adapter, model, first, res, send, (field) =>
-    ctx.log.info('upstream refused a field; sending without it (or within the limit it named) from now on', { provider: adapter.name, model, field }),
+    ctx.log.info('upstream refused a field or value; sending it as the upstream takes it from now on', { provider: adapter.name, model, field }),
   );
 }
 

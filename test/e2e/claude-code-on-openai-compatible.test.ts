@@ -424,6 +424,24 @@ describe('Claude Code on OpenAI-compatible servers: errors', () => {
     expect(received.slice(before).map((b) => b.max_tokens)).toEqual([32000, 16384]);
   });
 
+  test("an effort the server does not take (Claude Code's xhigh to SGLang) is sent again as the nearest one it lists", async () => {
+    // SGLang (and vLLM before DeepSeek V4) take low, medium and high only (router-for-me/CLIProxyAPI#1572).
+    const message =
+      "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'reasoning_effort'), 'msg': \"Input should be 'low', 'medium' or 'high'\", 'input': 'xhigh', 'ctx': {'expected': \"'low', 'medium' or 'high'\"}}";
+    script.push({ status: 400, body: { object: 'error', message, type: 'Bad Request', param: null, code: 400 } }, { frames: [chunk({ role: 'assistant', content: 'Hi' }, 'stop'), '[DONE]'] });
+    const ask = async () => {
+      const params = { model: 'glm-5', max_tokens: 1000, thinking: { type: 'adaptive' }, output_config: { effort: 'xhigh' }, messages: [{ role: 'user', content: 'x' }] };
+      const final = await client.messages.stream(params as unknown as Anthropic.MessageCreateParamsStreaming).finalMessage();
+      return final.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    };
+    const before = received.length;
+    expect(await ask()).toBe('Hi');
+    expect(received.slice(before).map((b) => b.reasoning_effort)).toEqual(['xhigh', 'high']);
+    // The next request goes with the nearest at once.
+    expect(await ask()).toBe('ok');
+    expect(received.slice(before + 2).map((b) => b.reasoning_effort)).toEqual(['high']);
+  });
+
   test('Qwen data_inspection_failed (400) is an invalid_request_error with its message', async () => {
     script.push({
       status: 400,

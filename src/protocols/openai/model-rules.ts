@@ -180,7 +180,12 @@ export function nearestEffort(model: string, effort: ReasoningEffort | undefined
   const id = bare(model);
   if (effort === undefined) return undefined;
   const allowed = EFFORTS.find(([re]) => re.test(id))?.[1];
-  if (!allowed || allowed.includes(effort)) return effort;
+  return allowed ? nearestIn(allowed, effort) : effort;
+}
+
+/** The effort itself when `allowed` holds it, else the nearest one it holds (on a tie the higher). */
+export function nearestIn(allowed: readonly ReasoningEffort[], effort: ReasoningEffort): ReasoningEffort {
+  if (allowed.includes(effort)) return effort;
   const at = EFFORT_ORDER.indexOf(effort);
   let best = allowed[0]!;
   for (const a of allowed) {

@@ -1,5 +1,7 @@
 import type { ProviderAdapter, RequestBody } from '../../providers/types.ts';
+import type { ReasoningEffort } from '../../core/request.ts';
 import { isRecord, tryParseJson } from '../../util/json.ts';
+import { nearestIn } from './model-rules.ts';
 
 /**
  * Fields of a Chat Completions body a request does without when a server refuses them: what aiproxy adds
@@ -101,17 +103,47 @@ export function withinCeiling(body: Record<string, unknown>, ceiling: number): R
   return out;
 }
 
+const EFFORT_WORDS: readonly ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
+
+/**
+ * The reasoning_effort values a server's 400/422 says it takes, when it refused the one sent: SGLang's
+ * (and vLLM's before DeepSeek V4) pydantic "{'type': 'literal_error', 'loc': ('body', 'reasoning_effort'),
+ * 'msg': \"Input should be 'low', 'medium' or 'high'\", 'input': 'xhigh', …}" (router-for-me/CLIProxyAPI#1572,
+ * Kimi K2.5's the same: #1307), Ollama Cloud's "invalid reasoning value: 'xhigh' (must be \"high\",
+ * \"medium\", \"low\", \"max\", or \"none\")" (diegosouzapw/OmniRoute#10160). Claude Code sends xhigh
+ * or max (output_config.effort) to a model it takes for a recent Claude. Undefined when the answer is
+ * another error or names no value but the one sent.
+ */
+export function refusedEfforts(status: number, text: string, sent: unknown): ReasoningEffort[] | undefined {
+  if ((status !== 400 && status !== 422) || typeof sent !== 'string' || !EFFORT_WORDS.includes(sent as ReasoningEffort)) return undefined;
+  if (!/reasoning_effort|reasoning value|reasoning effort/i.test(text) || !new RegExp(`['"\\\\]${sent}['"\\\\]`).test(text)) return undefined;
+  const allowed = EFFORT_WORDS.filter((w) => w !== sent && new RegExp(`['"\\\\]${w}['"\\\\]`).test(text));
+  return allowed.length > 0 ? allowed : undefined;
+}
+
+/** The body with its reasoning_effort the nearest of `allowed`, when it holds another. */
+export function withEffortIn(body: Record<string, unknown>, allowed: readonly ReasoningEffort[]): Record<string, unknown> | undefined {
+  const effort = body.reasoning_effort;
+  if (typeof effort !== 'string' || !EFFORT_WORDS.includes(effort as ReasoningEffort) || allowed.includes(effort as ReasoningEffort)) return undefined;
+  return { ...body, reasoning_effort: nearestIn(allowed, effort as ReasoningEffort) };
+}
+
 /**
  * Fields each upstream refused, and the output ceiling it stated, per model: later requests go without
  * them (within it) at once instead of paying a refused round trip each. Kept per adapter (one per pool
  * member, made anew when a reload changes its settings), so pointing a member at another server asks that
  * server afresh.
  */
-const refused = new WeakMap<ProviderAdapter, Map<string, { fields: Set<string>; ceiling?: number }>>();
+interface Known {
+  fields: Set<string>;
+  ceiling?: number;
+  efforts?: ReasoningEffort[];
+}
+const refused = new WeakMap<ProviderAdapter, Map<string, Known>>();
 /** Models per adapter remembered at most; a client inventing model names must not grow this without bound. */
 const MAX_MODELS = 256;
 
-function known(adapter: ProviderAdapter, model: string): { fields: Set<string>; ceiling?: number } {
+function known(adapter: ProviderAdapter, model: string): Known {
   let models = refused.get(adapter);
   if (!models) refused.set(adapter, (models = new Map()));
   let entry = models.get(model);
@@ -138,6 +170,7 @@ export function withoutKnownRefused(adapter: ProviderAdapter, model: string, bod
   let out = json;
   if (out) for (const f of entry.fields) out = withoutField(out, f) ?? out;
   if (out && entry.ceiling !== undefined) out = withinCeiling(out, entry.ceiling) ?? out;
+  if (out && entry.efforts) out = withEffortIn(out, entry.efforts) ?? out;
   return out && out !== json ? JSON.stringify(out) : body;
 }
 
@@ -161,14 +194,19 @@ export async function retryWithoutRefused(
     const text = await res.clone().text();
     const field = refusedField(res.status, text);
     const ceiling = field === undefined ? refusedCeiling(res.status, text) : undefined;
-    if (field === undefined && ceiling === undefined) break;
+    // Only a body that sent an effort can have had it refused; parsed then, as for the others.
+    const maybeEffort = field === undefined && ceiling === undefined && /reasoning/i.test(text);
+    if (field === undefined && ceiling === undefined && !maybeEffort) break;
     current ??= parse(sent);
     if (!current) break;
-    const next = field !== undefined ? withoutField(current, field) : withinCeiling(current, ceiling!);
+    const efforts = maybeEffort ? refusedEfforts(res.status, text, current.reasoning_effort) : undefined;
+    const next =
+      field !== undefined ? withoutField(current, field) : ceiling !== undefined ? withinCeiling(current, ceiling) : efforts && withEffortIn(current, efforts);
     if (!next) break;
     if (field !== undefined) rememberRefused(adapter, model, field);
-    else known(adapter, model).ceiling = ceiling;
-    onDropped?.(field ?? `max_tokens above ${ceiling}`);
+    else if (ceiling !== undefined) known(adapter, model).ceiling = ceiling;
+    else known(adapter, model).efforts = efforts;
+    onDropped?.(field ?? (ceiling !== undefined ? `max_tokens above ${ceiling}` : `reasoning_effort ${String(current.reasoning_effort)}`));
     await res.body?.cancel().catch(() => {});
     current = next;
     res = await send(JSON.stringify(current));

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'bun:test';
 import type { ProviderAdapter, RequestBody } from '../../../src/providers/types.ts';
-import { refusedCeiling, refusedField, retryWithoutRefused, withinCeiling, withoutField, withoutKnownRefused } from '../../../src/protocols/openai/refused-fields.ts';
+import { refusedCeiling, refusedEfforts, refusedField, retryWithoutRefused, withEffortIn, withinCeiling, withoutField, withoutKnownRefused } from '../../../src/protocols/openai/refused-fields.ts';
 
 /** What the request path does: the known refusals left out, then a retry for each new refusal. */
 async function sendDroppingRefused(adapter: ProviderAdapter, model: string, body: RequestBody, send: (b: RequestBody) => Promise<Response>): Promise<Response> {
@@ -73,6 +73,32 @@ describe('refusedCeiling', () => {
     expect(withinCeiling({ model: 'm', max_completion_tokens: 32000 }, 8192)).toEqual({ model: 'm', max_completion_tokens: 8192 });
     expect(withinCeiling({ model: 'm', max_tokens: 100 }, 8192)).toBeUndefined();
     expect(withinCeiling({ model: 'm' }, 8192)).toBeUndefined();
+  });
+});
+
+describe('refusedEfforts', () => {
+  test('reads the efforts SGLang, Kimi and Ollama Cloud list when they refuse the one sent', () => {
+    const sglang = JSON.stringify({
+      object: 'error',
+      message: "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'reasoning_effort'), 'msg': \"Input should be 'low', 'medium' or 'high'\", 'input': 'xhigh', 'ctx': {'expected': \"'low', 'medium' or 'high'\"}}",
+      type: 'Bad Request',
+      param: null,
+      code: 400,
+    });
+    expect(refusedEfforts(400, sglang, 'xhigh')).toEqual(['low', 'medium', 'high']);
+    const ollama = JSON.stringify({ error: { message: 'invalid reasoning value: \'xhigh\' (must be "high", "medium", "low", "max", or "none")' } });
+    expect(refusedEfforts(400, ollama, 'xhigh')).toEqual(['none', 'low', 'medium', 'high', 'max']);
+    // Another error, another status, or an effort the body did not send is not one.
+    expect(refusedEfforts(400, sglang, 'max')).toBeUndefined();
+    expect(refusedEfforts(429, sglang, 'xhigh')).toBeUndefined();
+    expect(refusedEfforts(400, '{"error":{"message":"The reasoning_content in the thinking mode must be passed back to the API."}}', 'high')).toBeUndefined();
+  });
+
+  test('withEffortIn takes the nearest listed effort (on a tie the higher) and leaves a listed one alone', () => {
+    expect(withEffortIn({ model: 'm', reasoning_effort: 'xhigh' }, ['low', 'medium', 'high'])).toEqual({ model: 'm', reasoning_effort: 'high' });
+    expect(withEffortIn({ model: 'm', reasoning_effort: 'minimal' }, ['low', 'medium', 'high'])).toEqual({ model: 'm', reasoning_effort: 'low' });
+    expect(withEffortIn({ model: 'm', reasoning_effort: 'high' }, ['low', 'medium', 'high'])).toBeUndefined();
+    expect(withEffortIn({ model: 'm' }, ['low'])).toBeUndefined();
   });
 });
 
