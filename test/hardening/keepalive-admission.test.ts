@@ -4,6 +4,7 @@ import { withConnectTimeout, ConnectTimeoutError } from '../../src/upstream/conn
 import { callUpstream } from '../../src/upstream/fetch.ts';
 import { openaiChunk, SSE_HEAD, startFaultServer, type FaultServer } from '../helpers/fault-upstream.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+import type { MockServer } from '../helpers/mocks/types.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 
 let s: Stack;
@@ -11,6 +12,9 @@ beforeAll(async () => {
   s = await startStack('openai-custom,claude-custom,gemini-cli', ['--keepalive-ms', '40']);
 });
 afterAll(() => s.stop());
+
+/** One SSE event as @google/genai 1.x finds it: at the start of what it has not read yet. */
+const GENAI_1X_EVENT = /^\s*data: (.*)(?:\n\n|\r\r|\r\n\r\n)/;
 
 const auth = (): Record<string, string> => ({ authorization: `Bearer ${s.proxy.key}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' });
 
@@ -56,6 +60,31 @@ describe('keep-alives while a started stream is silent', () => {
     for await (const chunk of await s.geminiClient.models.generateContentStream({ model: 'claude-sonnet-4-6', contents: 'hi' })) text += chunk.text ?? '';
     expect(text).toBe('from claude');
   });
+
+  // @google/genai 1.x, which the Gemini CLI bundles, reads an SSE event only where one starts its buffer,
+  // after optional whitespace (/^\s*data: /, googleapis/js-genai#963): anything else there, an SSE comment
+  // included, leaves the rest of the stream unread and ends in "Incomplete JSON segment at the end".
+  for (const [name, model, mock] of [
+    ['converted from OpenAI', 'gpt-4o', (): MockServer => s.openai],
+    ['relayed from the Gemini API', 'gemini-2.5-flash', (): MockServer => s.gemini],
+  ] as const) {
+    test(`Gemini SSE ${name}: keep-alives the Gemini CLI's genai 1.x parser reads past`, async () => {
+      mock().queue({ text: 'one two three', chunkDelayMs: 150 });
+      const res = await fetch(`${s.proxy.url}/v1beta/models/${model}:streamGenerateContent?alt=sse`, {
+        method: 'POST',
+        headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json' },
+        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+      });
+      let rest = await res.text();
+      let text = '';
+      for (let m = GENAI_1X_EVENT.exec(rest); m; m = GENAI_1X_EVENT.exec(rest)) {
+        for (const p of (JSON.parse(m[1]!) as { candidates: Array<{ content: { parts: Array<{ text?: string }> } }> }).candidates[0]!.content.parts) text += p.text ?? '';
+        rest = rest.slice(m[0].length);
+      }
+      expect(rest.trim()).toBe('');
+      expect(text).toBe('one two three');
+    });
+  }
 
   test('never before the upstream answered: a slow 429 keeps its status', async () => {
     s.openai.queue({ error: { status: 429, body: { error: { message: 'slow down', type: 'requests', param: null, code: 'rate_limit_exceeded' } } }, headerDelayMs: 200 });

@@ -130,8 +130,12 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
     },
 
     keepalive(): string {
-      // An SSE comment is skipped by every SSE parser; whitespace is legal between JSON array elements.
-      return jsonArray ? '\n' : ': keepalive\n\n';
+      // Whitespace is legal between JSON array elements. In SSE, a blank line with no data before it
+      // dispatches nothing, and it is the one keep-alive the genai SDK's own parsers let through: an
+      // SSE comment stalls @google/genai 1.x (the Gemini CLI's, whose /^\s*data: / must match at the
+      // buffer's start: googleapis/js-genai#963) and older python-genai (json.loads of each non-blank
+      // line: googleapis/python-genai#487) for the rest of the stream.
+      return jsonArray ? '\n' : '\n\n';
     },
   };
 }
