@@ -65,3 +65,16 @@ export function parseSSE(text: string): SSEMessage[] {
 export function sseFrame(data: string, event?: string): string {
   return event === undefined ? `data: ${data}\n\n` : `event: ${event}\ndata: ${data}\n\n`;
 }
+
+const LINE_SEPARATORS = /[\u2028\u2029]/g;
+
+/**
+ * JSON with U+2028 and U+2029 written as the escapes `\u2028` and `\u2029`, which read the same to every
+ * JSON parser. JSON.stringify leaves them raw in strings, and @google/genai 1.x, which the Gemini CLI
+ * bundles, reads an SSE event as `data: (.*)` and a blank line: `.` stops at either, so one of them in a
+ * model's text or call arguments leaves the rest of the stream unread ("Incomplete JSON segment at the
+ * end"). Python line readers split there too (langgenius/dify#39008, modelcontextprotocol/typescript-sdk#1925).
+ */
+export function escapeLineSeparators(json: string): string {
+  return json.replace(LINE_SEPARATORS, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
+}

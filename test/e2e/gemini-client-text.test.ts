@@ -34,6 +34,9 @@ function messageText(m: Record<string, unknown>): string {
     .join('');
 }
 
+/** One SSE event as @google/genai 1.x finds it: at the start of what it has not read yet. */
+const GENAI_1X_EVENT = /^\s*data: (.*)(?:\n\n|\r\r|\r\n\r\n)/;
+
 describe.each(UPSTREAMS)('Gemini SDK → $provider: text, system, history, media', (up) => {
   test('generateContent: the answer text, STOP and usage reach the client; the upstream got the user text', async () => {
     const g = geminiClient(s, up.provider);
@@ -120,6 +123,27 @@ describe.each(UPSTREAMS)('Gemini SDK → $provider: text, system, history, media
     // Only the last chunk finishes.
     expect(chunks.slice(0, -1).every((c) => c.candidates?.[0]?.finishReason === undefined)).toBe(true);
     expect(lastBody(up.mock(s)).stream).toBe(true);
+  });
+
+  // JSON.stringify leaves U+2028/U+2029 raw; @google/genai 1.x (the Gemini CLI's) reads an event as
+  // /^\s*data: (.*)(?:\n\n|\r\r|\r\n\r\n)/, whose `.` stops at them, and then read nothing more.
+  test('generateContentStream: U+2028 and U+2029 in text and call arguments do not end the stream for genai 1.x', async () => {
+    const odd = 'one\u2028two\u2029three';
+    up.mock(s).queue({ text: odd, toolCalls: [{ name: 'note', args: { text: odd } }] });
+    const res = await fetch(`${s.proxy.url}/${up.provider}/v1beta/models/${up.model}:streamGenerateContent?alt=sse`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }], tools: [{ functionDeclarations: [{ name: 'note', parametersJsonSchema: { type: 'object' } }] }] }),
+    });
+    let rest = await res.text();
+    const parts: Array<{ text?: string; functionCall?: { args?: { text?: string } } }> = [];
+    for (let m = GENAI_1X_EVENT.exec(rest); m; m = GENAI_1X_EVENT.exec(rest)) {
+      parts.push(...(JSON.parse(m[1]!) as { candidates: Array<{ content: { parts: typeof parts } }> }).candidates[0]!.content.parts);
+      rest = rest.slice(m[0].length);
+    }
+    expect(rest).toBe('');
+    expect(parts.map((p) => p.text ?? '').join('')).toBe(odd);
+    expect(parts.find((p) => p.functionCall)?.functionCall?.args?.text).toBe(odd);
   });
 
   test('chats: a multi-turn conversation carries the whole history, non-streaming and streaming turns alike', async () => {

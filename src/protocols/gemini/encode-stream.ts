@@ -1,7 +1,7 @@
 import type { Signature } from '../../core/content.ts';
 import type { StreamEvent } from '../../core/stream-events.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
-import { sseFrame } from '../../util/sse.ts';
+import { escapeLineSeparators, sseFrame } from '../../util/sse.ts';
 import type { StreamEncoder, StreamEncoderOptions } from '../types.ts';
 import { functionCallPart } from './encode-parts.ts';
 import { formatSignature } from './signature.ts';
@@ -32,7 +32,8 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
   const calls = new Map<number, OpenCall>();
 
   const frame = (json: string): string => {
-    if (!jsonArray) return sseFrame(json);
+    // Escaped for the Gemini CLI's SSE reader (escapeLineSeparators).
+    if (!jsonArray) return sseFrame(escapeLineSeparators(json));
     const sep = opened ? ',\r\n' : '[';
     opened = true;
     return sep + json;
@@ -114,7 +115,7 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
         case 'error': {
           over = true;
           const json = JSON.stringify(encodeError(ev.error));
-          if (!jsonArray) return sseFrame(json);
+          if (!jsonArray) return frame(json);
           const text = `${opened ? ',\r\n' : '['}${json}]`;
           opened = true;
           closed = true;
