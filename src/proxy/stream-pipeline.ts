@@ -1,7 +1,7 @@
 import type { StreamEvent } from '../core/index.ts';
 import type { Protocol } from '../protocols/index.ts';
 import type { StreamDecoder, StreamEncoder } from '../protocols/types.ts';
-import { SSEReader } from '../util/sse.ts';
+import { escapeLineSeparators, SSEReader } from '../util/sse.ts';
 import { jsonArrayBoundary, sseBoundary } from './event-boundary.ts';
 import { inBandErrorText } from './in-band-error.ts';
 import { pump, type StreamEnd, type StreamOptions } from './stream-pump.ts';
@@ -176,7 +176,7 @@ export function unwrapStream(
 
   const frame = (json: unknown): string => {
     const text = JSON.stringify(json);
-    if (format === 'sse') return `data: ${text}\n\n`;
+    if (format === 'sse') return `data: ${escapeLineSeparators(text)}\n\n`;
     return `${sent === 0 ? '[' : ',\r\n'}${text}`;
   };
 

@@ -58,6 +58,23 @@ describe('Gemini client → gemini-cli-oauth (envelope only)', () => {
     expect(lastGenerate().headers.accept).toBe('text/event-stream');
   });
 
+  // Re-framed after unwrapping, so written by JSON.stringify: raw U+2028/U+2029, where the `.` of
+  // @google/genai 1.x's /^\s*data: (.*)(?:\n\n|\r\r|\r\n\r\n)/ (the Gemini CLI's) stops and reads no more.
+  test('streamGenerateContent (SSE): U+2028 and U+2029 in the text do not end the stream for genai 1.x', async () => {
+    const odd = 'one\u2028two\u2029three';
+    s.api.queue({ text: odd });
+    const res = await postRaw(s.proxy, '/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse', JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }));
+    const event = /^\s*data: (.*)(?:\n\n|\r\r|\r\n\r\n)/;
+    let rest = await res.text();
+    let text = '';
+    for (let m = event.exec(rest); m; m = event.exec(rest)) {
+      for (const p of (JSON.parse(m[1]!) as { candidates: Array<{ content: { parts: Part[] } }> }).candidates[0]!.content.parts) text += p.text ?? '';
+      rest = rest.slice(m[0].length);
+    }
+    expect(rest).toBe('');
+    expect(text).toBe(odd);
+  });
+
   test('the plain streamGenerateContent JSON array is served from Code Assist’s SSE', async () => {
     const res = await fetch(`${s.proxy.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent`, {
       method: 'POST',
