@@ -232,7 +232,9 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     att.done({ status: res.status });
     return new Response(res.body, { status: res.status, headers });
   }
-  const body = relayStream(res.body, streamOptions(ctx.config, input.protocol, input.geminiFormat), (end) =>
+  // Only a request that declared tools can get calls back to number (tool-call-indexes.ts).
+  const tools = input.protocol === 'openai' && Array.isArray(input.body.tools) && input.body.tools.length > 0;
+  const body = relayStream(res.body, { ...streamOptions(ctx.config, input.protocol, input.geminiFormat), toolCalls: tools }, (end) =>
     att.done({ status: res.status, error: end.error }),
   );
   return new Response(body, { status: res.status, headers });

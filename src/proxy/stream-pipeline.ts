@@ -4,8 +4,9 @@ import type { StreamDecoder, StreamEncoder } from '../protocols/types.ts';
 import { escapeLineSeparators, SSEReader } from '../util/sse.ts';
 import { jsonArrayBoundary, sseBoundary } from './event-boundary.ts';
 import { inBandErrorText } from './in-band-error.ts';
-import { pump, type StreamEnd, type StreamOptions } from './stream-pump.ts';
+import { pump, type PumpSink, type StreamEnd, type StreamOptions } from './stream-pump.ts';
 import { inBandErrorMessage, isLastGeminiChunk, StreamTail, wholeData } from './stream-tail.ts';
+import { ToolCallIndexes } from './tool-call-indexes.ts';
 
 export type { StreamEnd, StreamOptions };
 
@@ -13,6 +14,8 @@ export type { StreamEnd, StreamOptions };
 export interface RelayOptions extends StreamOptions {
   protocol: Protocol;
   format: 'sse' | 'json-array';
+  /** A Chat Completions request that declared tools: calls without an index get one (tool-call-indexes.ts). */
+  toolCalls?: boolean;
 }
 
 /**
@@ -85,7 +88,8 @@ export function convertStream(
 }
 
 /**
- * Same-protocol relay: the upstream bytes untouched, but a connection that breaks mid-stream, a stream
+ * Same-protocol relay: the upstream bytes untouched (Chat Completions tool-call deltas without an index
+ * excepted: tool-call-indexes.ts), but a connection that breaks mid-stream, a stream
  * the upstream ended cleanly but early (no `[DONE]`, `message_stop`, `finishReason`, and for the first
  * two no finish either: then the missing marker is added) and an idle
  * upstream still end with the protocol's in-band error rather than a silent or reset end, unless the
@@ -100,7 +104,14 @@ export function relayStream(
   const boundary = opts.format === 'json-array' ? jsonArrayBoundary() : sseBoundary();
   const responses = opts.protocol === 'responses' && opts.format === 'sse';
   const tail = new StreamTail(responses);
+  const indexes = opts.toolCalls && opts.protocol === 'openai' && opts.format === 'sse' ? new ToolCallIndexes() : undefined;
   const end: StreamEnd = {};
+  const relay = (bytes: Uint8Array, sink: PumpSink): void => {
+    if (bytes.length === 0) return;
+    sink.send(bytes);
+    boundary.push(bytes);
+    tail.push(bytes);
+  };
   /** The upstream's own in-band error, relayed as it came: the stream is whole, the request failed. */
   const upstreamError = (): void => {
     if (tail.error !== undefined) end.error = tail.error;
@@ -110,11 +121,10 @@ export function relayStream(
     {
       chunk(value, sink) {
         if (value) {
-          sink.send(value);
-          boundary.push(value);
-          tail.push(value);
+          relay(indexes ? indexes.push(value) : value, sink);
           return false;
         }
+        if (indexes) relay(indexes.flush(), sink);
         if (!tail.complete(opts.protocol, opts.format, !boundary.atBoundary())) {
           sink.fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before its end marker: the answer is truncated' });
           return true;
