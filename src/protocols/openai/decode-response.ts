@@ -7,6 +7,7 @@ import { contentPieces, type ContentPiece } from './content-chunks.ts';
 import { inBandError } from './errors.ts';
 import { finishReasonFromOpenAI } from './finish-reason.ts';
 import { rememberReasoning } from './reasoning-cache.ts';
+import { splitThinkTags, type ThinkPiece } from './think-tags.ts';
 import { readThoughtSignature } from './thought-signature.ts';
 import { usageFromOpenAI } from './usage.ts';
 
@@ -42,9 +43,11 @@ function decodeOutput(message: JsonObject): OutputPart[] {
   // `content` is a string in OpenAI's answers, an array of parts in some compatible servers' (Mistral's
   // reasoning models put their thinking there).
   const pieces = contentPieces(message.content);
-  const reasoning = (stringOr(message.reasoning_content) ?? stringOr(message.reasoning) ?? '') + joined(pieces, 'thinking');
+  // Thinking written into the content between <think> tags (think-tags.ts) is reasoning too.
+  const split = splitThinkTags(typeof message.content === 'string' ? message.content : joined(pieces, 'text'));
+  const reasoning = (stringOr(message.reasoning_content) ?? stringOr(message.reasoning) ?? '') + joined(pieces, 'thinking') + joined(split, 'thinking');
   if (reasoning) out.push({ type: 'thinking', text: reasoning });
-  const text = typeof message.content === 'string' ? message.content : joined(pieces, 'text');
+  const text = joined(split, 'text');
   if (text) out.push({ type: 'text', text });
   const refusal = stringOr(message.refusal);
   if (refusal) out.push({ type: 'text', text: refusal });
@@ -63,7 +66,7 @@ function decodeOutput(message: JsonObject): OutputPart[] {
   return out;
 }
 
-const joined = (pieces: readonly ContentPiece[], kind: ContentPiece['kind']): string =>
+const joined = (pieces: readonly (ContentPiece | ThinkPiece)[], kind: ContentPiece['kind']): string =>
   pieces
     .filter((p) => p.kind === kind)
     .map((p) => p.text)

@@ -10,6 +10,7 @@ import { contentPieces } from './content-chunks.ts';
 import { inBandError } from './errors.ts';
 import { finishReasonFromOpenAI } from './finish-reason.ts';
 import { rememberReasoning } from './reasoning-cache.ts';
+import { ThinkTags, type ThinkPiece } from './think-tags.ts';
 import { readThoughtSignature } from './thought-signature.ts';
 import { usageFromOpenAI } from './usage.ts';
 
@@ -50,6 +51,7 @@ function createChunkDecoder(): StreamDecoder {
   let reasoningText = '';
   let firstCallId: string | undefined;
   let reportedModel = '';
+  const think = new ThinkTags();
 
   function start(out: StreamEvent[], chunk?: JsonObject): void {
     if (started) return;
@@ -69,8 +71,17 @@ function createChunkDecoder(): StreamDecoder {
     }
   }
 
+  /** Content pieces as events; thinking written between `<think>` tags counts as the turn's reasoning. */
+  function content(pieces: ThinkPiece[], out: StreamEvent[]): void {
+    for (const p of pieces) {
+      if (p.kind === 'thinking') reasoningText += p.text;
+      out.push({ type: p.kind, text: p.text });
+    }
+  }
+
   function finish(out: StreamEvent[]): StreamEvent[] {
     start(out);
+    content(think.end(), out);
     closeCalls(out);
     done = true;
     rememberReasoning(reportedModel, firstCallId, reasoningText);
@@ -139,7 +150,7 @@ function createChunkDecoder(): StreamDecoder {
         reasoningText += reasoning;
         out.push({ type: 'thinking', text: reasoning });
       }
-      if (typeof delta.content === 'string' && delta.content) out.push({ type: 'text', text: delta.content });
+      if (typeof delta.content === 'string' && delta.content) content(think.push(delta.content), out);
       for (const piece of contentPieces(delta.content)) out.push({ type: piece.kind, text: piece.text });
       if (typeof delta.refusal === 'string' && delta.refusal) out.push({ type: 'text', text: delta.refusal });
       if (Array.isArray(delta.tool_calls)) toolCalls(delta.tool_calls, out);
@@ -148,6 +159,7 @@ function createChunkDecoder(): StreamDecoder {
     if (c.finish_reason != null && c.finish_reason !== '') {
       sawFinish = true;
       finishRaw = c.finish_reason;
+      content(think.end(), out);
       closeCalls(out);
     }
   }
