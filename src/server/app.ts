@@ -291,7 +291,10 @@ export function createApp(config: Config, deps: AppDeps = {}) {
             ),
           );
           // A stream's overhead is spread over its life; only a whole response gets the header.
-          if (streamFormat(res, url.path)) return withHeaders(res, idHeader, cors);
+          // nginx buffers a proxied response by default (proxy_buffering on), holding a stream's events and
+          // keep-alives until kilobytes pile up; this header turns that off for the stream alone, as
+          // streaming servers behind nginx do (mostlygeek/llama-swap#236, ggml-org/llama.cpp#20872).
+          if (streamFormat(res, url.path)) return withHeaders(res, { 'x-request-id': id, 'x-accel-buffering': 'no' }, cors);
           return withHeaders(res, { 'x-request-id': id, 'server-timing': serverTiming(tracker.elapsed(), scope.upstreamMs) }, cors);
         } catch (e) {
           if (e instanceof ClientGoneError) {

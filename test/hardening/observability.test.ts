@@ -116,6 +116,28 @@ describe('request ids and the request log line', () => {
     expect(stream.headers.get('server-timing')).toBeNull();
     await stream.text();
   });
+
+  // nginx's default proxy_buffering holds a stream until kilobytes pile up (mostlygeek/llama-swap#236).
+  test('streams, relayed or converted, SSE or Gemini’s JSON array, tell nginx not to buffer them; whole answers do not', async () => {
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${s.proxy.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${s.proxy.key}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const contents = [{ role: 'user', parts: [{ text: 'hi' }] }];
+    const streams = [
+      await chat(s.proxy, { stream: true }),
+      await post('/v1/messages', { model: 'claude-sonnet-4-5', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] }, { 'anthropic-version': '2023-06-01' }),
+      await post('/v1/chat/completions', { model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      await post('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', { contents }),
+      await post('/v1beta/models/gemini-2.5-flash:streamGenerateContent', { contents }),
+    ];
+    for (const res of streams) {
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-accel-buffering')).toBe('no');
+      await res.text();
+    }
+    const whole = await chat(s.proxy);
+    expect(whole.headers.get('x-accel-buffering')).toBeNull();
+    await whole.text();
+  });
 });
 
 describe('GET /metrics', () => {
