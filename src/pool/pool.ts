@@ -3,6 +3,8 @@ import { Member, type ProbeTicket } from './member.ts';
 import type { PoolSettings } from './settings.ts';
 
 const AFFINITY_LIMIT = 10_000;
+/** Round-robin cursors kept, one per model; the model least recently asked for goes first (it restarts at the top). */
+const CURSOR_LIMIT = 1_000;
 
 export interface PickOptions {
   /** Members already tried for this request. */
@@ -21,7 +23,13 @@ export interface Unavailable {
 
 /** The members behind one provider and the strategy that spreads requests over them. */
 export class Pool {
-  private cursor = 0;
+  /**
+   * Round robin's place, per model: with one place for all, interleaved requests for models served by
+   * different members (a model whose quota one account spent, an account's models list) steer each
+   * other, one model always landing on the same member while another member idles
+   * (vllm-project/production-stack#915, router-for-me/CLIProxyAPI#506).
+   */
+  private readonly cursors = new Map<string, number>();
   /** Session key → member name. */
   private readonly affinity: Map<string, string>;
 
@@ -46,7 +54,7 @@ export class Pool {
       (m) => !opts.exclude?.has(m) && m.serves(model) && m.available(now, model) && !m.atCapacity(),
     );
     if (eligible.length === 0) return undefined;
-    const chosen = this.sticky(eligible, opts.sessionKey) ?? this.byStrategy(eligible);
+    const chosen = this.sticky(eligible, opts.sessionKey) ?? this.byStrategy(eligible, model);
     if (this.settings.affinity && opts.sessionKey) this.remember(opts.sessionKey, chosen);
     return { member: chosen, probe: chosen.acquire(now) };
   }
@@ -94,7 +102,7 @@ export class Pool {
     if (this.affinity.size > AFFINITY_LIMIT) this.affinity.delete(this.affinity.keys().next().value!);
   }
 
-  private byStrategy(eligible: Member[]): Member {
+  private byStrategy(eligible: Member[], model: string): Member {
     switch (this.settings.strategy) {
       case 'fill_first':
         return eligible[0]!;
@@ -114,10 +122,13 @@ export class Pool {
       }
       case 'round_robin': {
         // Rotate over the whole member list so the order does not shift when one member drops out.
+        const cursor = this.cursors.get(model) ?? 0;
         for (let i = 0; i < this.members.length; i++) {
-          const m = this.members[(this.cursor + i) % this.members.length]!;
+          const m = this.members[(cursor + i) % this.members.length]!;
           if (eligible.includes(m)) {
-            this.cursor = (this.cursor + i + 1) % this.members.length;
+            this.cursors.delete(model);
+            this.cursors.set(model, (cursor + i + 1) % this.members.length);
+            if (this.cursors.size > CURSOR_LIMIT) this.cursors.delete(this.cursors.keys().next().value!);
             return m;
           }
         }
