@@ -38,7 +38,9 @@ export interface ProxyErrorInfo {
   /**
    * The account, not the request, is at fault: no credit left (a 402, Anthropic's "credit balance is
    * too low" 400) or a key refused in a 400 (Google's API_KEY_INVALID is also `authentication`). A
-   * pool's next member may serve the same request, and this one rests as after a 401.
+   * pool's next member may serve the same request, and this one rests as after a 401. `false`: the
+   * request's fault even in a 401 or 403 (a prompt OpenRouter's moderation flagged), which neither rests
+   * the account nor goes to another.
    */
   accountFault?: boolean;
 }

@@ -24,7 +24,7 @@ export interface DoneFields {
   outputTokens?: number;
   /** Upstream attempts made (failover included). */
   attempts?: number;
-  /** The failure was the account's (ProxyErrorInfo.accountFault): the member rests as after a 401. */
+  /** The failure was the account's (ProxyErrorInfo.accountFault): the member rests as after a 401; false: the request's, even in a 401/403. */
   accountFault?: boolean;
 }
 
@@ -179,7 +179,9 @@ export function isRetryable(info: Pick<ProxyErrorInfo, 'status' | 'kind' | 'acco
 }
 
 function isAccountFault(info: Pick<ProxyErrorInfo, 'status' | 'kind' | 'accountFault'>): boolean {
-  return info.status === 401 || info.status === 403 || info.kind === 'authentication' || info.kind === 'permission' || info.accountFault === true;
+  // Said either way by the upstream's body: a 402's, or a 403 moderation's (the request's).
+  if (info.accountFault !== undefined) return info.accountFault;
+  return info.status === 401 || info.status === 403 || info.kind === 'authentication' || info.kind === 'permission';
 }
 
 /**
@@ -189,6 +191,7 @@ function isAccountFault(info: Pick<ProxyErrorInfo, 'status' | 'kind' | 'accountF
 export function failureFields(protocol: Protocol, info: ProxyErrorInfo): DoneFields {
   const f: DoneFields = { status: clientStatus(protocol, info), error: info.message, retryAfter: info.retryAfter, quotaModel: info.quotaModel };
   if (isAccountFault(info)) f.accountFault = true;
+  else if (info.accountFault === false) f.accountFault = false;
   return f;
 }
 
@@ -224,7 +227,7 @@ export function outcomeOf(f: Pick<DoneFields, 'status' | 'error' | 'retryAfter' 
     const limited: Outcome = { kind: 'rate_limited', status: f.status, message, retryAfterMs: f.retryAfter === undefined ? undefined : f.retryAfter * 1000 };
     return f.quotaModel ? { ...limited, model: f.quotaModel } : limited;
   }
-  if (f.status === 401 || f.status === 403 || f.accountFault) return { kind: 'auth_failed', status: f.status, message };
+  if (f.accountFault ?? (f.status === 401 || f.status === 403)) return { kind: 'auth_failed', status: f.status, message };
   if (f.status >= 500 && f.status !== 501) return { kind: 'server_error', status: f.status, message };
   return { kind: 'client_error', status: f.status };
 }

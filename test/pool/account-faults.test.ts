@@ -128,6 +128,51 @@ describe('account faults move the request to the next member', () => {
     expect(await memberHealth(p, 'claude-custom')).toEqual({ broke: 'healthy', rich: 'healthy' });
   });
 
+  // OpenRouter answers a prompt its moderation flagged with 403 (openrouter.ai/docs/api/reference/errors-and-debugging),
+  // metadata naming the reasons and the flagged input. The prompt is at fault, not the key: taken for a
+  // refused key, one flagged prompt rested every key of the pool in turn (labring/aiproxy#615).
+  test('a 403 for a prompt moderation flagged (OpenRouter) is the request’s: not retried, no member rested', async () => {
+    const flagged: MockReply = {
+      error: {
+        status: 403,
+        body: {
+          error: {
+            code: 403,
+            message: 'openai/gpt-4o requires moderation on OpenRouter. Your input was flagged for "harassment". No credits were charged.',
+            metadata: { reasons: ['harassment'], flagged_input: 'hi', provider_name: 'OpenAI', model_slug: 'openai/gpt-4o' },
+          },
+        },
+      },
+    };
+    spent.queue(flagged);
+    const p = await start(
+      'pool: {strategy: fill_first}\nprovider_pools:\n  openai-custom:\n' +
+        `    - {name: spent, api_key: ${spent.key}, base_url: "${spent.url}"}\n` +
+        `    - {name: funded, api_key: ${funded.key}, base_url: "${funded.url}"}\n`,
+    );
+    const err = await ask(p, 'gpt-4o').catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(err.message).toContain('Your input was flagged');
+    expect([spent.calls.length, funded.calls.length]).toEqual([1, 0]);
+    expect(await memberHealth(p, 'openai-custom')).toEqual({ spent: 'healthy', funded: 'healthy' });
+    // Converted for an Anthropic client, alike.
+    spent.queue(flagged);
+    const converted = await fetch(`${p.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': p.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(converted.status).toBe(403);
+    expect(await converted.json()).toMatchObject({ type: 'error', error: { type: 'permission_error' } });
+    expect([spent.calls.length, funded.calls.length]).toEqual([2, 0]);
+    expect(await memberHealth(p, 'openai-custom')).toEqual({ spent: 'healthy', funded: 'healthy' });
+    // A 403 without moderation's metadata is still the key's.
+    spent.queue({ error: { status: 403, body: openaiErrorBody({ message: 'Key disabled', type: 'invalid_request_error', param: null, code: null }) } });
+    const res = await ask(p, 'gpt-4o');
+    expect(res.choices[0]!.message.content).toContain('hi');
+    expect(await memberHealth(p, 'openai-custom')).toEqual({ spent: 'unhealthy', funded: 'healthy' });
+  });
+
   test("a Gemini key Google refuses (400 API_KEY_INVALID): the next member's key serves it", async () => {
     const p = await start(
       'model_providers: [gemini-cli]\npool: {strategy: fill_first}\nprovider_pools:\n  gemini-cli:\n' +

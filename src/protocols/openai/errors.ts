@@ -47,6 +47,9 @@ export function decodeError(status: number, bodyText: string, headers: Headers):
   // So is OpenAI's 429 insufficient_quota ("You exceeded your current quota, please check your plan and
   // billing details"): no credit left, which no retry-after ends (ai365vip/chat-api#120, QuantumNous/new-api#462).
   if (status === 402 || (status === 429 && detail?.code === 'insufficient_quota')) info.accountFault = true;
+  // OpenRouter's 403 for a prompt its moderation flagged (metadata.reasons, flagged_input): the prompt's
+  // fault, which every key would meet alike, not a key refused (labring/aiproxy#615).
+  if (status === 403 && detail?.flagged) info.accountFault = false;
   return info;
 }
 
@@ -76,6 +79,8 @@ interface ErrorDetail {
   retryDelay?: number;
   /** Seconds until a usage limit resets, from the body (Codex's `usage_limit_reached`). */
   resetsIn?: number;
+  /** OpenRouter's moderation named what it flagged (`metadata.reasons`, `metadata.flagged_input`). */
+  flagged?: boolean;
 }
 
 /**
@@ -102,6 +107,8 @@ function errorDetail(body: unknown): ErrorDetail | undefined {
   if (retryDelay !== undefined) detail.retryDelay = retryDelay;
   const resetsIn = resetDelay(obj);
   if (resetsIn !== undefined) detail.resetsIn = resetsIn;
+  const meta = obj.metadata;
+  if (isRecord(meta) && (Array.isArray(meta.reasons) || meta.flagged_input !== undefined)) detail.flagged = true;
   return detail;
 }
 
