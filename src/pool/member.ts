@@ -72,8 +72,6 @@ export class Member {
    * member (still finishing its requests) and its successor count the same slots.
    */
   private slots: { inflight: number; probe?: ProbeTicket } = { inflight: 0 };
-  /** Smooth weighted round-robin's running weight. */
-  currentWeight = 0;
 
   constructor(spec: MemberSpec) {
     this.spec = spec;

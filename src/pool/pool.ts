@@ -3,8 +3,14 @@ import { Member, type ProbeTicket } from './member.ts';
 import type { PoolSettings } from './settings.ts';
 
 const AFFINITY_LIMIT = 10_000;
-/** Round-robin cursors kept, one per model; the model least recently asked for goes first (it restarts at the top). */
-const CURSOR_LIMIT = 1_000;
+/** Rotations kept, one per model; the model least recently asked for goes first (it starts over). */
+const ROTATION_LIMIT = 1_000;
+
+/** Where a model's requests stand in the rotation over the members: round_robin's place, weighted's running weights. */
+interface Rotation {
+  cursor: number;
+  weights: Map<Member, number>;
+}
 
 export interface PickOptions {
   /** Members already tried for this request. */
@@ -24,12 +30,12 @@ export interface Unavailable {
 /** The members behind one provider and the strategy that spreads requests over them. */
 export class Pool {
   /**
-   * Round robin's place, per model: with one place for all, interleaved requests for models served by
-   * different members (a model whose quota one account spent, an account's models list) steer each
-   * other, one model always landing on the same member while another member idles
+   * The rotation, per model: with one for all, interleaved requests for models served by different
+   * members (a model whose quota one account spent, an account's models list) steer each other, one
+   * model always landing on the same member while another member idles
    * (vllm-project/production-stack#915, router-for-me/CLIProxyAPI#506).
    */
-  private readonly cursors = new Map<string, number>();
+  private readonly rotations = new Map<string, Rotation>();
   /** Session key → member name. */
   private readonly affinity: Map<string, string>;
 
@@ -110,30 +116,40 @@ export class Pool {
         return eligible.reduce((a, b) => (b.inflight < a.inflight || (b.inflight === a.inflight && b.state.lastUsed < a.state.lastUsed) ? b : a));
       case 'weighted': {
         // Smooth weighted round robin: even spread, exact proportions over time.
+        const weights = this.rotation(model).weights;
         let total = 0;
         let best = eligible[0]!;
+        let bestWeight = -Infinity;
         for (const m of eligible) {
-          m.currentWeight += m.spec.weight;
+          const w = (weights.get(m) ?? 0) + m.spec.weight;
+          weights.set(m, w);
           total += m.spec.weight;
-          if (m.currentWeight > best.currentWeight) best = m;
+          if (w > bestWeight) [best, bestWeight] = [m, w];
         }
-        best.currentWeight -= total;
+        weights.set(best, bestWeight - total);
         return best;
       }
       case 'round_robin': {
         // Rotate over the whole member list so the order does not shift when one member drops out.
-        const cursor = this.cursors.get(model) ?? 0;
+        const rotation = this.rotation(model);
         for (let i = 0; i < this.members.length; i++) {
-          const m = this.members[(cursor + i) % this.members.length]!;
+          const m = this.members[(rotation.cursor + i) % this.members.length]!;
           if (eligible.includes(m)) {
-            this.cursors.delete(model);
-            this.cursors.set(model, (cursor + i + 1) % this.members.length);
-            if (this.cursors.size > CURSOR_LIMIT) this.cursors.delete(this.cursors.keys().next().value!);
+            rotation.cursor = (rotation.cursor + i + 1) % this.members.length;
             return m;
           }
         }
         return eligible[0]!;
       }
     }
+  }
+
+  /** The model's rotation, made the most recently used. */
+  private rotation(model: string): Rotation {
+    const r = this.rotations.get(model) ?? { cursor: 0, weights: new Map() };
+    this.rotations.delete(model);
+    this.rotations.set(model, r);
+    if (this.rotations.size > ROTATION_LIMIT) this.rotations.delete(this.rotations.keys().next().value!);
+    return r;
   }
 }

@@ -32,21 +32,24 @@ describe('strategies', () => {
   // One cursor for every model let the traffic of one model steer another's: with flash and pro requests
   // taking turns and b's pro quota spent, flash always landed on a, pro always on c, and b idled
   // (vllm-project/production-stack#915, router-for-me/CLIProxyAPI#506).
-  test('round_robin rotates each model over the members that serve it, however requests for models interleave', () => {
-    const [a, b, c] = [member('a'), member('b'), member('c')];
-    const pool = new Pool('gemini-cli', [a, b, c], settings());
-    b.record({ kind: 'rate_limited', status: 429, message: 'quota', retryAfterMs: 60_000, model: 'gemini-2.5-pro' }, 0, pool.settings);
-    const got: Record<string, string[]> = { 'gemini-2.5-flash': [], 'gemini-2.5-pro': [] };
-    for (let i = 0; i < 6; i++) {
-      for (const model of ['gemini-2.5-flash', 'gemini-2.5-pro']) {
-        const m = pool.pick(model, {}, 1000)!;
-        got[model]!.push(m.name);
-        m.release({ kind: 'success' }, 1000, pool.settings);
+  // Weighted kept one running weight per member for every model alike: pro then always went to c.
+  for (const strategy of ['round_robin', 'weighted'] as const) {
+    test(`${strategy} rotates each model over the members that serve it, however requests for models interleave`, () => {
+      const [a, b, c] = [member('a'), member('b'), member('c')];
+      const pool = new Pool('gemini-cli', [a, b, c], settings({ strategy }));
+      b.record({ kind: 'rate_limited', status: 429, message: 'quota', retryAfterMs: 60_000, model: 'gemini-2.5-pro' }, 0, pool.settings);
+      const got: Record<string, string[]> = { 'gemini-2.5-flash': [], 'gemini-2.5-pro': [] };
+      for (let i = 0; i < 6; i++) {
+        for (const model of ['gemini-2.5-flash', 'gemini-2.5-pro']) {
+          const m = pool.pick(model, {}, 1000)!;
+          got[model]!.push(m.name);
+          m.release({ kind: 'success' }, 1000, pool.settings);
+        }
       }
-    }
-    expect(got['gemini-2.5-flash']).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
-    expect(got['gemini-2.5-pro']).toEqual(['a', 'c', 'a', 'c', 'a', 'c']);
-  });
+      expect(got['gemini-2.5-flash']).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+      expect(got['gemini-2.5-pro']).toEqual(['a', 'c', 'a', 'c', 'a', 'c']);
+    });
+  }
 
   test('weighted spreads in proportion, evenly', () => {
     const pool = new Pool('openai-custom', [member('a', { weight: 3 }), member('b', { weight: 1 })], settings({ strategy: 'weighted' }));
