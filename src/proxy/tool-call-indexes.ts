@@ -1,4 +1,6 @@
 import { isRecord } from '../util/json.ts';
+import { OPEN_BRACE, OPEN_BRACKET } from '../util/json-chars.ts';
+import { escapeLineSeparators } from '../util/sse.ts';
 
 /**
  * A relayed Chat Completions stream whose tool-call deltas carry no `index`: Google's OpenAI-compatible
@@ -16,8 +18,8 @@ import { isRecord } from '../util/json.ts';
  * indexes gets its bytes back untouched.
  */
 export class ToolCallIndexes {
-  /** Bytes of a line not yet whole: it goes out with the chunk that ends it. */
-  private held: Uint8Array | undefined;
+  /** Pieces of a line not yet whole: they go out with the chunk that ends it. */
+  private readonly held: Uint8Array[] = [];
   private reading = false;
   private repairing = false;
   /** A call came with its index: the server numbers its calls, and the relay goes back to bytes. */
@@ -29,17 +31,18 @@ export class ToolCallIndexes {
 
   /** The bytes to relay now for `value`: its whole lines (the chunk itself when it ends one), repaired when they need it. */
   push(value: Uint8Array): Uint8Array {
-    if (this.numbered && !this.reading && !this.held) return value;
-    let chunk = value;
-    if (this.held) {
-      chunk = concat(this.held, value);
-      this.held = undefined;
+    if (this.numbered && !this.reading && this.held.length === 0) return value;
+    // A line cut between chunks waits for its end, so a call is never missed for being cut in two (and
+    // the text read below always ends on a whole character). The pieces are joined once, at its end.
+    const lf = value.lastIndexOf(LF);
+    if (lf === -1) {
+      this.held.push(value);
+      return EMPTY;
     }
-    // A line cut between chunks waits for its end, so "tool_calls" is never missed for being cut in two
-    // (and the text read below always ends on a whole character).
-    const cut = chunk[chunk.length - 1] === LF ? chunk.length : chunk.lastIndexOf(LF) + 1;
+    const chunk = this.held.length > 0 ? join([...this.held.splice(0), value]) : value;
+    const cut = chunk.length - (value.length - lf - 1);
     const whole = cut === chunk.length ? chunk : chunk.subarray(0, cut);
-    if (cut < chunk.length) this.held = chunk.slice(cut);
+    if (cut < chunk.length) this.held.push(chunk.slice(cut));
     if (!this.reading) {
       if (this.numbered || !mentionsToolCalls(whole)) return whole;
       this.reading = true;
@@ -52,9 +55,7 @@ export class ToolCallIndexes {
 
   /** What is still held when the upstream ended: sent as it came. */
   flush(): Uint8Array {
-    const rest = this.held ?? EMPTY;
-    this.held = undefined;
-    return rest;
+    return this.held.length > 0 ? join(this.held.splice(0)) : EMPTY;
   }
 
   private repairLines(text: string): string {
@@ -64,7 +65,7 @@ export class ToolCallIndexes {
       const nl = text.indexOf('\n', from);
       const line = text.slice(from, nl + 1);
       from = nl + 1;
-      const relevant = line.includes('"tool_calls"') || (this.repairing && line.includes('"finish_reason"'));
+      const relevant = CALLS.test(line) || (this.repairing && line.includes('"finish_reason"'));
       out += relevant && line.startsWith('data:') ? this.repairData(line) : line;
     }
     return out;
@@ -96,7 +97,8 @@ export class ToolCallIndexes {
     }
     if (!changed) return line;
     const eol = line.endsWith('\r\n') ? '\r\n' : '\n';
-    return `data: ${JSON.stringify(json)}${eol}`;
+    // Escaped as the upstream wrote them: raw, these two split lines for some readers (util/sse.ts).
+    return `data: ${escapeLineSeparators(JSON.stringify(json))}${eol}`;
   }
 
   /** Records the call's index, giving it one when it has none; true when it did. */
@@ -111,7 +113,11 @@ export class ToolCallIndexes {
       state.count = Math.max(state.count, call.index + 1);
       return false;
     }
-    let index = id === undefined ? state.last : state.ids.get(id);
+    // Without an id, a delta naming a function starts a call (AstrBot#6661's `"id": ""` calls); one
+    // naming none continues the call before it.
+    const fn = call.function;
+    const starts = id === undefined && isRecord(fn) && typeof fn.name === 'string' && fn.name !== '';
+    let index = starts ? undefined : id === undefined ? state.last : state.ids.get(id);
     if (index === undefined || index < 0) {
       index = state.count++;
       if (id) state.ids.set(id, index);
@@ -126,25 +132,48 @@ export class ToolCallIndexes {
 const EMPTY = new Uint8Array(0);
 const LF = 0x0a;
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
+function join(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
+
+/** A line that carries calls: `"tool_calls"` and a list with something in it (not null, not []). */
+const CALLS = /"tool_calls"\s*:\s*\[\s*\{/;
 
 const UNDERSCORE = 0x5f;
 const TOOL_CALLS = [0x22, 0x74, 0x6f, 0x6f, 0x6c, 0x5f, 0x63, 0x61, 0x6c, 0x6c, 0x73, 0x22]; // "tool_calls"
 
 /**
- * Whether the bytes hold `"tool_calls"`, found from its underscore: a text chunk has few of them (its
- * finish_reason), so this costs tens of nanoseconds where a decode or a general search costs hundreds.
+ * Whether the bytes hold `"tool_calls"` with a call in it (CALLS), found from the key's underscore: a
+ * text chunk has few of them (its finish_reason), so this costs tens of nanoseconds where a decode or a
+ * general search costs hundreds. Servers that write `"tool_calls":null` in every delta stay on bytes.
  */
 function mentionsToolCalls(chunk: Uint8Array): boolean {
   for (let i = chunk.indexOf(UNDERSCORE, 5); i !== -1 && i + 6 < chunk.length; i = chunk.indexOf(UNDERSCORE, i + 1)) {
     let k = 0;
     while (k < TOOL_CALLS.length && chunk[i - 5 + k] === TOOL_CALLS[k]) k++;
-    if (k === TOOL_CALLS.length) return true;
+    if (k === TOOL_CALLS.length && opensList(chunk, i + 7)) return true;
   }
   return false;
 }
+
+/** `: [ {` from `at`, with any whitespace between. */
+function opensList(chunk: Uint8Array, at: number): boolean {
+  let i = at;
+  for (const want of [COLON, OPEN_BRACKET, OPEN_BRACE]) {
+    while (i < chunk.length && isSpace(chunk[i]!)) i++;
+    if (chunk[i] !== want) return false;
+    i++;
+  }
+  return true;
+}
+
+const COLON = 0x3a;
+const isSpace = (b: number): boolean => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;

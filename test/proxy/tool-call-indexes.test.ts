@@ -57,6 +57,45 @@ describe('ToolCallIndexes', () => {
     expect(deltas.map((d) => d.function.arguments).join('')).toBe('{"a":"你好"}');
   });
 
+  test('calls with an empty id or none are told apart by the function each names', () => {
+    const t = new ToolCallIndexes();
+    const call = (name: string, args: string) => ({ id: '', type: '', function: { name, arguments: args } });
+    const text =
+      frame({ choices: [{ index: 0, delta: { tool_calls: [call('a', '{"x":1}')] } }] }) +
+      frame({ choices: [{ index: 0, delta: { tool_calls: [call('b', '{"y":2}'), call('c', '{}')] } }] });
+    const out = dec.decode(t.push(enc.encode(text)));
+    expect(dataOf(out).flatMap((d) => d.choices[0].delta.tool_calls.map((c: any) => [c.index, c.function.name]))).toEqual([[0, 'a'], [1, 'b'], [2, 'c']]);
+  });
+
+  test('a repaired line keeps U+2028 and U+2029 escaped, as the upstream wrote them', () => {
+    const t = new ToolCallIndexes();
+    const line = 'data: {"choices":[{"index":0,"delta":{"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\\"s\\":\\"a\\u2028b\\"}"}}]}}]}\n\n';
+    const out = dec.decode(t.push(enc.encode(line)));
+    expect(out).not.toMatch(/[\u2028\u2029]/);
+    expect(out).toContain('\\u2028');
+    expect(JSON.parse(JSON.parse(out.slice(6)).choices[0].delta.tool_calls[0].function.arguments)).toEqual({ s: 'a\u2028b' });
+  });
+
+  test('"tool_calls": null in every delta, as some servers write it, leaves the relay on bytes', () => {
+    const t = new ToolCallIndexes();
+    for (let i = 0; i < 3; i++) {
+      const chunk = enc.encode(frame({ choices: [{ index: 0, delta: { content: `w${i}`, tool_calls: null, function_call: null } }] }));
+      expect(t.push(chunk)).toBe(chunk);
+    }
+  });
+
+  test('a long call cut into many chunks goes out whole once its line ends', () => {
+    const t = new ToolCallIndexes();
+    const args = JSON.stringify({ content: 'x'.repeat(50_000) });
+    const bytes = enc.encode(frame({ choices: [{ index: 0, delta: { tool_calls: [{ id: 'c1', type: 'function', function: { name: 'write', arguments: args } }] } }] }));
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < bytes.length; i += 1000) parts.push(t.push(bytes.subarray(i, i + 1000)));
+    parts.push(t.flush());
+    expect(parts.filter((p) => p.length > 0).length).toBeLessThanOrEqual(2);
+    const call = dataOf(dec.decode(Buffer.concat(parts)))[0]!.choices[0].delta.tool_calls[0];
+    expect([call.index, call.function.arguments]).toEqual([0, args]);
+  });
+
   test('a text stream cut anywhere, inside characters too, comes out as the same bytes', () => {
     const t = new ToolCallIndexes();
     const text = frame({ choices: [{ index: 0, delta: { content: '你好, tool_calls 世界' } }] }).repeat(3) + 'data: [DONE]\n\n';
