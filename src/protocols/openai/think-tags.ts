@@ -20,6 +20,8 @@ export class ThinkTags {
   private state: 'lead' | 'thinking' | 'answer' | 'text' = 'lead';
   /** Text held back: the answer's opening while it may still be `<think>`, or what may start `</think>`. */
   private held = '';
+  /** Some thinking went out (its leading whitespace is not sent). */
+  private thought = false;
 
   push(delta: string): ThinkPiece[] {
     if (this.state === 'text') return [{ kind: 'text', text: delta }];
@@ -38,6 +40,11 @@ export class ThinkTags {
       }
       this.state = 'thinking';
       text = start.slice(OPEN.length);
+    }
+    // Whitespace before the thinking is dropped, so Qwen3's `<think>\n\n</think>` (thinking off) makes no block.
+    if (!this.thought) {
+      text = text.replace(/^\s+/, '');
+      if (text) this.thought = true;
     }
     const close = text.indexOf(CLOSE);
     if (close === -1) {

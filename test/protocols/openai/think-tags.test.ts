@@ -23,7 +23,7 @@ describe('ThinkTags', () => {
   test('an answer opening with <think>: thinking, then the answer without the blank line, however it is cut', () => {
     for (const size of [1, 2, 3, 7, 8, 9, 100]) {
       expect(streamed(answer, size)).toEqual([
-        { kind: 'thinking', text: '\nThe user wants 2+2. That is 4.\n' },
+        { kind: 'thinking', text: 'The user wants 2+2. That is 4.\n' },
         { kind: 'text', text: 'It is 4.' },
       ]);
     }
@@ -34,6 +34,10 @@ describe('ThinkTags', () => {
     for (const text of ['Use <think> tags like <think>this</think>.', '<div>hi</div>', '<', '   ', 'x</think>y', '<thinking>no</thinking>']) {
       for (const size of [1, 3, 50]) expect(streamed(text, size)).toEqual([{ kind: 'text', text }]);
     }
+  });
+
+  test("Qwen3's empty thinking (thinking switched off) makes no thinking at all", () => {
+    for (const size of [1, 4, 100]) expect(streamed('<think>\n\n</think>\n\nHello.', size)).toEqual([{ kind: 'text', text: 'Hello.' }]);
   });
 
   test('a stream cut before </think> keeps what it thought, a half-written closing tag included', () => {
@@ -56,7 +60,7 @@ describe('Claude Code on an OpenAI-compatible server without a reasoning parser 
     s.openai.queue({ text: '<think>\nSimple sum: 4.\n</think>\n\nIt is 4.' });
     const msg = await client().messages.stream(request).finalMessage();
     expect(msg.content.map((b) => (b.type === 'thinking' ? ['thinking', b.thinking] : b.type === 'text' ? ['text', b.text] : [b.type]))).toEqual([
-      ['thinking', '\nSimple sum: 4.\n'],
+      ['thinking', 'Simple sum: 4.\n'],
       ['text', 'It is 4.'],
     ]);
   });
