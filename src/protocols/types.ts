@@ -69,6 +69,12 @@ export interface EncodeRequestOptions {
   model: string;
   /** Used when the request has no max tokens and the protocol requires one (Anthropic). */
   defaultMaxTokens?: number;
+  /**
+   * The client's API reads "no max tokens" as the model's own ceiling (the Responses API, where Codex
+   * never sends max_output_tokens): where the protocol requires a number, the model's known output
+   * limit is sent instead of defaultMaxTokens.
+   */
+  modelLimitByDefault?: boolean;
   /** Gemini: whose thought signatures the upstream takes, the Gemini API's (default) or Code Assist's. */
   signatureFamily?: GoogleFamily;
 }

@@ -337,7 +337,12 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   // A model the upstream answers only as a stream: a whole answer is gathered from one.
   const gathered = !input.stream && adapter.protocol === 'openai' && answersOnlyStreamed(canonical.model);
   if (gathered) canonical.stream = true;
-  const upstreamBody = target.encodeRequest(canonical, { model: canonical.model, defaultMaxTokens: ctx.defaultMaxTokens, signatureFamily: adapter.signatureFamily });
+  const upstreamBody = target.encodeRequest(canonical, {
+    model: canonical.model,
+    defaultMaxTokens: ctx.defaultMaxTokens,
+    modelLimitByDefault: input.protocol === 'responses',
+    signatureFamily: adapter.signatureFamily,
+  });
   const mode: GenerateMode = input.stream || gathered ? 'sse' : 'unary';
   const sent = (adapter.protocol === 'responses' && withoutRefusedSummary(adapter, upstreamBody)) || upstreamBody;
   const send = (body: RequestBody): Promise<Response> =>

@@ -254,6 +254,27 @@ for (const u of UPSTREAMS) {
   });
 }
 
+describe('Responses client → claude-custom: no max_output_tokens', () => {
+  // Codex never sends max_output_tokens and retries a response.incomplete unchanged (openai/codex#38831),
+  // so Claude gets the model's own output ceiling, as OpenAI would allow, not the 8192 default.
+  test('Codex-shaped request (no max_output_tokens, reasoning medium) → the model ceiling as max_tokens', async () => {
+    CLAUDE.mock(s).queue({ text: 'ok' });
+    await clientFor(s, CLAUDE.name).responses.create({ model: CLAUDE.model, input: 'write a big file', reasoning: { effort: 'medium' }, stream: true });
+    const body = lastBody(CLAUDE.mock(s));
+    expect(body.max_tokens).toBe(64000);
+    expect(dig(body, 'thinking', 'budget_tokens')).toBe(8192);
+  });
+
+  test('without reasoning too; a model whose ceiling is unknown keeps the default', async () => {
+    CLAUDE.mock(s).queue({ text: 'ok' });
+    await clientFor(s, CLAUDE.name).responses.create({ model: 'claude-opus-4-1', input: 'hi' });
+    expect(lastBody(CLAUDE.mock(s)).max_tokens).toBe(32000);
+    CLAUDE.mock(s).queue({ text: 'ok' });
+    await clientFor(s, CLAUDE.name).responses.create({ model: 'claude-custom-unknown-model', input: 'hi' });
+    expect(lastBody(CLAUDE.mock(s)).max_tokens).toBe(8192);
+  });
+});
+
 describe('Responses client without a provider prefix: the model picks the upstream', () => {
   for (const u of UPSTREAMS) {
     test(`${u.model} → ${u.name}`, async () => {

@@ -30,7 +30,11 @@ interface ThinkingPlan {
 export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown> {
   const { turns, systemTail } = encodeConversation(req.messages);
   const newest = adaptiveOnly(opts.model);
-  const asked = askedMaxTokens(req.maxTokens, opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS, opts.model);
+  // Codex sends no max_output_tokens (OpenAI then allows the model's whole output) and takes the
+  // response.incomplete of a cut answer for a dropped stream, retrying it unchanged five times
+  // (openai/codex#38831): its long apply_patch calls get the model's ceiling, not the 8192 default.
+  const fallback = (opts.modelLimitByDefault && outputLimit(opts.model)) || (opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS);
+  const asked = askedMaxTokens(req.maxTokens, fallback, opts.model);
   let thinking = planThinking(req.reasoning, req.maxTokens !== undefined, asked, opts.model);
   // History from a client that cannot carry signatures gets the thinking back from the cache; history
   // produced by another upstream has none to lead the final assistant turn, so thinking goes off, and
