@@ -260,6 +260,32 @@ describe('Codex tool loop: the items it reads back, replayed as it serialises th
 });
 
 /**
+ * Codex's view_image returns the picture as `input_image` with `detail: "original"` (full resolution,
+ * a Responses API value), in a function_call_output and so in every later turn's history. Chat
+ * Completions takes auto/low/high only and strict servers answer 400 (farion1231/cc-switch#6569,
+ * #7555): the image goes to them at `high`.
+ */
+describe('view_image result with detail "original"', () => {
+  for (const u of UPSTREAMS) {
+    test(`${u.name}: accepted upstream, the image kept`, async () => {
+      u.mock(s).queue({ text: 'A red pixel.' });
+      const input = [
+        userText('Look at shot.png'),
+        { type: 'function_call', call_id: 'call_view1', name: 'view_image', arguments: '{"path":"shot.png"}' },
+        { type: 'function_call_output', call_id: 'call_view1', output: [{ type: 'input_image', image_url: PNG, detail: 'original' }] },
+      ];
+      const r = await codexPost(u, codexBody(u.model, input));
+      expect({ status: r.status, body: r.status === 200 ? '' : r.text }).toEqual({ status: 200, body: '' });
+      expect(lastCall(u.mock(s)).status).toBe(200);
+      const sent = JSON.stringify(lastBody(u.mock(s)));
+      expect(sent).toContain(PNG.slice('data:image/png;base64,'.length));
+      expect(sent).not.toContain('"original"');
+      if (u.family === 'openai') expect(sent).toContain('"detail":"high"');
+    });
+  }
+});
+
+/**
  * Codex declares each MCP server's tools as one `namespace` tool (codex-rs tools/src/tool_spec.rs
  * ToolSpec::Namespace; names qualified in codex-mcp/src/tools.rs) and reads a call of one back as a
  * function_call with `name` and `namespace` (protocol/src/models.rs), which it replays as such.

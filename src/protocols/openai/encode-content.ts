@@ -43,7 +43,18 @@ function encodeImage(part: ImagePart): OpenAIContentPart | undefined {
   if (source.kind === 'base64') url = toDataUrl(source.mediaType, source.data);
   else if (source.kind === 'url') url = source.url;
   else return undefined; // a text "image" has no meaning
-  return { type: 'image_url', image_url: part.detail ? { url, detail: part.detail } : { url } };
+  const detail = chatDetail(part.detail);
+  return { type: 'image_url', image_url: detail ? { url, detail } : { url } };
+}
+
+/**
+ * Chat Completions takes `auto`, `low` and `high` only, and strict servers answer anything else with a
+ * 400. Codex's view_image sends the Responses API's `original` (full resolution): `high` is the
+ * nearest (farion1231/cc-switch#6569, #7555); a value unknown here is left out.
+ */
+function chatDetail(detail: string | undefined): string | undefined {
+  if (detail === 'original') return 'high';
+  return detail === 'auto' || detail === 'low' || detail === 'high' ? detail : undefined;
 }
 
 function encodeFile(part: FilePart): OpenAIContentPart | undefined {
