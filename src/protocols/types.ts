@@ -75,6 +75,11 @@ export interface EncodeRequestOptions {
    * limit is sent instead of defaultMaxTokens.
    */
   modelLimitByDefault?: boolean;
+  /**
+   * The client's API caches prompt prefixes by itself and has no way to mark them (the Responses API):
+   * where caching needs breakpoints (Anthropic), the encoder places them when the client placed none.
+   */
+  markCacheBreakpoints?: boolean;
   /** Gemini: whose thought signatures the upstream takes, the Gemini API's (default) or Code Assist's. */
   signatureFamily?: GoogleFamily;
 }

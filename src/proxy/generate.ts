@@ -341,6 +341,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
     model: canonical.model,
     defaultMaxTokens: ctx.defaultMaxTokens,
     modelLimitByDefault: input.protocol === 'responses',
+    markCacheBreakpoints: input.protocol === 'responses',
     signatureFamily: adapter.signatureFamily,
   });
   const mode: GenerateMode = input.stream || gathered ? 'sse' : 'unary';

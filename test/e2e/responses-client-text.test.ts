@@ -204,7 +204,8 @@ for (const u of UPSTREAMS) {
       } else if (u.family === 'anthropic') {
         expect(dig(body, 'messages', 0, 'content')).toEqual([
           { type: 'text', text: 'What is this?' },
-          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_BASE64 } },
+          // The conversation's last block is a prompt cache breakpoint (responses-codex-wire.test.ts).
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_BASE64 }, cache_control: { type: 'ephemeral' } },
         ]);
       } else {
         expect(dig(body, 'contents', 0, 'parts')).toEqual([{ text: 'What is this?' }, { inlineData: { mimeType: 'image/png', data: PNG_BASE64 } }]);

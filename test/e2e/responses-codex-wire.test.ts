@@ -260,6 +260,43 @@ describe('Codex tool loop: the items it reads back, replayed as it serialises th
 });
 
 /**
+ * OpenAI caches a prompt's prefix unasked; Anthropic only up to a block marked cache_control, and Codex
+ * marks none, so every turn was billed whole (router-for-me/CLIProxyAPI#5557). Claude gets two
+ * breakpoints: the system prompt's end and the conversation's last block.
+ */
+describe('Codex → claude-custom: prompt cache breakpoints', () => {
+  test('the end of the system prompt and the last block of the conversation are marked; nothing else', async () => {
+    CLAUDE.mock(s).queue({ text: 'Done.' });
+    const input = [
+      userText('List the files'),
+      { type: 'function_call', call_id: 'call_ls1', name: 'shell', arguments: '{"command":["ls"]}' },
+      { type: 'function_call_output', call_id: 'call_ls1', output: 'main.py\nREADME.md' },
+    ];
+    const r = await codexPost(CLAUDE, codexBody(CLAUDE.model, input));
+    expect({ status: r.status, body: r.status === 200 ? '' : r.text }).toEqual({ status: 200, body: '' });
+    expect(lastCall(CLAUDE.mock(s)).status).toBe(200);
+    const body = lastBody(CLAUDE.mock(s)) as { system: Array<Record<string, unknown>>; messages: Array<{ content: Array<Record<string, unknown>> }> };
+    expect(body.system.at(-1)!.cache_control).toEqual({ type: 'ephemeral' });
+    const last = body.messages.at(-1)!.content.at(-1)!;
+    expect(last).toMatchObject({ type: 'tool_result', tool_use_id: 'call_ls1', cache_control: { type: 'ephemeral' } });
+    expect(JSON.stringify(body).match(/cache_control/g)).toHaveLength(2);
+  });
+
+  test('not on a Chat Completions client\'s request', async () => {
+    CLAUDE.mock(s).queue({ text: 'ok' });
+    const res = await fetch(`${s.proxy.url}/claude-custom/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.proxy.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: CLAUDE.model, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hi' }] }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    expect(JSON.stringify(lastBody(CLAUDE.mock(s)))).not.toContain('cache_control');
+  });
+});
+
+/**
  * Codex's view_image returns the picture as `input_image` with `detail: "original"` (full resolution,
  * a Responses API value), in a function_call_output and so in every later turn's history. Chat
  * Completions takes auto/low/high only and strict servers answer 400 (farion1231/cc-switch#6569,

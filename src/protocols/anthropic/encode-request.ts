@@ -9,7 +9,7 @@ import { anthropicInputSchema } from './input-schema.ts';
 import { anthropicOutputSchema } from './output-schema.ts';
 import { finishConversation, restoreThinking, thinkingFitsHistory } from './final-turn.ts';
 import { adaptiveOnly, disableThinkingExplicitly, outputLimit, refusesForcedToolChoice } from './model-rules.ts';
-import type { AnthropicBlock } from './wire-types.ts';
+import type { AnthropicBlock, AnthropicTurn } from './wire-types.ts';
 
 const DEFAULT_MAX_TOKENS = 8192;
 /** The API's floor for `budget_tokens`. */
@@ -56,7 +56,28 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
   if (req.user) body.metadata = { user_id: req.user };
   body.stream = req.stream;
   mergeExtras(req, body);
+  if (opts.markCacheBreakpoints) markCacheBreakpoints(body.system as AnthropicBlock[] | undefined, turns);
   return body;
+}
+
+/** Blocks the API lets carry cache_control (thinking blocks may not). */
+const CACHEABLE = new Set(['text', 'image', 'document', 'tool_use', 'tool_result']);
+
+/**
+ * Anthropic caches only up to a block marked `cache_control`; OpenAI caches prefixes unasked, so
+ * Codex marks nothing and every turn was billed whole (router-for-me/CLIProxyAPI#5557). Unless the
+ * client marked blocks itself: one breakpoint at the end of the system prompt (with the tools before
+ * it, the same every turn) and one on the conversation's last block, which the next turn reads back.
+ */
+function markCacheBreakpoints(system: AnthropicBlock[] | undefined, turns: AnthropicTurn[]): void {
+  const blocks = [...(system ?? []), ...turns.flatMap((t) => t.content)];
+  if (blocks.some((b) => b.cache_control !== undefined)) return;
+  const mark = (list: AnthropicBlock[] | undefined): void => {
+    const last = list?.findLast((b) => CACHEABLE.has(b.type));
+    if (last) last.cache_control = { type: 'ephemeral' };
+  };
+  mark(system);
+  mark(turns.at(-1)?.content);
 }
 
 /** max_tokens before thinking: the client's, or the default; never past the model's output ceiling (above it the API answers 400). */
