@@ -75,7 +75,7 @@ export class ThinkTags {
 /** A whole answer's content, split as ThinkTags splits a stream. */
 export function splitThinkTags(content: string): ThinkPiece[] {
   const t = new ThinkTags();
-  return merge([...t.push(content), ...t.end()]);
+  return mergePieces([...t.push(content), ...t.end()]);
 }
 
 /** How many of `text`'s last characters could begin `tag`. */
@@ -86,7 +86,8 @@ function partialSuffix(text: string, tag: string): number {
   return 0;
 }
 
-function merge(pieces: ThinkPiece[]): ThinkPiece[] {
+/** Neighbouring pieces of one kind joined. */
+export function mergePieces(pieces: ThinkPiece[]): ThinkPiece[] {
   const out: ThinkPiece[] = [];
   for (const p of pieces) {
     const last = out[out.length - 1];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { splitThinkTags, ThinkTags, type ThinkPiece } from '../../../src/protocols/openai/think-tags.ts';
+import { mergePieces, splitThinkTags, ThinkTags, type ThinkPiece } from '../../../src/protocols/openai/think-tags.ts';
 import { startStack, type Stack } from '../../helpers/stack.ts';
 
 /** Feeds `text` in pieces of `size` characters and joins what comes out by kind, in order. */
@@ -9,13 +9,7 @@ function streamed(text: string, size: number): ThinkPiece[] {
   const out: ThinkPiece[] = [];
   for (let i = 0; i < text.length; i += size) out.push(...t.push(text.slice(i, i + size)));
   out.push(...t.end());
-  const merged: ThinkPiece[] = [];
-  for (const p of out) {
-    const last = merged[merged.length - 1];
-    if (last && last.kind === p.kind) last.text += p.text;
-    else merged.push({ ...p });
-  }
-  return merged;
+  return mergePieces(out);
 }
 
 describe('ThinkTags', () => {
