@@ -72,7 +72,7 @@ export interface EncodeRequestOptions {
   /**
    * The client's API reads "no max tokens" as the model's own ceiling (the Responses API, where Codex
    * never sends max_output_tokens): where the protocol requires a number, the model's known output
-   * limit is sent instead of defaultMaxTokens.
+   * limit (capped: anthropic/encode-request.ts) is sent instead of defaultMaxTokens.
    */
   modelLimitByDefault?: boolean;
   /**

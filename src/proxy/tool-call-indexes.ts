@@ -34,7 +34,8 @@ export class ToolCallIndexes {
     if (this.numbered && !this.reading && this.held.length === 0) return value;
     // A line cut between chunks waits for its end, so a call is never missed for being cut in two (and
     // the text read below always ends on a whole character). The pieces are joined once, at its end.
-    const lf = value.lastIndexOf(LF);
+    // A bare CR ends a line too (SSE allows it): such a stream is never held for want of an LF.
+    const lf = Math.max(value.lastIndexOf(LF), value.lastIndexOf(CR));
     if (lf === -1) {
       this.held.push(value);
       return EMPTY;
@@ -62,9 +63,11 @@ export class ToolCallIndexes {
     let out = '';
     let from = 0;
     while (from < text.length) {
+      // Lines are split at LF; what follows the last one (CR-only lines) is taken whole, as it came.
       const nl = text.indexOf('\n', from);
-      const line = text.slice(from, nl + 1);
-      from = nl + 1;
+      const end = nl === -1 ? text.length : nl + 1;
+      const line = text.slice(from, end);
+      from = end;
       const relevant = CALLS.test(line) || (this.repairing && line.includes('"finish_reason"'));
       out += relevant && line.startsWith('data:') ? this.repairData(line) : line;
     }
@@ -96,7 +99,7 @@ export class ToolCallIndexes {
       }
     }
     if (!changed) return line;
-    const eol = line.endsWith('\r\n') ? '\r\n' : '\n';
+    const eol = /[\r\n]*$/.exec(line)![0];
     // Escaped as the upstream wrote them: raw, these two split lines for some readers (util/sse.ts).
     return `data: ${escapeLineSeparators(JSON.stringify(json))}${eol}`;
   }
@@ -131,6 +134,7 @@ export class ToolCallIndexes {
 
 const EMPTY = new Uint8Array(0);
 const LF = 0x0a;
+const CR = 0x0d;
 
 function join(parts: Uint8Array[]): Uint8Array {
   let length = 0;

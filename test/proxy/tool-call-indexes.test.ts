@@ -96,6 +96,16 @@ describe('ToolCallIndexes', () => {
     expect([call.index, call.function.arguments]).toEqual([0, args]);
   });
 
+  test('a stream whose lines end with a bare CR is relayed as it comes, not held for an LF', () => {
+    const t = new ToolCallIndexes();
+    const chunk = enc.encode('data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\r\r');
+    expect(t.push(chunk)).toBe(chunk);
+    const call = enc.encode('data: {"choices":[{"index":0,"delta":{"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]}}]}\r\r');
+    const out = dec.decode(t.push(call));
+    expect(out.endsWith('}\r\r')).toBe(true);
+    expect(JSON.parse(out.slice(6)).choices[0].delta.tool_calls[0].index).toBe(0);
+  });
+
   test('a text stream cut anywhere, inside characters too, comes out as the same bytes', () => {
     const t = new ToolCallIndexes();
     const text = frame({ choices: [{ index: 0, delta: { content: '你好, tool_calls 世界' } }] }).repeat(3) + 'data: [DONE]\n\n';

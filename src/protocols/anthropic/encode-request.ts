@@ -12,6 +12,8 @@ import { adaptiveOnly, disableThinkingExplicitly, outputLimit, refusesForcedTool
 import type { AnthropicBlock, AnthropicTurn } from './wire-types.ts';
 
 const DEFAULT_MAX_TOKENS = 8192;
+/** The most a client whose API means "the model's whole output" by no limit gets (modelLimitByDefault). */
+const UNASKED_LIMIT = 32_000;
 /** The API's floor for `budget_tokens`. */
 const MIN_BUDGET = 1024;
 
@@ -32,8 +34,11 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
   const newest = adaptiveOnly(opts.model);
   // Codex sends no max_output_tokens (OpenAI then allows the model's whole output) and takes the
   // response.incomplete of a cut answer for a dropped stream, retrying it unchanged five times
-  // (openai/codex#38831): its long apply_patch calls get the model's ceiling, not the 8192 default.
-  const fallback = (opts.modelLimitByDefault && outputLimit(opts.model)) || (opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS);
+  // (openai/codex#38831): its long apply_patch calls get room, not the 8192 default. Claude Code's own
+  // 32000 at most: Anthropic reserves output-tokens-per-minute from max_tokens up front, and the 64000 or
+  // 128000 of a model's ceiling would exceed a low tier's whole minute (8000 on tier 1) on every request.
+  const ceiling = opts.modelLimitByDefault ? outputLimit(opts.model) : undefined;
+  const fallback = ceiling ? Math.min(ceiling, UNASKED_LIMIT) : (opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS);
   const asked = askedMaxTokens(req.maxTokens, fallback, opts.model);
   let thinking = planThinking(req.reasoning, req.maxTokens !== undefined, asked, opts.model);
   // History from a client that cannot carry signatures gets the thinking back from the cache; history

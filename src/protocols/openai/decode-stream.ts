@@ -153,7 +153,11 @@ function createChunkDecoder(): StreamDecoder {
       if (typeof delta.content === 'string' && delta.content) content(think.push(delta.content), out);
       for (const piece of contentPieces(delta.content)) out.push({ type: piece.kind, text: piece.text });
       if (typeof delta.refusal === 'string' && delta.refusal) out.push({ type: 'text', text: delta.refusal });
-      if (Array.isArray(delta.tool_calls)) toolCalls(delta.tool_calls, out);
+      if (Array.isArray(delta.tool_calls)) {
+        // Thinking held back for a possible `</think>` goes before the calls, where it was written.
+        if (delta.tool_calls.length > 0) content(think.end(), out);
+        toolCalls(delta.tool_calls, out);
+      }
     }
     // Older Ollama, SGLang and LocalAI send `""` rather than null on every chunk before the last.
     if (c.finish_reason != null && c.finish_reason !== '') {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { mergePieces, splitThinkTags, ThinkTags, type ThinkPiece } from '../../../src/protocols/openai/think-tags.ts';
+import { createStreamDecoder } from '../../../src/protocols/openai/decode-stream.ts';
 import { startStack, type Stack } from '../../helpers/stack.ts';
 
 /** Feeds `text` in pieces of `size` characters and joins what comes out by kind, in order. */
@@ -37,6 +38,23 @@ describe('ThinkTags', () => {
   test('a stream cut before </think> keeps what it thought, a half-written closing tag included', () => {
     expect(streamed('<think>still going</th', 4)).toEqual([{ kind: 'thinking', text: 'still going</th' }]);
     expect(streamed('<thi', 1)).toEqual([{ kind: 'text', text: '<thi' }]);
+  });
+});
+
+describe('the stream decoder with <think> content', () => {
+  test('thinking held back for a possible </think> goes out before a tool call that follows it', () => {
+    const dec = createStreamDecoder();
+    const chunk = (delta: object) => ({ data: JSON.stringify({ id: 'c', model: 'qwen3', choices: [{ index: 0, delta }] }) });
+    const events = [
+      ...dec.message(chunk({ content: '<think>I will call f</th' })),
+      ...dec.message(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] })),
+    ];
+    expect(events.filter((e) => e.type !== 'start').map((e) => e.type === 'thinking' ? `thinking:${e.text}` : e.type)).toEqual([
+      'thinking:I will call f',
+      'thinking:</th',
+      'tool_call_start',
+      'tool_call_delta',
+    ]);
   });
 });
 
