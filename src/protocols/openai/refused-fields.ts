@@ -154,10 +154,6 @@ function known(adapter: ProviderAdapter, model: string): Known {
   return entry;
 }
 
-export function rememberRefused(adapter: ProviderAdapter, model: string, field: string): void {
-  known(adapter, model).fields.add(field);
-}
-
 /**
  * The body to send first: without the fields this upstream refused before for this model and within the
  * ceiling it stated, or the body itself (unparsed, the client's bytes on the relay) when it refused
@@ -191,27 +187,45 @@ export async function retryWithoutRefused(
   // Parsed only once an answer is a refusal: most failures (rate limits, outages) are not.
   let current: Record<string, unknown> | undefined;
   for (let i = 0; i < MAX_RETRIES && !res.ok; i++) {
-    const text = await res.clone().text();
-    const field = refusedField(res.status, text);
-    const ceiling = field === undefined ? refusedCeiling(res.status, text) : undefined;
-    // Only a body that sent an effort can have had it refused; parsed then, as for the others.
-    const maybeEffort = field === undefined && ceiling === undefined && /reasoning/i.test(text);
-    if (field === undefined && ceiling === undefined && !maybeEffort) break;
-    current ??= parse(sent);
-    if (!current) break;
-    const efforts = maybeEffort ? refusedEfforts(res.status, text, current.reasoning_effort) : undefined;
-    const next =
-      field !== undefined ? withoutField(current, field) : ceiling !== undefined ? withinCeiling(current, ceiling) : efforts && withEffortIn(current, efforts);
-    if (!next) break;
-    if (field !== undefined) rememberRefused(adapter, model, field);
-    else if (ceiling !== undefined) known(adapter, model).ceiling = ceiling;
-    else known(adapter, model).efforts = efforts;
-    onDropped?.(field ?? (ceiling !== undefined ? `max_tokens above ${ceiling}` : `reasoning_effort ${String(current.reasoning_effort)}`));
+    const adjustment = adjustmentFor(res.status, await res.clone().text(), () => (current ??= parse(sent)));
+    if (!adjustment) break;
+    adjustment.remember(known(adapter, model));
+    onDropped?.(adjustment.what);
     await res.body?.cancel().catch(() => {});
-    current = next;
+    current = adjustment.next;
     res = await send(JSON.stringify(current));
   }
   return res;
+}
+
+/** What a refusal asks of the body: the body to send instead, what to remember of it, what to tell the operator. */
+interface Adjustment {
+  next: Record<string, unknown>;
+  remember(entry: Known): void;
+  what: string;
+}
+
+/** The one change a refusal names (a field, a ceiling, an effort), or undefined when it is no such refusal. */
+function adjustmentFor(status: number, text: string, sent: () => Record<string, unknown> | undefined): Adjustment | undefined {
+  const field = refusedField(status, text);
+  if (field !== undefined) {
+    const body = sent();
+    const next = body && withoutField(body, field);
+    return next && { next, remember: (k) => k.fields.add(field), what: field };
+  }
+  const ceiling = refusedCeiling(status, text);
+  if (ceiling !== undefined) {
+    const body = sent();
+    const next = body && withinCeiling(body, ceiling);
+    return next && { next, remember: (k) => (k.ceiling = ceiling), what: `max_tokens above ${ceiling}` };
+  }
+  // Only a body that sent an effort can have had it refused; parsed then, as for the others.
+  if (!/reasoning/i.test(text)) return undefined;
+  const body = sent();
+  const efforts = body && refusedEfforts(status, text, body.reasoning_effort);
+  if (!body || !efforts) return undefined;
+  const next = withEffortIn(body, efforts);
+  return next && { next, remember: (k) => (k.efforts = efforts), what: `reasoning_effort ${String(body.reasoning_effort)}` };
 }
 
 function parse(body: RequestBody): Record<string, unknown> | undefined {
