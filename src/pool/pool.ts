@@ -3,7 +3,7 @@ import { Member, type ProbeTicket } from './member.ts';
 import type { PoolSettings } from './settings.ts';
 
 const AFFINITY_LIMIT = 10_000;
-/** Rotations kept, one per model; the model least recently asked for goes first (it starts over). */
+/** Rotations kept, one per model; past it the oldest is dropped (that model's rotation starts over). */
 const ROTATION_LIMIT = 1_000;
 
 /** Where a model's requests stand in the rotation over the members: round_robin's place, weighted's running weights. */
@@ -144,10 +144,11 @@ export class Pool {
     }
   }
 
-  /** The model's rotation, made the most recently used. */
+  /** The model's rotation; a lookup only, on every pick, once the model has one. */
   private rotation(model: string): Rotation {
-    const r = this.rotations.get(model) ?? { cursor: 0, weights: new Map() };
-    this.rotations.delete(model);
+    const known = this.rotations.get(model);
+    if (known) return known;
+    const r: Rotation = { cursor: 0, weights: new Map() };
     this.rotations.set(model, r);
     if (this.rotations.size > ROTATION_LIMIT) this.rotations.delete(this.rotations.keys().next().value!);
     return r;
