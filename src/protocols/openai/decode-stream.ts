@@ -150,7 +150,11 @@ function createChunkDecoder(): StreamDecoder {
         reasoningText += reasoning;
         out.push({ type: 'thinking', text: reasoning });
       }
-      if (typeof delta.content === 'string' && delta.content) content(think.push(delta.content), out);
+      if (typeof delta.content === 'string' && delta.content) {
+        // Once past any <think>, text goes straight out: no pieces made for every delta of the answer.
+        if (think.passing) out.push({ type: 'text', text: delta.content });
+        else content(think.push(delta.content), out);
+      }
       for (const piece of contentPieces(delta.content)) out.push({ type: piece.kind, text: piece.text });
       if (typeof delta.refusal === 'string' && delta.refusal) out.push({ type: 'text', text: delta.refusal });
       if (Array.isArray(delta.tool_calls)) {

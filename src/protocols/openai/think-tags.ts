@@ -23,6 +23,11 @@ export class ThinkTags {
   /** Some thinking went out (its leading whitespace is not sent). */
   private thought = false;
 
+  /** Past the opening (or the thinking): every later delta is answer text as it came. */
+  get passing(): boolean {
+    return this.state === 'text';
+  }
+
   push(delta: string): ThinkPiece[] {
     if (this.state === 'text') return [{ kind: 'text', text: delta }];
     if (this.state === 'answer') return this.answer(delta);
