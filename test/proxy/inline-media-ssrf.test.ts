@@ -4,6 +4,9 @@
  * failed fetch must not say why (a port scanner otherwise).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from '../../src/cli/args.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { CanonicalRequest, FilePart, ImagePart } from '../../src/core/index.ts';
@@ -76,9 +79,14 @@ describe('allow_private_media_urls setting', () => {
     expect(load(['--allow-private-media-urls', 'true'])).toBe(true);
     expect(load([], { AIPROXY_ALLOW_PRIVATE_MEDIA_URLS: 'yes' })).toBe(true);
     expect(load(['--allow-private-media-urls', 'false'], { AIPROXY_ALLOW_PRIVATE_MEDIA_URLS: 'true' })).toBe(false);
-    const file = `/tmp/aiproxy-private-media-${process.pid}.yaml`;
-    await Bun.write(file, 'allow_private_media_urls: true\n');
-    expect(load(['--config', file])).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'aiproxy-private-media-'));
+    try {
+      const file = join(dir, 'config.yaml');
+      await Bun.write(file, 'allow_private_media_urls: true\n');
+      expect(load(['--config', file])).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a value that is not a yes or no stops start-up naming its source', () => {
