@@ -16,6 +16,7 @@ import type { ProviderName } from '../config/providers.ts';
 import { codecs, type Protocol } from '../protocols/index.ts';
 import { thinkingForModel } from '../protocols/gemini/thinking-config.ts';
 import type { GenerateMode, ProviderAdapter, RequestBody, UpstreamRequest } from '../providers/types.ts';
+import type { StreamDecoder } from '../protocols/types.ts';
 import { callProvider } from '../upstream/call-provider.ts';
 import { readLimited, readText, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord, tryParseJson } from '../util/json.ts';
@@ -25,6 +26,7 @@ import { droppedFields } from './dropped-fields.ts';
 import { retryRefusedParts, withoutRefusedSummary } from './responses-retry.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
 import { convertStream, relayStream, unwrapStream, type StreamEnd } from './stream-pipeline.ts';
+import { readStreamHead, type HeldStream } from './stream-head.ts';
 import { streamOptions } from './stream-options.ts';
 import { renameToolsFor, restoreToolNames, restoringDecoder } from './tool-names.ts';
 import { unwrappingDecoder } from './unwrap.ts';
@@ -223,18 +225,24 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     att.done(adapter.describeError ? failureFields(input.protocol, info) : { ...failureFields(input.protocol, info), status: res.status });
     return relay();
   }
+  let upstream: ReadableStream<Uint8Array> | HeldStream | null = res.body;
   if (input.stream && mode === 'sse') {
     const refused = await jsonInsteadOfStream(res, adapter, ctx.config.timeouts.idleMs);
     if (refused) return failedBeforeStream(att, input, refused);
+    if (res.body) {
+      const opened = await openStream(ctx, att, input, res.body);
+      if (opened instanceof Response) return opened;
+      upstream = opened;
+    }
   }
-  if (adapter.unwrap) return unwrapped(ctx, att, input, res);
-  if (!res.body || !input.stream) {
+  if (adapter.unwrap) return unwrapped(ctx, att, input, res, upstream);
+  if (!upstream || !input.stream) {
     att.done({ status: res.status });
     return new Response(res.body, { status: res.status, headers });
   }
   // Only a request that declared tools can get calls back to number (tool-call-indexes.ts).
   const tools = input.protocol === 'openai' && Array.isArray(input.body.tools) && input.body.tools.length > 0;
-  const body = relayStream(res.body, { ...streamOptions(ctx.config, input.protocol, input.geminiFormat), toolCalls: tools }, (end) =>
+  const body = relayStream(upstream, { ...streamOptions(ctx.config, input.protocol, input.geminiFormat), toolCalls: tools }, (end) =>
     att.done({ status: res.status, error: end.error }),
   );
   return new Response(body, { status: res.status, headers });
@@ -249,7 +257,7 @@ function withUpstreamHeaders(res: Response, upstream: Headers): Response {
 }
 
 /** Same protocol behind an envelope: only the envelope comes off; parts are not re-encoded. */
-async function unwrapped(ctx: AppContext, att: Attempt, input: GenerateInput, res: Response): Promise<Response> {
+async function unwrapped(ctx: AppContext, att: Attempt, input: GenerateInput, res: Response, upstream: ReadableStream<Uint8Array> | HeldStream | null): Promise<Response> {
   const adapter = att.adapter;
   const unwrap = adapter.unwrap!;
   if (!input.stream) {
@@ -258,7 +266,7 @@ async function unwrapped(ctx: AppContext, att: Attempt, input: GenerateInput, re
     return Response.json(unwrap(json));
   }
   const format = input.geminiFormat ?? 'sse';
-  const body = unwrapStream(res.body!, unwrap, streamOptions(ctx.config, input.protocol, format), (end) =>
+  const body = unwrapStream(upstream!, unwrap, streamOptions(ctx.config, input.protocol, format), (end) =>
     att.done({ status: 200, error: end.error }),
   );
   return new Response(body, { status: 200, headers: streamHeaders(format) });
@@ -374,12 +382,13 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const refused = await jsonInsteadOfStream(res, adapter, ctx.config.timeouts.idleMs);
   if (refused) return failedBeforeStream(att, input, refused);
   if (!res.body) throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent an empty stream` });
+  const opened = await openStream(ctx, att, input, res.body);
+  if (opened instanceof Response) return opened;
   const format = input.protocol === 'gemini' ? (input.geminiFormat ?? 'sse') : 'sse';
   const enc = client.createStreamEncoder({ model: canonical.model, includeUsage: canonical.includeUsage, format, request: input.body });
-  const upstreamDecoder = adapter.unwrap ? unwrappingDecoder(target.createStreamDecoder(), adapter.unwrap) : target.createStreamDecoder();
-  const decoder = toolNames ? restoringDecoder(upstreamDecoder, toolNames) : upstreamDecoder;
+  const decoder = toolNames ? restoringDecoder(upstreamDecoder(adapter), toolNames) : upstreamDecoder(adapter);
   const body = convertStream(
-    res.body,
+    opened,
     decoder,
     enc,
     (end: StreamEnd) => att.done({ status: 200, error: end.error, inputTokens: end.inputTokens, outputTokens: end.outputTokens }),
@@ -408,6 +417,25 @@ async function jsonInsteadOfStream(res: Response, adapter: ProviderAdapter, idle
     }
   }
   return { status: 502, kind: 'api_error', message: `upstream ${adapter.name} answered a stream request with a JSON body instead of a stream` };
+}
+
+/**
+ * The stream with its opening read (stream-head.ts), or the answer to a refusal in it that another member
+ * could serve (an overload, a rate limit): failed as one before the stream. A refusal no other member
+ * would answer otherwise (a prompt over the context window) stays in the stream, where the upstream put
+ * it and where clients look for it: Codex reads an overflow only from response.failed.
+ */
+async function openStream(ctx: AppContext, att: Attempt, input: GenerateInput, body: ReadableStream<Uint8Array>): Promise<HeldStream | Response> {
+  const opened = await readStreamHead(body, upstreamDecoder(att.adapter), { idleMs: ctx.config.timeouts.idleMs, keepaliveMs: ctx.config.keepaliveMs });
+  if (!opened.error || !isRetryable(opened.error)) return opened.held;
+  opened.held.reader.cancel().catch(() => {});
+  return failedBeforeStream(att, input, opened.error);
+}
+
+/** A fresh decoder of what the upstream streams, its envelope taken off. */
+function upstreamDecoder(adapter: ProviderAdapter): StreamDecoder {
+  const decoder = codecs[adapter.protocol].createStreamDecoder();
+  return adapter.unwrap ? unwrappingDecoder(decoder, adapter.unwrap) : decoder;
 }
 
 /** An upstream failure found before any byte of the stream went out: another member may still take it. */

@@ -4,6 +4,7 @@ import type { StreamDecoder, StreamEncoder } from '../protocols/types.ts';
 import { escapeLineSeparators, SSEReader } from '../util/sse.ts';
 import { jsonArrayBoundary, sseBoundary } from './event-boundary.ts';
 import { inBandErrorText } from './in-band-error.ts';
+import type { HeldStream } from './stream-head.ts';
 import { pump, type PumpSink, type StreamEnd, type StreamOptions } from './stream-pump.ts';
 import { inBandErrorMessage, isLastGeminiChunk, StreamTail, wholeData } from './stream-tail.ts';
 import { ToolCallIndexes } from './tool-call-indexes.ts';
@@ -27,7 +28,7 @@ export interface RelayOptions extends StreamOptions {
  * upstream's finish came finishes the stream instead: the answer was whole.
  */
 export function convertStream(
-  upstream: ReadableStream<Uint8Array>,
+  upstream: ReadableStream<Uint8Array> | HeldStream,
   decoder: StreamDecoder,
   enc: StreamEncoder,
   onEnd?: (end: StreamEnd) => void,
@@ -97,7 +98,7 @@ export function convertStream(
  * only between upstream events.
  */
 export function relayStream(
-  upstream: ReadableStream<Uint8Array>,
+  upstream: ReadableStream<Uint8Array> | HeldStream,
   opts: RelayOptions,
   onEnd?: (end: StreamEnd) => void,
 ): ReadableStream<Uint8Array> {
@@ -160,7 +161,7 @@ export function relayStream(
  * finishReason ends with an in-band error, whether it ended cleanly, broke off or went idle.
  */
 export function unwrapStream(
-  upstream: ReadableStream<Uint8Array>,
+  upstream: ReadableStream<Uint8Array> | HeldStream,
   unwrap: (json: unknown) => unknown,
   opts: RelayOptions,
   onEnd?: (end: StreamEnd) => void,

@@ -1,6 +1,7 @@
 import type { ProxyErrorInfo } from '../core/errors.ts';
 import { StreamClock, type StreamTiming } from './stream-clock.ts';
 import { attachControl, detachControl } from './stream-control.ts';
+import type { HeldStream, ReadResult } from './stream-head.ts';
 
 export interface StreamEnd {
   /** Set when the stream ended with an error (upstream in-band error, broken connection, truncation). */
@@ -70,13 +71,17 @@ export interface PumpHandlers {
  * a second stream (which cost a JS pull per chunk).
  */
 export function pump(
-  upstream: ReadableStream<Uint8Array>,
+  upstream: ReadableStream<Uint8Array> | HeldStream,
   handlers: PumpHandlers,
   end: StreamEnd,
   onEnd: ((end: StreamEnd) => void) | undefined,
   opts: StreamOptions | undefined,
 ): ReadableStream<Uint8Array> {
-  const reader = upstream.getReader();
+  const held = upstream instanceof ReadableStream ? undefined : upstream;
+  const reader = held ? held.reader : (upstream as ReadableStream<Uint8Array>).getReader();
+  // What stream-head.ts read before the response went out comes first.
+  let head = held && held.head.length > 0 ? held.head : undefined;
+  let pending = held?.pending;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let closed = false;
   let timedOut = false;
@@ -188,7 +193,20 @@ export function pump(
   };
   const read = (): Promise<void> => {
     clock?.readStarted();
-    return reader.read().then(onRead, onReadError);
+    return nextRead().then(onRead, onReadError);
+  };
+  const nextRead = (): Promise<ReadResult> => {
+    if (head) {
+      const value = head.shift()!;
+      if (head.length === 0) head = undefined;
+      return Promise.resolve({ done: false, value });
+    }
+    if (pending) {
+      const p = pending;
+      pending = undefined;
+      return p;
+    }
+    return reader.read();
   };
 
   const stream = new ReadableStream<Uint8Array>(

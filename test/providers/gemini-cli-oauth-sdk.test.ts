@@ -308,6 +308,17 @@ describe('Anthropic client → gemini-cli-oauth (canonical conversion)', () => {
     expect(events.at(-1)?.data).toContain('overloaded');
   });
 
+  test('an error as the stream’s first message is the HTTP error a Gemini client retries, not a 200 stream', async () => {
+    s.api.queue({ text: 'one two three four', midStreamErrorAfter: 0 });
+    const res = await fetch(`${s.proxy.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': s.proxy.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'x' }] }] }),
+    });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: 503, status: 'UNAVAILABLE', message: expect.stringContaining('overloaded') } });
+  });
+
   test('model lists in the Anthropic and Gemini shapes show the same free-tier models', async () => {
     const anthropicIds = (await s.anthropicClient.models.list()).data.map((m) => m.id);
     expect(anthropicIds).toEqual([...CODE_ASSIST_MODELS]);

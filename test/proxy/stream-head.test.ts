@@ -1,0 +1,176 @@
+/**
+ * An upstream that accepts a stream (200) and refuses it as its first event (Anthropic's overloaded_error
+ * after message_start, the Responses API's response.failed after response.created, a compatible server's
+ * `data: {"error":…}`) has sent the client nothing yet: the request goes to another member, or the client
+ * gets the error with its status, which its SDK can retry. Once content went out, errors stay in-band.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAnthropicMock } from '../helpers/mocks/anthropic-mock.ts';
+import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
+import type { MockServer } from '../helpers/mocks/types.ts';
+import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'aiproxy-stream-head-'));
+let a: MockServer;
+let b: MockServer;
+let claudeA: MockServer;
+let claudeB: MockServer;
+let proxy: TestProxy | undefined;
+
+beforeAll(async () => {
+  [a, b, claudeA, claudeB] = await Promise.all([
+    startOpenAIMock({ key: 'sk-member-a-0000' }),
+    startOpenAIMock({ key: 'sk-member-b-1111' }),
+    startAnthropicMock({ key: 'sk-ant-member-a-0000' }),
+    startAnthropicMock({ key: 'sk-ant-member-b-1111' }),
+  ]);
+});
+afterEach(async () => {
+  await proxy?.stop();
+  proxy = undefined;
+  for (const m of [a, b, claudeA, claudeB]) m.reset();
+});
+afterAll(async () => {
+  await Promise.all([a.stop(), b.stop(), claudeA.stop(), claudeB.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const member = (name: string, m: MockServer) => `    - {name: ${name}, api_key: ${m.key}, base_url: "${m.url}"}\n`;
+const pool = (provider: string, ...members: Array<[string, MockServer]>) =>
+  `model_providers: [${provider}]\npool: {strategy: fill_first}\nprovider_pools:\n  ${provider}:\n${members.map(([n, m]) => member(n, m)).join('')}`;
+
+async function start(yaml: string, flags: string[] = []): Promise<TestProxy> {
+  const file = join(dir, `c-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, yaml);
+  proxy = await startProxy(['--config', file, ...flags]);
+  return proxy;
+}
+const openai = (p: TestProxy) => new OpenAI({ apiKey: p.key, baseURL: `${p.url}/v1`, maxRetries: 0 });
+const anthropic = (p: TestProxy) => new Anthropic({ apiKey: p.key, baseURL: p.url, maxRetries: 0 });
+
+async function chatText(p: TestProxy, model = 'gpt-4o'): Promise<string> {
+  let text = '';
+  const stream = await openai(p).chat.completions.create({ model, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+  for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+  return text;
+}
+
+describe('a stream refused as its first event', () => {
+  test('OpenAI-compatible relay: the next member answers the whole stream', async () => {
+    a.queue({ text: 'from a', midStreamErrorAfter: 0 });
+    b.queue({ text: 'from b in full' });
+    const p = await start(pool('openai-custom', ['a', a], ['b', b]));
+    expect(await chatText(p)).toBe('from b in full');
+    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+  });
+
+  test('Anthropic relay: overloaded_error after message_start goes to the next member', async () => {
+    claudeA.queue({ text: 'from a', midStreamErrorAfter: 0 });
+    claudeB.queue({ text: 'from b in full' });
+    const p = await start(pool('claude-custom', ['a', claudeA], ['b', claudeB]));
+    const message = await anthropic(p).messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+    expect(message.content.map((c) => (c.type === 'text' ? c.text : '')).join('')).toBe('from b in full');
+    expect([claudeA.calls.length, claudeB.calls.length]).toEqual([1, 1]);
+  });
+
+  test('converted (OpenAI client, Claude upstream): the next member answers', async () => {
+    claudeA.queue({ text: 'from a', midStreamErrorAfter: 0 });
+    claudeB.queue({ text: 'converted from b' });
+    const p = await start(pool('claude-custom', ['a', claudeA], ['b', claudeB]));
+    expect(await chatText(p, 'claude-sonnet-4-6')).toBe('converted from b');
+    expect([claudeA.calls.length, claudeB.calls.length]).toEqual([1, 1]);
+  });
+
+  test('Responses API: response.failed after response.created goes to the next member', async () => {
+    a.queue({ text: 'from a', midStreamErrorAfter: 0 });
+    b.queue({ text: 'responses from b' });
+    const p = await start(pool('openaiResponses-custom', ['a', a], ['b', b]));
+    const stream = openai(p).responses.stream({ model: 'gpt-5', input: 'hi' });
+    const final = await stream.finalResponse();
+    expect(final.output_text).toBe('responses from b');
+    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+  });
+
+  test('with no member left, the client gets the error with its status, not a 200 stream', async () => {
+    claudeA.queue({ text: 'from a', midStreamErrorAfter: 0 });
+    const p = await start(pool('claude-custom', ['a', claudeA]));
+    const res = await fetch(`${p.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': p.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(529);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
+
+    // The Anthropic SDK sees an APIError with that status: one it retries by itself.
+    claudeA.queue({ text: 'from a', midStreamErrorAfter: 0 });
+    const err = await anthropic(p)
+      .messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] })
+      .finalMessage()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(529);
+  });
+
+  test('a refusal no other member would answer otherwise stays in the stream', async () => {
+    // A prompt over the context window: Codex and Claude Code read it from the stream as the upstream sent it.
+    const frames = [
+      `event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-6', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 0 } } })}\n\n`,
+      `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } })}\n\n`,
+    ];
+    const raw = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response(frames.join(''), { headers: { 'content-type': 'text/event-stream' } }) });
+    try {
+      const p = await start(
+        `model_providers: [claude-custom]\npool: {strategy: fill_first}\nprovider_pools:\n  claude-custom:\n    - {name: raw, api_key: sk-ant-raw-0000, base_url: "http://127.0.0.1:${raw.port}"}\n${member('b', claudeB)}`,
+      );
+      const res = await fetch(`${p.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': p.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(frames.join(''));
+      expect(claudeB.calls.length).toBe(0);
+    } finally {
+      await raw.stop(true);
+    }
+  });
+
+  test('an error after the first content is still in-band, and not retried', async () => {
+    claudeA.queue({ text: 'one two three', midStreamErrorAfter: 1 });
+    const p = await start(pool('claude-custom', ['a', claudeA], ['b', claudeB]));
+    const res = await fetch(`${p.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': p.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('"text_delta"');
+    expect(text).toContain('event: error');
+    expect(claudeB.calls.length).toBe(0);
+  });
+
+  test('the opening is waited for only so long: a later refusal is in-band', async () => {
+    // message_start, then the error 600 ms later; the opening is judged within keepalive_ms (150 ms).
+    claudeA.queue({ text: 'from a', midStreamErrorAfter: 0, chunkDelayMs: 600 });
+    const p = await start(pool('claude-custom', ['a', claudeA], ['b', claudeB]), ['--keepalive-ms', '150']);
+    const res = await fetch(`${p.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': p.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    // A 200: the response went out before the refusal came (else a 529, or member b).
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('event: message_start');
+    expect(text).toContain('overloaded_error');
+    expect(claudeB.calls.length).toBe(0);
+  });
+});
