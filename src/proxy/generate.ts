@@ -426,7 +426,8 @@ async function jsonInsteadOfStream(res: Response, adapter: ProviderAdapter, idle
  * it and where clients look for it: Codex reads an overflow only from response.failed.
  */
 async function openStream(ctx: AppContext, att: Attempt, input: GenerateInput, body: ReadableStream<Uint8Array>): Promise<HeldStream | Response> {
-  const opened = await readStreamHead(body, upstreamDecoder(att.adapter), { idleMs: ctx.config.timeouts.idleMs, keepaliveMs: ctx.config.keepaliveMs });
+  const timing = { idleMs: ctx.config.timeouts.idleMs, keepaliveMs: ctx.config.keepaliveMs };
+  const opened = await readStreamHead(body, att.adapter.protocol, () => upstreamDecoder(att.adapter), timing);
   if (!opened.error || !isRetryable(opened.error)) return opened.held;
   opened.held.reader.cancel().catch(() => {});
   return failedBeforeStream(att, input, opened.error);

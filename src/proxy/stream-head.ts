@@ -1,5 +1,5 @@
 import type { ProxyErrorInfo } from '../core/errors.ts';
-import type { StreamDecoder } from '../protocols/types.ts';
+import type { Protocol, StreamDecoder } from '../protocols/types.ts';
 import { SSEReader } from '../util/sse.ts';
 import type { StreamTiming } from './stream-clock.ts';
 
@@ -23,6 +23,15 @@ const HEAD_LIMIT_BYTES = 64 * 1024;
 const HEAD_WAIT_MS = 2_000;
 
 /**
+ * The events that only say a stream started, by the `event:` names of the protocols that name their
+ * events. Chat Completions and Gemini name none: their first `data:` is content or the refusal.
+ */
+const OPENING: Partial<Record<Protocol, Buffer[]>> = {
+  anthropic: ['message_start', 'ping'].map((name) => Buffer.from(name)),
+  responses: ['response.created', 'response.in_progress', 'response.queued'].map((name) => Buffer.from(name)),
+};
+
+/**
  * Upstreams that have accepted a stream (200) can still refuse it as its first event: Anthropic's
  * `event: error` overloaded_error right after message_start (charmbracelet/fantasy#323), the Responses
  * API's response.failed "Selected model is at capacity" after response.created (KarpelesLab/teamclaude#391,
@@ -32,19 +41,24 @@ const HEAD_WAIT_MS = 2_000;
  * SDK retries an error inside a 200 stream). So the stream's opening (events that only say it started:
  * message_start, ping, response.created, comments) is read before the response goes out, until its first
  * content or its error, within HEAD_WAIT_MS and HEAD_LIMIT_BYTES: a stream whose content is slow to come
- * goes out as it is then, and an error after that is in-band as before. The decoder judges the events (a
- * fresh one of the upstream's protocol; the caller's own decodes them again from the held chunks). The
- * caller cancels the reader if it refuses the stream.
+ * goes out as it is then, and an error after that is in-band as before. The caller cancels the reader if
+ * it refuses the stream.
+ *
+ * Chunks are judged on their bytes (a relay decodes nothing, and a conversion decodes them once, later):
+ * one without the word "error" is no refusal, and whether it is only the opening shows in its event
+ * names. Only a chunk that holds "error" (a refusal, or content that mentions one) is decoded, with a
+ * fresh decoder of the upstream's protocol.
  */
 export async function readStreamHead(
   body: ReadableStream<Uint8Array>,
-  decoder: StreamDecoder,
+  protocol: Protocol,
+  decoder: () => StreamDecoder,
   timing: StreamTiming,
 ): Promise<{ held: HeldStream; error?: ProxyErrorInfo }> {
   const reader = defaultReader(body);
   const head: Uint8Array[] = [];
   const held = (pending?: Promise<ReadResult>): HeldStream => ({ reader, head, pending });
-  const sse = new SSEReader();
+  let decoding: { sse: SSEReader; decoder: StreamDecoder } | undefined;
   let size = 0;
   let wake: (() => void) | undefined;
   const late = new Promise<undefined>((resolve) => (wake = () => resolve(undefined)));
@@ -63,17 +77,68 @@ export async function readStreamHead(
       }
       // Out of time, or the stream's end: the pump takes this read's outcome as its first.
       if (result === undefined || result.done) return { held: held(next) };
-      head.push(result.value);
-      size += result.value.byteLength;
-      for (const message of sse.push(result.value)) {
-        for (const ev of decoder.message(message)) {
-          if (ev.type === 'error') return { held: held(), error: ev.error };
-          if (ev.type !== 'start' && ev.type !== 'usage') return { held: held() };
-        }
+      const chunk = result.value;
+      head.push(chunk);
+      size += chunk.byteLength;
+      const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      if (!decoding && bytes.indexOf('error') >= 0) {
+        // From here on the events are decoded, those held so far first.
+        decoding = { sse: new SSEReader(), decoder: decoder() };
+        const verdict = judge(decoding, head);
+        if (verdict !== undefined) return verdict === true ? { held: held() } : { held: held(), error: verdict };
+      } else if (decoding) {
+        const verdict = judge(decoding, [chunk]);
+        if (verdict !== undefined) return verdict === true ? { held: held() } : { held: held(), error: verdict };
+      } else if (!onlyOpening(protocol, bytes)) {
+        return { held: held() };
       }
-      if (sse.failure !== undefined || size >= HEAD_LIMIT_BYTES) return { held: held() };
+      if (size >= HEAD_LIMIT_BYTES) return { held: held() };
     }
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The refusal among these chunks' events, true when content came first, undefined for opening only.
+ * Events the decoder cannot read end the judging: the stream's own decoder reports them.
+ */
+function judge(d: { sse: SSEReader; decoder: StreamDecoder }, chunks: Uint8Array[]): ProxyErrorInfo | true | undefined {
+  try {
+    for (const chunk of chunks) {
+      for (const message of d.sse.push(chunk)) {
+        for (const ev of d.decoder.message(message)) {
+          if (ev.type === 'error') return ev.error;
+          if (ev.type !== 'start' && ev.type !== 'usage') return true;
+        }
+      }
+      if (d.sse.failure !== undefined) return true;
+    }
+  } catch {
+    return true;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a chunk holds nothing but the opening (or comments and blank lines), by its bytes. A name cut
+ * by the chunk's end counts as content: the stream then goes out as it is, as it did before.
+ */
+function onlyOpening(protocol: Protocol, bytes: Buffer): boolean {
+  const names = OPENING[protocol];
+  let at = names ? bytes.indexOf('event:') : -1;
+  if (at < 0) return bytes.indexOf('data:') < 0;
+  for (; at >= 0; at = bytes.indexOf('event:', at + 6)) {
+    let from = at + 6;
+    if (bytes[from] === 0x20) from++;
+    if (!names!.some((name) => isNameAt(bytes, name, from))) return false;
+  }
+  return true;
+}
+
+/** Whether `name` ends a line that starts at `from` (a line the chunk cut is not one). */
+function isNameAt(bytes: Buffer, name: Buffer, from: number): boolean {
+  const end = from + name.length;
+  if (end >= bytes.length) return false;
+  return bytes.compare(name, 0, name.length, from, end) === 0 && (bytes[end] === 0x0a || bytes[end] === 0x0d);
 }
