@@ -2,7 +2,7 @@ import { ConfigError } from '../config/errors.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../config/providers.ts';
 import { baseUrl, claudeBaseUrl, geminiBaseUrl, proxyUrl } from '../config/settings.ts';
 import { isRecord } from '../util/json.ts';
-import { path as filePath } from '../config/parsers.ts';
+import { flag, path as filePath } from '../config/parsers.ts';
 import { STRATEGIES, DEFAULT_POOL_SETTINGS, type PoolSettings, type Strategy } from './settings.ts';
 
 /** Credentials and endpoint of one member; unset fields come from the provider's own config section. */
@@ -263,19 +263,34 @@ function strList(v: unknown, at: string): string[] {
   if (!Array.isArray(v)) throw new ConfigError(`${at}: expected a list`);
   return v.map((x, i) => str(x, `${at}[${i}]`));
 }
-function bool(v: unknown, at: string): boolean {
-  if (typeof v !== 'boolean') throw new ConfigError(`${at}: expected true or false`);
-  return v;
+/**
+ * A number as YAML gives it, or as text: `${NAME}` in config.yaml (README "Configuration") always expands
+ * to a string, so `max_attempts: ${POOL_ATTEMPTS}` must read as the number it spells, as a top-level
+ * `port: ${PORT}` does. Only plain decimals: `0x10` or `1e3` as text stay refused.
+ */
+function numeric(v: unknown): unknown {
+  return typeof v === 'string' && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v;
 }
-function positive(v: unknown, at: string): number {
+/** true/false as YAML gives them, or as text (`${NAME}`, `yes`/`no`, `on`/`off`), as every other switch in config.yaml. */
+function bool(v: unknown, at: string): boolean {
+  try {
+    return flag(v);
+  } catch {
+    throw new ConfigError(`${at}: expected true or false`);
+  }
+}
+function positive(raw: unknown, at: string): number {
+  const v = numeric(raw);
   if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new ConfigError(`${at}: expected a positive number`);
   return v;
 }
-function positiveInt(v: unknown, at: string): number {
+function positiveInt(raw: unknown, at: string): number {
+  const v = numeric(raw);
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(`${at}: expected a positive whole number`);
   return v;
 }
-function nonNegativeInt(v: unknown, at: string): number {
+function nonNegativeInt(raw: unknown, at: string): number {
+  const v = numeric(raw);
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ConfigError(`${at}: expected a whole number ≥ 0`);
   return v;
 }

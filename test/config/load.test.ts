@@ -97,6 +97,36 @@ describe('config sources and precedence', () => {
     expect(() => load(['--config', cfg])).toThrow('claude.api_key: environment variable MY_CLAUDE_KEY is not set');
   });
 
+  test('${VAR} gives numbers and switches under pool and provider_pools as it does at the top level', () => {
+    const cfg = file(
+      'expand-pool.yaml',
+      [
+        'port: ${P}',
+        'pool:',
+        '  max_attempts: ${P_ATTEMPTS}',
+        '  cooldown_ms: ${P_COOL}',
+        '  affinity: ${P_AFFINITY}',
+        'provider_pools:',
+        '  openai-custom:',
+        '    - api_key: k',
+        '      weight: ${P_WEIGHT}',
+        '      max_concurrency: ${P_MAX}',
+        '      disabled: ${P_OFF}',
+        '',
+      ].join('\n'),
+    );
+    const c = load(['--config', cfg], { P: '3100', P_ATTEMPTS: '5', P_COOL: '0', P_AFFINITY: 'true', P_WEIGHT: '2.5', P_MAX: '8', P_OFF: 'false' });
+    expect(c.port).toBe(3100);
+    expect(c.pool).toMatchObject({ maxAttempts: 5, cooldownMs: 0, affinity: true });
+    expect(c.pools['openai-custom']![0]).toMatchObject({ weight: 2.5, maxConcurrency: 8, disabled: false });
+    expect(() => load(['--config', cfg], { P: '3100', P_ATTEMPTS: 'five', P_COOL: '0', P_AFFINITY: 'true', P_WEIGHT: '1', P_MAX: '8', P_OFF: 'false' })).toThrow(
+      'pool.max_attempts: expected a positive whole number',
+    );
+    expect(() => load(['--config', cfg], { P: '3100', P_ATTEMPTS: '5', P_COOL: '0', P_AFFINITY: 'maybe', P_WEIGHT: '1', P_MAX: '8', P_OFF: 'false' })).toThrow(
+      'pool.affinity: expected true or false',
+    );
+  });
+
   test('an empty environment variable counts as unset', () => {
     expect(load([], { AIPROXY_PORT: '' }).port).toBe(3000);
   });
