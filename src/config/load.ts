@@ -185,6 +185,11 @@ function schemaComplaint(e: ValueError): string {
 /** `${NAME}` in a string value is replaced by that environment variable, so secrets can stay out of the file. */
 function expandEnv(v: unknown, env: Record<string, string | undefined>, file: string, key: string): unknown {
   if (typeof v === 'string') {
+    // A shell form (`${NAME:-default}`, `${NAME-x}`, an unclosed `${NAME`) was kept as literal text, so the
+    // reference itself went upstream as the key. Refused; the value is not echoed (it may hold a secret).
+    if (/\$\{(?![A-Za-z_][A-Za-z0-9_]*\})/.test(v)) {
+      throw new ConfigError(`${file}: ${key}: only \${NAME} is replaced by an environment variable; other forms such as \${NAME:-default} are not read`);
+    }
     return v.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const val = env[name];
       if (val === undefined) throw new ConfigError(`${file}: ${key}: environment variable ${name} is not set`);

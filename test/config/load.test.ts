@@ -97,6 +97,22 @@ describe('config sources and precedence', () => {
     expect(() => load(['--config', cfg])).toThrow('claude.api_key: environment variable MY_CLAUDE_KEY is not set');
   });
 
+  test('a ${…} that is not ${NAME} (a shell default, an unclosed brace) is refused, not sent as the key', () => {
+    for (const ref of ['${MY_CLAUDE_KEY:-sk-ant-fallback}', '${MY_CLAUDE_KEY-x}', '${MY_CLAUDE_KEY', 'a${1X}']) {
+      const cfg = file('expand-shell.yaml', `claude:\n  api_key: "${ref}"\n`);
+      let msg = '';
+      try {
+        load(['--config', cfg], { MY_CLAUDE_KEY: 'sk-ant-x' });
+      } catch (e) {
+        msg = (e as Error).message;
+      }
+      expect(msg).toBe(`${cfg}: claude.api_key: only \${NAME} is replaced by an environment variable; other forms such as \${NAME:-default} are not read`);
+    }
+    // A lone $ stays what it is (keys and proxy passwords hold them).
+    const dollar = file('expand-dollar.yaml', 'claude:\n  api_key: sk-$abc$\n');
+    expect(load(['--config', dollar]).claude.apiKey).toBe('sk-$abc$');
+  });
+
   test('${VAR} gives numbers and switches under pool and provider_pools as it does at the top level', () => {
     const cfg = file(
       'expand-pool.yaml',
