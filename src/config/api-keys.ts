@@ -29,7 +29,11 @@ export function parseApiKeys(raw: unknown, where: string): ClientKeyConfig[] {
     for (const k of Object.keys(entry)) if (!KNOWN.has(k)) throw new ConfigError(`${at}.${k}: unknown key`);
     if (typeof entry.name !== 'string' || !entry.name.trim()) throw new ConfigError(`${at}.name: must be a non-empty string`);
     const name = entry.name.trim();
-    if (typeof entry.key !== 'string' || !entry.key.trim()) throw new ConfigError(`${at}.key: must be a non-empty string (${name})`);
+    if (typeof entry.key !== 'string' || !entry.key.trim()) {
+      // YAML reads a key of digits as a number: say to quote it, never echo it.
+      const quote = typeof entry.key === 'number' || typeof entry.key === 'boolean' ? `, got a ${typeof entry.key}: put the value in quotes` : '';
+      throw new ConfigError(`${at}.key: must be a non-empty string (${name})${quote}`);
+    }
     const key = entry.key.trim();
     if (names.has(name)) throw new ConfigError(`${at}.name: two keys are named "${name}"`);
     if (keys.has(key)) throw new ConfigError(`${at}.key: the key of "${name}" is also used by another entry`);

@@ -179,6 +179,11 @@ function schemaComplaint(e: ValueError): string {
   if (e.message === 'Unexpected property') return 'unknown key';
   const types = (e.schema as { anyOf?: Array<{ type?: unknown }> }).anyOf?.map((s) => (s.type === 'integer' ? 'a whole number' : s.type === 'string' ? 'a string' : `a ${String(s.type)}`));
   if (types?.length) return `expected ${types.join(' or ')}, got ${e.value === null ? 'null' : Array.isArray(e.value) ? 'a list' : typeof e.value}`;
+  // `api_key: 0123456` or `project_id: 123456789`: YAML read a number (or a switch) where text was meant,
+  // and the number may already differ from what was written (0123456 → 123456). The value is not echoed.
+  if ((e.schema as { type?: unknown }).type === 'string' && (typeof e.value === 'number' || typeof e.value === 'boolean')) {
+    return `expected a string, got a ${typeof e.value}: put the value in quotes (YAML reads an unquoted 0123, 1e5 or true as a ${typeof e.value === 'number' ? 'number' : 'switch'})`;
+  }
   return e.message.toLowerCase();
 }
 

@@ -256,7 +256,9 @@ export function parseFallbacks(raw: unknown, where: string): Partial<Record<Prov
 }
 
 function str(v: unknown, at: string): string {
-  if (typeof v !== 'string' || !v.trim()) throw new ConfigError(`${at}: expected a non-empty string`);
+  // A key of digits is read by YAML as a number (README "Configuration"): say to quote it, never echo it.
+  const quote = typeof v === 'number' || typeof v === 'boolean' ? `, got a ${typeof v}: put the value in quotes` : '';
+  if (typeof v !== 'string' || !v.trim()) throw new ConfigError(`${at}: expected a non-empty string${quote}`);
   return v.trim();
 }
 function strList(v: unknown, at: string): string[] {

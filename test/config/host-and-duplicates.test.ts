@@ -62,7 +62,7 @@ describe('host', () => {
     expect(fails(() => load(['--config', cfg]))).toBe(`${cfg}: host: "256.1.1.1" is not an IPv4 or IPv6 address or a host name`);
     expect(fails(() => load([], { AIPROXY_HOST: 'not a host!' }))).toStartWith('AIPROXY_HOST: "not a host!" is not');
     // YAML reads `host: 127001` as a number.
-    expect(fails(() => load(['--config', file('num-host.yaml', 'host: 127001\n')]))).toContain('host: expected string');
+    expect(fails(() => load(['--config', file('num-host.yaml', 'host: 127001\n')]))).toContain('host: expected a string, got a number: put the value in quotes');
   });
 });
 

@@ -208,6 +208,13 @@ describe('config errors name the key and the source', () => {
     expect(fails(() => load(['--config', unknown]))).toBe(`${unknown}: openai.base_ur1: unknown key`);
     const flag = file('flag.yaml', 'port: true\n');
     expect(fails(() => load(['--config', flag]))).toBe(`${flag}: port: expected a whole number or a string, got boolean`);
+    // A key of digits, which YAML reads as a number (0123456 as 123456): say to quote it, never echo it.
+    const digits = file('digits.yaml', 'openai:\n  api_key: 0123456\n');
+    const msg = fails(() => load(['--config', digits]));
+    expect(msg).toBe(`${digits}: openai.api_key: expected a string, got a number: put the value in quotes (YAML reads an unquoted 0123, 1e5 or true as a number)`);
+    expect(msg).not.toContain('123456');
+    const quoted = file('quoted.yaml', 'openai:\n  api_key: "0123456"\n');
+    expect(load(['--config', quoted]).openai.apiKey).toBe('0123456');
     const list = file('list.yaml', '- a\n- b\n');
     expect(fails(() => load(['--config', list]))).toContain('expected a mapping');
   });

@@ -133,6 +133,7 @@ describe('api_keys', () => {
       ['api_keys: nope\n', 'api_keys: expected a list'],
       ['api_keys:\n  - {key: secret-value-1}\n', 'api_keys[0].name: must be a non-empty string'],
       ['api_keys:\n  - {name: a}\n', 'api_keys[0].key: must be a non-empty string (a)'],
+      ['api_keys:\n  - {name: a, key: 98765}\n', 'api_keys[0].key: must be a non-empty string (a), got a number: put the value in quotes'],
       ['api_keys:\n  - {name: a, key: secret-value-1}\n  - {name: a, key: secret-value-2}\n', 'two keys are named "a"'],
       ['api_keys:\n  - {name: a, key: secret-value-1}\n  - {name: b, key: secret-value-1}\n', 'the key of "b" is also used by another entry'],
       ['api_keys:\n  - {name: a, key: secret-value-1, allowed_providers: [nope]}\n', 'unknown provider "nope"'],

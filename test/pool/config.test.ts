@@ -91,6 +91,8 @@ describe('provider_pools', () => {
     expect(() => parsePools({ kiro: [] }, 'p')).toThrow('p.kiro: unknown provider');
     expect(() => parsePools({ 'openai-custom': [{ weight: -1 }] }, 'p')).toThrow('p.openai-custom[0].weight: expected a positive number');
     expect(() => parsePools({ 'openai-custom': [{ api_kee: 'x' }] }, 'p')).toThrow('p.openai-custom[0].api_kee: unknown key');
+    // YAML reads a key of digits as a number: the message says to quote it.
+    expect(() => parsePools({ 'openai-custom': [{ api_key: 98765 }] }, 'p')).toThrow('p.openai-custom[0].api_key: expected a non-empty string, got a number: put the value in quotes');
     expect(() => parsePools({ 'openai-custom': [{ name: 'a' }, { name: 'a' }] }, 'p')).toThrow('two members are named "a"');
   });
 
