@@ -291,6 +291,21 @@ describe('command line', () => {
     expect([...columns]).toHaveLength(1);
   });
 
+  test("--help gives each flag's default, as README's table does, never a secret's", () => {
+    const line = (flag: string) => helpText().split('\n').find((l) => l.startsWith(`  ${flag} <value>`)) ?? '';
+    expect(line('--host')).toContain('[default localhost] [env AIPROXY_HOST]');
+    expect(line('--port')).toContain('[default 3000]');
+    expect(line('--model-provider')).toContain('[default openai-custom]');
+    expect(line('--max-body-bytes')).toContain('[default 33554432]');
+    expect(line('--allow-private-media-urls')).toContain('[default false]');
+    expect(line('--openai-base-url')).toContain('[default https://api.openai.com/v1]');
+    expect(line('--gemini-oauth-creds-file')).toContain('/.gemini/oauth_creds.json]');
+    // Said in the description already, or none.
+    expect(line('--api-key')).not.toContain('[default');
+    expect(line('--cors-origin')).not.toContain('[default');
+    expect(line('--openai-api-key')).not.toContain('[default');
+  });
+
   test('help, version and login are commands', () => {
     expect(parseArgs(['--help']).command).toBe('help');
     expect(parseArgs(['-v']).command).toBe('version');
