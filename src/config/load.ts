@@ -55,6 +55,13 @@ export function loadConfig(src: ConfigSources): Config {
     : file?.provider_pools !== undefined
       ? parsePools(file.provider_pools, `${fileLabel}: provider_pools`, warnings)
       : {};
+  // Both given: the pools file is the one read (a flag or environment variable beats the file, and a
+  // provider_pools_file in the file names where the pools are). Said, as the members of provider_pools
+  // otherwise vanish without a word.
+  if (poolsFile && file?.provider_pools !== undefined) {
+    const from = src.flags.has('--provider-pools-file') ? '--provider-pools-file' : env('AIPROXY_PROVIDER_POOLS_FILE') !== undefined ? 'AIPROXY_PROVIDER_POOLS_FILE' : 'provider_pools_file';
+    warnings.push(`${fileLabel}: provider_pools is not used: the pools come from ${poolsFile} (${from}) alone`);
+  }
   // model_providers unset: its default, openai-custom, is only served when something configures it. A
   // pools file alone (the original project's, say, with only gemini-cli-oauth or claude-custom accounts)
   // otherwise left it first, and every model without a family of its own went to api.openai.com keyless.

@@ -78,6 +78,17 @@ describe('config sources and precedence', () => {
     expect(load([]).modelProviders).toEqual(['openai-custom']);
   });
 
+  test('provider_pools beside a pools file: the file is read, and the warning says provider_pools is not', () => {
+    const pools = file('pools-both.yaml', 'claude-custom:\n  - {name: from-file, api_key: k1}\n');
+    const inline = 'provider_pools:\n  openai-custom:\n    - {name: inline, api_key: k2}\n';
+    const viaEnv = load(['--config', file('both-env.yaml', inline)], { AIPROXY_PROVIDER_POOLS_FILE: pools });
+    expect(Object.keys(viaEnv.pools)).toEqual(['claude-custom']);
+    expect(viaEnv.warnings).toEqual([`${join(dir, 'both-env.yaml')}: provider_pools is not used: the pools come from ${pools} (AIPROXY_PROVIDER_POOLS_FILE) alone`]);
+    const inFile = load(['--config', file('both-file.yaml', `provider_pools_file: ${pools}\n${inline}`)]);
+    expect(inFile.warnings).toEqual([`${join(dir, 'both-file.yaml')}: provider_pools is not used: the pools come from ${pools} (provider_pools_file) alone`]);
+    expect(load(['--config', file('inline-only.yaml', inline)]).warnings).toEqual([]);
+  });
+
   test('a base URL keeps its path and loses a trailing slash', () => {
     const c = load(['--openai-base-url', 'http://host:8080/prefix/v1/', '--claude-base-url', 'http://c.example/anthropic']);
     expect(c.openai.baseUrl).toBe('http://host:8080/prefix/v1');
