@@ -140,7 +140,7 @@ function readPoolsFile(path: string, env: Record<string, string | undefined>): u
  * Where a relative path was looked for: the working directory, not the config file's (under systemd that
  * is the unit's WorkingDirectory, /var/lib/aiproxy, while the file sits in /etc/aiproxy).
  */
-function fromWorkingDirectory(path: string): string {
+export function fromWorkingDirectory(path: string): string {
   return isAbsolute(path) ? '' : ` (a relative path is taken from the working directory, ${process.cwd()})`;
 }
 

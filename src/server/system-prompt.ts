@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.ts';
+import { fromWorkingDirectory } from '../config/load.ts';
 import type { Config, SystemPromptMode } from '../config/types.ts';
 import { asList } from '../protocols/gemini/normalize.ts';
 import type { Protocol } from '../protocols/types.ts';
@@ -33,7 +34,10 @@ function loadSystemPrompt(config: Config): SystemPrompt | undefined {
   try {
     text = readFileSync(config.systemPromptFile, 'utf8');
   } catch (e) {
-    throw new ConfigError(`system_prompt_file ${config.systemPromptFile} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    // A missing file given by a relative path: said where it was looked for, as for the config file.
+    const where = code === 'ENOENT' ? fromWorkingDirectory(config.systemPromptFile) : '';
+    throw new ConfigError(`system_prompt_file ${config.systemPromptFile} cannot be read: ${code ?? (e as Error).message}${where}`);
   }
   text = text.trim();
   return text ? { text, mode: config.systemPromptMode } : undefined;

@@ -6,6 +6,7 @@ import { parseArgs } from '../../src/cli/args.ts';
 import { helpText } from '../../src/cli/help.ts';
 import { ConfigError } from '../../src/config/errors.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { systemPromptFor } from '../../src/server/system-prompt.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'aiproxy-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -242,6 +243,11 @@ describe('config errors name the key and the source', () => {
     );
     expect(fails(() => load(['--config', 'no-such-config.yaml']))).toContain(`(a relative path is taken from the working directory, ${process.cwd()})`);
     expect(fails(() => load(['--config', join(dir, 'absent3.yaml')]))).toBe(`config file ${join(dir, 'absent3.yaml')} does not exist`);
+    // The system prompt file is read when the app is made from the configuration (start-up, reload).
+    expect(fails(() => systemPromptFor(load(['--system-prompt-file', 'no-such-prompt.txt'])))).toBe(
+      `system_prompt_file no-such-prompt.txt cannot be read: ENOENT (a relative path is taken from the working directory, ${process.cwd()})`,
+    );
+    expect(fails(() => systemPromptFor(load(['--system-prompt-file', join(dir, 'absent.txt')])))).toBe(`system_prompt_file ${join(dir, 'absent.txt')} cannot be read: ENOENT`);
   });
 
   test("the original project's config.json is refused with aiproxy's name for each of its keys, never a value", () => {
