@@ -126,13 +126,30 @@ function readPoolsFile(path: string, env: Record<string, string | undefined>): u
   try {
     // A byte-order mark, as Windows editors and PowerShell's `-Encoding UTF8` write one, is not JSON:
     // JSON.parse refused the whole file with "Unrecognized token" and an invisible character.
-    const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+    const text = readText(path, 'provider pools file').replace(/^\uFEFF/, '');
     // JSON.parse, too, keeps the last of two equal keys; a JSON pools file is not checked for them.
     return expandEnv(path.endsWith('.json') ? JSON.parse(text) : parseYaml(text, path), env, path, '');
   } catch (e) {
     if (e instanceof ConfigError) throw e;
     // JSON.parse quotes the token it choked on, which may be an unquoted key: never echoed.
     throw new ConfigError(`${path}: cannot be parsed: ${(e as Error).message.replace(/"[^"]*"/g, '(hidden)')}`);
+  }
+}
+
+/**
+ * A file's text, or a ConfigError saying why it cannot be had, rather than "invalid YAML: EISDIR…": `docker
+ * run -v $PWD/config.yaml:/etc/aiproxy/config.yaml` makes a directory of a host file that does not exist
+ * and mounts that (deviantony/docker-elk#103), and a host file of mode 0600 is unreadable to the image's user.
+ */
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') {
+      throw new ConfigError(`${what} ${path} is a directory, not a file (a container's bind mount of a host file that does not exist makes one)`);
+    }
+    throw new ConfigError(`${what} ${path} cannot be read: ${code ?? (e as Error).message}`);
   }
 }
 
@@ -154,9 +171,10 @@ function readConfigFile(
     if (explicit) throw new ConfigError(`config file ${path} does not exist${fromWorkingDirectory(path)}`);
     return undefined;
   }
+  const text = readText(path, 'config file');
   let data: unknown;
   try {
-    data = parseYaml(readFileSync(path, 'utf8'), path);
+    data = parseYaml(text, path);
   } catch (e) {
     if (e instanceof ConfigError) throw e;
     throw new ConfigError(`${path}: invalid YAML: ${(e as Error).message}`);

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from '../../src/cli/args.ts';
@@ -234,6 +234,16 @@ describe('config errors name the key and the source', () => {
   test('a missing explicit config file is an error', () => {
     expect(fails(() => load(['--config', join(dir, 'absent.yaml')]))).toContain('does not exist');
     expect(fails(() => load([], { AIPROXY_CONFIG: join(dir, 'absent2.yaml') }))).toContain('does not exist');
+  });
+
+  test('a directory where the config or pools file should be says so (a bind mount of a missing host file)', () => {
+    const d = mkdtempSync(join(dir, 'mounted-'));
+    const asDir = join(d, 'config.yaml');
+    mkdirSync(asDir);
+    expect(fails(() => load(['--config', asDir]))).toBe(`config file ${asDir} is a directory, not a file (a container's bind mount of a host file that does not exist makes one)`);
+    // The default ./config.yaml too (the image's working directory is /etc/aiproxy).
+    expect(fails(() => load([], {}, d))).toStartWith(`config file ${asDir} is a directory, not a file`);
+    expect(fails(() => load(['--provider-pools-file', asDir]))).toStartWith(`provider pools file ${asDir} is a directory, not a file`);
   });
 
   test('a missing file given by a relative path says where it was looked for', () => {
