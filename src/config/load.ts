@@ -193,10 +193,37 @@ function readConfigFile(
 
 /** Bun.YAML.parse, refusing a key given twice in one mapping: the parser would keep the last one without a word. */
 function parseYaml(text: string, path: string): unknown {
-  const data = Bun.YAML.parse(text);
+  let data: unknown;
+  try {
+    data = Bun.YAML.parse(text);
+  } catch (e) {
+    const line = yamlErrorLine(text);
+    // `cors_origin: *`: YAML takes * for an alias (README "Browser clients (CORS)").
+    const star = /:\s*\*\s*(#.*)?$/.test(text.split('\n')[line - 1] ?? '') ? "; a lone * must be quoted: '*'" : '';
+    throw new Error(`${(e as Error).message} (near line ${line})${star}`);
+  }
   const dup = findDuplicateKey(text);
   if (dup) throw new ConfigError(`${path}: ${dup.path}: duplicate key on line ${dup.line} (first given on line ${dup.firstLine})`);
   return data;
+}
+
+/**
+ * Where a YAML text stops parsing: the line after the longest beginning of it that parses. Bun's parser
+ * names no position ("Unexpected token"), and an operator looking for a bare `*` or a stray indent in a
+ * long file needs one. A flow list spread over lines fails as a beginning but parses once closed, so it is
+ * the last beginning that parses that counts, not the first that fails. Only run on a file that failed.
+ */
+function yamlErrorLine(text: string): number {
+  const lines = text.split('\n');
+  for (let n = lines.length - 1; n >= 1; n--) {
+    try {
+      Bun.YAML.parse(lines.slice(0, n).join('\n'));
+      return n + 1;
+    } catch {
+      // still broken: the fault is at or before line n
+    }
+  }
+  return 1;
 }
 
 /** TypeBox's message, but for a union (`port: true`) what would have been accepted and what was found. */

@@ -214,6 +214,15 @@ describe('config errors name the key and the source', () => {
   test('malformed YAML, wrong types and unknown keys in the file', () => {
     const bad = file('bad.yaml', 'port: [1, 2\nhost: x\n');
     expect(fails(() => load(['--config', bad]))).toContain(`${bad}: invalid YAML`);
+    // Bun's parser names no position: the line is found, and a bare * (CORS) gets its fix.
+    expect(fails(() => load(['--config', bad]))).toEndWith('(near line 1)');
+    const star = file('star.yaml', 'host: 127.0.0.1\nport: 3000\ncors_origin: *   # any\nlog_level: info\n');
+    expect(fails(() => load(['--config', star]))).toBe(`${star}: invalid YAML: YAML Parse error: Unexpected character (near line 3); a lone * must be quoted: '*'`);
+    // A flow list over several lines is whole once closed: the fault is the later line.
+    const later = file('later.yaml', 'model_providers: [openai-custom,\n  claude-custom]\nlog_level: info\nopenai:\n  api_key: k\n base_url: x\n');
+    expect(fails(() => load(['--config', later]))).toEndWith('(near line 6)');
+    const pools = file('pools-bad.yaml', 'openai-custom:\n  - name: a\n    api_key: k\n   weight: 2\n');
+    expect(fails(() => load(['--provider-pools-file', pools]))).toEndWith('(near line 4)');
     const typed = file('typed.yaml', 'openai:\n  base_url: 42\n');
     expect(fails(() => load(['--config', typed]))).toContain('openai.base_url');
     const unknown = file('unknown.yaml', 'openai:\n  base_ur1: http://x\n');
