@@ -21,7 +21,17 @@ const USAGE = 'usage: aiproxy login gemini [--gemini-oauth-creds-file PATH] [--c
  */
 export async function loginCommand(args: ParsedArgs, io: LoginIO = defaultIO()): Promise<number> {
   if (args.rest.length !== 1 || args.rest[0] !== 'gemini') throw new ConfigError(USAGE);
-  const g = loadConfig({ flags: args.flags, env: io.env }).gemini;
+  let g;
+  try {
+    g = loadConfig({ flags: args.flags, env: io.env }).gemini;
+  } catch (e) {
+    // Run by hand (sudo -u aiproxy …), it lacks the environment file the service gets, and a ${NAME} in
+    // config.yaml whose variable lives there stopped the sign-in with no word on why the server starts.
+    if (e instanceof ConfigError && /environment variable \S+ is not set$/.test(e.message)) {
+      throw new ConfigError(`${e.message} (aiproxy login reads config.yaml as the server does: give it the server's environment, e.g. its EnvironmentFile)`);
+    }
+    throw e;
+  }
   let result;
   try {
     result = await loginWithGoogle({

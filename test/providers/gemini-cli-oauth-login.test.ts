@@ -189,6 +189,16 @@ describe('the CLI command', () => {
     expect(statSync(credsFile).mode & 0o777).toBe(0o600);
   });
 
+  test("a ${NAME} of config.yaml unset, as when run without the service's environment file, says so", async () => {
+    const config = join(root, 'login-env-config.yaml');
+    writeFileSync(config, 'api_key: ${AIPROXY_API_KEY}\n');
+    const proc = run(['gemini', '--config', config]);
+    expect(await proc.exited).toBe(2);
+    expect(await new Response(proc.stderr).text()).toContain(
+      "api_key: environment variable AIPROXY_API_KEY is not set (aiproxy login reads config.yaml as the server does: give it the server's environment, e.g. its EnvironmentFile)",
+    );
+  });
+
   test('an unknown login target is a usage error', async () => {
     const proc = run(['github']);
     expect(await proc.exited).toBe(2);
