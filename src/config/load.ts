@@ -198,9 +198,12 @@ function parseYaml(text: string, path: string): unknown {
     data = Bun.YAML.parse(text);
   } catch (e) {
     const line = yamlErrorLine(text);
-    // `cors_origin: *`: YAML takes * for an alias (README "Browser clients (CORS)").
-    const star = /:\s*\*\s*(#.*)?$/.test(text.split('\n')[line - 1] ?? '') ? "; a lone * must be quoted: '*'" : '';
-    throw new Error(`${(e as Error).message} (near line ${line})${star}`);
+    // `cors_origin: *` (README "Browser clients (CORS)") or `host: ::`: YAML takes a value that begins
+    // with *, @, ` or : for syntax, where it is meant as text.
+    const quote = /:\s+([*@`]|:+\s*(#.*)?$)/.test(text.split('\n')[line - 1] ?? '')
+      ? "; a value beginning with *, @, ` or : must be quoted ('*', '::')"
+      : '';
+    throw new Error(`${(e as Error).message} (near line ${line})${quote}`);
   }
   const dup = findDuplicateKey(text);
   if (dup) throw new ConfigError(`${path}: ${dup.path}: duplicate key on line ${dup.line} (first given on line ${dup.firstLine})`);

@@ -217,7 +217,12 @@ describe('config errors name the key and the source', () => {
     // Bun's parser names no position: the line is found, and a bare * (CORS) gets its fix.
     expect(fails(() => load(['--config', bad]))).toEndWith('(near line 1)');
     const star = file('star.yaml', 'host: 127.0.0.1\nport: 3000\ncors_origin: *   # any\nlog_level: info\n');
-    expect(fails(() => load(['--config', star]))).toBe(`${star}: invalid YAML: YAML Parse error: Unexpected character (near line 3); a lone * must be quoted: '*'`);
+    expect(fails(() => load(['--config', star]))).toBe(
+      `${star}: invalid YAML: YAML Parse error: Unexpected character (near line 3); a value beginning with *, @, \` or : must be quoted ('*', '::')`,
+    );
+    const allV6 = file('all-v6.yaml', 'port: 3000\nhost: ::\n');
+    expect(fails(() => load(['--config', allV6]))).toEndWith("(near line 2); a value beginning with *, @, ` or : must be quoted ('*', '::')");
+    expect(load(['--config', file('all-v6-quoted.yaml', "host: '::'\n")]).host).toBe('::');
     // A flow list over several lines is whole once closed: the fault is the later line.
     const later = file('later.yaml', 'model_providers: [openai-custom,\n  claude-custom]\nlog_level: info\nopenai:\n  api_key: k\n base_url: x\n');
     expect(fails(() => load(['--config', later]))).toEndWith('(near line 6)');
