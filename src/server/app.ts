@@ -1,6 +1,7 @@
 import { Elysia, NotFoundError } from 'elysia';
 import { ProxyError, type ProxyErrorInfo } from '../core/errors.ts';
 import { configSecrets } from '../config/secrets.ts';
+import { assertNoSelfLoop } from '../config/self-loop.ts';
 import type { Config } from '../config/types.ts';
 import { ProxyMetrics } from '../metrics/proxy-metrics.ts';
 import { createPools } from '../pool/build.ts';
@@ -140,6 +141,7 @@ const MAX_URL_LENGTH = 8192;
 
 /** Applies what a configuration says about the logger; throws ConfigError when its system prompt file is unreadable. */
 function configure(log: Logger, config: Config): void {
+  assertNoSelfLoop(config);
   systemPromptFor(config);
   log.setLevel(config.logLevel);
   log.setFormat(config.logFormat);
