@@ -67,9 +67,18 @@ export const baseUrl = (raw: unknown): string => {
  * The Anthropic base URL, to which `/v1/messages` is appended. The original project appended only
  * `/messages`, so its users' CLAUDE_BASE_URL / --claude-base-url end in `/v1` (a relay's
  * `https://relay.example/v1` too); kept, that would call `/v1/v1/messages` and get 404. No Anthropic-shaped
- * API lives under `/v1/v1`, so the trailing `/v1` is dropped.
+ * API lives under `/v1/v1`, so the trailing `/v1` is dropped, and so is the endpoint when it was pasted
+ * whole (`…/v1/messages`, see openaiBaseUrl).
  */
-export const claudeBaseUrl = (raw: unknown): string => baseUrl(raw).replace(/\/v1$/i, '');
+export const claudeBaseUrl = (raw: unknown): string => baseUrl(raw).replace(/\/messages$/i, '').replace(/\/v1$/i, '');
+
+/**
+ * The OpenAI-compatible base URL, to which `/chat/completions` (and `/responses`, `/embeddings`, `/models`)
+ * is appended. The endpoint itself is what many tools ask for and what users paste (claude-code-router's
+ * api_base_url is the full `…/chat/completions`): kept, it would be called as
+ * `/v1/chat/completions/chat/completions`, a 404 (harry0703/MoneyPrinterTurbo#57, lidge-jun/opencodex#1582).
+ */
+export const openaiBaseUrl = (raw: unknown): string => baseUrl(raw).replace(/\/(chat\/completions|responses)$/i, '');
 
 /**
  * The Gemini API base URL, to which `/v1beta/models/…` is appended: one written with its API version
@@ -197,8 +206,8 @@ export const SETTINGS = {
   ...OPERATIONAL_SETTINGS,
   openaiApiKey: { key: 'openai.api_key', flag: '--openai-api-key', env: 'OPENAI_API_KEY', parse: nonEmpty, secret: true, help: 'Key for openai-custom and openaiResponses-custom' },
   openaiBaseUrl: {
-    key: 'openai.base_url', flag: '--openai-base-url', env: 'OPENAI_BASE_URL', parse: baseUrl,
-    default: 'https://api.openai.com/v1', help: 'Base URL of the OpenAI-compatible upstream (with its /v1; openaiResponses-custom too)',
+    key: 'openai.base_url', flag: '--openai-base-url', env: 'OPENAI_BASE_URL', parse: openaiBaseUrl,
+    default: 'https://api.openai.com/v1', help: 'Base URL of the OpenAI-compatible upstream (with its /v1; openaiResponses-custom too; a trailing /chat/completions is dropped)',
   },
   openaiProxyUrl: {
     key: 'openai.proxy_url', flag: '--openai-proxy-url', env: 'OPENAI_PROXY_URL', parse: proxyUrl, secret: true,
@@ -207,7 +216,7 @@ export const SETTINGS = {
   claudeApiKey: { key: 'claude.api_key', flag: '--claude-api-key', env: 'CLAUDE_API_KEY', parse: nonEmpty, secret: true, help: 'Key for claude-custom' },
   claudeBaseUrl: {
     key: 'claude.base_url', flag: '--claude-base-url', env: 'CLAUDE_BASE_URL', parse: claudeBaseUrl,
-    default: 'https://api.anthropic.com', help: 'Base URL of the Anthropic upstream (without /v1; a trailing /v1 is dropped)',
+    default: 'https://api.anthropic.com', help: 'Base URL of the Anthropic upstream (without /v1; a trailing /v1 or /v1/messages is dropped)',
   },
   claudeProxyUrl: { key: 'claude.proxy_url', flag: '--claude-proxy-url', env: 'CLAUDE_PROXY_URL', parse: proxyUrl, secret: true, help: 'HTTP(S) proxy for claude-custom requests' },
   geminiApiKey: { key: 'gemini.api_key', flag: '--gemini-api-key', env: 'GEMINI_API_KEY', parse: nonEmpty, secret: true, help: 'Key for gemini-cli' },

@@ -1,6 +1,6 @@
 import { ConfigError } from '../config/errors.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../config/providers.ts';
-import { baseUrl, claudeBaseUrl, geminiBaseUrl, proxyUrl } from '../config/settings.ts';
+import { baseUrl, claudeBaseUrl, geminiBaseUrl, openaiBaseUrl, proxyUrl } from '../config/settings.ts';
 import { isRecord } from '../util/json.ts';
 import { flag, path as filePath } from '../config/parsers.ts';
 import { STRATEGIES, DEFAULT_POOL_SETTINGS, type PoolSettings, type Strategy } from './settings.ts';
@@ -125,8 +125,13 @@ function isOriginalOnlyMember(m: unknown): boolean {
   return isRecord(m) && Object.keys(m).some((k) => /_(CREDS_FILE_PATH|API_KEY|BASE_URL)$/.test(k) || ORIGINAL_STATE_KEYS.has(k) || k === 'checkModelName' || k === 'customName' || k === 'notSupportedModels');
 }
 
-/** Base URLs whose section's check does more than baseUrl's (drops an API version the adapter's paths add). */
-const MEMBER_BASE_URL: Partial<Record<ProviderName, (raw: unknown) => string>> = { 'claude-custom': claudeBaseUrl, 'gemini-cli': geminiBaseUrl };
+/** Base URLs whose section's check does more than baseUrl's (drops an API version or endpoint the adapter's paths add). */
+const MEMBER_BASE_URL: Partial<Record<ProviderName, (raw: unknown) => string>> = {
+  'openai-custom': openaiBaseUrl,
+  'openaiResponses-custom': openaiBaseUrl,
+  'claude-custom': claudeBaseUrl,
+  'gemini-cli': geminiBaseUrl,
+};
 
 /**
  * A member's credentials file is a path as gemini.oauth_creds_file is: `~` is the home directory. Its base

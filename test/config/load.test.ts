@@ -90,6 +90,20 @@ describe('config sources and precedence', () => {
     expect(load(['--config', file('inline-only.yaml', inline)]).warnings).toEqual([]);
   });
 
+  test('a base URL pasted with its endpoint (…/chat/completions, …/v1/messages) is taken without it', () => {
+    // What claude-code-router's api_base_url and many tools ask for; appended to again, it was a 404.
+    expect(load(['--openai-base-url', 'https://api.deepseek.com/chat/completions']).openai.baseUrl).toBe('https://api.deepseek.com');
+    expect(load([], { OPENAI_BASE_URL: 'https://api.openai.com/v1/chat/completions/' }).openai.baseUrl).toBe('https://api.openai.com/v1');
+    expect(load(['--openai-base-url', 'https://api.openai.com/v1/responses']).openai.baseUrl).toBe('https://api.openai.com/v1');
+    expect(load(['--claude-base-url', 'https://api.anthropic.com/v1/messages']).claude.baseUrl).toBe('https://api.anthropic.com');
+    // A path that merely contains the words is kept.
+    expect(load(['--openai-base-url', 'http://h.example/chat/completions/v1']).openai.baseUrl).toBe('http://h.example/chat/completions/v1');
+    const pools = file('pools-endpoint.yaml', 'openai-custom:\n  - {name: a, api_key: k, base_url: "http://h.example/v1/chat/completions"}\nopenaiResponses-custom:\n  - {name: b, api_key: k, base_url: "http://h.example/v1/responses"}\n');
+    const c = load(['--provider-pools-file', pools]);
+    expect(c.pools['openai-custom']![0]!.credentials.baseUrl).toBe('http://h.example/v1');
+    expect(c.pools['openaiResponses-custom']![0]!.credentials.baseUrl).toBe('http://h.example/v1');
+  });
+
   test('a base URL keeps its path and loses a trailing slash', () => {
     const c = load(['--openai-base-url', 'http://host:8080/prefix/v1/', '--claude-base-url', 'http://c.example/anthropic']);
     expect(c.openai.baseUrl).toBe('http://host:8080/prefix/v1');
