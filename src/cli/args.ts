@@ -10,6 +10,8 @@ export interface ParsedArgs {
 }
 
 const VALUE_FLAGS = new Set(Object.values(SETTINGS).flatMap((s) => ('flag' in s && s.flag ? [s.flag] : [])));
+/** Flags of comma-separated lists: given twice, they add up instead of the last one silently winning. */
+const LIST_FLAGS = new Set(Object.values(SETTINGS).flatMap((s) => ('flag' in s && 'list' in s && s.list ? [s.flag] : [])));
 
 /**
  * The original project's options that aiproxy does not take, with what to do instead: its Docker image
@@ -64,7 +66,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
       if (value === undefined || (value.startsWith('--') && value.length > 2)) throw new ConfigError(`${name} needs a value`);
       i++;
     }
-    flags.set(name, value);
+    const before = flags.get(name);
+    flags.set(name, before !== undefined && LIST_FLAGS.has(name) ? `${before},${value}` : value);
   }
   if (words[0] === 'login' && command === 'serve') command = 'login';
   else if (words.length > 0 && command === 'serve') throw new ConfigError(`unknown command "${words[0]}" (see --help)`);

@@ -21,6 +21,8 @@ export interface Setting<T = unknown> {
   default?: T | (() => T);
   /** Never echoed in an error message or log. */
   secret?: boolean;
+  /** A comma-separated list: its flag given twice adds to it (`--cors-origin a --cors-origin b`). */
+  list?: boolean;
   /** One line for --help. */
   help: string;
 }
@@ -183,7 +185,7 @@ export const SETTINGS = {
     help: `Key clients must present (default ${DEFAULT_API_KEY}: change it)`,
   },
   modelProviders: {
-    key: 'model_providers', flag: '--model-provider', env: 'AIPROXY_MODEL_PROVIDER', parse: providers,
+    key: 'model_providers', flag: '--model-provider', env: 'AIPROXY_MODEL_PROVIDER', parse: providers, list: true,
     default: ['openai-custom'] as ProviderName[], help: `Configured providers, first is the default (${PROVIDER_NAMES.join(', ')})`,
   },
   logLevel: { key: 'log_level', flag: '--log-level', env: 'AIPROXY_LOG_LEVEL', parse: logLevel, default: 'info' as LogLevel, help: 'debug, info, warn or error' },
@@ -200,7 +202,7 @@ export const SETTINGS = {
     default: false, help: 'Let media URLs aiproxy fetches for Gemini point at loopback or private-network hosts (true/false)',
   },
   corsOrigin: {
-    key: 'cors_origin', flag: '--cors-origin', env: 'AIPROXY_CORS_ORIGIN', parse: corsOrigins, default: [] as string[],
+    key: 'cors_origin', flag: '--cors-origin', env: 'AIPROXY_CORS_ORIGIN', parse: corsOrigins, default: [] as string[], list: true,
     help: 'Browser origins allowed to call the proxy (CORS): * or a comma-separated list of scheme://host[:port] (default: none, CORS off)',
   },
   ...OPERATIONAL_SETTINGS,

@@ -361,6 +361,13 @@ describe('command line', () => {
     expect(line('--openai-api-key')).not.toContain('[default');
   });
 
+  test('a list flag given twice adds up; any other flag given twice takes the last', () => {
+    const c = load(['--model-provider', 'claude-custom', '--model-provider', 'gemini-cli', '--cors-origin', 'http://a.example', '--cors-origin=http://b.example', '--port', '1', '--port', '2']);
+    expect(c.modelProviders).toEqual(['claude-custom', 'gemini-cli']);
+    expect(c.corsOrigin).toEqual(['http://a.example', 'http://b.example']);
+    expect(c.port).toBe(2);
+  });
+
   test('help, version and login are commands', () => {
     expect(parseArgs(['--help']).command).toBe('help');
     expect(parseArgs(['-v']).command).toBe('version');
