@@ -158,6 +158,61 @@ for (const model of ['gemini-2.5-pro', 'gemini-3-pro-preview']) {
 }
 
 /**
+ * MCP servers' tools as Claude Code forwards them, in shapes Gemini refuses as they are: a free-form value
+ * (z.any() / z.unknown(), desktop-commander's set_config_value and obsidian's frontmatter tool), an array of
+ * anything, an enum with an empty member (Smana/runlore#40) and properties on a string (Notion's,
+ * anomalyco/opencode#11889). One such tool was a 400 for every turn of the session.
+ */
+const MCP_TOOLS = [
+  {
+    name: 'mcp__desktop-commander__set_config_value',
+    description: 'Set a config value.',
+    input_schema: {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      type: 'object',
+      additionalProperties: false,
+      properties: { key: { type: 'string' }, value: {}, tags: { type: 'array', items: {} } },
+      required: ['key', 'value'],
+    },
+  },
+  {
+    name: 'mcp__obsidian__manage_frontmatter',
+    description: 'Edit a note.',
+    input_schema: {
+      type: 'object',
+      properties: {
+        op: { type: 'string', enum: ['get', 'set', ''] },
+        value: { description: 'Any JSON value.' },
+        data: { type: 'string', description: 'JSON', properties: { page_id: { type: 'string' } }, required: ['page_id'] },
+      },
+      required: ['op'],
+    },
+  },
+] as Anthropic.Tool[];
+
+for (const u of UPSTREAMS) {
+  test(`Claude Code on ${u.name}: MCP tool schemas Gemini refuses as they are are accepted, and their calls come back`, async () => {
+    u.mock().queue({ toolCalls: [{ name: 'mcp__desktop-commander__set_config_value', args: { key: 'depth', value: '3', tags: ['a'] } }] });
+    const msg = await u.client().messages.create({
+      model: 'gemini-2.5-pro',
+      max_tokens: 8000,
+      system: SYSTEM,
+      tools: [BASH, ...MCP_TOOLS],
+      messages: [{ role: 'user', content: 'Set depth to 3.' }],
+    } as never);
+    expect(last(u.mock().calls).status).toBe(200);
+    expect(msg.content).toMatchObject([
+      { type: 'tool_use', name: 'mcp__desktop-commander__set_config_value', input: { key: 'depth', value: '3', tags: ['a'] } },
+    ]);
+    const decls = (u.request(lastBody(u.mock().calls)).tools as Array<{ functionDeclarations: Array<{ parameters: Record<string, any> }> }>)[0]!
+      .functionDeclarations;
+    // Nothing the tool needs is lost: required names and the enum's real values stay.
+    expect(decls[1]!.parameters).toMatchObject({ required: ['key', 'value'], properties: { value: { type: 'STRING' }, tags: { items: { type: 'STRING' } } } });
+    expect(decls[2]!.parameters).toMatchObject({ required: ['op'], properties: { op: { type: 'STRING', enum: ['get', 'set'] }, data: { type: 'STRING' } } });
+  });
+}
+
+/**
  * Gemini answers the mocks cannot give, written raw: a Gemini API upstream that replays `answer` as
  * one SSE event per chunk (streaming) or as the last chunk's body (not streaming).
  */

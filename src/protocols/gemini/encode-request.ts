@@ -81,8 +81,9 @@ function encodeTools(req: CanonicalRequest, functions: boolean): JsonObject[] {
       const decl: JsonObject = { name: toGeminiName(t.name) };
       if (t.description) decl.description = t.description;
       const parameters = cleanSchema(t.parameters);
-      // Gemini rejects an OBJECT with empty properties; a tool without arguments simply has no parameters.
-      if (!(parameters.type === 'OBJECT' && parameters.properties === undefined)) decl.parameters = parameters;
+      // Gemini rejects an OBJECT with empty properties, and a schema without a type (an OpenAI client's
+      // `parameters: {}`); a tool without arguments simply has no parameters.
+      if (parameters.properties !== undefined || parameters.anyOf !== undefined) decl.parameters = parameters;
       return decl;
     });
     tools.push({ functionDeclarations });

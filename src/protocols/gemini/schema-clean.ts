@@ -93,7 +93,11 @@ function clean(node: unknown, ctx: Ctx, depth: number): JsonObject {
     const nonNull = values.filter((v) => v !== null);
     if (out.type === undefined || out.type === 'STRING') {
       out.type = 'STRING';
-      if (nonNull.length > 0) out.enum = nonNull.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+      const strings = nonNull.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+      // Gemini refuses an empty member ("enum[3]: cannot be empty", Smana/runlore#40); the model still reads it.
+      if (strings.includes('')) hints.push('or an empty string');
+      const kept = strings.filter((v) => v !== '');
+      if (kept.length > 0) out.enum = kept;
     } else if (nonNull.length > 0) {
       hints.push(`allowed values: ${nonNull.map((v) => JSON.stringify(v)).join(', ')}`);
     }
@@ -114,7 +118,7 @@ function clean(node: unknown, ctx: Ctx, depth: number): JsonObject {
 
   if (isRecord(node.properties)) {
     const props: JsonObject = {};
-    for (const [k, v] of Object.entries(node.properties)) props[k] = clean(v, ctx, depth + 1);
+    for (const [k, v] of Object.entries(node.properties)) props[k] = typed(clean(v, ctx, depth + 1), v);
     // Gemini rejects `properties: {}` on an object.
     if (Object.keys(props).length > 0) {
       out.properties = props;
@@ -126,9 +130,9 @@ function clean(node: unknown, ctx: Ctx, depth: number): JsonObject {
     out.type ??= 'OBJECT';
   }
 
-  if (isRecord(node.items)) out.items = clean(node.items, ctx, depth + 1);
+  if (isRecord(node.items)) out.items = typed(clean(node.items, ctx, depth + 1), node.items);
   else if (Array.isArray(node.items) && node.items.length > 0) {
-    const items = node.items.map((i) => clean(i, ctx, depth + 1));
+    const items = node.items.map((i) => typed(clean(i, ctx, depth + 1), i));
     out.items = items.length === 1 ? items[0] : { anyOf: items };
   }
   if (out.items !== undefined) out.type ??= 'ARRAY';
@@ -160,6 +164,7 @@ function clean(node: unknown, ctx: Ctx, depth: number): JsonObject {
     if (out.anyOf !== undefined) delete out.type;
   }
   if (Array.isArray(out.anyOf)) moveIntoBranches(out, out.anyOf as JsonObject[]);
+  else if (typeof out.type === 'string') withoutOtherTypesKeywords(out, out.type);
 
   let description = typeof node.description === 'string' ? node.description : undefined;
   if (hints.length > 0) description = description ? `${description} (${hints.join('; ')})` : `(${hints.join('; ')})`;
@@ -182,6 +187,30 @@ const TYPE_KEYWORDS: Record<string, string[]> = {
 };
 
 const ALL_TYPE_KEYWORDS = new Set(Object.values(TYPE_KEYWORDS).flat());
+
+/**
+ * A node that names one type keeps only that type's keywords: MCP servers' schemas carry `properties`
+ * and `required` on a string (Notion's, anomalyco/opencode#11889), `items` on an object or `minItems` on
+ * an object, which Gemini refuses ("properties: only allowed for OBJECT type"). The named type wins.
+ */
+function withoutOtherTypesKeywords(out: JsonObject, type: string): void {
+  const own = TYPE_KEYWORDS[type] ?? [];
+  for (const key of ALL_TYPE_KEYWORDS) if (out[key] !== undefined && !own.includes(key)) delete out[key];
+}
+
+/**
+ * Gemini wants a type on every schema that has no anyOf ("type: must be specified when not using
+ * one_of, any_of or all_of fields", danny-avila/LibreChat#6971; Code Assist: "schema didn't specify the
+ * schema type field", google-gemini/gemini-cli#2282). A property left without one accepts any value in
+ * JSON Schema (`{}`, `true`, `{description}` alone: what zod's any() and unknown() give MCP servers), so
+ * any type is a faithful narrowing: a scalar default's own type, else a string, as for untyped items.
+ */
+function typed(out: JsonObject, source: unknown): JsonObject {
+  if (out.type !== undefined || out.anyOf !== undefined) return out;
+  const example = isRecord(source) ? source.default : undefined;
+  const type = typeof example === 'number' ? 'NUMBER' : typeof example === 'boolean' ? 'BOOLEAN' : 'STRING';
+  return { type, ...out };
+}
 
 /**
  * A node with `anyOf` has no `type` of its own, so `{type: ["string","array"], items}` or an object with

@@ -109,7 +109,7 @@ export function checkGenerateRequest(
   if (system !== undefined) checkContentData(system, 'system_instruction', lines);
   checkTools(body, lines);
   const responseSchema = field(field(body, 'generationConfig'), 'responseSchema');
-  if (responseSchema !== undefined) checkSchemaFormats(responseSchema, 'generation_config.response_schema', lines);
+  if (responseSchema !== undefined) checkSchema(responseSchema, 'generation_config.response_schema', lines);
   if (lines.length > 0) return invalidArgument(lines.map((l) => `* ${prefix}.${l}\n`).join(''));
 
   const policy =
@@ -157,26 +157,59 @@ function checkTools(body: Record<string, unknown>, lines: string[]): void {
       const name = field(decl, 'name');
       if (typeof name !== 'string' || !FUNCTION_NAME.test(name)) lines.push(`${at}.name: ${INVALID_FUNCTION_NAME}`);
       const params = field(decl, 'parameters');
-      if (params !== undefined) checkSchemaFormats(params, `${at}.parameters`, lines);
+      if (params !== undefined) checkSchema(params, `${at}.parameters`, lines);
     });
   });
 }
 
-/** The OpenAPI subset allows only two string formats; anything else (uri, email, date…) is a 400. */
-function checkSchemaFormats(schema: unknown, path: string, lines: string[], depth = 0): void {
+/**
+ * What the Gemini API checks on every node of a `Schema` (tool parameters, responseSchema) once the proto
+ * parsed, as its 400s word it. Each rule is one users met with MCP servers' schemas:
+ * - a type on every node that has no anyOf (danny-avila/LibreChat#6971; Code Assist words it "schema
+ *   didn't specify the schema type field", google-gemini/gemini-cli#2282);
+ * - an ARRAY names its items (cline/cline#7339: "items: missing field."), and only an ARRAY has items
+ *   (sbroenne/mcp-server-excel#672: "items: field predicate failed:  == Type.ARRAY");
+ * - properties and required only on an OBJECT (anomalyco/opencode#11889), properties not empty there
+ *   (pipecat-ai/pipecat-flows#110), every required name a declared property (iBUHub/AIStudioToAPI#154);
+ * - enum only on a STRING (JetBrains/mcp-jetbrains#71), no empty member (Smana/runlore#40);
+ * - the OpenAPI subset's formats only: enum and date-time for STRING.
+ */
+function checkSchema(schema: unknown, path: string, lines: string[], depth = 0): void {
   if (!isRecord(schema) || depth > 64) return;
-  const type = field(schema, 'type');
+  const rawType = field(schema, 'type');
+  const type = typeof rawType === 'string' ? rawType.toUpperCase() : undefined;
+  const typed = type !== undefined && type !== 'TYPE_UNSPECIFIED';
+  const anyOf = list(field(schema, 'anyOf'));
+  if (!typed && anyOf.length === 0) lines.push(`${path}.type: must be specified when not using one_of, any_of or all_of fields`);
   const format = field(schema, 'format');
-  if (typeof type === 'string' && type.toUpperCase() === 'STRING' && typeof format === 'string' && format !== '') {
+  if (type === 'STRING' && typeof format === 'string' && format !== '') {
     if (format !== 'enum' && format !== 'date-time') lines.push(`${path}.format: only 'enum' and 'date-time' are supported for STRING type`);
   }
+  const enumValues = list(field(schema, 'enum'));
+  if (enumValues.length > 0 && type !== 'STRING') lines.push(`${path}.enum: only allowed for STRING type`);
+  enumValues.forEach((v, k) => {
+    if (v === '') lines.push(`${path}.enum[${k}]: cannot be empty`);
+  });
   const props = field(schema, 'properties');
-  if (isRecord(props)) {
-    for (const [name, sub] of Object.entries(props)) checkSchemaFormats(sub, `${path}.properties[${name}]`, lines, depth + 1);
+  const required = list(field(schema, 'required'));
+  if (props !== undefined && type !== 'OBJECT') lines.push(`${path}.properties: only allowed for OBJECT type`);
+  if (required.length > 0 && type !== 'OBJECT') lines.push(`${path}.required: only allowed for OBJECT type`);
+  if (type === 'OBJECT' && isRecord(props) && Object.keys(props).length === 0) {
+    lines.push(`${path}.properties: should be non-empty for OBJECT type`);
+  }
+  if (type === 'OBJECT') {
+    required.forEach((r, k) => {
+      if (typeof r !== 'string' || !isRecord(props) || !Object.hasOwn(props, r)) lines.push(`${path}.required[${k}]: property is not defined`);
+    });
   }
   const items = field(schema, 'items');
-  if (items !== undefined) checkSchemaFormats(items, `${path}.items`, lines, depth + 1);
-  list(field(schema, 'anyOf')).forEach((sub, k) => checkSchemaFormats(sub, `${path}.any_of[${k}]`, lines, depth + 1));
+  if (type === 'ARRAY' && items === undefined) lines.push(`${path}.items: missing field.`);
+  if (items !== undefined && type !== 'ARRAY') lines.push(`${path}.items: field predicate failed:  == Type.ARRAY`);
+  if (isRecord(props)) {
+    for (const [name, sub] of Object.entries(props)) checkSchema(sub, `${path}.properties[${name}]`, lines, depth + 1);
+  }
+  if (items !== undefined) checkSchema(items, `${path}.items`, lines, depth + 1);
+  anyOf.forEach((sub, k) => checkSchema(sub, `${path}.any_of[${k}]`, lines, depth + 1));
 }
 
 /**

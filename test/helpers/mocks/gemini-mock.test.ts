@@ -418,6 +418,43 @@ describe('tool declarations', () => {
     expect((await generate(withParams({ type: 'object', properties: { at: { type: 'string', format: 'date-time' } } }))).status).toBe(200);
   });
 
+  test('every schema node: a type unless anyOf, items on ARRAY only, properties and required on OBJECT only, string enums without ""', async () => {
+    const at = '* GenerateContentRequest.tools[0].function_declarations[0].parameters';
+    await expect400(
+      generate(withParams({ type: 'object', properties: { value: {}, meta: { description: 'x' } } })),
+      `${at}.properties[value].type: must be specified when not using one_of, any_of or all_of fields\n` +
+        `${at}.properties[meta].type: must be specified when not using one_of, any_of or all_of fields\n`,
+    );
+    await expect400(generate(withParams({ type: 'object', properties: { tags: { type: 'array' } } })), `${at}.properties[tags].items: missing field.\n`);
+    await expect400(
+      generate(withParams({ type: 'object', properties: { f: { type: 'object', items: { type: 'string' }, properties: { a: { type: 'string' } } } } })),
+      `${at}.properties[f].items: field predicate failed:  == Type.ARRAY\n`,
+    );
+    await expect400(
+      generate(withParams({ type: 'object', properties: { data: { type: 'string', properties: { a: { type: 'string' } }, required: ['a'] } } })),
+      `${at}.properties[data].properties: only allowed for OBJECT type\n${at}.properties[data].required: only allowed for OBJECT type\n`,
+    );
+    await expect400(
+      generate(withParams({ type: 'object', properties: { o: { type: 'object', properties: {} } } })),
+      `${at}.properties[o].properties: should be non-empty for OBJECT type\n`,
+    );
+    await expect400(
+      generate(withParams({ type: 'object', properties: { a: { type: 'string' } }, required: ['a', 'ref'] })),
+      `${at}.required[1]: property is not defined\n`,
+    );
+    await expect400(
+      generate(withParams({ type: 'object', properties: { mode: { type: 'integer', enum: ['1', '2'] } } })),
+      `${at}.properties[mode].enum: only allowed for STRING type\n`,
+    );
+    await expect400(
+      generate(withParams({ type: 'object', properties: { op: { type: 'string', enum: ['resume', ''] } } })),
+      `${at}.properties[op].enum[1]: cannot be empty\n`,
+    );
+    // anyOf stands in for a type; an OBJECT with no properties at all (a free-form map) is fine.
+    const fine = { type: 'object', properties: { v: { anyOf: [{ type: 'string' }, { type: 'integer' }] }, m: { type: 'object' } }, required: ['v'] };
+    expect((await generate(withParams(fine))).status).toBe(200);
+  });
+
   test('responseSchema is the same OpenAPI subset', async () => {
     await expect400(
       generate(withParams({ type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false }, 'responseSchema')),

@@ -329,7 +329,8 @@ describe('gemini encodeRequest: signatures by backend', () => {
 describe('gemini encodeRequest: tools and config', () => {
   test('tools get cleaned schemas; argument-less tools have no parameters; extras tools are appended', () => {
     const body = encode({
-      tools: [weatherTool, { name: 'now', parameters: { type: 'object', properties: {} } }],
+      // `parameters: {}`: what an OpenAI client may send for a tool without arguments; Gemini wants a type there.
+      tools: [weatherTool, { name: 'now', parameters: { type: 'object', properties: {} } }, { name: 'ping', parameters: {} }],
       toolChoice: { type: 'tool', name: 'get_weather' },
       extras: { gemini: { tools: [{ googleSearch: {} }] } },
     });
@@ -342,6 +343,7 @@ describe('gemini encodeRequest: tools and config', () => {
             parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] },
           },
           { name: 'now' },
+          { name: 'ping' },
         ],
       },
       { googleSearch: {} },

@@ -150,6 +150,79 @@ describe('cleanSchema', () => {
     });
   });
 
+  test('a schema with no type gets one: free-form MCP values (z.any(), z.unknown()) Gemini refuses untyped', () => {
+    // desktop-commander's set_config_value, obsidian's frontmatter value, items of z.array(z.any()).
+    expect(
+      cleanSchema({
+        type: 'object',
+        properties: {
+          key: { type: 'string' },
+          value: {},
+          meta: { description: 'Any JSON value.' },
+          rows: { type: 'array', items: {} },
+          tuple: { type: 'array', items: [{}, { type: 'integer' }] },
+          open: true,
+          limit: { default: 10 },
+          dry: { default: false, title: 'Dry run' },
+          either: { anyOf: [{ type: 'string' }, {}] },
+          maybe: { anyOf: [{}, { type: 'null' }] },
+        },
+        required: ['key', 'value'],
+      }),
+    ).toEqual({
+      type: 'OBJECT',
+      properties: {
+        key: { type: 'STRING' },
+        value: { type: 'STRING' },
+        meta: { type: 'STRING', description: 'Any JSON value.' },
+        rows: { type: 'ARRAY', items: { type: 'STRING' } },
+        tuple: { type: 'ARRAY', items: { anyOf: [{ type: 'STRING' }, { type: 'INTEGER' }] } },
+        open: { type: 'STRING' },
+        limit: { type: 'NUMBER' },
+        dry: { type: 'BOOLEAN', title: 'Dry run' },
+        either: { type: 'STRING' },
+        maybe: { type: 'STRING', nullable: true },
+      },
+      required: ['key', 'value'],
+    });
+    // allOf parts and anyOf members are merged or judged before a type is chosen, not typed on their own.
+    expect(cleanSchema({ type: 'object', properties: { n: { allOf: [{ description: 'count' }, { type: 'integer' }] } } })).toEqual({
+      type: 'OBJECT',
+      properties: { n: { type: 'INTEGER', description: 'count' } },
+    });
+  });
+
+  test('empty enum members are left out and described; an enum of only "" leaves a plain string', () => {
+    expect(cleanSchema({ type: 'string', enum: ['reconcile', 'resume', ''] })).toEqual({
+      type: 'STRING',
+      enum: ['reconcile', 'resume'],
+      description: '(or an empty string)',
+    });
+    expect(cleanSchema({ enum: [''], description: 'Unused.' })).toEqual({ type: 'STRING', description: 'Unused. (or an empty string)' });
+  });
+
+  test("keywords of another type than the one named are dropped: Notion's string with properties, minItems on an object", () => {
+    expect(
+      cleanSchema({
+        type: 'object',
+        properties: {
+          data: { type: 'string', properties: { page_id: { type: 'string' } }, required: ['page_id'] },
+          filter: { type: 'object', minItems: 1, items: { type: 'string' }, properties: { q: { type: 'string' } } },
+          n: { type: 'number', pattern: '^\\d+$', minLength: 1, minimum: 0 },
+          s: { type: 'string', minimum: 1, maxLength: 9 },
+        },
+      }),
+    ).toEqual({
+      type: 'OBJECT',
+      properties: {
+        data: { type: 'STRING' },
+        filter: { type: 'OBJECT', properties: { q: { type: 'STRING' } } },
+        n: { type: 'NUMBER', minimum: 0 },
+        s: { type: 'STRING', maxLength: 9 },
+      },
+    });
+  });
+
   test('a very deep schema is cut off instead of overflowing', () => {
     let s: Record<string, unknown> = { type: 'string' };
     for (let i = 0; i < 200; i++) s = { type: 'object', properties: { x: s } };
