@@ -188,6 +188,19 @@ const MCP_TOOLS = [
       required: ['op'],
     },
   },
+  {
+    // zod points back at a reused schema (modelcontextprotocol/typescript-sdk#2100); Gemini takes no $ref.
+    name: 'mcp__ms365__create_event',
+    description: 'Create a calendar event.',
+    input_schema: {
+      type: 'object',
+      properties: {
+        start: { type: 'object', properties: { dateTime: { type: 'string' }, timeZone: { type: 'string' } }, required: ['dateTime', 'timeZone'] },
+        end: { $ref: '#/properties/start' },
+      },
+      required: ['start', 'end'],
+    },
+  },
 ] as Anthropic.Tool[];
 
 for (const u of UPSTREAMS) {
@@ -209,6 +222,10 @@ for (const u of UPSTREAMS) {
     // Nothing the tool needs is lost: required names and the enum's real values stay.
     expect(decls[1]!.parameters).toMatchObject({ required: ['key', 'value'], properties: { value: { type: 'STRING' }, tags: { items: { type: 'STRING' } } } });
     expect(decls[2]!.parameters).toMatchObject({ required: ['op'], properties: { op: { type: 'STRING', enum: ['get', 'set'] }, data: { type: 'STRING' } } });
+    // The pointer's target is inlined, so the model knows what `end` holds.
+    const event = decls[3]!.parameters.properties;
+    expect(event.end).toEqual(event.start);
+    expect(event.end).toMatchObject({ type: 'OBJECT', required: ['dateTime', 'timeZone'] });
   });
 }
 

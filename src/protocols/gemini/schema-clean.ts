@@ -12,10 +12,12 @@ export function cleanSchema(schema: Record<string, unknown>): JsonObject {
     ...(isRecord(schema.definitions) ? schema.definitions : {}),
     ...(isRecord(schema.$defs) ? schema.$defs : {}),
   };
-  return clean(schema, { defs, refs: [] }, 0);
+  return clean(schema, { root: schema, defs, refs: [] }, 0);
 }
 
 interface Ctx {
+  /** The whole schema, which `#/…` pointers other than into the definitions are read from. */
+  root: JsonObject;
   defs: JsonObject;
   /** $ref names being expanded on the current path, to stop cycles. */
   refs: string[];
@@ -47,9 +49,36 @@ const isNullSchema = (s: unknown): boolean =>
   isRecord(s) &&
   (s.type === 'null' || (Array.isArray(s.type) && s.type.length === 1 && s.type[0] === 'null') || s.const === null);
 
+/** One JSON-pointer segment as a key: percent-decoded (a URI fragment), then `~1` and `~0` unescaped. */
+function pointerKey(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~');
+  } catch {
+    return undefined;
+  }
+}
+
 function refName(ref: string): string | undefined {
-  const m = /^#\/(?:\$defs|definitions)\/(.+)$/.exec(ref);
-  return m?.[1]?.replaceAll('~1', '/').replaceAll('~0', '~');
+  const m = /^#\/(?:\$defs|definitions)\/([^/]+)$/.exec(ref);
+  return m?.[1] === undefined ? undefined : pointerKey(m[1]);
+}
+
+/**
+ * Any other local JSON pointer, read from the root: zod's JSON Schema output points back at a schema it
+ * already wrote (`#/properties/start`, `#/properties/edits/items`) wherever an instance is reused, so
+ * MCP servers send hundreds of them (modelcontextprotocol/typescript-sdk#2100, DEEIX-AI/DEEIX-Chat#546).
+ */
+function pointerTarget(ref: string, root: JsonObject): unknown {
+  if (ref !== '#' && !ref.startsWith('#/')) return undefined;
+  let node: unknown = root;
+  for (const raw of ref === '#' ? [] : ref.slice(2).split('/')) {
+    const key = pointerKey(raw);
+    if (key === undefined) return undefined;
+    if (Array.isArray(node)) node = /^\d+$/.test(key) ? node[Number(key)] : undefined;
+    else if (isRecord(node) && Object.hasOwn(node, key)) node = node[key];
+    else return undefined;
+  }
+  return node;
 }
 
 function clean(node: unknown, ctx: Ctx, depth: number): JsonObject {
@@ -58,14 +87,15 @@ function clean(node: unknown, ctx: Ctx, depth: number): JsonObject {
 
   if (typeof node.$ref === 'string') {
     const { $ref, ...siblings } = node;
-    const name = refName($ref);
-    const target = name === undefined ? undefined : ctx.defs[name];
+    const defName = refName($ref);
+    const name = defName ?? $ref;
+    const target = defName !== undefined ? ctx.defs[defName] : pointerTarget($ref, ctx.root);
     // A cycle cannot be inlined and an unknown ref cannot be resolved; an open object is the honest rest.
-    if (name === undefined || !isRecord(target) || ctx.refs.includes(name)) {
+    if (!isRecord(target) || ctx.refs.includes(name)) {
       const description = typeof siblings.description === 'string' ? siblings.description : undefined;
       return description === undefined ? { type: 'OBJECT' } : { type: 'OBJECT', description };
     }
-    return clean({ ...target, ...siblings }, { defs: ctx.defs, refs: [...ctx.refs, name] }, depth + 1);
+    return clean({ ...target, ...siblings }, { ...ctx, refs: [...ctx.refs, name] }, depth + 1);
   }
 
   const out: JsonObject = {};

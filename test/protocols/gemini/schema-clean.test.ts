@@ -66,6 +66,37 @@ describe('cleanSchema', () => {
     });
   });
 
+  test("other local pointers are read from the root: zod's refs to a schema it already wrote", () => {
+    // A reused zod instance (ms-365-mcp-server's dateTimeTimeZone, modelcontextprotocol/typescript-sdk#2100).
+    const when = { type: 'object', properties: { dateTime: { type: 'string' }, timeZone: { type: 'string' } }, required: ['dateTime'] };
+    const schema = {
+      type: 'object',
+      properties: {
+        start: when,
+        end: { $ref: '#/properties/start', description: 'End.' },
+        urls: { type: 'array', items: { type: 'string', format: 'uri' } },
+        mirrors: { type: 'array', items: { $ref: '#/properties/urls/items' } },
+        first: { $ref: '#/properties/urls/items/' },
+        alias: { $ref: '#/$defs/Pair/properties/left' },
+        escaped: { $ref: '#/$defs/a~1b%20c' },
+        self: { $ref: '#' },
+      },
+      $defs: { Pair: { type: 'object', properties: { left: { type: 'integer' } } }, 'a/b c': { type: 'boolean' } },
+    };
+    const out = cleanSchema(schema) as { properties: Record<string, unknown> };
+    const whenOut = { type: 'OBJECT', properties: { dateTime: { type: 'STRING' }, timeZone: { type: 'STRING' } }, required: ['dateTime'] };
+    expect(out.properties.end).toEqual({ ...whenOut, description: 'End.' });
+    expect(out.properties.mirrors).toEqual({ type: 'ARRAY', items: { type: 'STRING', description: '(format: uri)' } });
+    // A pointer to nothing stays an open object.
+    expect(out.properties.first).toEqual({ type: 'OBJECT' });
+    expect(out.properties.alias).toEqual({ type: 'INTEGER' });
+    expect(out.properties.escaped).toEqual({ type: 'BOOLEAN' });
+    // `#` is the whole schema: inlined once, then its own recursion stops.
+    const self = out.properties.self as { type: string; properties: Record<string, unknown> };
+    expect(self.type).toBe('OBJECT');
+    expect(self.properties.self).toEqual({ type: 'OBJECT' });
+  });
+
   test('recursive and unknown $refs end as open objects instead of looping', () => {
     const tree = {
       type: 'object',
