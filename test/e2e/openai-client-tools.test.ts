@@ -242,6 +242,26 @@ for (const u of UPSTREAMS) {
       });
     }
 
+    test('tool_choice required with a tool that takes no arguments (an MCP list tool) is accepted, and its call has {}', async () => {
+      // The filesystem MCP server's list_allowed_directories, as Cline and Roo Code forward it.
+      const listDirs: Tool = {
+        type: 'function',
+        function: { name: 'list_allowed_directories', description: 'List the allowed directories.', parameters: { type: 'object', properties: {}, required: [] } },
+      };
+      u.mock(s).queue({ toolCalls: [{ name: 'list_allowed_directories', args: {} }] });
+      const res = await clientFor(s, u.name).chat.completions.create({
+        model: u.model,
+        messages: [{ role: 'user', content: 'where may you write?' }],
+        tools: [GET_WEATHER, listDirs],
+        tool_choice: 'required',
+      });
+      expect(res.choices[0]!.message.tool_calls).toMatchObject([{ function: { name: 'list_allowed_directories', arguments: '{}' } }]);
+      if (u === GEMINI) {
+        const decls = dig(lastBody(u.mock(s)), 'tools', 0, 'functionDeclarations') as Array<Record<string, unknown>>;
+        expect(decls[1]).toEqual({ name: 'list_allowed_directories', description: 'List the allowed directories.', parameters: { type: 'OBJECT' } });
+      }
+    });
+
     test('parallel_tool_calls: false disables parallel use where the upstream can say so', async () => {
       await clientFor(s, u.name).chat.completions.create({
         model: u.model,

@@ -77,13 +77,17 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
 function encodeTools(req: CanonicalRequest, functions: boolean): JsonObject[] {
   const tools: JsonObject[] = [];
   if (functions && req.tools.length > 0) {
+    // Mode ANY (encodeToolChoice) refuses a function declared without parameters, with no detail
+    // ("Request contains an invalid argument.", googleapis/python-genai#981, pydantic/pydantic-ai#1990).
+    const forced = req.toolChoice?.type === 'required' || req.toolChoice?.type === 'tool';
     const functionDeclarations = req.tools.map((t) => {
       const decl: JsonObject = { name: toGeminiName(t.name) };
       if (t.description) decl.description = t.description;
       const parameters = cleanSchema(t.parameters);
       // Gemini rejects an OBJECT with empty properties, and a schema without a type (an OpenAI client's
-      // `parameters: {}`); a tool without arguments simply has no parameters.
+      // `parameters: {}`); a tool without arguments simply has no parameters, or a bare OBJECT when forced.
       if (parameters.properties !== undefined || parameters.anyOf !== undefined) decl.parameters = parameters;
+      else if (forced) decl.parameters = { type: 'OBJECT' };
       return decl;
     });
     tools.push({ functionDeclarations });

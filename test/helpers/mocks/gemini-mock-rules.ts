@@ -39,6 +39,8 @@ export const MSG = {
   budgetZero: 'Budget 0 is invalid. This model only works in thinking mode.',
   corruptedSignature: 'Corrupted thought signature.',
   jsonWithFunctions: "Function calling with a response mime type: 'application/json' is unsupported",
+  /** Google's generic wording, all the API says (googleapis/python-genai#981). */
+  invalidArgument: 'Request contains an invalid argument.',
 } as const;
 
 /** Refusals that name the model (`models/gemma-3-27b-it`), as the live API words them. */
@@ -114,6 +116,7 @@ export function checkGenerateRequest(
 
   const policy =
     checkModelFeatures(body, ctx.model) ??
+    checkForcedCalls(body) ??
     checkRoles(contents) ??
     checkFileUris(contents) ??
     checkImageTypes(contents) ??
@@ -270,6 +273,19 @@ function checkModelFeatures(body: Record<string, unknown>, model: string): strin
   const mime = field(gc, 'responseMimeType');
   const json = mime === 'application/json' || field(gc, 'responseSchema') !== undefined || field(gc, 'responseJsonSchema') !== undefined;
   return json ? notEnabled.json(model) : undefined;
+}
+
+/**
+ * Mode ANY (a call is forced) with a function declared without parameters: a 400 with no detail
+ * (googleapis/python-genai#981, pydantic/pydantic-ai#1990); the same declarations pass in mode AUTO.
+ */
+function checkForcedCalls(body: Record<string, unknown>): string | undefined {
+  const mode = field(field(field(body, 'toolConfig'), 'functionCallingConfig'), 'mode');
+  if (typeof mode !== 'string' || mode.toUpperCase() !== 'ANY') return undefined;
+  const bare = list(field(body, 'tools')).some((t) =>
+    list(field(t, 'functionDeclarations')).some((d) => field(d, 'parameters') === undefined && field(d, 'parametersJsonSchema') === undefined),
+  );
+  return bare ? MSG.invalidArgument : undefined;
 }
 
 function checkThinking(body: Record<string, unknown>, model: string): string | undefined {

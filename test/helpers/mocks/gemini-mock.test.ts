@@ -455,6 +455,17 @@ describe('tool declarations', () => {
     expect((await generate(withParams(fine))).status).toBe(200);
   });
 
+  test('mode ANY refuses a function declared without parameters, with no detail; AUTO takes it', async () => {
+    const body = (mode: string, parameters?: unknown) => ({
+      contents: [user('hi')],
+      tools: [{ functionDeclarations: [{ name: 'now', ...(parameters === undefined ? {} : { parameters }) }] }],
+      toolConfig: { functionCallingConfig: { mode } },
+    });
+    await expect400(generate(body('ANY')), 'Request contains an invalid argument.');
+    expect((await generate(body('ANY', { type: 'OBJECT' }))).status).toBe(200);
+    expect((await generate(body('AUTO'))).status).toBe(200);
+  });
+
   test('responseSchema is the same OpenAPI subset', async () => {
     await expect400(
       generate(withParams({ type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false }, 'responseSchema')),

@@ -327,7 +327,7 @@ describe('gemini encodeRequest: signatures by backend', () => {
 });
 
 describe('gemini encodeRequest: tools and config', () => {
-  test('tools get cleaned schemas; argument-less tools have no parameters; extras tools are appended', () => {
+  test('tools get cleaned schemas; argument-less tools have no parameters (a bare OBJECT when a call is forced); extras tools are appended', () => {
     const body = encode({
       // `parameters: {}`: what an OpenAI client may send for a tool without arguments; Gemini wants a type there.
       tools: [weatherTool, { name: 'now', parameters: { type: 'object', properties: {} } }, { name: 'ping', parameters: {} }],
@@ -342,13 +342,19 @@ describe('gemini encodeRequest: tools and config', () => {
             description: 'Weather for a city.',
             parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] },
           },
-          { name: 'now' },
-          { name: 'ping' },
+          // Mode ANY refuses a declaration without parameters (googleapis/python-genai#981).
+          { name: 'now', parameters: { type: 'OBJECT' } },
+          { name: 'ping', parameters: { type: 'OBJECT' } },
         ],
       },
       { googleSearch: {} },
     ]);
     expect(body.toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_weather'] } });
+    // Unforced, the same tools go without parameters, as Gemini has always taken them.
+    for (const toolChoice of [undefined, { type: 'auto' } as const, { type: 'none' } as const]) {
+      const unforced = encode({ tools: [{ name: 'now', parameters: { type: 'object', properties: {} } }, { name: 'ping', parameters: {} }], toolChoice });
+      expect(unforced.tools).toEqual([{ functionDeclarations: [{ name: 'now' }, { name: 'ping' }] }]);
+    }
   });
 
   test.each([
