@@ -13,7 +13,9 @@ import {
   refusesReasoningEffort,
   refusesSampling,
   refusesStop,
+  wantsMoonshotSchemas,
 } from './model-rules.ts';
+import { moonshotParameters } from './moonshot-schema.ts';
 
 /** Canonical request → a Chat Completions body an OpenAI-compatible upstream accepts. */
 export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown> {
@@ -27,7 +29,8 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
   const sampling = !reasoning && !refusesSampling(opts.model);
 
   if (req.tools.length > 0) {
-    body.tools = req.tools.map(encodeTool);
+    const moonshot = wantsMoonshotSchemas(opts.model);
+    body.tools = req.tools.map((t) => encodeTool(t, moonshot));
     // OpenAI rejects tool_choice and parallel_tool_calls when no tools are declared.
     if (req.toolChoice) body.tool_choice = encodeToolChoice(forcedRefused(req.toolChoice, opts.model) ? { type: 'auto' } : req.toolChoice);
     if (req.parallelToolCalls !== undefined && !refusesParallelToolCalls(opts.model)) {
@@ -77,10 +80,10 @@ export function openaiUser(user: string): string {
   return user.length <= MAX_USER_LENGTH ? user : createHash('sha256').update(user).digest('hex');
 }
 
-function encodeTool(tool: ToolDefinition): Record<string, unknown> {
+function encodeTool(tool: ToolDefinition, moonshot: boolean): Record<string, unknown> {
   const fn: Record<string, unknown> = { name: tool.name };
   if (tool.description !== undefined) fn.description = tool.description;
-  fn.parameters = tool.parameters;
+  fn.parameters = (moonshot ? moonshotParameters(tool.parameters) : undefined) ?? tool.parameters;
   if (tool.strict !== undefined) fn.strict = tool.strict;
   return { type: 'function', function: fn };
 }

@@ -50,6 +50,14 @@ const NO_FORCED_TOOL = /^(?:deepseek-(?:v4|reasoner|flash|pro)|glm-)/;
 export const refusesForcedToolChoice = (model: string): boolean => NO_FORCED_TOOL.test(bare(model));
 
 /**
+ * Moonshot's Kimi validates tool parameters as its own "moonshot flavored json schema" (moonshot-schema.ts
+ * has the rules and their sources). Rewriting them is harmless elsewhere, so other hosts of the model match too.
+ */
+const MOONSHOT_SCHEMAS = /kimi|moonshot/i;
+
+export const wantsMoonshotSchemas = (model: string): boolean => MOONSHOT_SCHEMAS.test(model);
+
+/**
  * Models some servers answer only as a stream: Qwen3's open models think by default, and DashScope
  * answers a request without `stream` with 400 "parameter.enable_thinking must be set to false for
  * non-streaming calls" (QuantumNous/new-api#1109, coze-dev/coze-studio#324); ModelScope refuses its

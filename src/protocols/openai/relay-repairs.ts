@@ -5,6 +5,8 @@ import { withReasoningBack } from './reasoning-back.ts';
 import { withCallIdsFor } from './call-ids.ts';
 import { withRoleOrderFor } from './role-order.ts';
 import { withUpstreamSignatures } from './thought-signature.ts';
+import { wantsMoonshotSchemas } from './model-rules.ts';
+import { withMoonshotSchemas } from './moonshot-schema.ts';
 
 type Repair = (raw: RequestBody, body: Record<string, unknown>, model: string) => Record<string, unknown> | undefined;
 
@@ -14,12 +16,13 @@ const REPAIRS: readonly Repair[] = [withReasoningBack, withUpstreamSignatures, w
 /**
  * A Chat Completions client's body, relayed as it came to an OpenAI-compatible server, made what that
  * server takes where the convert path would have written it otherwise: reasoning a thinking model wants
- * back, Google's thought signatures, the `developer` role, tool call ids and role order a server refuses. Undefined
- * when none applies: the client's bytes go as they came.
+ * back, Google's thought signatures, the `developer` role, tool call ids and role order a server refuses,
+ * Kimi's tool schemas. Undefined when none applies: the client's bytes go as they came.
  */
 export function relayableToServer(raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
-  if (!mayNeedRepair(body.messages)) return undefined;
-  let out: Record<string, unknown> | undefined;
+  // Kimi's tool schemas: the one repair that concerns the tools declared, not the conversation.
+  let out = wantsMoonshotSchemas(model) ? withMoonshotSchemas(body, model) : undefined;
+  if (!mayNeedRepair(body.messages)) return out;
   for (const repair of REPAIRS) out = repair(raw, out ?? body, model) ?? out;
   return out;
 }

@@ -83,7 +83,54 @@ export function validateModelRules(body: Record<string, unknown>): OpenAIErrorIn
       code: 'unsupported_value',
     };
   }
-  return qwenStreamOnly(body, id) ?? deepseekRoles(body, id) ?? deepseekToolChoice(body, id) ?? toolsWithReasoning(body, model, id) ?? missingReasoning(body, id) ?? geminiSignatures(body, id) ?? mistralExtraFields(body, id);
+  return moonshotSchemas(body, id) ?? qwenStreamOnly(body, id) ?? deepseekRoles(body, id) ?? deepseekToolChoice(body, id) ?? toolsWithReasoning(body, model, id) ?? missingReasoning(body, id) ?? geminiSignatures(body, id) ?? mistralExtraFields(body, id);
+}
+
+/**
+ * Moonshot's Kimi checks each tool's parameters as a "moonshot flavored json schema": type object at
+ * the root (farion1231/cc-switch#5125), references only into the root's `$defs` (Softeria/ms-365-mcp-server#458,
+ * NousResearch/hermes-agent#14802) and to a definition that is there (CommandCodeAI/command-code#566), no
+ * type beside a `$ref` (lidge-jun/opencodex#2673).
+ */
+function moonshotSchemas(body: Record<string, unknown>, id: string): OpenAIErrorInfo | undefined {
+  if (!/^(?:kimi|moonshot)/.test(id) || !Array.isArray(body.tools)) return undefined;
+  const refused = (message: string): OpenAIErrorInfo => ({ status: 400, message: `Invalid request: ${message}`, type: 'invalid_request_error', param: null, code: null });
+  for (const tool of body.tools) {
+    const parameters = isRecord(tool) && isRecord(tool.function) ? tool.function.parameters : undefined;
+    if (!isRecord(parameters)) continue;
+    if (parameters.type !== 'object') return refused('tools.function.parameters.type is required and must be "object"');
+    const defs = isRecord(parameters.$defs) ? parameters.$defs : {};
+    const problem = moonshotRefProblem(parameters, defs, '', 0);
+    if (problem) return refused(`tools.function.parameters is not a valid moonshot flavored json schema, details: <At path '${problem.path}': ${problem.reason}>`);
+  }
+  return undefined;
+}
+
+function moonshotRefProblem(node: unknown, defs: Record<string, unknown>, path: string, depth: number): { path: string; reason: string } | undefined {
+  if (depth > 64) return undefined;
+  const at = (k: string | number): string => (path === '' ? String(k) : `${path}.${k}`);
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const p = moonshotRefProblem(node[i], defs, at(i), depth + 1);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  if (!isRecord(node)) return undefined;
+  if (typeof node.$ref === 'string') {
+    const ref = node.$ref;
+    if (!ref.startsWith('#/$defs/')) return { path: at('$ref'), reason: 'references must start with #/$defs/' };
+    if (!Object.hasOwn(defs, ref.slice('#/$defs/'.length).replaceAll('~1', '/').replaceAll('~0', '~'))) {
+      return { path: at('$ref'), reason: `$defs not found for reference: ${ref}` };
+    }
+    if (node.type !== undefined) return { path, reason: 'when using $ref, type should be defined in the referenced schema instead of the parent schema' };
+  }
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') continue;
+    const p = moonshotRefProblem(v, defs, at(k), depth + 1);
+    if (p) return p;
+  }
+  return undefined;
 }
 
 /**

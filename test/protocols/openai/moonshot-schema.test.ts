@@ -1,0 +1,108 @@
+/**
+ * Tool parameters made a "moonshot flavored json schema" for Kimi: every reference into the root's
+ * `$defs`, none beside other keywords, a root type; the meaning kept. The strict mock checks the result.
+ */
+import { describe, expect, test } from 'bun:test';
+import { moonshotParameters, withMoonshotSchemas } from '../../../src/protocols/openai/moonshot-schema.ts';
+import { validateModelRules } from '../../helpers/mocks/openai-mock-model-rules.ts';
+
+const kimiAccepts = (parameters: unknown): boolean =>
+  validateModelRules({ model: 'kimi-k2-0905-preview', messages: [], tools: [{ type: 'function', function: { name: 'f', parameters } }] }) === undefined;
+
+describe('moonshotParameters', () => {
+  test('a schema Kimi already takes is left alone', () => {
+    const ok = {
+      type: 'object',
+      properties: { a: { $ref: '#/$defs/A', description: 'a' }, b: { type: 'array', items: { $ref: '#/$defs/A' } } },
+      $defs: { A: { type: 'string', enum: ['x'] } },
+    };
+    expect(kimiAccepts(ok)).toBe(true);
+    expect(moonshotParameters(ok)).toBeUndefined();
+  });
+
+  test('draft-07 definitions move into $defs, recursive references included', () => {
+    const tree = {
+      type: 'object',
+      properties: { root: { $ref: '#/definitions/Node' } },
+      definitions: { Node: { type: 'object', properties: { children: { type: 'array', items: { $ref: '#/definitions/Node' } } } } },
+    };
+    expect(kimiAccepts(tree)).toBe(false);
+    const out = moonshotParameters(tree)!;
+    expect(out).toEqual({
+      type: 'object',
+      properties: { root: { $ref: '#/$defs/Node' } },
+      $defs: { Node: { type: 'object', properties: { children: { type: 'array', items: { $ref: '#/$defs/Node' } } } } },
+    });
+    expect(kimiAccepts(out)).toBe(true);
+  });
+
+  test("zod's pointers to a schema it already wrote: the target is copied into $defs, once per pointer", () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        start: { type: 'object', properties: { dateTime: { type: 'string' } } },
+        end: { $ref: '#/properties/start' },
+        later: { $ref: '#/properties/start' },
+        tags: { type: 'array', items: { type: 'string', minLength: 1 } },
+        labels: { type: 'array', items: { $ref: '#/properties/tags/items' } },
+        pair: { $ref: '#/$defs/Pair/properties/left' },
+      },
+      $defs: { Pair: { type: 'object', properties: { left: { type: 'integer' } } }, start: { type: 'boolean' } },
+    };
+    expect(kimiAccepts(schema)).toBe(false);
+    const out = moonshotParameters(schema)! as { properties: Record<string, unknown>; $defs: Record<string, unknown> };
+    // `start` is taken by a definition already: the copy gets a name of its own.
+    expect(out.properties.end).toEqual({ $ref: '#/$defs/start_2' });
+    expect(out.properties.later).toEqual({ $ref: '#/$defs/start_2' });
+    expect(out.$defs.start_2).toEqual(schema.properties.start);
+    expect(out.$defs.start).toEqual({ type: 'boolean' });
+    expect(out.properties.labels).toEqual({ type: 'array', items: { $ref: '#/$defs/items' } });
+    expect(out.$defs.items).toEqual({ type: 'string', minLength: 1 });
+    expect(out.properties.pair).toEqual({ $ref: '#/$defs/left' });
+    expect(kimiAccepts(out)).toBe(true);
+  });
+
+  test('a reference with keywords beside it becomes its target with them on top; a recursive one keeps the reference', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        // Codex's automation_update: a uuid string that also points at another string definition.
+        thread: { $ref: '#/$defs/Id', type: 'string', format: 'uuid', description: 'The thread.' },
+        parent: { $ref: '#/$defs/Node', type: 'object', title: 'Parent' },
+      },
+      $defs: {
+        Id: { type: 'string', minLength: 1, description: 'An id.' },
+        Node: { type: 'object', properties: { up: { $ref: '#/$defs/Node', type: 'object' } } },
+      },
+    };
+    expect(kimiAccepts(schema)).toBe(false);
+    const out = moonshotParameters(schema)! as { properties: Record<string, unknown>; $defs: Record<string, any> };
+    expect(out.properties.thread).toEqual({ type: 'string', minLength: 1, format: 'uuid', description: 'The thread.' });
+    expect(out.properties.parent).toEqual({ type: 'object', title: 'Parent', properties: { up: { $ref: '#/$defs/Node' } } });
+    expect(out.$defs.Node.properties.up).toEqual({ $ref: '#/$defs/Node' });
+    expect(kimiAccepts(out)).toBe(true);
+  });
+
+  test('parameters without a root type get type object; values that are data are not walked', () => {
+    expect(kimiAccepts({ properties: { a: { type: 'string' } } })).toBe(false);
+    expect(moonshotParameters({ properties: { a: { type: 'string', default: { $ref: 'not-a-schema' } } } })).toEqual({
+      properties: { a: { type: 'string', default: { $ref: 'not-a-schema' } } },
+      type: 'object',
+    });
+    expect(moonshotParameters({})).toEqual({ type: 'object' });
+  });
+
+  test('a reference that cannot be resolved is left as it is', () => {
+    const schema = { type: 'object', properties: { a: { $ref: 'https://example.com/a.json' }, b: { $ref: '#/nowhere' } } };
+    expect(moonshotParameters(schema)).toBeUndefined();
+  });
+
+  test('a relayed body: only tools that need it change, and it names the model the upstream gets (a model_map alias resolved)', () => {
+    const plain = { type: 'function', function: { name: 'a', parameters: { type: 'object', properties: { q: { type: 'string' } } } } };
+    const body = { model: 'k', messages: [], tools: [plain, { type: 'function', function: { name: 'b', parameters: {} } }] };
+    const out = withMoonshotSchemas(body, 'kimi-k2-0905-preview')!;
+    expect(out.model).toBe('kimi-k2-0905-preview');
+    expect(out.tools).toEqual([plain, { type: 'function', function: { name: 'b', parameters: { type: 'object' } } }]);
+    expect(withMoonshotSchemas({ model: 'k', messages: [], tools: [plain] }, 'kimi-k2-0905-preview')).toBeUndefined();
+  });
+});
