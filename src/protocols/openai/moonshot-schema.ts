@@ -1,4 +1,5 @@
 import { isRecord } from '../../util/json.ts';
+import { anthropicInputSchema } from '../anthropic/input-schema.ts';
 
 /**
  * Moonshot's Kimi checks tool parameters against its own "moonshot flavored json schema" and answers
@@ -9,13 +10,20 @@ import { isRecord } from '../../util/json.ts';
  *   #/$defs/", Softeria/ms-365-mcp-server#458);
  * - a `$ref` beside other keywords than its description ("when using $ref, type should be defined in the
  *   referenced schema instead of the parent schema": Codex's own automation_update tool, lidge-jun/opencodex#2673);
- * - parameters without `type: "object"` at the root (farion1231/cc-switch#5125).
+ * - parameters without `type: "object"` at the root (farion1231/cc-switch#5125);
+ * - a type beside an `anyOf` ("when using anyOf, type should be defined in anyOf items instead of the
+ *   parent schema": Notion's MCP tools, MoonshotAI/kimi-code#2661; Apollo's, openclaw/openclaw#113130).
  * Every local reference is moved into `$defs` (a pointer's target is copied there), a reference with
  * keywords beside it is replaced by its target with those keywords on top (a recursive one keeps only the
- * reference), and the root gets its type. Undefined when the schema already passes: it then goes as it came.
+ * reference), a type beside an anyOf goes into its branches, and the root gets its type; a root that
+ * needs both its type and an anyOf becomes one object schema, as for Claude (anthropicInputSchema).
+ * Undefined when the schema already passes: it then goes as it came.
  */
-export function moonshotParameters(schema: Record<string, unknown>): Record<string, unknown> | undefined {
-  const st: State = { root: schema, source: {}, order: [], hoisted: new Map(), changed: false };
+export function moonshotParameters(original: Record<string, unknown>): Record<string, unknown> | undefined {
+  // The root must say object, so an anyOf cannot stay beside it.
+  const flattened = Array.isArray(original.anyOf) ? anthropicInputSchema(original) : undefined;
+  const schema = flattened ?? original;
+  const st: State = { root: schema, source: {}, order: [], hoisted: new Map(), changed: flattened !== undefined };
   for (const [k, container] of [['definitions', schema.definitions], ['$defs', schema.$defs]] as const) {
     if (!isRecord(container)) continue;
     if (k === 'definitions') st.changed = true;
@@ -80,7 +88,23 @@ function fixSchema(node: unknown, st: State, stack: string[], depth: number, top
     } else if (Array.isArray(v)) out[k] = v.map((item) => fixSchema(item, st, stack, depth + 1));
     else out[k] = isRecord(v) ? fixSchema(v, st, stack, depth + 1) : v;
   }
+  // The root keeps its type (anthropicInputSchema took its anyOf away); every other node, a definition too, may move it.
+  if (node !== st.root) typeIntoBranches(out, st);
   return out;
+}
+
+/**
+ * `{type, anyOf: [...]}` → `{anyOf: [{type, ...}, ...]}`: the same values, in the form Kimi takes. Left
+ * as it is when a branch names another type or is a bare reference (a type beside it is refused too).
+ */
+function typeIntoBranches(out: Record<string, unknown>, st: State): void {
+  const branches = out.anyOf;
+  if (out.type === undefined || !Array.isArray(branches)) return;
+  const same = (t: unknown): boolean => t === undefined || JSON.stringify(t) === JSON.stringify(out.type);
+  if (!branches.every((b) => isRecord(b) && b.$ref === undefined && same(b.type))) return;
+  out.anyOf = branches.map((b) => ({ type: out.type, ...(b as Record<string, unknown>) }));
+  delete out.type;
+  st.changed = true;
 }
 
 /** A node with a `$ref`: pointed into `$defs`, or inlined when other keywords stand beside it. */

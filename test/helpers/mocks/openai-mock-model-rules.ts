@@ -90,7 +90,8 @@ export function validateModelRules(body: Record<string, unknown>): OpenAIErrorIn
  * Moonshot's Kimi checks each tool's parameters as a "moonshot flavored json schema": type object at
  * the root (farion1231/cc-switch#5125), references only into the root's `$defs` (Softeria/ms-365-mcp-server#458,
  * NousResearch/hermes-agent#14802) and to a definition that is there (CommandCodeAI/command-code#566), no
- * type beside a `$ref` (lidge-jun/opencodex#2673).
+ * type beside a `$ref` (lidge-jun/opencodex#2673) or an `anyOf` (MoonshotAI/kimi-code#2661, at the root too).
+ * Paths are dotted from the parameters, `root` for the parameters themselves.
  */
 function moonshotSchemas(body: Record<string, unknown>, id: string): OpenAIErrorInfo | undefined {
   if (!/^(?:kimi|moonshot)/.test(id) || !Array.isArray(body.tools)) return undefined;
@@ -117,13 +118,18 @@ function moonshotRefProblem(node: unknown, defs: Record<string, unknown>, path: 
     return undefined;
   }
   if (!isRecord(node)) return undefined;
+  if (node.type !== undefined && Array.isArray(node.anyOf)) {
+    return { path: path === '' ? 'root' : path, reason: 'when using anyOf, type should be defined in anyOf items instead of the parent schema' };
+  }
   if (typeof node.$ref === 'string') {
     const ref = node.$ref;
     if (!ref.startsWith('#/$defs/')) return { path: at('$ref'), reason: 'references must start with #/$defs/' };
     if (!Object.hasOwn(defs, ref.slice('#/$defs/'.length).replaceAll('~1', '/').replaceAll('~0', '~'))) {
       return { path: at('$ref'), reason: `$defs not found for reference: ${ref}` };
     }
-    if (node.type !== undefined) return { path, reason: 'when using $ref, type should be defined in the referenced schema instead of the parent schema' };
+    if (node.type !== undefined) {
+      return { path: path === '' ? 'root' : path, reason: 'when using $ref, type should be defined in the referenced schema instead of the parent schema' };
+    }
   }
   for (const [k, v] of Object.entries(node)) {
     if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') continue;

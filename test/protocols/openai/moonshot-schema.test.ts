@@ -83,6 +83,50 @@ describe('moonshotParameters', () => {
     expect(kimiAccepts(out)).toBe(true);
   });
 
+  test('a type beside an anyOf goes into its branches; at the root, the anyOf becomes one object schema', () => {
+    // Apollo's apollo_tasks_bulk_create (openclaw/openclaw#113130): anyOf only to say which fields are required.
+    const tasks = {
+      type: 'object',
+      properties: {
+        tasks: {
+          type: 'array',
+          items: { type: 'object', properties: { note: { type: 'string' }, due: { type: 'string' } }, anyOf: [{ required: ['note'] }, { required: ['due'] }] },
+        },
+        icon: { type: 'string', anyOf: [{ enum: ['a'] }, { type: 'string', pattern: '^x' }] },
+        mixed: { type: 'string', anyOf: [{ type: 'integer' }, { minLength: 1 }] },
+      },
+    };
+    expect(kimiAccepts(tasks)).toBe(false);
+    const out = moonshotParameters(tasks)! as { properties: Record<string, any> };
+    expect(out.properties.tasks.items).toEqual({
+      properties: { note: { type: 'string' }, due: { type: 'string' } },
+      anyOf: [{ type: 'object', required: ['note'] }, { type: 'object', required: ['due'] }],
+    });
+    expect(out.properties.icon).toEqual({ anyOf: [{ type: 'string', enum: ['a'] }, { type: 'string', pattern: '^x' }] });
+    // A branch of another type: moving the type would let it through; left for Kimi to judge.
+    expect(out.properties.mixed).toEqual(tasks.properties.mixed);
+
+    // Notion's notion-create-attachment (MoonshotAI/kimi-code#2661): the root must keep type object.
+    const attachment = {
+      type: 'object',
+      description: 'Provide exactly one of the documented input variants.',
+      anyOf: [
+        { type: 'object', properties: { filename: { type: 'string' }, content: { type: 'string' } }, required: ['filename', 'content'] },
+        { type: 'object', properties: { filename: { type: 'string' }, source_url: { type: 'string' } }, required: ['filename', 'source_url'] },
+      ],
+    };
+    expect(kimiAccepts(attachment)).toBe(false);
+    const root = moonshotParameters(attachment)!;
+    expect(root).toMatchObject({
+      type: 'object',
+      properties: { filename: { type: 'string' }, content: { type: 'string' }, source_url: { type: 'string' } },
+      required: ['filename'],
+    });
+    expect(root.anyOf).toBeUndefined();
+    expect(root.description).toContain('at least one of');
+    expect(kimiAccepts(root)).toBe(true);
+  });
+
   test('parameters without a root type get type object; values that are data are not walked', () => {
     expect(kimiAccepts({ properties: { a: { type: 'string' } } })).toBe(false);
     expect(moonshotParameters({ properties: { a: { type: 'string', default: { $ref: 'not-a-schema' } } } })).toEqual({
