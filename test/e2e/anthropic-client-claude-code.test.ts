@@ -199,10 +199,13 @@ describe('Claude-Code-like requests → gemini-cli', () => {
       // Thought text stays out of the replayed history; the call and its response pair up by name.
       expect(contents[1]!.parts.some((p) => p.thought === true)).toBe(false);
       expect(contents[1]!.parts.at(-1)).toMatchObject({ functionCall: { name: 'Bash', args: { command: 'ls -la' } } });
-      expect(contents[2]!.parts).toEqual([
-        { functionResponse: { name: 'Bash', response: { output: 'a.txt\nb.txt' } } },
-        { inlineData: { mimeType: 'image/png', data: PNG_BASE64 } },
-      ]);
+      const screenshot = { inlineData: { mimeType: 'image/png', data: PNG_BASE64 } };
+      // Gemini 3 takes the screenshot inside the response, and refuses it beside (agno-agi/agno#9630).
+      expect(contents[2]!.parts).toEqual(
+        model.includes('gemini-3')
+          ? [{ functionResponse: { name: 'Bash', response: { output: 'a.txt\nb.txt' }, parts: [screenshot] } }]
+          : [{ functionResponse: { name: 'Bash', response: { output: 'a.txt\nb.txt' } } }, screenshot],
+      );
       const thinking = (sent.generationConfig as { thinkingConfig: Record<string, unknown> }).thinkingConfig;
       // Gemini 3 Flash has a MEDIUM level of its own for the medium effort (BerriAI/litellm#18245).
       expect(thinking).toEqual(model.includes('gemini-3') ? { thinkingLevel: 'MEDIUM', includeThoughts: true } : { thinkingBudget: 8192, includeThoughts: true });

@@ -42,7 +42,8 @@ export interface EncodedContents {
   lateSystem: string[];
 }
 
-export function encodeContents(req: CanonicalRequest, family: GoogleFamily = 'gemini'): EncodedContents {
+/** `nestMedia`: a tool result's inline media goes inside its function response (model-rules.ts nestsResultMedia). */
+export function encodeContents(req: CanonicalRequest, family: GoogleFamily = 'gemini', nestMedia = false): EncodedContents {
   const lateSystem: string[] = [];
   const drafts: Turn[] = [];
   for (const m of req.messages) {
@@ -53,7 +54,7 @@ export function encodeContents(req: CanonicalRequest, family: GoogleFamily = 'ge
     const turn = m.role === 'assistant' ? modelTurn(m.content, family) : userTurn(m.content);
     if (turn.parts.length > 0 || turn.results.length > 0) drafts.push(turn);
   }
-  const turns = repairToolTurns(mergeSameRole(drafts));
+  const turns = repairToolTurns(mergeSameRole(drafts), nestMedia);
   for (const t of turns) if (t.role === 'model') signFirstCall(t);
 
   if (turns[0]?.role !== 'user') turns.unshift(textTurn('user', OPENING_USER_TEXT));
@@ -187,22 +188,31 @@ function mergeSameRole(turns: Turn[]): Turn[] {
 }
 
 /** Turns are already merged, so a model turn is followed by a user turn or nothing. */
-function repairToolTurns(turns: Turn[]): Turn[] {
+function repairToolTurns(turns: Turn[], nestMedia: boolean): Turn[] {
   const out: Turn[] = [];
   turns.forEach((t, i) => {
     if (t.role === 'model') {
       out.push(t);
-      if (t.calls.length > 0 && turns[i + 1] === undefined) out.push(answerTurn(t.calls, { role: 'user', parts: [], calls: [], results: [] }));
+      if (t.calls.length > 0 && turns[i + 1] === undefined) out.push(answerTurn(t.calls, { role: 'user', parts: [], calls: [], results: [] }, nestMedia));
       return;
     }
     const prev = turns[i - 1];
-    out.push(answerTurn(prev?.role === 'model' ? prev.calls : [], t));
+    out.push(answerTurn(prev?.role === 'model' ? prev.calls : [], t, nestMedia));
   });
   return out;
 }
 
-/** The user turn with one response per call, in call order, hoisted before its other parts. */
-function answerTurn(calls: Call[], user: Turn): Turn {
+/**
+ * Media Gemini takes inside a function response (FunctionResponseBlob): images and documents, inline only
+ * (a FunctionResponsePart's fileData is Vertex's, not the Gemini API's).
+ */
+const NESTED_MEDIA = new Set(['image/png', 'image/jpeg', 'image/webp', 'application/pdf', 'text/plain']);
+
+/**
+ * The user turn with one response per call, in call order, hoisted before its other parts. A result's
+ * media goes inside its response where the model takes it there (`nestMedia`), else after the responses.
+ */
+function answerTurn(calls: Call[], user: Turn, nestMedia: boolean): Turn {
   const unused = [...user.results];
   const responses: GeminiPart[] = [];
   const media: GeminiPart[] = [];
@@ -213,8 +223,17 @@ function answerTurn(calls: Call[], user: Turn): Turn {
       continue;
     }
     const result = unused.splice(i, 1)[0]!;
-    responses.push({ functionResponse: { name: call.name, response: responseObject(result) } });
-    for (const c of result.content) if (c.type !== 'text') media.push(mediaPart(c));
+    const response: JsonObject = { name: call.name, response: responseObject(result) };
+    const nested: JsonObject[] = [];
+    for (const c of result.content) {
+      if (c.type === 'text') continue;
+      const part = mediaPart(c);
+      const blob = isRecord(part.inlineData) ? part.inlineData : undefined;
+      if (nestMedia && blob && NESTED_MEDIA.has(String(blob.mimeType))) nested.push({ inlineData: blob });
+      else media.push(part);
+    }
+    if (nested.length > 0) response.parts = nested;
+    responses.push({ functionResponse: response });
   }
   // Results without a call just before them would be rejected as function responses; keep them as text.
   const orphans = unused.map((r) => {

@@ -4,7 +4,7 @@ import { isRecord, type JsonObject } from '../../util/json.ts';
 import type { EncodeRequestOptions } from '../types.ts';
 import { encodeContents } from './encode-contents.ts';
 import { toGeminiName } from './function-name.ts';
-import { plainGemma, refusesJsonWithFunctions, takesPenalties } from './model-rules.ts';
+import { nestsResultMedia, plainGemma, refusesJsonWithFunctions, takesPenalties } from './model-rules.ts';
 import { cleanSchema } from './schema-clean.ts';
 import { thinkingConfigFor } from './thinking-config.ts';
 
@@ -16,7 +16,7 @@ const MAX_STOP_SEQUENCES = 5;
  * thought signatures the upstream takes (the Gemini API's or Code Assist's).
  */
 export function encodePrompt(req: CanonicalRequest, model = req.model, family: GoogleFamily = 'gemini'): JsonObject {
-  const { contents, lateSystem } = encodeContents(req, family);
+  const { contents, lateSystem } = encodeContents(req, family, nestsResultMedia(model));
   const body: JsonObject = { contents };
   const system = [...req.system.map((p) => p.text), ...lateSystem].filter((t) => t !== '');
   const gemma = plainGemma(model);

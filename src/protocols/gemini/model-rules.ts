@@ -64,6 +64,16 @@ export function refusesJsonWithFunctions(model: string): boolean {
   return NO_JSON_WITH_FUNCTIONS.test(model);
 }
 
+/**
+ * Gemini 3 and later take a tool result's media inside the function response (`functionResponse.parts`,
+ * Google's "multimodal function responses", what gemini-cli sends them), and refuse it beside the response
+ * parts with 400 "Requests ending with a model turn are not supported." (agno-agi/agno#9630,
+ * MoonshotAI/kimi-code#3274: Claude Code screenshots and image reads). Gemini 1.x and 2.x know no such parts.
+ */
+export function nestsResultMedia(model: string): boolean {
+  return /gemini/i.test(model) && !UNCHECKED_CALLS.test(model);
+}
+
 export function validatesCallSignatures(model: string): boolean {
   return /gemini/i.test(model) && !UNCHECKED_CALLS.test(model);
 }

@@ -39,6 +39,8 @@ export const MSG = {
   budgetZero: 'Budget 0 is invalid. This model only works in thinking mode.',
   corruptedSignature: 'Corrupted thought signature.',
   jsonWithFunctions: "Function calling with a response mime type: 'application/json' is unsupported",
+  /** Gemini 3's odd wording for media beside function responses (agno-agi/agno#9630, MoonshotAI/kimi-code#3274). */
+  mediaBesideResponses: 'Requests ending with a model turn are not supported.',
   /** Google's generic wording, all the API says (googleapis/python-genai#981). */
   invalidArgument: 'Request contains an invalid argument.',
 } as const;
@@ -122,6 +124,7 @@ export function checkGenerateRequest(
     checkImageTypes(contents) ??
     checkThinking(body, ctx.model) ??
     checkSignatures(contents, ctx) ??
+    checkResponseMedia(contents, ctx.model) ??
     checkFunctionTurns(contents);
   return policy === undefined ? undefined : invalidArgument(policy);
 }
@@ -329,6 +332,21 @@ function checkSignatures(contents: unknown[], ctx: RuleContext): string | undefi
       return missingSignatureMessage(typeof name === 'string' ? name : '', i + 1);
     }
     if (signature !== SKIP_SIGNATURE && !ctx.issuedSignatures.has(signature)) return MSG.corruptedSignature;
+  }
+  return undefined;
+}
+
+/**
+ * Gemini 3 and later take a tool result's media inside the response (`functionResponse.parts`, Google's
+ * "multimodal function responses"); beside the response parts in the same turn they are a 400 with an odd
+ * message (agno-agi/agno#9630, MoonshotAI/kimi-code#3274, both on Gemini 3.7).
+ */
+function checkResponseMedia(contents: unknown[], model: string): string | undefined {
+  if (!model.includes('gemini') || /gemini-[12](?:\.\d+)?-/.test(model)) return undefined;
+  for (const c of contents) {
+    const parts = partsOf(c);
+    if (!parts.some((p) => field(p, 'functionResponse') !== undefined)) continue;
+    if (parts.some((p) => field(p, 'inlineData') !== undefined || field(p, 'fileData') !== undefined)) return MSG.mediaBesideResponses;
   }
   return undefined;
 }

@@ -375,6 +375,21 @@ describe('content rules', () => {
   });
 });
 
+describe('media in tool results', () => {
+  const png = { mimeType: 'image/png', data: 'iVBORw0KGgo=' };
+  const turns = (results: unknown[]) => ({
+    contents: [user('look'), { role: 'model', parts: [call('shot', {}, SKIP_SIGNATURE)] }, { role: 'user', parts: results }],
+  });
+
+  test('Gemini 3 refuses media beside function responses and takes it inside; Gemini 2.5 takes it beside', async () => {
+    const beside = turns([answer('shot'), { inlineData: png }]);
+    await expect400(generate(beside, 'gemini-3-pro-preview'), 'Requests ending with a model turn are not supported.');
+    expect((await generate(beside, 'gemini-2.5-pro')).status).toBe(200);
+    const inside = turns([{ functionResponse: { name: 'shot', response: { output: 'ok' }, parts: [{ inlineData: png }] } }]);
+    expect((await generate(inside, 'gemini-3-pro-preview')).status).toBe(200);
+  });
+});
+
 describe('tool declarations', () => {
   const withParams = (parameters: unknown, where: 'parameters' | 'responseSchema' = 'parameters') =>
     where === 'parameters'

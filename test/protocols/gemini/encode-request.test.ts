@@ -190,6 +190,49 @@ describe('gemini encodeRequest: tool calls and results', () => {
     ]);
   });
 
+  test("Gemini 3 and later: a result's inline image or PDF goes inside its function response; other media stays beside", () => {
+    const results = (model: string) =>
+      encode(
+        {
+          messages: [
+            { role: 'user', content: [{ type: 'text', text: 'look' }] },
+            { role: 'assistant', content: [call('s', 'screenshot'), call('r', 'read')] },
+            {
+              role: 'user',
+              content: [
+                {
+                  type: 'tool_result',
+                  callId: 's',
+                  content: [
+                    { type: 'text', text: 'done' },
+                    { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'PNG' } },
+                  ],
+                },
+                {
+                  type: 'tool_result',
+                  callId: 'r',
+                  content: [
+                    { type: 'file', source: { kind: 'base64', mediaType: 'application/pdf', data: 'PDF' } },
+                    { type: 'image', source: { kind: 'url', url: 'gs://bucket/cat.webp' } },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+        model,
+      ).contents[2]!.parts;
+    // Beside the responses Gemini 3 answers 400 "Requests ending with a model turn are not supported." (agno-agi/agno#9630).
+    expect(results('gemini-3-pro-preview')).toEqual([
+      { functionResponse: { name: 'screenshot', response: { output: 'done' }, parts: [{ inlineData: { mimeType: 'image/png', data: 'PNG' } }] } },
+      { functionResponse: { name: 'read', response: { output: '' }, parts: [{ inlineData: { mimeType: 'application/pdf', data: 'PDF' } }] } },
+      // A URI has no place inside a response on the Gemini API.
+      { fileData: { mimeType: 'image/webp', fileUri: 'gs://bucket/cat.webp' } },
+    ]);
+    // Gemini 2.x takes no media inside a response: beside it, as before.
+    expect(results('gemini-2.5-pro').filter((p) => p.inlineData !== undefined)).toHaveLength(2);
+  });
+
   test('signatures: own gemini one, remembered one, thinking one moved forward, never another family', () => {
     rememberSignature('toolu_cached', { family: 'gemini', value: 'CACHED_SIG' });
     const messages: Message[] = [
