@@ -29,6 +29,8 @@ const FORM_TYPES = ['multipart/form-data', 'application/x-www-form-urlencoded'];
 const DECOMPRESSED: Record<string, Bun.CompressionFormat> = { gzip: 'gzip', 'x-gzip': 'gzip', deflate: 'deflate', zstd: 'zstd', br: 'brotli' };
 // Stateless (no `stream`), so one decoder serves every request.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** A `\uD800`-`\uDFFF` escape: the only way JSON text brings a UTF-16 surrogate (UTF-8 bytes cannot). */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
 
 /**
  * Reads a JSON object body. Everything wrong with it is the client's mistake and answered with a 4xx
@@ -63,8 +65,46 @@ export async function readJsonBody(request: Request, limits: BodyLimits = DEFAUL
     throw badRequest(`request body is not valid JSON: ${(e as Error).message}`);
   }
   if (!isRecord(json)) throw badRequest('request body must be a JSON object');
+  // Half an emoji (a string cut between its two UTF-16 halves, escaped by JSON.stringify) is valid to
+  // JSON.parse, not to Anthropic's parser ("no low surrogate in string", a session that fails on every
+  // turn after: anthropics/claude-code#56064) nor to serde_json's (DeepSeek: "lone leading surrogate in
+  // hex escape", JohnnyZ93/oai-compatible-copilot#206). It becomes U+FFFD, as a UTF-8 encoder writes it.
+  if (SURROGATE_ESCAPE.test(text) && makeWellFormed(json)) {
+    const fixed = JSON.stringify(json);
+    return { bytes: new TextEncoder().encode(fixed), text: fixed, json };
+  }
   // The decoder dropped a byte order mark from the text; upstream JSON parsers may refuse one.
   return { bytes: hasBom(bytes) ? bytes.subarray(3) : bytes, text, json };
+}
+
+/** Replaces lone surrogates in every string of `value` (keys too) with U+FFFD, in place; whether any was. */
+function makeWellFormed(value: unknown): boolean {
+  let changed = false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v !== 'string') changed = makeWellFormed(v) || changed;
+      else if (!v.isWellFormed()) {
+        value[i] = v.toWellFormed();
+        changed = true;
+      }
+    }
+  } else if (isRecord(value)) {
+    for (const key of Object.keys(value)) {
+      const v = value[key];
+      if (typeof v !== 'string') changed = makeWellFormed(v) || changed;
+      else if (!v.isWellFormed()) {
+        value[key] = v.toWellFormed();
+        changed = true;
+      }
+      if (!key.isWellFormed()) {
+        value[key.toWellFormed()] = value[key];
+        delete value[key];
+        changed = true;
+      }
+    }
+  }
+  return changed;
 }
 
 function hasBom(b: Uint8Array): boolean {
