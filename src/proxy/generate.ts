@@ -236,6 +236,11 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     }
   }
   if (adapter.unwrap) return unwrapped(ctx, att, input, res, upstream);
+  if (!input.stream && !input.compact && streamedInstead(res)) {
+    const response = await readStreamedAnswer(res.body!, codecs[adapter.protocol].createStreamDecoder(), ctx.config.timeouts.idleMs);
+    att.done({ status: 200, inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens });
+    return Response.json(codecs[input.protocol].encodeResponse(response, input.body), { headers: withoutContentType(headers) });
+  }
   if (!upstream || !input.stream) {
     att.done({ status: res.status });
     return new Response(res.body, { status: res.status, headers });
@@ -369,11 +374,11 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
 
   if (!input.stream) {
     const idleMs = ctx.config.timeouts.idleMs;
-    // A server that ignored `stream` answered whole after all.
-    const response =
-      gathered && res.body && !JSON_BODY.test(res.headers.get('content-type') ?? '')
-        ? await readStreamedAnswer(res.body, target.createStreamDecoder(), idleMs)
-        : target.decodeResponse(withoutEnvelope(adapter, await readJson(res, adapter, idleMs)));
+    // A server that ignored `stream` answered whole after all, or streamed an answer asked whole.
+    const streamed = gathered ? res.body && !JSON_BODY.test(res.headers.get('content-type') ?? '') : streamedInstead(res);
+    const response = streamed
+      ? await readStreamedAnswer(res.body!, upstreamDecoder(adapter), idleMs)
+      : target.decodeResponse(withoutEnvelope(adapter, await readJson(res, adapter, idleMs)));
     if (toolNames) restoreToolNames(response, toolNames);
     att.done({ status: 200, inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens });
     return Response.json(client.encodeResponse(response, input.body));
@@ -398,6 +403,29 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
 }
 
 const JSON_BODY = /^\s*application\/json/i;
+const SSE_BODY = /^\s*text\/event-stream/i;
+
+/** A decoder of the upstream's stream, its envelope (Code Assist's `{response}`) taken off first. */
+function upstreamDecoder(adapter: ProviderAdapter): StreamDecoder {
+  const decoder = codecs[adapter.protocol].createStreamDecoder();
+  return adapter.unwrap ? unwrappingDecoder(decoder, adapter.unwrap) : decoder;
+}
+
+/**
+ * An SSE stream answering a request for a whole answer: servers that stream whatever `stream` says
+ * (kaito-project/kaito#1880, unslothai/unsloth#6570), or whenever it is left out, as aiproxy leaves it
+ * out of a converted Chat Completions request (decolua/9router#3492, jingyaogong/minimind#851). Read as
+ * the stream it is, the answer is whole all the same.
+ */
+function streamedInstead(res: Response): boolean {
+  return res.body !== null && SSE_BODY.test(res.headers.get('content-type') ?? '');
+}
+
+/** Relayed headers for an answer of ours: its own content type, not the upstream's. */
+function withoutContentType(headers: Headers): Headers {
+  headers.delete('content-type');
+  return headers;
+}
 
 /**
  * A 200 that answers an SSE stream request with a JSON body: some compatible servers report an error
@@ -431,12 +459,6 @@ async function openStream(ctx: AppContext, att: Attempt, input: GenerateInput, b
   if (!opened.error || !isRetryable(opened.error)) return opened.held;
   opened.held.reader.cancel().catch(() => {});
   return failedBeforeStream(att, input, opened.error);
-}
-
-/** A fresh decoder of what the upstream streams, its envelope taken off. */
-function upstreamDecoder(adapter: ProviderAdapter): StreamDecoder {
-  const decoder = codecs[adapter.protocol].createStreamDecoder();
-  return adapter.unwrap ? unwrappingDecoder(decoder, adapter.unwrap) : decoder;
 }
 
 /** An upstream failure found before any byte of the stream went out: another member may still take it. */
