@@ -176,7 +176,13 @@ function createChunkDecoder(): StreamDecoder {
     message(msg: SSEMessage): StreamEvent[] {
       if (done) return NONE;
       const data = msg.data.trim();
-      if (data === '[DONE]') return finish([]);
+      if (data === '[DONE]') {
+        // Nothing before it is no answer: a body that is no stream but ends with `[DONE]` (a whole
+        // chat.completion, or an error, written without `data:`: decolua/9router#3492) must not read as
+        // an empty reply.
+        if (!started && !sawFinish) return fail({ status: 502, kind: 'api_error', message: 'upstream stream ended with [DONE] before any answer came' });
+        return finish([]);
+      }
       if (data === '') return NONE; // an empty keep-alive event
       const chunk = tryParseJson(data);
       if (msg.event === 'error') return fail(inBandError(isRecord(chunk) ? chunk : { error: data }));

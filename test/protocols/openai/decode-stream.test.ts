@@ -234,6 +234,15 @@ describe('openai stream decoder: broken and odd streams', () => {
     ]);
   });
 
+  test('[DONE] before any chunk is no answer: a body that is no stream (decolua/9router#3492) is an error, not an empty reply', () => {
+    const whole = '{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}';
+    for (const body of ['data: [DONE]\n\n', `${whole}\n\ndata: [DONE]\n\n`]) {
+      const events = decodeAll(body);
+      expectWellFormed(events);
+      expect(events.at(-1)).toEqual({ type: 'error', error: { status: 502, kind: 'api_error', message: 'upstream stream ended with [DONE] before any answer came' } });
+    }
+  });
+
   test('nothing after the terminal event: finish then more chunks yields nothing', () => {
     const d = openaiCodec.createStreamDecoder();
     d.message(msg('{"id":"c","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":"stop"}]}'));
