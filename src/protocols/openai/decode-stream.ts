@@ -137,7 +137,10 @@ function createChunkDecoder(): StreamDecoder {
 
   function choice(c: JsonObject, out: StreamEvent[]): void {
     if (sawFinish) return; // nothing after finish_reason belongs to this turn
-    const delta = isRecord(c.delta) ? c.delta : undefined;
+    // A whole `message` where a `delta` belongs: servers that answer a stream request with a whole
+    // completion as its one chunk (Amm1rr/WebAI-to-API#55), or with the completion itself before
+    // `data: [DONE]` (decolua/9router#3492, which SSEReader reads as data).
+    const delta = isRecord(c.delta) ? c.delta : isRecord(c.message) ? c.message : undefined;
     if (delta) {
       // `reasoning_content` (DeepSeek, vLLM) or `reasoning` (OpenRouter); never both counted.
       const reasoning =

@@ -234,12 +234,31 @@ describe('openai stream decoder: broken and odd streams', () => {
     ]);
   });
 
-  test('[DONE] before any chunk is no answer: a body that is no stream (decolua/9router#3492) is an error, not an empty reply', () => {
-    const whole = '{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}';
-    for (const body of ['data: [DONE]\n\n', `${whole}\n\ndata: [DONE]\n\n`]) {
+  test('[DONE] before any chunk is no answer: an error, not an empty reply', () => {
+    const events = decodeAll('data: [DONE]\n\n');
+    expectWellFormed(events);
+    expect(events.at(-1)).toEqual({ type: 'error', error: { status: 502, kind: 'api_error', message: 'upstream stream ended with [DONE] before any answer came' } });
+  });
+
+  test('a whole completion where a chunk belongs (Amm1rr/WebAI-to-API#55) is its answer', () => {
+    const call = { id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } };
+    const whole = JSON.stringify({
+      id: 'x',
+      object: 'chat.completion',
+      model: 'm',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'hi', tool_calls: [call] }, finish_reason: 'tool_calls' }],
+      usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+    });
+    for (const body of [`data: ${whole}\n\ndata: [DONE]\n\n`]) {
       const events = decodeAll(body);
       expectWellFormed(events);
-      expect(events.at(-1)).toEqual({ type: 'error', error: { status: 502, kind: 'api_error', message: 'upstream stream ended with [DONE] before any answer came' } });
+      expect(events.slice(1)).toEqual([
+        { type: 'text', text: 'hi' },
+        { type: 'tool_call_start', index: 0, id: 'call_1', name: 'f' },
+        { type: 'tool_call_delta', index: 0, args: '{"a":1}' },
+        { type: 'tool_call_end', index: 0 },
+        { type: 'finish', reason: 'tool_calls', usage: { inputTokens: 3, outputTokens: 2 } },
+      ]);
     }
   });
 
