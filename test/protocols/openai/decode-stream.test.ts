@@ -240,7 +240,7 @@ describe('openai stream decoder: broken and odd streams', () => {
     expect(events.at(-1)).toEqual({ type: 'error', error: { status: 502, kind: 'api_error', message: 'upstream stream ended with [DONE] before any answer came' } });
   });
 
-  test('a whole completion where a chunk belongs (Amm1rr/WebAI-to-API#55) is its answer', () => {
+  test('a whole completion where a chunk belongs, with or without data: (decolua/9router#3492, Amm1rr/WebAI-to-API#55), is its answer', () => {
     const call = { id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } };
     const whole = JSON.stringify({
       id: 'x',
@@ -249,7 +249,7 @@ describe('openai stream decoder: broken and odd streams', () => {
       choices: [{ index: 0, message: { role: 'assistant', content: 'hi', tool_calls: [call] }, finish_reason: 'tool_calls' }],
       usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
     });
-    for (const body of [`data: ${whole}\n\ndata: [DONE]\n\n`]) {
+    for (const body of [`data: ${whole}\n\ndata: [DONE]\n\n`, `${whole}\n\ndata: [DONE]\n\n`, `${whole}\ndata: [DONE]\n\n`]) {
       const events = decodeAll(body);
       expectWellFormed(events);
       expect(events.slice(1)).toEqual([

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { SSE_HEAD, startFaultServer, type FaultConnection, type FaultServer } from '../helpers/fault-upstream.ts';
+import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+
+/**
+ * Errors that local OpenAI-compatible servers write into a 200 text/event-stream outside SSE's `data:`
+ * field: llama.cpp's server through 2025 as an `error:` field before `data: [DONE]`
+ * (ggml-org/llama.cpp#16109, coddy-project/coddy-agent#106), Lemonade as its backend's bare JSON error
+ * body (lemonade-sdk/lemonade#2826). A converted stream reports that error (a context overflow then
+ * reaches Claude Code as "prompt is too long", which it compacts on), not an empty or cut answer.
+ */
+let up: FaultServer;
+let proxy: TestProxy;
+let body = '';
+
+beforeAll(async () => {
+  up = await startFaultServer((c: FaultConnection) => {
+    c.head(200, SSE_HEAD);
+    c.write(body);
+    c.socket.end();
+  });
+  proxy = await startProxy(['--model-provider', 'openai-custom', '--openai-base-url', `${up.url}/v1`, '--openai-api-key', 'sk-up', '--keepalive-ms', '0']);
+});
+afterAll(async () => {
+  await proxy.stop();
+  await up.stop();
+});
+
+const LLAMA_CPP =
+  'error: {"code":400,"message":"the request exceeds the available context size. try increasing the context size or enable context shift","type":"invalid_request_error"}\n\ndata: [DONE]\n\n';
+const LEMONADE =
+  '{"error":{"code":400,"message":"request (6009 tokens) exceeds the available context size (4096 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":6009,"n_ctx":4096}}';
+
+const anthropic = (): Anthropic => new Anthropic({ apiKey: proxy.key, baseURL: proxy.url, maxRetries: 0 });
+const params = { model: 'qwen3-coder', max_tokens: 64, messages: [{ role: 'user' as const, content: 'hi' }] };
+
+async function failure(p: Promise<unknown>): Promise<InstanceType<typeof Anthropic.APIError>> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(Anthropic.APIError);
+  return err as InstanceType<typeof Anthropic.APIError>;
+}
+
+describe('error dialects of local servers, converted', () => {
+  test("llama.cpp's `error:` field: the Anthropic client's stream fails with the overflow, as Anthropic words it", async () => {
+    body = LLAMA_CPP;
+    const err = await failure(anthropic().messages.stream(params).finalMessage());
+    expect(err.message).toContain('prompt is too long');
+    expect(err.message).toContain('the request exceeds the available context size');
+  });
+
+  test("Lemonade's bare JSON error: streamed and whole, the overflow with its token counts", async () => {
+    body = LEMONADE;
+    const streamed = await failure(anthropic().messages.stream(params).finalMessage());
+    expect(streamed.message).toContain('prompt is too long: 6009 tokens > 4096 maximum');
+    const whole = await failure(anthropic().messages.create(params));
+    expect(whole.status).toBe(400);
+    expect(whole.message).toContain('prompt is too long: 6009 tokens > 4096 maximum');
+  });
+
+  test('a Chat Completions client asking whole (the stream gathered) gets the error with its status', async () => {
+    body = LLAMA_CPP;
+    const openai = new OpenAI({ apiKey: proxy.key, baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+    // qwq-plus answers only as a stream: the whole answer is gathered from one.
+    const err = await openai.chat.completions.create({ model: 'qwq-plus', messages: [{ role: 'user', content: 'hi' }] }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+    expect((err as Error).message).toContain('the request exceeds the available context size');
+  });
+});
