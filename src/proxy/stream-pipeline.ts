@@ -1,6 +1,8 @@
 import type { StreamEvent } from '../core/index.ts';
 import type { Protocol } from '../protocols/index.ts';
 import type { StreamDecoder, StreamEncoder } from '../protocols/types.ts';
+import { inBandError } from '../protocols/openai/errors.ts';
+import { isRecord } from '../util/json.ts';
 import { escapeLineSeparators, SSEReader } from '../util/sse.ts';
 import { jsonArrayBoundary, sseBoundary } from './event-boundary.ts';
 import { inBandErrorText } from './in-band-error.ts';
@@ -127,7 +129,13 @@ export function relayStream(
         }
         if (indexes) relay(indexes.flush(), sink);
         if (!tail.complete(opts.protocol, opts.format, !boundary.atBoundary())) {
-          sink.fail({ status: 502, kind: 'api_error', message: 'upstream stream ended before its end marker: the answer is truncated' });
+          // A Chat Completions server's error body sent whole as the stream: its error, not a cut answer.
+          const bare = opts.protocol === 'openai' ? tail.bareJson() : undefined;
+          sink.fail(
+            isRecord(bare) && bare.error != null
+              ? inBandError(bare)
+              : { status: 502, kind: 'api_error', message: 'upstream stream ended before its end marker: the answer is truncated' },
+          );
           return true;
         }
         // An SSE parser drops an event the stream ends without its blank line (the spec says so): an

@@ -1,6 +1,6 @@
 import type { Protocol } from '../protocols/types.ts';
 import { isRecord, tryParseJson } from '../util/json.ts';
-import { CLOSE_BRACKET } from '../util/json-chars.ts';
+import { CLOSE_BRACKET, OPEN_BRACE } from '../util/json-chars.ts';
 
 /**
  * A Responses stream ends with one of these events (there is no [DONE]), told by its `event:` line or,
@@ -304,6 +304,16 @@ export class StreamTail {
       return true;
     }
     return true;
+  }
+
+  /**
+   * The JSON a stream that is no stream held whole: a server that writes its error body where its events
+   * belong, without `data:` (Lemonade: lemonade-sdk/lemonade#2826). Undefined for anything else, and
+   * once the window let the stream's start go.
+   */
+  bareJson(): unknown {
+    if (this.dropped || this.chunks.length === 0 || this.chunks[0]![0] !== OPEN_BRACE) return undefined;
+    return tryParseJson(this.text(0));
   }
 
   /**

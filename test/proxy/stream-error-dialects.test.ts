@@ -9,7 +9,8 @@ import { startProxy, type TestProxy } from '../helpers/proxy.ts';
  * field: llama.cpp's server through 2025 as an `error:` field before `data: [DONE]`
  * (ggml-org/llama.cpp#16109, coddy-project/coddy-agent#106), Lemonade as its backend's bare JSON error
  * body (lemonade-sdk/lemonade#2826). A converted stream reports that error (a context overflow then
- * reaches Claude Code as "prompt is too long", which it compacts on), not an empty or cut answer.
+ * reaches Claude Code as "prompt is too long", which it compacts on), not an empty or cut answer; a
+ * relayed one that held only Lemonade's body ends with that error rather than "truncated".
  */
 let up: FaultServer;
 let proxy: TestProxy;
@@ -42,7 +43,7 @@ async function failure(p: Promise<unknown>): Promise<InstanceType<typeof Anthrop
   return err as InstanceType<typeof Anthropic.APIError>;
 }
 
-describe('error dialects of local servers, converted', () => {
+describe('error dialects of local servers', () => {
   test("llama.cpp's `error:` field: the Anthropic client's stream fails with the overflow, as Anthropic words it", async () => {
     body = LLAMA_CPP;
     const err = await failure(anthropic().messages.stream(params).finalMessage());
@@ -67,5 +68,18 @@ describe('error dialects of local servers, converted', () => {
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
     expect((err as Error).message).toContain('the request exceeds the available context size');
+  });
+
+  test("Lemonade's bare JSON error relayed to a Chat Completions client: the stream ends with that error, coded as an overflow", async () => {
+    body = LEMONADE;
+    const openai = new OpenAI({ apiKey: proxy.key, baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+    const err = await (async () => {
+      for await (const _ of await openai.chat.completions.create({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] })) {
+        // no chunk comes
+      }
+    })().then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as Error).message).toContain('request (6009 tokens) exceeds the available context size (4096 tokens)');
+    expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('context_length_exceeded');
   });
 });
