@@ -4,6 +4,7 @@ import type { StreamDecoder, StreamEncoder } from '../protocols/types.ts';
 import { inBandError } from '../protocols/openai/errors.ts';
 import { isRecord } from '../util/json.ts';
 import { escapeLineSeparators, SSEReader } from '../util/sse.ts';
+import { ErrorFieldAsData } from './error-field.ts';
 import { jsonArrayBoundary, sseBoundary } from './event-boundary.ts';
 import { inBandErrorText } from './in-band-error.ts';
 import type { HeldStream } from './stream-head.ts';
@@ -107,7 +108,9 @@ export function relayStream(
   const boundary = opts.format === 'json-array' ? jsonArrayBoundary() : sseBoundary();
   const responses = opts.protocol === 'responses' && opts.format === 'sse';
   const tail = new StreamTail(responses);
-  const indexes = opts.toolCalls && opts.protocol === 'openai' && opts.format === 'sse' ? new ToolCallIndexes() : undefined;
+  const chat = opts.protocol === 'openai' && opts.format === 'sse';
+  const indexes = opts.toolCalls && chat ? new ToolCallIndexes() : undefined;
+  const errorField = chat ? new ErrorFieldAsData() : undefined;
   const end: StreamEnd = {};
   const relay = (bytes: Uint8Array, sink: PumpSink): void => {
     if (bytes.length === 0) return;
@@ -124,7 +127,8 @@ export function relayStream(
     {
       chunk(value, sink) {
         if (value) {
-          relay(indexes ? indexes.push(value) : value, sink);
+          const bytes = errorField ? errorField.push(value) : value;
+          relay(indexes ? indexes.push(bytes) : bytes, sink);
           return false;
         }
         if (indexes) relay(indexes.flush(), sink);

@@ -3,6 +3,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { SSE_HEAD, startFaultServer, type FaultConnection, type FaultServer } from '../helpers/fault-upstream.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+import { eventually } from '../helpers/stack.ts';
+import { ErrorFieldAsData } from '../../src/proxy/error-field.ts';
 
 /**
  * Errors that local OpenAI-compatible servers write into a 200 text/event-stream outside SSE's `data:`
@@ -10,7 +12,8 @@ import { startProxy, type TestProxy } from '../helpers/proxy.ts';
  * (ggml-org/llama.cpp#16109, coddy-project/coddy-agent#106), Lemonade as its backend's bare JSON error
  * body (lemonade-sdk/lemonade#2826). A converted stream reports that error (a context overflow then
  * reaches Claude Code as "prompt is too long", which it compacts on), not an empty or cut answer; a
- * relayed one that held only Lemonade's body ends with that error rather than "truncated".
+ * relayed one that held only Lemonade's body ends with that error rather than "truncated", and
+ * llama.cpp's `error:` line is relayed as the `data: {"error": …}` event its SDK raises.
  */
 let up: FaultServer;
 let proxy: TestProxy;
@@ -81,5 +84,45 @@ describe('error dialects of local servers', () => {
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect((err as Error).message).toContain('request (6009 tokens) exceeds the available context size (4096 tokens)');
     expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('context_length_exceeded');
+  });
+
+  test("llama.cpp's `error:` field relayed to a Chat Completions client: its SDK raises the error, the log says it failed", async () => {
+    body = LLAMA_CPP;
+    const openai = new OpenAI({ apiKey: proxy.key, baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+    const res = await fetch(`${proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${proxy.key}`, 'content-type': 'application/json', 'x-request-id': 'llama-error-field' },
+      body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(await res.text()).toBe(
+      'data: {"error":{"code":400,"message":"the request exceeds the available context size. try increasing the context size or enable context shift","type":"invalid_request_error"}}\n\ndata: [DONE]\n\n',
+    );
+    await eventually(() => proxy.logs.some((l) => l.includes('rid=llama-error-field ')));
+    expect(proxy.logs.find((l) => l.includes('rid=llama-error-field '))).toContain('the request exceeds the available context size');
+    const err = await (async () => {
+      for await (const _ of await openai.chat.completions.create({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] })) {
+        // no chunk comes
+      }
+    })().then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as Error).message).toContain('the request exceeds the available context size');
+  });
+});
+
+describe('ErrorFieldAsData', () => {
+  const rewrite = (pieces: string[]): string => {
+    const r = new ErrorFieldAsData();
+    return pieces.map((p) => new TextDecoder().decode(r.push(new TextEncoder().encode(p)))).join('');
+  };
+
+  test('an `error:` line whose value is a JSON object, at any line start, becomes a data event', () => {
+    expect(rewrite(['error: {"message":"x"}\r\n\r\n'])).toBe('data: {"error":{"message":"x"}}\r\n\r\n');
+    expect(rewrite(['data: {"a":1}\n\n', 'error:{"message":"x"}\n\ndata: [DONE]\n\n'])).toBe('data: {"a":1}\n\ndata: {"error":{"message":"x"}}\n\ndata: [DONE]\n\n');
+  });
+
+  test('anything else goes as it came: text that says error:, a value that is no object, a line cut inside', () => {
+    const same = ['data: {"choices":[{"delta":{"content":"error: x\\nerror: {}"}}]}\n\n', 'error: boom\n\n', 'error: {"message":"x"', '}\n\n'];
+    expect(rewrite(same)).toBe(same.join(''));
+    expect(rewrite(['data: {"content":"', 'error: {}"}\n\n'])).toBe('data: {"content":"error: {}"}\n\n');
   });
 });
