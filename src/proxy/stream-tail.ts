@@ -231,6 +231,13 @@ export class StreamTail {
     // Without a separator before it in view, the last event may have started before the view: do not guess.
     if (partial && at <= 0) return undefined;
     if (last === undefined) return false;
+    if (protocol !== 'openai' && DONE_LINE.test(last)) {
+      // Gateways end other protocols' streams with Chat Completions' `data: [DONE]` too: LiteLLM's proxy
+      // after a Responses stream's response.completed (BerriAI/litellm#34095). The event before it tells.
+      const before = this.eventBefore(events, at, partial);
+      if (before === undefined) return partial ? undefined : false;
+      last = before;
+    }
     if (cutShort && !wholeData(dataOf(last))) return false;
     if (ERROR_EVENT.test(last) || ERROR_DATA.test(last)) {
       // Complete, but not a success: the request's log line and metrics must say it failed.
@@ -254,6 +261,18 @@ export class StreamTail {
         return end !== null;
       }
     }
+  }
+
+  /**
+   * The event before the one at `at`, or undefined when there is none, or (`partial`) when it may have
+   * started before the view.
+   */
+  private eventBefore(events: string[], at: number, partial: boolean): string | undefined {
+    for (let i = at - 1; i >= 0 && !(partial && i === 0); i--) {
+      const e = events[i]!.trim();
+      if (isEvent(e)) return e;
+    }
+    return undefined;
   }
 
   /**

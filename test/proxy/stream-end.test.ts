@@ -249,6 +249,47 @@ describe('a relayed Chat Completions stream whose last chunks are whole without 
   });
 });
 
+describe('a relayed Responses or Anthropic stream that ends with data: [DONE] (LiteLLM\'s proxy: BerriAI/litellm#34095)', () => {
+  const ev = (type: string, seq: number, o: object = {}): string => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq, ...o })}\n\n`;
+  const head = ev('response.created', 0, { response: { id: 'resp_1', model: 'm', created_at: 1, status: 'in_progress' } }) + ev('response.output_text.delta', 1, { item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'hi' });
+  const DONE = 'data: [DONE]\n\n';
+
+  async function relay(whole: string): Promise<{ text: string; end: StreamEnd | undefined }> {
+    const src = manualSource();
+    let end: StreamEnd | undefined;
+    const body = relayStream(src.stream, { protocol: 'responses', format: 'sse', idleMs: 0, keepaliveMs: 0 }, (e) => (end = e));
+    src.push(whole);
+    src.close();
+    return { text: await readRest(body.getReader()), end };
+  }
+
+  test('after response.completed: whole, relayed byte for byte, a success', async () => {
+    const whole = head + ev('response.completed', 2, { response: { id: 'resp_1', status: 'completed' } }) + DONE;
+    const r = await relay(whole);
+    expect(r.text).toBe(whole);
+    expect(r.end?.error).toBeUndefined();
+  });
+
+  test('after response.failed: whole, with the response\'s error; with nothing that ends it before: truncated', async () => {
+    const failed = await relay(head + ev('response.failed', 2, { response: { id: 'resp_1', status: 'failed', error: { code: 'server_error', message: 'boom' } } }) + DONE);
+    expect(failed.end?.error).toBe('boom');
+    const cut = await relay(head + DONE);
+    expect(cut.text).toContain('the answer is truncated');
+    expect(cut.end?.error).toContain('the answer is truncated');
+  });
+
+  test('an Anthropic stream a gateway ends so after message_stop: whole too', async () => {
+    const stop = 'event: message_stop\ndata: {"type":"message_stop"}\n\n';
+    const src = manualSource();
+    let end: StreamEnd | undefined;
+    const body = relayStream(src.stream, { protocol: 'anthropic', format: 'sse', idleMs: 0, keepaliveMs: 0 }, (e) => (end = e));
+    src.push(`event: message_start\ndata: {"type":"message_start","message":{"id":"m"}}\n\n${stop}${DONE}`);
+    src.close();
+    expect(await readRest(body.getReader())).toBe(`event: message_start\ndata: {"type":"message_start","message":{"id":"m"}}\n\n${stop}${DONE}`);
+    expect(end?.error).toBeUndefined();
+  });
+});
+
 describe('a relayed Anthropic stream that ends after message_delta without message_stop', () => {
   const ev = (type: string, o: object = {}): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...o })}\n\n`;
   const head =

@@ -112,7 +112,9 @@ export function createStreamDecoder(): StreamDecoder {
     message(msg: SSEMessage): StreamEvent[] {
       if (done) return [];
       const data = msg.data.trim();
-      if (data === '') return [];
+      // Chat Completions' end marker, which gateways write after other protocols' streams too
+      // (BerriAI/litellm#34095): the finishReason before it ends the stream.
+      if (data === '' || data === '[DONE]') return [];
       const out: StreamEvent[] = [];
       const parsed = tryParseJson(data);
       if (parsed === undefined) {

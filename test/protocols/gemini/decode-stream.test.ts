@@ -134,6 +134,11 @@ describe('gemini stream decoder', () => {
     expect(events).toHaveLength(2);
   });
 
+  test("a gateway's data: [DONE] after the finishReason (BerriAI/litellm#34095) is no event: the stream finishes", () => {
+    expect(decodeAll(`${TEXT_STREAM}data: [DONE]\n\n`)).toEqual(decodeAll(TEXT_STREAM));
+    expect(decodeAll(TEXT_STREAM).at(-1)?.type).toBe('finish');
+  });
+
   test('invalid JSON becomes a 502 error naming the problem', () => {
     const dec = geminiCodec.createStreamDecoder();
     const first = dec.message({ data: '{"candidates":[{"content":{"parts":[{"text":"ok"}]},"index":0}],"responseId":"j"}' });
