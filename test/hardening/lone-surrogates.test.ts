@@ -48,4 +48,13 @@ describe('lone surrogates in a request', () => {
     await res.arrayBuffer();
     expect(s.claude.calls.at(-1)!.text).toBe(raw);
   });
+
+  test('an escape in capitals (\\uD83D) alone is found too', async () => {
+    const raw = '{"model":"claude-sonnet-4-6","max_tokens":16,"messages":[{"role":"user","content":"cut \\uD83D here"}]}';
+    const res = await postRaw(s.proxy, '/v1/messages', raw);
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    expect(s.claude.calls.at(-1)!.text).not.toMatch(LONE);
+    expect(s.claude.calls.at(-1)!.text).toContain('cut \ufffd here');
+  });
 });
