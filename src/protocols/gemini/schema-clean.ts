@@ -1,4 +1,5 @@
 import { isRecord, type JsonObject } from '../../util/json.ts';
+import { pointerKey, pointerTarget } from '../../util/json-pointer.ts';
 
 /**
  * JSON Schema → the OpenAPI-3.0 subset Gemini accepts in `functionDeclarations[].parameters`
@@ -49,36 +50,9 @@ const isNullSchema = (s: unknown): boolean =>
   isRecord(s) &&
   (s.type === 'null' || (Array.isArray(s.type) && s.type.length === 1 && s.type[0] === 'null') || s.const === null);
 
-/** One JSON-pointer segment as a key: percent-decoded (a URI fragment), then `~1` and `~0` unescaped. */
-function pointerKey(raw: string): string | undefined {
-  try {
-    return decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~');
-  } catch {
-    return undefined;
-  }
-}
-
 function refName(ref: string): string | undefined {
   const m = /^#\/(?:\$defs|definitions)\/([^/]+)$/.exec(ref);
   return m?.[1] === undefined ? undefined : pointerKey(m[1]);
-}
-
-/**
- * Any other local JSON pointer, read from the root: zod's JSON Schema output points back at a schema it
- * already wrote (`#/properties/start`, `#/properties/edits/items`) wherever an instance is reused, so
- * MCP servers send hundreds of them (modelcontextprotocol/typescript-sdk#2100, DEEIX-AI/DEEIX-Chat#546).
- */
-function pointerTarget(ref: string, root: JsonObject): unknown {
-  if (ref !== '#' && !ref.startsWith('#/')) return undefined;
-  let node: unknown = root;
-  for (const raw of ref === '#' ? [] : ref.slice(2).split('/')) {
-    const key = pointerKey(raw);
-    if (key === undefined) return undefined;
-    if (Array.isArray(node)) node = /^\d+$/.test(key) ? node[Number(key)] : undefined;
-    else if (isRecord(node) && Object.hasOwn(node, key)) node = node[key];
-    else return undefined;
-  }
-  return node;
 }
 
 function clean(node: unknown, ctx: Ctx, depth: number): JsonObject {

@@ -1,4 +1,5 @@
 import { isRecord } from '../../util/json.ts';
+import { pointerKey, pointerTarget } from '../../util/json-pointer.ts';
 import { anthropicInputSchema } from '../anthropic/input-schema.ts';
 
 /**
@@ -141,27 +142,6 @@ function defName(ref: string, st: State): string | undefined {
   st.hoisted.set(ref, name);
   register(st, name, target);
   return name;
-}
-
-function pointerKey(raw: string): string | undefined {
-  try {
-    return decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~');
-  } catch {
-    return undefined;
-  }
-}
-
-function pointerTarget(ref: string, root: Record<string, unknown>): unknown {
-  if (ref !== '#' && !ref.startsWith('#/')) return undefined;
-  let node: unknown = root;
-  for (const raw of ref === '#' ? [] : ref.slice(2).split('/')) {
-    const key = pointerKey(raw);
-    if (key === undefined) return undefined;
-    if (Array.isArray(node)) node = /^\d+$/.test(key) ? node[Number(key)] : undefined;
-    else if (isRecord(node) && Object.hasOwn(node, key)) node = node[key];
-    else return undefined;
-  }
-  return node;
 }
 
 /**
