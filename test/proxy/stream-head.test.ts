@@ -53,6 +53,14 @@ async function start(yaml: string, flags: string[] = []): Promise<TestProxy> {
 const openai = (p: TestProxy) => new OpenAI({ apiKey: p.key, baseURL: `${p.url}/v1`, maxRetries: 0 });
 const anthropic = (p: TestProxy) => new Anthropic({ apiKey: p.key, baseURL: p.url, maxRetries: 0 });
 
+/** A raw Anthropic Messages stream request, to see the status and bytes a client gets. */
+const messagesStream = (p: TestProxy) =>
+  fetch(`${p.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': p.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+
 async function chatText(p: TestProxy, model = 'gpt-4o'): Promise<string> {
   let text = '';
   const stream = await openai(p).chat.completions.create({ model, stream: true, messages: [{ role: 'user', content: 'hi' }] });
@@ -99,11 +107,7 @@ describe('a stream refused as its first event', () => {
   test('with no member left, the client gets the error with its status, not a 200 stream', async () => {
     claudeA.queue({ text: 'from a', midStreamErrorAfter: 0 });
     const p = await start(pool('claude-custom', ['a', claudeA]));
-    const res = await fetch(`${p.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'x-api-key': p.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
-    });
+    const res = await messagesStream(p);
     expect(res.status).toBe(529);
     expect(res.headers.get('content-type')).toContain('application/json');
     expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
@@ -129,11 +133,7 @@ describe('a stream refused as its first event', () => {
       const p = await start(
         `model_providers: [claude-custom]\npool: {strategy: fill_first}\nprovider_pools:\n  claude-custom:\n    - {name: raw, api_key: sk-ant-raw-0000, base_url: "http://127.0.0.1:${raw.port}"}\n${member('b', claudeB)}`,
       );
-      const res = await fetch(`${p.url}/v1/messages`, {
-        method: 'POST',
-        headers: { 'x-api-key': p.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
-      });
+      const res = await messagesStream(p);
       expect(res.status).toBe(200);
       expect(await res.text()).toBe(frames.join(''));
       expect(claudeB.calls.length).toBe(0);
@@ -145,11 +145,7 @@ describe('a stream refused as its first event', () => {
   test('an error after the first content is still in-band, and not retried', async () => {
     claudeA.queue({ text: 'one two three', midStreamErrorAfter: 1 });
     const p = await start(pool('claude-custom', ['a', claudeA], ['b', claudeB]));
-    const res = await fetch(`${p.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'x-api-key': p.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
-    });
+    const res = await messagesStream(p);
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toContain('"text_delta"');
@@ -161,11 +157,7 @@ describe('a stream refused as its first event', () => {
     // message_start, then the error 600 ms later; the opening is judged within keepalive_ms (150 ms).
     claudeA.queue({ text: 'from a', midStreamErrorAfter: 0, chunkDelayMs: 600 });
     const p = await start(pool('claude-custom', ['a', claudeA], ['b', claudeB]), ['--keepalive-ms', '150']);
-    const res = await fetch(`${p.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'x-api-key': p.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
-    });
+    const res = await messagesStream(p);
     // A 200: the response went out before the refusal came (else a 529, or member b).
     expect(res.status).toBe(200);
     const text = await res.text();
