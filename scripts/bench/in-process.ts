@@ -42,7 +42,8 @@ export function fakeUpstream(replies: MockReplies): typeof fetch {
     // Searched as bytes, not decoded: with --prompt-kb a decode would be the harness's cost, not aiproxy's.
     const body = typeof sent === 'string' ? sent : sent instanceof Uint8Array ? Buffer.from(sent.buffer, sent.byteOffset, sent.byteLength) : '';
     const { r, stream, usage } = repliesFor(replies, url, body);
-    if (!stream) return new Response(r.unary, { headers: { 'content-type': 'application/json' } });
+    // With its length stated, as the socket mock's (Bun.serve's) and most servers' answers are.
+    if (!stream) return new Response(r.unary, { headers: { 'content-type': 'application/json', 'content-length': String(r.unary.byteLength) } });
     const events = usage ? r.streamWithUsage! : r.stream;
     let i = 0;
     const source = new ReadableStream<Uint8Array>(

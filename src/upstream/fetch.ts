@@ -81,6 +81,8 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
     const proxy = req.proxy ? `the outbound proxy ${safeHost(req.proxy)} (proxy_url)` : 'the outbound proxy (HTTPS_PROXY / HTTP_PROXY)';
     throw new ProxyError({ kind: 'api_error', status: 502, message: `${proxy} refused the request: 407 Proxy Authentication Required; check its credentials` });
   }
+  // A whole-body read can abort this call when the body stalls (readBody's fast path).
+  aborters.set(res, () => upstream.abort());
   if (!res.ok) return scrubbed(res, credentialsOf(req), opts.bodyIdleMs ?? 0);
   if (HTML.test(res.headers.get('content-type') ?? '')) {
     res.body?.cancel().catch(() => {});
@@ -94,6 +96,15 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
 }
 
 const HTML = /^\s*(text\/html|application\/xhtml)/i;
+/** How each upstream response's call is aborted, for a body read that cannot cancel a stream it never made. */
+const aborters = new WeakMap<Response, () => void>();
+/**
+ * Bodies up to this size, of a length the upstream stated and without a content coding, are read whole
+ * by Bun (`res.bytes()`) rather than through a JavaScript stream: 6-20 µs less per request at the socket
+ * level for a 600-byte answer. The stated length bounds what arrives; a coded body does not (its length
+ * is the compressed one), so it goes through the counting reader.
+ */
+const WHOLE_READ_BYTES = 1024 * 1024;
 // Whole buffers only, so one decoder serves every call.
 const utf8 = new TextDecoder();
 const ERROR_BODY_LIMIT = 1024 * 1024;
@@ -139,6 +150,39 @@ export function relayHeaders(upstream: Headers): Headers {
 }
 
 /**
+ * The abort of `res`'s call when its body may be read whole (see WHOLE_READ_BYTES), else undefined. Only
+ * answers read whole: an error body is reported as far as it went, which a whole read cannot give.
+ */
+function wholeReadable(res: Response, limit: number): (() => void) | undefined {
+  const abort = aborters.get(res);
+  if (!abort) return undefined;
+  const length = Number(res.headers.get('content-length') ?? NaN);
+  if (!(length >= 0 && length <= WHOLE_READ_BYTES && length <= limit)) return undefined;
+  const coding = res.headers.get('content-encoding');
+  return coding === null || coding === 'identity' ? abort : undefined;
+}
+
+/** The body read by Bun in one go; a body still not whole after `idleMs` aborts the call, a 504. */
+async function readWhole(res: Response, abort: () => void, idleMs: number): Promise<Uint8Array> {
+  let stalled = false;
+  const timer =
+    idleMs > 0
+      ? setTimeout(() => {
+          stalled = true;
+          abort();
+        }, idleMs)
+      : undefined;
+  try {
+    return await res.bytes();
+  } catch (e) {
+    if (stalled) throw bodyStalled(idleMs);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Reads at most `limit` bytes of an error body; a huge error page must not be buffered whole. A body
  * that breaks off is still worth reporting as far as it went.
  */
@@ -168,6 +212,9 @@ export async function readText(res: Response, idleMs: number, limit = MAX_JSON_A
  * (and with it the upstream connection) with a 504 naming timeouts.idle_ms.
  */
 async function readBody(res: Response, limit: number, idleMs: number, partial: boolean): Promise<Uint8Array> {
+  // Before res.body is touched: that makes the JavaScript stream the whole read does without.
+  const whole = partial ? undefined : wholeReadable(res, limit);
+  if (whole) return readWhole(res, whole, idleMs);
   if (!res.body) return new Uint8Array(0);
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];

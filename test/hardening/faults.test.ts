@@ -249,6 +249,23 @@ describe('upstream faults', () => {
     await recovered();
   });
 
+  test('hang mid-body of a JSON answer with a stated length (read whole): 504 after timeouts.idle_ms, the call aborted', async () => {
+    const whole = JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: 'partial' }, finish_reason: 'stop' }] });
+    up.setScript((c) => {
+      c.head(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(whole)) });
+      c.write(whole.slice(0, 40));
+    });
+    const abortedBefore = up.abortedByPeer;
+    const converted = await request('anthropic', false, AbortSignal.timeout(10_000));
+    expect(converted.status).toBe(504);
+    expect(((await converted.json()) as { error: { type: string; message: string } }).error).toMatchObject({
+      type: 'timeout_error',
+      message: expect.stringContaining('timeouts.idle_ms'),
+    });
+    await eventually(() => up.abortedByPeer > abortedBefore);
+    await recovered();
+  });
+
   test('an error status whose body stalls: the client gets a timeout, not a hang', async () => {
     up.setScript((c) => {
       c.head(500, { 'content-type': 'application/json' });
