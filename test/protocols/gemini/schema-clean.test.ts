@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { cleanSchema } from '../../../src/protocols/gemini/schema-clean.ts';
 import { schemaToJson } from '../../../src/protocols/gemini/schema-to-json.ts';
+import { refChainSchema } from '../../helpers/ref-chain-schema.ts';
 
 describe('cleanSchema', () => {
   test('drops keywords Gemini rejects and upper-cases types', () => {
@@ -280,5 +281,11 @@ describe('cleanSchema', () => {
       required: ['name'],
     };
     expect(schemaToJson(cleanSchema(json))).toEqual(json);
+  });
+
+  test('references that each use the next a few times are inlined only so far: the result stays small', () => {
+    const out = cleanSchema(refChainSchema(16, 3));
+    expect(JSON.stringify(out).length).toBeLessThan(1_000_000);
+    expect(out).toMatchObject({ type: 'OBJECT', properties: { root: { type: 'OBJECT' } } });
   });
 });

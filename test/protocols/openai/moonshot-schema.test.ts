@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'bun:test';
 import { moonshotParameters, withMoonshotSchemas } from '../../../src/protocols/openai/moonshot-schema.ts';
 import { validateModelRules } from '../../helpers/mocks/openai-mock-model-rules.ts';
+import { refChainSchema } from '../../helpers/ref-chain-schema.ts';
 
 const kimiAccepts = (parameters: unknown): boolean =>
   validateModelRules({ model: 'kimi-k2-0905-preview', messages: [], tools: [{ type: 'function', function: { name: 'f', parameters } }] }) === undefined;
@@ -148,5 +149,13 @@ describe('moonshotParameters', () => {
     expect(out.model).toBe('kimi-k2-0905-preview');
     expect(out.tools).toEqual([plain, { type: 'function', function: { name: 'b', parameters: { type: 'object' } } }]);
     expect(withMoonshotSchemas({ model: 'k', messages: [], tools: [plain] }, 'kimi-k2-0905-preview')).toBeUndefined();
+  });
+
+  test('definitions that each use the next a few times are inlined only so far: the result stays small', () => {
+    const out = moonshotParameters(refChainSchema(16, 3))!;
+    expect(JSON.stringify(out).length).toBeLessThan(1_000_000);
+    // Past the limit a reference stays one, into $defs, which Kimi takes.
+    expect(JSON.stringify(out)).toContain('"$ref":"#/$defs/D');
+    expect(kimiAccepts(out)).toBe(true);
   });
 });
