@@ -1,6 +1,7 @@
 import { isRecord, tryParseJson } from '../util/json.ts';
 
 const FIELD = Buffer.from('error:');
+const BARE = Buffer.from('{"error"');
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -9,8 +10,10 @@ const CR = 0x0d;
  * field (`error: {"code":400,"message":"the request exceeds the available context size…"}`, then
  * `data: [DONE]`: ggml-org/llama.cpp#16109, coddy-project/coddy-agent#106). SSE clients ignore a field
  * they do not know, so a relayed stream read as an empty answer that finished. The relay sends such a
- * line as the `data: {"error": …}` event the server writes since. A byte search per chunk; a line
- * rewritten only when it is whole in its chunk and its value is a JSON object.
+ * line as the `data: {"error": …}` event the server writes since. So too a bare JSON error line
+ * (`{"error":{…}}` without `data:`, then `data: [DONE]`: decolua/9router#3492), which read as an empty
+ * answer that finished for the same reason. A byte search per chunk; a line rewritten only when it is
+ * whole in its chunk and its value is a JSON object (with an `error`, for a bare one).
  */
 export class ErrorFieldAsData {
   /** The bytes relayed so far end a line (or there were none). */
@@ -22,23 +25,39 @@ export class ErrorFieldAsData {
     const startsLine = this.atLineStart;
     const last = chunk[chunk.length - 1];
     this.atLineStart = last === LF || last === CR;
-    let at = buf.indexOf(FIELD);
-    if (at < 0) return chunk;
+    if (buf.indexOf(FIELD) < 0 && buf.indexOf(BARE) < 0) return chunk;
     const parts: Uint8Array[] = [];
     let from = 0;
-    for (; at >= 0; at = buf.indexOf(FIELD, at + FIELD.length)) {
-      const lineStart = at === 0 ? startsLine : buf[at - 1] === LF || buf[at - 1] === CR;
-      if (!lineStart) continue;
-      let end = at;
+    let lineStart = startsLine ? 0 : nextLine(buf, 0);
+    for (; lineStart < buf.length; lineStart = nextLine(buf, lineStart)) {
+      const field = startsWith(buf, FIELD, lineStart);
+      if (!field && !startsWith(buf, BARE, lineStart)) continue;
+      let end = lineStart;
       while (end < buf.length && buf[end] !== LF && buf[end] !== CR) end++;
       if (end === buf.length) break; // cut inside: relayed as it came
-      const value = buf.toString('utf8', at + FIELD.length, end).trim();
-      if (!isRecord(tryParseJson(value))) continue;
-      parts.push(chunk.subarray(from, at), Buffer.from(`data: {"error":${value}}`));
+      const value = buf.toString('utf8', field ? lineStart + FIELD.length : lineStart, end).trim();
+      const json = tryParseJson(value);
+      if (!isRecord(json) || (!field && json.error == null)) continue;
+      // An event of its own: a bare line may be followed by the next one's `data:` without a blank line.
+      const after = end + (buf[end] === CR && buf[end + 1] === LF ? 2 : 1);
+      const blank = after < buf.length && (buf[after] === LF || buf[after] === CR) ? '' : '\n';
+      parts.push(chunk.subarray(from, lineStart), Buffer.from(`data: ${field ? `{"error":${value}}` : value}${blank}`));
       from = end;
     }
     if (parts.length === 0) return chunk;
     parts.push(chunk.subarray(from));
     return Buffer.concat(parts);
   }
+}
+
+/** Where the line after the one at `from` starts (CRLF is one line end). */
+function nextLine(buf: Buffer, from: number): number {
+  let at = from;
+  while (at < buf.length && buf[at] !== LF && buf[at] !== CR) at++;
+  if (buf[at] === CR && buf[at + 1] === LF) at++;
+  return at + 1;
+}
+
+function startsWith(buf: Buffer, prefix: Buffer, at: number): boolean {
+  return at + prefix.length <= buf.length && buf.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
 }

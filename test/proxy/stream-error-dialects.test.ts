@@ -109,6 +109,22 @@ describe('error dialects of local servers', () => {
   });
 });
 
+describe('a bare JSON error line, then data: [DONE] (decolua/9router#3492)', () => {
+  test('relayed to a Chat Completions client: its SDK raises the error instead of reading an empty answer', async () => {
+    body = '{"error":{"message":"the request exceeds the available context size","code":400}}\ndata: [DONE]\n\n';
+    const openai = new OpenAI({ apiKey: proxy.key, baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+    let text = '';
+    const err = await (async () => {
+      for await (const c of await openai.chat.completions.create({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] })) {
+        text += c.choices[0]?.delta?.content ?? '';
+      }
+    })().then(() => undefined, (e: unknown) => e);
+    expect(text).toBe('');
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as Error).message).toContain('the request exceeds the available context size');
+  });
+});
+
 describe('ErrorFieldAsData', () => {
   const rewrite = (pieces: string[]): string => {
     const r = new ErrorFieldAsData();
@@ -118,6 +134,13 @@ describe('ErrorFieldAsData', () => {
   test('an `error:` line whose value is a JSON object, at any line start, becomes a data event', () => {
     expect(rewrite(['error: {"message":"x"}\r\n\r\n'])).toBe('data: {"error":{"message":"x"}}\r\n\r\n');
     expect(rewrite(['data: {"a":1}\n\n', 'error:{"message":"x"}\n\ndata: [DONE]\n\n'])).toBe('data: {"a":1}\n\ndata: {"error":{"message":"x"}}\n\ndata: [DONE]\n\n');
+  });
+
+  test('a bare JSON line with an error becomes a data event of its own; one without goes as it came', () => {
+    expect(rewrite(['{"error":{"message":"x"}}\ndata: [DONE]\n\n'])).toBe('data: {"error":{"message":"x"}}\n\ndata: [DONE]\n\n');
+    expect(rewrite(['data: {"a":1}\n\n{"error":{"message":"x"}}\r\n\r\n'])).toBe('data: {"a":1}\n\ndata: {"error":{"message":"x"}}\r\n\r\n');
+    const same = ['{"error":null,"id":"x"}\n\n', '{"id":"x"}\n\n'];
+    expect(rewrite(same)).toBe(same.join(''));
   });
 
   test('anything else goes as it came: text that says error:, a value that is no object, a line cut inside', () => {
