@@ -125,6 +125,16 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
         if (probe && !released && res.ok) member.accepted(probe);
         return res;
       } catch (e) {
+        // The client left while the answer was being read (a whole body, a stream's opening): the read
+        // fails then with whatever the cut connection gives (a body that "is not JSON", a stream that
+        // broke off), which is the client's doing, not the member's. Counted as the upstream's fault, a
+        // few Esc presses in Claude Code or Cline would cool a healthy account down and move the request
+        // on to the next member for nobody (diegosouzapw/OmniRoute#7907, tombii/better-ccflare#360); an
+        // upstream's own refusal (a 429, a 401) stays what it said.
+        if (clientLeft(input.request, e)) {
+          attempt.done({ status: 499, error: 'client disconnected' });
+          throw new ClientGoneError();
+        }
         if (e instanceof RetryNext) {
           release(e.outcome);
           last = e;
@@ -152,6 +162,12 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
   }
   const refusal = tried.size === 0 ? input.noneTried?.() : undefined;
   throw refusal ?? noMemberAvailable(ctx, chain, input.model);
+}
+
+/** Whether an attempt's failure came after the client went away, other than as the upstream's own answer. */
+function clientLeft(request: Request, e: unknown): boolean {
+  if (e instanceof ClientGoneError || !request.signal.aborted) return false;
+  return !(e instanceof RetryNext) || e.outcome.kind === 'server_error';
 }
 
 /**

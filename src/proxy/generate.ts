@@ -18,7 +18,7 @@ import { thinkingForModel } from '../protocols/gemini/thinking-config.ts';
 import type { GenerateMode, ProviderAdapter, RequestBody, UpstreamRequest } from '../providers/types.ts';
 import type { StreamDecoder } from '../protocols/types.ts';
 import { callProvider } from '../upstream/call-provider.ts';
-import { readLimited, readText, relayHeaders } from '../upstream/fetch.ts';
+import { ClientGoneError, readLimited, readText, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord, tryParseJson } from '../util/json.ts';
 import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse, rewordsOverflow } from './errors.ts';
@@ -456,6 +456,12 @@ async function jsonInsteadOfStream(res: Response, adapter: ProviderAdapter, idle
 async function openStream(ctx: AppContext, att: Attempt, input: GenerateInput, body: ReadableStream<Uint8Array>): Promise<HeldStream | Response> {
   const timing = { idleMs: ctx.config.timeouts.idleMs, keepaliveMs: ctx.config.keepaliveMs };
   const opened = await readStreamHead(body, att.adapter.protocol, () => upstreamDecoder(att.adapter), timing);
+  // The client left while the opening was read (Esc before the first token): nothing went out, and the
+  // read its leaving cut is no upstream failure for the stream to report.
+  if (input.request.signal.aborted) {
+    opened.held.reader.cancel().catch(() => {});
+    throw new ClientGoneError();
+  }
   if (!opened.error || !isRetryable(opened.error)) return opened.held;
   opened.held.reader.cancel().catch(() => {});
   return failedBeforeStream(att, input, opened.error);

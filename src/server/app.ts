@@ -299,7 +299,9 @@ export function createApp(config: Config, deps: AppDeps = {}) {
           if (streamFormat(res, url.path)) return withHeaders(res, { 'x-request-id': id, 'x-accel-buffering': 'no' }, cors);
           return withHeaders(res, { 'x-request-id': id, 'server-timing': serverTiming(tracker.elapsed(), scope.upstreamMs) }, cors);
         } catch (e) {
-          if (e instanceof ClientGoneError) {
+          // Also whatever failed because the client left (a token count's body read cut short): a 499, out
+          // of the 5xx an operator watches (Kilo-Org/cloud#4795).
+          if (e instanceof ClientGoneError || request.signal.aborted) {
             tracker.log({ status: 499, error: 'client disconnected' });
             return new Response(null, { status: 499 });
           }

@@ -392,6 +392,64 @@ describe('client faults', () => {
     await recovered();
   });
 
+  test('disconnect while a stream’s opening is read or a whole answer is converted: 499, and the account is not charged', async () => {
+    // Claude Code's Esc before the first token: the stream's opening is held (stream-head.ts) or a
+    // converted JSON answer is being read when the client leaves. The cut read is the client's doing:
+    // counted as an upstream failure, a few such presses cooled a healthy account down.
+    const member = proxy.app.context.pools.get('openai-custom')!.members[0]!;
+    const cases: Array<[Client, boolean, (c: FaultConnection) => void]> = [
+      ['openai', true, (c) => (c.head(200, SSE_HEAD), c.write(': opening\n\n'))],
+      ['anthropic', true, (c) => (c.head(200, SSE_HEAD), c.write(': opening\n\n'))],
+      ['anthropic', false, (c) => (c.head(200, { 'content-type': 'application/json', 'content-length': '500' }), c.write('{"id":"x","object":"chat.'))],
+    ];
+    for (const [client, stream, script] of cases) {
+      up.setScript(script);
+      const lastError = member.state.lastError;
+      const abortedBefore = up.abortedByPeer;
+      const logsBefore = proxy.logs.length;
+      const ac = new AbortController();
+      const pending = request(client, stream, ac.signal).catch((e: unknown) => e);
+      await eventually(() => up.open > 0);
+      await Bun.sleep(150); // within the opening's wait (idle_ms 500 here)
+      ac.abort();
+      expect(await pending).toBeInstanceOf(Error);
+      await eventually(() => up.abortedByPeer > abortedBefore);
+      await eventually(() => proxy.app.lifecycle.inFlight === 0);
+      const lines = proxy.logs.slice(logsBefore).filter((l) => l.includes(' request rid='));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('status=499');
+      expect(lines[0]).toContain('error="client disconnected"');
+      expect(member.state.lastError).toBe(lastError);
+    }
+    await recovered();
+  });
+
+  test('disconnect while a token count is read: 499, not an internal error', async () => {
+    // A Responses client's count against Anthropic's counter, its answer cut by the client leaving.
+    up.setScript((c) => (c.head(200, { 'content-type': 'application/json', 'content-length': '100' }), c.write('{"input_tok')));
+    const claude = await startProxy(['--model-provider', 'claude-custom', '--claude-base-url', up.url, '--claude-api-key', UPSTREAM_KEY, '--idle-timeout-ms', '5000']);
+    try {
+      const ac = new AbortController();
+      const pending = fetch(`${claude.url}/v1/responses/input_tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${claude.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'claude-sonnet-4-5', input: 'hi' }),
+        signal: ac.signal,
+      }).catch((e: unknown) => e);
+      await eventually(() => up.open > 0);
+      await Bun.sleep(100);
+      ac.abort();
+      expect(await pending).toBeInstanceOf(Error);
+      await eventually(() => claude.logs.some((l) => l.includes(' request rid=')));
+      const line = claude.logs.find((l) => l.includes(' request rid='))!;
+      expect(line).toContain('status=499');
+      expect(line).toContain('error="client disconnected"');
+    } finally {
+      await claude.stop();
+    }
+    await recovered();
+  });
+
   test('disconnect during upload: no upstream call, nothing in flight, the server goes on', async () => {
     const requestsBefore = up.requests.length;
     const { port } = new URL(proxy.url);
