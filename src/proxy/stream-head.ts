@@ -71,12 +71,20 @@ export async function readStreamHead(
       let result: ReadResult | undefined;
       try {
         result = await Promise.race([next, late]);
-      } catch {
-        // The connection broke: the pump meets the same failure on this read and reports it in-band.
-        return { held: held(next) };
+      } catch (e) {
+        // The connection broke before any content: nothing went to the client, so this is a failure before
+        // the stream like a 502 (the caller tells a client that left apart), which another member may serve
+        // and an SDK retries; an in-band error in a 200 no SDK retries (headroomlabs-ai/headroom#3083).
+        return { held: held(), error: endedEarly(`upstream connection broke off before the stream's first content: ${(e as Error)?.message ?? String(e)}`) };
       }
-      // Out of time, or the stream's end: the pump takes this read's outcome as its first.
-      if (result === undefined || result.done) return { held: held(next) };
+      // Out of time: the pump takes this read's outcome as its first.
+      if (result === undefined) return { held: held(next) };
+      // The stream's end with nothing but its opening: no answer came, as when the connection breaks. Bytes
+      // that are no SSE (a bare JSON error body, lemonade-sdk/lemonade#2826) are the stream's to report.
+      if (result.done) {
+        if (decoding || !head.every(sseOpening)) return { held: held(next) };
+        return { held: held(), error: endedEarly('upstream ended the stream before its first content') };
+      }
       const chunk = result.value;
       head.push(chunk);
       size += chunk.byteLength;
@@ -98,6 +106,8 @@ export async function readStreamHead(
     clearTimeout(timer);
   }
 }
+
+const endedEarly = (message: string): ProxyErrorInfo => ({ status: 502, kind: 'api_error', message });
 
 /**
  * The refusal among these chunks' events, true when content came first, undefined for opening only.
@@ -134,6 +144,16 @@ function onlyOpening(protocol: Protocol, bytes: Buffer): boolean {
     if (!names!.some((name) => isNameAt(bytes, name, from))) return false;
   }
   return true;
+}
+
+/**
+ * Whether a held chunk is SSE lines only (blank, comments, fields), as an opening is: what onlyOpening let
+ * through holds opening events only, and a line the chunk cut or that is no SSE field makes it false.
+ */
+function sseOpening(chunk: Uint8Array): boolean {
+  const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+  if (!text.endsWith('\n')) return false;
+  return text.split(/\r?\n|\r/).every((line) => line === '' || /^(:|event:|data:|id:|retry:)/.test(line));
 }
 
 /** Whether `name` ends a line that starts at `from` (a line the chunk cut is not one). */

@@ -69,4 +69,27 @@ describe('readStreamHead', () => {
     const r = await head('anthropic', [MESSAGE_START], { idleMs: 300_000, keepaliveMs: 50 });
     expect(r).toEqual({ error: undefined, held: 1, pending: true });
   });
+
+  test('a stream that ends or breaks with nothing but its opening is a 502 before the stream', async () => {
+    const ended = (chunks: string[], fail?: Error) => {
+      let i = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (i < chunks.length) c.enqueue(encoder.encode(chunks[i++]!));
+          else if (fail) c.error(fail);
+          else c.close();
+        },
+      });
+    };
+    const judge = async (body: ReadableStream<Uint8Array>, protocol: Protocol = 'anthropic') =>
+      (await readStreamHead(body, protocol, () => codecs[protocol].createStreamDecoder(), TIMING)).error;
+    expect(await judge(ended([MESSAGE_START, ev('ping', {})]))).toMatchObject({ status: 502, message: 'upstream ended the stream before its first content' });
+    expect(await judge(ended([]), 'openai')).toMatchObject({ status: 502 });
+    expect(await judge(ended([': OPENROUTER PROCESSING\n\n'], new Error('socket reset')), 'openai')).toMatchObject({
+      status: 502,
+      message: "upstream connection broke off before the stream's first content: socket reset",
+    });
+    // A bare JSON error body sent as the stream is no opening: the stream reports it (stream-error-dialects).
+    expect(await judge(ended(['{"error":{"code":400,"message":"too long"}}']), 'openai')).toBeUndefined();
+  });
 });

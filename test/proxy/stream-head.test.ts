@@ -153,6 +153,29 @@ describe('a stream refused as its first event', () => {
     expect(claudeB.calls.length).toBe(0);
   });
 
+  test('a stream that ends after its opening, before any content, goes to the next member', async () => {
+    // message_start, then the connection's end: nothing went to the client, as for a refusal there.
+    claudeA.queue({ text: 'from a', truncateAfter: 0 });
+    claudeB.queue({ text: 'from b in full' });
+    const p = await start(pool('claude-custom', ['a', claudeA], ['b', claudeB]));
+    const message = await anthropic(p).messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+    expect(message.content.map((c) => (c.type === 'text' ? c.text : '')).join('')).toBe('from b in full');
+    claudeA.queue({ text: 'from a', truncateAfter: 0 });
+    claudeB.queue({ text: 'converted from b' });
+    expect(await chatText(p, 'claude-sonnet-4-6')).toBe('converted from b');
+    expect([claudeA.calls.length, claudeB.calls.length]).toEqual([2, 2]);
+  });
+
+  test('with no member left, a stream ended before its content is a 502, which SDKs retry, not a 200 that says it was cut', async () => {
+    // A 200 holding only an error event is what Claude Code reports as an empty or malformed response,
+    // and never retries (headroomlabs-ai/headroom#3083).
+    claudeA.queue({ text: 'from a', truncateAfter: 0 });
+    const p = await start(pool('claude-custom', ['a', claudeA]));
+    const res = await messagesStream(p);
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'api_error', message: 'upstream ended the stream before its first content' } });
+  });
+
   test('the opening is waited for only so long: a later refusal is in-band', async () => {
     // message_start, then the error 600 ms later; the opening is judged within keepalive_ms (150 ms).
     claudeA.queue({ text: 'from a', midStreamErrorAfter: 0, chunkDelayMs: 600 });
