@@ -164,10 +164,12 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
   throw refusal ?? noMemberAvailable(ctx, chain, input.model);
 }
 
-/** Whether an attempt's failure came after the client went away, other than as the upstream's own answer. */
+/**
+ * Whether an attempt failed after the client went away, other than by the upstream's own answer (a
+ * RetryNext carries a status the upstream sent; one made of a cut read is thrown as ClientGoneError).
+ */
 function clientLeft(request: Request, e: unknown): boolean {
-  if (e instanceof ClientGoneError || !request.signal.aborted) return false;
-  return !(e instanceof RetryNext) || e.outcome.kind === 'server_error';
+  return request.signal.aborted && !(e instanceof ClientGoneError) && !(e instanceof RetryNext);
 }
 
 /**

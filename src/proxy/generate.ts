@@ -227,7 +227,7 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
   }
   let upstream: ReadableStream<Uint8Array> | HeldStream | null = res.body;
   if (input.stream && mode === 'sse') {
-    const refused = await jsonInsteadOfStream(res, adapter, ctx.config.timeouts.idleMs);
+    const refused = await jsonInsteadOfStream(res, adapter, ctx.config.timeouts.idleMs, input.request.signal);
     if (refused) return failedBeforeStream(att, input, refused);
     if (res.body) {
       const opened = await openStream(ctx, att, input, res.body);
@@ -384,7 +384,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
     return Response.json(client.encodeResponse(response, input.body));
   }
 
-  const refused = await jsonInsteadOfStream(res, adapter, ctx.config.timeouts.idleMs);
+  const refused = await jsonInsteadOfStream(res, adapter, ctx.config.timeouts.idleMs, input.request.signal);
   if (refused) return failedBeforeStream(att, input, refused);
   if (!res.body) throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent an empty stream` });
   const opened = await openStream(ctx, att, input, res.body);
@@ -433,9 +433,12 @@ function withoutContentType(headers: Headers): Headers {
  * the upstream's error with its status, not a stream that says "truncated" at its first byte. The
  * error the body holds, a 502 for any other JSON, or undefined for a real stream.
  */
-async function jsonInsteadOfStream(res: Response, adapter: ProviderAdapter, idleMs: number): Promise<ProxyErrorInfo | undefined> {
+async function jsonInsteadOfStream(res: Response, adapter: ProviderAdapter, idleMs: number, signal: AbortSignal): Promise<ProxyErrorInfo | undefined> {
   if (!JSON_BODY.test(res.headers.get('content-type') ?? '')) return undefined;
-  const json = tryParseJson(await readLimited(res, 1024 * 1024, idleMs));
+  const text = await readLimited(res, 1024 * 1024, idleMs);
+  // A body the client's leaving cut short is no upstream failure (withFailover).
+  if (signal.aborted) throw new ClientGoneError();
+  const json = tryParseJson(text);
   if (json !== undefined) {
     try {
       // Each protocol's whole-response decoder reports a 200 error body as the error it is.

@@ -401,6 +401,8 @@ describe('client faults', () => {
       ['openai', true, (c) => (c.head(200, SSE_HEAD), c.write(': opening\n\n'))],
       ['anthropic', true, (c) => (c.head(200, SSE_HEAD), c.write(': opening\n\n'))],
       ['anthropic', false, (c) => (c.head(200, { 'content-type': 'application/json', 'content-length': '500' }), c.write('{"id":"x","object":"chat.'))],
+      // A stream request answered with a JSON body (an error, or `stream` ignored), read whole.
+      ['openai', true, (c) => (c.head(200, { 'content-type': 'application/json', 'content-length': '500' }), c.write('{"error":{"mess'))],
     ];
     for (const [client, stream, script] of cases) {
       up.setScript(script);
