@@ -30,6 +30,13 @@ const OPENING: Partial<Record<Protocol, Buffer[]>> = {
   anthropic: ['message_start', 'ping'].map((name) => Buffer.from(name)),
   responses: ['response.created', 'response.in_progress', 'response.queued'].map((name) => Buffer.from(name)),
 };
+/** Their events that refuse the stream. */
+const REFUSAL: Partial<Record<Protocol, Buffer[]>> = {
+  anthropic: [Buffer.from('error')],
+  responses: ['error', 'response.failed'].map((name) => Buffer.from(name)),
+};
+const ERROR = Buffer.from('error');
+const NULL_VALUE = Buffer.from('":null');
 
 /**
  * Upstreams that have accepted a stream (200) can still refuse it as its first event: Anthropic's
@@ -45,9 +52,8 @@ const OPENING: Partial<Record<Protocol, Buffer[]>> = {
  * it refuses the stream.
  *
  * Chunks are judged on their bytes (a relay decodes nothing, and a conversion decodes them once, later):
- * one without the word "error" is no refusal, and whether it is only the opening shows in its event
- * names. Only a chunk that holds "error" (a refusal, or content that mentions one) is decoded, with a
- * fresh decoder of the upstream's protocol.
+ * by their event names where the protocol names its events, else by whether a `data:` line came and says
+ * "error". Only a chunk that may hold a refusal is decoded, with a fresh decoder of the upstream's protocol.
  */
 export async function readStreamHead(
   body: ReadableStream<Uint8Array>,
@@ -88,18 +94,18 @@ export async function readStreamHead(
       const chunk = result.value;
       head.push(chunk);
       size += chunk.byteLength;
-      const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      if (!decoding && bytes.indexOf('error') >= 0) {
-        // From here on the events are decoded, those held so far first.
-        decoding = { sse: new SSEReader(), decoder: decoder() };
-        const verdict = judge(decoding, head);
-        if (verdict !== undefined) return verdict === true ? { held: held() } : { held: held(), error: verdict };
-      } else if (decoding) {
-        const verdict = judge(decoding, [chunk]);
-        if (verdict !== undefined) return verdict === true ? { held: held() } : { held: held(), error: verdict };
-      } else if (!onlyOpening(protocol, bytes)) {
-        return { held: held() };
+      let verdict: ProxyErrorInfo | true | undefined;
+      if (decoding) verdict = judge(decoding, [chunk]);
+      else {
+        const kind = classify(protocol, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if (kind === 'content') return { held: held() };
+        if (kind === 'refusal') {
+          // From here on the events are decoded, those held so far first.
+          decoding = { sse: new SSEReader(), decoder: decoder() };
+          verdict = judge(decoding, head);
+        }
       }
+      if (verdict !== undefined) return verdict === true ? { held: held() } : { held: held(), error: verdict };
       if (size >= HEAD_LIMIT_BYTES) return { held: held() };
     }
   } finally {
@@ -131,23 +137,37 @@ function judge(d: { sse: SSEReader; decoder: StreamDecoder }, chunks: Uint8Array
 }
 
 /**
- * Whether a chunk holds nothing but the opening (or comments and blank lines), by its bytes. A name cut
- * by the chunk's end counts as content: the stream then goes out as it is, as it did before.
+ * What a chunk holds, by its bytes: only the opening (or comments and blank lines), maybe a refusal (to be
+ * decoded), or content. A name cut by the chunk's end counts as content: the stream then goes out as it
+ * is, as it did before.
  */
-function onlyOpening(protocol: Protocol, bytes: Buffer): boolean {
+function classify(protocol: Protocol, bytes: Buffer): 'opening' | 'refusal' | 'content' {
   const names = OPENING[protocol];
   let at = names ? bytes.indexOf('event:') : -1;
-  if (at < 0) return bytes.indexOf('data:') < 0;
+  if (at < 0) return bytes.indexOf('data:') < 0 ? 'opening' : saysError(bytes) ? 'refusal' : 'content';
   for (; at >= 0; at = bytes.indexOf('event:', at + 6)) {
     let from = at + 6;
     if (bytes[from] === 0x20) from++;
-    if (!names!.some((name) => isNameAt(bytes, name, from))) return false;
+    if (names!.some((name) => isNameAt(bytes, name, from))) continue;
+    return REFUSAL[protocol]!.some((name) => isNameAt(bytes, name, from)) ? 'refusal' : 'content';
   }
-  return true;
+  return 'opening';
 }
 
 /**
- * Whether a held chunk is SSE lines only (blank, comments, fields), as an opening is: what onlyOpening let
+ * Whether the bytes say "error" other than as a key whose value is null (`"error":null` is in every
+ * Responses event, and in some compatible servers' chunks).
+ */
+function saysError(bytes: Buffer): boolean {
+  for (let at = bytes.indexOf(ERROR); at >= 0; at = bytes.indexOf(ERROR, at + ERROR.length)) {
+    const after = at + ERROR.length;
+    if (after + NULL_VALUE.length > bytes.length || bytes.compare(NULL_VALUE, 0, NULL_VALUE.length, after, after + NULL_VALUE.length) !== 0) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a held chunk is SSE lines only (blank, comments, fields), as an opening is: what classify let
  * through holds opening events only, and a line the chunk cut or that is no SSE field makes it false.
  */
 function sseOpening(chunk: Uint8Array): boolean {
