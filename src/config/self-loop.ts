@@ -30,9 +30,16 @@ function isSelf(url: string, host: string, port: number): boolean {
   const to = u.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   const at = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   if (to === at) return true;
-  if (isLoopback(at) || isWildcard(at)) return isLoopback(to) || isWildcard(to);
+  // Listening on every address, any loopback one reaches it; on one loopback address, only that one, or
+  // a name that resolves to it. Another loopback address (127.0.0.2, ::1 beside 127.0.0.1) is another
+  // socket, where another server may well listen on the same port.
+  if (isWildcard(at)) return isLoopback(to) || isWildcard(to);
+  if (isLoopbackName(to)) return at === '127.0.0.1' || at === '::1' || isLoopbackName(at);
+  if (isLoopbackName(at)) return to === '127.0.0.1' || to === '::1';
   return false;
 }
+
+const isLoopbackName = (host: string): boolean => host === 'localhost' || host.endsWith('.localhost');
 
 /**
  * Refuses a served provider whose upstream is this proxy itself: every request would come back in as a

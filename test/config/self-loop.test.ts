@@ -39,6 +39,10 @@ describe('an upstream that is this proxy itself', () => {
     expect(refusal(['--port', '3000', '--openai-base-url', 'http://localhost:3001/v1'])).toBe('');
     expect(refusal(['--host', '10.0.0.5', '--port', '8080', '--openai-base-url', 'http://127.0.0.1:8080/v1'])).toBe('');
     expect(refusal(['--port', '443', '--openai-base-url', 'https://localhost/v1'])).toBe('');
+    // Another loopback address is another socket: a server there on the same port is no loop.
+    expect(refusal(['--host', '::1', '--port', '8080', '--openai-base-url', 'http://127.0.0.1:8080/v1'])).toBe('');
+    expect(refusal(['--host', '127.0.0.2', '--port', '8080', '--openai-base-url', 'http://127.0.0.1:8080/v1'])).toBe('');
+    expect(refusal(['--host', '::1', '--port', '8080', '--openai-base-url', 'http://localhost:8080/v1'])).toContain('openai.base_url');
     // Any free port: not known before listening.
     expect(refusal(['--port', '0', '--openai-base-url', 'http://localhost:0/v1'])).toBe('');
   });
