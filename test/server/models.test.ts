@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { startStack, type Stack } from '../helpers/stack.ts';
@@ -36,6 +37,16 @@ describe('model lists', () => {
     expect(page.data.length).toBeGreaterThan(0);
     expect(page.data[0]).toMatchObject({ type: 'model' });
     expect(typeof page.data[0]!.created_at).toBe('string');
+  });
+
+  test("models.retrieve of an Anthropic alias (claude-sonnet-4-5) answers with its dated id, as Anthropic's API does", async () => {
+    // The upstream lists only claude-sonnet-4-5-20250929; Anthropic resolves "model identifier or alias".
+    expect(await s.anthropicClient.models.retrieve('claude-sonnet-4-5')).toMatchObject({ type: 'model', id: 'claude-sonnet-4-5-20250929' });
+    expect((await s.anthropicClient.models.retrieve('claude-3-5-haiku-latest')).id).toBe('claude-3-5-haiku-20241022');
+    // The other shapes find it too; a name that is no alias of a listed id stays a 404.
+    expect((await s.openaiClient.models.retrieve('claude-opus-4-1')).id).toBe('claude-opus-4-1-20250805');
+    expect(await s.anthropicClient.models.retrieve('claude-sonnet-4').catch((e: unknown) => e)).toBeInstanceOf(Anthropic.NotFoundError);
+    expect(await s.anthropicClient.models.retrieve('claude-sonnet-4-5-2025').catch((e: unknown) => e)).toBeInstanceOf(Anthropic.NotFoundError);
   });
 
   test('Gemini shape with models/ names, via the SDK', async () => {

@@ -1,4 +1,5 @@
 import { badRequest, ProxyError } from '../../core/errors.ts';
+import type { ModelInfo } from '../../core/models.ts';
 import type { ProviderName } from '../../config/providers.ts';
 import { codecs, type Protocol } from '../../protocols/index.ts';
 import type { AppContext } from '../../proxy/context.ts';
@@ -30,7 +31,7 @@ export async function listModels(ctx: AppContext, { request, prefix, path, param
   // An id with its owner (Qwen/Qwen3-8B) as the Gemini SDK puts it in the path: two segments.
   const wanted = params.model ? modelParam(params.ownedModel === undefined ? params.model : `${params.model}/${params.ownedModel}`) : undefined;
   const provider = names.join(',');
-  const one = wanted === undefined ? undefined : offered.find((m) => m.id === wanted);
+  const one = wanted === undefined ? undefined : (offered.find((m) => m.id === wanted) ?? datedModel(offered, wanted));
   if (wanted !== undefined && !one) {
     const message = `model ${wanted} is not offered by the configured providers`;
     // Logged here, with the providers asked; the first log call of a request is the one that counts.
@@ -38,7 +39,8 @@ export async function listModels(ctx: AppContext, { request, prefix, path, param
     throw new ProxyError({ kind: 'not_found', message });
   }
   // A key limited by api_keys sees only what it may use: a 403 for one model, as a chat with it would get.
-  if (one) assertAllowed(caller, one.provider as ProviderName, one.id);
+  // An alias is judged by the name asked for, as a chat with it is.
+  if (one) assertAllowed(caller, one.provider as ProviderName, wanted!);
   log({ status: 200, provider });
   if (!one) {
     const list = codecs[protocol].encodeModelList(offered.filter((m) => isAllowed(caller, m.provider, m.id))) as Record<string, unknown>;
@@ -58,6 +60,22 @@ export async function listModels(ctx: AppContext, { request, prefix, path, param
  */
 function isCodexManifestRequest(request: Request): boolean {
   return new URL(request.url).searchParams.has('client_version');
+}
+
+/**
+ * The listed model an Anthropic alias names: `claude-sonnet-4-5` or `claude-3-5-sonnet-latest` is the newest
+ * `…-YYYYMMDD` id of that name. Anthropic's `GET /v1/models/{model_id}` takes "model identifier or alias"
+ * and answers with the dated id, while its list shows only dated ids (claude-sonnet-4-5-20250929), so an SDK's
+ * `models.retrieve('claude-sonnet-4-5')` (the name a chat routes with) must find it here too, not 404.
+ */
+function datedModel(offered: readonly ModelInfo[], alias: string): ModelInfo | undefined {
+  const base = `${alias.replace(/-latest$/, '')}-`;
+  let best: ModelInfo | undefined;
+  for (const m of offered) {
+    if (!m.id.startsWith(base) || !/^\d{8}$/.test(m.id.slice(base.length))) continue;
+    if (!best || m.id > best.id) best = m;
+  }
+  return best;
 }
 
 /** The model id of a path segment; a malformed percent-escape is the client's mistake, not a crash. */

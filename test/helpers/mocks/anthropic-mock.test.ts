@@ -479,6 +479,7 @@ describe('anthropic mock: non-streaming replies', () => {
     expect(ids).toEqual(['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-3-5-haiku-20241022']);
     expect(mock.calls.map((c) => c.url)).toEqual(['/v1/models?limit=2', '/v1/models?limit=2&after_id=claude-opus-4-1-20250805']);
     expect((await client.models.retrieve('claude-opus-4-1-20250805')).display_name).toBe('Claude Opus 4.1');
+    expect((await client.models.retrieve('claude-opus-4-1')).id).toBe('claude-opus-4-1-20250805');
     expect(await client.models.retrieve('claude-nope').catch((e: unknown) => e)).toBeInstanceOf(Anthropic.NotFoundError);
   });
 });
