@@ -3,6 +3,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { startStack, type Stack } from '../helpers/stack.ts';
+import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
 import { startProxy } from '../helpers/proxy.ts';
 
 let s: Stack;
@@ -68,6 +69,31 @@ describe('model lists', () => {
     // The Messages API has no use for one.
     const page = await s.anthropicClient.models.list();
     expect(page.data.map((m) => m.id)).not.toContain('gemini-embedding-001');
+  });
+
+  test("an OpenAI-compatible upstream's embedding models are listed as such: embedContent in Gemini's shape, none in Anthropic's", async () => {
+    // OpenAI's own list marks nothing; Ollama names its embedders nomic-embed-text:latest.
+    const openai = await startOpenAIMock({ models: ['gpt-4o', 'text-embedding-3-small', 'nomic-embed-text:latest'] });
+    const p = await startProxy(['--model-provider', 'openai-custom', '--openai-base-url', openai.url, '--openai-api-key', openai.key]);
+    try {
+      const g = new GoogleGenAI({ apiKey: p.key, httpOptions: { baseUrl: p.url, apiVersion: 'v1beta' } });
+      const listed: Array<{ name?: string; supportedActions?: string[] }> = [];
+      for await (const m of await g.models.list()) listed.push(m);
+      const actions = (name: string) => listed.find((m) => m.name === `models/${name}`)?.supportedActions;
+      expect(actions('text-embedding-3-small')).toEqual(['embedContent', 'batchEmbedContents']);
+      expect(actions('nomic-embed-text:latest')).toEqual(['embedContent', 'batchEmbedContents']);
+      expect(actions('gpt-4o')).toContain('generateContent');
+      // What the list offers for embeddings is served: converted to the upstream's /embeddings.
+      expect((await g.models.embedContent({ model: 'text-embedding-3-small', contents: 'a' })).embeddings).toHaveLength(1);
+      const anthropic = new Anthropic({ apiKey: p.key, baseURL: p.url, maxRetries: 0 });
+      expect((await anthropic.models.list()).data.map((m) => m.id)).toEqual(['gpt-4o']);
+      const ids: string[] = [];
+      for await (const m of new OpenAI({ apiKey: p.key, baseURL: `${p.url}/v1`, maxRetries: 0 }).models.list()) ids.push(m.id);
+      expect(ids).toEqual(['gpt-4o', 'text-embedding-3-small', 'nomic-embed-text:latest']);
+    } finally {
+      await p.stop();
+      await openai.stop();
+    }
   });
 
   test('Gemini shape on /v1/models too, for the SDK with apiVersion v1: list, get, and an unknown model', async () => {

@@ -26,6 +26,9 @@ export function encodeModelList(models: ModelInfo[]): OpenAIModelList {
   };
 }
 
+/** An embeddings model's id, by the names OpenAI and the local servers give them. */
+const EMBEDDING_NAME = /embed/i;
+
 /**
  * An upstream's model list. Entries without an id are skipped; OpenRouter-style extras
  * (`name`, `context_length`), Together-style ones (`display_name`) and vLLM's `max_model_len` fill what
@@ -45,7 +48,11 @@ export function decodeModelList(body: unknown): Array<Omit<ModelInfo, 'provider'
     if (typeof m.created === 'number') info.created = m.created;
     if (typeof m.name === 'string' && m.name) info.displayName = m.name;
     else if (typeof m.display_name === 'string' && m.display_name) info.displayName = m.display_name;
-    if (m.type === 'embedding') info.embedding = true;
+    // OpenAI's list says nothing of what a model does: its embedding models are known by name
+    // (text-embedding-3-small), as are the local servers' (nomic-embed-text, Qwen3-Embedding-8B). Unmarked,
+    // a Gemini-shaped list offers them as chat models and a client choosing embedding models by
+    // supportedGenerationMethods (ItzCrazyKns/Vane#916) finds none, though aiproxy converts their embeddings.
+    if (m.type === 'embedding' || EMBEDDING_NAME.test(m.id)) info.embedding = true;
     if (typeof m.context_length === 'number') info.inputTokenLimit = m.context_length;
     // vLLM's name for it (the window the server was started with).
     else if (typeof m.max_model_len === 'number') info.inputTokenLimit = m.max_model_len;
