@@ -3,7 +3,7 @@ import type { ProviderName } from '../config/providers.ts';
 import type { CanonicalRequest, Part } from '../core/index.ts';
 import { codecs, type Protocol } from '../protocols/index.ts';
 import type { ProviderAdapter } from '../providers/types.ts';
-import { decodeCountTokensResponse, encodeCountTokensRequest, wrappedCountRequest } from '../protocols/gemini/index.ts';
+import { decodeCountTokensResponse, encodeCountTokensRequest, withWrappedModel, wrappedCountRequest } from '../protocols/gemini/index.ts';
 import { callProvider } from '../upstream/call-provider.ts';
 import { readLimited, readText, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord, tryParseJson } from '../util/json.ts';
@@ -39,7 +39,9 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
     // As for generating: a mapped model changes the body (Gemini carries it in the URL), and Anthropic
     // refuses beta fields (context_management, …) without the client's anthropic-beta.
     // The history is repaired as for generating too: aiproxy's own marks never go upstream.
-    const rewritten = withoutOwnMarks(input.protocol, input.bodyText, input.body, model, adapter);
+    const repaired = withoutOwnMarks(input.protocol, input.bodyText, input.body, model, adapter);
+    // A wrapped Gemini count names its model in the body as well as the URL.
+    const rewritten = (input.protocol === 'gemini' ? withWrappedModel(repaired ?? input.body, model) : undefined) ?? repaired;
     const body = rewritten ? JSON.stringify(rewritten) : model === input.model || input.protocol === 'gemini' ? input.bodyText : JSON.stringify({ ...input.body, model });
     const res = await callProvider(adapter, async () => forwardedHeaders(input, await adapter.countTokens!(model, body)), opts);
     if (!(await lacksCounter(adapter, res))) return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });

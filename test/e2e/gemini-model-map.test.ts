@@ -19,7 +19,7 @@ let proxy: TestProxy;
 beforeAll(async () => {
   gemini = await startGeminiMock();
   const file = join(dir, 'config.yaml');
-  const map = '{gemini-3-pro-preview: gemini-2.5-pro, gemini-2.5-flash-lite: gemini-2.5-pro}';
+  const map = '{gemini-3-pro-preview: gemini-2.5-pro, gemini-2.5-flash-lite: gemini-2.5-pro, team-gemini: gemini-2.5-flash}';
   writeFileSync(file, `model_providers: [gemini-cli]\nprovider_pools:\n  gemini-cli:\n    - {name: a, api_key: ${gemini.key}, base_url: "${gemini.url}", model_map: ${map}}\n`);
   proxy = await startProxy(['--config', file]);
 });
@@ -46,6 +46,25 @@ describe('Gemini client, model_map to another Gemini model', () => {
   test('thinkingBudget 0 (thinking off) to a model that cannot turn it off gets its smallest budget', async () => {
     await client().models.generateContent({ model: 'gemini-2.5-flash-lite', contents: 'hello', config: { thinkingConfig: { thinkingBudget: 0 } } });
     expect(sentThinking()).toEqual({ thinkingBudget: 128 });
+  });
+
+  test("countTokens in the generateContentRequest form (Zed, langchain4j) counts with the target, named in the body too", async () => {
+    // The wrapped request names its model, and that is the one Google counts: the alias is no model of Google's.
+    for (const key of ['generateContentRequest', 'generate_content_request']) {
+      const res = await fetch(`${proxy.url}/v1beta/models/team-gemini:countTokens`, {
+        method: 'POST',
+        headers: { 'x-goog-api-key': proxy.key, 'content-type': 'application/json' },
+        body: JSON.stringify({ [key]: { model: 'models/team-gemini', contents: [{ role: 'user', parts: [{ text: 'count me' }] }], systemInstruction: { parts: [{ text: 'be terse' }] } } }),
+      });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { totalTokens: number }).totalTokens).toBeGreaterThan(0);
+      const sent = gemini.calls.at(-1)!;
+      expect(sent.url).toContain('/models/gemini-2.5-flash:countTokens');
+      expect((sent.body as Record<string, { model: string }>)[key]!.model).toBe('models/gemini-2.5-flash');
+    }
+    // The plain form has no model in the body, and goes as it came.
+    expect((await client().models.countTokens({ model: 'team-gemini', contents: 'count me' })).totalTokens).toBeGreaterThan(0);
+    expect(gemini.calls.at(-1)!.body).toEqual({ contents: [{ parts: [{ text: 'count me' }], role: 'user' }] });
   });
 
   test('a config the target takes as it is leaves the body untouched', () => {

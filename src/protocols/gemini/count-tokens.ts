@@ -23,6 +23,20 @@ export function wrappedCountRequest(body: JsonObject): JsonObject | undefined {
   return isRecord(inner) ? inner : undefined;
 }
 
+/**
+ * A wrapped countTokens body with its request's `model` naming the model in the URL, or undefined when
+ * it names none or that one already. The wrapped request must name its model (Google refuses one without:
+ * googleapis/python-genai#432) and it is the one counted, so a body the client wrote for a model_map alias
+ * would ask about a model that is not the one answering (or one Google does not have at all).
+ */
+export function withWrappedModel(body: JsonObject, model: string): JsonObject | undefined {
+  const key = isRecord(body.generateContentRequest) ? 'generateContentRequest' : isRecord(body.generate_content_request) ? 'generate_content_request' : undefined;
+  const inner = key && (body[key] as JsonObject);
+  const name = `models/${model.replace(/^models\//, '')}`;
+  if (!inner || typeof inner.model !== 'string' || inner.model === name) return undefined;
+  return { ...body, [key]: { ...inner, model: name } };
+}
+
 /** `totalTokens` of a countTokens response; NaN for a body that is not one, for the caller to reject. */
 export function decodeCountTokensResponse(body: unknown): number {
   if (!isRecord(body) || 'error' in body) return NaN;

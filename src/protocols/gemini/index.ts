@@ -23,5 +23,5 @@ export const geminiCodec: ProtocolCodec = {
   decodeModelList,
 };
 
-export { decodeCountTokensResponse, encodeCountTokensRequest, wrappedCountRequest } from './count-tokens.ts';
+export { decodeCountTokensResponse, encodeCountTokensRequest, withWrappedModel, wrappedCountRequest } from './count-tokens.ts';
 export { cleanSchema } from './schema-clean.ts';

@@ -160,6 +160,8 @@ describe('routes', () => {
       generateContentRequest: { model: 'models/gemini-2.5-flash', contents: [user('count these words please')], systemInstruction: { parts: [{ text: 'be terse' }] } },
     });
     expect(b.json().totalTokens).toBeGreaterThan(a.json().totalTokens);
+    const unknown = await send('/v1beta/models/gemini-2.5-flash:countTokens', { generateContentRequest: { model: 'models/my-alias', contents: [user('x')] } });
+    expect(unknown.status).toBe(404);
     const sdkCount = await sdk().models.countTokens({ model: 'gemini-2.5-flash', contents: 'hello' });
     expect(sdkCount.totalTokens).toBeGreaterThan(0);
   });

@@ -241,6 +241,12 @@ function parseBody(rawBody: string, desc: MessageDesc): { body: Record<string, u
 
 function countTokens(body: Record<string, unknown>, ctx: RuleContext): Outcome {
   const inner = field(body, 'generateContentRequest');
+  // The wrapped request's model is the one counted (Google requires it: googleapis/python-genai#432).
+  // GUESSED: one Google does not have is refused as an unknown model in the URL is.
+  const named = isRecord(inner) ? field(inner, 'model') : undefined;
+  if (typeof named === 'string' && !servesMethod(named.replace(/^models\//, ''), 'countTokens')) {
+    return { kind: 'error', error: modelNotFound(named.replace(/^models\//, ''), 'countTokens') };
+  }
   const request = isRecord(inner) ? inner : { contents: list(field(body, 'contents')) };
   const invalid = isRecord(inner)
     ? checkGenerateRequest(inner, ctx, 'CountTokensRequest.generate_content_request')
