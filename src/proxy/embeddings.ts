@@ -7,8 +7,8 @@ import * as openaiEmbed from '../protocols/openai/embeddings.ts';
 import type { ProviderAdapter, RequestBody } from '../providers/types.ts';
 import { providerHeader, selectProvider } from '../routing/select-provider.ts';
 import { callProvider } from '../upstream/call-provider.ts';
-import { readLimited, relayHeaders } from '../upstream/fetch.ts';
-import { isRecord } from '../util/json.ts';
+import { readLimited, readText, relayHeaders } from '../upstream/fetch.ts';
+import { isRecord, tryParseJson } from '../util/json.ts';
 import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { failureFields, isRetryable, outcomeOfInfo, RetryNext, sessionKeyOf, withFailover, type Attempt, type DoneFields } from './failover.ts';
@@ -114,6 +114,8 @@ async function embedOnce(ctx: AppContext, att: Attempt, input: EmbedInput, decod
     const res = await call(sameProtocolBody(input, att.model));
     if (!res.ok) return failed(att, input, res, true);
     att.done({ status: res.status });
+    const asked = input.protocol === 'openai' && !('refusal' in decoded) ? decoded.encoding : undefined;
+    if (asked === 'base64') return asBase64(ctx, res);
     return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
   }
   if ('refusal' in decoded) throw decoded.refusal;
@@ -136,6 +138,14 @@ async function embedOnce(ctx: AppContext, att: Attempt, input: EmbedInput, decod
   return Response.json(
     input.protocol === 'openai' ? openaiEmbed.encodeEmbedResponse(answer, input.model, encoding) : geminiEmbed.encodeEmbedResponse(answer, action),
   );
+}
+
+/** A same-protocol answer to a request for base64, with vectors a server sent as numbers encoded as asked. */
+async function asBase64(ctx: AppContext, res: Response): Promise<Response> {
+  const text = await readText(res, ctx.config.timeouts.idleMs);
+  const encoded = openaiEmbed.base64Answer(tryParseJson(text));
+  const headers = relayHeaders(res.headers);
+  return encoded ? Response.json(encoded, { status: res.status, headers }) : new Response(text, { status: res.status, headers });
 }
 
 /**

@@ -182,6 +182,45 @@ describe('OpenAI client → openai-custom: what only the upstream can judge goes
   });
 });
 
+describe('OpenAI client → openai-custom that ignores encoding_format (LM Studio, Infinity)', () => {
+  test('numbers answered to a request for base64 reach the client as the base64 it asked for', async () => {
+    // As lmstudio-ai/lmstudio-bug-tracker#756 and runpod-workers/worker-infinity-embedding#30 report: floats whatever was asked.
+    const vectors = [
+      [0.25, -0.5, 1],
+      [0.125, 2, -4],
+    ];
+    const server = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      fetch: async (req) =>
+        new URL(req.url).pathname === '/v1/embeddings'
+          ? Response.json({
+              object: 'list',
+              data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+              model: 'nomic-embed-text-v1.5',
+              usage: { prompt_tokens: 4, total_tokens: 4 },
+            })
+          : new Response('not found', { status: 404 }),
+    });
+    const p = await startProxy(['--model-provider', 'openai-custom', '--openai-base-url', `http://127.0.0.1:${server.port}/v1`, '--openai-api-key', 'x']);
+    try {
+      const client = new OpenAI({ apiKey: p.key, baseURL: `${p.url}/v1`, maxRetries: 0, timeout: WAIT_MS });
+      // Asked for explicitly, the SDK hands the strings over as they came (openai-dotnet always asks, and reads only strings).
+      const raw = await client.embeddings.create({ model: 'nomic-embed-text-v1.5', input: ['a', 'b'], encoding_format: 'base64' });
+      expect(raw.data.map((d) => typeof d.embedding)).toEqual(['string', 'string']);
+      expect(raw.data.map((d) => fromFloat32Base64(d.embedding as unknown as string))).toEqual(vectors);
+      expect(raw.usage).toEqual({ prompt_tokens: 4, total_tokens: 4 });
+      // The SDK's default (base64 on the wire, decoded for the caller) and an explicit float are unchanged.
+      expect((await client.embeddings.create({ model: 'nomic-embed-text-v1.5', input: ['a', 'b'] })).data.map((d) => d.embedding)).toEqual(vectors);
+      const float = await client.embeddings.create({ model: 'nomic-embed-text-v1.5', input: ['a', 'b'], encoding_format: 'float' });
+      expect(float.data.map((d) => d.embedding)).toEqual(vectors);
+    } finally {
+      await p.stop();
+      await server.stop(true);
+    }
+  });
+});
+
 describe('OpenAI client → gemini-cli: converted to :batchEmbedContents', () => {
   test('gemini-* model, default base64: vectors Gemini computed, in order; usage; one request per input upstream', async () => {
     const input = ['uno', 'dos', 'tres'];

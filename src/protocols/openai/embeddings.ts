@@ -65,6 +65,21 @@ export function encodeEmbedResponse(res: CanonicalEmbedResponse, model: string, 
   };
 }
 
+/**
+ * A server's answer to a request for base64 with the vectors it sent as number arrays encoded as asked;
+ * undefined when there are none. LM Studio, Infinity and others ignore `encoding_format`
+ * (lmstudio-ai/lmstudio-bug-tracker#756, runpod-workers/worker-infinity-embedding#30), and clients that
+ * ask for base64 read only a string: openai-dotnet, which always asks, fails with "The input is not a
+ * valid Base64 string of encoded floats".
+ */
+export function base64Answer(json: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(json) || !Array.isArray(json.data)) return undefined;
+  const isVector = (v: unknown): v is number[] => Array.isArray(v) && v.every((n) => typeof n === 'number');
+  if (!json.data.some((item) => isRecord(item) && isVector(item.embedding))) return undefined;
+  const data = json.data.map((item) => (isRecord(item) && isVector(item.embedding) ? { ...item, embedding: toBase64(item.embedding) } : item));
+  return { ...json, data };
+}
+
 /** OpenAI's base64 embeddings are the bytes of little-endian float32s. */
 function toBase64(vector: number[]): string {
   const f32 = new Float32Array(vector);
