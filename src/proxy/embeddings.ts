@@ -111,11 +111,11 @@ async function embedOnce(ctx: AppContext, att: Attempt, input: EmbedInput, decod
   const call = (body: RequestBody): Promise<Response> =>
     callProvider(adapter, () => adapter.embed!(att.model, body, same && action === 'embedContent'), upstreamCallOptions(ctx, input.request.signal));
   if (same) {
+    const asked = input.protocol === 'openai' && !('refusal' in decoded) ? decoded.encoding : undefined;
+    if (asked === 'base64') return inBase64(ctx, att, input, call);
     const res = await call(sameProtocolBody(input, att.model));
     if (!res.ok) return failed(att, input, res, true);
     att.done({ status: res.status });
-    const asked = input.protocol === 'openai' && !('refusal' in decoded) ? decoded.encoding : undefined;
-    if (asked === 'base64') return asBase64(ctx, res);
     return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
   }
   if ('refusal' in decoded) throw decoded.refusal;
@@ -140,12 +140,36 @@ async function embedOnce(ctx: AppContext, att: Attempt, input: EmbedInput, decod
   );
 }
 
-/** A same-protocol answer to a request for base64, with vectors a server sent as numbers encoded as asked. */
-async function asBase64(ctx: AppContext, res: Response): Promise<Response> {
-  const text = await readText(res, ctx.config.timeouts.idleMs);
+/**
+ * An OpenAI client's request for base64 (the openai SDKs' default) to an OpenAI-compatible server, answered
+ * in base64 whatever the server does with it. Vectors a server sent as numbers anyway (LM Studio, SGLang)
+ * are encoded as asked. A server without base64 is asked again for floats, which are encoded: vLLM
+ * refused it ("base64 encoding is not currently supported", vllm-project/vllm#6174), OpenRouter answers
+ * some models with no vectors at all (plastic-labs/honcho#932).
+ */
+async function inBase64(ctx: AppContext, att: Attempt, input: EmbedInput, call: (body: RequestBody) => Promise<Response>): Promise<Response> {
+  const idleMs = ctx.config.timeouts.idleMs;
+  let res = await call(sameProtocolBody(input, att.model));
+  let text = res.ok ? await readText(res, idleMs) : undefined;
+  if (await lacksBase64(res, text)) {
+    res = await call(JSON.stringify({ ...input.body, model: att.model, encoding_format: 'float' }));
+    text = res.ok ? await readText(res, idleMs) : undefined;
+  }
+  if (!res.ok || text === undefined) return failed(att, input, res, true);
+  att.done({ status: res.status });
   const encoded = openaiEmbed.base64Answer(tryParseJson(text));
   const headers = relayHeaders(res.headers);
   return encoded ? Response.json(encoded, { status: res.status, headers }) : new Response(text, { status: res.status, headers });
+}
+
+/** A server's refusal of base64 (a 400 that names it), or an answer without a vector for a request that had input. */
+async function lacksBase64(res: Response, text: string | undefined): Promise<boolean> {
+  if (text !== undefined) {
+    const json = tryParseJson(text);
+    return isRecord(json) && Array.isArray(json.data) && json.data.length === 0;
+  }
+  // An error body, already read whole (upstream/fetch.ts): small.
+  return res.status === 400 && /base64|encoding_format/i.test(await res.clone().text());
 }
 
 /**

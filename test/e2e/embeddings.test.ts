@@ -182,41 +182,70 @@ describe('OpenAI client → openai-custom: what only the upstream can judge goes
   });
 });
 
-describe('OpenAI client → openai-custom that ignores encoding_format (LM Studio, Infinity)', () => {
-  test('numbers answered to a request for base64 reach the client as the base64 it asked for', async () => {
-    // As lmstudio-ai/lmstudio-bug-tracker#756 and runpod-workers/worker-infinity-embedding#30 report: floats whatever was asked.
-    const vectors = [
-      [0.25, -0.5, 1],
-      [0.125, 2, -4],
-    ];
-    const server = Bun.serve({
+describe('OpenAI client → openai-custom without base64 (LM Studio, SGLang, vLLM, OpenRouter)', () => {
+  const vectors = [
+    [0.25, -0.5, 1],
+    [0.125, 2, -4],
+  ];
+  const floats = (model: string) =>
+    Response.json({ object: 'list', data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })), model, usage: { prompt_tokens: 4, total_tokens: 4 } });
+  const bodies: Array<{ model: string; input?: unknown; encoding_format?: string }> = [];
+  let server: ReturnType<typeof Bun.serve>;
+  let p: TestProxy;
+  let client: OpenAI;
+  beforeAll(async () => {
+    server = Bun.serve({
       hostname: '127.0.0.1',
       port: 0,
-      fetch: async (req) =>
-        new URL(req.url).pathname === '/v1/embeddings'
-          ? Response.json({
-              object: 'list',
-              data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
-              model: 'nomic-embed-text-v1.5',
-              usage: { prompt_tokens: 4, total_tokens: 4 },
-            })
-          : new Response('not found', { status: 404 }),
+      fetch: async (req) => {
+        if (new URL(req.url).pathname !== '/v1/embeddings') return new Response('not found', { status: 404 });
+        const body = (await req.json()) as (typeof bodies)[number];
+        bodies.push(body);
+        const base64 = body.encoding_format === 'base64';
+        // vllm-project/vllm#6174: refused.
+        if (body.model === 'vllm-embed' && base64) {
+          return Response.json({ object: 'error', message: 'base64 encoding is not currently supported', type: 'BadRequestError', param: null, code: 400 }, { status: 400 });
+        }
+        // plastic-labs/honcho#932: OpenRouter answers 200 with no vectors.
+        if (body.model === 'or-embed' && base64) return Response.json({ object: 'list', data: [], model: body.model, usage: { prompt_tokens: 4, total_tokens: 4 } });
+        // lmstudio-ai/lmstudio-bug-tracker#756, runpod-workers/worker-infinity-embedding#30: floats whatever was asked.
+        return floats(body.model);
+      },
     });
-    const p = await startProxy(['--model-provider', 'openai-custom', '--openai-base-url', `http://127.0.0.1:${server.port}/v1`, '--openai-api-key', 'x']);
-    try {
-      const client = new OpenAI({ apiKey: p.key, baseURL: `${p.url}/v1`, maxRetries: 0, timeout: WAIT_MS });
-      // Asked for explicitly, the SDK hands the strings over as they came (openai-dotnet always asks, and reads only strings).
-      const raw = await client.embeddings.create({ model: 'nomic-embed-text-v1.5', input: ['a', 'b'], encoding_format: 'base64' });
-      expect(raw.data.map((d) => typeof d.embedding)).toEqual(['string', 'string']);
-      expect(raw.data.map((d) => fromFloat32Base64(d.embedding as unknown as string))).toEqual(vectors);
-      expect(raw.usage).toEqual({ prompt_tokens: 4, total_tokens: 4 });
-      // The SDK's default (base64 on the wire, decoded for the caller) and an explicit float are unchanged.
-      expect((await client.embeddings.create({ model: 'nomic-embed-text-v1.5', input: ['a', 'b'] })).data.map((d) => d.embedding)).toEqual(vectors);
-      const float = await client.embeddings.create({ model: 'nomic-embed-text-v1.5', input: ['a', 'b'], encoding_format: 'float' });
-      expect(float.data.map((d) => d.embedding)).toEqual(vectors);
-    } finally {
-      await p.stop();
-      await server.stop(true);
+    p = await startProxy(['--model-provider', 'openai-custom', '--openai-base-url', `http://127.0.0.1:${server.port}/v1`, '--openai-api-key', 'x']);
+    client = new OpenAI({ apiKey: p.key, baseURL: `${p.url}/v1`, maxRetries: 0, timeout: WAIT_MS });
+  });
+  afterAll(async () => {
+    await p.stop();
+    await server.stop(true);
+  });
+  beforeEach(() => {
+    bodies.length = 0;
+  });
+
+  test('numbers answered to a request for base64 reach the client as the base64 it asked for', async () => {
+    // Asked for explicitly, the SDK hands the strings over as they came (openai-dotnet always asks, and reads only strings).
+    const raw = await client.embeddings.create({ model: 'lms-embed', input: ['a', 'b'], encoding_format: 'base64' });
+    expect(raw.data.map((d) => typeof d.embedding)).toEqual(['string', 'string']);
+    expect(raw.data.map((d) => fromFloat32Base64(d.embedding as unknown as string))).toEqual(vectors);
+    expect(raw.usage).toEqual({ prompt_tokens: 4, total_tokens: 4 });
+    // The SDK's default (base64 on the wire, decoded for the caller) and an explicit float are unchanged.
+    expect((await client.embeddings.create({ model: 'lms-embed', input: ['a', 'b'] })).data.map((d) => d.embedding)).toEqual(vectors);
+    const float = await client.embeddings.create({ model: 'lms-embed', input: ['a', 'b'], encoding_format: 'float' });
+    expect(float.data.map((d) => d.embedding)).toEqual(vectors);
+    expect(bodies.map((b) => b.encoding_format)).toEqual(['base64', 'base64', 'float']);
+  });
+
+  test('a server that refuses base64, or answers it with no vectors, is asked again for floats, and the client gets base64', async () => {
+    for (const model of ['vllm-embed', 'or-embed']) {
+      bodies.length = 0;
+      // The SDK's default: base64 asked, decoded for the caller.
+      const res = await client.embeddings.create({ model, input: ['a', 'b'] });
+      expect(res.data.map((d) => d.embedding)).toEqual(vectors);
+      expect(bodies).toEqual([
+        { model, input: ['a', 'b'], encoding_format: 'base64' },
+        { model, input: ['a', 'b'], encoding_format: 'float' },
+      ]);
     }
   });
 });
