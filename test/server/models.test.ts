@@ -3,6 +3,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { startStack, type Stack } from '../helpers/stack.ts';
+import { startAnthropicMock } from '../helpers/mocks/anthropic-mock.ts';
 import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
 import { startProxy } from '../helpers/proxy.ts';
 
@@ -48,6 +49,22 @@ describe('model lists', () => {
     expect((await s.openaiClient.models.retrieve('claude-opus-4-1')).id).toBe('claude-opus-4-1-20250805');
     expect(await s.anthropicClient.models.retrieve('claude-sonnet-4').catch((e: unknown) => e)).toBeInstanceOf(Anthropic.NotFoundError);
     expect(await s.anthropicClient.models.retrieve('claude-sonnet-4-5-2025').catch((e: unknown) => e)).toBeInstanceOf(Anthropic.NotFoundError);
+    // Claude 4's first release is named with -0: claude-sonnet-4-0 is claude-sonnet-4-20250514, and -4-1 is not -4.
+    const claude = await startAnthropicMock({
+      models: [
+        { id: 'claude-opus-4-1-20250805', displayName: 'Claude Opus 4.1', createdAt: '2025-08-05T00:00:00Z' },
+        { id: 'claude-sonnet-4-20250514', displayName: 'Claude Sonnet 4', createdAt: '2025-05-22T00:00:00Z' },
+      ],
+    });
+    const p = await startProxy(['--model-provider', 'claude-custom', '--claude-base-url', claude.url, '--claude-api-key', claude.key]);
+    try {
+      const client = new Anthropic({ apiKey: p.key, baseURL: p.url, maxRetries: 0 });
+      expect((await client.models.retrieve('claude-sonnet-4-0')).id).toBe('claude-sonnet-4-20250514');
+      expect(await client.models.retrieve('claude-opus-4-0').catch((e: unknown) => e)).toBeInstanceOf(Anthropic.NotFoundError);
+    } finally {
+      await p.stop();
+      await claude.stop();
+    }
   });
 
   test('Gemini shape with models/ names, via the SDK', async () => {

@@ -480,6 +480,7 @@ describe('anthropic mock: non-streaming replies', () => {
     expect(mock.calls.map((c) => c.url)).toEqual(['/v1/models?limit=2', '/v1/models?limit=2&after_id=claude-opus-4-1-20250805']);
     expect((await client.models.retrieve('claude-opus-4-1-20250805')).display_name).toBe('Claude Opus 4.1');
     expect((await client.models.retrieve('claude-opus-4-1')).id).toBe('claude-opus-4-1-20250805');
+    expect(await client.models.retrieve('claude-opus-4-0').catch((e: unknown) => e)).toBeInstanceOf(Anthropic.NotFoundError);
     expect(await client.models.retrieve('claude-nope').catch((e: unknown) => e)).toBeInstanceOf(Anthropic.NotFoundError);
   });
 });

@@ -114,8 +114,8 @@ function handle(r: MockRequest, state: State): MockResult {
   if (method === 'GET' && path === '/v1/models') return listModels(r, state);
   if (method === 'GET' && path.startsWith('/v1/models/')) {
     const id = decodeURIComponent(path.slice('/v1/models/'.length));
-    // "Model identifier or alias": claude-sonnet-4-5 and claude-3-5-haiku-latest answer as their newest dated id.
-    const base = `${id.replace(/-latest$/, '')}-`;
+    // "Model identifier or alias": claude-sonnet-4-5, claude-3-5-haiku-latest and claude-sonnet-4-0 answer as their newest dated id.
+    const base = `${id.replace(/-latest$|(?<=-\d)-0$/, '')}-`;
     const dated = state.models.filter((m) => m.id.startsWith(base) && /^\d{8}$/.test(m.id.slice(base.length))).sort((a, b) => (a.id < b.id ? 1 : -1));
     const model = state.models.find((m) => m.id === id) ?? dated[0];
     if (model) return ok(modelObject(model));
