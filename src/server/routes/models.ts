@@ -63,10 +63,11 @@ function isCodexManifestRequest(request: Request): boolean {
 }
 
 /**
- * The listed model an Anthropic alias names: `claude-sonnet-4-5`, `claude-3-5-sonnet-latest` or `claude-sonnet-4-0`
- * (Claude 4's first release) is the newest `…-YYYYMMDD` id of that name. Anthropic's `GET /v1/models/{model_id}` takes "model identifier or alias"
- * and answers with the dated id, while its list shows only dated ids (claude-sonnet-4-5-20250929), so an SDK's
- * `models.retrieve('claude-sonnet-4-5')` (the name a chat routes with) must find it here too, not 404.
+ * The listed model an Anthropic alias names: `claude-sonnet-4-5`, `claude-3-5-sonnet-latest` or
+ * `claude-sonnet-4-0` (Claude 4's first release) is the newest `…-YYYYMMDD` id of that name. Anthropic's
+ * `GET /v1/models/{model_id}` takes "model identifier or alias" and answers with the dated id, while its
+ * list shows only dated ids (claude-sonnet-4-5-20250929), so an SDK's `models.retrieve('claude-sonnet-4-5')`
+ * (the name a chat routes with) must find it here too, not 404.
  */
 function datedModel(offered: readonly ModelInfo[], alias: string): ModelInfo | undefined {
   const base = `${alias.replace(/-latest$|(?<=-\d)-0$/, '')}-`;
