@@ -149,25 +149,28 @@ async function embedOnce(ctx: AppContext, att: Attempt, input: EmbedInput, decod
  */
 async function inBase64(ctx: AppContext, att: Attempt, input: EmbedInput, call: (body: RequestBody) => Promise<Response>): Promise<Response> {
   const idleMs = ctx.config.timeouts.idleMs;
+  // Parsed once (JSON.parse of a megabyte of base64 vectors is cheaper than any search of its text).
+  const read = async (r: Response): Promise<{ text: string; json: unknown } | undefined> => {
+    if (!r.ok) return undefined;
+    const text = await readText(r, idleMs);
+    return { text, json: tryParseJson(text) };
+  };
   let res = await call(sameProtocolBody(input, att.model));
-  let text = res.ok ? await readText(res, idleMs) : undefined;
-  if (await lacksBase64(res, text)) {
+  let answer = await read(res);
+  if (await lacksBase64(res, answer?.json)) {
     res = await call(JSON.stringify({ ...input.body, model: att.model, encoding_format: 'float' }));
-    text = res.ok ? await readText(res, idleMs) : undefined;
+    answer = await read(res);
   }
-  if (!res.ok || text === undefined) return failed(att, input, res, true);
+  if (!res.ok || answer === undefined) return failed(att, input, res, true);
   att.done({ status: res.status });
-  const encoded = openaiEmbed.base64Answer(tryParseJson(text));
+  const encoded = openaiEmbed.base64Answer(answer.json);
   const headers = relayHeaders(res.headers);
-  return encoded ? Response.json(encoded, { status: res.status, headers }) : new Response(text, { status: res.status, headers });
+  return encoded ? Response.json(encoded, { status: res.status, headers }) : new Response(answer.text, { status: res.status, headers });
 }
 
 /** A server's refusal of base64 (a 400 that names it), or an answer without a vector for a request that had input. */
-async function lacksBase64(res: Response, text: string | undefined): Promise<boolean> {
-  if (text !== undefined) {
-    const json = tryParseJson(text);
-    return isRecord(json) && Array.isArray(json.data) && json.data.length === 0;
-  }
+async function lacksBase64(res: Response, json: unknown): Promise<boolean> {
+  if (res.ok) return isRecord(json) && Array.isArray(json.data) && json.data.length === 0;
   // An error body, already read whole (upstream/fetch.ts): small.
   return res.status === 400 && /base64|encoding_format/i.test(await res.clone().text());
 }
