@@ -34,6 +34,8 @@ function isSelf(url: string, host: string, port: number): boolean {
   // a name that resolves to it. Another loopback address (127.0.0.2, ::1 beside 127.0.0.1) is another
   // socket, where another server may well listen on the same port.
   if (isWildcard(at)) return isLoopback(to) || isWildcard(to);
+  // Connecting to 0.0.0.0 or :: reaches a loopback listener (Linux).
+  if (isWildcard(to)) return isLoopback(at);
   if (isLoopbackName(to)) return at === '127.0.0.1' || at === '::1' || isLoopbackName(at);
   if (isLoopbackName(at)) return to === '127.0.0.1' || to === '::1';
   return false;

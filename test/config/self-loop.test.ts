@@ -43,6 +43,9 @@ describe('an upstream that is this proxy itself', () => {
     expect(refusal(['--host', '::1', '--port', '8080', '--openai-base-url', 'http://127.0.0.1:8080/v1'])).toBe('');
     expect(refusal(['--host', '127.0.0.2', '--port', '8080', '--openai-base-url', 'http://127.0.0.1:8080/v1'])).toBe('');
     expect(refusal(['--host', '::1', '--port', '8080', '--openai-base-url', 'http://localhost:8080/v1'])).toContain('openai.base_url');
+    // Connecting to the wildcard address reaches a loopback listener.
+    expect(refusal(['--host', '127.0.0.1', '--port', '8080', '--openai-base-url', 'http://0.0.0.0:8080/v1'])).toContain('openai.base_url');
+    expect(refusal(['--port', '8080', '--openai-base-url', 'http://0.0.0.0:8080/v1'])).toContain('openai.base_url');
     // Any free port: not known before listening.
     expect(refusal(['--port', '0', '--openai-base-url', 'http://localhost:0/v1'])).toBe('');
   });
