@@ -89,7 +89,11 @@ export async function readStreamHead(
       // that are no SSE (a bare JSON error body, lemonade-sdk/lemonade#2826) are the stream's to report.
       if (result.done) {
         if (decoding || !head.every(sseOpening)) return { held: held(next) };
-        return { held: held(), error: endedEarly('upstream ended the stream before its first content') };
+        // Decoded once before it is called empty: an event sent without its name (a data-only error
+        // beside message_start) passes for part of the opening by its names.
+        const verdict = judge({ sse: new SSEReader(), decoder: decoder() }, head);
+        if (verdict === true) return { held: held(next) };
+        return { held: held(), error: verdict ?? endedEarly('upstream ended the stream before its first content') };
       }
       const chunk = result.value;
       head.push(chunk);

@@ -92,4 +92,16 @@ describe('readStreamHead', () => {
     // A bare JSON error body sent as the stream is no opening: the stream reports it (stream-error-dialects).
     expect(await judge(ended(['{"error":{"code":400,"message":"too long"}}']), 'openai')).toBeUndefined();
   });
+
+  test('an error sent without its event name beside message_start is found when the stream ends there', async () => {
+    const dataOnly = `data: ${JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 250000 tokens > 200000 maximum' } })}\n\n`;
+    const ended = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(encoder.encode(MESSAGE_START + dataOnly));
+        c.close();
+      },
+    });
+    const opened = await readStreamHead(ended, 'anthropic', () => codecs.anthropic.createStreamDecoder(), TIMING);
+    expect(opened.error).toMatchObject({ status: 400, message: expect.stringContaining('prompt is too long') });
+  });
 });
