@@ -13,7 +13,7 @@ export function cleanSchema(schema: Record<string, unknown>): JsonObject {
     ...(isRecord(schema.definitions) ? schema.definitions : {}),
     ...(isRecord(schema.$defs) ? schema.$defs : {}),
   };
-  return clean(schema, { root: schema, defs, refs: [], inlined: { count: 0 } }, 0);
+  return clean(schema, { root: schema, defs, refs: [], written: { nodes: 0 } }, 0);
 }
 
 interface Ctx {
@@ -22,18 +22,19 @@ interface Ctx {
   defs: JsonObject;
   /** $ref names being expanded on the current path, to stop cycles. */
   refs: string[];
-  /** References inlined so far in the whole schema (see MAX_INLINED). */
-  inlined: { count: number };
+  /** Schema nodes written so far in the whole schema (see MAX_NODES). */
+  written: { nodes: number };
 }
 
 /** Deeper than this is either a cycle we failed to see or a schema no model can use. */
 const MAX_DEPTH = 32;
 /**
- * More inlined references than any real tool schema needs. Each copies its target, so definitions that
- * each use the next a few times grow exponentially (22 MB from a 2 KB schema in a second, the event loop
- * blocked); past this, a reference is an open object, as an unresolvable one is.
+ * More schema nodes than any real tool schema has. Each inlined reference copies its target, so a
+ * definition used by many references (or definitions that each use the next a few times) multiplies the
+ * schema: a 400 KB one became 333 MB in 3.5 s, the event loop blocked. Past this, a reference is an open
+ * object, as an unresolvable one is; the rest of the schema is written as it is.
  */
-const MAX_INLINED = 1000;
+const MAX_NODES = 50_000;
 
 const TYPE_NAMES: Record<string, string> = {
   string: 'STRING',
@@ -65,6 +66,7 @@ function refName(ref: string): string | undefined {
 
 function clean(node: unknown, ctx: Ctx, depth: number): JsonObject {
   if (!isRecord(node)) return {};
+  ctx.written.nodes++;
   if (depth > MAX_DEPTH) return { type: 'OBJECT' };
 
   if (typeof node.$ref === 'string') {
@@ -73,11 +75,10 @@ function clean(node: unknown, ctx: Ctx, depth: number): JsonObject {
     const name = defName ?? $ref;
     const target = defName !== undefined ? ctx.defs[defName] : pointerTarget($ref, ctx.root);
     // A cycle cannot be inlined and an unknown ref cannot be resolved; an open object is the honest rest.
-    if (!isRecord(target) || ctx.refs.includes(name) || ctx.inlined.count >= MAX_INLINED) {
+    if (!isRecord(target) || ctx.refs.includes(name) || ctx.written.nodes >= MAX_NODES) {
       const description = typeof siblings.description === 'string' ? siblings.description : undefined;
       return description === undefined ? { type: 'OBJECT' } : { type: 'OBJECT', description };
     }
-    ctx.inlined.count++;
     return clean({ ...target, ...siblings }, { ...ctx, refs: [...ctx.refs, name] }, depth + 1);
   }
 

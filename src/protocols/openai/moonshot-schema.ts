@@ -24,7 +24,7 @@ export function moonshotParameters(original: Record<string, unknown>): Record<st
   // The root must say object, so an anyOf cannot stay beside it.
   const flattened = Array.isArray(original.anyOf) ? anthropicInputSchema(original) : undefined;
   const schema = flattened ?? original;
-  const st: State = { root: schema, source: {}, order: [], hoisted: new Map(), changed: flattened !== undefined, inlined: 0 };
+  const st: State = { root: schema, source: {}, order: [], hoisted: new Map(), changed: flattened !== undefined, written: 0 };
   for (const [k, container] of [['definitions', schema.definitions], ['$defs', schema.$defs]] as const) {
     if (!isRecord(container)) continue;
     if (k === 'definitions') st.changed = true;
@@ -54,8 +54,8 @@ interface State {
   /** A pointer other than into the definitions → the name its target got. */
   hoisted: Map<string, string>;
   changed: boolean;
-  /** Definitions inlined so far (see MAX_INLINED). */
-  inlined: number;
+  /** Schema nodes written so far (see MAX_NODES). */
+  written: number;
 }
 
 /** Keywords whose value is data, not a schema: never walked. */
@@ -73,14 +73,16 @@ function register(st: State, name: string, schema: unknown): void {
 /** Deeper than any real tool schema; a hostile one is left as it is below this. */
 const MAX_DEPTH = 64;
 /**
- * More inlined definitions than any real tool schema needs. Each inlining copies its definition, so a
- * chain of definitions that each use the next a few times grows exponentially (a 2 KB schema made 574 MB
- * in 32 s, the event loop blocked); past this, references stay references, keywords beside them dropped.
+ * More schema nodes than any real tool schema has. Each inlining copies its definition, so a definition
+ * used by many references with keywords beside them, or definitions that each use the next a few times,
+ * multiply the schema (a 2 KB one made 574 MB in 32 s, the event loop blocked); past this, references
+ * stay references, keywords beside them dropped.
  */
-const MAX_INLINED = 1000;
+const MAX_NODES = 50_000;
 
 function fixSchema(node: unknown, st: State, stack: string[], depth: number, top = false): unknown {
   if (!isRecord(node) || depth > MAX_DEPTH) return node;
+  st.written++;
   if (typeof node.$ref === 'string') {
     const fixed = fixRef(node, st, stack, depth);
     if (fixed !== undefined) return fixed;
@@ -124,12 +126,11 @@ function fixRef(node: Record<string, unknown>, st: State, stack: string[], depth
   const target = `#/$defs/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`;
   const { $ref: _, ...siblings } = node;
   const plain = Object.keys(node).every((k) => REF_SIBLINGS.has(k));
-  if (plain || stack.includes(name) || st.inlined >= MAX_INLINED) {
+  if (plain || stack.includes(name) || st.written >= MAX_NODES) {
     if (target !== ref || !plain) st.changed = true;
     return typeof siblings.description === 'string' ? { $ref: target, description: siblings.description } : { $ref: target };
   }
   st.changed = true;
-  st.inlined++;
   const inlined = fixSchema(st.source[name], st, [...stack, name], depth + 1, true);
   const rest = fixSchema(siblings, st, stack, depth);
   return { ...(isRecord(inlined) ? inlined : {}), ...(isRecord(rest) ? rest : {}) };

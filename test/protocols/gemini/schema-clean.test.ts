@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { cleanSchema } from '../../../src/protocols/gemini/schema-clean.ts';
 import { schemaToJson } from '../../../src/protocols/gemini/schema-to-json.ts';
-import { refChainSchema } from '../../helpers/ref-chain-schema.ts';
+import { refChainSchema, widelyUsedSchema } from '../../helpers/ref-chain-schema.ts';
 
 describe('cleanSchema', () => {
   test('drops keywords Gemini rejects and upper-cases types', () => {
@@ -285,7 +285,11 @@ describe('cleanSchema', () => {
 
   test('references that each use the next a few times are inlined only so far: the result stays small', () => {
     const out = cleanSchema(refChainSchema(16, 3));
-    expect(JSON.stringify(out).length).toBeLessThan(1_000_000);
+    expect(JSON.stringify(out).length).toBeLessThan(5_000_000);
+    // One large definition used a thousand times: copied so far, then open objects.
+    const wide = cleanSchema(widelyUsedSchema(5000, 1000));
+    expect(JSON.stringify(wide).length).toBeLessThan(5_000_000);
+    expect((wide.properties as Record<string, unknown>).p999).toEqual({ type: 'OBJECT' });
     expect(out).toMatchObject({ type: 'OBJECT', properties: { root: { type: 'OBJECT' } } });
   });
 });

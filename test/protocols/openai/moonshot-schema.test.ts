@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'bun:test';
 import { moonshotParameters, withMoonshotSchemas } from '../../../src/protocols/openai/moonshot-schema.ts';
 import { validateModelRules } from '../../helpers/mocks/openai-mock-model-rules.ts';
-import { refChainSchema } from '../../helpers/ref-chain-schema.ts';
+import { refChainSchema, widelyUsedSchema } from '../../helpers/ref-chain-schema.ts';
 
 const kimiAccepts = (parameters: unknown): boolean =>
   validateModelRules({ model: 'kimi-k2-0905-preview', messages: [], tools: [{ type: 'function', function: { name: 'f', parameters } }] }) === undefined;
@@ -35,6 +35,11 @@ describe('moonshotParameters', () => {
       $defs: { Node: { type: 'object', properties: { children: { type: 'array', items: { $ref: '#/$defs/Node' } } } } },
     });
     expect(kimiAccepts(out)).toBe(true);
+    // One large definition used a thousand times: inlined so far, then references.
+    const wide = moonshotParameters(widelyUsedSchema(5000, 1000))!;
+    expect(JSON.stringify(wide).length).toBeLessThan(5_000_000);
+    expect((wide.properties as Record<string, unknown>).p999).toEqual({ $ref: '#/$defs/Big' });
+    expect(kimiAccepts(wide)).toBe(true);
   });
 
   test("zod's pointers to a schema it already wrote: the target is copied into $defs, once per pointer", () => {
@@ -61,6 +66,11 @@ describe('moonshotParameters', () => {
     expect(out.$defs.items).toEqual({ type: 'string', minLength: 1 });
     expect(out.properties.pair).toEqual({ $ref: '#/$defs/left' });
     expect(kimiAccepts(out)).toBe(true);
+    // One large definition used a thousand times: inlined so far, then references.
+    const wide = moonshotParameters(widelyUsedSchema(5000, 1000))!;
+    expect(JSON.stringify(wide).length).toBeLessThan(5_000_000);
+    expect((wide.properties as Record<string, unknown>).p999).toEqual({ $ref: '#/$defs/Big' });
+    expect(kimiAccepts(wide)).toBe(true);
   });
 
   test('a reference with keywords beside it becomes its target with them on top; a recursive one keeps the reference', () => {
@@ -82,6 +92,11 @@ describe('moonshotParameters', () => {
     expect(out.properties.parent).toEqual({ type: 'object', title: 'Parent', properties: { up: { $ref: '#/$defs/Node' } } });
     expect(out.$defs.Node.properties.up).toEqual({ $ref: '#/$defs/Node' });
     expect(kimiAccepts(out)).toBe(true);
+    // One large definition used a thousand times: inlined so far, then references.
+    const wide = moonshotParameters(widelyUsedSchema(5000, 1000))!;
+    expect(JSON.stringify(wide).length).toBeLessThan(5_000_000);
+    expect((wide.properties as Record<string, unknown>).p999).toEqual({ $ref: '#/$defs/Big' });
+    expect(kimiAccepts(wide)).toBe(true);
   });
 
   test('a type beside an anyOf goes into its branches; at the root, the anyOf becomes one object schema', () => {
@@ -153,9 +168,14 @@ describe('moonshotParameters', () => {
 
   test('definitions that each use the next a few times are inlined only so far: the result stays small', () => {
     const out = moonshotParameters(refChainSchema(16, 3))!;
-    expect(JSON.stringify(out).length).toBeLessThan(1_000_000);
+    expect(JSON.stringify(out).length).toBeLessThan(5_000_000);
     // Past the limit a reference stays one, into $defs, which Kimi takes.
     expect(JSON.stringify(out)).toContain('"$ref":"#/$defs/D');
     expect(kimiAccepts(out)).toBe(true);
+    // One large definition used a thousand times: inlined so far, then references.
+    const wide = moonshotParameters(widelyUsedSchema(5000, 1000))!;
+    expect(JSON.stringify(wide).length).toBeLessThan(5_000_000);
+    expect((wide.properties as Record<string, unknown>).p999).toEqual({ $ref: '#/$defs/Big' });
+    expect(kimiAccepts(wide)).toBe(true);
   });
 });
