@@ -18,13 +18,17 @@ const CR = 0x0d;
 export class ErrorFieldAsData {
   /** The bytes relayed so far end a line (or there were none). */
   private atLineStart = true;
+  /** The bytes relayed so far end with an empty line, between events (or there were none). */
+  private afterBlank = true;
 
   push(chunk: Uint8Array): Uint8Array {
     if (chunk.length === 0) return chunk;
     const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const startsLine = this.atLineStart;
+    const startsBlank = this.afterBlank;
     const last = chunk[chunk.length - 1];
     this.atLineStart = last === LF || last === CR;
+    this.afterBlank = this.atLineStart && followsBlank(buf, buf.length, startsLine, startsBlank);
     if (buf.indexOf(FIELD) < 0 && buf.indexOf(BARE) < 0) return chunk;
     const parts: Uint8Array[] = [];
     let from = 0;
@@ -38,16 +42,32 @@ export class ErrorFieldAsData {
       const value = buf.toString('utf8', field ? lineStart + FIELD.length : lineStart, end).trim();
       const json = tryParseJson(value);
       if (!isRecord(json) || (!field && json.error == null)) continue;
-      // An event of its own: a bare line may be followed by the next one's `data:` without a blank line.
+      // An event of its own: a blank line before it unless one is there (a `data:` line may come just
+      // before it), and after it unless one follows (the next event's `data:` may follow at once).
+      const before = followsBlank(buf, lineStart, startsLine, startsBlank) ? '' : '\n';
       const after = end + (buf[end] === CR && buf[end + 1] === LF ? 2 : 1);
       const blank = after < buf.length && (buf[after] === LF || buf[after] === CR) ? '' : '\n';
-      parts.push(chunk.subarray(from, lineStart), Buffer.from(`data: ${field ? `{"error":${value}}` : value}${blank}`));
+      parts.push(chunk.subarray(from, lineStart), Buffer.from(`${before}data: ${field ? `{"error":${value}}` : value}${blank}`));
       from = end;
     }
     if (parts.length === 0) return chunk;
     parts.push(chunk.subarray(from));
     return Buffer.concat(parts);
   }
+}
+
+/**
+ * Whether the line starting at `at` (just after a line end) follows an empty line, or the stream's start:
+ * the line before it holds nothing. `startsLine`/`startsBlank`: the same for the chunk's first byte.
+ */
+function followsBlank(buf: Buffer, at: number, startsLine: boolean, startsBlank: boolean): boolean {
+  if (at === 0) return startsBlank;
+  // Back over the line end just before `at`, to the previous line's last byte.
+  let p = at - 1;
+  if (buf[p] === LF && buf[p - 1] === CR) p--;
+  p--;
+  if (p < 0) return startsLine;
+  return buf[p] === LF || buf[p] === CR;
 }
 
 /** Where the line after the one at `from` starts (CRLF is one line end). */

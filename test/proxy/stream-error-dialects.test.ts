@@ -139,6 +139,9 @@ describe('ErrorFieldAsData', () => {
   test('a bare JSON line with an error becomes a data event of its own; one without goes as it came', () => {
     expect(rewrite(['{"error":{"message":"x"}}\ndata: [DONE]\n\n'])).toBe('data: {"error":{"message":"x"}}\n\ndata: [DONE]\n\n');
     expect(rewrite(['data: {"a":1}\n\n{"error":{"message":"x"}}\r\n\r\n'])).toBe('data: {"a":1}\n\ndata: {"error":{"message":"x"}}\r\n\r\n');
+    // Right after a data: line (an event not yet ended): that event is ended first, in a chunk or across two.
+    expect(rewrite(['data: {"a":1}\n{"error":{"message":"x"}}\n\n'])).toBe('data: {"a":1}\n\ndata: {"error":{"message":"x"}}\n\n');
+    expect(rewrite(['data: {"a":1}\n', 'error: {"message":"x"}\n\n'])).toBe('data: {"a":1}\n\ndata: {"error":{"message":"x"}}\n\n');
     const same = ['{"error":null,"id":"x"}\n\n', '{"id":"x"}\n\n'];
     expect(rewrite(same)).toBe(same.join(''));
   });
