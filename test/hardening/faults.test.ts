@@ -232,11 +232,11 @@ describe('upstream faults', () => {
     await recovered();
   });
 
-  test('hang mid-body of a JSON answer that is converted: 504 after timeouts.idle_ms', async () => {
-    const half = '{"id":"x","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"par';
+  /** A converted JSON answer whose body stops after `sent`: a 504 naming timeouts.idle_ms, the call aborted. */
+  async function stallsMidBody(headers: Record<string, string>, sent: string): Promise<void> {
     up.setScript((c) => {
-      c.head(200, { 'content-type': 'application/json' });
-      c.write(half);
+      c.head(200, headers);
+      c.write(sent);
     });
     const abortedBefore = up.abortedByPeer;
     const converted = await request('anthropic', false, AbortSignal.timeout(10_000));
@@ -247,23 +247,16 @@ describe('upstream faults', () => {
     });
     await eventually(() => up.abortedByPeer > abortedBefore);
     await recovered();
+  }
+
+  test('hang mid-body of a JSON answer that is converted: 504 after timeouts.idle_ms', async () => {
+    const half = '{"id":"x","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"par';
+    await stallsMidBody({ 'content-type': 'application/json' }, half);
   });
 
   test('hang mid-body of a JSON answer with a stated length (read whole): 504 after timeouts.idle_ms, the call aborted', async () => {
     const whole = JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: 'partial' }, finish_reason: 'stop' }] });
-    up.setScript((c) => {
-      c.head(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(whole)) });
-      c.write(whole.slice(0, 40));
-    });
-    const abortedBefore = up.abortedByPeer;
-    const converted = await request('anthropic', false, AbortSignal.timeout(10_000));
-    expect(converted.status).toBe(504);
-    expect(((await converted.json()) as { error: { type: string; message: string } }).error).toMatchObject({
-      type: 'timeout_error',
-      message: expect.stringContaining('timeouts.idle_ms'),
-    });
-    await eventually(() => up.abortedByPeer > abortedBefore);
-    await recovered();
+    await stallsMidBody({ 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(whole)) }, whole.slice(0, 40));
   });
 
   test('an error status whose body stalls: the client gets a timeout, not a hang', async () => {
