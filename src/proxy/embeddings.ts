@@ -156,6 +156,20 @@ async function inBase64(ctx: AppContext, att: Attempt, input: EmbedInput, call: 
     return { text, json: tryParseJson(text) };
   };
   let res = await call(sameProtocolBody(input, att.model));
+  if (res.ok && res.body) {
+    // An answer whose first bytes already hold a base64 vector (OpenAI's own, most servers') goes as it
+    // comes, as before: a batch of vectors runs to tens of megabytes, not to be held and parsed for nothing.
+    const reader = res.body.getReader();
+    const first = await reader.read().catch((e: unknown) => {
+      throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${att.adapter.name} broke off its answer: ${(e as Error)?.message ?? String(e)}` });
+    });
+    const rest = resumed(first.done ? undefined : first.value, reader);
+    if (!first.done && BASE64_VECTOR.test(Buffer.from(first.value.buffer, first.value.byteOffset, first.value.byteLength).toString('latin1'))) {
+      att.done({ status: res.status });
+      return new Response(rest, { status: res.status, headers: relayHeaders(res.headers) });
+    }
+    res = new Response(rest, { status: res.status, headers: res.headers });
+  }
   let answer = await read(res);
   if (await lacksBase64(res, answer?.json)) {
     res = await call(JSON.stringify({ ...input.body, model: att.model, encoding_format: 'float' }));
@@ -166,6 +180,30 @@ async function inBase64(ctx: AppContext, att: Attempt, input: EmbedInput, call: 
   const encoded = openaiEmbed.base64Answer(answer.json);
   const headers = relayHeaders(res.headers);
   return encoded ? Response.json(encoded, { status: res.status, headers }) : new Response(answer.text, { status: res.status, headers });
+}
+
+/** `"embedding":"`: a vector in base64. */
+const BASE64_VECTOR = /"embedding"\s*:\s*"/;
+
+/** The body again, its first chunk (already read) first; cancelling it cancels the upstream's. */
+function resumed(
+  first: Uint8Array | undefined,
+  reader: { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(reason?: unknown): Promise<void> },
+): ReadableStream<Uint8Array> {
+  let pending = first;
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      if (pending) {
+        c.enqueue(pending);
+        pending = undefined;
+        return;
+      }
+      const next = await reader.read();
+      if (next.done || !next.value) c.close();
+      else c.enqueue(next.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }
 
 /** A server's refusal of base64 (a 400 that names it), or an answer without a vector for a request that had input. */
