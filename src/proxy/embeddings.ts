@@ -13,6 +13,7 @@ import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { failureFields, isRetryable, outcomeOfInfo, RetryNext, sessionKeyOf, withFailover, type Attempt, type DoneFields } from './failover.ts';
 import { describe, readJson } from './generate.ts';
+import { bytesOf } from '../util/raw-body.ts';
 
 export interface EmbedInput {
   /** Anthropic has no embeddings API, so its clients have no such route. */
@@ -164,7 +165,7 @@ async function inBase64(ctx: AppContext, att: Attempt, input: EmbedInput, call: 
       throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${att.adapter.name} broke off its answer: ${(e as Error)?.message ?? String(e)}` });
     });
     const rest = resumed(first.done ? undefined : first.value, reader);
-    if (!first.done && BASE64_VECTOR.test(Buffer.from(first.value.buffer, first.value.byteOffset, first.value.byteLength).toString('latin1'))) {
+    if (!first.done && BASE64_VECTOR.test(bytesOf(first.value).toString('latin1'))) {
       att.done({ status: res.status });
       return new Response(rest, { status: res.status, headers: relayHeaders(res.headers) });
     }

@@ -1,4 +1,5 @@
 import { isRecord, tryParseJson } from '../util/json.ts';
+import { bytesOf } from '../util/raw-body.ts';
 
 const FIELD = Buffer.from('error:');
 const BARE = Buffer.from('{"error"');
@@ -23,7 +24,7 @@ export class ErrorFieldAsData {
 
   push(chunk: Uint8Array): Uint8Array {
     if (chunk.length === 0) return chunk;
-    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = bytesOf(chunk);
     const startsLine = this.atLineStart;
     const startsBlank = this.afterBlank;
     const last = chunk[chunk.length - 1];

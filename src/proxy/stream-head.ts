@@ -2,6 +2,7 @@ import type { ProxyErrorInfo } from '../core/errors.ts';
 import type { Protocol, StreamDecoder } from '../protocols/types.ts';
 import { SSEReader } from '../util/sse.ts';
 import type { StreamTiming } from './stream-clock.ts';
+import { bytesOf } from '../util/raw-body.ts';
 
 /**
  * An upstream stream whose first chunks were already read (readStreamHead): the pump sends `head` first,
@@ -101,7 +102,7 @@ export async function readStreamHead(
       let verdict: ProxyErrorInfo | true | undefined;
       if (decoding) verdict = judge(decoding, [chunk]);
       else {
-        const kind = classify(protocol, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        const kind = classify(protocol, bytesOf(chunk));
         if (kind === 'content') return { held: held() };
         if (kind === 'refusal') {
           // From here on the events are decoded, those held so far first.
@@ -175,7 +176,7 @@ function saysError(bytes: Buffer): boolean {
  * through holds opening events only, and a line the chunk cut or that is no SSE field makes it false.
  */
 function sseOpening(chunk: Uint8Array): boolean {
-  const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+  const text = bytesOf(chunk).toString('latin1');
   if (!text.endsWith('\n')) return false;
   return text.split(/\r?\n|\r/).every((line) => line === '' || /^(:|event:|data:|id:|retry:)/.test(line));
 }

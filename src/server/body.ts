@@ -2,6 +2,7 @@ import { badRequest, ProxyError } from '../core/errors.ts';
 import { ClientGoneError } from '../upstream/fetch.ts';
 import { isRecord } from '../util/json.ts';
 import { jsonDepthExceeds } from '../util/json-depth.ts';
+import { bytesOf } from '../util/raw-body.ts';
 
 export interface JsonBody {
   /** The body's UTF-8 bytes (decompressed, without a byte order mark): what a relay forwards. */
@@ -83,7 +84,7 @@ export async function readJsonBody(request: Request, limits: BodyLimits = DEFAUL
  * finds nothing to change.
  */
 function hasSurrogateEscape(bytes: Uint8Array): boolean {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buf = bytesOf(bytes);
   for (let at = buf.indexOf(ESCAPE); at >= 0; at = buf.indexOf(ESCAPE, at + 2)) {
     const d = buf[at + 2];
     const next = buf[at + 3];
