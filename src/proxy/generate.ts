@@ -227,13 +227,9 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
   }
   let upstream: ReadableStream<Uint8Array> | HeldStream | null = res.body;
   if (input.stream && mode === 'sse') {
-    const refused = await jsonInsteadOfStream(res, adapter, ctx.config.timeouts.idleMs, input.request.signal);
-    if (refused) return failedBeforeStream(att, input, refused);
-    if (res.body) {
-      const opened = await openStream(ctx, att, input, res.body);
-      if (opened instanceof Response) return opened;
-      upstream = opened;
-    }
+    const opened = await openStream(ctx, att, input, res);
+    if (opened instanceof Response) return opened;
+    upstream = opened ?? null;
   }
   if (adapter.unwrap) return unwrapped(ctx, att, input, res, upstream);
   if (!input.stream && !input.compact && streamedInstead(res)) {
@@ -384,11 +380,9 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
     return Response.json(client.encodeResponse(response, input.body));
   }
 
-  const refused = await jsonInsteadOfStream(res, adapter, ctx.config.timeouts.idleMs, input.request.signal);
-  if (refused) return failedBeforeStream(att, input, refused);
-  if (!res.body) throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent an empty stream` });
-  const opened = await openStream(ctx, att, input, res.body);
+  const opened = await openStream(ctx, att, input, res);
   if (opened instanceof Response) return opened;
+  if (!opened) throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent an empty stream` });
   const format = input.protocol === 'gemini' ? (input.geminiFormat ?? 'sse') : 'sse';
   const enc = client.createStreamEncoder({ model: canonical.model, includeUsage: canonical.includeUsage, format, request: input.body });
   const decoder = toolNames ? restoringDecoder(upstreamDecoder(adapter), toolNames) : upstreamDecoder(adapter);
@@ -451,12 +445,17 @@ async function jsonInsteadOfStream(res: Response, adapter: ProviderAdapter, idle
 }
 
 /**
- * The stream with its opening read (stream-head.ts), or the answer to a refusal in it that another member
- * could serve (an overload, a rate limit): failed as one before the stream. A refusal no other member
- * would answer otherwise (a prompt over the context window) stays in the stream, where the upstream put
- * it and where clients look for it: Codex reads an overflow only from response.failed.
+ * An upstream's answer to a stream request, its opening read (stream-head.ts), or the answer to a
+ * failure found before any of it went out: a JSON body instead of a stream, or a refusal in the opening
+ * that another member could serve (an overload, a rate limit). A refusal no other member would answer
+ * otherwise (a prompt over the context window) stays in the stream, where the upstream put it and where
+ * clients look for it: Codex reads an overflow only from response.failed. Undefined for no body.
  */
-async function openStream(ctx: AppContext, att: Attempt, input: GenerateInput, body: ReadableStream<Uint8Array>): Promise<HeldStream | Response> {
+async function openStream(ctx: AppContext, att: Attempt, input: GenerateInput, res: Response): Promise<HeldStream | Response | undefined> {
+  const refused = await jsonInsteadOfStream(res, att.adapter, ctx.config.timeouts.idleMs, input.request.signal);
+  if (refused) return failedBeforeStream(att, input, refused);
+  const body = res.body;
+  if (!body) return undefined;
   const timing = { idleMs: ctx.config.timeouts.idleMs, keepaliveMs: ctx.config.keepaliveMs };
   const opened = await readStreamHead(body, att.adapter.protocol, () => upstreamDecoder(att.adapter), timing);
   // The client left while the opening was read (Esc before the first token): nothing went out, and the
