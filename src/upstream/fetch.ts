@@ -82,7 +82,7 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
     throw new ProxyError({ kind: 'api_error', status: 502, message: `${proxy} refused the request: 407 Proxy Authentication Required; check its credentials` });
   }
   // A whole-body read can abort this call when the body stalls (readBody's fast path).
-  aborters.set(res, () => upstream.abort());
+  aborters.set(res, upstream);
   if (!res.ok) return scrubbed(res, credentialsOf(req), opts.bodyIdleMs ?? 0);
   if (HTML.test(res.headers.get('content-type') ?? '')) {
     res.body?.cancel().catch(() => {});
@@ -96,8 +96,8 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
 }
 
 const HTML = /^\s*(text\/html|application\/xhtml)/i;
-/** How each upstream response's call is aborted, for a body read that cannot cancel a stream it never made. */
-const aborters = new WeakMap<Response, () => void>();
+/** Each upstream response's call, for a body read that cannot cancel a stream it never made to abort. */
+const aborters = new WeakMap<Response, AbortController>();
 /**
  * Bodies up to this size, of a length the upstream stated and without a content coding, are read whole
  * by Bun (`res.bytes()`) rather than through a JavaScript stream: 6-20 µs less per request at the socket
@@ -150,26 +150,26 @@ export function relayHeaders(upstream: Headers): Headers {
 }
 
 /**
- * The abort of `res`'s call when its body may be read whole (see WHOLE_READ_BYTES), else undefined. Only
+ * The controller of `res`'s call when its body may be read whole (see WHOLE_READ_BYTES), else undefined. Only
  * answers read whole: an error body is reported as far as it went, which a whole read cannot give.
  */
-function wholeReadable(res: Response, limit: number): (() => void) | undefined {
-  const abort = aborters.get(res);
-  if (!abort) return undefined;
+function wholeReadable(res: Response, limit: number): AbortController | undefined {
+  const call = aborters.get(res);
+  if (!call) return undefined;
   const length = Number(res.headers.get('content-length') ?? NaN);
   if (!(length >= 0 && length <= WHOLE_READ_BYTES && length <= limit)) return undefined;
   const coding = res.headers.get('content-encoding');
-  return coding === null || coding === 'identity' ? abort : undefined;
+  return coding === null || coding === 'identity' ? call : undefined;
 }
 
 /** The body read by Bun in one go; a body still not whole after `idleMs` aborts the call, a 504. */
-async function readWhole(res: Response, abort: () => void, idleMs: number): Promise<Uint8Array> {
+async function readWhole(res: Response, call: AbortController, idleMs: number): Promise<Uint8Array> {
   let stalled = false;
   const timer =
     idleMs > 0
       ? setTimeout(() => {
           stalled = true;
-          abort();
+          call.abort();
         }, idleMs)
       : undefined;
   try {
