@@ -70,9 +70,9 @@ export interface EncodeRequestOptions {
   /** Used when the request has no max tokens and the protocol requires one (Anthropic). */
   defaultMaxTokens?: number;
   /**
-   * The client's API reads "no max tokens" as the model's own ceiling (the Responses API, where Codex
-   * never sends max_output_tokens): where the protocol requires a number, the model's known output
-   * limit (capped: anthropic/encode-request.ts) is sent instead of defaultMaxTokens.
+   * The client's API reads "no max tokens" as the model's own ceiling (Chat Completions, Gemini, and the
+   * Responses API, where Codex never sends max_output_tokens): where the protocol requires a number, the
+   * model's known output limit (capped: anthropic/encode-request.ts) is sent instead of defaultMaxTokens.
    */
   modelLimitByDefault?: boolean;
   /**

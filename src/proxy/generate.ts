@@ -349,7 +349,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const upstreamBody = target.encodeRequest(canonical, {
     model: canonical.model,
     defaultMaxTokens: ctx.defaultMaxTokens,
-    modelLimitByDefault: input.protocol === 'responses',
+    modelLimitByDefault: input.protocol !== 'anthropic',
     markCacheBreakpoints: input.protocol === 'responses',
     signatureFamily: adapter.signatureFamily,
   });

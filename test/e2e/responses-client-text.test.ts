@@ -269,8 +269,12 @@ describe('Responses client → claude-custom: no max_output_tokens', () => {
 
   test('without reasoning too; a model whose ceiling is unknown keeps the default', async () => {
     CLAUDE.mock(s).queue({ text: 'ok' });
-    await clientFor(s, CLAUDE.name).responses.create({ model: 'claude-opus-4-1', input: 'hi' });
+    await clientFor(s, CLAUDE.name).responses.create({ model: 'claude-opus-4-1', input: 'hi', stream: true });
     expect(lastBody(CLAUDE.mock(s)).max_tokens).toBe(32000);
+    // Without streaming, no more than a non-streaming request may take (unasked-max-tokens.test.ts).
+    CLAUDE.mock(s).queue({ text: 'ok' });
+    await clientFor(s, CLAUDE.name).responses.create({ model: 'claude-opus-4-1', input: 'hi' });
+    expect(lastBody(CLAUDE.mock(s)).max_tokens).toBe(21333);
     CLAUDE.mock(s).queue({ text: 'ok' });
     await clientFor(s, CLAUDE.name).responses.create({ model: 'claude-custom-unknown-model', input: 'hi' });
     expect(lastBody(CLAUDE.mock(s)).max_tokens).toBe(8192);

@@ -14,6 +14,15 @@ import type { AnthropicBlock, AnthropicTurn } from './wire-types.ts';
 const DEFAULT_MAX_TOKENS = 8192;
 /** The most a client whose API means "the model's whole output" by no limit gets (modelLimitByDefault). */
 const UNASKED_LIMIT = 32_000;
+/**
+ * The most an unasked limit grows to without streaming. Anthropic's SDKs refuse a non-streaming request
+ * whose max_tokens could take over 10 minutes at 128000 tokens an hour ("Streaming is required for
+ * operations that may take longer than 10 minutes": anthropics/anthropic-sdk-typescript#822, "roughly
+ * 21k"), and gateways in front of Anthropic answer it 400 ("must be under 21K": vercel/ai#20649); a
+ * whole answer that long would also outlast timeouts.headers_ms. A thinking budget the client asked
+ * for still gets its answer room above it (planThinking): that request is long by the client's choice.
+ */
+const UNASKED_UNARY_LIMIT = 21_333;
 /** The API's floor for `budget_tokens`. */
 const MIN_BUDGET = 1024;
 
@@ -37,8 +46,9 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
   // (openai/codex#38831): its long apply_patch calls get room, not the 8192 default. Claude Code's own
   // 32000 at most: Anthropic reserves output-tokens-per-minute from max_tokens up front, and the 64000 or
   // 128000 of a model's ceiling would exceed a low tier's whole minute (8000 on tier 1) on every request.
+  // Chat Completions and Gemini mean the same by no limit: 8192 cut long files and thinking models' answers.
   const ceiling = opts.modelLimitByDefault ? outputLimit(opts.model) : undefined;
-  const fallback = ceiling ? Math.min(ceiling, UNASKED_LIMIT) : (opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS);
+  const fallback = ceiling ? Math.min(ceiling, req.stream ? UNASKED_LIMIT : UNASKED_UNARY_LIMIT) : (opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS);
   const asked = askedMaxTokens(req.maxTokens, fallback, opts.model);
   let thinking = planThinking(req.reasoning, req.maxTokens !== undefined, asked, opts.model);
   // History from a client that cannot carry signatures gets the thinking back from the cache; history
