@@ -49,17 +49,18 @@ const isLoopbackName = (host: string): boolean => host === 'localhost' || host.e
  * SDKs and Codex read OPENAI_BASE_URL too (openai/codex#1487), a user points it at aiproxy, and
  * aiproxy started from that shell takes it for its own upstream, over config.yaml's openai.base_url.
  * A base URL under another provider's prefix (`/claude-custom/v1`) routes elsewhere and is let be.
- * Port 0 (any free port) is not known before listening and is not checked.
+ * `at` is the address listened on, once listening: on a reload the configured host and port may not be
+ * it (port 0 got a free one; a changed port takes a restart). Port 0 before listening is not checked.
  */
-export function assertNoSelfLoop(config: Config): void {
-  if (config.port === 0) return;
+export function assertNoSelfLoop(config: Config, at: { host: string; port: number } = config): void {
+  if (at.port === 0) return;
   for (const provider of config.modelProviders) {
     const section = SECTION_URL[provider];
     const members = config.pools[provider] ?? [];
     const targets = members.length > 0 ? members.map((m) => ({ url: m.credentials.baseUrl, member: m.name })) : [{ url: undefined, member: undefined }];
     for (const { url, member } of targets) {
       const target = url ?? section.url(config);
-      if (!isSelf(target, config.host, config.port)) continue;
+      if (!isSelf(target, at.host, at.port)) continue;
       const first = new URL(target).pathname.split('/')[1] ?? '';
       if (isProviderName(first) && first !== provider) continue;
       const where = url !== undefined ? `provider_pools.${provider} member "${member}": base_url` : section.key;

@@ -139,9 +139,12 @@ const BUN_BODY_BACKSTOP = 2 ** 32;
 /** Longest request URL; Bun itself refuses a header block (URL included) over 16 KiB with a bare 431. */
 const MAX_URL_LENGTH = 8192;
 
-/** Applies what a configuration says about the logger; throws ConfigError when its system prompt file is unreadable. */
-function configure(log: Logger, config: Config): void {
-  assertNoSelfLoop(config);
+/**
+ * Applies what a configuration says about the logger; throws ConfigError when its system prompt file is
+ * unreadable, or when an upstream is this proxy (at `listening`, once it listens; see assertNoSelfLoop).
+ */
+function configure(log: Logger, config: Config, listening?: { host: string; port: number }): void {
+  assertNoSelfLoop(config, listening);
   systemPromptFor(config);
   log.setLevel(config.logLevel);
   log.setFormat(config.logFormat);
@@ -319,7 +322,9 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     metrics,
     /** Serves new requests with a new configuration; requests in flight finish with the old one. */
     reload(next: Config): void {
-      configure(log, next);
+      // The address Bun listens on: what port 0 became, and the host and port of start-up whatever `next` says.
+      const server = app.server;
+      configure(log, next, server?.hostname && server.port ? { host: server.hostname, port: server.port } : undefined);
       stopPoolTasks();
       const env = createProviderEnv(log);
       try {

@@ -73,4 +73,18 @@ describe('an upstream that is this proxy itself', () => {
     expect(() => app.reload(looping)).toThrow('is this proxy\'s own address');
     expect(app.context.config.openai.baseUrl).toBe('https://api.openai.com/v1');
   });
+
+  test('a reload checks the address actually listened on: the port a port of 0 got, not the configured one', async () => {
+    const app = createApp(load(['--port', '0']), { log: new Logger('error', () => {}) });
+    app.listen({ hostname: '127.0.0.1', port: 0 });
+    try {
+      const port = app.server!.port!;
+      const looping = load(['--port', '0', '--openai-base-url', `http://localhost:${port}/v1`]);
+      expect(() => app.reload(looping)).toThrow(`"http://localhost:${port}/v1" is this proxy's own address`);
+      // A configured port that differs from the listened one (a restart would take it) is not where requests come back to.
+      expect(() => app.reload(load(['--port', String(port + 1), '--openai-base-url', `http://localhost:${port + 1}/v1`]))).not.toThrow();
+    } finally {
+      await app.stop();
+    }
+  });
 });
