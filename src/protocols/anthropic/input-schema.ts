@@ -1,4 +1,5 @@
 import { isRecord, type JsonObject } from '../../util/json.ts';
+import { pointerTarget } from '../../util/json-pointer.ts';
 
 const COMBINATORS = ['anyOf', 'oneOf', 'allOf'] as const;
 
@@ -17,7 +18,9 @@ const names = (v: unknown): string[] => (Array.isArray(v) ? v.filter((n): n is s
  * top level" (anthropics/claude-code#5319, mobile-next/mobile-mcp#344: MCP servers whose zod unions
  * become a root oneOf; OpenAI and Gemini take them). The branches' properties join the root's, a name
  * every branch requires (any branch, for allOf) stays required, and the rule itself goes to the
- * schema's description, where the model still reads it. Pure: the input is never mutated.
+ * schema's description, where the model still reads it. A branch that is a reference into the schema's
+ * own definitions (pydantic's root `Union[A, B]`: `anyOf` of `$ref`s) counts as the schema it names.
+ * Pure: the input is never mutated.
  */
 export function anthropicInputSchema(parameters: Record<string, unknown>): JsonObject {
   const schema: JsonObject = { ...parameters, type: 'object' };
@@ -27,7 +30,7 @@ export function anthropicInputSchema(parameters: Record<string, unknown>): JsonO
   const required = new Set(names(parameters.required));
   const rules: string[] = [];
   for (const key of found) {
-    const branches = (parameters[key] as unknown[]).filter(isRecord);
+    const branches = (parameters[key] as unknown[]).map((b) => resolved(b, parameters)).filter(isRecord);
     delete schema[key];
     for (const b of branches) {
       if (!isRecord(b.properties)) continue;
@@ -43,4 +46,14 @@ export function anthropicInputSchema(parameters: Record<string, unknown>): JsonO
   const said = typeof parameters.description === 'string' && parameters.description !== '' ? `${parameters.description}\n\n` : '';
   schema.description = `${said}The arguments must match ${rules.join(', and ')}.`;
   return schema;
+}
+
+/** Most references followed from one branch (`Alias` → `ByPath` → …); a cycle ends there too. */
+const MAX_HOPS = 8;
+
+/** A branch `{$ref: "#/$defs/X"}` as the schema it points at in `root`; anything else, or a reference to nothing, as it is. */
+function resolved(branch: unknown, root: Record<string, unknown>): unknown {
+  let node = branch;
+  for (let hop = 0; hop < MAX_HOPS && isRecord(node) && typeof node.$ref === 'string'; hop++) node = pointerTarget(node.$ref, root);
+  return isRecord(node) ? node : branch;
 }

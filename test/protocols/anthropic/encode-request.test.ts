@@ -108,6 +108,31 @@ describe('anthropic encodeRequest: tool input schemas', () => {
     const plain = { type: 'object', properties: { q: { anyOf: [{ type: 'string' }, { type: 'null' }] } } };
     expect(encode({ tools: [{ name: 'q', parameters: plain }] }).tools[0].input_schema).toEqual(plain);
   });
+
+  test('root branches that are references into $defs bring their properties too', () => {
+    // A union of named models at the root, as pydantic writes it (`Union[ByPath, ByUrl]`): anyOf of $refs.
+    const parameters = {
+      anyOf: [{ $ref: '#/$defs/ByPath' }, { $ref: '#/definitions/ByUrl' }],
+      $defs: {
+        ByPath: { type: 'object', properties: { name: { type: 'string' }, path: { type: 'string' } }, required: ['name', 'path'] },
+        Alias: { $ref: '#/$defs/ByPath' },
+      },
+      definitions: { ByUrl: { type: 'object', properties: { name: { type: 'string' }, url: { $ref: '#/$defs/Url' } }, required: ['name', 'url'] } },
+    };
+    const schema = encode({ tools: [{ name: 'open', parameters }] }).tools[0].input_schema;
+    expect(schema).toMatchObject({
+      type: 'object',
+      properties: { name: { type: 'string' }, path: { type: 'string' }, url: { $ref: '#/$defs/Url' } },
+      required: ['name'],
+      $defs: parameters.$defs,
+      definitions: parameters.definitions,
+    });
+    // A reference to a reference is followed; one that leads nowhere adds nothing and requires nothing.
+    const chained = { oneOf: [{ $ref: '#/$defs/Alias' }, { $ref: '#/$defs/Missing' }], $defs: parameters.$defs };
+    const out = encode({ tools: [{ name: 'open', parameters: chained }] }).tools[0].input_schema;
+    expect(out).toMatchObject({ properties: { name: { type: 'string' }, path: { type: 'string' } } });
+    expect(out).not.toHaveProperty('required');
+  });
 });
 
 describe('anthropic encodeRequest: structured output schema', () => {

@@ -143,6 +143,22 @@ describe('moonshotParameters', () => {
     expect(kimiAccepts(root)).toBe(true);
   });
 
+  test('a root anyOf of references into $defs keeps the properties they name', () => {
+    // pydantic's root `Union[ByPath, ByUrl]`: no root type, every branch a $ref.
+    const union = {
+      anyOf: [{ $ref: '#/$defs/ByPath' }, { $ref: '#/$defs/ByUrl' }],
+      $defs: {
+        ByPath: { type: 'object', properties: { name: { type: 'string' }, path: { type: 'string' } }, required: ['name', 'path'] },
+        ByUrl: { type: 'object', properties: { name: { type: 'string' }, url: { type: 'string' } }, required: ['name', 'url'] },
+      },
+    };
+    expect(kimiAccepts(union)).toBe(false);
+    const out = moonshotParameters(union)!;
+    expect(out).toMatchObject({ type: 'object', properties: { name: { type: 'string' }, path: { type: 'string' }, url: { type: 'string' } }, required: ['name'] });
+    expect(out.anyOf).toBeUndefined();
+    expect(kimiAccepts(out)).toBe(true);
+  });
+
   test('parameters without a root type get type object; values that are data are not walked', () => {
     expect(kimiAccepts({ properties: { a: { type: 'string' } } })).toBe(false);
     expect(moonshotParameters({ properties: { a: { type: 'string', default: { $ref: 'not-a-schema' } } } })).toEqual({
