@@ -7,7 +7,7 @@ import { contentPieces, type ContentPiece } from './content-chunks.ts';
 import { inBandError } from './errors.ts';
 import { finishReasonFromOpenAI } from './finish-reason.ts';
 import { rememberReasoning } from './reasoning-cache.ts';
-import { splitThinkTags, type ThinkPiece } from './think-tags.ts';
+import { promptOpensThinking, splitThinkTags, type ThinkPiece } from './think-tags.ts';
 import { readThoughtSignature } from './thought-signature.ts';
 import { usageFromOpenAI } from './usage.ts';
 
@@ -21,7 +21,7 @@ export function decodeResponse(body: unknown): CanonicalResponse {
   const choice = choices.find((c) => isRecord(c) && (c.index ?? 0) === 0);
   const message = isRecord(choice) && isRecord(choice.message) ? choice.message : {};
 
-  const content = decodeOutput(message);
+  const content = decodeOutput(message, typeof body.model === 'string' ? body.model : '');
   const firstCall = content.find((p) => p.type === 'tool_call');
   const sawToolCalls = firstCall !== undefined;
   const reasoning = content[0]?.type === 'thinking' ? content[0].text : '';
@@ -37,14 +37,16 @@ export function decodeResponse(body: unknown): CanonicalResponse {
   return res;
 }
 
-function decodeOutput(message: JsonObject): OutputPart[] {
+function decodeOutput(message: JsonObject, model: string): OutputPart[] {
   const out: OutputPart[] = [];
   // `reasoning_content` is the common extension (DeepSeek, vLLM); OpenRouter calls it `reasoning`.
   // `content` is a string in OpenAI's answers, an array of parts in some compatible servers' (Mistral's
   // reasoning models put their thinking there).
   const pieces = contentPieces(message.content);
   // Thinking written into the content between <think> tags (think-tags.ts) is reasoning too.
-  const split = splitThinkTags(typeof message.content === 'string' ? message.content : joined(pieces, 'text'));
+  // A model whose prompt opened the thinking wrote no `<think>`, unless a reasoning parser sent its thinking apart.
+  const sent = (stringOr(message.reasoning_content) || stringOr(message.reasoning) || '') + joined(pieces, 'thinking');
+  const split = splitThinkTags(typeof message.content === 'string' ? message.content : joined(pieces, 'text'), sent === '' && promptOpensThinking(model));
   const reasoning = (stringOr(message.reasoning_content) ?? stringOr(message.reasoning) ?? '') + joined(pieces, 'thinking') + joined(split, 'thinking');
   if (reasoning) out.push({ type: 'thinking', text: reasoning });
   const text = joined(split, 'text');

@@ -10,7 +10,7 @@ import { contentPieces } from './content-chunks.ts';
 import { inBandError } from './errors.ts';
 import { finishReasonFromOpenAI } from './finish-reason.ts';
 import { rememberReasoning } from './reasoning-cache.ts';
-import { ThinkTags, type ThinkPiece } from './think-tags.ts';
+import { promptOpensThinking, ThinkTags, type ThinkPiece } from './think-tags.ts';
 import { readThoughtSignature } from './thought-signature.ts';
 import { usageFromOpenAI } from './usage.ts';
 
@@ -79,9 +79,12 @@ function createChunkDecoder(): StreamDecoder {
     }
   }
 
+  /** The turn ended with an answer, not cut or with calls: thinking a `</think>` never closed was the answer (think-tags.ts). */
+  const answered = (): boolean => finishReasonFromOpenAI(finishRaw, nextOrdinal > 0) === 'stop';
+
   function finish(out: StreamEvent[]): StreamEvent[] {
     start(out);
-    content(think.end(), out);
+    content(think.end(answered()), out);
     closeCalls(out);
     done = true;
     rememberReasoning(reportedModel, firstCallId, reasoningText);
@@ -155,8 +158,9 @@ function createChunkDecoder(): StreamDecoder {
       }
       if (typeof delta.content === 'string' && delta.content) {
         // Once past any <think>, text goes straight out: no pieces made for every delta of the answer.
+        // A model whose prompt opened the thinking starts inside it, unless a reasoning parser already sent it apart.
         if (think.passing) out.push({ type: 'text', text: delta.content });
-        else content(think.push(delta.content), out);
+        else content(think.push(delta.content, reasoningText === '' && promptOpensThinking(reportedModel)), out);
       }
       for (const piece of contentPieces(delta.content)) out.push({ type: piece.kind, text: piece.text });
       if (typeof delta.refusal === 'string' && delta.refusal) out.push({ type: 'text', text: delta.refusal });
@@ -170,7 +174,7 @@ function createChunkDecoder(): StreamDecoder {
     if (c.finish_reason != null && c.finish_reason !== '') {
       sawFinish = true;
       finishRaw = c.finish_reason;
-      content(think.end(), out);
+      content(think.end(answered()), out);
       closeCalls(out);
     }
   }

@@ -5,9 +5,27 @@
  * (Open WebUI, Cherry Studio do); converted, Claude Code and Gemini clients would show the thinking as the
  * answer and keep it in the history. Only an answer that opens with the tag is read this way (after
  * whitespace): a model quoting the tag later in its answer keeps its words.
+ *
+ * Models that only think have templates that write the `<think>` into the prompt (Qwen3's -Thinking
+ * models, QwQ, DeepSeek-R1 and its distills): their answer is "reasoning…</think>\n\nanswer", the opening
+ * tag never written (vllm-project/vllm#31045, #22507; QwenLM/Qwen3-VL#1504). Whether a `</think>` will
+ * come is not known until it does, and a stream cannot be held back that long, so this reading is kept
+ * to those models (promptOpensThinking), and only when their content comes first: a reasoning parser
+ * sends the thinking apart first. A hybrid model (Qwen3.5, whose template writes either `<think>` or
+ * `<think></think>`, vllm-project/vllm#53284) may answer without thinking at all, every word of which
+ * would turn into thinking: it is not matched. Should a `</think>` never come, a whole answer is text,
+ * and a stream, whose words already went out as thinking, gives them again as its answer at the end.
  */
 const OPEN = '<think>';
 const CLOSE = '</think>';
+
+/** QwQ-32B-Preview wrote no tags at all: every word of its answers would turn into thinking. */
+const OPENED_IN_PROMPT = /qwq(?![\w.-]*preview)|qwen3[\w.-]*-thinking|deepseek-r1/i;
+
+/** Whether `model`'s chat template writes `<think>` into the prompt, so that its answer starts inside the thinking. */
+export function promptOpensThinking(model: string): boolean {
+  return OPENED_IN_PROMPT.test(model);
+}
 
 export interface ThinkPiece {
   kind: 'thinking' | 'text';
@@ -22,13 +40,16 @@ export class ThinkTags {
   private held = '';
   /** Some thinking went out (its leading whitespace is not sent). */
   private thought = false;
+  /** Thinking without `<think>` (promptOpensThinking) not yet closed: all of it, the answer if `</think>` never comes. */
+  private implicit: string | undefined;
 
   /** Past the opening (or the thinking): every later delta is answer text as it came. */
   get passing(): boolean {
     return this.state === 'text';
   }
 
-  push(delta: string): ThinkPiece[] {
+  /** `opened`: the prompt opened the thinking (promptOpensThinking), read only at the answer's start. */
+  push(delta: string, opened = false): ThinkPiece[] {
     if (this.state === 'text') return [{ kind: 'text', text: delta }];
     if (this.state === 'answer') return this.answer(delta);
     let text = this.held + delta;
@@ -39,12 +60,13 @@ export class ThinkTags {
         this.held = text;
         return [];
       }
-      if (!start.startsWith(OPEN)) {
+      if (start.startsWith(OPEN)) text = start.slice(OPEN.length);
+      else if (opened) this.implicit = '';
+      else {
         this.state = 'text';
         return [{ kind: 'text', text }];
       }
       this.state = 'thinking';
-      text = start.slice(OPEN.length);
     }
     // Whitespace before the thinking is dropped, so Qwen3's `<think>\n\n</think>` (thinking off) makes no block.
     if (!this.thought) {
@@ -55,17 +77,33 @@ export class ThinkTags {
     if (close === -1) {
       const keep = partialSuffix(text, CLOSE);
       this.held = text.slice(text.length - keep);
-      return keep === text.length ? [] : [{ kind: 'thinking', text: text.slice(0, text.length - keep) }];
+      return keep === text.length ? [] : this.thinking(text.slice(0, text.length - keep));
     }
-    const out: ThinkPiece[] = close > 0 ? [{ kind: 'thinking', text: text.slice(0, close) }] : [];
+    const out: ThinkPiece[] = close > 0 ? this.thinking(text.slice(0, close)) : [];
     this.state = 'answer';
+    this.implicit = undefined;
     return out.concat(this.answer(text.slice(close + CLOSE.length)));
   }
 
-  end(): ThinkPiece[] {
+  /**
+   * What is held back. `answered`: the answer is over without a call (a stop, not a cut or tool calls):
+   * thinking that no `</think>` closed, taken on the prompt's word, was the answer after all.
+   */
+  end(answered = false): ThinkPiece[] {
     const rest = this.held;
     this.held = '';
-    return rest ? [{ kind: this.state === 'thinking' ? 'thinking' : 'text', text: rest }] : [];
+    const out: ThinkPiece[] = rest ? [{ kind: this.state === 'thinking' ? 'thinking' : 'text', text: rest }] : [];
+    if (this.implicit !== undefined && this.state === 'thinking') {
+      const all = this.implicit + rest;
+      this.implicit = undefined;
+      if (answered && all) out.push({ kind: 'text', text: all });
+    }
+    return out;
+  }
+
+  private thinking(text: string): ThinkPiece[] {
+    if (this.implicit !== undefined) this.implicit += text;
+    return [{ kind: 'thinking', text }];
   }
 
   /** The blank line models write after `</think>` belongs to the tag, not to the answer. */
@@ -77,10 +115,13 @@ export class ThinkTags {
   }
 }
 
-/** A whole answer's content, split as ThinkTags splits a stream. */
-export function splitThinkTags(content: string): ThinkPiece[] {
+/**
+ * A whole answer's content, split as ThinkTags splits a stream. `opened` (promptOpensThinking, no
+ * reasoning sent apart): what comes before a `</think>` is thinking; without one, all is text.
+ */
+export function splitThinkTags(content: string, opened = false): ThinkPiece[] {
   const t = new ThinkTags();
-  return mergePieces([...t.push(content), ...t.end()]);
+  return mergePieces([...t.push(content, opened && content.includes(CLOSE)), ...t.end()]);
 }
 
 /** How many of `text`'s last characters could begin `tag`. */
