@@ -79,13 +79,13 @@ export function resolveProvider(ctx: AppContext, input: { request: Request; pref
  * with failover across pool members and fallbacks (withFailover).
  */
 export function handleGenerate(ctx: AppContext, input: GenerateInput): Promise<Response> {
-  const googleTools = input.protocol === 'gemini' ? googleOnlyTools(input.body) : undefined;
+  const ownTools = providerOnlyTools(input);
   let cannotRunTools: ProviderName | undefined;
   const skip = input.compact
     ? (_provider: ProviderName, pool: Pool): boolean => !pool.members[0]?.spec.adapter.compact
-    : googleTools
+    : ownTools
       ? (provider: ProviderName, pool: Pool): boolean => {
-          if (pool.members[0]?.spec.adapter.protocol === 'gemini') return false;
+          if (pool.members[0]?.spec.adapter.protocol === input.protocol) return false;
           cannotRunTools ??= provider;
           return true;
         }
@@ -102,7 +102,7 @@ export function handleGenerate(ctx: AppContext, input: GenerateInput): Promise<R
       sessionKey: ctx.config.pool.affinity ? sessionKeyOf(input) : undefined,
       onDone: input.onDone,
       skip,
-      noneTried: () => (googleTools && cannotRunTools ? googleToolsRefused(googleTools, cannotRunTools) : undefined),
+      noneTried: () => (ownTools && cannotRunTools ? ownToolsRefused(ownTools, cannotRunTools) : undefined),
     },
     (attempt) => (relayed(input, attempt) ? passthrough : convert)(ctx, attempt, input),
   );
@@ -273,23 +273,47 @@ async function unwrapped(ctx: AppContext, att: Attempt, input: GenerateInput, re
   return new Response(body, { status: 200, headers: streamHeaders(format) });
 }
 
-/**
- * A Gemini client's request whose only tools are Google's own (googleSearch, urlContext, codeExecution)
- * cannot be served by another upstream: answering without them would pass the model's guess off as a
- * search or a fetched page (Gemini CLI labels the answer as web results). Their names, or undefined.
- */
-function googleOnlyTools(body: Record<string, unknown>): string[] | undefined {
-  const tools = Array.isArray(body.tools) ? body.tools.filter(isRecord) : [];
-  if (tools.length === 0 || tools.some((t) => t.functionDeclarations !== undefined || t.function_declarations !== undefined)) return undefined;
-  const names = tools.flatMap((t) => Object.keys(t));
-  return names.length > 0 ? names : undefined;
+/** Tools only the client's own provider runs, who runs them, and which provider to route to instead. */
+interface OwnTools {
+  names: string[];
+  runner: string;
+  route: string;
 }
 
+/**
+ * A request whose only tools are ones its own provider runs server-side cannot be served by another
+ * upstream: answering without them would pass the model's guess off as a search or a fetched page.
+ * Gemini: Google's googleSearch, urlContext, codeExecution (Gemini CLI labels the answer as web results).
+ * Anthropic: the web search, web fetch and code execution server tools; Claude Code's WebSearch sends
+ * `web_search_*` alone and hands whatever text comes back to its model as the results ("Did 0
+ * searches": router-for-me/CLIProxyAPI#364, #121).
+ */
+function providerOnlyTools(input: GenerateInput): OwnTools | undefined {
+  const tools = Array.isArray(input.body.tools) ? input.body.tools.filter(isRecord) : [];
+  if (tools.length === 0) return undefined;
+  if (input.protocol === 'gemini') {
+    if (tools.some((t) => t.functionDeclarations !== undefined || t.function_declarations !== undefined)) return undefined;
+    const names = tools.flatMap((t) => Object.keys(t));
+    return names.length > 0 ? { names, runner: 'Google', route: 'a Gemini provider' } : undefined;
+  }
+  if (input.protocol === 'anthropic') {
+    // A tool without a type, or `custom`, is the client's own: the upstream gets it, so the request stands.
+    if (tools.some((t) => typeof t.type !== 'string' || t.type === 'custom')) return undefined;
+    const names = tools.map((t) => t.type as string).filter((type) => ANTHROPIC_SERVER_TOOL.test(type));
+    return names.length > 0 ? { names, runner: 'Anthropic', route: 'an Anthropic provider' } : undefined;
+  }
+  return undefined;
+}
+
+/** Server tools Anthropic runs itself (`web_search_20250305`, `web_fetch_20250910`, `code_execution_20250825`…). */
+const ANTHROPIC_SERVER_TOOL = /^(?:web_search|web_fetch|code_execution)_\d/;
+
 /** A clear 400 instead, on which Gemini CLI's web_fetch falls back to fetching the page itself. */
-function googleToolsRefused(names: string[], provider: ProviderName): ProxyError {
+function ownToolsRefused(tools: OwnTools, provider: ProviderName): ProxyError {
+  const { names, runner, route } = tools;
   return new ProxyError({
     kind: 'invalid_request',
-    message: `${names.join(', ')} ${names.length === 1 ? 'is a tool' : 'are tools'} only Google runs; provider ${provider} cannot (route this request to a Gemini provider)`,
+    message: `${names.join(', ')} ${names.length === 1 ? 'is a tool' : 'are tools'} only ${runner} runs; provider ${provider} cannot (route this request to ${route})`,
   });
 }
 

@@ -17,6 +17,7 @@ import { startGeminiMock, type GeminiMock } from '../helpers/mocks/gemini-mock.t
 import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
 import type { MockReply, MockServer } from '../helpers/mocks/types.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+import { startStack } from '../helpers/stack.ts';
 import { last } from './anthropic-client-util.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'aiproxy-cc-'));
@@ -231,5 +232,60 @@ describe('Claude Code and an upstream context overflow', () => {
     gemini.queue({ error: { status: 400, body: googleError(400, 'Request contains an invalid argument.') } });
     const err = await ask('gemini-cli', 'claude-sonnet-4-5');
     expect((err?.error as { error: { message: string } }).error.message).toBe('Request contains an invalid argument.');
+  });
+});
+
+describe('Claude Code WebSearch on a model mapped to an upstream that cannot search', () => {
+  // Its WebSearch tool sends the server tool alone and gives whatever text comes back to its model as
+  // the results; with the tool dropped that was the mapped model's guess ("Did 0 searches":
+  // router-for-me/CLIProxyAPI#364, #121). A 400 that names the tool tells it the search did not run.
+  const webSearch = { type: 'web_search_20250305', name: 'web_search', max_uses: 8 } as unknown as Anthropic.Tool;
+  const ask = (provider: string, model: string, tools: Anthropic.ToolUnion[]) =>
+    claudeCode(provider).messages.create({
+      model,
+      max_tokens: 1024,
+      messages: [{ role: 'user', content: 'Perform a web search for the query: bun 1.4 release notes' }],
+      tools,
+    });
+
+  for (const [provider, model, mock] of [
+    ['openai-custom', 'claude-opus-4-1', () => openai],
+    ['gemini-cli', 'claude-sonnet-4-5', () => gemini],
+  ] as const) {
+    test(`${provider}: a 400 naming the tool, and nothing is asked of the upstream`, async () => {
+      const before = mock().calls.length;
+      const err = (await ask(provider, model, [webSearch]).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+      expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+      expect(err.message).toContain('web_search_20250305 is a tool only Anthropic runs; provider ' + provider + ' cannot');
+      expect(mock().calls.length).toBe(before);
+    });
+  }
+
+  test('beside a tool of the client’s own the request stands: that tool goes up', async () => {
+    const bash = { name: 'Bash', description: 'Run a command.', input_schema: { type: 'object' as const, properties: { command: { type: 'string' } } } };
+    const res = await ask('openai-custom', 'claude-opus-4-1', [webSearch, bash]);
+    expect(res.content[0]?.type).toBe('text');
+    const body = last(openai.calls).body as { tools?: Array<{ function: { name: string } }> };
+    expect(body.tools?.map((t) => t.function.name)).toEqual(['Bash']);
+  });
+
+  test('claude-custom runs it: the request goes as sent', async () => {
+    await ask('claude-custom', 'claude-sonnet-4-5', [webSearch]);
+    expect((last(claude.calls).body as { tools: unknown[] }).tools).toEqual([webSearch]);
+  });
+
+  test('with an Anthropic provider among the fallbacks, the request skips to it', async () => {
+    const file = join(dir, 'fallbacks.yaml');
+    writeFileSync(file, 'fallbacks:\n  openai-custom: [claude-custom]\n');
+    const fb = await startStack('openai-custom,claude-custom', ['--config', file]);
+    try {
+      const openaiBefore = fb.openai.calls.length;
+      const client = new Anthropic({ apiKey: fb.proxy.key, baseURL: `${fb.proxy.url}/openai-custom`, maxRetries: 0 });
+      await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages: [{ role: 'user', content: 'news today?' }], tools: [webSearch] });
+      expect(fb.openai.calls.length).toBe(openaiBefore);
+      expect((last(fb.claude.calls).body as { tools: unknown[] }).tools).toEqual([webSearch]);
+    } finally {
+      await fb.stop();
+    }
   });
 });
