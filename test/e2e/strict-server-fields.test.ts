@@ -53,3 +53,33 @@ describe('a server that forbids fields it does not know', () => {
     expect(lastBody(stack.upstream)).not.toHaveProperty('stream_options');
   });
 });
+
+describe("NVIDIA NIM, which refuses OpenAI's prompt-cache key", () => {
+  // 400 {"message":"Validation: Unsupported parameter(s): prompt_cache_key",…} (liliMozi/openhanako#2512,
+  // farion1231/cc-switch#2089). Codex sends a prompt_cache_key on every request.
+  const model = 'nvidia/llama-3.3-nemotron-super-49b-v1.5';
+
+  test('Codex (Responses) converted: sent again without it, and the next request goes without it at once', async () => {
+    const client = new OpenAI({ apiKey: stack.proxy.key, baseURL: `${stack.proxy.url}/v1`, maxRetries: 0 });
+    const ask = async (text: string) => {
+      stack.upstream.queue({ text });
+      const res = await client.responses.create({ model, input: 'hi', prompt_cache_key: '019a6f1e-codex-session', store: false });
+      return res.output_text;
+    };
+    const before = stack.upstream.calls.length;
+    expect(await ask('Hello.')).toBe('Hello.');
+    expect(stack.upstream.calls.length - before).toBe(2);
+    expect(lastBody(stack.upstream)).not.toHaveProperty('prompt_cache_key');
+    const again = stack.upstream.calls.length;
+    expect(await ask('Again.')).toBe('Again.');
+    expect(stack.upstream.calls.length - again).toBe(1);
+  });
+
+  test('a Chat Completions client relayed with it', async () => {
+    const client = new OpenAI({ apiKey: stack.proxy.key, baseURL: `${stack.proxy.url}/v1`, maxRetries: 0 });
+    stack.upstream.queue({ text: 'Hi.' });
+    const res = await client.chat.completions.create({ model: 'nvidia/nemotron-nano-9b-v2', prompt_cache_key: 'k', messages: [{ role: 'user', content: 'hi' }] });
+    expect(res.choices[0]?.message.content).toBe('Hi.');
+    expect(lastBody(stack.upstream)).not.toHaveProperty('prompt_cache_key');
+  });
+});

@@ -33,7 +33,9 @@ const RENAMED: Record<string, string> = { max_completion_tokens: 'max_tokens', m
  * parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead." (also
  * 'stop', the penalties) and "Unsupported value: 'temperature' does not support 0 with this model. Only the
  * default (1) value is supported.": model-rules.ts knows them by name, but an Azure deployment or a relay's
- * alias need not carry it (FlowiseAI/Flowise#5060, rcourtman/Pulse#1867).
+ * alias need not carry it (FlowiseAI/Flowise#5060, rcourtman/Pulse#1867). NVIDIA's NIM API's
+ * "Validation: Unsupported parameter(s): prompt_cache_key" (the name sometimes in backticks), which Codex's
+ * key on every request met (liliMozi/openhanako#2512, farion1231/cc-switch#2089).
  */
 const REFUSALS: readonly RegExp[] = [
   /"type"\s*:\s*"extra_forbidden"\s*,\s*"loc"\s*:\s*\[\s*"body"\s*,\s*"([A-Za-z_]+)"\s*\]/,
@@ -44,6 +46,7 @@ const REFUSALS: readonly RegExp[] = [
   /property '([A-Za-z_]+)' is unsupported/,
   /Argument not supported on this model: ([A-Za-z_]+)/,
   /invalid ([A-Za-z_]+): only \S+ is allowed for this model/,
+  /Unsupported parameter\(s\): `?([A-Za-z_]+)/,
 ];
 
 /** The top-level field an OpenAI-compatible server's 400/422 says it does not take, or undefined. */

@@ -83,7 +83,7 @@ export function validateModelRules(body: Record<string, unknown>): OpenAIErrorIn
       code: 'unsupported_value',
     };
   }
-  return moonshotSchemas(body, id) ?? qwenStreamOnly(body, id) ?? deepseekRoles(body, id) ?? deepseekToolChoice(body, id) ?? toolsWithReasoning(body, model, id) ?? missingReasoning(body, id) ?? geminiSignatures(body, id) ?? mistralExtraFields(body, id);
+  return moonshotSchemas(body, id) ?? qwenStreamOnly(body, id) ?? deepseekRoles(body, id) ?? deepseekToolChoice(body, id) ?? toolsWithReasoning(body, model, id) ?? missingReasoning(body, id) ?? geminiSignatures(body, id) ?? mistralExtraFields(body, id) ?? nvidiaUnsupported(body, model);
 }
 
 /**
@@ -396,4 +396,16 @@ function outputCeiling(body: Record<string, unknown>, id: string): OpenAIErrorIn
     };
   }
   return undefined;
+}
+
+/**
+ * NVIDIA's hosted NIM API (integrate.api.nvidia.com) refuses OpenAI's prompt-cache key with its own
+ * shape: 400 {"message":"Validation: Unsupported parameter(s): prompt_cache_key","type":"Bad Request",
+ * "code":400} (liliMozi/openhanako#2512; farion1231/cc-switch#2089 quotes the same text). Told here by
+ * the owner NVIDIA's own models carry, `nvidia/…`.
+ */
+function nvidiaUnsupported(body: Record<string, unknown>, model: string): OpenAIErrorInfo | undefined {
+  if (!model.startsWith('nvidia/') || body.prompt_cache_key === undefined) return undefined;
+  const message = 'Validation: Unsupported parameter(s): prompt_cache_key';
+  return { status: 400, message, type: 'Bad Request', param: null, code: null, body: { message, type: 'Bad Request', code: 400 } };
 }

@@ -24,6 +24,9 @@ describe('refusedField', () => {
     expect(refusedField(400, "Unknown parameter: 'store'.")).toBe('store');
     expect(refusedField(400, "property 'logit_bias' is unsupported")).toBe('logit_bias');
     expect(refusedField(400, 'Argument not supported on this model: stream_options')).toBe('stream_options');
+    // NVIDIA's NIM API, with and without backticks around the name.
+    expect(refusedField(400, '{"message":"Validation: Unsupported parameter(s): prompt_cache_key","type":"Bad Request","code":400}')).toBe('prompt_cache_key');
+    expect(refusedField(400, '{"message":"Validation: Unsupported parameter(s): `prompt_cache_key`","type":"Bad Request","code":400}')).toBe('prompt_cache_key');
     // Moonshot's Kimi K2.5+: sampling is fixed, another value is refused.
     expect(refusedField(400, '{"error":{"message":"invalid temperature: only 1 is allowed for this model","type":"invalid_request_error"}}')).toBe('temperature');
     expect(refusedField(400, '{"error":{"message":"invalid temperature: only 0.6 is allowed for this model","type":"invalid_request_error"}}')).toBe('temperature');
