@@ -83,3 +83,46 @@ describe("NVIDIA NIM, which refuses OpenAI's prompt-cache key", () => {
     expect(lastBody(stack.upstream)).not.toHaveProperty('prompt_cache_key');
   });
 });
+
+describe('Volcengine Ark, whose coding model thinks only when told', () => {
+  // 400 "Invalid combination of reasoning_effort and thinking type: medium + disabled" to a graded effort
+  // alone (RooCodeInc/Roo-Code#11001, #11395); Ark takes it beside thinking enabled (anomalyco/models.dev#5645).
+  test('Roo Code relayed with reasoning_effort: sent again with thinking on, and the next request so at once', async () => {
+    const client = new OpenAI({ apiKey: stack.proxy.key, baseURL: `${stack.proxy.url}/v1`, maxRetries: 0 });
+    const ask = async (text: string) => {
+      stack.upstream.queue({ text });
+      const res = await client.chat.completions.create({ model: 'ark-code-latest', reasoning_effort: 'medium', messages: [{ role: 'user', content: 'hi' }] });
+      return res.choices[0]?.message.content;
+    };
+    const before = stack.upstream.calls.length;
+    expect(await ask('Done.')).toBe('Done.');
+    expect(stack.upstream.calls.length - before).toBe(2);
+    expect(lastBody(stack.upstream)).toMatchObject({ reasoning_effort: 'medium', thinking: { type: 'enabled' } });
+    const again = stack.upstream.calls.length;
+    expect(await ask('Again.')).toBe('Again.');
+    expect(stack.upstream.calls.length - again).toBe(1);
+  });
+
+  test('Claude Code thinking, converted to an effort: answered', async () => {
+    const client = new Anthropic({ apiKey: stack.proxy.key, baseURL: stack.proxy.url, maxRetries: 0 });
+    stack.upstream.queue({ text: 'Thought it through.' });
+    const res = await client.messages.create({
+      model: 'doubao-seed-character-260628',
+      max_tokens: 16000,
+      thinking: { type: 'enabled', budget_tokens: 8000 },
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(res.content.at(-1)).toMatchObject({ type: 'text', text: 'Thought it through.' });
+    expect(lastBody(stack.upstream)).toMatchObject({ thinking: { type: 'enabled' } });
+  });
+
+  test('a client that switched thinking off itself gets the refusal', async () => {
+    const res = await fetch(`${stack.proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.proxy.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'ark-code-latest', reasoning_effort: 'high', thinking: { type: 'disabled' }, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('high + disabled');
+  });
+});

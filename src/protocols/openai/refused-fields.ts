@@ -132,6 +132,21 @@ export function withEffortIn(body: Record<string, unknown>, allowed: readonly Re
 }
 
 /**
+ * Volcengine Ark's models whose thinking is off unless asked (ark-code-latest on its coding plan,
+ * doubao-seed-character) refuse a graded effort alone: 400 "Invalid combination of reasoning_effort and
+ * thinking type: medium + disabled" (RooCodeInc/Roo-Code#11001, #11395). Ark takes it beside its own
+ * `thinking: {type: "enabled"}`, and takes none and minimal alone (anomalyco/models.dev#5645).
+ */
+const THINKING_OFF = /Invalid combination of reasoning_effort and thinking type: \w+ \+ disabled/;
+
+/** The body with Ark's thinking switched on for the graded effort it holds, unless it says itself how to think. */
+export function withThinkingOn(body: Record<string, unknown>): Record<string, unknown> | undefined {
+  const effort = body.reasoning_effort;
+  if (typeof effort !== 'string' || effort === 'none' || effort === 'minimal' || body.thinking !== undefined) return undefined;
+  return { ...body, thinking: { type: 'enabled' } };
+}
+
+/**
  * Fields each upstream refused, and the output ceiling it stated, per model: later requests go without
  * them (within it) at once instead of paying a refused round trip each. Kept per adapter (one per pool
  * member, made anew when a reload changes its settings), so pointing a member at another server asks that
@@ -141,6 +156,8 @@ interface Known {
   fields: Set<string>;
   ceiling?: number;
   efforts?: ReasoningEffort[];
+  /** An effort goes with thinking switched on (THINKING_OFF). */
+  thinkingOn?: boolean;
 }
 const refused = new WeakMap<ProviderAdapter, Map<string, Known>>();
 /** Models per adapter remembered at most; a client inventing model names must not grow this without bound. */
@@ -170,6 +187,7 @@ export function withoutKnownRefused(adapter: ProviderAdapter, model: string, bod
   if (out) for (const f of entry.fields) out = withoutField(out, f) ?? out;
   if (out && entry.ceiling !== undefined) out = withinCeiling(out, entry.ceiling) ?? out;
   if (out && entry.efforts) out = withEffortIn(out, entry.efforts) ?? out;
+  if (out && entry.thinkingOn) out = withThinkingOn(out) ?? out;
   return out && out !== json ? JSON.stringify(out) : body;
 }
 
@@ -221,6 +239,11 @@ function adjustmentFor(status: number, text: string, sent: () => Record<string, 
     const body = sent();
     const next = body && withinCeiling(body, ceiling);
     return next && { next, remember: (k) => (k.ceiling = ceiling), what: `max_tokens above ${ceiling}` };
+  }
+  if (status === 400 && THINKING_OFF.test(text)) {
+    const body = sent();
+    const next = body && withThinkingOn(body);
+    return next && { next, remember: (k) => (k.thinkingOn = true), what: 'thinking on for reasoning_effort' };
   }
   // Only a body that sent an effort can have had it refused; parsed then, as for the others.
   if (!/reasoning/i.test(text)) return undefined;

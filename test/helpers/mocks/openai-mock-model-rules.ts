@@ -83,7 +83,7 @@ export function validateModelRules(body: Record<string, unknown>): OpenAIErrorIn
       code: 'unsupported_value',
     };
   }
-  return moonshotSchemas(body, id) ?? qwenStreamOnly(body, id) ?? deepseekRoles(body, id) ?? deepseekToolChoice(body, id) ?? toolsWithReasoning(body, model, id) ?? missingReasoning(body, id) ?? geminiSignatures(body, id) ?? mistralExtraFields(body, id) ?? nvidiaUnsupported(body, model);
+  return moonshotSchemas(body, id) ?? qwenStreamOnly(body, id) ?? deepseekRoles(body, id) ?? deepseekToolChoice(body, id) ?? toolsWithReasoning(body, model, id) ?? missingReasoning(body, id) ?? geminiSignatures(body, id) ?? mistralExtraFields(body, id) ?? nvidiaUnsupported(body, model) ?? arkThinkingOff(body, id);
 }
 
 /**
@@ -408,4 +408,27 @@ function nvidiaUnsupported(body: Record<string, unknown>, model: string): OpenAI
   if (!model.startsWith('nvidia/') || body.prompt_cache_key === undefined) return undefined;
   const message = 'Validation: Unsupported parameter(s): prompt_cache_key';
   return { status: 400, message, type: 'Bad Request', param: null, code: null, body: { message, type: 'Bad Request', code: 400 } };
+}
+
+/** Volcengine Ark's models whose thinking is off unless `thinking: {type: "enabled"}` asks for it. */
+const ARK_THINKING_OFF = /^(?:ark-code-latest|doubao-seed-character)/;
+
+/** Fields a server takes beyond OpenAI's, by model: Ark's own `thinking` switch. */
+export function vendorParams(model: string): readonly string[] {
+  return /^(?:ark-|doubao-)/.test(bare(model)) ? ['thinking'] : [];
+}
+
+/**
+ * Ark refuses a graded reasoning_effort to a model thinking off: 400 "Invalid combination of
+ * reasoning_effort and thinking type: medium + disabled" (RooCodeInc/Roo-Code#11001, #11395); none and
+ * minimal pass alone, any effort passes beside thinking enabled (anomalyco/models.dev#5645). Its error
+ * shape as for its other 400s (yiliqi78/TOKENICODE#3).
+ */
+function arkThinkingOff(body: Record<string, unknown>, id: string): OpenAIErrorInfo | undefined {
+  const effort = body.reasoning_effort;
+  if (!ARK_THINKING_OFF.test(id) || typeof effort !== 'string' || effort === 'none' || effort === 'minimal') return undefined;
+  const thinking = isRecord(body.thinking) ? body.thinking.type : undefined;
+  if (thinking === 'enabled') return undefined;
+  const message = `Invalid combination of reasoning_effort and thinking type: ${effort} + ${thinking ?? 'disabled'}`;
+  return { status: 400, message, type: 'BadRequest', param: 'reasoning_effort', code: 'InvalidParameter' };
 }

@@ -5,7 +5,7 @@
  */
 import { isRecord } from '../../../src/util/json.ts';
 import { parseDataUrl } from '../../../src/util/data-url.ts';
-import { validateModelRules } from './openai-mock-model-rules.ts';
+import { validateModelRules, vendorParams } from './openai-mock-model-rules.ts';
 
 export interface OpenAIErrorInfo {
   status: number;
@@ -80,7 +80,8 @@ export const unparsableBody = (): OpenAIErrorInfo =>
 export function validateChatRequest(body: unknown): OpenAIErrorInfo | undefined {
   if (!isRecord(body)) return unparsableBody();
 
-  const unknown = Object.keys(body).filter((k) => !KNOWN_PARAMS.has(k));
+  const own = vendorParams(String(body.model));
+  const unknown = Object.keys(body).filter((k) => !KNOWN_PARAMS.has(k) && !own.includes(k));
   if (unknown.length === 1) return invalid(`Unrecognized request argument supplied: ${unknown[0]}`);
   if (unknown.length > 1) return invalid(`Unrecognized request arguments supplied: ${unknown.join(', ')}`);
 

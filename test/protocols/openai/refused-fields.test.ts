@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'bun:test';
 import type { ProviderAdapter, RequestBody } from '../../../src/providers/types.ts';
-import { refusedCeiling, refusedEfforts, refusedField, retryWithoutRefused, withEffortIn, withinCeiling, withoutField, withoutKnownRefused } from '../../../src/protocols/openai/refused-fields.ts';
+import { refusedCeiling, refusedEfforts, refusedField, retryWithoutRefused, withEffortIn, withinCeiling, withoutField, withoutKnownRefused, withThinkingOn } from '../../../src/protocols/openai/refused-fields.ts';
 
 /** What the request path does: the known refusals left out, then a retry for each new refusal. */
 async function sendDroppingRefused(adapter: ProviderAdapter, model: string, body: RequestBody, send: (b: RequestBody) => Promise<Response>): Promise<Response> {
@@ -102,6 +102,15 @@ describe('refusedEfforts', () => {
     expect(withEffortIn({ model: 'm', reasoning_effort: 'minimal' }, ['low', 'medium', 'high'])).toEqual({ model: 'm', reasoning_effort: 'low' });
     expect(withEffortIn({ model: 'm', reasoning_effort: 'high' }, ['low', 'medium', 'high'])).toBeUndefined();
     expect(withEffortIn({ model: 'm' }, ['low'])).toBeUndefined();
+  });
+});
+
+describe('withThinkingOn', () => {
+  test('a graded effort gets Ark’s thinking switch; none, minimal, no effort or a switch of the client’s own do not', () => {
+    expect(withThinkingOn({ model: 'm', reasoning_effort: 'medium' })).toEqual({ model: 'm', reasoning_effort: 'medium', thinking: { type: 'enabled' } });
+    for (const effort of ['none', 'minimal']) expect(withThinkingOn({ model: 'm', reasoning_effort: effort })).toBeUndefined();
+    expect(withThinkingOn({ model: 'm' })).toBeUndefined();
+    expect(withThinkingOn({ model: 'm', reasoning_effort: 'high', thinking: { type: 'disabled' } })).toBeUndefined();
   });
 });
 
