@@ -330,8 +330,8 @@ export async function readJson(res: Response, adapter: ProviderAdapter, idleMs: 
 /**
  * Sends a generate body. A Chat Completions server that refused a field the request can do without, an
  * output limit above the model's or an effort it does not take (refused-fields.ts), gets it again as it
- * takes it, now and in later requests; the operator is told once per upstream and model, as it is
- * remembered then.
+ * takes it, now and in later requests; so does an Anthropic-compatible one that refused Claude Code's
+ * context edits. The operator is told once per upstream and model, as it is remembered then.
  */
 async function sendTo(
   ctx: AppContext,
@@ -340,7 +340,7 @@ async function sendTo(
   body: RequestBody,
   send: (body: RequestBody) => Promise<Response>,
 ): Promise<Response> {
-  if (adapter.protocol !== 'openai') return send(body);
+  if (adapter.protocol !== 'openai' && adapter.protocol !== 'anthropic') return send(body);
   const first = withoutKnownRefused(adapter, model, body);
   const res = await send(first);
   if (res.ok) return res;

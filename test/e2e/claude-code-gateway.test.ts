@@ -289,3 +289,42 @@ describe('Claude Code WebSearch on a model mapped to an upstream that cannot sea
     }
   });
 });
+
+describe('Claude Code through a gateway that does not pass its betas on', () => {
+  // LiteLLM to Bedrock, Envoy to Vertex, Copilot's API: "context_management: Extra inputs are not
+  // permitted" on every request (anthropics/claude-code#49548, #21612; caozhiyuan/copilot-api#305).
+  let gatewayed: MockServer;
+  let gateway: TestProxy;
+  beforeAll(async () => {
+    gatewayed = await startAnthropicMock({ betasDropped: true });
+    gateway = await startProxy(['--model-provider', 'claude-custom', '--claude-base-url', gatewayed.url, '--claude-api-key', gatewayed.key]);
+  });
+  afterAll(async () => {
+    await Promise.all([gateway.stop(), gatewayed.stop()]);
+  });
+  const ask = () =>
+    new Anthropic({ apiKey: gateway.key, baseURL: gateway.url, maxRetries: 0, defaultQuery: { beta: 'true' }, defaultHeaders: { 'anthropic-beta': BETAS } }).messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 1024,
+      messages: [{ role: 'user', content: 'hi' }],
+      context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+    } as unknown as Anthropic.MessageCreateParamsNonStreaming);
+
+  test('sent again without context_management, and the next request goes without it at once', async () => {
+    const before = gatewayed.calls.length;
+    expect((await ask()).content[0]?.type).toBe('text');
+    expect(gatewayed.calls.length - before).toBe(2);
+    expect(last(gatewayed.calls).body).not.toHaveProperty('context_management');
+    const again = gatewayed.calls.length;
+    await ask();
+    expect(gatewayed.calls.length - again).toBe(1);
+  });
+
+  test('a refusal of what the request cannot do without still reaches the client', async () => {
+    const err = await new Anthropic({ apiKey: gateway.key, baseURL: gateway.url, maxRetries: 0 }).messages
+      .create({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages: [{ role: 'user', content: 'hi' }], mcp_servers: [] } as unknown as Anthropic.MessageCreateParamsNonStreaming)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((err as Error).message).toContain('mcp_servers: Extra inputs are not permitted');
+  });
+});

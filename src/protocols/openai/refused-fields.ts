@@ -69,6 +69,25 @@ export function withoutField(body: Record<string, unknown>, field: string): Reco
 }
 
 /**
+ * An Anthropic-compatible server's refusal of a top-level field, in the API's own words:
+ * `{"type":"error","error":{…,"message":"context_management: Extra inputs are not permitted"}}`. Anthropic
+ * answers so for a beta field whose anthropic-beta did not come along, which a gateway in front of it
+ * (LiteLLM to Bedrock, Envoy to Vertex, Copilot's API) does not pass on, and Claude Code's context edits
+ * failed every request (anthropics/claude-code#49548, #21612; caozhiyuan/copilot-api#305). Only what a
+ * Messages request does without goes: context edits, which only save room.
+ */
+const ANTHROPIC_REFUSAL = /"message"\s*:\s*"([A-Za-z_]+): Extra inputs are not permitted"/;
+const ANTHROPIC_OPTIONAL = new Set(['context_management']);
+
+/** The body without `field`, by the rules of the upstream's protocol (Messages or Chat Completions). */
+function withoutFieldFor(anthropic: boolean, body: Record<string, unknown>, field: string): Record<string, unknown> | undefined {
+  if (!anthropic) return withoutField(body, field);
+  if (!ANTHROPIC_OPTIONAL.has(field) || !(field in body)) return undefined;
+  const { [field]: _dropped, ...rest } = body;
+  return rest;
+}
+
+/**
  * How servers state the most output a model takes when a request asked for more: DeepSeek's "Invalid
  * max_tokens value, the valid range of max_tokens is [1, 8192]" (deepseek-chat; a relay's V4 names its own:
  * MoonshotAI/kimi-code#509), which Claude Code's 32000 meets on every request (router-for-me/CLIProxyAPI#599,
@@ -184,7 +203,8 @@ export function withoutKnownRefused(adapter: ProviderAdapter, model: string, bod
   if (!entry) return body;
   const json = parse(body);
   let out = json;
-  if (out) for (const f of entry.fields) out = withoutField(out, f) ?? out;
+  const anthropic = adapter.protocol === 'anthropic';
+  if (out) for (const f of entry.fields) out = withoutFieldFor(anthropic, out, f) ?? out;
   if (out && entry.ceiling !== undefined) out = withinCeiling(out, entry.ceiling) ?? out;
   if (out && entry.efforts) out = withEffortIn(out, entry.efforts) ?? out;
   if (out && entry.thinkingOn) out = withThinkingOn(out) ?? out;
@@ -208,7 +228,7 @@ export async function retryWithoutRefused(
   // Parsed only once an answer is a refusal: most failures (rate limits, outages) are not.
   let current: Record<string, unknown> | undefined;
   for (let i = 0; i < MAX_RETRIES && !res.ok; i++) {
-    const adjustment = adjustmentFor(res.status, await res.clone().text(), () => (current ??= parse(sent)));
+    const adjustment = adjustmentFor(adapter.protocol === 'anthropic', res.status, await res.clone().text(), () => (current ??= parse(sent)));
     if (!adjustment) break;
     adjustment.remember(known(adapter, model));
     onDropped?.(adjustment.what);
@@ -227,7 +247,14 @@ interface Adjustment {
 }
 
 /** The one change a refusal names (a field, a ceiling, an effort), or undefined when it is no such refusal. */
-function adjustmentFor(status: number, text: string, sent: () => Record<string, unknown> | undefined): Adjustment | undefined {
+function adjustmentFor(anthropic: boolean, status: number, text: string, sent: () => Record<string, unknown> | undefined): Adjustment | undefined {
+  if (anthropic) {
+    const field = status === 400 ? ANTHROPIC_REFUSAL.exec(text)?.[1] : undefined;
+    if (field === undefined) return undefined;
+    const body = sent();
+    const next = body && withoutFieldFor(true, body, field);
+    return next && { next, remember: (k) => k.fields.add(field), what: field };
+  }
   const field = refusedField(status, text);
   if (field !== undefined) {
     const body = sent();

@@ -43,6 +43,12 @@ export interface AnthropicMockOptions {
    * /anthropic does (NousResearch/hermes-agent#4002): x-api-key alone is its 401.
    */
   bearerOnly?: boolean;
+  /**
+   * A gateway in front of the API that does not pass `anthropic-beta` on (LiteLLM to Bedrock, Vertex
+   * behind Envoy: anthropics/claude-code#49548, #21612): the API then refuses beta fields, as
+   * "context_management: Extra inputs are not permitted".
+   */
+  betasDropped?: boolean;
 }
 
 const DEFAULT_MODELS: NonNullable<AnthropicMockOptions['models']> = [
@@ -58,6 +64,7 @@ interface State {
   signatures: Map<string, string>;
   noCounter?: AnthropicMockOptions['noCounter'];
   bearerOnly?: boolean;
+  betasDropped?: boolean;
 }
 
 export function startAnthropicMock(opts: AnthropicMockOptions = {}): Promise<MockServer> {
@@ -67,6 +74,7 @@ export function startAnthropicMock(opts: AnthropicMockOptions = {}): Promise<Moc
     signatures: new Map(),
     noCounter: opts.noCounter,
     bearerOnly: opts.bearerOnly,
+    betasDropped: opts.betasDropped,
   };
   return startMockShell({
     key: state.key,
@@ -162,7 +170,7 @@ function messages(r: MockRequest, state: State, countTokens: boolean): MockResul
     surrogateError(r.text) ??
     validateMessagesRequest(r.body, {
       signatures: state.signatures,
-      betas: (r.headers['anthropic-beta'] ?? '').split(',').map((b) => b.trim()).filter(Boolean),
+      betas: state.betasDropped ? [] : (r.headers['anthropic-beta'] ?? '').split(',').map((b) => b.trim()).filter(Boolean),
       countTokens,
     });
   if (bad) return errorResult(bad);

@@ -153,4 +153,25 @@ describe('sendDroppingRefused', () => {
     await sendDroppingRefused({} as ProviderAdapter, 'x', body, async (b: RequestBody) => (untouched.sent.push({ raw: b }), new Response('{}')));
     expect(untouched.sent).toEqual([{ raw: body }]);
   });
+
+  test('an Anthropic-compatible server: its own wording, and only what a Messages request does without', async () => {
+    const anthropic = { protocol: 'anthropic' } as ProviderAdapter;
+    const extra = (field: string) => JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: `${field}: Extra inputs are not permitted` }, request_id: 'req_1' });
+    const sent: Array<Record<string, unknown>> = [];
+    const send = async (b: RequestBody): Promise<Response> => {
+      const body = JSON.parse(typeof b === 'string' ? b : new TextDecoder().decode(b)) as Record<string, unknown>;
+      sent.push(body);
+      const refused = ['context_management', 'mcp_servers', 'max_tokens'].find((f) => f in body);
+      return refused ? new Response(extra(refused), { status: 400 }) : new Response('{}', { status: 200 });
+    };
+    const messages = [{ role: 'user', content: 'hi' }];
+    const cm = { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] };
+    expect((await sendDroppingRefused(anthropic, 'claude-sonnet-4-5', JSON.stringify({ model: 'claude-sonnet-4-5', messages, context_management: cm }), send)).status).toBe(200);
+    expect(sent.at(-1)).toEqual({ model: 'claude-sonnet-4-5', messages });
+    // Chat Completions' renames and optional fields are not Messages': max_tokens stays, and so the refusal.
+    sent.length = 0;
+    expect((await sendDroppingRefused(anthropic, 'claude-opus-4-1', JSON.stringify({ model: 'claude-opus-4-1', messages, max_tokens: 8 }), send)).status).toBe(400);
+    expect((await sendDroppingRefused(anthropic, 'claude-opus-4-1', JSON.stringify({ model: 'claude-opus-4-1', messages, mcp_servers: [] }), send)).status).toBe(400);
+    expect(sent).toHaveLength(2);
+  });
 });
