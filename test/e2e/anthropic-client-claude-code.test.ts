@@ -238,3 +238,35 @@ describe('Claude-Code-like requests → gemini-cli', () => {
     expect(res.input_tokens).toBeGreaterThan(50);
   });
 });
+
+describe('Claude Code ToolSearch (ENABLE_TOOL_SEARCH) on other upstreams', () => {
+  // Its ToolSearch is a tool of its own whose result holds tool_reference blocks, which Anthropic's API
+  // expands into the tools they name: {"type":"tool_reference","tool_name":"get_weather"}. Other upstreams
+  // got an empty result, as if the search had found nothing.
+  const SEARCH_TOOL = { name: 'ToolSearch', description: 'Load deferred tools.', input_schema: { type: 'object', properties: { query: { type: 'string' } } } } as Anthropic.Tool;
+  const searched = (model: string) => ({
+    ...body(model, [
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01Search', name: 'ToolSearch', input: { query: 'select:get_weather' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01Search', content: [{ type: 'tool_reference', tool_name: 'get_weather' }] }, { type: 'text', text: 'Tool loaded.' }] },
+    ]),
+    tools: [BASH_TOOL, SEARCH_TOOL, DEFERRED_TOOL],
+    max_tokens: 4096,
+    stream: false,
+  });
+  const FOUND = 'Tools found and now available:\n- get_weather';
+
+  test('openai-custom: the tool message names what was found, and the deferred tool is offered', async () => {
+    await claudeCode('openai-custom').messages.create(searched('gpt-4o') as Anthropic.MessageCreateParamsNonStreaming);
+    const sent = lastBody(s.openai.calls) as { messages: Array<{ role: string; content: unknown }>; tools: Array<{ function: { name: string } }> };
+    expect(sent.messages.find((m) => m.role === 'tool')?.content).toBe(FOUND);
+    expect(sent.tools.map((t) => t.function.name)).toContain('get_weather');
+  });
+
+  test('gemini-cli: the function response names it too', async () => {
+    await claudeCode('gemini-cli').messages.create(searched('gemini-2.5-flash') as Anthropic.MessageCreateParamsNonStreaming);
+    const sent = lastBody(s.gemini.calls) as { contents: Array<{ parts: Array<{ functionResponse?: { response: unknown } }> }> };
+    const response = sent.contents.flatMap((c) => c.parts).find((p) => p.functionResponse)?.functionResponse?.response;
+    expect(JSON.stringify(response)).toContain(JSON.stringify(FOUND).slice(1, -1));
+  });
+});

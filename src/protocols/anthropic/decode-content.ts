@@ -139,13 +139,16 @@ function decodeToolResult(block: WireBlock, path: string, ctx: ContentContext): 
   if (typeof b.content === 'string') {
     if (b.content) content.push({ type: 'text', text: b.content });
   } else if (b.content) {
+    const found: string[] = [];
     for (let i = 0; i < b.content.length; i++) {
       const inner = b.content[i]!;
       const innerPath = `${path}.content.${i}`;
       if (inner.type === 'text') content.push(decodeText(inner, innerPath));
       else if (inner.type === 'image') pushDefined(content, decodeImage(inner, innerPath));
       else if (inner.type === 'document') pushDefined(content, decodeDocument(inner, innerPath));
+      else if (inner.type === 'tool_reference' && typeof inner.tool_name === 'string') found.push(inner.tool_name);
     }
+    if (found.length > 0) content.push({ type: 'text', text: foundText(found) });
   }
   hoistCacheControl(b, content);
   const part: ToolResultPart = { type: 'tool_result', callId: b.tool_use_id, content };
@@ -153,6 +156,17 @@ function decodeToolResult(block: WireBlock, path: string, ctx: ContentContext): 
   if (name !== undefined) part.name = name;
   if (b.is_error === true) part.isError = true;
   return part;
+}
+
+/**
+ * Claude Code's ToolSearch (on behind a gateway with ENABLE_TOOL_SEARCH, as BerriAI/litellm#38942 sets it)
+ * answers with `tool_reference` blocks, which Anthropic's API expands into the tools they name
+ * ({"type":"tool_reference","tool_name":"Grep"}); other upstreams have no such block,
+ * and the result reached the model empty, as if the search had found nothing. Every tool the client
+ * declared, deferred or not, is offered to them from the start: the result names the ones it can call.
+ */
+function foundText(names: readonly string[]): string {
+  return `Tools found and now available:\n${names.map((n) => `- ${n}`).join('\n')}`;
 }
 
 /**
