@@ -328,3 +328,42 @@ describe('Claude Code through a gateway that does not pass its betas on', () => 
     expect((err as Error).message).toContain('mcp_servers: Extra inputs are not permitted');
   });
 });
+
+describe("Claude Code's adaptive thinking on an Anthropic-compatible server that knows enabled and disabled only", () => {
+  // Claude Code thinks adaptively on the models it takes for Claude 4.6 and later; a model_map that sends
+  // such a name to a server of its own gets "Input should be 'enabled' or 'disabled'" (jundot/omlx#56).
+  let compatible: MockServer;
+  let gateway: TestProxy;
+  beforeAll(async () => {
+    compatible = await startAnthropicMock({ thinkingTypes: ['enabled', 'disabled'] });
+    gateway = await startProxy(['--model-provider', 'claude-custom', '--claude-base-url', compatible.url, '--claude-api-key', compatible.key]);
+  });
+  afterAll(async () => {
+    await Promise.all([gateway.stop(), compatible.stop()]);
+  });
+  const client = () => new Anthropic({ apiKey: gateway.key, baseURL: gateway.url, maxRetries: 0, defaultQuery: { beta: 'true' }, defaultHeaders: { 'anthropic-beta': BETAS } });
+  const params = (max_tokens: number) =>
+    ({
+      model: 'claude-sonnet-4-6',
+      max_tokens,
+      messages: [{ role: 'user', content: 'hi' }],
+      thinking: { type: 'adaptive' },
+      output_config: { effort: 'high' },
+    }) as unknown as Anthropic.MessageCreateParamsNonStreaming;
+
+  test('streamed: sent again with the budget its effort stands for, and the next request so at once', async () => {
+    const before = compatible.calls.length;
+    const final = await client().messages.stream(params(32000)).finalMessage();
+    expect(final.content.at(-1)?.type).toBe('text');
+    expect(compatible.calls.length - before).toBe(2);
+    expect((last(compatible.calls).body as { thinking: unknown }).thinking).toEqual({ type: 'enabled', budget_tokens: 24576 });
+    const again = compatible.calls.length;
+    await client().messages.stream(params(32000)).finalMessage();
+    expect(compatible.calls.length - again).toBe(1);
+  });
+
+  test('max_tokens too small for a budget: thinking off', async () => {
+    await client().messages.create({ ...params(1500), model: 'claude-opus-4-6' });
+    expect((last(compatible.calls).body as { thinking: unknown }).thinking).toEqual({ type: 'disabled' });
+  });
+});

@@ -2,6 +2,7 @@ import type { ProviderAdapter, RequestBody } from '../../providers/types.ts';
 import type { ReasoningEffort } from '../../core/request.ts';
 import { isRecord, tryParseJson } from '../../util/json.ts';
 import { nearestIn } from './model-rules.ts';
+import { refusedMessagesField, refusesAdaptive, withBudgetThinking, withoutMessagesField } from '../anthropic/refusals.ts';
 
 /**
  * Fields of a Chat Completions body a request does without when a server refuses them: what aiproxy adds
@@ -68,23 +69,9 @@ export function withoutField(body: Record<string, unknown>, field: string): Reco
   return OPTIONAL.has(field) ? rest : undefined;
 }
 
-/**
- * An Anthropic-compatible server's refusal of a top-level field, in the API's own words:
- * `{"type":"error","error":{…,"message":"context_management: Extra inputs are not permitted"}}`. Anthropic
- * answers so for a beta field whose anthropic-beta did not come along, which a gateway in front of it
- * (LiteLLM to Bedrock, Envoy to Vertex, Copilot's API) does not pass on, and Claude Code's context edits
- * failed every request (anthropics/claude-code#49548, #21612; caozhiyuan/copilot-api#305). Only what a
- * Messages request does without goes: context edits, which only save room.
- */
-const ANTHROPIC_REFUSAL = /"message"\s*:\s*"([A-Za-z_]+): Extra inputs are not permitted"/;
-const ANTHROPIC_OPTIONAL = new Set(['context_management']);
-
 /** The body without `field`, by the rules of the upstream's protocol (Messages or Chat Completions). */
 function withoutFieldFor(anthropic: boolean, body: Record<string, unknown>, field: string): Record<string, unknown> | undefined {
-  if (!anthropic) return withoutField(body, field);
-  if (!ANTHROPIC_OPTIONAL.has(field) || !(field in body)) return undefined;
-  const { [field]: _dropped, ...rest } = body;
-  return rest;
+  return anthropic ? withoutMessagesField(body, field) : withoutField(body, field);
 }
 
 /**
@@ -177,6 +164,8 @@ interface Known {
   efforts?: ReasoningEffort[];
   /** An effort goes with thinking switched on (THINKING_OFF). */
   thinkingOn?: boolean;
+  /** Adaptive thinking goes as a budget (anthropic/refusals.ts). */
+  budgetThinking?: boolean;
 }
 const refused = new WeakMap<ProviderAdapter, Map<string, Known>>();
 /** Models per adapter remembered at most; a client inventing model names must not grow this without bound. */
@@ -208,6 +197,7 @@ export function withoutKnownRefused(adapter: ProviderAdapter, model: string, bod
   if (out && entry.ceiling !== undefined) out = withinCeiling(out, entry.ceiling) ?? out;
   if (out && entry.efforts) out = withEffortIn(out, entry.efforts) ?? out;
   if (out && entry.thinkingOn) out = withThinkingOn(out) ?? out;
+  if (out && entry.budgetThinking) out = withBudgetThinking(out) ?? out;
   return out && out !== json ? JSON.stringify(out) : body;
 }
 
@@ -249,10 +239,15 @@ interface Adjustment {
 /** The one change a refusal names (a field, a ceiling, an effort), or undefined when it is no such refusal. */
 function adjustmentFor(anthropic: boolean, status: number, text: string, sent: () => Record<string, unknown> | undefined): Adjustment | undefined {
   if (anthropic) {
-    const field = status === 400 ? ANTHROPIC_REFUSAL.exec(text)?.[1] : undefined;
+    if (refusesAdaptive(status, text)) {
+      const body = sent();
+      const next = body && withBudgetThinking(body);
+      if (next) return { next, remember: (k) => (k.budgetThinking = true), what: 'adaptive thinking' };
+    }
+    const field = refusedMessagesField(status, text);
     if (field === undefined) return undefined;
     const body = sent();
-    const next = body && withoutFieldFor(true, body, field);
+    const next = body && withoutMessagesField(body, field);
     return next && { next, remember: (k) => k.fields.add(field), what: field };
   }
   const field = refusedField(status, text);

@@ -49,6 +49,11 @@ export interface AnthropicMockOptions {
    * "context_management: Extra inputs are not permitted".
    */
   betasDropped?: boolean;
+  /**
+   * An Anthropic-compatible server that knows only these thinking types, as omlx knew enabled and disabled
+   * (jundot/omlx#56): another one is its pydantic 422, "Input should be 'enabled' or 'disabled'".
+   */
+  thinkingTypes?: readonly string[];
 }
 
 const DEFAULT_MODELS: NonNullable<AnthropicMockOptions['models']> = [
@@ -65,6 +70,7 @@ interface State {
   noCounter?: AnthropicMockOptions['noCounter'];
   bearerOnly?: boolean;
   betasDropped?: boolean;
+  thinkingTypes?: readonly string[];
 }
 
 export function startAnthropicMock(opts: AnthropicMockOptions = {}): Promise<MockServer> {
@@ -75,6 +81,7 @@ export function startAnthropicMock(opts: AnthropicMockOptions = {}): Promise<Moc
     noCounter: opts.noCounter,
     bearerOnly: opts.bearerOnly,
     betasDropped: opts.betasDropped,
+    thinkingTypes: opts.thinkingTypes,
   };
   return startMockShell({
     key: state.key,
@@ -166,6 +173,12 @@ function listModels(r: MockRequest, state: State): MockResult {
 
 function messages(r: MockRequest, state: State, countTokens: boolean): MockResult {
   if (r.body === undefined) return errorResult(unparsableBody(r.text));
+  const thinking = (r.body as { thinking?: { type?: unknown } } | null)?.thinking?.type;
+  if (state.thinkingTypes && thinking !== undefined && !state.thinkingTypes.includes(String(thinking))) {
+    const expected = state.thinkingTypes.map((t) => `'${t}'`).join(' or ');
+    const detail = [{ type: 'literal_error', loc: ['body', 'thinking', 'type'], msg: `Input should be ${expected}`, input: thinking, ctx: { expected } }];
+    return { response: jsonResponse(422, { detail }, headers(anthropicRequestId())) };
+  }
   const bad =
     surrogateError(r.text) ??
     validateMessagesRequest(r.body, {
