@@ -36,7 +36,7 @@ import { readableToGemini } from '../protocols/gemini/own-calls.ts';
 import { relayableToServer } from '../protocols/openai/relay-repairs.ts';
 import { answersOnlyStreamed } from '../protocols/openai/model-rules.ts';
 import { readStreamedAnswer } from './streamed-answer.ts';
-import { retryWithoutRefused, withoutKnownRefused } from '../protocols/openai/refused-fields.ts';
+import { retryWithoutRefused, withoutKnownRefused } from './refused-retry.ts';
 
 export interface GenerateInput {
   /** The protocol the client speaks (decided by the route). */
@@ -329,7 +329,7 @@ export async function readJson(res: Response, adapter: ProviderAdapter, idleMs: 
 
 /**
  * Sends a generate body. A Chat Completions server that refused a field the request can do without, an
- * output limit above the model's or an effort it does not take (refused-fields.ts), gets it again as it
+ * output limit above the model's or an effort it does not take (openai/refused-fields.ts; the retry and its memory: refused-retry.ts), gets it again as it
  * takes it, now and in later requests; so does an Anthropic-compatible one that refused Claude Code's
  * context edits or adaptive thinking (anthropic/refusals.ts). The operator is told once per upstream and
  * model, as it is remembered then.

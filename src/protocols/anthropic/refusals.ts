@@ -4,7 +4,7 @@ import { isRecord } from '../../util/json.ts';
 
 /**
  * What an Anthropic-compatible upstream refuses of a Messages request that the request can do without,
- * read from its answer; openai/refused-fields.ts sends the request again without it and remembers it.
+ * read from its answer; proxy/refused-retry.ts sends the request again without it and remembers it.
  */
 
 /**

@@ -1,8 +1,6 @@
-import type { ProviderAdapter, RequestBody } from '../../providers/types.ts';
 import type { ReasoningEffort } from '../../core/request.ts';
 import { isRecord, tryParseJson } from '../../util/json.ts';
 import { nearestIn } from './model-rules.ts';
-import { refusedMessagesField, refusesAdaptive, withBudgetThinking, withoutMessagesField } from '../anthropic/refusals.ts';
 
 /**
  * Fields of a Chat Completions body a request does without when a server refuses them: what aiproxy adds
@@ -67,11 +65,6 @@ export function withoutField(body: Record<string, unknown>, field: string): Reco
   const renamed = RENAMED[field];
   if (renamed !== undefined) return renamed in body ? undefined : { ...rest, [renamed]: value };
   return OPTIONAL.has(field) ? rest : undefined;
-}
-
-/** The body without `field`, by the rules of the upstream's protocol (Messages or Chat Completions). */
-function withoutFieldFor(anthropic: boolean, body: Record<string, unknown>, field: string): Record<string, unknown> | undefined {
-  return anthropic ? withoutMessagesField(body, field) : withoutField(body, field);
 }
 
 /**
@@ -145,141 +138,14 @@ export function withEffortIn(body: Record<string, unknown>, allowed: readonly Re
  */
 const THINKING_OFF = /Invalid combination of reasoning_effort and thinking type: \w+ \+ disabled/;
 
+/** Whether a server's answer is Ark's refusal of an effort with thinking off (THINKING_OFF). */
+export function refusesEffortWithoutThinking(status: number, text: string): boolean {
+  return status === 400 && THINKING_OFF.test(text);
+}
+
 /** The body with Ark's thinking switched on for the graded effort it holds, unless it says itself how to think. */
 export function withThinkingOn(body: Record<string, unknown>): Record<string, unknown> | undefined {
   const effort = body.reasoning_effort;
   if (typeof effort !== 'string' || effort === 'none' || effort === 'minimal' || body.thinking !== undefined) return undefined;
   return { ...body, thinking: { type: 'enabled' } };
 }
-
-/**
- * Fields each upstream refused, and the output ceiling it stated, per model: later requests go without
- * them (within it) at once instead of paying a refused round trip each. Kept per adapter (one per pool
- * member, made anew when a reload changes its settings), so pointing a member at another server asks that
- * server afresh.
- */
-interface Known {
-  fields: Set<string>;
-  ceiling?: number;
-  efforts?: ReasoningEffort[];
-  /** An effort goes with thinking switched on (THINKING_OFF). */
-  thinkingOn?: boolean;
-  /** Adaptive thinking goes as a budget (anthropic/refusals.ts). */
-  budgetThinking?: boolean;
-}
-const refused = new WeakMap<ProviderAdapter, Map<string, Known>>();
-/** Models per adapter remembered at most; a client inventing model names must not grow this without bound. */
-const MAX_MODELS = 256;
-
-function known(adapter: ProviderAdapter, model: string): Known {
-  let models = refused.get(adapter);
-  if (!models) refused.set(adapter, (models = new Map()));
-  let entry = models.get(model);
-  if (!entry) {
-    if (models.size >= MAX_MODELS) models.clear();
-    models.set(model, (entry = { fields: new Set() }));
-  }
-  return entry;
-}
-
-/**
- * The body to send first: without the fields this upstream refused before for this model and within the
- * ceiling it stated, or the body itself (unparsed, the client's bytes on the relay) when it refused
- * nothing, as almost every upstream.
- */
-export function withoutKnownRefused(adapter: ProviderAdapter, model: string, body: RequestBody): RequestBody {
-  const entry = refused.get(adapter)?.get(model);
-  if (!entry) return body;
-  const json = parse(body);
-  let out = json;
-  const anthropic = adapter.protocol === 'anthropic';
-  if (out) for (const f of entry.fields) out = withoutFieldFor(anthropic, out, f) ?? out;
-  if (out && entry.ceiling !== undefined) out = withinCeiling(out, entry.ceiling) ?? out;
-  if (out && entry.efforts) out = withEffortIn(out, entry.efforts) ?? out;
-  if (out && entry.thinkingOn) out = withThinkingOn(out) ?? out;
-  if (out && entry.budgetThinking) out = withBudgetThinking(out) ?? out;
-  return out && out !== json ? JSON.stringify(out) : body;
-}
-
-/**
- * After a server refused a field of `sent` the request can do without (refusedField, withoutField), or
- * an output limit above the model's (refusedCeiling): sends it again without (within it), a field at a
- * time as servers name them (MAX_RETRIES: a converted body holds few such fields), and remembers each
- * for this upstream and model. The response as it came when the refusal is of anything else.
- */
-export async function retryWithoutRefused(
-  adapter: ProviderAdapter,
-  model: string,
-  sent: RequestBody,
-  res: Response,
-  send: (body: RequestBody) => Promise<Response>,
-  onDropped?: (field: string) => void,
-): Promise<Response> {
-  // Parsed only once an answer is a refusal: most failures (rate limits, outages) are not.
-  let current: Record<string, unknown> | undefined;
-  for (let i = 0; i < MAX_RETRIES && !res.ok; i++) {
-    const adjustment = adjustmentFor(adapter.protocol === 'anthropic', res.status, await res.clone().text(), () => (current ??= parse(sent)));
-    if (!adjustment) break;
-    adjustment.remember(known(adapter, model));
-    onDropped?.(adjustment.what);
-    await res.body?.cancel().catch(() => {});
-    current = adjustment.next;
-    res = await send(JSON.stringify(current));
-  }
-  return res;
-}
-
-/** What a refusal asks of the body: the body to send instead, what to remember of it, what to tell the operator. */
-interface Adjustment {
-  next: Record<string, unknown>;
-  remember(entry: Known): void;
-  what: string;
-}
-
-/** The one change a refusal names (a field, a ceiling, an effort), or undefined when it is no such refusal. */
-function adjustmentFor(anthropic: boolean, status: number, text: string, sent: () => Record<string, unknown> | undefined): Adjustment | undefined {
-  if (anthropic) {
-    if (refusesAdaptive(status, text)) {
-      const body = sent();
-      const next = body && withBudgetThinking(body);
-      if (next) return { next, remember: (k) => (k.budgetThinking = true), what: 'adaptive thinking' };
-    }
-    const field = refusedMessagesField(status, text);
-    if (field === undefined) return undefined;
-    const body = sent();
-    const next = body && withoutMessagesField(body, field);
-    return next && { next, remember: (k) => k.fields.add(field), what: field };
-  }
-  const field = refusedField(status, text);
-  if (field !== undefined) {
-    const body = sent();
-    const next = body && withoutField(body, field);
-    return next && { next, remember: (k) => k.fields.add(field), what: field };
-  }
-  const ceiling = refusedCeiling(status, text);
-  if (ceiling !== undefined) {
-    const body = sent();
-    const next = body && withinCeiling(body, ceiling);
-    return next && { next, remember: (k) => (k.ceiling = ceiling), what: `max_tokens above ${ceiling}` };
-  }
-  if (status === 400 && THINKING_OFF.test(text)) {
-    const body = sent();
-    const next = body && withThinkingOn(body);
-    return next && { next, remember: (k) => (k.thinkingOn = true), what: 'thinking on for reasoning_effort' };
-  }
-  // Only a body that sent an effort can have had it refused; parsed then, as for the others.
-  if (!/reasoning/i.test(text)) return undefined;
-  const body = sent();
-  const efforts = body && refusedEfforts(status, text, body.reasoning_effort);
-  if (!body || !efforts) return undefined;
-  const next = withEffortIn(body, efforts);
-  return next && { next, remember: (k) => (k.efforts = efforts), what: `reasoning_effort ${String(body.reasoning_effort)}` };
-}
-
-function parse(body: RequestBody): Record<string, unknown> | undefined {
-  const value = tryParseJson(typeof body === 'string' ? body : utf8.decode(body));
-  return isRecord(value) ? value : undefined;
-}
-
-const utf8 = new TextDecoder();
-const MAX_RETRIES = 5;

@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from 'bun:test';
 import type { ProviderAdapter, RequestBody } from '../../../src/providers/types.ts';
-import { refusedCeiling, refusedEfforts, refusedField, retryWithoutRefused, withEffortIn, withinCeiling, withoutField, withoutKnownRefused, withThinkingOn } from '../../../src/protocols/openai/refused-fields.ts';
+import { refusedCeiling, refusedEfforts, refusedField, withEffortIn, withinCeiling, withoutField, withThinkingOn } from '../../../src/protocols/openai/refused-fields.ts';
+import { retryWithoutRefused, withoutKnownRefused } from '../../../src/proxy/refused-retry.ts';
 
 /** What the request path does: the known refusals left out, then a retry for each new refusal. */
 async function sendDroppingRefused(adapter: ProviderAdapter, model: string, body: RequestBody, send: (b: RequestBody) => Promise<Response>): Promise<Response> {
