@@ -329,10 +329,10 @@ export async function readJson(res: Response, adapter: ProviderAdapter, idleMs: 
 
 /**
  * Sends a generate body. A Chat Completions server that refused a field the request can do without, an
- * output limit above the model's or an effort it does not take (openai/refused-fields.ts; the retry and its memory: refused-retry.ts), gets it again as it
- * takes it, now and in later requests; so does an Anthropic-compatible one that refused Claude Code's
- * context edits or adaptive thinking (anthropic/refusals.ts). The operator is told once per upstream and
- * model, as it is remembered then.
+ * output limit above the model's or an effort it does not take (openai/refused-fields.ts), gets it again
+ * as it takes it, now and in later requests (refused-retry.ts); so does an Anthropic-compatible one that
+ * refused Claude Code's context edits or adaptive thinking (anthropic/refusals.ts). The operator is told
+ * once per upstream and model, as it is remembered then.
  */
 async function sendTo(
   ctx: AppContext,
