@@ -1,5 +1,5 @@
 import type { ProxyErrorInfo } from '../core/errors.ts';
-import type { Protocol, StreamDecoder } from '../protocols/types.ts';
+import type { Protocol, SSEMessage, StreamDecoder } from '../protocols/types.ts';
 import { SSEReader } from '../util/sse.ts';
 import type { StreamTiming } from './stream-clock.ts';
 import { bytesOf } from '../util/raw-body.ts';
@@ -36,8 +36,19 @@ const REFUSAL: Partial<Record<Protocol, Buffer[]>> = {
   anthropic: [Buffer.from('error')],
   responses: ['error', 'response.failed'].map((name) => Buffer.from(name)),
 };
+/** The same names as text, for events read whole (OpeningEvents). */
+const asText = (names: Partial<Record<Protocol, Buffer[]>>): Partial<Record<Protocol, string[]>> =>
+  Object.fromEntries(Object.entries(names).map(([protocol, list]) => [protocol, list!.map((name) => name.toString())]));
+const OPENING_NAMES = asText(OPENING);
+const REFUSAL_NAMES = asText(REFUSAL);
 const ERROR = Buffer.from('error');
 const NULL_VALUE = Buffer.from('":null');
+const EVENT = Buffer.from('event:');
+const DATA = Buffer.from('data:');
+const ROLE = Buffer.from('"role"');
+const NO_CONTENT = [Buffer.from('"content":""'), Buffer.from('"content": ""')];
+const LF = 0x0a;
+const CR = 0x0d;
 
 /**
  * Upstreams that have accepted a stream (200) can still refuse it as its first event: Anthropic's
@@ -47,14 +58,16 @@ const NULL_VALUE = Buffer.from('":null');
  * the client then, so such a refusal is a failure like a 529 or a 503 (generate.ts): another member can
  * take the request, and a client without one gets the error with its status, which its SDK retries (no
  * SDK retries an error inside a 200 stream). So the stream's opening (events that only say it started:
- * message_start, ping, response.created, comments) is read before the response goes out, until its first
- * content or its error, within HEAD_WAIT_MS and HEAD_LIMIT_BYTES: a stream whose content is slow to come
- * goes out as it is then, and an error after that is in-band as before. The caller cancels the reader if
- * it refuses the stream.
+ * message_start, ping, response.created, comments, a Chat Completions chunk with only the assistant's
+ * role) is read before the response goes out, until its first content or its error, within HEAD_WAIT_MS
+ * and HEAD_LIMIT_BYTES: a stream whose content is slow to come goes out as it is then, and an error after
+ * that is in-band as before. The caller cancels the reader if it refuses the stream.
  *
- * Chunks are judged on their bytes (a relay decodes nothing, and a conversion decodes them once, later):
- * by their event names where the protocol names its events, else by whether a `data:` line came and says
- * "error". Only a chunk that may hold a refusal is decoded, with a fresh decoder of the upstream's protocol.
+ * Chunks are judged on their bytes while each ends between events (a relay decodes nothing, and a
+ * conversion decodes them once, later): by their event names where the protocol names its events, else
+ * by whether a `data:` line came and says "error". A chunk the bytes cannot tell (one that may hold a
+ * refusal, may be only a role, or ends inside an event, whose name or data the next chunk holds) sends
+ * the opening through OpeningEvents from then on, event by event, however the upstream split them.
  */
 export async function readStreamHead(
   body: ReadableStream<Uint8Array>,
@@ -65,7 +78,7 @@ export async function readStreamHead(
   const reader = defaultReader(body);
   const head: Uint8Array[] = [];
   const held = (pending?: Promise<ReadResult>): HeldStream => ({ reader, head, pending });
-  let decoding: { sse: SSEReader; decoder: StreamDecoder } | undefined;
+  let events: OpeningEvents | undefined;
   let size = 0;
   let wake: (() => void) | undefined;
   const late = new Promise<undefined>((resolve) => (wake = () => resolve(undefined)));
@@ -86,28 +99,34 @@ export async function readStreamHead(
       }
       // Out of time: the pump takes this read's outcome as its first.
       if (result === undefined) return { held: held(next) };
-      // The stream's end with nothing but its opening: no answer came, as when the connection breaks. Bytes
-      // that are no SSE (a bare JSON error body, lemonade-sdk/lemonade#2826) are the stream's to report.
       if (result.done) {
-        if (decoding || !head.every(sseOpening)) return { held: held(next) };
-        // Decoded once before it is called empty: an event sent without its name (a data-only error
-        // beside message_start) passes for part of the opening by its names.
-        const verdict = judge({ sse: new SSEReader(), decoder: decoder() }, head);
+        // Read to its end, a last line without its line break too (a bare JSON error body, the whole
+        // body: lemonade-sdk/lemonade#2826), and decoded: an event sent without its name (a data-only
+        // error beside message_start) passes for part of the opening by its names.
+        if (!events) {
+          events = new OpeningEvents(protocol, decoder);
+          const verdict = events.push(head);
+          if (verdict !== undefined) return verdict === true ? { held: held(next) } : { held: held(), error: verdict };
+        }
+        const verdict = events.end();
         if (verdict === true) return { held: held(next) };
-        return { held: held(), error: verdict ?? endedEarly('upstream ended the stream before its first content') };
+        if (verdict !== undefined) return { held: held(), error: verdict };
+        // The stream's end with nothing but its opening: no answer came, as when the connection breaks.
+        // Bytes that are no SSE are the stream's to report.
+        return sseOpening(head) ? { held: held(), error: endedEarly('upstream ended the stream before its first content') } : { held: held(next) };
       }
       const chunk = result.value;
       head.push(chunk);
       size += chunk.byteLength;
       let verdict: ProxyErrorInfo | true | undefined;
-      if (decoding) verdict = judge(decoding, [chunk]);
+      if (events) verdict = events.push([chunk]);
       else {
         const kind = classify(protocol, bytesOf(chunk));
         if (kind === 'content') return { held: held() };
-        if (kind === 'refusal') {
-          // From here on the events are decoded, those held so far first.
-          decoding = { sse: new SSEReader(), decoder: decoder() };
-          verdict = judge(decoding, head);
+        if (kind === 'decode') {
+          // From here on the events are read whole, those held so far first.
+          events = new OpeningEvents(protocol, decoder);
+          verdict = events.push(head);
         }
       }
       if (verdict !== undefined) return verdict === true ? { held: held() } : { held: held(), error: verdict };
@@ -121,42 +140,104 @@ export async function readStreamHead(
 const endedEarly = (message: string): ProxyErrorInfo => ({ status: 502, kind: 'api_error', message });
 
 /**
- * The refusal among these chunks' events, true when content came first, undefined for opening only.
- * Events the decoder cannot read end the judging: the stream's own decoder reports them.
+ * The opening read event by event: SSEReader joins what the upstream split (an `event:` line in one
+ * chunk, its `data:` in the next; lines that end in CR only), and holds a last line until it is whole
+ * or the body ends. Where the protocol names its events, they are told by their names as classify
+ * tells them, unparsed (a response.created may echo tens of KB of instructions); a refusal, and any
+ * event without a name, is decoded with a fresh decoder of the upstream's protocol, the opening before
+ * it first. Verdicts: the refusal, true when content came first, undefined for opening only. Events the
+ * decoder cannot read end the judging: the stream's own decoder reports them.
  */
-function judge(d: { sse: SSEReader; decoder: StreamDecoder }, chunks: Uint8Array[]): ProxyErrorInfo | true | undefined {
-  try {
-    for (const chunk of chunks) {
-      for (const message of d.sse.push(chunk)) {
-        for (const ev of d.decoder.message(message)) {
+class OpeningEvents {
+  private readonly sse = new SSEReader();
+  private decoder?: StreamDecoder;
+  /** Opening events passed before the decoder was made: it reads them first. */
+  private readonly passed: SSEMessage[] = [];
+  private readonly names: string[] | undefined;
+  private readonly refusals: string[] | undefined;
+
+  constructor(
+    protocol: Protocol,
+    private readonly make: () => StreamDecoder,
+  ) {
+    this.names = OPENING_NAMES[protocol];
+    this.refusals = REFUSAL_NAMES[protocol];
+  }
+
+  push(chunks: Uint8Array[]): ProxyErrorInfo | true | undefined {
+    try {
+      for (const chunk of chunks) {
+        const verdict = this.judge(this.sse.push(chunk));
+        if (verdict !== undefined) return verdict;
+        if (this.sse.failure !== undefined) return true;
+      }
+    } catch {
+      return true;
+    }
+    return undefined;
+  }
+
+  /** The body ended: its last event, if it had no blank line after it. */
+  end(): ProxyErrorInfo | true | undefined {
+    try {
+      return this.judge(this.sse.end());
+    } catch {
+      return true;
+    }
+  }
+
+  private judge(messages: SSEMessage[]): ProxyErrorInfo | true | undefined {
+    for (const message of messages) {
+      const name = this.names ? message.event : undefined;
+      if (name !== undefined) {
+        // By its name, as classify does: an opening event is passed, any other but a refusal is content.
+        if (this.names!.includes(name) && !this.decoder) {
+          this.passed.push(message);
+          continue;
+        }
+        if (!this.names!.includes(name) && !this.refusals!.includes(name)) return true;
+      }
+      this.decoder ??= this.make();
+      this.passed.push(message);
+      for (const m of this.passed.splice(0)) {
+        for (const ev of this.decoder.message(m)) {
           if (ev.type === 'error') return ev.error;
           if (ev.type !== 'start' && ev.type !== 'usage') return true;
         }
       }
-      if (d.sse.failure !== undefined) return true;
     }
-  } catch {
-    return true;
+    return undefined;
   }
-  return undefined;
 }
 
 /**
- * What a chunk holds, by its bytes: only the opening (or comments and blank lines), maybe a refusal (to be
- * decoded), or content. A name cut by the chunk's end counts as content: the stream then goes out as it
- * is, as it did before.
+ * What a chunk that starts an event holds, by its bytes: only the opening (comments, blank lines, opening
+ * events, ending between events), content, or what only its events read whole can tell ('decode'): a
+ * refusal maybe, a Chat Completions chunk that may carry only the assistant's role or an empty content
+ * (the first chunk of OpenAI's and most compatible servers' streams, which an error may follow:
+ * `data: {"error":…}` from a relay whose backend failed), or an event the chunk's end cut (its name, its
+ * first `data:` line, or the event an opening chunk leaves open, whose `data:` the next chunk holds).
  */
-function classify(protocol: Protocol, bytes: Buffer): 'opening' | 'refusal' | 'content' {
+function classify(protocol: Protocol, bytes: Buffer): 'opening' | 'content' | 'decode' {
   const names = OPENING[protocol];
-  let at = names ? bytes.indexOf('event:') : -1;
-  if (at < 0) return bytes.indexOf('data:') < 0 ? 'opening' : saysError(bytes) ? 'refusal' : 'content';
-  for (; at >= 0; at = bytes.indexOf('event:', at + 6)) {
-    let from = at + 6;
-    if (bytes[from] === 0x20) from++;
-    if (names!.some((name) => isNameAt(bytes, name, from))) continue;
-    return REFUSAL[protocol]!.some((name) => isNameAt(bytes, name, from)) ? 'refusal' : 'content';
+  let at = names ? bytes.indexOf(EVENT) : -1;
+  if (at < 0) {
+    // A bare JSON error line or an `error:` field (SSEReader reads both) says it as well as a `data:` one.
+    if (saysError(bytes)) return 'decode';
+    const data = bytes.indexOf(DATA);
+    if (data < 0) return endsEvent(bytes) ? 'opening' : 'decode';
+    if (lineEnd(bytes, data) < 0) return 'decode';
+    return protocol === 'openai' && mayBeEmpty(bytes) ? 'decode' : 'content';
   }
-  return 'opening';
+  for (; at >= 0; at = bytes.indexOf(EVENT, at + EVENT.length)) {
+    let from = at + EVENT.length;
+    if (bytes[from] === 0x20) from++;
+    const end = lineEnd(bytes, from);
+    if (end < 0) return 'decode';
+    if (names!.some((name) => isName(bytes, name, from, end))) continue;
+    return REFUSAL[protocol]!.some((name) => isName(bytes, name, from, end)) ? 'decode' : 'content';
+  }
+  return endsEvent(bytes) ? 'opening' : 'decode';
 }
 
 /**
@@ -171,19 +252,39 @@ function saysError(bytes: Buffer): boolean {
   return false;
 }
 
+/** Whether a Chat Completions chunk may carry no content: the assistant's role (which comes with none, or ""), or `"content":""`. */
+function mayBeEmpty(bytes: Buffer): boolean {
+  return bytes.indexOf(ROLE) >= 0 || NO_CONTENT.some((needle) => bytes.indexOf(needle) >= 0);
+}
+
 /**
- * Whether a held chunk is SSE lines only (blank, comments, fields), as an opening is: what classify let
- * through holds opening events only, and a line the chunk cut or that is no SSE field makes it false.
+ * Whether held chunks are SSE lines only (blank, comments, fields), as an opening is: what was judged
+ * holds opening events only, and a line cut by the body's end or that is no SSE field makes it false.
  */
-function sseOpening(chunk: Uint8Array): boolean {
-  const text = bytesOf(chunk).toString('latin1');
-  if (!text.endsWith('\n')) return false;
+function sseOpening(head: Uint8Array[]): boolean {
+  const text = Buffer.concat(head).toString('latin1');
+  if (text !== '' && !text.endsWith('\n') && !text.endsWith('\r')) return false;
   return text.split(/\r?\n|\r/).every((line) => line === '' || /^(:|event:|data:|id:|retry:)/.test(line));
 }
 
-/** Whether `name` ends a line that starts at `from` (a line the chunk cut is not one). */
-function isNameAt(bytes: Buffer, name: Buffer, from: number): boolean {
-  const end = from + name.length;
-  if (end >= bytes.length) return false;
-  return bytes.compare(name, 0, name.length, from, end) === 0 && (bytes[end] === 0x0a || bytes[end] === 0x0d);
+/** Where the line that goes on at `from` ends (its LF or CR), or -1 when the chunk's end cuts it. */
+function lineEnd(bytes: Buffer, from: number): number {
+  const lf = bytes.indexOf(LF, from);
+  const cr = bytes.indexOf(CR, from);
+  return lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+}
+
+/** Whether the bytes end with an empty line (two line ends, CRLF being one), between events. */
+function endsEvent(bytes: Buffer): boolean {
+  let n = bytes.length;
+  if (n === 0) return true;
+  const last = bytes[n - 1];
+  if (last !== LF && last !== CR) return false;
+  n -= last === LF && bytes[n - 2] === CR ? 2 : 1;
+  return n === 0 || bytes[n - 1] === LF || bytes[n - 1] === CR;
+}
+
+/** Whether the line `from`..`end` is exactly `name`. */
+function isName(bytes: Buffer, name: Buffer, from: number, end: number): boolean {
+  return end - from === name.length && bytes.compare(name, 0, name.length, from, end) === 0;
 }

@@ -49,15 +49,59 @@ describe('readStreamHead', () => {
     expect(await head('anthropic', [MESSAGE_START + TEXT_START + delta])).toEqual({ error: undefined, held: 1, pending: false });
   });
 
-  test('an event name cut by the chunk’s end counts as content: the stream goes out', async () => {
-    expect(await head('anthropic', ['event: mess', 'age_start\n'])).toEqual({ error: undefined, held: 1, pending: false });
+  test('an event cut by a chunk’s end is read whole with the next: its name, its line end, its data', async () => {
+    // Judged as when it came in one chunk: a refusal found, content going out at once.
+    const whole = MESSAGE_START + OVERLOADED;
+    const at = MESSAGE_START.length;
+    for (const cut of [at + 'event: er'.length, at + 'event: error'.length, at + 'event: error\n'.length, at + 'event: error\ndata: {"type":"err'.length]) {
+      expect((await head('anthropic', [whole.slice(0, cut), whole.slice(cut)])).error).toMatchObject({ kind: 'overloaded' });
+    }
+    const nameCut = [MESSAGE_START.slice(0, 'event: mess'.length), MESSAGE_START.slice('event: mess'.length)];
+    expect(await head('anthropic', [nameCut[0]!, nameCut[1]! + TEXT_START])).toEqual({ error: undefined, held: 2, pending: false });
+    // An opening whose name was cut is still only the opening: waited past.
+    expect(await head('anthropic', nameCut, { idleMs: 300_000, keepaliveMs: 50 })).toEqual({ error: undefined, held: 2, pending: true });
+  });
+
+  test('Chat Completions: `event: error` in one chunk and its data in the next, or the data cut inside, is the refusal', async () => {
+    const data = `data: ${JSON.stringify({ message: 'Service Unavailable', code: 503 })}\n\n`;
+    expect((await head('openai', ['event: error\n', data])).error).toMatchObject({ status: 503 });
+    const error = `data: ${JSON.stringify({ error: { message: 'Provider returned error', code: 502 } })}\n\n`;
+    for (const cut of [2, 'data: {"err'.length]) expect((await head('openai', [error.slice(0, cut), error.slice(cut)])).error).toMatchObject({ status: 502 });
+  });
+
+  test('lines that end in CR only: a refusal split so is found, an opening that ends so is a 502', async () => {
+    const cr = (s: string) => s.replaceAll('\n', '\r');
+    expect((await head('anthropic', [cr(MESSAGE_START) + 'event: error', cr(OVERLOADED.slice('event: error'.length))])).error).toMatchObject({ kind: 'overloaded' });
+    expect((await head('openai', ['event: error\r', cr(`data: ${JSON.stringify({ message: 'busy', code: 503 })}\n\n`)])).error).toMatchObject({ status: 503 });
+    const ended = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(encoder.encode(cr(MESSAGE_START)));
+        c.enqueue(encoder.encode(cr(ev('ping', {}))));
+        c.close();
+      },
+    });
+    const opened = await readStreamHead(ended, 'anthropic', () => codecs.anthropic.createStreamDecoder(), TIMING);
+    expect(opened.error).toMatchObject({ status: 502, message: 'upstream ended the stream before its first content' });
   });
 
   test('Chat Completions: comments are waited past (OpenRouter), the first data decides', async () => {
     const r = await head('openai', [': OPENROUTER PROCESSING\n\n', `data: ${JSON.stringify({ error: { message: 'Provider returned error', code: 502 } })}\n\n`]);
     expect(r.error).toMatchObject({ status: 502 });
-    const chunk = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })}\n\n`;
+    const chunk = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: null }] })}\n\n`;
     expect(await head('openai', [chunk])).toEqual({ error: undefined, held: 1, pending: false });
+  });
+
+  test('Chat Completions: a chunk with only the role is opening: the refusal after it is found, content after it goes out at once', async () => {
+    const role = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })}\n\n`;
+    const refusal = `data: ${JSON.stringify({ error: { message: 'Rate limit exceeded', type: 'rate_limit_error', code: 429 } })}\n\n`;
+    expect((await head('openai', [role, refusal])).error).toMatchObject({ status: 429, kind: 'rate_limit' });
+    expect((await head('openai', [role + refusal])).error).toMatchObject({ status: 429 });
+    const text = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: null }] })}\n\n`;
+    // Not waited out: the content's chunk ends the opening (pending: no read left for the pump).
+    expect(await head('openai', [role, text])).toEqual({ error: undefined, held: 2, pending: false });
+    expect(await head('openai', [role + text])).toEqual({ error: undefined, held: 1, pending: false });
+    const empty = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: '' }, finish_reason: null }] })}\n\n`;
+    expect((await head('openai', [empty, refusal])).error).toMatchObject({ status: 429 });
   });
 
   test('a Responses stream without event: lines goes out at its first data', async () => {
@@ -89,8 +133,12 @@ describe('readStreamHead', () => {
       status: 502,
       message: "upstream connection broke off before the stream's first content: socket reset",
     });
-    // A bare JSON error body sent as the stream is no opening: the stream reports it (stream-error-dialects).
-    expect(await judge(ended(['{"error":{"code":400,"message":"too long"}}']), 'openai')).toBeUndefined();
+    // A bare JSON error body sent as the stream, with or without its line break, is read as the error it
+    // is (a 400 no other member would answer otherwise stays in the stream: stream-error-dialects).
+    expect(await judge(ended(['{"error":{"code":400,"message":"too long"}}']), 'openai')).toMatchObject({ status: 400, message: 'too long' });
+    expect(await judge(ended(['{"error":{"code":503,', '"message":"busy"}}\n']), 'openai')).toMatchObject({ status: 503, message: 'busy' });
+    // Bytes that are no SSE are not called an empty stream: the stream reports them.
+    expect(await judge(ended(['Internal Server Error']), 'openai')).toBeUndefined();
   });
 
   test('an error sent without its event name beside message_start is found when the stream ends there', async () => {

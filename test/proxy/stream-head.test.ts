@@ -10,6 +10,7 @@ import OpenAI from 'openai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SSE_HEAD, startFaultServer, type FaultServer } from '../helpers/fault-upstream.ts';
 import { startAnthropicMock } from '../helpers/mocks/anthropic-mock.ts';
 import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
 import type { MockServer } from '../helpers/mocks/types.ts';
@@ -187,5 +188,111 @@ describe('a stream refused as its first event', () => {
     expect(text).toContain('event: message_start');
     expect(text).toContain('overloaded_error');
     expect(claudeB.calls.length).toBe(0);
+  });
+});
+
+/**
+ * The same opening as the upstream split or framed it: an `event:` line in one read and its `data:` in
+ * the next, lines that end in CR only (SSE allows it), a Chat Completions chunk with only the assistant's
+ * role before the refusal, a bare JSON error body without its line break. Each is judged as when it came
+ * whole in one read; the raw upstream writes each piece on its own, a little apart.
+ */
+describe('an opening split across reads or framed otherwise', () => {
+  let raw: FaultServer;
+  let pieces: string[] = [];
+  beforeAll(async () => {
+    raw = await startFaultServer(async (c) => {
+      c.head(200, SSE_HEAD);
+      for (const piece of pieces) {
+        c.write(piece);
+        await Bun.sleep(25);
+      }
+      c.socket.end();
+    });
+  });
+  afterAll(() => raw.stop());
+
+  const rawMember = (path = '') => `    - {name: raw, api_key: sk-raw-0000, base_url: "${raw.url}${path}"}\n`;
+  const withRaw = (provider: string, next: [string, MockServer] | undefined, path = '') =>
+    `model_providers: [${provider}]\npool: {strategy: fill_first}\nprovider_pools:\n  ${provider}:\n${rawMember(path)}${next ? member(...next) : ''}`;
+  const messageStart = `event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-6', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 0 } } })}\n\n`;
+  const overloaded = `data: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })}\n\n`;
+  const roleChunk = `data: ${JSON.stringify({ id: 'chatcmpl-r', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })}\n\n`;
+  const textChunk = (content: string, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id: 'chatcmpl-r', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: finish ? {} : { content }, finish_reason: finish }] })}\n\n`;
+  const claudeText = async (p: TestProxy) => {
+    const message = await anthropic(p).messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+    return message.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
+  };
+
+  test('Anthropic: an event name cut between two reads, its data in the next, goes to the next member', async () => {
+    pieces = [messageStart + 'event: err', `or\n${overloaded}`];
+    claudeB.queue({ text: 'from b in full' });
+    const p = await start(withRaw('claude-custom', ['b', claudeB]));
+    expect(await claudeText(p)).toBe('from b in full');
+    expect(claudeB.calls.length).toBe(1);
+  });
+
+  test('Anthropic: lines that end in CR only are read as lines; the refusal split so is found', async () => {
+    pieces = [messageStart.replaceAll('\n', '\r'), 'event: error', `\r${overloaded.replaceAll('\n', '\r')}`];
+    claudeB.queue({ text: 'from b in full' });
+    const p = await start(withRaw('claude-custom', ['b', claudeB]));
+    expect(await claudeText(p)).toBe('from b in full');
+    // An opening that ends there, CR-only: a 502 before the stream, not a 200 that says it was cut.
+    pieces = [messageStart.replaceAll('\n', '\r'), ': ping\r\r'];
+    const res = await start(withRaw('claude-custom', undefined)).then(messagesStream);
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ type: 'error', error: { message: 'upstream ended the stream before its first content' } });
+  });
+
+  test('Chat Completions: `event: error` in one read and its data in the next is a refusal, as in one read', async () => {
+    pieces = [': OPENROUTER PROCESSING\n\nevent: error\n', `data: ${JSON.stringify({ message: 'Service Unavailable', code: 503 })}\n\n`];
+    b.queue({ text: 'from b in full' });
+    const p = await start(withRaw('openai-custom', ['b', b], '/v1'));
+    expect(await chatText(p)).toBe('from b in full');
+    expect(b.calls.length).toBe(1);
+  });
+
+  test('Chat Completions: a refusal after a chunk that only names the role goes to the next member', async () => {
+    const rateLimited = `data: ${JSON.stringify({ error: { message: 'Rate limit exceeded: free-models-per-min', type: 'rate_limit_error', code: 429 } })}\n\n`;
+    pieces = [roleChunk, rateLimited];
+    b.queue({ text: 'from b in full' });
+    const p = await start(withRaw('openai-custom', ['b', b], '/v1'));
+    expect(await chatText(p)).toBe('from b in full');
+    // With no member left: the 429 with its status, which the OpenAI SDK retries by itself.
+    pieces = [roleChunk, rateLimited];
+    const alone = await start(withRaw('openai-custom', undefined, '/v1'));
+    const err = await chatText(alone).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(429);
+  });
+
+  test('Chat Completions: a stream whose role chunk comes before its content streams as it came, byte for byte', async () => {
+    pieces = [roleChunk, textChunk('Hel'), textChunk('lo'), textChunk('', 'stop'), 'data: [DONE]\n\n'];
+    const p = await start(withRaw('openai-custom', undefined, '/v1'));
+    const res = await fetch(`${p.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${p.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(pieces.join(''));
+    expect(await chatText(p)).toBe('Hello');
+  });
+
+  test('a bare JSON error body without its line break (the whole body) is judged as one with it', async () => {
+    pieces = [JSON.stringify({ error: { message: 'The server is busy, try again', code: 503 } })];
+    b.queue({ text: 'from b in full' });
+    const p = await start(withRaw('openai-custom', ['b', b], '/v1'));
+    expect(await chatText(p)).toBe('from b in full');
+    // Converted (an Anthropic client) with no member left: the status, not a 200 stream with an error in it.
+    pieces = [JSON.stringify({ error: { message: 'The server is busy, try again', code: 503 } })];
+    const alone = await start(withRaw('openai-custom', undefined, '/v1'));
+    const err = await anthropic(alone)
+      .messages.stream({ model: 'gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] })
+      .finalMessage()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(503);
   });
 });
