@@ -4,6 +4,7 @@ import type { StreamDecoder, StreamEncoder } from '../protocols/types.ts';
 import { inBandError } from '../protocols/openai/errors.ts';
 import { isRecord } from '../util/json.ts';
 import { escapeLineSeparators, SSEReader } from '../util/sse.ts';
+import { CompletionAsChunk } from './completion-chunk.ts';
 import { ErrorFieldAsData } from './error-field.ts';
 import { jsonArrayBoundary, sseBoundary } from './event-boundary.ts';
 import { inBandErrorText } from './in-band-error.ts';
@@ -92,8 +93,9 @@ export function convertStream(
 }
 
 /**
- * Same-protocol relay: the upstream bytes untouched (Chat Completions tool-call deltas without an index
- * excepted: tool-call-indexes.ts), but a connection that breaks mid-stream, a stream
+ * Same-protocol relay: the upstream bytes untouched (Chat Completions tool-call deltas without an index,
+ * error lines outside `data:` and a whole completion where a chunk belongs excepted: tool-call-indexes.ts,
+ * error-field.ts, completion-chunk.ts), but a connection that breaks mid-stream, a stream
  * the upstream ended cleanly but early (no `[DONE]`, `message_stop`, `finishReason`, and for the first
  * two no finish either: then the missing marker is added) and an idle
  * upstream still end with the protocol's in-band error rather than a silent or reset end, unless the
@@ -111,7 +113,13 @@ export function relayStream(
   const chat = opts.protocol === 'openai' && opts.format === 'sse';
   const indexes = opts.toolCalls && chat ? new ToolCallIndexes() : undefined;
   const errorField = chat ? new ErrorFieldAsData() : undefined;
+  const completion = chat ? new CompletionAsChunk() : undefined;
   const end: StreamEnd = {};
+  /** A Chat Completions stream's bytes as the relay sends them (most go as they came), after `completion`'s repair. */
+  const repaired = (raw: Uint8Array): Uint8Array => {
+    const bytes = errorField ? errorField.push(raw) : raw;
+    return indexes && bytes.length > 0 ? indexes.push(bytes) : bytes;
+  };
   const relay = (bytes: Uint8Array, sink: PumpSink): void => {
     if (bytes.length === 0) return;
     sink.send(bytes);
@@ -127,10 +135,11 @@ export function relayStream(
     {
       chunk(value, sink) {
         if (value) {
-          const bytes = errorField ? errorField.push(value) : value;
-          relay(indexes ? indexes.push(bytes) : bytes, sink);
+          relay(repaired(completion ? completion.push(value) : value), sink);
           return false;
         }
+        // A line held to the end goes as it came, through the repairs after it.
+        if (completion) relay(repaired(completion.flush()), sink);
         if (indexes) relay(indexes.flush(), sink);
         if (!tail.complete(opts.protocol, opts.format, !boundary.atBoundary())) {
           // A Chat Completions server's error body sent whole as the stream: its error, not a cut answer.

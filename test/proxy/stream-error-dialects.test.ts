@@ -4,6 +4,7 @@ import OpenAI from 'openai';
 import { SSE_HEAD, startFaultServer, type FaultConnection, type FaultServer } from '../helpers/fault-upstream.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
 import { eventually } from '../helpers/stack.ts';
+import { CompletionAsChunk } from '../../src/proxy/completion-chunk.ts';
 import { ErrorFieldAsData } from '../../src/proxy/error-field.ts';
 
 /**
@@ -122,6 +123,92 @@ describe('a bare JSON error line, then data: [DONE] (decolua/9router#3492)', () 
     expect(text).toBe('');
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect((err as Error).message).toContain('the request exceeds the available context size');
+  });
+});
+
+/**
+ * The whole completion as one `data:` line (object "chat.completion", `choices[].message`), then
+ * `data: [DONE]`: a relayed Chat Completions client reads it as the chunk it stands for, not an empty answer.
+ */
+describe('a whole chat.completion line, then data: [DONE] (decolua/9router#3492)', () => {
+  const completion = (message: Record<string, unknown>, finish = 'stop') => ({
+    id: 'chatcmpl-whole',
+    object: 'chat.completion',
+    created: 1700000000,
+    model: 'gpt-4o',
+    choices: [{ index: 0, message: { role: 'assistant', ...message }, logprobs: null, finish_reason: finish }],
+    usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+  });
+  const openai = () => new OpenAI({ apiKey: proxy.key, baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+  const params = { model: 'gpt-4o', stream: true as const, messages: [{ role: 'user' as const, content: 'hi' }] };
+
+  test('relayed to a Chat Completions client: its SDK reads the answer, its finish and usage', async () => {
+    body = `data: ${JSON.stringify(completion({ content: 'Hello there', refusal: null }))}\n\ndata: [DONE]\n\n`;
+    let text = '';
+    let finish: string | null | undefined;
+    for await (const c of await openai().chat.completions.create(params)) {
+      text += c.choices[0]?.delta?.content ?? '';
+      finish ??= c.choices[0]?.finish_reason;
+    }
+    expect(text).toBe('Hello there');
+    expect(finish).toBe('stop');
+    // The SDK's stream helper gathers it into the completion it was.
+    const final = await openai().chat.completions.stream({ ...params, stream_options: { include_usage: true } }).finalChatCompletion();
+    expect(final.choices[0]!.message.content).toBe('Hello there');
+    expect(final.usage?.total_tokens).toBe(7);
+  });
+
+  test('its tool calls are deltas with their index, as a client reading deltas gathers them', async () => {
+    const call = { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } };
+    body = `data: ${JSON.stringify(completion({ content: null, tool_calls: [call] }, 'tool_calls'))}\n\ndata: [DONE]\n\n`;
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const deltas: unknown[] = [];
+    for await (const c of await openai().chat.completions.create({ ...params, tools })) deltas.push(...(c.choices[0]?.delta?.tool_calls ?? []));
+    expect(deltas).toEqual([{ index: 0, ...call }]);
+    const final = await openai().chat.completions.stream({ ...params, tools }).finalChatCompletion();
+    expect(final.choices[0]!.message.tool_calls).toEqual([{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] as never);
+    expect(final.choices[0]!.finish_reason).toBe('tool_calls');
+  });
+
+  test('only that line is rewritten: the bytes around it go as they came', async () => {
+    body = `: keep-alive\r\n\r\ndata:${JSON.stringify(completion({ content: 'Hi' }))}\r\n\r\ndata: [DONE]\r\n\r\n`;
+    const res = await fetch(`${proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${proxy.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(params),
+    });
+    const chunk = { ...completion({}), object: 'chat.completion.chunk', choices: [{ index: 0, logprobs: null, finish_reason: 'stop', delta: { role: 'assistant', content: 'Hi' } }] };
+    expect(await res.text()).toBe(`: keep-alive\r\n\r\ndata: ${JSON.stringify(chunk)}\r\n\r\ndata: [DONE]\r\n\r\n`);
+  });
+});
+
+describe('CompletionAsChunk', () => {
+  const rewrite = (pieces: string[]): string => {
+    const r = new CompletionAsChunk();
+    const out = pieces.map((p) => new TextDecoder().decode(r.push(new TextEncoder().encode(p)))).join('');
+    return out + new TextDecoder().decode(r.flush());
+  };
+  const whole = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }] });
+  const asChunk = JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, finish_reason: 'stop', delta: { role: 'assistant', content: 'Hi' } }] });
+
+  test('a whole completion line cut across chunks after its object is held to its end, then rewritten', () => {
+    const text = `: ping\n\ndata: ${whole}\n\ndata: [DONE]\n\n`;
+    for (const cut of [': ping\n\nda'.length, text.indexOf('"chat.completion"') + 18, text.indexOf('"Hi"')]) expect(rewrite([text.slice(0, cut), text.slice(cut)])).toBe(`: ping\n\ndata: ${asChunk}\n\ndata: [DONE]\n\n`);
+    // The upstream ended inside it: it goes as it came.
+    expect(rewrite([`data: ${whole.slice(0, 40)}`])).toBe(`data: ${whole.slice(0, 40)}`);
+  });
+
+  test('a chunked stream goes as it came, its chunks the same bytes, and is looked at no more', () => {
+    const r = new CompletionAsChunk();
+    const chunk = new TextEncoder().encode(`data: ${asChunk}\n\n`);
+    expect(r.push(chunk)).toBe(chunk);
+    // Once it showed chunks, a later line naming a whole completion (text quoting one) is not looked at.
+    const later = new TextEncoder().encode(`data: ${whole}\n\n`);
+    expect(r.push(later)).toBe(later);
+    // Text that quotes one, or a line that is not data, goes as it came.
+    const quoted = `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ delta: { content: '"chat.completion"' } }] })}\n\n`;
+    expect(rewrite([quoted])).toBe(quoted);
+    expect(rewrite([`${whole}\n`])).toBe(`${whole}\n`);
   });
 });
 

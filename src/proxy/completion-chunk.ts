@@ -1,0 +1,131 @@
+import { isRecord, tryParseJson } from '../util/json.ts';
+import { bytesOf } from '../util/raw-body.ts';
+import { escapeLineSeparators } from '../util/sse.ts';
+
+const COMPLETION = Buffer.from('"chat.completion');
+const DATA = Buffer.from('data:');
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+/** The most of a cut line held back for its end; past it, the line goes out as it came. */
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Some OpenAI-compatible servers answer a stream request with the whole completion as one `data:` line
+ * (object "chat.completion", `choices[].message`), then `data: [DONE]` (decolua/9router#3492, and as its
+ * one chunk: Amm1rr/WebAI-to-API#55). The convert path reads the message as a delta (decode-stream.ts);
+ * a relayed client's SDK reads `delta` and finds none, an empty answer. The relay rewrites that one line
+ * into the chunk it stands for (`delta` for `message`, object "chat.completion.chunk", each tool call
+ * with its index); every other byte goes as it came.
+ *
+ * Cheap on a normal stream: only the stream's first whole `data:` line is looked at, searched for
+ * `"chat.completion"`: it tells what the stream is made of, and from there on each chunk goes out
+ * untouched. Only a line that names "chat.completion" is parsed (held first until its end comes, if a
+ * chunk cut it after the name).
+ */
+export class CompletionAsChunk {
+  /** The stream showed what it is made of: nothing more to look for. */
+  private done = false;
+  /** The bytes relayed so far end a line (or there were none). */
+  private atLineStart = true;
+  /** The start of a line that may be a whole completion, until its end comes. */
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+
+  push(value: Uint8Array): Uint8Array {
+    if (this.done && this.held.length === 0) return value;
+    if (value.length === 0) return value;
+    let chunk = value;
+    if (this.held.length > 0) {
+      this.held.push(value);
+      this.heldBytes += value.length;
+      if (lineEnd(bytesOf(value), 0) < 0) {
+        if (this.heldBytes <= MAX_LINE_BYTES) return EMPTY;
+        this.done = true;
+        return this.flush();
+      }
+      chunk = Buffer.concat(this.held.splice(0));
+      this.heldBytes = 0;
+      // The held line started a line.
+      this.atLineStart = true;
+    }
+    const buf = bytesOf(chunk);
+    const startsLine = this.atLineStart;
+    const last = buf[buf.length - 1];
+    this.atLineStart = last === LF || last === CR;
+    // The stream's first `data:` line tells what the stream is made of.
+    let at = buf.indexOf(DATA);
+    // A `data:` the chunk's end cut (`da`, then `ta: {…}`) waits for the rest of its line too.
+    if (at < 0) at = cutDataAt(buf, startsLine);
+    if (at < 0) return chunk;
+    let start = at;
+    while (start > 0 && buf[start - 1] !== LF && buf[start - 1] !== CR) start--;
+    const end = lineEnd(buf, at);
+    if (start === 0 && !startsLine) {
+      // Its start went out with an earlier chunk: it goes as it came.
+      if (end >= 0) this.done = true;
+      return chunk;
+    }
+    if (end < 0) {
+      // Cut by the chunk's end: a line that names a whole completion so far (or a cut `data:`) goes once
+      // whole, what comes before it now; any other goes on as it came (a client may read half an event).
+      if (start !== at || (at + DATA.length <= buf.length && !namesCompletion(buf, at, buf.length))) return chunk;
+      this.held.push(chunk.subarray(start));
+      this.heldBytes = chunk.length - start;
+      this.atLineStart = true;
+      return chunk.subarray(0, start);
+    }
+    this.done = true;
+    if (start !== at || !namesCompletion(buf, at, end)) return chunk;
+    const line = asChunk(buf.toString('utf8', start + DATA.length, end));
+    if (line === undefined) return chunk;
+    return Buffer.concat([chunk.subarray(0, start), Buffer.from(`data: ${line}`), chunk.subarray(end)]);
+  }
+
+  /** What is still held when the upstream ended: sent as it came. */
+  flush(): Uint8Array {
+    this.heldBytes = 0;
+    return this.held.length > 0 ? Buffer.concat(this.held.splice(0)) : EMPTY;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Whether the line `from`..`end` names "chat.completion" itself (not "chat.completion.chunk"). */
+function namesCompletion(buf: Buffer, from: number, end: number): boolean {
+  for (let at = buf.indexOf(COMPLETION, from); at >= 0 && at < end; at = buf.indexOf(COMPLETION, at + COMPLETION.length)) {
+    if (buf[at + COMPLETION.length] === QUOTE) return true;
+  }
+  return false;
+}
+
+/** A whole completion's JSON as the chunk it stands for, or undefined for anything else. */
+function asChunk(payload: string): string | undefined {
+  const json = tryParseJson(payload.trim());
+  if (!isRecord(json) || json.object !== 'chat.completion' || !Array.isArray(json.choices)) return undefined;
+  const choices = json.choices.map((c) => {
+    if (!isRecord(c) || !isRecord(c.message)) return c;
+    const { message, ...rest } = c;
+    const delta: Record<string, unknown> = { ...message };
+    // A delta's calls carry their index: the SDKs' stream helpers gather a call's pieces by it.
+    if (Array.isArray(message.tool_calls)) delta.tool_calls = message.tool_calls.map((tc, index) => (isRecord(tc) ? { index, ...tc } : tc));
+    return { ...rest, delta };
+  });
+  return escapeLineSeparators(JSON.stringify({ ...json, object: 'chat.completion.chunk', choices }));
+}
+
+/** Where a last line that may be the start of `data:` starts, or -1. */
+function cutDataAt(buf: Buffer, startsLine: boolean): number {
+  let start = buf.length;
+  while (start > 0 && buf[start - 1] !== LF && buf[start - 1] !== CR) start--;
+  const length = buf.length - start;
+  if (length === 0 || length >= DATA.length || (start === 0 && !startsLine)) return -1;
+  return buf.compare(DATA, 0, length, start, buf.length) === 0 ? start : -1;
+}
+
+/** Where the line that goes on at `from` ends (its LF or CR), or -1 when the chunk's end cuts it. */
+function lineEnd(buf: Buffer, from: number): number {
+  const lf = buf.indexOf(LF, from);
+  const cr = buf.indexOf(CR, from);
+  return lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+}
