@@ -1,5 +1,6 @@
 import type { ProxyErrorInfo } from '../core/errors.ts';
 import type { Protocol, SSEMessage, StreamDecoder } from '../protocols/types.ts';
+import { isRecord, tryParseJson } from '../util/json.ts';
 import { SSEReader } from '../util/sse.ts';
 import type { StreamTiming } from './stream-clock.ts';
 import { bytesOf } from '../util/raw-body.ts';
@@ -49,6 +50,7 @@ const ROLE = Buffer.from('"role"');
 const NO_CONTENT = [Buffer.from('"content":""'), Buffer.from('"content": ""')];
 const LF = 0x0a;
 const CR = 0x0d;
+const LINE_BREAK = /\r\n|\r|\n/;
 
 /**
  * Upstreams that have accepted a stream (200) can still refuse it as its first event: Anthropic's
@@ -213,10 +215,11 @@ class OpeningEvents {
 /**
  * What a chunk that starts an event holds, by its bytes: only the opening (comments, blank lines, opening
  * events, ending between events), content, or what only its events read whole can tell ('decode'): a
- * refusal maybe, a Chat Completions chunk that may carry only the assistant's role or an empty content
- * (the first chunk of OpenAI's and most compatible servers' streams, which an error may follow:
- * `data: {"error":…}` from a relay whose backend failed), or an event the chunk's end cut (its name, its
- * first `data:` line, or the event an opening chunk leaves open, whose `data:` the next chunk holds).
+ * refusal maybe, or an event the chunk's end cut (its name, its first `data:` line, or the event an
+ * opening chunk leaves open, whose `data:` the next chunk holds). A Chat Completions chunk that may carry
+ * only the assistant's role or an empty content (the first chunk of OpenAI's and most compatible servers'
+ * streams, which an error may follow: `data: {"error":…}` from a relay whose backend failed) is read as
+ * JSON (chatChunks): only the role is opening.
  */
 function classify(protocol: Protocol, bytes: Buffer): 'opening' | 'content' | 'decode' {
   const names = OPENING[protocol];
@@ -227,7 +230,7 @@ function classify(protocol: Protocol, bytes: Buffer): 'opening' | 'content' | 'd
     const data = bytes.indexOf(DATA);
     if (data < 0) return endsEvent(bytes) ? 'opening' : 'decode';
     if (lineEnd(bytes, data) < 0) return 'decode';
-    return protocol === 'openai' && mayBeEmpty(bytes) ? 'decode' : 'content';
+    return protocol === 'openai' && mayBeEmpty(bytes) ? chatChunks(bytes) : 'content';
   }
   for (; at >= 0; at = bytes.indexOf(EVENT, at + EVENT.length)) {
     let from = at + EVENT.length;
@@ -255,6 +258,37 @@ function saysError(bytes: Buffer): boolean {
 /** Whether a Chat Completions chunk may carry no content: the assistant's role (which comes with none, or ""), or `"content":""`. */
 function mayBeEmpty(bytes: Buffer): boolean {
   return bytes.indexOf(ROLE) >= 0 || NO_CONTENT.some((needle) => bytes.indexOf(needle) >= 0);
+}
+
+/**
+ * What Chat Completions chunks that may carry no content hold, read without a decoder when they are
+ * plain (`data:` lines of JSON chunks, comments, ending between events; OpenAI's first chunk of every
+ * stream is such a role chunk): 'opening' when no choice holds anything but the role (values null,
+ * empty or []) and none finished, 'content' when one does, 'decode' for anything else.
+ */
+function chatChunks(bytes: Buffer): 'opening' | 'content' | 'decode' {
+  if (!endsEvent(bytes)) return 'decode';
+  let content = false;
+  for (const line of bytes.toString('utf8').split(LINE_BREAK)) {
+    if (line === '' || line.startsWith(':')) continue;
+    if (!line.startsWith('data:')) return 'decode';
+    const chunk = tryParseJson(line.slice(5));
+    if (!isRecord(chunk) || !Array.isArray(chunk.choices)) return 'decode';
+    for (const choice of chunk.choices) {
+      if (!isRecord(choice) || !isRecord(choice.delta)) return 'decode';
+      if (!emptyChoice(choice, choice.delta)) content = true;
+    }
+  }
+  return content ? 'content' : 'opening';
+}
+
+function emptyChoice(choice: Record<string, unknown>, delta: Record<string, unknown>): boolean {
+  if (choice.finish_reason != null && choice.finish_reason !== '') return false;
+  for (const key in delta) {
+    const value = delta[key];
+    if (key !== 'role' && value != null && value !== '' && !(Array.isArray(value) && value.length === 0)) return false;
+  }
+  return true;
 }
 
 /**
