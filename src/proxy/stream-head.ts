@@ -282,6 +282,7 @@ function chatChunks(bytes: Buffer): 'opening' | 'content' | 'decode' {
   return content ? 'content' : 'opening';
 }
 
+/** Whether a choice holds nothing yet: no finish, and no delta value but the role that is not null, "" or []. */
 function emptyChoice(choice: Record<string, unknown>, delta: Record<string, unknown>): boolean {
   if (choice.finish_reason != null && choice.finish_reason !== '') return false;
   for (const key in delta) {
