@@ -66,7 +66,7 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
     if (timedOut) {
       throw new ProxyError({
         kind: 'timeout',
-        message: `upstream ${host} did not answer within ${Math.round(opts.headersTimeoutMs / 1000)} s (timeouts.headers_ms)`,
+        message: `upstream ${host} did not answer within ${opts.headersTimeoutMs / 1000} s (timeouts.headers_ms)`,
       });
     }
     const via = req.proxy ? ` through the outbound proxy ${safeHost(req.proxy)}` : '';
