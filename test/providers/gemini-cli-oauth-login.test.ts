@@ -189,6 +189,29 @@ describe('the CLI command', () => {
     expect(statSync(credsFile).mode & 0o777).toBe(0o600);
   });
 
+  test('a sign-in declined on the consent page (Cancel: error=access_denied) shows the browser its page before the command exits 1', async () => {
+    const config = join(root, 'login-denied-config.yaml');
+    writeFileSync(config, `gemini:\n  oauth_token_url: ${token.url}\n  oauth_client_id: ${token.clientId}\n  oauth_client_secret: ${token.clientSecret}\n`);
+    const proc = run(['gemini', '--config', config, '--gemini-oauth-creds-file', credsFile]);
+    const reader = proc.stdout.getReader();
+    let out = '';
+    const deadline = Date.now() + 10_000;
+    while (!/redirect to (\S+) \.\.\./.test(out) && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    const url = new URL(/https:\/\/accounts\.google\.com\/\S+/.exec(out)![0]);
+    // The process exited as soon as the flow failed, before the page went out: the browser got an
+    // empty response (fetch: ECONNRESET) instead of being told the sign-in was not completed.
+    const res = await fetch(`${url.searchParams.get('redirect_uri')}?state=${url.searchParams.get('state')}&error=access_denied`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('Sign-in was not completed (access_denied)');
+    expect(await proc.exited).toBe(1);
+    expect(await new Response(proc.stderr).text()).toContain('sign-in failed: Google sign-in was not completed: access_denied');
+    expect(existsSync(credsFile)).toBe(false);
+  });
+
   test("a ${NAME} of config.yaml unset, as when run without the service's environment file, says so", async () => {
     const config = join(root, 'login-env-config.yaml');
     writeFileSync(config, 'api_key: ${AIPROXY_API_KEY}\n');

@@ -32,6 +32,8 @@ export interface LoginResult {
 }
 
 const CALLBACK_PATH = '/oauth2callback';
+/** How long the sign-in waits, once decided, for the callback page to reach the browser. */
+const CALLBACK_FLUSH_MS = 2000;
 
 /**
  * Google's installed-app sign-in (protocols.md §4.5): print the consent URL, take the authorization code
@@ -101,8 +103,15 @@ export async function loginWithGoogle(o: LoginFlowOptions): Promise<LoginResult>
   } finally {
     clearTimeout(timer);
     stopPasting();
-    // Not forced: the browser's callback request is still being answered.
-    void server?.stop();
+    // Not forced, and waited for: the browser's callback request is still being answered, and the CLI
+    // exits as soon as this returns. A redirect with error=access_denied (Cancel on the consent page)
+    // fails the flow before its page is written, and the browser got an empty response instead of it.
+    // Bounded: a connection the browser keeps open must not hold the command.
+    if (server) {
+      let flushed: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([server.stop(), new Promise<void>((resolve) => (flushed = setTimeout(resolve, CALLBACK_FLUSH_MS)))]);
+      clearTimeout(flushed);
+    }
   }
 }
 
