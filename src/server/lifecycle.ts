@@ -25,14 +25,22 @@ export interface Lifecycle {
   /**
    * Ends everything in flight: waiting requests get a 503, streams an in-band error at the end of the
    * event being relayed (or at once, with `force`). Returns how many requests and streams it ended.
+   * `early`: a second stop signal came before the deadline, and the error says so.
    */
-  cut(force: boolean): number;
+  cut(force: boolean, early?: boolean): number;
 }
 
 const DEADLINE_ERROR: ProxyErrorInfo = {
   status: 503,
   kind: 'overloaded',
   message: 'aiproxy is shutting down and ended this request at its shutdown deadline; retry it',
+};
+
+/** A second SIGTERM/SIGINT ends what is in flight before the deadline: the error must not name it. */
+const STOPPED_ERROR: ProxyErrorInfo = {
+  status: 503,
+  kind: 'overloaded',
+  message: 'aiproxy was told a second time to stop and ended this request at once; retry it',
 };
 
 const DRAINING_ERROR: ProxyErrorInfo = {
@@ -60,6 +68,8 @@ export function createLifecycle(): Lifecycle {
   let draining = false;
   let inFlight = 0;
   let deadlinePassed = false;
+  // What requests and streams ended by cut() are told: the deadline, or a second stop signal.
+  let cutError = DEADLINE_ERROR;
   // Requests still waiting for their handler's response, each with the function that gives up on it.
   // Per request rather than one shared promise: a promise that never settles would keep a reaction
   // for every request ever raced against it. The set holds plain objects, not the functions: under
@@ -91,7 +101,7 @@ export function createLifecycle(): Lifecycle {
     if (res === undefined) {
       // The handler goes on in the background until the process exits; its upstream socket dies with it.
       inFlight--;
-      return errorResponse(protocol, DEADLINE_ERROR);
+      return errorResponse(protocol, cutError);
     }
     const format = res.ok ? streamFormat(res, path) : undefined;
     const body = format ? res.body : null;
@@ -142,11 +152,12 @@ export function createLifecycle(): Lifecycle {
     beginDrain() {
       draining = true;
     },
-    cut(force) {
+    cut(force, early = false) {
       deadlinePassed = true;
+      cutError = early ? STOPPED_ERROR : DEADLINE_ERROR;
       let ended = waiting.size;
       for (const w of [...waiting]) w.giveUp(undefined);
-      for (const s of [...streams]) if (s.cut(DEADLINE_ERROR, force)) ended++;
+      for (const s of [...streams]) if (s.cut(cutError, force)) ended++;
       return ended;
     },
   };

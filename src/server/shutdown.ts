@@ -43,8 +43,13 @@ export function startShutdown(opts: ShutdownOptions): Shutdown {
   const { server, lifecycle, log, timeoutMs } = opts;
   const flushMs = opts.flushMs ?? 2000;
   let hurry!: () => void;
+  // Whether a second signal (not the deadline) ended the wait: the log line and the clients' error say which.
+  let early = false;
   const hurried = new Promise<void>((resolve) => {
-    hurry = resolve;
+    hurry = () => {
+      early = true;
+      resolve();
+    };
   });
 
   const run = async (): Promise<void> => {
@@ -55,11 +60,12 @@ export function startShutdown(opts: ShutdownOptions): Shutdown {
     else log.info('shutting down');
     if (await within(stopped, timeoutMs, hurried)) return;
 
-    const ended = lifecycle.cut(false);
-    log.warn('shutdown deadline reached: ended the requests still in flight with an error', { ended });
+    const ended = lifecycle.cut(false, early);
+    if (early) log.warn('stopping at once: ended the requests still in flight with an error', { ended });
+    else log.warn('shutdown deadline reached: ended the requests still in flight with an error', { ended });
     if (await within(stopped, flushMs / 2)) return;
     // A stream whose upstream stalled mid-event never reaches an event boundary: end it where it is.
-    lifecycle.cut(true);
+    lifecycle.cut(true, early);
     if (await within(stopped, flushMs / 2)) return;
     await server.stop(true);
   };

@@ -145,7 +145,12 @@ describe('graceful shutdown (SIGTERM/SIGINT)', () => {
     proxy.signal('SIGTERM');
     const last = parseSSE(await stream.body).at(-1)!;
     expect(JSON.parse(last.data)).toMatchObject({ error: { type: 'server_error' } });
+    // Ended by the second signal, 30 s before the deadline: neither the client nor the log names it.
+    expect(JSON.parse(last.data).error.message).toContain('told a second time to stop');
     expect(await proxy.exited).toBe(0);
     expect(performance.now() - signalled).toBeLessThan(5000);
+    expect(proxy.log()).toMatch(/stopping at once: ended the requests still in flight.*ended=1/);
+    expect(proxy.log()).not.toContain('deadline reached');
+    expect(proxy.log()).not.toContain('at its shutdown deadline');
   }, 20_000);
 });
