@@ -114,6 +114,20 @@ function firstOf<T>(p: Promise<T>, ms: number, late: () => T): Promise<T> {
 }
 
 /**
+ * The list without the models no member of their provider's pool takes (an alias is taken by the
+ * members that map it): when every member has a `models` allowlist (or the original project's
+ * supportedModels / notSupportedModels), any other model is a 404 "not offered", and a picker that
+ * listed it (Open WebUI, Cherry Studio) would offer a model that cannot be used. A pool with a member
+ * that takes every model keeps them all.
+ */
+export function servable(models: ModelInfo[], pools: ReadonlyMap<ProviderName, Pool>): ModelInfo[] {
+  return models.filter((m) => {
+    const members = pools.get(m.provider as ProviderName)?.members;
+    return !members || members.some((member) => !member.spec.disabled && member.serves(m.id));
+  });
+}
+
+/**
  * The list with each pool member's model_map aliases added (claude-sonnet-4-5 → gemini-2.5-pro): they are
  * names clients may ask for, and Claude Code's model discovery keeps only claude-* and anthropic-* ids,
  * so without them its picker shows nothing from a non-Anthropic upstream. An alias is shown with its

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
@@ -185,6 +188,39 @@ describe('model lists', () => {
     } finally {
       await p.stop();
       await together.stop(true);
+    }
+  });
+
+  test("a pool's models allowlists shape its list: a model no member takes is not offered, an alias is", async () => {
+    const up = await startOpenAIMock(); // lists gpt-4o, gpt-4o-mini, gpt-4.1, o3-mini
+    const dir = mkdtempSync(join(tmpdir(), 'aiproxy-models-allow-'));
+    const member = (name: string, extra: string) => `    - {name: ${name}, api_key: ${up.key}, base_url: "${up.url}"${extra}}\n`;
+    const config = (members: string) => {
+      const file = join(dir, `${Math.random().toString(36).slice(2)}.yaml`);
+      writeFileSync(file, `model_providers: [openai-custom]\nprovider_pools:\n  openai-custom:\n${members}`);
+      return file;
+    };
+    const limited = await startProxy([
+      '--config',
+      config(member('a', ', models: [gpt-4o]') + member('b', ', models: [fast], model_map: {fast: gpt-4o-mini}') + member('off', ', disabled: true')),
+    ]);
+    const open = await startProxy(['--config', config(member('a', ', models: [gpt-4o]') + member('any', ''))]);
+    try {
+      const client = new OpenAI({ apiKey: limited.key, baseURL: `${limited.url}/v1`, maxRetries: 0, timeout: 5_000 });
+      const ids: string[] = [];
+      for await (const m of client.models.list()) ids.push(m.id);
+      // gpt-4.1 and o3-mini would be a 404 "not offered by provider openai-custom" when picked.
+      expect(ids.sort()).toEqual(['fast', 'gpt-4o']);
+      expect(await client.models.retrieve('gpt-4.1').catch((e: unknown) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+      expect(await client.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)).toBeInstanceOf(
+        OpenAI.NotFoundError,
+      );
+      // A member without an allowlist takes every model: all are listed.
+      const all = (await (await fetch(`${open.url}/v1/models`, { headers: { authorization: `Bearer ${open.key}` } })).json()) as { data: Array<{ id: string }> };
+      expect(all.data.map((m) => m.id).sort()).toEqual(['gpt-4.1', 'gpt-4o', 'gpt-4o-mini', 'o3-mini']);
+    } finally {
+      await Promise.all([limited.stop(), open.stop(), up.stop()]);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -6,7 +6,7 @@ import type { AppContext } from '../../proxy/context.ts';
 import { errorResponse } from '../../proxy/errors.ts';
 import { resolveProvider } from '../../proxy/generate.ts';
 import { providerHeader } from '../../routing/select-provider.ts';
-import { withAliases } from '../../proxy/models.ts';
+import { servable, withAliases } from '../../proxy/models.ts';
 import { assertAllowed, isAllowed } from '../client-keys.ts';
 import { isGeminiAction, protocolOf } from '../protocol-of.ts';
 import { withHeaders } from '../request-id.ts';
@@ -27,7 +27,7 @@ export async function listModels(ctx: AppContext, { request, prefix, path, param
   }
   const named = prefix ?? providerHeader(request);
   const names: readonly ProviderName[] = named ? [resolveProvider(ctx, { request, prefix }).name] : ctx.config.modelProviders;
-  const offered = withAliases(await ctx.models.list(names), ctx.pools, names);
+  const offered = servable(withAliases(await ctx.models.list(names), ctx.pools, names), ctx.pools);
   // An id with its owner (Qwen/Qwen3-8B) as the Gemini SDK puts it in the path: two segments.
   const wanted = params.model ? modelParam(params.ownedModel === undefined ? params.model : `${params.model}/${params.ownedModel}`) : undefined;
   const provider = names.join(',');
