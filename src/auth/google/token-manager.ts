@@ -34,6 +34,12 @@ export interface TokenManager {
    * and resolve true so the caller retries. Throws a ProxyError naming the cause when refreshing fails.
    */
   refreshAfterRejection(): Promise<boolean>;
+  /**
+   * Which sign-in the credentials in use belong to: it changes when another sign-in replaces them (a new
+   * refresh token, a sign-in after a sign-out), so what was learnt about the old account, such as its Code
+   * Assist project, is not carried over to the new one.
+   */
+  signIn(): number;
   /** Keeps the token fresh without traffic. The timer never keeps the process alive. */
   startBackground(): void;
   stopBackground(): void;
@@ -71,6 +77,7 @@ export function createTokenManager(o: TokenManagerOptions): TokenManager {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let presentAt = -Infinity;
   let checking: Promise<void> | undefined;
+  let signIn = 0;
 
   const loaded = (): Promise<GoogleCredentials> => {
     if (creds) return Promise.resolve(creds);
@@ -84,6 +91,8 @@ export function createTokenManager(o: TokenManagerOptions): TokenManager {
   };
 
   function adopt(next: GoogleCredentials): GoogleCredentials {
+    // The Gemini CLI's /auth switches accounts by deleting the file and writing the other account's.
+    if (!creds || next.refresh_token !== creds.refresh_token) signIn++;
     creds = next;
     presentAt = now();
     if (dead && dead.refreshToken !== next.refresh_token) dead = undefined;
@@ -235,6 +244,7 @@ export function createTokenManager(o: TokenManagerOptions): TokenManager {
       else if (now() - refreshedAt >= recentMs) await refresh();
       return true;
     },
+    signIn: () => signIn,
     startBackground() {
       if (background) return;
       background = true;

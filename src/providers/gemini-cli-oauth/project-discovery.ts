@@ -13,7 +13,7 @@ export interface ProjectDiscoveryOptions extends CodeAssistCallOptions {
 }
 
 export interface ProjectResolver {
-  /** The project for generate calls; discovered once and cached. Throws a ProxyError with Google's reason. */
+  /** The project for generate calls; discovered once per sign-in and cached. Throws a ProxyError with Google's reason. */
   project(): Promise<string>;
 }
 
@@ -28,14 +28,23 @@ const PROJECT_SETTINGS = 'gemini.project_id (--project-id, GOOGLE_CLOUD_PROJECT)
  * Free tier: no project in onboardUser (Google answers Precondition Failed otherwise).
  */
 export function createProjectResolver(o: ProjectDiscoveryOptions): ProjectResolver {
-  let found: string | undefined = o.configured;
+  /** The project discovered, and for which sign-in: another account has a project of its own. */
+  let found: { project: string; signIn: number } | undefined;
   let discovering: Promise<string> | undefined;
   return {
-    project() {
-      if (found) return Promise.resolve(found);
+    async project() {
+      if (o.configured) return o.configured;
+      // The token first: it is what notices that the Gemini CLI signed in as another account since (its
+      // /auth rewrites the shared file), whose requests the old project would refuse (Kilo-Org/kilocode#2525).
+      await o.tokens.accessToken();
+      const signIn = o.tokens.signIn();
+      if (found?.signIn === signIn) return found.project;
       // One discovery for every request that arrives meanwhile; a failure is not cached, the next request tries again.
       discovering ??= discover(o)
-        .then((p) => (found = p))
+        .then((project) => {
+          found = { project, signIn };
+          return project;
+        })
         .finally(() => {
           discovering = undefined;
         });

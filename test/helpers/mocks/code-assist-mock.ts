@@ -36,7 +36,12 @@ export interface CodeAssistMockOptions {
 
 export interface CodeAssistMock extends MockServer {
   project: string;
-  acceptToken(token: string): void;
+  /**
+   * A token the mock accepts, of the account whose Code Assist project is `project` (default: the mock's
+   * own). Each Google account has its own project: loadCodeAssist names the caller's, and generate calls
+   * in another account's project are refused.
+   */
+  acceptToken(token: string, project?: string): void;
   /** The token stops working (as if revoked or expired server-side). */
   rejectToken(token: string): void;
   /** When set, loadCodeAssist answers with this error. */
@@ -136,7 +141,10 @@ const METADATA = { ideType: 'IDE_UNSPECIFIED', platform: 'PLATFORM_UNSPECIFIED',
 
 export async function startCodeAssistMock(opts: CodeAssistMockOptions = {}): Promise<CodeAssistMock> {
   const project = opts.project ?? `wired-fiber-${randomId(5).toLowerCase()}`;
-  const accepted = new Set<string>();
+  /** Accepted token → the project of the account it belongs to. */
+  const accepted = new Map<string, string>();
+  /** Every account's project: one the caller has no rights on is refused as Google refuses it. */
+  const projects = new Set([project]);
   const operations = new Map<string, number>();
   const issuedSignatures = new Set<string>();
   const defaultTier = opts.defaultTier ?? 'free-tier';
@@ -155,7 +163,9 @@ export async function startCodeAssistMock(opts: CodeAssistMockOptions = {}): Pro
     return undefined;
   }
 
-  function loadCodeAssist(body: unknown): Response {
+  const projectOf = (headers: Record<string, string>): string => accepted.get(/^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1] ?? '') ?? project;
+
+  function loadCodeAssist(body: unknown, account: string): Response {
     if (mock.loadError) return asResponse(mock.loadError);
     if (!isRecord(body) || !isRecord(body.metadata) || body.metadata.pluginType !== 'GEMINI') {
       return asResponse(invalidArgument('Invalid value at \'metadata.plugin_type\': expected GEMINI.'));
@@ -171,7 +181,7 @@ export async function startCodeAssistMock(opts: CodeAssistMockOptions = {}): Pro
     if (opts.ineligibleTiers) out.ineligibleTiers = opts.ineligibleTiers;
     if (mock.onboarded) {
       out.currentTier = { ...allowedTiers.find((t) => t.id === defaultTier), hasOnboardedPreviously: true };
-      if (!opts.withholdProject) out.cloudaicompanionProject = project;
+      if (!opts.withholdProject) out.cloudaicompanionProject = account;
     }
     return jsonResponse(200, out);
   }
@@ -211,14 +221,16 @@ export async function startCodeAssistMock(opts: CodeAssistMockOptions = {}): Pro
   }
 
   /** The envelope's own rules; undefined when it is acceptable. */
-  function envelopeError(body: unknown): MockHttpError | undefined {
+  function envelopeError(body: unknown, account: string): MockHttpError | undefined {
     if (!isRecord(body)) return invalidArgument('Invalid JSON payload received. Root element must be a message.');
     const unknown = Object.keys(body).filter((k) => !ENVELOPE_FIELDS.has(k));
     if (unknown.length > 0) return invalidArgument(`Invalid JSON payload received. Unknown name "${unknown[0]}": Cannot find field.`);
     if (typeof body.model !== 'string' || body.model === '') return invalidArgument('model is required.');
     if (body.model.startsWith('models/')) return invalidArgument(`Invalid model name: ${body.model}.`);
     if (!isRecord(body.request)) return invalidArgument('request is required.');
-    if (body.project !== project) {
+    // Another account's project exists, but this caller has no rights on it (google-gemini/gemini-cli#16435).
+    if (body.project !== account && projects.has(body.project as string)) return generateChatDenied(body.project as string);
+    if (body.project !== account) {
       return { status: 403, body: googleError(403, `Permission denied on resource project ${String(body.project ?? '')}.`) };
     }
     if (!mock.onboarded) return { status: 403, body: googleError(403, 'The caller does not have permission') };
@@ -294,7 +306,7 @@ export async function startCodeAssistMock(opts: CodeAssistMockOptions = {}): Pro
       if (!(headers['content-type'] ?? '').startsWith('application/json')) return result(asResponse(invalidArgument('Invalid JSON payload received.')));
       switch (action) {
         case 'loadCodeAssist':
-          return result(loadCodeAssist(body));
+          return result(loadCodeAssist(body, projectOf(headers)));
         case 'onboardUser':
           return result(onboardUser(body));
         case 'countTokens':
@@ -302,7 +314,7 @@ export async function startCodeAssistMock(opts: CodeAssistMockOptions = {}): Pro
       }
       const stream = action === 'streamGenerateContent';
       if (stream && url.searchParams.get('alt') !== 'sse') return result(asResponse(invalidArgument('This mock, like the Gemini CLI, streams only with alt=sse.')));
-      const invalid = envelopeError(body);
+      const invalid = envelopeError(body, projectOf(headers));
       if (invalid) return result(asResponse(invalid));
       const reply = takeReply() ?? {};
       if (reply.error) return { response: replyErrorResponse(reply.error, {}), headerDelayMs: reply.headerDelayMs };
@@ -314,7 +326,10 @@ export async function startCodeAssistMock(opts: CodeAssistMockOptions = {}): Pro
     project,
     onboarded: opts.onboarded ?? true,
     loadError: undefined as MockHttpError | undefined,
-    acceptToken: (t: string) => void accepted.add(t),
+    acceptToken: (t: string, p = project) => {
+      accepted.set(t, p);
+      projects.add(p);
+    },
     rejectToken: (t: string) => void accepted.delete(t),
   });
   return mock;
