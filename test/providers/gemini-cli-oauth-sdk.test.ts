@@ -209,6 +209,15 @@ describe('OpenAI client → gemini-cli-oauth (canonical conversion)', () => {
     expect(err.error.code).toBe('model_not_found');
   });
 
+  // router-for-me/CLIProxyAPI#996: Gemini 3 previews were a bare 404 until the project's release channel was Preview.
+  test('a preview model Google will not serve says where previews are switched on', async () => {
+    const err = await s.openaiClient.chat.completions.create({ model: 'gemini-3.1-pro-preview', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(err.error.message).toStartWith('Requested entity was not found.');
+    expect(err.error.message).toContain('release channel set to Preview');
+    expect(err.error.message).toContain('https://console.cloud.google.com/gemini-admin/settings');
+  });
+
   test('the model list is the free-tier list', async () => {
     const ids = (await s.openaiClient.models.list()).data.map((m) => m.id);
     expect(ids).toEqual([...CODE_ASSIST_MODELS]);

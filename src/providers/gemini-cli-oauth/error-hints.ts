@@ -28,6 +28,15 @@ const LICENSE_HINT =
   "used. Ask that project's administrator to assign one; or, for a personal account, unset " +
   `${PROJECT_SETTINGS}: the free tier needs no project of its own, and aiproxy then uses the one Google assigns.`;
 
+/**
+ * Standard and Enterprise accounts get preview models (Gemini 3 `…-preview`) only once the project's Code
+ * Assist release channel is Preview: until then Google answers them with the same bare 404, while Gemini
+ * 2.5 works (router-for-me/CLIProxyAPI#996, whose fix was that setting; google-gemini/gemini-cli#15036).
+ */
+const PREVIEW_HINT =
+  "A preview model (…-preview) also needs the Google Cloud project's Gemini Code Assist release channel set to Preview: " +
+  'an administrator sets it in the Gemini admin settings, https://console.cloud.google.com/gemini-admin/settings.';
+
 const SIGN_IN_HINT = `Hint: the Google sign-in was not accepted even after a refresh; sign in again with \`${LOGIN_COMMAND}\`.`;
 
 /**
@@ -49,7 +58,7 @@ export function withCodeAssistHint(info: ProxyErrorInfo, rawBody = ''): ProxyErr
 export function describeGenerateError(info: ProxyErrorInfo, rawBody: string): ProxyErrorInfo {
   // Only Google's own 404: an HTML one means a wrong code_assist_base_url, not a model.
   if (info.status === 404 && googleErrorObject(tryParseJson(rawBody))) {
-    const hint = `Hint: Code Assist answers 404 for a model this Google account cannot use; it usually serves ${CODE_ASSIST_MODELS.join(', ')}.`;
+    const hint = `Hint: Code Assist answers 404 for a model this Google account cannot use; it usually serves ${CODE_ASSIST_MODELS.join(', ')}. ${PREVIEW_HINT}`;
     return { ...info, code: 'model_not_found', message: info.message.includes(hint) ? info.message : `${info.message} ${hint}` };
   }
   if (info.status === 429 && (hasReason(rawBody, 'MODEL_CAPACITY_EXHAUSTED') || hasReason(rawBody, 'MODEL_CAPACITY_EXCEEDED'))) return { ...info, status: 503, kind: 'overloaded' };
