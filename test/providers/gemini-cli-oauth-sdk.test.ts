@@ -218,6 +218,18 @@ describe('OpenAI client → gemini-cli-oauth (canonical conversion)', () => {
     expect(err.error.message).toContain('https://console.cloud.google.com/gemini-admin/settings');
   });
 
+  // can1357/oh-my-pi#8885: users ask for gemini-3.5-flash, which Code Assist serves as gemini-3-flash.
+  test('Gemini 3.5 Flash is asked of Code Assist by its Code Assist name, as the Gemini CLI does', async () => {
+    const res = await s.openaiClient.chat.completions.create({ model: 'gemini-3.5-flash', messages: [{ role: 'user', content: 'x' }] });
+    expect(res.choices[0]!.message.content).toBe('mock(code-assist) heard: x');
+    expect(lastGenerate().status).toBe(200);
+    expect(envelope().model).toBe('gemini-3-flash');
+    expect(lastGenerate().headers['user-agent']).toContain('/gemini-3-flash (');
+    const count = await s.geminiClient.models.countTokens({ model: 'gemini-3.5-flash', contents: 'count these' });
+    expect(count.totalTokens).toBeGreaterThan(0);
+    expect((last(s.api.calls).body as { request: { model: string } }).request.model).toBe('models/gemini-3-flash');
+  });
+
   test('the model list is the free-tier list', async () => {
     const ids = (await s.openaiClient.models.list()).data.map((m) => m.id);
     expect(ids).toEqual([...CODE_ASSIST_MODELS]);
@@ -280,6 +292,21 @@ describe('Anthropic client → gemini-cli-oauth (canonical conversion)', () => {
       expect(member.health).toBe('healthy');
       // Only the model Google had no room for waits; the account's other models do not.
       expect(Object.keys(member.model_cooldowns_ms)).toEqual(['gemini-2.5-pro']);
+    } finally {
+      await one.stop();
+    }
+  });
+
+  test('a shortage Google names under Code Assist’s name for Gemini 3.5 Flash cools the model the client asked for', async () => {
+    const one = await startCodeAssistStack({ config: ['pool: {max_attempts: 1}'] });
+    try {
+      one.api.queue({ error: modelCapacityExhausted('gemini-3-flash') });
+      const err = await one.geminiClient.models.generateContent({ model: 'gemini-3.5-flash', contents: 'x' }).catch((e) => e);
+      expect((err as { status?: number }).status).toBe(503);
+      const view = (await (await fetch(`${one.proxy.url}/pools`, { headers: { authorization: `Bearer ${one.proxy.key}` } })).json()) as {
+        providers: Record<string, { members: Array<{ model_cooldowns_ms: Record<string, number> }> }>;
+      };
+      expect(Object.keys(view.providers['gemini-cli-oauth']!.members[0]!.model_cooldowns_ms)).toEqual(['gemini-3.5-flash']);
     } finally {
       await one.stop();
     }

@@ -6,7 +6,7 @@ import { markCodeAssistSignatures } from '../../protocols/gemini/signature.ts';
 import type { ProviderAdapter, UpstreamRequest } from '../types.ts';
 import { bareModel, unwrapResponse, wrapCountTokensRequest, wrapGenerateRequest } from './envelope.ts';
 import { codeAssistHeaders } from './headers.ts';
-import { CODE_ASSIST_MODELS } from './models.ts';
+import { CODE_ASSIST_MODELS, codeAssistModel } from './models.ts';
 import { createProjectResolver } from './project-discovery.ts';
 import { tokenManagerFor, type TokenLease } from './token-source.ts';
 
@@ -55,7 +55,7 @@ export function geminiCliOauth(cfg: Config['gemini'], deps: GeminiCliOauthDeps =
       // The project first: discovery may refresh the token, and the request must carry the newest one.
       const project = await projects.project();
       const token = await tokens.accessToken();
-      const bare = bareModel(model);
+      const bare = codeAssistModel(bareModel(model));
       // Code Assist streams SSE only; the proxy re-frames it when a Gemini client asked for the JSON array.
       const url = mode === 'unary' ? `${apiBase}:generateContent` : `${apiBase}:streamGenerateContent?alt=sse`;
       return {
@@ -70,11 +70,12 @@ export function geminiCliOauth(cfg: Config['gemini'], deps: GeminiCliOauthDeps =
     },
     async countTokens(model, body) {
       const token = await tokens.accessToken();
+      const bare = codeAssistModel(bareModel(model));
       return {
         url: `${apiBase}:countTokens`,
         method: 'POST',
-        headers: codeAssistHeaders(token, { model: bareModel(model) }),
-        body: wrapCountTokensRequest(model, body),
+        headers: codeAssistHeaders(token, { model: bare }),
+        body: wrapCountTokensRequest(bare, body),
       };
     },
     // Its signatures are marked as the envelope comes off: the Gemini API refuses them.

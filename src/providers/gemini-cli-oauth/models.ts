@@ -7,8 +7,24 @@ export const CODE_ASSIST_MODELS = [
   'gemini-2.5-pro',
   'gemini-2.5-flash',
   'gemini-2.5-flash-lite',
+  'gemini-3.5-flash',
   'gemini-3-pro-preview',
   'gemini-3.1-pro-preview',
   'gemini-3-flash-preview',
   'gemini-3.1-flash-lite-preview',
 ] as const;
+
+/**
+ * Public ids Code Assist serves under another name. The Gemini CLI renames them on the way out when signed
+ * in with Google (its config/models.ts CCPA_AI_MODEL_MAPPINGS, getBackendModelMappings): Code Assist knows
+ * Gemini 3.5 Flash, the CLI's default Flash, as `gemini-3-flash`, and has no `gemini-3.5-flash`. Users ask
+ * for the model by its public name, as they do in the Gemini CLI (can1357/oh-my-pi#8885).
+ */
+const BACKEND_NAMES: Readonly<Record<string, string>> = { 'gemini-3.5-flash': 'gemini-3-flash' };
+const PUBLIC_NAMES: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(BACKEND_NAMES).map(([k, v]) => [v, k]));
+
+/** The bare model id as Code Assist knows it. */
+export const codeAssistModel = (model: string): string => (Object.hasOwn(BACKEND_NAMES, model) ? BACKEND_NAMES[model]! : model);
+
+/** A model Code Assist named (a quota error's model) by the public name clients ask for. */
+export const publicModel = (model: string): string => (Object.hasOwn(PUBLIC_NAMES, model) ? PUBLIC_NAMES[model]! : model);

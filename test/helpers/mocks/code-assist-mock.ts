@@ -17,7 +17,11 @@ import { checkCountContents, checkGenerateRequest } from './gemini-mock-rules.ts
 import { heardText, jsonResponse, replyErrorResponse, SSE_HEADERS, sseBody, startMockShell, type MockResult, type StreamFrame } from './mock-util.ts';
 import type { MockReply, MockServer } from './types.ts';
 
-export const CODE_ASSIST_MOCK_MODELS = ['gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-3-pro-preview', 'gemini-3-flash-preview'];
+/**
+ * Code Assist's own model ids. Gemini 3.5 Flash is `gemini-3-flash` here, and `gemini-3.5-flash` is unknown
+ * (the Gemini CLI renames it on the way out: config/models.ts CCPA_AI_MODEL_MAPPINGS).
+ */
+export const CODE_ASSIST_MOCK_MODELS = ['gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-3-flash', 'gemini-3-pro-preview', 'gemini-3-flash-preview'];
 
 export interface CodeAssistMockOptions {
   /** The project Google assigned to the account. */
