@@ -17,13 +17,13 @@ afterEach(async () => {
   api = undefined;
 });
 
-async function discover(mockOpts: CodeAssistMockOptions): Promise<ProxyError> {
+async function discover(mockOpts: CodeAssistMockOptions, maxPolls?: number): Promise<ProxyError> {
   api = await startCodeAssistMock(mockOpts);
   api.acceptToken('ya29.valid');
   const file = join(mkdtempSync(join(root, 'c-')), 'creds.json');
   writeFileSync(file, JSON.stringify({ access_token: 'ya29.valid', refresh_token: '1//r', expiry_date: Date.now() + 3_600_000 }));
   const tokens = createTokenManager({ store: fileCredentialStore(file), oauth: { clientId: 'c', clientSecret: 's', tokenUrl: 'http://127.0.0.1:9/token' } });
-  const resolver = createProjectResolver({ apiBase: `${api.url}/v1internal`, tokens, timeoutMs: 5000, pollIntervalMs: 10 });
+  const resolver = createProjectResolver({ apiBase: `${api.url}/v1internal`, tokens, timeoutMs: 5000, pollIntervalMs: 10, maxPolls });
   const e = await resolver.project().then(
     () => undefined,
     (err: unknown) => err,
@@ -50,4 +50,13 @@ test('an account Google offers no tier at all gets Google’s reasons, not an on
   expect(e.message).toContain(`${reasonMessage} (INELIGIBLE_ACCOUNT)`);
   expect(e.message).toContain('gemini.project_id');
   expect(api!.calls.map((c) => c.url)).toEqual(['/v1internal:loadCodeAssist']);
+});
+
+// aaif-goose/goose#11045: onboarding an account Google no longer serves never finished; its reason was in loadCodeAssist.
+test('an onboarding that never finishes also says why Google refuses the account, when it said', async () => {
+  const reasonMessage = 'This client is no longer supported for Gemini Code Assist for individuals. To continue using Gemini, please migrate to the Antigravity suite of products: https://antigravity.google';
+  const e = await discover({ onboarded: false, onboardPolls: 50, ineligibleTiers: [{ reasonCode: 'UNSUPPORTED_CLIENT', reasonMessage, tierId: 'free-tier' }] }, 2);
+  expect(e.status).toBe(504);
+  expect(e.message).toContain('onboardUser did not finish after 2 polls');
+  expect(e.message).toContain(`${reasonMessage} (UNSUPPORTED_CLIENT)`);
 });

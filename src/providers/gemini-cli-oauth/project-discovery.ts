@@ -85,9 +85,13 @@ async function discover(o: ProjectDiscoveryOptions): Promise<string> {
   const maxPolls = o.maxPolls ?? 30;
   for (let polls = 0; op.done !== true; polls++) {
     if (polls >= maxPolls) {
+      // An onboarding that never finishes is how Google answered accounts it refuses, whose reasons were
+      // in loadCodeAssist all along ("This client is no longer supported for Gemini Code Assist for
+      // individuals", aaif-goose/goose#11045): those say more than "try again".
+      const reasons = googleReasons(load);
       throw new ProxyError({
         kind: 'timeout',
-        message: `Google is still setting up Code Assist for this account (onboardUser did not finish after ${maxPolls} polls); try again in a minute, or set ${PROJECT_SETTINGS}.`,
+        message: `Google is still setting up Code Assist for this account (onboardUser did not finish after ${maxPolls} polls); try again in a minute, or set ${PROJECT_SETTINGS}.${reasons.length > 0 ? ` Google says: ${reasons.join('; ')}.` : ''}`,
       });
     }
     await Bun.sleep(o.pollIntervalMs ?? 2_000);
