@@ -87,6 +87,8 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
   let last: RetryNext | undefined;
   // Who failed last: the log line of a request every attempt failed names that account.
   let lastTried: { provider: ProviderName; member: string } | undefined;
+  // Why the last member was passed over, told once it is known whether another member is tried.
+  let passedOver: PassedOver | undefined;
   for (const provider of chain) {
     const pool = ctx.pools.get(provider);
     if (!pool) continue;
@@ -98,6 +100,8 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
       if (!taken) break;
       // `probe`: set when the member was on probation: this request is its half-open probe.
       const { member, probe } = taken;
+      if (passedOver) movedOn(ctx, passedOver, true);
+      passedOver = undefined;
       tried.add(member);
       let released = false;
       // A quota the upstream scoped to a model cools the model this member was asked for: Google may
@@ -138,14 +142,14 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
         if (e instanceof RetryNext) {
           release(e.outcome);
           last = e;
-          movedOn(ctx, provider, member, e.info, e.outcome);
+          passedOver = { provider, member, info: e.info, outcome: e.outcome };
           continue;
         }
         const outcome = thrownOutcome(e);
         release(outcome);
         if (attempt.canRetry && e instanceof ProxyError && outcome.kind !== 'client_error') {
           last = new RetryNext(e.info, outcome, () => errorResponse(input.protocol, e.info));
-          movedOn(ctx, provider, member, e.info, outcome);
+          passedOver = { provider, member, info: e.info, outcome };
           continue;
         }
         // Ended without an answer to relay (the client left; the last attempt unreachable or timed out):
@@ -156,6 +160,7 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
       }
     }
   }
+  if (passedOver) movedOn(ctx, passedOver, false);
   if (last) {
     input.onDone({ ...failureFields(input.protocol, last.info), provider: lastTried?.provider ?? name, member: lastTried?.member, attempts: tried.size });
     return last.respond();
@@ -172,16 +177,25 @@ function clientLeft(request: Request, e: unknown): boolean {
   return request.signal.aborted && !(e instanceof ClientGoneError) && !(e instanceof RetryNext);
 }
 
+interface PassedOver {
+  provider: ProviderName;
+  member: Member;
+  info: ProxyErrorInfo;
+  outcome: Outcome;
+}
+
 /**
  * Says why a member was passed over: when the next one serves the request, its log line names only that
  * one, and the operator would not learn that an account's sign-in was revoked or its quota spent
- * (tombii/better-ccflare#110). A warning when the account needs the operator (auth, credit). Upstream
- * error text reaches here with the request's credentials scrubbed out (upstream/fetch.ts).
+ * (tombii/better-ccflare#110). A warning when the account needs the operator (auth, credit), whether or
+ * not another member is tried (`next`); without a next member another failure is the request's own log
+ * line's to tell. Upstream error text reaches here with the request's credentials scrubbed out
+ * (upstream/fetch.ts).
  */
-function movedOn(ctx: AppContext, provider: ProviderName, member: Member, info: ProxyErrorInfo, outcome: Outcome): void {
+function movedOn(ctx: AppContext, { provider, member, info, outcome }: PassedOver, next: boolean): void {
   const fields = { provider, member: member.name, status: info.status, error: info.message };
-  if (outcome.kind === 'auth_failed') ctx.log.warn('upstream refused the account, trying the next member', fields);
-  else ctx.log.info('upstream failed, trying the next member', fields);
+  if (outcome.kind === 'auth_failed') ctx.log.warn(next ? 'upstream refused the account, trying the next member' : 'upstream refused the account', fields);
+  else if (next) ctx.log.info('upstream failed, trying the next member', fields);
 }
 
 /**

@@ -193,6 +193,22 @@ describe('account faults move the request to the next member', () => {
     expect(passedOver[0]).toContain('API key not valid');
     expect(p.logs.join('\n')).not.toContain('AIzaSyREVOKED');
   });
+
+  test('a member with no other to follow is not said to be passed to a next one: an account fault still warns', async () => {
+    const p = await start(
+      'model_providers: [openai-custom]\nprovider_pools:\n  openai-custom:\n' + `    - {name: only, api_key: ${spent.key}, base_url: "${spent.url}"}\n`,
+    );
+    spent.queue({ error: { status: 500, body: openaiErrorBody({ message: 'The server had an error', type: 'server_error', param: null, code: null }) } });
+    expect(await statusOf(ask(p, 'gpt-4o'))).toBe(500);
+    spent.queue({ error: { status: 401, body: openaiErrorBody({ message: 'Incorrect API key provided', type: 'invalid_request_error', param: null, code: 'invalid_api_key' }) } });
+    expect(await statusOf(ask(p, 'gpt-4o'))).toBe(401);
+    expect(spent.calls).toHaveLength(2);
+    expect(p.logs.filter((l) => l.includes('next member'))).toEqual([]);
+    const warned = p.logs.filter((l) => l.includes('upstream refused the account'));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toContain('member=only');
+    expect(warned[0]).toContain('status=401');
+  });
 });
 
 describe('failures are recorded as the client saw them', () => {
