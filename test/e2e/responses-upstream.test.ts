@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { FinishReason } from '@google/genai';
 import OpenAI from 'openai';
 import { encodeContinuity } from '../../src/protocols/responses/items.ts';
 import { encryptedReasoningBlob } from '../helpers/mocks/openai-mock.ts';
@@ -241,6 +242,29 @@ describe('Gemini client → openaiResponses-custom', () => {
     expect(out.text).toBe('Hallo Welt, wie geht es');
     expect(lastResponsesBody()).toMatchObject({ instructions: 'Deutsch', max_output_tokens: 64, input: [{ type: 'message', role: 'user', content: 'Sag hallo' }] });
   });
+});
+
+test('Gemini client → openaiResponses-custom: audio and video inlineData do not make OpenAI refuse the request', async () => {
+  const gemini = geminiClient(s, PROVIDER);
+  const res = await gemini.models.generateContent({
+    model: 'gpt-4.1',
+    contents: [
+      {
+        role: 'user',
+        parts: [
+          { text: 'what do you make of these?' },
+          { inlineData: { mimeType: 'audio/mpeg', data: 'SUQzBAAAAAAAI1RTU0U=' } },
+          { inlineData: { mimeType: 'video/mp4', data: 'AAAAGGZ0eXBtcDQy' } },
+          { inlineData: { mimeType: 'application/pdf', data: 'JVBERi0xLjQK' } },
+        ],
+      },
+    ],
+  });
+  expect(res.candidates?.[0]?.finishReason).toBe(FinishReason.STOP);
+  const content = (lastResponsesBody().input as Array<{ content: Array<Record<string, unknown>> }>)[0]!.content;
+  expect(content.map((p) => p.type)).toEqual(['input_text', 'input_text', 'input_text', 'input_file']);
+  expect(content[1]!.text).toContain('audio/mpeg');
+  expect(content[3]).toMatchObject({ file_data: 'data:application/pdf;base64,JVBERi0xLjQK' });
 });
 
 describe('Responses client → openaiResponses-custom: relayed as it came', () => {

@@ -96,7 +96,7 @@ export function isTextLike(mediaType: string): boolean {
  * In place of a file Chat Completions cannot take (video, audio other than wav/mp3, spreadsheets): a
  * note, as the other encoders write one, so the model knows something was there and the request stands.
  */
-function omitted(part: FilePart, mediaType: string): OpenAIContentPart {
+export function omitted(part: FilePart, mediaType: string): { type: 'text'; text: string } {
   const name = part.filename ? ` (${part.filename})` : '';
   return { type: 'text', text: `[A file${name} of type ${mediaType || 'unknown'} was attached here, but this model does not accept that format.]` };
 }

@@ -2,7 +2,7 @@ import type { FilePart, ImagePart, Part, ThinkingPart, ToolCallPart, ToolResultP
 import type { CanonicalRequest, Message } from '../../core/request.ts';
 import { failedToolText, orphanLabel, pairToolResults } from '../../core/tool-results.ts';
 import { toDataUrl } from '../../util/data-url.ts';
-import { defaultFilename, joinText } from '../openai/encode-content.ts';
+import { defaultFilename, joinText, omitted } from '../openai/encode-content.ts';
 import { MISSING_RESULT } from '../openai/encode-messages.ts';
 import { readReasoningSignature } from './signature.ts';
 
@@ -154,11 +154,20 @@ function encodeFile(part: FilePart): InputPart | undefined {
   const { source } = part;
   switch (source.kind) {
     case 'base64':
+      // input_file reads documents only: audio or video (a Gemini client's inlineData, an OpenAI client's
+      // input_audio) is a 400 for the whole request (openai/openai-node#1560), so it goes as a note.
+      if (isSoundOrVideo(source.mediaType)) return { type: 'input_text', text: omitted(part, source.mediaType).text };
       // Like Chat Completions, a file's data needs a name ("Missing required parameter: 'input[0].content[1].filename'").
       return { type: 'input_file', file_data: toDataUrl(source.mediaType, source.data), filename: part.filename || defaultFilename(source.mediaType) };
     case 'text':
       return source.data ? { type: 'input_text', text: source.data } : undefined;
     case 'url':
+      // A video link (a Gemini fileData YouTube URL) is no file OpenAI can read: the model learns where it is.
+      if (source.mediaType !== undefined && isSoundOrVideo(source.mediaType)) {
+        return { type: 'input_text', text: part.filename ? `${part.filename}: ${source.url}` : source.url };
+      }
       return { type: 'input_file', file_url: source.url };
   }
 }
+
+const isSoundOrVideo = (mediaType: string): boolean => /^(?:audio|video)\//i.test(mediaType.trim());

@@ -191,10 +191,21 @@ function checkPart(type: string, part: Record<string, unknown>, at: string): Ope
       if (typeof part.file_data !== 'string') return missing(`${at}.file_data`);
       // Inline files need a name (laravel/ai#324: "Missing required parameter" without one).
       if (typeof part.filename !== 'string') return missing(`${at}.filename`);
-      return checkUrl(part.file_data, `${at}.file_data`, 'file', true);
+      return checkUrl(part.file_data, `${at}.file_data`, 'file', true) ?? documentOnly(part.file_data, `${at}.file_data`);
     }
   }
   return undefined;
+}
+
+/**
+ * input_file reads documents (PDF, text and code, office files, spreadsheets), not sound or moving
+ * pictures: audio or video in file_data is a 400 (openai/openai-node#1560: "The file type you uploaded
+ * is not supported").
+ */
+function documentOnly(data: string, at: string): OpenAIErrorInfo | undefined {
+  const type = parseDataUrl(data)?.mediaType ?? '';
+  if (!type.startsWith('audio/') && !type.startsWith('video/')) return undefined;
+  return invalid(`The file type you uploaded is not supported. Please try again with a supported file type (${at}: '${type}').`, at, 'unsupported_file');
 }
 
 /** An https URL or a base64 data URL (only data URLs for inline file_data). */

@@ -130,6 +130,17 @@ describe('openai responses mock: request validation', () => {
     expect((await rejected({ model: 'gpt-4.1', input: 'x', text: { format: { type: 'json_schema', schema: {} } } })).param).toBe('text.format.name');
   });
 
+  test('input_file reads documents: audio or video in file_data is refused, a PDF or text file is taken', async () => {
+    const file = (mediaType: string) => ({
+      model: 'gpt-4.1',
+      input: [{ role: 'user', content: [{ type: 'input_text', text: 'x' }, { type: 'input_file', filename: 'f', file_data: `data:${mediaType};base64,AAAA` }] }],
+    });
+    for (const t of ['audio/wav', 'video/mp4']) {
+      expect(await rejected(file(t))).toMatchObject({ param: 'input[0].content[1].file_data', code: 'unsupported_file' });
+    }
+    for (const t of ['application/pdf', 'text/plain']) expect((await post(file(t))).status).toBe(200);
+  });
+
   test("json_object needs the word 'json' in the input messages, not just the instructions", async () => {
     const format = { format: { type: 'json_object' } };
     expect(await rejected({ model: 'gpt-4.1', instructions: 'reply in JSON', input: 'hi', text: format })).toMatchObject({

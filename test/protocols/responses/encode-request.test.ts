@@ -225,6 +225,30 @@ describe('responses encodeRequest: input items', () => {
     });
   });
 
+  test('audio and video, which input_file does not read (openai/openai-node#1560), go as a note or their link', () => {
+    const items = input([
+      {
+        role: 'user',
+        content: [
+          { type: 'file', source: { kind: 'base64', mediaType: 'audio/wav', data: 'UklG' } },
+          { type: 'file', source: { kind: 'base64', mediaType: 'video/mp4', data: 'AAAA' }, filename: 'clip.mp4' },
+          { type: 'file', source: { kind: 'url', url: 'https://www.youtube.com/watch?v=abc', mediaType: 'video/mp4' } },
+          { type: 'file', source: { kind: 'url', url: 'https://x.test/a.pdf', mediaType: 'application/pdf' } },
+        ],
+      },
+    ]);
+    expect(items[0]).toEqual({
+      type: 'message',
+      role: 'user',
+      content: [
+        { type: 'input_text', text: '[A file of type audio/wav was attached here, but this model does not accept that format.]' },
+        { type: 'input_text', text: '[A file (clip.mp4) of type video/mp4 was attached here, but this model does not accept that format.]' },
+        { type: 'input_text', text: 'https://www.youtube.com/watch?v=abc' },
+        { type: 'input_file', file_url: 'https://x.test/a.pdf' },
+      ],
+    });
+  });
+
   test('a failed tool result says so in its output, which has no error flag (else the model reads the failure as the answer)', () => {
     const call = (id: string): Message => ({ role: 'assistant', content: [{ type: 'tool_call', id, name: 'run', args: {} }] });
     const failed = (id: string, content: Message['content']): Message => ({ role: 'user', content: [{ type: 'tool_result', callId: id, content, isError: true }] as Message['content'] });
