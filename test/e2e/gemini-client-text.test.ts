@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { FinishReason, GoogleGenAI } from '@google/genai';
 import { isRecord } from '../../src/util/json.ts';
+import { startAnthropicMock } from '../helpers/mocks/anthropic-mock.ts';
+import type { MockServer } from '../helpers/mocks/types.ts';
+import { startProxy, type TestProxy } from '../helpers/proxy.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { collect, geminiClient, lastBody, lastCall, MULTIBYTE, PNG_1X1, UPSTREAMS } from './gemini-client-helpers.ts';
 
@@ -332,5 +335,41 @@ describe.each(UPSTREAMS)('Gemini SDK → $provider: text, system, history, media
       expect(body.system).toEqual([{ type: 'text', text: 'You are a weather bot with a long, detailed system prompt.' }]);
       expect(body.tools).toMatchObject([{ name: 'weather_get' }]);
     }
+  });
+});
+
+describe('Gemini SDK → claude-custom behind a gateway that takes output_config.effort only (Bedrock)', () => {
+  // "output_config.format: Extra inputs are not permitted" for every JSON-schema request
+  // (BerriAI/litellm#28312, vectorize-io/hindsight#3300): the schema is asked for in the system prompt instead.
+  let bedrock: MockServer;
+  let gateway: TestProxy;
+  beforeAll(async () => {
+    bedrock = await startAnthropicMock({ outputConfigKeys: ['effort'] });
+    gateway = await startProxy(['--model-provider', 'claude-custom', '--claude-base-url', bedrock.url, '--claude-api-key', bedrock.key]);
+  });
+  afterAll(async () => {
+    await Promise.all([gateway.stop(), bedrock.stop()]);
+  });
+
+  test('sent again with the schema in words, streaming or not; the next request goes so at once', async () => {
+    const g = new GoogleGenAI({ apiKey: gateway.key, httpOptions: { baseUrl: gateway.url, apiVersion: 'v1beta' } });
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
+    const config = { systemInstruction: 'Be brief.', responseMimeType: 'application/json', responseJsonSchema: schema };
+    const before = bedrock.calls.length;
+    const res = await g.models.generateContent({ model: 'claude-sonnet-4-5', contents: 'json please', config });
+    expect(res.candidates?.[0]?.finishReason).toBe(FinishReason.STOP);
+    expect(bedrock.calls.length - before).toBe(2);
+    expect(bedrock.calls.at(-2)?.status).toBe(400);
+    const body = lastBody(bedrock);
+    expect(body).not.toHaveProperty('output_config');
+    const system = body.system as Array<{ text: string }>;
+    expect(system[0]?.text).toBe('Be brief.');
+    expect(system.at(-1)?.text).toContain(JSON.stringify({ ...schema, additionalProperties: false }));
+
+    const again = bedrock.calls.length;
+    const out = await collect(await g.models.generateContentStream({ model: 'claude-sonnet-4-5', contents: 'json please', config }));
+    expect(out.text.length).toBeGreaterThan(0);
+    expect(bedrock.calls.length - again).toBe(1);
+    expect(lastBody(bedrock)).not.toHaveProperty('output_config');
   });
 });

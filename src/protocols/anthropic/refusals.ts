@@ -1,5 +1,5 @@
 import { budgetForEffort } from '../../core/reasoning.ts';
-import type { ReasoningEffort } from '../../core/request.ts';
+import { JSON_INSTRUCTION, type ReasoningEffort } from '../../core/request.ts';
 import { isRecord } from '../../util/json.ts';
 
 /**
@@ -15,19 +15,42 @@ import { isRecord } from '../../util/json.ts';
  * failed every request (anthropics/claude-code#49548, #21612; caozhiyuan/copilot-api#305). Only what a
  * Messages request does without goes: context edits, which only save room.
  */
-const FIELD_REFUSAL = /"message"\s*:\s*"([A-Za-z_]+): Extra inputs are not permitted"/;
-const OPTIONAL = new Set(['context_management']);
+const FIELD_REFUSAL = /"message"\s*:\s*"(?:[^"]*errors: )?([A-Za-z_]+(?:\.[A-Za-z_]+)?): Extra inputs are not permitted"/;
+/**
+ * Bedrock's Claude takes `output_config` with `effort` alone, and answers "output_config.format: Extra
+ * inputs are not permitted" (wrapped in "The model returned the following errors: …" through its Converse
+ * layer) to the structured output a JSON-mode client asks for (BerriAI/litellm#28312,
+ * vectorize-io/hindsight#3300); older Bedrock and Vertex setups refuse `output_config.effort` the same way
+ * (anthropics/claude-code-action#1005). Without the format the schema is asked for in the system prompt.
+ */
+const OPTIONAL = new Set(['context_management', 'output_config.format', 'output_config.effort']);
 
-/** The top-level field an Anthropic-compatible server's 400 says it does not take, or undefined. */
+/** The top-level field (or `output_config` key) an Anthropic-compatible server's 400 says it does not take, or undefined. */
 export function refusedMessagesField(status: number, text: string): string | undefined {
   return status === 400 ? FIELD_REFUSAL.exec(text)?.[1] : undefined;
 }
 
 /** The body without `field`, when a Messages request can do without it. */
 export function withoutMessagesField(body: Record<string, unknown>, field: string): Record<string, unknown> | undefined {
-  if (!OPTIONAL.has(field) || !(field in body)) return undefined;
-  const { [field]: _dropped, ...rest } = body;
-  return rest;
+  if (!OPTIONAL.has(field)) return undefined;
+  const [top, key] = field.split('.') as [string, string | undefined];
+  if (!(top in body)) return undefined;
+  const { [top]: parent, ...rest } = body;
+  if (key === undefined) return rest;
+  if (!isRecord(parent) || !(key in parent)) return undefined;
+  const { [key]: dropped, ...kept } = parent;
+  const out: Record<string, unknown> = Object.keys(kept).length > 0 ? { ...rest, [top]: kept } : rest;
+  return field === 'output_config.format' ? withFormatInWords(out, dropped) : out;
+}
+
+/** The structured output a server refused, asked for in the system prompt instead, after what is there. */
+function withFormatInWords(body: Record<string, unknown>, format: unknown): Record<string, unknown> {
+  const schema = isRecord(format) && isRecord(format.schema) ? format.schema : undefined;
+  const text = schema ? `${JSON_INSTRUCTION} It must be valid against this JSON Schema:\n${JSON.stringify(schema)}` : JSON_INSTRUCTION;
+  const system = body.system;
+  if (typeof system === 'string' && system !== '') return { ...body, system: `${system}\n\n${text}` };
+  if (Array.isArray(system) && system.length > 0) return { ...body, system: [...system, { type: 'text', text }] };
+  return { ...body, system: [{ type: 'text', text }] };
 }
 
 /**

@@ -5,9 +5,11 @@
  * `{"type":"error","error":{type,message},"request_id":…}` body.
  */
 import { randomId } from '../../../src/core/ids.ts';
+import { isRecord } from '../../../src/util/json.ts';
 import {
   anthropicErrorBody,
   anthropicRequestId,
+  extraInput,
   surrogateError,
   unparsableBody,
   type AnthropicErrorInfo,
@@ -54,6 +56,11 @@ export interface AnthropicMockOptions {
    * (jundot/omlx#56): another one is its pydantic 422, "Input should be 'enabled' or 'disabled'".
    */
   thinkingTypes?: readonly string[];
+  /**
+   * A gateway whose Claude takes only these `output_config` keys, as Bedrock takes `effort` alone
+   * (BerriAI/litellm#28312): another is "output_config.format: Extra inputs are not permitted".
+   */
+  outputConfigKeys?: readonly string[];
 }
 
 const DEFAULT_MODELS: NonNullable<AnthropicMockOptions['models']> = [
@@ -71,6 +78,7 @@ interface State {
   bearerOnly?: boolean;
   betasDropped?: boolean;
   thinkingTypes?: readonly string[];
+  outputConfigKeys?: readonly string[];
 }
 
 export function startAnthropicMock(opts: AnthropicMockOptions = {}): Promise<MockServer> {
@@ -82,6 +90,7 @@ export function startAnthropicMock(opts: AnthropicMockOptions = {}): Promise<Moc
     bearerOnly: opts.bearerOnly,
     betasDropped: opts.betasDropped,
     thinkingTypes: opts.thinkingTypes,
+    outputConfigKeys: opts.outputConfigKeys,
   };
   return startMockShell({
     key: state.key,
@@ -178,6 +187,11 @@ function messages(r: MockRequest, state: State, countTokens: boolean): MockResul
     const expected = state.thinkingTypes.map((t) => `'${t}'`).join(' or ');
     const detail = [{ type: 'literal_error', loc: ['body', 'thinking', 'type'], msg: `Input should be ${expected}`, input: thinking, ctx: { expected } }];
     return { response: jsonResponse(422, { detail }, headers(anthropicRequestId())) };
+  }
+  const outputConfig = (r.body as { output_config?: unknown } | null)?.output_config;
+  if (state.outputConfigKeys && isRecord(outputConfig)) {
+    const extra = Object.keys(outputConfig).find((k) => !state.outputConfigKeys!.includes(k));
+    if (extra !== undefined) return errorResult(extraInput(`output_config.${extra}`));
   }
   const bad =
     surrogateError(r.text) ??

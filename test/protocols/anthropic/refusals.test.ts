@@ -7,12 +7,33 @@ import { refusedMessagesField, refusesAdaptive, withBudgetThinking, withoutMessa
 
 describe('refused fields', () => {
   const extra = (field: string) => JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: `${field}: Extra inputs are not permitted` }, request_id: 'req_1' });
-  test('the API’s wording names a top-level field; only context edits go', () => {
+  test('the API’s wording names a top-level field; of those only context edits go', () => {
     expect(refusedMessagesField(400, extra('context_management'))).toBe('context_management');
     expect(refusedMessagesField(400, extra('tools.0.custom.defer_loading'))).toBeUndefined();
     expect(refusedMessagesField(429, extra('context_management'))).toBeUndefined();
     expect(withoutMessagesField({ model: 'm', context_management: {} }, 'context_management')).toEqual({ model: 'm' });
     for (const f of ['max_tokens', 'mcp_servers', 'output_config']) expect(withoutMessagesField({ model: 'm', [f]: 1 }, f)).toBeUndefined();
+  });
+
+  test('Bedrock refuses output_config.format (or effort): the key goes, a format is asked for in the system prompt', () => {
+    expect(refusedMessagesField(400, extra('output_config.format'))).toBe('output_config.format');
+    // Bedrock's own shape, through its Converse layer (vectorize-io/hindsight#3300).
+    const converse = '{"message":"The model returned the following errors: output_config.format: Extra inputs are not permitted"}';
+    expect(refusedMessagesField(400, converse)).toBe('output_config.format');
+    expect(refusedMessagesField(400, extra('messages.0.content.0.text.thought'))).toBeUndefined();
+
+    const schema = { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false };
+    const format = { type: 'json_schema', schema };
+    const body = (system: unknown, effort?: string) => ({ model: 'm', system, output_config: { format, ...(effort ? { effort } : {}) } });
+    const words = `Respond with a single JSON object and nothing else. It must be valid against this JSON Schema:\n${JSON.stringify(schema)}`;
+    expect(withoutMessagesField(body([{ type: 'text', text: 'Be brief.' }]), 'output_config.format')).toEqual({
+      model: 'm',
+      system: [{ type: 'text', text: 'Be brief.' }, { type: 'text', text: words }],
+    });
+    expect(withoutMessagesField(body('Be brief.', 'high'), 'output_config.format')).toEqual({ model: 'm', system: `Be brief.\n\n${words}`, output_config: { effort: 'high' } });
+    expect(withoutMessagesField(body(undefined), 'output_config.format')?.system).toEqual([{ type: 'text', text: words }]);
+    expect(withoutMessagesField(body('s', 'high'), 'output_config.effort')).toEqual({ model: 'm', system: 's', output_config: { format } });
+    expect(withoutMessagesField({ model: 'm', output_config: { effort: 'high' } }, 'output_config.format')).toBeUndefined();
   });
 });
 
