@@ -329,6 +329,37 @@ describe('Claude Code through a gateway that does not pass its betas on', () => 
   });
 });
 
+describe("Claude Code's structured output through Bedrock, which takes output_config.effort only", () => {
+  // "output_config.format: Extra inputs are not permitted" (BerriAI/litellm#28312): relayed requests too.
+  let bedrock: MockServer;
+  let gateway: TestProxy;
+  beforeAll(async () => {
+    bedrock = await startAnthropicMock({ outputConfigKeys: ['effort'] });
+    gateway = await startProxy(['--model-provider', 'claude-custom', '--claude-base-url', bedrock.url, '--claude-api-key', bedrock.key]);
+  });
+  afterAll(async () => {
+    await Promise.all([gateway.stop(), bedrock.stop()]);
+  });
+
+  test('sent again with the effort kept and the schema in the system prompt', async () => {
+    const schema = { type: 'object', properties: { title: { type: 'string' } }, required: ['title'], additionalProperties: false };
+    const before = bedrock.calls.length;
+    const msg = await new Anthropic({ apiKey: gateway.key, baseURL: gateway.url, maxRetries: 0 }).messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 1024,
+      system: 'Name the session.',
+      messages: [{ role: 'user', content: 'hi' }],
+      output_config: { effort: 'low', format: { type: 'json_schema', schema } },
+    } as unknown as Anthropic.MessageCreateParamsNonStreaming);
+    expect(msg.content[0]?.type).toBe('text');
+    expect(bedrock.calls.length - before).toBe(2);
+    const body = last(bedrock.calls).body as { system: string; output_config: unknown };
+    expect(body.output_config).toEqual({ effort: 'low' });
+    expect(body.system).toStartWith('Name the session.\n\n');
+    expect(body.system).toContain(JSON.stringify(schema));
+  });
+});
+
 describe("Claude Code's adaptive thinking on an Anthropic-compatible server that knows enabled and disabled only", () => {
   // Claude Code thinks adaptively on the models it takes for Claude 4.6 and later; a model_map that sends
   // such a name to a server of its own gets "Input should be 'enabled' or 'disabled'" (jundot/omlx#56).
