@@ -3,6 +3,8 @@ import { bytesOf } from '../util/raw-body.ts';
 import { escapeLineSeparators } from '../util/sse.ts';
 
 const COMPLETION = Buffer.from('"chat.completion');
+const CHUNK = Buffer.from('"chat.completion.chunk"');
+const DELTA = Buffer.from('"delta"');
 const DATA = Buffer.from('data:');
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -18,10 +20,10 @@ const MAX_LINE_BYTES = 16 * 1024 * 1024;
  * into the chunk it stands for (`delta` for `message`, object "chat.completion.chunk", each tool call
  * with its index); every other byte goes as it came.
  *
- * Cheap on a normal stream: only the stream's first whole `data:` line is looked at, searched for
+ * Cheap on a normal stream: only the stream's first `data:` line is looked at, searched for
  * `"chat.completion"`: it tells what the stream is made of, and from there on each chunk goes out
- * untouched. Only a line that names "chat.completion" is parsed (held first until its end comes, if a
- * chunk cut it after the name).
+ * untouched. Only a line that names "chat.completion" is parsed. A first line a chunk cut is held until
+ * its end comes, unless what came already shows a chunk ("chat.completion.chunk", "delta").
  */
 export class CompletionAsChunk {
   /** The stream showed what it is made of: nothing more to look for. */
@@ -39,7 +41,7 @@ export class CompletionAsChunk {
     if (this.held.length > 0) {
       this.held.push(value);
       this.heldBytes += value.length;
-      if (lineEnd(bytesOf(value), 0) < 0) {
+      if (lineEnd(bytesOf(value), 0) < 0 && !namesChunk(bytesOf(value))) {
         if (this.heldBytes <= MAX_LINE_BYTES) return EMPTY;
         this.done = true;
         return this.flush();
@@ -53,30 +55,25 @@ export class CompletionAsChunk {
     const startsLine = this.atLineStart;
     const last = buf[buf.length - 1];
     this.atLineStart = last === LF || last === CR;
-    // The stream's first `data:` line tells what the stream is made of.
-    let at = buf.indexOf(DATA);
-    // A `data:` the chunk's end cut (`da`, then `ta: {…}`) waits for the rest of its line too.
-    if (at < 0) at = cutDataAt(buf, startsLine);
-    if (at < 0) return chunk;
-    let start = at;
-    while (start > 0 && buf[start - 1] !== LF && buf[start - 1] !== CR) start--;
-    const end = lineEnd(buf, at);
-    if (start === 0 && !startsLine) {
-      // Its start went out with an earlier chunk: it goes as it came.
-      if (end >= 0) this.done = true;
-      return chunk;
-    }
+    // The stream's first `data:` line tells what the stream is made of (a comment may mention data: too).
+    const start = firstDataLine(buf, startsLine);
+    if (start < 0) return chunk;
+    const end = lineEnd(buf, start);
     if (end < 0) {
-      // Cut by the chunk's end: a line that names a whole completion so far (or a cut `data:`) goes once
-      // whole, what comes before it now; any other goes on as it came (a client may read half an event).
-      if (start !== at || (at + DATA.length <= buf.length && !namesCompletion(buf, at, buf.length))) return chunk;
+      // Cut by the chunk's end: it goes once whole, what comes before it now. Servers that write their
+      // keys in order (Go's maps, nlohmann::json) put "object" after the whole answer, so the name may
+      // come last; a line that already shows a chunk goes on as it came (a client may read half an event).
+      if (namesChunk(buf.subarray(start))) {
+        this.done = true;
+        return chunk;
+      }
       this.held.push(chunk.subarray(start));
       this.heldBytes = chunk.length - start;
       this.atLineStart = true;
       return chunk.subarray(0, start);
     }
     this.done = true;
-    if (start !== at || !namesCompletion(buf, at, end)) return chunk;
+    if (!namesCompletion(buf, start, end)) return chunk;
     const line = asChunk(buf.toString('utf8', start + DATA.length, end));
     if (line === undefined) return chunk;
     return Buffer.concat([chunk.subarray(0, start), Buffer.from(`data: ${line}`), chunk.subarray(end)]);
@@ -114,13 +111,30 @@ function asChunk(payload: string): string | undefined {
   return escapeLineSeparators(JSON.stringify({ ...json, object: 'chat.completion.chunk', choices }));
 }
 
-/** Where a last line that may be the start of `data:` starts, or -1. */
-function cutDataAt(buf: Buffer, startsLine: boolean): number {
-  let start = buf.length;
-  while (start > 0 && buf[start - 1] !== LF && buf[start - 1] !== CR) start--;
-  const length = buf.length - start;
-  if (length === 0 || length >= DATA.length || (start === 0 && !startsLine)) return -1;
-  return buf.compare(DATA, 0, length, start, buf.length) === 0 ? start : -1;
+/**
+ * Where the first line that starts with `data:` starts (or a last line that may be its start, cut by the
+ * chunk's end), or -1. Only lines that start in this chunk: one that went on from an earlier chunk is
+ * past looking at.
+ */
+function firstDataLine(buf: Buffer, startsLine: boolean): number {
+  let at = startsLine ? 0 : nextLine(buf, 0);
+  while (at >= 0 && at < buf.length) {
+    const length = Math.min(DATA.length, buf.length - at);
+    if (buf.compare(DATA, 0, length, at, at + length) === 0) return at;
+    at = nextLine(buf, at);
+  }
+  return -1;
+}
+
+/** Where the line after the one at `from` starts, or -1 when the chunk's end cuts that one. */
+function nextLine(buf: Buffer, from: number): number {
+  const end = lineEnd(buf, from);
+  return end < 0 ? -1 : end + 1;
+}
+
+/** Whether the bytes show a stream chunk rather than a whole completion. */
+function namesChunk(buf: Buffer): boolean {
+  return buf.indexOf(CHUNK) >= 0 || buf.indexOf(DELTA) >= 0;
 }
 
 /** Where the line that goes on at `from` ends (its LF or CR), or -1 when the chunk's end cuts it. */

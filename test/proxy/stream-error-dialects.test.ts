@@ -198,6 +198,27 @@ describe('CompletionAsChunk', () => {
     expect(rewrite([`data: ${whole.slice(0, 40)}`])).toBe(`data: ${whole.slice(0, 40)}`);
   });
 
+  test('a whole completion whose keys come in order ("object" after the answer) is held to its end when a cut comes before its name', () => {
+    // Go's maps, nlohmann::json (llama.cpp) and sort_keys write "choices" first: the name comes last.
+    const sorted = JSON.stringify({ choices: [{ finish_reason: 'stop', index: 0, message: { content: 'Hi', role: 'assistant' } }], id: 'c', object: 'chat.completion' });
+    const text = `data: ${sorted}\n\ndata: [DONE]\n\n`;
+    for (const cut of [3, 40, text.indexOf('"object"')]) {
+      const out = rewrite([text.slice(0, cut), text.slice(cut)]);
+      expect(out).toContain('"object":"chat.completion.chunk"');
+      expect(out).toContain('"delta":{"content":"Hi","role":"assistant"}');
+    }
+    // A comment that mentions data: is no data line: the first data line is still the one looked at.
+    expect(rewrite([`: data: warming up\n\n${text}`])).toContain('"object":"chat.completion.chunk"');
+  });
+
+  test('a first chunk line cut before its end goes on as it came once it shows a chunk', () => {
+    const r = new CompletionAsChunk();
+    const line = `data: ${asChunk}\n\n`;
+    const cut = line.indexOf('"delta"') + 8;
+    const first = new TextEncoder().encode(line.slice(0, cut));
+    expect(r.push(first)).toBe(first);
+  });
+
   test('a chunked stream goes as it came, its chunks the same bytes, and is looked at no more', () => {
     const r = new CompletionAsChunk();
     const chunk = new TextEncoder().encode(`data: ${asChunk}\n\n`);
