@@ -79,8 +79,11 @@ function createChunkDecoder(): StreamDecoder {
     }
   }
 
-  /** The turn ended with an answer, not cut or with calls: thinking a `</think>` never closed was the answer (think-tags.ts). */
-  const answered = (): boolean => finishReasonFromOpenAI(finishRaw, nextOrdinal > 0) === 'stop';
+  /**
+   * The turn ended other than cut by the output limit: thinking a `</think>` never closed was the answer
+   * (think-tags.ts), as a whole answer's content is read (splitThinkTags); calls too end what came before them.
+   */
+  const answered = (): boolean => finishReasonFromOpenAI(finishRaw, nextOrdinal > 0) !== 'length';
 
   function finish(out: StreamEvent[]): StreamEvent[] {
     start(out);
@@ -166,7 +169,7 @@ function createChunkDecoder(): StreamDecoder {
       if (typeof delta.refusal === 'string' && delta.refusal) out.push({ type: 'text', text: delta.refusal });
       if (Array.isArray(delta.tool_calls)) {
         // Thinking held back for a possible `</think>` goes before the calls, where it was written.
-        if (delta.tool_calls.length > 0) content(think.end(), out);
+        if (delta.tool_calls.length > 0) content(think.end(true), out);
         toolCalls(delta.tool_calls, out);
       }
     }

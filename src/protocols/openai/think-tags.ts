@@ -14,7 +14,8 @@
  * sends the thinking apart first. A hybrid model (Qwen3.5, whose template writes either `<think>` or
  * `<think></think>`, vllm-project/vllm#53284) may answer without thinking at all, every word of which
  * would turn into thinking: it is not matched. Should a `</think>` never come, a whole answer is text,
- * and a stream, whose words already went out as thinking, gives them again as its answer at the end.
+ * and a stream, whose words already went out as thinking, gives them again as its answer at its end or
+ * before its calls.
  */
 const OPEN = '<think>';
 const CLOSE = '</think>';
@@ -86,7 +87,7 @@ export class ThinkTags {
   }
 
   /**
-   * What is held back. `answered`: the answer is over without a call (a stop, not a cut or tool calls):
+   * What is held back. `answered`: the answer is over, or calls follow it (not cut by the output limit):
    * thinking that no `</think>` closed, taken on the prompt's word, was the answer after all.
    */
   end(answered = false): ThinkPiece[] {

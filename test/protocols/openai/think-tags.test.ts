@@ -118,6 +118,19 @@ describe('the stream decoder with <think> content', () => {
     expect(shown(events)).toEqual(['thinking:Let me see']);
   });
 
+  test('no </think> came before a tool call: the words go again as the answer before it, as a whole answer reads them', () => {
+    const dec = createStreamDecoder();
+    const call = { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] };
+    const events = [
+      ...dec.message(chunkOf('deepseek-r1:8b', { content: 'Let me check the weather. ' })),
+      ...dec.message(chunkOf('deepseek-r1:8b', call)),
+      ...dec.message(chunkOf('deepseek-r1:8b', {}, 'tool_calls')),
+      ...dec.message({ data: '[DONE]' }),
+    ];
+    expect(shown(events).slice(0, 2)).toEqual(['thinking:Let me check the weather. ', 'text:Let me check the weather. ']);
+    expect(events.some((e) => e.type === 'tool_call_start')).toBe(true);
+  });
+
 
   test('thinking held back for a possible </think> goes out before a tool call that follows it', () => {
     const dec = createStreamDecoder();
