@@ -2,7 +2,7 @@ import type { ProxyErrorInfo } from '../../core/errors.ts';
 import { LOGIN_COMMAND } from '../../auth/google/oauth-constants.ts';
 import { googleErrorObject } from '../../protocols/gemini/errors.ts';
 import { isRecord, tryParseJson } from '../../util/json.ts';
-import { CODE_ASSIST_MODELS, publicModel } from './models.ts';
+import { CODE_ASSIST_MODELS } from './models.ts';
 
 const ACCOUNT_HINT =
   'Hint: Google does not let this account or project use Gemini Code Assist. Set gemini.project_id ' +
@@ -56,8 +56,6 @@ export function withCodeAssistHint(info: ProxyErrorInfo, rawBody = ''): ProxyErr
  * so it must not read as a rate limit; the pool cools only that model (failover.ts, by its quotaModel).
  */
 export function describeGenerateError(info: ProxyErrorInfo, rawBody: string): ProxyErrorInfo {
-  // The pool cools a model by the name it was asked for, not Code Assist's own (models.ts).
-  if (info.quotaModel) info = { ...info, quotaModel: publicModel(info.quotaModel) };
   // Only Google's own 404: an HTML one means a wrong code_assist_base_url, not a model.
   if (info.status === 404 && googleErrorObject(tryParseJson(rawBody))) {
     const hint = `Hint: Code Assist answers 404 for a model this Google account cannot use; it usually serves ${CODE_ASSIST_MODELS.join(', ')}. ${PREVIEW_HINT}`;

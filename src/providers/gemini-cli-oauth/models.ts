@@ -21,10 +21,9 @@ export const CODE_ASSIST_MODELS = [
  * for the model by its public name, as they do in the Gemini CLI (can1357/oh-my-pi#8885).
  */
 const BACKEND_NAMES: Readonly<Record<string, string>> = { 'gemini-3.5-flash': 'gemini-3-flash' };
-const PUBLIC_NAMES: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(BACKEND_NAMES).map(([k, v]) => [v, k]));
 
-/** The bare model id as Code Assist knows it. */
+/**
+ * The bare model id as Code Assist knows it. A quota error naming the backend id still cools the model the
+ * client asked for: the pool cools the member's model for the request, whatever the error names (failover.ts).
+ */
 export const codeAssistModel = (model: string): string => (Object.hasOwn(BACKEND_NAMES, model) ? BACKEND_NAMES[model]! : model);
-
-/** A model Code Assist named (a quota error's model) by the public name clients ask for. */
-export const publicModel = (model: string): string => (Object.hasOwn(PUBLIC_NAMES, model) ? PUBLIC_NAMES[model]! : model);
