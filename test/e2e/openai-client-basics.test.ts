@@ -367,6 +367,32 @@ for (const u of UPSTREAMS) {
   });
 }
 
+// Claude 4.6 on refuses a conversation ending with the assistant ("This model does not support assistant
+// message prefill"), which a Chat Completions history can (openclaw/openclaw#75395); OpenAI answers it anew.
+describe('OpenAI client → claude-custom: a history ending with the assistant, to a model without prefill', () => {
+  const endings: Array<[string, OpenAI.ChatCompletionMessageParam[]]> = [
+    ['the assistant’s words', [{ role: 'assistant', content: 'Once upon a time' }]],
+    ['a system message after them', [{ role: 'assistant', content: 'Once upon a time' }, { role: 'system', content: 'Be brief.' }]],
+  ];
+  for (const [label, tail] of endings) {
+    for (const stream of [false, true]) {
+      test(`${label} (${stream ? 'stream' : 'non-stream'}): a user turn closes it and the answer comes`, async () => {
+        s.claude.queue({ text: 'the end' });
+        const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'A story?' }, ...tail];
+        const client = clientFor(s, CLAUDE.name);
+        const content = stream
+          ? (await collect(await client.chat.completions.create({ model: 'claude-sonnet-4-6', messages, stream: true }))).content
+          : (await client.chat.completions.create({ model: 'claude-opus-4-7', messages })).choices[0]!.message.content;
+        expect(content).toBe('the end');
+        expect((lastBody(s.claude).messages as unknown[]).slice(1)).toEqual([
+          { role: 'assistant', content: [{ type: 'text', text: 'Once upon a time' }] },
+          { role: 'user', content: [{ type: 'text', text: 'Continue.' }] },
+        ]);
+      });
+    }
+  }
+});
+
 describe('OpenAI client: routing and models', () => {
   test('X-Model-Provider routes a plain /v1 request to the named upstream', async () => {
     const before = s.gemini.calls.length;

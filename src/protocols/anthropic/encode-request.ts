@@ -7,8 +7,8 @@ import { encodeConversation } from './encode-messages.ts';
 import { encodeText } from './encode-content.ts';
 import { anthropicInputSchema } from './input-schema.ts';
 import { anthropicOutputSchema } from './output-schema.ts';
-import { finishConversation, restoreThinking, thinkingFitsHistory } from './final-turn.ts';
-import { adaptiveOnly, disableThinkingExplicitly, outputLimit, refusesForcedToolChoice } from './model-rules.ts';
+import { closeWithUser, finishConversation, restoreThinking, thinkingFitsHistory } from './final-turn.ts';
+import { adaptiveOnly, disableThinkingExplicitly, outputLimit, refusesForcedToolChoice, refusesPrefill } from './model-rules.ts';
 import type { AnthropicBlock, AnthropicTurn } from './wire-types.ts';
 
 const DEFAULT_MAX_TOKENS = 8192;
@@ -40,6 +40,8 @@ interface ThinkingPlan {
  */
 export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown> {
   const { turns, systemTail } = encodeConversation(req.messages);
+  // Before the thinking decision: a conversation closed by a user turn keeps thinking on.
+  if (refusesPrefill(opts.model)) closeWithUser(turns);
   const newest = adaptiveOnly(opts.model);
   // Codex sends no max_output_tokens (OpenAI then allows the model's whole output) and takes the
   // response.incomplete of a cut answer for a dropped stream, retrying it unchanged five times

@@ -37,6 +37,18 @@ export function restoreThinking(turns: AnthropicTurn[]): boolean {
   return true;
 }
 
+/** Closes a conversation that ends with an assistant turn, for a model that takes no prefill (model-rules.ts refusesPrefill). */
+const CLOSING_USER_TEXT = 'Continue.';
+
+/**
+ * A Chat Completions or Gemini client's history may end with the assistant's words (a continued answer,
+ * a system message after it that joins the system prompt): OpenAI and Gemini answer it with a new turn,
+ * where Claude 4.6 on refuses the request. A user turn after it asks for that answer.
+ */
+export function closeWithUser(turns: AnthropicTurn[]): void {
+  if (turns.at(-1)?.role === 'assistant') turns.push({ role: 'user', content: [{ type: 'text', text: CLOSING_USER_TEXT }] });
+}
+
 export function finishConversation(turns: AnthropicTurn[], thinkingOn: boolean): void {
   const last = turns.at(-1);
   if (last?.role !== 'assistant') return;

@@ -63,3 +63,15 @@ const NO_FORCED_TOOL = /claude-(?:(?:fable|mythos)-5-[1-9]|(?:opus|sonnet)-5-[5-
 export function refusesForcedToolChoice(model: string): boolean {
   return NO_FORCED_TOOL.test(canonicalId(model));
 }
+
+/**
+ * Models that refuse a conversation ending with an assistant turn (a prefill): 400 "This model does not
+ * support assistant message prefill. The conversation must end with a user message." Opus and Sonnet
+ * 4.6 on and the 5 family (docs: "What's new in Claude 4.6", prefill removal; openclaw/openclaw#75395
+ * through an OpenAI-compatible path, anomalyco/opencode#13768, cortexkit/magic-context#511 for Sonnet 5).
+ */
+const NO_PREFILL = /claude-(?:(?:opus|sonnet)-4-[6-9]|(?:sonnet|opus|haiku|fable|mythos)-(?:[5-9]|\d\d))(?!\d)/i;
+
+export function refusesPrefill(model: string): boolean {
+  return NO_PREFILL.test(canonicalId(model));
+}

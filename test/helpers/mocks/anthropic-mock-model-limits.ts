@@ -18,6 +18,11 @@ const OUTPUT_CEILINGS: ReadonlyArray<readonly [RegExp, number]> = [
 ];
 /** Fable 5.1 (anthropics/claude-cookbooks#854), Opus 5.5 (can1357/oh-my-pi#12939), Mythos 5.1, Sonnet 5.5. */
 const NO_FORCED_TOOL = /claude-(?:(?:fable|mythos)-5-[1-9]|(?:opus|sonnet)-5-[5-9])(?!\d)/;
+/**
+ * No assistant prefill: Opus/Sonnet 4.6 on and the 5 family (docs: "What's new in Claude 4.6", prefill
+ * removal; message: openclaw/openclaw#75395, anomalyco/opencode#13768, cortexkit/magic-context#511).
+ */
+const NO_PREFILL = /claude-(?:(?:opus|sonnet)-4-[6-9]|(?:sonnet|opus|haiku|fable|mythos)-(?:[5-9]|\d\d))(?!\d)/;
 /** Thinking always on: Fable/Mythos (opencode-anthropic-auth#159, cline#13203) and Opus 5.5 (its migration guide). */
 const NO_DISABLED_FABLE = /claude-(?:fable|mythos)-\d/;
 const NO_DISABLED_OPUS = /claude-opus-5-[5-9](?!\d)/;
@@ -29,6 +34,11 @@ export function validateModelLimits(body: Record<string, unknown>, countTokens: 
   const ceiling = OUTPUT_CEILINGS.find(([re]) => re.test(model))?.[1];
   if (!countTokens && ceiling !== undefined && typeof body.max_tokens === 'number' && body.max_tokens > ceiling) {
     return invalidRequest(`max_tokens: ${body.max_tokens} > ${ceiling}, which is the maximum allowed number of output tokens for ${model}`);
+  }
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  const last = messages.at(-1);
+  if (!countTokens && NO_PREFILL.test(model) && isRecord(last) && last.role === 'assistant') {
+    return invalidRequest('This model does not support assistant message prefill. The conversation must end with a user message.');
   }
   const choice = isRecord(body.tool_choice) ? body.tool_choice.type : undefined;
   if (NO_FORCED_TOOL.test(model) && (choice === 'any' || choice === 'tool')) {

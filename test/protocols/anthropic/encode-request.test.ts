@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { anthropicCodec } from '../../../src/protocols/anthropic/index.ts';
-import { adaptiveOnly, disableThinkingExplicitly, outputLimit, refusesForcedToolChoice } from '../../../src/protocols/anthropic/model-rules.ts';
+import { adaptiveOnly, disableThinkingExplicitly, outputLimit, refusesForcedToolChoice, refusesPrefill } from '../../../src/protocols/anthropic/model-rules.ts';
 import type { CanonicalRequest, Message } from '../../../src/core/index.ts';
 
 const opts = { model: 'claude-sonnet-4-5' };
@@ -310,6 +310,21 @@ describe('anthropic encodeRequest: messages', () => {
     expect(msgs.at(-1)).toEqual({ role: 'assistant', content: [{ type: 'text', text: '{' }] });
   });
 
+  test('a final assistant turn to a model without prefill is followed by a user turn; thinking stays on', () => {
+    const messages: Message[] = [
+      { role: 'user', content: [{ type: 'text', text: 'a story' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Once upon a time ' }] },
+    ];
+    const body = encode({ messages, reasoning: { effort: 'high' } }, { model: 'claude-sonnet-4-6' });
+    expect(body.messages.slice(1)).toEqual([
+      { role: 'assistant', content: [{ type: 'text', text: 'Once upon a time ' }] },
+      { role: 'user', content: [{ type: 'text', text: 'Continue.' }] },
+    ]);
+    expect(body.thinking).toMatchObject({ type: 'enabled' });
+    // Models that take a prefill still get one.
+    expect(encodeMessages(messages).at(-1)).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'Once upon a time' }] });
+  });
+
   test('media: supported images, urls, data urls, PDFs and text documents; the rest becomes a note in its place', () => {
     const msgs = encodeMessages([
       {
@@ -503,6 +518,13 @@ describe('anthropic model rules', () => {
     const no = ['claude-fable-5', 'claude-fable-5-20260609', 'claude-opus-5', 'claude-sonnet-5', 'claude-opus-4-8'];
     expect(yes.filter((m) => !refusesForcedToolChoice(m))).toEqual([]);
     expect(no.filter(refusesForcedToolChoice)).toEqual([]);
+  });
+
+  test('assistant prefill refused by Opus and Sonnet 4.6 on and the 5 family, not by their predecessors', () => {
+    const yes = ['claude-sonnet-4-6', 'claude-opus-4-6-20260205', 'claude-opus-4.7', 'us.anthropic.claude-opus-4-8-v1:0', 'claude-sonnet-5', 'claude-fable-5-1'];
+    const no = ['claude-sonnet-4-5', 'claude-opus-4-5-20251101', 'claude-haiku-4-5', 'claude-opus-4-1-20250805', 'claude-3-7-sonnet-20250219'];
+    expect(yes.filter((m) => !refusesPrefill(m))).toEqual([]);
+    expect(no.filter(refusesPrefill)).toEqual([]);
   });
 
   test('thinking disabled explicitly only for Opus 5 and Sonnet 5', () => {
