@@ -81,6 +81,39 @@ describe('Roo Code / Kilo Code: prompt-cache breakpoints on text parts', () => {
   });
 });
 
+// OpenRouter's automatic caching (laravel-openrouter#96, epam/ai-dial-sdk#374): one top-level cache_control,
+// which Anthropic's API takes as it is; it counts among the four breakpoints (coder/mux#3112).
+describe('OpenRouter-style automatic caching: a top-level cache_control', () => {
+  test('claude-custom: it reaches Anthropic at the top of the request, so the prompt is cached', async () => {
+    const res = await post(CLAUDE.name, { model: CLAUDE.model, cache_control: { type: 'ephemeral', ttl: '1h' }, messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'hi' }] });
+    expect(res.status).toBe(200);
+    expect(lastBody(s.claude).cache_control).toEqual({ type: 'ephemeral', ttl: '1h' });
+  });
+
+  test('claude-custom: beside four marked parts, the last three are kept', async () => {
+    const messages = [
+      { role: 'system', content: [cached('system')] },
+      ...['one', 'two', 'three'].flatMap((t) => [
+        { role: 'user', content: [cached(t)] },
+        { role: 'assistant', content: `ok ${t}` },
+      ]),
+      { role: 'user', content: 'four' },
+    ];
+    const res = await post(CLAUDE.name, { model: CLAUDE.model, cache_control: EPHEMERAL, messages });
+    expect(res.status).toBe(200);
+    const body = lastBody(s.claude);
+    expect(JSON.stringify(body).match(/cache_control/g)).toHaveLength(4);
+    expect(dig(body, 'system', 0, 'cache_control')).toBeUndefined();
+    expect(body.cache_control).toEqual(EPHEMERAL);
+  });
+
+  test('gemini-cli: the same request is accepted, with no Anthropic field in it', async () => {
+    const res = await post(GEMINI.name, { model: GEMINI.model, cache_control: EPHEMERAL, messages: [{ role: 'user', content: 'hi' }] });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(lastBody(s.gemini))).not.toContain('cache_control');
+  });
+});
+
 describe('Cherry Studio and OpenRouter-style clients: reasoning asked for in the model family’s own form', () => {
   test('claude-custom: Anthropic’s `thinking` (Cherry Studio, Claude model) turns thinking on; it comes back as reasoning_content', async () => {
     s.claude.queue({ thinking: 'Let me think.', text: 'Answer.' });

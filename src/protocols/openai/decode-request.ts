@@ -7,6 +7,7 @@ import type {
   ToolDefinition,
 } from '../../core/request.ts';
 import { isRecord } from '../../util/json.ts';
+import { automaticCaching } from './cache-control.ts';
 import { decodeMessages } from './decode-messages.ts';
 import { decodeReasoning } from './decode-reasoning.ts';
 import {
@@ -60,6 +61,8 @@ export function decodeRequest(body: unknown): CanonicalRequest {
 
   const extras = collectExtras(body);
   if (extras) req.extras.openai = extras;
+  const anthropic = automaticCaching(body, system, messages);
+  if (anthropic) req.extras.anthropic = anthropic;
   return req;
 }
 

@@ -68,6 +68,7 @@ export function validateMessagesRequest(body: unknown, ctx: RequestContext): Ant
   return (
     validateMessages(body.messages, { signatures: ctx.signatures }) ??
     validateSystem(body.system) ??
+    validateBreakpoints(body) ??
     validateSampling(body) ??
     validateModelSurface(body) ??
     validateModelLimits(body, ctx.countTokens) ??
@@ -78,6 +79,23 @@ export function validateMessagesRequest(body: unknown, ctx: RequestContext): Ant
     validateOutputSchema(body) ??
     validateThinking(body, ctx.countTokens)
   );
+}
+
+/** The top-level cache_control (automatic caching) counts as one of the four (coder/mux#3112 quotes the 400). */
+function validateBreakpoints(body: Record<string, unknown>): AnthropicErrorInfo | undefined {
+  let found = body.cache_control === undefined ? 0 : 1;
+  const count = (blocks: unknown): void => {
+    if (!Array.isArray(blocks)) return;
+    for (const b of blocks) {
+      if (!isRecord(b)) continue;
+      if (b.cache_control !== undefined) found++;
+      count(b.content);
+    }
+  };
+  count(body.tools);
+  count(body.system);
+  if (Array.isArray(body.messages)) for (const m of body.messages) if (isRecord(m)) count(m.content);
+  return found > 4 ? invalidRequest(`A maximum of 4 blocks with cache_control may be provided. Found ${found}.`) : undefined;
 }
 
 function validateSystem(system: unknown): AnthropicErrorInfo | undefined {
