@@ -7,6 +7,8 @@
  */
 import { afterEach, expect, test } from 'bun:test';
 import { unlinkSync, writeFileSync } from 'node:fs';
+import type { TokenManager } from '../../src/auth/google/token-manager.ts';
+import { createProjectResolver } from '../../src/providers/gemini-cli-oauth/project-discovery.ts';
 import { startCodeAssistStack, type CodeAssistStack } from '../helpers/code-assist-stack.ts';
 
 let stack: CodeAssistStack | undefined;
@@ -52,4 +54,29 @@ test('a token the Gemini CLI replaced with another account’s is picked up with
   // One discovery per account, not one per request.
   await ask(st);
   expect(st.api.calls.filter((c) => c.url.endsWith(':loadCodeAssist'))).toHaveLength(2);
+});
+
+test('a discovery still under way for the old account is not the new account’s project', async () => {
+  // Two accounts' sign-ins; loadCodeAssist answers each with its own project, the first one late.
+  let signIn = 1;
+  const tokens = { accessToken: async () => `ya29.account-${signIn}`, signIn: () => signIn, refreshAfterRejection: async () => true } as unknown as TokenManager;
+  let releaseFirst!: () => void;
+  const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+  let loads = 0;
+  const fetchFake = (async (_url: string, init: RequestInit) => {
+    const account = String((init.headers as Record<string, string>).authorization).replace('Bearer ya29.', '');
+    if (++loads === 1) await firstHeld;
+    return Response.json({ currentTier: { id: 'free-tier' }, cloudaicompanionProject: `project-of-${account}` });
+  }) as unknown as typeof fetch;
+  const r = createProjectResolver({ apiBase: 'http://code-assist.invalid/v1internal', tokens, fetch: fetchFake, timeoutMs: 5000 });
+  const old = r.project();
+  await Bun.sleep(5);
+  signIn = 2;
+  const next = r.project();
+  releaseFirst();
+  expect(await old).toBe('project-of-account-1');
+  expect(await next).toBe('project-of-account-2');
+  // What the old account's discovery found is not kept for the new sign-in.
+  expect(await r.project()).toBe('project-of-account-2');
+  expect(loads).toBe(2);
 });

@@ -30,7 +30,8 @@ const PROJECT_SETTINGS = 'gemini.project_id (--project-id, GOOGLE_CLOUD_PROJECT)
 export function createProjectResolver(o: ProjectDiscoveryOptions): ProjectResolver {
   /** The project discovered, and for which sign-in: another account has a project of its own. */
   let found: { project: string; signIn: number } | undefined;
-  let discovering: Promise<string> | undefined;
+  /** The discovery under way, and for which sign-in: one begun for the old account is not the new one's. */
+  let discovering: { project: Promise<string>; signIn: number } | undefined;
   return {
     async project() {
       if (o.configured) return o.configured;
@@ -39,16 +40,22 @@ export function createProjectResolver(o: ProjectDiscoveryOptions): ProjectResolv
       await o.tokens.accessToken();
       const signIn = o.tokens.signIn();
       if (found?.signIn === signIn) return found.project;
-      // One discovery for every request that arrives meanwhile; a failure is not cached, the next request tries again.
-      discovering ??= discover(o)
-        .then((project) => {
-          found = { project, signIn };
-          return project;
-        })
-        .finally(() => {
-          discovering = undefined;
-        });
-      return discovering;
+      // One discovery for every request of this sign-in that arrives meanwhile; a failure is not cached,
+      // the next request tries again.
+      if (discovering?.signIn === signIn) return discovering.project;
+      const current: { project: Promise<string>; signIn: number } = {
+        signIn,
+        project: discover(o)
+          .then((project) => {
+            if (o.tokens.signIn() === signIn) found = { project, signIn };
+            return project;
+          })
+          .finally(() => {
+            if (discovering === current) discovering = undefined;
+          }),
+      };
+      discovering = current;
+      return current.project;
     },
   };
 }
