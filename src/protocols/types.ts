@@ -75,6 +75,8 @@ export interface EncodeRequestOptions {
    * model's known output limit (capped: anthropic/encode-request.ts) is sent instead of defaultMaxTokens.
    */
   modelLimitByDefault?: boolean;
+  /** How long a whole (unstreamed) answer may take to come (timeouts.headers_ms; 0 = no limit): bounds that ceiling. */
+  wholeAnswerMs?: number;
   /**
    * The client's API caches prompt prefixes by itself and has no way to mark them (the Responses API):
    * where caching needs breakpoints (Anthropic), the encoder places them when the client placed none.

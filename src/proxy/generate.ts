@@ -375,6 +375,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
     model: canonical.model,
     defaultMaxTokens: ctx.defaultMaxTokens,
     modelLimitByDefault: input.protocol !== 'anthropic',
+    wholeAnswerMs: ctx.config.timeouts.headersMs,
     markCacheBreakpoints: input.protocol === 'responses',
     signatureFamily: adapter.signatureFamily,
   });

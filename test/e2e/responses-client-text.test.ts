@@ -274,7 +274,7 @@ describe('Responses client → claude-custom: no max_output_tokens', () => {
     // Without streaming, no more than a non-streaming request may take (unasked-max-tokens.test.ts).
     CLAUDE.mock(s).queue({ text: 'ok' });
     await clientFor(s, CLAUDE.name).responses.create({ model: 'claude-opus-4-1', input: 'hi' });
-    expect(lastBody(CLAUDE.mock(s)).max_tokens).toBe(21333);
+    expect(lastBody(CLAUDE.mock(s)).max_tokens).toBe(10666);
     CLAUDE.mock(s).queue({ text: 'ok' });
     await clientFor(s, CLAUDE.name).responses.create({ model: 'claude-custom-unknown-model', input: 'hi' });
     expect(lastBody(CLAUDE.mock(s)).max_tokens).toBe(8192);

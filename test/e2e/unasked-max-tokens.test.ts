@@ -1,9 +1,10 @@
 /**
  * A client whose API needs no max tokens (Chat Completions, Gemini), converted to Anthropic, which
  * requires one: the model's own output limit where aiproxy knows it (at most 32000, as Claude Code
- * asks), not a fixed 8192 that cut long answers; at most 21333 without streaming, above which
- * Anthropic's SDKs refuse a non-streaming request as one that may outlast 10 minutes and gateways
- * answer 400; 8192 for a model whose limit is unknown; room for a thinking budget above it either way.
+ * asks), not a fixed 8192 that cut long answers; without streaming, what fits in timeouts.headers_ms at
+ * the pace Anthropic's SDKs assume (10666 in the default 5 minutes), never above 10 minutes' worth
+ * (21333), past which those SDKs refuse a non-streaming request and gateways answer 400; 8192 for a
+ * model whose limit is unknown; room for a thinking budget above it either way.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { startStack, type Stack } from '../helpers/stack.ts';
@@ -34,9 +35,9 @@ describe('Chat Completions client without max_tokens → claude-custom', () => {
     expect(lastBody(s.claude).max_tokens).toBe(expected);
   });
 
-  test('non-streaming: at most 21333, under the 10 minutes a non-streaming request may take', async () => {
+  test('non-streaming: what fits in the default 5-minute headers timeout at 128000 tokens an hour', async () => {
     await chat('claude-sonnet-4-5');
-    expect(lastBody(s.claude).max_tokens).toBe(21333);
+    expect(lastBody(s.claude).max_tokens).toBe(10666);
     await chat('claude-3-5-haiku-20241022');
     expect(lastBody(s.claude).max_tokens).toBe(8192);
   });
@@ -46,14 +47,14 @@ describe('Chat Completions client without max_tokens → claude-custom', () => {
     let body = lastBody(s.claude);
     expect(body.max_tokens).toBe(32000);
     expect(dig(body, 'thinking', 'budget_tokens')).toBe(24576);
-    // The budget the client asked for is kept, with room for the answer above it, past 21333.
+    // The budget the client asked for is kept, with room for the answer above it, past 10666.
     await chat('claude-sonnet-4-5', { reasoning_effort: 'high' });
     body = lastBody(s.claude);
     expect(body.max_tokens).toBe(24576 + 4096);
     expect(dig(body, 'thinking', 'budget_tokens')).toBe(24576);
     await chat('claude-sonnet-4-5', { reasoning_effort: 'medium' });
     body = lastBody(s.claude);
-    expect(body.max_tokens).toBe(21333);
+    expect(body.max_tokens).toBe(8192 + 4096);
     expect(dig(body, 'thinking', 'budget_tokens')).toBe(8192);
   });
 
@@ -64,12 +65,12 @@ describe('Chat Completions client without max_tokens → claude-custom', () => {
 });
 
 describe('Gemini client without maxOutputTokens → claude-custom', () => {
-  test('streaming gets the model limit up to 32000, non-streaming up to 21333', async () => {
+  test('streaming gets the model limit up to 32000, non-streaming what fits in the headers timeout', async () => {
     const g = geminiClient(s, CLAUDE.name);
     await drain(await g.models.generateContentStream({ model: 'claude-sonnet-4-5', contents: 'write a big file' }));
     expect(lastBody(s.claude).max_tokens).toBe(32000);
     await g.models.generateContent({ model: 'claude-sonnet-4-5', contents: 'write a big file' });
-    expect(lastBody(s.claude).max_tokens).toBe(21333);
+    expect(lastBody(s.claude).max_tokens).toBe(10666);
   });
 
   test('a thinking budget gets room above it', async () => {
@@ -80,5 +81,19 @@ describe('Gemini client without maxOutputTokens → claude-custom', () => {
     const body = lastBody(s.claude);
     expect(body.max_tokens).toBe(34096);
     expect(dig(body, 'thinking', 'budget_tokens')).toBe(30000);
+  });
+});
+
+describe('the headers timeout bounds a whole answer', () => {
+  test('10 minutes or none: 21333 at most, the most a non-streaming request may ask; 1 minute: 2133', async () => {
+    for (const [ms, expected] of [[600_000, 21333], [0, 21333], [900_000, 21333], [60_000, 2133]] as const) {
+      const t = await startStack('claude-custom', ['--headers-timeout-ms', String(ms)]);
+      try {
+        await clientFor(t, CLAUDE.name).chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x' }] });
+        expect(lastBody(t.claude).max_tokens).toBe(expected);
+      } finally {
+        await t.stop();
+      }
+    }
   });
 });

@@ -15,14 +15,21 @@ const DEFAULT_MAX_TOKENS = 8192;
 /** The most a client whose API means "the model's whole output" by no limit gets (modelLimitByDefault). */
 const UNASKED_LIMIT = 32_000;
 /**
- * The most an unasked limit grows to without streaming. Anthropic's SDKs refuse a non-streaming request
- * whose max_tokens could take over 10 minutes at 128000 tokens an hour ("Streaming is required for
- * operations that may take longer than 10 minutes": anthropics/anthropic-sdk-typescript#822, "roughly
- * 21k"), and gateways in front of Anthropic answer it 400 ("must be under 21K": vercel/ai#20649); a
- * whole answer that long would also outlast timeouts.headers_ms. A thinking budget the client asked
- * for still gets its answer room above it (planThinking): that request is long by the client's choice.
+ * Without streaming, an unasked limit is what the answer may take in the time its headers may take
+ * (EncodeRequestOptions.wholeAnswerMs: timeouts.headers_ms) at the pace Anthropic's SDKs assume, 128000
+ * tokens an hour: an answer that outlasts it is a 504 with nothing kept, where a cut one is an answer
+ * (finish "length"). Never above 10 minutes' worth (21333): the SDKs refuse a non-streaming request that
+ * could take longer ("Streaming is required for operations that may take longer than 10 minutes":
+ * anthropics/anthropic-sdk-typescript#822), and gateways in front of Anthropic answer it 400 ("must be
+ * under 21K": vercel/ai#20649). A thinking budget the client asked for still gets its answer room above
+ * it (planThinking): that request is long by the client's choice.
  */
-const UNASKED_UNARY_LIMIT = 21_333;
+const TOKENS_PER_HOUR = 128_000;
+const UNARY_MAX_MS = 10 * 60_000;
+function unaskedUnaryLimit(wholeAnswerMs: number | undefined): number {
+  const ms = wholeAnswerMs && wholeAnswerMs > 0 ? Math.min(wholeAnswerMs, UNARY_MAX_MS) : UNARY_MAX_MS;
+  return Math.floor((ms / 3_600_000) * TOKENS_PER_HOUR);
+}
 /** The API's floor for `budget_tokens`. */
 const MIN_BUDGET = 1024;
 
@@ -50,7 +57,7 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
   // 128000 of a model's ceiling would exceed a low tier's whole minute (8000 on tier 1) on every request.
   // Chat Completions and Gemini mean the same by no limit: 8192 cut long files and thinking models' answers.
   const ceiling = opts.modelLimitByDefault ? outputLimit(opts.model) : undefined;
-  const fallback = ceiling ? Math.min(ceiling, req.stream ? UNASKED_LIMIT : UNASKED_UNARY_LIMIT) : (opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS);
+  const fallback = ceiling ? Math.min(ceiling, req.stream ? UNASKED_LIMIT : unaskedUnaryLimit(opts.wholeAnswerMs)) : (opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS);
   const asked = askedMaxTokens(req.maxTokens, fallback, opts.model);
   let thinking = planThinking(req.reasoning, req.maxTokens !== undefined, asked, opts.model);
   // History from a client that cannot carry signatures gets the thinking back from the cache; history
