@@ -1,14 +1,13 @@
 import { isRecord, tryParseJson } from '../util/json.ts';
 import { bytesOf } from '../util/raw-body.ts';
 import { escapeLineSeparators } from '../util/sse.ts';
+import { CR, LF, lineEnd } from '../util/sse-bytes.ts';
 
 const COMPLETION = Buffer.from('"chat.completion');
 const CHUNK = Buffer.from('"chat.completion.chunk"');
 const DELTA = Buffer.from('"delta"');
 const DATA = Buffer.from('data:');
 const QUOTE = 0x22;
-const LF = 0x0a;
-const CR = 0x0d;
 /** The most of a cut line held back for its end; past it, the line goes out as it came. */
 const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
@@ -137,9 +136,3 @@ function namesChunk(buf: Buffer): boolean {
   return buf.indexOf(CHUNK) >= 0 || buf.indexOf(DELTA) >= 0;
 }
 
-/** Where the line that goes on at `from` ends (its LF or CR), or -1 when the chunk's end cuts it. */
-function lineEnd(buf: Buffer, from: number): number {
-  const lf = buf.indexOf(LF, from);
-  const cr = buf.indexOf(CR, from);
-  return lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
-}

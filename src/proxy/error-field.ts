@@ -1,10 +1,9 @@
 import { isRecord, tryParseJson } from '../util/json.ts';
 import { bytesOf } from '../util/raw-body.ts';
+import { CR, LF } from '../util/sse-bytes.ts';
 
 const FIELD = Buffer.from('error:');
 const BARE = Buffer.from('{"error"');
-const LF = 0x0a;
-const CR = 0x0d;
 
 /**
  * llama.cpp's server through 2025 writes an error inside a 200 Chat Completions stream as an `error:`

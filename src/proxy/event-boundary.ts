@@ -1,4 +1,5 @@
 import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../util/json-chars.ts';
+import { CR, LF } from '../util/sse-bytes.ts';
 
 /**
  * Whether the bytes relayed so far end between two events, so something of our own (a keep-alive, an
@@ -15,8 +16,6 @@ export interface EventBoundary {
   ended(): boolean;
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
 
 /** SSE: an event ends with a blank line (LF LF, CRLF CRLF or CR CR). The last three bytes tell. */
 export function sseBoundary(): EventBoundary {

@@ -4,6 +4,7 @@ import { isRecord, tryParseJson } from '../util/json.ts';
 import { SSEReader } from '../util/sse.ts';
 import type { StreamTiming } from './stream-clock.ts';
 import { bytesOf } from '../util/raw-body.ts';
+import { CR, LF, lineEnd } from '../util/sse-bytes.ts';
 
 /**
  * An upstream stream whose first chunks were already read (readStreamHead): the pump sends `head` first,
@@ -48,8 +49,6 @@ const EVENT = Buffer.from('event:');
 const DATA = Buffer.from('data:');
 const ROLE = Buffer.from('"role"');
 const NO_CONTENT = [Buffer.from('"content":""'), Buffer.from('"content": ""')];
-const LF = 0x0a;
-const CR = 0x0d;
 const LINE_BREAK = /\r\n|\r|\n/;
 
 /**
@@ -302,12 +301,6 @@ function sseOpening(head: Uint8Array[]): boolean {
   return text.split(/\r?\n|\r/).every((line) => line === '' || /^(:|event:|data:|id:|retry:)/.test(line));
 }
 
-/** Where the line that goes on at `from` ends (its LF or CR), or -1 when the chunk's end cuts it. */
-function lineEnd(bytes: Buffer, from: number): number {
-  const lf = bytes.indexOf(LF, from);
-  const cr = bytes.indexOf(CR, from);
-  return lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
-}
 
 /** Whether the bytes end with an empty line (two line ends, CRLF being one), between events. */
 function endsEvent(bytes: Buffer): boolean {

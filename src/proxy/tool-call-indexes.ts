@@ -1,6 +1,7 @@
 import { isRecord } from '../util/json.ts';
 import { OPEN_BRACE, OPEN_BRACKET } from '../util/json-chars.ts';
 import { escapeLineSeparators } from '../util/sse.ts';
+import { CR, LF } from '../util/sse-bytes.ts';
 
 /**
  * A relayed Chat Completions stream whose tool-call deltas carry no `index`: Google's OpenAI-compatible
@@ -133,8 +134,6 @@ export class ToolCallIndexes {
 }
 
 const EMPTY = new Uint8Array(0);
-const LF = 0x0a;
-const CR = 0x0d;
 
 function join(parts: Uint8Array[]): Uint8Array {
   let length = 0;

@@ -1,10 +1,9 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { SSEMessage } from '../protocols/types.ts';
+import { CR, LF } from './sse-bytes.ts';
 
 /** Upstream events larger than this are malformed or hostile; the parser stops instead of growing without bound. */
 const MAX_EVENT_BYTES = 16 * 1024 * 1024;
-const LF = 0x0a;
-const CR = 0x0d;
 
 /**
  * Bytes in, SSE messages out. Decodes UTF-8 with `stream: true` so a character split across network
