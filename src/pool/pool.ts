@@ -56,8 +56,9 @@ export class Pool {
 
   /** As pick, with the probe's ticket when the member was on probation: this request is its half-open probe. */
   take(model: string, opts: PickOptions, now = Date.now()): { member: Member; probe?: ProbeTicket } | undefined {
-    const eligible = this.members.filter(
-      (m) => !opts.exclude?.has(m) && m.serves(model) && m.available(now, model) && !m.atCapacity(),
+    const eligible = this.preferNamed(
+      this.members.filter((m) => !opts.exclude?.has(m) && m.serves(model) && m.available(now, model) && !m.atCapacity()),
+      model,
     );
     if (eligible.length === 0) return undefined;
     const chosen = this.sticky(eligible, opts.sessionKey) ?? this.byStrategy(eligible, model);
@@ -72,8 +73,7 @@ export class Pool {
    */
   peek(model: string, now = Date.now()): Member | undefined {
     let due: Member | undefined;
-    for (const m of this.members) {
-      if (!m.serves(model) || !m.available(now, model)) continue;
+    for (const m of this.preferNamed(this.members.filter((m) => m.serves(model) && m.available(now, model)), model)) {
       if (m.state.health === 'healthy') return m;
       due ??= m;
     }
@@ -94,6 +94,19 @@ export class Pool {
   /** True when at least one enabled member is healthy. */
   hasHealthyMember(): boolean {
     return this.members.some((m) => !m.spec.disabled && m.state.health === 'healthy');
+  }
+
+  /**
+   * A model_map alias one member defines (`fast: gpt-4o-mini`) goes to the members that name it (in their
+   * model_map or `models` list) while one of them can take it: another member, with no list, would send
+   * the alias upstream as it is, a model no server has (a 404 after a wasted round trip, or a local
+   * server's own model instead). The others stay as the last resort: an alias may also be a real model
+   * name a member merely pins (`claude-sonnet-4-5` to a dated id), which any member serves.
+   */
+  private preferNamed(eligible: Member[], model: string): Member[] {
+    if (eligible.length < 2 || !eligible.some((m) => Object.hasOwn(m.spec.modelMap, model))) return eligible;
+    const naming = eligible.filter((m) => Object.hasOwn(m.spec.modelMap, model) || m.spec.models?.has(model));
+    return naming.length > 0 ? naming : eligible;
   }
 
   private sticky(eligible: Member[], key: string | undefined): Member | undefined {

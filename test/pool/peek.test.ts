@@ -21,6 +21,13 @@ describe('Pool.peek', () => {
     expect(pool.peek('gemini-2.5-pro', 2000)).toBeUndefined();
   });
 
+  test("an alias: a member that defines it, not one that would send it upstream as it is", () => {
+    const [plain, mapping] = [member('plain'), member('mapping', { modelMap: { smart: 'gemini-2.5-pro' } })];
+    const pool = new Pool('gemini-cli', [plain, mapping], s);
+    expect(pool.peek('smart', 2000)?.name).toBe('mapping');
+    expect(pool.peek('gemini-2.5-flash', 2000)?.name).toBe('plain');
+  });
+
   test('takes neither a slot nor the half-open probe; prefers a healthy member to one due for its probe', () => {
     const [due, healthy] = [member('due'), member('healthy', { maxConcurrency: 1 })];
     due.record({ kind: 'server_error', status: 500, message: 'x' }, 0, { ...s, errorThreshold: 1 });

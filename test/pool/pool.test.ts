@@ -160,6 +160,27 @@ describe('health', () => {
     expect(a.serves('gpt-4.1')).toBe(false);
     expect(pool.pick('gpt-4o', {}, 1)!.name).toBe('a');
   });
+
+  test("an alias goes to the members that define it while one can take it, not round-robin to one that would send it as it is", () => {
+    // README's example: team-a maps fast, team-b has no list.
+    const a = member('team-a', { models: new Set(['gpt-4o', 'fast']), modelMap: { fast: 'gpt-4o-mini' } });
+    const b = member('team-b');
+    const c = member('team-c', { modelMap: { fast: 'gpt-4.1-mini' } });
+    const pool = new Pool('openai-custom', [a, b, c], settings());
+    const names: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const m = pool.pick('fast', {}, 1000)!;
+      names.push(m.name);
+      m.release({ kind: 'success' }, 1000, pool.settings);
+    }
+    expect(names).toEqual(['team-a', 'team-c', 'team-a', 'team-c']);
+    // Other models still rotate over every member that serves them.
+    expect(new Set(picks(pool, 3))).toEqual(new Set(['team-a', 'team-b', 'team-c']));
+    // With both cooling down, the member without it is the last resort (an alias may be a real model name too).
+    a.record({ kind: 'rate_limited', status: 429, message: 'slow down', retryAfterMs: 10_000 }, 1000, pool.settings);
+    c.record({ kind: 'rate_limited', status: 429, message: 'slow down', retryAfterMs: 10_000 }, 1000, pool.settings);
+    expect(pool.pick('fast', {}, 2000)!.name).toBe('team-b');
+  });
 });
 
 describe('per-model rate limits', () => {
