@@ -163,10 +163,8 @@ describe('the CLI command', () => {
       stderr: 'pipe',
     });
 
-  test('`bun run src/index.ts login gemini` signs in through the loopback redirect and writes the configured file', async () => {
-    const config = join(root, 'login-config.yaml');
-    writeFileSync(config, `gemini:\n  oauth_token_url: ${token.url}\n  oauth_client_id: ${token.clientId}\n  oauth_client_secret: ${token.clientSecret}\n`);
-    const proc = run(['gemini', '--config', config, '--gemini-oauth-creds-file', credsFile]);
+  /** Reads the command's output up to the consent URL it prints (at most 10 s); the reader goes on from there. */
+  async function consentPrinted(proc: { stdout: ReadableStream<Uint8Array> }) {
     const reader = proc.stdout.getReader();
     let out = '';
     const deadline = Date.now() + 10_000;
@@ -175,7 +173,15 @@ describe('the CLI command', () => {
       if (done) break;
       out += new TextDecoder().decode(value);
     }
-    const url = new URL(/https:\/\/accounts\.google\.com\/\S+/.exec(out)![0]);
+    return { reader, out, url: new URL(/https:\/\/accounts\.google\.com\/\S+/.exec(out)![0]) };
+  }
+
+  test('`bun run src/index.ts login gemini` signs in through the loopback redirect and writes the configured file', async () => {
+    const config = join(root, 'login-config.yaml');
+    writeFileSync(config, `gemini:\n  oauth_token_url: ${token.url}\n  oauth_client_id: ${token.clientId}\n  oauth_client_secret: ${token.clientSecret}\n`);
+    const proc = run(['gemini', '--config', config, '--gemini-oauth-creds-file', credsFile]);
+    const { reader, url, out: first } = await consentPrinted(proc);
+    let out = first;
     const code = consentGiven(url);
     const res = await fetch(`${url.searchParams.get('redirect_uri')}?state=${url.searchParams.get('state')}&code=${encodeURIComponent(code)}`);
     expect(res.status).toBe(200);
@@ -193,15 +199,7 @@ describe('the CLI command', () => {
     const config = join(root, 'login-denied-config.yaml');
     writeFileSync(config, `gemini:\n  oauth_token_url: ${token.url}\n  oauth_client_id: ${token.clientId}\n  oauth_client_secret: ${token.clientSecret}\n`);
     const proc = run(['gemini', '--config', config, '--gemini-oauth-creds-file', credsFile]);
-    const reader = proc.stdout.getReader();
-    let out = '';
-    const deadline = Date.now() + 10_000;
-    while (!/redirect to (\S+) \.\.\./.test(out) && Date.now() < deadline) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      out += new TextDecoder().decode(value);
-    }
-    const url = new URL(/https:\/\/accounts\.google\.com\/\S+/.exec(out)![0]);
+    const { url } = await consentPrinted(proc);
     // The process exited as soon as the flow failed, before the page went out: the browser got an
     // empty response (fetch: ECONNRESET) instead of being told the sign-in was not completed.
     const res = await fetch(`${url.searchParams.get('redirect_uri')}?state=${url.searchParams.get('state')}&error=access_denied`);
