@@ -4,8 +4,9 @@
  * per-family reasoning knobs, and the context-overflow error Cline and Roo Code recover from.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { BadRequestError } from 'openai';
-import { anthropicErrorBody } from '../helpers/mocks/anthropic-mock.ts';
+import OpenAI, { BadRequestError } from 'openai';
+import { anthropicErrorBody, startAnthropicMock } from '../helpers/mocks/anthropic-mock.ts';
+import { startProxy } from '../helpers/proxy.ts';
 import { googleError } from '../helpers/mocks/gemini-mock.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { CLAUDE, GEMINI, UPSTREAMS, clientFor, collect, dig, lastBody } from './openai-client-util.ts';
@@ -105,6 +106,23 @@ describe('OpenRouter-style automatic caching: a top-level cache_control', () => 
     expect(JSON.stringify(body).match(/cache_control/g)).toHaveLength(4);
     expect(dig(body, 'system', 0, 'cache_control')).toBeUndefined();
     expect(body.cache_control).toEqual(EPHEMERAL);
+  });
+
+  test('claude-custom behind Bedrock or Vertex, which refuse it: sent again without it, and later requests at once', async () => {
+    const bedrock = await startAnthropicMock({ noAutomaticCaching: true });
+    const gateway = await startProxy(['--model-provider', 'claude-custom', '--claude-base-url', bedrock.url, '--claude-api-key', bedrock.key]);
+    try {
+      const client = new OpenAI({ apiKey: gateway.key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+      const ask = () =>
+        client.chat.completions.create({ model: CLAUDE.model, messages: [{ role: 'user', content: 'hi' }], cache_control: EPHEMERAL } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming);
+      expect((await ask()).choices[0]!.message.content).toBeTruthy();
+      expect(bedrock.calls.map((c) => c.status)).toEqual([400, 200]);
+      expect(await ask()).toBeTruthy();
+      expect(bedrock.calls.map((c) => c.status)).toEqual([400, 200, 200]);
+      expect(bedrock.calls.at(-1)!.body).not.toHaveProperty('cache_control');
+    } finally {
+      await Promise.all([gateway.stop(), bedrock.stop()]);
+    }
   });
 
   test('gemini-cli: the same request is accepted, with no Anthropic field in it', async () => {

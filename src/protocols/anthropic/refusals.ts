@@ -22,8 +22,11 @@ const FIELD_REFUSAL = /"message"\s*:\s*"(?:[^"]*errors: )?([A-Za-z_]+(?:\.[A-Za-
  * layer) to the structured output a JSON-mode client asks for (BerriAI/litellm#28312,
  * vectorize-io/hindsight#3300); older Bedrock and Vertex setups refuse `output_config.effort` the same way
  * (anthropics/claude-code-action#1005). Without the format the schema is asked for in the system prompt.
+ * Bedrock and Vertex have no automatic caching either: a top-level `cache_control` (OpenRouter-style, from
+ * a Chat Completions client) is refused the same way (UKGovernmentBEIS/inspect_ai#3851); marked blocks
+ * still cache there.
  */
-const OPTIONAL = new Set(['context_management', 'output_config.format', 'output_config.effort']);
+const OPTIONAL = new Set(['context_management', 'output_config.format', 'output_config.effort', 'cache_control']);
 
 /** The top-level field (or `output_config` key) an Anthropic-compatible server's 400 says it does not take, or undefined. */
 export function refusedMessagesField(status: number, text: string): string | undefined {

@@ -61,6 +61,11 @@ export interface AnthropicMockOptions {
    * (BerriAI/litellm#28312): another is "output_config.format: Extra inputs are not permitted".
    */
   outputConfigKeys?: readonly string[];
+  /**
+   * A gateway whose Claude has no automatic caching (Bedrock, Vertex): a top-level `cache_control` is
+   * "cache_control: Extra inputs are not permitted" (UKGovernmentBEIS/inspect_ai#3851).
+   */
+  noAutomaticCaching?: boolean;
 }
 
 const DEFAULT_MODELS: NonNullable<AnthropicMockOptions['models']> = [
@@ -79,6 +84,7 @@ interface State {
   betasDropped?: boolean;
   thinkingTypes?: readonly string[];
   outputConfigKeys?: readonly string[];
+  noAutomaticCaching?: boolean;
 }
 
 export function startAnthropicMock(opts: AnthropicMockOptions = {}): Promise<MockServer> {
@@ -91,6 +97,7 @@ export function startAnthropicMock(opts: AnthropicMockOptions = {}): Promise<Moc
     betasDropped: opts.betasDropped,
     thinkingTypes: opts.thinkingTypes,
     outputConfigKeys: opts.outputConfigKeys,
+    noAutomaticCaching: opts.noAutomaticCaching,
   };
   return startMockShell({
     key: state.key,
@@ -193,6 +200,7 @@ function messages(r: MockRequest, state: State, countTokens: boolean): MockResul
     const extra = Object.keys(outputConfig).find((k) => !state.outputConfigKeys!.includes(k));
     if (extra !== undefined) return errorResult(extraInput(`output_config.${extra}`));
   }
+  if (state.noAutomaticCaching && isRecord(r.body) && 'cache_control' in r.body) return errorResult(extraInput('cache_control'));
   const bad =
     surrogateError(r.text) ??
     validateMessagesRequest(r.body, {
