@@ -1,4 +1,5 @@
 import type { ProviderName } from '../config/providers.ts';
+import { isNativeModel } from '../routing/select-provider.ts';
 import { Member, type ProbeTicket } from './member.ts';
 import type { PoolSettings } from './settings.ts';
 
@@ -97,14 +98,15 @@ export class Pool {
   }
 
   /**
-   * A model_map alias one member defines (`fast: gpt-4o-mini`) goes to the members that name it (in their
-   * model_map or `models` list) while one of them can take it: another member, with no list, would send
-   * the alias upstream as it is, a model no server has (a 404 after a wasted round trip, or a local
-   * server's own model instead). The others stay as the last resort: an alias may also be a real model
-   * name a member merely pins (`claude-sonnet-4-5` to a dated id), which any member serves.
+   * A model_map alias one member defines (`fast: gpt-4o-mini`, or another family's name such as
+   * `claude-sonnet-4-5: gemini-2.5-pro`) goes to the members that name it (in their model_map or `models`
+   * list) while one of them can take it: another member, with no list, would send the alias upstream as
+   * it is, a model no server has (a 404 after a wasted round trip, or a local server's own model
+   * instead). The others stay as the last resort. A name of the provider's own family that a member
+   * merely pins (`claude-sonnet-4-5` to a dated id on claude-custom) is served by every member alike.
    */
   private preferNamed(eligible: Member[], model: string): Member[] {
-    if (eligible.length < 2 || !eligible.some((m) => Object.hasOwn(m.spec.modelMap, model))) return eligible;
+    if (eligible.length < 2 || !eligible.some((m) => Object.hasOwn(m.spec.modelMap, model)) || isNativeModel(this.provider, model)) return eligible;
     const naming = eligible.filter((m) => Object.hasOwn(m.spec.modelMap, model) || m.spec.models?.has(model));
     return naming.length > 0 ? naming : eligible;
   }

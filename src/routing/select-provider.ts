@@ -62,6 +62,11 @@ const RESPONSES_ONLY = /^(?:(?:gpt-|o\d).*-(?:codex|pro)(?:-|$)|codex-|computer-
 
 const bareModel = (model: string): string => model.toLowerCase().replace(/^models\//, '');
 
+/** Whether `provider` serves `model` by that name itself (its family: gpt-*, claude-*, gemini-*…). */
+export function isNativeModel(provider: ProviderName, model: string): boolean {
+  return familyOf(model)?.includes(provider) ?? false;
+}
+
 /** Providers that natively serve a model name (the first of them configured wins). */
 function familyOf(model: string): readonly ProviderName[] | undefined {
   const m = bareModel(model);

@@ -181,6 +181,24 @@ describe('health', () => {
     c.record({ kind: 'rate_limited', status: 429, message: 'slow down', retryAfterMs: 10_000 }, 1000, pool.settings);
     expect(pool.pick('fast', {}, 2000)!.name).toBe('team-b');
   });
+
+  test("a name of the provider's own family that one member pins to a dated id is served by every member alike", () => {
+    const pinned = member('pinned', { provider: 'claude-custom', modelMap: { 'claude-sonnet-4-5': 'claude-sonnet-4-5-20250929' } });
+    const plain = member('plain', { provider: 'claude-custom' });
+    const pool = new Pool('claude-custom', [pinned, plain], settings());
+    const names: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const m = pool.pick('claude-sonnet-4-5', {}, 1000)!;
+      names.push(m.name);
+      m.release({ kind: 'success' }, 1000, pool.settings);
+    }
+    expect(names).toEqual(['pinned', 'plain', 'pinned', 'plain']);
+    // Another family's name mapped on a Gemini pool is an alias: only the member that maps it takes it.
+    const mapping = member('mapping', { provider: 'gemini-cli', modelMap: { 'claude-sonnet-4-5': 'gemini-2.5-pro' } });
+    const gemini = new Pool('gemini-cli', [member('other', { provider: 'gemini-cli' }), mapping], settings());
+    expect(gemini.pick('claude-sonnet-4-5', {}, 1000)!.name).toBe('mapping');
+    expect(gemini.pick('claude-sonnet-4-5', {}, 1000)!.name).toBe('mapping');
+  });
 });
 
 describe('per-model rate limits', () => {
