@@ -9,11 +9,11 @@ const member = (name: string, extra: Partial<MemberSpec> = {}): Member =>
   new Member({ name, provider: 'openai-custom', adapter, weight: 1, modelMap: {}, disabled: false, fingerprint: name, ...extra });
 const settings = (s: Partial<PoolSettings> = {}): PoolSettings => ({ ...DEFAULT_POOL_SETTINGS, ...s });
 
-/** Picks n times, releasing each pick as a success; returns the member names in order. */
-function picks(pool: Pool, n: number, now = 1000): string[] {
+/** Picks `model` n times, releasing each pick as a success; returns the member names in order. */
+function picks(pool: Pool, n: number, now = 1000, model = 'gpt-4o'): string[] {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
-    const m = pool.pick('gpt-4o', {}, now)!;
+    const m = pool.pick(model, {}, now)!;
     out.push(m.name);
     m.release({ kind: 'success' }, now, pool.settings);
   }
@@ -167,13 +167,7 @@ describe('health', () => {
     const b = member('team-b');
     const c = member('team-c', { modelMap: { fast: 'gpt-4.1-mini' } });
     const pool = new Pool('openai-custom', [a, b, c], settings());
-    const names: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      const m = pool.pick('fast', {}, 1000)!;
-      names.push(m.name);
-      m.release({ kind: 'success' }, 1000, pool.settings);
-    }
-    expect(names).toEqual(['team-a', 'team-c', 'team-a', 'team-c']);
+    expect(picks(pool, 4, 1000, 'fast')).toEqual(['team-a', 'team-c', 'team-a', 'team-c']);
     // Other models still rotate over every member that serves them.
     expect(new Set(picks(pool, 3))).toEqual(new Set(['team-a', 'team-b', 'team-c']));
     // With both cooling down, the member without it is the last resort (an alias may be a real model name too).
@@ -186,13 +180,7 @@ describe('health', () => {
     const pinned = member('pinned', { provider: 'claude-custom', modelMap: { 'claude-sonnet-4-5': 'claude-sonnet-4-5-20250929' } });
     const plain = member('plain', { provider: 'claude-custom' });
     const pool = new Pool('claude-custom', [pinned, plain], settings());
-    const names: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      const m = pool.pick('claude-sonnet-4-5', {}, 1000)!;
-      names.push(m.name);
-      m.release({ kind: 'success' }, 1000, pool.settings);
-    }
-    expect(names).toEqual(['pinned', 'plain', 'pinned', 'plain']);
+    expect(picks(pool, 4, 1000, 'claude-sonnet-4-5')).toEqual(['pinned', 'plain', 'pinned', 'plain']);
     // Another family's name mapped on a Gemini pool is an alias: only the member that maps it takes it.
     const mapping = member('mapping', { provider: 'gemini-cli', modelMap: { 'claude-sonnet-4-5': 'gemini-2.5-pro' } });
     const gemini = new Pool('gemini-cli', [member('other', { provider: 'gemini-cli' }), mapping], settings());
