@@ -1,7 +1,7 @@
 import { isRecord, tryParseJson } from '../util/json.ts';
 import { bytesOf } from '../util/raw-body.ts';
 import { escapeLineSeparators } from '../util/sse.ts';
-import { CR, LF, lineEnd } from '../util/sse-bytes.ts';
+import { CR, LF, lineEnd, nextLine } from '../util/sse-bytes.ts';
 
 const COMPLETION = Buffer.from('"chat.completion');
 const CHUNK = Buffer.from('"chat.completion.chunk"');
@@ -117,7 +117,7 @@ function asChunk(payload: string): string | undefined {
  */
 function firstDataLine(buf: Buffer, startsLine: boolean): number {
   let at = startsLine ? 0 : nextLine(buf, 0);
-  while (at >= 0 && at < buf.length) {
+  while (at < buf.length) {
     const length = Math.min(DATA.length, buf.length - at);
     if (buf.compare(DATA, 0, length, at, at + length) === 0) return at;
     at = nextLine(buf, at);
@@ -125,11 +125,6 @@ function firstDataLine(buf: Buffer, startsLine: boolean): number {
   return -1;
 }
 
-/** Where the line after the one at `from` starts, or -1 when the chunk's end cuts that one. */
-function nextLine(buf: Buffer, from: number): number {
-  const end = lineEnd(buf, from);
-  return end < 0 ? -1 : end + 1;
-}
 
 /** Whether the bytes show a stream chunk rather than a whole completion. */
 function namesChunk(buf: Buffer): boolean {

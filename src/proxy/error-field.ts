@@ -1,6 +1,6 @@
 import { isRecord, tryParseJson } from '../util/json.ts';
 import { bytesOf } from '../util/raw-body.ts';
-import { CR, LF } from '../util/sse-bytes.ts';
+import { CR, LF, lineEnd, nextLine } from '../util/sse-bytes.ts';
 
 const FIELD = Buffer.from('error:');
 const BARE = Buffer.from('{"error"');
@@ -36,9 +36,8 @@ export class ErrorFieldAsData {
     for (; lineStart < buf.length; lineStart = nextLine(buf, lineStart)) {
       const field = startsWith(buf, FIELD, lineStart);
       if (!field && !startsWith(buf, BARE, lineStart)) continue;
-      let end = lineStart;
-      while (end < buf.length && buf[end] !== LF && buf[end] !== CR) end++;
-      if (end === buf.length) break; // cut inside: relayed as it came
+      const end = lineEnd(buf, lineStart);
+      if (end < 0) break; // cut inside: relayed as it came
       const value = buf.toString('utf8', field ? lineStart + FIELD.length : lineStart, end).trim();
       const json = tryParseJson(value);
       if (!isRecord(json) || (!field && json.error == null)) continue;
@@ -70,13 +69,6 @@ function followsBlank(buf: Buffer, at: number, startsLine: boolean, startsBlank:
   return buf[p] === LF || buf[p] === CR;
 }
 
-/** Where the line after the one at `from` starts (CRLF is one line end). */
-function nextLine(buf: Buffer, from: number): number {
-  let at = from;
-  while (at < buf.length && buf[at] !== LF && buf[at] !== CR) at++;
-  if (buf[at] === CR && buf[at + 1] === LF) at++;
-  return at + 1;
-}
 
 function startsWith(buf: Buffer, prefix: Buffer, at: number): boolean {
   return at + prefix.length <= buf.length && buf.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;

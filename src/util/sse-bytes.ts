@@ -9,3 +9,10 @@ export function lineEnd(bytes: Buffer, from: number): number {
   const cr = bytes.indexOf(CR, from);
   return lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
 }
+
+/** Where the line after the one at `from` starts (CRLF is one line end), or `bytes.length` when the bytes' end cuts that one. */
+export function nextLine(bytes: Buffer, from: number): number {
+  const end = lineEnd(bytes, from);
+  if (end < 0) return bytes.length;
+  return end + (bytes[end] === CR && bytes[end + 1] === LF ? 2 : 1);
+}
