@@ -96,28 +96,24 @@ function hasSurrogateEscape(bytes: Uint8Array): boolean {
 /** Replaces lone surrogates in every string of `value` (keys too) with U+FFFD, in place; whether any was. */
 function makeWellFormed(value: unknown): boolean {
   let changed = false;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const v: unknown = value[i];
-      if (typeof v !== 'string') changed = makeWellFormed(v) || changed;
-      else if (!v.isWellFormed()) {
-        value[i] = v.toWellFormed();
-        changed = true;
-      }
+  /** `v` well formed: a string mended, anything else mended in place. */
+  const mend = (v: unknown): unknown => {
+    if (typeof v !== 'string') {
+      if (makeWellFormed(v)) changed = true;
+      return v;
     }
+    if (v.isWellFormed()) return v;
+    changed = true;
+    return v.toWellFormed();
+  };
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = mend(value[i]);
   } else if (isRecord(value)) {
     for (const key of Object.keys(value)) {
-      const v = value[key];
-      if (typeof v !== 'string') changed = makeWellFormed(v) || changed;
-      else if (!v.isWellFormed()) {
-        value[key] = v.toWellFormed();
-        changed = true;
-      }
-      if (!key.isWellFormed()) {
-        value[key.toWellFormed()] = value[key];
-        delete value[key];
-        changed = true;
-      }
+      const v = mend(value[key]);
+      const k = mend(key) as string;
+      if (k !== key) delete value[key];
+      value[k] = v;
     }
   }
   return changed;
