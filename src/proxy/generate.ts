@@ -233,7 +233,7 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
   }
   if (adapter.unwrap) return unwrapped(ctx, att, input, res, upstream);
   if (!input.stream && !input.compact && streamedInstead(res)) {
-    const response = await readStreamedAnswer(res.body!, codecs[adapter.protocol].createStreamDecoder(), ctx.config.timeouts.idleMs);
+    const response = await readStreamedAnswer(res.body!, upstreamDecoder(adapter), ctx.config.timeouts.idleMs);
     att.done({ status: 200, inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens });
     return Response.json(codecs[input.protocol].encodeResponse(response, input.body), { headers: withoutContentType(headers) });
   }
