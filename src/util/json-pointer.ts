@@ -25,3 +25,9 @@ export function pointerTarget(ref: string, root: Record<string, unknown>): unkno
   }
   return node;
 }
+
+/** The `$defs` (or `definitions`) name a local reference `#/$defs/X` names, or undefined for any other. */
+export function defsName(ref: string): string | undefined {
+  const m = /^#\/(?:\$defs|definitions)\/([^/]+)$/.exec(ref);
+  return m?.[1] === undefined ? undefined : pointerKey(m[1]);
+}

@@ -1,5 +1,5 @@
 import { isRecord, type JsonObject } from '../../util/json.ts';
-import { pointerKey, pointerTarget } from '../../util/json-pointer.ts';
+import { defsName, pointerTarget } from '../../util/json-pointer.ts';
 
 /**
  * JSON Schema → the OpenAPI-3.0 subset Gemini accepts in `functionDeclarations[].parameters`
@@ -59,11 +59,6 @@ const isNullSchema = (s: unknown): boolean =>
   isRecord(s) &&
   (s.type === 'null' || (Array.isArray(s.type) && s.type.length === 1 && s.type[0] === 'null') || s.const === null);
 
-function refName(ref: string): string | undefined {
-  const m = /^#\/(?:\$defs|definitions)\/([^/]+)$/.exec(ref);
-  return m?.[1] === undefined ? undefined : pointerKey(m[1]);
-}
-
 function clean(node: unknown, ctx: Ctx, depth: number): JsonObject {
   if (!isRecord(node)) return {};
   ctx.written.nodes++;
@@ -71,7 +66,7 @@ function clean(node: unknown, ctx: Ctx, depth: number): JsonObject {
 
   if (typeof node.$ref === 'string') {
     const { $ref, ...siblings } = node;
-    const defName = refName($ref);
+    const defName = defsName($ref);
     const name = defName ?? $ref;
     const target = defName !== undefined ? ctx.defs[defName] : pointerTarget($ref, ctx.root);
     // A cycle cannot be inlined and an unknown ref cannot be resolved; an open object is the honest rest.

@@ -1,5 +1,5 @@
 import { isRecord } from '../../util/json.ts';
-import { pointerKey, pointerTarget } from '../../util/json-pointer.ts';
+import { defsName, pointerKey, pointerTarget } from '../../util/json-pointer.ts';
 import { anthropicInputSchema } from '../anthropic/input-schema.ts';
 
 /**
@@ -138,8 +138,7 @@ function fixRef(node: Record<string, unknown>, st: State, stack: string[], depth
 
 /** The `$defs` name a local reference resolves to, registering a pointer's target; undefined if none. */
 function defName(ref: string, st: State): string | undefined {
-  const m = /^#\/(?:\$defs|definitions)\/([^/]+)$/.exec(ref);
-  const direct = m?.[1] === undefined ? undefined : pointerKey(m[1]);
+  const direct = defsName(ref);
   if (direct !== undefined && Object.hasOwn(st.source, direct)) return direct;
   const known = st.hoisted.get(ref);
   if (known !== undefined) return known;
