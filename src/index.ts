@@ -38,7 +38,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     app.listen({ hostname: config.host, port: config.port });
   } catch (e) {
-    throw await explainListenFailure(e, config.host, config.port);
+    const failure = await explainListenFailure(e, config.host, config.port);
+    // A JSON log collector reads every stderr line as JSON: the reason start-up stopped must be one too.
+    if (config.logFormat !== 'json') throw failure;
+    log.error(failure.message);
+    return failure.exitCode; // the log flushes at exit
   }
   createMemoryGuard({ limitMb: () => app.context.config.limits.softMemoryMb, log, onCollect: () => app.metrics.memoryCollected() });
   const server = app.server!;

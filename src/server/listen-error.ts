@@ -23,7 +23,7 @@ export async function explainListenFailure(e: unknown, host: string, port: numbe
   return new ListenError(`cannot listen on ${where}: ${reason}`, reason === IN_USE ? 1 : 2);
 }
 
-const IN_USE = 'the port is already in use';
+const IN_USE = 'the port is already in use (choose another with --port, AIPROXY_PORT or port: in config.yaml)';
 
 /**
  * Bun's listen error in words. Its code cannot be taken at its word when the host is a name: one it

@@ -39,7 +39,26 @@ describe('cannot listen', () => {
     const holder = Bun.serve({ hostname: '127.0.0.1', port: 0, reusePort: false, fetch: () => new Response('taken') });
     try {
       const r = await run(['--host', '127.0.0.1', '--port', String(holder.port)]);
-      expect(r.stderr).toBe(`aiproxy: cannot listen on 127.0.0.1:${holder.port}: the port is already in use\n`);
+      expect(r.stderr).toBe(
+        `aiproxy: cannot listen on 127.0.0.1:${holder.port}: the port is already in use (choose another with --port, AIPROXY_PORT or port: in config.yaml)\n`,
+      );
+      expect(r.code).toBe(1);
+    } finally {
+      holder.stop(true);
+    }
+  });
+
+  test('with log_format json, the failure is one JSON log line like every other, still saying why and what to do', async () => {
+    const holder = Bun.serve({ hostname: '127.0.0.1', port: 0, reusePort: false, fetch: () => new Response('taken') });
+    try {
+      const r = await run(['--host', '127.0.0.1', '--port', String(holder.port), '--log-format', 'json']);
+      const lines = r.stderr.trimEnd().split('\n');
+      // Every line parses: a log collector reading stderr as JSON lines gets no plain-text line.
+      const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(entries.at(-1)).toMatchObject({
+        level: 'error',
+        msg: `cannot listen on 127.0.0.1:${holder.port}: the port is already in use (choose another with --port, AIPROXY_PORT or port: in config.yaml)`,
+      });
       expect(r.code).toBe(1);
     } finally {
       holder.stop(true);
