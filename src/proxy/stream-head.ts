@@ -48,7 +48,7 @@ const NULL_VALUE = Buffer.from('":null');
 const EVENT = Buffer.from('event:');
 const DATA = Buffer.from('data:');
 const ROLE = Buffer.from('"role"');
-const NO_CONTENT = [Buffer.from('"content":""'), Buffer.from('"content": ""')];
+const NO_CONTENT = [Buffer.from('"content":""'), Buffer.from('"content": ""'), Buffer.from('"choices":[]'), Buffer.from('"choices": []')];
 const LINE_BREAK = /\r\n|\r|\n/;
 
 /**
@@ -217,8 +217,8 @@ class OpeningEvents {
  * refusal maybe, or an event the chunk's end cut (its name, its first `data:` line, or the event an
  * opening chunk leaves open, whose `data:` the next chunk holds). A Chat Completions chunk that may carry
  * only the assistant's role or an empty content (the first chunk of OpenAI's and most compatible servers'
- * streams, which an error may follow: `data: {"error":…}` from a relay whose backend failed) is read as
- * JSON (chatChunks): only the role is opening.
+ * streams, which an error may follow: `data: {"error":…}` from a relay whose backend failed) or no choices
+ * (Azure's prompt_filter_results chunk) is read as JSON (chatChunks): only the role, or no choice, is opening.
  */
 function classify(protocol: Protocol, bytes: Buffer): 'opening' | 'content' | 'decode' {
   const names = OPENING[protocol];
@@ -254,7 +254,11 @@ function saysError(bytes: Buffer): boolean {
   return false;
 }
 
-/** Whether a Chat Completions chunk may carry no content: the assistant's role (which comes with none, or ""), or `"content":""`. */
+/**
+ * Whether a Chat Completions chunk may carry no content: the assistant's role (which comes with none, or ""),
+ * `"content":""`, or no choices at all (Azure OpenAI's first chunk, its prompt_filter_results, which a
+ * refusal may follow as it may follow a role chunk).
+ */
 function mayBeEmpty(bytes: Buffer): boolean {
   return bytes.indexOf(ROLE) >= 0 || NO_CONTENT.some((needle) => bytes.indexOf(needle) >= 0);
 }

@@ -104,6 +104,18 @@ describe('readStreamHead', () => {
     expect((await head('openai', [empty, refusal])).error).toMatchObject({ status: 429 });
   });
 
+  test('Chat Completions: Azure’s prompt_filter_results chunk (no choices) is opening, as the role chunk is', async () => {
+    const filter = `data: {"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0,"content_filter_results":{"hate":{"filtered":false,"severity":"safe"}}}]}\n\n`;
+    const role = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null, content_filter_results: {} }] })}\n\n`;
+    const refusal = `data: ${JSON.stringify({ error: { message: 'Rate limit exceeded', type: 'rate_limit_error', code: 429 } })}\n\n`;
+    expect((await head('openai', [filter, refusal])).error).toMatchObject({ status: 429 });
+    expect((await head('openai', [filter, role, refusal])).error).toMatchObject({ status: 429 });
+    expect((await head('openai', [filter + refusal])).error).toMatchObject({ status: 429 });
+    // Content after it still goes out at once.
+    const text = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: null }] })}\n\n`;
+    expect(await head('openai', [filter, text])).toEqual({ error: undefined, held: 2, pending: false });
+  });
+
   test('a Responses stream without event: lines goes out at its first data', async () => {
     const created = `data: ${JSON.stringify({ type: 'response.created', sequence_number: 0, response: { id: 'r', status: 'in_progress', output: [] } })}\n\n`;
     expect(await head('responses', [created])).toEqual({ error: undefined, held: 1, pending: false });

@@ -267,6 +267,16 @@ describe('an opening split across reads or framed otherwise', () => {
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(429);
   });
 
+  test('Chat Completions: a refusal after Azure’s prompt_filter_results chunk (choices: []) goes to the next member', async () => {
+    const promptFilter = `data: {"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0,"content_filter_results":{"hate":{"filtered":false,"severity":"safe"},"self_harm":{"filtered":false,"severity":"safe"},"sexual":{"filtered":false,"severity":"safe"},"violence":{"filtered":false,"severity":"safe"}}}]}\n\n`;
+    const rateLimited = `data: ${JSON.stringify({ error: { message: 'Requests to the ChatCompletions_Create Operation have exceeded call rate limit', code: '429' } })}\n\n`;
+    pieces = [promptFilter, rateLimited];
+    b.queue({ text: 'from b in full' });
+    const p = await start(withRaw('openai-custom', ['b', b], '/v1'));
+    expect(await chatText(p)).toBe('from b in full');
+    expect(b.calls.length).toBe(1);
+  });
+
   test('Chat Completions: a stream whose role chunk comes before its content streams as it came, byte for byte', async () => {
     pieces = [roleChunk, textChunk('Hel'), textChunk('lo'), textChunk('', 'stop'), 'data: [DONE]\n\n'];
     const p = await start(withRaw('openai-custom', undefined, '/v1'));
