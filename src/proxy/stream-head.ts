@@ -239,7 +239,9 @@ function classify(protocol: Protocol, bytes: Buffer): 'opening' | 'content' | 'd
     if (names!.some((name) => isName(bytes, name, from, end))) continue;
     return REFUSAL[protocol]!.some((name) => isName(bytes, name, from, end)) ? 'decode' : 'content';
   }
-  return endsEvent(bytes) ? 'opening' : 'decode';
+  // Opening events only by their names; an error sent without a name beside them (a relay's
+  // `data: {"type":"error",…}` after message_start) is read whole, as it is where no event is named.
+  return endsEvent(bytes) && !saysError(bytes) ? 'opening' : 'decode';
 }
 
 /**

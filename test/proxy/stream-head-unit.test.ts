@@ -153,6 +153,18 @@ describe('readStreamHead', () => {
     expect(await judge(ended(['Internal Server Error']), 'openai')).toBeUndefined();
   });
 
+  test('an error sent without its event name in the same read as message_start is found at once, the stream still open', async () => {
+    const dataOnly = `data: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })}\n\n`;
+    // Not waited out (within keepalive_ms the opening would go out as it is, the error in-band).
+    const slow = { idleMs: 300_000, keepaliveMs: 5_000 };
+    const started = Date.now();
+    expect(await head('anthropic', [MESSAGE_START + dataOnly], slow)).toEqual({ error: expect.objectContaining({ kind: 'overloaded' }), held: 1, pending: false });
+    expect(await head('anthropic', [MESSAGE_START + ev('ping', {}) + dataOnly], slow)).toMatchObject({ error: { kind: 'overloaded' } });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    // An opening that only mentions no error is still waited past, its content going out at once.
+    expect(await head('anthropic', [MESSAGE_START, TEXT_START])).toEqual({ error: undefined, held: 2, pending: false });
+  });
+
   test('an error sent without its event name beside message_start is found when the stream ends there', async () => {
     const dataOnly = `data: ${JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 250000 tokens > 200000 maximum' } })}\n\n`;
     const ended = new ReadableStream<Uint8Array>({

@@ -200,6 +200,8 @@ describe('a stream refused as its first event', () => {
 describe('an opening split across reads or framed otherwise', () => {
   let raw: FaultServer;
   let pieces: string[] = [];
+  // How long the connection stays open after the last piece (or until the proxy closes it).
+  let holdMs = 0;
   beforeAll(async () => {
     raw = await startFaultServer(async (c) => {
       c.head(200, SSE_HEAD);
@@ -207,8 +209,12 @@ describe('an opening split across reads or framed otherwise', () => {
         c.write(piece);
         await Bun.sleep(25);
       }
+      if (holdMs > 0) await Promise.race([Bun.sleep(holdMs), c.closed]);
       c.socket.end();
     });
+  });
+  afterEach(() => {
+    holdMs = 0;
   });
   afterAll(() => raw.stop());
 
@@ -231,6 +237,17 @@ describe('an opening split across reads or framed otherwise', () => {
     const p = await start(withRaw('claude-custom', ['b', claudeB]));
     expect(await claudeText(p)).toBe('from b in full');
     expect(claudeB.calls.length).toBe(1);
+  });
+
+  test('Anthropic: an error without its event name in the same read as message_start, the connection left open, goes to the next member at once', async () => {
+    pieces = [messageStart + overloaded];
+    holdMs = 5_000;
+    claudeB.queue({ text: 'from b in full' });
+    const p = await start(withRaw('claude-custom', ['b', claudeB]));
+    const started = Date.now();
+    expect(await claudeText(p)).toBe('from b in full');
+    // Found in the opening, not after waiting it out (2 s) nor at the body's end.
+    expect(Date.now() - started).toBeLessThan(1_500);
   });
 
   test('Anthropic: lines that end in CR only are read as lines; the refusal split so is found', async () => {
