@@ -36,7 +36,7 @@ import { readableToGemini } from '../protocols/gemini/own-calls.ts';
 import { relayableToServer } from '../protocols/openai/relay-repairs.ts';
 import { answersOnlyStreamed } from '../protocols/openai/model-rules.ts';
 import { readStreamedAnswer } from './streamed-answer.ts';
-import { retryWithoutRefused, withoutKnownRefused } from './refused-retry.ts';
+import { refusalScope, retryWithoutRefused, withoutKnownRefused } from './refused-retry.ts';
 
 export interface GenerateInput {
   /** The protocol the client speaks (decided by the route). */
@@ -201,7 +201,9 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
       async () => forwardedHeaders(input, await (input.compact ? adapter.compact!(att.model, body) : adapter.generate(att.model, mode, body))),
       upstreamCallOptions(ctx, input.request.signal),
     );
-  let res = await sendTo(ctx, adapter, att.model, passthroughBody(input, att.model, adapter), send);
+  // The betas go up with the body (forwardedHeaders): what the upstream refuses may depend on them.
+  const betas = input.protocol === 'anthropic' ? input.request.headers.get('anthropic-beta') : undefined;
+  let res = await sendTo(ctx, adapter, att.model, passthroughBody(input, att.model, adapter), send, betas);
   if (!res.ok && adapter.protocol === 'responses') {
     const sent = (): Record<string, unknown> => asOpenAITakesIt(input.body, att.model, adapter) ?? { ...input.body, model: att.model };
     res = await retryRefusedParts(res, adapter, sent, (b) => send(JSON.stringify(b)));
@@ -332,7 +334,7 @@ export async function readJson(res: Response, adapter: ProviderAdapter, idleMs: 
  * output limit above the model's or an effort it does not take (openai/refused-fields.ts), gets it again
  * as it takes it, now and in later requests (refused-retry.ts); so does an Anthropic-compatible one that
  * refused Claude Code's context edits or adaptive thinking (anthropic/refusals.ts). The operator is told
- * once per upstream and model, as it is remembered then.
+ * once per upstream and model (and anthropic-beta set, `betas`), as it is remembered then.
  */
 async function sendTo(
   ctx: AppContext,
@@ -340,12 +342,14 @@ async function sendTo(
   model: string,
   body: RequestBody,
   send: (body: RequestBody) => Promise<Response>,
+  betas?: string | null,
 ): Promise<Response> {
   if (adapter.protocol !== 'openai' && adapter.protocol !== 'anthropic') return send(body);
-  const first = withoutKnownRefused(adapter, model, body);
+  const scope = refusalScope(model, betas);
+  const first = withoutKnownRefused(adapter, scope, body);
   const res = await send(first);
   if (res.ok) return res;
-  return retryWithoutRefused(adapter, model, first, res, send, (field) =>
+  return retryWithoutRefused(adapter, scope, first, res, send, (field) =>
     ctx.log.info('upstream refused a field or value; sending it as the upstream takes it from now on', { provider: adapter.name, model, field }),
   );
 }

@@ -25,8 +25,8 @@ function withoutFieldFor(anthropic: boolean, body: Record<string, unknown>, fiel
 }
 
 /**
- * Fields each upstream refused, and the output ceiling it stated, per model: later requests go without
- * them (within it) at once instead of paying a refused round trip each. Kept per adapter (one per pool
+ * Fields each upstream refused, and the output ceiling it stated, per model (refusalScope): later requests
+ * go without them (within it) at once instead of paying a refused round trip each. Kept per adapter (one per pool
  * member, made anew when a reload changes its settings), so pointing a member at another server asks that
  * server afresh.
  */
@@ -43,24 +43,37 @@ const refused = new WeakMap<ProviderAdapter, Map<string, Known>>();
 /** Models per adapter remembered at most; a client inventing model names must not grow this without bound. */
 const MAX_MODELS = 256;
 
-function known(adapter: ProviderAdapter, model: string): Known {
+/**
+ * What a refusal is remembered for: the model, and the anthropic-beta set the client sent with it (order,
+ * spacing and repeats aside). Anthropic refuses a beta field (context_management, output_config.effort)
+ * that comes without its beta: learned from one client that left the beta out, the refusal must not strip
+ * the field from another's requests that send it (Claude Code's context edits). A gateway that drops every
+ * beta refuses each set once.
+ */
+export function refusalScope(model: string, betas?: string | null): string {
+  if (!betas) return model;
+  const set = [...new Set(betas.split(',').map((b) => b.trim()).filter(Boolean))].sort().join(',');
+  return set ? `${model}\n${set}` : model;
+}
+
+function known(adapter: ProviderAdapter, scope: string): Known {
   let models = refused.get(adapter);
   if (!models) refused.set(adapter, (models = new Map()));
-  let entry = models.get(model);
+  let entry = models.get(scope);
   if (!entry) {
     if (models.size >= MAX_MODELS) models.clear();
-    models.set(model, (entry = { fields: new Set() }));
+    models.set(scope, (entry = { fields: new Set() }));
   }
   return entry;
 }
 
 /**
- * The body to send first: without the fields this upstream refused before for this model and within the
- * ceiling it stated, or the body itself (unparsed, the client's bytes on the relay) when it refused
- * nothing, as almost every upstream.
+ * The body to send first: without the fields this upstream refused before for this model (`scope`,
+ * refusalScope) and within the ceiling it stated, or the body itself (unparsed, the client's bytes on
+ * the relay) when it refused nothing, as almost every upstream.
  */
-export function withoutKnownRefused(adapter: ProviderAdapter, model: string, body: RequestBody): RequestBody {
-  const entry = refused.get(adapter)?.get(model);
+export function withoutKnownRefused(adapter: ProviderAdapter, scope: string, body: RequestBody): RequestBody {
+  const entry = refused.get(adapter)?.get(scope);
   if (!entry) return body;
   const json = parse(body);
   let out = json;
@@ -77,11 +90,11 @@ export function withoutKnownRefused(adapter: ProviderAdapter, model: string, bod
  * After a server refused a field of `sent` the request can do without (refusedField, withoutField), or
  * an output limit above the model's (refusedCeiling): sends it again without (within it), a field at a
  * time as servers name them (MAX_RETRIES: a converted body holds few such fields), and remembers each
- * for this upstream and model. The response as it came when the refusal is of anything else.
+ * for this upstream and `scope` (refusalScope). The response as it came when the refusal is of anything else.
  */
 export async function retryWithoutRefused(
   adapter: ProviderAdapter,
-  model: string,
+  scope: string,
   sent: RequestBody,
   res: Response,
   send: (body: RequestBody) => Promise<Response>,
@@ -92,7 +105,7 @@ export async function retryWithoutRefused(
   for (let i = 0; i < MAX_RETRIES && !res.ok; i++) {
     const adjustment = adjustmentFor(adapter.protocol === 'anthropic', res.status, await res.clone().text(), () => (current ??= parse(sent)));
     if (!adjustment) break;
-    adjustment.remember(known(adapter, model));
+    adjustment.remember(known(adapter, scope));
     onDropped?.(adjustment.what);
     await res.body?.cancel().catch(() => {});
     current = adjustment.next;

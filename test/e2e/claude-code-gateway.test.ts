@@ -329,6 +329,43 @@ describe('Claude Code through a gateway that does not pass its betas on', () => 
   });
 });
 
+describe('a field refused for want of its beta is remembered for that beta set only', () => {
+  // Anthropic refuses context_management unless its anthropic-beta comes along: one client sending it
+  // without (a script, an older SDK) must not leave Claude Code, which sends the beta, without its
+  // context edits for the life of the process.
+  let api: MockServer;
+  let direct: TestProxy;
+  beforeAll(async () => {
+    api = await startAnthropicMock();
+    direct = await startProxy(['--model-provider', 'claude-custom', '--claude-base-url', api.url, '--claude-api-key', api.key]);
+  });
+  afterAll(async () => {
+    await Promise.all([direct.stop(), api.stop()]);
+  });
+  const ask = (betas?: string) =>
+    new Anthropic({ apiKey: direct.key, baseURL: direct.url, maxRetries: 0, defaultHeaders: betas ? { 'anthropic-beta': betas } : {} }).messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 1024,
+      messages: [{ role: 'user', content: 'hi' }],
+      context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+    } as unknown as Anthropic.MessageCreateParamsNonStreaming);
+
+  test('without the beta: refused, sent again without; with it, context_management goes up as sent', async () => {
+    expect((await ask()).content[0]?.type).toBe('text');
+    expect(api.calls.length).toBe(2);
+    expect(last(api.calls).body).not.toHaveProperty('context_management');
+    await ask(BETAS);
+    expect(api.calls.length).toBe(3);
+    expect(last(api.calls).body).toHaveProperty('context_management');
+    // The same set again in another order is the same set: still sent, and the refusal learned stays.
+    await ask(BETAS.split(',').reverse().join(', '));
+    expect(last(api.calls).body).toHaveProperty('context_management');
+    await ask();
+    expect(api.calls.length).toBe(5);
+    expect(last(api.calls).body).not.toHaveProperty('context_management');
+  });
+});
+
 describe("Claude Code's structured output through Bedrock, which takes output_config.effort only", () => {
   // "output_config.format: Extra inputs are not permitted" (BerriAI/litellm#28312): relayed requests too.
   let bedrock: MockServer;
