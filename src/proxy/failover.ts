@@ -7,6 +7,7 @@ import type { ProviderAdapter } from '../providers/types.ts';
 import { providerHeader, selectProvider } from '../routing/select-provider.ts';
 import { ClientGoneError } from '../upstream/fetch.ts';
 import { isRecord } from '../util/json.ts';
+import { retryAfterFromHeaders } from '../util/retry-after.ts';
 import type { AppContext } from './context.ts';
 import { clientStatus, errorResponse } from './errors.ts';
 
@@ -127,7 +128,7 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
         const res = await run(attempt);
         // A stream reports when it ends; the upstream accepting it already settles the probe.
         if (probe && !released && res.ok) member.accepted(probe);
-        return res;
+        return res.status === 429 ? withSoonestRetry(ctx, input, chain, res) : res;
       } catch (e) {
         // The client left while the answer was being read (a whole body, a stream's opening): the read
         // fails then with whatever the cut connection gives (a body that "is not JSON", a stream that
@@ -163,10 +164,36 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
   if (passedOver) movedOn(ctx, passedOver, false);
   if (last) {
     input.onDone({ ...failureFields(input.protocol, last.info), provider: lastTried?.provider ?? name, member: lastTried?.member, attempts: tried.size });
-    return last.respond();
+    return withSoonestRetry(ctx, input, chain, last.respond());
   }
   const refusal = tried.size === 0 ? input.noneTried?.() : undefined;
   throw refusal ?? noMemberAvailable(ctx, chain, input.model);
+}
+
+/**
+ * A 429 that ends the request says when to come back: the upstream's retry-after, unless a member of the
+ * chain comes back sooner (one rate-limited earlier in this request or before it, with a shorter wait)
+ * and none could take the request now. The soonest then, as the fast 429 that follows says
+ * (noMemberAvailable): the last member's 30 s after another's 2 s had an SDK wait for nothing. Only ever
+ * shortened, never added where the upstream gave none (the client's own backoff stands). A Gemini
+ * client's hint is in the body (RetryInfo), which goes as it came; so does its header, to agree with it.
+ */
+function withSoonestRetry(ctx: AppContext, input: FailoverInput, chain: ProviderName[], res: Response): Response {
+  if (input.protocol === 'gemini') return res;
+  const stated = retryAfterFromHeaders(res.headers);
+  if (stated === undefined) return res;
+  const now = Date.now();
+  let soonestMs = Infinity;
+  for (const provider of chain) {
+    const pool = ctx.pools.get(provider);
+    if (!pool || input.skip?.(provider, pool)) continue;
+    if (pool.peek(input.model, now)) return res;
+    soonestMs = Math.min(soonestMs, pool.unavailable(input.model, now).retryAfterMs ?? Infinity);
+  }
+  if (!(soonestMs < stated * 1000)) return res;
+  res.headers.set('retry-after', String(Math.max(1, Math.ceil(soonestMs / 1000))));
+  if (res.headers.has('retry-after-ms')) res.headers.set('retry-after-ms', String(Math.max(1, Math.ceil(soonestMs))));
+  return res;
 }
 
 /**

@@ -125,6 +125,40 @@ describe('provider pools', () => {
     expect(a.calls.length).toBe(3);
   });
 
+  test('every member rate-limited in turn: the retry-after is the soonest any comes back, not the last one’s', async () => {
+    const limited = (seconds: number): MockReply => ({
+      error: {
+        status: 429,
+        body: openaiErrorBody({ message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' }),
+        headers: { 'retry-after': String(seconds), 'retry-after-ms': String(seconds * 1000) },
+      },
+    });
+    a.queue(limited(2));
+    b.queue(limited(30));
+    const p = await start(`pool: {strategy: fill_first}\nprovider_pools:\n  openai-custom:\n${member('a', a)}${member('b', b)}`);
+    const res = await fetch(`${p.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${p.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(429);
+    // a is back in 2 s: an SDK honouring b's 30 (the OpenAI SDK reads retry-after-ms first) would wait for nothing.
+    expect(res.headers.get('retry-after')).toBe('2');
+    expect(Number(res.headers.get('retry-after-ms'))).toBeLessThanOrEqual(2000);
+    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+    // As the fast answer that follows says.
+    const next = await ask(p).catch((e: unknown) => e);
+    expect((next as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('2');
+  });
+
+  test('a member left that could take the request now: the last upstream’s retry-after stands', async () => {
+    a.queue({ error: { status: 429, body: openaiErrorBody({ message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' }), headers: { 'retry-after': '7' } } });
+    const p = await start(`pool: {strategy: fill_first, max_attempts: 1}\nprovider_pools:\n  openai-custom:\n${member('a', a)}${member('b', b)}`);
+    const err = await ask(p).catch((e: unknown) => e);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(429);
+    expect((err as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('7');
+  });
+
   test('no retry after the first streamed byte, and none for a client error', async () => {
     a.queue({ text: 'one two three four', midStreamErrorAfter: 1 });
     const p = await start(`pool: {strategy: fill_first}\nprovider_pools:\n  openai-custom:\n${member('a', a)}${member('b', b)}`);
