@@ -17,9 +17,12 @@ export class ListenError extends Error {
   }
 }
 
-export async function explainListenFailure(e: unknown, host: string, port: number): Promise<ListenError> {
+/** This machine's interfaces (os.networkInterfaces); a parameter so a sandbox that hides them can be shown. */
+export type Interfaces = () => ReturnType<typeof networkInterfaces>;
+
+export async function explainListenFailure(e: unknown, host: string, port: number, interfaces: Interfaces = networkInterfaces): Promise<ListenError> {
   const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  const reason = await listenFailure(e, host, port);
+  const reason = await listenFailure(e, host, port, interfaces);
   return new ListenError(`cannot listen on ${where}: ${reason}`, reason === IN_USE ? 1 : 2);
 }
 
@@ -30,7 +33,7 @@ const IN_USE = 'the port is already in use (choose another with --port, AIPROXY_
  * cannot resolve comes back as ENOENT, EADDRNOTAVAIL or "Failed to start server. Is port 3000 in use?"
  * (errno read after the fact), so the address is checked here before the code is believed.
  */
-async function listenFailure(e: unknown, host: string, port: number): Promise<string> {
+async function listenFailure(e: unknown, host: string, port: number, interfaces: Interfaces): Promise<string> {
   const code = (e as { code?: unknown } | null)?.code;
   if (code === 'EACCES' || code === 'EPERM') return port < 1024 ? 'permission denied (ports below 1024 need privileges)' : 'permission denied';
   const addresses = isIP(host)
@@ -40,7 +43,9 @@ async function listenFailure(e: unknown, host: string, port: number): Promise<st
         () => undefined,
       );
   if (!addresses?.length) return 'the host name does not resolve';
-  if (!addresses.some(isLocalAddress)) {
+  const local = addresses.map((a) => isLocalAddress(a, interfaces));
+  // Unknown (the interfaces cannot be listed) is not "not this machine's": the error code is believed then.
+  if (local.every((l) => l === false)) {
     return isIP(host) ? 'not an address of this machine' : `not an address of this machine (it resolves to ${addresses.join(', ')})`;
   }
   if (code === 'EADDRINUSE') return IN_USE;
@@ -48,10 +53,22 @@ async function listenFailure(e: unknown, host: string, port: number): Promise<st
   return (e as Error | null)?.message ?? String(e);
 }
 
-/** An address a socket here may bind: the wildcards, all of 127.0.0.0/8 (Linux binds any of it), an interface's own. */
-function isLocalAddress(address: string): boolean {
+/**
+ * An address a socket here may bind: the wildcards, all of 127.0.0.0/8 (Linux binds any of it), an
+ * interface's own. Undefined when the interfaces cannot be listed: getifaddrs needs a netlink socket,
+ * which scripts/aiproxy.service's RestrictAddressFamilies (AF_INET AF_INET6 AF_UNIX) refuses, and
+ * networkInterfaces() then throws ("getifaddrs returned an error"): a listen failure on a LAN address
+ * under the unit ended in that stack trace instead of its reason.
+ */
+function isLocalAddress(address: string, interfaces: Interfaces): boolean | undefined {
   const a = address.replace(/%.*$/, '').replace(/^::ffff:(?=\d+\.)/i, '');
   if (a === '0.0.0.0' || a === '::' || a.startsWith('127.')) return true;
-  return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address.replace(/%.*$/, '') === a));
+  let found;
+  try {
+    found = interfaces();
+  } catch {
+    return undefined;
+  }
+  return Object.values(found).some((list) => list?.some((i) => i.address.replace(/%.*$/, '') === a));
 }
 

@@ -88,6 +88,20 @@ describe('cannot listen', () => {
     expect(err.message).toBe('cannot listen on 127.0.0.1:80: permission denied (ports below 1024 need privileges)');
     expect(err.exitCode).toBe(2);
   });
+
+  // scripts/aiproxy.service allows only AF_INET, AF_INET6 and AF_UNIX sockets; getifaddrs needs netlink,
+  // so there os.networkInterfaces() throws. The reason must still come out, not that stack trace.
+  test('where the interfaces cannot be listed (the systemd unit), the error code is believed', async () => {
+    const hidden = (): never => {
+      throw new Error('A system error occurred: getifaddrs returned an error');
+    };
+    const busy = await explainListenFailure(Object.assign(new Error('Failed to start server'), { code: 'EADDRINUSE' }), '192.0.2.7', 3000, hidden);
+    expect(busy.message).toBe('cannot listen on 192.0.2.7:3000: the port is already in use');
+    expect(busy.exitCode).toBe(1);
+    const absent = await explainListenFailure(Object.assign(new Error('Failed to start server'), { code: 'EADDRNOTAVAIL' }), '192.0.2.7', 3000, hidden);
+    expect(absent.message).toBe('cannot listen on 192.0.2.7:3000: not an address this machine can listen on');
+    expect(absent.exitCode).toBe(2);
+  });
 });
 
 describe('config errors found before listening', () => {
