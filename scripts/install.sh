@@ -4,7 +4,7 @@
 #   the unit         -> /etc/systemd/system/aiproxy.service
 #   a sample config  -> /etc/aiproxy/config.yaml         (kept if it exists)
 #   a proxy key      -> /etc/aiproxy/aiproxy.env          (generated if it does not exist)
-#   a system user    -> aiproxy, state in /var/lib/aiproxy
+#   a system user    -> aiproxy, state in /var/lib/aiproxy (mode 0700)
 #
 # Usage: sudo sh install.sh [BINARY]
 # BINARY defaults to aiproxy-linux-<arch> next to this script or in ../dist. aiproxy.service and
@@ -36,6 +36,8 @@ if [ -z "$bin" ]; then
   [ -n "$bin" ] || die "no aiproxy-linux-$arch next to this script or in dist/; pass the binary's path"
 fi
 [ -f "$bin" ] || die "$bin does not exist"
+# A bare file name would be looked up in PATH when run below ("aiproxy-linux-amd64: not found").
+case $bin in */*) ;; *) bin=./$bin ;; esac
 for f in aiproxy.service config.example.yaml; do
   [ -f "$here/$f" ] || die "$here/$f is missing (download it with the binary)"
 done
@@ -87,6 +89,11 @@ if [ ! -f "$root/etc/aiproxy/aiproxy.env" ]; then
   owner root:aiproxy "$root/etc/aiproxy/aiproxy.env"
   echo "wrote /etc/aiproxy/aiproxy.env with a new proxy key: $key"
 fi
+
+# The state directory (the service's HOME) is made by systemd when the service first starts; made here
+# too, so that signing in as the service's user (README "Run as a service") works before that.
+install -d -m 0700 "$root/var/lib/aiproxy"
+owner aiproxy:aiproxy "$root/var/lib/aiproxy"
 
 # /run/systemd/system exists only when systemd is the running init (not in containers or chroots).
 if [ -z "$root" ] && [ -d /run/systemd/system ]; then
