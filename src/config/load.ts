@@ -171,7 +171,10 @@ function readConfigFile(
     if (explicit) throw new ConfigError(`config file ${path} does not exist${fromWorkingDirectory(path)}`);
     return undefined;
   }
-  const text = readText(path, 'config file');
+  // A byte-order mark (Notepad, PowerShell's `-Encoding UTF8`) is skipped by the YAML parser but not by
+  // the duplicate-key scan, which then took the first key for another (`\uFEFFport`) and let a second
+  // `port:` win without a word.
+  const text = readText(path, 'config file').replace(/^\uFEFF/, '');
   let data: unknown;
   try {
     data = parseYaml(text, path);

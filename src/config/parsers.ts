@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import { posix, win32 } from 'node:path';
 
 /**
  * The value checks settings are built from (src/config/settings.ts and operational-settings.ts). Each
@@ -71,7 +72,21 @@ export const flag = (raw: unknown): boolean => {
 };
 
 /** A file path; a leading `~` is the home directory. */
-export const path = (raw: unknown): string => {
-  const s = nonEmpty(raw);
-  return s === '~' || s.startsWith('~/') ? homedir() + s.slice(1) : s;
-};
+export const path = (raw: unknown): string => expandHome(nonEmpty(raw), homedir());
+
+/**
+ * `~`, alone or before a separator, is `home`: `~/` everywhere, and on Windows `~\` too, `\` being its
+ * separator (`~\.gemini\oauth_creds.json` was otherwise a relative path under a folder named `~`).
+ */
+export function expandHome(s: string, home: string, platform: NodeJS.Platform = process.platform): string {
+  if (s === '~' || s.startsWith('~/') || (platform === 'win32' && s.startsWith('~\\'))) return home + s.slice(1);
+  return s;
+}
+
+/**
+ * Where the Gemini CLI keeps its Google sign-in, on every system: `.gemini/oauth_creds.json` under the
+ * home directory (os.homedir(): `$HOME`, or `%USERPROFILE%` on Windows), joined with the system's separator.
+ */
+export function geminiCredsFile(home: string, platform: NodeJS.Platform = process.platform): string {
+  return (platform === 'win32' ? win32 : posix).join(home, '.gemini', 'oauth_creds.json');
+}

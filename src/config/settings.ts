@@ -4,7 +4,7 @@ import { GEMINI_CLI_OAUTH_CLIENT_ID, GEMINI_CLI_OAUTH_CLIENT_SECRET } from '../a
 import { ConfigError } from './errors.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from './providers.ts';
 import { OPERATIONAL_SETTINGS } from './operational-settings.ts';
-import { flag, integer, milliseconds, nonEmpty, path, show, showUrl, typeName } from './parsers.ts';
+import { flag, geminiCredsFile, integer, milliseconds, nonEmpty, path, show, showUrl, typeName } from './parsers.ts';
 import type { LogLevel } from './types.ts';
 
 /**
@@ -232,7 +232,7 @@ export const SETTINGS = {
   },
   geminiOauthCredsFile: {
     key: 'gemini.oauth_creds_file', flag: '--gemini-oauth-creds-file', env: 'GEMINI_OAUTH_CREDS_FILE', parse: path,
-    default: () => `${homedir()}/.gemini/oauth_creds.json`, help: 'Google OAuth credentials for gemini-cli-oauth',
+    default: () => geminiCredsFile(homedir()), help: 'Google OAuth credentials for gemini-cli-oauth',
   },
   geminiOauthCredsBase64: {
     key: 'gemini.oauth_creds_base64', env: 'GEMINI_OAUTH_CREDS_BASE64', parse: base64Json, secret: true,
