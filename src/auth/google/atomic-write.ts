@@ -45,9 +45,38 @@ export async function writeFileAtomic(path: string, text: string, opts: AtomicWr
     // Checked again after the slow part (the flush). Node has no rename that fails on a missing target, so
     // a deletion in the few microseconds before the rename can still lose; that is as close as it gets.
     if (opts.replaceOnly && !(await stat(target).catch(() => undefined))) throw missing(path);
-    await rename(tmp, target);
+    await replaceFile(tmp, target);
   } catch (e) {
     await unlink(tmp).catch(() => {});
     throw e;
+  }
+}
+
+/** The codes Windows gives a rename while another program (a virus scanner, an indexer) has either file open. */
+const HELD_OPEN = new Set(['EPERM', 'EACCES', 'EBUSY']);
+/** Pauses between attempts: about 1.5 s in all, the time a scan of a small file on close takes. */
+const RETRY_DELAYS_MS = [10, 40, 100, 300, 1000];
+
+/**
+ * rename(from, to) over an existing file. On Windows it fails with EPERM, EACCES or EBUSY while another
+ * process holds either file open without sharing deletion: Defender or an indexer opening the freshly
+ * closed temporary file, for one (YuGiMob/pi-hashline-edit-pro#16, npm/write-file-atomic#28). Such a
+ * hold is brief, so there it is tried again a few times before the error stands; elsewhere a rename
+ * replaces an open file, and an error is final.
+ */
+export async function replaceFile(
+  from: string,
+  to: string,
+  platform: NodeJS.Platform = process.platform,
+  move: (from: string, to: string) => Promise<void> = rename,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await move(from, to);
+    } catch (e) {
+      const code = (e as { code?: unknown } | null)?.code;
+      if (platform !== 'win32' || attempt >= RETRY_DELAYS_MS.length || typeof code !== 'string' || !HELD_OPEN.has(code)) throw e;
+      await Bun.sleep(RETRY_DELAYS_MS[attempt]!);
+    }
   }
 }
