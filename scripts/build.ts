@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { recordBytecodeOrder } from './build/bytecode-order.ts';
+import { adhocSign, signatureProblem } from './build/macho-sign.ts';
 
 interface Target {
   /** Bun's compile target. */
@@ -114,7 +115,25 @@ async function compile(target: Target | undefined, outfile: string, commit: stri
   // The map is embedded in the executable (stack traces name the sources without it); the copy written
   // beside it would only clutter dist/ and the release.
   for (const out of result.outputs) if (out.path.endsWith('.map')) rmSync(out.path, { force: true });
+  if (target?.bun.startsWith('bun-darwin-')) await signForMacOS(outfile);
   return outfile;
+}
+
+/**
+ * A macOS executable whose signature does not match its pages is killed at start on Apple Silicon and
+ * called damaged by Gatekeeper. Bun 1.4.5 leaves darwin-x64 output with its runtime's own signature
+ * (deepcoldy/botmux#1287), so such a file is signed again, ad hoc (build/macho-sign.ts); one Bun signed
+ * correctly (darwin-arm64) is left as it is.
+ */
+async function signForMacOS(file: string): Promise<void> {
+  const bytes = new Uint8Array(await Bun.file(file).arrayBuffer());
+  const problem = signatureProblem(bytes);
+  if (!problem) return;
+  const signed = adhocSign(bytes);
+  const still = signatureProblem(signed);
+  if (still) throw new Error(`${basename(file)}: its code signature could not be repaired: ${still}`);
+  await Bun.write(file, signed);
+  console.log(`re-signed ${basename(file)} ad hoc (${problem})`);
 }
 
 /**
