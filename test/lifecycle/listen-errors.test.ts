@@ -96,7 +96,7 @@ describe('cannot listen', () => {
       throw new Error('A system error occurred: getifaddrs returned an error');
     };
     const busy = await explainListenFailure(Object.assign(new Error('Failed to start server'), { code: 'EADDRINUSE' }), '192.0.2.7', 3000, hidden);
-    expect(busy.message).toBe('cannot listen on 192.0.2.7:3000: the port is already in use');
+    expect(busy.message).toBe('cannot listen on 192.0.2.7:3000: the port is already in use (choose another with --port, AIPROXY_PORT or port: in config.yaml)');
     expect(busy.exitCode).toBe(1);
     const absent = await explainListenFailure(Object.assign(new Error('Failed to start server'), { code: 'EADDRNOTAVAIL' }), '192.0.2.7', 3000, hidden);
     expect(absent.message).toBe('cannot listen on 192.0.2.7:3000: not an address this machine can listen on');
