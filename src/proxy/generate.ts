@@ -36,7 +36,7 @@ import { readableToGemini } from '../protocols/gemini/own-calls.ts';
 import { relayableToServer } from '../protocols/openai/relay-repairs.ts';
 import { answersOnlyStreamed } from '../protocols/openai/model-rules.ts';
 import { readStreamedAnswer } from './streamed-answer.ts';
-import { refusalScope, retryWithoutRefused, withoutKnownRefused } from './refused-retry.ts';
+import { retryWithoutRefused, withoutKnownRefused } from './refused-retry.ts';
 
 export interface GenerateInput {
   /** The protocol the client speaks (decided by the route). */
@@ -345,12 +345,17 @@ async function sendTo(
   betas?: string | null,
 ): Promise<Response> {
   if (adapter.protocol !== 'openai' && adapter.protocol !== 'anthropic') return send(body);
-  const scope = refusalScope(model, betas);
-  const first = withoutKnownRefused(adapter, scope, body);
+  const first = withoutKnownRefused(adapter, model, body, betas);
   const res = await send(first);
   if (res.ok) return res;
-  return retryWithoutRefused(adapter, scope, first, res, send, (field) =>
-    ctx.log.info('upstream refused a field or value; sending it as the upstream takes it from now on', { provider: adapter.name, model, field }),
+  return retryWithoutRefused(
+    adapter,
+    model,
+    first,
+    res,
+    send,
+    (field) => ctx.log.info('upstream refused a field or value; sending it as the upstream takes it from now on', { provider: adapter.name, model, field }),
+    betas,
   );
 }
 

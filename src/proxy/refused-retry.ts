@@ -50,7 +50,7 @@ const MAX_MODELS = 256;
  * the field from another's requests that send it (Claude Code's context edits). A gateway that drops every
  * beta refuses each set once.
  */
-export function refusalScope(model: string, betas?: string | null): string {
+function refusalScope(model: string, betas?: string | null): string {
   if (!betas) return model;
   const set = [...new Set(betas.split(',').map((b) => b.trim()).filter(Boolean))].sort().join(',');
   return set ? `${model}\n${set}` : model;
@@ -68,12 +68,15 @@ function known(adapter: ProviderAdapter, scope: string): Known {
 }
 
 /**
- * The body to send first: without the fields this upstream refused before for this model (`scope`,
- * refusalScope) and within the ceiling it stated, or the body itself (unparsed, the client's bytes on
- * the relay) when it refused nothing, as almost every upstream.
+ * The body to send first: without the fields this upstream refused before for this model and beta set
+ * (refusalScope) and within the ceiling it stated, or the body itself (unparsed, the client's bytes on
+ * the relay) when it refused nothing, as almost every upstream. The scope is worked out only for an
+ * upstream that refused something: Claude Code sends its betas with every request.
  */
-export function withoutKnownRefused(adapter: ProviderAdapter, scope: string, body: RequestBody): RequestBody {
-  const entry = refused.get(adapter)?.get(scope);
+export function withoutKnownRefused(adapter: ProviderAdapter, model: string, body: RequestBody, betas?: string | null): RequestBody {
+  const models = refused.get(adapter);
+  if (!models) return body;
+  const entry = models.get(refusalScope(model, betas));
   if (!entry) return body;
   const json = parse(body);
   let out = json;
@@ -90,22 +93,24 @@ export function withoutKnownRefused(adapter: ProviderAdapter, scope: string, bod
  * After a server refused a field of `sent` the request can do without (refusedField, withoutField), or
  * an output limit above the model's (refusedCeiling): sends it again without (within it), a field at a
  * time as servers name them (MAX_RETRIES: a converted body holds few such fields), and remembers each
- * for this upstream and `scope` (refusalScope). The response as it came when the refusal is of anything else.
+ * for this upstream, model and beta set (refusalScope). The response as it came when the refusal is of
+ * anything else.
  */
 export async function retryWithoutRefused(
   adapter: ProviderAdapter,
-  scope: string,
+  model: string,
   sent: RequestBody,
   res: Response,
   send: (body: RequestBody) => Promise<Response>,
   onDropped?: (field: string) => void,
+  betas?: string | null,
 ): Promise<Response> {
   // Parsed only once an answer is a refusal: most failures (rate limits, outages) are not.
   let current: Record<string, unknown> | undefined;
   for (let i = 0; i < MAX_RETRIES && !res.ok; i++) {
     const adjustment = adjustmentFor(adapter.protocol === 'anthropic', res.status, await res.clone().text(), () => (current ??= parse(sent)));
     if (!adjustment) break;
-    adjustment.remember(known(adapter, scope));
+    adjustment.remember(known(adapter, refusalScope(model, betas)));
     onDropped?.(adjustment.what);
     await res.body?.cancel().catch(() => {});
     current = adjustment.next;
