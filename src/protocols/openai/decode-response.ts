@@ -19,6 +19,9 @@ export function decodeResponse(body: unknown): CanonicalResponse {
   const choices = Array.isArray(body.choices) ? body.choices : undefined;
   if (!choices) throw malformed('it has no choices');
   const choice = choices.find((c) => isRecord(c) && (c.index ?? 0) === 0);
+  // `choices: []` is no answer either (keephq/keep#6715; an Azure prompt-filter body, InternLM/MindSearch#310):
+  // read as one it would reach the client as an empty success, the missing answer unsaid.
+  if (!choice) throw malformed('it has no choices');
   const message = isRecord(choice) && isRecord(choice.message) ? choice.message : {};
 
   const content = decodeOutput(message, typeof body.model === 'string' ? body.model : '');

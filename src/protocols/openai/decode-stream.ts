@@ -42,6 +42,8 @@ function createChunkDecoder(): StreamDecoder {
   let started = false;
   let done = false;
   let sawFinish = false;
+  /** A chunk had a choice 0: chunks with none (`choices: []` or null) are no answer. */
+  let sawChoice = false;
   let finishRaw: unknown;
   let usage: Usage | undefined;
   /** Upstream tool_calls[].index → the call it refers to. */
@@ -189,8 +191,8 @@ function createChunkDecoder(): StreamDecoder {
       if (data === '[DONE]') {
         // Nothing before it is no answer: a body that is no stream but ends with `[DONE]` (a whole
         // chat.completion, or an error, written without `data:`: decolua/9router#3492) must not read as
-        // an empty reply.
-        if (!started && !sawFinish) return fail({ status: 502, kind: 'api_error', message: 'upstream stream ended with [DONE] before any answer came' });
+        // an empty reply. Neither is a stream whose chunks held no choice (`choices: []`), named as they were.
+        if (!sawChoice && !sawFinish) return fail({ status: 502, kind: 'api_error', message: 'upstream stream ended with [DONE] before any answer came' });
         return finish([]);
       }
       if (data === '') return NONE; // an empty keep-alive event
@@ -210,7 +212,11 @@ function createChunkDecoder(): StreamDecoder {
       // Azure opens with a chunk for prompt_filter_results whose id and model are "": the start waits
       // for a chunk that names them, unless this one already carries content (then it goes first).
       if (!started && named(chunk)) start(out, chunk);
-      for (const c of choices) if (isRecord(c) && (c.index ?? 0) === 0) choice(c, out);
+      for (const c of choices) {
+        if (!isRecord(c) || (c.index ?? 0) !== 0) continue;
+        sawChoice = true;
+        choice(c, out);
+      }
       if (!started && out.length > 0) {
         const head: StreamEvent[] = [];
         start(head, chunk);

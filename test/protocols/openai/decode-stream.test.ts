@@ -240,6 +240,14 @@ describe('openai stream decoder: broken and odd streams', () => {
     expect(events.at(-1)).toEqual({ type: 'error', error: { status: 502, kind: 'api_error', message: 'upstream stream ended with [DONE] before any answer came' } });
   });
 
+  test('chunks without a choice, then [DONE], are no answer either (keephq/keep#6715)', () => {
+    for (const choices of ['[]', 'null']) {
+      const events = decodeAll(`data: {"id":"chatcmpl-1","object":"chat.completion.chunk","model":"gpt-4o","choices":${choices}}\n\ndata: [DONE]\n\n`);
+      expectWellFormed(events);
+      expect(events.at(-1)).toEqual({ type: 'error', error: { status: 502, kind: 'api_error', message: 'upstream stream ended with [DONE] before any answer came' } });
+    }
+  });
+
   test('a whole completion where a chunk belongs, with or without data: (decolua/9router#3492, Amm1rr/WebAI-to-API#55), is its answer', () => {
     const call = { id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } };
     const whole = JSON.stringify({

@@ -138,6 +138,13 @@ describe('openai decodeResponse', () => {
       }
     }
   });
+
+  test('a 200 whose choices are empty is no answer: an upstream error, not an empty reply (keephq/keep#6715)', () => {
+    const body = { id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'gpt-4o', choices: [], usage: { prompt_tokens: 3, completion_tokens: 0, total_tokens: 3 } };
+    expect(() => openaiCodec.decodeResponse(body)).toThrow('upstream returned an invalid chat completion: it has no choices');
+    // The Azure prompt-filter body with nothing after it (InternLM/MindSearch#310).
+    expect(() => openaiCodec.decodeResponse({ id: '', choices: [], created: 0, model: '', object: '', prompt_filter_results: [] })).toThrow(ProxyError);
+  });
 });
 
 describe('openai encodeResponse', () => {
