@@ -227,6 +227,12 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     att.done(adapter.describeError ? failureFields(input.protocol, info) : { ...failureFields(input.protocol, info), status: res.status });
     return relay();
   }
+  if (!input.stream && emptyAnswer(res)) {
+    // Relayed, an empty 200 reaches the SDK as an opaque "Unexpected end of JSON input"
+    // (ben-vargas/ai-sdk-provider-opencode-sdk#21): it is the upstream's failure, and said so, as conversion does.
+    res.body?.cancel().catch(() => {});
+    return failedBeforeStream(att, input, { status: 502, kind: 'api_error', message: `upstream ${adapter.name} answered ${res.status} with an empty body` });
+  }
   let upstream: ReadableStream<Uint8Array> | HeldStream | null = res.body;
   if (input.stream && mode === 'sse') {
     const opened = await openStream(ctx, att, input, res);
@@ -249,6 +255,11 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     att.done({ status: res.status, error: end.error }),
   );
   return new Response(body, { status: res.status, headers });
+}
+
+/** A success with no body to relay, told by its head alone (the body is not read): no answer came. */
+function emptyAnswer(res: Response): boolean {
+  return res.status === 204 || res.headers.get('content-length') === '0';
 }
 
 /** An error answer of ours with the upstream's relayed headers (request ids, rate limits) beside its own. */

@@ -204,6 +204,23 @@ describe('upstream faults', () => {
     await recovered();
   });
 
+  test('an empty 200 to a whole-answer request is a 502 that says so, relayed or converted (ben-vargas/ai-sdk-provider-opencode-sdk#21)', async () => {
+    up.setScript((c) => {
+      c.head(200, { 'content-type': 'application/json', 'content-length': '0' });
+      c.socket.end();
+    });
+    // Relayed as it came, the openai SDK would throw a bare SyntaxError ("Unexpected end of JSON input").
+    const sdk = new OpenAI({ apiKey: proxy.key, baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+    const err = await sdk.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+    expect((err as Error).message).toContain('answered 200 with an empty body');
+    const converted = await request('anthropic', false);
+    expect(converted.status).toBe(502);
+    expect(((await converted.json()) as { type: string }).type).toBe('error');
+    await recovered();
+  });
+
   test('hang before headers: 504 after timeouts.headers_ms, and the upstream call is abandoned', async () => {
     up.setScript(() => {}); // reads the request, never answers
     const abortedBefore = up.abortedByPeer;
