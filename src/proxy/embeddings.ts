@@ -225,8 +225,9 @@ async function failed(att: Attempt, input: EmbedInput, res: Response, same: bool
   const headers = relayHeaders(res.headers);
   // Google puts its retry delay in the body only; a relayed body gets it as a header too, as in chat.
   if (info.retryAfter !== undefined && !headers.has('retry-after')) headers.set('retry-after', String(info.retryAfter));
+  // A body that is no JSON (a gateway's HTML page) is answered in the client's shape, as chat's relay does.
   const respond = (): Response =>
-    same && !adapter.describeError ? new Response(text, { status: res.status, headers }) : errorResponse(input.protocol, info);
+    same && !adapter.describeError && tryParseJson(text) !== undefined ? new Response(text, { status: res.status, headers }) : errorResponse(input.protocol, info);
   if (att.canRetry && isRetryable(info)) throw new RetryNext(info, outcomeOfInfo(info), respond);
   att.done(failureFields(input.protocol, info));
   return respond();

@@ -214,8 +214,11 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     const text = await readLimited(res, 1024 * 1024);
     const info = describe(adapter, codecs[adapter.protocol].decodeError(res.status, text, res.headers), text);
     if (info.retryAfter !== undefined && !headers.has('retry-after')) headers.set('retry-after', String(info.retryAfter));
-    // Kept as it came but for an overflow the client could not act on (errors.ts), the upstream's headers kept.
-    const reworded = rewordsOverflow(input.protocol, info);
+    // Kept as it came but for an overflow the client could not act on (errors.ts), or a body that is no JSON
+    // (an HTML page from a gateway, plain text, nothing), which SDKs show whole as the error's message
+    // (anthropics/claude-code#3197, continuedev/continue#12769): the client gets its protocol's error with the
+    // gist, as converted requests do. The status and the upstream's headers are kept.
+    const reworded = rewordsOverflow(input.protocol, info) || tryParseJson(text) === undefined;
     const relay = (): Response => {
       // An envelope upstream's own hint is added to the message; other bodies go back as they came.
       if (adapter.describeError) return errorResponse(input.protocol, info);

@@ -206,6 +206,7 @@ describe('OpenAI client → openai-custom without base64 (LM Studio, SGLang, vLL
         if (body.model === 'vllm-embed' && base64) {
           return Response.json({ object: 'error', message: 'base64 encoding is not currently supported', type: 'BadRequestError', param: null, code: 400 }, { status: 400 });
         }
+        if (body.model === 'gateway-embed') return new Response('<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>', { status: 502, headers: { 'content-type': 'text/html' } });
         // plastic-labs/honcho#932: OpenRouter answers 200 with no vectors.
         if (body.model === 'or-embed' && base64) return Response.json({ object: 'list', data: [], model: body.model, usage: { prompt_tokens: 4, total_tokens: 4 } });
         // lmstudio-ai/lmstudio-bug-tracker#756, runpod-workers/worker-infinity-embedding#30: floats whatever was asked.
@@ -234,6 +235,13 @@ describe('OpenAI client → openai-custom without base64 (LM Studio, SGLang, vLL
     const float = await client.embeddings.create({ model: 'lms-embed', input: ['a', 'b'], encoding_format: 'float' });
     expect(float.data.map((d) => d.embedding)).toEqual(vectors);
     expect(bodies.map((b) => b.encoding_format)).toEqual(['base64', 'base64', 'float']);
+  });
+
+  test('a gateway’s HTML error page reaches the SDK as an OpenAI error with its title and status, not the page', async () => {
+    const err = await client.embeddings.create({ model: 'gateway-embed', input: ['a'] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+    expect((err as InstanceType<typeof OpenAI.APIError>).error).toEqual({ message: 'upstream returned an HTML page: 502 Bad Gateway', type: 'server_error', param: null, code: null });
   });
 
   test('a server that refuses base64, or answers it with no vectors, is asked again for floats, and the client gets base64', async () => {

@@ -221,6 +221,22 @@ describe('upstream faults', () => {
     await recovered();
   });
 
+  test('an error page that is no JSON reaches a relayed client as its protocol’s error with the gist, status and headers kept (continuedev/continue#12769)', async () => {
+    up.setScript((c) => {
+      const page = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
+      c.head(502, { 'content-type': 'text/html', 'content-length': String(page.length), 'x-ratelimit-remaining-requests': '41' });
+      c.write(page);
+      c.socket.end();
+    });
+    for (const stream of [false, true]) {
+      const res = await request('openai', stream);
+      expect(res.status).toBe(502);
+      expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('41');
+      expect(await res.json()).toEqual({ error: { message: 'upstream returned an HTML page: 502 Bad Gateway', type: 'server_error', param: null, code: null } });
+    }
+    await recovered();
+  });
+
   test('hang before headers: 504 after timeouts.headers_ms, and the upstream call is abandoned', async () => {
     up.setScript(() => {}); // reads the request, never answers
     const abortedBefore = up.abortedByPeer;
