@@ -49,12 +49,20 @@ export function outputParts(item: JsonObject): OutputPart[] {
       return text ? [{ type: 'thinking', text }] : [];
     }
     case 'function_call':
-      return [{ type: 'tool_call', id: callId(item), name: String(item.name ?? ''), args: parseJsonObject(typeof item.arguments === 'string' ? item.arguments : '') }];
+      return [{ type: 'tool_call', id: callId(item), name: String(item.name ?? ''), args: callArguments(item.arguments) }];
     case 'custom_tool_call':
       return [{ type: 'tool_call', id: callId(item), name: String(item.name ?? ''), args: { input: typeof item.input === 'string' ? item.input : '' } }];
     default:
       return [];
   }
+}
+
+/**
+ * A function call's arguments: JSON text, or the object itself from a compatible server that sends it so
+ * (llama-server did, ggml-org/llama.cpp#20198); read as text only, the call ran with `{}` (mrdushidush/claudette#238).
+ */
+function callArguments(value: unknown): JsonObject {
+  return isRecord(value) ? value : parseJsonObject(typeof value === 'string' ? value : '');
 }
 
 /**

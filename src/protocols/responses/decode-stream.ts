@@ -65,9 +65,11 @@ export function createStreamDecoder(): StreamDecoder {
   };
 
   const args = (out: StreamEvent[], call: OpenCall, value: unknown): void => {
-    if (call.streamed || typeof value !== 'string' || value === '') return;
+    // Whole arguments may come as the object itself (callArguments in decode-response.ts).
+    const text = typeof value === 'string' ? value : isRecord(value) ? JSON.stringify(value) : '';
+    if (call.streamed || text === '') return;
     call.streamed = true;
-    out.push({ type: 'tool_call_delta', index: call.ordinal, args: value });
+    out.push({ type: 'tool_call_delta', index: call.ordinal, args: text });
   };
 
   /** A function or custom tool call item opens: its canonical tool_call_start. */

@@ -75,6 +75,18 @@ describe('responses stream decoder reading an OpenAI upstream', () => {
     expect(res.finishReason).toBe('tool_calls');
   });
 
+  test('arguments a compatible server sends as an object, not JSON text, are the call’s arguments, whole or streamed (ggml-org/llama.cpp#20198)', () => {
+    const call = { id: 'fc_1', type: 'function_call', call_id: 'call_9', name: 'lookup', arguments: { q: 'x' } };
+    expect(responsesCodec.decodeResponse(completed([call], usage).response).content).toEqual([{ type: 'tool_call', id: 'call_9', name: 'lookup', args: { q: 'x' } }]);
+    const events = decodeAll([
+      created,
+      { type: 'response.output_item.added', output_index: 0, item: { ...call, arguments: '' } },
+      { type: 'response.output_item.done', output_index: 0, item: call },
+      completed([call], usage),
+    ]);
+    expect(events.filter((e) => e.type === 'tool_call_delta')).toEqual([{ type: 'tool_call_delta', index: 0, args: '{"q":"x"}' }]);
+  });
+
   test("an open-weight model's raw reasoning_text content is its thinking when there is no summary", () => {
     const res = responsesCodec.decodeResponse(
       completed([{ id: 'rs_1', type: 'reasoning', summary: [], content: [{ type: 'reasoning_text', text: 'raw chain' }] }, { id: 'msg_1', type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'ok' }] }], usage).response,
