@@ -10,7 +10,7 @@ import { isRecord, tryParseJson } from '../util/json.ts';
 import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { providerChain } from './failover.ts';
-import { forwardedHeaders, resolveProvider, withoutOwnMarks } from './generate.ts';
+import { emptyAnswer, forwardedHeaders, resolveProvider, withoutOwnMarks } from './generate.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
 import { renameToolsFor } from './tool-names.ts';
 
@@ -44,7 +44,18 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
     const rewritten = (input.protocol === 'gemini' ? withWrappedModel(repaired ?? input.body, model) : undefined) ?? repaired;
     const body = rewritten ? JSON.stringify(rewritten) : model === input.model || input.protocol === 'gemini' ? input.bodyText : JSON.stringify({ ...input.body, model });
     const res = await callProvider(adapter, async () => forwardedHeaders(input, await adapter.countTokens!(model, body)), opts);
-    if (!(await lacksCounter(adapter, res))) return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
+    if (!(await lacksCounter(adapter, res))) {
+      // Relayed as it came, but as generating does (generate.ts): an error body that is no JSON (a gateway's
+      // HTML page) is the client's protocol's error, and an empty 200 a 502.
+      if (!res.ok) {
+        const text = await res.clone().text();
+        if (tryParseJson(text) === undefined) return errorResponse(input.protocol, codecs[adapter.protocol].decodeError(res.status, text, res.headers));
+      } else if (emptyAnswer(res)) {
+        await res.body?.cancel();
+        return errorResponse(input.protocol, { status: 502, kind: 'api_error', message: `upstream ${adapter.name} answered ${res.status} with an empty body` });
+      }
+      return new Response(res.body, { status: res.status, headers: relayHeaders(res.headers) });
+    }
     await res.body?.cancel();
     counter = false;
   }

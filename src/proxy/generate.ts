@@ -261,7 +261,7 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
 }
 
 /** A success with no body to relay, told by its head alone (the body is not read): no answer came. */
-function emptyAnswer(res: Response): boolean {
+export function emptyAnswer(res: Response): boolean {
   return res.status === 204 || res.headers.get('content-length') === '0';
 }
 

@@ -125,6 +125,19 @@ describe('Claude Code count_tokens against an Anthropic-compatible server withou
     missing = { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'messages: Field required' } } };
     expect(await count().catch((e: unknown) => (e as InstanceType<typeof Anthropic.APIError>).status)).toBe(400);
   });
+
+  test("a gateway's HTML error page, or an empty 200, reaches the client as an Anthropic error that says so (anthropics/claude-code#3197)", async () => {
+    const page = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
+    missing = { status: 502, body: page, headers: { 'content-type': 'text/html' } };
+    const err = (await count().catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(err).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(err.status).toBe(502);
+    expect(err.error).toEqual({ type: 'error', error: { type: 'api_error', message: 'upstream returned HTTP 502: 502 Bad Gateway' } });
+    // An empty 200, relayed, would be the SDK's bare "Unexpected end of JSON input".
+    missing = { status: 200, body: '' };
+    const empty = (await count().catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect([empty.status, (empty.error as { error: { message: string } }).error.message]).toEqual([502, 'upstream claude-custom answered 200 with an empty body']);
+  });
 });
 
 describe('Claude Code gateway model discovery', () => {
