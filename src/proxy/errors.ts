@@ -2,16 +2,22 @@ import type { ProxyErrorInfo } from '../core/errors.ts';
 import { anthropicContextOverflow } from '../protocols/anthropic/context-overflow.ts';
 import { codecs, type Protocol } from '../protocols/index.ts';
 import { openaiContextOverflow } from '../protocols/openai/context-overflow.ts';
+import { scrubSecrets } from '../upstream/scrub.ts';
+import { currentRequest } from '../util/request-context.ts';
 
 /**
  * An error response in the client's protocol. Anthropic's 529 (overloaded) is its own status; other
- * protocols' clients know 503 for the same thing.
+ * protocols' clients know 503 for the same thing. Inside a request, its upstream credentials are blanked
+ * out: the message may be one an upstream put in a 200 (an error body instead of an answer), which
+ * callUpstream's scrub of error statuses never saw.
  */
 export function errorResponse(protocol: Protocol, err: ProxyErrorInfo): Response {
   const status = clientStatus(protocol, err);
   const headers = new Headers({ 'content-type': 'application/json' });
   if (err.retryAfter !== undefined) headers.set('retry-after', String(Math.max(0, Math.ceil(err.retryAfter))));
-  return new Response(JSON.stringify(codecs[protocol].encodeError({ ...err, status })), { status, headers });
+  const body = JSON.stringify(codecs[protocol].encodeError({ ...err, status }));
+  const secrets = currentRequest()?.secrets;
+  return new Response(secrets ? scrubSecrets(body, secrets) : body, { status, headers });
 }
 
 /** The status a client of `protocol` gets for this error. */

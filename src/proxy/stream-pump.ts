@@ -2,6 +2,8 @@ import type { ProxyErrorInfo } from '../core/errors.ts';
 import { StreamClock, type StreamTiming } from './stream-clock.ts';
 import { attachControl, detachControl } from './stream-control.ts';
 import type { HeldStream, ReadResult } from './stream-head.ts';
+import { scrubChunk } from '../upstream/scrub.ts';
+import { currentRequest } from '../util/request-context.ts';
 
 export interface StreamEnd {
   /** Set when the stream ended with an error (upstream in-band error, broken connection, truncation). */
@@ -92,6 +94,9 @@ export function pump(
   let firstByte: (() => void) | undefined;
   let sentAny = false;
   const atBoundary = (): boolean => handlers.atBoundary?.() ?? true;
+  // Made inside the request; its chunks are sent outside it. An upstream may echo its key in an
+  // in-band error event (a 200 stream), which no error-status scrub sees.
+  const scope = currentRequest();
 
   const clock = StreamClock.create(opts, {
     idle() {
@@ -119,6 +124,7 @@ export function pump(
   const sink: PumpSink = {
     send(data) {
       if (closed || (typeof data === 'string' ? !data : data.byteLength === 0)) return;
+      if (scope?.secrets) data = scrubChunk(data, scope.secrets);
       controller.enqueue(typeof data === 'string' ? encoder.encode(data) : data);
       sentNow = true;
       clock?.wrote();

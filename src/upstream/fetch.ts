@@ -1,6 +1,6 @@
 import { ProxyError } from '../core/errors.ts';
 import type { UpstreamRequest } from '../providers/types.ts';
-import { currentRequest } from '../util/request-context.ts';
+import { currentRequest, type RequestScope } from '../util/request-context.ts';
 import { ConnectTimeoutError } from './connect-timeout.ts';
 import { credentialsOf, scrubSecrets } from './scrub.ts';
 
@@ -46,6 +46,7 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
   else opts.signal.addEventListener('abort', () => upstream.abort(opts.signal.reason), { once: true });
   const signal = upstream.signal;
   const scope = currentRequest();
+  if (scope) rememberSecrets(scope, credentialsOf(req));
   const started = performance.now();
   let res: Response;
   try {
@@ -96,6 +97,14 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
 }
 
 const HTML = /^\s*(text\/html|application\/xhtml)/i;
+
+/** Adds an upstream call's credentials to its request's, for what goes back to the client (RequestScope.secrets). */
+function rememberSecrets(scope: RequestScope, credentials: string[]): void {
+  for (const c of credentials) {
+    if (!scope.secrets) scope.secrets = [c];
+    else if (!scope.secrets.includes(c)) scope.secrets.push(c);
+  }
+}
 /** Each upstream response's call, for a body read that cannot cancel a stream it never made to abort. */
 const aborters = new WeakMap<Response, AbortController>();
 /**

@@ -12,6 +12,11 @@ export interface RequestScope {
   upstreamMs: number;
   /** With --log-prompts: the client's last user text and model, for the prompt log. */
   prompt?: { text: string; model: string };
+  /**
+   * The credentials sent upstream for this request (upstream/scrub.ts credentialsOf): what aiproxy answers
+   * the client is blanked of them, also when an upstream echoes one inside a 200 (an in-band error).
+   */
+  secrets?: string[];
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();

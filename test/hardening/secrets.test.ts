@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scrubSecrets } from '../../src/upstream/scrub.ts';
-import { startFaultServer, type FaultServer } from '../helpers/fault-upstream.ts';
+import { openaiChunk, SSE_HEAD, startFaultServer, type FaultServer } from '../helpers/fault-upstream.ts';
 import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
 import type { MockServer } from '../helpers/mocks/types.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
@@ -69,6 +69,48 @@ describe('upstream credentials never reach a client or a log', () => {
     expect(scrubSecrets('{"k":"a\\"b-secret-value"}', ['a"b-secret-value'])).toBe('{"k":"[redacted]"}');
     expect(scrubSecrets('rate limited: 12 requests', ['some-long-key-123'])).toBe('rate limited: 12 requests');
   });
+});
+
+describe('a key an upstream echoes inside a 200 (an error body or an in-band stream error) is blanked out too', () => {
+  // Compatible servers that answer errors with a 200 (a JSON error body, or an error event inside the
+  // stream) are relayed and converted as errors; the key they may echo must not go with them.
+  const KEY = 'sk-inband-upstream-secret-4242';
+  let echo: FaultServer;
+  let p: TestProxy;
+  beforeAll(async () => {
+    echo = await startFaultServer((c) => {
+      const error = { error: { message: `upstream failed for key ${KEY} (${c.request.headers.authorization})`, type: 'server_error', code: 'x' } };
+      if ((JSON.parse(c.request.body) as { stream?: boolean }).stream) {
+        c.head(200, SSE_HEAD);
+        c.write(openaiChunk('hel'));
+        c.write(`data: ${JSON.stringify(error)}\n\n`);
+      } else {
+        c.head(200, { 'content-type': 'application/json' });
+        c.write(JSON.stringify(error));
+      }
+      c.socket.end();
+    });
+    p = await startProxy(['--model-provider', 'openai-custom', '--openai-base-url', `${echo.url}/v1`, '--openai-api-key', KEY]);
+  });
+  afterAll(async () => {
+    await Promise.all([p.stop(), echo.stop()]);
+  });
+
+  const chat = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] };
+  const messages = { model: 'gpt-4o', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] };
+  for (const [name, path, body] of [
+    ['a relayed stream', '/v1/chat/completions', { ...chat, stream: true }],
+    ['a relayed whole answer', '/v1/chat/completions', chat],
+    ['a converted stream', '/v1/messages', { ...messages, stream: true }],
+    ['a converted whole answer', '/v1/messages', messages],
+    ['a converted Responses stream', '/v1/responses', { model: 'gpt-4o', input: 'hi', stream: true }],
+  ] as const) {
+    test(name, async () => {
+      const text = await (await post(p, path, body)).text();
+      expect(text).toContain('upstream failed for key [redacted] (Bearer [redacted])');
+      expect(text).not.toContain(KEY);
+    });
+  }
 });
 
 describe('api_keys: teams told apart and limited', () => {
