@@ -178,6 +178,18 @@ describe('refresh failures', () => {
     expect(await m.accessToken()).toBe(token.issued[0]!);
   });
 
+  test('a token endpoint that echoes the refresh token or the client secret in its error does not pass them on', async () => {
+    // gemini.oauth_token_url may be any server; what the grant sent is blanked out of the message clients and logs get.
+    writeCreds({ access_token: 'ya29.old', refresh_token: REFRESH, expiry_date: 1 });
+    const echoed = `refresh_token=${REFRESH}&client_secret=${token.clientSecret} is malformed`;
+    token.failNext({ status: 400, body: { error: 'invalid_request', error_description: echoed } });
+    const e = await failure(manager().accessToken());
+    expect(e.status).toBe(401);
+    expect(e.message).toContain('invalid_request: refresh_token=[redacted]&client_secret=[redacted] is malformed');
+    expect(e.message).not.toContain(REFRESH);
+    expect(e.message).not.toContain(token.clientSecret);
+  });
+
   test('credentials without a refresh token cannot be renewed once expired', async () => {
     writeCreds({ access_token: 'ya29.only', expiry_date: 1 });
     const e = await failure(manager().accessToken());

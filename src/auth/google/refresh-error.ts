@@ -1,5 +1,6 @@
 import { ProxyError } from '../../core/errors.ts';
 import { isRecord } from '../../util/json.ts';
+import { blankOut } from '../../util/redact.ts';
 
 export interface RefreshFailure {
   error: ProxyError;
@@ -12,6 +13,11 @@ interface Where {
   where: string;
   renewHint: string;
   tokenUrl: string;
+  /**
+   * What the grant sent (the refresh token, the client secret): a token endpoint that echoes one in its
+   * error_description or message (gemini.oauth_token_url may be any server) must not hand it to clients and logs.
+   */
+  secrets?: readonly string[];
 }
 
 /**
@@ -21,7 +27,8 @@ interface Where {
  */
 export function refreshFailure(e: unknown, at: Where): RefreshFailure {
   const { status, oauthError, description } = readError(e);
-  const cause = oauthError ? `${oauthError}${description ? `: ${description}` : ''}` : status ? `HTTP ${status}` : '';
+  const said = oauthError ? `${oauthError}${description ? `: ${description}` : ''}` : status ? `HTTP ${status}` : '';
+  const cause = blankOut(said, at.secrets ?? []);
   if (oauthError === 'invalid_grant') {
     return permanent('authentication', `Google refused to refresh the gemini-cli-oauth access token (${cause}): the sign-in in ${at.where} has expired or been revoked. ${at.renewHint}`);
   }
@@ -37,7 +44,7 @@ export function refreshFailure(e: unknown, at: Where): RefreshFailure {
   if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
     return permanent('authentication', `Google refused to refresh the gemini-cli-oauth access token (${cause || `HTTP ${status}`}). ${at.renewHint}`);
   }
-  const reason = cause || networkReason(e);
+  const reason = cause || blankOut(networkReason(e), at.secrets ?? []);
   return {
     permanent: false,
     error: new ProxyError({

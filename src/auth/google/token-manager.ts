@@ -170,7 +170,8 @@ export function createTokenManager(o: TokenManagerOptions): TokenManager {
       c.setCredentials({ ...base });
       answer = { ...(await c.refreshAccessToken()).credentials };
     } catch (e) {
-      const failure = refreshFailure(e, { where: o.store.where, renewHint: o.store.renewHint, tokenUrl: o.oauth.tokenUrl });
+      const secrets = [base.refresh_token, o.oauth.clientSecret];
+      const failure = refreshFailure(e, { where: o.store.where, renewHint: o.store.renewHint, tokenUrl: o.oauth.tokenUrl, secrets });
       if (failure.permanent) dead = { refreshToken: base.refresh_token, error: failure.error };
       throw failure.error;
     }
