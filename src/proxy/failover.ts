@@ -6,7 +6,9 @@ import type { Protocol } from '../protocols/index.ts';
 import type { ProviderAdapter } from '../providers/types.ts';
 import { providerHeader, selectProvider } from '../routing/select-provider.ts';
 import { ClientGoneError } from '../upstream/fetch.ts';
+import { scrubSecrets } from '../upstream/scrub.ts';
 import { isRecord } from '../util/json.ts';
+import { currentRequest } from '../util/request-context.ts';
 import { retryAfterFromHeaders } from '../util/retry-after.ts';
 import type { AppContext } from './context.ts';
 import { clientStatus, errorResponse } from './errors.ts';
@@ -90,6 +92,11 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
   let lastTried: { provider: ProviderName; member: string } | undefined;
   // Why the last member was passed over, told once it is known whether another member is tried.
   let passedOver: PassedOver | undefined;
+  // A stream ends outside the request; what it reports is blanked of the request's upstream credentials
+  // all the same: a key echoed in an in-band error must not be kept as the member's last error (/pools,
+  // pool.state_file) nor logged.
+  const scope = currentRequest();
+  const clean = (message: string): string => (scope?.secrets ? scrubSecrets(message, scope.secrets) : message);
   for (const provider of chain) {
     const pool = ctx.pools.get(provider);
     if (!pool) continue;
@@ -109,13 +116,15 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
       // name it differently (an alias such as gemini-flash-latest, a dated id, a models/ prefix).
       const release = once((o: Outcome) => {
         released = true;
-        member.release(o.kind === 'rate_limited' && o.model ? { ...o, model: member.upstreamModel(input.model) } : o, Date.now(), pool.settings, probe);
+        const outcome = 'message' in o ? { ...o, message: clean(o.message) } : o;
+        member.release(outcome.kind === 'rate_limited' && outcome.model ? { ...outcome, model: member.upstreamModel(input.model) } : outcome, Date.now(), pool.settings, probe);
       });
       const attempt: Attempt = {
         adapter: member.spec.adapter,
         model: member.upstreamModel(input.model),
         canRetry: tried.size < max,
         done(f) {
+          if (f.error) f.error = clean(f.error);
           release(outcomeOf(f));
           f.provider = provider;
           f.member = member.name;

@@ -111,6 +111,14 @@ describe('a key an upstream echoes inside a 200 (an error body or an in-band str
       expect(text).not.toContain(KEY);
     });
   }
+
+  test('nor kept as the member’s last error (/pools, pool.state_file), nor logged', async () => {
+    for (const body of [{ ...chat, stream: true }, chat]) await (await post(p, '/v1/chat/completions', body)).text();
+    const pools = await (await fetch(`${p.url}/pools`, { headers: { authorization: `Bearer ${p.key}` } })).text();
+    expect(pools).toContain('upstream failed for key [redacted]');
+    expect(pools).not.toContain(KEY);
+    expect(p.logs.join('\n')).not.toContain(KEY);
+  });
 });
 
 describe('api_keys: teams told apart and limited', () => {
