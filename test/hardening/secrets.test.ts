@@ -80,13 +80,16 @@ describe('a key an upstream echoes inside a 200 (an error body or an in-band str
   beforeAll(async () => {
     echo = await startFaultServer((c) => {
       const error = { error: { message: `upstream failed for key ${KEY} (${c.request.headers.authorization})`, type: 'server_error', code: 'x' } };
-      if ((JSON.parse(c.request.body) as { stream?: boolean }).stream) {
+      const asked = JSON.parse(c.request.body) as { stream?: boolean; user?: string };
+      if (asked.stream) {
         c.head(200, SSE_HEAD);
         c.write(openaiChunk('hel'));
         c.write(`data: ${JSON.stringify(error)}\n\n`);
       } else {
-        c.head(200, { 'content-type': 'application/json' });
-        c.write(JSON.stringify(error));
+        // With a stated length (read whole) or without one (until the connection closes).
+        const text = JSON.stringify(error);
+        c.head(200, { 'content-type': 'application/json', ...(asked.user === 'sized' ? { 'content-length': String(Buffer.byteLength(text)) } : {}) });
+        c.write(text);
       }
       c.socket.end();
     });
@@ -101,6 +104,7 @@ describe('a key an upstream echoes inside a 200 (an error body or an in-band str
   for (const [name, path, body] of [
     ['a relayed stream', '/v1/chat/completions', { ...chat, stream: true }],
     ['a relayed whole answer', '/v1/chat/completions', chat],
+    ['a relayed whole answer of a stated length', '/v1/chat/completions', { ...chat, user: 'sized' }],
     ['a converted stream', '/v1/messages', { ...messages, stream: true }],
     ['a converted whole answer', '/v1/messages', messages],
     ['a converted Responses stream', '/v1/responses', { model: 'gpt-4o', input: 'hi', stream: true }],
