@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import type { ProviderName } from '../config/providers.ts';
 import type { Logger } from '../util/log.ts';
+import { replaceFile, replaceFileSync } from '../util/replace-file.ts';
 import type { MemberState } from './member.ts';
 import type { Pool } from './pool.ts';
 
@@ -21,6 +22,13 @@ function onExit(fn: () => void): () => void {
   return () => atExit.delete(fn);
 }
 
+/** The platform and renames the saves use; a test puts in a rename that fails as Windows' does. */
+export interface StateFileIo {
+  platform?: NodeJS.Platform;
+  rename?: (from: string, to: string) => Promise<void>;
+  renameSync?: (from: string, to: string) => void;
+}
+
 type Saved = Record<string, Record<string, MemberState & { fingerprint: string }>>;
 
 /**
@@ -28,7 +36,7 @@ type Saved = Record<string, Record<string, MemberState & { fingerprint: string }
  * config and pool files are never written. Saved every few seconds when something changed, atomically,
  * and once more as the process exits.
  */
-export function persistPoolState(path: string, pools: ReadonlyMap<ProviderName, Pool>, log: Logger): () => void {
+export function persistPoolState(path: string, pools: ReadonlyMap<ProviderName, Pool>, log: Logger, io: StateFileIo = {}): () => void {
   restore(path, pools, log);
   /** What the file holds: set only once a write succeeded, so a failed one is tried again. */
   let last = '';
@@ -56,7 +64,8 @@ export function persistPoolState(path: string, pools: ReadonlyMap<ProviderName, 
       // A file already there keeps its own mode: a stray one (not ours) goes first, so the state is 0600.
       await rm(`${path}.tmp`, { force: true });
       await writeFile(`${path}.tmp`, text, { mode: 0o600 });
-      await rename(`${path}.tmp`, path);
+      // On Windows a virus scanner opening the fresh file makes the rename fail for a moment: tried again.
+      await replaceFile(`${path}.tmp`, path, io.platform, io.rename);
       last = text;
       failing = undefined;
     } catch (e) {
@@ -71,7 +80,8 @@ export function persistPoolState(path: string, pools: ReadonlyMap<ProviderName, 
     try {
       rmSync(`${path}.tmp`, { force: true });
       writeFileSync(`${path}.tmp`, text, { mode: 0o600 });
-      renameSync(`${path}.tmp`, path);
+      // The same pauses, blocking: the last save is the one a restart needs most.
+      replaceFileSync(`${path}.tmp`, path, io.platform, io.renameSync);
       last = text;
     } catch (e) {
       failed(e);

@@ -4,7 +4,7 @@
  * (a virus scanner reading the temporary file as it is closed), and such a hold is brief.
  */
 import { expect, test } from 'bun:test';
-import { replaceFile } from '../../src/auth/google/atomic-write.ts';
+import { replaceFile, replaceFileSync } from '../../src/util/replace-file.ts';
 
 const err = (code: string): Error => Object.assign(new Error(`${code}: operation not permitted, rename`), { code });
 
@@ -42,4 +42,18 @@ test('other errors, and every error elsewhere than Windows, are final at once', 
     await expect(replaceFile('a.tmp', 'a', platform, r.move)).rejects.toMatchObject({ code: 'EPERM' });
     expect(r.calls).toBe(1);
   }
+});
+
+test('the blocking form, for a save as the process exits, waits the same way', () => {
+  const codes = ['EPERM', 'EBUSY'];
+  let calls = 0;
+  const move = (): void => {
+    const code = codes[calls++];
+    if (code) throw err(code);
+  };
+  replaceFileSync('pool-state.json.tmp', 'pool-state.json', 'win32', move);
+  expect(calls).toBe(3);
+  calls = 0;
+  expect(() => replaceFileSync('a.tmp', 'a', 'linux', move)).toThrow('EPERM');
+  expect(calls).toBe(1);
 });

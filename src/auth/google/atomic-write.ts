@@ -1,6 +1,7 @@
-import { chmod, chown, mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, realpath, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomId } from '../../core/ids.ts';
+import { replaceFile } from '../../util/replace-file.ts';
 
 export interface AtomicWriteOptions {
   /** Permission bits for the file. Default: those of the file being replaced, else 0600. */
@@ -49,34 +50,5 @@ export async function writeFileAtomic(path: string, text: string, opts: AtomicWr
   } catch (e) {
     await unlink(tmp).catch(() => {});
     throw e;
-  }
-}
-
-/** The codes Windows gives a rename while another program (a virus scanner, an indexer) has either file open. */
-const HELD_OPEN = new Set(['EPERM', 'EACCES', 'EBUSY']);
-/** Pauses between attempts: about 1.5 s in all, the time a scan of a small file on close takes. */
-const RETRY_DELAYS_MS = [10, 40, 100, 300, 1000];
-
-/**
- * rename(from, to) over an existing file. On Windows it fails with EPERM, EACCES or EBUSY while another
- * process holds either file open without sharing deletion: Defender or an indexer opening the freshly
- * closed temporary file, for one (YuGiMob/pi-hashline-edit-pro#16, npm/write-file-atomic#28). Such a
- * hold is brief, so there it is tried again a few times before the error stands; elsewhere a rename
- * replaces an open file, and an error is final.
- */
-export async function replaceFile(
-  from: string,
-  to: string,
-  platform: NodeJS.Platform = process.platform,
-  move: (from: string, to: string) => Promise<void> = rename,
-): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await move(from, to);
-    } catch (e) {
-      const code = (e as { code?: unknown } | null)?.code;
-      if (platform !== 'win32' || attempt >= RETRY_DELAYS_MS.length || typeof code !== 'string' || !HELD_OPEN.has(code)) throw e;
-      await Bun.sleep(RETRY_DELAYS_MS[attempt]!);
-    }
   }
 }
