@@ -49,10 +49,30 @@ export async function loginCommand(args: ParsedArgs, io: LoginIO = defaultIO()):
     io.err(`aiproxy: sign-in failed: ${(e as Error).message}`);
     return 1;
   }
-  io.out(`\nSigned in${result.email ? ` as ${result.email}` : ''}. Credentials written to ${result.credsFile} (mode 0600).`);
-  io.out(`For a container: GEMINI_OAUTH_CREDS_BASE64="$(base64 < ${result.credsFile} | tr -d '\\n')"`);
+  for (const line of signedInLines(result.email, result.credsFile)) io.out(line);
   if (g.oauthCredsBase64) io.out('Note: GEMINI_OAUTH_CREDS_BASE64 / gemini.oauth_creds_base64 is set and wins over this file; update or unset it.');
   return 0;
+}
+
+/**
+ * What a finished sign-in prints: where the file went and how to hand it to a container as base64. On
+ * Windows there is no POSIX shell to run `base64 < file` in and no mode bits to claim: the command is
+ * PowerShell's, and the file gets the permissions its folder passes on.
+ */
+export function signedInLines(email: string | undefined, credsFile: string, platform: NodeJS.Platform = process.platform): string[] {
+  const who = email ? ` as ${email}` : '';
+  if (platform === 'win32') {
+    const quoted = `'${credsFile.replaceAll("'", "''")}'`;
+    return [
+      `\nSigned in${who}. Credentials written to ${credsFile}.`,
+      `For a container (PowerShell): $env:GEMINI_OAUTH_CREDS_BASE64 = [Convert]::ToBase64String([IO.File]::ReadAllBytes(${quoted}))`,
+    ];
+  }
+  const quoted = `'${credsFile.replaceAll("'", `'\\''`)}'`;
+  return [
+    `\nSigned in${who}. Credentials written to ${credsFile} (mode 0600).`,
+    `For a container: GEMINI_OAUTH_CREDS_BASE64="$(base64 < ${quoted} | tr -d '\\n')"`,
+  ];
 }
 
 function callbackPort(raw: string | undefined): number | undefined {

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codeFromPaste, loginWithGoogle, type LoginFlowOptions } from '../../src/auth/google/login-flow.ts';
+import { signedInLines } from '../../src/cli/login-gemini.ts';
 import { startGoogleTokenMock, type GoogleTokenMock } from '../helpers/mocks/google-token-mock.ts';
 import { eventually } from '../helpers/stack.ts';
 
@@ -224,5 +225,28 @@ describe('the CLI command', () => {
     const proc = run(['github']);
     expect(await proc.exited).toBe(2);
     expect(await new Response(proc.stderr).text()).toContain('usage: aiproxy login gemini');
+  });
+});
+
+describe('the message after signing in', () => {
+  test('elsewhere than Windows: the mode, and a POSIX shell command that survives spaces and quotes in the path', async () => {
+    const dir = mkdtempSync(join(root, "it's a dir "));
+    const file = join(dir, 'oauth_creds.json');
+    writeFileSync(file, '{"refresh_token":"1//r"}\n');
+    const lines = signedInLines('dev@example.com', file, 'linux');
+    expect(lines[0]).toBe(`\nSigned in as dev@example.com. Credentials written to ${file} (mode 0600).`);
+    const command = /^For a container: (.*)$/.exec(lines[1]!)![1]!;
+    const sh = Bun.spawnSync(['sh', '-c', `${command}; printf %s "$GEMINI_OAUTH_CREDS_BASE64"`]);
+    expect(sh.stdout.toString()).toBe(Buffer.from('{"refresh_token":"1//r"}\n').toString('base64'));
+  });
+
+  test('on Windows: PowerShell instead of a POSIX shell, and no mode bits claimed', () => {
+    const lines = signedInLines(undefined, "C:\\Users\\O'Brien Dev\\.gemini\\oauth_creds.json", 'win32');
+    expect(lines.join('\n')).not.toContain('0600');
+    expect(lines.join('\n')).not.toContain('base64 <');
+    expect(lines).toEqual([
+      "\nSigned in. Credentials written to C:\\Users\\O'Brien Dev\\.gemini\\oauth_creds.json.",
+      "For a container (PowerShell): $env:GEMINI_OAUTH_CREDS_BASE64 = [Convert]::ToBase64String([IO.File]::ReadAllBytes('C:\\Users\\O''Brien Dev\\.gemini\\oauth_creds.json'))",
+    ]);
   });
 });
