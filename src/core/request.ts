@@ -37,7 +37,12 @@ export const JSON_INSTRUCTION = 'Respond with a single JSON object and nothing e
 export type ResponseFormat =
   | { type: 'text' }
   | { type: 'json' }
-  | { type: 'json_schema'; name?: string; schema: Record<string, unknown>; strict?: boolean };
+  | { type: 'json_schema'; name?: string; schema: Record<string, unknown>; strict?: boolean }
+  /**
+   * Exactly one of `values`, as plain text: Gemini's enum output (responseMimeType text/x.enum). Other
+   * upstreams get it as structured output (enum-answer.ts) and the answer is unwrapped on the way back.
+   */
+  | { type: 'enum'; values: string[] };
 
 export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max';
 

@@ -30,6 +30,7 @@ import { convertStream, relayStream, unwrapStream, type StreamEnd } from './stre
 import { readStreamHead, type HeldStream } from './stream-head.ts';
 import { streamOptions } from './stream-options.ts';
 import { renameToolsFor, restoreToolNames, restoringDecoder } from './tool-names.ts';
+import { enumAnswerDecoder, unwrapEnumResponse, wrapsEnumAnswer } from './enum-answer.ts';
 import { unwrappingDecoder } from './unwrap.ts';
 import { readableToOpenAI } from '../protocols/responses/own-items.ts';
 import { readableToAnthropic } from '../protocols/anthropic/own-blocks.ts';
@@ -394,6 +395,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
     if (dropped.length) ctx.log.debug('fields the upstream protocol cannot express were dropped', { target: adapter.name, fields: dropped.join(',') });
   }
   const toolNames = renameToolsFor(adapter.protocol, canonical);
+  const wrappedEnum = wrapsEnumAnswer(canonical, adapter.protocol);
   // A model the upstream answers only as a stream: a whole answer is gathered from one.
   const gathered = !input.stream && adapter.protocol === 'openai' && answersOnlyStreamed(canonical.model);
   if (gathered) canonical.stream = true;
@@ -428,6 +430,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
       ? await readStreamedAnswer(res.body!, upstreamDecoder(adapter), idleMs)
       : target.decodeResponse(withoutEnvelope(adapter, await readJson(res, adapter, idleMs)));
     if (toolNames) restoreToolNames(response, toolNames);
+    if (wrappedEnum) unwrapEnumResponse(response);
     att.done({ status: 200, inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens });
     return Response.json(client.encodeResponse(response, input.body));
   }
@@ -437,7 +440,8 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   if (!opened) throw new ProxyError({ kind: 'api_error', status: 502, message: `upstream ${adapter.name} sent an empty stream` });
   const format = input.protocol === 'gemini' ? (input.geminiFormat ?? 'sse') : 'sse';
   const enc = client.createStreamEncoder({ model: canonical.model, includeUsage: canonical.includeUsage, format, request: input.body });
-  const decoder = toolNames ? restoringDecoder(upstreamDecoder(adapter), toolNames) : upstreamDecoder(adapter);
+  const restored = toolNames ? restoringDecoder(upstreamDecoder(adapter), toolNames) : upstreamDecoder(adapter);
+  const decoder = wrappedEnum ? enumAnswerDecoder(restored) : restored;
   const body = convertStream(
     opened,
     decoder,

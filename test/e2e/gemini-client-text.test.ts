@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { FinishReason, GoogleGenAI } from '@google/genai';
+import { FinishReason, GoogleGenAI, Type } from '@google/genai';
 import { isRecord } from '../../src/util/json.ts';
 import { startAnthropicMock } from '../helpers/mocks/anthropic-mock.ts';
 import type { MockServer } from '../helpers/mocks/types.ts';
@@ -113,6 +113,27 @@ describe.each(UPSTREAMS)('Gemini SDK → $provider: text, system, history, media
       expect(Object.keys(withSchema)).not.toContain('seed');
       expect(JSON.stringify(plain.system)).toContain('JSON');
     }
+  });
+
+  test('enum output (text/x.enum): the upstream is held to the values by structured output, the client gets the bare value, streaming or not', async () => {
+    const g = geminiClient(s, up.provider);
+    const values = ['POSITIVE', 'NEGATIVE', 'NEUTRAL'];
+    const config = { responseMimeType: 'text/x.enum', responseSchema: { type: Type.STRING, enum: values } };
+    const wrapped = { type: 'object', properties: { value: { type: 'string', enum: values } }, required: ['value'], additionalProperties: false };
+    // What the upstream answers under that schema.
+    up.mock(s).queue({ text: '{"value":"NEGATIVE"}' });
+    const res = await g.models.generateContent({ model: up.model, contents: 'The food was cold.', config });
+    expect(res.text).toBe('NEGATIVE');
+    const body = lastBody(up.mock(s));
+    if (up.provider === 'openai-custom') {
+      expect(body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'enum_answer', schema: wrapped, strict: true } });
+    } else {
+      expect(body.output_config).toEqual({ format: { type: 'json_schema', schema: wrapped } });
+    }
+    up.mock(s).queue({ text: '{"value": "POSITIVE"}', splitBytes: 3 });
+    const streamed = await collect(await g.models.generateContentStream({ model: up.model, contents: 'Lovely!', config }));
+    expect(streamed.text).toBe('POSITIVE');
+    expect(streamed.chunks.at(-1)?.candidates?.[0]?.finishReason).toBe(FinishReason.STOP);
   });
 
   test('generateContentStream: multi-byte text split every two bytes arrives whole, last chunk has STOP and usage', async () => {

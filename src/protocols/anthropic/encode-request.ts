@@ -1,5 +1,6 @@
 import type { CanonicalRequest, ReasoningConfig, ReasoningEffort, TextPart } from '../../core/index.ts';
 import { JSON_INSTRUCTION } from '../../core/request.ts';
+import { enumAnswerSchema } from '../../core/enum-answer.ts';
 import { budgetForEffort, reasoningBudget, reasoningEffort } from '../../core/reasoning.ts';
 import type { EncodeRequestOptions } from '../types.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
@@ -256,6 +257,7 @@ function encodeOutputConfig(req: CanonicalRequest, body: JsonObject, adaptive: b
   const config: JsonObject = {};
   const f = req.responseFormat;
   if (f?.type === 'json_schema') config.format = { type: 'json_schema', schema: anthropicOutputSchema(f.schema) };
+  else if (f?.type === 'enum') config.format = { type: 'json_schema', schema: enumAnswerSchema(f.values) };
   // Effort only accompanies adaptive thinking: older models reject `effort`, and with a fixed
   // budget the budget already says how hard to think.
   const wanted = reasoningEffort(req.reasoning);

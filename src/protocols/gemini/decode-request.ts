@@ -269,14 +269,14 @@ function applyGenerationConfig(req: CanonicalRequest, gc: GenConfig): JsonObject
   if (gc.frequencyPenalty !== undefined) req.frequencyPenalty = gc.frequencyPenalty;
 
   const format = decodeResponseFormat(gc);
-  if (format === 'unsupported') {
-    // e.g. text/x.enum: only a Gemini upstream understands it.
+  if (format === 'unsupported' || format?.type === 'enum') {
+    // A Gemini upstream gets these back as they came; another has no place for them, except enum output,
+    // which it gets as structured output (core/enum-answer.ts).
     leftover = { ...leftover, responseMimeType: gc.responseMimeType };
     if (gc.responseSchema) leftover.responseSchema = gc.responseSchema;
     if (gc.responseJsonSchema) leftover.responseJsonSchema = gc.responseJsonSchema;
-  } else if (format) {
-    req.responseFormat = format;
   }
+  if (format && format !== 'unsupported') req.responseFormat = format;
 
   if (gc.thinkingConfig) {
     const tc = gc.thinkingConfig;
@@ -294,8 +294,15 @@ function decodeResponseFormat(gc: GenConfig): ResponseFormat | 'unsupported' | u
     return gc.responseSchema || gc.responseJsonSchema ? 'unsupported' : undefined;
   }
   if (mime === 'text/plain') return { type: 'text' };
+  const schema: JsonObject | undefined = gc.responseJsonSchema ?? (gc.responseSchema ? schemaToJson(gc.responseSchema) : undefined);
+  if (mime === 'text/x.enum') {
+    // Enum output: a string schema listing the values the answer must be one of.
+    const values = schema?.enum;
+    const string = typeof schema?.type === 'string' && schema.type.toLowerCase() === 'string';
+    if (string && Array.isArray(values) && values.length > 0 && values.every((v) => typeof v === 'string')) return { type: 'enum', values };
+    return 'unsupported';
+  }
   if (mime !== 'application/json') return 'unsupported';
-  const schema = gc.responseJsonSchema ?? (gc.responseSchema ? schemaToJson(gc.responseSchema) : undefined);
   return schema ? { type: 'json_schema', schema } : { type: 'json' };
 }
 

@@ -46,7 +46,8 @@ export function encodePrompt(req: CanonicalRequest, model = req.model, family: G
 function jsonInWords(req: CanonicalRequest, model: string): boolean {
   if (plainGemma(model)) return true;
   const callable = req.tools.length > 0 && req.toolChoice?.type !== 'none';
-  return req.responseFormat !== undefined && req.responseFormat.type !== 'text' && callable && refusesJsonWithFunctions(model);
+  const json = req.responseFormat?.type === 'json' || req.responseFormat?.type === 'json_schema';
+  return json && callable && refusesJsonWithFunctions(model);
 }
 
 /**
@@ -128,6 +129,7 @@ function generationConfig(req: CanonicalRequest, model: string): JsonObject {
   }
   // Where JSON mode would be refused, encodePrompt asks for JSON in words instead.
   const format = jsonInWords(req, model) ? undefined : req.responseFormat;
+  // An enum ('text/x.enum') needs nothing here: a Gemini client's generationConfig comes back whole from extras.
   if (format?.type === 'json') gc.responseMimeType = 'application/json';
   else if (format?.type === 'json_schema') {
     gc.responseMimeType = 'application/json';

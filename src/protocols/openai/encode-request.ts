@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { reasoningEffort } from '../../core/reasoning.ts';
+import { enumAnswerSchema } from '../../core/enum-answer.ts';
 import type { CanonicalRequest, ResponseFormat, ToolChoice, ToolDefinition } from '../../core/request.ts';
 import { isRecord } from '../../util/json.ts';
 import type { EncodeRequestOptions } from '../types.ts';
@@ -109,5 +110,8 @@ export function encodeResponseFormat(rf: ResponseFormat): Record<string, unknown
       if (rf.strict !== undefined) schema.strict = rf.strict;
       return { type: 'json_schema', json_schema: schema };
     }
+    case 'enum':
+      // Strict, so the answer is one of the values rather than a string the model thought fitting.
+      return { type: 'json_schema', json_schema: { name: 'enum_answer', schema: enumAnswerSchema(rf.values), strict: true } };
   }
 }

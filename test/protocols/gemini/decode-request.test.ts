@@ -437,14 +437,23 @@ describe('gemini decodeRequest', () => {
     });
   });
 
-  test('an enum response type has no canonical form and is kept for a Gemini upstream', () => {
+  test('an enum response type is kept for a Gemini upstream, and carried as enum output for another', () => {
     const schema = { type: 'STRING', enum: ['a', 'b'] };
     const req = decode({
       contents: [{ parts: [{ text: 'x' }] }],
       generationConfig: { responseMimeType: 'text/x.enum', responseSchema: schema },
     });
-    expect(req.responseFormat).toBeUndefined();
+    expect(req.responseFormat).toEqual({ type: 'enum', values: ['a', 'b'] });
     expect(req.extras.gemini).toEqual({ generationConfig: { responseMimeType: 'text/x.enum', responseSchema: schema } });
+    const json = { type: 'string', enum: ['yes', 'no'] };
+    expect(decode({ contents: [{ parts: [{ text: 'x' }] }], generationConfig: { responseMimeType: 'text/x.enum', responseJsonSchema: json } }).responseFormat).toEqual({
+      type: 'enum',
+      values: ['yes', 'no'],
+    });
+    // Without a list of strings there is nothing to hold another upstream to: only a Gemini upstream gets it.
+    const bare = decode({ contents: [{ parts: [{ text: 'x' }] }], generationConfig: { responseMimeType: 'text/x.enum', responseSchema: { type: 'STRING' } } });
+    expect(bare.responseFormat).toBeUndefined();
+    expect(bare.extras.gemini).toEqual({ generationConfig: { responseMimeType: 'text/x.enum', responseSchema: { type: 'STRING' } } });
   });
 
   test('responseJsonSchema is taken as is; text/plain is plain text', () => {
