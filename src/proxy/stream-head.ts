@@ -4,7 +4,7 @@ import { isRecord, tryParseJson } from '../util/json.ts';
 import { SSEReader } from '../util/sse.ts';
 import type { StreamTiming } from './stream-clock.ts';
 import { bytesOf } from '../util/raw-body.ts';
-import { CR, LF, lineEnd } from '../util/sse-bytes.ts';
+import { CR, LF, lineEnd, nextLine } from '../util/sse-bytes.ts';
 
 /**
  * An upstream stream whose first chunks were already read (readStreamHead): the pump sends `head` first,
@@ -48,6 +48,7 @@ const NULL_VALUE = Buffer.from('":null');
 const EVENT = Buffer.from('event:');
 const DATA = Buffer.from('data:');
 const ROLE = Buffer.from('"role"');
+const DONE = Buffer.from('[DONE]');
 const NO_CONTENT = [Buffer.from('"content":""'), Buffer.from('"content": ""'), Buffer.from('"choices":[]'), Buffer.from('"choices": []')];
 const LINE_BREAK = /\r\n|\r|\n/;
 
@@ -229,19 +230,31 @@ function classify(protocol: Protocol, bytes: Buffer): 'opening' | 'content' | 'd
     const data = bytes.indexOf(DATA);
     if (data < 0) return endsEvent(bytes) ? 'opening' : 'decode';
     if (lineEnd(bytes, data) < 0) return 'decode';
-    return protocol === 'openai' && mayBeEmpty(bytes) ? chatChunks(bytes) : 'content';
+    if (protocol !== 'openai') return 'content';
+    // Still in the opening, `[DONE]` may end a stream that held no answer (chunks without a choice):
+    // the decoder tells that failure, which must not go out as an empty 200.
+    if (bytes.indexOf(DONE) >= 0) return 'decode';
+    return mayBeEmpty(bytes) ? chatChunks(bytes) : 'content';
   }
-  for (; at >= 0; at = bytes.indexOf(EVENT, at + EVENT.length)) {
+  // Opening events only by their names; an error sent without a name beside them (a relay's
+  // `data: {"type":"error",…}` after message_start) is read whole, as it is where no event is named. It is
+  // looked for outside each named event's own data line: a response.created echoes the request's
+  // instructions, which a coding tool's are sure to say "error" in.
+  let unnamedError = saysError(bytes.subarray(0, at));
+  for (let next; at >= 0; at = next) {
     let from = at + EVENT.length;
     if (bytes[from] === 0x20) from++;
     const end = lineEnd(bytes, from);
     if (end < 0) return 'decode';
-    if (names!.some((name) => isName(bytes, name, from, end))) continue;
-    return REFUSAL[protocol]!.some((name) => isName(bytes, name, from, end)) ? 'decode' : 'content';
+    if (!names!.some((name) => isName(bytes, name, from, end))) {
+      return REFUSAL[protocol]!.some((name) => isName(bytes, name, from, end)) ? 'decode' : 'content';
+    }
+    // Past the name's line and its data line, whose JSON may hold any words ("event:" too).
+    const after = nextLine(bytes, nextLine(bytes, at));
+    next = bytes.indexOf(EVENT, after);
+    unnamedError ||= saysError(bytes.subarray(after, next < 0 ? bytes.length : next));
   }
-  // Opening events only by their names; an error sent without a name beside them (a relay's
-  // `data: {"type":"error",…}` after message_start) is read whole, as it is where no event is named.
-  return endsEvent(bytes) && !saysError(bytes) ? 'opening' : 'decode';
+  return endsEvent(bytes) && !unnamedError ? 'opening' : 'decode';
 }
 
 /**

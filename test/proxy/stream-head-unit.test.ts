@@ -116,6 +116,27 @@ describe('readStreamHead', () => {
     expect(await head('openai', [filter, text])).toEqual({ error: undefined, held: 2, pending: false });
   });
 
+  test('Chat Completions: [DONE] after chunks that held no choice is the failure before the stream, not an empty 200', async () => {
+    const filter = `data: {"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[]}\n\n`;
+    const noChoice = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [] })}\n\n`;
+    const done = 'data: [DONE]\n\n';
+    expect((await head('openai', [filter, done])).error).toMatchObject({ status: 502, message: expect.stringContaining('before any answer came') });
+    expect((await head('openai', [noChoice, noChoice, done])).error).toMatchObject({ status: 502 });
+    // A whole short answer in one read, [DONE] included, is content.
+    const text = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }] })}\n\n`;
+    expect(await head('openai', [text + done])).toEqual({ error: undefined, held: 1, pending: false });
+  });
+
+  test('Responses: words in response.created’s echoed instructions ("event:", "error") are not read as events', async () => {
+    const created = ev('response.created', { response: { id: 'r', status: 'in_progress', instructions: 'When an event: build fails, report the error and its cause.', output: [] } });
+    const failed = ev('response.failed', { response: { id: 'r', status: 'failed', error: { code: 'server_error', message: 'Selected model is at capacity' } } });
+    expect((await head('responses', [created, failed])).error).toBeDefined();
+    expect((await head('responses', [created + failed])).error).toBeDefined();
+    // Still waited past as the opening it is: content after it goes out at once.
+    const delta = ev('response.output_text.delta', { item_id: 'm', output_index: 0, content_index: 0, delta: 'Hi' });
+    expect(await head('responses', [created, delta])).toEqual({ error: undefined, held: 2, pending: false });
+  });
+
   test('a Responses stream without event: lines goes out at its first data', async () => {
     const created = `data: ${JSON.stringify({ type: 'response.created', sequence_number: 0, response: { id: 'r', status: 'in_progress', output: [] } })}\n\n`;
     expect(await head('responses', [created])).toEqual({ error: undefined, held: 1, pending: false });
