@@ -10,7 +10,7 @@ import { isRecord, tryParseJson } from '../util/json.ts';
 import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse } from './errors.ts';
 import { providerChain } from './failover.ts';
-import { emptyAnswer, forwardedHeaders, resolveProvider, withoutOwnMarks } from './generate.ts';
+import { emptyAnswer, forwardedHeaders, resolveProvider, withoutOwnMarks, withUpstreamHeaders } from './generate.ts';
 import { inlineRemoteMedia } from './inline-media.ts';
 import { renameToolsFor } from './tool-names.ts';
 
@@ -49,7 +49,10 @@ export async function handleCountTokens(ctx: AppContext, input: CountInput): Pro
       // HTML page) is the client's protocol's error, and an empty 200 a 502.
       if (!res.ok) {
         const text = await res.clone().text();
-        if (tryParseJson(text) === undefined) return errorResponse(input.protocol, codecs[adapter.protocol].decodeError(res.status, text, res.headers));
+        if (tryParseJson(text) === undefined) {
+          const info = codecs[adapter.protocol].decodeError(res.status, text, res.headers);
+          return withUpstreamHeaders(errorResponse(input.protocol, info), relayHeaders(res.headers));
+        }
       } else if (emptyAnswer(res)) {
         await res.body?.cancel();
         return errorResponse(input.protocol, { status: 502, kind: 'api_error', message: `upstream ${adapter.name} answered ${res.status} with an empty body` });

@@ -270,7 +270,7 @@ export function emptyAnswer(res: Response): boolean {
 }
 
 /** An error answer of ours with the upstream's relayed headers (request ids, rate limits) beside its own. */
-function withUpstreamHeaders(res: Response, upstream: Headers): Response {
+export function withUpstreamHeaders(res: Response, upstream: Headers): Response {
   upstream.forEach((value, name) => {
     if (name !== 'content-type') res.headers.set(name, value);
   });

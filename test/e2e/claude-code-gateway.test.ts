@@ -128,11 +128,13 @@ describe('Claude Code count_tokens against an Anthropic-compatible server withou
 
   test("a gateway's HTML error page, or an empty 200, reaches the client as an Anthropic error that says so (anthropics/claude-code#3197)", async () => {
     const page = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
-    missing = { status: 502, body: page, headers: { 'content-type': 'text/html' } };
+    missing = { status: 502, body: page, headers: { 'content-type': 'text/html', 'request-id': 'req_gw_1' } };
     const err = (await count().catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
     expect(err).toBeInstanceOf(Anthropic.InternalServerError);
     expect(err.status).toBe(502);
     expect(err.error).toEqual({ type: 'error', error: { type: 'api_error', message: 'upstream returned HTTP 502: 502 Bad Gateway' } });
+    // The upstream's headers are kept, as a relayed error's are (its request id for a support ticket).
+    expect(err.requestID).toBe('req_gw_1');
     // An empty 200, relayed, would be the SDK's bare "Unexpected end of JSON input".
     missing = { status: 200, body: '' };
     const empty = (await count().catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
