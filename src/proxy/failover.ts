@@ -180,9 +180,10 @@ export async function withFailover(ctx: AppContext, input: FailoverInput, run: (
 }
 
 /**
- * A 429 that ends the request says when to come back: the upstream's retry-after, unless a member of the
- * chain comes back sooner (one rate-limited earlier in this request or before it, with a shorter wait)
- * and none could take the request now. The soonest then, as the fast 429 that follows says
+ * A failure that ends the request with a retry-after (a 429; after failover also a 503 or 529 that sent
+ * one) says when to come back: the upstream's, unless a member of the chain comes back sooner (one
+ * rate-limited earlier in this request or before it, with a shorter wait) and none could take the request
+ * now: a retry then goes to that member, whatever the last one answered. The soonest then, as the fast 429 that follows says
  * (noMemberAvailable): the last member's 30 s after another's 2 s had an SDK wait for nothing. Only ever
  * shortened, never added where the upstream gave none (the client's own backoff stands). A Gemini
  * client's hint is in the body (RetryInfo), which goes as it came; so does its header, to agree with it.

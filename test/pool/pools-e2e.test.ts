@@ -152,11 +152,18 @@ describe('provider pools', () => {
   });
 
   test('a member left that could take the request now: the last upstream’s retry-after stands', async () => {
-    a.queue({ error: { status: 429, body: openaiErrorBody({ message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' }), headers: { 'retry-after': '7' } } });
-    const p = await start(`pool: {strategy: fill_first, max_attempts: 1}\nprovider_pools:\n  openai-custom:\n${member('a', a)}${member('b', b)}`);
+    const limited = (seconds: number): MockReply => ({
+      error: { status: 429, body: openaiErrorBody({ message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' }), headers: { 'retry-after': String(seconds) } },
+    });
+    a.queue(limited(2));
+    b.queue(limited(30));
+    const p = await start(`pool: {strategy: fill_first, max_attempts: 1}\nprovider_pools:\n  openai-custom:\n${member('a', a)}${member('b', b)}${member('c', c)}`);
+    await ask(p).catch(() => {}); // a cools for 2 s
+    // b answers 429 for 30 s; a would be back sooner, but c could take the request now: a retry goes there.
     const err = await ask(p).catch((e: unknown) => e);
+    expect([a.calls.length, b.calls.length, c.calls.length]).toEqual([1, 1, 0]);
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(429);
-    expect((err as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('7');
+    expect((err as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('30');
   });
 
   test('no retry after the first streamed byte, and none for a client error', async () => {
