@@ -161,6 +161,9 @@ export function signatureProblem(file: Uint8Array): string | undefined {
     const nCodeSlots = cd.readUInt32BE(28);
     const codeLimit = cd.readUInt32BE(32);
     if (cd[37] !== CS_HASHTYPE_SHA256 || cd[36] !== HASH_SIZE || cd[39] !== PAGE_SHIFT) return 'the code directory is not SHA-256 over 4 KiB pages';
+    // A certificate's signature (Bun's runtime carries its Developer ID one) vouches for the code directory
+    // it was made over: pages that match again after a rewrite would still fail its check.
+    if ((cd.readUInt32BE(12) & CS_ADHOC) === 0) return 'the signature is not ad hoc (a certificate signed the code before the build changed it)';
     if (codeLimit !== l.dataoff) return `the signature covers ${codeLimit} bytes, the code runs to ${l.dataoff}`;
     let bad = 0;
     for (let i = 0; i < nCodeSlots; i++) {

@@ -89,6 +89,15 @@ describe('ad-hoc signing of a macOS executable', () => {
     expect(signatureProblem(tampered)).toMatch(/^1 of \d+ pages do not match their hashes$/);
   });
 
+  test('a signature that is not ad hoc is a problem even when its pages match (a certificate signed other hashes)', () => {
+    const signed = adhocSign(machO());
+    const dataoff = signed.readUInt32LE(32 + 152);
+    const certified = Buffer.from(signed);
+    certified.writeUInt32BE(signed.readUInt32BE(dataoff + 20 + 12) & ~0x2, dataoff + 20 + 12);
+    expect(signatureProblem(certified)).toMatch(/not ad hoc/);
+    expect(signatureProblem(adhocSign(certified))).toBeUndefined();
+  });
+
   test('a signature larger than needed shrinks with the file', () => {
     const big = machO(64 * 1024);
     const signed = adhocSign(big);
