@@ -199,7 +199,7 @@ export class Member {
         return;
       case 'auth_failed':
         this.state.lastError = { status: outcome.status, message: outcome.message, at: now };
-        this.rest('unhealthy', now + this.backoff(s));
+        this.rest('unhealthy', now + this.backoff(s, now, wasProbe));
         return;
       case 'server_error': {
         this.state.lastError = { status: outcome.status, message: outcome.message, at: now };
@@ -207,7 +207,7 @@ export class Member {
         errors.push(now);
         this.state.errors = errors;
         if (wasProbe || errors.length >= s.errorThreshold) {
-          this.rest('cooling', now + this.backoff(s));
+          this.rest('cooling', now + this.backoff(s, now, wasProbe));
           this.state.errors = [];
         }
         return;
@@ -220,10 +220,18 @@ export class Member {
     return this.state.errors.filter((t) => now - t < s.errorWindowMs).length;
   }
 
-  private backoff(s: PoolSettings): number {
-    const ms = s.cooldownMs * 2 ** Math.min(this.state.strikes, 10);
-    this.state.strikes++;
-    return Math.min(ms, MAX_BACKOFF_MS);
+  /**
+   * How long the member rests after a failure: doubled for each rest in a row. A failure reported while
+   * it already rests, by a request admitted before it went out, is part of the same failure, not another
+   * strike: a team's concurrent requests on a key just revoked, or an upstream that just went down, all
+   * fail together, and each doubling the rest kept a member out for 15 minutes (cooldown_ms × 2^n)
+   * instead of one cooldown. Only the probe, or a failure after the rest ended, counts a new strike.
+   */
+  private backoff(s: PoolSettings, now: number, wasProbe: boolean): number {
+    const sameFailure = !wasProbe && this.state.health !== 'healthy' && now < this.state.cooldownUntil && this.state.strikes > 0;
+    const strikes = sameFailure ? this.state.strikes - 1 : this.state.strikes;
+    if (!sameFailure) this.state.strikes++;
+    return Math.min(s.cooldownMs * 2 ** Math.min(strikes, 10), MAX_BACKOFF_MS);
   }
 
   private coolModel(model: string, until: number, now: number): void {

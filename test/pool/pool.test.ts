@@ -140,6 +140,29 @@ describe('health', () => {
     expect(a.state.lastError).toEqual({ status: 401, message: 'invalid key', at: 0 });
   });
 
+  // A team's requests in flight on one key all fail together when it is revoked or the upstream goes
+  // down: each late failure doubled the rest, so six of them kept the member out 32 cooldowns (15 min
+  // with the defaults) instead of one.
+  test('failures of requests in flight together are one strike, not one each; a failed probe is the next', () => {
+    const s = settings({ cooldownMs: 1000, errorThreshold: 3 });
+    const a = member('a');
+    for (let i = 0; i < 6; i++) a.acquire(0);
+    for (let i = 0; i < 6; i++) a.release({ kind: 'auth_failed', status: 401, message: 'invalid key' }, 10 + i, s);
+    expect(a.state.health).toBe('unhealthy');
+    expect(a.state.strikes).toBe(1);
+    expect(a.state.cooldownUntil).toBe(15 + 1000);
+    const probe = a.acquire(1015);
+    a.release({ kind: 'auth_failed', status: 401, message: 'invalid key' }, 1020, s, probe);
+    expect(a.state.cooldownUntil).toBe(1020 + 2000);
+
+    const b = member('b');
+    for (let i = 0; i < 12; i++) b.acquire(0);
+    for (let i = 0; i < 12; i++) b.release({ kind: 'server_error', status: 502, message: 'down' }, 10 + i, s);
+    expect(b.state.health).toBe('cooling');
+    expect(b.state.strikes).toBe(1);
+    expect(b.state.cooldownUntil).toBeLessThanOrEqual(21 + 1000);
+  });
+
   test('unavailable() tells the soonest recovery, and when everyone is busy', () => {
     const s = settings();
     const a = member('a', { maxConcurrency: 1 });
