@@ -32,6 +32,15 @@ export interface StateFileIo {
 type Saved = Record<string, Record<string, MemberState & { fingerprint: string }>>;
 
 /**
+ * The save under way per file. A reload stops the old configuration's saver (which saves once more) and
+ * starts the new one's, so two reloads in quick succession (a config tool sending SIGHUP per change)
+ * had two saves of one file at once, sharing its temporary file: one renamed the other's into place (which
+ * may not be fully written yet), and the other failed with "could not save pool state: ENOENT". Saves of a
+ * file take turns.
+ */
+const saving = new Map<string, Promise<void>>();
+
+/**
  * Member health in a file of its own (pool.state_file), so cooldowns survive a restart. The user's
  * config and pool files are never written. Saved every few seconds when something changed, atomically,
  * and once more as the process exits.
@@ -57,7 +66,16 @@ export function persistPoolState(path: string, pools: ReadonlyMap<ProviderName, 
     const text = JSON.stringify(data);
     return text === last ? undefined : text;
   };
-  const save = async (): Promise<void> => {
+  const save = (): Promise<void> => {
+    // Chained on whatever save of this file is under way, and the state read when its turn comes.
+    const run = (saving.get(path) ?? Promise.resolve()).then(write);
+    saving.set(path, run);
+    void run.finally(() => {
+      if (saving.get(path) === run) saving.delete(path);
+    });
+    return run;
+  };
+  const write = async (): Promise<void> => {
     const text = changed();
     if (text === undefined) return;
     try {

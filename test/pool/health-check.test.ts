@@ -139,6 +139,32 @@ describe('active health checks', () => {
     expect(readFileSync(file, 'utf8')).toContain('cooling');
   });
 
+  // A reload stops the old configuration's saver, which saves once more, and starts the new one's: two
+  // SIGHUPs in quick succession had two saves of the file at once, sharing its temporary file.
+  test('saves of one file by the savers of successive reloads take turns: none fails, the file is whole', async () => {
+    const file = join(dir, 'state-reloads.json');
+    const lines: string[] = [];
+    const log = new Logger('info', (l) => lines.push(l));
+    let pools = createPools(config(0));
+    for (let round = 0; round < 20; round++) {
+      const retry = 600_000 + round;
+      pools.get('openai-custom')!.members[0]!.record({ kind: 'rate_limited', status: 429, message: 'slow', retryAfterMs: retry }, 0, DEFAULT_POOL_SETTINGS);
+      const first = persistPoolState(file, pools, log);
+      pools = createPools(config(0), pools); // a reload: the member goes on
+      const second = persistPoolState(file, pools, log);
+      first();
+      second();
+      await eventually(() => {
+        try {
+          return (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, { cooldownUntil: number }>>)['openai-custom']!.m1!.cooldownUntil === retry;
+        } catch {
+          return false;
+        }
+      });
+    }
+    expect(lines.filter((l) => l.includes('could not save pool state'))).toEqual([]);
+  });
+
   test("a check reads only the answer's status, never its body (a hostile upstream could make it any size)", async () => {
     let sent = 0;
     const endless = Bun.serve({
