@@ -10,7 +10,8 @@ const ROTATION_LIMIT = 1_000;
 /** Where a model's requests stand in the rotation over the members: round_robin's place, weighted's running weights. */
 interface Rotation {
   cursor: number;
-  weights: Map<Member, number>;
+  /** By member name: the members of a reload that go on keep their running weight. */
+  weights: Map<string, number>;
 }
 
 export interface PickOptions {
@@ -36,11 +37,11 @@ export class Pool {
    * model always landing on the same member while another member idles
    * (vllm-project/production-stack#915, router-for-me/CLIProxyAPI#506).
    */
-  private readonly rotations = new Map<string, Rotation>();
+  private readonly rotations: Map<string, Rotation>;
   /** Session key → member name. */
   private readonly affinity: Map<string, string>;
 
-  /** `previous`: this provider's pool before a reload, whose sessions stay on their members. */
+  /** `previous`: this provider's pool before a reload, whose sessions stay on their members and whose rotation goes on. */
   constructor(
     readonly provider: ProviderName,
     readonly members: readonly Member[],
@@ -48,6 +49,9 @@ export class Pool {
     previous?: Pool,
   ) {
     this.affinity = previous?.affinity ?? new Map();
+    // The rotation goes on too: started afresh, every reload sent the next request of each model to the
+    // first member again, which a config tool's frequent SIGHUPs turned into a lasting skew.
+    this.rotations = previous?.rotations ?? new Map();
   }
 
   /** The member for the next attempt, or undefined when none can take it. Acquires the member. */
@@ -136,12 +140,12 @@ export class Pool {
         let best = eligible[0]!;
         let bestWeight = -Infinity;
         for (const m of eligible) {
-          const w = (weights.get(m) ?? 0) + m.spec.weight;
-          weights.set(m, w);
+          const w = (weights.get(m.name) ?? 0) + m.spec.weight;
+          weights.set(m.name, w);
           total += m.spec.weight;
           if (w > bestWeight) [best, bestWeight] = [m, w];
         }
-        weights.set(best, bestWeight - total);
+        weights.set(best.name, bestWeight - total);
         return best;
       }
       case 'round_robin': {

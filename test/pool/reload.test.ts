@@ -92,6 +92,19 @@ describe('a reload keeps an unchanged member going as the same account', () => {
     expect([a.calls.length, b.calls.length]).toEqual([1, 4]);
   });
 
+  // Started afresh, the rotation sent the first request after every reload to the first member: with a
+  // request or two between a config tool's SIGHUPs, b (or a third member) was never served.
+  for (const strategy of ['round_robin', 'weighted'] as const) {
+    test(`${strategy}: the rotation goes on where it was, not back at the first member`, async () => {
+      const p = await start(`pool: {strategy: ${strategy}}\nprovider_pools:\n  openai-custom:\n${member('a', a)}${member('b', b)}`);
+      for (let i = 0; i < 3; i++) {
+        expect((await chat(p)).status).toBe(200);
+        reload(p);
+      }
+      expect([a.calls.length, b.calls.length]).toEqual([2, 1]);
+    });
+  }
+
   test('with a state file, a reload does not roll the member back to what the file last saw', async () => {
     const stateFile = join(dir, `state-${Math.random().toString(36).slice(2)}.json`);
     const yaml = `pool: {strategy: fill_first, state_file: "${stateFile}"}\nprovider_pools:\n  openai-custom:\n${member('a', a)}${member('b', b)}`;
