@@ -76,7 +76,15 @@ describe('Anthropic client → gemini-cli: text', () => {
     expect(body.systemInstruction).toEqual({ parts: [{ text: 'You are terse.\n\nAnswer in English.' }] });
     expect(body.contents).toEqual([{ role: 'user', parts: [{ text: 'Hello 你好' }] }]);
     // temperature 0 is a real value and must survive.
-    expect(body.generationConfig).toEqual({ temperature: 0, topP: 0.5, topK: 40, maxOutputTokens: 100, stopSequences: ['###'] });
+    // No `thinking` asked and 100 tokens, which Gemini 2.5's unasked thinking would spend: thinking goes off.
+    expect(body.generationConfig).toEqual({
+      temperature: 0,
+      topP: 0.5,
+      topK: 40,
+      maxOutputTokens: 100,
+      stopSequences: ['###'],
+      thinkingConfig: { thinkingBudget: 0 },
+    });
   });
 
   test('streaming over alt=sse: exact Anthropic event grammar, multi-byte text split across network chunks', async () => {

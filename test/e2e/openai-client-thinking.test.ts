@@ -213,3 +213,44 @@ describe('thinking across a tool loop', () => {
     expect(lastBody(s.claude).thinking).toBeUndefined();
   });
 });
+
+// Gemini 2.5 and 3 think unasked and bill the thoughts against maxOutputTokens: a UI's title request
+// (max_tokens 50, no reasoning asked) came back empty, finish "length" (googleapis/python-genai#626,
+// NousResearch/hermes-agent#91927).
+describe('a small max_tokens without reasoning asked: Gemini answers instead of spending it on thoughts', () => {
+  const LONG_THOUGHT = 'Let me consider a good short title for this conversation. '.repeat(10);
+  const TITLE_REQUEST = { max_tokens: 50, messages: [{ role: 'user' as const, content: 'Write a 3-5 word title for: planning a weekend hike' }] };
+
+  test.each([
+    ['gemini-2.5-flash', { thinkingBudget: 0 }],
+    ['gemini-3-flash-preview', { thinkingLevel: 'MINIMAL' }],
+  ] as const)('%s, non-streaming: the title comes back; thinking goes off as far as the model allows', async (model, thinkingConfig) => {
+    s.gemini.queue({ thinking: LONG_THOUGHT, text: 'Weekend Hike Plans' });
+    const res = await clientFor(s, GEMINI.name).chat.completions.create({ model, ...TITLE_REQUEST });
+    expect(res.choices[0]!.message.content).toBe('Weekend Hike Plans');
+    expect(res.choices[0]!.finish_reason).toBe('stop');
+    expect(dig(lastBody(s.gemini), 'generationConfig', 'thinkingConfig')).toEqual(thinkingConfig);
+  });
+
+  test('streaming with include_usage: the title streams and usage closes the stream', async () => {
+    s.gemini.queue({ thinking: LONG_THOUGHT, text: 'Weekend Hike Plans' });
+    const stream = await clientFor(s, GEMINI.name).chat.completions.create({
+      model: 'gemini-2.5-flash',
+      ...TITLE_REQUEST,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const out = await collect(stream);
+    expect(out.content).toBe('Weekend Hike Plans');
+    expect(out.finishReason).toBe('stop');
+    expect(out.usage?.completion_tokens).toBeGreaterThan(0);
+  });
+
+  test('reasoning the client asked for, or room for thoughts and an answer, is left as it was', async () => {
+    const client = clientFor(s, GEMINI.name);
+    await client.chat.completions.create({ model: 'gemini-2.5-flash', reasoning_effort: 'low', ...TITLE_REQUEST });
+    expect(dig(lastBody(s.gemini), 'generationConfig', 'thinkingConfig')).toEqual({ thinkingBudget: 1024, includeThoughts: true });
+    await client.chat.completions.create({ model: 'gemini-2.5-flash', max_tokens: 4096, messages: TITLE_REQUEST.messages });
+    expect(dig(lastBody(s.gemini), 'generationConfig', 'thinkingConfig')).toBeUndefined();
+  });
+});

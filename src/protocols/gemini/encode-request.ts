@@ -1,10 +1,10 @@
 import type { GoogleFamily } from '../../core/content.ts';
-import type { CanonicalRequest, ToolChoice } from '../../core/request.ts';
+import type { CanonicalRequest, ReasoningConfig, ToolChoice } from '../../core/request.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import type { EncodeRequestOptions } from '../types.ts';
 import { encodeContents } from './encode-contents.ts';
 import { toGeminiName } from './function-name.ts';
-import { nestsResultMedia, plainGemma, refusesJsonWithFunctions, takesPenalties } from './model-rules.ts';
+import { nestsResultMedia, plainGemma, refusesJsonWithFunctions, takesPenalties, thinksUnasked } from './model-rules.ts';
 import { cleanSchema } from './schema-clean.ts';
 import { thinkingConfigFor } from './thinking-config.ts';
 
@@ -136,9 +136,25 @@ function generationConfig(req: CanonicalRequest, model: string): JsonObject {
     // responseJsonSchema takes plain JSON Schema, so no cleaning is needed (unlike `parameters`).
     gc.responseJsonSchema = format.schema;
   }
-  const thinking = thinkingConfigFor(req.reasoning, model);
+  const thinking = thinkingConfigFor(req.reasoning ?? unaskedReasoning(req, model), model);
   if (thinking) gc.thinkingConfig = thinking;
   return gc;
+}
+
+/** Below this a client's max tokens cannot hold a 1024-token thought and an answer as long (as Claude's encoder rules). */
+const THINKING_ROOM = 2048;
+
+/**
+ * Gemini 2.5 and 3 think unasked, and the thoughts are billed against maxOutputTokens: a client that asked
+ * nothing about reasoning and allowed a few hundred tokens (a chat UI's title or summary request, SillyTavern's
+ * 300-token replies, an Anthropic client's small max_tokens) got them all spent on thinking and an empty
+ * answer with finish "length" (googleapis/python-genai#626 and #811, NousResearch/hermes-agent#91927: titles
+ * came back empty or cut to "```json"). Such a request gets thinking off, or as low as the model goes
+ * (2.5 Pro's smallest budget, Gemini 3 Pro's LOW).
+ */
+function unaskedReasoning(req: CanonicalRequest, model: string): ReasoningConfig | undefined {
+  if (req.maxTokens === undefined || req.maxTokens >= THINKING_ROOM || !thinksUnasked(model)) return undefined;
+  return { enabled: false };
 }
 
 /** What the encoder computed wins; extras fill in the fields it does not know (safetySettings…). */

@@ -78,6 +78,16 @@ export function validatesCallSignatures(model: string): boolean {
   return /gemini/i.test(model) && !UNCHECKED_CALLS.test(model);
 }
 
+/**
+ * Gemini 2.5 and 3 think unless told not to (Flash-Lite aside, which takes an explicit 0 as well), and their
+ * thoughts count against maxOutputTokens. Image models are left out.
+ */
+const THINKS_UNASKED = /gemini-(?:2\.5|3)(?![\w.-]*image)/i;
+
+export function thinksUnasked(model: string): boolean {
+  return THINKS_UNASKED.test(model) && canThink(model);
+}
+
 export function takesPenalties(model: string): boolean {
   return PENALTIES.test(model);
 }

@@ -45,7 +45,38 @@ export interface PlanInput {
   functionCallIds: boolean;
 }
 
+/** Gemini 2.5 and 3 think unless told not to (image models aside). */
+const THINKS_UNASKED = /gemini-(?:2\.5|3)(?![\w.-]*image)/i;
+
+/**
+ * The thought tokens a reply's thinking spends under the request's thinkingConfig: none when switched off
+ * (budget 0, level MINIMAL), at most a positive budget; unasked, the model thinks as much as it likes.
+ */
+function thoughtSpend(reply: MockReply, body: Record<string, unknown>, model: string): number {
+  if (!reply.thinking || !THINKS_UNASKED.test(model)) return 0;
+  const tc = field(field(body, 'generationConfig'), 'thinkingConfig');
+  const budget = field(tc, 'thinkingBudget');
+  if (budget === 0 || field(tc, 'thinkingLevel') === 'MINIMAL') return 0;
+  const spent = estimateTokens(reply.thinking.length);
+  return typeof budget === 'number' && budget > 0 ? Math.min(spent, budget) : spent;
+}
+
 export function planReply({ reply, body, model, issueSignature, functionCallIds }: PlanInput): ReplyPlan {
+  // Thoughts are billed against maxOutputTokens: a limit they use up leaves a candidate with no parts at
+  // all, finish MAX_TOKENS (googleapis/python-genai#626, #811).
+  const limit = field(field(body, 'generationConfig'), 'maxOutputTokens');
+  if (typeof limit === 'number' && thoughtSpend(reply, body, model) >= limit) {
+    const input = estimateTokens(promptChars(body));
+    return {
+      parts: [],
+      chunks: [[]],
+      finishReason: 'MAX_TOKENS',
+      hasToolCalls: false,
+      usage: { promptTokenCount: input, candidatesTokenCount: 0, thoughtsTokenCount: limit, totalTokenCount: input + limit },
+      responseId: randomId(23),
+      modelVersion: model,
+    };
+  }
   // A tool-calling turn says nothing unless told to; a plain turn echoes what it heard.
   const text = reply.text ?? (reply.toolCalls?.length ? '' : `mock(gemini) heard: ${lastUserText(body)}`);
   const includeThoughts = field(field(field(body, 'generationConfig'), 'thinkingConfig'), 'includeThoughts') === true;

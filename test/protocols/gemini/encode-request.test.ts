@@ -465,6 +465,28 @@ describe('gemini encodeRequest: tools and config', () => {
     expect(gc.thinkingConfig).toEqual(expected);
   });
 
+  // A client's small max tokens with no reasoning asked would be spent on unasked thoughts (NousResearch/hermes-agent#91927).
+  test.each([
+    ['gemini-2.5-flash', 50, { thinkingBudget: 0 }],
+    ['gemini-2.5-flash-lite', 300, { thinkingBudget: 0 }],
+    ['gemini-2.5-pro', 1000, { thinkingBudget: 128 }],
+    ['gemini-3-pro-preview', 100, { thinkingLevel: 'LOW' }],
+    ['gemini-3-flash-preview', 2047, { thinkingLevel: 'MINIMAL' }],
+    ['gemini-2.5-flash', 2048, undefined],
+    ['gemini-2.0-flash', 50, undefined],
+    ['gemini-2.5-flash-image', 50, undefined],
+    ['gemini-3-pro-image-preview', 50, undefined],
+    ['gemma-3-27b-it', 50, undefined],
+  ] as const)('%s with max tokens %d and no reasoning asked → thinkingConfig %j', (model, maxTokens, expected) => {
+    const gc = encode({ maxTokens }, model).generationConfig as Record<string, unknown>;
+    expect(gc.thinkingConfig).toEqual(expected);
+  });
+
+  test('a small max tokens leaves the reasoning the client asked for alone', () => {
+    const gc = encode({ maxTokens: 100, reasoning: { effort: 'high' } }, 'gemini-2.5-flash').generationConfig as Record<string, unknown>;
+    expect(gc.thinkingConfig).toEqual({ thinkingBudget: 24576, includeThoughts: true });
+  });
+
   test('models that cannot think get no thinkingConfig', () => {
     expect(encode({ reasoning: { effort: 'high' } }, 'gemini-2.0-flash').generationConfig).toBeUndefined();
   });
