@@ -22,6 +22,7 @@ const REPAIRS: readonly Repair[] = [withReasoningBack, withUpstreamSignatures, w
 export function relayableToServer(raw: RequestBody, body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
   // Kimi's tool schemas: the one repair that concerns the tools declared, not the conversation.
   let out = wantsMoonshotSchemas(model) ? withMoonshotSchemas(body, model) : undefined;
+  out = withoutEmptyTools(out ?? body, model) ?? out;
   if (!mayNeedRepair(body.messages)) return out;
   for (const repair of REPAIRS) out = repair(raw, out ?? body, model) ?? out;
   return out;
@@ -38,4 +39,17 @@ function mayNeedRepair(messages: unknown): boolean {
     if (m.role === 'tool' || m.role === 'developer' || (m.role === 'assistant' && m.tool_calls !== undefined)) return true;
   }
   return false;
+}
+
+/**
+ * `tools: []` means no tools, and no tools is how the convert path writes it: chat UIs send the empty
+ * array when no tool is switched on (LobeChat with web search off), and DeepSeek refuses the request
+ * ("Invalid 'tools': empty array. Expected an array with minimum length 1…": lobehub/lobehub#9629,
+ * runebookai/tome#78), as vLLM does (openclaw/openclaw#85835); OpenAI takes the array but refuses a
+ * `tool_choice` or `parallel_tool_calls` beside it, so those go with it.
+ */
+function withoutEmptyTools(body: Record<string, unknown>, model: string): Record<string, unknown> | undefined {
+  if (!Array.isArray(body.tools) || body.tools.length > 0) return undefined;
+  const { tools: _tools, tool_choice: _choice, parallel_tool_calls: _parallel, ...rest } = body;
+  return { ...rest, model };
 }

@@ -83,7 +83,7 @@ export function validateModelRules(body: Record<string, unknown>): OpenAIErrorIn
       code: 'unsupported_value',
     };
   }
-  return moonshotSchemas(body, id) ?? qwenStreamOnly(body, id) ?? deepseekRoles(body, id) ?? deepseekToolChoice(body, id) ?? toolsWithReasoning(body, model, id) ?? missingReasoning(body, id) ?? geminiSignatures(body, id) ?? mistralExtraFields(body, id) ?? nvidiaUnsupported(body, model) ?? arkThinkingOff(body, id);
+  return moonshotSchemas(body, id) ?? qwenStreamOnly(body, id) ?? deepseekRoles(body, id) ?? deepseekEmptyTools(body, id) ?? deepseekToolChoice(body, id) ?? toolsWithReasoning(body, model, id) ?? missingReasoning(body, id) ?? geminiSignatures(body, id) ?? mistralExtraFields(body, id) ?? nvidiaUnsupported(body, model) ?? arkThinkingOff(body, id);
 }
 
 /**
@@ -167,6 +167,16 @@ function deepseekToolChoice(body: Record<string, unknown>, id: string): OpenAIEr
   if (/^glm-/.test(id)) return { status: 400, message: 'Tool choice must be auto', type: 'invalid_request_error', param: null, code: null };
   if (!/^deepseek-(?:v4|reasoner|flash|pro)/.test(id) || choice === 'none') return undefined;
   return { status: 400, message: 'Thinking mode does not support this tool_choice', type: 'invalid_request_error', param: null, code: 'invalid_request_error' };
+}
+
+/**
+ * DeepSeek refuses an empty `tools` array, where OpenAI takes it for no tools (lobehub/lobehub#9629,
+ * runebookai/tome#78 and marimo-team/marimo#6108 quote the 400).
+ */
+function deepseekEmptyTools(body: Record<string, unknown>, id: string): OpenAIErrorInfo | undefined {
+  if (!id.startsWith('deepseek') || !Array.isArray(body.tools) || body.tools.length > 0) return undefined;
+  const message = "Invalid 'tools': empty array. Expected an array with minimum length 1, but got an empty array instead.";
+  return { status: 400, message, type: 'invalid_request_error', param: null, code: 'invalid_request_error' };
 }
 
 /**

@@ -133,6 +133,12 @@ describe('openai mock: request validation', () => {
     expect((await post({ ...body, model: 'gpt-4o' })).status).toBe(200);
   });
 
+  test('DeepSeek refuses an empty tools array, which OpenAI takes', async () => {
+    const body = { model: 'deepseek-chat', tools: [], messages: [{ role: 'user', content: 'hi' }] };
+    expect((await rejected(body)).message).toBe("Invalid 'tools': empty array. Expected an array with minimum length 1, but got an empty array instead.");
+    expect((await post({ ...body, model: 'gpt-4o' })).status).toBe(200);
+  });
+
   test("DeepSeek's thinking models take no forced tool choice", async () => {
     const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }];
     const body = (model: string, tool_choice: unknown) => ({ model, tools, tool_choice, messages: [{ role: 'user', content: 'hi' }] });
