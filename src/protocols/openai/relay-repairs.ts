@@ -3,6 +3,7 @@ import { isRecord } from '../../util/json.ts';
 import { withSystemRole } from './developer-role.ts';
 import { withReasoningBack } from './reasoning-back.ts';
 import { withCallIdsFor } from './call-ids.ts';
+import { withoutEmptyTurns } from './empty-turns.ts';
 import { withRoleOrderFor } from './role-order.ts';
 import { withUpstreamSignatures } from './thought-signature.ts';
 import { wantsMoonshotSchemas } from './model-rules.ts';
@@ -11,7 +12,7 @@ import { withMoonshotSchemas } from './moonshot-schema.ts';
 type Repair = (raw: RequestBody, body: Record<string, unknown>, model: string) => Record<string, unknown> | undefined;
 
 /** Each returns at once for a body it has nothing to do for, without copying anything. */
-const REPAIRS: readonly Repair[] = [withReasoningBack, withUpstreamSignatures, withSystemRole, withCallIdsFor, withRoleOrderFor];
+const REPAIRS: readonly Repair[] = [withoutEmptyTurns, withReasoningBack, withUpstreamSignatures, withSystemRole, withCallIdsFor, withRoleOrderFor];
 
 /**
  * A Chat Completions client's body, relayed as it came to an OpenAI-compatible server, made what that
@@ -29,14 +30,14 @@ export function relayableToServer(raw: RequestBody, body: Record<string, unknown
 }
 
 /**
- * Every repair concerns tool calls and their results or `developer` messages: a conversation without
- * them (most requests) is passed over in one look at each message's role.
+ * Every repair concerns tool calls and their results, `developer` messages or assistant messages without
+ * content: a conversation without them (most requests) is passed over in one look at each message's role.
  */
 function mayNeedRepair(messages: unknown): boolean {
   if (!Array.isArray(messages)) return false;
   for (const m of messages) {
     if (!isRecord(m)) continue;
-    if (m.role === 'tool' || m.role === 'developer' || (m.role === 'assistant' && m.tool_calls !== undefined)) return true;
+    if (m.role === 'tool' || m.role === 'developer' || (m.role === 'assistant' && (m.tool_calls !== undefined || m.content == null))) return true;
   }
   return false;
 }
