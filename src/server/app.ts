@@ -26,6 +26,7 @@ import { captureAnswer, promptSinkFor } from './prompt-log.ts';
 import { protocolOf } from './protocol-of.ts';
 import { requestIdOf, serverTiming, withHeaders } from './request-id.ts';
 import { requestTarget } from './request-target.ts';
+import { pathStart } from '../util/url-path.ts';
 import { requestLogger } from './request-log.ts';
 import { countTokens, messages } from './routes/anthropic.ts';
 import { embeddings } from './routes/embeddings.ts';
@@ -202,6 +203,8 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         ? Response.json({ status: 'shutting_down' }, { status: 503, headers: { connection: 'close' } })
         : health(holder.ctx),
     );
+  /** The app's own handler, for a request it serves under a tidier path (set once the app exists). */
+  let routeAgain = (_request: Request): Promise<Response> | Response => new Response(null, { status: 500 });
   const app = new Elysia({ serve: { idleTimeout: 255, reusePort: false, maxRequestBodySize: BUN_BODY_BACKSTOP } })
     .onError(({ error, request, code }) => {
       const { path, query } = requestTarget(request.url);
@@ -214,6 +217,13 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         if (allowed.length > 0 && !allowed.includes(request.method)) {
           const message = `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`;
           return withHeaders(errorResponse(protocol, { status: 405, kind: 'invalid_request', message }), { ...id, allow: allowed.join(', ') }, cors);
+        }
+        // A base URL given with a trailing slash, which the client joins to "/chat/completions" as it is
+        // (sigoden/aichat#767): the empty segment is all that is wrong, so the path without it is served.
+        const tidy = path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
+        if (tidy !== path && allowedMethods(tidy).includes(request.method)) {
+          const url = request.url.slice(0, pathStart(request.url)) + tidy + (query ? `?${query}` : '');
+          return routeAgain(new Request(url, request));
         }
         return withHeaders(errorResponse(protocol, { status: 404, kind: 'not_found', message: `no route for ${request.method} ${path}${routeHint(path)}` }), id, cors);
       }
@@ -343,6 +353,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   });
   // A stopped app must not leave token refreshes, health checks or state saves running (tests and
   // embedders start and stop apps in one process).
+  routeAgain = (request) => app.handle(request);
   app.onStop(() => {
     stopPoolTasks();
     providerEnv.release();

@@ -113,6 +113,23 @@ describe('malformed input', () => {
     expect(((await header.json()) as { error: { message: string } }).error.message).toContain('provider "v1" is not configured');
   });
 
+  // sigoden/aichat#767: a base URL given as http://host/v1/ that the client joins to /chat/completions as it is.
+  test('an empty path segment from a base URL ending in a slash is served as the path without it', async () => {
+    expect(await servedBy(() => post('/v1//chat/completions', oa('claude-sonnet-4-5')))).toBe('claude-custom');
+    expect(await servedBy(() => post('/claude-custom//v1/chat/completions', oa('gpt-4o')))).toBe('claude-custom');
+    const stream = await post('/v1//chat/completions', { ...oa('gemini-2.5-flash'), stream: true });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    expect(await stream.text()).toContain('data: [DONE]');
+    const models = await fetch(`${s.proxy.url}/v1//models`, { headers: { authorization: `Bearer ${s.proxy.key}` } });
+    expect(models.status).toBe(200);
+    expect(((await models.json()) as { object: string }).object).toBe('list');
+    // Still unknown with the empty segment gone: the 404 names the path as sent.
+    const unknown = await post('/v2//whatever', {});
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain('/v2//whatever');
+  });
+
   test('unknown routes are 404 JSON; odd Gemini paths are refused', async () => {
     const res = await fetch(`${s.proxy.url}/v2/whatever`, { headers: { authorization: `Bearer ${s.proxy.key}` } });
     expect(res.status).toBe(404);
