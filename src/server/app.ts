@@ -137,6 +137,9 @@ function allowedMethods(path: string): string[] {
 /** Twice the largest limits.max_body_bytes the settings accept (2^31 - 1), so compressed bodies too are ours to refuse. */
 const BUN_BODY_BACKSTOP = 2 ** 32;
 
+/** Bun's idle timeout for a connection (its most): it reaps dead keep-alive sockets. */
+const SERVER_IDLE_SECONDS = 255;
+
 /** Longest request URL; Bun itself refuses a header block (URL included) over 16 KiB with a bare 431. */
 const MAX_URL_LENGTH = 8192;
 
@@ -191,8 +194,8 @@ export function createApp(config: Config, deps: AppDeps = {}) {
       }
     },
   });
-  // idleTimeout bounds dead keep-alive sockets; generate routes lift it per request (server.timeout)
-  // because a reasoning model may be silent for minutes. Bun's own body limit is set above anything
+  // idleTimeout bounds dead keep-alive sockets; streaming routes lift it per request (server.timeout)
+  // once the client's body is read. Bun's own body limit is set above anything
   // limits.max_body_bytes may say, now or after a reload: ours answers first, in the client's protocol,
   // refusing a declared length before reading and counting the rest as it arrives (Bun never holds a
   // body whole for us), where Bun's would be a bare 413 with no body.
@@ -205,7 +208,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     );
   /** The app's own handler, for a request it serves under a tidier path (set once the app exists). */
   let routeAgain = (_request: Request): Promise<Response> | Response => new Response(null, { status: 500 });
-  const app = new Elysia({ serve: { idleTimeout: 255, reusePort: false, maxRequestBodySize: BUN_BODY_BACKSTOP } })
+  const app = new Elysia({ serve: { idleTimeout: SERVER_IDLE_SECONDS, reusePort: false, maxRequestBodySize: BUN_BODY_BACKSTOP } })
     .onError(({ error, request, code }) => {
       const { path, query } = requestTarget(request.url);
       const protocol = protocolOf(path, request.headers, query);
@@ -290,7 +293,18 @@ export function createApp(config: Config, deps: AppDeps = {}) {
             retryAfter: 1,
           });
         }
-        if (streaming) (server as { timeout?: (r: Request, s: number) => void } | null)?.timeout?.(request, 0);
+        // A streaming route lifts Bun's idle timeout (a reasoning model may be silent for minutes), but only
+        // once the client's body is in (bodyRead): until then a silence of timeouts.idle_ms (whole seconds,
+        // at most Bun's 255) closes the connection, so a client that stops sending its body halfway (gone
+        // without a FIN, or a slowloris) does not hold a max_inflight slot, and a shutdown's wait, for good.
+        let bodyRead: (() => void) | undefined;
+        if (streaming) {
+          const srv = server as { timeout?: (r: Request, s: number) => void } | null;
+          const idleMs = ctx.config.timeouts.idleMs;
+          const bodySeconds = method === 'GET' || idleMs <= 0 ? 0 : Math.min(SERVER_IDLE_SECONDS, Math.ceil(idleMs / 1000));
+          if (bodySeconds !== SERVER_IDLE_SECONDS) srv?.timeout?.(request, bodySeconds);
+          if (bodySeconds !== 0) bodyRead = () => srv?.timeout?.(request, 0);
+        }
         const p = params ?? {};
         const scope: RequestScope = { id, upstreamMs: 0 };
         try {
@@ -299,7 +313,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
               protocol,
               url.path,
               async () => {
-                const res = await handler(ctx, { request, prefix: p.provider, path: url.path, params: p, log: tracker.log, caller });
+                const res = await handler(ctx, { request, prefix: p.provider, path: url.path, params: p, log: tracker.log, caller, bodyRead });
                 return scope.prompt ? logPrompt(ctx, res, protocol, url.path, id, scope.prompt) : res;
               },
               tracker.firstByte,

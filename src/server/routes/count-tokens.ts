@@ -18,6 +18,7 @@ import type { RouteArgs } from './types.ts';
  */
 export async function serveCountTokens(ctx: AppContext, args: RouteArgs, protocol: CountInput['protocol'], pathModel?: string): Promise<Response> {
   const { text, json } = await readJsonBody(args.request, ctx.config.limits);
+  args.bodyRead?.();
   const model = pathModel ?? json.model;
   if (typeof model !== 'string' || !model) throw badRequest('model: Field required', 'model');
   checkModelName(model);

@@ -19,6 +19,7 @@ export async function serveEmbeddings(
   geminiAction?: EmbedInput['geminiAction'],
 ): Promise<Response> {
   const { bytes, json } = await readJsonBody(args.request, ctx.config.limits);
+  args.bodyRead?.();
   const model = pathModel ?? json.model;
   if (typeof model !== 'string' || !model) throw badRequest('model: required string', 'model');
   checkModelName(model);

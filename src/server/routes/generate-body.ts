@@ -26,6 +26,7 @@ export interface GenerateBody {
  */
 export async function generateBody(ctx: AppContext, args: RouteArgs, protocol: Protocol, pathModel?: string): Promise<GenerateBody> {
   const read = await readJsonBody(args.request, ctx.config.limits);
+  args.bodyRead?.();
   let json = read.json;
   let bytes: RequestBody = read.bytes;
   const model = pathModel ?? json.model;

@@ -12,4 +12,6 @@ export interface RouteArgs {
   log: RequestLog;
   /** The client key that authenticated the request. */
   caller?: ClientKey;
+  /** Called once the client's body is read: a streaming route then lifts the connection's idle timeout. */
+  bodyRead?: () => void;
 }

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { connect, type Socket } from 'node:net';
+import { eventually } from '../helpers/stack.ts';
+import { openaiStream, SSE_HEAD, startFaultServer, type FaultServer } from '../helpers/fault-upstream.ts';
+import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+
+/**
+ * Clients that are slow or stop half way. A streaming route lifts Bun's idle timeout for its answer
+ * (a model may think for minutes), but not before the client's body is in: a client that stops
+ * sending it would otherwise hold its request, a max_inflight slot and a shutdown's wait for good.
+ */
+let up: FaultServer;
+let proxy: TestProxy;
+
+beforeAll(async () => {
+  up = await startFaultServer((c) => {
+    c.head(200, SSE_HEAD);
+    c.write(openaiStream('fine'));
+    c.socket.end();
+  });
+  // idle_ms 1000: a silent body is cut after 1 s, as Bun counts it (its timer is coarse: 2-4 s).
+  proxy = await startProxy([
+    '--model-provider', 'openai-custom',
+    '--openai-base-url', `${up.url}/v1`, '--openai-api-key', 'sk-slow-client-upstream',
+    '--idle-timeout-ms', '1000', '--max-inflight', '2',
+  ]);
+});
+afterAll(async () => {
+  await proxy.stop();
+  await up.stop();
+});
+
+function post(path: string, body: unknown): Promise<Response> {
+  return fetch(`${proxy.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${proxy.key}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify(body),
+  });
+}
+
+describe('a client that stops sending its body', () => {
+  test('the connection is closed after timeouts.idle_ms of silence: its max_inflight slot is free again', async () => {
+    const requestsBefore = up.requests.length;
+    const { port } = new URL(proxy.url);
+    const sockets: Socket[] = [];
+    const closed: Array<Promise<number>> = [];
+    const started = performance.now();
+    for (const path of ['/v1/chat/completions', '/v1beta/models/gemini-2.5-flash:streamGenerateContent']) {
+      const s = connect(Number(port), '127.0.0.1', () => {
+        s.write(`POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${proxy.key}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{"model":"gpt-4o","messages":[`);
+      });
+      s.on('error', () => {});
+      sockets.push(s);
+      closed.push(new Promise((resolve) => s.on('close', () => resolve(performance.now() - started))));
+    }
+    try {
+      await eventually(() => proxy.app.lifecycle.inFlight === 2);
+      // Both slots are held while the bodies do not come.
+      expect((await post('/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })).status).toBe(503);
+      const times = await Promise.race([Promise.all(closed), Bun.sleep(10_000).then(() => undefined)]);
+      expect(times).toBeDefined();
+      for (const t of times!) expect(t).toBeGreaterThan(900);
+      await eventually(() => proxy.app.lifecycle.inFlight === 0);
+      expect(up.requests.length).toBe(requestsBefore);
+      const res = await post('/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe('fine');
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
+  }, 20_000);
+});
