@@ -21,6 +21,7 @@ import { CR, LF } from '../util/sse-bytes.ts';
 export class ToolCallIndexes {
   /** Pieces of a line not yet whole: they go out with the chunk that ends it. */
   private readonly held: Uint8Array[] = [];
+  private heldBytes = 0;
   private reading = false;
   private repairing = false;
   /** A call came with its index: the server numbers its calls, and the relay goes back to bytes. */
@@ -39,12 +40,17 @@ export class ToolCallIndexes {
     const lf = Math.max(value.lastIndexOf(LF), value.lastIndexOf(CR));
     if (lf === -1) {
       this.held.push(value);
-      return EMPTY;
+      this.heldBytes += value.length;
+      // A line that never ends (a broken or hostile upstream) is not held without bound: while nothing
+      // goes out, the pump reads on, so the client's backpressure would not stop the upstream either.
+      // Past the limit, what came goes out as it came; the rest of the line follows the same way.
+      return this.heldBytes > MAX_LINE_BYTES ? this.flush() : EMPTY;
     }
     const chunk = this.held.length > 0 ? join([...this.held.splice(0), value]) : value;
     const cut = chunk.length - (value.length - lf - 1);
     const whole = cut === chunk.length ? chunk : chunk.subarray(0, cut);
     if (cut < chunk.length) this.held.push(chunk.slice(cut));
+    this.heldBytes = chunk.length - cut;
     if (!this.reading) {
       if (this.numbered || !mentionsToolCalls(whole)) return whole;
       this.reading = true;
@@ -57,6 +63,7 @@ export class ToolCallIndexes {
 
   /** What is still held when the upstream ended: sent as it came. */
   flush(): Uint8Array {
+    this.heldBytes = 0;
     return this.held.length > 0 ? join(this.held.splice(0)) : EMPTY;
   }
 
@@ -134,6 +141,8 @@ export class ToolCallIndexes {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The most of a cut line held back for its end, as completion-chunk.ts holds one (and util/sse.ts parses one). */
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 function join(parts: Uint8Array[]): Uint8Array {
   let length = 0;

@@ -116,6 +116,36 @@ describe('ToolCallIndexes', () => {
     expect(Buffer.concat(parts).equals(Buffer.from(bytes))).toBe(true);
   });
 
+  test('a line that never ends is held for at most 16 MB, then relayed as it came: the upstream is not read whole into memory', () => {
+    // Held, nothing went to the client, so the pump read on regardless of the client's backpressure:
+    // an upstream writing one endless line (a broken server, a binary behind an SSE content type) was
+    // read to its end into memory.
+    const t = new ToolCallIndexes();
+    const mb = new Uint8Array(1024 * 1024).fill(0x78);
+    const start = enc.encode('data: {"choices":[{"index":0,"delta":{"content":"');
+    const parts: Uint8Array[] = [t.push(start)];
+    let held = start.length;
+    let pushed = start.length;
+    for (let i = 0; i < 40; i++) {
+      const out = t.push(mb);
+      pushed += mb.length;
+      parts.push(out);
+      held = out.length > 0 ? 0 : held + mb.length;
+      expect(held).toBeLessThanOrEqual(16 * 1024 * 1024 + mb.length);
+    }
+    expect(pushed - parts.reduce((n, p) => n + p.length, 0)).toBeLessThanOrEqual(16 * 1024 * 1024);
+    // The rest of the line, then a chunk with a call, still repaired.
+    const end = '"},"finish_reason":null}]}\n\n';
+    const call = frame({ choices: [{ index: 0, delta: { tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] } }] });
+    parts.push(t.push(enc.encode(end + call)), t.flush());
+    const out = Buffer.concat(parts);
+    const line = start.length + 40 * mb.length + end.length;
+    expect(dec.decode(out.subarray(0, start.length))).toBe(dec.decode(start));
+    expect(out.subarray(start.length, line - end.length).equals(Buffer.alloc(40 * mb.length, 0x78))).toBe(true);
+    expect(dec.decode(out.subarray(line - end.length, line))).toBe(end);
+    expect(dataOf(dec.decode(out.subarray(line)))[0]!.choices[0].delta.tool_calls[0].index).toBe(0);
+  });
+
   test('a server that numbers its calls gets its bytes back untouched, and the relay returns to bytes', () => {
     const t = new ToolCallIndexes();
     const first = frame({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] } }] });
