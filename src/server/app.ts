@@ -297,13 +297,18 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         // once the client's body is in (bodyRead): until then a silence of timeouts.idle_ms (whole seconds,
         // at most Bun's 255) closes the connection, so a client that stops sending its body halfway (gone
         // without a FIN, or a slowloris) does not hold a max_inflight slot, and a shutdown's wait, for good.
+        // Once the answer is over the timeout is put back: Bun keeps a lifted one for the rest of the
+        // connection's life, so a keep-alive connection that had served a stream was never reaped once
+        // idle (a client gone without a FIN). Put back after the response went out, it is ignored.
         let bodyRead: (() => void) | undefined;
+        let answered: (() => void) | undefined;
         if (streaming) {
           const srv = server as { timeout?: (r: Request, s: number) => void } | null;
           const idleMs = ctx.config.timeouts.idleMs;
           const bodySeconds = method === 'GET' || idleMs <= 0 ? 0 : Math.min(SERVER_IDLE_SECONDS, Math.ceil(idleMs / 1000));
           if (bodySeconds !== SERVER_IDLE_SECONDS) srv?.timeout?.(request, bodySeconds);
           if (bodySeconds !== 0) bodyRead = () => srv?.timeout?.(request, 0);
+          answered = () => srv?.timeout?.(request, SERVER_IDLE_SECONDS);
         }
         const p = params ?? {};
         const scope: RequestScope = { id, upstreamMs: 0 };
@@ -317,6 +322,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
                 return scope.prompt ? logPrompt(ctx, res, protocol, url.path, id, scope.prompt) : res;
               },
               tracker.firstByte,
+              answered,
             ),
           );
           // A stream's overhead is spread over its life; only a whole response gets the header.

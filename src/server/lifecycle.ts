@@ -16,9 +16,10 @@ export interface Lifecycle {
   readonly inFlight: number;
   /**
    * Runs one request as in-flight work; a streamed response stays counted until its body ends.
-   * `onFirstByte` runs when a streamed body's first byte (not a keep-alive) leaves.
+   * `onFirstByte` runs when a streamed body's first byte (not a keep-alive) leaves; `onDone` when the
+   * request stops being counted (its response is ready, or its streamed body ended or failed).
    */
-  track(protocol: Protocol, path: string, run: () => Promise<Response>, onFirstByte?: () => void): Promise<Response>;
+  track(protocol: Protocol, path: string, run: () => Promise<Response>, onFirstByte?: () => void, onDone?: () => void): Promise<Response>;
   /** The answer for a request that arrives while draining (on a connection that was already open). */
   refuse(protocol: Protocol): Response;
   beginDrain(): void;
@@ -78,7 +79,13 @@ export function createLifecycle(): Lifecycle {
   // Streamed bodies being relayed, each with what cuts it.
   const streams = new Set<{ cut(error: ProxyErrorInfo, force: boolean): boolean }>();
 
-  async function track(protocol: Protocol, path: string, run: () => Promise<Response>, onFirstByte?: () => void): Promise<Response> {
+  async function track(
+    protocol: Protocol,
+    path: string,
+    run: () => Promise<Response>,
+    onFirstByte?: () => void,
+    onDone?: () => void,
+  ): Promise<Response> {
     inFlight++;
     let waiter!: Waiter;
     // One promise settled by whichever comes first, the handler or the deadline: cheaper per request
@@ -94,6 +101,7 @@ export function createLifecycle(): Lifecycle {
       res = await settled;
     } catch (e) {
       inFlight--;
+      onDone?.();
       throw e;
     } finally {
       waiting.delete(waiter);
@@ -101,12 +109,14 @@ export function createLifecycle(): Lifecycle {
     if (res === undefined) {
       // The handler goes on in the background until the process exits; its upstream socket dies with it.
       inFlight--;
+      onDone?.();
       return errorResponse(protocol, cutError);
     }
     const format = res.ok ? streamFormat(res, path) : undefined;
     const body = format ? res.body : null;
     if (!format || !body) {
       inFlight--;
+      onDone?.();
       return res;
     }
     // The proxy's own streams can be counted and cut as they are; any other body (the prompt log's
@@ -116,6 +126,7 @@ export function createLifecycle(): Lifecycle {
       streams.add(control);
       control.onEnd(() => {
         inFlight--;
+        onDone?.();
         streams.delete(control);
       });
       if (onFirstByte) control.onFirstByte(onFirstByte);
@@ -127,6 +138,7 @@ export function createLifecycle(): Lifecycle {
       format,
       () => {
         inFlight--;
+        onDone?.();
         streams.delete(tracked);
       },
       onFirstByte,

@@ -8,6 +8,7 @@ import { startProxy, type TestProxy } from '../helpers/proxy.ts';
  * Clients that are slow or stop half way. A streaming route lifts Bun's idle timeout for its answer
  * (a model may think for minutes), but not before the client's body is in: a client that stops
  * sending it would otherwise hold its request, a max_inflight slot and a shutdown's wait for good.
+ * And it puts the timeout back once the answer is over, or the connection is never reaped when idle.
  */
 let up: FaultServer;
 let proxy: TestProxy;
@@ -69,4 +70,55 @@ describe('a client that stops sending its body', () => {
       for (const s of sockets) s.destroy();
     }
   }, 20_000);
+});
+
+describe('a keep-alive connection that served a streaming route', () => {
+  test('is reaped once idle, as any other: the lifted idle timeout is put back when the answer is over', async () => {
+    up.setScript((c) => {
+      const stream = JSON.parse(c.request.body || '{}').stream === true;
+      if (stream) {
+        c.head(200, SSE_HEAD);
+        c.write(openaiStream('fine'));
+      } else {
+        c.head(429, { 'content-type': 'application/json' });
+        c.write(JSON.stringify({ error: { message: 'slow down', type: 'rate_limit_error' } }));
+      }
+      c.socket.end();
+    });
+    // Bun's 255 s, which the route puts back, read as 1 s here: the socket must then close on its own.
+    const server = proxy.app.server as unknown as { timeout(r: Request, s: number): void };
+    const timeout = server.timeout;
+    server.timeout = (r, seconds) => timeout.call(server, r, seconds === 255 ? 1 : seconds);
+    const { port } = new URL(proxy.url);
+    try {
+      const cases = [
+        ['/v1/chat/completions', { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] }, 'data: [DONE]'],
+        ['/v1/messages', { model: 'gpt-4o', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }, 'message_stop'],
+        // A whole answer, here an upstream's error, on the same routes.
+        ['/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }, 'slow down'],
+      ] as const;
+      const served = ([path, body, last]: (typeof cases)[number]): Promise<number | undefined> =>
+        new Promise((resolve) => {
+          const text = JSON.stringify(body);
+          let got = '';
+          let answeredAt = 0;
+          const s = connect(Number(port), '127.0.0.1', () => {
+            s.write(`POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${proxy.key}\r\ncontent-type: application/json\r\nanthropic-version: 2023-06-01\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+          });
+          s.on('data', (d) => {
+            got += d.toString();
+            if (!answeredAt && got.includes(last)) answeredAt = performance.now();
+          });
+          s.on('error', () => {});
+          s.on('close', () => resolve(answeredAt ? performance.now() - answeredAt : undefined));
+          setTimeout(() => (s.destroy(), resolve(undefined)), 10_000);
+        });
+      // Two at a time: the proxy serves at most two requests at once here (max_inflight).
+      const closedAfter = [...(await Promise.all(cases.slice(0, 2).map(served))), await served(cases[2])];
+      // Closed by the server (a second or so after the answer, as Bun counts), not left open for good.
+      for (const t of closedAfter) expect(t).toBeDefined();
+    } finally {
+      server.timeout = timeout;
+    }
+  }, 25_000);
 });
