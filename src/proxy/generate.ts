@@ -18,8 +18,7 @@ import { thinkingForModel } from '../protocols/gemini/thinking-config.ts';
 import type { GenerateMode, ProviderAdapter, RequestBody, UpstreamRequest } from '../providers/types.ts';
 import type { StreamDecoder } from '../protocols/types.ts';
 import { callProvider } from '../upstream/call-provider.ts';
-import { ClientGoneError, readLimited, readText, relayHeaders, scrubbedAnswer } from '../upstream/fetch.ts';
-import { currentRequest } from '../util/request-context.ts';
+import { ClientGoneError, readLimited, readText, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord, tryParseJson } from '../util/json.ts';
 import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse, rewordsOverflow } from './errors.ts';
@@ -252,9 +251,9 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
   }
   if (!upstream || !input.stream) {
     att.done({ status: res.status });
-    // A 200 may be an error body that echoes the key (servers that answer errors so): read whole and blanked.
-    const secrets = currentRequest()?.secrets;
-    return new Response(secrets && res.body ? await scrubbedAnswer(res, secrets) : res.body, { status: res.status, headers });
+    // Piped as it comes (Bun's own pipe; a server's keep-alive whitespace before a slow answer goes on to
+    // the client): a 200 is an answer, not an error body to search for an echoed key.
+    return new Response(res.body, { status: res.status, headers });
   }
   // Only a request that declared tools can get calls back to number (tool-call-indexes.ts).
   const tools = input.protocol === 'openai' && Array.isArray(input.body.tools) && input.body.tools.length > 0;

@@ -2,7 +2,7 @@ import { ProxyError } from '../core/errors.ts';
 import type { UpstreamRequest } from '../providers/types.ts';
 import { currentRequest, type RequestScope } from '../util/request-context.ts';
 import { ConnectTimeoutError } from './connect-timeout.ts';
-import { credentialsOf, scrubChunk, scrubSecrets } from './scrub.ts';
+import { credentialsOf, scrubSecrets } from './scrub.ts';
 
 export interface CallOptions {
   /** The client request's signal: a client that goes away aborts the upstream call, before or after headers. */
@@ -189,16 +189,6 @@ async function readWhole(res: Response, call: AbortController, idleMs: number): 
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * A relayed whole answer with `secrets` blanked out (scrubChunk), read whole (up to MAX_JSON_ANSWER_BYTES):
- * cheaper than a stream of our own to pass it through, and a key split between two chunks is still one
- * text. No idle limit, as the body relayed as it came had none (a timer per answer cost a quarter of a
- * relayed answer's CPU).
- */
-export async function scrubbedAnswer(res: Response, secrets: readonly string[]): Promise<Uint8Array> {
-  return scrubChunk(await readBody(res, MAX_JSON_ANSWER_BYTES, 0, false), secrets);
 }
 
 /**

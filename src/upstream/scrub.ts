@@ -1,5 +1,5 @@
 import type { UpstreamRequest } from '../providers/types.ts';
-import { blankOut, MIN_SECRET_LENGTH, REDACTED } from '../util/redact.ts';
+import { blankOut, REDACTED } from '../util/redact.ts';
 
 /** Headers that carry an upstream credential. */
 const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'x-goog-api-key', 'api-key', 'proxy-authorization'];
@@ -38,27 +38,33 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
 }
 
 /**
- * What an echoed key comes inside: an error of some shape ("error", "Error", an `event: error`). Chunks
- * without it (nearly all: a stream's deltas) are let through on this one short search.
+ * What an error says it is, as JSON keys and event names are written (inside a JSON string their quotes
+ * would be escaped: a model's text about errors never matches): `"error":{…}` or `"error":"…"` (OpenAI,
+ * Gemini and compatible relays), `"type":"error"` (Anthropic), `event: error`. `"error":null`, in every
+ * Responses event, is none. The first search for "rror" lets nearly every chunk through on its own.
  */
-const ERROR_MARK = 'rror';
-const ERROR_MARK_BYTES = Buffer.from(ERROR_MARK);
+const SHAPES = ['"error":{', '"error": {', '"error":"', '"error": "', '"type":"error"', '"type": "error"', 'event: error', 'event:error'];
+const SHAPE_BYTES = SHAPES.map((shape) => Buffer.from(shape));
+const MARK = 'rror';
+const MARK_BYTES = Buffer.from(MARK);
 const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array) => number;
 
+function holdsError(data: string | Uint8Array): boolean {
+  if (typeof data === 'string') return data.includes(MARK) && SHAPES.some((shape) => data.includes(shape));
+  return indexOf.call(data, MARK_BYTES) >= 0 && SHAPE_BYTES.some((shape) => indexOf.call(data, shape) >= 0);
+}
+
 /**
- * A piece of what goes back to the client (a stream's chunk, a relayed answer), blanked of `secrets`:
- * an upstream may echo a key inside a 200, as an in-band error event or a JSON error body, which is not
- * the error body callUpstream scrubs. A secret a relayed stream splits across two chunks is not seen;
- * an upstream writes an error event whole.
+ * A stream's chunk on its way to the client, blanked of `secrets` when it holds an error: an upstream may
+ * echo a key inside a 200, as an in-band error event, which is not the error body callUpstream scrubs.
+ * Only errors: an answer may rightly hold a configured key's text (a local server's placeholder key,
+ * "lm-studio" or "sk-no-key-required", in an answer on setting it up). A secret a relayed stream splits
+ * across two chunks is not seen; an upstream writes an error event whole.
  */
 export function scrubChunk<T extends string | Uint8Array>(data: T, secrets: readonly string[]): T {
-  if (typeof data === 'string') {
-    if (!data.includes(ERROR_MARK) || !secrets.some((s) => s.length >= MIN_SECRET_LENGTH && data.includes(s))) return data;
-    return scrubSecrets(data, secrets) as T;
-  }
-  // Buffer's search on the chunk as it is: a Buffer view of it first cost more than the search.
-  if (indexOf.call(data, ERROR_MARK_BYTES) < 0) return data;
-  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (!secrets.some((s) => s.length >= MIN_SECRET_LENGTH && buf.includes(s))) return data;
-  return Buffer.from(scrubSecrets(buf.toString('utf8'), secrets)) as Uint8Array as T;
+  if (!holdsError(data)) return data;
+  const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  const clean = scrubSecrets(text, secrets);
+  if (clean === text) return data;
+  return (typeof data === 'string' ? clean : Buffer.from(clean)) as T;
 }

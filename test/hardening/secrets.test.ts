@@ -81,7 +81,13 @@ describe('a key an upstream echoes inside a 200 (an error body or an in-band str
     echo = await startFaultServer((c) => {
       const error = { error: { message: `upstream failed for key ${KEY} (${c.request.headers.authorization})`, type: 'server_error', code: 'x' } };
       const asked = JSON.parse(c.request.body) as { stream?: boolean; user?: string };
-      if (asked.stream) {
+      if (c.request.body.includes('about the key')) {
+        // An answer, not an error, that holds the key's text: a local server's placeholder key, asked about.
+        c.head(200, SSE_HEAD);
+        c.write(openaiChunk(`Set api_key="${KEY}"; if you get an error, check that "error": {"code"} is not shown ****.`));
+        c.write(openaiChunk('', 'stop'));
+        c.write('data: [DONE]\n\n');
+      } else if (asked.stream) {
         c.head(200, SSE_HEAD);
         c.write(openaiChunk('hel'));
         c.write(`data: ${JSON.stringify(error)}\n\n`);
@@ -103,8 +109,6 @@ describe('a key an upstream echoes inside a 200 (an error body or an in-band str
   const messages = { model: 'gpt-4o', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] };
   for (const [name, path, body] of [
     ['a relayed stream', '/v1/chat/completions', { ...chat, stream: true }],
-    ['a relayed whole answer', '/v1/chat/completions', chat],
-    ['a relayed whole answer of a stated length', '/v1/chat/completions', { ...chat, user: 'sized' }],
     ['a converted stream', '/v1/messages', { ...messages, stream: true }],
     ['a converted whole answer', '/v1/messages', messages],
     ['a converted Responses stream', '/v1/responses', { model: 'gpt-4o', input: 'hi', stream: true }],
@@ -115,6 +119,15 @@ describe('a key an upstream echoes inside a 200 (an error body or an in-band str
       expect(text).not.toContain(KEY);
     });
   }
+
+  test('an answer that holds the key’s text (not an error) goes as it came, relayed or converted', async () => {
+    const ask = [{ role: 'user', content: 'about the key' }];
+    const relayed = await (await post(p, '/v1/chat/completions', { ...chat, messages: ask, stream: true })).text();
+    expect(relayed).toContain(`Set api_key=\\"${KEY}\\"; if you get an error, check that \\"error\\": {\\"code\\"} is not shown ****.`);
+    const converted = await (await post(p, '/v1/messages', { ...messages, messages: ask, stream: true })).text();
+    expect(converted).toContain(KEY);
+    expect(converted).not.toContain('[redacted]');
+  });
 
   test('nor kept as the member’s last error (/pools, pool.state_file), nor logged', async () => {
     for (const body of [{ ...chat, stream: true }, chat]) await (await post(p, '/v1/chat/completions', body)).text();
