@@ -26,7 +26,6 @@ import { captureAnswer, promptSinkFor } from './prompt-log.ts';
 import { protocolOf } from './protocol-of.ts';
 import { requestIdOf, serverTiming, withHeaders } from './request-id.ts';
 import { requestTarget } from './request-target.ts';
-import { pathStart } from '../util/url-path.ts';
 import { requestLogger } from './request-log.ts';
 import { countTokens, messages } from './routes/anthropic.ts';
 import { embeddings } from './routes/embeddings.ts';
@@ -137,6 +136,9 @@ function allowedMethods(path: string): string[] {
 /** Twice the largest limits.max_body_bytes the settings accept (2^31 - 1), so compressed bodies too are ours to refuse. */
 const BUN_BODY_BACKSTOP = 2 ** 32;
 
+/** The origin of a request served again under a tidier path (see the 404 handler). */
+const RETRY_ORIGIN = 'http://localhost';
+
 /** Bun's idle timeout for a connection (its most): it reaps dead keep-alive sockets. */
 const SERVER_IDLE_SECONDS = 255;
 
@@ -208,6 +210,8 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     );
   /** The app's own handler, for a request it serves under a tidier path (set once the app exists). */
   let routeAgain = (_request: Request): Promise<Response> | Response => new Response(null, { status: 500 });
+  /** A request served again under a tidier path → the one Bun handed over (its connection's). */
+  const retried = new WeakMap<Request, Request>();
   const app = new Elysia({ serve: { idleTimeout: SERVER_IDLE_SECONDS, reusePort: false, maxRequestBodySize: BUN_BODY_BACKSTOP } })
     .onError(({ error, request, code }) => {
       const { path, query } = requestTarget(request.url);
@@ -225,8 +229,11 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         // (sigoden/aichat#767): the empty segment is all that is wrong, so the path without it is served.
         const tidy = path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
         if (tidy !== path && allowedMethods(tidy).includes(request.method)) {
-          const url = request.url.slice(0, pathStart(request.url)) + tidy + (query ? `?${query}` : '');
-          return routeAgain(new Request(url, request));
+          // A fixed origin: Elysia's router looks for the path from the URL's 11th character, so a short
+          // Host ("x", "llm") would hide the first segment; the route reads nothing of the origin.
+          const again = new Request(`${RETRY_ORIGIN}${tidy}${query ? `?${query}` : ''}`, request);
+          retried.set(again, request);
+          return routeAgain(again);
         }
         return withHeaders(errorResponse(protocol, { status: 404, kind: 'not_found', message: `no route for ${request.method} ${path}${routeHint(path)}` }), id, cors);
       }
@@ -304,11 +311,13 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         let answered: (() => void) | undefined;
         if (streaming) {
           const srv = server as { timeout?: (r: Request, s: number) => void } | null;
+          // Bun times the connection of the request it handed over; one served again under a tidier path is not it.
+          const own = retried.get(request) ?? request;
           const idleMs = ctx.config.timeouts.idleMs;
           const bodySeconds = method === 'GET' || idleMs <= 0 ? 0 : Math.min(SERVER_IDLE_SECONDS, Math.ceil(idleMs / 1000));
-          if (bodySeconds !== SERVER_IDLE_SECONDS) srv?.timeout?.(request, bodySeconds);
-          if (bodySeconds !== 0) bodyRead = () => srv?.timeout?.(request, 0);
-          answered = () => srv?.timeout?.(request, SERVER_IDLE_SECONDS);
+          if (bodySeconds !== SERVER_IDLE_SECONDS) srv?.timeout?.(own, bodySeconds);
+          if (bodySeconds !== 0) bodyRead = () => srv?.timeout?.(own, 0);
+          answered = () => srv?.timeout?.(own, SERVER_IDLE_SECONDS);
         }
         const p = params ?? {};
         const scope: RequestScope = { id, upstreamMs: 0 };

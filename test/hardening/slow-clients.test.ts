@@ -70,6 +70,24 @@ describe('a client that stops sending its body', () => {
       for (const s of sockets) s.destroy();
     }
   }, 20_000);
+
+  test('also on a path served without its empty segment (/v1//chat/completions): its own connection is timed', async () => {
+    const { port } = new URL(proxy.url);
+    const started = performance.now();
+    const s = connect(Number(port), '127.0.0.1', () => {
+      s.write(`POST /v1//chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${proxy.key}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{"model":"gpt-4o","messages":[`);
+    });
+    s.on('error', () => {});
+    const closed = new Promise<number>((resolve) => s.on('close', () => resolve(performance.now() - started)));
+    try {
+      await eventually(() => proxy.app.lifecycle.inFlight === 1);
+      const after = await Promise.race([closed, Bun.sleep(10_000).then(() => undefined)]);
+      expect(after).toBeGreaterThan(900);
+      await eventually(() => proxy.app.lifecycle.inFlight === 0);
+    } finally {
+      s.destroy();
+    }
+  }, 20_000);
 });
 
 describe('a keep-alive connection that served a streaming route', () => {

@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { startStack, type Stack } from '../helpers/stack.ts';
 
@@ -124,6 +125,20 @@ describe('malformed input', () => {
     const models = await fetch(`${s.proxy.url}/v1//models`, { headers: { authorization: `Bearer ${s.proxy.key}` } });
     expect(models.status).toBe(200);
     expect(((await models.json()) as { object: string }).object).toBe('list');
+    // Whatever the Host header (a short one hid the path's first segment from the router).
+    const raw = await new Promise<string>((resolve) => {
+      const body = JSON.stringify({ ...oa('gemini-2.5-flash'), stream: true });
+      let got = '';
+      const sock = connect(Number(new URL(s.proxy.url).port), '127.0.0.1', () => {
+        sock.write(`POST /v1//chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${s.proxy.key}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      });
+      sock.on('data', (d) => (got += d.toString()));
+      sock.on('error', () => resolve(got));
+      sock.on('close', () => resolve(got));
+      setTimeout(() => (sock.destroy(), resolve(got)), 5_000);
+    });
+    expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    expect(raw).toContain('data: [DONE]');
     // Still unknown with the empty segment gone: the 404 names the path as sent.
     const unknown = await post('/v2//whatever', {});
     expect(unknown.status).toBe(404);
