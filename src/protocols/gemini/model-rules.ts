@@ -80,9 +80,11 @@ export function validatesCallSignatures(model: string): boolean {
 
 /**
  * Gemini 2.5 and 3 think unless told not to (Flash-Lite aside, which takes an explicit 0 as well), and their
- * thoughts count against maxOutputTokens. Image models are left out.
+ * thoughts count against maxOutputTokens. Image, speech (tts, native-audio, live) and computer-use models
+ * are left out: they are not the text models whose unasked thinking spends a small limit, and some refuse
+ * a thinkingConfig.
  */
-const THINKS_UNASKED = /gemini-(?:2\.5|3)(?![\w.-]*image)/i;
+const THINKS_UNASKED = /gemini-(?:2\.5|3)(?![\w.-]*(?:image|tts|audio|live|computer-use))/i;
 
 export function thinksUnasked(model: string): boolean {
   return THINKS_UNASKED.test(model) && canThink(model);

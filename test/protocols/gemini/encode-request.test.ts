@@ -476,6 +476,9 @@ describe('gemini encodeRequest: tools and config', () => {
     ['gemini-2.0-flash', 50, undefined],
     ['gemini-2.5-flash-image', 50, undefined],
     ['gemini-3-pro-image-preview', 50, undefined],
+    ['gemini-2.5-flash-preview-tts', 50, undefined],
+    ['gemini-2.5-flash-native-audio-preview-09-2025', 50, undefined],
+    ['gemini-2.5-computer-use-preview-10-2025', 50, undefined],
     ['gemma-3-27b-it', 50, undefined],
   ] as const)('%s with max tokens %d and no reasoning asked → thinkingConfig %j', (model, maxTokens, expected) => {
     const gc = encode({ maxTokens }, model).generationConfig as Record<string, unknown>;
