@@ -55,6 +55,9 @@ export function collectResponse(): ResponseCollector {
       case 'redacted_thinking':
         content.push({ type: 'thinking', text: '', redacted: ev.data });
         return;
+      case 'image':
+        content.push({ type: 'image', source: { kind: 'base64', mediaType: ev.mediaType, data: ev.data } });
+        return;
       case 'tool_call_start': {
         const part = { type: 'tool_call' as const, id: ev.id, name: ev.name, args: {}, ...(ev.signature ? { signature: ev.signature } : {}) };
         content.push(part);

@@ -60,6 +60,7 @@ export function createCallSequencer(): (events: StreamEvent[]) => StreamEvent[] 
       case 'thinking':
       case 'thinking_signature':
       case 'redacted_thinking':
+      case 'image':
         if (held || (live && !isWholeJson(live.args))) return hold(ev);
         // A call whose arguments are whole is over once something else begins.
         if (live) out.push({ type: 'tool_call_end', index: live.index });

@@ -1,8 +1,12 @@
-import type { TextPart, ThinkingPart, ToolCallPart } from './content.ts';
+import type { ImagePart, TextPart, ThinkingPart, ToolCallPart } from './content.ts';
 import type { FinishReason } from './finish-reason.ts';
 import type { Usage } from './usage.ts';
 
-export type OutputPart = TextPart | ThinkingPart | ToolCallPart;
+/**
+ * Images are output only by image models (Gemini's inlineData answers); clients whose protocol has a place
+ * for them get them (Chat Completions `message.images`), the others do not.
+ */
+export type OutputPart = TextPart | ThinkingPart | ToolCallPart | ImagePart;
 
 export interface CanonicalResponse {
   id: string;

@@ -19,6 +19,8 @@ export type StreamEvent =
   /** Closes the current thinking block with its signature. */
   | { type: 'thinking_signature'; signature: Signature }
   | { type: 'redacted_thinking'; data: string }
+  /** A whole generated image (Gemini image models send each in one chunk), base64. */
+  | { type: 'image'; mediaType: string; data: string }
   /** `index` counts tool calls only (0, 1, 2…), in the order they started. */
   | { type: 'tool_call_start'; index: number; id: string; name: string; signature?: Signature }
   /** A fragment of the arguments' JSON text; fragments concatenate to the whole. */

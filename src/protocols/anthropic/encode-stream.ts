@@ -6,7 +6,7 @@ import { finishReasonToAnthropic } from './finish-reason.ts';
 import { usageToAnthropic } from './usage.ts';
 import { formatSignature } from './signature.ts';
 import { encodeError } from './errors.ts';
-import { messageId } from './encode-response.ts';
+import { imageNote, messageId } from './encode-response.ts';
 
 /** Byte-for-byte what the API sends, spacing included. */
 const PING = 'event: ping\ndata: {"type": "ping"}\n\n';
@@ -102,6 +102,11 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
         const s = ensureStarted() + openImplicit('thinking');
         open!.signed = true;
         return s + delta(open!.index, { type: 'signature_delta', signature: formatSignature(event.signature) }) + closeBlocks();
+      }
+      case 'image': {
+        // A block of its own (encode-response.ts imageNote), not run into the text around it.
+        const s = ensureStarted() + closeBlocks() + openImplicit('text');
+        return s + textDelta(open!.index, 'text_delta', '"text":', imageNote(event.mediaType)) + closeBlocks();
       }
       case 'redacted_thinking': {
         const index = nextIndex++;

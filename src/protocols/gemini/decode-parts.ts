@@ -51,6 +51,17 @@ export function decodeMedia(part: JsonObject): ImagePart | FilePart | undefined 
   return undefined;
 }
 
+/**
+ * An image an image model answered (gemini-2.5-flash-image, gemini-3-pro-image): inlineData of an image type.
+ * Gemini 3's interim images are marked as thoughts, drafts before the answer, and are not output.
+ */
+export function decodeOutputImage(part: JsonObject): ImagePart | undefined {
+  if (part.thought === true || !isRecord(part.inlineData)) return undefined;
+  const { mimeType, data } = part.inlineData;
+  if (typeof mimeType !== 'string' || !isImageType(mimeType) || typeof data !== 'string' || data === '') return undefined;
+  return { type: 'image', source: base64Source(mimeType, data) };
+}
+
 function media(source: ImagePart['source'], mediaType: string | undefined, displayName: unknown): ImagePart | FilePart {
   if (isImageType(mediaType)) return { type: 'image', source };
   return typeof displayName === 'string' ? { type: 'file', source, filename: displayName } : { type: 'file', source };

@@ -5,7 +5,7 @@ import type { CanonicalResponse, OutputPart } from '../../core/response.ts';
 import { emptyUsage } from '../../core/usage.ts';
 import { isRecord, type JsonObject } from '../../util/json.ts';
 import { blockReason, candidateParts, firstCandidate } from './candidate.ts';
-import { decodeCodePart, decodeFunctionCall, decodeTextPart, foldSignatureOnly, isEmptyText } from './decode-parts.ts';
+import { decodeCodePart, decodeFunctionCall, decodeOutputImage, decodeTextPart, foldSignatureOnly, isEmptyText } from './decode-parts.ts';
 import { errorInfoFromGoogle, googleErrorObject } from './errors.ts';
 import { failedCallNote, finishReasonFromGemini } from './finish-reason.ts';
 import { fromGeminiName } from './function-name.ts';
@@ -45,6 +45,14 @@ export function decodeResponse(body: unknown): CanonicalResponse {
   const content: OutputPart[] = [];
   let hasToolCalls = false;
   for (const part of candidateParts(candidate)) {
+    // An image model's answer: dropping it left Chat Completions clients an empty message with the
+    // image's tokens billed (Wei-Shaw/sub2api#4798). Gemini 3 signs its images, so this comes before
+    // the test for text and signatures. The signature is not kept: no client can send an image back.
+    const image = decodeOutputImage(part);
+    if (image) {
+      content.push(image);
+      continue;
+    }
     if (isRecord(part.functionCall)) {
       content.push(toolCallFromPart(part, part.functionCall));
       hasToolCalls = true;
@@ -54,7 +62,6 @@ export function decodeResponse(body: unknown): CanonicalResponse {
     } else {
       const code = decodeCodePart(part);
       if (code) content.push(code);
-      // Generated images (inlineData) have no place in a canonical response and are dropped.
     }
   }
 

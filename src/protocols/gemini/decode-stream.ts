@@ -4,7 +4,7 @@ import { emptyUsage, type Usage } from '../../core/usage.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
 import type { SSEMessage, StreamDecoder } from '../types.ts';
 import { blockReason, candidateParts, firstCandidate } from './candidate.ts';
-import { decodeCodePart } from './decode-parts.ts';
+import { decodeCodePart, decodeOutputImage } from './decode-parts.ts';
 import { parseSignature } from './signature.ts';
 import { createdOf, responseIdOf, toolCallFromPart } from './decode-response.ts';
 import { errorInfoFromGoogle, googleErrorObject } from './errors.ts';
@@ -57,6 +57,14 @@ export function createStreamDecoder(): StreamDecoder {
   };
 
   const part = (p: JsonObject, out: StreamEvent[]): void => {
+    // An image model's answer comes whole in one part, signed by Gemini 3 (decode-response.ts).
+    const image = decodeOutputImage(p);
+    if (image?.source.kind === 'base64') {
+      out.push({ type: 'image', mediaType: image.source.mediaType, data: image.source.data });
+      sawOutput = true;
+      last = 'other';
+      return;
+    }
     if (isRecord(p.functionCall)) {
       const call = toolCallFromPart(p, p.functionCall);
       const index = toolIndex++;

@@ -36,6 +36,8 @@ export function outputPart(p: OutputPart): JsonObject | undefined {
     }
     case 'tool_call':
       return functionCallPart(p.id, p.name, p.args, p.signature);
+    case 'image':
+      return p.source.kind === 'base64' ? { inlineData: { mimeType: p.source.mediaType, data: p.source.data } } : undefined;
   }
 }
 

@@ -89,6 +89,8 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
           return chunk([{ text: '', thoughtSignature: formatSignature(ev.signature) }]);
         case 'redacted_thinking':
           return ''; // opaque Anthropic data, meaningless to a Gemini client
+        case 'image':
+          return partChunk(JSON.stringify({ inlineData: { mimeType: ev.mediaType, data: ev.data } }));
         case 'tool_call_start': {
           const call: OpenCall = { id: ev.id, name: ev.name, args: '' };
           if (ev.signature) call.signature = ev.signature;

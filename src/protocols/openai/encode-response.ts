@@ -11,6 +11,18 @@ export interface OpenAIResponseToolCall {
   extra_content?: { google: { thought_signature: string } };
 }
 
+/**
+ * An image the model answered. Chat Completions has no field for one; this is OpenRouter's
+ * `message.images` (`delta.images` streamed), which LiteLLM writes too and chat clients (Open WebUI,
+ * LobeChat, Cherry Studio) show.
+ */
+export interface OpenAIResponseImage {
+  type: 'image_url';
+  image_url: { url: string };
+}
+
+export const imageDataUrl = (mediaType: string, data: string): string => `data:${mediaType};base64,${data}`;
+
 export interface OpenAIChatCompletion {
   id: string;
   object: 'chat.completion';
@@ -24,6 +36,7 @@ export interface OpenAIChatCompletion {
       refusal: null;
       reasoning_content?: string;
       tool_calls?: OpenAIResponseToolCall[];
+      images?: OpenAIResponseImage[];
     };
     logprobs: null;
     finish_reason: OpenAIFinishReason;
@@ -37,10 +50,13 @@ export function encodeResponse(res: CanonicalResponse): OpenAIChatCompletion {
   let text = '';
   let reasoning = '';
   const toolCalls: OpenAIResponseToolCall[] = [];
+  const images: OpenAIResponseImage[] = [];
   for (const part of res.content) {
     if (part.type === 'text') text += part.text;
     else if (part.type === 'thinking') reasoning += part.text;
-    else {
+    else if (part.type === 'image') {
+      if (part.source.kind === 'base64') images.push({ type: 'image_url', image_url: { url: imageDataUrl(part.source.mediaType, part.source.data) } });
+    } else {
       const call: OpenAIResponseToolCall = {
         id: part.id,
         type: 'function',
@@ -59,6 +75,7 @@ export function encodeResponse(res: CanonicalResponse): OpenAIChatCompletion {
   };
   if (reasoning) message.reasoning_content = reasoning;
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  if (images.length > 0) message.images = images;
   return {
     id: clientCompletionId(res.id),
     object: 'chat.completion',

@@ -2,6 +2,7 @@ import type { StreamEvent } from '../../core/stream-events.ts';
 import { sseFrame } from '../../util/sse.ts';
 import type { StreamEncoder, StreamEncoderOptions } from '../types.ts';
 import { clientCompletionId } from './completion-id.ts';
+import { imageDataUrl } from './encode-response.ts';
 import { encodeError } from './errors.ts';
 import { finishReasonToOpenAI } from './finish-reason.ts';
 import { thoughtSignatureExtra } from './thought-signature.ts';
@@ -22,6 +23,8 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
   let sawToolCalls = false;
   /** Per tool-call ordinal: whether any argument text went out. */
   const argsSent: boolean[] = [];
+  /** Images sent so far: each delta's image carries its ordinal, as tool calls do. */
+  let images = 0;
   // With include_usage every chunk before the usage chunk says so explicitly, as OpenAI does.
   const suffix = opts.includeUsage ? ',"usage":null}' : '}';
 
@@ -65,6 +68,11 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
         const extra = thoughtSignatureExtra(ev.signature);
         if (extra) call.extra_content = extra;
         return chunk(`{"tool_calls":[${JSON.stringify(call)}]}`);
+      }
+      case 'image': {
+        // OpenRouter's delta.images (encode-response.ts), one whole image per chunk.
+        const image = { index: images++, type: 'image_url', image_url: { url: imageDataUrl(ev.mediaType, ev.data) } };
+        return chunk(`{"images":[${JSON.stringify(image)}]}`);
       }
       case 'tool_call_delta':
         if (!ev.args) return '';

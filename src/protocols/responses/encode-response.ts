@@ -5,6 +5,7 @@ import {
   callItem,
   clientResponseId,
   encodeContinuity,
+  imageItem,
   messageItem,
   messageItemId,
   reasoningItem,
@@ -36,6 +37,10 @@ export function encodeResponsesResponse(res: CanonicalResponse, request?: Record
       continue;
     }
     flushText();
+    if (part.type === 'image') {
+      if (part.source.kind === 'base64') output.push(imageItem(part.source.data));
+      continue;
+    }
     if (part.type === 'thinking') {
       const item = thinkingItem(part);
       if (item) output.push(item);

@@ -10,6 +10,7 @@ import {
   customToolInput,
   encodeContinuity,
   functionCallItem,
+  imageItem,
   messageItem,
   messageItemId,
   outputText,
@@ -203,6 +204,18 @@ export function createResponsesStreamEncoder(opts: StreamEncoderOptions): Stream
       }
       case 'redacted_thinking':
         return ensureStarted() + close() + tokenItem({ kind: 'redacted', data: ev.data });
+      case 'image': {
+        // Whole at once, as the reasoning token items are (items.ts imageItem).
+        const s = ensureStarted() + close();
+        const index = state.output.length;
+        const item = imageItem(ev.data);
+        state.output.push(item);
+        return (
+          s +
+          frame('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress', result: null } }) +
+          frame('response.output_item.done', { output_index: index, item })
+        );
+      }
       case 'tool_call_start': {
         let s = ensureStarted() + close();
         // A Gemini signature on a call travels in a reasoning item right before it (items.ts).

@@ -67,7 +67,18 @@ export interface ToolSearchCallItem {
   arguments: Record<string, unknown>;
 }
 
-export type OutputItem = ReasoningItem | MessageItem | FunctionCallItem | CustomToolCallItem | ToolSearchCallItem;
+/**
+ * An image the model answered (a Gemini image model's), in the API's item for its own image tool: the
+ * base64 in `result`. Sent back in a later request, it is skipped as a replayed hosted-tool item.
+ */
+export interface ImageGenerationCallItem {
+  id: string;
+  type: 'image_generation_call';
+  status: 'completed';
+  result: string;
+}
+
+export type OutputItem = ReasoningItem | MessageItem | FunctionCallItem | CustomToolCallItem | ToolSearchCallItem | ImageGenerationCallItem;
 
 // The API's own prefixes: clients (and the SDK's item bookkeeping) key items by these ids.
 export const responseItemId = (): string => `resp_${randomId(32)}`;
@@ -76,6 +87,7 @@ export const messageItemId = (): string => `msg_${randomId(32)}`;
 export const functionCallItemId = (): string => `fc_${randomId(32)}`;
 export const customToolCallItemId = (): string => `ctc_${randomId(32)}`;
 export const toolSearchCallItemId = (): string => `tsc_${randomId(32)}`;
+export const imageItem = (result: string): ImageGenerationCallItem => ({ id: `ig_${randomId(32)}`, type: 'image_generation_call', status: 'completed', result });
 
 /** A new id for a call item of the client tool's kind (a plain function when it has none). */
 export function callItemId(kind: ClientTool['kind'] | undefined): string {

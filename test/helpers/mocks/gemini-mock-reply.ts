@@ -12,6 +12,7 @@ export interface GeminiPart {
   text?: string;
   thought?: boolean;
   functionCall?: { id?: string; name: string; args: Record<string, unknown> };
+  inlineData?: { mimeType: string; data: string };
   thoughtSignature?: string;
 }
 
@@ -96,6 +97,12 @@ export function planReply({ reply, body, model, issueSignature, functionCallIds 
   if (text) {
     parts.push({ text });
     for (const w of splitWords(text)) chunks.push([{ text: w }]);
+  }
+  // Each image comes whole, in a chunk of its own.
+  for (const { mimeType, data, thought } of reply.images ?? []) {
+    const part: GeminiPart = thought ? { inlineData: { mimeType, data }, thought: true } : { inlineData: { mimeType, data } };
+    parts.push(part);
+    chunks.push([part]);
   }
   if (calls.length > 0) {
     parts.push(...calls);

@@ -10,6 +10,11 @@ export interface MockReply {
   text?: string;
   /** Reasoning text, rendered the provider's way (Anthropic thinking block, Gemini thought part, OpenAI reasoning_content). */
   thinking?: string;
+  /**
+   * Gemini only: images the answer holds after its text, each an inlineData part (a chunk of its own when
+   * streamed), as image models answer. `thought: true` is a Gemini 3 image model's interim draft.
+   */
+  images?: Array<{ mimeType: string; data: string; thought?: boolean }>;
   /** Tool calls to make (in order; more than one = parallel calls). */
   toolCalls?: Array<{ name: string; args: Record<string, unknown> }>;
   /** Force a finish reason in the provider's own vocabulary (e.g. 'length', 'max_tokens', 'MAX_TOKENS'). */

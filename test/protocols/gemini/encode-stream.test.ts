@@ -74,6 +74,15 @@ describe('gemini stream encoder', () => {
     }
   });
 
+  test('a generated image goes whole as an inlineData part and decodes back to the same event; a signed one is one too, a draft is not', () => {
+    const image: StreamEvent = { type: 'image', mediaType: 'image/png', data: 'iVBORw0KGgo=' };
+    const sse = encodeAll([{ type: 'start', id: 'r1', model: 'm' }, image, { type: 'finish', reason: 'stop', usage: { inputTokens: 1, outputTokens: 2 } }]);
+    expect(sse).toContain('"parts":[{"inlineData":{"mimeType":"image/png","data":"iVBORw0KGgo="}}]');
+    const upstream = `data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ inlineData: { mimeType: 'image/png', data: 'ZHJhZnQ=' }, thought: true }, { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' }, thoughtSignature: 'c2ln' }] } }] })}\n\n`;
+    const events = decodeChunks(geminiCodec.createStreamDecoder(), rechunk(upstream + sse, 1, 64));
+    expect(events.filter((e) => e.type === 'image')).toEqual([image, image]);
+  });
+
   test('an error mid-stream is the last thing sent', () => {
     const err: StreamEvent = { type: 'error', error: { status: 503, kind: 'overloaded', message: 'Overloaded', retryAfter: 5 } };
     const enc = geminiCodec.createStreamEncoder({ model: 'm' });

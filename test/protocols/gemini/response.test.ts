@@ -104,6 +104,32 @@ describe('gemini decodeResponse', () => {
     });
   });
 
+  test('an image model\'s inlineData answer is an image part (Wei-Shaw/sub2api#4798); its interim thought images are not', () => {
+    const res = geminiCodec.decodeResponse({
+      candidates: [
+        {
+          content: {
+            role: 'model',
+            parts: [
+              { inlineData: { mimeType: 'image/png', data: 'ZHJhZnQ=' }, thought: true },
+              { text: 'A cat.' },
+              { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' }, thoughtSignature: 'c2ln' },
+            ],
+          },
+          finishReason: 'STOP',
+        },
+      ],
+    });
+    expect(res.content).toEqual([
+      { type: 'text', text: 'A cat.' },
+      { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBORw0KGgo=' } },
+    ]);
+    expect(res.finishReason).toBe('stop');
+    expect(geminiCodec.encodeResponse(res)).toMatchObject({
+      candidates: [{ content: { parts: [{ text: 'A cat.' }, { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } }] } }],
+    });
+  });
+
   test('a blocked prompt is content_filter with no content', () => {
     const res = geminiCodec.decodeResponse({
       promptFeedback: { blockReason: 'PROHIBITED_CONTENT', safetyRatings: [] },
