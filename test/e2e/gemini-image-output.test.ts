@@ -1,12 +1,15 @@
 /**
  * Images a Gemini image model answers (gemini-2.5-flash-image, gemini-3-pro-image: inlineData parts), as
  * each official SDK receives them through aiproxy. They were dropped, leaving a Chat Completions client an
- * empty message with the image's tokens billed (Wei-Shaw/sub2api#4798).
+ * empty message with the image's tokens billed (Wei-Shaw/sub2api#4798). Behind an OpenAI-compatible server they
+ * come as OpenRouter's `message.images`, which reached only Chat Completions clients (relayed as they came).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { startGeminiMock, type GeminiMock } from '../helpers/mocks/gemini-mock.ts';
+import { useOpenAICustom } from '../helpers/openai-custom-stack.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
 
 let gemini: GeminiMock;
@@ -101,5 +104,32 @@ describe('Gemini image model → Anthropic client', () => {
     gemini.queue(reply);
     const streamed = await anthropic.messages.stream({ model: 'gemini-2.5-flash-image', max_tokens: 1000, messages: [{ role: 'user', content: 'Draw a cat' }] }).finalMessage();
     expect(streamed.content.map((b) => (b.type === 'text' ? b.text.slice(0, 30) : b.type))).toEqual(['Here is your cat.', '[The model answered an image (']);
+  });
+});
+
+describe('an image model behind an OpenAI-compatible server (OpenRouter, LiteLLM) → other clients', () => {
+  const s = useOpenAICustom();
+  const model = 'google/gemini-2.5-flash-image';
+  const ask = { text: 'Here is your cat.', images: [{ mimeType: 'image/png', data: PNG }] };
+
+  test('a Gemini client gets message.images / delta.images as inlineData parts, whole and streamed', async () => {
+    const genai = new GoogleGenAI({ apiKey: s.proxy.key, httpOptions: { baseUrl: s.proxy.url, apiVersion: 'v1beta' } });
+    s.upstream.queue(ask);
+    const res = await genai.models.generateContent({ model, contents: 'Draw a cat' });
+    expect(res.candidates?.[0]?.content?.parts).toEqual([{ text: 'Here is your cat.' }, { inlineData: { mimeType: 'image/png', data: PNG } }]);
+
+    s.upstream.queue(ask);
+    const images: unknown[] = [];
+    for await (const chunk of await genai.models.generateContentStream({ model, contents: 'Draw a cat' })) {
+      for (const p of chunk.candidates?.[0]?.content?.parts ?? []) if (p.inlineData) images.push(p.inlineData);
+    }
+    expect(images).toEqual([{ mimeType: 'image/png', data: PNG }]);
+  });
+
+  test('an Anthropic client gets the note, streamed', async () => {
+    const client = new Anthropic({ apiKey: s.proxy.key, baseURL: s.proxy.url, maxRetries: 0 });
+    s.upstream.queue(ask);
+    const msg = await client.messages.stream({ model, max_tokens: 1000, messages: [{ role: 'user', content: 'Draw a cat' }] }).finalMessage();
+    expect(msg.content.map((b) => (b.type === 'text' ? b.text.slice(0, 30) : b.type))).toEqual(['Here is your cat.', '[The model answered an image (']);
   });
 });

@@ -1,7 +1,10 @@
+import type { ImagePart } from '../../core/content.ts';
 import { ProxyError } from '../../core/errors.ts';
 import { openaiCompletionId, openaiToolCallId } from '../../core/ids.ts';
 import type { OutputPart, CanonicalResponse } from '../../core/response.ts';
 import { emptyUsage } from '../../core/usage.ts';
+import { base64Source } from '../../util/base64-media.ts';
+import { parseDataUrl } from '../../util/data-url.ts';
 import { isRecord, parseJsonObject, type JsonObject } from '../../util/json.ts';
 import { contentPieces, type ContentPiece } from './content-chunks.ts';
 import { inBandError } from './errors.ts';
@@ -56,6 +59,7 @@ function decodeOutput(message: JsonObject, model: string): OutputPart[] {
   if (text) out.push({ type: 'text', text });
   const refusal = stringOr(message.refusal);
   if (refusal) out.push({ type: 'text', text: refusal });
+  for (const image of answeredImages(message.images)) out.push({ type: 'image', source: image });
   if (Array.isArray(message.tool_calls)) {
     for (const tc of message.tool_calls) {
       if (!isRecord(tc) || !isRecord(tc.function)) continue;
@@ -67,6 +71,22 @@ function decodeOutput(message: JsonObject, model: string): OutputPart[] {
       if (signature) part.signature = signature;
       out.push(part);
     }
+  }
+  return out;
+}
+
+/**
+ * The images an image model answered, where OpenRouter (and LiteLLM, one-api's kin, aiproxy itself) put
+ * them: `message.images` / `delta.images`, `[{type: "image_url", image_url: {url: "data:…;base64,…"}}]`.
+ * Only data URLs: a link would have to be fetched to reach a Gemini client, and none of these servers sends one.
+ */
+export function answeredImages(images: unknown): Array<Extract<ImagePart['source'], { kind: 'base64' }>> {
+  if (!Array.isArray(images)) return [];
+  const out: Array<Extract<ImagePart['source'], { kind: 'base64' }>> = [];
+  for (const image of images) {
+    const url = isRecord(image) && isRecord(image.image_url) ? image.image_url.url : undefined;
+    const parsed = typeof url === 'string' ? parseDataUrl(url) : undefined;
+    if (parsed && parsed.data !== '') out.push(base64Source(parsed.mediaType, parsed.data));
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { emptyUsage } from '../../core/usage.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
 import type { SSEMessage, StreamDecoder } from '../types.ts';
 import { contentPieces } from './content-chunks.ts';
+import { answeredImages } from './decode-response.ts';
 import { inBandError } from './errors.ts';
 import { finishReasonFromOpenAI } from './finish-reason.ts';
 import { rememberReasoning } from './reasoning-cache.ts';
@@ -169,6 +170,8 @@ function createChunkDecoder(): StreamDecoder {
       }
       for (const piece of contentPieces(delta.content)) out.push({ type: piece.kind, text: piece.text });
       if (typeof delta.refusal === 'string' && delta.refusal) out.push({ type: 'text', text: delta.refusal });
+      // OpenRouter's generated images, each whole in one delta (decode-response.ts answeredImages).
+      for (const image of answeredImages(delta.images)) out.push({ type: 'image', mediaType: image.mediaType, data: image.data });
       if (Array.isArray(delta.tool_calls)) {
         // Thinking held back for a possible `</think>` goes before the calls, where it was written.
         if (delta.tool_calls.length > 0) content(think.end(true), out);

@@ -1,4 +1,5 @@
 import type { CanonicalResponse } from '../../core/response.ts';
+import { toDataUrl } from '../../util/data-url.ts';
 import { clientCompletionId } from './completion-id.ts';
 import { finishReasonToOpenAI, type OpenAIFinishReason } from './finish-reason.ts';
 import { thoughtSignatureExtra } from './thought-signature.ts';
@@ -20,8 +21,6 @@ export interface OpenAIResponseImage {
   type: 'image_url';
   image_url: { url: string };
 }
-
-export const imageDataUrl = (mediaType: string, data: string): string => `data:${mediaType};base64,${data}`;
 
 export interface OpenAIChatCompletion {
   id: string;
@@ -55,7 +54,7 @@ export function encodeResponse(res: CanonicalResponse): OpenAIChatCompletion {
     if (part.type === 'text') text += part.text;
     else if (part.type === 'thinking') reasoning += part.text;
     else if (part.type === 'image') {
-      if (part.source.kind === 'base64') images.push({ type: 'image_url', image_url: { url: imageDataUrl(part.source.mediaType, part.source.data) } });
+      if (part.source.kind === 'base64') images.push({ type: 'image_url', image_url: { url: toDataUrl(part.source.mediaType, part.source.data) } });
     } else {
       const call: OpenAIResponseToolCall = {
         id: part.id,

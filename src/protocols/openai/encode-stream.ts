@@ -1,8 +1,8 @@
 import type { StreamEvent } from '../../core/stream-events.ts';
+import { toDataUrl } from '../../util/data-url.ts';
 import { sseFrame } from '../../util/sse.ts';
 import type { StreamEncoder, StreamEncoderOptions } from '../types.ts';
 import { clientCompletionId } from './completion-id.ts';
-import { imageDataUrl } from './encode-response.ts';
 import { encodeError } from './errors.ts';
 import { finishReasonToOpenAI } from './finish-reason.ts';
 import { thoughtSignatureExtra } from './thought-signature.ts';
@@ -71,7 +71,7 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
       }
       case 'image': {
         // OpenRouter's delta.images (encode-response.ts), one whole image per chunk.
-        const image = { index: images++, type: 'image_url', image_url: { url: imageDataUrl(ev.mediaType, ev.data) } };
+        const image = { index: images++, type: 'image_url', image_url: { url: toDataUrl(ev.mediaType, ev.data) } };
         return chunk(`{"images":[${JSON.stringify(image)}]}`);
       }
       case 'tool_call_delta':

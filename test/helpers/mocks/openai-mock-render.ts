@@ -88,10 +88,16 @@ function usageBody(u: ResolvedUsage): Record<string, unknown> {
   };
 }
 
+/** OpenRouter's form of an image model's answer: data URLs, after the text. */
+const openRouterImages = (reply: MockReply): Array<Record<string, unknown>> =>
+  (reply.images ?? []).filter((i) => !i.thought).map((i) => ({ type: 'image_url', image_url: { url: `data:${i.mimeType};base64,${i.data}` } }));
+
 export function renderCompletion(body: Record<string, unknown>, reply: MockReply): Record<string, unknown> {
   const r = prepare(body, reply);
   const message: Record<string, unknown> = { role: 'assistant', content: r.text, refusal: null, annotations: [] };
   if (r.thinking !== undefined) message.reasoning_content = r.thinking;
+  const images = openRouterImages(reply);
+  if (images.length > 0) message.images = images;
   if (r.toolCalls.length > 0) {
     message.tool_calls = r.toolCalls.map((tc) => ({
       id: tc.id,
@@ -151,6 +157,7 @@ export function renderStreamFrames(body: Record<string, unknown>, reply: MockRep
   };
   for (const piece of splitWords(r.thinking ?? '')) content({ reasoning_content: piece });
   for (const piece of splitWords(r.text ?? '')) content({ content: piece });
+  openRouterImages(reply).forEach((image, index) => content({ images: [{ index, ...image }] }));
   r.toolCalls.forEach((tc, index) => {
     content({
       tool_calls: [{ index, id: tc.id, type: 'function', function: { name: tc.name, arguments: '' } }],

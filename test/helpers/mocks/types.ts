@@ -11,8 +11,9 @@ export interface MockReply {
   /** Reasoning text, rendered the provider's way (Anthropic thinking block, Gemini thought part, OpenAI reasoning_content). */
   thinking?: string;
   /**
-   * Gemini only: images the answer holds after its text, each an inlineData part (a chunk of its own when
-   * streamed), as image models answer. `thought: true` is a Gemini 3 image model's interim draft.
+   * Images the answer holds after its text, as image models answer: Gemini's inlineData parts (a chunk of
+   * its own each when streamed; `thought: true` is a Gemini 3 image model's interim draft), OpenRouter's
+   * `message.images` / `delta.images` from the OpenAI mock (drafts left out).
    */
   images?: Array<{ mimeType: string; data: string; thought?: boolean }>;
   /** Tool calls to make (in order; more than one = parallel calls). */
