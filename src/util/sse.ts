@@ -2,8 +2,13 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { SSEMessage } from '../protocols/types.ts';
 import { CR, LF } from './sse-bytes.ts';
 
-/** Upstream events larger than this are malformed or hostile; the parser stops instead of growing without bound. */
-const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+/**
+ * Upstream events larger than this are malformed or hostile; the parser stops instead of growing without
+ * bound. As large as a whole JSON answer may be (upstream/fetch.ts MAX_JSON_ANSWER_BYTES): a Gemini image
+ * model streams each image whole in one event, and a 4K one runs past 16 MB and even 40 MB of base64
+ * (looplj/axonhub#554, Wei-Shaw/sub2api#874); at 16 MB a converted stream of one failed.
+ */
+const MAX_EVENT_BYTES = 128 * 1024 * 1024;
 
 /**
  * Bytes in, SSE messages out. Decodes UTF-8 with `stream: true` so a character split across network

@@ -26,9 +26,10 @@ afterAll(async () => {
   await Promise.all([proxy.stop(), gemini.stop()]);
 });
 
-// A 1×1 PNG, and a large image: the base64 of one stream event of ~1.5 MB.
+// A 1×1 PNG, and a large image, as a 4K one is: 20 MB of base64 in one stream event, past the 16 MB
+// an event could hold before (looplj/axonhub#554, Wei-Shaw/sub2api#874).
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
-const BIG = Buffer.alloc(1_100_000, 7).toString('base64');
+const BIG = Buffer.alloc(15_000_000, 7).toString('base64');
 const DRAFT = Buffer.from('draft').toString('base64');
 const reply = { text: 'Here is your cat.', images: [{ mimeType: 'image/png', data: DRAFT, thought: true }, { mimeType: 'image/png', data: PNG }] };
 
@@ -53,7 +54,7 @@ describe('Gemini image model → OpenAI Chat Completions client', () => {
     expect(next.choices[0]!.message.content).toBe('Done.');
   });
 
-  test('streamed: each image whole in delta.images, even one of megabytes', async () => {
+  test('streamed: each image whole in delta.images, even one of 20 MB', async () => {
     gemini.queue({ text: '', images: [{ mimeType: 'image/png', data: PNG }, { mimeType: 'image/jpeg', data: BIG }] });
     const stream = await openai.chat.completions.create({ model: 'gemini-2.5-flash-image', stream: true, messages: [{ role: 'user', content: 'Draw two' }] });
     const images: NonNullable<WithImages['images']> = [];
