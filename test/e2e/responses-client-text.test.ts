@@ -300,4 +300,11 @@ describe('Responses client without a provider prefix: the model picks the upstre
     await clientFor(s, OPENAI.name).responses.create({ model: OPENAI.model, input: 'x', temperature: 0.3, top_p: 0.5 });
     expect(lastBody(s.openai)).toMatchObject({ temperature: 0.3, top_p: 0.5 });
   });
+
+  test("gpt-5's text.verbosity reaches a Chat Completions upstream as its top-level verbosity (BerriAI/litellm#34979)", async () => {
+    await clientFor(s, OPENAI.name).responses.create({ model: 'gpt-5.4', input: 'x', text: { verbosity: 'low' } });
+    const body = lastBody(s.openai);
+    expect(body.verbosity).toBe('low');
+    expect(body).not.toHaveProperty('text');
+  });
 });

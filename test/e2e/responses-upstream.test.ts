@@ -62,6 +62,19 @@ describe('Chat Completions client → openaiResponses-custom', () => {
     expect(responsesCalls().at(-1)!.headers.authorization).toBe(`Bearer ${s.openai.key}`);
   });
 
+
+  test("verbosity (gpt-5) arrives as text.verbosity beside text.format, not dropped (BerriAI/litellm#34979)", async () => {
+    const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: false };
+    await openai.chat.completions.create({
+      model: 'gpt-5.4',
+      messages: [{ role: 'user', content: 'hi' }],
+      verbosity: 'low',
+      response_format: { type: 'json_schema', json_schema: { name: 'r', schema, strict: true } },
+    });
+    const body = lastResponsesBody();
+    expect(body.text).toEqual({ format: { type: 'json_schema', name: 'r', schema, strict: true }, verbosity: 'low' });
+    expect(body).not.toHaveProperty('verbosity');
+  });
   test('streaming with usage: every word arrives, the usage chunk last', async () => {
     s.openai.queue({ text: 'one two three four', usage: { input: 11, output: 4 } });
     const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'count' }], stream: true, stream_options: { include_usage: true } });

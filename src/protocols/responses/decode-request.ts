@@ -46,6 +46,10 @@ export function decodeRequest(body: unknown): CanonicalRequest {
   // Chat Completions takes the same key; OpenAI routes requests sharing it to the same prompt cache,
   // which a coding tool's long, repeated prefix gains most from. Other upstreams have no such field.
   if (b.prompt_cache_key) req.extras.openai = { prompt_cache_key: b.prompt_cache_key };
+  // gpt-5's `text.verbosity` is Chat Completions' top-level `verbosity`; Codex sends it for those models,
+  // and dropping it left the answer at the default length (BerriAI/litellm#34979 is the other direction).
+  const verbosity = b.text?.verbosity;
+  if (verbosity) req.extras.openai = { ...req.extras.openai, verbosity };
   return req;
 }
 

@@ -45,7 +45,13 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
     if (req.temperature !== undefined) body.temperature = req.temperature;
     if (req.topP !== undefined) body.top_p = req.topP;
   }
-  if (req.responseFormat) body.text = { format: encodeFormat(req.responseFormat) };
+  const text: Record<string, unknown> = {};
+  if (req.responseFormat) text.format = encodeFormat(req.responseFormat);
+  // Chat Completions' top-level `verbosity` (gpt-5) is `text.verbosity` here; left out, the answer ran at
+  // the default "medium" with no error (BerriAI/litellm#34979: the chat→Responses bridge dropped it).
+  const verbosity = req.extras.openai?.verbosity;
+  if (typeof verbosity === 'string' && verbosity !== '') text.verbosity = verbosity;
+  if (Object.keys(text).length > 0) body.text = text;
   if (reasoning && !refusesReasoningEffort(model)) {
     const r: Record<string, unknown> = {};
     const effort = nearestEffort(model, reasoningEffort(req.reasoning));

@@ -36,7 +36,7 @@ export const RequestSchema = Type.Object(
         open,
       ),
     ),
-    text: Nullable(Type.Object({ format: Nullable(Typed) }, open)),
+    text: Nullable(Type.Object({ format: Nullable(Typed), verbosity: Nullable(Type.String()) }, open)),
     stream: Nullable(Type.Boolean()),
     user: Nullable(Type.String()),
     safety_identifier: Nullable(Type.String()),

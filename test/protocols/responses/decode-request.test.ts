@@ -55,6 +55,13 @@ describe('responses decodeRequest: top level', () => {
     expect(req.extras).toEqual({});
   });
 
+  test("text.verbosity is kept for a Chat Completions upstream, which takes it as top-level verbosity", () => {
+    expect(decode({ input: 'hi', text: { verbosity: 'low' } }).extras).toEqual({ openai: { verbosity: 'low' } });
+    const both = decode({ input: 'hi', prompt_cache_key: 'c', text: { format: { type: 'text' }, verbosity: 'high' } });
+    expect(both.extras).toEqual({ openai: { prompt_cache_key: 'c', verbosity: 'high' } });
+    expect(decode({ input: 'hi', text: { verbosity: null } }).extras).toEqual({});
+  });
+
   test('prompt_cache_key is kept for a Chat Completions upstream, which takes the same field', () => {
     expect(decode({ input: 'hi', prompt_cache_key: 'conv-1' }).extras).toEqual({ openai: { prompt_cache_key: 'conv-1' } });
     expect(decode({ input: 'hi', prompt_cache_key: '' }).extras).toEqual({});

@@ -95,6 +95,14 @@ describe('responses encodeRequest: parameters', () => {
     expect(body).not.toHaveProperty('include');
   });
 
+  test("Chat Completions' verbosity is text.verbosity, beside a text.format (BerriAI/litellm#34979)", () => {
+    expect(encode({ extras: { openai: { verbosity: 'low' } } }, 'gpt-5.4').text).toEqual({ verbosity: 'low' });
+    const both = encode({ responseFormat: { type: 'json' }, extras: { openai: { verbosity: 'high' } } }, 'gpt-5.4');
+    expect(both.text).toEqual({ format: { type: 'json_object' }, verbosity: 'high' });
+    expect(both).not.toHaveProperty('verbosity');
+    expect(encode({}, 'gpt-5.4')).not.toHaveProperty('text');
+  });
+
   test('a user id longer than the 64 characters OpenAI takes becomes its digest; it is the cache routing key unless the client gave one', () => {
     expect(encode({ user: 'u1' })).toMatchObject({ user: 'u1', prompt_cache_key: 'u1' });
     const long = encode({ user: 'x'.repeat(150) });
