@@ -307,4 +307,10 @@ describe('Responses client without a provider prefix: the model picks the upstre
     expect(body.verbosity).toBe('low');
     expect(body).not.toHaveProperty('text');
   });
+
+  test("a model that takes only the default verbosity refuses another, and gets the request again without it (google-deepmind/concordia#164)", async () => {
+    const res = await clientFor(s, OPENAI.name).responses.create({ model: 'gpt-4o', input: 'x', text: { verbosity: 'low' } });
+    expect(res.output_text).toBe(heard(OPENAI, 'x'));
+    expect(lastBody(s.openai)).not.toHaveProperty('verbosity');
+  });
 });

@@ -34,7 +34,11 @@ const RENAMED: Record<string, string> = { max_completion_tokens: 'max_tokens', m
  * default (1) value is supported.": model-rules.ts knows them by name, but an Azure deployment or a relay's
  * alias need not carry it (FlowiseAI/Flowise#5060, rcourtman/Pulse#1867). NVIDIA's NIM API's
  * "Validation: Unsupported parameter(s): prompt_cache_key" (the name sometimes in backticks), which Codex's
- * key on every request met (liliMozi/openhanako#2512, farion1231/cc-switch#2089).
+ * key on every request met (liliMozi/openhanako#2512, farion1231/cc-switch#2089). gpt-5's `verbosity` to an
+ * older model, which takes only the default: "Unsupported value: 'verbosity' does not support 'low' with this
+ * model. Supported values are: 'medium'." (gpt-4o: google-deepmind/concordia#164); Codex and Cursor send it
+ * as text.verbosity, which reaches Chat Completions as `verbosity`. Only that field: a refused
+ * reasoning_effort gets the nearest listed value instead (refusedEfforts).
  */
 const REFUSALS: readonly RegExp[] = [
   /"type"\s*:\s*"extra_forbidden"\s*,\s*"loc"\s*:\s*\[\s*"body"\s*,\s*"([A-Za-z_]+)"\s*\]/,
@@ -46,6 +50,7 @@ const REFUSALS: readonly RegExp[] = [
   /Argument not supported on this model: ([A-Za-z_]+)/,
   /invalid ([A-Za-z_]+): only \S+ is allowed for this model/,
   /Unsupported parameter\(s\): `?([A-Za-z_]+)/,
+  /Unsupported value: '(verbosity)' does not support /,
 ];
 
 /** The top-level field an OpenAI-compatible server's 400/422 says it does not take, or undefined. */

@@ -83,6 +83,17 @@ export function validateModelRules(body: Record<string, unknown>): OpenAIErrorIn
       code: 'unsupported_value',
     };
   }
+  // verbosity came with gpt-5; the older models take only the default: "Unsupported value: 'verbosity' does
+  // not support 'low' with this model. Supported values are: 'medium'." (gpt-4o: google-deepmind/concordia#164).
+  if (body.verbosity != null && body.verbosity !== 'medium' && /^(?:gpt-4|gpt-3\.5|chatgpt-4o)/.test(id)) {
+    return {
+      status: 400,
+      message: `Unsupported value: 'verbosity' does not support '${String(body.verbosity)}' with this model. Supported values are: 'medium'.`,
+      type: 'invalid_request_error',
+      param: 'verbosity',
+      code: 'unsupported_value',
+    };
+  }
   return moonshotSchemas(body, id) ?? qwenStreamOnly(body, id) ?? deepseekRoles(body, id) ?? deepseekEmptyTools(body, id) ?? deepseekToolChoice(body, id) ?? toolsWithReasoning(body, model, id) ?? missingReasoning(body, id) ?? geminiSignatures(body, id) ?? mistralExtraFields(body, id) ?? nvidiaUnsupported(body, model) ?? arkThinkingOff(body, id);
 }
 

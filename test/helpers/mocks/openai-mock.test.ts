@@ -100,7 +100,7 @@ describe('openai mock: request validation', () => {
       max_completion_tokens: 100, metadata: { a: 'b' }, modalities: ['text'], n: 1, parallel_tool_calls: true,
       prediction: null, presence_penalty: 0, prompt_cache_key: 'k', reasoning_effort: 'low',
       response_format: { type: 'json_object' }, safety_identifier: 's', seed: 1, service_tier: 'auto', stop: ['###'],
-      store: false, stream: false, temperature: 1.5, top_p: 1, user: 'u', verbosity: 'low', web_search_options: {},
+      store: false, stream: false, temperature: 1.5, top_p: 1, user: 'u', verbosity: 'medium', web_search_options: {},
       tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }],
       tool_choice: 'auto',
     });
@@ -352,6 +352,14 @@ describe('openai mock: what newer models refuse', () => {
     expect((await rejected(ask('gpt-5-mini-2025-08-07', { reasoning_effort: 'xhigh' }))).code).toBe('unsupported_value');
     expect((await rejected(ask('gpt-5.2-chat-latest', { reasoning_effort: 'high' }))).message).toContain("Supported values are: 'medium'.");
     expect((await post(ask('gpt-5.2', { reasoning_effort: 'xhigh' }))).status).toBe(200);
+  });
+
+  test('verbosity other than the default on the models before gpt-5', async () => {
+    expect((await rejected(ask('gpt-4o', { verbosity: 'low' }))).message).toBe(
+      "Unsupported value: 'verbosity' does not support 'low' with this model. Supported values are: 'medium'.",
+    );
+    expect((await post(ask('gpt-4o', { verbosity: 'medium' }))).status).toBe(200);
+    expect((await post(ask('gpt-5.2', { verbosity: 'low' }))).status).toBe(200);
   });
 
   test('function tools with reasoning: gpt-5.4 refuses an effort; gpt-5.6 anything but "none"', async () => {

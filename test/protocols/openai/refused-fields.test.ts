@@ -36,6 +36,9 @@ describe('refusedField', () => {
     expect(refusedField(400, openai("Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."))).toBe('max_tokens');
     expect(refusedField(400, openai("Unsupported parameter: 'stop' is not supported with this model."))).toBe('stop');
     expect(refusedField(400, openai("Unsupported value: 'temperature' does not support 0.7 with this model. Only the default (1) value is supported."))).toBe('temperature');
+    // gpt-5's verbosity to gpt-4o (google-deepmind/concordia#164); a refused effort is not dropped but moved (refusedEfforts).
+    expect(refusedField(400, openai("Unsupported value: 'verbosity' does not support 'low' with this model. Supported values are: 'medium'."))).toBe('verbosity');
+    expect(refusedField(400, openai("Unsupported value: 'reasoning_effort' does not support 'minimal' with this model. Supported values are: 'low', 'medium', and 'high'."))).toBeUndefined();
   });
 
   test('a field inside the messages, another status or another error is not one', () => {
