@@ -49,7 +49,8 @@ export interface AppDeps {
 type Handler = (ctx: AppContext, args: RouteArgs) => Promise<Response> | Response;
 
 /** Routes under their plain path and under a provider prefix (`/<provider>/v1/...`). */
-const ROUTES: Array<[method: 'GET' | 'POST' | 'DELETE', path: string, handler: Handler, streaming?: boolean]> = [
+type Route = [method: 'GET' | 'POST' | 'DELETE', path: string, handler: Handler, streaming?: boolean];
+const ROUTES: Route[] = [
   ['POST', '/v1/chat/completions', chatCompletions, true],
   ['POST', '/v1/responses', responses, true],
   ['POST', '/v1/responses/compact', responsesCompact],
@@ -212,35 +213,41 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   let routeAgain = (_request: Request): Promise<Response> | Response => new Response(null, { status: 500 });
   /** A request served again under a tidier path → the one Bun handed over (its connection's). */
   const retried = new WeakMap<Request, Request>();
-  const app = new Elysia({ serve: { idleTimeout: SERVER_IDLE_SECONDS, reusePort: false, maxRequestBodySize: BUN_BODY_BACKSTOP } })
-    .onError(({ error, request, code }) => {
-      const { path, query } = requestTarget(request.url);
-      const protocol = protocolOf(path, request.headers, query);
-      const id = { 'x-request-id': requestIdOf(request) };
-      const cors = corsFor(request);
-      if (error instanceof ProxyError) return withHeaders(errorResponse(protocol, error.info), id, cors);
-      if (code === 'NOT_FOUND') {
-        const allowed = allowedMethods(path);
-        if (allowed.length > 0 && !allowed.includes(request.method)) {
-          const message = `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`;
-          return withHeaders(errorResponse(protocol, { status: 405, kind: 'invalid_request', message }), { ...id, allow: allowed.join(', ') }, cors);
-        }
-        // A base URL given with a trailing slash, which the client joins to "/chat/completions" as it is
-        // (sigoden/aichat#767): the empty segment is all that is wrong, so the path without it is served.
-        const tidy = path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
-        if (tidy !== path && allowedMethods(tidy).includes(request.method)) {
-          // A fixed origin: Elysia's router looks for the path from the URL's 11th character, so a short
-          // Host ("x", "llm") would hide the first segment; the route reads nothing of the origin.
-          const again = new Request(`${RETRY_ORIGIN}${tidy}${query ? `?${query}` : ''}`, request);
-          retried.set(again, request);
-          return routeAgain(again);
-        }
-        return withHeaders(errorResponse(protocol, { status: 404, kind: 'not_found', message: `no route for ${request.method} ${path}${routeHint(path)}` }), id, cors);
+  /** The answer to whatever a route did not answer itself: Elysia's NOT_FOUND and PARSE, errors thrown. */
+  const renderError = (error: unknown, request: Request, code: unknown): Response | Promise<Response> => {
+    const { path, query } = requestTarget(request.url);
+    const protocol = protocolOf(path, request.headers, query);
+    const id = { 'x-request-id': requestIdOf(request) };
+    const cors = corsFor(request);
+    if (error instanceof ProxyError) return withHeaders(errorResponse(protocol, error.info), id, cors);
+    if (code === 'NOT_FOUND') {
+      const allowed = allowedMethods(path);
+      if (allowed.length > 0 && !allowed.includes(request.method)) {
+        const message = `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`;
+        return withHeaders(errorResponse(protocol, { status: 405, kind: 'invalid_request', message }), { ...id, allow: allowed.join(', ') }, cors);
       }
-      if (code === 'PARSE') return withHeaders(errorResponse(protocol, { status: 400, kind: 'invalid_request', message: 'request body could not be parsed' }), id, cors);
-      holder.ctx.log.error('unhandled error', { path, error: (error as Error)?.message ?? String(error) });
-      return withHeaders(errorResponse(protocol, { status: 500, kind: 'api_error', message: 'internal proxy error' }), id, cors);
-    })
+      // A base URL given with a trailing slash, which the client joins to "/chat/completions" as it is
+      // (sigoden/aichat#767): the empty segment is all that is wrong, so the path without it is served.
+      const tidy = path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
+      if (tidy !== path && allowedMethods(tidy).includes(request.method)) {
+        // A fixed origin: Elysia's router looks for the path from the URL's 11th character, so a short
+        // Host ("x", "llm") would hide the first segment; the route reads nothing of the origin.
+        const again = new Request(`${RETRY_ORIGIN}${tidy}${query ? `?${query}` : ''}`, request);
+        retried.set(again, request);
+        return routeAgain(again);
+      }
+      return withHeaders(errorResponse(protocol, { status: 404, kind: 'not_found', message: `no route for ${request.method} ${path}${routeHint(path)}` }), id, cors);
+    }
+    if (code === 'PARSE') return withHeaders(errorResponse(protocol, { status: 400, kind: 'invalid_request', message: 'request body could not be parsed' }), id, cors);
+    holder.ctx.log.error('unhandled error', { path, error: (error as Error)?.message ?? String(error) });
+    return withHeaders(errorResponse(protocol, { status: 500, kind: 'api_error', message: 'internal proxy error' }), id, cors);
+  };
+  const app = new Elysia({ serve: { idleTimeout: SERVER_IDLE_SECONDS, reusePort: false, maxRequestBodySize: BUN_BODY_BACKSTOP } })
+    // Elysia reads the source of each handler and hook when it compiles a route (its Sucrose inference);
+    // the bodies live in functions of their own so that reading stays short (past a threshold its
+    // character loop reached JavaScriptCore's optimizing compiler, whose code then stayed mapped: +2.3 MB
+    // idle RSS).
+    .onError(({ error, request, code }) => renderError(error, request, code))
     .get('/health', healthRoute)
     // Uptime monitors and load balancers probe the base URL they were given (often with HEAD, which Bun
     // answers from the GET route): the root answers as /health does rather than 404.
@@ -265,95 +272,101 @@ export function createApp(config: Config, deps: AppDeps = {}) {
       { parse: 'none' },
     );
 
-  for (const [method, path, handler, streaming] of ROUTES) {
-    for (const mounted of [path, `/:provider${path}`]) {
-      const route = async ({ request, params, server }: { request: Request; params?: Record<string, string>; server: unknown }) => {
-        const ctx = holder.ctx;
-        const url = requestTarget(request.url);
-        const protocol = protocolOf(url.path, request.headers, url.query);
-        const id = requestIdOf(request);
-        const idHeader = { 'x-request-id': id };
-        const cors = corsFor(request);
-        if (lifecycle.draining) return withHeaders(lifecycle.refuse(protocol), idHeader, cors);
-        const tracker = requestLogger(ctx.log, request, url.path, { id, protocol, metrics });
-        const fail = (info: ProxyErrorInfo): Response => {
-          tracker.log({ status: info.status, error: info.message });
-          return withHeaders(errorResponse(protocol, info), idHeader, cors);
-        };
-        if (request.url.length > MAX_URL_LENGTH) {
-          return fail({ status: 414, kind: 'invalid_request', message: `request URL is longer than ${MAX_URL_LENGTH} characters` });
-        }
-        const refusal = holder.guard?.(request, holder.cors);
-        if (refusal) return fail({ status: 403, kind: 'permission', message: refusal });
-        const caller = identifyClient(clientKeysFor(ctx.config), presentedKeys(request, url.query));
-        if (!caller) {
-          tracker.log({ status: 401, error: 'missing or invalid proxy key' });
-          return withHeaders(unauthorized(protocol), idHeader, cors);
-        }
-        tracker.setCaller(caller.name);
-        const max = ctx.config.maxInflight;
-        if (max > 0 && lifecycle.inFlight >= max) {
-          return fail({
-            status: 503,
-            kind: 'overloaded',
-            message: `aiproxy is serving its maximum of ${max} requests at once (max_inflight); retry shortly`,
-            retryAfter: 1,
-          });
-        }
-        // A streaming route lifts Bun's idle timeout (a reasoning model may be silent for minutes), but only
-        // once the client's body is in (bodyRead): until then a silence of timeouts.idle_ms (whole seconds,
-        // at most Bun's 255) closes the connection, so a client that stops sending its body halfway (gone
-        // without a FIN, or a slowloris) does not hold a max_inflight slot, and a shutdown's wait, for good.
-        // Once the answer is over the timeout is put back: Bun keeps a lifted one for the rest of the
-        // connection's life, so a keep-alive connection that had served a stream was never reaped once
-        // idle (a client gone without a FIN). Put back after the response went out, it is ignored.
-        let bodyRead: (() => void) | undefined;
-        let answered: (() => void) | undefined;
-        if (streaming) {
-          const srv = server as { timeout?: (r: Request, s: number) => void } | null;
-          // Bun times the connection of the request it handed over; one served again under a tidier path is not it.
-          const own = retried.get(request) ?? request;
-          const idleMs = ctx.config.timeouts.idleMs;
-          const bodySeconds = method === 'GET' || idleMs <= 0 ? 0 : Math.min(SERVER_IDLE_SECONDS, Math.ceil(idleMs / 1000));
-          if (bodySeconds !== SERVER_IDLE_SECONDS) srv?.timeout?.(own, bodySeconds);
-          if (bodySeconds !== 0) bodyRead = () => srv?.timeout?.(own, 0);
-          answered = () => srv?.timeout?.(own, SERVER_IDLE_SECONDS);
-        }
-        const p = params ?? {};
-        const scope: RequestScope = { id, upstreamMs: 0 };
-        try {
-          const res = await runInRequest(scope, () =>
-            lifecycle.track(
-              protocol,
-              url.path,
-              async () => {
-                const res = await handler(ctx, { request, prefix: p.provider, path: url.path, params: p, log: tracker.log, caller, bodyRead });
-                return scope.prompt ? logPrompt(ctx, res, protocol, url.path, id, scope.prompt) : res;
-              },
-              tracker.firstByte,
-              answered,
-            ),
-          );
-          // A stream's overhead is spread over its life; only a whole response gets the header.
-          // nginx buffers a proxied response by default (proxy_buffering on), holding a stream's events and
-          // keep-alives until kilobytes pile up; this header turns that off for the stream alone, as
-          // streaming servers behind nginx do (mostlygeek/llama-swap#236, ggml-org/llama.cpp#20872).
-          if (streamFormat(res, url.path)) return withHeaders(res, { 'x-request-id': id, 'x-accel-buffering': 'no' }, cors);
-          return withHeaders(res, { 'x-request-id': id, 'server-timing': serverTiming(tracker.elapsed(), scope.upstreamMs) }, cors);
-        } catch (e) {
-          // Also whatever failed because the client left (a token count's body read cut short): a 499, out
-          // of the 5xx an operator watches (Kilo-Org/cloud#4795).
-          if (e instanceof ClientGoneError || request.signal.aborted) {
-            tracker.log({ status: 499, error: 'client disconnected' });
-            return new Response(null, { status: 499 });
-          }
-          if (e instanceof ProxyError) return fail(e.info);
-          return fail({ status: 500, kind: 'api_error', message: 'internal proxy error' });
-        }
-      };
-      if (method === 'GET') app.get(mounted, route);
-      else if (method === 'DELETE') app.delete(mounted, route, { parse: 'none' });
-      else app.post(mounted, route, { parse: 'none' });
+  /** One request on a route of ROUTES: the checks every route shares, then its handler, tracked and logged. */
+  const serveRoute = async (route: Route, request: Request, params: Record<string, string> | undefined, server: unknown): Promise<Response> => {
+    const method = route[0];
+    const handler = route[2];
+    const streaming = route[3];
+    const ctx = holder.ctx;
+    const url = requestTarget(request.url);
+    const protocol = protocolOf(url.path, request.headers, url.query);
+    const id = requestIdOf(request);
+    const idHeader = { 'x-request-id': id };
+    const cors = corsFor(request);
+    if (lifecycle.draining) return withHeaders(lifecycle.refuse(protocol), idHeader, cors);
+    const tracker = requestLogger(ctx.log, request, url.path, { id, protocol, metrics });
+    const fail = (info: ProxyErrorInfo): Response => {
+      tracker.log({ status: info.status, error: info.message });
+      return withHeaders(errorResponse(protocol, info), idHeader, cors);
+    };
+    if (request.url.length > MAX_URL_LENGTH) {
+      return fail({ status: 414, kind: 'invalid_request', message: `request URL is longer than ${MAX_URL_LENGTH} characters` });
+    }
+    const refusal = holder.guard?.(request, holder.cors);
+    if (refusal) return fail({ status: 403, kind: 'permission', message: refusal });
+    const caller = identifyClient(clientKeysFor(ctx.config), presentedKeys(request, url.query));
+    if (!caller) {
+      tracker.log({ status: 401, error: 'missing or invalid proxy key' });
+      return withHeaders(unauthorized(protocol), idHeader, cors);
+    }
+    tracker.setCaller(caller.name);
+    const max = ctx.config.maxInflight;
+    if (max > 0 && lifecycle.inFlight >= max) {
+      return fail({
+        status: 503,
+        kind: 'overloaded',
+        message: `aiproxy is serving its maximum of ${max} requests at once (max_inflight); retry shortly`,
+        retryAfter: 1,
+      });
+    }
+    // A streaming route lifts Bun's idle timeout (a reasoning model may be silent for minutes), but only
+    // once the client's body is in (bodyRead): until then a silence of timeouts.idle_ms (whole seconds,
+    // at most Bun's 255) closes the connection, so a client that stops sending its body halfway (gone
+    // without a FIN, or a slowloris) does not hold a max_inflight slot, and a shutdown's wait, for good.
+    // Once the answer is over the timeout is put back: Bun keeps a lifted one for the rest of the
+    // connection's life, so a keep-alive connection that had served a stream was never reaped once
+    // idle (a client gone without a FIN). Put back after the response went out, it is ignored.
+    let bodyRead: (() => void) | undefined;
+    let answered: (() => void) | undefined;
+    if (streaming) {
+      const srv = server as { timeout?: (r: Request, s: number) => void } | null;
+      // Bun times the connection of the request it handed over; one served again under a tidier path is not it.
+      const own = retried.get(request) ?? request;
+      const idleMs = ctx.config.timeouts.idleMs;
+      const bodySeconds = method === 'GET' || idleMs <= 0 ? 0 : Math.min(SERVER_IDLE_SECONDS, Math.ceil(idleMs / 1000));
+      if (bodySeconds !== SERVER_IDLE_SECONDS) srv?.timeout?.(own, bodySeconds);
+      if (bodySeconds !== 0) bodyRead = () => srv?.timeout?.(own, 0);
+      answered = () => srv?.timeout?.(own, SERVER_IDLE_SECONDS);
+    }
+    const p = params ?? {};
+    const scope: RequestScope = { id, upstreamMs: 0 };
+    try {
+      const res = await runInRequest(scope, () =>
+        lifecycle.track(
+          protocol,
+          url.path,
+          async () => {
+            const res = await handler(ctx, { request, prefix: p.provider, path: url.path, params: p, log: tracker.log, caller, bodyRead });
+            return scope.prompt ? logPrompt(ctx, res, protocol, url.path, id, scope.prompt) : res;
+          },
+          tracker.firstByte,
+          answered,
+        ),
+      );
+      // A stream's overhead is spread over its life; only a whole response gets the header.
+      // nginx buffers a proxied response by default (proxy_buffering on), holding a stream's events and
+      // keep-alives until kilobytes pile up; this header turns that off for the stream alone, as
+      // streaming servers behind nginx do (mostlygeek/llama-swap#236, ggml-org/llama.cpp#20872).
+      if (streamFormat(res, url.path)) return withHeaders(res, { 'x-request-id': id, 'x-accel-buffering': 'no' }, cors);
+      return withHeaders(res, { 'x-request-id': id, 'server-timing': serverTiming(tracker.elapsed(), scope.upstreamMs) }, cors);
+    } catch (e) {
+      // Also whatever failed because the client left (a token count's body read cut short): a 499, out
+      // of the 5xx an operator watches (Kilo-Org/cloud#4795).
+      if (e instanceof ClientGoneError || request.signal.aborted) {
+        tracker.log({ status: 499, error: 'client disconnected' });
+        return new Response(null, { status: 499 });
+      }
+      if (e instanceof ProxyError) return fail(e.info);
+      return fail({ status: 500, kind: 'api_error', message: 'internal proxy error' });
+    }
+  };
+  for (const route of ROUTES) {
+    // One line for Elysia to read (see onError above).
+    const serve = ({ request, params, server }: { request: Request; params?: Record<string, string>; server: unknown }) => serveRoute(route, request, params, server);
+    for (const mounted of [route[1], `/:provider${route[1]}`]) {
+      if (route[0] === 'GET') app.get(mounted, serve);
+      else if (route[0] === 'DELETE') app.delete(mounted, serve, { parse: 'none' });
+      else app.post(mounted, serve, { parse: 'none' });
     }
   }
   const extended = Object.assign(app, {
