@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from '../../src/cli/args.ts';
-import { ConfigError } from '../../src/config/errors.ts';
+import { configError } from '../helpers/config-error.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { findDuplicateKey } from '../../src/config/yaml-duplicates.ts';
 
@@ -22,15 +22,6 @@ function file(name: string, text: string): string {
 
 const load = (argv: string[], env: Record<string, string> = {}) => loadConfig({ flags: parseArgs(argv).flags, env, cwd: join(dir, 'nowhere') });
 
-const fails = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe('host', () => {
   test.each([
@@ -53,16 +44,16 @@ describe('host', () => {
   test.each(['256.1.1.1', '1.2.3', '10.0.0.1.5', 'not a host!', 'host:3000', 'http://localhost', '-lead', 'trail-.com', 'a..b', `${'a'.repeat(64)}.com`, '[127.0.0.1]'])(
     '%p is refused',
     (raw) => {
-      expect(fails(() => load(['--host', raw]))).toBe(`--host: ${JSON.stringify(raw)} is not an IPv4 or IPv6 address or a host name`);
+      expect(configError(() => load(['--host', raw]))).toBe(`--host: ${JSON.stringify(raw)} is not an IPv4 or IPv6 address or a host name`);
     },
   );
 
   test('the message names the source: config.yaml key, environment variable', () => {
     const cfg = file('bad-host.yaml', 'host: 256.1.1.1\n');
-    expect(fails(() => load(['--config', cfg]))).toBe(`${cfg}: host: "256.1.1.1" is not an IPv4 or IPv6 address or a host name`);
-    expect(fails(() => load([], { AIPROXY_HOST: 'not a host!' }))).toStartWith('AIPROXY_HOST: "not a host!" is not');
+    expect(configError(() => load(['--config', cfg]))).toBe(`${cfg}: host: "256.1.1.1" is not an IPv4 or IPv6 address or a host name`);
+    expect(configError(() => load([], { AIPROXY_HOST: 'not a host!' }))).toStartWith('AIPROXY_HOST: "not a host!" is not');
     // YAML reads `host: 127001` as a number.
-    expect(fails(() => load(['--config', file('num-host.yaml', 'host: 127001\n')]))).toContain('host: expected a string, got a number: put the value in quotes');
+    expect(configError(() => load(['--config', file('num-host.yaml', 'host: 127001\n')]))).toContain('host: expected a string, got a number: put the value in quotes');
   });
 });
 
@@ -113,14 +104,14 @@ describe('findDuplicateKey', () => {
 describe('duplicate keys in the files', () => {
   test('config.yaml: the key and both lines are named', () => {
     const cfg = file('dup.yaml', 'port: 22001\nhost: localhost\nport: 22003\n');
-    expect(fails(() => load(['--config', cfg]))).toBe(`${cfg}: port: duplicate key on line 3 (first given on line 1)`);
+    expect(configError(() => load(['--config', cfg]))).toBe(`${cfg}: port: duplicate key on line 3 (first given on line 1)`);
     const nested = file('dup-nested.yaml', 'limits:\n  max_body_bytes: 2048\n  max_body_bytes: 4096\n');
-    expect(fails(() => load(['--config', nested]))).toBe(`${nested}: limits.max_body_bytes: duplicate key on line 3 (first given on line 2)`);
+    expect(configError(() => load(['--config', nested]))).toBe(`${nested}: limits.max_body_bytes: duplicate key on line 3 (first given on line 2)`);
   });
 
   test('a YAML provider pools file, never echoing a value', () => {
     const pools = file('pools.yaml', 'openai-custom:\n  - name: a\n    api_key: sk-secret-1\n    api_key: sk-secret-2\n');
-    const msg = fails(() => load(['--provider-pools-file', pools]));
+    const msg = configError(() => load(['--provider-pools-file', pools]));
     expect(msg).toBe(`${pools}: openai-custom.api_key: duplicate key on line 4 (first given on line 3)`);
     expect(msg).not.toContain('sk-secret');
   });

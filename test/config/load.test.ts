@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from '../../src/cli/args.ts';
 import { helpText } from '../../src/cli/help.ts';
-import { ConfigError } from '../../src/config/errors.ts';
+import { configError } from '../helpers/config-error.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { systemPromptFor } from '../../src/server/system-prompt.ts';
 
@@ -202,90 +202,81 @@ describe('config sources and precedence', () => {
 });
 
 describe('config errors name the key and the source', () => {
-  const fails = (fn: () => unknown): string => {
-    try {
-      fn();
-    } catch (e) {
-      expect(e).toBeInstanceOf(ConfigError);
-      return (e as Error).message;
-    }
-    throw new Error('expected a ConfigError');
-  };
 
   test('bad port from each source', () => {
-    expect(fails(() => load(['--port', 'abc']))).toBe('--port: "abc" is not a port number (0-65535)');
-    expect(fails(() => load([], { AIPROXY_PORT: '70000' }))).toContain('AIPROXY_PORT: "70000" is not a port number');
+    expect(configError(() => load(['--port', 'abc']))).toBe('--port: "abc" is not a port number (0-65535)');
+    expect(configError(() => load([], { AIPROXY_PORT: '70000' }))).toContain('AIPROXY_PORT: "70000" is not a port number');
     const cfg = file('badport.yaml', 'port: -1\n');
-    expect(fails(() => load(['--config', cfg]))).toContain(`${cfg}: port: -1 is not a port number`);
+    expect(configError(() => load(['--config', cfg]))).toContain(`${cfg}: port: -1 is not a port number`);
   });
 
   test('unknown provider names the known ones', () => {
-    const msg = fails(() => load(['--model-provider', 'openai-custom,kiro']));
+    const msg = configError(() => load(['--model-provider', 'openai-custom,kiro']));
     expect(msg).toContain('--model-provider: unknown provider "kiro"');
     expect(msg).toContain('claude-custom');
   });
 
   test('malformed YAML, wrong types and unknown keys in the file', () => {
     const bad = file('bad.yaml', 'port: [1, 2\nhost: x\n');
-    expect(fails(() => load(['--config', bad]))).toContain(`${bad}: invalid YAML`);
+    expect(configError(() => load(['--config', bad]))).toContain(`${bad}: invalid YAML`);
     // Bun's parser names no position: the line is found, and a bare * (CORS) gets its fix.
-    expect(fails(() => load(['--config', bad]))).toEndWith('(near line 1)');
+    expect(configError(() => load(['--config', bad]))).toEndWith('(near line 1)');
     const star = file('star.yaml', 'host: 127.0.0.1\nport: 3000\ncors_origin: *   # any\nlog_level: info\n');
-    expect(fails(() => load(['--config', star]))).toBe(
+    expect(configError(() => load(['--config', star]))).toBe(
       `${star}: invalid YAML: YAML Parse error: Unexpected character (near line 3); a value beginning with *, @, \` or : must be quoted ('*', '::')`,
     );
     const allV6 = file('all-v6.yaml', 'port: 3000\nhost: ::\n');
-    expect(fails(() => load(['--config', allV6]))).toEndWith("(near line 2); a value beginning with *, @, ` or : must be quoted ('*', '::')");
+    expect(configError(() => load(['--config', allV6]))).toEndWith("(near line 2); a value beginning with *, @, ` or : must be quoted ('*', '::')");
     expect(load(['--config', file('all-v6-quoted.yaml', "host: '::'\n")]).host).toBe('::');
     // A flow list over several lines is whole once closed: the fault is the later line.
     const later = file('later.yaml', 'model_providers: [openai-custom,\n  claude-custom]\nlog_level: info\nopenai:\n  api_key: k\n base_url: x\n');
-    expect(fails(() => load(['--config', later]))).toEndWith('(near line 6)');
+    expect(configError(() => load(['--config', later]))).toEndWith('(near line 6)');
     const pools = file('pools-bad.yaml', 'openai-custom:\n  - name: a\n    api_key: k\n   weight: 2\n');
-    expect(fails(() => load(['--provider-pools-file', pools]))).toEndWith('(near line 4)');
+    expect(configError(() => load(['--provider-pools-file', pools]))).toEndWith('(near line 4)');
     const typed = file('typed.yaml', 'openai:\n  base_url: 42\n');
-    expect(fails(() => load(['--config', typed]))).toContain('openai.base_url');
+    expect(configError(() => load(['--config', typed]))).toContain('openai.base_url');
     const unknown = file('unknown.yaml', 'openai:\n  base_ur1: http://x\n');
-    expect(fails(() => load(['--config', unknown]))).toBe(`${unknown}: openai.base_ur1: unknown key`);
+    expect(configError(() => load(['--config', unknown]))).toBe(`${unknown}: openai.base_ur1: unknown key`);
     const flag = file('flag.yaml', 'port: true\n');
-    expect(fails(() => load(['--config', flag]))).toBe(`${flag}: port: expected a whole number or a string, got boolean`);
+    expect(configError(() => load(['--config', flag]))).toBe(`${flag}: port: expected a whole number or a string, got boolean`);
     // A key of digits, which YAML reads as a number (0123456 as 123456): say to quote it, never echo it.
     const digits = file('digits.yaml', 'openai:\n  api_key: 0123456\n');
-    const msg = fails(() => load(['--config', digits]));
+    const msg = configError(() => load(['--config', digits]));
     expect(msg).toBe(`${digits}: openai.api_key: expected a string, got a number: put the value in quotes (YAML reads an unquoted 0123, 1e5 or true as a number)`);
     expect(msg).not.toContain('123456');
     const quoted = file('quoted.yaml', 'openai:\n  api_key: "0123456"\n');
     expect(load(['--config', quoted]).openai.apiKey).toBe('0123456');
     const list = file('list.yaml', '- a\n- b\n');
-    expect(fails(() => load(['--config', list]))).toContain('expected a mapping');
+    expect(configError(() => load(['--config', list]))).toContain('expected a mapping');
   });
 
   test('a missing explicit config file is an error', () => {
-    expect(fails(() => load(['--config', join(dir, 'absent.yaml')]))).toContain('does not exist');
-    expect(fails(() => load([], { AIPROXY_CONFIG: join(dir, 'absent2.yaml') }))).toContain('does not exist');
+    expect(configError(() => load(['--config', join(dir, 'absent.yaml')]))).toContain('does not exist');
+    expect(configError(() => load([], { AIPROXY_CONFIG: join(dir, 'absent2.yaml') }))).toContain('does not exist');
   });
 
   test('a directory where the config or pools file should be says so (a bind mount of a missing host file)', () => {
     const d = mkdtempSync(join(dir, 'mounted-'));
     const asDir = join(d, 'config.yaml');
     mkdirSync(asDir);
-    expect(fails(() => load(['--config', asDir]))).toBe(`config file ${asDir} is a directory, not a file (a container's bind mount of a host file that does not exist makes one)`);
+    expect(configError(() => load(['--config', asDir]))).toBe(`config file ${asDir} is a directory, not a file (a container's bind mount of a host file that does not exist makes one)`);
     // The default ./config.yaml too (the image's working directory is /etc/aiproxy).
-    expect(fails(() => load([], {}, d))).toStartWith(`config file ${asDir} is a directory, not a file`);
-    expect(fails(() => load(['--provider-pools-file', asDir]))).toStartWith(`provider pools file ${asDir} is a directory, not a file`);
+    expect(configError(() => load([], {}, d))).toStartWith(`config file ${asDir} is a directory, not a file`);
+    expect(configError(() => load(['--provider-pools-file', asDir]))).toStartWith(`provider pools file ${asDir} is a directory, not a file`);
   });
 
   test('a missing file given by a relative path says where it was looked for', () => {
     // Under systemd the working directory is /var/lib/aiproxy while the files sit in /etc/aiproxy.
-    expect(fails(() => load(['--provider-pools-file', 'no-such-pools.json']))).toBe(
+    expect(configError(() => load(['--provider-pools-file', 'no-such-pools.json']))).toBe(
       `provider pools file no-such-pools.json does not exist (a relative path is taken from the working directory, ${process.cwd()})`,
     );
-    expect(fails(() => load(['--config', 'no-such-config.yaml']))).toContain(`(a relative path is taken from the working directory, ${process.cwd()})`);
-    expect(fails(() => load(['--config', join(dir, 'absent3.yaml')]))).toBe(`config file ${join(dir, 'absent3.yaml')} does not exist`);
+    expect(configError(() => load(['--config', 'no-such-config.yaml']))).toContain(`(a relative path is taken from the working directory, ${process.cwd()})`);
+    expect(configError(() => load(['--config', join(dir, 'absent3.yaml')]))).toBe(`config file ${join(dir, 'absent3.yaml')} does not exist`);
     // The system prompt file is read when the app is made from the configuration (start-up, reload).
-    expect(fails(() => systemPromptFor(load(['--system-prompt-file', 'no-such-prompt.txt'])))).toBe(
+    expect(configError(() => systemPromptFor(load(['--system-prompt-file', 'no-such-prompt.txt'])))).toBe(
       `system_prompt_file no-such-prompt.txt cannot be read: ENOENT (a relative path is taken from the working directory, ${process.cwd()})`,
     );
-    expect(fails(() => systemPromptFor(load(['--system-prompt-file', join(dir, 'absent.txt')])))).toBe(`system_prompt_file ${join(dir, 'absent.txt')} cannot be read: ENOENT`);
+    expect(configError(() => systemPromptFor(load(['--system-prompt-file', join(dir, 'absent.txt')])))).toBe(`system_prompt_file ${join(dir, 'absent.txt')} cannot be read: ENOENT`);
   });
 
   test("the original project's config.json is refused with aiproxy's name for each of its keys, never a value", () => {
@@ -293,30 +284,30 @@ describe('config errors name the key and the source', () => {
       'config.json',
       JSON.stringify({ REQUIRED_API_KEY: 'orig-secret-key', SERVER_PORT: 3000, HOST: '0.0.0.0', MODEL_PROVIDER: 'gemini-cli-oauth', CRON_REFRESH_TOKEN: true }),
     );
-    const msg = fails(() => load(['--config', cfg]));
+    const msg = configError(() => load(['--config', cfg]));
     expect(msg).toContain('REQUIRED_API_KEY: unknown key');
     expect(msg).toContain("the original AIClient-2-API's config.json format");
     expect(msg).toContain('REQUIRED_API_KEY → api_key, SERVER_PORT → port, HOST → host, MODEL_PROVIDER → model_providers, CRON_REFRESH_TOKEN → (none');
     expect(msg).not.toContain('orig-secret-key');
     // Any other unknown key is just that.
-    expect(fails(() => load(['--config', file('typo.yaml', 'prot: 1\n')]))).toEndWith('prot: unknown key');
+    expect(configError(() => load(['--config', file('typo.yaml', 'prot: 1\n')]))).toEndWith('prot: unknown key');
   });
 
   test('bad URLs are refused', () => {
-    expect(fails(() => load(['--claude-base-url', 'not a url']))).toContain('--claude-base-url: "not a url" is not a valid URL');
-    expect(fails(() => load(['--openai-base-url', 'ftp://x/v1']))).toContain('must be an http(s) URL');
+    expect(configError(() => load(['--claude-base-url', 'not a url']))).toContain('--claude-base-url: "not a url" is not a valid URL');
+    expect(configError(() => load(['--openai-base-url', 'ftp://x/v1']))).toContain('must be an http(s) URL');
   });
 
   test('a secret never appears in an error message', () => {
-    const msg = fails(() => load(['--api-key', '   ']));
+    const msg = configError(() => load(['--api-key', '   ']));
     expect(msg).toContain('--api-key');
     // A pools file whose key lost its quotes: JSON.parse names the token it choked on.
     const pools = file('pools-unquoted.json', '{"gemini-cli": [{"name": "a", "api_key": AIzaSyLeakedKey0123456789}]}');
-    const poolsMsg = fails(() => load(['--provider-pools-file', pools]));
+    const poolsMsg = configError(() => load(['--provider-pools-file', pools]));
     expect(poolsMsg).toContain('cannot be parsed');
     expect(poolsMsg).not.toContain('AIzaSyLeakedKey0123456789');
     // A base URL pasted with its key in the query string.
-    const urlMsg = fails(() => load(['--gemini-base-url', 'https://generativelanguage.googleapis.com?key=AIzaSyLeakedKey0123456789']));
+    const urlMsg = configError(() => load(['--gemini-base-url', 'https://generativelanguage.googleapis.com?key=AIzaSyLeakedKey0123456789']));
     expect(urlMsg).toContain('must not contain a query or fragment');
     expect(urlMsg).not.toContain('AIzaSyLeakedKey0123456789');
   });

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from '../../src/cli/args.ts';
-import { ConfigError } from '../../src/config/errors.ts';
+import { configError } from '../helpers/config-error.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { expandHome, geminiCredsFile } from '../../src/config/parsers.ts';
 
@@ -22,15 +22,6 @@ function file(name: string, text: string): string {
 
 const load = (path: string) => loadConfig({ flags: parseArgs(['--config', path]).flags, env: { OPENAI_KEY: 'sk-env' }, cwd: join(dir, 'nowhere') });
 
-const fails = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 const CONFIG = [
   'port: 8123',
@@ -63,12 +54,12 @@ describe('config.yaml saved on Windows', () => {
 
   test('a key given twice is refused with a byte-order mark and CRLF too, the first key included', () => {
     const bom = file('bom-dup.yaml', '\uFEFFport: 8123\r\nhost: 127.0.0.1\r\nport: 8124\r\n');
-    expect(fails(() => load(bom))).toBe(`${bom}: port: duplicate key on line 3 (first given on line 1)`);
+    expect(configError(() => load(bom))).toBe(`${bom}: port: duplicate key on line 3 (first given on line 1)`);
   });
 
   test('a YAML error names its line with CRLF line ends', () => {
     const bad = file('crlf-bad.yaml', '\uFEFFport: 8123\r\ncors_origin: *\r\n');
-    expect(fails(() => load(bad))).toContain("(near line 2); a value beginning with *, @, ` or : must be quoted ('*', '::')");
+    expect(configError(() => load(bad))).toContain("(near line 2); a value beginning with *, @, ` or : must be quoted ('*', '::')");
   });
 });
 

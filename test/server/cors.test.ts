@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from '../../src/cli/args.ts';
-import { ConfigError } from '../../src/config/errors.ts';
+import { configError } from '../helpers/config-error.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { manualSource } from '../helpers/manual-stream.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
@@ -281,15 +281,6 @@ describe('cors_origin setting', () => {
   const dir = mkdtempSync(join(tmpdir(), 'aiproxy-cors-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const load = (argv: string[], env: Record<string, string> = {}) => loadConfig({ flags: parseArgs(argv).flags, env, cwd: join(dir, 'nowhere') });
-  const refusal = (f: () => unknown): string => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(ConfigError);
-      return (e as Error).message;
-    }
-    throw new Error('expected a ConfigError');
-  };
 
   test('read from flag, env and config.yaml (a string or a list), origins as browsers send them', () => {
     expect(load([]).corsOrigin).toEqual([]);
@@ -308,17 +299,17 @@ describe('cors_origin setting', () => {
   });
 
   test('a value that is not * or a list of origins stops start-up, naming the key', () => {
-    expect(refusal(() => load(['--cors-origin', 'https://app.example.com/chat']))).toContain('--cors-origin: "https://app.example.com/chat" is not an origin');
-    expect(refusal(() => load([], { AIPROXY_CORS_ORIGIN: 'app.example.com' }))).toStartWith('AIPROXY_CORS_ORIGIN: "app.example.com" is not an origin');
-    expect(refusal(() => load(['--cors-origin', 'https://a.example?x=1']))).toContain('is not an origin');
-    expect(refusal(() => load(['--cors-origin', 'https://user@a.example']))).toContain('is not an origin');
-    expect(refusal(() => load(['--cors-origin', 'null']))).toContain('is not an origin');
-    expect(refusal(() => load(['--cors-origin', `*,${APP}`]))).toContain('--cors-origin: * already allows every origin');
+    expect(configError(() => load(['--cors-origin', 'https://app.example.com/chat']))).toContain('--cors-origin: "https://app.example.com/chat" is not an origin');
+    expect(configError(() => load([], { AIPROXY_CORS_ORIGIN: 'app.example.com' }))).toStartWith('AIPROXY_CORS_ORIGIN: "app.example.com" is not an origin');
+    expect(configError(() => load(['--cors-origin', 'https://a.example?x=1']))).toContain('is not an origin');
+    expect(configError(() => load(['--cors-origin', 'https://user@a.example']))).toContain('is not an origin');
+    expect(configError(() => load(['--cors-origin', 'null']))).toContain('is not an origin');
+    expect(configError(() => load(['--cors-origin', `*,${APP}`]))).toContain('--cors-origin: * already allows every origin');
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, `cors_origin: [${APP}, ${APP}/v1]\n`);
-    expect(refusal(() => load(['--config', bad]))).toContain('cors_origin: "https://app.example.com/v1" is not an origin');
+    expect(configError(() => load(['--config', bad]))).toContain('cors_origin: "https://app.example.com/v1" is not an origin');
     const wrongType = join(dir, 'type.yaml');
     writeFileSync(wrongType, 'cors_origin: true\n');
-    expect(refusal(() => load(['--config', wrongType]))).toContain('cors_origin');
+    expect(configError(() => load(['--config', wrongType]))).toContain('cors_origin');
   });
 });
