@@ -31,10 +31,14 @@ export function credentialsOf(req: UpstreamRequest): string[] {
  * secret wherever it appears (also JSON-escaped), and any starred-out key.
  */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  // Each secret as it is, then as it reads inside a JSON string (quotes and backslashes escaped).
-  const escaped = secrets.map((s) => JSON.stringify(s).slice(1, -1)).filter((e, i) => e !== secrets[i]);
-  const out = blankOut(blankOut(text, secrets), escaped);
+  const out = blankSecrets(text, secrets);
   return out.includes('****') ? out.replace(MASKED_KEY, REDACTED) : out;
+}
+
+/** `text` with each secret blanked out as it is, and as it reads inside a JSON string (quotes and backslashes escaped). */
+function blankSecrets(text: string, secrets: readonly string[]): string {
+  const escaped = secrets.map((s) => JSON.stringify(s).slice(1, -1)).filter((e, i) => e !== secrets[i]);
+  return blankOut(blankOut(text, secrets), escaped);
 }
 
 /**
@@ -64,7 +68,10 @@ function holdsError(data: string | Uint8Array): boolean {
 export function scrubChunk<T extends string | Uint8Array>(data: T, secrets: readonly string[]): T {
   if (!holdsError(data)) return data;
   const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
-  const clean = scrubSecrets(text, secrets);
+  // The secrets themselves only, not starred-out text: a chunk that holds an error may hold answer text
+  // too (a Responses event echoes the request's tools, a Gemini call's arguments are raw JSON), and an
+  // in-band error never carries OpenAI's masked key (that comes with a 401).
+  const clean = blankSecrets(text, secrets);
   if (clean === text) return data;
   return (typeof data === 'string' ? clean : Buffer.from(clean)) as T;
 }

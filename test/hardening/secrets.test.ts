@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scrubSecrets } from '../../src/upstream/scrub.ts';
+import { scrubChunk, scrubSecrets } from '../../src/upstream/scrub.ts';
 import { openaiChunk, SSE_HEAD, startFaultServer, type FaultServer } from '../helpers/fault-upstream.ts';
 import { startOpenAIMock } from '../helpers/mocks/openai-mock.ts';
 import type { MockServer } from '../helpers/mocks/types.ts';
@@ -119,6 +119,15 @@ describe('a key an upstream echoes inside a 200 (an error body or an in-band str
       expect(text).not.toContain(KEY);
     });
   }
+
+  test('a chunk that holds an error and answer text loses only the keys in it, never starred-out text', () => {
+    // A Responses event echoes the request's tools as raw JSON (one with an "error" property), beside the answer.
+    const echo = `event: response.completed\ndata: {"response":{"tools":[{"parameters":{"properties":{"error":{"type":"string"}}}}],"output_text":"Your password is shown as ******** in the log."}}\n\n`;
+    expect(scrubChunk(echo, [KEY])).toBe(echo);
+    expect(new TextDecoder().decode(scrubChunk(new TextEncoder().encode(echo), [KEY]))).toBe(echo);
+    const error = `data: {"error":{"message":"bad key ${KEY}, shown as sk-****4242"}}\n\n`;
+    expect(scrubChunk(error, [KEY])).toBe('data: {"error":{"message":"bad key [redacted], shown as sk-****4242"}}\n\n');
+  });
 
   test('an answer that holds the key’s text (not an error) goes as it came, relayed or converted', async () => {
     const ask = [{ role: 'user', content: 'about the key' }];
