@@ -122,10 +122,10 @@ describe('a key an upstream echoes inside a 200 (an error body or an in-band str
 
   test('a chunk that holds an error and answer text loses only the keys in it, never starred-out text', () => {
     // A Responses event echoes the request's tools as raw JSON (one with an "error" property), beside the answer.
-    const echo = `event: response.completed\ndata: {"response":{"tools":[{"parameters":{"properties":{"error":{"type":"string"}}}}],"output_text":"Your password is shown as ******** in the log."}}\n\n`;
+    const echo: string = `event: response.completed\ndata: {"response":{"tools":[{"parameters":{"properties":{"error":{"type":"string"}}}}],"output_text":"Your password is shown as ******** in the log."}}\n\n`;
     expect(scrubChunk(echo, [KEY])).toBe(echo);
     expect(new TextDecoder().decode(scrubChunk(new TextEncoder().encode(echo), [KEY]))).toBe(echo);
-    const error = `data: {"error":{"message":"bad key ${KEY}, shown as sk-****4242"}}\n\n`;
+    const error: string = `data: {"error":{"message":"bad key ${KEY}, shown as sk-****4242"}}\n\n`;
     expect(scrubChunk(error, [KEY])).toBe('data: {"error":{"message":"bad key [redacted], shown as sk-****4242"}}\n\n');
   });
 
