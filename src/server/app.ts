@@ -209,8 +209,6 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         ? Response.json({ status: 'shutting_down' }, { status: 503, headers: { connection: 'close' } })
         : health(holder.ctx),
     );
-  /** The app's own handler, for a request it serves under a tidier path (set once the app exists). */
-  let routeAgain = (_request: Request): Promise<Response> | Response => new Response(null, { status: 500 });
   /** A request served again under a tidier path → the one Bun handed over (its connection's). */
   const retried = new WeakMap<Request, Request>();
   /** The answer to whatever a route did not answer itself: Elysia's NOT_FOUND and PARSE, errors thrown. */
@@ -234,7 +232,8 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         // Host ("x", "llm") would hide the first segment; the route reads nothing of the origin.
         const again = new Request(`${RETRY_ORIGIN}${tidy}${query ? `?${query}` : ''}`, request);
         retried.set(again, request);
-        return routeAgain(again);
+        // The app exists by the time an error is rendered.
+        return app.handle(again);
       }
       return withHeaders(errorResponse(protocol, { status: 404, kind: 'not_found', message: `no route for ${request.method} ${path}${routeHint(path)}` }), id, cors);
     }
@@ -395,7 +394,6 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   });
   // A stopped app must not leave token refreshes, health checks or state saves running (tests and
   // embedders start and stop apps in one process).
-  routeAgain = (request) => app.handle(request);
   app.onStop(() => {
     stopPoolTasks();
     providerEnv.release();
