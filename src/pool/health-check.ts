@@ -4,6 +4,7 @@ import type { ProviderName } from '../config/providers.ts';
 import { codecs } from '../protocols/index.ts';
 import { outcomeOfInfo } from '../proxy/failover.ts';
 import { readLimited } from '../upstream/fetch.ts';
+import { followRedirects } from '../upstream/redirects.ts';
 import { credentialsOf, scrubSecrets } from '../upstream/scrub.ts';
 import type { Logger } from '../util/log.ts';
 import type { Member, Outcome } from './member.ts';
@@ -79,8 +80,8 @@ export async function checkMember(m: Member, pool: Pool, deps: Pick<HealthCheckD
   try {
     const body = codecs[adapter.protocol].encodeRequest(req, { model, defaultMaxTokens: 16 });
     const r = await adapter.generate(model, 'unary', JSON.stringify(body));
-    const init = { method: r.method, headers: r.headers, body: r.body, signal: AbortSignal.timeout(CHECK_TIMEOUT_MS), proxy: r.proxy };
-    const res = await deps.fetch(r.url, init as RequestInit);
+    const init = { method: r.method, headers: r.headers, body: r.body, signal: AbortSignal.timeout(CHECK_TIMEOUT_MS), redirect: 'manual', proxy: r.proxy } as RequestInit;
+    const res = await followRedirects(await deps.fetch(r.url, init), r.url, init, deps.fetch);
     if (res.ok) {
       // Only the status counts: the body is not read (a hostile upstream could make it any size).
       await res.body?.cancel();

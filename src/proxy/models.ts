@@ -4,6 +4,7 @@ import { codecs } from '../protocols/index.ts';
 import type { ProviderAdapter } from '../providers/types.ts';
 import type { Pool } from '../pool/pool.ts';
 import { readText } from '../upstream/fetch.ts';
+import { followRedirects } from '../upstream/redirects.ts';
 import type { Logger } from '../util/log.ts';
 
 const TTL_MS = 5 * 60_000;
@@ -82,8 +83,8 @@ export class ModelCatalog {
     const req = await adapter.listModels().catch(() => undefined);
     if (!req) return { models: fallback(adapter), ok: true };
     try {
-      const init = { method: req.method, headers: req.headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), proxy: req.proxy };
-      const res = await this.fetchFn(req.url, init as RequestInit);
+      const init = { method: req.method, headers: req.headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'manual', proxy: req.proxy } as RequestInit;
+      const res = await followRedirects(await this.fetchFn(req.url, init), req.url, init, this.fetchFn);
       if (!res.ok) {
         res.body?.cancel().catch(() => {});
         throw new Error(`HTTP ${res.status}`);

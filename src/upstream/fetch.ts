@@ -2,6 +2,7 @@ import { ProxyError } from '../core/errors.ts';
 import type { UpstreamRequest } from '../providers/types.ts';
 import { currentRequest, type RequestScope } from '../util/request-context.ts';
 import { ConnectTimeoutError } from './connect-timeout.ts';
+import { followRedirects } from './redirects.ts';
 import { credentialsOf, scrubSecrets } from './scrub.ts';
 
 export interface CallOptions {
@@ -50,18 +51,24 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
   const started = performance.now();
   let res: Response;
   try {
-    res = await (opts.fetch ?? fetch)(req.url, {
+    const init = {
       method: req.method,
       headers: req.headers,
       body: req.body,
       signal,
+      // Followed in followRedirects, which keeps the key from going to another host.
+      redirect: 'manual',
       // Bun's own idle timeout (5 min) would cut long generations; our deadlines are explicit instead.
       timeout: false,
       // Unset for most requests, which then take the environment's proxy, if any.
       proxy: req.proxy,
-    } as RequestInit);
+    } as RequestInit;
+    const fetchFn = opts.fetch ?? fetch;
+    res = await fetchFn(req.url, init);
+    if (res.status >= 301 && res.status <= 308) res = await followRedirects(res, req.url, init, fetchFn);
   } catch (e) {
     if (opts.signal.aborted) throw new ClientGoneError();
+    if (e instanceof ProxyError) throw e;
     const host = safeHost(req.url);
     if (e instanceof ConnectTimeoutError) throw new ProxyError({ kind: 'timeout', message: e.message });
     if (timedOut) {
