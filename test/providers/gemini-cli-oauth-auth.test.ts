@@ -93,11 +93,21 @@ describe('project through the proxy', () => {
     expect(generateCalls(st).map((c) => (c.body as { project: string }).project)).toEqual([st.api.project, st.api.project]);
   });
 
-  test('--project-id is used as given, with no discovery', async () => {
-    s = await startCodeAssistStack({ mock: { project: 'my-team-project' }, flags: ['--project-id', 'my-team-project'] });
-    await ask(s);
-    expect(s.api.calls.map((c) => c.url)).toEqual(['/v1internal:generateContent']);
-    expect((s.api.calls[0]!.body as { project: string }).project).toBe('my-team-project');
+  test('--project-id goes to loadCodeAssist as the Gemini CLI sends it, then every request carries it', async () => {
+    s = await startCodeAssistStack({ mock: { project: 'my-team-project', defaultTier: 'standard-tier' }, flags: ['--project-id', 'my-team-project'] });
+    await ask(s, 'one');
+    await ask(s, 'two');
+    expect(s.api.calls.map((c) => c.url)).toEqual(['/v1internal:loadCodeAssist', '/v1internal:generateContent', '/v1internal:generateContent']);
+    expect(generateCalls(s).map((c) => (c.body as { project: string }).project)).toEqual(['my-team-project', 'my-team-project']);
+  });
+
+  test('--project-id: a Standard account never set up is onboarded in it on the first request (its calls were refused until then)', async () => {
+    s = await startCodeAssistStack({ mock: { project: 'my-team-project', defaultTier: 'standard-tier', onboarded: false, onboardPolls: 1 }, flags: ['--project-id', 'my-team-project'] });
+    const answer = await ask(s, 'hello');
+    expect(answer.choices[0]!.message.content).toBe('mock(code-assist) heard: hello');
+    const onboard = s.api.calls.find((c) => c.url === '/v1internal:onboardUser');
+    expect(onboard?.body).toMatchObject({ tierId: 'standard-tier', cloudaicompanionProject: 'my-team-project' });
+    expect(generateCalls(s).map((c) => (c.body as { project: string }).project)).toEqual(['my-team-project']);
   });
 
   test('a refusal during discovery reaches the client with Google’s message and a hint', async () => {

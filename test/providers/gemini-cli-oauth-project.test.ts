@@ -85,10 +85,38 @@ describe('project discovery', () => {
     expect(paths()).toEqual(['POST /v1internal:loadCodeAssist']);
   });
 
-  test('a configured project is used without any discovery call', async () => {
-    const r = await setup({}, { configured: 'my-own-project' });
+  const META = { ideType: 'IDE_UNSPECIFIED', platform: 'PLATFORM_UNSPECIFIED', pluginType: 'GEMINI' };
+
+  test('a configured project is given to loadCodeAssist, as the Gemini CLI gives it, and kept for the account in it', async () => {
+    const r = await setup({ defaultTier: 'standard-tier' }, { configured: 'my-own-project' });
     expect(await r.project()).toBe('my-own-project');
-    expect(api.calls).toHaveLength(0);
+    expect(await r.project()).toBe('my-own-project');
+    expect(paths()).toEqual(['POST /v1internal:loadCodeAssist']);
+    expect(api.calls[0]!.body).toEqual({ cloudaicompanionProject: 'my-own-project', metadata: { ...META, duetProject: 'my-own-project' } });
+  });
+
+  test('an account of a paid tier never set up is onboarded in the configured project', async () => {
+    const r = await setup({ onboarded: false, defaultTier: 'standard-tier', onboardPolls: 2 }, { configured: 'my-own-project' });
+    expect(await r.project()).toBe('my-own-project');
+    expect(paths()).toEqual(['POST /v1internal:loadCodeAssist', 'POST /v1internal:onboardUser', 'GET /v1internal/operations/…', 'GET /v1internal/operations/…']);
+    expect(api.calls[1]!.body).toEqual({ tierId: 'standard-tier', cloudaicompanionProject: 'my-own-project', metadata: { ...META, duetProject: 'my-own-project' } });
+    expect(api.onboarded).toBe(true);
+  });
+
+  test('a free-tier account with a project configured for other Google tools gets the project Code Assist manages for it', async () => {
+    const r = await setup({}, { configured: 'some-gcloud-project' });
+    expect(await r.project()).toBe(api.project);
+  });
+
+  test('a free-tier account never set up is onboarded without the configured project (Precondition Failed otherwise)', async () => {
+    const r = await setup({ onboarded: false }, { configured: 'some-gcloud-project' });
+    expect(await r.project()).toBe(api.project);
+    expect(api.calls[1]!.body).toEqual({ tierId: 'free-tier', metadata: META });
+  });
+
+  test('the configured project is used when Code Assist names none', async () => {
+    const r = await setup({ withholdProject: true }, { configured: 'my-own-project' });
+    expect(await r.project()).toBe('my-own-project');
   });
 
   test('Google’s refusal reaches the caller with its message and a hint, and is not cached', async () => {

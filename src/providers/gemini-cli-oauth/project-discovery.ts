@@ -4,7 +4,10 @@ import { callCodeAssist, type CodeAssistCallOptions } from './code-assist-call.t
 import { withCodeAssistHint } from './error-hints.ts';
 
 export interface ProjectDiscoveryOptions extends CodeAssistCallOptions {
-  /** gemini.project_id / --project-id / GOOGLE_CLOUD_PROJECT: used as is, no discovery. */
+  /**
+   * gemini.project_id / --project-id / GOOGLE_CLOUD_PROJECT: given to loadCodeAssist and onboardUser as the
+   * Gemini CLI gives it, and used where Code Assist names no project of its own.
+   */
   configured?: string;
   /** Onboarding is a long-running operation, polled this often… */
   pollIntervalMs?: number;
@@ -25,7 +28,11 @@ const PROJECT_SETTINGS = 'gemini.project_id (--project-id, GOOGLE_CLOUD_PROJECT)
  * The Code Assist project, found the way the Gemini CLI's setup does it (protocols.md §4.4): loadCodeAssist
  * says whether the account is onboarded and which project it was given; if it is not onboarded yet,
  * onboardUser on the default tier, polling the operation until Google has provisioned the project.
- * Free tier: no project in onboardUser (Google answers Precondition Failed otherwise).
+ * Free tier: no project in onboardUser (Google answers Precondition Failed otherwise). A configured
+ * project goes through the same steps rather than straight into generate calls: an account of a paid
+ * tier that was never set up is onboarded in it (generate calls are refused until then), and a free-tier
+ * account whose environment has GOOGLE_CLOUD_PROJECT set for other Google tools gets the project Code
+ * Assist manages for it, which is the one its calls are allowed in.
  */
 export function createProjectResolver(o: ProjectDiscoveryOptions): ProjectResolver {
   /** The project discovered, and for which sign-in: another account has a project of its own. */
@@ -34,7 +41,6 @@ export function createProjectResolver(o: ProjectDiscoveryOptions): ProjectResolv
   let discovering: { project: Promise<string>; signIn: number } | undefined;
   return {
     async project() {
-      if (o.configured) return o.configured;
       // The token first: it is what notices that the Gemini CLI signed in as another account since (its
       // /auth rewrites the shared file), whose requests the old project would refuse (Kilo-Org/kilocode#2525).
       await o.tokens.accessToken();
@@ -61,9 +67,11 @@ export function createProjectResolver(o: ProjectDiscoveryOptions): ProjectResolv
 }
 
 async function discover(o: ProjectDiscoveryOptions): Promise<string> {
-  const load = await callCodeAssist(o, 'POST', ':loadCodeAssist', { metadata: METADATA });
+  const configured = o.configured || undefined;
+  const withProject = configured ? { cloudaicompanionProject: configured, metadata: { ...METADATA, duetProject: configured } } : { metadata: METADATA };
+  const load = await callCodeAssist(o, 'POST', ':loadCodeAssist', withProject);
   if (isRecord(load.currentTier)) {
-    const project = projectId(load.cloudaicompanionProject);
+    const project = projectId(load.cloudaicompanionProject) ?? configured;
     if (project) return project;
     throw noProject(load, `the account is on ${tierName(load.currentTier)} but Google assigned it no project`);
   }
@@ -79,7 +87,7 @@ async function discover(o: ProjectDiscoveryOptions): Promise<string> {
   }
 
   const tier = defaultTier(load);
-  if (tier.userDefinedCloudaicompanionProject === true) {
+  if (tier.userDefinedCloudaicompanionProject === true && !configured) {
     // Often the free tier was refused (location, account type) and this is all that is left: say so too.
     const reasons = googleReasons(load);
     throw new ProxyError({
@@ -88,7 +96,8 @@ async function discover(o: ProjectDiscoveryOptions): Promise<string> {
     });
   }
   const tierId = typeof tier.id === 'string' ? tier.id : 'legacy-tier';
-  let op = await callCodeAssist(o, 'POST', ':onboardUser', { tierId, metadata: METADATA });
+  const onboarding = tierId === 'free-tier' ? { tierId, metadata: METADATA } : { tierId, ...withProject };
+  let op = await callCodeAssist(o, 'POST', ':onboardUser', onboarding);
   const maxPolls = o.maxPolls ?? 30;
   for (let polls = 0; op.done !== true; polls++) {
     if (polls >= maxPolls) {
@@ -103,13 +112,13 @@ async function discover(o: ProjectDiscoveryOptions): Promise<string> {
     }
     await Bun.sleep(o.pollIntervalMs ?? 2_000);
     // Newer Gemini CLIs poll the operation; older ones re-sent onboardUser, which also answers with it.
-    op = typeof op.name === 'string' && op.name !== '' ? await callCodeAssist(o, 'GET', `/${op.name}`) : await callCodeAssist(o, 'POST', ':onboardUser', { tierId, metadata: METADATA });
+    op = typeof op.name === 'string' && op.name !== '' ? await callCodeAssist(o, 'GET', `/${op.name}`) : await callCodeAssist(o, 'POST', ':onboardUser', onboarding);
   }
   if (isRecord(op.error)) {
     const message = typeof op.error.message === 'string' ? op.error.message : 'unknown error';
     throw new ProxyError(withCodeAssistHint({ status: 403, kind: 'permission', message: `Code Assist onboarding failed: ${message}` }));
   }
-  const project = isRecord(op.response) ? projectId(op.response.cloudaicompanionProject) : undefined;
+  const project = (isRecord(op.response) ? projectId(op.response.cloudaicompanionProject) : undefined) ?? configured;
   if (project) return project;
   throw noProject(load, `onboarding on ${tierName(tier)} finished without a project`);
 }

@@ -150,6 +150,8 @@ export async function startCodeAssistMock(opts: CodeAssistMockOptions = {}): Pro
   /** Every account's project: one the caller has no rights on is refused as Google refuses it. */
   const projects = new Set([project]);
   const operations = new Map<string, number>();
+  /** The project each onboarding of a tier in the user's own project was asked for. */
+  const onboardedIn = new Map<string, string>();
   const issuedSignatures = new Set<string>();
   const defaultTier = opts.defaultTier ?? 'free-tier';
 
@@ -184,8 +186,11 @@ export async function startCodeAssistMock(opts: CodeAssistMockOptions = {}): Pro
     const out: Record<string, unknown> = { allowedTiers };
     if (opts.ineligibleTiers) out.ineligibleTiers = opts.ineligibleTiers;
     if (mock.onboarded) {
-      out.currentTier = { ...allowedTiers.find((t) => t.id === defaultTier), hasOnboardedPreviously: true };
-      if (!opts.withholdProject) out.cloudaicompanionProject = account;
+      const tier = allowedTiers.find((t) => t.id === defaultTier);
+      out.currentTier = { ...tier, hasOnboardedPreviously: true };
+      // A tier in the user's own project names the one asked about; the free tier its managed one, whatever was asked.
+      const asked = isRecord(body) && typeof body.cloudaicompanionProject === 'string' ? body.cloudaicompanionProject : undefined;
+      if (!opts.withholdProject) out.cloudaicompanionProject = tier?.userDefinedCloudaicompanionProject && asked ? asked : account;
     }
     return jsonResponse(200, out);
   }
@@ -202,6 +207,7 @@ export async function startCodeAssistMock(opts: CodeAssistMockOptions = {}): Pro
     }
     const name = `operations/onboard-${randomId(10)}`;
     operations.set(name, opts.onboardPolls ?? 2);
+    if (body.tierId !== 'free-tier') onboardedIn.set(name, body.cloudaicompanionProject as string);
     return jsonResponse(200, { name, done: false });
   }
 
@@ -219,7 +225,7 @@ export async function startCodeAssistMock(opts: CodeAssistMockOptions = {}): Pro
       done: true,
       response: {
         '@type': 'type.googleapis.com/google.internal.cloud.code.v1internal.OnboardUserResponse',
-        cloudaicompanionProject: { id: project, name: 'Gemini Code Assist project' },
+        cloudaicompanionProject: { id: onboardedIn.get(name) ?? project, name: 'Gemini Code Assist project' },
       },
     });
   }
