@@ -7,7 +7,7 @@ import { VERSION } from '../version.ts';
  */
 function shownDefault(s: Setting): string {
   if (s.secret || /\(default\b/i.test(s.help)) return '';
-  const v = typeof s.default === 'function' ? (s.default as () => unknown)() : s.default;
+  const v = typeof s.default === 'function' ? (s.default as (env: (name: string) => string | undefined) => unknown)((name) => process.env[name] || undefined) : s.default;
   if (v === undefined || (Array.isArray(v) && v.length === 0)) return '';
   return ` [default ${Array.isArray(v) ? v.join(',') : String(v)}]`;
 }

@@ -44,7 +44,7 @@ export function loadConfig(src: ConfigSources): Config {
     if (fromEnv !== undefined) return parseSetting(s, fromEnv, s.env!);
     const fromFile = file ? lookup(file, s.key) : undefined;
     if (fromFile !== undefined) return parseSetting(s, fromFile, `${fileLabel}: ${s.key}`);
-    return typeof s.default === 'function' ? (s.default as () => T)() : s.default;
+    return typeof s.default === 'function' ? (s.default as (e: typeof env) => T)(env) : s.default;
   }
 
   const apiKey = resolve(SETTINGS.apiKey);

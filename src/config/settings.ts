@@ -18,7 +18,8 @@ export interface Setting<T = unknown> {
   flag?: string;
   env?: string;
   parse: (raw: unknown) => T;
-  default?: T | (() => T);
+  /** A function is given the environment (empty values unset), for defaults that follow another program's variables. */
+  default?: T | ((env: (name: string) => string | undefined) => T);
   /** Never echoed in an error message or log. */
   secret?: boolean;
   /** A comma-separated list: its flag given twice adds to it (`--cors-origin a --cors-origin b`). */
@@ -232,7 +233,8 @@ export const SETTINGS = {
   },
   geminiOauthCredsFile: {
     key: 'gemini.oauth_creds_file', flag: '--gemini-oauth-creds-file', env: 'GEMINI_OAUTH_CREDS_FILE', parse: path,
-    default: () => geminiCredsFile(homedir()), help: 'Google OAuth credentials for gemini-cli-oauth',
+    // The Gemini CLI's own file, wherever it keeps it: GEMINI_CLI_HOME stands for its home directory.
+    default: (env: (name: string) => string | undefined) => geminiCredsFile(env('GEMINI_CLI_HOME') ?? homedir()), help: 'Google OAuth credentials for gemini-cli-oauth',
   },
   geminiOauthCredsBase64: {
     key: 'gemini.oauth_creds_base64', env: 'GEMINI_OAUTH_CREDS_BASE64', parse: base64Json, secret: true,

@@ -37,6 +37,13 @@ describe('config sources and precedence', () => {
     expect(c.configFile).toBeUndefined();
   });
 
+  test("the credentials file's default follows the Gemini CLI's GEMINI_CLI_HOME, its stand-in for the home directory", () => {
+    expect(load([], { GEMINI_CLI_HOME: '/srv/gemini-home' }).gemini.oauthCredsFile).toBe('/srv/gemini-home/.gemini/oauth_creds.json');
+    // An empty variable is unset, as for every other one; a configured file still wins.
+    expect(load([], { GEMINI_CLI_HOME: '' }).gemini.oauthCredsFile).not.toStartWith('/.gemini');
+    expect(load(['--gemini-oauth-creds-file', '/x/creds.json'], { GEMINI_CLI_HOME: '/srv/gemini-home' }).gemini.oauthCredsFile).toBe('/x/creds.json');
+  });
+
   test('flag beats env beats file beats default, per key', () => {
     const cfg = file('prec.yaml', 'port: 1111\nhost: file-host\napi_key: file-key\nopenai:\n  api_key: file-openai\n');
     const c = load(['--config', cfg, '--port', '3333'], { AIPROXY_PORT: '2222', AIPROXY_HOST: 'env-host', OPENAI_API_KEY: 'env-openai' });
