@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 
 /**
  * The shape of config.yaml. Unknown keys are rejected so a typo ("base_ur1") stops start-up instead of
@@ -53,5 +53,3 @@ export const ConfigFileSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-
-export type ConfigFile = Static<typeof ConfigFileSchema>;

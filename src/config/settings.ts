@@ -257,8 +257,6 @@ export const SETTINGS = {
   configFile: { key: '', flag: '--config', env: 'AIPROXY_CONFIG', parse: path, help: 'Config file (default ./config.yaml)' },
 } satisfies Record<string, Setting>;
 
-export type SettingName = keyof typeof SETTINGS;
-
 /** Runs a setting's parser, turning its complaint into a ConfigError that names the source. */
 export function parseSetting<T>(s: Setting<T>, raw: unknown, source: string): T {
   try {

@@ -13,8 +13,6 @@ export const GEMINI_CLI_OAUTH_SCOPES = [
   'https://www.googleapis.com/auth/userinfo.profile',
 ] as const;
 
-export const GOOGLE_AUTH_URL = 'https://accounts.google.com/o/oauth2/v2/auth';
-
 /** Where Google shows the code to paste when no browser can reach a loopback port (the Gemini CLI's NO_BROWSER mode). */
 export const GOOGLE_CODE_PASTE_REDIRECT = 'https://codeassist.google.com/authcode';
 

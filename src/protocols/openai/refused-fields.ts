@@ -1,5 +1,4 @@
 import type { ReasoningEffort } from '../../core/request.ts';
-import { isRecord, tryParseJson } from '../../util/json.ts';
 import { nearestIn } from './model-rules.ts';
 
 /**

@@ -64,8 +64,3 @@ export function tokenManagerFor(cfg: Config['gemini'], log?: Logger, lease?: Tok
   else entry.holders.add(FOREVER);
   return entry.manager;
 }
-
-/** For tests: how many managers are kept. */
-export function tokenManagerCount(): number {
-  return managers.size;
-}
