@@ -4,8 +4,9 @@ import type { ProviderAdapter, UpstreamRequest } from './types.ts';
 export const ANTHROPIC_VERSION = '2023-06-01';
 
 /**
- * The Anthropic Messages API: `{base_url}/v1/messages` with `x-api-key`. Client `anthropic-beta` headers
- * are forwarded by the caller through `extraHeaders` (Claude Code depends on them).
+ * The Anthropic Messages API: `{base_url}/v1/messages` with `x-api-key`. An Anthropic client's
+ * `anthropic-beta` and `anthropic-version` headers are added by the caller (forwardedHeaders in
+ * proxy/generate.ts; Claude Code depends on its betas).
  */
 export function claudeCustom(cfg: Config['claude']): ProviderAdapter {
   // Anthropic-compatible servers may read the key from Authorization only: MiniMax's /anthropic answers

@@ -79,7 +79,7 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
 /**
  * Reasoning summaries are the only readable reasoning OpenAI returns; asked for when the client shows
  * thinking (Anthropic thinking on, Gemini includeThoughts), since organisations OpenAI has not verified
- * get a 400 for them (proxy/reasoning-summary.ts then retries without).
+ * get a 400 for them (proxy/responses-retry.ts then retries without).
  */
 function wantsThoughts(r: ReasoningConfig | undefined): boolean {
   if (!r || r.includeThoughts === false) return false;
