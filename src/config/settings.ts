@@ -210,7 +210,7 @@ export const SETTINGS = {
   openaiApiKey: { key: 'openai.api_key', flag: '--openai-api-key', env: 'OPENAI_API_KEY', parse: nonEmpty, secret: true, help: 'Key for openai-custom and openaiResponses-custom' },
   openaiBaseUrl: {
     key: 'openai.base_url', flag: '--openai-base-url', env: 'OPENAI_BASE_URL', parse: openaiBaseUrl,
-    default: 'https://api.openai.com/v1', help: 'Base URL of the OpenAI-compatible upstream (with its /v1; openaiResponses-custom too; a trailing /chat/completions is dropped)',
+    default: 'https://api.openai.com/v1', help: 'Base URL of the OpenAI-compatible upstream (with its /v1; openaiResponses-custom too; a trailing /chat/completions or /responses is dropped)',
   },
   openaiProxyUrl: {
     key: 'openai.proxy_url', flag: '--openai-proxy-url', env: 'OPENAI_PROXY_URL', parse: proxyUrl, secret: true,
