@@ -112,8 +112,33 @@ export function parsePools(raw: unknown, where: string, warnings: string[] = [])
 
 function parseMember(raw: unknown, at: string, provider: ProviderName, index: number, warnings: string[]): MemberConfig {
   if (!isRecord(raw)) throw new ConfigError(`${at}: expected a mapping`);
-  return isOriginal(raw) ? parseOriginalMember(raw, at, provider, index, warnings) : parseOurMember(raw, at, provider, index);
+  const original = isOriginal(raw);
+  const unused = Object.keys(raw).filter((k) => {
+    const field = original ? ORIGINAL_KEYS[k] : CREDENTIAL_KEYS[k];
+    return field !== undefined && raw[k] !== null && raw[k] !== '' && !USED_CREDENTIALS[provider].has(field);
+  });
+  // Accepted, as the original did, but said: an account given an api_key where it signs in with Google
+  // (or the reverse) otherwise fails later with an error that does not point back here. Names only, never values.
+  if (unused.length > 0) warnings.push(`${at}: ${unused.join(', ')} ${unused.length === 1 ? 'is' : 'are'} not used by ${provider} (${USED_HINT[provider]})`);
+  return original ? parseOriginalMember(raw, at, provider, index, warnings) : parseOurMember(raw, at, provider, index);
 }
+
+const KEYED = new Set<keyof MemberCredentials>(['apiKey', 'baseUrl', 'proxyUrl']);
+/** The credentials each provider's adapter reads (providers/registry.ts). */
+const USED_CREDENTIALS: Record<ProviderName, Set<keyof MemberCredentials>> = {
+  'openai-custom': KEYED,
+  'openaiResponses-custom': KEYED,
+  'claude-custom': KEYED,
+  'gemini-cli': KEYED,
+  'gemini-cli-oauth': new Set(['oauthCredsFile', 'oauthCredsBase64', 'projectId', 'baseUrl', 'proxyUrl']),
+};
+const USED_HINT: Record<ProviderName, string> = {
+  'openai-custom': 'it takes an api_key',
+  'openaiResponses-custom': 'it takes an api_key',
+  'claude-custom': 'it takes an api_key',
+  'gemini-cli': 'it takes an api_key',
+  'gemini-cli-oauth': 'it signs in with Google: oauth_creds_file or oauth_creds_base64, and project_id',
+};
 
 /** A member written in the original project's format (UPPER_SNAKE credentials, camelCase fields). */
 function isOriginal(raw: unknown): boolean {

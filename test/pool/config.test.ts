@@ -33,6 +33,25 @@ describe('provider_pools', () => {
     expect(pools['openai-custom']![0]).toMatchObject({ maxConcurrency: 4, credentials: { apiKey: 'sk', baseUrl: 'http://o/v1' } });
   });
 
+  test('a credential the provider does not use is accepted but warned about, by key name only', () => {
+    const warnings: string[] = [];
+    parsePools(
+      {
+        'gemini-cli-oauth': [{ name: 'g', api_key: 'AIza-secret-value', oauth_creds_file: '/c.json' }],
+        'openai-custom': [{ name: 'o', api_key: 'sk', project_id: 'p', oauth_creds_base64: 'e30=' }, { name: 'fine', api_key: 'sk', base_url: 'http://a/v1', proxy_url: 'http://proxy:3128' }],
+      },
+      'p',
+      warnings,
+    );
+    parsePools({ 'claude-custom': [{ customName: 'c', CLAUDE_API_KEY: 'sk-ant', PROJECT_ID: 'x', GEMINI_OAUTH_CREDS_FILE_PATH: '' }] }, 'pools.json', warnings);
+    expect(warnings).toEqual([
+      'p.gemini-cli-oauth[0]: api_key is not used by gemini-cli-oauth (it signs in with Google: oauth_creds_file or oauth_creds_base64, and project_id)',
+      'p.openai-custom[0]: project_id, oauth_creds_base64 are not used by openai-custom (it takes an api_key)',
+      'pools.json.claude-custom[0]: PROJECT_ID is not used by claude-custom (it takes an api_key)',
+    ]);
+    expect(warnings.join('\n')).not.toContain('AIza-secret-value');
+  });
+
   test("a member's oauth_creds_file may start with ~, as gemini.oauth_creds_file may", () => {
     const ours = parsePools({ 'gemini-cli-oauth': [{ name: 'two', oauth_creds_file: '~/.gemini/acct2.json' }] }, 'p');
     const original = parsePools({ 'gemini-cli-oauth': [{ customName: 'three', GEMINI_OAUTH_CREDS_FILE_PATH: '~/acct3.json' }] }, 'p');
