@@ -350,8 +350,9 @@ export async function readJson(res: Response, adapter: ProviderAdapter, idleMs: 
  * Sends a generate body. A Chat Completions server that refused a field the request can do without, an
  * output limit above the model's or an effort it does not take (openai/refused-fields.ts), gets it again
  * as it takes it, now and in later requests (refused-retry.ts); so does an Anthropic-compatible one that
- * refused Claude Code's context edits or adaptive thinking (anthropic/refusals.ts). The operator is told
- * once per upstream and model (and anthropic-beta set, `betas`), as it is remembered then.
+ * refused Claude Code's context edits or adaptive thinking (anthropic/refusals.ts), and a Responses API
+ * one that refused an output limit (a deployment whose name model-rules.ts cannot know). The operator is
+ * told once per upstream and model (and anthropic-beta set, `betas`), as it is remembered then.
  */
 async function sendTo(
   ctx: AppContext,
@@ -361,7 +362,7 @@ async function sendTo(
   send: (body: RequestBody) => Promise<Response>,
   betas?: string | null,
 ): Promise<Response> {
-  if (adapter.protocol !== 'openai' && adapter.protocol !== 'anthropic') return send(body);
+  if (adapter.protocol === 'gemini') return send(body);
   const first = withoutKnownRefused(adapter, model, body, betas);
   const res = await send(first);
   if (res.ok) return res;

@@ -10,6 +10,7 @@ import {
   withoutField,
   withThinkingOn,
 } from '../protocols/openai/refused-fields.ts';
+import type { Protocol } from '../protocols/types.ts';
 import type { ProviderAdapter, RequestBody } from '../providers/types.ts';
 import { isRecord, tryParseJson } from '../util/json.ts';
 
@@ -108,7 +109,7 @@ export async function retryWithoutRefused(
   // Parsed only once an answer is a refusal: most failures (rate limits, outages) are not.
   let current: Record<string, unknown> | undefined;
   for (let i = 0; i < MAX_RETRIES && !res.ok; i++) {
-    const adjustment = adjustmentFor(adapter.protocol === 'anthropic', res.status, await res.clone().text(), () => (current ??= parse(sent)));
+    const adjustment = adjustmentFor(adapter.protocol, res.status, await res.clone().text(), () => (current ??= parse(sent)));
     if (!adjustment) break;
     adjustment.remember(known(adapter, refusalScope(model, betas)));
     onDropped?.(adjustment.what);
@@ -126,9 +127,13 @@ interface Adjustment {
   what: string;
 }
 
-/** The one change a refusal names (a field, a ceiling, an effort), or undefined when it is no such refusal. */
-function adjustmentFor(anthropic: boolean, status: number, text: string, sent: () => Record<string, unknown> | undefined): Adjustment | undefined {
-  if (anthropic) {
+/**
+ * The one change a refusal names (a field, a ceiling, an effort), or undefined when it is no such refusal.
+ * A Responses API upstream's refusals of a part are responses-retry.ts's; here only its output ceiling.
+ */
+function adjustmentFor(protocol: Protocol, status: number, text: string, sent: () => Record<string, unknown> | undefined): Adjustment | undefined {
+  if (protocol === 'responses') return ceilingAdjustment(status, text, sent);
+  if (protocol === 'anthropic') {
     if (refusesAdaptive(status, text)) {
       const body = sent();
       const next = body && withBudgetThinking(body);
@@ -146,12 +151,8 @@ function adjustmentFor(anthropic: boolean, status: number, text: string, sent: (
     const next = body && withoutField(body, field);
     return next && { next, remember: (k) => k.fields.add(field), what: field };
   }
-  const ceiling = refusedCeiling(status, text);
-  if (ceiling !== undefined) {
-    const body = sent();
-    const next = body && withinCeiling(body, ceiling);
-    return next && { next, remember: (k) => (k.ceiling = ceiling), what: `max_tokens above ${ceiling}` };
-  }
+  const ceiling = ceilingAdjustment(status, text, sent);
+  if (ceiling) return ceiling;
   if (refusesEffortWithoutThinking(status, text)) {
     const body = sent();
     const next = body && withThinkingOn(body);
@@ -164,6 +165,15 @@ function adjustmentFor(anthropic: boolean, status: number, text: string, sent: (
   if (!body || !efforts) return undefined;
   const next = withEffortIn(body, efforts);
   return next && { next, remember: (k) => (k.efforts = efforts), what: `reasoning_effort ${String(body.reasoning_effort)}` };
+}
+
+/** An output limit above the one the server states (refusedCeiling), lowered to it. */
+function ceilingAdjustment(status: number, text: string, sent: () => Record<string, unknown> | undefined): Adjustment | undefined {
+  const ceiling = refusedCeiling(status, text);
+  if (ceiling === undefined) return undefined;
+  const body = sent();
+  const next = body && withinCeiling(body, ceiling);
+  return next && { next, remember: (k) => (k.ceiling = ceiling), what: `output limit above ${ceiling}` };
 }
 
 function parse(body: RequestBody): Record<string, unknown> | undefined {

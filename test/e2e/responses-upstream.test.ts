@@ -388,6 +388,64 @@ describe('refusals the same request gets past without one part', () => {
   });
 });
 
+describe("an output limit above the model's: Claude Code's max_tokens 32000, a Gemini client's maxOutputTokens 65536", () => {
+  test('a model aiproxy knows gets max_output_tokens within its limit, streaming or not', async () => {
+    const msg = await anthropic.messages.stream({ model: 'gpt-4o', max_tokens: 32000, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+    expect((msg.content.at(-1) as Anthropic.TextBlock).text).toBe('mock(openai) heard: hi');
+    expect(lastResponsesBody().max_output_tokens).toBe(16384);
+    const gemini = geminiClient(s, PROVIDER);
+    const res = await gemini.models.generateContent({ model: 'gpt-4.1', contents: 'hi', config: { maxOutputTokens: 65536 } });
+    expect(res.text).toBe('mock(openai) heard: hi');
+    expect(lastResponsesBody().max_output_tokens).toBe(32768);
+    // Within the limit it goes as asked.
+    await anthropic.messages.create({ model: 'gpt-4o', max_tokens: 1000, messages: [{ role: 'user', content: 'hi' }] });
+    expect(lastResponsesBody().max_output_tokens).toBe(1000);
+  });
+
+  test('a deployment under a name of its own: the ceiling OpenAI states is sent at once, then remembered', async () => {
+    const isolated = await startStack(PROVIDER);
+    const refusal = {
+      status: 400,
+      body: {
+        error: {
+          message: 'max_output_tokens is too large: 32000. This model supports at most 16384 output tokens, whereas you provided 32000.',
+          type: 'invalid_request_error',
+          param: 'max_output_tokens',
+          code: 'invalid_value',
+        },
+      },
+    };
+    isolated.openai.queue({ error: refusal });
+    const client = new Anthropic({ apiKey: isolated.proxy.key, baseURL: isolated.proxy.url, maxRetries: 0 });
+    try {
+      const ask = async (max_tokens: number) => {
+        const msg = await client.messages.stream({ model: 'prod-4o', max_tokens, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+        return (msg.content.at(-1) as Anthropic.TextBlock).text;
+      };
+      expect(await ask(32000)).toBe('mock(openai) heard: hi');
+      await ask(32000);
+      await ask(100);
+      expect(isolated.openai.calls.map((c) => [c.status, (c.body as { max_output_tokens?: unknown }).max_output_tokens])).toEqual([
+        [400, 32000],
+        [200, 16384],
+        [200, 16384],
+        [200, 100],
+      ]);
+    } finally {
+      await isolated.stop();
+    }
+  });
+
+  test('a Responses client relayed to OpenAI: an output limit OpenAI refuses is sent again within it', async () => {
+    const res = await openai.responses.create({ model: 'gpt-4o', input: 'hi', max_output_tokens: 100000 });
+    expect(res.output_text).toBe('mock(openai) heard: hi');
+    expect(responsesCalls().slice(-2).map((c) => [c.status, (c.body as { max_output_tokens?: unknown }).max_output_tokens])).toEqual([
+      [400, 100000],
+      [200, 16384],
+    ]);
+  });
+});
+
 describe('embeddings through openaiResponses-custom: OpenAI\'s own /embeddings at the same base URL', () => {
   test('an OpenAI client is relayed as it came; a Gemini client is converted to OpenAI\'s format', async () => {
     const res = await openai.embeddings.create({ model: 'text-embedding-3-small', input: ['alpha', 'beta'], encoding_format: 'float' });

@@ -80,13 +80,17 @@ export function withoutField(body: Record<string, unknown>, field: string): Reco
  * is not valid: integer above maximum value, expected a value <= 32768, but got 64000 instead."
  * (yiliqi78/TOKENICODE#3); OpenAI's "max_tokens is too large: 32000. This model supports at most 16384
  * completion tokens, whereas you provided 32000." from a deployment whose name model-rules.ts's
- * outputLimit cannot know (Azure, a relay's alias).
+ * outputLimit cannot know (Azure, a relay's alias); the Responses API's the same for max_output_tokens
+ * ("... supports at most 16384 output tokens", also worded with completion tokens), or in its parameter
+ * check's words, "Invalid 'max_output_tokens': integer above maximum value. Expected a value <= 16384, but
+ * got 32000 instead.".
  */
 const CEILINGS: readonly RegExp[] = [
   /valid range of max_(?:completion_)?tokens is \[\d+,\s*(\d+)\]/,
   /Range of max_(?:completion_)?tokens should be \[\d+,\s*(\d+)\]/,
   /max_(?:completion_)?tokens specified in the request is not valid: integer above maximum value, expected a value <= (\d+)/,
-  /max_(?:completion_)?tokens is too large: \d+\. This model supports at most (\d+) completion tokens/,
+  /max_(?:completion_|output_)?tokens is too large: \d+\. This model supports at most (\d+) (?:completion|output) tokens/,
+  /Invalid 'max_(?:completion_|output_)?tokens': integer above maximum value\. Expected a value <= (\d+)/,
 ];
 
 /** The output ceiling an OpenAI-compatible server's 400 states, or undefined. */
@@ -99,10 +103,10 @@ export function refusedCeiling(status: number, text: string): number | undefined
   return undefined;
 }
 
-/** The body with its output limit (under either name) lowered to `ceiling`, when it asks for more. */
+/** The body with its output limit (under any name: Chat Completions' two, the Responses API's) lowered to `ceiling`, when it asks for more. */
 export function withinCeiling(body: Record<string, unknown>, ceiling: number): Record<string, unknown> | undefined {
   let out: Record<string, unknown> | undefined;
-  for (const f of ['max_tokens', 'max_completion_tokens']) {
+  for (const f of ['max_tokens', 'max_completion_tokens', 'max_output_tokens']) {
     const v = body[f];
     if (typeof v === 'number' && v > ceiling) (out ??= { ...body })[f] = ceiling;
   }

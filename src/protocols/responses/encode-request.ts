@@ -3,7 +3,7 @@ import type { CanonicalRequest, ReasoningConfig, ResponseFormat, ToolChoice, Too
 import { joinText } from '../openai/encode-content.ts';
 import { JSON_INSTRUCTION } from '../../core/request.ts';
 import { encodeResponseFormat, openaiUser } from '../openai/encode-request.ts';
-import { isReasoningModel, nearestEffort, refusesReasoningEffort, refusesSampling } from '../openai/model-rules.ts';
+import { isReasoningModel, nearestEffort, outputLimit, refusesReasoningEffort, refusesSampling } from '../openai/model-rules.ts';
 import { isRecord } from '../../util/json.ts';
 import type { EncodeRequestOptions } from '../types.ts';
 import { encodeInput, type InputItem } from './encode-input.ts';
@@ -39,7 +39,12 @@ export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions)
     if (req.toolChoice) body.tool_choice = encodeToolChoice(req.toolChoice);
     if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
   }
-  if (req.maxTokens !== undefined) body.max_output_tokens = Math.max(MIN_OUTPUT_TOKENS, req.maxTokens);
+  if (req.maxTokens !== undefined) {
+    // As for Chat Completions (openai/encode-request.ts): Claude Code asks for 32000 and Gemini clients for
+    // 65536 whatever the model, and OpenAI answers 400 "max_output_tokens is too large" above its ceiling.
+    const limit = outputLimit(model) ?? Number.POSITIVE_INFINITY;
+    body.max_output_tokens = Math.max(MIN_OUTPUT_TOKENS, Math.min(req.maxTokens, limit));
+  }
   const reasoning = isReasoningModel(model);
   if (!reasoning && !refusesSampling(model)) {
     if (req.temperature !== undefined) body.temperature = req.temperature;

@@ -402,9 +402,15 @@ const CEILINGS: ReadonlyArray<readonly [RegExp, number]> = [
   [/^(?:o1|o3|o4-mini)/, 100000],
 ];
 
+/** A model's max output tokens (CEILINGS), or undefined when the mock does not check it. */
+export function outputCeilingOf(model: string): number | undefined {
+  const id = bare(model);
+  return CEILINGS.find(([re]) => re.test(id))?.[1];
+}
+
 /** "max_tokens is too large: 32000. This model supports at most 16384 completion tokens, whereas you provided 32000." */
 function outputCeiling(body: Record<string, unknown>, id: string): OpenAIErrorInfo | undefined {
-  const limit = CEILINGS.find(([re]) => re.test(id))?.[1];
+  const limit = outputCeilingOf(id);
   for (const param of ['max_tokens', 'max_completion_tokens']) {
     const v = body[param];
     if (limit === undefined || typeof v !== 'number' || v <= limit) continue;

@@ -4,7 +4,7 @@
  * reasoning efforts each model family accepts (shared with the Chat Completions rules).
  */
 import { isRecord } from '../../../src/util/json.ts';
-import { supportedEfforts } from './openai-mock-model-rules.ts';
+import { outputCeilingOf, supportedEfforts } from './openai-mock-model-rules.ts';
 import { listValues, type OpenAIErrorInfo } from './openai-mock-validate.ts';
 
 const bare = (model: string): string => model.slice(model.lastIndexOf('/') + 1).toLowerCase();
@@ -24,6 +24,9 @@ export function validateResponsesModelRules(body: Record<string, unknown>): Open
   const model = String(body.model);
   const reasoning = isRecord(body.reasoning) ? body.reasoning : {};
   const include = Array.isArray(body.include) ? body.include : [];
+
+  const ceiling = outputCeiling(body.max_output_tokens, model);
+  if (ceiling) return ceiling;
 
   if (!isReasoningModel(model)) {
     if (reasoning.effort != null) return unsupportedParameter('reasoning.effort');
@@ -52,4 +55,22 @@ export function validateResponsesModelRules(body: Record<string, unknown>): Open
     if (v != null && v !== 1 && !samplingAllowed) return unsupportedParameter(p);
   }
   return undefined;
+}
+
+/**
+ * A max_output_tokens above the model's own output limit (the Chat Completions rules' table): refused as
+ * Chat Completions refuses max_tokens, in the Responses API's terms ("max_output_tokens is too large: 32000.
+ * This model supports at most 16384 output tokens, whereas you provided 32000."). Claude Code's 32000 and a
+ * Gemini client's 65536 meet it on gpt-4o and gpt-4.1.
+ */
+function outputCeiling(max: unknown, model: string): OpenAIErrorInfo | undefined {
+  const limit = outputCeilingOf(model);
+  if (limit === undefined || typeof max !== 'number' || max <= limit) return undefined;
+  return {
+    status: 400,
+    message: `max_output_tokens is too large: ${max}. This model supports at most ${limit} output tokens, whereas you provided ${max}.`,
+    type: 'invalid_request_error',
+    param: 'max_output_tokens',
+    code: 'invalid_value',
+  };
 }

@@ -112,6 +112,19 @@ describe('openai responses mock: request validation', () => {
     });
   });
 
+  test("max_output_tokens above the model's output limit is refused; a model the mock does not know is not checked", async () => {
+    expect(await rejected({ model: 'gpt-4o', input: 'x', max_output_tokens: 32000 })).toEqual({
+      message: 'max_output_tokens is too large: 32000. This model supports at most 16384 output tokens, whereas you provided 32000.',
+      type: 'invalid_request_error',
+      param: 'max_output_tokens',
+      code: 'invalid_value',
+    } as never);
+    expect((await rejected({ model: 'gpt-4.1', input: 'x', max_output_tokens: 65536 })).message).toContain('supports at most 32768 output tokens');
+    for (const [model, max] of [['gpt-4o', 16384], ['gpt-4.1', 32768], ['some-local-model', 1_000_000]] as const) {
+      expect((await post({ model, input: 'x', max_output_tokens: max })).status).toBe(200);
+    }
+  });
+
   test('tools are flat, strict schemas are checked, tool_choice names a declared tool', async () => {
     const nested = { type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } };
     expect((await rejected({ model: 'gpt-4.1', input: 'x', tools: [nested] })).message).toBe("Missing required parameter: 'tools[0].name'.");

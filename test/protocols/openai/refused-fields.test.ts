@@ -70,6 +70,9 @@ describe('refusedCeiling', () => {
     expect(refusedCeiling(400, '{"error":{"code":"invalid_parameter_error","param":null,"message":"<400> InternalError.Algo.InvalidParameter: Range of max_tokens should be [1, 8192]","type":"invalid_request_error"}}')).toBe(8192);
     expect(refusedCeiling(400, '{"error":{"code":"InvalidParameter","message":"The parameter max_tokens specified in the request is not valid: integer above maximum value, expected a value <= 32768, but got 64000 instead. Request id: 0217","param":"max_tokens","type":"BadRequest"}}')).toBe(32768);
     expect(refusedCeiling(400, 'max_completion_tokens is too large: 200000. This model supports at most 100000 completion tokens, whereas you provided 200000.')).toBe(100000);
+    // The Responses API's, in its two wordings.
+    expect(refusedCeiling(400, 'max_output_tokens is too large: 32000. This model supports at most 16384 output tokens, whereas you provided 32000.')).toBe(16384);
+    expect(refusedCeiling(400, "Invalid 'max_output_tokens': integer above maximum value. Expected a value <= 32768, but got 65536 instead.")).toBe(32768);
     expect(refusedCeiling(429, deepseek)).toBeUndefined();
     // vLLM's is a prompt that does not fit (context-overflow.ts), not a ceiling to send again within.
     expect(refusedCeiling(400, "'max_tokens' or 'max_completion_tokens' is too large: 16384. This model's maximum context length is 65536 tokens and your request has 52189 input tokens (16384 > 65536 - 52189).")).toBeUndefined();
@@ -78,6 +81,7 @@ describe('refusedCeiling', () => {
   test('withinCeiling lowers the limit under either name, and leaves a body within it alone', () => {
     expect(withinCeiling({ model: 'm', max_tokens: 32000 }, 8192)).toEqual({ model: 'm', max_tokens: 8192 });
     expect(withinCeiling({ model: 'm', max_completion_tokens: 32000 }, 8192)).toEqual({ model: 'm', max_completion_tokens: 8192 });
+    expect(withinCeiling({ model: 'm', max_output_tokens: 32000 }, 8192)).toEqual({ model: 'm', max_output_tokens: 8192 });
     expect(withinCeiling({ model: 'm', max_tokens: 100 }, 8192)).toBeUndefined();
     expect(withinCeiling({ model: 'm' }, 8192)).toBeUndefined();
   });

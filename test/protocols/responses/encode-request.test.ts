@@ -23,6 +23,15 @@ describe('responses encodeRequest: parameters', () => {
     expect(encode({ maxTokens: 4000 }).max_output_tokens).toBe(4000);
   });
 
+  test("max_output_tokens is at most the model's output limit where aiproxy knows it (OpenAI answers 400 above)", () => {
+    expect(encode({ maxTokens: 32000 }, 'gpt-4o').max_output_tokens).toBe(16384);
+    expect(encode({ maxTokens: 65536 }, 'gpt-4.1').max_output_tokens).toBe(32768);
+    expect(encode({ maxTokens: 200000 }, 'o3').max_output_tokens).toBe(100000);
+    expect(encode({ maxTokens: 64000 }, 'gpt-5.4').max_output_tokens).toBe(64000);
+    // A name aiproxy does not know is the server's to limit (refused-retry.ts reads the ceiling it states).
+    expect(encode({ maxTokens: 200000 }, 'prod-4o').max_output_tokens).toBe(200000);
+  });
+
   test('tools are flat and not strict unless asked: an omitted strict would make every optional parameter required', () => {
     const parameters = { type: 'object', properties: { q: { type: 'string' } } };
     const body = encode({
