@@ -12,6 +12,7 @@ import { currentRequest } from '../util/request-context.ts';
 import { retryAfterFromHeaders } from '../util/retry-after.ts';
 import type { AppContext } from './context.ts';
 import { clientStatus, errorResponse } from './errors.ts';
+import { CLIENT_STALLED } from './stream-pump.ts';
 
 export interface DoneFields {
   provider?: string;
@@ -286,8 +287,8 @@ export function outcomeOfInfo(info: ProxyErrorInfo): Outcome {
 export function outcomeOf(f: Pick<DoneFields, 'status' | 'error' | 'retryAfter' | 'quotaModel' | 'accountFault'>): Outcome {
   const message = f.error ?? `HTTP ${f.status}`;
   if (f.status < 400) {
-    // A stream the upstream broke off counts against it; one the client left does not.
-    return f.error && f.error !== 'client disconnected' ? { kind: 'server_error', status: 502, message } : { kind: 'success' };
+    // A stream the upstream broke off counts against it; one the client left, or stopped reading, does not.
+    return f.error && f.error !== 'client disconnected' && !f.error.startsWith(CLIENT_STALLED) ? { kind: 'server_error', status: 502, message } : { kind: 'success' };
   }
   // Also a 503 that names its model: Google out of capacity for one model (MODEL_CAPACITY_EXHAUSTED)
   // says nothing about the account, which must go on serving its other models.

@@ -9,6 +9,8 @@ export interface StreamTiming {
 export interface ClockHandlers {
   /** The upstream was silent for idleMs while a read was pending. */
   idle(): void;
+  /** The client took nothing for idleMs while what was read waited for it (no read pending). */
+  stalled(): void;
   /** Nothing reached the waiting client for keepaliveMs; returns whether a keep-alive was sent. */
   keepalive(): void;
 }
@@ -18,6 +20,11 @@ export interface ClockHandlers {
  * timestamps (`readStarted`, `readEnded`, `wrote`); the timer, armed for the nearest deadline, checks
  * them when it fires and re-arms itself, so a steadily flowing stream costs no timer operation per chunk.
  * Both deadlines count only while a read is pending: a client that stops reading is not an idle upstream.
+ * No read pending means the client has not asked for more since the last chunk: what was read waits for
+ * it (backpressure). The timer then watches that instead; a client that asks for nothing for idleMs
+ * (it stopped reading without closing its connection) is given up, or the stream, its upstream request
+ * and a pool member's slot would be held for good. Seen by the timer, not timed per chunk, the wait is
+ * given up between idleMs and twice that after it began, never sooner.
  */
 export class StreamClock {
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -27,6 +34,8 @@ export class StreamClock {
   /** Something was written since the last read started; the next read's start stands for its time. */
   private wroteSinceRead = false;
   private stopped = false;
+  /** When the timer first found no read pending since the client last asked for more; -1 once it asks. */
+  private heldSince = -1;
 
   constructor(
     private readonly timing: StreamTiming,
@@ -42,6 +51,12 @@ export class StreamClock {
   readStarted(): void {
     const now = performance.now();
     this.waitingSince = now;
+    if (this.heldSince >= 0) {
+      // The client asked again after the timer saw it hold out: the timer set for that is not this read's.
+      this.heldSince = -1;
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     if (this.wroteSinceRead) {
       // Writes happen between two reads, and the keep-alive interval only counts while a read is
       // pending: the next read's start does for the write's time, one clock read per chunk, not two.
@@ -66,8 +81,12 @@ export class StreamClock {
   }
 
   private arm(now: number): void {
-    if (this.waitingSince < 0) return; // re-armed by the next read
     const { idleMs, keepaliveMs } = this.timing;
+    if (this.waitingSince < 0) {
+      // Waiting on the client: checked again once it may have held out idleMs (fire); else re-armed by the next read.
+      if (this.heldSince >= 0) this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(this.heldSince + idleMs - now)));
+      return;
+    }
     let next = Infinity;
     if (idleMs > 0) next = this.waitingSince + idleMs;
     if (keepaliveMs > 0) next = Math.min(next, this.lastWrite + keepaliveMs);
@@ -88,6 +107,14 @@ export class StreamClock {
         // Counted as a write even when the handler could not send (mid-event): it tries again an interval later.
         this.lastWrite = now;
         this.handlers.keepalive();
+      }
+    } else if (this.timing.idleMs > 0) {
+      // No read pending: the client has not asked for what was read. First seen now, or for idleMs since.
+      if (this.heldSince < 0) this.heldSince = now;
+      else if (now - this.heldSince >= this.timing.idleMs) {
+        this.stop();
+        this.handlers.stalled();
+        return;
       }
     }
     if (!this.stopped) this.arm(now);

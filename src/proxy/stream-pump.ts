@@ -32,6 +32,17 @@ const idleTimeout = (idleMs: number): ProxyErrorInfo => ({
   message: `upstream sent nothing for ${idleMs / 1000} s and was abandoned (timeouts.idle_ms)`,
 });
 
+/**
+ * How a stream the client stopped reading ends (StreamClock's stalled): the client's doing, as a
+ * disconnect is, not the upstream's (failover.ts's outcomeOf tells it by CLIENT_STALLED).
+ */
+export const CLIENT_STALLED = 'client read nothing of the stream';
+const clientStalled = (idleMs: number): ProxyErrorInfo => ({
+  status: 408,
+  kind: 'timeout',
+  message: `${CLIENT_STALLED} for ${idleMs / 1000} s and it was abandoned (timeouts.idle_ms)`,
+});
+
 const internalFailure = (e: unknown): ProxyErrorInfo => ({
   status: 500,
   kind: 'api_error',
@@ -106,6 +117,13 @@ export function pump(
     },
     keepalive() {
       if (!closed && opts?.keepalive && atBoundary()) controller.enqueue(opts.keepalive);
+    },
+    stalled() {
+      // The client stopped reading but kept its connection: the upstream request goes, and with it its
+      // connection and the member's slot. The error ends what the client is owed, should it read on;
+      // its connection is Bun's to reap (its idle timeout, put back once the stream is over).
+      sink.fail(clientStalled(opts!.idleMs));
+      reader.cancel('client stopped reading').catch(() => {});
     },
   });
   const ended = (): void => {

@@ -110,7 +110,7 @@ describe('StreamClock', () => {
   test('idle fires only while a read is pending; keep-alives at the interval; stop() leaves nothing behind', async () => {
     let idle = 0;
     let keepalive = 0;
-    const clock = new StreamClock({ idleMs: 400, keepaliveMs: 30 }, { idle: () => idle++, keepalive: () => keepalive++ });
+    const clock = new StreamClock({ idleMs: 400, keepaliveMs: 30 }, { idle: () => idle++, keepalive: () => keepalive++, stalled: () => {} });
     await Bun.sleep(80); // no read pending: nothing counts
     expect([idle, keepalive]).toEqual([0, 0]);
     clock.readStarted();
@@ -124,11 +124,55 @@ describe('StreamClock', () => {
     await Bun.sleep(80);
     expect(keepalive).toBe(after); // stopped by the idle deadline
 
-    const quiet = new StreamClock({ idleMs: 30, keepaliveMs: 10 }, { idle: () => idle++, keepalive: () => keepalive++ });
+    const quiet = new StreamClock({ idleMs: 30, keepaliveMs: 10 }, { idle: () => idle++, keepalive: () => keepalive++, stalled: () => {} });
     quiet.readStarted();
     quiet.stop();
     await Bun.sleep(60);
     expect(idle).toBe(1);
+  });
+
+  test('a client that asks for nothing for idleMs after a read (what was read waits for it) is given up; one that asks now and then is not', async () => {
+    const idleMs = 150;
+    let stalledAt = 0;
+    let idle = 0;
+    let keepalive = 0;
+    const handlers = { idle: () => idle++, keepalive: () => keepalive++, stalled: () => (stalledAt = performance.now()) };
+    const stalled = new StreamClock({ idleMs, keepaliveMs: 40 }, handlers);
+    stalled.readStarted();
+    await Bun.sleep(20);
+    stalled.readEnded();
+    const heldFrom = performance.now();
+    await eventually(() => stalledAt > 0, 2000);
+    // Never sooner than idleMs after the client stopped asking, at most about twice that.
+    expect(stalledAt - heldFrom).toBeGreaterThanOrEqual(idleMs - 1);
+    expect(stalledAt - heldFrom).toBeLessThan(3 * idleMs);
+    expect(idle).toBe(0);
+    const keepalives = keepalive;
+    await Bun.sleep(100);
+    expect(keepalive).toBe(keepalives); // stopped: nothing fires after
+
+    // A slow but steady client: asks again within idleMs each time, over many times idleMs.
+    stalledAt = 0;
+    const steady = new StreamClock({ idleMs, keepaliveMs: 0 }, handlers);
+    for (let i = 0; i < 12; i++) {
+      steady.readStarted();
+      await Bun.sleep(5);
+      steady.readEnded();
+      await Bun.sleep(idleMs - 40);
+    }
+    expect(stalledAt).toBe(0);
+    // A read pending on a slow upstream is the idle deadline's, not this: the client is waiting.
+    steady.readStarted();
+    await eventually(() => idle === 1, 2000);
+    expect(stalledAt).toBe(0);
+
+    // Without an idle deadline (idle_ms 0) nothing is given up.
+    const unlimited = new StreamClock({ idleMs: 0, keepaliveMs: 20 }, handlers);
+    unlimited.readStarted();
+    unlimited.readEnded();
+    await Bun.sleep(100);
+    unlimited.stop();
+    expect(stalledAt).toBe(0);
   });
 });
 
