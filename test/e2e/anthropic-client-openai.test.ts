@@ -326,6 +326,23 @@ describe('Anthropic client → openai-custom: structured output and odd historie
     expect(lastBody(s.openai.calls)).not.toHaveProperty('output_format');
   });
 
+  // Anthropic's strict tool use leaves parameters optional (Claude Code's Read: offset, limit), OpenAI's strict
+  // mode answers that 400 invalid_function_parameters (laravel/ai#506).
+  test('strict tools: one with an optional parameter goes without strict mode instead of being refused; one OpenAI takes keeps it', async () => {
+    const optional = { type: 'object' as const, properties: { path: { type: 'string' }, limit: { type: 'integer' } }, required: ['path'], additionalProperties: false };
+    const closed = { ...optional, required: ['path', 'limit'] };
+    const tools = [{ name: 'read', input_schema: optional, strict: true }, { name: 'stat', input_schema: closed, strict: true }];
+    s.openai.queue({ toolCalls: [{ name: 'read', args: { path: 'a.txt' } }] }, { toolCalls: [{ name: 'read', args: { path: 'a.txt' } }] });
+    const msg = await client.messages.create({ model: 'gpt-4o', max_tokens: 64, tools, messages: [{ role: 'user', content: 'read a.txt' }] });
+    expect(msg.content.find((b) => b.type === 'tool_use')).toMatchObject({ name: 'read', input: { path: 'a.txt' } });
+    expect(lastBody(s.openai.calls).tools).toEqual([
+      { type: 'function', function: { name: 'read', parameters: optional, strict: false } },
+      { type: 'function', function: { name: 'stat', parameters: closed, strict: true } },
+    ]);
+    const { final } = await streamAll(client, { model: 'gpt-4o', max_tokens: 64, tools, messages: [{ role: 'user', content: 'read a.txt' }] });
+    expect(final.content.find((b) => b.type === 'tool_use')).toMatchObject({ name: 'read', input: { path: 'a.txt' } });
+  });
+
   test('a call the client never answered still gets a tool message, so OpenAI accepts the history', async () => {
     await client.messages.create({
       model: 'gpt-4o',

@@ -210,6 +210,24 @@ describe('Anthropic client → openaiResponses-custom', () => {
     expect(String((failure as Error).message)).toMatch(/server had an error/i);
   });
 
+  // Anthropic's strict tool use leaves parameters optional, OpenAI's strict mode refuses that (laravel/ai#506).
+  test("a strict tool with an optional parameter is called without strict mode instead of refused; one OpenAI's strict mode takes keeps it", async () => {
+    const optional = { type: 'object' as const, properties: { path: { type: 'string' }, limit: { type: 'integer' } }, required: ['path'], additionalProperties: false };
+    const closed = { ...optional, required: ['path', 'limit'] };
+    s.openai.queue({ toolCalls: [{ name: 'read', args: { path: 'a.txt' } }] });
+    const msg = await anthropic.messages.create({
+      model: 'gpt-4.1',
+      max_tokens: 100,
+      tools: [{ name: 'read', input_schema: optional, strict: true }, { name: 'stat', input_schema: closed, strict: true }],
+      messages: [{ role: 'user', content: 'read a.txt' }],
+    });
+    expect(msg.content.find((b) => b.type === 'tool_use')).toMatchObject({ name: 'read', input: { path: 'a.txt' } });
+    expect(lastResponsesBody().tools).toEqual([
+      { type: 'function', name: 'read', parameters: optional, strict: false },
+      { type: 'function', name: 'stat', parameters: closed, strict: true },
+    ]);
+  });
+
   test('count_tokens asks OpenAI\'s input_tokens endpoint with the converted prompt', async () => {
     const res = await anthropic.messages.countTokens({ model: 'gpt-4.1', system: 'sys', messages: [{ role: 'user', content: 'count these words please' }], tools: [WEATHER_TOOL] });
     expect(res.input_tokens).toBeGreaterThan(0);

@@ -17,6 +17,7 @@ import {
   wantsMoonshotSchemas,
 } from './model-rules.ts';
 import { moonshotParameters } from './moonshot-schema.ts';
+import { takesStrict } from './strict-schema.ts';
 
 /** Canonical request → a Chat Completions body an OpenAI-compatible upstream accepts. */
 export function encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown> {
@@ -84,8 +85,10 @@ export function openaiUser(user: string): string {
 function encodeTool(tool: ToolDefinition, moonshot: boolean): Record<string, unknown> {
   const fn: Record<string, unknown> = { name: tool.name };
   if (tool.description !== undefined) fn.description = tool.description;
-  fn.parameters = (moonshot ? moonshotParameters(tool.parameters) : undefined) ?? tool.parameters;
-  if (tool.strict !== undefined) fn.strict = tool.strict;
+  const parameters = (moonshot ? moonshotParameters(tool.parameters) : undefined) ?? tool.parameters;
+  fn.parameters = parameters;
+  // Strict mode OpenAI would refuse for these parameters (an Anthropic client's strict tool) goes off.
+  if (tool.strict !== undefined) fn.strict = tool.strict && takesStrict(parameters);
   return { type: 'function', function: fn };
 }
 

@@ -3,6 +3,7 @@ import type { CanonicalRequest, ReasoningConfig, ResponseFormat, ToolChoice, Too
 import { joinText } from '../openai/encode-content.ts';
 import { JSON_INSTRUCTION } from '../../core/request.ts';
 import { encodeResponseFormat, openaiUser } from '../openai/encode-request.ts';
+import { takesStrict } from '../openai/strict-schema.ts';
 import { isReasoningModel, nearestEffort, outputLimit, refusesReasoningEffort, refusesSampling } from '../openai/model-rules.ts';
 import { isRecord } from '../../util/json.ts';
 import type { EncodeRequestOptions } from '../types.ts';
@@ -103,8 +104,9 @@ function encodeTool(tool: ToolDefinition): Record<string, unknown> {
   if (tool.description !== undefined) out.description = tool.description;
   out.parameters = tool.parameters;
   // Unlike Chat Completions, an omitted `strict` is strict mode here whenever the schema allows it, which
-  // makes every optional parameter required: the model then fills them all in.
-  out.strict = tool.strict ?? false;
+  // makes every optional parameter required: the model then fills them all in. Strict mode the API would
+  // refuse for these parameters (an Anthropic client's strict tool) goes off too.
+  out.strict = tool.strict === true && takesStrict(tool.parameters);
   return out;
 }
 

@@ -6,6 +6,7 @@
 import { isRecord } from '../../../src/util/json.ts';
 import { parseDataUrl } from '../../../src/util/data-url.ts';
 import { validateModelRules, vendorParams } from './openai-mock-model-rules.ts';
+import { strictSchemaProblem } from './openai-mock-responses-schema.ts';
 
 export interface OpenAIErrorInfo {
   status: number;
@@ -351,6 +352,13 @@ function validateTools(body: Record<string, unknown>): OpenAIErrorInfo | undefin
       }
       if (fn.parameters !== undefined && !isRecord(fn.parameters)) {
         return invalidType(`${at}.function.parameters`, 'an object', fn.parameters);
+      }
+      // Strict mode's schema rules, as the Responses API applies them (laravel/ai#506, ash-project/ash_ai#155).
+      if (fn.strict === true && fn.parameters != null) {
+        const problem = strictSchemaProblem(fn.parameters);
+        if (problem) {
+          return invalid(`Invalid schema for function '${fn.name}': ${problem}`, `${at}.function.parameters`, 'invalid_function_parameters');
+        }
       }
     }
   }

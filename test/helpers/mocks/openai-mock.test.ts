@@ -290,6 +290,18 @@ describe('openai mock: request validation', () => {
     );
   });
 
+  test('a strict function needs every object closed and every property required (laravel/ai#506)', async () => {
+    const fn = (parameters: Record<string, unknown>, strict: boolean) => ({ model: 'gpt-4o', messages: [user('x')], tools: [{ type: 'function', function: { name: 'read', parameters, strict } }] });
+    const optional = { type: 'object', properties: { path: { type: 'string' }, limit: { type: 'integer' } }, required: ['path'], additionalProperties: false };
+    expect(await rejected(fn(optional, true))).toMatchObject({
+      message: "Invalid schema for function 'read': In context=(), 'required' is required to be supplied and to be an array including every key in properties. Missing 'limit'.",
+      param: 'tools[0].function.parameters',
+      code: 'invalid_function_parameters',
+    });
+    expect((await post(fn(optional, false))).status).toBe(200);
+    expect((await post(fn({ ...optional, required: ['path', 'limit'] }, true))).status).toBe(200);
+  });
+
   test('ranges OpenAI enforces that other providers do not', async () => {
     expect((await rejected({ model: 'gpt-4o', messages: [user('x')], temperature: 2.5 })).code).toBe('decimal_above_max_value');
     expect((await rejected({ model: 'gpt-4o', messages: [user('x')], stop: ['a', 'b', 'c', 'd', 'e'] })).code).toBe(

@@ -231,15 +231,37 @@ describe('openai encodeRequest: parameters', () => {
   });
 
   test('tools, tool_choice and parallel_tool_calls; the latter two only with tools', () => {
-    const tool = { name: 'f', description: 'does f', parameters: { type: 'object', properties: {} }, strict: true };
+    const parameters = { type: 'object', properties: {}, additionalProperties: false };
+    const tool = { name: 'f', description: 'does f', parameters, strict: true };
     const body = encode(base({ tools: [tool], toolChoice: { type: 'tool', name: 'f' }, parallelToolCalls: false }));
-    expect(body.tools).toEqual([
-      { type: 'function', function: { name: 'f', description: 'does f', parameters: { type: 'object', properties: {} }, strict: true } },
-    ]);
+    expect(body.tools).toEqual([{ type: 'function', function: { name: 'f', description: 'does f', parameters, strict: true } }]);
     expect(body.tool_choice).toEqual({ type: 'function', function: { name: 'f' } });
     expect(body.parallel_tool_calls).toBe(false);
     const bare = encode(base({ toolChoice: { type: 'auto' }, parallelToolCalls: true }));
     expect('tool_choice' in bare || 'parallel_tool_calls' in bare || 'tools' in bare).toBe(false);
+  });
+
+  // Anthropic's strict tool use leaves parameters optional; OpenAI's strict mode refuses that with a 400
+  // (laravel/ai#506), so such a tool goes without strict mode, its schema as it came.
+  test('strict mode only for parameters OpenAI takes it for: every object closed, every property required', () => {
+    const strictOf = (parameters: Record<string, unknown>): unknown =>
+      (encode(base({ tools: [{ name: 'f', parameters, strict: true }] })).tools as Array<{ function: { strict?: boolean } }>)[0]!.function.strict;
+    const closed = { type: 'object', properties: { path: { type: 'string' } }, required: ['path'], additionalProperties: false };
+    expect(strictOf(closed)).toBe(true);
+    const optional = { ...closed, properties: { path: { type: 'string' }, limit: { type: 'integer' } } };
+    expect(strictOf(optional)).toBe(false);
+    expect((encode(base({ tools: [{ name: 'f', parameters: optional, strict: true }] })).tools as Array<{ function: unknown }>)[0]!.function).toEqual({
+      name: 'f',
+      parameters: optional,
+      strict: false,
+    });
+    expect(strictOf({ type: 'object', properties: { path: { type: 'string' } }, required: ['path'] })).toBe(false);
+    const nested = (inner: Record<string, unknown>) => ({ ...closed, properties: { path: { type: 'array', items: inner } } });
+    expect(strictOf(nested({ type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: false }))).toBe(true);
+    expect(strictOf(nested({ type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false }))).toBe(false);
+    expect(strictOf({ ...closed, $defs: { d: { type: 'object', properties: { a: { type: 'string' } } } } })).toBe(false);
+    // strict: false stays as it was asked.
+    expect((encode(base({ tools: [{ name: 'f', parameters: closed, strict: false }] })).tools as Array<{ function: { strict?: boolean } }>)[0]!.function.strict).toBe(false);
   });
 
   test('response formats', () => {

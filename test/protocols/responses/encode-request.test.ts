@@ -33,7 +33,7 @@ describe('responses encodeRequest: parameters', () => {
   });
 
   test('tools are flat and not strict unless asked: an omitted strict would make every optional parameter required', () => {
-    const parameters = { type: 'object', properties: { q: { type: 'string' } } };
+    const parameters = { type: 'object', properties: { q: { type: 'string' } }, required: ['q'], additionalProperties: false };
     const body = encode({
       tools: [{ name: 'search', description: 'find', parameters }, { name: 'exact', parameters, strict: true }],
       toolChoice: { type: 'tool', name: 'search' },
@@ -48,6 +48,13 @@ describe('responses encodeRequest: parameters', () => {
     expect(encode({ tools: [{ name: 's', parameters }], toolChoice: { type: 'required' } }).tool_choice).toBe('required');
     // Without tools a tool_choice means nothing and is refused.
     expect(encode({ toolChoice: { type: 'auto' }, parallelToolCalls: true })).not.toHaveProperty('tool_choice');
+  });
+
+  test("strict mode only for parameters the API takes it for: an Anthropic client's strict tool may leave some optional (laravel/ai#506)", () => {
+    const parameters = { type: 'object', properties: { path: { type: 'string' }, limit: { type: 'integer' } }, required: ['path'], additionalProperties: false };
+    expect(encode({ tools: [{ name: 'read', parameters, strict: true }] }).tools).toEqual([{ type: 'function', name: 'read', parameters, strict: false }]);
+    const closed = { ...parameters, required: ['path', 'limit'] };
+    expect(encode({ tools: [{ name: 'read', parameters: closed, strict: true }] }).tools).toEqual([{ type: 'function', name: 'read', parameters: closed, strict: true }]);
   });
 
   test('response formats → text.format', () => {
