@@ -36,8 +36,8 @@ export function collectResponse(): ResponseCollector {
         return;
       case 'text': {
         const prev = last();
-        if (prev?.type === 'text') prev.text += ev.text;
-        else content.push({ type: 'text', text: ev.text });
+        if (prev?.type === 'text' && !!prev.refusal === !!ev.refusal) prev.text += ev.text;
+        else content.push(ev.refusal ? { type: 'text', text: ev.text, refusal: true } : { type: 'text', text: ev.text });
         return;
       }
       case 'thinking': {

@@ -36,6 +36,12 @@ export type MediaSource =
 export interface TextPart {
   type: 'text';
   text: string;
+  /**
+   * The model declined (OpenAI's `refusal`): text to every client, but where the client's protocol has a
+   * place for a refusal (Chat Completions `message.refusal`, a Responses `refusal` part) it goes there, so
+   * an SDK's structured-output parsing does not read it as the answer.
+   */
+  refusal?: boolean;
   /** Per-protocol extras that have no canonical field (e.g. anthropic `cache_control`). */
   extras?: ProtocolExtras;
 }

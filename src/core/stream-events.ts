@@ -14,7 +14,8 @@ import type { Usage } from './usage.ts';
  */
 export type StreamEvent =
   | { type: 'start'; id: string; model: string; usage?: Partial<Usage>; created?: number }
-  | { type: 'text'; text: string }
+  /** `refusal`: the model declined (TextPart's `refusal`). */
+  | { type: 'text'; text: string; refusal?: boolean }
   | { type: 'thinking'; text: string }
   /** Closes the current thinking block with its signature. */
   | { type: 'thinking_signature'; signature: Signature }

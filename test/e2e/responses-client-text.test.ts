@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
-import type { ResponseOutputMessage } from 'openai/resources/responses/responses';
+import type { ResponseOutputMessage, ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { startStack, type Stack } from '../helpers/stack.ts';
 import { MULTIBYTE, PNG_BASE64 } from './openai-client-util.ts';
 import {
@@ -225,6 +225,31 @@ for (const u of UPSTREAMS) {
       if (u.family === 'openai') expect(body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'place', schema, strict: true } });
       else if (u.family === 'anthropic') expect(body.output_config).toEqual({ format: { type: 'json_schema', schema } });
       else expect(body.generationConfig).toMatchObject({ responseMimeType: 'application/json', responseJsonSchema: schema });
+    });
+
+    // OpenAI's structured outputs answer a request they will not fill in with a refusal (message.refusal),
+    // which the SDK's parse helpers leave unparsed; as output_text they JSON.parse it and throw
+    // (Oaklight/llm-rosetta#429: a converter that made refusals text; pydantic/pydantic-ai#4310 the symptom).
+    test('a refusal arrives as a refusal part, not output_text: responses.parse gives output_parsed null, streamed and not', async () => {
+      if (u.family !== 'openai') return;
+      const refusal = "I'm sorry, I cannot assist with that request.";
+      const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+      const text = { format: { type: 'json_schema' as const, name: 'place', schema, strict: true } };
+      u.mock(s).queue({ refusal }, { refusal });
+      const res = await clientFor(s, u.name).responses.parse({ model: u.model, input: 'Where?', text });
+      expect(res.output_parsed).toBeNull();
+      expect(res.output).toHaveLength(1);
+      expect(res.output[0]).toMatchObject({ type: 'message', content: [{ type: 'refusal', refusal }] });
+      expect(res.output_text).toBe('');
+      const stream = clientFor(s, u.name).responses.stream({ model: u.model, input: 'Where?', text });
+      const events: ResponseStreamEvent[] = [];
+      for await (const e of stream) events.push(e);
+      const final = await stream.finalResponse();
+      expect(final.output_parsed).toBeNull();
+      expect(final.output[0]).toMatchObject({ type: 'message', content: [{ type: 'refusal', refusal }] });
+      expect(eventShape(events)).toEqual(TEXT_SEQUENCE.map((t) => t.replace('output_text', 'refusal')));
+      expect(ofType(events, 'response.refusal.delta').map((e) => e.delta).join('')).toBe(refusal);
+      expect(ofType(events, 'response.refusal.done')[0]!.refusal).toBe(refusal);
     });
 
     for (const stream of [false, true]) {

@@ -75,6 +75,27 @@ describe('Chat Completions client → openaiResponses-custom', () => {
     expect(body.text).toEqual({ format: { type: 'json_schema', name: 'r', schema, strict: true }, verbosity: 'low' });
     expect(body).not.toHaveProperty('verbosity');
   });
+  // A refusal part read as content made chat.completions.parse JSON.parse "I'm sorry, …" and throw
+  // (Oaklight/llm-rosetta#429: a converter that made refusals text; pydantic/pydantic-ai#4310 the symptom).
+  test('a structured-output refusal arrives as message.refusal with null content: parse gives parsed null, streamed and not', async () => {
+    const refusal = "I'm sorry, I cannot assist with that request.";
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+    const response_format = { type: 'json_schema' as const, json_schema: { name: 'place', schema, strict: true } };
+    s.openai.queue({ refusal }, { refusal });
+    const res = await openai.chat.completions.parse({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'Where?' }], response_format });
+    expect(res.choices[0]!.message).toMatchObject({ content: null, refusal, parsed: null });
+    expect(res.choices[0]!.finish_reason).toBe('stop');
+    const stream = openai.chat.completions.stream({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'Where?' }], response_format });
+    let deltas = '';
+    stream.on('refusal.delta', (e) => {
+      deltas += e.delta;
+    });
+    const final = await stream.finalChatCompletion();
+    expect(final.choices[0]!.message).toMatchObject({ refusal, parsed: null });
+    expect(final.choices[0]!.message.content ?? '').toBe('');
+    expect(deltas).toBe(refusal);
+  });
+
   test('streaming with usage: every word arrives, the usage chunk last', async () => {
     s.openai.queue({ text: 'one two three four', usage: { input: 11, output: 4 } });
     const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'count' }], stream: true, stream_options: { include_usage: true } });

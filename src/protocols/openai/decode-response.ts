@@ -58,7 +58,7 @@ function decodeOutput(message: JsonObject, model: string): OutputPart[] {
   const text = joined(split, 'text');
   if (text) out.push({ type: 'text', text });
   const refusal = stringOr(message.refusal);
-  if (refusal) out.push({ type: 'text', text: refusal });
+  if (refusal) out.push({ type: 'text', text: refusal, refusal: true });
   for (const image of answeredImages(message.images)) out.push({ type: 'image', source: image });
   if (Array.isArray(message.tool_calls)) {
     for (const tc of message.tool_calls) {

@@ -169,7 +169,7 @@ function createChunkDecoder(): StreamDecoder {
         else content(think.push(delta.content, reasoningText === '' && promptOpensThinking(reportedModel)), out);
       }
       for (const piece of contentPieces(delta.content)) out.push({ type: piece.kind, text: piece.text });
-      if (typeof delta.refusal === 'string' && delta.refusal) out.push({ type: 'text', text: delta.refusal });
+      if (typeof delta.refusal === 'string' && delta.refusal) out.push({ type: 'text', text: delta.refusal, refusal: true });
       // OpenRouter's generated images, each whole in one delta (decode-response.ts answeredImages).
       for (const image of answeredImages(delta.images)) out.push({ type: 'image', mediaType: image.mediaType, data: image.data });
       if (Array.isArray(delta.tool_calls)) {

@@ -32,7 +32,7 @@ export interface OpenAIChatCompletion {
     message: {
       role: 'assistant';
       content: string | null;
-      refusal: null;
+      refusal: string | null;
       reasoning_content?: string;
       tool_calls?: OpenAIResponseToolCall[];
       images?: OpenAIResponseImage[];
@@ -47,12 +47,15 @@ export interface OpenAIChatCompletion {
 export function encodeResponse(res: CanonicalResponse): OpenAIChatCompletion {
   // Text blocks are joined without a separator, exactly as the stream encoder concatenates deltas.
   let text = '';
+  let refusal = '';
   let reasoning = '';
   const toolCalls: OpenAIResponseToolCall[] = [];
   const images: OpenAIResponseImage[] = [];
   for (const part of res.content) {
-    if (part.type === 'text') text += part.text;
-    else if (part.type === 'thinking') reasoning += part.text;
+    if (part.type === 'text') {
+      if (part.refusal) refusal += part.text;
+      else text += part.text;
+    } else if (part.type === 'thinking') reasoning += part.text;
     else if (part.type === 'image') {
       if (part.source.kind === 'base64') images.push({ type: 'image_url', image_url: { url: toDataUrl(part.source.mediaType, part.source.data) } });
     } else {
@@ -68,9 +71,11 @@ export function encodeResponse(res: CanonicalResponse): OpenAIChatCompletion {
   }
   const message: OpenAIChatCompletion['choices'][number]['message'] = {
     role: 'assistant',
-    // OpenAI sends null, not "", when the turn is only tool calls.
-    content: text || toolCalls.length === 0 ? text : null,
-    refusal: null,
+    // OpenAI sends null, not "", when the turn is only tool calls or a refusal.
+    content: text || (toolCalls.length === 0 && !refusal) ? text : null,
+    // The model declined (OpenAI's own, or a Responses upstream's refusal part): the SDK's parse helpers
+    // read it from here, and would fail on it as content (JSON.parse of "I'm sorry, …").
+    refusal: refusal || null,
   };
   if (reasoning) message.reasoning_content = reasoning;
   if (toolCalls.length > 0) message.tool_calls = toolCalls;

@@ -53,7 +53,9 @@ export function createStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
   function body(ev: StreamEvent): string {
     switch (ev.type) {
       case 'text':
-        return ev.text ? chunk(`{"content":${JSON.stringify(ev.text)}}`) : '';
+        // A refusal goes in delta.refusal, where OpenAI streams it (encode-response.ts).
+        if (!ev.text) return '';
+        return chunk(ev.refusal ? `{"refusal":${JSON.stringify(ev.text)}}` : `{"content":${JSON.stringify(ev.text)}}`);
       case 'thinking':
         return ev.text ? chunk(`{"reasoning_content":${JSON.stringify(ev.text)}}`) : '';
       case 'tool_call_start': {

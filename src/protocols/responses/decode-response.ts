@@ -1,7 +1,7 @@
 import { ProxyError } from '../../core/errors.ts';
 import type { FinishReason } from '../../core/finish-reason.ts';
 import { openaiToolCallId } from '../../core/ids.ts';
-import type { Signature } from '../../core/content.ts';
+import type { Signature, TextPart } from '../../core/content.ts';
 import type { CanonicalResponse, OutputPart } from '../../core/response.ts';
 import { emptyUsage, type Usage } from '../../core/usage.ts';
 import { isRecord, parseJsonObject, type JsonObject } from '../../util/json.ts';
@@ -35,10 +35,18 @@ export function decodeResponse(body: unknown): CanonicalResponse {
 export function outputParts(item: JsonObject): OutputPart[] {
   switch (item.type) {
     case 'message': {
-      const text = (Array.isArray(item.content) ? item.content : [])
-        .map((c) => (isRecord(c) && (c.type === 'output_text' || c.type === 'refusal') ? String(c.text ?? c.refusal ?? '') : ''))
-        .join('');
-      return text ? [{ type: 'text', text }] : [];
+      // A refusal part stays one (TextPart's `refusal`): a client with a place for it gets it there.
+      const parts: TextPart[] = [];
+      for (const c of Array.isArray(item.content) ? item.content : []) {
+        if (!isRecord(c)) continue;
+        const refusal = c.type === 'refusal';
+        const value = c.type === 'output_text' ? c.text : refusal ? c.refusal : undefined;
+        if (typeof value !== 'string' || value === '') continue;
+        const prev = parts.at(-1);
+        if (prev && !!prev.refusal === refusal) prev.text += value;
+        else parts.push(refusal ? { type: 'text', text: value, refusal } : { type: 'text', text: value });
+      }
+      return parts;
     }
     case 'reasoning': {
       // Open-weight models behind Responses-compatible servers (gpt-oss on vLLM) give their raw

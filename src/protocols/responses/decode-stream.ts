@@ -45,12 +45,12 @@ export function createStreamDecoder(): StreamDecoder {
   const unplaced = { text: false, thinking: false };
   const isSeen = (keys: string[]): boolean => keys.some((k) => seen.has(k));
 
-  const text = (out: StreamEvent[], keys: string[], value: string): void => {
+  const text = (out: StreamEvent[], keys: string[], value: string, refusal = false): void => {
     if (!value) return;
     produced = true;
     for (const k of keys) seen.add(k);
     if (keys.length === 0) unplaced.text = true;
-    out.push({ type: 'text', text: value });
+    out.push(refusal ? { type: 'text', text: value, refusal } : { type: 'text', text: value });
   };
 
   const thinking = (out: StreamEvent[], item: string, part: string, keys: string[], value: string): void => {
@@ -88,7 +88,7 @@ export function createStreamDecoder(): StreamDecoder {
     for (const item of output) {
       if (!isRecord(item)) continue;
       for (const part of outputParts(item)) {
-        if (part.type === 'text') out.push({ type: 'text', text: part.text });
+        if (part.type === 'text') out.push(part.refusal ? { type: 'text', text: part.text, refusal: true } : { type: 'text', text: part.text });
         else if (part.type === 'thinking') {
           if (part.text) out.push({ type: 'thinking', text: part.text });
           if (part.signature) out.push({ type: 'thinking_signature', signature: part.signature });
@@ -141,13 +141,13 @@ export function createStreamDecoder(): StreamDecoder {
       case 'response.output_text.delta':
       case 'response.refusal.delta':
         start(out);
-        text(out, keys, delta);
+        text(out, keys, delta, type === 'response.refusal.delta');
         break;
       case 'response.output_text.done':
       case 'response.refusal.done':
         if (unplaced.text || isSeen(keys)) break;
         start(out);
-        text(out, keys, typeof data.text === 'string' ? data.text : typeof data.refusal === 'string' ? data.refusal : '');
+        text(out, keys, typeof data.text === 'string' ? data.text : typeof data.refusal === 'string' ? data.refusal : '', type === 'response.refusal.done');
         break;
       case 'response.reasoning_summary_text.delta':
       case 'response.reasoning_text.delta':
@@ -248,7 +248,7 @@ export function createStreamDecoder(): StreamDecoder {
       const value = c.type === 'output_text' ? c.text : c.type === 'refusal' ? c.refusal : undefined;
       if (typeof value !== 'string' || value === '') return;
       start(out);
-      text(out, keys, value);
+      text(out, keys, value, c.type === 'refusal');
     });
   }
 

@@ -24,15 +24,18 @@ import { clientTools } from './tool-names.ts';
 export function encodeResponsesResponse(res: CanonicalResponse, request?: Record<string, unknown>): ResponseObject {
   const tools = clientTools(request);
   const output: OutputItem[] = [];
-  /** Consecutive text parts form one message item, as a stream's text deltas do. */
+  /** Consecutive text parts form one message item, as a stream's text deltas do; a refusal is one of its own. */
   let text: string | undefined;
+  let refusal = false;
   const flushText = (): void => {
-    if (text) output.push(messageItem(messageItemId(), text));
+    if (text) output.push(messageItem(messageItemId(), text, refusal));
     text = undefined;
   };
 
   for (const part of res.content) {
     if (part.type === 'text') {
+      if (!!part.refusal !== refusal) flushText();
+      refusal = !!part.refusal;
       text = (text ?? '') + part.text;
       continue;
     }

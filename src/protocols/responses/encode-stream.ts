@@ -25,7 +25,8 @@ import { clientTools, type ClientTool } from './tool-names.ts';
 const KEEPALIVE = ': keepalive\n\n';
 
 /** The one output item being streamed. `fields` is its routing prefix for deltas: `,"item_id":…,"output_index":…`. */
-type TextItem = { kind: 'text' | 'thinking'; id: string; index: number; fields: string; text: string };
+/** `refusal`: a message whose one part is a refusal (the model declined: TextPart's `refusal`). */
+type TextItem = { kind: 'text' | 'refusal' | 'thinking'; id: string; index: number; fields: string; text: string };
 type CallItem = {
   kind: 'call';
   id: string;
@@ -82,18 +83,19 @@ export function createResponsesStreamEncoder(opts: StreamEncoderOptions): Stream
 
   const ensureStarted = (): string => (started ? '' : begin());
 
-  /** Opens a message or reasoning item (with its one content/summary part) for text or thinking deltas. */
-  function openText(kind: 'text' | 'thinking'): string {
+  /** Opens a message or reasoning item (with its one content/summary part) for text, refusal or thinking deltas. */
+  function openText(kind: TextItem['kind']): string {
     const index = state.output.length;
-    if (kind === 'text') {
+    if (kind !== 'thinking') {
       const id = messageItemId();
       open = { kind, id, index, text: '', fields: `,"item_id":"${id}","output_index":${index},"content_index":0` };
+      const part = kind === 'refusal' ? { type: 'refusal', refusal: '' } : outputText('');
       return (
         frame('response.output_item.added', {
           output_index: index,
           item: { id, type: 'message', status: 'in_progress', content: [], role: 'assistant' },
         }) +
-        frame('response.content_part.added', { item_id: id, output_index: index, content_index: 0, part: outputText('') })
+        frame('response.content_part.added', { item_id: id, output_index: index, content_index: 0, part })
       );
     }
     const id = reasoningItemId();
@@ -120,6 +122,13 @@ export function createResponsesStreamEncoder(opts: StreamEncoderOptions): Stream
     const at = { item_id: item.id, output_index: item.index };
     let s = '';
     switch (item.kind) {
+      case 'refusal': {
+        const finished = messageItem(item.id, item.text, true);
+        s += frame('response.refusal.done', { ...at, content_index: 0, refusal: item.text });
+        s += frame('response.content_part.done', { ...at, content_index: 0, part: finished.content[0] });
+        state.output.push(finished);
+        return s + frame('response.output_item.done', { output_index: item.index, item: finished });
+      }
       case 'text': {
         const finished = messageItem(item.id, item.text);
         s += frame('response.output_text.done', { ...at, content_index: 0, text: item.text, logprobs: [] });
@@ -183,9 +192,12 @@ export function createResponsesStreamEncoder(opts: StreamEncoderOptions): Stream
       case 'text': {
         if (!ev.text) return '';
         let s = ensureStarted();
-        if (open?.kind !== 'text') s += close() + openText('text');
+        // A refusal streams in a message of its own, as response.refusal.delta (the API's events for it).
+        const kind = ev.refusal ? 'refusal' : 'text';
+        if (open?.kind !== kind) s += close() + openText(kind);
         const item = open as TextItem;
         item.text += ev.text;
+        if (kind === 'refusal') return s + deltaFrame('response.refusal.delta', item, ev.text);
         return s + deltaFrame('response.output_text.delta', item, ev.text, ',"logprobs":[]');
       }
       case 'thinking': {

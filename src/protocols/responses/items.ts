@@ -27,11 +27,17 @@ export interface OutputText {
   text: string;
 }
 
+/** The model declined: the API's own part for it, which the openai SDK's parse helpers leave unparsed. */
+export interface RefusalContent {
+  type: 'refusal';
+  refusal: string;
+}
+
 export interface MessageItem {
   id: string;
   type: 'message';
   status: 'in_progress' | 'completed';
-  content: OutputText[];
+  content: Array<OutputText | RefusalContent>;
   role: 'assistant';
 }
 
@@ -108,8 +114,10 @@ export function reasoningItem(id: string, text: string, encrypted?: string): Rea
 
 export const outputText = (text: string): OutputText => ({ type: 'output_text', annotations: [], logprobs: [], text });
 
-export function messageItem(id: string, text: string): MessageItem {
-  return { id, type: 'message', status: 'completed', content: [outputText(text)], role: 'assistant' };
+/** A message of one text part; `refusal`: the model declined (TextPart's `refusal`), said in a refusal part. */
+export function messageItem(id: string, text: string, refusal = false): MessageItem {
+  const part: OutputText | RefusalContent = refusal ? { type: 'refusal', refusal: text } : outputText(text);
+  return { id, type: 'message', status: 'completed', content: [part], role: 'assistant' };
 }
 
 export function functionCallItem(id: string, callId: string, name: string, args: string, namespace?: string): FunctionCallItem {

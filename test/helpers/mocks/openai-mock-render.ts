@@ -25,6 +25,7 @@ interface Rendered {
   created: number;
   model: string;
   text: string | null;
+  refusal?: string;
   thinking?: string;
   toolCalls: Array<{ id: string; name: string; arguments: string }>;
   finish: string;
@@ -55,9 +56,9 @@ function prepare(body: Record<string, unknown>, reply: MockReply): Rendered {
     arguments: JSON.stringify(tc.args),
   }));
   // A turn that only calls tools has null content, as OpenAI sends it.
-  const text = reply.text ?? (toolCalls.length > 0 ? null : heardText('openai', lastUserTexts(messages)));
+  const text = reply.text ?? (toolCalls.length > 0 || reply.refusal !== undefined ? null : heardText('openai', lastUserTexts(messages)));
   const usage = resolveUsage(reply, textChars(messages) + textChars(body.tools), {
-    text: text ?? '',
+    text: (text ?? '') + (reply.refusal ?? ''),
     thinking: reply.thinking ?? '',
     toolArgs: toolCalls.map((t) => t.name + t.arguments).join(''),
   });
@@ -66,6 +67,7 @@ function prepare(body: Record<string, unknown>, reply: MockReply): Rendered {
     created: Math.floor(Date.now() / 1000),
     model: String(body.model),
     text,
+    refusal: reply.refusal,
     thinking: reply.thinking,
     toolCalls,
     finish: reply.finish ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop'),
@@ -94,7 +96,7 @@ const openRouterImages = (reply: MockReply): Array<Record<string, unknown>> =>
 
 export function renderCompletion(body: Record<string, unknown>, reply: MockReply): Record<string, unknown> {
   const r = prepare(body, reply);
-  const message: Record<string, unknown> = { role: 'assistant', content: r.text, refusal: null, annotations: [] };
+  const message: Record<string, unknown> = { role: 'assistant', content: r.text, refusal: r.refusal ?? null, annotations: [] };
   if (r.thinking !== undefined) message.reasoning_content = r.thinking;
   const images = openRouterImages(reply);
   if (images.length > 0) message.images = images;
@@ -151,12 +153,15 @@ export function renderStreamFrames(body: Record<string, unknown>, reply: MockRep
     return sseFrame(JSON.stringify(c));
   };
 
-  const frames: StreamFrame[] = [{ kind: 'head', text: chunk({ role: 'assistant', content: '', refusal: null }) }];
+  // A refusal opens with null content and an empty refusal, then streams in delta.refusal.
+  const head = r.refusal !== undefined && r.text === null ? { role: 'assistant', content: null, refusal: '' } : { role: 'assistant', content: '', refusal: null };
+  const frames: StreamFrame[] = [{ kind: 'head', text: chunk(head) }];
   const content = (delta: Record<string, unknown>): void => {
     frames.push({ kind: 'body', content: true, text: chunk(delta) });
   };
   for (const piece of splitWords(r.thinking ?? '')) content({ reasoning_content: piece });
   for (const piece of splitWords(r.text ?? '')) content({ content: piece });
+  for (const piece of splitWords(r.refusal ?? '')) content({ refusal: piece });
   openRouterImages(reply).forEach((image, index) => content({ images: [{ index, ...image }] }));
   r.toolCalls.forEach((tc, index) => {
     content({

@@ -84,7 +84,7 @@ export const promptChars = (body: Json): number => textChars(body.input) + textC
 type Planned =
   | { kind: 'compaction'; item: Json }
   | { kind: 'reasoning'; item: Json; summary: string | undefined }
-  | { kind: 'message'; item: Json; text: string }
+  | { kind: 'message'; item: Json; text: string; refusal?: boolean }
   | { kind: 'function_call'; item: Json; args: string };
 
 interface Plan {
@@ -154,7 +154,17 @@ function plan(body: Json, reply: MockReply, issue: (blob: string) => void): Plan
     items.push({ kind: 'reasoning', item, summary });
   }
   const toolCalls = trigger ? [] : (reply.toolCalls ?? []);
-  const text = trigger ? undefined : (reply.text ?? (toolCalls.length > 0 ? undefined : heardText('openai', lastInputTexts(body.input))));
+  const text = trigger ? undefined : (reply.text ?? (toolCalls.length > 0 || reply.refusal !== undefined ? undefined : heardText('openai', lastInputTexts(body.input))));
+  if (!trigger && reply.refusal !== undefined) {
+    const item: Json = {
+      id: `msg_${hex(48)}`,
+      type: 'message',
+      status: incomplete ? 'incomplete' : 'completed',
+      content: [{ type: 'refusal', refusal: reply.refusal }],
+      role: 'assistant',
+    };
+    items.push({ kind: 'message', item, text: reply.refusal, refusal: true });
+  }
   if (text !== undefined) {
     const item: Json = {
       id: `msg_${hex(48)}`,
@@ -179,7 +189,7 @@ function plan(body: Json, reply: MockReply, issue: (blob: string) => void): Plan
   }
 
   const usage = resolveUsage(reply, promptChars(body), {
-    text: text ?? '',
+    text: (text ?? '') + (reply.refusal ?? ''),
     thinking: reply.thinking ?? '',
     toolArgs: toolCalls.map((t) => t.name + JSON.stringify(t.args)).join(''),
   });
@@ -276,6 +286,13 @@ export function renderResponsesStream(body: Json, reply: MockReply, issue: (blob
       }
     } else if (planned.kind === 'compaction') {
       push('response.output_item.added', { output_index, item: planned.item }, 'body');
+    } else if (planned.kind === 'message' && planned.refusal) {
+      const refusal = planned.text;
+      push('response.output_item.added', { output_index, item: { ...planned.item, status: 'in_progress', content: [] } }, 'body');
+      push('response.content_part.added', { ...ids, content_index: 0, part: { type: 'refusal', refusal: '' } }, 'body');
+      for (const delta of splitWords(refusal)) push('response.refusal.delta', { ...ids, content_index: 0, delta }, 'body', true);
+      push('response.refusal.done', { ...ids, content_index: 0, refusal }, 'body');
+      push('response.content_part.done', { ...ids, content_index: 0, part: { type: 'refusal', refusal } }, 'body');
     } else if (planned.kind === 'message') {
       const text = planned.text;
       push('response.output_item.added', { output_index, item: { ...planned.item, status: 'in_progress', content: [] } }, 'body');

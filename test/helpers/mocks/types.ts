@@ -16,6 +16,12 @@ export interface MockReply {
    * `message.images` / `delta.images` from the OpenAI mock (drafts left out).
    */
   images?: Array<{ mimeType: string; data: string; thought?: boolean }>;
+  /**
+   * The model declines, in OpenAI's own field for it (OpenAI mock only): Chat Completions `message.refusal`
+   * with null content (`delta.refusal` streamed), a Responses `refusal` content part
+   * (`response.refusal.delta` streamed). Structured outputs answer so what they will not fill in.
+   */
+  refusal?: string;
   /** Tool calls to make (in order; more than one = parallel calls). */
   toolCalls?: Array<{ name: string; args: Record<string, unknown> }>;
   /** Force a finish reason in the provider's own vocabulary (e.g. 'length', 'max_tokens', 'MAX_TOKENS'). */

@@ -107,7 +107,7 @@ describe('openai decodeResponse', () => {
     expect(reasonOf(null)).toBe('other');
   });
 
-  test('refusals are text; array content from compatible servers is joined', () => {
+  test('refusals are text, marked as refusals; array content from compatible servers is joined', () => {
     const res = openaiCodec.decodeResponse({
       id: 'x',
       model: 'm',
@@ -115,7 +115,7 @@ describe('openai decodeResponse', () => {
     });
     expect(res.content).toEqual([
       { type: 'text', text: 'ab' },
-      { type: 'text', text: 'no' },
+      { type: 'text', text: 'no', refusal: true },
     ]);
   });
 
@@ -212,6 +212,17 @@ describe('openai encodeResponse', () => {
     };
     expect(text.choices[0]!.message).toEqual({ role: 'assistant', content: '', refusal: null });
     expect(text.choices[0]!.finish_reason).toBe('length');
+  });
+
+  test("a refusal goes in message.refusal, content null, where the SDK's parse helpers look for it", () => {
+    const body = openaiCodec.encodeResponse({ ...res, content: [{ type: 'text', text: 'I cannot help.', refusal: true }], finishReason: 'stop' }) as {
+      choices: Array<{ message: Record<string, unknown> }>;
+    };
+    expect(body.choices[0]!.message).toEqual({ role: 'assistant', content: null, refusal: 'I cannot help.' });
+    const both = openaiCodec.encodeResponse({ ...res, content: [{ type: 'text', text: 'Well.' }, { type: 'text', text: 'No.', refusal: true }] }) as {
+      choices: Array<{ message: Record<string, unknown> }>;
+    };
+    expect(both.choices[0]!.message).toMatchObject({ content: 'Well.', refusal: 'No.' });
   });
 
   test('canonical reasons OpenAI lacks are reported as stop', () => {
