@@ -300,6 +300,22 @@ for (const u of UPSTREAMS) {
       else expect(body.generationConfig).toMatchObject({ responseMimeType: 'application/json', responseJsonSchema: schema });
     });
 
+    // Pydantic writes a description beside the $ref of a model-typed field; Gemini's responseJsonSchema
+    // refuses any keyword but $-ones there (google-gemini/gemini-cli#4758).
+    test('a $ref with a description beside it is accepted upstream, and parse reads the answer', async () => {
+      if (u !== GEMINI) return;
+      const hero = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false };
+      const schema = { type: 'object', properties: { hero: { $ref: '#/$defs/Hero', description: 'The hero' } }, required: ['hero'], additionalProperties: false, $defs: { Hero: hero } };
+      const response_format = { type: 'json_schema' as const, json_schema: { name: 'story', schema } };
+      u.mock(s).queue({ text: '{"hero":{"name":"Ada"}}' }, { text: '{"hero":{"name":"Ada"}}' });
+      const res = await clientFor(s, u.name).chat.completions.parse({ model: u.model, messages: [{ role: 'user', content: 'A hero?' }], response_format });
+      expect(res.choices[0]!.message.parsed).toEqual({ hero: { name: 'Ada' } });
+      expect(lastCall(u.mock(s)).status).toBe(200);
+      expect(dig(lastBody(u.mock(s)), 'generationConfig', 'responseJsonSchema', 'properties', 'hero')).toEqual({ ...hero, description: 'The hero' });
+      const final = await clientFor(s, u.name).chat.completions.stream({ model: u.model, messages: [{ role: 'user', content: 'A hero?' }], response_format }).finalChatCompletion();
+      expect(final.choices[0]!.message.parsed).toEqual({ hero: { name: 'Ada' } });
+    });
+
     // A schema as Pydantic or Zod write it without strict mode: open objects, value bounds. OpenAI takes it
     // as a guide; Anthropic's structured outputs answer 400 to both (ax-llm/ax#458, laravel/ai#715).
     test('a non-strict JSON schema with open objects and bounds is accepted upstream', async () => {

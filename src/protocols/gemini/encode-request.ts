@@ -5,6 +5,7 @@ import type { EncodeRequestOptions } from '../types.ts';
 import { encodeContents } from './encode-contents.ts';
 import { toGeminiName } from './function-name.ts';
 import { nestsResultMedia, plainGemma, refusesJsonWithFunctions, takesPenalties, thinksUnasked } from './model-rules.ts';
+import { geminiResponseSchema } from './response-schema.ts';
 import { cleanSchema } from './schema-clean.ts';
 import { thinkingConfigFor } from './thinking-config.ts';
 
@@ -133,8 +134,9 @@ function generationConfig(req: CanonicalRequest, model: string): JsonObject {
   if (format?.type === 'json') gc.responseMimeType = 'application/json';
   else if (format?.type === 'json_schema') {
     gc.responseMimeType = 'application/json';
-    // responseJsonSchema takes plain JSON Schema, so no cleaning is needed (unlike `parameters`).
-    gc.responseJsonSchema = format.schema;
+    // responseJsonSchema takes plain JSON Schema, so it needs no cleaning as `parameters` does, only its
+    // references kept apart from other keywords (response-schema.ts).
+    gc.responseJsonSchema = geminiResponseSchema(format.schema);
   }
   const thinking = thinkingConfigFor(req.reasoning ?? unaskedReasoning(req, model), model);
   if (thinking) gc.thinkingConfig = thinking;

@@ -117,6 +117,7 @@ export function checkGenerateRequest(
   if (lines.length > 0) return invalidArgument(lines.map((l) => `* ${prefix}.${l}\n`).join(''));
 
   const policy =
+    checkResponseJsonSchema(field(field(body, 'generationConfig'), 'responseJsonSchema'), '') ??
     checkModelFeatures(body, ctx.model) ??
     checkForcedCalls(body) ??
     checkRoles(contents) ??
@@ -216,6 +217,38 @@ function checkSchema(schema: unknown, path: string, lines: string[], depth = 0):
   }
   if (items !== undefined) checkSchema(items, `${path}.items`, lines, depth + 1);
   anyOf.forEach((sub, k) => checkSchema(sub, `${path}.any_of[${k}]`, lines, depth + 1));
+}
+
+/**
+ * responseJsonSchema takes JSON Schema, but a `$ref` only beside keywords starting with `$` (the API
+ * reference), refused in the API's words (google-gemini/gemini-cli#4758): "schema at properties.draft can
+ * only contain properties starting with '$' when $ref is present".
+ */
+function checkResponseJsonSchema(schema: unknown, path: string, depth = 0): string | undefined {
+  if (Array.isArray(schema)) {
+    for (let i = 0; i < schema.length; i++) {
+      const p = checkResponseJsonSchema(schema[i], `${path}.${i}`, depth + 1);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  if (!isRecord(schema) || depth > 64) return undefined;
+  if (typeof schema.$ref === 'string' && Object.keys(schema).some((k) => !k.startsWith('$'))) {
+    return `schema${path === '' ? '' : ` at ${path.slice(1)}`} can only contain properties starting with '$' when $ref is present`;
+  }
+  for (const key of ['properties', '$defs', 'definitions']) {
+    const map = schema[key];
+    if (!isRecord(map)) continue;
+    for (const [name, sub] of Object.entries(map)) {
+      const p = checkResponseJsonSchema(sub, `${path}.${key}.${name}`, depth + 1);
+      if (p) return p;
+    }
+  }
+  for (const key of ['items', 'prefixItems', 'additionalProperties', 'anyOf', 'oneOf', 'allOf', 'not']) {
+    const p = checkResponseJsonSchema(schema[key], `${path}.${key}`, depth + 1);
+    if (p) return p;
+  }
+  return undefined;
 }
 
 /**

@@ -490,6 +490,16 @@ describe('tool declarations', () => {
     );
   });
 
+  test("responseJsonSchema: a $ref beside keywords other than $-ones is refused (google-gemini/gemini-cli#4758)", async () => {
+    const withJsonSchema = (schema: unknown) => ({ contents: [user('hi')], generationConfig: { responseMimeType: 'application/json', responseJsonSchema: schema } });
+    const defs = { Hero: { type: 'object', properties: { name: { type: 'string' } } } };
+    await expect400(
+      generate(withJsonSchema({ type: 'object', properties: { draft: { $ref: '#/$defs/Hero', description: 'd' } }, $defs: defs })),
+      "schema at properties.draft can only contain properties starting with '$' when $ref is present",
+    );
+    expect((await generate(withJsonSchema({ type: 'object', properties: { draft: { $ref: '#/$defs/Hero' } }, $defs: defs }))).status).toBe(200);
+  });
+
   test('the OpenAPI subset itself, upper or lower case types, passes; parametersJsonSchema takes any JSON Schema', async () => {
     const subset = {
       type: 'OBJECT',

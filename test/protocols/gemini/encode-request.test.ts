@@ -444,6 +444,27 @@ describe('gemini encodeRequest: tools and config', () => {
     expect(encode({ responseFormat: { type: 'text' } }).generationConfig).toBeUndefined();
   });
 
+  // "schema at properties.draft can only contain properties starting with '$' when $ref is present"
+  // (google-gemini/gemini-cli#4758); pydantic writes a description beside the $ref of a model-typed field.
+  test('responseJsonSchema: a $ref with other keywords beside it is inlined, siblings kept; a cycle keeps the bare $ref', () => {
+    const hero = { type: 'object', description: 'a hero', properties: { name: { type: 'string' } }, required: ['name'] };
+    const schema = {
+      type: 'object',
+      properties: { hero: { $ref: '#/$defs/Hero', description: 'The hero' }, sidekick: { $ref: '#/$defs/Hero' } },
+      $defs: { Hero: hero },
+    };
+    const sent = (s: Record<string, unknown>) =>
+      (encode({ responseFormat: { type: 'json_schema', schema: s } }).generationConfig as { responseJsonSchema: unknown }).responseJsonSchema;
+    expect(sent(schema)).toEqual({
+      type: 'object',
+      properties: { hero: { ...hero, description: 'The hero' }, sidekick: { $ref: '#/$defs/Hero' } },
+      $defs: { Hero: hero },
+    });
+    expect(schema.properties.hero).toEqual({ $ref: '#/$defs/Hero', description: 'The hero' });
+    const node = { type: 'object', properties: { next: { $ref: '#/$defs/Node', description: 'the next one' } } };
+    expect(sent({ $ref: '#/$defs/Node', $defs: { Node: node } })).toEqual({ $ref: '#/$defs/Node', $defs: { Node: { type: 'object', properties: { next: { type: 'object', properties: { next: { $ref: '#/$defs/Node' } }, description: 'the next one' } } } } });
+  });
+
   test.each([
     ['gemini-2.5-flash', { budgetTokens: 50000 }, { thinkingBudget: 24576, includeThoughts: true }],
     ['gemini-2.5-flash', { enabled: false }, { thinkingBudget: 0 }],
