@@ -30,6 +30,7 @@ import { readStreamHead, type HeldStream } from './stream-head.ts';
 import { streamOptions } from './stream-options.ts';
 import { renameToolsFor, restoreToolNames, restoringDecoder } from './tool-names.ts';
 import { enumAnswerDecoder, unwrapEnumResponse, wrapsEnumAnswer } from './enum-answer.ts';
+import { unfenceJsonResponse, unfencingDecoder, wantsJson } from './json-fence.ts';
 import { unwrappingDecoder } from './unwrap.ts';
 import { readableToOpenAI } from '../protocols/responses/own-items.ts';
 import { readableToAnthropic } from '../protocols/anthropic/own-blocks.ts';
@@ -396,6 +397,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   }
   const toolNames = renameToolsFor(adapter.protocol, canonical);
   const wrappedEnum = wrapsEnumAnswer(canonical, adapter.protocol);
+  const json = wantsJson(canonical);
   // A model the upstream answers only as a stream: a whole answer is gathered from one.
   const gathered = !input.stream && adapter.protocol === 'openai' && answersOnlyStreamed(canonical.model);
   if (gathered) canonical.stream = true;
@@ -431,6 +433,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
       : target.decodeResponse(withoutEnvelope(adapter, await readJson(res, adapter, idleMs)));
     if (toolNames) restoreToolNames(response, toolNames);
     if (wrappedEnum) unwrapEnumResponse(response);
+    if (json) unfenceJsonResponse(response);
     att.done({ status: 200, inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens });
     return Response.json(client.encodeResponse(response, input.body));
   }
@@ -441,7 +444,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const format = input.protocol === 'gemini' ? (input.geminiFormat ?? 'sse') : 'sse';
   const enc = client.createStreamEncoder({ model: canonical.model, includeUsage: canonical.includeUsage, format, request: input.body });
   const restored = toolNames ? restoringDecoder(upstreamDecoder(adapter), toolNames) : upstreamDecoder(adapter);
-  const decoder = wrappedEnum ? enumAnswerDecoder(restored) : restored;
+  const decoder = wrappedEnum ? enumAnswerDecoder(restored) : json ? unfencingDecoder(restored) : restored;
   const body = convertStream(
     opened,
     decoder,

@@ -300,6 +300,19 @@ for (const u of UPSTREAMS) {
       else expect(body.generationConfig).toMatchObject({ responseMimeType: 'application/json', responseJsonSchema: schema });
     });
 
+    // Claude, asked for JSON in words, often answers it inside a ```json fence (router-for-me/CLIProxyAPI#2174),
+    // which the client's JSON.parse fails on.
+    test('JSON mode answered inside a Markdown fence: the client gets the bare JSON, streaming or not', async () => {
+      const fenced = '```json\n{"city": "Paris", "tags": ["a`b"]}\n```';
+      u.mock(s).queue({ text: fenced }, { text: fenced });
+      const params = { model: u.model, messages: [{ role: 'user' as const, content: 'Where? Answer in JSON.' }], response_format: { type: 'json_object' as const } };
+      const res = await clientFor(s, u.name).chat.completions.create(params);
+      expect(JSON.parse(res.choices[0]!.message.content!)).toEqual({ city: 'Paris', tags: ['a`b'] });
+      const got = await collect(await clientFor(s, u.name).chat.completions.create({ ...params, stream: true }));
+      expect(JSON.parse(got.content)).toEqual({ city: 'Paris', tags: ['a`b'] });
+      expect(got.finishReason).toBe('stop');
+    });
+
     // Pydantic writes a description beside the $ref of a model-typed field; Gemini's responseJsonSchema
     // refuses any keyword but $-ones there (google-gemini/gemini-cli#4758).
     test('a $ref with a description beside it is accepted upstream, and parse reads the answer', async () => {
