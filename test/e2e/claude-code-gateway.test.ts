@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -409,6 +410,56 @@ describe("Claude Code's structured output through Bedrock, which takes output_co
     expect(body.output_config).toEqual({ effort: 'low' });
     expect(body.system).toStartWith('Name the session.\n\n');
     expect(body.system).toContain(JSON.stringify(schema));
+  });
+});
+
+describe("structured output through Vertex's Haiku 4.5, which takes no output_config at all", () => {
+  // "output_config: Extra inputs are not permitted" (anthropics/claude-code#52312: Claude Code's session
+  // titles; BerriAI/litellm#21407): relayed and converted requests alike.
+  let vertex: MockServer;
+  let gateway: TestProxy;
+  beforeAll(async () => {
+    vertex = await startAnthropicMock({ noOutputConfig: true });
+    gateway = await startProxy(['--model-provider', 'claude-custom', '--claude-base-url', vertex.url, '--claude-api-key', vertex.key]);
+  });
+  afterAll(async () => {
+    await Promise.all([gateway.stop(), vertex.stop()]);
+  });
+  const schema = { type: 'object', properties: { title: { type: 'string' } }, required: ['title'], additionalProperties: false };
+
+  test("Claude Code's session title: sent again without output_config, the schema in the system prompt; the next request so at once", async () => {
+    const client = new Anthropic({ apiKey: gateway.key, baseURL: gateway.url, maxRetries: 0 });
+    const params = {
+      model: 'claude-haiku-4-5',
+      max_tokens: 512,
+      system: 'Name the session.',
+      messages: [{ role: 'user' as const, content: 'hi' }],
+      output_config: { format: { type: 'json_schema' as const, schema } },
+    };
+    vertex.queue({ text: '{"title":"Greeting"}' }, { text: '{"title":"Greeting"}' });
+    const before = vertex.calls.length;
+    const msg = await client.messages.create(params);
+    expect(msg.content[0]).toMatchObject({ type: 'text', text: '{"title":"Greeting"}' });
+    expect(vertex.calls.length - before).toBe(2);
+    const body = last(vertex.calls).body as { system: string };
+    expect(body).not.toHaveProperty('output_config');
+    expect(body.system).toStartWith('Name the session.\n\n');
+    expect(body.system).toContain(JSON.stringify(schema));
+    await client.messages.create(params);
+    expect(vertex.calls.length - before).toBe(3);
+    expect(last(vertex.calls).status).toBe(200);
+  });
+
+  test('a Chat Completions client asking for a JSON schema gets its answer', async () => {
+    const openai = new OpenAI({ apiKey: gateway.key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    vertex.queue({ text: '{"title":"Greeting"}' }, { text: '{"title":"Greeting"}' });
+    const res = await openai.chat.completions.parse({
+      model: 'claude-haiku-4-5-20251001',
+      messages: [{ role: 'user', content: 'hi' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'title', schema, strict: true } },
+    });
+    expect(res.choices[0]!.message.parsed).toEqual({ title: 'Greeting' });
+    expect(last(vertex.calls).body).not.toHaveProperty('output_config');
   });
 });
 

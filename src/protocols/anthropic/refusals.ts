@@ -21,12 +21,15 @@ const FIELD_REFUSAL = /"message"\s*:\s*"(?:[^"]*errors: )?([A-Za-z_]+(?:\.[A-Za-
  * inputs are not permitted" (wrapped in "The model returned the following errors: …" through its Converse
  * layer) to the structured output a JSON-mode client asks for (BerriAI/litellm#28312,
  * vectorize-io/hindsight#3300); older Bedrock and Vertex setups refuse `output_config.effort` the same way
- * (anthropics/claude-code-action#1005). Without the format the schema is asked for in the system prompt.
+ * (anthropics/claude-code-action#1005); Vertex's Claude Haiku 4.5 refuses `output_config` whole,
+ * "output_config: Extra inputs are not permitted", a structured output alone too (Claude Code's session
+ * titles: anthropics/claude-code#52312; BerriAI/litellm#21407). Without the format the schema is asked for
+ * in the system prompt.
  * Bedrock and Vertex have no automatic caching either: a top-level `cache_control` (OpenRouter-style, from
  * a Chat Completions client) is refused the same way (UKGovernmentBEIS/inspect_ai#3851); marked blocks
  * still cache there.
  */
-const OPTIONAL = new Set(['context_management', 'output_config.format', 'output_config.effort', 'cache_control']);
+const OPTIONAL = new Set(['context_management', 'output_config', 'output_config.format', 'output_config.effort', 'cache_control']);
 
 /** The top-level field (or `output_config` key) an Anthropic-compatible server's 400 says it does not take, or undefined. */
 export function refusedMessagesField(status: number, text: string): string | undefined {
@@ -39,7 +42,7 @@ export function withoutMessagesField(body: Record<string, unknown>, field: strin
   const [top, key] = field.split('.') as [string, string | undefined];
   if (!(top in body)) return undefined;
   const { [top]: parent, ...rest } = body;
-  if (key === undefined) return rest;
+  if (key === undefined) return top === 'output_config' && isRecord(parent) && parent.format !== undefined ? withFormatInWords(rest, parent.format) : rest;
   if (!isRecord(parent) || !(key in parent)) return undefined;
   const { [key]: dropped, ...kept } = parent;
   const out: Record<string, unknown> = Object.keys(kept).length > 0 ? { ...rest, [top]: kept } : rest;

@@ -62,6 +62,11 @@ export interface AnthropicMockOptions {
    */
   outputConfigKeys?: readonly string[];
   /**
+   * A gateway whose Claude takes no `output_config` at all, as Vertex's Haiku 4.5 (anthropics/claude-code#52312,
+   * BerriAI/litellm#21407): "output_config: Extra inputs are not permitted".
+   */
+  noOutputConfig?: boolean;
+  /**
    * A gateway whose Claude has no automatic caching (Bedrock, Vertex): a top-level `cache_control` is
    * "cache_control: Extra inputs are not permitted" (UKGovernmentBEIS/inspect_ai#3851).
    */
@@ -84,6 +89,7 @@ interface State {
   betasDropped?: boolean;
   thinkingTypes?: readonly string[];
   outputConfigKeys?: readonly string[];
+  noOutputConfig?: boolean;
   noAutomaticCaching?: boolean;
 }
 
@@ -97,6 +103,7 @@ export function startAnthropicMock(opts: AnthropicMockOptions = {}): Promise<Moc
     betasDropped: opts.betasDropped,
     thinkingTypes: opts.thinkingTypes,
     outputConfigKeys: opts.outputConfigKeys,
+    noOutputConfig: opts.noOutputConfig,
     noAutomaticCaching: opts.noAutomaticCaching,
   };
   return startMockShell({
@@ -196,6 +203,7 @@ function messages(r: MockRequest, state: State, countTokens: boolean): MockResul
     return { response: jsonResponse(422, { detail }, headers(anthropicRequestId())) };
   }
   const outputConfig = (r.body as { output_config?: unknown } | null)?.output_config;
+  if (state.noOutputConfig && outputConfig !== undefined) return errorResult(extraInput('output_config'));
   if (state.outputConfigKeys && isRecord(outputConfig)) {
     const extra = Object.keys(outputConfig).find((k) => !state.outputConfigKeys!.includes(k));
     if (extra !== undefined) return errorResult(extraInput(`output_config.${extra}`));

@@ -12,7 +12,19 @@ describe('refused fields', () => {
     expect(refusedMessagesField(400, extra('tools.0.custom.defer_loading'))).toBeUndefined();
     expect(refusedMessagesField(429, extra('context_management'))).toBeUndefined();
     expect(withoutMessagesField({ model: 'm', context_management: {} }, 'context_management')).toEqual({ model: 'm' });
-    for (const f of ['max_tokens', 'mcp_servers', 'output_config']) expect(withoutMessagesField({ model: 'm', [f]: 1 }, f)).toBeUndefined();
+    for (const f of ['max_tokens', 'mcp_servers']) expect(withoutMessagesField({ model: 'm', [f]: 1 }, f)).toBeUndefined();
+  });
+
+  test("Vertex's Haiku 4.5 refuses output_config whole: it goes, a format in it is asked for in the system prompt", () => {
+    expect(refusedMessagesField(400, extra('output_config'))).toBe('output_config');
+    const schema = { type: 'object', properties: { title: { type: 'string' } }, required: ['title'], additionalProperties: false };
+    const words = `Respond with a single JSON object and nothing else. It must be valid against this JSON Schema:\n${JSON.stringify(schema)}`;
+    expect(withoutMessagesField({ model: 'm', system: 's', output_config: { effort: 'low', format: { type: 'json_schema', schema } } }, 'output_config')).toEqual({
+      model: 'm',
+      system: `s\n\n${words}`,
+    });
+    expect(withoutMessagesField({ model: 'm', output_config: { effort: 'high' } }, 'output_config')).toEqual({ model: 'm' });
+    expect(withoutMessagesField({ model: 'm' }, 'output_config')).toBeUndefined();
   });
 
   test('Bedrock refuses output_config.format (or effort): the key goes, a format is asked for in the system prompt', () => {
