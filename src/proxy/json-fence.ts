@@ -80,8 +80,11 @@ export function unfencingDecoder(inner: StreamDecoder): StreamDecoder {
   const pass = (events: StreamEvent[]): StreamEvent[] => {
     const out: StreamEvent[] = [];
     for (const ev of events) {
-      if (ev.type === 'text' && !ev.refusal) text(ev.text, out);
-      else {
+      // Empty text (a Gemini part that only carries a signature) is nothing any encoder writes: it neither
+      // waits nor lets what waits go.
+      if (ev.type === 'text' && !ev.refusal) {
+        if (ev.text !== '') text(ev.text, out);
+      } else {
         if (ev.type !== 'start' && ev.type !== 'usage' && (held !== '' || ev.type === 'finish' || ev.type === 'error')) flush(out);
         out.push(ev);
       }

@@ -53,6 +53,8 @@ describe('JSON answered inside a Markdown fence', () => {
     for (const text of fenced) {
       for (const size of [1, 2, 3, 5, 8, 1000]) expect(streamed(chunks(text, size))).toBe(JSON_TEXT);
     }
+    // Empty text between (a Gemini part that only carries a signature) changes nothing.
+    expect(streamed(['``', '', '`json\n', '', '{"a": 1}\n', '', '```', ''])).toBe('{"a": 1}');
   });
 
   test('an answer without a fence around it is left as it is', () => {
