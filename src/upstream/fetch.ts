@@ -50,21 +50,33 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
   if (scope) rememberSecrets(scope, credentialsOf(req));
   const started = performance.now();
   let res: Response;
+  const init = {
+    method: req.method,
+    headers: req.headers,
+    body: req.body,
+    signal,
+    // Followed in followRedirects, which keeps the key from going to another host.
+    redirect: 'manual',
+    // Bun's own idle timeout (5 min) would cut long generations; our deadlines are explicit instead.
+    timeout: false,
+    // Unset for most requests, which then take the environment's proxy, if any.
+    proxy: req.proxy,
+  } as RequestInit;
+  const fetchFn = opts.fetch ?? fetch;
   try {
-    const init = {
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      signal,
-      // Followed in followRedirects, which keeps the key from going to another host.
-      redirect: 'manual',
-      // Bun's own idle timeout (5 min) would cut long generations; our deadlines are explicit instead.
-      timeout: false,
-      // Unset for most requests, which then take the environment's proxy, if any.
-      proxy: req.proxy,
-    } as RequestInit;
-    const fetchFn = opts.fetch ?? fetch;
-    res = await fetchFn(req.url, init);
+    try {
+      res = await fetchFn(req.url, init);
+    } catch (e) {
+      // A pooled keep-alive connection the upstream (or the nginx or load balancer before it, which close
+      // idle ones after 5-75 s) closed just as this request went out fails with no answer at all; Bun's
+      // fetch does not send it again (bun 1.4.5). Nothing was answered, so it is sent once more, on a new
+      // connection (keepalive: false takes none from the pool), as the official SDKs do after a connection
+      // error: a sporadic 502 otherwise, a strike against a pool member for nothing (manaflow-ai/subrouter#90,
+      // cnighswonger/claude-code-cache-fix#371). The body is text or bytes, so it can be sent again; the
+      // headers deadline runs on over both tries.
+      if (signal.aborted || !connectionClosed(e)) throw e;
+      res = await fetchFn(req.url, { ...init, keepalive: false });
+    }
     if (res.status >= 301 && res.status <= 308) res = await followRedirects(res, req.url, init, fetchFn);
   } catch (e) {
     if (opts.signal.aborted) throw new ClientGoneError();
@@ -140,6 +152,12 @@ function safeHost(url: string): string {
   } catch {
     return 'upstream';
   }
+}
+
+/** The connection closed or was reset with no response to the request (not refused, not timed out). */
+function connectionClosed(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function reason(e: unknown): string {

@@ -1,0 +1,135 @@
+/**
+ * A keep-alive connection to the upstream that the upstream (or the nginx or load balancer in front of
+ * it) closes just as aiproxy sends the next request down it: no answer comes, only a closed socket. Bun's
+ * fetch does not send the request again, so without a retry of aiproxy's own the client got a 502
+ * (manaflow-ai/subrouter#90, cnighswonger/claude-code-cache-fix#371).
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { createServer, type Server, type Socket } from 'node:net';
+import { openaiStream } from '../helpers/fault-upstream.ts';
+import { startProxy, type TestProxy } from '../helpers/proxy.ts';
+
+/** What the upstream does with the n-th request (from 1) that arrives on one connection. */
+type Behaviour = (nth: number, socket: Socket, body: string) => void;
+
+interface RawUpstream {
+  url: string;
+  /** Connections opened, and requests that arrived, so far. */
+  connections: number;
+  requests: number;
+  behave(b: Behaviour): void;
+  stop(): Promise<void>;
+}
+
+/** A raw HTTP/1.1 upstream on 127.0.0.1 that keeps connections open and reads each request on them in turn. */
+async function startRawUpstream(): Promise<RawUpstream> {
+  let behaviour: Behaviour = () => {};
+  const sockets = new Set<Socket>();
+  const state = { connections: 0, requests: 0 };
+  const server: Server = createServer((socket) => {
+    state.connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let nth = 0;
+    let buf = Buffer.alloc(0);
+    socket.on('data', (data: Buffer) => {
+      buf = Buffer.concat([buf, data]);
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(buf.subarray(0, end).toString('latin1'))?.[1] ?? 0);
+        if (buf.length < end + 4 + length) return;
+        const body = buf.subarray(end + 4, end + 4 + length).toString('utf8');
+        buf = buf.subarray(end + 4 + length);
+        state.requests++;
+        behaviour(++nth, socket, body);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    get connections() {
+      return state.connections;
+    },
+    get requests() {
+      return state.requests;
+    },
+    behave(b) {
+      behaviour = b;
+    },
+    stop: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const COMPLETION = JSON.stringify({
+  id: 'chatcmpl-s', object: 'chat.completion', created: 1, model: 'gpt-4o',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'fine' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+});
+
+/** A keep-alive answer: the JSON completion, or the whole stream when the request asked for one. */
+function answer(socket: Socket, body: string): void {
+  const stream = (JSON.parse(body) as { stream?: boolean }).stream === true;
+  const text = stream ? openaiStream('fine') : COMPLETION;
+  const type = stream ? 'text/event-stream' : 'application/json';
+  socket.write(`HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: keep-alive\r\n\r\n${text}`);
+}
+
+let up: RawUpstream;
+let proxy: TestProxy;
+beforeAll(async () => {
+  up = await startRawUpstream();
+  proxy = await startProxy(['--model-provider', 'openai-custom', '--openai-base-url', `${up.url}/v1`, '--openai-api-key', 'sk-up', '--headers-timeout-ms', '5000']);
+});
+afterAll(async () => {
+  await proxy.stop();
+  await up.stop();
+});
+
+// The SDKs' own retries off: what is seen is what aiproxy answered the first time.
+const openai = (): OpenAI => new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: proxy.key, maxRetries: 0 });
+const anthropic = (): Anthropic => new Anthropic({ baseURL: proxy.url, apiKey: proxy.key, maxRetries: 0 });
+
+describe('a pooled upstream connection closed as the request goes out', () => {
+  for (const close of ['FIN', 'RST'] as const) {
+    test(`(${close}) is sent again once, on a new connection: the client gets its answer, relayed or converted`, async () => {
+      // Each connection answers its first request, then closes as the next one arrives on it.
+      up.behave((nth, socket, body) => {
+        if (nth === 1) return answer(socket, body);
+        if (close === 'FIN') socket.end();
+        else socket.resetAndDestroy();
+      });
+      // A request on a new connection leaves it in Bun's pool; the next one finds it closed under it.
+      const prime = async (): Promise<void> => {
+        const r = await openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+        expect(r.choices[0]!.message.content).toBe('fine');
+      };
+      const before = up.requests;
+      await prime();
+      const relayed = await openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'again' }] });
+      expect(relayed.choices[0]!.message.content).toBe('fine');
+
+      await prime();
+      const stream = anthropic().messages.stream({ model: 'gpt-4o', max_tokens: 16, messages: [{ role: 'user', content: 'and again' }] });
+      expect((await stream.finalMessage()).content).toEqual([expect.objectContaining({ type: 'text', text: 'fine' })]);
+      // Each primed request, then a try on the closed connection and one on a new one: no more.
+      expect(up.requests - before).toBe(6);
+    });
+  }
+
+  test('an upstream that closes every connection unanswered: a 502 after the one retry, not a loop', async () => {
+    up.behave((_nth, socket) => socket.resetAndDestroy());
+    const before = up.requests;
+    const err = (await openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)) as { status?: number; message?: string };
+    expect(err.status).toBe(502);
+    expect(err.message).toContain('could not reach upstream');
+    expect(up.requests - before).toBe(2);
+  });
+});
