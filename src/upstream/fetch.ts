@@ -210,7 +210,7 @@ async function readWhole(res: Response, call: AbortController, idleMs: number): 
     return await res.bytes();
   } catch (e) {
     if (stalled) throw bodyStalled(idleMs);
-    throw e;
+    throw brokeOff(res, e);
   } finally {
     clearTimeout(timer);
   }
@@ -265,7 +265,7 @@ async function readBody(res: Response, limit: number, idleMs: number, partial: b
       size += value.byteLength;
     }
   } catch (e) {
-    if (!partial && !stalled) throw e;
+    if (!partial && !stalled) throw brokeOff(res, e, size);
   } finally {
     clearTimeout(timer);
     reader.cancel().catch(() => {});
@@ -282,6 +282,17 @@ async function readBody(res: Response, limit: number, idleMs: number, partial: b
 /** A body that went quiet for timeouts.idle_ms after its headers: the read is given up, a 504. */
 export const bodyStalled = (idleMs: number): ProxyError =>
   new ProxyError({ kind: 'timeout', message: `upstream stopped sending its response for ${idleMs / 1000} s (timeouts.idle_ms)` });
+
+/**
+ * A body whose connection broke (reset, closed before its stated length or its last chunk) or whose
+ * content coding would not decode: a 502 that says so and why, not Bun's bare TypeError, which a
+ * converted answer reported as "not JSON" and a token count as an internal error.
+ */
+function brokeOff(res: Response, e: unknown, size?: number): ProxyError {
+  const from = res.url ? ` ${safeHost(res.url)}` : '';
+  const after = size === undefined ? '' : ` after ${size} bytes`;
+  return new ProxyError({ kind: 'api_error', status: 502, message: `upstream${from} broke off its answer${after}: ${reason(e)}` });
+}
 
 /** An answer read whole that runs past `limit` bytes: a broken or hostile upstream, a 502. `from`: " host", or "". */
 export const answerTooLarge = (limit: number, from = ''): ProxyError =>

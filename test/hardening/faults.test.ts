@@ -293,6 +293,50 @@ describe('upstream faults', () => {
     await stallsMidBody({ 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(whole)) }, whole.slice(0, 40));
   });
 
+  test('a JSON answer whose connection breaks mid-body: a 502 saying so, converted or counted (not "not JSON", not an internal error)', async () => {
+    const whole = JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: 'partial' }, finish_reason: 'stop' }] });
+    // A stated length (read whole by Bun) and chunks (read piece by piece): the reset comes before either ends.
+    for (const framing of ['length', 'chunked'] as const) {
+      up.setScript(async (c) => {
+        const part = whole.slice(0, 40);
+        if (framing === 'length') {
+          c.head(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(whole)) });
+          c.write(part);
+        } else {
+          c.head(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+          c.write(`${part.length.toString(16)}\r\n${part}\r\n`);
+        }
+        await Bun.sleep(20);
+        c.socket.resetAndDestroy();
+      });
+      const res = await request('anthropic', false);
+      expect(res.status).toBe(502);
+      const body = (await res.json()) as { error: { message: string } };
+      expect(body.error.message).toContain(`upstream 127.0.0.1:${up.port} broke off its answer`);
+      expect(body.error.message).toContain('ECONNRESET');
+    }
+    // A token count an upstream of another protocol makes (Gemini's countTokens for an Anthropic client) was a 500.
+    const gemini = await startProxy(['--model-provider', 'gemini-cli', '--gemini-base-url', up.url, '--gemini-api-key', 'AIzaSy-fault']);
+    try {
+      up.setScript(async (c) => {
+        c.head(200, { 'content-type': 'application/json', 'content-length': '40' });
+        c.write('{"totalTok');
+        await Bun.sleep(20);
+        c.socket.resetAndDestroy();
+      });
+      const res = await fetch(`${gemini.url}/v1/messages/count_tokens`, {
+        method: 'POST',
+        headers: { 'x-api-key': gemini.key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(502);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain('broke off its answer: ECONNRESET');
+    } finally {
+      await gemini.stop();
+    }
+    await recovered();
+  });
+
   test('an error status whose body stalls: the client gets a timeout, not a hang', async () => {
     up.setScript((c) => {
       c.head(500, { 'content-type': 'application/json' });
