@@ -18,7 +18,7 @@ import { thinkingForModel } from '../protocols/gemini/thinking-config.ts';
 import type { GenerateMode, ProviderAdapter, RequestBody, UpstreamRequest } from '../providers/types.ts';
 import type { StreamDecoder } from '../protocols/types.ts';
 import { callProvider } from '../upstream/call-provider.ts';
-import { ClientGoneError, readLimited, readText, relayHeaders } from '../upstream/fetch.ts';
+import { brokeOff, ClientGoneError, readLimited, readText, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord, tryParseJson } from '../util/json.ts';
 import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse, rewordsOverflow } from './errors.ts';
@@ -251,10 +251,14 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     return Response.json(codecs[input.protocol].encodeResponse(response, input.body), { headers: withoutContentType(headers) });
   }
   if (!upstream || !input.stream) {
+    const body = input.stream ? res.body : await unlessEmpty(res);
+    if (body === undefined) {
+      return failedBeforeStream(att, input, { status: 502, kind: 'api_error', message: `upstream ${adapter.name} answered ${res.status} with an empty body` });
+    }
     att.done({ status: res.status });
     // Piped as it comes (Bun's own pipe; a server's keep-alive whitespace before a slow answer goes on to
     // the client): a 200 is an answer, not an error body to search for an echoed key.
-    return new Response(res.body, { status: res.status, headers });
+    return new Response(body, { status: res.status, headers });
   }
   // Only a request that declared tools can get calls back to number (tool-call-indexes.ts).
   const tools = input.protocol === 'openai' && Array.isArray(input.body.tools) && input.body.tools.length > 0;
@@ -267,6 +271,42 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
 /** A success with no body to relay, told by its head alone (the body is not read): no answer came. */
 export function emptyAnswer(res: Response): boolean {
   return res.status === 204 || res.headers.get('content-length') === '0';
+}
+
+/**
+ * A whole answer's body, or undefined when it turned out empty. Only one without a stated length (sent in
+ * chunks, or ended by closing the connection) is not told by its head (emptyAnswer): its first bytes are
+ * waited for before the client gets the head, and put back in front of the rest. Relayed empty, the
+ * openai SDK returned `undefined` as the completion, other clients threw "Unexpected end of JSON input"
+ * (anomalyco/opencode#7889: a server's empty 200 without a Content-Length). A stated length keeps Bun's
+ * own pipe.
+ */
+async function unlessEmpty(res: Response): Promise<ReadableStream<Uint8Array> | null | undefined> {
+  if (!res.body || res.headers.has('content-length')) return res.body;
+  const reader = res.body.getReader();
+  let first: Awaited<ReturnType<typeof reader.read>>;
+  try {
+    do first = await reader.read();
+    while (!first.done && first.value.byteLength === 0);
+  } catch (e) {
+    reader.cancel().catch(() => {});
+    throw brokeOff(res, e);
+  }
+  if (first.done) return undefined;
+  let held: Uint8Array | undefined = first.value;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (held) {
+        controller.enqueue(held);
+        held = undefined;
+        return;
+      }
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }
 
 /** An error answer of ours with the upstream's relayed headers (request ids, rate limits) beside its own. */

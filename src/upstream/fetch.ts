@@ -288,7 +288,7 @@ export const bodyStalled = (idleMs: number): ProxyError =>
  * content coding would not decode: a 502 that says so and why, not Bun's bare TypeError, which a
  * converted answer reported as "not JSON" and a token count as an internal error.
  */
-function brokeOff(res: Response, e: unknown, size?: number): ProxyError {
+export function brokeOff(res: Response, e: unknown, size?: number): ProxyError {
   const from = res.url ? ` ${safeHost(res.url)}` : '';
   const after = size === undefined ? '' : ` after ${size} bytes`;
   return new ProxyError({ kind: 'api_error', status: 502, message: `upstream${from} broke off its answer${after}: ${reason(e)}` });

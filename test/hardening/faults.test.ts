@@ -221,6 +221,38 @@ describe('upstream faults', () => {
     await recovered();
   });
 
+  test('an empty 200 without a stated length (chunked, or ended by close) is that 502 too; a chunked answer still goes whole (anomalyco/opencode#7889)', async () => {
+    const sdk = new OpenAI({ apiKey: proxy.key, baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+    const ask = () => sdk.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    for (const framing of ['chunked', 'close'] as const) {
+      up.setScript((c) => {
+        c.head(200, { 'content-type': 'application/json', ...(framing === 'chunked' ? { 'transfer-encoding': 'chunked' } : {}) });
+        if (framing === 'chunked') c.write('0\r\n\r\n');
+        c.socket.end();
+      });
+      // Relayed as it came, the openai SDK returned `undefined` for the completion, with no error.
+      const err = await ask().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.APIError);
+      expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+      expect((err as Error).message).toContain('answered 200 with an empty body');
+    }
+    const whole = JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: 'in pieces' }, finish_reason: 'stop' }] });
+    up.setScript(async (c) => {
+      c.head(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+      // Whitespace first, as a server keeping a slow answer's connection alive sends it.
+      for (const part of ['\n', whole.slice(0, 30), whole.slice(30)]) {
+        c.write(`${Buffer.byteLength(part).toString(16)}\r\n${part}\r\n`);
+        await Bun.sleep(10);
+      }
+      c.write('0\r\n\r\n');
+      c.socket.end();
+    });
+    const res = await request('openai', false);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(`\n${whole}`);
+    await recovered();
+  });
+
   test('an error page that is no JSON reaches a relayed client as its protocol’s error with the gist, status and headers kept (continuedev/continue#12769)', async () => {
     up.setScript((c) => {
       const page = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
