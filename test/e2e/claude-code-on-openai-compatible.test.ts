@@ -203,6 +203,17 @@ describe('Claude Code on OpenAI-compatible servers: streamed tool loops', () => 
     expect(final.usage).toMatchObject({ input_tokens: 70, output_tokens: 5 });
   });
 
+  test("mlx-vlm: usage counted as input_tokens/output_tokens (no prompt_tokens) reaches Claude Code's context count", async () => {
+    // mlx-vlm's UsageStats (earendil-works/pi#2326): the Responses API's names, plus its speed and memory.
+    const usage = { input_tokens: 811, output_tokens: 5, total_tokens: 816, prompt_tps: 21.55, generation_tps: 81.56, peak_memory: 3.2 };
+    script.push({
+      frames: [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hello' }), chunk({}, 'stop'), { id: 'chatcmpl-1', model: 'm', choices: [], usage }, '[DONE]'],
+    });
+    const { final } = await turn('mlx-community/Qwen2.5-VL-3B-Instruct-8bit', [{ role: 'user', content: 'hi' }]);
+    expect(final.usage).toMatchObject({ input_tokens: 811, output_tokens: 5, cache_read_input_tokens: 0 });
+    expect(proxy.logs.at(-1)).toContain('in=811 out=5');
+  });
+
   test('a turn cut by max_tokens mid-call is max_tokens, so Claude Code does not run the cut call', async () => {
     script.push({
       frames: [

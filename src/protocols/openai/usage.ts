@@ -20,7 +20,12 @@ const count = (v: unknown): number | undefined =>
  */
 export function usageFromOpenAI(raw: unknown): Usage | undefined {
   if (!isRecord(raw)) return undefined;
-  const usage: Usage = { inputTokens: count(raw.prompt_tokens) ?? 0, outputTokens: count(raw.completion_tokens) ?? 0 };
+  // mlx-vlm's server counts a chat completion in the Responses API's names, input_tokens and output_tokens,
+  // with no prompt_tokens: read as zero, a client's context meter stayed at 0% (earendil-works/pi#2326).
+  const usage: Usage = {
+    inputTokens: count(raw.prompt_tokens) ?? count(raw.input_tokens) ?? 0,
+    outputTokens: count(raw.completion_tokens) ?? count(raw.output_tokens) ?? 0,
+  };
   const prompt = isRecord(raw.prompt_tokens_details) ? raw.prompt_tokens_details : undefined;
   // DeepSeek (prompt_cache_hit_tokens) and Moonshot's Kimi (cached_tokens, with no prompt_tokens_details
   // on kimi-k3: promptfoo/promptfoo#10132) report cache hits at the top level.
