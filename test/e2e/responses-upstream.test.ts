@@ -249,6 +249,19 @@ describe('Anthropic client → openaiResponses-custom', () => {
     ]);
   });
 
+  test("cache writes OpenAI counts apart (input_tokens_details.cache_write_tokens) reach Claude Code as cache_creation_input_tokens, streamed or not", async () => {
+    // OpenAI's prompt caching guide, as quoted in mindroom-ai/mindroom#2134: GPT-5.6 on bills writes at 1.25x.
+    const usage = { input: 2600, output: 30, cached: 2000, cacheWrite: 400 };
+    const params = { model: 'gpt-5.6', max_tokens: 100, messages: [{ role: 'user' as const, content: 'hi' }] };
+    const expected = { input_tokens: 200, cache_read_input_tokens: 2000, cache_creation_input_tokens: 400, output_tokens: 30 };
+    s.openai.queue({ text: 'ok', usage });
+    expect((await anthropic.messages.create(params)).usage).toMatchObject(expected);
+    s.openai.queue({ text: 'ok', usage });
+    expect((await anthropic.messages.stream(params).finalMessage()).usage).toMatchObject(expected);
+    // The total is unchanged: input, read and written add up to what OpenAI counted.
+    expect(s.proxy.logs.at(-1)).toContain('in=2600 out=30');
+  });
+
   test('count_tokens asks OpenAI\'s input_tokens endpoint with the converted prompt', async () => {
     const res = await anthropic.messages.countTokens({ model: 'gpt-4.1', system: 'sys', messages: [{ role: 'user', content: 'count these words please' }], tools: [WEATHER_TOOL] });
     expect(res.input_tokens).toBeGreaterThan(0);

@@ -101,9 +101,14 @@ export function usageFromResponses(raw: unknown): Usage | undefined {
   if (!isRecord(raw)) return undefined;
   const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
   const usage: Usage = { inputTokens: num(raw.input_tokens), outputTokens: num(raw.output_tokens) };
-  const cached = isRecord(raw.input_tokens_details) ? num(raw.input_tokens_details.cached_tokens) : 0;
+  const details = isRecord(raw.input_tokens_details) ? raw.input_tokens_details : undefined;
+  const cached = num(details?.cached_tokens);
+  // GPT-5.6 and later bill cache writes apart (1.25x) and count them here, inside input_tokens, as Chat
+  // Completions does in prompt_tokens_details: an Anthropic client gets them as cache_creation_input_tokens.
+  const written = num(details?.cache_write_tokens);
   const reasoning = isRecord(raw.output_tokens_details) ? num(raw.output_tokens_details.reasoning_tokens) : 0;
   if (cached) usage.cacheReadTokens = cached;
+  if (written) usage.cacheWriteTokens = written;
   if (reasoning) usage.reasoningTokens = reasoning;
   return usage;
 }

@@ -327,6 +327,8 @@ export interface ResolvedUsage {
   input: number;
   output: number;
   cached: number;
+  /** Prompt tokens written to the cache (part of input). */
+  cacheWrite: number;
   reasoning: number;
 }
 
@@ -340,6 +342,7 @@ export function resolveUsage(
       input: reply.usage.input,
       output: reply.usage.output,
       cached: reply.usage.cached ?? 0,
+      cacheWrite: reply.usage.cacheWrite ?? 0,
       reasoning: reply.usage.reasoning ?? 0,
     };
   }
@@ -348,6 +351,7 @@ export function resolveUsage(
     input: Math.max(1, roughTokens(promptChars)),
     output: Math.max(1, roughTokens(output.text.length + output.toolArgs.length) + reasoning),
     cached: 0,
+    cacheWrite: 0,
     reasoning,
   };
 }

@@ -73,7 +73,7 @@ export function renderCompaction(body: Json, issue: (blob: string) => void): Jso
     object: 'response.compaction',
     created_at: Math.floor(Date.now() / 1000),
     output,
-    usage: { input_tokens, input_tokens_details: { cached_tokens: 0 }, output_tokens: 64, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input_tokens + 64 },
+    usage: { input_tokens, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 }, output_tokens: 64, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input_tokens + 64 },
   };
 }
 
@@ -98,7 +98,8 @@ interface Plan {
 function usageBody(u: ResolvedUsage): Json {
   return {
     input_tokens: u.input,
-    input_tokens_details: { cached_tokens: u.cached },
+    // The API always sends cache_write_tokens (the SDK's ResponseUsage requires it); GPT-5.6 on counts writes there.
+    input_tokens_details: { cached_tokens: u.cached, cache_write_tokens: u.cacheWrite },
     output_tokens: u.output,
     output_tokens_details: { reasoning_tokens: u.reasoning },
     total_tokens: u.input + u.output,

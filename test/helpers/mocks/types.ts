@@ -26,7 +26,11 @@ export interface MockReply {
   toolCalls?: Array<{ name: string; args: Record<string, unknown> }>;
   /** Force a finish reason in the provider's own vocabulary (e.g. 'length', 'max_tokens', 'MAX_TOKENS'). */
   finish?: string;
-  usage?: { input: number; output: number; cached?: number; reasoning?: number };
+  /**
+   * Token counts, inclusive as canonical usage is: input includes cached (read) and cacheWrite (written to
+   * the cache, rendered by the Responses mock as input_tokens_details.cache_write_tokens), output includes reasoning.
+   */
+  usage?: { input: number; output: number; cached?: number; cacheWrite?: number; reasoning?: number };
   /** Answer with this HTTP error instead (body is sent as given: object → JSON, string → raw). */
   error?: { status: number; body: unknown; headers?: Record<string, string> };
   /** Streams only: after this many content chunks, send the provider's in-band error and end. */
