@@ -214,6 +214,37 @@ describe('Claude Code on OpenAI-compatible servers: streamed tool loops', () => 
     expect(proxy.logs.at(-1)).toContain('in=811 out=5');
   });
 
+  test('a server that counts nothing (include_usage ignored): Claude Code gets estimates, not a context of 0 tokens it never compacts', async () => {
+    // api7/aisix#794, Wei-Shaw/sub2api#4856: no usage chunk at all, streamed or whole.
+    script.push({ frames: [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hello there, friend.' }), chunk({}, 'stop'), '[DONE]'] });
+    const { final } = await turn('some-model', [{ role: 'user', content: 'x'.repeat(4000) }]);
+    expect(final.usage.input_tokens).toBeGreaterThan(1000);
+    expect(final.usage.output_tokens).toBe(5);
+    expect(proxy.logs.at(-1)).toContain(`in=${final.usage.input_tokens} out=5`);
+
+    const message = { role: 'assistant', content: 'Hello there, friend.' };
+    script.push({ body: { id: 'chatcmpl-2', object: 'chat.completion', created: 1764115200, model: 'm', choices: [{ index: 0, message, finish_reason: 'stop' }] } });
+    const whole = await client.messages.create({ model: 'some-model', max_tokens: 100, messages: [{ role: 'user', content: 'x'.repeat(4000) }] });
+    expect(whole.usage.input_tokens).toBeGreaterThan(1000);
+    expect(whole.usage.output_tokens).toBe(5);
+  });
+
+  test("Ollama Cloud's prompt_tokens 0 beside a real completion count: the prompt is estimated, the output kept", async () => {
+    // diegosouzapw/OmniRoute#4615: the usage chunk counts the completion only.
+    script.push({
+      frames: [
+        chunk({ role: 'assistant', content: '' }),
+        chunk({ content: 'Hi.' }),
+        chunk({}, 'stop'),
+        { id: 'chatcmpl-1', model: 'm', choices: [], usage: { prompt_tokens: 0, completion_tokens: 10, total_tokens: 10 } },
+        '[DONE]',
+      ],
+    });
+    const { final } = await turn('gpt-oss:120b', [{ role: 'user', content: 'y'.repeat(4000) }]);
+    expect(final.usage.input_tokens).toBeGreaterThan(1000);
+    expect(final.usage.output_tokens).toBe(10);
+  });
+
   test('a turn cut by max_tokens mid-call is max_tokens, so Claude Code does not run the cut call', async () => {
     script.push({
       frames: [
