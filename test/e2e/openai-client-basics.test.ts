@@ -401,6 +401,21 @@ for (const u of UPSTREAMS) {
       );
       expect(got.usage).toMatchObject(expected);
     });
+
+    test('a prompt the upstream counts as 0 tokens is estimated from the request, streaming and not; its output count is kept', async () => {
+      // z.ai's Anthropic-compatible endpoint reports input_tokens 0 for real prompts (archestra-ai/archestra#5914).
+      const client = clientFor(s, u.name);
+      const usage = { input: 0, output: 7 };
+      const messages = [{ role: 'user' as const, content: 'z'.repeat(2000) }];
+      u.mock(s).queue({ text: 'ok', usage });
+      const res = await client.chat.completions.create({ model: u.model, messages });
+      u.mock(s).queue({ text: 'ok', usage });
+      const got = await collect(await client.chat.completions.create({ model: u.model, stream: true, stream_options: { include_usage: true }, messages }));
+      expect(res.usage!.prompt_tokens).toBeGreaterThan(500);
+      expect(res.usage).toMatchObject({ completion_tokens: 7, total_tokens: res.usage!.prompt_tokens + 7 });
+      expect(got.usage).toMatchObject({ prompt_tokens: res.usage!.prompt_tokens, completion_tokens: 7 });
+      expect(s.proxy.logs.at(-1)).toContain(`in=${res.usage!.prompt_tokens} out=7`);
+    });
   });
 }
 
