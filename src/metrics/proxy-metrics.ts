@@ -81,7 +81,7 @@ export class ProxyMetrics {
     this.errors = r.counter('aiproxy_request_errors_total', 'Requests that failed (status >= 400, or a stream that ended with an error)', ['protocol', 'provider', 'model', 'status']);
     this.duration = r.histogram('aiproxy_request_duration_seconds', 'Time from request to the end of the response (a stream\'s end)', ['protocol', 'provider'], DURATION_BUCKETS);
     this.ttfb = r.histogram('aiproxy_time_to_first_byte_seconds', 'Time from request to the first response body byte', ['protocol', 'provider'], TTFB_BUCKETS);
-    this.tokens = r.counter('aiproxy_tokens_total', 'Tokens reported by upstreams, by direction (input or output)', ['provider', 'model', 'direction']);
+    this.tokens = r.counter('aiproxy_tokens_total', 'Tokens reported by upstreams (estimated where a converted answer reported none), by direction (input or output)', ['provider', 'model', 'direction']);
     this.retries = r.counter('aiproxy_upstream_retries_total', 'Upstream attempts beyond the first (failover to another member or provider)', ['provider']);
     r.gauge('aiproxy_requests_in_flight', 'Requests and streams being served', [], () => [[[], sources.inFlight()]]);
     r.gauge('aiproxy_pool_member_healthy', '1 when a pool member takes requests, 0 while cooling down or unhealthy', ['provider', 'member'], function* () {
