@@ -6,6 +6,7 @@ import type { Logger } from '../util/log.ts';
 import { RotatingFile } from '../util/rotating-file.ts';
 import { SSEReader } from '../util/sse.ts';
 import type { StreamFormat } from './cuttable-body.ts';
+import { attachControl, controlOf, detachControl } from '../proxy/stream-control.ts';
 
 /** Longest prompt or answer text kept per entry: enough to read, bounded for memory and disk. */
 const MAX_TEXT = 64 * 1024;
@@ -126,5 +127,13 @@ export function captureAnswer(res: Response, protocol: Protocol, format: StreamF
     },
   });
   const body = res.body.pipeThrough(tee);
+  // The pipeline's own control goes along, so the server counts, cuts and ends this copy as it would the
+  // stream itself: without it, a stream the pump gave up (a client that stopped reading) stayed open for
+  // as long as the copy held unread bytes, its max_inflight slot and connection with it.
+  const control = controlOf(res.body);
+  if (control) {
+    attachControl(body, control);
+    control.onEnd(() => detachControl(body));
+  }
   return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }

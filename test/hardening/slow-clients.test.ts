@@ -157,10 +157,10 @@ function endlessStream(total = 0): (c: FaultConnection) => Promise<void> {
 }
 
 /** A raw client that sends a streaming request and reads only as `read` says: node:net, paused. */
-function rawStreamClient(path: string, body: unknown): { socket: Socket; text(): string; closed: Promise<void>; read(max: number): number } {
+function rawStreamClient(path: string, body: unknown, to: TestProxy = proxy): { socket: Socket; text(): string; closed: Promise<void>; read(max: number): number } {
   const text = JSON.stringify(body);
-  const socket = connect(Number(new URL(proxy.url).port), '127.0.0.1', () => {
-    socket.write(`POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${proxy.key}\r\ncontent-type: application/json\r\nanthropic-version: 2023-06-01\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+  const socket = connect(Number(new URL(to.url).port), '127.0.0.1', () => {
+    socket.write(`POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${to.key}\r\ncontent-type: application/json\r\nanthropic-version: 2023-06-01\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
   });
   socket.pause();
   socket.on('error', () => {});
@@ -218,6 +218,25 @@ describe('a client that stops reading a stream but keeps its connection', () => 
     const res = await post('/v1/chat/completions', { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] });
     expect(await res.text()).toEndWith('data: [DONE]\n\n');
   }, 40_000);
+
+  test('with log_prompts on as well: the logged copy of the stream ends with it, and frees the max_inflight slot', async () => {
+    up.setScript(endlessStream());
+    const logged = await startProxy([
+      '--model-provider', 'openai-custom',
+      '--openai-base-url', `${up.url}/v1`, '--openai-api-key', 'sk-slow-client-upstream',
+      '--idle-timeout-ms', '1000', '--max-inflight', '2', '--log-prompts', 'console',
+    ]);
+    const member = logged.app.context.pools.get('openai-custom')!.members[0]!;
+    const client = rawStreamClient('/v1/chat/completions', { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] }, logged);
+    try {
+      await eventually(() => logged.app.lifecycle.inFlight === 1 && member.inflight === 1);
+      await eventually(() => logged.app.lifecycle.inFlight === 0 && member.inflight === 0, 10_000);
+      expect(logged.logs.filter((l) => l.includes(' request rid=') && l.includes('client read nothing of the stream'))).toHaveLength(1);
+    } finally {
+      client.socket.destroy();
+      await logged.stop();
+    }
+  }, 30_000);
 
   test('a client that reads slowly but steadily is not cut, however long it takes', async () => {
     // ~15 MB read 64 KB at a time every 20 ms: several times idle_ms (1 s here) of reading, past what the
