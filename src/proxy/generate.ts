@@ -209,7 +209,9 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
   let res = await sendTo(ctx, adapter, att.model, passthroughBody(input, att.model, adapter), send, betas);
   if (!res.ok && adapter.protocol === 'responses') {
     const sent = (): Record<string, unknown> => asOpenAITakesIt(input.body, att.model, adapter) ?? { ...input.body, model: att.model };
-    res = await retryRefusedParts(res, adapter, sent, (b) => send(JSON.stringify(b)));
+    // Through sendTo again: a retried body is rebuilt from the client's, and must be kept within what
+    // the upstream was found to refuse (an output ceiling) as the first one was.
+    res = await retryRefusedParts(res, adapter, sent, (b) => sendTo(ctx, adapter, att.model, JSON.stringify(b), send, betas));
   }
   const headers = relayHeaders(res.headers);
   if (!res.ok) {
@@ -455,7 +457,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const send = (body: RequestBody): Promise<Response> =>
     callProvider(adapter, () => adapter.generate(canonical.model, mode, body), upstreamCallOptions(ctx, input.request.signal));
   let res = await sendTo(ctx, adapter, canonical.model, JSON.stringify(sent), send);
-  if (!res.ok && adapter.protocol === 'responses') res = await retryRefusedParts(res, adapter, () => sent, (b) => send(JSON.stringify(b)));
+  if (!res.ok && adapter.protocol === 'responses') res = await retryRefusedParts(res, adapter, () => sent, (b) => sendTo(ctx, adapter, canonical.model, JSON.stringify(b), send));
 
   if (!res.ok) {
     const text = await readLimited(res);

@@ -488,6 +488,19 @@ describe("an output limit above the model's: Claude Code's max_tokens 32000, a G
     }
   });
 
+  test('an output limit above the ceiling and encrypted reasoning another account issued: the retry without the reasoning stays within the ceiling', async () => {
+    const foreign = encryptedReasoningBlob();
+    const res = await openai.responses.create({
+      model: 'o3',
+      store: false,
+      max_output_tokens: 200000,
+      input: [{ role: 'user', content: 'q' }, { type: 'reasoning', summary: [], encrypted_content: foreign }, { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'a' }] }, { role: 'user', content: 'go on' }] as never,
+    });
+    expect(res.output_text).toBe('mock(openai) heard: go on');
+    const last = responsesCalls().at(-1)!;
+    expect([last.status, (last.body as { max_output_tokens?: unknown }).max_output_tokens, (last.body as { input: unknown[] }).input.length]).toEqual([200, 100000, 3]);
+  });
+
   test('a Responses client relayed to OpenAI: an output limit OpenAI refuses is sent again within it', async () => {
     const res = await openai.responses.create({ model: 'gpt-4o', input: 'hi', max_output_tokens: 100000 });
     expect(res.output_text).toBe('mock(openai) heard: hi');
