@@ -15,7 +15,7 @@ const USAGE = 'usage: aiproxy login gemini [--gemini-oauth-creds-file PATH] [--c
 
 /**
  * `aiproxy login gemini`: signs in with Google and writes the credentials file gemini-cli-oauth reads
- * (gemini.oauth_creds_file, default ~/.gemini/oauth_creds.json, the same file the Gemini CLI uses).
+ * (gemini.oauth_creds_file, default ~/.gemini/oauth_creds.json or $GEMINI_CLI_HOME/.gemini/…, the same file the Gemini CLI uses).
  * The same flags, environment and config.yaml as the server apply, so the file lands where the server looks.
  * NO_BROWSER, OAUTH_CALLBACK_PORT and OAUTH_CALLBACK_HOST work as in the Gemini CLI.
  */

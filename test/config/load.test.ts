@@ -1,11 +1,12 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from '../../src/cli/args.ts';
 import { helpText } from '../../src/cli/help.ts';
 import { configError } from '../helpers/config-error.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { geminiCredsFile } from '../../src/config/parsers.ts';
 import { systemPromptFor } from '../../src/server/system-prompt.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'aiproxy-config-'));
@@ -40,7 +41,7 @@ describe('config sources and precedence', () => {
   test("the credentials file's default follows the Gemini CLI's GEMINI_CLI_HOME, its stand-in for the home directory", () => {
     expect(load([], { GEMINI_CLI_HOME: '/srv/gemini-home' }).gemini.oauthCredsFile).toBe('/srv/gemini-home/.gemini/oauth_creds.json');
     // An empty variable is unset, as for every other one; a configured file still wins.
-    expect(load([], { GEMINI_CLI_HOME: '' }).gemini.oauthCredsFile).not.toStartWith('/.gemini');
+    expect(load([], { GEMINI_CLI_HOME: '' }).gemini.oauthCredsFile).toBe(geminiCredsFile(homedir()));
     expect(load(['--gemini-oauth-creds-file', '/x/creds.json'], { GEMINI_CLI_HOME: '/srv/gemini-home' }).gemini.oauthCredsFile).toBe('/x/creds.json');
   });
 

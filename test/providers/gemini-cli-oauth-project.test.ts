@@ -103,7 +103,7 @@ describe('project discovery', () => {
     expect(api.onboarded).toBe(true);
   });
 
-  test('a free-tier account with a project configured for other Google tools gets the project Code Assist manages for it', async () => {
+  test('the project Code Assist names for the account wins over the configured one, as in the Gemini CLI', async () => {
     const r = await setup({}, { configured: 'some-gcloud-project' });
     expect(await r.project()).toBe(api.project);
   });
@@ -112,6 +112,14 @@ describe('project discovery', () => {
     const r = await setup({ onboarded: false }, { configured: 'some-gcloud-project' });
     expect(await r.project()).toBe(api.project);
     expect(api.calls[1]!.body).toEqual({ tierId: 'free-tier', metadata: META });
+  });
+
+  test('an onboarding in the configured project that never finishes does not ask for the project already set', async () => {
+    const r = await setup({ onboarded: false, defaultTier: 'standard-tier', onboardPolls: 50 }, { configured: 'my-own-project', maxPolls: 2 });
+    const e = await failure(r.project());
+    expect(e.status).toBe(504);
+    expect(e.message).toContain('try again in a minute.');
+    expect(e.message).not.toContain('gemini.project_id');
   });
 
   test('the configured project is used when Code Assist names none', async () => {

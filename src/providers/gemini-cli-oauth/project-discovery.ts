@@ -107,7 +107,7 @@ async function discover(o: ProjectDiscoveryOptions): Promise<string> {
       const reasons = googleReasons(load);
       throw new ProxyError({
         kind: 'timeout',
-        message: `Google is still setting up Code Assist for this account (onboardUser did not finish after ${maxPolls} polls); try again in a minute, or set ${PROJECT_SETTINGS}.${reasons.length > 0 ? ` Google says: ${reasons.join('; ')}.` : ''}`,
+        message: `Google is still setting up Code Assist for this account (onboardUser did not finish after ${maxPolls} polls); try again in a minute${configured ? '' : `, or set ${PROJECT_SETTINGS}`}.${reasons.length > 0 ? ` Google says: ${reasons.join('; ')}.` : ''}`,
       });
     }
     await Bun.sleep(o.pollIntervalMs ?? 2_000);
