@@ -18,7 +18,7 @@ import { thinkingForModel } from '../protocols/gemini/thinking-config.ts';
 import type { GenerateMode, ProviderAdapter, RequestBody, UpstreamRequest } from '../providers/types.ts';
 import type { StreamDecoder } from '../protocols/types.ts';
 import { callProvider } from '../upstream/call-provider.ts';
-import { brokeOff, ClientGoneError, readLimited, readText, relayHeaders } from '../upstream/fetch.ts';
+import { bodyStalled, brokeOff, ClientGoneError, readLimited, readText, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord, tryParseJson } from '../util/json.ts';
 import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse, rewordsOverflow } from './errors.ts';
@@ -254,7 +254,7 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     return Response.json(codecs[input.protocol].encodeResponse(response, input.body), { headers: withoutContentType(headers) });
   }
   if (!upstream || !input.stream) {
-    const body = input.stream ? res.body : await unlessEmpty(res);
+    const body = input.stream ? res.body : await unlessEmpty(res, ctx.config.timeouts.idleMs);
     if (body === undefined) {
       return failedBeforeStream(att, input, { status: 502, kind: 'api_error', message: `upstream ${adapter.name} answered ${res.status} with an empty body` });
     }
@@ -284,17 +284,23 @@ export function emptyAnswer(res: Response): boolean {
  * (anomalyco/opencode#7889: a server's empty 200 without a Content-Length). A stated length keeps Bun's
  * own pipe.
  */
-async function unlessEmpty(res: Response): Promise<ReadableStream<Uint8Array> | null | undefined> {
+async function unlessEmpty(res: Response, idleMs: number): Promise<ReadableStream<Uint8Array> | null | undefined> {
   if (!res.body || res.headers.has('content-length')) return res.body;
   const reader = res.body.getReader();
   let first: Awaited<ReturnType<typeof reader.read>>;
+  // The client has no head yet to time out on: a body that stays silent is given up as a read whole is.
+  let stalled = false;
+  const timer = idleMs > 0 ? setTimeout(() => ((stalled = true), reader.cancel().catch(() => {})), idleMs) : undefined;
   try {
     do first = await reader.read();
     while (!first.done && first.value.byteLength === 0);
   } catch (e) {
     reader.cancel().catch(() => {});
-    throw brokeOff(res, e);
+    throw stalled ? bodyStalled(idleMs) : brokeOff(res, e);
+  } finally {
+    clearTimeout(timer);
   }
+  if (stalled) throw bodyStalled(idleMs);
   if (first.done) return undefined;
   let held: Uint8Array | undefined = first.value;
   return new ReadableStream<Uint8Array>({

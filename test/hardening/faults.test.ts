@@ -253,6 +253,17 @@ describe('upstream faults', () => {
     await recovered();
   });
 
+  test('a relayed whole answer without a stated length that sends nothing after its head is given up after timeouts.idle_ms, a 504', async () => {
+    up.setScript((c) => {
+      c.head(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+      // and then silence, the connection kept open
+    });
+    const res = await request('openai', false);
+    expect(res.status).toBe(504);
+    expect(await res.text()).toContain('timeouts.idle_ms');
+    await recovered();
+  });
+
   test('an error page that is no JSON reaches a relayed client as its protocol’s error with the gist, status and headers kept (continuedev/continue#12769)', async () => {
     up.setScript((c) => {
       const page = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
