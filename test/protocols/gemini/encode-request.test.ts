@@ -465,6 +465,24 @@ describe('gemini encodeRequest: tools and config', () => {
     expect(sent({ $ref: '#/$defs/Node', $defs: { Node: node } })).toEqual({ $ref: '#/$defs/Node', $defs: { Node: { type: 'object', properties: { next: { type: 'object', properties: { next: { $ref: '#/$defs/Node' } }, description: 'the next one' } } } } });
   });
 
+  test('responseJsonSchema: definitions that refer to each other many times are inlined only so far, then kept as anyOf [$ref]', () => {
+    // Eight levels, each property of each a described reference to the next: inlined whole, 126 MB.
+    const $defs: Record<string, unknown> = {};
+    for (let i = 0; i < 8; i++) {
+      const next = i < 7 ? { $ref: `#/$defs/D${i + 1}`, description: 'next' } : { type: 'string' };
+      $defs[`D${i}`] = { type: 'object', properties: Object.fromEntries(Array.from({ length: 6 }, (_, k) => [`p${k}`, next])) };
+    }
+    const schema = { type: 'object', properties: { root: { $ref: '#/$defs/D0', description: 'next' } }, $defs };
+    const sent = (encode({ responseFormat: { type: 'json_schema', schema } }).generationConfig as { responseJsonSchema: unknown }).responseJsonSchema;
+    const text = JSON.stringify(sent);
+    expect(text.length).toBeLessThan(200_000);
+    expect(text).toContain('"description":"next","anyOf":[{"$ref":"#/$defs/D');
+    // No reference keeps a keyword beside it, which Gemini refuses.
+    const offending = (n: unknown): boolean =>
+      Array.isArray(n) ? n.some(offending) : typeof n === 'object' && n !== null ? ('$ref' in n && Object.keys(n).some((k) => !k.startsWith('$'))) || Object.values(n).some(offending) : false;
+    expect(offending(sent)).toBe(false);
+  });
+
   test.each([
     ['gemini-2.5-flash', { budgetTokens: 50000 }, { thinkingBudget: 24576, includeThoughts: true }],
     ['gemini-2.5-flash', { enabled: false }, { thinkingBudget: 0 }],
