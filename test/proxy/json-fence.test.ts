@@ -38,21 +38,24 @@ const chunks = (text: string, size: number): string[] => Array.from({ length: Ma
 describe('JSON answered inside a Markdown fence', () => {
   const fenced = [`\`\`\`json\n${JSON_TEXT}\n\`\`\``, `  \`\`\`\n${JSON_TEXT}\n\`\`\`\n`, `\`\`\`JSON\r\n${JSON_TEXT}\r\n\`\`\``];
 
+  /** What the client gets for each of `fenced`: whitespace before a fence stays (JSON takes it). */
+  const unfenced = [JSON_TEXT, `  ${JSON_TEXT}`, JSON_TEXT];
+
   test('a whole answer: the fence goes, the JSON stays, in the first text part', () => {
-    for (const text of fenced) {
+    fenced.forEach((text, i) => {
       const res = response(text);
       unfenceJsonResponse(res);
-      expect(res.content).toEqual([{ type: 'thinking', text: 'hmm' }, { type: 'text', text: JSON_TEXT }]);
-    }
+      expect(res.content).toEqual([{ type: 'thinking', text: 'hmm' }, { type: 'text', text: unfenced[i]! }]);
+    });
     const split = response('```json\n{"a": ', '1}\n```');
     unfenceJsonResponse(split);
     expect(split.content.at(-1)).toEqual({ type: 'text', text: '{"a": 1}' });
   });
 
   test('streamed in pieces of any size: the fence goes, the JSON stays', () => {
-    for (const text of fenced) {
-      for (const size of [1, 2, 3, 5, 8, 1000]) expect(streamed(chunks(text, size))).toBe(JSON_TEXT);
-    }
+    fenced.forEach((text, i) => {
+      for (const size of [1, 2, 3, 5, 8, 1000]) expect(streamed(chunks(text, size))).toBe(unfenced[i]!);
+    });
     // Empty text between (a Gemini part that only carries a signature) changes nothing.
     expect(streamed(['``', '', '`json\n', '', '{"a": 1}\n', '', '```', ''])).toBe('{"a": 1}');
   });
@@ -64,6 +67,30 @@ describe('JSON answered inside a Markdown fence', () => {
       expect(res.content.at(-1)).toEqual({ type: 'text', text });
       for (const size of [1, 4, 1000]) expect(streamed(chunks(text, size))).toBe(text);
     }
+  });
+
+  test('whole and streamed alike: a sentence after the closing fence goes with it; an answer cut inside the fence loses only its opening', () => {
+    const cases = [
+      ['```json\n{"a":1}\n```\n\nThis object has one key.', '{"a":1}'],
+      ['```json\n{"a":1}\n  ```  \nmore ```\n', '{"a":1}'],
+      ['```json\n{"a": [1,', '{"a": [1,'],
+      ['```json\n{"a":1}```', '{"a":1}'],
+    ] as const;
+    for (const [text, expected] of cases) {
+      const res = response(text);
+      unfenceJsonResponse(res);
+      expect(res.content.at(-1)).toEqual({ type: 'text', text: expected });
+      for (const size of [1, 3, 7, 1000]) expect(streamed(chunks(text, size))).toBe(expected);
+    }
+  });
+
+  test('a long run of whitespace inside the fence passes through as it comes, in one piece or many', () => {
+    const text = `\`\`\`json\n{"a":${' '.repeat(50_000)}1}\n\`\`\``;
+    const expected = `{"a":${' '.repeat(50_000)}1}`;
+    expect(streamed([text])).toBe(expected);
+    expect(streamed(chunks(text, 10))).toBe(expected);
+    const ticks = `{"a":"${'`'.repeat(50_000)}"}`;
+    expect(streamed(chunks(`\`\`\`json\n${ticks}\n\`\`\``, 10))).toBe(ticks);
   });
 
   test('a refusal is not touched', () => {
