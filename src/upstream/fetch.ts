@@ -74,7 +74,9 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
       // error: a sporadic 502 otherwise, a strike against a pool member for nothing (manaflow-ai/subrouter#90,
       // cnighswonger/claude-code-cache-fix#371). The body is text or bytes, so it can be sent again; the
       // headers deadline runs on over both tries.
-      if (signal.aborted || !connectionClosed(e)) throw e;
+      // Only a failure that came at once: one after the upstream had the request a while means it was
+      // working on it (a load balancer's cut, a crash), and sending it again would run and bill it twice.
+      if (signal.aborted || !connectionClosed(e) || performance.now() - started > STALE_CONNECTION_MS) throw e;
       res = await fetchFn(req.url, { ...init, keepalive: false });
     }
     if (res.status >= 301 && res.status <= 308) res = await followRedirects(res, req.url, init, fetchFn);
@@ -155,6 +157,9 @@ function safeHost(url: string): string {
 }
 
 /** The connection closed or was reset with no response to the request (not refused, not timed out). */
+/** How soon a closed or reset connection must fail a request for it to count as a stale pooled one. */
+const STALE_CONNECTION_MS = 1000;
+
 function connectionClosed(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   return code === 'ECONNRESET' || code === 'EPIPE';

@@ -132,4 +132,12 @@ describe('a pooled upstream connection closed as the request goes out', () => {
     expect(err.message).toContain('could not reach upstream');
     expect(up.requests - before).toBe(2);
   });
+
+  test('a reset after the upstream had the request a while (working on it) is not sent again: it would run, and be billed, twice', async () => {
+    up.behave((_nth, socket) => void setTimeout(() => socket.resetAndDestroy(), 1500));
+    const before = up.requests;
+    const err = (await openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)) as { status?: number };
+    expect(err.status).toBe(502);
+    expect(up.requests - before).toBe(1);
+  }, 15_000);
 });
