@@ -239,7 +239,7 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     // Relayed, an empty 200 reaches the SDK as an opaque "Unexpected end of JSON input"
     // (ben-vargas/ai-sdk-provider-opencode-sdk#21): it is the upstream's failure, and said so, as conversion does.
     res.body?.cancel().catch(() => {});
-    return failedBeforeStream(att, input, { status: 502, kind: 'api_error', message: `upstream ${adapter.name} answered ${res.status} with an empty body` });
+    return failedBeforeStream(att, input, emptyBody(adapter, res));
   }
   let upstream: ReadableStream<Uint8Array> | HeldStream | null = res.body;
   if (input.stream && mode === 'sse') {
@@ -256,7 +256,7 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
   if (!upstream || !input.stream) {
     const body = input.stream ? res.body : await unlessEmpty(res, ctx.config.timeouts.idleMs);
     if (body === undefined) {
-      return failedBeforeStream(att, input, { status: 502, kind: 'api_error', message: `upstream ${adapter.name} answered ${res.status} with an empty body` });
+      return failedBeforeStream(att, input, emptyBody(adapter, res));
     }
     att.done({ status: res.status });
     // Piped as it comes (Bun's own pipe; a server's keep-alive whitespace before a slow answer goes on to
@@ -272,6 +272,12 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
 }
 
 /** A success with no body to relay, told by its head alone (the body is not read): no answer came. */
+const emptyBody = (adapter: ProviderAdapter, res: Response): ProxyErrorInfo => ({
+  status: 502,
+  kind: 'api_error',
+  message: `upstream ${adapter.name} answered ${res.status} with an empty body`,
+});
+
 export function emptyAnswer(res: Response): boolean {
   return res.status === 204 || res.headers.get('content-length') === '0';
 }
