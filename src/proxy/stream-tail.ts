@@ -1,3 +1,4 @@
+import { isInterruptedFinish } from '../protocols/openai/finish-reason.ts';
 import type { Protocol } from '../protocols/types.ts';
 import { isRecord, tryParseJson } from '../util/json.ts';
 import { CLOSE_BRACKET, OPEN_BRACE } from '../util/json-chars.ts';
@@ -301,8 +302,8 @@ export class StreamTail {
       // The usage chunk comes only after the finish: look at the chunk before it.
       if (choices.length === 0 && chunk.usage != null && seen === 1) continue;
       const reason = isRecord(choices[0]) ? choices[0].finish_reason : undefined;
-      // Z.ai's `network_error` is a generation that failed part-way (decode-stream.ts).
-      if (typeof reason !== 'string' || reason === '' || reason === 'network_error') return false;
+      // GLM's `network_error`, DeepSeek's `insufficient_system_resource`: a generation that failed part-way.
+      if (typeof reason !== 'string' || reason === '' || isInterruptedFinish(reason)) return false;
       this.missingEnd = OPENAI_DONE;
       return true;
     }

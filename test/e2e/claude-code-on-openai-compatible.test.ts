@@ -186,6 +186,42 @@ describe('Claude Code on OpenAI-compatible servers: streamed tool loops', () => 
     expect(String((err as Error).message)).toContain('network_error');
   });
 
+  test('DeepSeek: finish_reason "insufficient_system_resource" (its servers ran out part-way) is an overloaded error, not a finished turn or a call to run', async () => {
+    // DeepSeek's API reference lists it beside stop/length/tool_calls: generation was interrupted.
+    script.push({ frames: [chunk({ role: 'assistant', content: 'Half an ans' }), chunk({}, 'insufficient_system_resource'), '[DONE]'] });
+    const cut = await turn('deepseek-chat', [{ role: 'user', content: 'x' }]).catch((e) => e as Error);
+    expect(cut).toBeInstanceOf(Anthropic.APIError);
+    expect((cut as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ error: { type: 'overloaded_error' } });
+    expect((cut as Error).message).toContain('insufficient_system_resource');
+    script.push({
+      frames: [
+        chunk({ role: 'assistant', content: null, reasoning_content: 'Read it.' }),
+        chunk({ tool_calls: [{ index: 0, id: 'call_00_a', type: 'function', function: { name: 'Read', arguments: '{"file_pa' } }] }),
+        chunk({}, 'insufficient_system_resource', { usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 } }),
+        '[DONE]',
+      ],
+    });
+    const events: MessageStreamEvent[] = [];
+    const stream = client.messages.stream({ model: 'deepseek-reasoner', max_tokens: 32000, tools: [READ_TOOL], messages: [{ role: 'user', content: 'x' }] });
+    const err = await (async () => {
+      for await (const ev of stream) events.push(ev);
+    })().catch((e) => e as Error);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect(events.some((e) => e.type === 'message_delta' || e.type === 'message_stop')).toBe(false);
+    // Unstreamed, the same answer is the error it stands for, before anything is sent.
+    script.push({
+      body: {
+        id: 'c', object: 'chat.completion', created: 1, model: 'deepseek-chat',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'Half an ans' }, finish_reason: 'insufficient_system_resource' }],
+        usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 },
+      },
+    });
+    const whole = await client.messages.create({ model: 'deepseek-chat', max_tokens: 1000, messages: [{ role: 'user', content: 'x' }] }).catch((e) => e as Error);
+    expect(whole).toBeInstanceOf(Anthropic.APIError);
+    expect((whole as InstanceType<typeof Anthropic.APIError>).status).toBe(503);
+    expect((whole as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ error: { type: 'overloaded_error' } });
+  });
+
   test('Qwen and vLLM: usage on every chunk and `reasoning` before content; the last count wins', async () => {
     const u = (n: number) => ({ usage: { prompt_tokens: 70, completion_tokens: n, total_tokens: 70 + n } });
     script.push({

@@ -8,7 +8,7 @@ import { parseDataUrl } from '../../util/data-url.ts';
 import { isRecord, parseJsonObject, type JsonObject } from '../../util/json.ts';
 import { contentPieces, type ContentPiece } from './content-chunks.ts';
 import { inBandError } from './errors.ts';
-import { finishReasonFromOpenAI } from './finish-reason.ts';
+import { finishReasonFromOpenAI, interruptedFinish } from './finish-reason.ts';
 import { rememberReasoning } from './reasoning-cache.ts';
 import { promptOpensThinking, splitThinkTags, type ThinkPiece } from './think-tags.ts';
 import { readThoughtSignature } from './thought-signature.ts';
@@ -26,6 +26,9 @@ export function decodeResponse(body: unknown): CanonicalResponse {
   // read as one it would reach the client as an empty success, the missing answer unsaid.
   if (!choice) throw malformed('it has no choices');
   const message = isRecord(choice) && isRecord(choice.message) ? choice.message : {};
+  // A whole answer the server stopped generating part-way is its failure, as in a stream (finish-reason.ts).
+  const interrupted = interruptedFinish(isRecord(choice) ? choice.finish_reason : undefined);
+  if (interrupted) throw new ProxyError(interrupted);
 
   const content = decodeOutput(message, typeof body.model === 'string' ? body.model : '');
   const firstCall = content.find((p) => p.type === 'tool_call');

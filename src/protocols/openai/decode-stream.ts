@@ -9,7 +9,7 @@ import type { SSEMessage, StreamDecoder } from '../types.ts';
 import { contentPieces } from './content-chunks.ts';
 import { answeredImages } from './decode-response.ts';
 import { inBandError } from './errors.ts';
-import { finishReasonFromOpenAI } from './finish-reason.ts';
+import { finishReasonFromOpenAI, interruptedFinish } from './finish-reason.ts';
 import { rememberReasoning } from './reasoning-cache.ts';
 import { promptOpensThinking, ThinkTags, type ThinkPiece } from './think-tags.ts';
 import { readThoughtSignature } from './thought-signature.ts';
@@ -225,10 +225,11 @@ function createChunkDecoder(): StreamDecoder {
         start(head, chunk);
         out.unshift(...head);
       }
-      if (finishRaw === 'network_error' && !done) {
-        // Z.ai's GLM: generation failed upstream part-way. A cut answer must not read as a finished one.
+      const interrupted = done ? undefined : interruptedFinish(finishRaw);
+      if (interrupted) {
+        // Generation failed upstream part-way (finish-reason.ts): a cut answer must not read as a finished one.
         done = true;
-        out.push({ type: 'error', error: { status: 502, kind: 'api_error', message: 'upstream stopped generating with finish_reason network_error: the answer is incomplete' } });
+        out.push({ type: 'error', error: interrupted });
         return out;
       }
       // The usage chunk after finish_reason completes the stream; [DONE] is then a formality.

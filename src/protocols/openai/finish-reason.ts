@@ -1,3 +1,4 @@
+import type { ProxyErrorInfo } from '../../core/errors.ts';
 import type { FinishReason } from '../../core/finish-reason.ts';
 
 /** The values Chat Completions puts in `finish_reason`. */
@@ -9,6 +10,27 @@ export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_fil
  * reason (mozilla-ai/any-llm#1200, earendil-works/pi#1868): the answer, or its last call, is incomplete.
  */
 const CUT = new Set<unknown>(['length', 'max_tokens', 'model_context_window_exceeded']);
+
+/**
+ * Reasons that say the server stopped generating for a failure of its own, part-way: Z.ai's GLM
+ * `network_error`, and DeepSeek's `insufficient_system_resource` ("the request is interrupted due to
+ * insufficient resource of the inference system", its API reference). What came is an incomplete answer,
+ * its last call maybe cut, so it must not reach the client as a finished turn (Claude Code would take the
+ * half answer as done, or run the cut call). DeepSeek's is its overload, which clients retry after a wait.
+ */
+const INTERRUPTED: Record<string, Pick<ProxyErrorInfo, 'status' | 'kind'>> = {
+  network_error: { status: 502, kind: 'api_error' },
+  insufficient_system_resource: { status: 503, kind: 'overloaded' },
+};
+
+/** The error a finish reason of INTERRUPTED stands for; undefined for any other. */
+export function interruptedFinish(raw: unknown): ProxyErrorInfo | undefined {
+  if (typeof raw !== 'string' || !Object.hasOwn(INTERRUPTED, raw)) return undefined;
+  return { ...INTERRUPTED[raw]!, message: `upstream stopped generating with finish_reason ${raw}: the answer is incomplete` };
+}
+
+/** Whether `raw` is a finish reason of INTERRUPTED (the relay's end check reads it without the codec). */
+export const isInterruptedFinish = (raw: unknown): boolean => interruptedFinish(raw) !== undefined;
 
 /**
  * OpenAI `finish_reason` → canonical (protocols.md §6.5). A turn that produced tool calls is
