@@ -186,6 +186,26 @@ describe('Claude Code on OpenAI-compatible servers: streamed tool loops', () => 
     expect(String((err as Error).message)).toContain('network_error');
   });
 
+  test('Mistral: finish_reason "model_length" (the context window filled) is max_tokens, "error" an error; vLLM\'s "abort" too', async () => {
+    // Mistral's API: finish_reason is one of stop, length, model_length, error, tool_calls.
+    script.push({ frames: [chunk({ role: 'assistant', content: 'The first half of' }), chunk({}, 'model_length'), '[DONE]'] });
+    expect((await turn('devstral-medium-latest', [{ role: 'user', content: 'x' }])).final.stop_reason).toBe('max_tokens');
+    script.push({
+      frames: [
+        chunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'AbCdEfGh1', function: { name: 'Read', arguments: '{"file_pa' } }] }),
+        chunk({}, 'model_length'),
+        '[DONE]',
+      ],
+    });
+    expect((await turn('devstral-medium-latest', [{ role: 'user', content: 'x' }])).final.stop_reason).toBe('max_tokens');
+    for (const [model, reason] of [['mistral-large-latest', 'error'], ['Qwen/Qwen3-Coder-30B-A3B-Instruct', 'abort']]) {
+      script.push({ frames: [chunk({ role: 'assistant', content: 'Half an ans' }), chunk({}, reason), '[DONE]'] });
+      const err = await turn(model!, [{ role: 'user', content: 'x' }]).catch((e) => e as Error);
+      expect(err).toBeInstanceOf(Anthropic.APIError);
+      expect((err as Error).message).toContain(`finish_reason ${reason}`);
+    }
+  });
+
   test('DeepSeek: finish_reason "insufficient_system_resource" (its servers ran out part-way) is an overloaded error, not a finished turn or a call to run', async () => {
     // DeepSeek's API reference lists it beside stop/length/tool_calls: generation was interrupted.
     script.push({ frames: [chunk({ role: 'assistant', content: 'Half an ans' }), chunk({}, 'insufficient_system_resource'), '[DONE]'] });

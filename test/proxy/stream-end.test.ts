@@ -233,7 +233,7 @@ describe('a relayed Chat Completions stream whose last chunks are whole without 
   });
 
   test('no finish_reason, GLM’s network_error, DeepSeek’s insufficient_system_resource or a usage chunk with no finish before it: truncated', async () => {
-    for (const whole of [text, text + usage, text + finish('network_error'), text + finish('insufficient_system_resource') + usage, usage]) {
+    for (const whole of [text, text + usage, text + finish('network_error'), text + finish('insufficient_system_resource') + usage, text + finish('abort'), usage]) {
       const r = await relay(whole);
       expect(r.text).toContain('the answer is truncated');
       expect(r.end?.error).toContain('the answer is truncated');

@@ -7,19 +7,23 @@ export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_fil
 /**
  * The reasons that say the output was cut, not finished. Z.ai's GLM stops with
  * `model_context_window_exceeded` when the window fills up mid-answer, as Claude does with that stop
- * reason (mozilla-ai/any-llm#1200, earendil-works/pi#1868): the answer, or its last call, is incomplete.
+ * reason (mozilla-ai/any-llm#1200, earendil-works/pi#1868), and Mistral with `model_length` (its API's
+ * finish_reason enum: stop, length, model_length, error, tool_calls): the answer, or its last call, is incomplete.
  */
-const CUT = new Set<unknown>(['length', 'max_tokens', 'model_context_window_exceeded']);
+const CUT = new Set<unknown>(['length', 'max_tokens', 'model_context_window_exceeded', 'model_length']);
 
 /**
  * Reasons that say the server stopped generating for a failure of its own, part-way: Z.ai's GLM
- * `network_error`, and DeepSeek's `insufficient_system_resource` ("the request is interrupted due to
- * insufficient resource of the inference system", its API reference). What came is an incomplete answer,
+ * `network_error`, DeepSeek's `insufficient_system_resource` ("the request is interrupted due to
+ * insufficient resource of the inference system", its API reference), Mistral's `error`, and the `abort`
+ * of vLLM and SGLang (a request the engine gave up). What came is an incomplete answer,
  * its last call maybe cut, so it must not reach the client as a finished turn (Claude Code would take the
  * half answer as done, or run the cut call). DeepSeek's is its overload, which clients retry after a wait.
  */
 const INTERRUPTED: Record<string, Pick<ProxyErrorInfo, 'status' | 'kind'>> = {
   network_error: { status: 502, kind: 'api_error' },
+  error: { status: 502, kind: 'api_error' },
+  abort: { status: 502, kind: 'api_error' },
   insufficient_system_resource: { status: 503, kind: 'overloaded' },
 };
 
@@ -46,6 +50,7 @@ export function finishReasonFromOpenAI(raw: unknown, sawToolCalls: boolean): Fin
     case 'length':
     case 'max_tokens':
     case 'model_context_window_exceeded':
+    case 'model_length':
       return 'length';
     case 'tool_calls':
     case 'function_call':
