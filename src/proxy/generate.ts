@@ -31,6 +31,7 @@ import { streamOptions } from './stream-options.ts';
 import { renameToolsFor, restoreToolNames, restoringDecoder } from './tool-names.ts';
 import { enumAnswerDecoder, unwrapEnumResponse, wrapsEnumAnswer } from './enum-answer.ts';
 import { unfenceJsonResponse, unfencingDecoder, wantsJson } from './json-fence.ts';
+import { askedStopDecoder, keepAskedStop } from './asked-stop.ts';
 import { estimatingDecoder, outputChars, withEstimates } from './estimated-usage.ts';
 import { unwrappingDecoder } from './unwrap.ts';
 import { readableToOpenAI } from '../protocols/responses/own-items.ts';
@@ -489,6 +490,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
     if (toolNames) restoreToolNames(response, toolNames);
     if (wrappedEnum) unwrapEnumResponse(response);
     if (json) unfenceJsonResponse(response);
+    keepAskedStop(response, canonical);
     response.usage = withEstimates(response.usage, canonical, () => outputChars(response.content));
     att.done({ status: 200, inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens });
     return Response.json(client.encodeResponse(response, input.body));
@@ -500,7 +502,7 @@ async function convert(ctx: AppContext, att: Attempt, input: GenerateInput): Pro
   const format = input.protocol === 'gemini' ? (input.geminiFormat ?? 'sse') : 'sse';
   const enc = client.createStreamEncoder({ model: canonical.model, includeUsage: canonical.includeUsage, format, request: input.body });
   const restored = toolNames ? restoringDecoder(upstreamDecoder(adapter), toolNames) : upstreamDecoder(adapter);
-  const decoder = estimatingDecoder(wrappedEnum ? enumAnswerDecoder(restored) : json ? unfencingDecoder(restored) : restored, canonical);
+  const decoder = askedStopDecoder(estimatingDecoder(wrappedEnum ? enumAnswerDecoder(restored) : json ? unfencingDecoder(restored) : restored, canonical), canonical);
   const body = convertStream(
     opened,
     decoder,

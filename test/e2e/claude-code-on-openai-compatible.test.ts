@@ -206,6 +206,30 @@ describe('Claude Code on OpenAI-compatible servers: streamed tool loops', () => 
     }
   });
 
+  test('vLLM and SGLang name the stop sequence they matched: an Anthropic client gets stop_sequence with it, streamed and not', async () => {
+    // vLLM: the matched string in the choice's stop_reason (vllm-project/vllm#45807); SGLang: in matched_stop.
+    const ask = { model: 'Qwen/Qwen3-Coder-30B-A3B-Instruct', max_tokens: 1000, stop_sequences: ['</answer>', 'END'], messages: [{ role: 'user' as const, content: 'x' }] };
+    script.push({ frames: [chunk({ role: 'assistant', content: 'The answer' }), chunk({}, 'stop', {}, { stop_reason: '</answer>' }), '[DONE]'] });
+    const vllm = await client.messages.stream(ask).finalMessage();
+    expect(vllm).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: '</answer>', content: [{ type: 'text', text: 'The answer' }] });
+    expect(received.at(-1)!.stop).toEqual(['</answer>', 'END']);
+    script.push({ frames: [chunk({ role: 'assistant', content: 'Count 1 2' }), chunk({}, 'stop', {}, { matched_stop: 'END' }), '[DONE]'] });
+    expect(await client.messages.stream(ask).finalMessage()).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'END' });
+    script.push({
+      body: {
+        id: 'c', object: 'chat.completion', created: 1, model: 'm',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'The answer' }, finish_reason: 'stop', stop_reason: '</answer>' }],
+        usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+      },
+    });
+    expect(await client.messages.create(ask)).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: '</answer>' });
+    // A stop token (vLLM's stop_reason is then its id) or a string of the server's own template is a plain end of turn.
+    script.push({ frames: [chunk({ role: 'assistant', content: 'Done.' }), chunk({}, 'stop', {}, { stop_reason: 151645 }), '[DONE]'] });
+    expect(await client.messages.stream(ask).finalMessage()).toMatchObject({ stop_reason: 'end_turn', stop_sequence: null });
+    script.push({ frames: [chunk({ role: 'assistant', content: 'Done.' }), chunk({}, 'stop', {}, { matched_stop: '<|im_end|>' }), '[DONE]'] });
+    expect(await client.messages.stream(ask).finalMessage()).toMatchObject({ stop_reason: 'end_turn', stop_sequence: null });
+  });
+
   test('DeepSeek: finish_reason "insufficient_system_resource" (its servers ran out part-way) is an overloaded error, not a finished turn or a call to run', async () => {
     // DeepSeek's API reference lists it beside stop/length/tool_calls: generation was interrupted.
     script.push({ frames: [chunk({ role: 'assistant', content: 'Half an ans' }), chunk({}, 'insufficient_system_resource'), '[DONE]'] });

@@ -8,7 +8,7 @@ import { parseDataUrl } from '../../util/data-url.ts';
 import { isRecord, parseJsonObject, type JsonObject } from '../../util/json.ts';
 import { contentPieces, type ContentPiece } from './content-chunks.ts';
 import { inBandError } from './errors.ts';
-import { finishReasonFromOpenAI, interruptedFinish } from './finish-reason.ts';
+import { finishReasonFromOpenAI, interruptedFinish, matchedStopSequence } from './finish-reason.ts';
 import { rememberReasoning } from './reasoning-cache.ts';
 import { promptOpensThinking, splitThinkTags, type ThinkPiece } from './think-tags.ts';
 import { readThoughtSignature } from './thought-signature.ts';
@@ -42,6 +42,11 @@ export function decodeResponse(body: unknown): CanonicalResponse {
     finishReason: finishReasonFromOpenAI(isRecord(choice) ? choice.finish_reason : undefined, sawToolCalls),
     usage: usageFromOpenAI(body.usage) ?? emptyUsage(),
   };
+  const stopSequence = res.finishReason === 'stop' ? matchedStopSequence(choice) : undefined;
+  if (stopSequence !== undefined) {
+    res.finishReason = 'stop_sequence';
+    res.stopSequence = stopSequence;
+  }
   if (typeof body.created === 'number') res.created = body.created;
   return res;
 }

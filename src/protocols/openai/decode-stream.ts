@@ -9,7 +9,7 @@ import type { SSEMessage, StreamDecoder } from '../types.ts';
 import { contentPieces } from './content-chunks.ts';
 import { answeredImages } from './decode-response.ts';
 import { inBandError } from './errors.ts';
-import { finishReasonFromOpenAI, interruptedFinish } from './finish-reason.ts';
+import { finishReasonFromOpenAI, interruptedFinish, matchedStopSequence } from './finish-reason.ts';
 import { rememberReasoning } from './reasoning-cache.ts';
 import { promptOpensThinking, ThinkTags, type ThinkPiece } from './think-tags.ts';
 import { readThoughtSignature } from './thought-signature.ts';
@@ -46,6 +46,8 @@ function createChunkDecoder(): StreamDecoder {
   /** A chunk had a choice 0: chunks with none (`choices: []` or null) are no answer. */
   let sawChoice = false;
   let finishRaw: unknown;
+  /** The stop sequence the finishing choice says it matched (finish-reason.ts matchedStopSequence). */
+  let stopSequence: string | undefined;
   let usage: Usage | undefined;
   /** Upstream tool_calls[].index → the call it refers to. */
   const calls = new Map<number, OpenCall>();
@@ -94,7 +96,9 @@ function createChunkDecoder(): StreamDecoder {
     closeCalls(out);
     done = true;
     rememberReasoning(reportedModel, firstCallId, reasoningText);
-    out.push({ type: 'finish', reason: finishReasonFromOpenAI(finishRaw, nextOrdinal > 0), usage: usage ?? emptyUsage() });
+    const reason = finishReasonFromOpenAI(finishRaw, nextOrdinal > 0);
+    if (reason === 'stop' && stopSequence !== undefined) out.push({ type: 'finish', reason: 'stop_sequence', stopSequence, usage: usage ?? emptyUsage() });
+    else out.push({ type: 'finish', reason, usage: usage ?? emptyUsage() });
     return out;
   }
 
@@ -182,6 +186,7 @@ function createChunkDecoder(): StreamDecoder {
     if (c.finish_reason != null && c.finish_reason !== '') {
       sawFinish = true;
       finishRaw = c.finish_reason;
+      stopSequence = matchedStopSequence(c);
       content(think.end(answered()), out);
       closeCalls(out);
     }

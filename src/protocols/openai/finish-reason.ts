@@ -1,5 +1,6 @@
 import type { ProxyErrorInfo } from '../../core/errors.ts';
 import type { FinishReason } from '../../core/finish-reason.ts';
+import { isRecord } from '../../util/json.ts';
 
 /** The values Chat Completions puts in `finish_reason`. */
 export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
@@ -80,4 +81,15 @@ export function finishReasonToOpenAI(reason: FinishReason, sawToolCalls: boolean
     case 'other':
       return 'stop';
   }
+}
+
+/**
+ * The stop sequence a choice that finished with `stop` says it matched: vLLM puts the matched string in
+ * the choice's `stop_reason` (a token id, a number, for a stop token; null at the end of sequence:
+ * vllm-project/vllm#45807), SGLang in `matched_stop`. OpenAI itself never says which one matched.
+ */
+export function matchedStopSequence(choice: unknown): string | undefined {
+  if (!isRecord(choice) || choice.finish_reason !== 'stop') return undefined;
+  const matched = typeof choice.stop_reason === 'string' ? choice.stop_reason : choice.matched_stop;
+  return typeof matched === 'string' && matched !== '' ? matched : undefined;
 }
