@@ -337,6 +337,58 @@ describe('Claude Code on OpenAI-compatible servers: streamed tool loops', () => 
     expect(final.stop_reason).toBe('max_tokens');
   });
 
+  test("llama-server's parallel calls under one id: each tool_use gets its own, and the results go back paired", async () => {
+    // ggml-org/llama.cpp#27966 (DeepSeek and GLM at times too: HKUDS/nanobot#3943).
+    script.push({
+      frames: [
+        chunk({ role: 'assistant', content: null }),
+        chunk({ tool_calls: [{ index: 0, id: 'DupId0123456789', type: 'function', function: { name: 'Read', arguments: '' } }] }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '{"file_path":"a.ts"}' } }] }),
+        chunk({ tool_calls: [{ index: 1, id: 'DupId0123456789', type: 'function', function: { name: 'Read', arguments: '' } }] }),
+        chunk({ tool_calls: [{ index: 1, function: { arguments: '{"file_path":"b.ts"}' } }] }),
+        chunk({}, 'tool_calls'),
+        '[DONE]',
+      ],
+    });
+    const { final } = await turn('qwen3.6-27b', [{ role: 'user', content: 'read a.ts and b.ts' }]);
+    const uses = final.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+    expect(uses.map((u) => u.input)).toEqual([{ file_path: 'a.ts' }, { file_path: 'b.ts' }]);
+    expect(uses[0]!.id).toBe('DupId0123456789');
+    expect(uses[1]!.id).not.toBe(uses[0]!.id);
+    await turn('qwen3.6-27b', [
+      { role: 'user', content: 'read a.ts and b.ts' },
+      { role: 'assistant', content: final.content },
+      { role: 'user', content: uses.map((u) => ({ type: 'tool_result' as const, tool_use_id: u.id, content: `contents of ${(u.input as { file_path: string }).file_path}` })) },
+    ]);
+    const sent = received.at(-1)!.messages as Array<{ role: string; tool_calls?: Array<{ id: string }>; tool_call_id?: string; content?: unknown }>;
+    const ids = sent.find((m) => m.role === 'assistant')!.tool_calls!.map((c) => c.id);
+    expect(sent.filter((m) => m.role === 'tool').map((m) => [m.tool_call_id, m.content])).toEqual([
+      [ids[0], 'contents of a.ts'],
+      [ids[1], 'contents of b.ts'],
+    ]);
+    // The same in a whole answer.
+    script.push({
+      body: {
+        id: 'c', object: 'chat.completion', created: 1, model: 'qwen3.6-27b',
+        choices: [{
+          index: 0,
+          message: {
+            role: 'assistant', content: null,
+            tool_calls: [
+              { id: 'DupId0123456789', type: 'function', function: { name: 'Read', arguments: '{"file_path":"a.ts"}' } },
+              { id: 'DupId0123456789', type: 'function', function: { name: 'Read', arguments: '{"file_path":"b.ts"}' } },
+            ],
+          },
+          finish_reason: 'tool_calls',
+        }],
+      },
+    });
+    const whole = await client.messages.create({ model: 'qwen3.6-27b', max_tokens: 1000, tools: [READ_TOOL], messages: [{ role: 'user', content: 'x' }] });
+    const wholeIds = whole.content.filter((b) => b.type === 'tool_use').map((b) => (b as Anthropic.ToolUseBlock).id);
+    expect(wholeIds[0]).toBe('DupId0123456789');
+    expect(new Set(wholeIds).size).toBe(2);
+  });
+
   test('parallel calls announced before their arguments, fragments interleaved: each tool_use whole', async () => {
     // Qwen and vLLM send every call's head first; other servers interleave the calls' fragments.
     script.push({

@@ -1,12 +1,13 @@
 import type { ImagePart } from '../../core/content.ts';
 import { ProxyError } from '../../core/errors.ts';
-import { openaiCompletionId, openaiToolCallId } from '../../core/ids.ts';
+import { openaiCompletionId } from '../../core/ids.ts';
 import type { OutputPart, CanonicalResponse } from '../../core/response.ts';
 import { emptyUsage } from '../../core/usage.ts';
 import { base64Source } from '../../util/base64-media.ts';
 import { parseDataUrl } from '../../util/data-url.ts';
 import { isRecord, parseJsonObject, type JsonObject } from '../../util/json.ts';
 import { contentPieces, type ContentPiece } from './content-chunks.ts';
+import { callId } from './answered-call-id.ts';
 import { inBandError } from './errors.ts';
 import { finishReasonFromOpenAI, interruptedFinish, matchedStopSequence } from './finish-reason.ts';
 import { rememberReasoning } from './reasoning-cache.ts';
@@ -69,10 +70,11 @@ function decodeOutput(message: JsonObject, model: string): OutputPart[] {
   if (refusal) out.push({ type: 'text', text: refusal, refusal: true });
   for (const image of answeredImages(message.images)) out.push({ type: 'image', source: image });
   if (Array.isArray(message.tool_calls)) {
+    const used = new Set<string>();
     for (const tc of message.tool_calls) {
       if (!isRecord(tc) || !isRecord(tc.function)) continue;
       const fn = tc.function;
-      const id = stringOr(tc.id) || openaiToolCallId();
+      const id = callId(stringOr(tc.id) || undefined, used);
       const args = typeof fn.arguments === 'string' ? parseJsonObject(fn.arguments) : isRecord(fn.arguments) ? fn.arguments : {};
       const part: OutputPart = { type: 'tool_call', id, name: stringOr(fn.name) ?? '', args };
       const signature = readThoughtSignature(tc.extra_content);

@@ -1,11 +1,12 @@
 import { createCallSequencer } from '../../core/contiguous-calls.ts';
 import type { ProxyErrorInfo } from '../../core/errors.ts';
-import { openaiCompletionId, openaiToolCallId } from '../../core/ids.ts';
+import { openaiCompletionId } from '../../core/ids.ts';
 import type { StreamEvent } from '../../core/stream-events.ts';
 import type { Usage } from '../../core/usage.ts';
 import { emptyUsage } from '../../core/usage.ts';
 import { isRecord, tryParseJson, type JsonObject } from '../../util/json.ts';
 import type { SSEMessage, StreamDecoder } from '../types.ts';
+import { callId } from './answered-call-id.ts';
 import { contentPieces } from './content-chunks.ts';
 import { answeredImages } from './decode-response.ts';
 import { inBandError } from './errors.ts';
@@ -51,6 +52,8 @@ function createChunkDecoder(): StreamDecoder {
   let usage: Usage | undefined;
   /** Upstream tool_calls[].index → the call it refers to. */
   const calls = new Map<number, OpenCall>();
+  /** The ids the turn's calls were given, so a second call under one is told apart (callId). */
+  const usedIds = new Set<string>();
   let nextOrdinal = 0;
   /** What reasoning-cache.ts keeps for a turn that made tool calls, and the model the chunks name. */
   let reasoningText = '';
@@ -128,7 +131,7 @@ function createChunkDecoder(): StreamDecoder {
           call.open = false;
           out.push({ type: 'tool_call_end', index: call.ordinal });
         }
-        call = { ordinal: nextOrdinal++, id: id ?? openaiToolCallId(), open: true };
+        call = { ordinal: nextOrdinal++, id: callId(id, usedIds), open: true };
         calls.set(idx, call);
         firstCallId ??= call.id;
         const ev: StreamEvent = {
