@@ -3,8 +3,9 @@ import { ProxyError } from '../core/errors.ts';
 import type { ProviderName } from '../config/providers.ts';
 import { codecs } from '../protocols/index.ts';
 import { outcomeOfInfo } from '../proxy/failover.ts';
-import { readLimited } from '../upstream/fetch.ts';
+import { readLimited, upstreamRequestTimeout } from '../upstream/fetch.ts';
 import { followRedirects } from '../upstream/redirects.ts';
+import { resending } from '../upstream/resend.ts';
 import { credentialsOf, scrubSecrets } from '../upstream/scrub.ts';
 import type { Logger } from '../util/log.ts';
 import type { Member, Outcome } from './member.ts';
@@ -81,7 +82,14 @@ export async function checkMember(m: Member, pool: Pool, deps: Pick<HealthCheckD
     const body = codecs[adapter.protocol].encodeRequest(req, { model, defaultMaxTokens: 16 });
     const r = await adapter.generate(model, 'unary', JSON.stringify(body));
     const init = { method: r.method, headers: r.headers, body: r.body, signal: AbortSignal.timeout(CHECK_TIMEOUT_MS), redirect: 'manual', proxy: r.proxy } as RequestInit;
-    const res = await followRedirects(await deps.fetch(r.url, init), r.url, init, deps.fetch);
+    // A stale pooled connection would mark a healthy member down: sent again as a request's is.
+    const send = resending(deps.fetch);
+    const res = await followRedirects(await send(r.url, init), r.url, init, send);
+    if (res.status === 408) {
+      // The check did not reach the model: no sign of health, nor (as a client error would be) a recovery.
+      await res.body?.cancel();
+      throw upstreamRequestTimeout(r.url);
+    }
     if (res.ok) {
       // Only the status counts: the body is not read (a hostile upstream could make it any size).
       await res.body?.cancel();

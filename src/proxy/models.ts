@@ -5,6 +5,7 @@ import type { ProviderAdapter } from '../providers/types.ts';
 import type { Pool } from '../pool/pool.ts';
 import { readText } from '../upstream/fetch.ts';
 import { followRedirects } from '../upstream/redirects.ts';
+import { resending } from '../upstream/resend.ts';
 import type { Logger } from '../util/log.ts';
 
 const TTL_MS = 5 * 60_000;
@@ -84,7 +85,9 @@ export class ModelCatalog {
     if (!req) return { models: fallback(adapter), ok: true };
     try {
       const init = { method: req.method, headers: req.headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'manual', proxy: req.proxy } as RequestInit;
-      const res = await followRedirects(await this.fetchFn(req.url, init), req.url, init, this.fetchFn);
+      // A stale pooled connection would cost the real list for a minute (RETRY_MS): sent again as a request's is.
+      const send = resending(this.fetchFn);
+      const res = await followRedirects(await send(req.url, init), req.url, init, send);
       if (!res.ok) {
         res.body?.cancel().catch(() => {});
         throw new Error(`HTTP ${res.status}`);

@@ -3,6 +3,7 @@ import type { UpstreamRequest } from '../providers/types.ts';
 import { currentRequest, type RequestScope } from '../util/request-context.ts';
 import { ConnectTimeoutError } from './connect-timeout.ts';
 import { followRedirects } from './redirects.ts';
+import { resending } from './resend.ts';
 import { credentialsOf, scrubSecrets } from './scrub.ts';
 
 export interface CallOptions {
@@ -62,23 +63,10 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
     // Unset for most requests, which then take the environment's proxy, if any.
     proxy: req.proxy,
   } as RequestInit;
-  const fetchFn = opts.fetch ?? fetch;
+  // A stale pooled connection (closed, reset, or answered 408 as the request went out) is sent again once.
+  const fetchFn = resending(opts.fetch ?? fetch);
   try {
-    try {
-      res = await fetchFn(req.url, init);
-    } catch (e) {
-      // A pooled keep-alive connection the upstream (or the nginx or load balancer before it, which close
-      // idle ones after 5-75 s) closed just as this request went out fails with no answer at all; Bun's
-      // fetch does not send it again (bun 1.4.5). Nothing was answered, so it is sent once more, on a new
-      // connection (keepalive: false takes none from the pool), as the official SDKs do after a connection
-      // error: a sporadic 502 otherwise, a strike against a pool member for nothing (manaflow-ai/subrouter#90,
-      // cnighswonger/claude-code-cache-fix#371). The body is text or bytes, so it can be sent again; the
-      // headers deadline runs on over both tries.
-      // Only a failure that came at once: one after the upstream had the request a while means it was
-      // working on it (a load balancer's cut, a crash), and sending it again would run and bill it twice.
-      if (signal.aborted || !connectionClosed(e) || performance.now() - started > STALE_CONNECTION_MS) throw e;
-      res = await fetchFn(req.url, { ...init, keepalive: false });
-    }
+    res = await fetchFn(req.url, init);
     if (res.status >= 301 && res.status <= 308) res = await followRedirects(res, req.url, init, fetchFn);
   } catch (e) {
     if (opts.signal.aborted) throw new ClientGoneError();
@@ -103,6 +91,10 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
     const proxy = req.proxy ? `the outbound proxy ${safeHost(req.proxy)} (proxy_url)` : 'the outbound proxy (HTTPS_PROXY / HTTP_PROXY)';
     throw new ProxyError({ kind: 'api_error', status: 502, message: `${proxy} refused the request: 407 Proxy Authentication Required; check its credentials` });
   }
+  if (res.status === 408) {
+    res.body?.cancel().catch(() => {});
+    throw upstreamRequestTimeout(req.url);
+  }
   // A whole-body read can abort this call when the body stalls (readBody's fast path).
   aborters.set(res, upstream);
   if (!res.ok) return scrubbed(res, credentialsOf(req), opts.bodyIdleMs ?? 0);
@@ -118,6 +110,20 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
 }
 
 const HTML = /^\s*(text\/html|application\/xhtml)/i;
+
+/**
+ * An upstream's 408 Request Timeout that resending did not cure (it came late, or again on a new
+ * connection): the upstream, or a load balancer before it, gave up receiving the request. That is no
+ * fault of the client's request, which a 408 relayed would tell its SDK (and the SDK retries 408 on the
+ * same proxy anyway): a 502, an upstream failure the next member may serve (failover), charged to this one.
+ */
+export function upstreamRequestTimeout(url: string): ProxyError {
+  return new ProxyError({
+    kind: 'api_error',
+    status: 502,
+    message: `upstream ${safeHost(url)} answered 408 Request Timeout: it, or a load balancer before it, gave up waiting for the request`,
+  });
+}
 
 /** Adds an upstream call's credentials to its request's, for what goes back to the client (RequestScope.secrets). */
 function rememberSecrets(scope: RequestScope, credentials: string[]): void {
@@ -154,15 +160,6 @@ function safeHost(url: string): string {
   } catch {
     return 'upstream';
   }
-}
-
-/** The connection closed or was reset with no response to the request (not refused, not timed out). */
-/** How soon a closed or reset connection must fail a request for it to count as a stale pooled one. */
-const STALE_CONNECTION_MS = 1000;
-
-function connectionClosed(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function reason(e: unknown): string {

@@ -7,66 +7,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { openaiStream } from '../helpers/fault-upstream.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
-
-/** What the upstream does with the n-th request (from 1) that arrives on one connection. */
-type Behaviour = (nth: number, socket: Socket, body: string) => void;
-
-interface RawUpstream {
-  url: string;
-  /** Connections opened, and requests that arrived, so far. */
-  connections: number;
-  requests: number;
-  behave(b: Behaviour): void;
-  stop(): Promise<void>;
-}
-
-/** A raw HTTP/1.1 upstream on 127.0.0.1 that keeps connections open and reads each request on them in turn. */
-async function startRawUpstream(): Promise<RawUpstream> {
-  let behaviour: Behaviour = () => {};
-  const sockets = new Set<Socket>();
-  const state = { connections: 0, requests: 0 };
-  const server: Server = createServer((socket) => {
-    state.connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    let nth = 0;
-    let buf = Buffer.alloc(0);
-    socket.on('data', (data: Buffer) => {
-      buf = Buffer.concat([buf, data]);
-      for (;;) {
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(buf.subarray(0, end).toString('latin1'))?.[1] ?? 0);
-        if (buf.length < end + 4 + length) return;
-        const body = buf.subarray(end + 4, end + 4 + length).toString('utf8');
-        buf = buf.subarray(end + 4 + length);
-        state.requests++;
-        behaviour(++nth, socket, body);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    get connections() {
-      return state.connections;
-    },
-    get requests() {
-      return state.requests;
-    },
-    behave(b) {
-      behaviour = b;
-    },
-    stop: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+import { startRawUpstream, type RawUpstream } from '../helpers/raw-upstream.ts';
 
 const COMPLETION = JSON.stringify({
   id: 'chatcmpl-s', object: 'chat.completion', created: 1, model: 'gpt-4o',
