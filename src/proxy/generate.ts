@@ -18,7 +18,7 @@ import { thinkingForModel } from '../protocols/gemini/thinking-config.ts';
 import type { GenerateMode, ProviderAdapter, RequestBody, UpstreamRequest } from '../providers/types.ts';
 import type { StreamDecoder } from '../protocols/types.ts';
 import { callProvider } from '../upstream/call-provider.ts';
-import { bodyStalled, brokeOff, ClientGoneError, readLimited, readText, relayHeaders } from '../upstream/fetch.ts';
+import { bodyStalled, brokeOff, ClientGoneError, readLimited, readSmall, readText, relayHeaders } from '../upstream/fetch.ts';
 import { isRecord, tryParseJson } from '../util/json.ts';
 import { upstreamCallOptions, type AppContext } from './context.ts';
 import { errorResponse, rewordsOverflow } from './errors.ts';
@@ -40,6 +40,7 @@ import { readableToGemini } from '../protocols/gemini/own-calls.ts';
 import { relayableToServer } from '../protocols/openai/relay-repairs.ts';
 import { answersOnlyStreamed } from '../protocols/openai/model-rules.ts';
 import { readStreamedAnswer } from './streamed-answer.ts';
+import { watchedBody, type BodyReader } from './relayed-body.ts';
 import { retryWithoutRefused, withoutKnownRefused } from './refused-retry.ts';
 
 export interface GenerateInput {
@@ -255,13 +256,25 @@ async function passthrough(ctx: AppContext, att: Attempt, input: GenerateInput):
     return Response.json(codecs[input.protocol].encodeResponse(response, input.body), { headers: withoutContentType(headers) });
   }
   if (!upstream || !input.stream) {
-    const body = input.stream ? res.body : await unlessEmpty(res, ctx.config.timeouts.idleMs);
-    if (body === undefined) {
-      return failedBeforeStream(att, input, emptyBody(adapter, res));
+    const idleMs = ctx.config.timeouts.idleMs;
+    // A small answer of a stated length is read whole before its head is sent (cheaper than a pipe, and
+    // one that breaks off is then the 502 it is, which failover may serve elsewhere); others are passed on.
+    const small = input.stream ? undefined : readSmall(res, idleMs);
+    if (small) {
+      const bytes = await small;
+      att.done({ status: res.status });
+      return new Response(bytes, { status: res.status, headers });
     }
-    att.done({ status: res.status });
-    // Piped as it comes (Bun's own pipe; a server's keep-alive whitespace before a slow answer goes on to
-    // the client): a 200 is an answer, not an error body to search for an echoed key.
+    const opened = input.stream || !res.body ? undefined : await unlessEmpty(res, res.body, idleMs);
+    if (opened === EMPTY) return failedBeforeStream(att, input, emptyBody(adapter, res));
+    if (!opened) {
+      att.done({ status: res.status });
+      return new Response(res.body, { status: res.status, headers });
+    }
+    // Passed on as it comes (a server's keep-alive whitespace before a slow answer goes on to the client),
+    // and reported once it is over, whole or broken off: a 200 is an answer, not an error body to search
+    // for an echoed key.
+    const body = watchedBody(res, opened.reader, opened.first, idleMs, (error) => att.done({ status: res.status, error }));
     return new Response(body, { status: res.status, headers });
   }
   // Only a request that declared tools can get calls back to number (tool-call-indexes.ts).
@@ -283,18 +296,19 @@ export function emptyAnswer(res: Response): boolean {
   return res.status === 204 || res.headers.get('content-length') === '0';
 }
 
+const EMPTY = Symbol('empty');
+
 /**
- * A whole answer's body, or undefined when it turned out empty. Only one without a stated length (sent in
- * chunks, or ended by closing the connection) is not told by its head (emptyAnswer): its first bytes are
- * waited for before the client gets the head, and put back in front of the rest. Relayed empty, the
- * openai SDK returned `undefined` as the completion, other clients threw "Unexpected end of JSON input"
- * (anomalyco/opencode#7889: a server's empty 200 without a Content-Length). A stated length keeps Bun's
- * own pipe.
+ * A whole answer's body to read, or EMPTY when it turned out empty. Only one without a stated length (sent
+ * in chunks, or ended by closing the connection) is not told by its head (emptyAnswer): its first bytes
+ * are waited for before the client gets the head, and sent first. Relayed empty, the openai SDK returned
+ * `undefined` as the completion, other clients threw "Unexpected end of JSON input"
+ * (anomalyco/opencode#7889: a server's empty 200 without a Content-Length).
  */
-async function unlessEmpty(res: Response, idleMs: number): Promise<ReadableStream<Uint8Array> | null | undefined> {
-  if (!res.body || res.headers.has('content-length')) return res.body;
-  const reader = res.body.getReader();
-  let first: Awaited<ReturnType<typeof reader.read>>;
+async function unlessEmpty(res: Response, body: ReadableStream<Uint8Array>, idleMs: number): Promise<{ reader: BodyReader; first?: Uint8Array } | typeof EMPTY> {
+  const reader: BodyReader = body.getReader();
+  if (res.headers.has('content-length')) return { reader };
+  let first: Awaited<ReturnType<BodyReader['read']>>;
   // The client has no head yet to time out on: a body that stays silent is given up as a read whole is.
   let stalled = false;
   const timer = idleMs > 0 ? setTimeout(() => ((stalled = true), reader.cancel().catch(() => {})), idleMs) : undefined;
@@ -308,21 +322,8 @@ async function unlessEmpty(res: Response, idleMs: number): Promise<ReadableStrea
     clearTimeout(timer);
   }
   if (stalled) throw bodyStalled(idleMs);
-  if (first.done) return undefined;
-  let held: Uint8Array | undefined = first.value;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (held) {
-        controller.enqueue(held);
-        held = undefined;
-        return;
-      }
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
+  if (first.done) return EMPTY;
+  return { reader, first: first.value };
 }
 
 /** An error answer of ours with the upstream's relayed headers (request ids, rate limits) beside its own. */

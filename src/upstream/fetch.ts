@@ -219,6 +219,16 @@ async function readWhole(res: Response, call: AbortController, idleMs: number): 
 }
 
 /**
+ * A small answer's body read whole (see WHOLE_READ_BYTES), or undefined when it is not one Bun can read so
+ * (no stated length, a larger one, a content coding): given up when silent for `idleMs`, a 502 when it
+ * breaks off, before any of it is passed on.
+ */
+export function readSmall(res: Response, idleMs: number): Promise<Uint8Array> | undefined {
+  const call = wholeReadable(res, WHOLE_READ_BYTES);
+  return call && readWhole(res, call, idleMs);
+}
+
+/**
  * Reads at most `limit` bytes of an error body; a huge error page must not be buffered whole. A body
  * that breaks off is still worth reporting as far as it went.
  */
