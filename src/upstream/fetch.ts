@@ -64,7 +64,7 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
     proxy: req.proxy,
   } as RequestInit;
   // A stale pooled connection (closed, reset, or answered 408 as the request went out) is sent again once.
-  const fetchFn = resending(opts.fetch ?? fetch);
+  const fetchFn = resendingFor(opts.fetch ?? fetch);
   try {
     res = await fetchFn(req.url, init);
     if (res.status >= 301 && res.status <= 308) res = await followRedirects(res, req.url, init, fetchFn);
@@ -110,6 +110,14 @@ export async function callUpstream(req: UpstreamRequest, opts: CallOptions): Pro
 }
 
 const HTML = /^\s*(text\/html|application\/xhtml)/i;
+
+/** Each fetch's resending wrapper, made once: it is on every request's path. */
+const resendingFetches = new WeakMap<typeof fetch, typeof fetch>();
+function resendingFor(fetchFn: typeof fetch): typeof fetch {
+  let wrapped = resendingFetches.get(fetchFn);
+  if (!wrapped) resendingFetches.set(fetchFn, (wrapped = resending(fetchFn)));
+  return wrapped;
+}
 
 /**
  * An upstream's 408 Request Timeout that resending did not cure (it came late, or again on a new

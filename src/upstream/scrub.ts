@@ -2,7 +2,7 @@ import type { UpstreamRequest } from '../providers/types.ts';
 import { blankOut, REDACTED } from '../util/redact.ts';
 
 /** Headers that carry an upstream credential. */
-const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'x-goog-api-key', 'api-key', 'proxy-authorization'];
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'x-goog-api-key', 'api-key', 'proxy-authorization']);
 const BEARER = /^(?:Bearer|Basic)\s+/i;
 /**
  * A key echoed with most of it starred out, as OpenAI does ("Incorrect API key provided: sk-proj-***…1234"):
@@ -13,9 +13,10 @@ const MASKED_KEY = /[A-Za-z0-9_-]*\*{4,}[A-Za-z0-9_-]*/g;
 /** The credentials an upstream request carries: auth header values and a `key` query parameter. */
 export function credentialsOf(req: UpstreamRequest): string[] {
   const out: string[] = [];
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (!CREDENTIAL_HEADERS.includes(name.toLowerCase())) continue;
-    const bare = value.replace(BEARER, '').trim();
+  // Every upstream call's path: no entry arrays.
+  for (const name in req.headers) {
+    if (!CREDENTIAL_HEADERS.has(name.toLowerCase())) continue;
+    const bare = req.headers[name]!.replace(BEARER, '').trim();
     if (bare) out.push(bare);
   }
   const q = req.url.indexOf('?');
