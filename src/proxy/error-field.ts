@@ -4,6 +4,10 @@ import { CR, LF, lineEnd, nextLine } from '../util/sse-bytes.ts';
 
 const FIELD = Buffer.from('error:');
 const BARE = Buffer.from('{"error"');
+/** In both: one search lets nearly every chunk through. */
+const MARK = Buffer.from('error');
+// Searched on the chunk itself: a Buffer view made per chunk cost more than the search (bun 1.4).
+const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array) => number;
 
 /**
  * llama.cpp's server through 2025 writes an error inside a 200 Chat Completions stream as an `error:`
@@ -23,12 +27,13 @@ export class ErrorFieldAsData {
 
   push(chunk: Uint8Array): Uint8Array {
     if (chunk.length === 0) return chunk;
-    const buf = bytesOf(chunk);
     const startsLine = this.atLineStart;
     const startsBlank = this.afterBlank;
     const last = chunk[chunk.length - 1];
     this.atLineStart = last === LF || last === CR;
-    this.afterBlank = this.atLineStart && followsBlank(buf, buf.length, startsLine, startsBlank);
+    this.afterBlank = this.atLineStart && followsBlank(chunk, chunk.length, startsLine, startsBlank);
+    if (indexOf.call(chunk, MARK) < 0) return chunk;
+    const buf = bytesOf(chunk);
     if (buf.indexOf(FIELD) < 0 && buf.indexOf(BARE) < 0) return chunk;
     const parts: Uint8Array[] = [];
     let from = 0;
@@ -59,7 +64,7 @@ export class ErrorFieldAsData {
  * Whether the line starting at `at` (just after a line end) follows an empty line, or the stream's start:
  * the line before it holds nothing. `startsLine`/`startsBlank`: the same for the chunk's first byte.
  */
-function followsBlank(buf: Buffer, at: number, startsLine: boolean, startsBlank: boolean): boolean {
+function followsBlank(buf: Uint8Array, at: number, startsLine: boolean, startsBlank: boolean): boolean {
   if (at === 0) return startsBlank;
   // Back over the line end just before `at`, to the previous line's last byte.
   let p = at - 1;
