@@ -19,7 +19,9 @@ import {
   ToolSearchCallSchema,
   ToolSearchOutputSchema,
 } from './schema.ts';
+import { decodeApplyPatchCall, decodeApplyPatchOutput, APPLY_PATCH } from './apply-patch.ts';
 import { decodeTool } from './decode-tools.ts';
+import { decodeShellCall, decodeShellOutput, SHELL } from './shell.ts';
 import { clientExecuted, namespacedName, TOOL_SEARCH } from './tool-names.ts';
 
 export interface DecodedInput {
@@ -39,10 +41,6 @@ const HOSTED_ITEMS = new Set([
   'computer_call_output',
   'local_shell_call',
   'local_shell_call_output',
-  'shell_call',
-  'shell_call_output',
-  'apply_patch_call',
-  'apply_patch_call_output',
   'code_interpreter_call',
   'mcp_list_tools',
   'mcp_approval_request',
@@ -51,6 +49,9 @@ const HOSTED_ITEMS = new Set([
 ]);
 
 type Run = 'assistant' | 'results' | undefined;
+
+/** Items that are a model's tool call: a signature from the reasoning item before one belongs to it. */
+const CALL_ITEMS = new Set(['function_call', 'custom_tool_call', 'tool_search_call', 'apply_patch_call', 'shell_call']);
 
 /** What the model reads before the summary of a compacted conversation. */
 export const COMPACTED_PREFIX = 'The earlier part of this conversation was compacted. Its summary:\n\n';
@@ -91,7 +92,7 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
     const path = `input.${i}`;
     const type = itemType(item, path);
     // A tool signature belongs only to the call right after its reasoning item.
-    if (type !== 'function_call' && type !== 'custom_tool_call' && type !== 'tool_search_call') pendingSignature = undefined;
+    if (!CALL_ITEMS.has(type)) pendingSignature = undefined;
     switch (type) {
       case 'message': {
         const m = expectShape(MessageItemSchema, item, path);
@@ -149,6 +150,21 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
         };
         const name = callNames.get(o.call_id);
         if (name) part.name = name;
+        append('results', part);
+        return;
+      }
+      case 'apply_patch_call':
+      case 'shell_call': {
+        // Both tools go upstream as functions of these names (apply-patch.ts, shell.ts), so their calls do too.
+        const c = type === 'shell_call' ? decodeShellCall(item, path) : decodeApplyPatchCall(item, path);
+        append('assistant', toolCall(c.callId, type === 'shell_call' ? SHELL : APPLY_PATCH, c.args, pendingSignature, callNames));
+        pendingSignature = undefined;
+        return;
+      }
+      case 'apply_patch_call_output':
+      case 'shell_call_output': {
+        const part = type === 'shell_call_output' ? decodeShellOutput(item, path) : decodeApplyPatchOutput(item, path);
+        part.name = callNames.get(part.callId) ?? part.name;
         append('results', part);
         return;
       }
@@ -227,7 +243,7 @@ export function decodeInput(input: string | ReadonlyArray<Record<string, unknown
       default:
         if (HOSTED_ITEMS.has(type)) {
           throw badRequest(
-            `${path}.type: ${type} is an OpenAI-hosted tool; aiproxy converts function and custom tools only`,
+            `${path}.type: ${type} is an OpenAI-hosted tool; aiproxy converts function, custom, apply_patch and local shell tools only`,
             `${path}.type`,
           );
         }

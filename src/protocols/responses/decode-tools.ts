@@ -11,6 +11,8 @@ import {
   NamespaceToolSchema,
   ToolSearchToolSchema,
 } from './schema.ts';
+import { APPLY_PATCH, applyPatchTool } from './apply-patch.ts';
+import { SHELL, shellTool } from './shell.ts';
 import { clientExecuted, namespacedName, TOOL_SEARCH } from './tool-names.ts';
 
 /**
@@ -39,15 +41,16 @@ const HOSTED_TOOLS = new Set([
   'code_interpreter',
   'image_generation',
   'local_shell',
-  'shell',
-  'apply_patch',
   'mcp',
   'tool_search',
   'programmatic_tool_calling',
 ]);
 
 const hostedRefused = (type: string, path: string) =>
-  badRequest(`${path}: ${type} is an OpenAI-hosted tool; aiproxy converts function and custom tools only`, path);
+  badRequest(`${path}: ${type} is an OpenAI-hosted tool; aiproxy converts function, custom, apply_patch and local shell tools only`, path);
+
+/** OpenAI's tools the client runs, offered to other upstreams as functions of these names (apply-patch.ts, shell.ts). */
+const CLIENT_RUN = new Set([APPLY_PATCH, SHELL]);
 
 /**
  * `tools`, then the tools a client-run tool search found (tool_search_output items in `input`, decoded
@@ -57,6 +60,7 @@ const hostedRefused = (type: string, path: string) =>
  */
 export function decodeTools(raw: ReadonlyArray<{ type: string }>, found: readonly ToolDefinition[] = []): ToolDefinition[] {
   const out = raw.flatMap((tool, i) => decodeTool(tool, `tools.${i}`));
+  refuseNameClash(raw, out);
   const names = new Set(out.map((t) => t.name));
   for (const def of found) {
     if (names.has(def.name)) continue;
@@ -64,6 +68,20 @@ export function decodeTools(raw: ReadonlyArray<{ type: string }>, found: readonl
     out.push(def);
   }
   return out;
+}
+
+/**
+ * apply_patch and shell take their function's name upstream; a function or custom tool of the same
+ * name beside them would make the upstream's calls ambiguous (and Codex's own `shell` function and
+ * freeform `apply_patch` are such tools), so the pair is a 400 naming the built-in.
+ */
+function refuseNameClash(raw: ReadonlyArray<{ type: string }>, decoded: readonly ToolDefinition[]): void {
+  raw.forEach((tool, i) => {
+    if (!CLIENT_RUN.has(tool.type)) return;
+    if (decoded.filter((d) => d.name === tool.type).length > 1) {
+      throw badRequest(`tools.${i}.type: ${tool.type} goes to this upstream as a function named "${tool.type}", and another tool has that name`, `tools.${i}.type`);
+    }
+  });
 }
 
 /** One tool declaration → the canonical definitions it stands for (none, one, or a namespace's members). */
@@ -77,11 +95,15 @@ export function decodeTool(tool: { type: string }, path: string): ToolDefinition
       return namespaceTools(tool, path);
     case TOOL_SEARCH:
       return toolSearch(tool, path);
+    case APPLY_PATCH:
+      return [applyPatchTool()];
+    case SHELL:
+      return [shellTool(tool, path)];
     default:
       if (WEB_SEARCH_TOOLS.has(tool.type) || tool.type === IMAGE_GENERATION) return [];
       if (HOSTED_TOOLS.has(tool.type)) throw hostedRefused(tool.type, `${path}.type`);
       throw badRequest(
-        `${path}.type: tool type ${JSON.stringify(tool.type)} is not supported; only "function", "custom", "namespace" and "tool_search" tools are`,
+        `${path}.type: tool type ${JSON.stringify(tool.type)} is not supported; only "function", "custom", "namespace", "tool_search", "apply_patch" and "shell" tools are`,
         `${path}.type`,
       );
   }
@@ -163,6 +185,9 @@ export function decodeToolChoice(choice: string | { type: string }): ToolChoice 
       const named = expectShape(NamedToolChoiceSchema, choice, 'tool_choice');
       return { type: 'tool', name: named.namespace ? namespacedName(named.namespace, named.name) : named.name };
     }
+    case APPLY_PATCH:
+    case SHELL:
+      return { type: 'tool', name: choice.type };
     case 'allowed_tools':
       // Narrowing to a subset has no canonical form; the mode still says whether a call is required.
       return { type: expectShape(AllowedToolsChoiceSchema, choice, 'tool_choice').mode };

@@ -2,6 +2,7 @@ import { openaiToolCallId } from '../../core/ids.ts';
 import type { StreamEvent } from '../../core/stream-events.ts';
 import { parseJsonObject } from '../../util/json.ts';
 import type { StreamEncoder, StreamEncoderOptions } from '../types.ts';
+import { applyPatchCallFrames, applyPatchCallItem } from './apply-patch.ts';
 import { streamErrorDetail } from './errors.ts';
 import {
   callItemId,
@@ -20,6 +21,7 @@ import {
   type Continuity,
 } from './items.ts';
 import { incompleteReason, responseObject, responsesEcho, type ResponseState } from './response-object.ts';
+import { shellCallFrames, shellCallItem, type ShellEnvironment } from './shell.ts';
 import { clientTools, type ClientTool } from './tool-names.ts';
 
 const KEEPALIVE = ': keepalive\n\n';
@@ -37,8 +39,10 @@ type CallItem = {
   /** The client's name for the tool, and its namespace. */
   name: string;
   namespace?: string;
-  /** Which item the call is to the client: function_call, custom_tool_call or tool_search_call. */
+  /** Which item the call is to the client: function_call, custom_tool_call, tool_search_call, apply_patch_call or shell_call. */
   form: ClientTool['kind'];
+  /** A shell's calls name the environment it was declared with. */
+  environment?: ShellEnvironment;
   args: string;
 };
 type OpenItem = TextItem | CallItem;
@@ -145,6 +149,18 @@ export function createResponsesStreamEncoder(opts: StreamEncoderOptions): Stream
         return s + frame('response.output_item.done', { output_index: item.index, item: finished });
       }
       case 'call': {
+        if (item.form === 'apply_patch' || item.form === 'shell') {
+          // Their items are made of the whole arguments, so the item is added only now (tool_call_start).
+          const args = parseJsonObject(item.args);
+          if (item.form === 'apply_patch') {
+            const finished = applyPatchCallItem(item.id, item.callId, args);
+            state.output.push(finished);
+            return applyPatchCallFrames(frame, item.index, finished);
+          }
+          const finished = shellCallItem(item.id, item.callId, args, item.environment ?? null);
+          state.output.push(finished);
+          return shellCallFrames(frame, item.index, finished);
+        }
         if (item.form === 'tool_search') {
           // Codex reads the search's arguments from output_item.done only; there are no delta events for them.
           const finished = toolSearchCallItem(item.id, item.callId, parseJsonObject(item.args));
@@ -239,7 +255,9 @@ export function createResponsesStreamEncoder(opts: StreamEncoderOptions): Stream
         const id = callItemId(form);
         const callId = ev.id || openaiToolCallId();
         const fields = `,"item_id":"${id}","output_index":${index}`;
-        open = { kind: 'call', id, index, fields, tool: ev.index, callId, name, namespace: tool?.namespace, form, args: '' };
+        open = { kind: 'call', id, index, fields, tool: ev.index, callId, name, namespace: tool?.namespace, form, environment: tool?.environment, args: '' };
+        // An apply_patch_call's operation and a shell_call's commands are in the arguments: added once whole (close).
+        if (form === 'apply_patch' || form === 'shell') return s;
         const item =
           form === 'custom'
             ? customToolCallItem(id, callId, name, '', tool?.namespace)

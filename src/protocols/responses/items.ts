@@ -1,6 +1,8 @@
 import type { Signature, SignatureFamily } from '../../core/content.ts';
 import { randomId } from '../../core/ids.ts';
 import { isRecord, tryParseJson } from '../../util/json.ts';
+import { applyPatchCallItem, applyPatchCallItemId, type ApplyPatchCallItem } from './apply-patch.ts';
+import { shellCallItem, shellCallItemId, type ShellCallItem } from './shell.ts';
 import type { ClientTool } from './tool-names.ts';
 
 /**
@@ -84,7 +86,15 @@ export interface ImageGenerationCallItem {
   result: string;
 }
 
-export type OutputItem = ReasoningItem | MessageItem | FunctionCallItem | CustomToolCallItem | ToolSearchCallItem | ImageGenerationCallItem;
+export type OutputItem =
+  | ReasoningItem
+  | MessageItem
+  | FunctionCallItem
+  | CustomToolCallItem
+  | ToolSearchCallItem
+  | ImageGenerationCallItem
+  | ApplyPatchCallItem
+  | ShellCallItem;
 
 // The API's own prefixes: clients (and the SDK's item bookkeeping) key items by these ids.
 export const responseItemId = (): string => `resp_${randomId(32)}`;
@@ -97,7 +107,18 @@ export const imageItem = (result: string): ImageGenerationCallItem => ({ id: `ig
 
 /** A new id for a call item of the client tool's kind (a plain function when it has none). */
 export function callItemId(kind: ClientTool['kind'] | undefined): string {
-  return kind === 'custom' ? customToolCallItemId() : kind === 'tool_search' ? toolSearchCallItemId() : functionCallItemId();
+  switch (kind) {
+    case 'custom':
+      return customToolCallItemId();
+    case 'tool_search':
+      return toolSearchCallItemId();
+    case 'apply_patch':
+      return applyPatchCallItemId();
+    case 'shell':
+      return shellCallItemId();
+    default:
+      return functionCallItemId();
+  }
 }
 
 /** The id shown to the client: the upstream's own, prefixed so it reads like a response id and stays traceable. */
@@ -137,8 +158,8 @@ export function toolSearchCallItem(id: string, callId: string, args: Record<stri
 }
 
 /**
- * A client tool's call as the client knows it: a custom_tool_call, a tool_search_call, or a
- * function_call under the tool's own name (and namespace). `tool` is the client's declaration of the
+ * A client tool's call as the client knows it: a custom_tool_call, a tool_search_call, an
+ * apply_patch_call, a shell_call, or a function_call under the tool's own name (and namespace). `tool` is the client's declaration of the
  * name the upstream called, if it is not a plain function (tool-names.ts).
  */
 export function callItem(tool: ClientTool | undefined, callId: string, upstreamName: string, args: Record<string, unknown>): OutputItem {
@@ -148,6 +169,10 @@ export function callItem(tool: ClientTool | undefined, callId: string, upstreamN
       return customToolCallItem(id, callId, tool.name, customToolInput(args), tool.namespace);
     case 'tool_search':
       return toolSearchCallItem(id, callId, args);
+    case 'apply_patch':
+      return applyPatchCallItem(id, callId, args);
+    case 'shell':
+      return shellCallItem(id, callId, args, tool.environment ?? null);
     default:
       return functionCallItem(id, callId, tool?.name ?? upstreamName, JSON.stringify(args), tool?.namespace);
   }

@@ -1,4 +1,6 @@
 import { isRecord } from '../../util/json.ts';
+import { APPLY_PATCH } from './apply-patch.ts';
+import { SHELL, shellEnvironment, type ShellEnvironment } from './shell.ts';
 
 /**
  * A client tool whose calls go back to the client in another form than a plain `function_call` of the
@@ -9,12 +11,15 @@ export interface ClientTool {
    * `custom`: a freeform tool (Codex's apply_patch), called with custom_tool_call items.
    * `tool_search`: the client's own tool search, called with tool_search_call items.
    * `function`: a namespace member, called with function_call items that name the namespace.
+   * `apply_patch`, `shell`: OpenAI's client-run tools, called with apply_patch_call and shell_call items.
    */
-  kind: 'function' | 'custom' | 'tool_search';
+  kind: 'function' | 'custom' | 'tool_search' | 'apply_patch' | 'shell';
   /** The name the client declared. */
   name: string;
   /** The namespace the tool was declared in (Codex puts each MCP server's tools in one). */
   namespace?: string;
+  /** A shell's calls name the environment it was declared with. */
+  environment?: ShellEnvironment;
 }
 
 /** The name a client-run tool search goes upstream under: the one the client gave its tool type. */
@@ -39,7 +44,7 @@ export function namespacedName(namespace: string, name: string): string {
 export const clientExecuted = (t: Record<string, unknown>): boolean => t.execution === 'client';
 
 /**
- * The request's custom, namespaced and tool-search tools, by the name they go upstream under, for the
+ * The request's custom, namespaced, tool-search, apply_patch and shell tools, by the name they go upstream under, for the
  * encoders that turn the upstream's calls back into the client's items: those declared in `tools` or in
  * additional_tools input items, and those a client-run tool search found (tool_search_output items). The request body is the one source:
  * decoding and encoding read the same declarations. Never throws: bad input is decodeRequest's to report.
@@ -52,6 +57,8 @@ export function clientTools(body: unknown): Map<string, ClientTool> {
     for (const t of list) {
       if (!isRecord(t)) continue;
       if (t.type === TOOL_SEARCH && clientExecuted(t)) tools.set(TOOL_SEARCH, { kind: 'tool_search', name: TOOL_SEARCH });
+      if (t.type === APPLY_PATCH) tools.set(APPLY_PATCH, { kind: 'apply_patch', name: APPLY_PATCH });
+      if (t.type === SHELL) tools.set(SHELL, { kind: 'shell', name: SHELL, environment: shellEnvironment(t) });
       if (typeof t.name !== 'string') continue;
       if (t.type === 'custom') tools.set(t.name, { kind: 'custom', name: t.name });
       if (t.type !== 'namespace' || !Array.isArray(t.tools)) continue;

@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
+import { accumulateResponse } from 'openai/lib/responses/ResponseAccumulator';
+import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { ProxyError } from '../../../src/core/errors.ts';
 import type { StreamEvent } from '../../../src/core/index.ts';
 import { anthropicCodec } from '../../../src/protocols/anthropic/index.ts';
@@ -123,6 +125,38 @@ describe('responses stream encoder under any event order', () => {
         expect(final.output).toEqual(done as typeof final.output);
       }),
       { numRuns: 300, seed: 5 },
+    );
+  });
+});
+
+describe('responses stream encoder: apply_patch and shell calls under any event order', () => {
+  // Each call its own id: the SDK refuses two items of one call_id, which decoders never give (proxy/tool-call-indexes.ts).
+  const builtIn: fc.Arbitrary<StreamEvent> = fc.oneof(
+    fc.record({ type: fc.constant('text' as const), text }),
+    fc.record({ type: fc.constant('thinking' as const), text }),
+    fc.record({ type: fc.constant('thinking_signature' as const), signature }),
+    fc.record({ type: fc.constant('tool_call_end' as const), index }),
+    fc.record({ type: fc.constant('tool_call_start' as const), index, id: fc.constant(''), name: fc.constantFrom('apply_patch', 'shell', 'f'), signature: fc.option(signature, { nil: undefined }) }),
+    fc.record({
+      type: fc.constant('tool_call_delta' as const),
+      index,
+      args: fc.constantFrom('{"type":"update_file","path":"a","diff":"@@\\n-x\\n+y"}', '{"commands":["ls","pwd"]}', '{"commands":"ls"', '{"type":"delete_file"', ''),
+    }),
+  );
+  test("the openai SDK's accumulator takes every stream, and ends with the items response.completed holds", () => {
+    fc.assert(
+      fc.property(fc.array(builtIn, { maxLength: 12 }), lastEvent, (events, last) => {
+        const parsed = parseStream(encodeAll([...events, last], { request: { tools: [{ type: 'apply_patch' }, { type: 'shell' }] } }));
+        let snapshot: ReturnType<typeof accumulateResponse> | undefined;
+        for (const e of parsed) snapshot = accumulateResponse(e as unknown as ResponseStreamEvent, snapshot as never);
+        const final = parsed.at(-1)!.response!;
+        expect(snapshot!.output).toEqual(final.output as NonNullable<typeof snapshot>['output']);
+        for (const item of final.output as Array<{ type: string; id: string }>) {
+          if (item.type === 'apply_patch_call') expect(item.id).toStartWith('apc_');
+          if (item.type === 'shell_call') expect(item.id).toStartWith('sh_');
+        }
+      }),
+      { numRuns: 300, seed: 7 },
     );
   });
 });
