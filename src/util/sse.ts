@@ -137,5 +137,8 @@ const LINE_SEPARATORS = /[\u2028\u2029]/g;
  * end"). Python line readers split there too (langgenius/dify#39008, modelcontextprotocol/typescript-sdk#1925).
  */
 export function escapeLineSeparators(json: string): string {
+  // Called on every event a conversion writes, nearly all without either: two plain searches take a
+  // fifth of the time of the regular expression's (bun 1.4).
+  if (!json.includes('\u2028') && !json.includes('\u2029')) return json;
   return json.replace(LINE_SEPARATORS, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
 }
