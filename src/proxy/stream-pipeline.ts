@@ -41,6 +41,8 @@ export function convertStream(
   const sse = new SSEReader();
   const end: StreamEnd = {};
   let finished = false;
+  /** Error events encoded so far: only text that holds one may carry an upstream's words about its key. */
+  let errors = 0;
 
   /** Encodes events until the stream's last one; returns the client text. */
   const emit = (events: StreamEvent[]): string => {
@@ -54,6 +56,7 @@ export function convertStream(
         end.inputTokens = ev.usage.inputTokens;
       } else if (ev.type === 'error') {
         finished = true;
+        errors++;
         end.error = ev.error.message;
       }
     }
@@ -66,6 +69,7 @@ export function convertStream(
     {
       chunk(value, sink) {
         let out = '';
+        const errorsBefore = errors;
         for (const m of value ? sse.push(value) : sse.end()) {
           if (!value && !wholeData(m.data)) break; // cut inside its last event: decoder.end() tells
           out += emit(decoder.message(m));
@@ -75,7 +79,7 @@ export function convertStream(
           out += emit([{ type: 'error', error: { status: 502, kind: 'api_error', message: `malformed upstream stream: ${sse.failure}` } }]);
         }
         if (!finished && !value) out += emit(decoder.end());
-        sink.send(out);
+        sink.send(out, errors === errorsBefore);
         return finished;
       },
       failure: (error) => emit([{ type: 'error', error }]),

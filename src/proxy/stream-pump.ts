@@ -51,7 +51,11 @@ const internalFailure = (e: unknown): ProxyErrorInfo => ({
 
 /** What a stream kind writes to its client; `fail` sends the kind's in-band error and ends the stream. */
 export interface PumpSink {
-  send(data: string | Uint8Array): void;
+  /**
+   * `noUpstreamError`: the text is a conversion's own writing of events none of which is an upstream
+   * error, so it is not searched for an echoed key (the search made each event's text flat first).
+   */
+  send(data: string | Uint8Array, noUpstreamError?: boolean): void;
   fail(error: ProxyErrorInfo): void;
 }
 
@@ -140,9 +144,9 @@ export function pump(
     ended();
   };
   const sink: PumpSink = {
-    send(data) {
+    send(data, noUpstreamError) {
       if (closed || (typeof data === 'string' ? !data : data.byteLength === 0)) return;
-      if (scope?.secrets) data = scrubChunk(data, scope.secrets);
+      if (scope?.secrets && !noUpstreamError) data = scrubChunk(data, scope.secrets);
       controller.enqueue(typeof data === 'string' ? encoder.encode(data) : data);
       sentNow = true;
       clock?.wrote();
