@@ -11,9 +11,19 @@ export function adaptiveOnly(model: string): boolean {
   return ADAPTIVE_ONLY.test(canonicalId(model));
 }
 
-/** Gateways write versions with dots (claude-opus-4.5); the API's ids use dashes. */
+const canonicalIds = new Map<string, string>();
+
+/**
+ * Gateways write versions with dots (claude-opus-4.5); the API's ids use dashes. Asked several times
+ * per converted request of the few ids in use: kept, not rewritten each time.
+ */
 function canonicalId(model: string): string {
-  return model.replace(/(\d)\.(\d)/g, '$1-$2');
+  let id = canonicalIds.get(model);
+  if (id === undefined) {
+    if (canonicalIds.size >= 256) canonicalIds.clear(); // ids in use are few; this only bounds a misuse
+    canonicalIds.set(model, (id = model.replace(/(\d)\.(\d)/g, '$1-$2')));
+  }
+  return id;
 }
 
 /**
